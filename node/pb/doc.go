@@ -1,0 +1,4 @@
+// Package pb holds only wire types: Go code generated from our .proto files, which use OpenIM's message names and field numbers.
+// generate.sh strips ",omitempty" from every non-map JSON tag, because upstream's encoding/json output always includes zero values
+// and the OpenIM clients depend on that (only empty maps are omitted).
+package pb
