@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"lanim/node/api"
+	"lanim/node/auth"
+	"lanim/node/im"
+	"lanim/node/store"
+	"lanim/replication"
+)
+
+// Node is a running IM node: state, replication and the API, started in that order and closed in
+// reverse.
+type Node struct {
+	cfg     *NodeConfig
+	log     *slog.Logger
+	dir     *dataDir
+	db      *store.DB
+	repl    *replication.Node
+	apiSrv  *http.Server
+	apiLn   net.Listener
+	served  chan error
+	closers []func() error
+}
+
+// StartNode opens the data dir, starts Raft, creates the office on first start and serves the API.
+func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Logger) (n *Node, err error) {
+	n = &Node{cfg: cfg, log: log, served: make(chan error, 2)}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if n.dir, err = openDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.dir.close)
+	// Listen before anything slow, so a busy port fails at once.
+	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
+		return nil, fmt.Errorf("api address %s: %w", cfg.APIAddr, err)
+	}
+	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
+	nodeID, err := n.dir.nodeID()
+	if err != nil {
+		return nil, fmt.Errorf("node id: %w", err)
+	}
+	if n.db, err = store.Open(n.dir.file("state.db")); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.db.Close)
+	machine := im.NewMachine()
+	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
+		Machine: machine, Log: log}); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.repl.Close)
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := n.repl.WaitLeader(waitCtx); err != nil {
+		return nil, err
+	}
+	if err := n.ensureOffice(ctx, out); err != nil {
+		return nil, err
+	}
+
+	verifier := auth.NewVerifier(n.db.Reader())
+	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
+		AdminSecretOK: n.adminSecretOK, Log: log})
+	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
+	fmt.Fprintf(out, "lanim: node %s ready: api http://%s data %s\n", nodeID, n.apiLn.Addr(), cfg.DataDir)
+	return n, nil
+}
+
+// ensureOffice creates the office on a node's first start: the office key and the admin secret
+// (from --admin-secret, or generated and written to DIR/admin-secret with mode 0600).
+func (n *Node) ensureOffice(ctx context.Context, out io.Writer) error {
+	off, err := im.LoadOffice(ctx, n.db.Reader())
+	if err != nil || off != nil {
+		return err
+	}
+	secret := n.cfg.AdminSecret
+	if secret == "" {
+		if secret, err = n.dir.readOrCreate("admin-secret", func() (string, error) { return randomHex(16) }); err != nil {
+			return fmt.Errorf("admin secret: %w", err)
+		}
+		fmt.Fprintf(out, "lanim: new office; admin secret stored in %s\n", n.dir.file("admin-secret"))
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(secret), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	officeID, err := randomHex(8)
+	if err != nil {
+		return err
+	}
+	cmd, err := im.NewCommand("office.create", im.Caller{}, time.Now().UnixMilli(), "", &im.CreateOffice{
+		Office: im.Office{OfficeID: officeID, Name: "LanIM office", JWTKey: key, AdminSecretHash: string(hash)}})
+	if err != nil {
+		return err
+	}
+	res, err := n.repl.Propose(ctx, cmd)
+	if err != nil {
+		return fmt.Errorf("create office: %w", err)
+	}
+	if res.Err != nil {
+		return fmt.Errorf("create office: %w", res.Err)
+	}
+	return nil
+}
+
+// adminSecretOK compares a get_admin_token secret with the office's bcrypt hash.
+func (n *Node) adminSecretOK(ctx context.Context, secret string) bool {
+	off, err := im.LoadOffice(ctx, n.db.Reader())
+	if err != nil || off == nil {
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(off.AdminSecretHash), []byte(secret)) == nil
+}
+
+// Close stops accepting requests, lets in-flight ones finish (up to 10 s), then stops Raft and
+// closes the state database and the data dir lock.
+func (n *Node) Close() error {
+	var errs []error
+	if n.apiSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, n.apiSrv.Shutdown(ctx))
+		cancel()
+	}
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		errs = append(errs, n.closers[i]())
+	}
+	n.closers = nil
+	return errors.Join(errs...)
+}
+
+// runNode runs a headless node until ctx ends (SIGINT/SIGTERM), then shuts it down cleanly.
+func runNode(ctx context.Context, cfg *NodeConfig, out io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	n, err := StartNode(ctx, cfg, out, log)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-n.served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("api server stopped", "err", err)
+		}
+	}
+	if err := n.Close(); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	fmt.Fprintln(out, "lanim: stopped")
+	return nil
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"lanim/node/auth"
+	"lanim/node/im"
+)
+
+func (s *Server) authRoutes() {
+	s.addPublic("/auth/get_admin_token", read(s.getAdminToken))
+	s.add("/auth/get_user_token", read(s.getUserToken))
+	s.addPublic("/auth/parse_token", read(s.parseToken))
+	s.add("/auth/force_logout", proposeJSON[im.ForceLogout]("auth.force_logout"))
+	s.add("/user/user_register", proposeJSON[im.RegisterUsers]("user.register"))
+}
+
+type tokenResp struct {
+	Token             string `json:"token"`
+	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
+}
+
+type getAdminTokenReq struct {
+	Secret string `json:"secret"`
+	UserID string `json:"userID"`
+}
+
+func (s *Server) getAdminToken(c *call, req *getAdminTokenReq) (any, error) {
+	if req.Secret == "" || !s.cfg.AdminSecretOK(c.ctx, req.Secret) {
+		return nil, im.ErrNoPermission.With("wrong secret")
+	}
+	if !im.IsAdmin(req.UserID) {
+		return nil, im.ErrArgs.With("%q is not an admin user", req.UserID)
+	}
+	c.caller = im.Caller{UserID: req.UserID, Platform: im.PlatformAdmin}
+	return c.issueToken(req.UserID, im.PlatformAdmin)
+}
+
+type getUserTokenReq struct {
+	PlatformID int32  `json:"platformID"`
+	UserID     string `json:"userID"`
+}
+
+func (s *Server) getUserToken(c *call, req *getUserTokenReq) (any, error) {
+	if !c.caller.Admin() {
+		return nil, im.ErrNoPermission.With("get_user_token is for the admin")
+	}
+	if req.PlatformID == im.PlatformAdmin || im.IsAdmin(req.UserID) {
+		return nil, im.ErrNoPermission.With("admin tokens come from get_admin_token")
+	}
+	if !im.ValidPlatform(req.PlatformID) {
+		return nil, im.ErrArgs.With("platformID %d is unknown", req.PlatformID)
+	}
+	if req.UserID == "" {
+		return nil, im.ErrArgs.With("userID is required")
+	}
+	return c.issueToken(req.UserID, req.PlatformID)
+}
+
+// issueToken signs a token and records it through Raft, which applies the multi-login policy.
+func (c *call) issueToken(userID string, platformID int32) (any, error) {
+	signer, err := c.s.cfg.Verifier.Signer(c.ctx)
+	if err != nil {
+		return nil, err
+	}
+	token, expire, err := signer.Sign(userID, platformID, c.now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.propose("auth.token", &im.IssueToken{UserID: userID, PlatformID: platformID, Token: token,
+		Expire: expire.Unix()}); err != nil {
+		return nil, err
+	}
+	return &tokenResp{Token: token, ExpireTimeSeconds: int64(auth.TokenTTL.Seconds())}, nil
+}
+
+type parseTokenReq struct {
+	Token string `json:"token"`
+}
+
+type parseTokenResp struct {
+	UserID            string `json:"userID"`
+	PlatformID        int32  `json:"platformID"`
+	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
+}
+
+func (s *Server) parseToken(c *call, req *parseTokenReq) (any, error) {
+	claims, ierr := s.cfg.Verifier.Verify(c.ctx, req.Token, c.now)
+	if ierr != nil {
+		return nil, ierr
+	}
+	return &parseTokenResp{UserID: claims.UserID, PlatformID: claims.PlatformID,
+		ExpireTimeSeconds: claims.ExpiresAt.Unix()}, nil
+}

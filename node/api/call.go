@@ -1,0 +1,123 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"lanim/node/im"
+	"lanim/node/store"
+)
+
+// call is one request being served.
+type call struct {
+	s      *Server
+	ctx    context.Context
+	r      *http.Request
+	opID   string
+	caller im.Caller
+	now    time.Time
+}
+
+// q is the read pool: handlers read committed state without Raft.
+func (c *call) q() store.Q { return c.s.cfg.DB.Reader() }
+
+// propose commits a command and returns its result data (nil when it has none).
+func (c *call) propose(kind string, args any) (json.RawMessage, error) {
+	cmd, err := im.NewCommand(kind, c.caller, c.now.UnixMilli(), c.opID, args)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.s.cfg.Proposer.Propose(c.ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.Data, nil
+}
+
+// decode reads a JSON body into v. Like upstream, keys match case-insensitively, unknown keys are
+// ignored, and a type mismatch is a 1001 whose errMsg is the decoder's text.
+func decode(body []byte, v any) error {
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &typeErr) || errors.As(err, &syntaxErr) {
+			return &im.Error{Code: im.ErrArgs.Code, Msg: err.Error()}
+		}
+		return im.ErrArgs.With("%v", err)
+	}
+	return nil
+}
+
+// checker is a command's arguments: the same struct is the request body and the command, and its
+// Check runs here as a fast path and again in the FSM.
+type checker[A any] interface {
+	*A
+	Check(im.Caller) error
+}
+
+// proposeJSON is the handler of an endpoint whose JSON body is the command's arguments.
+func proposeJSON[A any, PA checker[A]](kind string) func(c *call, body []byte) (any, error) {
+	return func(c *call, body []byte) (any, error) {
+		a := PA(new(A))
+		if err := decode(body, a); err != nil {
+			return nil, err
+		}
+		if err := a.Check(c.caller); err != nil {
+			return nil, err
+		}
+		data, err := c.propose(kind, a)
+		if err != nil || data == nil {
+			return nil, err
+		}
+		return data, nil
+	}
+}
+
+// read is the handler of a read endpoint with a JSON request.
+func read[R any](fn func(c *call, req *R) (any, error)) func(c *call, body []byte) (any, error) {
+	return func(c *call, body []byte) (any, error) {
+		req := new(R)
+		if err := decode(body, req); err != nil {
+			return nil, err
+		}
+		return fn(c, req)
+	}
+}
+
+// Pagination is upstream's {pageNumber >= 1, showNumber > 0}.
+type Pagination struct {
+	PageNumber int32 `json:"pageNumber"`
+	ShowNumber int32 `json:"showNumber"`
+}
+
+// page returns offset and limit, checking the bounds.
+func (p *Pagination) page() (offset, limit int, err error) {
+	if p == nil || p.PageNumber < 1 || p.ShowNumber < 1 {
+		return 0, 0, im.ErrArgs.With("pagination needs pageNumber >= 1 and showNumber >= 1")
+	}
+	if p.ShowNumber > im.MaxPageSize {
+		return 0, 0, im.ErrArgs.With("showNumber %d is over %d", p.ShowNumber, im.MaxPageSize)
+	}
+	return int(p.PageNumber-1) * int(p.ShowNumber), int(p.ShowNumber), nil
+}
+
+// proposeChecked runs a command's Check (the fast path) and proposes it.
+func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }) (any, error) {
+	if err := a.Check(c.caller); err != nil {
+		return nil, err
+	}
+	data, err := c.propose(kind, a)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	return data, nil
+}

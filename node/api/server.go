@@ -1,0 +1,185 @@
+// Package api serves the OpenIM REST API: every endpoint is a POST with a JSON body (protobuf for
+// /jssdk/*), headers operationID and token, and answers HTTP 200 with the envelope
+// {errCode, errMsg, errDlt, data}. Handlers decode and check the request, then either read the
+// local state or propose a command through replication; the rules themselves live in node/im.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"lanim/node/auth"
+	"lanim/node/im"
+	"lanim/node/store"
+)
+
+// MaxBodyBytes bounds a request body. The largest legitimate body is a message with 64 KiB of
+// content (base64) or a batch of 1,000 IDs.
+const MaxBodyBytes = 1 << 20
+
+// Proposer commits a command through Raft and returns the state machine's result.
+type Proposer interface {
+	Propose(ctx context.Context, cmd *im.Command) (*im.Result, error)
+}
+
+// Config is what the API server needs.
+type Config struct {
+	DB       *store.DB
+	Proposer Proposer
+	Verifier *auth.Verifier
+	// AdminSecretOK reports whether a get_admin_token secret is the office's.
+	AdminSecretOK func(ctx context.Context, secret string) bool
+	Log           *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Server is the REST API of one node.
+type Server struct {
+	cfg    Config
+	routes map[string]route
+}
+
+// route is one endpoint: public routes need no token.
+type route struct {
+	public bool
+	fn     func(c *call, body []byte) (any, error)
+}
+
+// New returns the API with every endpoint registered.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, routes: map[string]route{}}
+	s.authRoutes()
+	s.userRoutes()
+	return s
+}
+
+func (s *Server) add(path string, fn func(c *call, body []byte) (any, error)) {
+	s.routes[path] = route{fn: fn}
+}
+
+func (s *Server) addPublic(path string, fn func(c *call, body []byte) (any, error)) {
+	s.routes[path] = route{public: true, fn: fn}
+}
+
+// envelope is every response's body.
+type envelope struct {
+	ErrCode int    `json:"errCode"`
+	ErrMsg  string `json:"errMsg"`
+	ErrDlt  string `json:"errDlt"`
+	Data    any    `json:"data,omitempty"`
+}
+
+// ServeHTTP answers CORS preflights, checks method, headers and token, runs the endpoint and
+// writes the envelope. A panic in a handler becomes a 500 envelope, never a dropped connection.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Headers", "*")
+	h.Set("Access-Control-Allow-Methods", "*")
+	if r.Method == http.MethodOptions {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "Options Request!")
+		return
+	}
+	rt, ok := s.routes[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		h.Set("Allow", "POST, OPTIONS")
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	data, err := s.serve(r, rt)
+	s.write(w, r, data, err)
+}
+
+func (s *Server) serve(r *http.Request, rt route) (data any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.Log.Error("panic in handler", "path", r.URL.Path, "panic", p)
+			data, err = nil, im.ErrInternal.With("internal error")
+		}
+	}()
+	c := &call{s: s, ctx: r.Context(), r: r, opID: r.Header.Get("operationID"), now: s.cfg.Now()}
+	if c.opID == "" {
+		return nil, im.ErrArgs.With("header must have operationID")
+	}
+	if !rt.public {
+		claims, ierr := s.cfg.Verifier.Verify(c.ctx, r.Header.Get("token"), c.now)
+		if ierr != nil {
+			return nil, ierr
+		}
+		c.caller = im.Caller{UserID: claims.UserID, Platform: claims.PlatformID}
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return rt.fn(c, body)
+}
+
+// readBody enforces the size limit and the content types a client may send: JSON (or no
+// Content-Type / text/plain, as browsers send for the upload endpoints) and protobuf for /jssdk.
+func readBody(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return nil, im.ErrArgs.With("bad Content-Type %q", ct)
+		}
+		switch mt {
+		case "application/json", "text/plain":
+		case "application/x-protobuf", "application/protobuf":
+			if !strings.HasPrefix(r.URL.Path, "/jssdk/") {
+				return nil, im.ErrArgs.With("%s takes JSON, not %s", r.URL.Path, mt)
+			}
+		default:
+			return nil, im.ErrArgs.With("unsupported Content-Type %s: send application/json", mt)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, im.ErrArgs.With("body over %d bytes", MaxBodyBytes)
+		}
+		return nil, im.ErrArgs.With("read body: %v", err)
+	}
+	return body, nil
+}
+
+func (s *Server) write(w http.ResponseWriter, r *http.Request, data any, err error) {
+	env := envelope{Data: data}
+	if err != nil {
+		e := im.AsError(err)
+		if e.Code == im.ErrInternal.Code {
+			s.cfg.Log.Error("request failed", "path", r.URL.Path, "err", err)
+		}
+		env = envelope{ErrCode: e.Code, ErrMsg: e.Msg, ErrDlt: e.Detail}
+	} else if data == nil {
+		env.Data = struct{}{}
+	}
+	b, merr := json.Marshal(env)
+	if merr != nil {
+		s.cfg.Log.Error("encode response", "path", r.URL.Path, "err", merr)
+		b = []byte(fmt.Sprintf(`{"errCode":500,"errMsg":"ServerInternalError","errDlt":%q}`, merr.Error()))
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(b)
+}

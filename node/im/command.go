@@ -1,0 +1,61 @@
+package im
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Command is one state change as it travels through Raft. The proposer fills Time from its clock
+// and any random IDs into Args, so applying it needs nothing but the command and the log index.
+type Command struct {
+	Kind     string          `json:"kind"`
+	Caller   string          `json:"caller,omitempty"`   // authenticated user, "" for the node itself
+	Platform int32           `json:"platform,omitempty"` // caller's platform ID
+	Time     int64           `json:"time"`               // proposer's clock, ms
+	OpID     string          `json:"opID,omitempty"`     // operationID of the request, carried to pushes
+	Args     json.RawMessage `json:"args,omitempty"`
+}
+
+// NewCommand builds a command with its arguments encoded.
+func NewCommand(kind string, caller Caller, now int64, opID string, args any) (*Command, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s args: %w", kind, err)
+	}
+	return &Command{Kind: kind, Caller: caller.UserID, Platform: caller.Platform, Time: now, OpID: opID, Args: raw}, nil
+}
+
+// Encode is the command's log entry.
+func (c *Command) Encode() ([]byte, error) { return json.Marshal(c) }
+
+// DecodeCommand reads a log entry.
+func DecodeCommand(b []byte) (*Command, error) {
+	var c Command
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("decode command: %w", err)
+	}
+	return &c, nil
+}
+
+// Caller is who asks for a change: the token's user and platform.
+type Caller struct {
+	UserID   string
+	Platform int32
+}
+
+// Admin reports whether the caller is an app manager.
+func (c Caller) Admin() bool { return IsAdmin(c.UserID) }
+
+// Access is upstream's CheckAccess: the caller acts for owner, or is an admin.
+func (c Caller) Access(owner string) error {
+	if c.UserID == owner || c.Admin() {
+		return nil
+	}
+	return ErrNoPermission.With("%s may not act for %s", c.UserID, owner)
+}
+
+// Result is what the proposer gets back from the FSM: an error, or the response data as JSON.
+type Result struct {
+	Err  *Error          `json:"err,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}

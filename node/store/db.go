@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// Q is what the area queries run on: a transaction inside the FSM, or the read pool in handlers.
+type Q interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// DB is the state database: one writer connection for the FSM and a pool of readers.
+type DB struct {
+	path string
+	w    *sql.DB
+	r    *sql.DB
+}
+
+// Open opens (creating if needed) the state database at path and brings its schema up to date.
+func Open(path string) (*DB, error) {
+	w, err := sql.Open("sqlite3", dsn(path, url.Values{
+		"_journal_mode": {"WAL"},
+		"_synchronous":  {"NORMAL"},
+		"_busy_timeout": {"10000"},
+		"_txlock":       {"immediate"},
+		"_foreign_keys": {"0"},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One writer: the FSM applies serially, and SQLite allows one writer anyway.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := migrate(w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", dsn(path, url.Values{
+		"_busy_timeout": {"10000"},
+		"_query_only":   {"1"},
+	}))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open readers %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{path: path, w: w, r: r}, nil
+}
+
+func dsn(path string, v url.Values) string {
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Path is the file the database lives in.
+func (db *DB) Path() string { return db.path }
+
+// Reader is the pool handlers read from. It never sees uncommitted FSM work.
+func (db *DB) Reader() *sql.DB { return db.r }
+
+// Begin starts the FSM's write transaction.
+func (db *DB) Begin(ctx context.Context) (*sql.Tx, error) {
+	return db.w.BeginTx(ctx, nil)
+}
+
+// Close closes readers and the writer.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Backup writes a consistent copy of the database to the new file dst. It reads one WAL snapshot, so
+// the FSM may keep applying meanwhile; the copy carries its own applied index.
+func (db *DB) Backup(ctx context.Context, dst string) error {
+	out, err := sql.Open("sqlite3", dsn(dst, nil))
+	if err != nil {
+		return fmt.Errorf("backup: open %s: %w", dst, err)
+	}
+	defer out.Close()
+	return copyDB(ctx, db.r, out)
+}
+
+// Restore replaces the whole content of the database with the database file src, in place, so
+// readers keep their pool and see the new state as soon as it is committed.
+func (db *DB) Restore(ctx context.Context, src string) error {
+	in, err := sql.Open("sqlite3", dsn(src, url.Values{"mode": {"ro"}}))
+	if err != nil {
+		return fmt.Errorf("restore: open %s: %w", src, err)
+	}
+	defer in.Close()
+	if err := copyDB(ctx, in, db.w); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	// A snapshot taken by an older build may lack newer tables.
+	return migrate(db.w)
+}
+
+// copyDB copies every page of from's main database into to's with SQLite's online backup API.
+func copyDB(ctx context.Context, from, to *sql.DB) error {
+	src, err := from.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := to.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	return dst.Raw(func(d any) error {
+		return src.Raw(func(s any) error {
+			dc, ok1 := d.(*sqlite3.SQLiteConn)
+			sc, ok2 := s.(*sqlite3.SQLiteConn)
+			if !ok1 || !ok2 {
+				return errors.New("backup: not a sqlite3 connection")
+			}
+			b, err := dc.Backup("main", sc, "main")
+			if err != nil {
+				return fmt.Errorf("backup init: %w", err)
+			}
+			// One step holds the source's read snapshot for the whole copy, so it is consistent.
+			if _, err := b.Step(-1); err != nil {
+				b.Close()
+				return fmt.Errorf("backup step: %w", err)
+			}
+			return b.Finish()
+		})
+	})
+}

@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Meta keys.
+const (
+	MetaAppliedIndex = "applied_index" // last Raft index the FSM applied, written in the same transaction
+	MetaOffice       = "office"        // JSON of the office settings created by its first command
+)
+
+// GetMeta reads a meta value; ok is false when the key is absent.
+func GetMeta(ctx context.Context, q Q, key string) (value []byte, ok bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("get meta %s: %w", key, err)
+	}
+	return value, true, nil
+}
+
+// SetMeta writes a meta value.
+func SetMeta(ctx context.Context, q Q, key string, value []byte) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("set meta %s: %w", key, err)
+	}
+	return nil
+}
+
+// AppliedIndex is the last Raft index applied to this database (0 for a new one).
+func AppliedIndex(ctx context.Context, q Q) (uint64, error) {
+	v, ok, err := GetMeta(ctx, q, MetaAppliedIndex)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return strconv.ParseUint(string(v), 10, 64)
+}
+
+// SetAppliedIndex records the last applied Raft index.
+func SetAppliedIndex(ctx context.Context, q Q, index uint64) error {
+	return SetMeta(ctx, q, MetaAppliedIndex, []byte(strconv.FormatUint(index, 10)))
+}

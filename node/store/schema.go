@@ -1,0 +1,221 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+)
+
+// schema is the whole state, one statement per object. Every table is replicated state: the FSM is
+// its only writer, and a table's rows are a pure function of the applied log. Times are milliseconds
+// unless a column says otherwise (friends and blacks keep seconds, as upstream's API returns them).
+var schema = []string{
+	// meta: office-wide settings written by the office's first command (jwt key, admin secret hash,
+	// office ID) and the applied Raft index.
+	`CREATE TABLE IF NOT EXISTS meta (
+		key   TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	) WITHOUT ROWID`,
+
+	`CREATE TABLE IF NOT EXISTS users (
+		user_id             TEXT PRIMARY KEY,
+		nickname            TEXT NOT NULL DEFAULT '',
+		face_url            TEXT NOT NULL DEFAULT '',
+		ex                  TEXT NOT NULL DEFAULT '',
+		create_time         INTEGER NOT NULL DEFAULT 0,
+		app_manger_level    INTEGER NOT NULL DEFAULT 0,
+		global_recv_msg_opt INTEGER NOT NULL DEFAULT 0,
+		password_hash       TEXT NOT NULL DEFAULT ''
+	)`,
+
+	// tokens: every issued token with its status (0 normal, 1 invalid, 2 kicked, 3 expired), so a
+	// kick or force_logout holds on every node.
+	`CREATE TABLE IF NOT EXISTS tokens (
+		token       TEXT PRIMARY KEY,
+		user_id     TEXT NOT NULL,
+		platform_id INTEGER NOT NULL,
+		status      INTEGER NOT NULL DEFAULT 0,
+		issued      INTEGER NOT NULL,
+		expire      INTEGER NOT NULL
+	) WITHOUT ROWID`,
+	`CREATE INDEX IF NOT EXISTS tokens_user ON tokens (user_id, platform_id)`,
+
+	// friends: one row per direction (friendship is one-sided upstream). create_time in seconds.
+	`CREATE TABLE IF NOT EXISTS friends (
+		owner_id     TEXT NOT NULL,
+		friend_id    TEXT NOT NULL,
+		remark       TEXT NOT NULL DEFAULT '',
+		create_time  INTEGER NOT NULL,
+		add_source   INTEGER NOT NULL DEFAULT 0,
+		operator_id  TEXT NOT NULL DEFAULT '',
+		ex           TEXT NOT NULL DEFAULT '',
+		is_pinned    INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (owner_id, friend_id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS friends_friend ON friends (friend_id)`,
+
+	`CREATE TABLE IF NOT EXISTS friend_requests (
+		from_id       TEXT NOT NULL,
+		to_id         TEXT NOT NULL,
+		handle_result INTEGER NOT NULL DEFAULT 0,
+		req_msg       TEXT NOT NULL DEFAULT '',
+		create_time   INTEGER NOT NULL,
+		handler_id    TEXT NOT NULL DEFAULT '',
+		handle_msg    TEXT NOT NULL DEFAULT '',
+		handle_time   INTEGER NOT NULL DEFAULT 0,
+		ex            TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (from_id, to_id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS friend_requests_to ON friend_requests (to_id)`,
+
+	// blacks: create_time in seconds.
+	`CREATE TABLE IF NOT EXISTS blacks (
+		owner_id    TEXT NOT NULL,
+		block_id    TEXT NOT NULL,
+		create_time INTEGER NOT NULL,
+		add_source  INTEGER NOT NULL DEFAULT 0,
+		operator_id TEXT NOT NULL DEFAULT '',
+		ex          TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (owner_id, block_id)
+	)`,
+
+	`CREATE TABLE IF NOT EXISTS groups (
+		group_id                 TEXT PRIMARY KEY,
+		group_name               TEXT NOT NULL DEFAULT '',
+		notification             TEXT NOT NULL DEFAULT '',
+		introduction             TEXT NOT NULL DEFAULT '',
+		face_url                 TEXT NOT NULL DEFAULT '',
+		owner_id                 TEXT NOT NULL DEFAULT '',
+		create_time              INTEGER NOT NULL DEFAULT 0,
+		ex                       TEXT NOT NULL DEFAULT '',
+		status                   INTEGER NOT NULL DEFAULT 0,
+		creator_id               TEXT NOT NULL DEFAULT '',
+		group_type               INTEGER NOT NULL DEFAULT 2,
+		need_verification        INTEGER NOT NULL DEFAULT 0,
+		look_member_info         INTEGER NOT NULL DEFAULT 0,
+		apply_member_friend      INTEGER NOT NULL DEFAULT 0,
+		notification_update_time INTEGER NOT NULL DEFAULT 0,
+		notification_user_id     TEXT NOT NULL DEFAULT ''
+	)`,
+
+	// group_members: role_level 100 owner, 60 admin, 20 member. join_seq orders members by join.
+	`CREATE TABLE IF NOT EXISTS group_members (
+		group_id      TEXT NOT NULL,
+		user_id       TEXT NOT NULL,
+		role_level    INTEGER NOT NULL DEFAULT 20,
+		join_time     INTEGER NOT NULL DEFAULT 0,
+		nickname      TEXT NOT NULL DEFAULT '',
+		face_url      TEXT NOT NULL DEFAULT '',
+		join_source   INTEGER NOT NULL DEFAULT 0,
+		operator_id   TEXT NOT NULL DEFAULT '',
+		ex            TEXT NOT NULL DEFAULT '',
+		mute_end_time INTEGER NOT NULL DEFAULT 0,
+		inviter_id    TEXT NOT NULL DEFAULT '',
+		join_seq      INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (group_id, user_id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS group_members_user ON group_members (user_id)`,
+
+	`CREATE TABLE IF NOT EXISTS group_requests (
+		group_id       TEXT NOT NULL,
+		user_id        TEXT NOT NULL,
+		handle_result  INTEGER NOT NULL DEFAULT 0,
+		req_msg        TEXT NOT NULL DEFAULT '',
+		handle_msg     TEXT NOT NULL DEFAULT '',
+		req_time       INTEGER NOT NULL DEFAULT 0,
+		handle_user_id TEXT NOT NULL DEFAULT '',
+		handle_time    INTEGER NOT NULL DEFAULT 0,
+		ex             TEXT NOT NULL DEFAULT '',
+		join_source    INTEGER NOT NULL DEFAULT 0,
+		inviter_id     TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (group_id, user_id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS group_requests_user ON group_requests (user_id)`,
+
+	// conversations: one row per owner and conversation. min_seq/max_seq are the owner's pull window
+	// (max_seq 0 = unlimited; frozen when the owner leaves a group); has_read_seq only rises.
+	`CREATE TABLE IF NOT EXISTS conversations (
+		owner_id                 TEXT NOT NULL,
+		conversation_id          TEXT NOT NULL,
+		conversation_type        INTEGER NOT NULL,
+		user_id                  TEXT NOT NULL DEFAULT '',
+		group_id                 TEXT NOT NULL DEFAULT '',
+		recv_msg_opt             INTEGER NOT NULL DEFAULT 0,
+		is_pinned                INTEGER NOT NULL DEFAULT 0,
+		attached_info            TEXT NOT NULL DEFAULT '',
+		is_private_chat          INTEGER NOT NULL DEFAULT 0,
+		group_at_type            INTEGER NOT NULL DEFAULT 0,
+		ex                       TEXT NOT NULL DEFAULT '',
+		burn_duration            INTEGER NOT NULL DEFAULT 0,
+		min_seq                  INTEGER NOT NULL DEFAULT 0,
+		max_seq                  INTEGER NOT NULL DEFAULT 0,
+		msg_destruct_time        INTEGER NOT NULL DEFAULT 0,
+		latest_msg_destruct_time INTEGER NOT NULL DEFAULT 0,
+		is_msg_destruct          INTEGER NOT NULL DEFAULT 0,
+		has_read_seq             INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (owner_id, conversation_id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS conversations_id ON conversations (conversation_id)`,
+
+	// seqs: the last seq given in each conversation (chat and n_ notification streams alike).
+	`CREATE TABLE IF NOT EXISTS seqs (
+		conversation_id TEXT PRIMARY KEY,
+		max_seq         INTEGER NOT NULL DEFAULT 0,
+		min_seq         INTEGER NOT NULL DEFAULT 0,
+		max_seq_time    INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID`,
+
+	// messages: every stored message, as its protobuf MsgData, keyed by conversation and seq.
+	// revoke holds the MessageRevokedContent JSON once revoked; pulls rewrite the message with it.
+	`CREATE TABLE IF NOT EXISTS messages (
+		id              INTEGER PRIMARY KEY,
+		conversation_id TEXT NOT NULL,
+		seq             INTEGER NOT NULL,
+		client_msg_id   TEXT NOT NULL,
+		server_msg_id   TEXT NOT NULL,
+		send_id         TEXT NOT NULL,
+		session_type    INTEGER NOT NULL,
+		content_type    INTEGER NOT NULL,
+		send_time       INTEGER NOT NULL,
+		msg             BLOB NOT NULL,
+		revoke          TEXT,
+		UNIQUE (conversation_id, seq)
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS messages_client_msg_id ON messages (client_msg_id)`,
+
+	// msg_deletes: messages a user deleted for themselves; they pull them as status 4.
+	`CREATE TABLE IF NOT EXISTS msg_deletes (
+		owner_id        TEXT NOT NULL,
+		conversation_id TEXT NOT NULL,
+		seq             INTEGER NOT NULL,
+		PRIMARY KEY (owner_id, conversation_id, seq)
+	) WITHOUT ROWID`,
+
+	// messages_fts: full-text index of the searchable text of user messages (rowid = messages.id).
+	// trigram matches substrings, which also serves languages written without spaces.
+	`CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, content='', contentless_delete=1, tokenize='trigram')`,
+
+	// version logs for incremental sync: one log per key ("friend:<uid>", "join:<uid>",
+	// "member:<gid>", "conv:<uid>"), one entry per element holding its latest change.
+	`CREATE TABLE IF NOT EXISTS version_heads (
+		log_key    TEXT PRIMARY KEY,
+		version_id TEXT NOT NULL,
+		version    INTEGER NOT NULL
+	) WITHOUT ROWID`,
+	`CREATE TABLE IF NOT EXISTS version_log (
+		log_key    TEXT NOT NULL,
+		element_id TEXT NOT NULL,
+		state      INTEGER NOT NULL,
+		version    INTEGER NOT NULL,
+		PRIMARY KEY (log_key, element_id)
+	) WITHOUT ROWID`,
+	`CREATE INDEX IF NOT EXISTS version_log_version ON version_log (log_key, version)`,
+}
+
+func migrate(db *sql.DB) error {
+	for _, stmt := range schema {
+		if _, err := db.Exec(stmt); err != nil {
+			return fmt.Errorf("%.60s: %w", stmt, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Version log element states.
+const (
+	VersionInsert = 1
+	VersionDelete = 2
+	VersionUpdate = 3
+)
+
+// VersionHead is the position of one version log.
+type VersionHead struct {
+	ID      string
+	Version uint64
+}
+
+// GetVersionHead returns the head of a log; ok is false when the log has no entry yet.
+func GetVersionHead(ctx context.Context, q Q, key string) (h VersionHead, ok bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT version_id, version FROM version_heads WHERE log_key = ?`, key).Scan(&h.ID, &h.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, false, nil
+	}
+	if err != nil {
+		return h, false, fmt.Errorf("version head %s: %w", key, err)
+	}
+	return h, true, nil
+}
+
+// BumpVersion advances a log by one and records element's latest state at the new version. newID
+// names a log created by this call.
+func BumpVersion(ctx context.Context, q Q, key, element string, state int, newID string) (VersionHead, error) {
+	h, ok, err := GetVersionHead(ctx, q, key)
+	if err != nil {
+		return h, err
+	}
+	if !ok {
+		h.ID = newID
+	}
+	h.Version++
+	if _, err := q.ExecContext(ctx, `INSERT INTO version_heads (log_key, version_id, version) VALUES (?, ?, ?)
+		ON CONFLICT (log_key) DO UPDATE SET version = excluded.version`, key, h.ID, h.Version); err != nil {
+		return h, fmt.Errorf("bump version %s: %w", key, err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO version_log (log_key, element_id, state, version) VALUES (?, ?, ?, ?)
+		ON CONFLICT (log_key, element_id) DO UPDATE SET state = excluded.state, version = excluded.version`,
+		key, element, state, h.Version); err != nil {
+		return h, fmt.Errorf("log version %s/%s: %w", key, element, err)
+	}
+	return h, nil
+}
+
+// VersionChange is an element's latest change after some version.
+type VersionChange struct {
+	Element string
+	State   int
+	Version uint64
+}
+
+// VersionChanges lists the elements of a log changed after version, oldest change first.
+func VersionChanges(ctx context.Context, q Q, key string, after uint64) ([]VersionChange, error) {
+	rows, err := q.QueryContext(ctx, `SELECT element_id, state, version FROM version_log
+		WHERE log_key = ? AND version > ? ORDER BY version`, key, after)
+	if err != nil {
+		return nil, fmt.Errorf("version changes %s: %w", key, err)
+	}
+	defer rows.Close()
+	var out []VersionChange
+	for rows.Next() {
+		var c VersionChange
+		if err := rows.Scan(&c.Element, &c.State, &c.Version); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

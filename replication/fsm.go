@@ -1,0 +1,159 @@
+package replication
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/raft"
+
+	"lanim/node/im"
+	"lanim/node/store"
+)
+
+// fsm applies committed log entries to the state database. It implements raft.BatchingFSM: a batch
+// is one SQLite transaction (one fsync), and each command in it runs under its own savepoint so a
+// rule failure undoes that command alone.
+type fsm struct {
+	db      *store.DB
+	machine *im.Machine
+	sink    im.Sink
+	tmpDir  string
+	log     *slog.Logger
+}
+
+var _ raft.BatchingFSM = (*fsm)(nil)
+
+func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
+
+// ApplyBatch applies entries in order. Entries at or below the database's applied index were
+// applied before a restart and are skipped, which is what makes replaying the log tail safe.
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	ctx := context.Background()
+	results := make([]any, len(logs))
+	tx, err := f.db.Begin(ctx)
+	if err != nil {
+		// The database is unusable; carrying on would diverge from the log.
+		panic(fmt.Sprintf("fsm: begin: %v", err))
+	}
+	applied, err := store.AppliedIndex(ctx, tx)
+	if err != nil {
+		panic(fmt.Sprintf("fsm: applied index: %v", err))
+	}
+	var events []im.Event
+	last := applied
+	for i, l := range logs {
+		if l.Index <= applied {
+			continue
+		}
+		last = l.Index
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		res, ev := f.applyOne(ctx, tx, l)
+		results[i] = res
+		events = append(events, ev...)
+	}
+	if last > applied {
+		if err := store.SetAppliedIndex(ctx, tx, last); err != nil {
+			panic(fmt.Sprintf("fsm: %v", err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		panic(fmt.Sprintf("fsm: commit: %v", err))
+	}
+	if len(events) > 0 && f.sink != nil {
+		f.sink.Publish(events)
+	}
+	return results
+}
+
+// applyOne applies one command under a savepoint: a failed rule rolls back that command only.
+func (f *fsm) applyOne(ctx context.Context, tx *sql.Tx, l *raft.Log) (*im.Result, []im.Event) {
+	cmd, err := im.DecodeCommand(l.Data)
+	if err != nil {
+		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
+		panic(fmt.Sprintf("fsm: savepoint: %v", err))
+	}
+	res, events := f.machine.Apply(ctx, tx, l.Index, cmd)
+	if res.Err != nil {
+		if res.Err.Code == im.ErrInternal.Code {
+			f.log.Error("command failed", "index", l.Index, "kind", cmd.Kind, "err", res.Err)
+		}
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO cmd`); err != nil {
+			panic(fmt.Sprintf("fsm: rollback to savepoint: %v", err))
+		}
+		events = nil
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE cmd`); err != nil {
+		panic(fmt.Sprintf("fsm: release savepoint: %v", err))
+	}
+	return res, events
+}
+
+// Snapshot returns at once; Persist copies the database while applies go on. The copy is one read
+// snapshot carrying its own applied index, which may be past the Raft snapshot's index: replaying
+// those entries is skipped by ApplyBatch.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	return &snapshot{db: f.db, tmpDir: f.tmpDir}, nil
+}
+
+// Restore replaces the state with a snapshot's database.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	tmp, err := os.CreateTemp(f.tmpDir, "restore-*.db")
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, rc); err != nil {
+		tmp.Close()
+		return fmt.Errorf("restore: copy: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return f.db.Restore(context.Background(), tmp.Name())
+}
+
+type snapshot struct {
+	db     *store.DB
+	tmpDir string
+}
+
+func (s *snapshot) Persist(sink raft.SnapshotSink) error {
+	if err := s.persist(sink); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (s *snapshot) persist(w io.Writer) error {
+	dir, err := os.MkdirTemp(s.tmpDir, "snapshot-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "state.db")
+	if err := s.db.Backup(context.Background(), path); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("snapshot: write: %w", err)
+	}
+	return nil
+}
+
+func (s *snapshot) Release() {}
