@@ -133,18 +133,5 @@ func anys[T any](vs []T) []any {
 
 // FriendOwners lists the users who have userID in their friend list.
 func FriendOwners(ctx context.Context, q Q, userID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT owner_id FROM friends WHERE friend_id = ? ORDER BY owner_id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("friend owners of %s: %w", userID, err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryStrings(ctx, q, `SELECT owner_id FROM friends WHERE friend_id = ? ORDER BY owner_id`, userID)
 }
