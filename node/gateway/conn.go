@@ -80,7 +80,7 @@ func newConn(g *Gateway, p params) *conn {
 		token:      p.token,
 		opID:       p.operationID,
 		codec:      wire.Codec{Gob: p.gob, Gzip: p.gzip},
-		out:        make(chan frame, QueueLen),
+		out:        make(chan frame, g.cfg.QueueLen),
 		reqs:       make(chan *wire.Req, MaxPending),
 		closeQ:     make(chan closeReq, 1),
 		subs:       map[string]struct{}{},
@@ -263,7 +263,7 @@ func (c *conn) enqueue(f frame) {
 			c.closing.Store(true)
 		}
 	default:
-		c.g.cfg.Log.Warn("ws client too slow: dropped", "user", c.userID, "platform", c.platformID, "queued", QueueLen)
+		c.g.cfg.Log.Warn("ws client too slow: dropped", "user", c.userID, "platform", c.platformID, "queued", c.g.cfg.QueueLen)
 		c.drop()
 	}
 }

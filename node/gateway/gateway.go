@@ -63,6 +63,8 @@ type Config struct {
 	Now func() time.Time
 	// MaxConns bounds the open connections (DefaultMaxConns when 0).
 	MaxConns int
+	// QueueLen is each connection's outgoing queue (QueueLen when 0); tests make it small.
+	QueueLen int
 }
 
 // Gateway is the node's WebSocket msg gateway: an http.Handler for the WS address and the im.Sink
@@ -101,6 +103,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = QueueLen
 	}
 	if cfg.Reader == nil {
 		cfg.Reader = imReader{}

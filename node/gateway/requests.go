@@ -302,7 +302,7 @@ func (c *conn) push(f frame, clientMsgID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pendingSend != "" && (len(c.held) > 0 || clientMsgID == c.pendingSend) {
-		if len(c.held) >= QueueLen {
+		if len(c.held) >= c.g.cfg.QueueLen {
 			c.g.cfg.Log.Warn("ws client too slow: dropped", "user", c.userID, "held", len(c.held))
 			c.drop()
 			return
