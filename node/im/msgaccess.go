@@ -34,7 +34,7 @@ const maxConvIDLen = len("si_") + 2*MaxIDLen + 1
 type msgAccess struct {
 	userID         string
 	conversationID string
-	seq            store.Seq      // the conversation's seq state
+	seq            store.Seq       // the conversation's seq state
 	row            *store.UserConv // the user's row, nil for n_ streams and rows not made yet
 	lo, hi         int64           // readable seqs, inclusive; empty when hi < lo
 
