@@ -105,8 +105,9 @@ func loadMsgAccess(ctx context.Context, q store.Q, userID, conversationID string
 }
 
 // loadNotificationAccess handles an n_ stream: the notifications of a pair the user is in, of a
-// group the user is in, or of a group the user left (up to when they left: n_ seqs are not the
-// sg_ seqs, so the bound is the send time of the last sg_ message they may read).
+// group the user is in, or of a group the user left, up to when they left. n_ seqs are not sg_
+// seqs, so the bound is the send time of the last sg_ message they may read: the chat copy of their
+// 1504/1508, which quit and kick store before freezing the row.
 func (a *msgAccess) loadNotificationAccess(ctx context.Context, q store.Q) error {
 	rest := a.conversationID[2:]
 	a.peer, a.pair = pairPeer(rest, a.userID)
