@@ -42,28 +42,23 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
-	if bin := os.Getenv("LANIM_BIN"); bin != "" {
-		if !filepath.IsAbs(bin) {
-			fmt.Fprintf(os.Stderr, "e2e: LANIM_BIN must be an absolute path, got %q\n", bin)
+	bin := os.Getenv("LANIM_BIN")
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "lanim-e2e-bin-")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 			return 2
 		}
-		if _, err := os.Stat(bin); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: LANIM_BIN: %v\n", err)
+		defer os.RemoveAll(dir)
+		if bin, err = buildBinary(filepath.Join(dir, "lanim")); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 			return 2
 		}
-		lanimBin = bin
-		return m.Run()
-	}
-
-	dir, err := os.MkdirTemp("", "lanim-e2e-bin-")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+	} else if !filepath.IsAbs(bin) {
+		fmt.Fprintf(os.Stderr, "e2e: LANIM_BIN must be an absolute path, got %q\n", bin)
 		return 2
-	}
-	defer os.RemoveAll(dir)
-	bin, err := buildBinary(filepath.Join(dir, "lanim"))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+	} else if _, err := os.Stat(bin); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: LANIM_BIN: %v\n", err)
 		return 2
 	}
 	lanimBin = bin
@@ -212,9 +207,9 @@ func (n *Node) start(t *testing.T) {
 // waitReady polls get_admin_token until it answers errCode 0 (storing the token), then checks that the
 // WebSocket port accepts connections too.
 func (n *Node) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	deadline := time.Now().Add(readyTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	deadline, _ := ctx.Deadline()
 	body := map[string]string{"secret": n.AdminSecret, "userID": adminUserID}
 	var lastErr error
 	for attempt := 0; attempt < int(readyTimeout/readyInterval)+1 && time.Now().Before(deadline); attempt++ {
