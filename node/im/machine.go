@@ -48,6 +48,8 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		passwordHandlers(),
+		messageHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {
