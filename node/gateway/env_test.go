@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -37,6 +36,7 @@ type testEnv struct {
 type envOpts struct {
 	maxConns int
 	queueLen int
+	imReads  bool // serve pulls with node/im's functions instead of fakeReader
 }
 
 func newEnv(t *testing.T, o envOpts) *testEnv {
@@ -49,7 +49,11 @@ func newEnv(t *testing.T, o envOpts) *testEnv {
 	e := &testEnv{t: t, db: db, reader: &fakeReader{}}
 	e.prop = &testProposer{e: e}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.gw = New(Config{Verifier: auth.NewVerifier(db.Reader()), Proposer: e.prop, DB: db, Reader: e.reader, Log: log,
+	var reader Reader = e.reader
+	if o.imReads {
+		reader = nil
+	}
+	e.gw = New(Config{Verifier: auth.NewVerifier(db.Reader()), Proposer: e.prop, DB: db, Reader: reader, Log: log,
 		MaxConns: o.maxConns, QueueLen: o.queueLen})
 	e.repl, err = replication.Open(replication.Config{DataDir: dir, NodeID: "n1", DB: db, Machine: im.NewMachine(),
 		Sink: e.gw, Log: log})
@@ -182,41 +186,18 @@ func nextPush(t *testing.T, c *client.Conn) client.Push {
 	return client.Push{}
 }
 
-// testProposer proposes through Raft, except msg.send (written on another branch), which it
-// imitates the way the FSM behaves: the echo push is published before Propose returns.
+// testProposer proposes through Raft and records the kinds proposed.
 type testProposer struct {
 	e     *testEnv
 	mu    sync.Mutex
 	kinds []string
-	seq   int64
 }
 
 func (p *testProposer) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error) {
 	p.mu.Lock()
 	p.kinds = append(p.kinds, cmd.Kind)
 	p.mu.Unlock()
-	if cmd.Kind != "msg.send" {
-		return p.e.repl.Propose(ctx, cmd)
-	}
-	var args struct {
-		MsgData *pb.MsgData `json:"msgData"`
-	}
-	if err := json.Unmarshal(cmd.Args, &args); err != nil {
-		return nil, err
-	}
-	msg := args.MsgData
-	p.mu.Lock()
-	p.seq++
-	msg.Seq = p.seq
-	p.mu.Unlock()
-	msg.ServerMsgID = fmt.Sprintf("srv%d", msg.Seq)
-	msg.SendTime = cmd.Time
-	msg.Status = im.MsgStatusSuccess
-	p.e.gw.Publish([]im.Event{{Push: &im.Push{UserIDs: []string{msg.RecvID, msg.SendID},
-		ConversationID: im.SingleConversationID(msg.SendID, msg.RecvID), Msg: msg, OperationID: cmd.OpID}}})
-	data, _ := json.Marshal(map[string]any{"serverMsgID": msg.ServerMsgID, "clientMsgID": msg.ClientMsgID,
-		"sendTime": msg.SendTime, "seq": msg.Seq})
-	return &im.Result{Data: data}, nil
+	return p.e.repl.Propose(ctx, cmd)
 }
 
 func (p *testProposer) proposed(kind string) int {

@@ -287,3 +287,50 @@ func TestCloseLeaksNothing(t *testing.T) {
 }
 
 var _ = websocket.MessageText
+
+// TestChatWithRealReads: a conversation through the real msg.send and node/im's pulls.
+func TestChatWithRealReads(t *testing.T) {
+	e := newEnv(t, envOpts{imReads: true})
+	e.users("alice", "bob")
+	alice := e.dial("alice", 5, e.token("alice", 5), client.DialOptions{})
+	bob := e.dial("bob", 3, e.token("bob", 3), client.DialOptions{SDKType: "go", Gzip: true})
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		if _, err := alice.SendMsg(client.WithOperationID(ctx, fmt.Sprint("op", i)), textMsg("alice", "bob", fmt.Sprint("c", i))); err != nil {
+			t.Fatal(err)
+		}
+		p := nextPush(t, bob)
+		m := p.Msgs.Msgs["si_alice_bob"].GetMsgs()
+		if p.OperationID != fmt.Sprint("op", i) || len(m) != 1 || m[0].Seq != int64(i) {
+			t.Fatalf("push %d: %+v", i, p)
+		}
+	}
+	seqs, err := bob.HasReadAndMaxSeqs(ctx)
+	if err != nil || seqs.Seqs["si_alice_bob"].GetMaxSeq() != 3 {
+		t.Fatalf("1006: %v %v", seqs, err)
+	}
+	newest, err := bob.NewestSeqs(ctx)
+	if err != nil || newest.MaxSeqs["si_alice_bob"] != 3 {
+		t.Fatalf("1001: %v %v", newest, err)
+	}
+	pulled, err := bob.PullBySeqRanges(ctx, &pb.SeqRange{ConversationID: "si_alice_bob", Begin: 2, End: 3, Num: 10})
+	if m := pulled.GetMsgs()["si_alice_bob"].GetMsgs(); err != nil || len(m) != 2 || m[0].ClientMsgID != "c2" {
+		t.Fatalf("1002: %v %v", pulled, err)
+	}
+	bySeq, err := bob.PullBySeqs(ctx, &pb.ConversationSeqs{ConversationID: "si_alice_bob", Seqs: []int64{1, 3}})
+	if m := bySeq.GetMsgs()["si_alice_bob"].GetMsgs(); err != nil || len(m) != 2 || m[1].ClientMsgID != "c3" {
+		t.Fatalf("1005: %v %v", bySeq, err)
+	}
+	last, err := bob.LastMessages(ctx, "si_alice_bob")
+	if err != nil || last.Msgs["si_alice_bob"].GetClientMsgID() != "c3" {
+		t.Fatalf("1007: %v %v", last, err)
+	}
+	// A rule failure in the FSM is an answer, and the connection stays usable.
+	bad := textMsg("alice", "nobody", "c9")
+	if _, err := alice.SendMsg(ctx, bad); client.Code(err) == 0 {
+		t.Fatal("send to an unknown user succeeded")
+	}
+	if _, err := alice.NewestSeqs(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -22,24 +22,22 @@ type Reader interface {
 // imReader is the node/im read functions.
 type imReader struct{}
 
-var errNoReads = im.ErrInternal.With("message reads are not available in this build")
-
 func (imReader) NewestSeqs(ctx context.Context, q store.Q, userID string) (*pb.GetMaxSeqResp, error) {
-	return nil, errNoReads
+	return im.NewestSeqs(ctx, q, userID)
 }
 
 func (imReader) PullBySeqRanges(ctx context.Context, q store.Q, userID string, req *pb.PullMessageBySeqsReq) (*pb.PullMessageBySeqsResp, error) {
-	return nil, errNoReads
+	return im.PullBySeqRanges(ctx, q, userID, req)
 }
 
 func (imReader) PullBySeqs(ctx context.Context, q store.Q, userID string, req *pb.GetSeqMessageReq) (*pb.GetSeqMessageResp, error) {
-	return nil, errNoReads
+	return im.PullBySeqs(ctx, q, userID, req)
 }
 
 func (imReader) HasReadAndMaxSeqs(ctx context.Context, q store.Q, userID string, req *pb.GetConversationsHasReadAndMaxSeqReq) (*pb.GetConversationsHasReadAndMaxSeqResp, error) {
-	return nil, errNoReads
+	return im.HasReadAndMaxSeqs(ctx, q, userID, req)
 }
 
 func (imReader) LastMessages(ctx context.Context, q store.Q, userID string, req *pb.GetLastMessageReq) (*pb.GetLastMessageResp, error) {
-	return nil, errNoReads
+	return im.LastMessages(ctx, q, userID, req)
 }

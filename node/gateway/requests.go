@@ -215,14 +215,6 @@ func (c *conn) subscribeStatus(req *wire.Req) ([]byte, error) {
 	return proto.Marshal(tips)
 }
 
-// sendResult is the msg.send command's result.
-type sendResult struct {
-	ServerMsgID string `json:"serverMsgID"`
-	ClientMsgID string `json:"clientMsgID"`
-	SendTime    int64  `json:"sendTime"`
-	Seq         int64  `json:"seq"`
-}
-
 // send (1003): typing is delivered transiently; anything else is proposed as msg.send. The FSM
 // publishes the echo push before Propose returns, so the echo is held (see conn.push) until the
 // reply is queued: the SDK must see the reply first (openim-wire.md 7.3).
@@ -253,8 +245,13 @@ func (c *conn) send(req *wire.Req) {
 	if opID == "" {
 		opID = c.opID
 	}
-	cmd, err := im.NewCommand("msg.send", im.Caller{UserID: c.userID, Platform: c.platformID},
-		c.g.cfg.Now().UnixMilli(), opID, map[string]any{"msgData": &msg})
+	caller := im.Caller{UserID: c.userID, Platform: c.platformID}
+	args := &im.SendMsg{MsgData: &msg}
+	if err := args.Check(caller); err != nil {
+		c.reply(req, nil, err)
+		return
+	}
+	cmd, err := im.NewCommand("msg.send", caller, c.g.cfg.Now().UnixMilli(), opID, args)
 	if err != nil {
 		c.reply(req, nil, err)
 		return
@@ -289,7 +286,7 @@ func sendReply(res *im.Result, err error) ([]byte, error) {
 	if res.Err != nil {
 		return nil, res.Err
 	}
-	var r sendResult
+	var r im.SendMsgResult
 	if err := json.Unmarshal(res.Data, &r); err != nil {
 		return nil, fmt.Errorf("decode msg.send result: %w", err)
 	}
