@@ -457,4 +457,6 @@ func (o *op) publicUser(userID string) (*pb.PublicUserInfo, error) {
 	return &pb.PublicUserInfo{UserID: u.UserID, Nickname: u.Nickname, FaceURL: u.FaceURL, Ex: u.Ex}, nil
 }
 
-func fromTo(from, to string) *pb.FromToUserID { return &pb.FromToUserID{FromUserID: from, ToUserID: to} }
+func fromTo(from, to string) *pb.FromToUserID {
+	return &pb.FromToUserID{FromUserID: from, ToUserID: to}
+}
