@@ -3,6 +3,8 @@
 package auth
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -30,12 +32,20 @@ type Signer struct {
 // NewSigner returns a signer for the office key.
 func NewSigner(key []byte) *Signer { return &Signer{key: key} }
 
-// Sign makes a token for the user on a platform, valid for TokenTTL from now.
+// Sign makes a token for the user on a platform, valid for TokenTTL from now. Each token carries a
+// random jti beside upstream's claims: the times have one-second precision, so two logins on one
+// platform within a second would otherwise get the same token, and the second would both kick and
+// collide with the first. Clients never read the claims.
 func (s *Signer) Sign(userID string, platformID int32, now time.Time) (token string, expire time.Time, err error) {
+	var id [12]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
+	}
 	expire = now.Add(TokenTTL)
 	claims := Claims{UserID: userID, PlatformID: platformID, RegisteredClaims: jwt.RegisteredClaims{
 		ExpiresAt: jwt.NewNumericDate(expire),
 		IssuedAt:  jwt.NewNumericDate(now.Add(-5 * time.Second)),
+		ID:        hex.EncodeToString(id[:]),
 	}}
 	token, err = jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
 	if err != nil {
