@@ -1,286 +1,470 @@
-// Package e2e tests a real `lanim node` process (the binary in LANIM_BIN) through its REST API on
-// 127.0.0.1. Every test starts its own node in a temporary data directory.
+// Package e2e tests LanIM end to end: every test starts real `lanim node` processes on 127.0.0.1 ports and talks
+// to them only through the public REST and WebSocket API, as a client would. It imports nothing from lanim, so
+// it exercises the binary as shipped.
+//
+// The binary comes from $LANIM_BIN (make test passes bin/lanim); without it TestMain builds one once.
 package e2e
 
 import (
-	"bufio"
 	"bytes"
+	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// adminSecret is the admin secret of every test office.
-const adminSecret = "e2e-admin-secret"
+const (
+	readyTimeout   = 30 * time.Second // from process start until get_admin_token answers errCode 0
+	readyInterval  = 50 * time.Millisecond
+	stopTimeout    = 10 * time.Second // from SIGTERM (or SIGKILL) until the process has exited
+	requestTimeout = 30 * time.Second // one HTTP request
+	buildTimeout   = 15 * time.Minute // a cold build links Fyne, go-gl and SQLite
+	logTailBytes   = 64 << 10         // how much of a node's log a failing test prints
+	adminUserID    = "imAdmin"
+)
 
-// Web is the platform of the user tokens the helpers issue.
-const Web int32 = 5
+// lanimBin is the absolute path of the lanim binary under test, set once by TestMain.
+var lanimBin string
 
-// Node is one running `lanim node` process.
-type Node struct {
-	t    testing.TB
-	bin  string
-	Dir  string // data directory
-	URL  string // http://127.0.0.1:PORT of the REST API
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process exits
-	out  *logBuffer
-
-	mu     sync.Mutex
-	admin  string
-	tokens map[string]string // userID → Web token issued by UserToken
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
 }
 
-// startNode starts a node with a new office and stops it when the test ends.
-func startNode(t testing.TB) *Node {
-	t.Helper()
+func runTests(m *testing.M) int {
 	bin := os.Getenv("LANIM_BIN")
 	if bin == "" {
-		t.Skip("LANIM_BIN is not set: build bin/lanim and run with LANIM_BIN=$PWD/bin/lanim")
-	}
-	n := &Node{t: t, bin: bin, Dir: t.TempDir(), tokens: map[string]string{}}
-	n.start()
-	t.Cleanup(func() {
-		n.Stop()
-		if t.Failed() {
-			t.Logf("node output:\n%s", n.out.String())
+		dir, err := os.MkdirTemp("", "lanim-e2e-bin-")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			return 2
 		}
-	})
-	return n
+		defer os.RemoveAll(dir)
+		if bin, err = buildBinary(filepath.Join(dir, "lanim")); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			return 2
+		}
+	} else if !filepath.IsAbs(bin) {
+		fmt.Fprintf(os.Stderr, "e2e: LANIM_BIN must be an absolute path, got %q\n", bin)
+		return 2
+	} else if _, err := os.Stat(bin); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: LANIM_BIN: %v\n", err)
+		return 2
+	}
+	lanimBin = bin
+	return m.Run()
 }
 
-var readyLine = regexp.MustCompile(`ready: api (http://\S+)`)
-
-// start runs the process on free ports and waits for its ready line.
-func (n *Node) start() {
-	n.t.Helper()
-	n.out = &logBuffer{}
-	n.cmd = exec.Command(n.bin, "node", "--data", n.Dir, "--api-addr", "127.0.0.1:0", "--ws-addr", "127.0.0.1:0",
-		"--admin-secret", adminSecret)
-	stdout, err := n.cmd.StdoutPipe()
+// buildBinary builds package lanim from the module root into out.
+func buildBinary(out string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	defer cancel()
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
-		n.t.Fatal(err)
+		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
-	n.cmd.Stderr = n.out
-	if err := n.cmd.Start(); err != nil {
-		n.t.Fatalf("start %s: %v", n.bin, err)
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	if root == "." || root == "" {
+		return "", errors.New("go env GOMOD: not inside the lanim module")
 	}
-	n.done = make(chan struct{})
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(n.out, line)
-			if m := readyLine.FindStringSubmatch(line); m != nil {
-				ready <- m[1]
-			}
-		}
-		n.cmd.Wait()
-		close(n.done)
-	}()
-	select {
-	case n.URL = <-ready:
-	case <-n.done:
-		n.t.Fatalf("node exited before it was ready:\n%s", n.out.String())
-	case <-time.After(60 * time.Second):
-		n.Stop()
-		n.t.Fatalf("node not ready after 60 s:\n%s", n.out.String())
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "sqlite_fts5", "-o", out, "lanim")
+	cmd.Dir = root
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build lanim: %w\n%s", err, output)
 	}
+	return out, nil
 }
 
-// Stop ends the process with SIGTERM (a clean shutdown), or SIGKILL after 20 s.
-func (n *Node) Stop() {
-	if n.cmd == nil || n.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-n.done:
-		return
-	default:
-	}
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.done:
-	case <-time.After(20 * time.Second):
-		n.cmd.Process.Kill()
-		<-n.done
-	}
-}
-
-// Restart stops the node and starts it again on the same data directory (the API port changes).
-func (n *Node) Restart() {
-	n.t.Helper()
-	n.Stop()
-	n.start()
-}
-
-// Resp is the OpenIM envelope.
-type Resp struct {
+// Envelope is the body of every OpenIM REST response (always HTTP 200).
+type Envelope struct {
 	ErrCode int             `json:"errCode"`
 	ErrMsg  string          `json:"errMsg"`
 	ErrDlt  string          `json:"errDlt"`
 	Data    json.RawMessage `json:"data"`
 }
 
-// Raw sends a request with the given headers and returns the response and its body.
-func (n *Node) Raw(method, path string, header map[string]string, body []byte) (*http.Response, []byte) {
-	n.t.Helper()
-	req, err := http.NewRequest(method, n.URL+path, bytes.NewReader(body))
-	if err != nil {
-		n.t.Fatal(err)
+// Node is one `lanim node` process started by startNode. Its methods that take t must be called from the
+// test's goroutine, as t.Fatal requires. When a test fails, the cleanup prints the node's log.
+type Node struct {
+	APIAddr     string // host:port of the REST API
+	WSAddr      string // host:port of the WebSocket gateway
+	DataDir     string
+	AdminSecret string
+	AdminToken  string // from the latest start; Restart fetches a new one
+	LogPath     string // stdout and stderr of every start, appended
+	Cmd         *exec.Cmd
+
+	args   []string      // everything after `lanim`
+	exited chan struct{} // closed when the current Cmd has been waited for
+	http   *http.Client
+	tr     *http.Transport // closed between starts so no request reuses a connection to a dead process
+}
+
+// startNode starts `lanim node` on a fresh data dir and free loopback ports, waits until it serves the API,
+// and registers a cleanup that stops it with SIGTERM and fails the test unless it exits 0 in time.
+func startNode(t *testing.T, extraArgs ...string) *Node {
+	t.Helper()
+	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	n := &Node{
+		APIAddr:     freeAddr(t),
+		WSAddr:      freeAddr(t),
+		DataDir:     t.TempDir(),
+		AdminSecret: rand.Text(),
+		LogPath:     filepath.Join(t.TempDir(), "node.log"),
+		tr:          tr,
+		http:        &http.Client{Transport: tr},
 	}
-	for k, v := range header {
-		req.Header.Set(k, v)
+	n.args = append([]string{"node",
+		"--data", n.DataDir,
+		"--api-addr", n.APIAddr,
+		"--ws-addr", n.WSAddr,
+		"--admin-secret", n.AdminSecret,
+	}, extraArgs...)
+	// Registered after t.TempDir, so it runs before the data dir is removed.
+	t.Cleanup(func() {
+		if n.running() {
+			if err := n.stop(syscall.SIGTERM); err != nil {
+				t.Errorf("stop node %s: %v", n.APIAddr, err)
+			}
+		}
+		if t.Failed() {
+			t.Logf("log of node %s (%s):\n%s", n.APIAddr, n.LogPath, n.logTail())
+		}
+	})
+	n.start(t)
+	return n
+}
+
+// Restart stops the node with SIGTERM (failing the test unless it exits 0) if it is running, then starts it
+// again with the same data dir, ports and flags. After Kill9 it is a crash recovery.
+func (n *Node) Restart(t *testing.T) {
+	t.Helper()
+	if n.running() {
+		n.Stop(t)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	n.start(t)
+}
+
+// Stop sends SIGTERM and fails the test unless the node exits with code 0 within stopTimeout.
+func (n *Node) Stop(t *testing.T) {
+	t.Helper()
+	if err := n.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("stop node %s: %v", n.APIAddr, err)
+	}
+}
+
+// Kill9 kills the node with SIGKILL, as a crash would (what it wrote to files survives: this is not a power
+// cut), and waits until it is gone.
+func (n *Node) Kill9(t *testing.T) {
+	t.Helper()
+	defer n.tr.CloseIdleConnections()
+	if err := n.Cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill -9 node %s: %v", n.APIAddr, err)
+	}
+	if !n.waitExit(stopTimeout) {
+		t.Fatalf("node %s still running %v after SIGKILL", n.APIAddr, stopTimeout)
+	}
+}
+
+func (n *Node) start(t *testing.T) {
+	t.Helper()
+	logFile, err := os.OpenFile(n.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		n.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatal(err)
+	}
+	defer logFile.Close() // the child has its own copy of the descriptor
+	fmt.Fprintf(logFile, "==== %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(n.args, " "))
+
+	cmd := exec.Command(lanimBin, n.args...)
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	cmd.SysProcAttr = childProcAttr()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", lanimBin, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the exit status stays in cmd.ProcessState
+		close(exited)
+	}()
+	n.Cmd, n.exited = cmd, exited
+
+	if err := n.waitReady(); err != nil {
+		t.Fatalf("node %s not ready: %v", n.APIAddr, err)
+	}
+}
+
+// waitReady polls get_admin_token until it answers errCode 0 (storing the token), then checks that the
+// WebSocket port accepts connections too.
+func (n *Node) waitReady() error {
+	deadline := time.Now().Add(readyTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	body := map[string]string{"secret": n.AdminSecret, "userID": adminUserID}
+	var lastErr error
+	for attempt := 0; attempt < int(readyTimeout/readyInterval)+1 && time.Now().Before(deadline); attempt++ {
+		if !n.running() {
+			return fmt.Errorf("process exited: %s", n.Cmd.ProcessState)
+		}
+		env, err := n.post(ctx, "/auth/get_admin_token", "", body)
+		switch {
+		case err != nil:
+			lastErr = err
+		case env.ErrCode != 0:
+			lastErr = fmt.Errorf("get_admin_token: errCode %d %s %s", env.ErrCode, env.ErrMsg, env.ErrDlt)
+		default:
+			var tok struct {
+				Token string `json:"token"`
+			}
+			if err := json.Unmarshal(env.Data, &tok); err != nil || tok.Token == "" {
+				return fmt.Errorf("get_admin_token: no token in data %s", env.Data)
+			}
+			n.AdminToken = tok.Token
+			conn, err := net.DialTimeout("tcp", n.WSAddr, time.Until(deadline))
+			if err != nil {
+				return fmt.Errorf("API ready but WebSocket port: %w", err)
+			}
+			return conn.Close()
+		}
+		time.Sleep(readyInterval)
+	}
+	return fmt.Errorf("no errCode 0 from get_admin_token within %v; last: %v", readyTimeout, lastErr)
+}
+
+// waitExit reports whether the current process exits within d.
+func (n *Node) waitExit(d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-n.exited:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+func (n *Node) running() bool {
+	if n.exited == nil {
+		return false
+	}
+	select {
+	case <-n.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop sends sig and waits stopTimeout for an exit with code 0; on timeout it kills the process.
+func (n *Node) stop(sig os.Signal) error {
+	defer n.tr.CloseIdleConnections()
+	if err := n.Cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signal %v: %w", sig, err)
+	}
+	if !n.waitExit(stopTimeout) {
+		_ = n.Cmd.Process.Kill()
+		<-n.exited // SIGKILL cannot be ignored, so this returns
+		return fmt.Errorf("still running %v after %v; killed", stopTimeout, sig)
+	}
+	if code := n.Cmd.ProcessState.ExitCode(); code != 0 {
+		return fmt.Errorf("exit after %v: %s, want exit code 0", sig, n.Cmd.ProcessState)
+	}
+	return nil
+}
+
+// logTail returns the end of the node's log.
+func (n *Node) logTail() string {
+	data, err := os.ReadFile(n.LogPath)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	if len(data) > logTailBytes {
+		data = append([]byte("...\n"), data[len(data)-logTailBytes:]...)
+	}
+	return string(data)
+}
+
+// Post sends an OpenIM REST request (POST, JSON, a fresh operationID, the token header unless token is empty)
+// and returns the envelope, failing the test on a transport error or a status other than 200. A body that is
+// []byte or string is sent as is; nil sends {}; anything else is marshalled with encoding/json.
+func (n *Node) Post(t *testing.T, path, token string, body any) Envelope {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	env, err := n.post(ctx, path, token, body)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	return env
+}
+
+// PostOK is Post that fails the test unless errCode is 0, then unmarshals data into out when out is not nil.
+func (n *Node) PostOK(t *testing.T, path, token string, body, out any) {
+	t.Helper()
+	env := n.Post(t, path, token, body)
+	if env.ErrCode != 0 {
+		t.Fatalf("POST %s: errCode %d, errMsg %q, errDlt %q; want errCode 0", path, env.ErrCode, env.ErrMsg, env.ErrDlt)
+	}
+	if out == nil {
+		return
+	}
+	if err := json.Unmarshal(env.Data, out); err != nil {
+		t.Fatalf("POST %s: data %s: %v", path, env.Data, err)
+	}
+}
+
+// PostErr is Post that fails the test unless errCode is wantCode.
+func (n *Node) PostErr(t *testing.T, path, token string, body any, wantCode int) Envelope {
+	t.Helper()
+	env := n.Post(t, path, token, body)
+	if env.ErrCode != wantCode {
+		t.Fatalf("POST %s: errCode %d, errMsg %q, errDlt %q; want errCode %d", path, env.ErrCode, env.ErrMsg, env.ErrDlt, wantCode)
+	}
+	return env
+}
+
+func (n *Node) post(ctx context.Context, path, token string, body any) (Envelope, error) {
+	payload, err := encodeBody(body)
+	if err != nil {
+		return Envelope{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+n.APIAddr+path, bytes.NewReader(payload))
+	if err != nil {
+		return Envelope{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("operationID", rand.Text())
+	if token != "" {
+		req.Header.Set("token", token)
+	}
+	resp, err := n.http.Do(req)
+	if err != nil {
+		return Envelope{}, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		n.t.Fatalf("%s %s: read: %v", method, path, err)
+		return Envelope{}, fmt.Errorf("read response: %w", err)
 	}
-	return resp, b
-}
-
-var opSeq struct {
-	sync.Mutex
-	n int
-}
-
-func operationID() string {
-	opSeq.Lock()
-	defer opSeq.Unlock()
-	opSeq.n++
-	return fmt.Sprintf("e2e-%d", opSeq.n)
-}
-
-// Post sends body as JSON with a token (none when "") and a fresh operationID, and returns the envelope.
-func (n *Node) Post(token, path string, body any) *Resp {
-	n.t.Helper()
-	b, err := json.Marshal(body)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	h := map[string]string{"Content-Type": "application/json", "operationID": operationID()}
-	if token != "" {
-		h["token"] = token
-	}
-	resp, raw := n.Raw(http.MethodPost, path, h, b)
 	if resp.StatusCode != http.StatusOK {
-		n.t.Fatalf("POST %s: HTTP %d: %s", path, resp.StatusCode, raw)
+		return Envelope{}, fmt.Errorf("HTTP %s, want 200: %s", resp.Status, raw)
 	}
-	var r Resp
-	if err := json.Unmarshal(raw, &r); err != nil {
-		n.t.Fatalf("POST %s: envelope: %v: %s", path, err, raw)
+	var env Envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return Envelope{}, fmt.Errorf("response is not an envelope: %w: %s", err, raw)
 	}
-	return &r
+	return env, nil
 }
 
-// PostOK posts and fails the test unless errCode is 0; it decodes data into out when out is not nil.
-func (n *Node) PostOK(token, path string, body, out any) *Resp {
-	n.t.Helper()
-	r := n.Post(token, path, body)
-	if r.ErrCode != 0 {
-		n.t.Fatalf("POST %s: %d %s: %s", path, r.ErrCode, r.ErrMsg, r.ErrDlt)
+func encodeBody(body any) ([]byte, error) {
+	switch b := body.(type) {
+	case nil:
+		return []byte("{}"), nil
+	case []byte:
+		return b, nil
+	case string:
+		return []byte(b), nil
+	default:
+		return json.Marshal(body)
 	}
-	if out != nil {
-		if err := json.Unmarshal(r.Data, out); err != nil {
-			n.t.Fatalf("POST %s: data: %v: %s", path, err, r.Data)
-		}
-	}
-	return r
 }
 
-// PostErr posts and fails the test unless errCode is code.
-func (n *Node) PostErr(token, path string, body any, code int) *Resp {
-	n.t.Helper()
-	r := n.Post(token, path, body)
-	if r.ErrCode != code {
-		n.t.Fatalf("POST %s: got %d %s (%s), want %d", path, r.ErrCode, r.ErrMsg, r.ErrDlt, code)
+// RegisterUsers registers the users as the admin, each with nickname "Nick <id>".
+func (n *Node) RegisterUsers(t *testing.T, ids ...string) {
+	t.Helper()
+	type user struct {
+		UserID   string `json:"userID"`
+		Nickname string `json:"nickname"`
 	}
-	return r
+	users := make([]user, 0, len(ids))
+	for _, id := range ids {
+		users = append(users, user{UserID: id, Nickname: "Nick " + id})
+	}
+	n.PostOK(t, "/user/user_register", n.AdminToken, map[string]any{"users": users}, nil)
 }
 
-// AdminToken returns an admin token (issued once per node).
-func (n *Node) AdminToken() string {
-	n.t.Helper()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.admin == "" {
-		var out struct{ Token string }
-		n.PostOK("", "/auth/get_admin_token", map[string]string{"secret": adminSecret, "userID": "imAdmin"}, &out)
-		n.admin = out.Token
+// UserToken gets a token for userID on platformID (1 iOS, 2 Android, 3 Windows, 4 macOS, 5 Web, ...) from
+// the admin.
+func (n *Node) UserToken(t *testing.T, userID string, platformID int) string {
+	t.Helper()
+	var out struct {
+		Token string `json:"token"`
 	}
-	return n.admin
-}
-
-// RegisterUsers registers users with the nickname "Name <id>".
-func (n *Node) RegisterUsers(ids ...string) {
-	n.t.Helper()
-	users := make([]map[string]any, len(ids))
-	for i, id := range ids {
-		users[i] = map[string]any{"userID": id, "nickname": "Name " + id, "faceURL": "https://face/" + id}
-	}
-	n.PostOK(n.AdminToken(), "/user/user_register", map[string]any{"users": users}, nil)
-}
-
-// UserToken returns a Web token of the user (issued once per node and user: a new one would kick it).
-func (n *Node) UserToken(userID string) string {
-	n.t.Helper()
-	n.mu.Lock()
-	tok, ok := n.tokens[userID]
-	n.mu.Unlock()
-	if ok {
-		return tok
-	}
-	tok = n.NewUserToken(userID, Web)
-	n.mu.Lock()
-	n.tokens[userID] = tok
-	n.mu.Unlock()
-	return tok
-}
-
-// NewUserToken issues a new token (kicking the user's earlier ones on that platform).
-func (n *Node) NewUserToken(userID string, platformID int32) string {
-	n.t.Helper()
-	var out struct{ Token string }
-	n.PostOK(n.AdminToken(), "/auth/get_user_token", map[string]any{"userID": userID, "platformID": platformID}, &out)
+	n.PostOK(t, "/auth/get_user_token", n.AdminToken, map[string]any{"platformID": platformID, "userID": userID}, &out)
 	if out.Token == "" {
-		n.t.Fatalf("get_user_token %s: empty token", userID)
+		t.Fatalf("get_user_token %s/%d: empty token", userID, platformID)
 	}
 	return out.Token
 }
 
-// StatePath is the node's state database.
-func (n *Node) StatePath() string { return filepath.Join(n.Dir, "state.db") }
-
-// logBuffer collects process output for failure reports.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
+// requireUser fails the test unless get_users_info, asked by the admin, returns exactly userID.
+func requireUser(t *testing.T, n *Node, userID string) {
+	t.Helper()
+	var out struct {
+		UsersInfo []struct {
+			UserID string `json:"userID"`
+		} `json:"usersInfo"`
+	}
+	n.PostOK(t, "/user/get_users_info", n.AdminToken, map[string]any{"userIDs": []string{userID}}, &out)
+	if len(out.UsersInfo) != 1 || out.UsersInfo[0].UserID != userID {
+		t.Fatalf("get_users_info %s: usersInfo %+v, want that one user", userID, out.UsersInfo)
+	}
 }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
+// freeAddr returns a 127.0.0.1 address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// pollUntil calls cond every 50 ms until it returns true, failing the test if it has not within timeout.
+func pollUntil(t *testing.T, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	const interval = 50 * time.Millisecond
+	deadline := time.Now().Add(timeout)
+	for attempt := 0; attempt <= int(timeout/interval); attempt++ {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(interval)
+	}
+	t.Fatalf("condition not met within %v", timeout)
+}
+
+// runLanim runs the lanim binary to completion with args, allowing it timeout, and returns its combined
+// output and exit code; it fails the test if the process had to be killed or could not start.
+func runLanim(t *testing.T, timeout time.Duration, args ...string) (output string, exitCode int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, lanimBin, args...)
+	cmd.SysProcAttr = childProcAttr()
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("lanim %s: still running after %v; killed. Output:\n%s", strings.Join(args, " "), timeout, out)
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		t.Fatalf("lanim %s: %v", strings.Join(args, " "), err)
+	}
+	return string(out), cmd.ProcessState.ExitCode()
 }
