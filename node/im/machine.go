@@ -48,6 +48,7 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		conversationHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {
