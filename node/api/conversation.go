@@ -208,7 +208,7 @@ func getFullConversationIDs(c *call, req *getFullConversationIDsReq) (any, error
 	return resp, nil
 }
 
-type userIDReq struct {
+type convUserReq struct {
 	UserID string `json:"userID"`
 }
 
@@ -217,7 +217,7 @@ type conversationIDsResp struct {
 }
 
 // getNotNotifyConversationIDs lists the conversations whose recvMsgOpt is not 0.
-func getNotNotifyConversationIDs(c *call, req *userIDReq) (any, error) {
+func getNotNotifyConversationIDs(c *call, req *convUserReq) (any, error) {
 	if err := c.ownerAccess("userID", req.UserID); err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func getNotNotifyConversationIDs(c *call, req *userIDReq) (any, error) {
 	return &conversationIDsResp{ConversationIDs: ids}, nil
 }
 
-func getPinnedConversationIDs(c *call, req *userIDReq) (any, error) {
+func getPinnedConversationIDs(c *call, req *convUserReq) (any, error) {
 	if err := c.ownerAccess("userID", req.UserID); err != nil {
 		return nil, err
 	}

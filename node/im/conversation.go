@@ -14,21 +14,21 @@ const maxConversationIDLen = 3 + 2*MaxIDLen + 1
 
 // Chat conversation ID prefixes (convid.go builds them).
 const (
-	singlePrefix       = "si_"
-	groupPrefix        = "sg_"
-	notifyChatPrefix   = "sn_"
-	conversationPrefix = 3 // every chat prefix is three bytes
+	convPrefixSingle     = "si_"
+	convPrefixGroup      = "sg_"
+	convPrefixNotifyChat = "sn_"
+	convPrefixLen        = 3 // every chat prefix is three bytes
 )
 
-// conversationType is the type a chat conversation ID names, 0 for anything else (n_ streams,
+// chatConversationType is the type a chat conversation ID names, 0 for anything else (n_ streams,
 // legacy g_ IDs, garbage).
-func conversationType(conversationID string) int32 {
+func chatConversationType(conversationID string) int32 {
 	switch {
-	case strings.HasPrefix(conversationID, singlePrefix):
+	case strings.HasPrefix(conversationID, convPrefixSingle):
 		return SingleChat
-	case strings.HasPrefix(conversationID, groupPrefix):
+	case strings.HasPrefix(conversationID, convPrefixGroup):
 		return ReadGroupChat
-	case strings.HasPrefix(conversationID, notifyChatPrefix):
+	case strings.HasPrefix(conversationID, convPrefixNotifyChat):
 		return NotificationChat
 	}
 	return 0
@@ -43,17 +43,17 @@ func checkConversationID(id string) error {
 	if len(id) > maxConversationIDLen {
 		return ErrArgs.With("conversationID is %d bytes, at most %d", len(id), maxConversationIDLen)
 	}
-	if conversationType(id) == 0 || !validIDChars(id[conversationPrefix:]) {
+	if chatConversationType(id) == 0 || !onlyIDChars(id[convPrefixLen:]) {
 		return ErrArgs.With("conversationID %q is not a si_, sg_ or sn_ conversation", id)
 	}
-	if conversationType(id) == ReadGroupChat && !validID(id[conversationPrefix:]) {
+	if chatConversationType(id) == ReadGroupChat && !validID(id[convPrefixLen:]) {
 		return ErrArgs.With("conversationID %q does not name a group", id)
 	}
 	return nil
 }
 
-// validIDChars: non-empty, letters, digits and "_" only.
-func validIDChars(s string) bool {
+// onlyIDChars: non-empty, letters, digits and "_" only.
+func onlyIDChars(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -107,11 +107,11 @@ func (r *ConversationReq) check() error {
 	if err := checkConversationID(r.ConversationID); err != nil {
 		return err
 	}
-	typ := conversationType(r.ConversationID)
+	typ := chatConversationType(r.ConversationID)
 	if r.ConversationType != 0 && r.ConversationType != typ {
 		return ErrArgs.With("conversationType %d does not match conversationID %s", r.ConversationType, r.ConversationID)
 	}
-	if typ == ReadGroupChat && r.GroupID != "" && r.GroupID != r.ConversationID[conversationPrefix:] {
+	if typ == ReadGroupChat && r.GroupID != "" && r.GroupID != r.ConversationID[convPrefixLen:] {
 		return ErrArgs.With("groupID %s does not match conversationID %s", r.GroupID, r.ConversationID)
 	}
 	var errs []error
@@ -197,7 +197,7 @@ func setConversations(o *op, a *SetConversations) (any, error) {
 			}
 		}
 	}
-	if req.IsPrivateChat == nil || conversationType(req.ConversationID) == ReadGroupChat {
+	if req.IsPrivateChat == nil || chatConversationType(req.ConversationID) == ReadGroupChat {
 		return nil, nil
 	}
 	for _, owner := range a.UserIDs {
@@ -255,10 +255,10 @@ func (o *op) ownConversation(owner string, req *ConversationReq) (row store.Conv
 // between owner and an existing user (hint, the request's userID, is tried first), a group chat
 // needs owner to be a member.
 func (o *op) conversationKey(owner, conversationID, hint string) (store.ConversationKey, error) {
-	k := store.ConversationKey{OwnerID: owner, ConversationID: conversationID, Type: conversationType(conversationID)}
+	k := store.ConversationKey{OwnerID: owner, ConversationID: conversationID, Type: chatConversationType(conversationID)}
 	switch k.Type {
 	case ReadGroupChat:
-		k.GroupID = conversationID[conversationPrefix:]
+		k.GroupID = conversationID[convPrefixLen:]
 		g, err := store.GetGroup(o.ctx, o.tx, k.GroupID)
 		if err != nil {
 			return k, err
@@ -299,7 +299,7 @@ func (o *op) conversationKey(owner, conversationID, hint string) (store.Conversa
 // chatPeer finds the other user of a two-user conversation ID that owner is part of. IDs may hold
 // "_", so the candidates (hint, then what is left beside owner) are checked by rebuilding the ID.
 func chatPeer(conversationID, owner, hint string, build func(a, b string) string) (string, bool) {
-	pair := conversationID[conversationPrefix:]
+	pair := conversationID[convPrefixLen:]
 	candidates := []string{hint}
 	if rest, ok := strings.CutPrefix(pair, owner+"_"); ok {
 		candidates = append(candidates, rest)

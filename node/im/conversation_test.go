@@ -33,7 +33,7 @@ func newConvTestMachine(t *testing.T) *convTestMachine {
 	t.Cleanup(func() { db.Close() })
 	m := NewMachine()
 	// test.send stores a chat message the way message delivery does (rows first, then the message).
-	m.handlers["test.send"] = args(testSend)
+	m.handlers["test.send"] = args(convTestSend)
 	return &convTestMachine{t: t, db: db, m: m, now: 1_700_000_000_000}
 }
 
@@ -123,14 +123,14 @@ func (tm *convTestMachine) friend(owner, friend, remark string) {
 	tm.exec(`INSERT INTO friends (owner_id, friend_id, remark, create_time) VALUES (?, ?, ?, 1)`, owner, friend, remark)
 }
 
-type testSendArgs struct {
+type convTestSendArgs struct {
 	Msg        *pb.MsgData `json:"msg"`
 	Recipients []string    `json:"recipients"`
 }
 
-func (a *testSendArgs) Check(Caller) error { return nil }
+func (a *convTestSendArgs) Check(Caller) error { return nil }
 
-func testSend(o *op, a *testSendArgs) (any, error) {
+func convTestSend(o *op, a *convTestSendArgs) (any, error) {
 	m := a.Msg
 	m.SendTime, m.CreateTime, m.Status, m.MsgFrom = o.now, o.now, MsgStatusSuccess, MsgFromUser
 	m.ClientMsgID, m.ServerMsgID = o.newID(), o.newID()
@@ -153,7 +153,7 @@ func (tm *convTestMachine) send(from, to, groupID, text string, members ...strin
 	if groupID != "" {
 		m.SessionType = ReadGroupChat
 	}
-	tm.ok("test.send", from, &testSendArgs{Msg: m, Recipients: members})
+	tm.ok("test.send", from, &convTestSendArgs{Msg: m, Recipients: members})
 }
 
 func (tm *convTestMachine) row(owner, conversationID string) store.ConversationRow {
@@ -174,9 +174,9 @@ func (tm *convTestMachine) head(owner string) store.VersionHead {
 	return h
 }
 
-func ptr[T any](v T) *T { return &v }
+func convPtr[T any](v T) *T { return &v }
 
-func wantCode(t *testing.T, err error, code int) {
+func convWantCode(t *testing.T, err error, code int) {
 	t.Helper()
 	var e *Error
 	if !errors.As(err, &e) || e.Code != code {
@@ -184,8 +184,8 @@ func wantCode(t *testing.T, err error, code int) {
 	}
 }
 
-// tipsOf decodes the notification pushes of one content type.
-func pushesOf(events []Event, contentType int32) []*Push {
+// convPushes lists the notification pushes of one content type.
+func convPushes(events []Event, contentType int32) []*Push {
 	var out []*Push
 	for _, e := range events {
 		if e.Push != nil && e.Push.Msg.ContentType == contentType {
@@ -208,7 +208,7 @@ func TestSetConversationsCheck(t *testing.T) {
 		a      SetConversations
 		code   int // 0 = passes
 	}{
-		{"self", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, IsPinned: ptr(true)}}, 0},
+		{"self", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, IsPinned: convPtr(true)}}, 0},
 		{"admin for many", AdminUserID, SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: si}}, 0},
 		{"group id", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g1", ConversationType: 3, GroupID: "g1"}}, 0},
 		{"no conversation", "alice", SetConversations{UserIDs: []string{"alice"}}, 1001},
@@ -222,10 +222,10 @@ func TestSetConversationsCheck(t *testing.T) {
 		{"too many users", AdminUserID, SetConversations{UserIDs: many, Conversation: &ConversationReq{ConversationID: si}}, 1001},
 		{"duplicate user", "alice", SetConversations{UserIDs: []string{"alice", "alice"}, Conversation: &ConversationReq{ConversationID: si}}, 1001},
 		{"other user", "alice", SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: si}}, 1002},
-		{"recvMsgOpt", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, RecvMsgOpt: ptr[int32](3)}}, 1001},
-		{"groupAtType", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, GroupAtType: ptr[int32](5)}}, 1001},
-		{"burnDuration", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, BurnDuration: ptr[int32](-1)}}, 1001},
-		{"msgDestructTime", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, MsgDestructTime: ptr[int64](-1)}}, 1001},
+		{"recvMsgOpt", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, RecvMsgOpt: convPtr[int32](3)}}, 1001},
+		{"groupAtType", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, GroupAtType: convPtr[int32](5)}}, 1001},
+		{"burnDuration", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, BurnDuration: convPtr[int32](-1)}}, 1001},
+		{"msgDestructTime", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, MsgDestructTime: convPtr[int64](-1)}}, 1001},
 		{"ex", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, Ex: &long}}, 1001},
 		{"attachedInfo", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, AttachedInfo: &long}}, 1001},
 	}
@@ -238,7 +238,7 @@ func TestSetConversationsCheck(t *testing.T) {
 				}
 				return
 			}
-			wantCode(t, err, tc.code)
+			convWantCode(t, err, tc.code)
 		})
 	}
 }
@@ -253,7 +253,7 @@ func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
 
 	// No row yet: it is created from the ID (peer bob), with the settings, and logged as an insert.
 	events := tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: si, IsPinned: ptr(true), RecvMsgOpt: ptr[int32](2), Ex: ptr("x")}})
+		Conversation: &ConversationReq{ConversationID: si, IsPinned: convPtr(true), RecvMsgOpt: convPtr[int32](2), Ex: convPtr("x")}})
 	r := tm.row("alice", si)
 	if r.ConversationType != SingleChat || r.UserID != "bob" || !r.IsPinned || r.RecvMsgOpt != 2 || r.Ex != "x" || r.OwnerUserID != "alice" {
 		t.Fatalf("created row %+v", r.Conversation)
@@ -261,7 +261,7 @@ func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
 	if h := tm.head("alice"); h.Version != 1 || h.ID != logVersionID(conversationLog("alice")) {
 		t.Fatalf("head after create: %+v", h)
 	}
-	tips := pushesOf(events, ConversationChange)
+	tips := convPushes(events, ConversationChange)
 	if len(tips) != 1 || !slices.Equal(tips[0].UserIDs, []string{"alice"}) || !IsNotificationConversation(tips[0].ConversationID) {
 		t.Fatalf("1300 pushes %+v", tips)
 	}
@@ -276,14 +276,14 @@ func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
 
 	// The same values again change nothing: no notification, no version.
 	events = tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: si, IsPinned: ptr(true)}})
+		Conversation: &ConversationReq{ConversationID: si, IsPinned: convPtr(true)}})
 	if len(events) != 0 || tm.head("alice").Version != 1 {
 		t.Fatalf("unchanged set: events %d, head %+v", len(events), tm.head("alice"))
 	}
 
 	// Null and absent fields are left alone; present ones (even empty) are written.
 	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: si, Ex: ptr(""), GroupAtType: ptr[int32](1)}})
+		Conversation: &ConversationReq{ConversationID: si, Ex: convPtr(""), GroupAtType: convPtr[int32](1)}})
 	r = tm.row("alice", si)
 	if !r.IsPinned || r.RecvMsgOpt != 2 || r.Ex != "" || r.GroupAtType != 1 {
 		t.Fatalf("after partial set %+v", r.Conversation)
@@ -311,12 +311,12 @@ func TestSetConversationsApplyRules(t *testing.T) {
 		a      *SetConversations
 		code   int
 	}{
-		{"unknown user", AdminUserID, &SetConversations{UserIDs: []string{"alice", "nobody"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: ptr(true)}}, ErrUserIDNotFound.Code},
-		{"chat of others", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_bob_carol", IsPinned: ptr(true)}}, ErrArgs.Code},
-		{"unknown peer", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_alice_zed", IsPinned: ptr(true)}}, ErrUserIDNotFound.Code},
-		{"not a member", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g1", IsPinned: ptr(true)}}, ErrNotInGroupYet.Code},
-		{"unknown group", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g9", IsPinned: ptr(true)}}, ErrGroupIDNotFound.Code},
-		{"other user in the FSM", "alice", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: ptr(true)}}, ErrNoPermission.Code},
+		{"unknown user", AdminUserID, &SetConversations{UserIDs: []string{"alice", "nobody"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}}, ErrUserIDNotFound.Code},
+		{"chat of others", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_bob_carol", IsPinned: convPtr(true)}}, ErrArgs.Code},
+		{"unknown peer", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_alice_zed", IsPinned: convPtr(true)}}, ErrUserIDNotFound.Code},
+		{"not a member", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g1", IsPinned: convPtr(true)}}, ErrNotInGroupYet.Code},
+		{"unknown group", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g9", IsPinned: convPtr(true)}}, ErrGroupIDNotFound.Code},
+		{"other user in the FSM", "alice", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}}, ErrNoPermission.Code},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,11 +332,11 @@ func TestSetConversationsApplyRules(t *testing.T) {
 		t.Fatalf("rows %v (%v), head %+v after failures", ids, err, tm.head("alice"))
 	}
 	// A member gets the group row; an admin sets for two users at once, each with their own peer.
-	tm.ok("conversation.set", "bob", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "sg_g1", RecvMsgOpt: ptr[int32](1)}})
+	tm.ok("conversation.set", "bob", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "sg_g1", RecvMsgOpt: convPtr[int32](1)}})
 	if r := tm.row("bob", "sg_g1"); r.GroupID != "g1" || r.ConversationType != ReadGroupChat || r.RecvMsgOpt != 1 {
 		t.Fatalf("group row %+v", r.Conversation)
 	}
-	tm.ok("conversation.set", AdminUserID, &SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", UserID: "bob", Ex: ptr("e")}})
+	tm.ok("conversation.set", AdminUserID, &SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", UserID: "bob", Ex: convPtr("e")}})
 	if a, b := tm.row("alice", "si_alice_bob"), tm.row("bob", "si_alice_bob"); a.UserID != "bob" || b.UserID != "alice" || a.Ex != "e" || b.Ex != "e" {
 		t.Fatalf("rows %+v / %+v", a.Conversation, b.Conversation)
 	}
@@ -370,12 +370,12 @@ func TestSetPrivateChat(t *testing.T) {
 	tm.group("g1", "alice", "bob")
 	si := SingleConversationID("alice", "bob")
 	events := tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: ptr(true)}})
+		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: convPtr(true)}})
 	a, b := tm.row("alice", si), tm.row("bob", si)
 	if !a.IsPrivateChat || !b.IsPrivateChat || a.UserID != "bob" || b.UserID != "alice" {
 		t.Fatalf("rows %+v / %+v", a.Conversation, b.Conversation)
 	}
-	pushes := pushesOf(events, ConversationPrivateChat)
+	pushes := convPushes(events, ConversationPrivateChat)
 	if len(pushes) != 2 {
 		t.Fatalf("1701 pushes %+v", pushes)
 	}
@@ -385,7 +385,7 @@ func TestSetPrivateChat(t *testing.T) {
 		stream.Msg.SendID != "alice" || stream.Msg.RecvID != "bob" || len(chat.UserIDs) != 2 {
 		t.Fatalf("1701 pushes %+v / %+v", stream, chat)
 	}
-	if len(pushesOf(events, ConversationChange)) != 0 {
+	if len(convPushes(events, ConversationChange)) != 0 {
 		t.Fatal("isPrivateChat alone sends no 1300")
 	}
 	if tm.head("alice").Version == 0 || tm.head("bob").Version == 0 {
@@ -394,13 +394,13 @@ func TestSetPrivateChat(t *testing.T) {
 	// Setting it again changes no row but is still announced (as upstream does).
 	before := tm.head("bob")
 	events = tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: ptr(true)}})
-	if tm.head("bob") != before || len(pushesOf(events, ConversationPrivateChat)) != 2 {
+		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: convPtr(true)}})
+	if tm.head("bob") != before || len(convPushes(events, ConversationPrivateChat)) != 2 {
 		t.Fatalf("repeat: head %+v -> %+v", before, tm.head("bob"))
 	}
 	// Groups have no private chat: the field is ignored.
 	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: "sg_g1", IsPinned: ptr(true), IsPrivateChat: ptr(true)}})
+		Conversation: &ConversationReq{ConversationID: "sg_g1", IsPinned: convPtr(true), IsPrivateChat: convPtr(true)}})
 	if r := tm.row("alice", "sg_g1"); r.IsPrivateChat || !r.IsPinned {
 		t.Fatalf("group row %+v", r.Conversation)
 	}
@@ -417,7 +417,7 @@ func TestIncrementalConversations(t *testing.T) {
 		t.Fatalf("head %+v", h)
 	}
 	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: ptr(true)}})
+		Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}})
 
 	cases := []struct {
 		name      string
@@ -576,9 +576,9 @@ func TestJSSDKConversations(t *testing.T) {
 
 	// Active: pinned first, then newest first; count limits the list but not the unread total.
 	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: "si_alice_carol", IsPinned: ptr(true)}})
+		Conversation: &ConversationReq{ConversationID: "si_alice_carol", IsPinned: convPtr(true)}})
 	if res, _ := tm.apply("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: "si_alice_zed_x", RecvMsgOpt: ptr[int32](0)}}); res.Err == nil {
+		Conversation: &ConversationReq{ConversationID: "si_alice_zed_x", RecvMsgOpt: convPtr[int32](0)}}); res.Err == nil {
 		t.Fatal("a chat with an unknown user was created")
 	}
 	active, err := JSSDKActiveConversations(ctx, tm.q(), "alice", 0)
@@ -616,7 +616,7 @@ func TestSortedConversationList(t *testing.T) {
 	tm.send("bob", "g1", "g1", "b", "alice", "bob")
 	tm.send("alice", "carol", "", "c")
 	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
-		Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: ptr(true), RecvMsgOpt: ptr[int32](2)}})
+		Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true), RecvMsgOpt: convPtr[int32](2)}})
 	list, err := SortedConversationList(ctx, tm.q(), "alice", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -656,7 +656,7 @@ func TestConversationApplyDeterministic(t *testing.T) {
 		tm.register("alice", "bob")
 		tm.send("bob", "alice", "", "hi")
 		tm.ok("conversation.set", AdminUserID, &SetConversations{UserIDs: []string{"alice", "bob"},
-			Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: ptr(true), IsPrivateChat: ptr(true)}})
+			Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true), IsPrivateChat: convPtr(true)}})
 		d, err := tm.db.Digest(context.Background())
 		if err != nil {
 			t.Fatal(err)

@@ -18,8 +18,8 @@ import (
 	"lanim/node/pb"
 )
 
-// conversation is the JSON of a Conversation as the REST API returns it.
-type conversation struct {
+// convRow is the JSON of a Conversation as the REST API returns it.
+type convRow struct {
 	OwnerUserID      string `json:"ownerUserID"`
 	ConversationID   string `json:"conversationID"`
 	ConversationType int32  `json:"conversationType"`
@@ -33,16 +33,16 @@ type conversation struct {
 	GroupAtType      int32  `json:"groupAtType"`
 }
 
-type incremental struct {
-	Version   uint64         `json:"version"`
-	VersionID string         `json:"versionID"`
-	Full      bool           `json:"full"`
-	Delete    []string       `json:"delete"`
-	Insert    []conversation `json:"insert"`
-	Update    []conversation `json:"update"`
+type convIncremental struct {
+	Version   uint64    `json:"version"`
+	VersionID string    `json:"versionID"`
+	Full      bool      `json:"full"`
+	Delete    []string  `json:"delete"`
+	Insert    []convRow `json:"insert"`
+	Update    []convRow `json:"update"`
 }
 
-func conversationIDsOf(cs []conversation) []string {
+func convIDsOf(cs []convRow) []string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.ConversationID)
@@ -50,8 +50,8 @@ func conversationIDsOf(cs []conversation) []string {
 	return out
 }
 
-// postProto sends a /jssdk request with a protobuf body and returns the envelope.
-func postProto(t *testing.T, n *Node, path, token string, req proto.Message) Envelope {
+// convPostProto sends a /jssdk request with a protobuf body and returns the envelope.
+func convPostProto(t *testing.T, n *Node, path, token string, req proto.Message) Envelope {
 	t.Helper()
 	body, err := proto.Marshal(req)
 	if err != nil {
@@ -82,8 +82,8 @@ func postProto(t *testing.T, n *Node, path, token string, req proto.Message) Env
 	return env
 }
 
-// protoData decodes a successful /jssdk envelope: data is the base64 string of the protobuf response.
-func protoData(t *testing.T, env Envelope, out proto.Message) []byte {
+// convProtoData decodes a successful /jssdk envelope: data is the base64 string of the protobuf response.
+func convProtoData(t *testing.T, env Envelope, out proto.Message) []byte {
 	t.Helper()
 	if env.ErrCode != 0 {
 		t.Fatalf("errCode %d %s %s", env.ErrCode, env.ErrMsg, env.ErrDlt)
@@ -106,13 +106,13 @@ func TestConversationEndpoints(t *testing.T) {
 
 	// Before any conversation: empty lists, a full first sync with a stable 24-hex versionID.
 	var all struct {
-		Conversations []conversation `json:"conversations"`
+		Conversations []convRow `json:"conversations"`
 	}
 	n.PostOK(t, "/conversation/get_all_conversations", alice, map[string]any{"ownerUserID": "alice"}, &all)
 	if len(all.Conversations) != 0 {
 		t.Fatalf("conversations before any: %+v", all.Conversations)
 	}
-	var first incremental
+	var first convIncremental
 	n.PostOK(t, "/conversation/get_incremental_conversations", alice, map[string]any{"userID": "alice", "version": 0, "versionID": ""}, &first)
 	if !first.Full || first.Version != 0 || !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(first.VersionID) ||
 		first.Insert != nil || first.Update != nil || first.Delete != nil {
@@ -136,7 +136,7 @@ func TestConversationEndpoints(t *testing.T) {
 		"conversation": map[string]any{"conversationID": si, "conversationType": 1, "userID": "bob",
 			"isPinned": true, "recvMsgOpt": 2, "ex": "x", "attachedInfo": nil}}, nil)
 	var one struct {
-		Conversation conversation `json:"conversation"`
+		Conversation convRow `json:"conversation"`
 	}
 	n.PostOK(t, "/conversation/get_conversation", alice, map[string]any{"ownerUserID": "alice", "conversationID": si}, &one)
 	if c := one.Conversation; c.OwnerUserID != "alice" || c.UserID != "bob" || c.ConversationType != 1 || !c.IsPinned ||
@@ -156,12 +156,12 @@ func TestConversationEndpoints(t *testing.T) {
 	}
 	n.PostOK(t, "/conversation/get_conversations", alice, map[string]any{"ownerUserID": "alice",
 		"conversationIDs": []string{"si_alice_carol", si}}, &all)
-	if !slices.Equal(conversationIDsOf(all.Conversations), []string{si}) {
+	if !slices.Equal(convIDsOf(all.Conversations), []string{si}) {
 		t.Fatalf("get_conversations %+v", all.Conversations)
 	}
 
 	// Incremental: the create is an insert after version 0; a later change is an update.
-	var inc incremental
+	var inc convIncremental
 	n.PostOK(t, "/conversation/get_incremental_conversations", alice, map[string]any{"userID": "alice", "version": 0, "versionID": first.VersionID}, &inc)
 	if !inc.Full || inc.VersionID != first.VersionID || inc.Version != 1 {
 		t.Fatalf("after create, from 0: %+v", inc)
@@ -189,7 +189,7 @@ func TestConversationEndpoints(t *testing.T) {
 	if !one.Conversation.IsPrivateChat || one.Conversation.UserID != "alice" {
 		t.Fatalf("bob's row %+v", one.Conversation)
 	}
-	var bobInc incremental
+	var bobInc convIncremental
 	n.PostOK(t, "/conversation/get_incremental_conversations", bob, map[string]any{"userID": "bob", "version": 0, "versionID": ""}, &bobInc)
 	if bobInc.VersionID == first.VersionID || bobInc.Version != 1 {
 		t.Fatalf("bob's log %+v", bobInc)
@@ -197,12 +197,12 @@ func TestConversationEndpoints(t *testing.T) {
 
 	// get_owner_conversation pages; get_sorted_conversation_list has upstream's odd key case.
 	var owner struct {
-		Total         int64          `json:"total"`
-		Conversations []conversation `json:"conversations"`
+		Total         int64     `json:"total"`
+		Conversations []convRow `json:"conversations"`
 	}
 	n.PostOK(t, "/conversation/get_owner_conversation", bob, map[string]any{"userID": "bob",
 		"pagination": map[string]int{"pageNumber": 1, "showNumber": 10}}, &owner)
-	if owner.Total != 1 || !slices.Equal(conversationIDsOf(owner.Conversations), []string{si}) {
+	if owner.Total != 1 || !slices.Equal(convIDsOf(owner.Conversations), []string{si}) {
 		t.Fatalf("owner conversations %+v", owner)
 	}
 	n.PostOK(t, "/conversation/get_owner_conversation", bob, map[string]any{"userID": "bob",
@@ -266,7 +266,7 @@ func TestConversationErrors(t *testing.T) {
 		{"one of another", "/conversation/get_conversation", map[string]any{"ownerUserID": "bob", "conversationID": "si_alice_bob"}, 1002},
 		{"some of another", "/conversation/get_conversations", map[string]any{"ownerUserID": "bob", "conversationIDs": []string{"si_alice_bob"}}, 1002},
 		{"sorted of another", "/conversation/get_sorted_conversation_list", map[string]any{"userID": "bob", "pagination": page}, 1002},
-		{"incremental of another", "/conversation/get_incremental_conversations", map[string]any{"userID": "bob"}, 1002},
+		{"convIncremental of another", "/conversation/get_incremental_conversations", map[string]any{"userID": "bob"}, 1002},
 		{"full IDs of another", "/conversation/get_full_conversation_ids", map[string]any{"userID": "bob"}, 1002},
 		{"not notify of another", "/conversation/get_not_notify_conversation_ids", map[string]any{"userID": "bob"}, 1002},
 		{"pinned of another", "/conversation/get_pinned_conversation_ids", map[string]any{"userID": "bob"}, 1002},
@@ -308,21 +308,21 @@ func TestConversationErrors(t *testing.T) {
 		t.Fatalf("rows after failures: %s", all.Conversations)
 	}
 	// Protobuf errors: another owner, a body that is not protobuf.
-	if env := postProto(t, n, "/jssdk/get_active_conversations", alice, &pb.GetActiveConversationsReq{OwnerUserID: "bob"}); env.ErrCode != 1002 {
+	if env := convPostProto(t, n, "/jssdk/get_active_conversations", alice, &pb.GetActiveConversationsReq{OwnerUserID: "bob"}); env.ErrCode != 1002 {
 		t.Fatalf("active of another: %d", env.ErrCode)
 	}
-	env := postRaw(t, n, "/jssdk/get_conversations", alice, "application/x-protobuf", []byte{0xff, 0xff, 0xff})
+	env := convPostRaw(t, n, "/jssdk/get_conversations", alice, "application/x-protobuf", []byte{0xff, 0xff, 0xff})
 	if env.ErrCode != 1001 {
 		t.Fatalf("garbage protobuf: %d %s", env.ErrCode, env.ErrDlt)
 	}
-	env = postRaw(t, n, "/conversation/get_all_conversations", alice, "application/x-protobuf", []byte{0x0a, 0x00})
+	env = convPostRaw(t, n, "/conversation/get_all_conversations", alice, "application/x-protobuf", []byte{0x0a, 0x00})
 	if env.ErrCode != 1001 {
 		t.Fatalf("protobuf outside /jssdk: %d", env.ErrCode)
 	}
 }
 
-// postRaw sends body as is with the given Content-Type.
-func postRaw(t *testing.T, n *Node, path, token, contentType string, body []byte) Envelope {
+// convPostRaw sends body as is with the given Content-Type.
+func convPostRaw(t *testing.T, n *Node, path, token, contentType string, body []byte) Envelope {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
@@ -352,17 +352,17 @@ func TestJSSDKConversations(t *testing.T) {
 	const si = "si_alice_bob"
 
 	// Nothing yet: the active list is zero bytes (data ""), but get_conversations is never empty.
-	env := postProto(t, n, "/jssdk/get_active_conversations", bob, &pb.GetActiveConversationsReq{OwnerUserID: "bob", Count: 20})
+	env := convPostProto(t, n, "/jssdk/get_active_conversations", bob, &pb.GetActiveConversationsReq{OwnerUserID: "bob", Count: 20})
 	if env.ErrCode != 0 || string(env.Data) != `""` {
 		t.Fatalf("empty active: %d %s", env.ErrCode, env.Data)
 	}
 	var none pb.GetConversationsResp
-	b := protoData(t, postProto(t, n, "/jssdk/get_conversations", bob, &pb.GetConversationsReq{OwnerUserID: "bob",
+	b := convProtoData(t, convPostProto(t, n, "/jssdk/get_conversations", bob, &pb.GetConversationsReq{OwnerUserID: "bob",
 		ConversationIDs: []string{si}}), &none)
 	if len(b) == 0 || len(none.Conversations) != 0 {
 		t.Fatalf("unknown conversation: %x, %v", b, &none)
 	}
-	env = postProto(t, n, "/jssdk/get_conversations", bob, &pb.GetConversationsReq{OwnerUserID: "bob"})
+	env = convPostProto(t, n, "/jssdk/get_conversations", bob, &pb.GetConversationsReq{OwnerUserID: "bob"})
 	if env.ErrCode != 0 || string(env.Data) != `""` {
 		t.Fatalf("nothing asked: %d %s", env.ErrCode, env.Data)
 	}
@@ -372,7 +372,7 @@ func TestJSSDKConversations(t *testing.T) {
 		"conversation": map[string]any{"conversationID": si, "isPrivateChat": true, "isPinned": true}}, nil)
 
 	var resp pb.GetConversationsResp
-	protoData(t, postProto(t, n, "/jssdk/get_conversations", bob, &pb.GetConversationsReq{OwnerUserID: "bob",
+	convProtoData(t, convPostProto(t, n, "/jssdk/get_conversations", bob, &pb.GetConversationsReq{OwnerUserID: "bob",
 		ConversationIDs: []string{si, "si_bob_carol"}}), &resp)
 	if len(resp.Conversations) != 1 || resp.UnreadCount != 1 {
 		t.Fatalf("bob's conversations %v", &resp)
@@ -384,13 +384,13 @@ func TestJSSDKConversations(t *testing.T) {
 		t.Fatalf("bob's entry %v", c)
 	}
 	// The sender has read her own notification copy.
-	protoData(t, postProto(t, n, "/jssdk/get_conversations", alice, &pb.GetConversationsReq{ConversationIDs: []string{si}}), &resp)
+	convProtoData(t, convPostProto(t, n, "/jssdk/get_conversations", alice, &pb.GetConversationsReq{ConversationIDs: []string{si}}), &resp)
 	if len(resp.Conversations) != 1 || resp.UnreadCount != 0 || resp.Conversations[0].ReadSeq != 1 || !resp.Conversations[0].Conversation.IsPinned {
 		t.Fatalf("alice's entry %v", &resp)
 	}
 
 	var active pb.GetActiveConversationsResp
-	protoData(t, postProto(t, n, "/jssdk/get_active_conversations", bob, &pb.GetActiveConversationsReq{OwnerUserID: "bob", Count: 20}), &active)
+	convProtoData(t, convPostProto(t, n, "/jssdk/get_active_conversations", bob, &pb.GetActiveConversationsReq{OwnerUserID: "bob", Count: 20}), &active)
 	if len(active.Conversations) != 1 || active.UnreadCount != 1 || active.Conversations[0].LastMsg.GetSeq() != 1 {
 		t.Fatalf("bob's active %v", &active)
 	}
