@@ -66,6 +66,7 @@ func New(cfg Config) *Server {
 	s.authRoutes()
 	s.userRoutes()
 	s.passwordRoutes()
+	s.conversationRoutes()
 	return s
 }
 

@@ -49,6 +49,7 @@ func NewMachine() *Machine {
 		authHandlers(),
 		userHandlers(),
 		passwordHandlers(),
+		conversationHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {
