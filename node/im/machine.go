@@ -48,6 +48,7 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		groupHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {
