@@ -137,7 +137,7 @@ type getGroupMemberListReq struct {
 	Keyword    string      `json:"keyword"`
 }
 
-type membersResp struct {
+type groupMembersResp struct {
 	Total   int64                     `json:"total"`
 	Members []*pb.GroupMemberFullInfo `json:"members"`
 }
@@ -155,7 +155,7 @@ func getGroupMemberList(c *call, req *getGroupMemberListReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &membersResp{Total: total, Members: members}, nil
+	return &groupMembersResp{Total: total, Members: members}, nil
 }
 
 type getGroupMembersInfoReq struct {
@@ -270,34 +270,34 @@ func getFullJoinGroupIDs(c *call, req *getFullJoinGroupIDsReq) (any, error) {
 	return c.groups().FullJoinedGroupIDs(req.UserID, req.IDHash)
 }
 
-type incrementalReq struct {
+type groupIncrementalReq struct {
 	UserID    string `json:"userID"`
 	GroupID   string `json:"groupID"`
 	VersionID string `json:"versionID"`
 	Version   uint64 `json:"version"`
 }
 
-func getIncrementalJoinGroups(c *call, req *incrementalReq) (any, error) {
+func getIncrementalJoinGroups(c *call, req *groupIncrementalReq) (any, error) {
 	return c.groups().IncrementalJoinGroups(req.UserID, req.VersionID, req.Version)
 }
 
-func getIncrementalGroupMembers(c *call, req *incrementalReq) (any, error) {
+func getIncrementalGroupMembers(c *call, req *groupIncrementalReq) (any, error) {
 	return c.groups().IncrementalMembers(req.GroupID, req.VersionID, req.Version)
 }
 
-type incrementalBatchReq struct {
+type groupIncrementalBatchReq struct {
 	UserID  string                `json:"userID"`
 	ReqList []im.MemberVersionReq `json:"reqList"`
 }
 
-type incrementalBatchResp struct {
+type groupIncrementalBatchResp struct {
 	RespList map[string]*im.IncrementalMembers `json:"respList"`
 }
 
-func getIncrementalGroupMembersBatch(c *call, req *incrementalBatchReq) (any, error) {
+func getIncrementalGroupMembersBatch(c *call, req *groupIncrementalBatchReq) (any, error) {
 	list, err := c.groups().IncrementalMembersBatch(req.UserID, req.ReqList)
 	if err != nil {
 		return nil, err
 	}
-	return &incrementalBatchResp{RespList: list}, nil
+	return &groupIncrementalBatchResp{RespList: list}, nil
 }

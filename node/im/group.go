@@ -284,8 +284,8 @@ func (o *op) userNotes(contentType int32, recipients []string, tipsFor func(uid 
 	return nil
 }
 
-// sendMessage is upstream's per-call isSendMsg override.
-func sendMessage(override *bool, def bool) bool {
+// chatCopyOverride is upstream's per-call isSendMsg override.
+func chatCopyOverride(override *bool, def bool) bool {
 	if override != nil {
 		return *override
 	}
@@ -339,14 +339,14 @@ func (a *CreateGroup) Check(c Caller) error {
 		checkID("groupID", g.GroupID),
 		checkGroupProfile(g.GroupName, g.Notification, g.Introduction, g.FaceURL, g.Ex),
 		checkGroupPolicy(g.NeedVerification, g.LookMemberInfo, g.ApplyMemberFriend),
-		checkID("creatorUserID", orDefault(g.CreatorUserID, a.OwnerUserID)),
+		checkID("creatorUserID", idOrDefault(g.CreatorUserID, a.OwnerUserID)),
 	); err != nil {
 		return err
 	}
 	return checkIDs("members", a.everyone(c))
 }
 
-func orDefault(s, def string) string {
+func idOrDefault(s, def string) string {
 	if s == "" {
 		return def
 	}
@@ -428,7 +428,7 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 	}
 	tips := &pb.GroupCreatedTips{Group: g, OpUser: opUser, MemberList: list, OperationTime: o.now,
 		GroupOwnerUser: all[0], GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}
-	if err := o.groupNote(GroupCreated, g.GroupID, tips, members, sendMessage(a.SendMessage, true)); err != nil {
+	if err := o.groupNote(GroupCreated, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
 		return nil, err
 	}
 	if g.Notification != "" {
@@ -782,7 +782,7 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 	}
 	if !a.DeleteMember {
 		tips := &pb.GroupDismissedTips{Group: proto.Clone(g).(*pb.GroupInfo), OpUser: opUser, OperationTime: o.now}
-		if err := o.groupNote(GroupDismissed, g.GroupID, tips, members, sendMessage(a.SendMessage, true)); err != nil {
+		if err := o.groupNote(GroupDismissed, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
 			return nil, err
 		}
 	}

@@ -14,9 +14,9 @@ import (
 // Group reads that carry rules: who may see a group's members and requests. They take a store.Q,
 // so REST and any other front end serve them alike; none of them writes.
 
-// maxVersionDiff bounds one incremental answer: a client further behind gets full=true and
+// maxGroupSyncDiff bounds one incremental answer: a client further behind gets full=true and
 // refetches everything, as upstream does past its log limit.
-const maxVersionDiff = 500
+const maxGroupSyncDiff = 500
 
 // GroupReader answers group reads for one caller.
 type GroupReader struct {
@@ -118,7 +118,7 @@ func (r GroupReader) RecvApplications(userID string, groupIDs []string, results 
 			}
 		}
 	}
-	if err := checkResults(results); err != nil {
+	if err := checkHandleResults(results); err != nil {
 		return nil, 0, err
 	}
 	reqs, total, err := store.GroupRequests(r.Ctx, r.Q, store.GroupRequestFilter{GroupIDs: groupIDs, HandleResults: results},
@@ -147,7 +147,7 @@ func (r GroupReader) requireManages(groupID string) error {
 	return ErrNoPermission.With("%s is not the owner or an admin of group %s", r.Caller.UserID, groupID)
 }
 
-func checkResults(results []int32) error {
+func checkHandleResults(results []int32) error {
 	if len(results) > 3 {
 		return ErrArgs.With("handleResults lists %d values", len(results))
 	}
@@ -170,7 +170,7 @@ func (r GroupReader) UserApplications(userID string, groupIDs []string, results 
 			return nil, 0, err
 		}
 	}
-	if err := checkResults(results); err != nil {
+	if err := checkHandleResults(results); err != nil {
 		return nil, 0, err
 	}
 	u, err := store.GetUser(r.Ctx, r.Q, userID)
@@ -283,12 +283,12 @@ func (r GroupReader) FullMemberIDs(groupID string, idHash uint64) (*FullMemberID
 	if err != nil {
 		return nil, err
 	}
-	head, err := versionHead(r.Ctx, r.Q, memberLog(groupID))
+	head, err := groupSyncHead(r.Ctx, r.Q, memberLog(groupID))
 	if err != nil {
 		return nil, err
 	}
-	equal := idHash == idsHash(ids)
-	return &FullMemberIDs{Version: head.Version, VersionID: head.ID, Equal: equal, UserIDs: unlessEqual(ids, equal)}, nil
+	equal := idHash == groupIDListHash(ids)
+	return &FullMemberIDs{Version: head.Version, VersionID: head.ID, Equal: equal, UserIDs: idsUnlessEqual(ids, equal)}, nil
 }
 
 // FullJoinedGroupIDs lists a user's groups (self or admin).
@@ -300,25 +300,25 @@ func (r GroupReader) FullJoinedGroupIDs(userID string, idHash uint64) (*FullJoin
 	if err != nil {
 		return nil, err
 	}
-	head, err := versionHead(r.Ctx, r.Q, joinedGroupLog(userID))
+	head, err := groupSyncHead(r.Ctx, r.Q, joinedGroupLog(userID))
 	if err != nil {
 		return nil, err
 	}
-	equal := idHash == idsHash(ids)
-	return &FullJoinedGroupIDs{Version: head.Version, VersionID: head.ID, Equal: equal, GroupIDs: unlessEqual(ids, equal)}, nil
+	equal := idHash == groupIDListHash(ids)
+	return &FullJoinedGroupIDs{Version: head.Version, VersionID: head.ID, Equal: equal, GroupIDs: idsUnlessEqual(ids, equal)}, nil
 }
 
-// unlessEqual is ids, or an empty list when the client already has them.
-func unlessEqual(ids []string, equal bool) []string {
+// idsUnlessEqual is ids, or an empty list when the client already has them.
+func idsUnlessEqual(ids []string, equal bool) []string {
 	if equal || ids == nil {
 		return []string{}
 	}
 	return ids
 }
 
-// idsHash is upstream's IdHash: the first 8 bytes (big endian) of the MD5 of the JSON list; 0 for
+// groupIDListHash is upstream's IdHash: the first 8 bytes (big endian) of the MD5 of the JSON list; 0 for
 // an empty list.
-func idsHash(ids []string) uint64 {
+func groupIDListHash(ids []string) uint64 {
 	if len(ids) == 0 {
 		return 0
 	}
@@ -327,9 +327,9 @@ func idsHash(ids []string) uint64 {
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
-// versionHead is a log's position; a log with no entry yet is at version 0 with an ID derived
+// groupSyncHead is a log's position; a log with no entry yet is at version 0 with an ID derived
 // from its key, so clients always get a non-empty versionID.
-func versionHead(ctx context.Context, q store.Q, key string) (store.VersionHead, error) {
+func groupSyncHead(ctx context.Context, q store.Q, key string) (store.VersionHead, error) {
 	h, ok, err := store.GetVersionHead(ctx, q, key)
 	if err != nil || ok {
 		return h, err
@@ -338,23 +338,23 @@ func versionHead(ctx context.Context, q store.Q, key string) (store.VersionHead,
 	return store.VersionHead{ID: hex.EncodeToString(sum[:12])}, nil
 }
 
-// versionDiff is what changed in a log since the client's position.
-type versionDiff struct {
+// groupSyncDiff is what changed in a log since the client's position.
+type groupSyncDiff struct {
 	head                   store.VersionHead
 	full                   bool
 	inserted, updated, del []string
 	selfChanged            bool // element "": the object owning the log (a group) changed
 }
 
-// diffVersion compares the client's (versionID, version) with the log: full when the client has
+// diffGroupSync compares the client's (versionID, version) with the log: full when the client has
 // nothing, another log, a future version or is too far behind; nothing when it is current; else
 // every element whose latest change is newer, by state.
-func diffVersion(ctx context.Context, q store.Q, key, versionID string, version uint64) (*versionDiff, error) {
-	head, err := versionHead(ctx, q, key)
+func diffGroupSync(ctx context.Context, q store.Q, key, versionID string, version uint64) (*groupSyncDiff, error) {
+	head, err := groupSyncHead(ctx, q, key)
 	if err != nil {
 		return nil, err
 	}
-	d := &versionDiff{head: head}
+	d := &groupSyncDiff{head: head}
 	if versionID == "" || version == 0 || versionID != head.ID || version > head.Version {
 		d.full = true
 		return d, nil
@@ -366,7 +366,7 @@ func diffVersion(ctx context.Context, q store.Q, key, versionID string, version 
 	if err != nil {
 		return nil, err
 	}
-	if len(changes) > maxVersionDiff {
+	if len(changes) > maxGroupSyncDiff {
 		d.full = true
 		return d, nil
 	}
@@ -400,7 +400,7 @@ func (r GroupReader) IncrementalJoinGroups(userID, versionID string, version uin
 	if err := checkFields(checkID("userID", userID), r.Caller.Access(userID)); err != nil {
 		return nil, err
 	}
-	d, err := diffVersion(r.Ctx, r.Q, joinedGroupLog(userID), versionID, version)
+	d, err := diffGroupSync(r.Ctx, r.Q, joinedGroupLog(userID), versionID, version)
 	if err != nil {
 		return nil, err
 	}
@@ -452,12 +452,12 @@ func (r GroupReader) IncrementalMembers(groupID, versionID string, version uint6
 }
 
 func (r GroupReader) incrementalMembers(g *pb.GroupInfo, versionID string, version uint64, forceFull bool) (*IncrementalMembers, error) {
-	d, err := diffVersion(r.Ctx, r.Q, memberLog(g.GroupID), versionID, version)
+	d, err := diffGroupSync(r.Ctx, r.Q, memberLog(g.GroupID), versionID, version)
 	if err != nil {
 		return nil, err
 	}
 	if forceFull {
-		d = &versionDiff{head: d.head, full: true}
+		d = &groupSyncDiff{head: d.head, full: true}
 	}
 	out := &IncrementalMembers{VersionID: d.head.ID, Version: d.head.Version, Full: d.full, Delete: d.del}
 	if out.Insert, err = r.membersOrNil(g.GroupID, d.inserted); err != nil {
@@ -492,10 +492,10 @@ type MemberVersionReq struct {
 
 // IncrementalMembersBatch answers get_incremental_group_members_batch for userID (self or admin):
 // an entry for every requested group userID is in (the JS SDK takes a missing entry for "not
-// joined"); other groups are left out. Past maxVersionDiff changes in total, the remaining groups
+// joined"); other groups are left out. Past maxGroupSyncDiff changes in total, the remaining groups
 // answer full=true instead of being dropped.
 func (r GroupReader) IncrementalMembersBatch(userID string, reqs []MemberVersionReq) (map[string]*IncrementalMembers, error) {
-	userID = orDefault(userID, r.Caller.UserID)
+	userID = idOrDefault(userID, r.Caller.UserID)
 	if err := checkFields(checkID("userID", userID), r.Caller.Access(userID)); err != nil {
 		return nil, err
 	}
@@ -525,7 +525,7 @@ func (r GroupReader) IncrementalMembersBatch(userID string, reqs []MemberVersion
 		if g == nil || g.Status == GroupStatusDismissed {
 			continue
 		}
-		resp, err := r.incrementalMembers(g, req.VersionID, req.Version, changes >= maxVersionDiff)
+		resp, err := r.incrementalMembers(g, req.VersionID, req.Version, changes >= maxGroupSyncDiff)
 		if err != nil {
 			return nil, err
 		}

@@ -32,7 +32,7 @@ type JoinGroup struct {
 }
 
 // applicant is who joins.
-func (a *JoinGroup) applicant(c Caller) string { return orDefault(a.InviterUserID, c.UserID) }
+func (a *JoinGroup) applicant(c Caller) string { return idOrDefault(a.InviterUserID, c.UserID) }
 
 // Check: a group ID, joinSource 1..4, limits; the applicant is the caller or the caller is an
 // admin. Upstream does not check the applicant at all, which lets anyone join anyone to an open
@@ -95,7 +95,7 @@ func (o *op) applyToGroup(g *pb.GroupInfo, r *store.GroupRequest) error {
 	if err != nil {
 		return err
 	}
-	asker := orDefault(r.InviterUserID, r.UserID)
+	asker := idOrDefault(r.InviterUserID, r.UserID)
 	applicant, err := o.publicUser(asker)
 	if err != nil {
 		return err

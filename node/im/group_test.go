@@ -23,7 +23,7 @@ type groupTM struct {
 	now   int64
 }
 
-const testNow int64 = 1_700_000_000_000
+const groupTestNow int64 = 1_700_000_000_000
 
 func groupTestMachine(t *testing.T, users ...string) *groupTM {
 	t.Helper()
@@ -32,7 +32,7 @@ func groupTestMachine(t *testing.T, users ...string) *groupTM {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	tm := &groupTM{t: t, db: db, m: NewMachine(), now: testNow}
+	tm := &groupTM{t: t, db: db, m: NewMachine(), now: groupTestNow}
 	tm.ok("", "office.create", &CreateOffice{Office: Office{OfficeID: "o1", JWTKey: make([]byte, 32), AdminSecretHash: "x"}})
 	if len(users) > 0 {
 		reg := &RegisterUsers{}
@@ -129,8 +129,8 @@ func (tm *groupTM) create(gid, owner string, admins, members []string, needVerif
 		GroupInfo: &pb.GroupInfo{GroupID: gid, GroupName: "G " + gid, GroupType: WorkingGroup, NeedVerification: needVerification}})
 }
 
-// notes are the pushes of notifications of a content type in their n_ streams, in order.
-func notes(events []Event, ct int32) []*Push {
+// groupNotes are the pushes of notifications of a content type in their n_ streams, in order.
+func groupNotes(events []Event, ct int32) []*Push {
 	var out []*Push
 	for _, e := range events {
 		if e.Push != nil && e.Push.Msg.ContentType == ct && strings.HasPrefix(e.Push.ConversationID, "n_") {
@@ -140,8 +140,8 @@ func notes(events []Event, ct int32) []*Push {
 	return out
 }
 
-// chatCopies are the pushes of content type ct in chat conversations.
-func chatCopies(events []Event, ct int32) []*Push {
+// groupChatCopies are the pushes of content type ct in chat conversations.
+func groupChatCopies(events []Event, ct int32) []*Push {
 	var out []*Push
 	for _, e := range events {
 		if e.Push != nil && e.Push.Msg.ContentType == ct && !strings.HasPrefix(e.Push.ConversationID, "n_") {
@@ -151,17 +151,17 @@ func chatCopies(events []Event, ct int32) []*Push {
 	return out
 }
 
-// oneNote is the single n_ notification of ct; it fails the test otherwise.
-func oneNote(t *testing.T, events []Event, ct int32) *Push {
+// oneGroupNote is the single n_ notification of ct; it fails the test otherwise.
+func oneGroupNote(t *testing.T, events []Event, ct int32) *Push {
 	t.Helper()
-	ps := notes(events, ct)
+	ps := groupNotes(events, ct)
 	if len(ps) != 1 {
-		t.Fatalf("want one %d notification, got %d (events: %s)", ct, len(ps), describe(events))
+		t.Fatalf("want one %d notification, got %d (events: %s)", ct, len(ps), describeGroupEvents(events))
 	}
 	return ps[0]
 }
 
-func describe(events []Event) string {
+func describeGroupEvents(events []Event) string {
 	var parts []string
 	for _, e := range events {
 		if e.Push != nil {
@@ -171,8 +171,8 @@ func describe(events []Event) string {
 	return strings.Join(parts, " ")
 }
 
-// tips decodes a notification's {"detail": tips JSON} into a new T.
-func tips[T any](t *testing.T, p *Push) *T {
+// groupTips decodes a notification's {"detail": tips JSON} into a new T.
+func groupTips[T any](t *testing.T, p *Push) *T {
 	t.Helper()
 	var content struct {
 		Detail string `json:"detail"`
@@ -187,16 +187,16 @@ func tips[T any](t *testing.T, p *Push) *T {
 	return v
 }
 
-func sameSet(a, b []string) bool {
+func groupSameSet(a, b []string) bool {
 	a, b = slices.Clone(a), slices.Clone(b)
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
 
-func wantTo(t *testing.T, p *Push, want ...string) {
+func wantGroupPush(t *testing.T, p *Push, want ...string) {
 	t.Helper()
-	if !sameSet(p.UserIDs, want) {
+	if !groupSameSet(p.UserIDs, want) {
 		t.Fatalf("%s %d pushed to %v, want %v", p.ConversationID, p.Msg.ContentType, p.UserIDs, want)
 	}
 }
@@ -214,14 +214,14 @@ func wantGroupNote(t *testing.T, p *Push, gid, sender string) {
 
 func (tm *groupTM) memberHead(gid string) store.VersionHead {
 	tm.t.Helper()
-	h, err := versionHead(context.Background(), tm.db.Reader(), memberLog(gid))
+	h, err := groupSyncHead(context.Background(), tm.db.Reader(), memberLog(gid))
 	if err != nil {
 		tm.t.Fatal(err)
 	}
 	return h
 }
 
-func wantVersion(t *testing.T, tm *groupTM, gid string, version uint64, versionID string) {
+func wantMemberVersion(t *testing.T, tm *groupTM, gid string, version uint64, versionID string) {
 	t.Helper()
 	h := tm.memberHead(gid)
 	if version != h.Version || versionID != h.ID || versionID == "" {
@@ -248,7 +248,7 @@ func (tm *groupTM) maxSeq(convID string) int64 {
 	return s.MaxSeq
 }
 
-func ptr[T any](v T) *T { return &v }
+func gptr[T any](v T) *T { return &v }
 
 // ---------------------------------------------------------------------------------------------
 
@@ -264,47 +264,47 @@ func TestCreateGroup(t *testing.T) {
 	if err := json.Unmarshal(res.Data, &out); err != nil {
 		t.Fatal(err)
 	}
-	if g := out.GroupInfo; g.GroupID != "g1" || g.OwnerUserID != "a" || g.MemberCount != 3 || g.CreateTime != testNow ||
-		g.NotificationUserID != "a" || g.NotificationUpdateTime != testNow {
+	if g := out.GroupInfo; g.GroupID != "g1" || g.OwnerUserID != "a" || g.MemberCount != 3 || g.CreateTime != groupTestNow ||
+		g.NotificationUserID != "a" || g.NotificationUpdateTime != groupTestNow {
 		t.Fatalf("groupInfo %+v", g)
 	}
 	for uid, role := range map[string]int32{"a": RoleOwner, "b": RoleAdmin, "c": RoleMember} {
 		m := tm.member("g1", uid)
 		if m == nil || m.RoleLevel != role || m.JoinSource != JoinByInvitation || m.InviterUserID != "a" ||
-			m.OperatorUserID != "a" || m.JoinTime != testNow {
+			m.OperatorUserID != "a" || m.JoinTime != groupTestNow {
 			t.Fatalf("member %s: %+v", uid, m)
 		}
 	}
-	p := oneNote(t, events, GroupCreated)
+	p := oneGroupNote(t, events, GroupCreated)
 	wantGroupNote(t, p, "g1", "a")
-	wantTo(t, p, "a", "b", "c")
+	wantGroupPush(t, p, "a", "b", "c")
 	if p.Msg.Options["isSendMsg"] != true {
 		t.Fatal("1501 must be marked isSendMsg")
 	}
-	tp := tips[pb.GroupCreatedTips](t, p)
+	tp := groupTips[pb.GroupCreatedTips](t, p)
 	if tp.Group.GroupID != "g1" || tp.OpUser.UserID != "a" || tp.OpUser.RoleLevel != RoleOwner ||
 		tp.GroupOwnerUser.UserID != "a" || len(tp.MemberList) != 1 || tp.MemberList[0].UserID != "a" ||
-		tp.OperationTime != testNow || tp.OpUser.Nickname != "Nick a" {
+		tp.OperationTime != groupTestNow || tp.OpUser.Nickname != "Nick a" {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	if tp.GroupMemberVersion != 3 {
 		t.Fatalf("member version %d after 3 inserts", tp.GroupMemberVersion)
 	}
-	copies := chatCopies(events, GroupCreated)
+	copies := groupChatCopies(events, GroupCreated)
 	if len(copies) != 1 || copies[0].ConversationID != "sg_g1" {
-		t.Fatalf("1501 chat copy: %s", describe(events))
+		t.Fatalf("1501 chat copy: %s", describeGroupEvents(events))
 	}
 	for _, uid := range []string{"a", "b", "c"} {
 		if _, _, ok := tm.conversation(uid, "sg_g1"); !ok {
 			t.Fatalf("no sg_g1 conversation for %s", uid)
 		}
 	}
-	ann := oneNote(t, events, GroupInfoSetAnnouncement)
-	if len(chatCopies(events, GroupInfoSetAnnouncement)) != 1 {
+	ann := oneGroupNote(t, events, GroupInfoSetAnnouncement)
+	if len(groupChatCopies(events, GroupInfoSetAnnouncement)) != 1 {
 		t.Fatal("1519 at creation must have a chat copy")
 	}
-	wantTo(t, ann, "a", "b", "c")
+	wantGroupPush(t, ann, "a", "b", "c")
 
 	joined, err := tm.reader("c").FullJoinedGroupIDs("c", 0)
 	if err != nil || !slices.Equal(joined.GroupIDs, []string{"g1"}) || joined.Version != 1 {
@@ -315,14 +315,14 @@ func TestCreateGroup(t *testing.T) {
 func TestCreateGroupByAdminAndOptions(t *testing.T) {
 	tm := groupTestMachine(t, "a", "b")
 	events := tm.ok(AdminUserID, "group.create", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"b"},
-		GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: WorkingGroup}, SendMessage: ptr(false)})
-	tp := tips[pb.GroupCreatedTips](t, oneNote(t, events, GroupCreated))
+		GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: WorkingGroup}, SendMessage: gptr(false)})
+	tp := groupTips[pb.GroupCreatedTips](t, oneGroupNote(t, events, GroupCreated))
 	// Upstream counts the operator; an admin who is not a member is a synthetic admin member.
 	if tp.Group.MemberCount != 3 || tp.OpUser.UserID != AdminUserID || tp.OpUser.RoleLevel != RoleAdmin ||
 		tp.OpUser.AppMangerLevel != appAdminLevel || tp.OpUser.GroupID != "g1" || len(tp.MemberList) != 2 {
 		t.Fatalf("tips %+v", tp)
 	}
-	if len(chatCopies(events, GroupCreated)) != 0 {
+	if len(groupChatCopies(events, GroupCreated)) != 0 {
 		t.Fatal("sendMessage false: no chat copy")
 	}
 	if tm.member("g1", AdminUserID) != nil {
@@ -365,55 +365,55 @@ func TestCreateGroupRules(t *testing.T) {
 func TestSetGroupInfo(t *testing.T) {
 	tm := groupTestMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
-	tm.fail("c", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: ptr("n")}, ErrNoPermission.Code)
-	tm.fail("x", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: ptr("n")}, ErrNoPermission.Code)
-	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: ptr("  ")}, ErrArgs.Code)
-	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: ptr(int32(7))}, ErrArgs.Code)
-	tm.fail(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "nope", GroupName: ptr("n")}, ErrRecordNotFound.Code)
+	tm.fail("c", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, ErrNoPermission.Code)
+	tm.fail("x", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, ErrNoPermission.Code)
+	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("  ")}, ErrArgs.Code)
+	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: gptr(int32(7))}, ErrArgs.Code)
+	tm.fail(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "nope", GroupName: gptr("n")}, ErrRecordNotFound.Code)
 	if ev := tm.ok("b", "group.set_info", &SetGroupInfo{GroupID: "g1"}); len(ev) != 0 {
-		t.Fatalf("an empty patch notifies: %s", describe(ev))
+		t.Fatalf("an empty patch notifies: %s", describeGroupEvents(ev))
 	}
 
 	before := tm.memberHead("g1").Version
-	events := tm.ok("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: ptr("New"), Notification: ptr(" hi "),
-		Introduction: ptr("intro"), NeedVerification: ptr(VerifyNone)})
+	events := tm.ok("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("New"), Notification: gptr(" hi "),
+		Introduction: gptr("intro"), NeedVerification: gptr(VerifyNone)})
 	g := tm.group("g1")
 	if g.GroupName != "New" || g.Notification != "hi" || g.Introduction != "intro" || g.NeedVerification != VerifyNone ||
-		g.NotificationUserID != "b" || g.NotificationUpdateTime != testNow {
+		g.NotificationUserID != "b" || g.NotificationUpdateTime != groupTestNow {
 		t.Fatalf("group %+v", g)
 	}
 	if h := tm.memberHead("g1"); h.Version != before+1 {
 		t.Fatalf("member version %d → %d, want one group-info bump", before, h.Version)
 	}
-	ann := tips[pb.GroupInfoSetAnnouncementTips](t, oneNote(t, events, GroupInfoSetAnnouncement))
-	name := tips[pb.GroupInfoSetNameTips](t, oneNote(t, events, GroupInfoSetName))
-	set := tips[pb.GroupInfoSetTips](t, oneNote(t, events, GroupInfoSet))
+	ann := groupTips[pb.GroupInfoSetAnnouncementTips](t, oneGroupNote(t, events, GroupInfoSetAnnouncement))
+	name := groupTips[pb.GroupInfoSetNameTips](t, oneGroupNote(t, events, GroupInfoSetName))
+	set := groupTips[pb.GroupInfoSetTips](t, oneGroupNote(t, events, GroupInfoSet))
 	if ann.OpUser.UserID != "b" || ann.Group.Notification != "hi" || name.Group.GroupName != "New" || set.Group.Introduction != "intro" {
-		t.Fatalf("tips %+v %+v %+v", ann, name, set)
+		t.Fatalf("groupTips %+v %+v %+v", ann, name, set)
 	}
-	wantVersion(t, tm, "g1", set.GroupMemberVersion, set.GroupMemberVersionID)
-	wantVersion(t, tm, "g1", ann.GroupMemberVersion, ann.GroupMemberVersionID)
-	if len(chatCopies(events, GroupInfoSetAnnouncement)) != 1 || len(chatCopies(events, GroupInfoSetName)) != 1 ||
-		len(chatCopies(events, GroupInfoSet)) != 0 {
-		t.Fatalf("chat copies: %s", describe(events))
+	wantMemberVersion(t, tm, "g1", set.GroupMemberVersion, set.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", ann.GroupMemberVersion, ann.GroupMemberVersionID)
+	if len(groupChatCopies(events, GroupInfoSetAnnouncement)) != 1 || len(groupChatCopies(events, GroupInfoSetName)) != 1 ||
+		len(groupChatCopies(events, GroupInfoSet)) != 0 {
+		t.Fatalf("chat copies: %s", describeGroupEvents(events))
 	}
 	for _, uid := range []string{"a", "b", "c"} {
 		if _, at, _ := tm.conversation(uid, "sg_g1"); at != groupAtAnnouncement {
 			t.Fatalf("groupAtType of %s = %d", uid, at)
 		}
 	}
-	if cc := notes(events, ConversationChange); len(cc) != 3 {
+	if cc := groupNotes(events, ConversationChange); len(cc) != 3 {
 		t.Fatalf("want 1300 to each member, got %d", len(cc))
 	}
 
 	// Clearing the announcement (set_group_info_ex with "") → 1519 without a chat copy.
-	events = tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Notification: ptr("")})
-	if oneNote(t, events, GroupInfoSetAnnouncement) == nil || len(chatCopies(events, GroupInfoSetAnnouncement)) != 0 ||
-		len(notes(events, GroupInfoSet)) != 0 {
-		t.Fatalf("clear announcement: %s", describe(events))
+	events = tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Notification: gptr("")})
+	if oneGroupNote(t, events, GroupInfoSetAnnouncement) == nil || len(groupChatCopies(events, GroupInfoSetAnnouncement)) != 0 ||
+		len(groupNotes(events, GroupInfoSet)) != 0 {
+		t.Fatalf("clear announcement: %s", describeGroupEvents(events))
 	}
 	// An app admin outside the group is a manager.
-	tm.ok(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", Ex: ptr("e")})
+	tm.ok(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", Ex: gptr("e")})
 }
 
 func TestJoinGroupDirect(t *testing.T) {
@@ -424,15 +424,15 @@ func TestJoinGroupDirect(t *testing.T) {
 	if m == nil || m.RoleLevel != RoleMember || m.JoinSource != JoinBySearch {
 		t.Fatalf("member %+v", m)
 	}
-	p := oneNote(t, events, MemberEnter)
+	p := oneGroupNote(t, events, MemberEnter)
 	wantGroupNote(t, p, "g1", "c")
-	wantTo(t, p, "a", "b", "c")
-	tp := tips[pb.MemberEnterTips](t, p)
+	wantGroupPush(t, p, "a", "b", "c")
+	tp := groupTips[pb.MemberEnterTips](t, p)
 	if tp.EntrantUser.UserID != "c" || tp.Group.MemberCount != 3 {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	if len(chatCopies(events, MemberEnter)) != 1 {
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	if len(groupChatCopies(events, MemberEnter)) != 1 {
 		t.Fatal("1510 has a chat copy")
 	}
 	if _, _, ok := tm.conversation("c", "sg_g1"); !ok {
@@ -476,22 +476,22 @@ func TestApplicationFlow(t *testing.T) {
 	if tm.member("g1", "d") != nil {
 		t.Fatal("an application does not add the member")
 	}
-	apps := notes(events, JoinGroupApplication)
+	apps := groupNotes(events, JoinGroupApplication)
 	var recipients []string
 	for _, p := range apps {
 		if p.Msg.SessionType != SingleChat || p.Msg.SendID != "d" || p.Msg.GroupID != "" ||
 			p.ConversationID != NotificationConversationID(SingleChat, "d", p.Msg.RecvID, "") {
 			t.Fatalf("1503 shape: %s session %d send %s", p.ConversationID, p.Msg.SessionType, p.Msg.SendID)
 		}
-		wantTo(t, p, dedupe([]string{"d", p.Msg.RecvID})...)
+		wantGroupPush(t, p, dedupe([]string{"d", p.Msg.RecvID})...)
 		recipients = append(recipients, p.Msg.RecvID)
-		tp := tips[pb.JoinGroupApplicationTips](t, p)
+		tp := groupTips[pb.JoinGroupApplicationTips](t, p)
 		if tp.Applicant.UserID != "d" || tp.ReqMsg != "let me in" || tp.Request.UserInfo.UserID != "d" ||
 			tp.Request.HandleResult != RequestPending || tp.Group.GroupID != "g1" || tp.Request.GroupInfo != nil {
-			t.Fatalf("1503 tips %+v", tp)
+			t.Fatalf("1503 groupTips %+v", tp)
 		}
 	}
-	if !sameSet(recipients, []string{"a", "b", "d"}) {
+	if !groupSameSet(recipients, []string{"a", "b", "d"}) {
 		t.Fatalf("1503 went to %v", recipients)
 	}
 	got, err := tm.reader("d").SpecifiedRequest("g1", "d")
@@ -517,10 +517,10 @@ func TestApplicationFlow(t *testing.T) {
 	if m := tm.member("g1", "d"); m == nil || m.JoinSource != JoinBySearch || m.OperatorUserID != "b" {
 		t.Fatalf("approved member %+v", m)
 	}
-	accepted := notes(events, GroupApplicationAccepted)
+	accepted := groupNotes(events, GroupApplicationAccepted)
 	as := map[string]int32{}
 	for _, p := range accepted {
-		tp := tips[pb.GroupApplicationAcceptedTips](t, p)
+		tp := groupTips[pb.GroupApplicationAcceptedTips](t, p)
 		as[p.Msg.RecvID] = tp.ReceiverAs
 		if p.Msg.SessionType != SingleChat || tp.OpUser.UserID != "b" || tp.HandleMsg != "welcome" ||
 			tp.Request.HandleResult != RequestAgreed || tp.Request.HandleUserID != "b" {
@@ -530,8 +530,8 @@ func TestApplicationFlow(t *testing.T) {
 	if len(as) != 3 || as["a"] != 1 || as["b"] != 1 || as["d"] != 0 {
 		t.Fatalf("1505 receivers %v", as)
 	}
-	enter := oneNote(t, events, MemberEnter)
-	wantTo(t, enter, "a", "b", "c", "d")
+	enter := oneGroupNote(t, events, MemberEnter)
+	wantGroupPush(t, enter, "a", "b", "c", "d")
 	if _, _, ok := tm.conversation("d", "sg_g1"); !ok {
 		t.Fatal("no conversation for the approved member")
 	}
@@ -542,11 +542,11 @@ func TestApplicationFlow(t *testing.T) {
 	if tm.member("g1", "e") != nil {
 		t.Fatal("a refused applicant joined")
 	}
-	rejected := notes(events, GroupApplicationRejected)
-	if len(rejected) != 3 || len(notes(events, MemberEnter)) != 0 {
-		t.Fatalf("refuse: %s", describe(events))
+	rejected := groupNotes(events, GroupApplicationRejected)
+	if len(rejected) != 3 || len(groupNotes(events, MemberEnter)) != 0 {
+		t.Fatalf("refuse: %s", describeGroupEvents(events))
 	}
-	if op := tips[pb.GroupApplicationRejectedTips](t, rejected[0]).OpUser; op.RoleLevel != RoleAdmin || op.AppMangerLevel != appAdminLevel {
+	if op := groupTips[pb.GroupApplicationRejectedTips](t, rejected[0]).OpUser; op.RoleLevel != RoleAdmin || op.AppMangerLevel != appAdminLevel {
 		t.Fatalf("opUser of an app admin: %+v", op)
 	}
 	mine, total, err := tm.reader("e").UserApplications("e", nil, []int32{RequestRefused}, 0, 10)
@@ -574,15 +574,15 @@ func TestQuitGroup(t *testing.T) {
 	if tm.member("g1", "b") != nil {
 		t.Fatal("still a member")
 	}
-	p := oneNote(t, events, MemberQuit)
+	p := oneGroupNote(t, events, MemberQuit)
 	wantGroupNote(t, p, "g1", "b")
-	wantTo(t, p, "a", "b", "c")
-	tp := tips[pb.MemberQuitTips](t, p)
+	wantGroupPush(t, p, "a", "b", "c")
+	tp := groupTips[pb.MemberQuitTips](t, p)
 	if tp.QuitUser.UserID != "b" || tp.Group.MemberCount != 2 {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	copies := chatCopies(events, MemberQuit)
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	copies := groupChatCopies(events, MemberQuit)
 	if len(copies) != 1 {
 		t.Fatal("1504 has a chat copy")
 	}
@@ -625,23 +625,23 @@ func TestKickGroup(t *testing.T) {
 		})
 	}
 	events := tm.ok("b", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c"}})
-	p := oneNote(t, events, MemberKicked)
+	p := oneGroupNote(t, events, MemberKicked)
 	wantGroupNote(t, p, "g1", "b")
-	wantTo(t, p, "a", "b", "b2", "c", "d")
-	tp := tips[pb.MemberKickedTips](t, p)
+	wantGroupPush(t, p, "a", "b", "b2", "c", "d")
+	tp := groupTips[pb.MemberKickedTips](t, p)
 	if tp.OpUser.UserID != "b" || len(tp.KickedUserList) != 1 || tp.KickedUserList[0].UserID != "c" || tp.Group.MemberCount != 4 {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	if maxSeq, _, _ := tm.conversation("c", "sg_g1"); maxSeq == 0 || maxSeq != tm.maxSeq("sg_g1") {
 		t.Fatalf("kicked member's window: %d", maxSeq)
 	}
-	events = tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"b2", "d"}, SendMessage: ptr(false)})
-	if len(chatCopies(events, MemberKicked)) != 0 {
+	events = tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"b2", "d"}, SendMessage: gptr(false)})
+	if len(groupChatCopies(events, MemberKicked)) != 0 {
 		t.Fatal("sendMessage false: no chat copy")
 	}
 	events = tm.ok(AdminUserID, "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"b"}})
-	if op := tips[pb.MemberKickedTips](t, oneNote(t, events, MemberKicked)).OpUser; op.UserID != AdminUserID || op.RoleLevel != RoleAdmin {
+	if op := groupTips[pb.MemberKickedTips](t, oneGroupNote(t, events, MemberKicked)).OpUser; op.UserID != AdminUserID || op.RoleLevel != RoleAdmin {
 		t.Fatalf("opUser %+v", op)
 	}
 	if ids, _ := store.MemberIDs(context.Background(), tm.db.Reader(), "g1"); !slices.Equal(ids, []string{"a"}) {
@@ -663,39 +663,39 @@ func TestInviteToGroup(t *testing.T) {
 	if m := tm.member("g1", "d"); m == nil || m.InviterUserID != "c" || m.JoinSource != JoinByInvitation {
 		t.Fatalf("invited member %+v", m)
 	}
-	p := oneNote(t, events, MemberInvited)
+	p := oneGroupNote(t, events, MemberInvited)
 	wantGroupNote(t, p, "g1", "c")
-	wantTo(t, p, "a", "b", "c", "d")
-	tp := tips[pb.MemberInvitedTips](t, p)
+	wantGroupPush(t, p, "a", "b", "c", "d")
+	tp := groupTips[pb.MemberInvitedTips](t, p)
 	if tp.OpUser.UserID != "c" || tp.InviterUser.UserID != "c" || len(tp.InvitedUserList) != 1 || tp.InvitedUserList[0].UserID != "d" {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	if _, _, ok := tm.conversation("d", "sg_g1"); !ok {
 		t.Fatal("no conversation for the invitee")
 	}
 
 	// needVerification 1: an ordinary member's invitation waits for a manager.
-	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: ptr(VerifyAll)})
+	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: gptr(VerifyAll)})
 	events = tm.ok("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"e"}, Reason: "friend"})
-	if tm.member("g1", "e") != nil || len(notes(events, MemberInvited)) != 0 {
+	if tm.member("g1", "e") != nil || len(groupNotes(events, MemberInvited)) != 0 {
 		t.Fatal("the invitation needs approval")
 	}
 	var to []string
-	for _, p := range notes(events, JoinGroupApplication) {
+	for _, p := range groupNotes(events, JoinGroupApplication) {
 		to = append(to, p.Msg.RecvID)
-		tp := tips[pb.JoinGroupApplicationTips](t, p)
+		tp := groupTips[pb.JoinGroupApplicationTips](t, p)
 		if tp.Applicant.UserID != "c" || tp.Request.UserInfo.UserID != "e" || tp.Request.InviterUserID != "c" {
 			t.Fatalf("1503 of an invitation %+v", tp)
 		}
 	}
-	if !sameSet(to, []string{"a", "b", "c"}) {
+	if !groupSameSet(to, []string{"a", "b", "c"}) {
 		t.Fatalf("1503 to %v (the invitee is not told)", to)
 	}
 	events = tm.ok("a", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: RequestAgreed})
-	inv := tips[pb.MemberInvitedTips](t, oneNote(t, events, MemberInvited))
+	inv := groupTips[pb.MemberInvitedTips](t, oneGroupNote(t, events, MemberInvited))
 	if inv.OpUser.UserID != "a" || inv.InviterUser.UserID != "c" || inv.InvitedUserList[0].UserID != "e" {
-		t.Fatalf("approved invitation tips %+v", inv)
+		t.Fatalf("approved invitation groupTips %+v", inv)
 	}
 	// A manager's invitation joins directly even then.
 	tm.ok("b", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"x"}})
@@ -720,17 +720,17 @@ func TestTransferGroup(t *testing.T) {
 	if g := tm.group("g1"); g.OwnerUserID != "b" {
 		t.Fatalf("owner %s", g.OwnerUserID)
 	}
-	if len(notes(events, GroupMemberCancelMuted)) != 1 {
+	if len(groupNotes(events, GroupMemberCancelMuted)) != 1 {
 		t.Fatal("a muted new owner is unmuted (1513)")
 	}
-	p := oneNote(t, events, GroupOwnerTransferred)
-	wantTo(t, p, "a", "b", "c")
-	tp := tips[pb.GroupOwnerTransferredTips](t, p)
+	p := oneGroupNote(t, events, GroupOwnerTransferred)
+	wantGroupPush(t, p, "a", "b", "c")
+	tp := groupTips[pb.GroupOwnerTransferredTips](t, p)
 	if tp.NewGroupOwner.UserID != "b" || tp.NewGroupOwner.RoleLevel != RoleOwner || tp.OldGroupOwner != "a" ||
 		tp.OldGroupOwnerInfo.RoleLevel != RoleAdmin || tp.Group.OwnerUserID != "b" || tp.OpUser.UserID != "a" {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	// The old owner took b's admin level; an app admin may transfer on anyone's behalf.
 	tm.ok(AdminUserID, "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "b", NewOwnerUserID: "c"})
 	if tm.member("g1", "b").RoleLevel != RoleMember || tm.member("g1", "c").RoleLevel != RoleOwner {
@@ -746,14 +746,14 @@ func TestDismissGroup(t *testing.T) {
 	tm.fail("a", "group.dismiss", &DismissGroup{GroupID: "nope"}, ErrRecordNotFound.Code)
 
 	events := tm.ok("a", "group.dismiss", &DismissGroup{GroupID: "g1"})
-	p := oneNote(t, events, GroupDismissed)
+	p := oneGroupNote(t, events, GroupDismissed)
 	wantGroupNote(t, p, "g1", "a")
-	wantTo(t, p, "a", "b", "c")
-	tp := tips[pb.GroupDismissedTips](t, p)
+	wantGroupPush(t, p, "a", "b", "c")
+	tp := groupTips[pb.GroupDismissedTips](t, p)
 	if tp.Group.Status != GroupStatusDismissed || tp.Group.MemberCount != 3 || tp.OpUser.UserID != "a" {
 		t.Fatalf("tips %+v", tp)
 	}
-	if len(chatCopies(events, GroupDismissed)) != 1 {
+	if len(groupChatCopies(events, GroupDismissed)) != 1 {
 		t.Fatal("1511 has a chat copy")
 	}
 	g := tm.group("g1")
@@ -765,14 +765,14 @@ func TestDismissGroup(t *testing.T) {
 		t.Fatalf("c still lists %v", joined.GroupIDs)
 	}
 	tm.fail(AdminUserID, "group.dismiss", &DismissGroup{GroupID: "g1"}, ErrDismissedAlready.Code)
-	tm.fail(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: ptr("x")}, ErrDismissedAlready.Code)
+	tm.fail(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("x")}, ErrDismissedAlready.Code)
 	tm.fail(AdminUserID, "group.mute", &GroupRef{GroupID: "g1"}, ErrDismissedAlready.Code)
 	tm.fail(AdminUserID, "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"b"}}, ErrDismissedAlready.Code)
 
 	tm.create("g2", "a", nil, []string{"b"}, 0)
 	events = tm.ok(AdminUserID, "group.dismiss", &DismissGroup{GroupID: "g2", DeleteMember: true})
-	if len(notes(events, GroupDismissed)) != 0 || tm.group("g2").MemberCount != 0 {
-		t.Fatalf("deleteMember: %s", describe(events))
+	if len(groupNotes(events, GroupDismissed)) != 0 || tm.group("g2").MemberCount != 0 {
+		t.Fatalf("deleteMember: %s", describeGroupEvents(events))
 	}
 }
 
@@ -802,25 +802,25 @@ func TestMuteMember(t *testing.T) {
 	tm.ok("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b", MutedSeconds: 30})
 	tm.ok(AdminUserID, "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b2", MutedSeconds: 30})
 	events := tm.ok("b", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c", MutedSeconds: 90})
-	if m := tm.member("g1", "c"); m.MuteEndTime != testNow+90_000 {
+	if m := tm.member("g1", "c"); m.MuteEndTime != groupTestNow+90_000 {
 		t.Fatalf("muteEndTime %d", m.MuteEndTime)
 	}
-	p := oneNote(t, events, GroupMemberMuted)
-	wantTo(t, p, "a", "b", "b2", "c", "d")
-	tp := tips[pb.GroupMemberMutedTips](t, p)
-	if tp.MutedUser.UserID != "c" || tp.MutedSeconds != 90 || tp.MutedUser.MuteEndTime != testNow+90_000 || tp.OpUser.UserID != "b" {
+	p := oneGroupNote(t, events, GroupMemberMuted)
+	wantGroupPush(t, p, "a", "b", "b2", "c", "d")
+	tp := groupTips[pb.GroupMemberMutedTips](t, p)
+	if tp.MutedUser.UserID != "c" || tp.MutedSeconds != 90 || tp.MutedUser.MuteEndTime != groupTestNow+90_000 || tp.OpUser.UserID != "b" {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	if len(chatCopies(events, GroupMemberMuted)) != 1 {
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	if len(groupChatCopies(events, GroupMemberMuted)) != 1 {
 		t.Fatal("1512 has a chat copy")
 	}
 	events = tm.ok("b", "group.cancel_mute_member", &MemberRef{GroupID: "g1", UserID: "c"})
-	ct := tips[pb.GroupMemberCancelMutedTips](t, oneNote(t, events, GroupMemberCancelMuted))
+	ct := groupTips[pb.GroupMemberCancelMutedTips](t, oneGroupNote(t, events, GroupMemberCancelMuted))
 	if tm.member("g1", "c").MuteEndTime != 0 || ct.MutedUser.UserID != "c" {
-		t.Fatalf("unmute tips %+v", ct)
+		t.Fatalf("unmute groupTips %+v", ct)
 	}
-	wantVersion(t, tm, "g1", ct.GroupMemberVersion, ct.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", ct.GroupMemberVersion, ct.GroupMemberVersionID)
 }
 
 func TestMuteGroup(t *testing.T) {
@@ -832,16 +832,16 @@ func TestMuteGroup(t *testing.T) {
 	if tm.group("g1").Status != GroupStatusMuted {
 		t.Fatal("not muted")
 	}
-	p := oneNote(t, events, GroupMuted)
-	wantTo(t, p, "a", "b", "c")
-	tp := tips[pb.GroupMutedTips](t, p)
+	p := oneGroupNote(t, events, GroupMuted)
+	wantGroupPush(t, p, "a", "b", "c")
+	tp := groupTips[pb.GroupMutedTips](t, p)
 	if tp.Group.Status != GroupStatusMuted || tp.OpUser.UserID != "b" {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	events = tm.ok("a", "group.cancel_mute", &GroupRef{GroupID: "g1"})
-	cp := tips[pb.GroupCancelMutedTips](t, oneNote(t, events, GroupCancelMuted))
-	if tm.group("g1").Status != GroupStatusOK || cp.Group.Status != GroupStatusOK || len(chatCopies(events, GroupCancelMuted)) != 1 {
+	cp := groupTips[pb.GroupCancelMutedTips](t, oneGroupNote(t, events, GroupCancelMuted))
+	if tm.group("g1").Status != GroupStatusOK || cp.Group.Status != GroupStatusOK || len(groupChatCopies(events, GroupCancelMuted)) != 1 {
 		t.Fatalf("cancel mute %+v", cp)
 	}
 }
@@ -859,49 +859,49 @@ func TestSetMemberInfo(t *testing.T) {
 		code   int
 	}{
 		{"empty", "a", &SetMemberInfo{}, ErrArgs.Code},
-		{"role 100", "a", set("g1", "c", nil, ptr(RoleOwner)), ErrNoPermission.Code},
-		{"role 30", "a", set("g1", "c", nil, ptr(int32(30))), ErrArgs.Code},
-		{"owner's own role", "a", set("g1", "a", nil, ptr(RoleMember)), ErrArgs.Code},
-		{"admin edits owner", "b", set("g1", "a", ptr("n"), nil), ErrNoPermission.Code},
-		{"admin edits admin", "b", set("g1", "b2", ptr("n"), nil), ErrNoPermission.Code},
-		{"member edits member", "c", set("g1", "d", ptr("n"), nil), ErrNoPermission.Code},
-		{"member raises self", "c", set("g1", "c", nil, ptr(RoleAdmin)), ErrNoPermission.Code},
-		{"outsider", "x", set("g1", "c", ptr("n"), nil), ErrNoPermission.Code},
-		{"target not in group", "a", set("g1", "x", ptr("n"), nil), ErrArgs.Code},
+		{"role 100", "a", set("g1", "c", nil, gptr(RoleOwner)), ErrNoPermission.Code},
+		{"role 30", "a", set("g1", "c", nil, gptr(int32(30))), ErrArgs.Code},
+		{"owner's own role", "a", set("g1", "a", nil, gptr(RoleMember)), ErrArgs.Code},
+		{"admin edits owner", "b", set("g1", "a", gptr("n"), nil), ErrNoPermission.Code},
+		{"admin edits admin", "b", set("g1", "b2", gptr("n"), nil), ErrNoPermission.Code},
+		{"member edits member", "c", set("g1", "d", gptr("n"), nil), ErrNoPermission.Code},
+		{"member raises self", "c", set("g1", "c", nil, gptr(RoleAdmin)), ErrNoPermission.Code},
+		{"outsider", "x", set("g1", "c", gptr("n"), nil), ErrNoPermission.Code},
+		{"target not in group", "a", set("g1", "x", gptr("n"), nil), ErrArgs.Code},
 		{"listed twice", "a", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g1", UserID: "c"}, {GroupID: "g1", UserID: "c"}}}, ErrArgs.Code},
-		{"long nickname", "c", set("g1", "c", ptr(strings.Repeat("n", MaxNameLen+1)), nil), ErrArgs.Code},
+		{"long nickname", "c", set("g1", "c", gptr(strings.Repeat("n", MaxNameLen+1)), nil), ErrArgs.Code},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tm.fail(tc.caller, "group.set_member_info", tc.args, tc.code) })
 	}
 
-	events := tm.ok("c", "group.set_member_info", set("g1", "c", ptr("Cee"), nil))
-	p := oneNote(t, events, GroupMemberInfoSet)
-	wantTo(t, p, "a", "b", "b2", "c", "d")
-	tp := tips[pb.GroupMemberInfoSetTips](t, p)
+	events := tm.ok("c", "group.set_member_info", set("g1", "c", gptr("Cee"), nil))
+	p := oneGroupNote(t, events, GroupMemberInfoSet)
+	wantGroupPush(t, p, "a", "b", "b2", "c", "d")
+	tp := groupTips[pb.GroupMemberInfoSetTips](t, p)
 	if tp.ChangedUser.Nickname != "Cee" || tp.ChangedUser.FaceURL != "face-c" || tp.OpUser.UserID != "c" {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	if len(chatCopies(events, GroupMemberInfoSet)) != 0 {
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	if len(groupChatCopies(events, GroupMemberInfoSet)) != 0 {
 		t.Fatal("1516 has no chat copy")
 	}
-	tm.ok("b", "group.set_member_info", set("g1", "b", nil, ptr(RoleMember))) // an admin steps down
-	events = tm.ok("b2", "group.set_member_info", set("g1", "d", nil, ptr(RoleAdmin)))
+	tm.ok("b", "group.set_member_info", set("g1", "b", nil, gptr(RoleMember))) // an admin steps down
+	events = tm.ok("b2", "group.set_member_info", set("g1", "d", nil, gptr(RoleAdmin)))
 	if tm.member("g1", "d").RoleLevel != RoleAdmin {
 		t.Fatal("an admin promotes a member")
 	}
-	if tips[pb.GroupMemberInfoSetTips](t, oneNote(t, events, GroupMemberSetToAdmin)).ChangedUser.RoleLevel != RoleAdmin {
-		t.Fatal("1517 tips")
+	if groupTips[pb.GroupMemberInfoSetTips](t, oneGroupNote(t, events, GroupMemberSetToAdmin)).ChangedUser.RoleLevel != RoleAdmin {
+		t.Fatal("1517 groupTips")
 	}
 	events = tm.ok("a", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{
-		{GroupID: "g1", UserID: "d", RoleLevel: ptr(RoleMember), Ex: ptr("e")}, {GroupID: "g1", UserID: "a", Nickname: ptr("Boss")}}})
-	if len(notes(events, GroupMemberSetToOrdinaryUser)) != 1 || len(notes(events, GroupMemberInfoSet)) != 2 {
-		t.Fatalf("owner batch: %s", describe(events))
+		{GroupID: "g1", UserID: "d", RoleLevel: gptr(RoleMember), Ex: gptr("e")}, {GroupID: "g1", UserID: "a", Nickname: gptr("Boss")}}})
+	if len(groupNotes(events, GroupMemberSetToOrdinaryUser)) != 1 || len(groupNotes(events, GroupMemberInfoSet)) != 2 {
+		t.Fatalf("owner batch: %s", describeGroupEvents(events))
 	}
 	if m := tm.member("g1", "d"); m.RoleLevel != RoleMember || m.Ex != "e" {
 		t.Fatalf("d %+v", m)
 	}
-	tm.ok(AdminUserID, "group.set_member_info", set("g1", "c", nil, ptr(RoleAdmin)))
+	tm.ok(AdminUserID, "group.set_member_info", set("g1", "c", nil, gptr(RoleAdmin)))
 }
 
 func TestProfileChangeNotifiesGroups(t *testing.T) {
@@ -909,25 +909,25 @@ func TestProfileChangeNotifiesGroups(t *testing.T) {
 	tm.create("g1", "a", nil, []string{"b"}, 0)
 	tm.create("g2", "a", nil, []string{"b"}, 0)
 	tm.ok("b", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g2", UserID: "b",
-		Nickname: ptr("own"), FaceURL: ptr("own-face")}}})
+		Nickname: gptr("own"), FaceURL: gptr("own-face")}}})
 	before1, before2 := tm.memberHead("g1").Version, tm.memberHead("g2").Version
-	events := tm.ok("b", "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "b", Nickname: ptr("Bee")}})
-	ps := notes(events, GroupMemberInfoSet)
+	events := tm.ok("b", "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "b", Nickname: gptr("Bee")}})
+	ps := groupNotes(events, GroupMemberInfoSet)
 	if len(ps) != 1 || ps[0].ConversationID != "n_g1" {
-		t.Fatalf("1516 only where the profile shows: %s", describe(events))
+		t.Fatalf("1516 only where the profile shows: %s", describeGroupEvents(events))
 	}
-	wantTo(t, ps[0], "a", "b")
-	tp := tips[pb.GroupMemberInfoSetTips](t, ps[0])
+	wantGroupPush(t, ps[0], "a", "b")
+	tp := groupTips[pb.GroupMemberInfoSetTips](t, ps[0])
 	if tp.ChangedUser.Nickname != "Bee" || tp.OpUser.UserID != "b" {
 		t.Fatalf("tips %+v", tp)
 	}
-	wantVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
+	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	if tm.memberHead("g1").Version <= before1 || tm.memberHead("g2").Version != before2 {
 		t.Fatal("member versions")
 	}
 	// ex alone is no profile change.
-	events = tm.ok("b", "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "b", Ex: ptr("x")}})
-	if len(notes(events, GroupMemberInfoSet)) != 0 {
+	events = tm.ok("b", "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "b", Ex: gptr("x")}})
+	if len(groupNotes(events, GroupMemberInfoSet)) != 0 {
 		t.Fatal("1516 after an ex change")
 	}
 }
@@ -936,7 +936,7 @@ func TestGroupReads(t *testing.T) {
 	tm := groupTestMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
 	tm.create("g2", "b", nil, nil, 0)
-	tm.ok("c", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g1", UserID: "c", Nickname: ptr("zed")}}})
+	tm.ok("c", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g1", UserID: "c", Nickname: gptr("zed")}}})
 
 	if _, _, err := tm.reader("x").MemberList("g1", "", 0, 10); !errors.Is(err, ErrNoPermission) {
 		t.Fatalf("outsider lists members: %v", err)
@@ -981,7 +981,7 @@ func TestGroupReads(t *testing.T) {
 	if err != nil || !slices.Equal(ids.UserIDs, []string{"a", "b", "c"}) || ids.Equal {
 		t.Fatalf("full member IDs %+v %v", ids, err)
 	}
-	same, _ := tm.reader("c").FullMemberIDs("g1", idsHash(ids.UserIDs))
+	same, _ := tm.reader("c").FullMemberIDs("g1", groupIDListHash(ids.UserIDs))
 	if !same.Equal || len(same.UserIDs) != 0 {
 		t.Fatalf("equal hash %+v", same)
 	}
@@ -1031,7 +1031,7 @@ func TestIncrementalSync(t *testing.T) {
 	}
 	tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
 	tm.ok("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c", MutedSeconds: 5})
-	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Introduction: ptr("i")})
+	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Introduction: gptr("i")})
 	m1, _ := ra.IncrementalMembers("g1", m0.VersionID, m0.Version)
 	// b quit before m0; c joined then changed: its latest state is an update.
 	if m1.Full || m1.Insert != nil || len(m1.Update) != 1 || m1.Update[0].UserID != "c" || m1.Group == nil ||
@@ -1070,7 +1070,7 @@ func TestGroupCommandsAreDeterministic(t *testing.T) {
 		tm := groupTestMachine(t, "a", "b", "c")
 		var all []Event
 		all = append(all, tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)...)
-		all = append(all, tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Notification: ptr("n")})...)
+		all = append(all, tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Notification: gptr("n")})...)
 		all = append(all, tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c", "b"}})...)
 		all = append(all, tm.ok("a", "group.dismiss", &DismissGroup{GroupID: "g1"})...)
 		d, err := tm.db.Digest(context.Background())

@@ -33,7 +33,7 @@ func (a *QuitGroup) Check(c Caller) error {
 // quitGroup: a member who is not the owner leaves → 1504 to the group and the quitter; then the
 // quitter's group conversation is frozen at the current max seq.
 func quitGroup(o *op, a *QuitGroup) (any, error) {
-	userID := orDefault(a.UserID, o.caller.UserID)
+	userID := idOrDefault(a.UserID, o.caller.UserID)
 	m, err := o.member(a.GroupID, userID)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func kickGroup(o *op, a *KickGroup) (any, error) {
 		return nil, err
 	}
 	if len(kicked) != len(a.KickedUserIDs) {
-		return nil, ErrUserIDNotFound.With("%s is not in group %s", firstMissing(a.KickedUserIDs, kicked), a.GroupID)
+		return nil, ErrUserIDNotFound.With("%s is not in group %s", firstNonMember(a.KickedUserIDs, kicked), a.GroupID)
 	}
 	if !o.caller.Admin() {
 		for _, m := range kicked {
@@ -149,14 +149,14 @@ func kickGroup(o *op, a *KickGroup) (any, error) {
 	}
 	if err := o.groupNote(MemberKicked, a.GroupID, &pb.MemberKickedTips{Group: g, OpUser: opUser, KickedUserList: kicked,
 		OperationTime: o.now, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to,
-		sendMessage(a.SendMessage, true)); err != nil {
+		chatCopyOverride(a.SendMessage, true)); err != nil {
 		return nil, err
 	}
 	return nil, o.freezeGroupConversations(a.GroupID, a.KickedUserIDs)
 }
 
-// firstMissing is the first ID of ids without a member in found.
-func firstMissing(ids []string, found []*pb.GroupMemberFullInfo) string {
+// firstNonMember is the first ID of ids without a member in found.
+func firstNonMember(ids []string, found []*pb.GroupMemberFullInfo) string {
 	have := make(map[string]bool, len(found))
 	for _, m := range found {
 		have[m.UserID] = true
@@ -231,7 +231,7 @@ func inviteToGroup(o *op, a *InviteToGroup) (any, error) {
 			return nil, err
 		}
 	}
-	return nil, o.membersInvited(a.GroupID, o.caller.UserID, a.InvitedUserIDs, sendMessage(a.SendMessage, true))
+	return nil, o.membersInvited(a.GroupID, o.caller.UserID, a.InvitedUserIDs, chatCopyOverride(a.SendMessage, true))
 }
 
 // membersInvited opens the entrants' conversations and sends 1509 for members just added by
@@ -572,7 +572,7 @@ func (o *op) maySetMembers(groupID string, patches []MemberPatch) error {
 		return err
 	}
 	if len(members) != len(targets) {
-		return ErrArgs.With("%s is not in group %s", firstMissing(targets, members), groupID)
+		return ErrArgs.With("%s is not in group %s", firstNonMember(targets, members), groupID)
 	}
 	opMember, err := o.callerMember(groupID)
 	if err != nil || o.caller.Admin() {

@@ -14,14 +14,14 @@ import (
 
 // OpenIM error codes the group tests expect.
 const (
-	codeArgs          = 1001
-	codeNoPermission  = 1002
-	codeNotFound      = 1004
-	codeUserNotFound  = 1101
-	codeGroupNotFound = 1201
-	codeGroupExists   = 1202
-	codeDismissed     = 1204
-	codeRequestDone   = 1206
+	grpCodeArgs          = 1001
+	grpCodeNoPermission  = 1002
+	grpCodeNotFound      = 1004
+	grpCodeUserNotFound  = 1101
+	grpCodeGroupNotFound = 1201
+	grpCodeGroupExists   = 1202
+	grpCodeDismissed     = 1204
+	grpCodeRequestDone   = 1206
 )
 
 // groupEnv is one node with registered users and a Web token for each; "imAdmin" uses the admin token.
@@ -52,17 +52,17 @@ func (e *groupEnv) fail(t *testing.T, user, path string, body any, code int) {
 }
 
 // create makes group gid owned by owner and returns it.
-func (e *groupEnv) create(t *testing.T, gid, owner string, admins, members []string, needVerification int) groupInfo {
+func (e *groupEnv) create(t *testing.T, gid, owner string, admins, members []string, needVerification int) groupInfoJSON {
 	t.Helper()
 	var out struct {
-		GroupInfo groupInfo `json:"groupInfo"`
+		GroupInfo groupInfoJSON `json:"groupInfo"`
 	}
 	e.ok(t, owner, "create_group", map[string]any{"ownerUserID": owner, "adminUserIDs": admins, "memberUserIDs": members,
 		"groupInfo": map[string]any{"groupID": gid, "groupName": "G " + gid, "groupType": 2, "needVerification": needVerification}}, &out)
 	return out.GroupInfo
 }
 
-type groupInfo struct {
+type groupInfoJSON struct {
 	GroupID          string `json:"groupID"`
 	GroupName        string `json:"groupName"`
 	Notification     string `json:"notification"`
@@ -74,7 +74,7 @@ type groupInfo struct {
 	Ex               string `json:"ex"`
 }
 
-type groupMember struct {
+type groupMemberJSON struct {
 	GroupID     string `json:"groupID"`
 	UserID      string `json:"userID"`
 	RoleLevel   int    `json:"roleLevel"`
@@ -85,27 +85,27 @@ type groupMember struct {
 	Ex          string `json:"ex"`
 }
 
-type groupRequest struct {
+type groupRequestJSON struct {
 	UserInfo struct {
 		UserID string `json:"userID"`
 	} `json:"userInfo"`
-	GroupInfo     *groupInfo `json:"groupInfo"`
-	HandleResult  int        `json:"handleResult"`
-	ReqMsg        string     `json:"reqMsg"`
-	HandleMsg     string     `json:"handleMsg"`
-	HandleUserID  string     `json:"handleUserID"`
-	InviterUserID string     `json:"inviterUserID"`
+	GroupInfo     *groupInfoJSON `json:"groupInfo"`
+	HandleResult  int            `json:"handleResult"`
+	ReqMsg        string         `json:"reqMsg"`
+	HandleMsg     string         `json:"handleMsg"`
+	HandleUserID  string         `json:"handleUserID"`
+	InviterUserID string         `json:"inviterUserID"`
 }
 
-var page10 = map[string]int{"pageNumber": 1, "showNumber": 10}
+var groupPage10 = map[string]int{"pageNumber": 1, "showNumber": 10}
 
-func (e *groupEnv) members(t *testing.T, user, gid string) []groupMember {
+func (e *groupEnv) members(t *testing.T, user, gid string) []groupMemberJSON {
 	t.Helper()
 	var out struct {
-		Total   int           `json:"total"`
-		Members []groupMember `json:"members"`
+		Total   int               `json:"total"`
+		Members []groupMemberJSON `json:"members"`
 	}
-	e.ok(t, user, "get_group_member_list", map[string]any{"groupID": gid, "pagination": page10}, &out)
+	e.ok(t, user, "get_group_member_list", map[string]any{"groupID": gid, "pagination": groupPage10}, &out)
 	if out.Total != len(out.Members) {
 		t.Fatalf("member list of %s: total %d, %d members", gid, out.Total, len(out.Members))
 	}
@@ -121,10 +121,10 @@ func (e *groupEnv) memberIDs(t *testing.T, gid string) []string {
 	return ids
 }
 
-func (e *groupEnv) member(t *testing.T, gid, uid string) *groupMember {
+func (e *groupEnv) member(t *testing.T, gid, uid string) *groupMemberJSON {
 	t.Helper()
 	var out struct {
-		Members []groupMember `json:"members"`
+		Members []groupMemberJSON `json:"members"`
 	}
 	e.ok(t, adminUserID, "get_group_members_info", map[string]any{"groupID": gid, "userIDs": []string{uid}}, &out)
 	if len(out.Members) == 0 {
@@ -133,10 +133,10 @@ func (e *groupEnv) member(t *testing.T, gid, uid string) *groupMember {
 	return &out.Members[0]
 }
 
-func (e *groupEnv) groupInfo(t *testing.T, gid string) groupInfo {
+func (e *groupEnv) groupInfoJSON(t *testing.T, gid string) groupInfoJSON {
 	t.Helper()
 	var out struct {
-		GroupInfos []groupInfo `json:"groupInfos"`
+		GroupInfos []groupInfoJSON `json:"groupInfos"`
 	}
 	e.ok(t, adminUserID, "get_groups_info", map[string]any{"groupIDs": []string{gid}}, &out)
 	if len(out.GroupInfos) != 1 {
@@ -154,13 +154,13 @@ func TestGroupCreate(t *testing.T) {
 
 	// No groupID: the node draws a decimal one of at most 10 digits.
 	var out struct {
-		GroupInfo groupInfo `json:"groupInfo"`
+		GroupInfo groupInfoJSON `json:"groupInfo"`
 	}
 	e.ok(t, "ga", "create_group", map[string]any{"ownerUserID": "ga", "groupInfo": map[string]any{"groupType": 2}}, &out)
 	if !regexp.MustCompile(`^[0-9]{1,10}$`).MatchString(out.GroupInfo.GroupID) {
 		t.Fatalf("random group ID %q", out.GroupInfo.GroupID)
 	}
-	if e.groupInfo(t, out.GroupInfo.GroupID).MemberCount != 1 {
+	if e.groupInfoJSON(t, out.GroupInfo.GroupID).MemberCount != 1 {
 		t.Fatal("random-ID group not stored")
 	}
 
@@ -171,27 +171,27 @@ func TestGroupCreate(t *testing.T) {
 		body any
 		code int
 	}{
-		{"no groupInfo", "ga", map[string]any{"ownerUserID": "ga"}, codeArgs},
-		{"group type 0", "ga", map[string]any{"ownerUserID": "ga", "groupInfo": info("x1", 0)}, codeArgs},
-		{"no owner", "ga", map[string]any{"groupInfo": info("x1", 2)}, codeArgs},
-		{"owner is someone else", "ga", map[string]any{"ownerUserID": "gb", "groupInfo": info("x1", 2)}, codeNoPermission},
-		{"duplicate member", "ga", map[string]any{"ownerUserID": "ga", "memberUserIDs": []string{"gb", "gb"}, "groupInfo": info("x1", 2)}, codeArgs},
-		{"unknown member", "ga", map[string]any{"ownerUserID": "ga", "memberUserIDs": []string{"nobody"}, "groupInfo": info("x1", 2)}, codeUserNotFound},
-		{"taken ID", "gb", map[string]any{"ownerUserID": "gb", "groupInfo": info("g100", 2)}, codeGroupExists},
-		{"bad ID", "ga", map[string]any{"ownerUserID": "ga", "groupInfo": info("a b", 2)}, codeArgs},
-		{"wrong JSON type", "ga", `{"ownerUserID": 7}`, codeArgs},
-		{"too many members", "ga", map[string]any{"ownerUserID": "ga", "memberUserIDs": manyIDs(1001), "groupInfo": info("x1", 2)}, codeArgs},
+		{"no groupInfo", "ga", map[string]any{"ownerUserID": "ga"}, grpCodeArgs},
+		{"group type 0", "ga", map[string]any{"ownerUserID": "ga", "groupInfo": info("x1", 0)}, grpCodeArgs},
+		{"no owner", "ga", map[string]any{"groupInfo": info("x1", 2)}, grpCodeArgs},
+		{"owner is someone else", "ga", map[string]any{"ownerUserID": "gb", "groupInfo": info("x1", 2)}, grpCodeNoPermission},
+		{"duplicate member", "ga", map[string]any{"ownerUserID": "ga", "memberUserIDs": []string{"gb", "gb"}, "groupInfo": info("x1", 2)}, grpCodeArgs},
+		{"unknown member", "ga", map[string]any{"ownerUserID": "ga", "memberUserIDs": []string{"nobody"}, "groupInfo": info("x1", 2)}, grpCodeUserNotFound},
+		{"taken ID", "gb", map[string]any{"ownerUserID": "gb", "groupInfo": info("g100", 2)}, grpCodeGroupExists},
+		{"bad ID", "ga", map[string]any{"ownerUserID": "ga", "groupInfo": info("a b", 2)}, grpCodeArgs},
+		{"wrong JSON type", "ga", `{"ownerUserID": 7}`, grpCodeArgs},
+		{"too many members", "ga", map[string]any{"ownerUserID": "ga", "memberUserIDs": groupManyIDs(1001), "groupInfo": info("x1", 2)}, grpCodeArgs},
 	} {
 		t.Run(tc.name, func(t *testing.T) { e.fail(t, tc.user, "create_group", tc.body, tc.code) })
 	}
 	// The admin creates a group on a user's behalf.
 	e.ok(t, adminUserID, "create_group", map[string]any{"ownerUserID": "gd", "groupInfo": info("g101", 2)}, nil)
-	if g := e.groupInfo(t, "g101"); g.OwnerUserID != "gd" {
+	if g := e.groupInfoJSON(t, "g101"); g.OwnerUserID != "gd" {
 		t.Fatalf("admin-created group %+v", g)
 	}
 }
 
-func manyIDs(n int) []string {
+func groupManyIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = "u" + strconv.Itoa(i)
@@ -205,55 +205,55 @@ func TestGroupReads(t *testing.T) {
 	e.create(t, "r2", "rb", nil, nil, 0)
 
 	var infos struct {
-		GroupInfos []groupInfo `json:"groupInfos"`
+		GroupInfos []groupInfoJSON `json:"groupInfos"`
 	}
 	e.ok(t, "rx", "get_groups_info", map[string]any{"groupIDs": []string{"r2", "nope", "r1"}}, &infos)
 	if len(infos.GroupInfos) != 2 || infos.GroupInfos[0].GroupID != "r2" || infos.GroupInfos[1].MemberCount != 3 {
 		t.Fatalf("get_groups_info %+v", infos)
 	}
-	e.fail(t, "rx", "get_groups_info", map[string]any{}, codeArgs)
+	e.fail(t, "rx", "get_groups_info", map[string]any{}, grpCodeArgs)
 
 	ms := e.members(t, "rc", "r1")
 	if len(ms) != 3 || ms[0].UserID != "ra" || ms[0].RoleLevel != 100 || ms[1].RoleLevel != 60 || ms[2].Nickname != "Nick rc" {
 		t.Fatalf("member list %+v", ms)
 	}
-	e.fail(t, "rx", "get_group_member_list", map[string]any{"groupID": "r1", "pagination": page10}, codeNoPermission)
-	e.fail(t, "rc", "get_group_member_list", map[string]any{"groupID": "r1"}, codeArgs)
-	e.fail(t, "rc", "get_group_member_list", map[string]any{"groupID": "r1", "pagination": page10, "filter": 9}, codeArgs)
-	e.fail(t, "rc", "get_group_member_list", map[string]any{"groupID": "nope", "pagination": page10}, codeNotFound)
+	e.fail(t, "rx", "get_group_member_list", map[string]any{"groupID": "r1", "pagination": groupPage10}, grpCodeNoPermission)
+	e.fail(t, "rc", "get_group_member_list", map[string]any{"groupID": "r1"}, grpCodeArgs)
+	e.fail(t, "rc", "get_group_member_list", map[string]any{"groupID": "r1", "pagination": groupPage10, "filter": 9}, grpCodeArgs)
+	e.fail(t, "rc", "get_group_member_list", map[string]any{"groupID": "nope", "pagination": groupPage10}, grpCodeNotFound)
 	var paged struct {
-		Total   int           `json:"total"`
-		Members []groupMember `json:"members"`
+		Total   int               `json:"total"`
+		Members []groupMemberJSON `json:"members"`
 	}
 	e.ok(t, "ra", "get_group_member_list", map[string]any{"groupID": "r1", "pagination": map[string]int{"pageNumber": 2, "showNumber": 2}}, &paged)
 	if paged.Total != 3 || len(paged.Members) != 1 || paged.Members[0].UserID != "rc" {
 		t.Fatalf("page 2: %+v", paged)
 	}
-	e.ok(t, "ra", "get_group_member_list", map[string]any{"groupID": "r1", "pagination": page10, "keyword": "Nick rb"}, &paged)
+	e.ok(t, "ra", "get_group_member_list", map[string]any{"groupID": "r1", "pagination": groupPage10, "keyword": "Nick rb"}, &paged)
 	if paged.Total != 1 || paged.Members[0].UserID != "rb" {
 		t.Fatalf("keyword: %+v", paged)
 	}
 
 	var info struct {
-		Members []groupMember `json:"members"`
+		Members []groupMemberJSON `json:"members"`
 	}
 	e.ok(t, "rb", "get_group_members_info", map[string]any{"groupID": "r1", "userIDs": []string{"rc", "rx"}}, &info)
 	if len(info.Members) != 1 || info.Members[0].UserID != "rc" {
 		t.Fatalf("get_group_members_info %+v", info)
 	}
-	e.fail(t, "rx", "get_group_members_info", map[string]any{"groupID": "r1", "userIDs": []string{"rc"}}, codeNoPermission)
-	e.fail(t, "rb", "get_group_members_info", map[string]any{"groupID": "r1"}, codeArgs)
+	e.fail(t, "rx", "get_group_members_info", map[string]any{"groupID": "r1", "userIDs": []string{"rc"}}, grpCodeNoPermission)
+	e.fail(t, "rb", "get_group_members_info", map[string]any{"groupID": "r1"}, grpCodeArgs)
 
 	var joined struct {
-		Total  int         `json:"total"`
-		Groups []groupInfo `json:"groups"`
+		Total  int             `json:"total"`
+		Groups []groupInfoJSON `json:"groups"`
 	}
-	e.ok(t, "rb", "get_joined_group_list", map[string]any{"fromUserID": "rb", "pagination": page10}, &joined)
+	e.ok(t, "rb", "get_joined_group_list", map[string]any{"fromUserID": "rb", "pagination": groupPage10}, &joined)
 	if joined.Total != 2 || len(joined.Groups) != 2 {
 		t.Fatalf("joined %+v", joined)
 	}
-	e.fail(t, "rc", "get_joined_group_list", map[string]any{"fromUserID": "rb", "pagination": page10}, codeNoPermission)
-	e.ok(t, adminUserID, "get_joined_group_list", map[string]any{"fromUserID": "rb", "pagination": page10}, nil)
+	e.fail(t, "rc", "get_joined_group_list", map[string]any{"fromUserID": "rb", "pagination": groupPage10}, grpCodeNoPermission)
+	e.ok(t, adminUserID, "get_joined_group_list", map[string]any{"fromUserID": "rb", "pagination": groupPage10}, nil)
 
 	var memberIDs struct {
 		Version   uint64   `json:"version"`
@@ -265,7 +265,7 @@ func TestGroupReads(t *testing.T) {
 	if !slices.Equal(memberIDs.UserIDs, []string{"ra", "rb", "rc"}) || memberIDs.VersionID == "" || memberIDs.Version == 0 {
 		t.Fatalf("full member IDs %+v", memberIDs)
 	}
-	e.fail(t, "rx", "get_full_group_member_user_ids", map[string]any{"groupID": "r1"}, codeNoPermission)
+	e.fail(t, "rx", "get_full_group_member_user_ids", map[string]any{"groupID": "r1"}, grpCodeNoPermission)
 
 	var groupIDs struct {
 		VersionID string   `json:"versionID"`
@@ -279,7 +279,7 @@ func TestGroupReads(t *testing.T) {
 	if groupIDs.VersionID == "" || groupIDs.GroupIDs == nil || len(groupIDs.GroupIDs) != 0 {
 		t.Fatalf("a user without groups: %+v", groupIDs)
 	}
-	e.fail(t, "rx", "get_full_join_group_ids", map[string]any{"userID": "rb"}, codeNoPermission)
+	e.fail(t, "rx", "get_full_join_group_ids", map[string]any{"userID": "rb"}, grpCodeNoPermission)
 }
 
 func TestGroupJoinAndApplications(t *testing.T) {
@@ -294,18 +294,18 @@ func TestGroupJoinAndApplications(t *testing.T) {
 	if m := e.member(t, "open", "jc"); m == nil || m.RoleLevel != 20 || m.JoinSource != 3 {
 		t.Fatalf("direct join: %+v", m)
 	}
-	e.fail(t, "jc", "join_group", join("open"), codeArgs)                                       // already in
-	e.fail(t, "jc", "join_group", map[string]any{"groupID": "open", "joinSource": 0}, codeArgs) // joinSource
-	e.fail(t, "jc", "join_group", map[string]any{"groupID": "open", "joinSource": 3, "inviterUserID": "jd"}, codeNoPermission)
-	e.fail(t, "jc", "join_group", join("nope"), codeNotFound)
+	e.fail(t, "jc", "join_group", join("open"), grpCodeArgs)                                       // already in
+	e.fail(t, "jc", "join_group", map[string]any{"groupID": "open", "joinSource": 0}, grpCodeArgs) // joinSource
+	e.fail(t, "jc", "join_group", map[string]any{"groupID": "open", "joinSource": 3, "inviterUserID": "jd"}, grpCodeNoPermission)
+	e.fail(t, "jc", "join_group", join("nope"), grpCodeNotFound)
 
 	e.ok(t, "jd", "join_group", join("closed"), nil)
 	if e.member(t, "closed", "jd") != nil {
 		t.Fatal("an application added the member")
 	}
 	var spec struct {
-		Total         int            `json:"total"`
-		GroupRequests []groupRequest `json:"groupRequests"`
+		Total         int                `json:"total"`
+		GroupRequests []groupRequestJSON `json:"groupRequests"`
 	}
 	e.ok(t, "jd", "get_specified_user_group_request_info", map[string]any{"groupID": "closed", "userID": "jd"}, &spec)
 	if spec.Total != 1 || spec.GroupRequests[0].ReqMsg != "hi" || spec.GroupRequests[0].HandleResult != 0 ||
@@ -313,40 +313,40 @@ func TestGroupJoinAndApplications(t *testing.T) {
 		t.Fatalf("specified request %+v", spec)
 	}
 	e.ok(t, "jb", "get_specified_user_group_request_info", map[string]any{"groupID": "closed", "userID": "jd"}, nil)
-	e.fail(t, "je", "get_specified_user_group_request_info", map[string]any{"groupID": "closed", "userID": "jd"}, codeNoPermission)
+	e.fail(t, "je", "get_specified_user_group_request_info", map[string]any{"groupID": "closed", "userID": "jd"}, grpCodeNoPermission)
 	raw := e.n.Post(t, "/group/get_specified_user_group_request_info", e.tok["je"], map[string]any{"groupID": "closed", "userID": "je"})
 	if raw.ErrCode != 0 || !strings.Contains(string(raw.Data), `"groupRequests":[]`) {
 		t.Fatalf("no request: %s", raw.Data)
 	}
 
 	var recv struct {
-		Total         int            `json:"total"`
-		GroupRequests []groupRequest `json:"groupRequests"`
+		Total         int                `json:"total"`
+		GroupRequests []groupRequestJSON `json:"groupRequests"`
 	}
-	e.ok(t, "jb", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": page10}, &recv)
+	e.ok(t, "jb", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": groupPage10}, &recv)
 	if recv.Total != 1 || recv.GroupRequests[0].UserInfo.UserID != "jd" {
 		t.Fatalf("recv applications %+v", recv)
 	}
-	e.ok(t, "jb", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": page10, "groupIDs": []string{"closed"}, "handleResults": []int{1}}, &recv)
+	e.ok(t, "jb", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": groupPage10, "groupIDs": []string{"closed"}, "handleResults": []int{1}}, &recv)
 	if recv.Total != 0 {
 		t.Fatalf("filtered by handleResult: %+v", recv)
 	}
-	e.fail(t, "jc", "get_recv_group_applicationList", map[string]any{"fromUserID": "jc", "pagination": page10, "groupIDs": []string{"closed"}}, codeNoPermission)
-	e.fail(t, "jc", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": page10}, codeNoPermission)
-	e.fail(t, adminUserID, "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": page10, "groupIDs": []string{"nope"}}, codeGroupNotFound)
-	e.fail(t, "jb", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb"}, codeArgs)
+	e.fail(t, "jc", "get_recv_group_applicationList", map[string]any{"fromUserID": "jc", "pagination": groupPage10, "groupIDs": []string{"closed"}}, grpCodeNoPermission)
+	e.fail(t, "jc", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": groupPage10}, grpCodeNoPermission)
+	e.fail(t, adminUserID, "get_recv_group_applicationList", map[string]any{"fromUserID": "jb", "pagination": groupPage10, "groupIDs": []string{"nope"}}, grpCodeGroupNotFound)
+	e.fail(t, "jb", "get_recv_group_applicationList", map[string]any{"fromUserID": "jb"}, grpCodeArgs)
 
 	respond := func(uid string, result int) map[string]any {
 		return map[string]any{"groupID": "closed", "fromUserID": uid, "handledMsg": "ok", "handleResult": result}
 	}
-	e.fail(t, "jc", "group_application_response", respond("jd", 1), codeNoPermission)
-	e.fail(t, "jb", "group_application_response", respond("je", 1), codeNotFound)
-	e.fail(t, "jb", "group_application_response", respond("jd", 0), codeArgs)
+	e.fail(t, "jc", "group_application_response", respond("jd", 1), grpCodeNoPermission)
+	e.fail(t, "jb", "group_application_response", respond("je", 1), grpCodeNotFound)
+	e.fail(t, "jb", "group_application_response", respond("jd", 0), grpCodeArgs)
 	e.ok(t, "jb", "group_application_response", respond("jd", 1), nil)
 	if m := e.member(t, "closed", "jd"); m == nil || m.JoinSource != 3 {
 		t.Fatalf("approved member %+v", m)
 	}
-	e.fail(t, "jb", "group_application_response", respond("jd", 1), codeRequestDone)
+	e.fail(t, "jb", "group_application_response", respond("jd", 1), grpCodeRequestDone)
 
 	e.ok(t, "je", "join_group", join("closed"), nil)
 	e.ok(t, "ja", "group_application_response", respond("je", -1), nil)
@@ -354,15 +354,15 @@ func TestGroupJoinAndApplications(t *testing.T) {
 		t.Fatal("a refused applicant joined")
 	}
 	var mine struct {
-		Total         int            `json:"total"`
-		GroupRequests []groupRequest `json:"groupRequests"`
+		Total         int                `json:"total"`
+		GroupRequests []groupRequestJSON `json:"groupRequests"`
 	}
-	e.ok(t, "je", "get_user_req_group_applicationList", map[string]any{"userID": "je", "pagination": page10}, &mine)
+	e.ok(t, "je", "get_user_req_group_applicationList", map[string]any{"userID": "je", "pagination": groupPage10}, &mine)
 	if mine.Total != 1 || mine.GroupRequests[0].HandleResult != -1 || mine.GroupRequests[0].HandleUserID != "ja" {
 		t.Fatalf("own applications %+v", mine)
 	}
-	e.fail(t, "jd", "get_user_req_group_applicationList", map[string]any{"userID": "je", "pagination": page10}, codeNoPermission)
-	e.fail(t, adminUserID, "get_user_req_group_applicationList", map[string]any{"userID": "nobody", "pagination": page10}, codeNotFound)
+	e.fail(t, "jd", "get_user_req_group_applicationList", map[string]any{"userID": "je", "pagination": groupPage10}, grpCodeNoPermission)
+	e.fail(t, adminUserID, "get_user_req_group_applicationList", map[string]any{"userID": "nobody", "pagination": groupPage10}, grpCodeNotFound)
 }
 
 func TestGroupInviteKickQuit(t *testing.T) {
@@ -370,10 +370,10 @@ func TestGroupInviteKickQuit(t *testing.T) {
 	e.create(t, "k1", "ka", []string{"kb", "kb2"}, []string{"kc"}, 0)
 	invite := func(ids ...string) map[string]any { return map[string]any{"groupID": "k1", "invitedUserIDs": ids} }
 
-	e.fail(t, "kx", "invite_user_to_group", invite("kd"), codeNoPermission)
-	e.fail(t, "kc", "invite_user_to_group", invite("nobody"), codeNotFound)
-	e.fail(t, "kc", "invite_user_to_group", invite("kb"), codeArgs)
-	e.fail(t, "kc", "invite_user_to_group", invite(), codeArgs)
+	e.fail(t, "kx", "invite_user_to_group", invite("kd"), grpCodeNoPermission)
+	e.fail(t, "kc", "invite_user_to_group", invite("nobody"), grpCodeNotFound)
+	e.fail(t, "kc", "invite_user_to_group", invite("kb"), grpCodeArgs)
+	e.fail(t, "kc", "invite_user_to_group", invite(), grpCodeArgs)
 	e.ok(t, "kc", "invite_user_to_group", invite("kd"), nil)
 	if m := e.member(t, "k1", "kd"); m == nil || m.JoinSource != 2 {
 		t.Fatalf("invited %+v", m)
@@ -385,9 +385,9 @@ func TestGroupInviteKickQuit(t *testing.T) {
 		t.Fatal("the invitation needed approval")
 	}
 	var recv struct {
-		GroupRequests []groupRequest `json:"groupRequests"`
+		GroupRequests []groupRequestJSON `json:"groupRequests"`
 	}
-	e.ok(t, "ka", "get_recv_group_applicationList", map[string]any{"fromUserID": "ka", "pagination": page10}, &recv)
+	e.ok(t, "ka", "get_recv_group_applicationList", map[string]any{"fromUserID": "ka", "pagination": groupPage10}, &recv)
 	if len(recv.GroupRequests) != 1 || recv.GroupRequests[0].InviterUserID != "kc" || recv.GroupRequests[0].UserInfo.UserID != "ke" {
 		t.Fatalf("invitation request %+v", recv)
 	}
@@ -404,13 +404,13 @@ func TestGroupInviteKickQuit(t *testing.T) {
 		ids        []string
 		code       int
 	}{
-		{"member kicks", "kc", []string{"kd"}, codeNoPermission},
-		{"admin kicks admin", "kb", []string{"kb2"}, codeNoPermission},
-		{"kick the owner", "kb", []string{"ka"}, codeArgs},
-		{"kick self", "kb", []string{"kb"}, codeArgs},
-		{"not a member", "ka", []string{"kx"}, codeUserNotFound},
-		{"outsider", "kx", []string{"kc"}, codeNoPermission},
-		{"duplicates", "ka", []string{"kc", "kc"}, codeArgs},
+		{"member kicks", "kc", []string{"kd"}, grpCodeNoPermission},
+		{"admin kicks admin", "kb", []string{"kb2"}, grpCodeNoPermission},
+		{"kick the owner", "kb", []string{"ka"}, grpCodeArgs},
+		{"kick self", "kb", []string{"kb"}, grpCodeArgs},
+		{"not a member", "ka", []string{"kx"}, grpCodeUserNotFound},
+		{"outsider", "kx", []string{"kc"}, grpCodeNoPermission},
+		{"duplicates", "ka", []string{"kc", "kc"}, grpCodeArgs},
 	} {
 		t.Run("kick/"+tc.name, func(t *testing.T) { e.fail(t, tc.user, "kick_group", kick(tc.ids...), tc.code) })
 	}
@@ -420,10 +420,10 @@ func TestGroupInviteKickQuit(t *testing.T) {
 		t.Fatalf("members after kicks: %v", ids)
 	}
 
-	e.fail(t, "kx", "quit_group", map[string]any{"groupID": "k1"}, codeNotFound)
-	e.fail(t, "ka", "quit_group", map[string]any{"groupID": "k1"}, codeNoPermission)
-	e.fail(t, "kd", "quit_group", map[string]any{"groupID": "k1", "userID": "ke"}, codeNoPermission)
-	e.fail(t, "kd", "quit_group", map[string]any{}, codeArgs)
+	e.fail(t, "kx", "quit_group", map[string]any{"groupID": "k1"}, grpCodeNotFound)
+	e.fail(t, "ka", "quit_group", map[string]any{"groupID": "k1"}, grpCodeNoPermission)
+	e.fail(t, "kd", "quit_group", map[string]any{"groupID": "k1", "userID": "ke"}, grpCodeNoPermission)
+	e.fail(t, "kd", "quit_group", map[string]any{}, grpCodeArgs)
 	e.ok(t, "kd", "quit_group", map[string]any{"groupID": "k1", "userID": "kd"}, nil)
 	e.ok(t, adminUserID, "quit_group", map[string]any{"groupID": "k1", "userID": "ke"}, nil)
 	if ids := e.memberIDs(t, "k1"); !slices.Equal(ids, []string{"ka", "kb"}) {
@@ -436,20 +436,20 @@ func TestGroupOwnerAndSettings(t *testing.T) {
 	e.create(t, "o1", "oa", []string{"ob"}, []string{"oc"}, 0)
 
 	// set_group_info: managers only; empty strings mean unchanged.
-	e.fail(t, "oc", "set_group_info", map[string]any{"groupInfoForSet": map[string]any{"groupID": "o1", "groupName": "x"}}, codeNoPermission)
-	e.fail(t, "ox", "set_group_info", map[string]any{"groupInfoForSet": map[string]any{"groupID": "o1", "groupName": "x"}}, codeNoPermission)
-	e.fail(t, "ob", "set_group_info", map[string]any{}, codeArgs)
+	e.fail(t, "oc", "set_group_info", map[string]any{"groupInfoForSet": map[string]any{"groupID": "o1", "groupName": "x"}}, grpCodeNoPermission)
+	e.fail(t, "ox", "set_group_info", map[string]any{"groupInfoForSet": map[string]any{"groupID": "o1", "groupName": "x"}}, grpCodeNoPermission)
+	e.fail(t, "ob", "set_group_info", map[string]any{}, grpCodeArgs)
 	e.ok(t, "ob", "set_group_info", map[string]any{"groupInfoForSet": map[string]any{"groupID": "o1", "groupName": "Renamed",
 		"notification": "notice", "introduction": "", "ex": "e1"}}, nil)
-	g := e.groupInfo(t, "o1")
+	g := e.groupInfoJSON(t, "o1")
 	if g.GroupName != "Renamed" || g.Notification != "notice" || g.Ex != "e1" {
 		t.Fatalf("after set_group_info %+v", g)
 	}
-	e.fail(t, "ob", "set_group_info_ex", map[string]any{"groupID": "o1", "groupName": " "}, codeArgs)
-	e.fail(t, "ob", "set_group_info_ex", map[string]any{"groupID": "o1", "needVerification": 5}, codeArgs)
-	e.fail(t, "oc", "set_group_info_ex", map[string]any{"groupID": "o1", "introduction": "x"}, codeNoPermission)
+	e.fail(t, "ob", "set_group_info_ex", map[string]any{"groupID": "o1", "groupName": " "}, grpCodeArgs)
+	e.fail(t, "ob", "set_group_info_ex", map[string]any{"groupID": "o1", "needVerification": 5}, grpCodeArgs)
+	e.fail(t, "oc", "set_group_info_ex", map[string]any{"groupID": "o1", "introduction": "x"}, grpCodeNoPermission)
 	e.ok(t, "oa", "set_group_info_ex", map[string]any{"groupID": "o1", "notification": "", "introduction": "intro"}, nil)
-	if g := e.groupInfo(t, "o1"); g.Notification != "" || g.Introduction != "intro" || g.GroupName != "Renamed" {
+	if g := e.groupInfoJSON(t, "o1"); g.Notification != "" || g.Introduction != "intro" || g.GroupName != "Renamed" {
 		t.Fatalf("after set_group_info_ex %+v", g)
 	}
 
@@ -457,29 +457,29 @@ func TestGroupOwnerAndSettings(t *testing.T) {
 	mute := func(uid string, s int) map[string]any {
 		return map[string]any{"groupID": "o1", "userID": uid, "mutedSeconds": s}
 	}
-	e.fail(t, "ob", "mute_group_member", mute("oa", 60), codeNoPermission)
-	e.fail(t, "oc", "mute_group_member", mute("ob", 60), codeNoPermission)
-	e.fail(t, "ob", "mute_group_member", mute("oc", 0), codeArgs)
-	e.fail(t, "ob", "mute_group_member", mute("ox", 60), codeNotFound)
+	e.fail(t, "ob", "mute_group_member", mute("oa", 60), grpCodeNoPermission)
+	e.fail(t, "oc", "mute_group_member", mute("ob", 60), grpCodeNoPermission)
+	e.fail(t, "ob", "mute_group_member", mute("oc", 0), grpCodeArgs)
+	e.fail(t, "ob", "mute_group_member", mute("ox", 60), grpCodeNotFound)
 	e.ok(t, "ob", "mute_group_member", mute("oc", 60), nil)
 	if m := e.member(t, "o1", "oc"); m.MuteEndTime == 0 {
 		t.Fatal("not muted")
 	}
-	e.fail(t, "oc", "cancel_mute_group_member", map[string]any{"groupID": "o1", "userID": "oc"}, codeNoPermission)
+	e.fail(t, "oc", "cancel_mute_group_member", map[string]any{"groupID": "o1", "userID": "oc"}, grpCodeNoPermission)
 	e.ok(t, "oa", "cancel_mute_group_member", map[string]any{"groupID": "o1", "userID": "oc"}, nil)
 	if m := e.member(t, "o1", "oc"); m.MuteEndTime != 0 {
 		t.Fatal("still muted")
 	}
 
 	// Whole-group mute.
-	e.fail(t, "oc", "mute_group", map[string]any{"groupID": "o1"}, codeNoPermission)
+	e.fail(t, "oc", "mute_group", map[string]any{"groupID": "o1"}, grpCodeNoPermission)
 	e.ok(t, "ob", "mute_group", map[string]any{"groupID": "o1"}, nil)
-	if e.groupInfo(t, "o1").Status != 3 {
+	if e.groupInfoJSON(t, "o1").Status != 3 {
 		t.Fatal("group not muted")
 	}
-	e.fail(t, "oc", "cancel_mute_group", map[string]any{"groupID": "o1"}, codeNoPermission)
+	e.fail(t, "oc", "cancel_mute_group", map[string]any{"groupID": "o1"}, grpCodeNoPermission)
 	e.ok(t, "oa", "cancel_mute_group", map[string]any{"groupID": "o1"}, nil)
-	if e.groupInfo(t, "o1").Status != 0 {
+	if e.groupInfoJSON(t, "o1").Status != 0 {
 		t.Fatal("group still muted")
 	}
 
@@ -491,13 +491,13 @@ func TestGroupOwnerAndSettings(t *testing.T) {
 		}
 		return map[string]any{"members": []any{m}}
 	}
-	e.fail(t, "oc", "set_group_member_info", setMember("ob", map[string]any{"nickname": "x"}), codeNoPermission)
-	e.fail(t, "oc", "set_group_member_info", setMember("oc", map[string]any{"roleLevel": 60}), codeNoPermission)
-	e.fail(t, "ob", "set_group_member_info", setMember("oa", map[string]any{"nickname": "x"}), codeNoPermission)
-	e.fail(t, "oa", "set_group_member_info", setMember("oa", map[string]any{"roleLevel": 20}), codeArgs)
-	e.fail(t, "oa", "set_group_member_info", setMember("oc", map[string]any{"roleLevel": 100}), codeNoPermission)
-	e.fail(t, "oa", "set_group_member_info", setMember("ox", map[string]any{"nickname": "x"}), codeArgs)
-	e.fail(t, "oa", "set_group_member_info", map[string]any{"members": []any{}}, codeArgs)
+	e.fail(t, "oc", "set_group_member_info", setMember("ob", map[string]any{"nickname": "x"}), grpCodeNoPermission)
+	e.fail(t, "oc", "set_group_member_info", setMember("oc", map[string]any{"roleLevel": 60}), grpCodeNoPermission)
+	e.fail(t, "ob", "set_group_member_info", setMember("oa", map[string]any{"nickname": "x"}), grpCodeNoPermission)
+	e.fail(t, "oa", "set_group_member_info", setMember("oa", map[string]any{"roleLevel": 20}), grpCodeArgs)
+	e.fail(t, "oa", "set_group_member_info", setMember("oc", map[string]any{"roleLevel": 100}), grpCodeNoPermission)
+	e.fail(t, "oa", "set_group_member_info", setMember("ox", map[string]any{"nickname": "x"}), grpCodeArgs)
+	e.fail(t, "oa", "set_group_member_info", map[string]any{"members": []any{}}, grpCodeArgs)
 	e.ok(t, "oc", "set_group_member_info", setMember("oc", map[string]any{"nickname": "Cee", "faceURL": "f", "ex": "x"}), nil)
 	if m := e.member(t, "o1", "oc"); m.Nickname != "Cee" || m.FaceURL != "f" || m.Ex != "x" {
 		t.Fatalf("own profile %+v", m)
@@ -511,62 +511,62 @@ func TestGroupOwnerAndSettings(t *testing.T) {
 	transfer := func(from, to string) map[string]any {
 		return map[string]any{"groupID": "o1", "oldOwnerUserID": from, "newOwnerUserID": to}
 	}
-	e.fail(t, "ob", "transfer_group", transfer("oa", "ob"), codeNoPermission)
-	e.fail(t, "oa", "transfer_group", transfer("oa", "oa"), codeArgs)
-	e.fail(t, "oa", "transfer_group", transfer("oa", "ox"), codeArgs)
+	e.fail(t, "ob", "transfer_group", transfer("oa", "ob"), grpCodeNoPermission)
+	e.fail(t, "oa", "transfer_group", transfer("oa", "oa"), grpCodeArgs)
+	e.fail(t, "oa", "transfer_group", transfer("oa", "ox"), grpCodeArgs)
 	e.ok(t, "oa", "transfer_group", transfer("oa", "ob"), nil)
-	if e.groupInfo(t, "o1").OwnerUserID != "ob" || e.member(t, "o1", "oa").RoleLevel != 60 || e.member(t, "o1", "ob").RoleLevel != 100 {
+	if e.groupInfoJSON(t, "o1").OwnerUserID != "ob" || e.member(t, "o1", "oa").RoleLevel != 60 || e.member(t, "o1", "ob").RoleLevel != 100 {
 		t.Fatal("roles after transfer")
 	}
 
 	// Dismiss: the owner or the app admin; a group admin may not.
-	e.fail(t, "oa", "dismiss_group", map[string]any{"groupID": "o1"}, codeNoPermission)
-	e.fail(t, "ob", "dismiss_group", map[string]any{"groupID": "nope"}, codeNotFound)
+	e.fail(t, "oa", "dismiss_group", map[string]any{"groupID": "o1"}, grpCodeNoPermission)
+	e.fail(t, "ob", "dismiss_group", map[string]any{"groupID": "nope"}, grpCodeNotFound)
 	e.ok(t, "ob", "dismiss_group", map[string]any{"groupID": "o1"}, nil)
-	if g := e.groupInfo(t, "o1"); g.Status != 2 || g.MemberCount != 0 {
+	if g := e.groupInfoJSON(t, "o1"); g.Status != 2 || g.MemberCount != 0 {
 		t.Fatalf("dismissed group %+v", g)
 	}
-	e.fail(t, adminUserID, "dismiss_group", map[string]any{"groupID": "o1"}, codeDismissed)
-	e.fail(t, "oc", "join_group", map[string]any{"groupID": "o1", "joinSource": 3}, codeDismissed)
-	e.fail(t, adminUserID, "set_group_info_ex", map[string]any{"groupID": "o1", "introduction": "x"}, codeDismissed)
-	e.fail(t, adminUserID, "mute_group", map[string]any{"groupID": "o1"}, codeDismissed)
+	e.fail(t, adminUserID, "dismiss_group", map[string]any{"groupID": "o1"}, grpCodeDismissed)
+	e.fail(t, "oc", "join_group", map[string]any{"groupID": "o1", "joinSource": 3}, grpCodeDismissed)
+	e.fail(t, adminUserID, "set_group_info_ex", map[string]any{"groupID": "o1", "introduction": "x"}, grpCodeDismissed)
+	e.fail(t, adminUserID, "mute_group", map[string]any{"groupID": "o1"}, grpCodeDismissed)
 	e.create(t, "o2", "oa", nil, []string{"oc"}, 0)
 	e.ok(t, adminUserID, "dismiss_group", map[string]any{"groupID": "o2", "deleteMember": true}, nil)
 }
 
-// incrementalJoin is get_incremental_join_groups' answer.
-type incrementalJoin struct {
-	VersionID string      `json:"versionID"`
-	Version   uint64      `json:"version"`
-	Full      bool        `json:"full"`
-	Delete    []string    `json:"delete"`
-	Insert    []groupInfo `json:"insert"`
+// groupIncrementalJoin is get_incremental_join_groups' answer.
+type groupIncrementalJoin struct {
+	VersionID string          `json:"versionID"`
+	Version   uint64          `json:"version"`
+	Full      bool            `json:"full"`
+	Delete    []string        `json:"delete"`
+	Insert    []groupInfoJSON `json:"insert"`
 }
 
-type incrementalMembers struct {
-	VersionID string        `json:"versionID"`
-	Version   uint64        `json:"version"`
-	Full      bool          `json:"full"`
-	Delete    []string      `json:"delete"`
-	Insert    []groupMember `json:"insert"`
-	Update    []groupMember `json:"update"`
-	Group     *groupInfo    `json:"group"`
+type groupIncrementalMembers struct {
+	VersionID string            `json:"versionID"`
+	Version   uint64            `json:"version"`
+	Full      bool              `json:"full"`
+	Delete    []string          `json:"delete"`
+	Insert    []groupMemberJSON `json:"insert"`
+	Update    []groupMemberJSON `json:"update"`
+	Group     *groupInfoJSON    `json:"group"`
 }
 
 func TestGroupIncrementalSync(t *testing.T) {
 	e := newGroupEnv(t, "sa", "sb", "sc", "sd")
 	e.create(t, "s1", "sa", nil, []string{"sb"}, 2)
 
-	var first incrementalJoin
+	var first groupIncrementalJoin
 	e.ok(t, "sb", "get_incremental_join_groups", map[string]any{"userID": "sb", "version": 0, "versionID": ""}, &first)
 	if !first.Full || first.VersionID == "" || first.Version == 0 || first.Insert != nil {
 		t.Fatalf("first join sync %+v", first)
 	}
-	e.fail(t, "sc", "get_incremental_join_groups", map[string]any{"userID": "sb"}, codeNoPermission)
+	e.fail(t, "sc", "get_incremental_join_groups", map[string]any{"userID": "sb"}, grpCodeNoPermission)
 
 	e.create(t, "s2", "sc", nil, []string{"sb"}, 0)
 	e.ok(t, "sb", "quit_group", map[string]any{"groupID": "s1"}, nil)
-	var diff incrementalJoin
+	var diff groupIncrementalJoin
 	e.ok(t, "sb", "get_incremental_join_groups", map[string]any{"userID": "sb", "version": first.Version, "versionID": first.VersionID}, &diff)
 	if diff.Full || len(diff.Insert) != 1 || diff.Insert[0].GroupID != "s2" || !slices.Equal(diff.Delete, []string{"s1"}) ||
 		diff.Version <= first.Version || diff.VersionID != first.VersionID {
@@ -574,7 +574,7 @@ func TestGroupIncrementalSync(t *testing.T) {
 	}
 
 	// Member diffs, single and batched.
-	var m0 incrementalMembers
+	var m0 groupIncrementalMembers
 	e.ok(t, "sa", "get_incremental_group_members", map[string]any{"groupID": "s1", "version": 0}, &m0)
 	if !m0.Full || m0.Group == nil || m0.Group.MemberCount != 1 {
 		t.Fatalf("first member sync %+v", m0)
@@ -593,7 +593,7 @@ func TestGroupIncrementalSync(t *testing.T) {
 		t.Fatalf("the batch carries an empty array: %s", env.Data)
 	}
 	var batch struct {
-		RespList map[string]incrementalMembers `json:"respList"`
+		RespList map[string]groupIncrementalMembers `json:"respList"`
 	}
 	if err := json.Unmarshal(env.Data, &batch); err != nil {
 		t.Fatal(err)
@@ -606,19 +606,19 @@ func TestGroupIncrementalSync(t *testing.T) {
 		s1.Group == nil || s1.Group.Introduction != "changed" || s1.Update != nil {
 		t.Fatalf("member diff %s", env.Data)
 	}
-	var eq incrementalMembers
+	var eq groupIncrementalMembers
 	e.ok(t, "sa", "get_incremental_group_members", map[string]any{"groupID": "s1", "version": s1.Version, "versionID": s1.VersionID}, &eq)
 	if eq.Full || eq.Insert != nil || eq.Delete != nil || eq.Group != nil {
 		t.Fatalf("no change since: %+v", eq)
 	}
-	e.fail(t, "sd", "get_incremental_group_members", map[string]any{"groupID": "s1"}, codeNoPermission)
-	e.fail(t, "sb", "get_incremental_group_members_batch", map[string]any{"userID": "sa", "reqList": []any{}}, codeNoPermission)
+	e.fail(t, "sd", "get_incremental_group_members", map[string]any{"groupID": "s1"}, grpCodeNoPermission)
+	e.fail(t, "sb", "get_incremental_group_members_batch", map[string]any{"userID": "sa", "reqList": []any{}}, grpCodeNoPermission)
 
 	// The batch for sb: an entry for each joined group requested (sb left s1), fully resynced at version 0.
 	env = e.n.Post(t, "/group/get_incremental_group_members_batch", e.tok["sb"], map[string]any{"userID": "sb",
 		"reqList": []map[string]any{{"groupID": "s2", "version": 0, "versionID": ""}, {"groupID": "s1"}}})
 	var batchB struct {
-		RespList map[string]incrementalMembers `json:"respList"`
+		RespList map[string]groupIncrementalMembers `json:"respList"`
 	}
 	if err := json.Unmarshal(env.Data, &batchB); err != nil || env.ErrCode != 0 {
 		t.Fatalf("batch of sb: %v %s", err, env.Data)
