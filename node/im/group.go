@@ -3,8 +3,6 @@ package im
 import (
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -37,8 +35,8 @@ const (
 	JoinByQRCode     int32 = 4
 )
 
-// appAdminLevel is UserInfo.appMangerLevel of an app admin, shown in a synthetic opUser.
-const appAdminLevel int32 = 2
+// groupOpAdminLevel is UserInfo.appMangerLevel of an app admin, shown in a synthetic opUser.
+const groupOpAdminLevel int32 = 2
 
 // groupAtAnnouncement is Conversation.groupAtType after a new announcement.
 const groupAtAnnouncement int32 = 4
@@ -62,8 +60,8 @@ func groupHandlers() map[string]handler {
 	}
 }
 
-// needUser rejects commands without an authenticated user (the node itself proposes none here).
-func needUser(c Caller) error {
+// needGroupCaller rejects commands without an authenticated user (the node itself proposes none here).
+func needGroupCaller(c Caller) error {
 	if c.UserID == "" {
 		return ErrNoPermission.With("a user must make this change")
 	}
@@ -160,7 +158,7 @@ func (o *op) asMember(groupID, userID string) (*pb.GroupMemberFullInfo, error) {
 		out.Nickname, out.FaceURL = u.Nickname, u.FaceURL
 	}
 	if IsAdmin(userID) {
-		out.RoleLevel, out.AppMangerLevel = RoleAdmin, appAdminLevel
+		out.RoleLevel, out.AppMangerLevel = RoleAdmin, groupOpAdminLevel
 	} else {
 		out.OperatorUserID = userID
 	}
@@ -319,7 +317,7 @@ func (a *CreateGroup) everyone(c Caller) []string {
 // Check: groupInfo with type 2 and a valid ID; owner is the caller (or the caller is an admin);
 // no user listed twice; at most MaxBatch users.
 func (a *CreateGroup) Check(c Caller) error {
-	if err := needUser(c); err != nil {
+	if err := needGroupCaller(c); err != nil {
 		return err
 	}
 	g := a.GroupInfo
@@ -464,7 +462,7 @@ type SetGroupInfo struct {
 
 // Check: a group ID; a present group name is not blank; values within limits.
 func (a *SetGroupInfo) Check(c Caller) error {
-	if err := checkFields(needUser(c), checkID("groupID", a.GroupID)); err != nil {
+	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID)); err != nil {
 		return err
 	}
 	if a.GroupName != nil && strings.TrimSpace(*a.GroupName) == "" {
@@ -594,7 +592,7 @@ type GroupRef struct {
 
 // Check: a group ID.
 func (a *GroupRef) Check(c Caller) error {
-	return checkFields(needUser(c), checkID("groupID", a.GroupID))
+	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID))
 }
 
 func muteGroup(o *op, a *GroupRef) (any, error) {
@@ -655,7 +653,7 @@ type TransferGroup struct {
 
 // Check: IDs present and different.
 func (a *TransferGroup) Check(c Caller) error {
-	if err := checkFields(needUser(c), checkID("groupID", a.GroupID), checkID("oldOwnerUserID", a.OldOwnerUserID),
+	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkID("oldOwnerUserID", a.OldOwnerUserID),
 		checkID("newOwnerUserID", a.NewOwnerUserID)); err != nil {
 		return err
 	}
@@ -748,7 +746,7 @@ type DismissGroup struct {
 
 // Check: a group ID.
 func (a *DismissGroup) Check(c Caller) error {
-	return checkFields(needUser(c), checkID("groupID", a.GroupID))
+	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID))
 }
 
 // dismissGroup: the owner or an app admin (a group admin gets 1002). Status becomes 2; unless
@@ -781,7 +779,7 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 		return nil, err
 	}
 	if !a.DeleteMember {
-		tips := &pb.GroupDismissedTips{Group: proto.Clone(g).(*pb.GroupInfo), OpUser: opUser, OperationTime: o.now}
+		tips := &pb.GroupDismissedTips{Group: g, OpUser: opUser, OperationTime: o.now}
 		if err := o.groupNote(GroupDismissed, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
 			return nil, err
 		}

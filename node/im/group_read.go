@@ -152,7 +152,7 @@ func checkHandleResults(results []int32) error {
 		return ErrArgs.With("handleResults lists %d values", len(results))
 	}
 	for _, v := range results {
-		if err := checkRange("handleResults", v, RequestRefused, RequestAgreed); err != nil {
+		if err := checkRange("handleResults", v, GroupRequestRefused, GroupRequestAgreed); err != nil {
 			return err
 		}
 	}

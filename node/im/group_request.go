@@ -10,9 +10,9 @@ import (
 
 // Group request results (GroupRequest.handleResult).
 const (
-	RequestPending int32 = 0
-	RequestAgreed  int32 = 1
-	RequestRefused int32 = -1
+	GroupRequestPending int32 = 0
+	GroupRequestAgreed  int32 = 1
+	GroupRequestRefused int32 = -1
 )
 
 // Receivers of 1505/1506 (GroupApplicationAcceptedTips.receiverAs).
@@ -38,7 +38,7 @@ func (a *JoinGroup) applicant(c Caller) string { return idOrDefault(a.InviterUse
 // admin. Upstream does not check the applicant at all, which lets anyone join anyone to an open
 // group; LanIM closes that.
 func (a *JoinGroup) Check(c Caller) error {
-	if err := checkFields(needUser(c), checkID("groupID", a.GroupID),
+	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID),
 		checkRange("joinSource", a.JoinSource, JoinByAdmin, JoinByQRCode),
 		checkLen("reqMessage", a.ReqMessage, MaxTextLen), checkBytes("ex", a.Ex, MaxExLen)); err != nil {
 		return err
@@ -146,12 +146,12 @@ type ApplicationResponse struct {
 
 // Check: IDs, handleResult 1 or -1.
 func (a *ApplicationResponse) Check(c Caller) error {
-	if err := checkFields(needUser(c), checkID("groupID", a.GroupID), checkID("fromUserID", a.FromUserID),
+	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkID("fromUserID", a.FromUserID),
 		checkLen("handledMsg", a.HandledMsg, MaxTextLen)); err != nil {
 		return err
 	}
-	if a.HandleResult != RequestAgreed && a.HandleResult != RequestRefused {
-		return ErrArgs.With("handleResult must be %d or %d", RequestAgreed, RequestRefused)
+	if a.HandleResult != GroupRequestAgreed && a.HandleResult != GroupRequestRefused {
+		return ErrArgs.With("handleResult must be %d or %d", GroupRequestAgreed, GroupRequestRefused)
 	}
 	return nil
 }
@@ -174,7 +174,7 @@ func respondToApplication(o *op, a *ApplicationResponse) (any, error) {
 	if r == nil {
 		return nil, ErrRecordNotFound.With("no request from %s to group %s", a.FromUserID, a.GroupID)
 	}
-	if r.HandleResult != RequestPending {
+	if r.HandleResult != GroupRequestPending {
 		return nil, ErrGroupRequestDone.With("the request from %s was already handled", a.FromUserID)
 	}
 	u, err := store.GetUser(o.ctx, o.tx, a.FromUserID)
@@ -192,7 +192,7 @@ func respondToApplication(o *op, a *ApplicationResponse) (any, error) {
 	if err := store.PutGroupRequest(o.ctx, o.tx, r); err != nil {
 		return nil, err
 	}
-	joins := a.HandleResult == RequestAgreed && in == nil
+	joins := a.HandleResult == GroupRequestAgreed && in == nil
 	if joins {
 		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: a.FromUserID, RoleLevel: RoleMember,
 			JoinTime: o.now, JoinSource: r.JoinSource, OperatorUserID: o.caller.UserID,
@@ -237,7 +237,7 @@ func (o *op) answerApplication(r *store.GroupRequest) error {
 		}
 		return receiverManager
 	}
-	if r.HandleResult == RequestAgreed {
+	if r.HandleResult == GroupRequestAgreed {
 		return o.userNotes(GroupApplicationAccepted, append(managers, r.UserID), func(uid string) any {
 			return &pb.GroupApplicationAcceptedTips{Group: g, OpUser: opUser, HandleMsg: r.HandleMsg,
 				ReceiverAs: receiverAs(uid), Uuid: uuid, Request: request}

@@ -319,7 +319,7 @@ func TestCreateGroupByAdminAndOptions(t *testing.T) {
 	tp := groupTips[pb.GroupCreatedTips](t, oneGroupNote(t, events, GroupCreated))
 	// Upstream counts the operator; an admin who is not a member is a synthetic admin member.
 	if tp.Group.MemberCount != 3 || tp.OpUser.UserID != AdminUserID || tp.OpUser.RoleLevel != RoleAdmin ||
-		tp.OpUser.AppMangerLevel != appAdminLevel || tp.OpUser.GroupID != "g1" || len(tp.MemberList) != 2 {
+		tp.OpUser.AppMangerLevel != groupOpAdminLevel || tp.OpUser.GroupID != "g1" || len(tp.MemberList) != 2 {
 		t.Fatalf("tips %+v", tp)
 	}
 	if len(groupChatCopies(events, GroupCreated)) != 0 {
@@ -487,7 +487,7 @@ func TestApplicationFlow(t *testing.T) {
 		recipients = append(recipients, p.Msg.RecvID)
 		tp := groupTips[pb.JoinGroupApplicationTips](t, p)
 		if tp.Applicant.UserID != "d" || tp.ReqMsg != "let me in" || tp.Request.UserInfo.UserID != "d" ||
-			tp.Request.HandleResult != RequestPending || tp.Group.GroupID != "g1" || tp.Request.GroupInfo != nil {
+			tp.Request.HandleResult != GroupRequestPending || tp.Group.GroupID != "g1" || tp.Request.GroupInfo != nil {
 			t.Fatalf("1503 groupTips %+v", tp)
 		}
 	}
@@ -509,7 +509,7 @@ func TestApplicationFlow(t *testing.T) {
 		t.Fatalf("an ordinary member lists a group's applications: %v", err)
 	}
 
-	resp := &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandledMsg: "welcome", HandleResult: RequestAgreed}
+	resp := &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandledMsg: "welcome", HandleResult: GroupRequestAgreed}
 	tm.fail("c", "group.application_response", resp, ErrNoPermission.Code)
 	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: 1}, ErrRecordNotFound.Code)
 	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandleResult: 0}, ErrArgs.Code)
@@ -523,7 +523,7 @@ func TestApplicationFlow(t *testing.T) {
 		tp := groupTips[pb.GroupApplicationAcceptedTips](t, p)
 		as[p.Msg.RecvID] = tp.ReceiverAs
 		if p.Msg.SessionType != SingleChat || tp.OpUser.UserID != "b" || tp.HandleMsg != "welcome" ||
-			tp.Request.HandleResult != RequestAgreed || tp.Request.HandleUserID != "b" {
+			tp.Request.HandleResult != GroupRequestAgreed || tp.Request.HandleUserID != "b" {
 			t.Fatalf("1505 %+v", tp)
 		}
 	}
@@ -538,7 +538,7 @@ func TestApplicationFlow(t *testing.T) {
 	tm.fail("b", "group.application_response", resp, ErrGroupRequestDone.Code)
 
 	tm.ok("e", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
-	events = tm.ok(AdminUserID, "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: RequestRefused})
+	events = tm.ok(AdminUserID, "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: GroupRequestRefused})
 	if tm.member("g1", "e") != nil {
 		t.Fatal("a refused applicant joined")
 	}
@@ -546,11 +546,11 @@ func TestApplicationFlow(t *testing.T) {
 	if len(rejected) != 3 || len(groupNotes(events, MemberEnter)) != 0 {
 		t.Fatalf("refuse: %s", describeGroupEvents(events))
 	}
-	if op := groupTips[pb.GroupApplicationRejectedTips](t, rejected[0]).OpUser; op.RoleLevel != RoleAdmin || op.AppMangerLevel != appAdminLevel {
+	if op := groupTips[pb.GroupApplicationRejectedTips](t, rejected[0]).OpUser; op.RoleLevel != RoleAdmin || op.AppMangerLevel != groupOpAdminLevel {
 		t.Fatalf("opUser of an app admin: %+v", op)
 	}
-	mine, total, err := tm.reader("e").UserApplications("e", nil, []int32{RequestRefused}, 0, 10)
-	if err != nil || total != 1 || mine[0].HandleResult != RequestRefused {
+	mine, total, err := tm.reader("e").UserApplications("e", nil, []int32{GroupRequestRefused}, 0, 10)
+	if err != nil || total != 1 || mine[0].HandleResult != GroupRequestRefused {
 		t.Fatalf("own applications: %+v %v", mine, err)
 	}
 	if _, _, err := tm.reader("d").UserApplications("e", nil, nil, 0, 10); !errors.Is(err, ErrNoPermission) {
@@ -558,7 +558,7 @@ func TestApplicationFlow(t *testing.T) {
 	}
 	// A new application replaces the handled one.
 	tm.ok("e", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinByQRCode, ReqMessage: "again"})
-	if got, _ := tm.reader("e").SpecifiedRequest("g1", "e"); got[0].HandleResult != RequestPending || got[0].ReqMsg != "again" {
+	if got, _ := tm.reader("e").SpecifiedRequest("g1", "e"); got[0].HandleResult != GroupRequestPending || got[0].ReqMsg != "again" {
 		t.Fatalf("re-application %+v", got[0])
 	}
 }
@@ -692,7 +692,7 @@ func TestInviteToGroup(t *testing.T) {
 	if !groupSameSet(to, []string{"a", "b", "c"}) {
 		t.Fatalf("1503 to %v (the invitee is not told)", to)
 	}
-	events = tm.ok("a", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: RequestAgreed})
+	events = tm.ok("a", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: GroupRequestAgreed})
 	inv := groupTips[pb.MemberInvitedTips](t, oneGroupNote(t, events, MemberInvited))
 	if inv.OpUser.UserID != "a" || inv.InviterUser.UserID != "c" || inv.InvitedUserList[0].UserID != "e" {
 		t.Fatalf("approved invitation groupTips %+v", inv)

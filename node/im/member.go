@@ -21,7 +21,7 @@ type QuitGroup struct {
 
 // Check: a group ID; the user is the caller, or the caller is an admin.
 func (a *QuitGroup) Check(c Caller) error {
-	if err := checkFields(needUser(c), checkID("groupID", a.GroupID)); err != nil {
+	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID)); err != nil {
 		return err
 	}
 	if a.UserID == "" {
@@ -79,7 +79,7 @@ type KickGroup struct {
 
 // Check: IDs valid and distinct; the caller does not kick themselves.
 func (a *KickGroup) Check(c Caller) error {
-	if err := checkFields(needUser(c), checkID("groupID", a.GroupID), checkIDs("kickedUserIDs", a.KickedUserIDs),
+	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("kickedUserIDs", a.KickedUserIDs),
 		checkLen("reason", a.Reason, MaxTextLen)); err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ type InviteToGroup struct {
 
 // Check: IDs valid and distinct.
 func (a *InviteToGroup) Check(c Caller) error {
-	return checkFields(needUser(c), checkID("groupID", a.GroupID), checkIDs("invitedUserIDs", a.InvitedUserIDs),
+	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("invitedUserIDs", a.InvitedUserIDs),
 		checkLen("reason", a.Reason, MaxTextLen))
 }
 
@@ -309,7 +309,7 @@ type MuteMember struct {
 
 // Check: IDs; 0 < mutedSeconds ≤ 2^32-1 (the tips carry it as uint32).
 func (a *MuteMember) Check(c Caller) error {
-	if err := checkFields(needUser(c), checkID("groupID", a.GroupID), checkID("userID", a.UserID)); err != nil {
+	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkID("userID", a.UserID)); err != nil {
 		return err
 	}
 	if a.MutedSeconds <= 0 || a.MutedSeconds > math.MaxUint32 {
@@ -326,7 +326,7 @@ type MemberRef struct {
 
 // Check: IDs.
 func (a *MemberRef) Check(c Caller) error {
-	return checkFields(needUser(c), checkID("groupID", a.GroupID), checkID("userID", a.UserID))
+	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkID("userID", a.UserID))
 }
 
 // muteMember sets muteEndTime = now + seconds → 1512.
@@ -452,7 +452,7 @@ type SetMemberInfo struct {
 
 // Check: 1..MaxBatch entries, no member twice; roleLevel 100 → 1002, other than 60/20 → 1001.
 func (a *SetMemberInfo) Check(c Caller) error {
-	if err := needUser(c); err != nil {
+	if err := needGroupCaller(c); err != nil {
 		return err
 	}
 	if len(a.Members) == 0 || len(a.Members) > MaxBatch {
