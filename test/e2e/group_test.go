@@ -627,3 +627,37 @@ func TestGroupIncrementalSync(t *testing.T) {
 		t.Fatalf("batch of sb: %s", env.Data)
 	}
 }
+
+// TestGroupBadInput: every group endpoint answers 1001 to a body missing its required fields and to
+// a body that is not JSON, and changes nothing.
+func TestGroupBadInput(t *testing.T) {
+	e := newGroupEnv(t, "ba")
+	e.create(t, "b1", "ba", nil, nil, 0)
+	paths := []string{"create_group", "join_group", "quit_group", "kick_group", "group_application_response",
+		"invite_user_to_group", "transfer_group", "dismiss_group", "mute_group_member", "cancel_mute_group_member",
+		"mute_group", "cancel_mute_group", "set_group_info", "set_group_info_ex", "set_group_member_info",
+		"get_groups_info", "get_group_member_list", "get_group_members_info", "get_joined_group_list",
+		"get_recv_group_applicationList", "get_user_req_group_applicationList", "get_specified_user_group_request_info",
+		"get_full_group_member_user_ids", "get_full_join_group_ids", "get_incremental_join_groups",
+		"get_incremental_group_members", "get_incremental_group_members_batch"}
+	for _, p := range paths {
+		t.Run(p, func(t *testing.T) {
+			if p != "get_incremental_group_members_batch" { // every field of the batch is optional
+				e.fail(t, "ba", p, map[string]any{}, grpCodeArgs)
+			}
+			e.fail(t, "ba", p, "{not json", grpCodeArgs)
+		})
+	}
+	if g := e.groupInfoJSON(t, "b1"); g.MemberCount != 1 || g.Status != 0 {
+		t.Fatalf("bad input changed the group: %+v", g)
+	}
+	e.fail(t, "ba", "get_incremental_group_members_batch", map[string]any{"reqList": groupManyReqs(1001)}, grpCodeArgs)
+}
+
+func groupManyReqs(n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{"groupID": "g" + strconv.Itoa(i)}
+	}
+	return out
+}
