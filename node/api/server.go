@@ -67,6 +67,7 @@ func New(cfg Config) *Server {
 	s.userRoutes()
 	s.passwordRoutes()
 	s.conversationRoutes()
+	s.groupRoutes()
 	return s
 }
 

@@ -50,6 +50,7 @@ func NewMachine() *Machine {
 		userHandlers(),
 		passwordHandlers(),
 		conversationHandlers(),
+		groupHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {
