@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 
@@ -24,6 +25,9 @@ type fsm struct {
 	sink    im.Sink
 	tmpDir  string
 	log     *slog.Logger
+	// applied is the last index committed to the database. Raft's own AppliedIndex moves before the
+	// FSM has run, so read-your-writes and status use this one.
+	applied atomic.Uint64
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -66,6 +70,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	if err := tx.Commit(); err != nil {
 		panic(fmt.Sprintf("fsm: commit: %v", err))
 	}
+	f.applied.Store(last)
 	if len(events) > 0 && f.sink != nil {
 		f.sink.Publish(events)
 	}
@@ -119,7 +124,15 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return f.db.Restore(context.Background(), tmp.Name())
+	if err := f.db.Restore(context.Background(), tmp.Name()); err != nil {
+		return err
+	}
+	applied, err := store.AppliedIndex(context.Background(), f.db.Reader())
+	if err != nil {
+		return err
+	}
+	f.applied.Store(applied)
+	return nil
 }
 
 type snapshot struct {

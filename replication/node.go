@@ -23,7 +23,7 @@ type Config struct {
 	// DataDir holds raft/ (log, stable store, snapshots) and the temporary files of snapshots.
 	DataDir string
 	// NodeID is this install's stable ID (kept in the data dir).
-	NodeID string
+	NodeID  string
 	DB      *store.DB
 	Machine *im.Machine
 	// Sink receives the events of every applied batch (the gateway).
@@ -67,6 +67,12 @@ func Open(cfg Config) (*Node, error) {
 		bolt.Close()
 		return nil, err
 	}
+	applied, err := store.AppliedIndex(context.Background(), cfg.DB.Reader())
+	if err != nil {
+		bolt.Close()
+		return nil, fmt.Errorf("replication: %w", err)
+	}
+	f.applied.Store(applied)
 
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
@@ -164,8 +170,8 @@ func (n *Node) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error)
 // Snapshot takes a Raft snapshot now and compacts the log behind it.
 func (n *Node) Snapshot() error { return n.raft.Snapshot().Error() }
 
-// AppliedIndex is the last index this node's state machine applied.
-func (n *Node) AppliedIndex() uint64 { return n.raft.AppliedIndex() }
+// AppliedIndex is the last index this node's state database has committed.
+func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
 
 // Close stops Raft and closes the log store. The state database belongs to the caller.
 func (n *Node) Close() error {

@@ -199,24 +199,23 @@ type fullFriendIDsResp struct {
 	UserIDs   []string `json:"userIDs"`
 }
 
-// getFullFriendUserIDs always returns the whole list (equal false): correct for any idHash, and
-// the JS SDK sends 0 anyway.
+// getFullFriendUserIDs leaves the IDs out when the client's idHash already matches them (an empty
+// list then, never null: the JS SDK caches the list).
 func getFullFriendUserIDs(c *call, req *fullFriendIDsReq) (any, error) {
 	if err := req.Check(c.caller); err != nil {
 		return nil, err
 	}
-	h, err := im.VersionHead(c.ctx, c.q(), im.FriendLog(req.UserID))
+	h, ids, err := im.FullFriendIDs(c.ctx, c.q(), req.UserID)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := store.FriendIDs(c.ctx, c.q(), req.UserID)
-	if err != nil {
-		return nil, err
+	resp := &fullFriendIDsResp{Version: h.Version, VersionID: h.ID, Equal: req.IDHash == im.IDHash(ids), UserIDs: []string{}}
+	if !resp.Equal && len(ids) > 0 {
+		resp.UserIDs = ids
 	}
-	return &fullFriendIDsResp{Version: h.Version, VersionID: h.ID, UserIDs: ids}, nil
+	return resp, nil
 }
 
-// incrementalFriendsResp is upstream's GetIncrementalFriendsResp. Empty lists are null, never [].
 type incrementalFriendsResp struct {
 	VersionID   string           `json:"versionID"`
 	Version     uint64           `json:"version"`
@@ -231,25 +230,10 @@ func getIncrementalFriends(c *call, req *im.IncrementalQuery) (any, error) {
 	if err := req.Check(c.caller); err != nil {
 		return nil, err
 	}
-	inc, err := im.IncrementalSince(c.ctx, c.q(), im.FriendLog(req.UserID), req.VersionID, req.Version)
+	ch, err := im.IncrementalFriends(c.ctx, c.q(), req.UserID, req.VersionID, req.Version)
 	if err != nil {
 		return nil, err
 	}
-	resp := &incrementalFriendsResp{VersionID: inc.Head.ID, Version: inc.Head.Version, Full: inc.Full,
-		Delete: inc.Delete}
-	if resp.Insert, err = nilIfEmpty(store.GetFriends(c.ctx, c.q(), req.UserID, inc.Insert)); err != nil {
-		return nil, err
-	}
-	if resp.Update, err = nilIfEmpty(store.GetFriends(c.ctx, c.q(), req.UserID, inc.Update)); err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
-// nilIfEmpty turns an empty list into nil, so it encodes as null: the JS SDK treats [] as a list.
-func nilIfEmpty[T any](list []T, err error) ([]T, error) {
-	if len(list) == 0 {
-		return nil, err
-	}
-	return list, err
+	return &incrementalFriendsResp{VersionID: ch.Head.ID, Version: ch.Head.Version, Full: ch.Full,
+		Delete: ch.Delete, Insert: ch.Insert, Update: ch.Update}, nil
 }

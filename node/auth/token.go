@@ -4,7 +4,7 @@ package auth
 
 import (
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -32,20 +32,19 @@ type Signer struct {
 // NewSigner returns a signer for the office key.
 func NewSigner(key []byte) *Signer { return &Signer{key: key} }
 
-// Sign makes a token for the user on a platform, valid for TokenTTL from now. Each token carries a
-// random jti beside upstream's claims: the times have one-second precision, so two logins on one
-// platform within a second would otherwise get the same token, and the second would both kick and
-// collide with the first. Clients never read the claims.
+// Sign makes a token for the user on a platform, valid for TokenTTL from now.
 func (s *Signer) Sign(userID string, platformID int32, now time.Time) (token string, expire time.Time, err error) {
-	var id [12]byte
-	if _, err := rand.Read(id[:]); err != nil {
+	expire = now.Add(TokenTTL)
+	// A random ID keeps two tokens issued in the same second distinct: each is its own row in the
+	// token table, kicked or valid on its own.
+	id := make([]byte, 12)
+	if _, err := rand.Read(id); err != nil {
 		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
 	}
-	expire = now.Add(TokenTTL)
 	claims := Claims{UserID: userID, PlatformID: platformID, RegisteredClaims: jwt.RegisteredClaims{
 		ExpiresAt: jwt.NewNumericDate(expire),
 		IssuedAt:  jwt.NewNumericDate(now.Add(-5 * time.Second)),
-		ID:        hex.EncodeToString(id[:]),
+		ID:        base64.RawURLEncoding.EncodeToString(id),
 	}}
 	token, err = jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
 	if err != nil {

@@ -282,7 +282,7 @@ func (o *op) becomeFriends(a, b string, source int32) ([]friendRow, error) {
 // fromToUserID is {applicant, responder} as upstream copies it from the request, the version is
 // the applicant's friend log, and a copy is stored in the chat (upstream's isSendMsg).
 func (o *op) friendApproved(sendID, applicant, responder, handleMsg string, req *pb.FriendRequest) error {
-	h, err := VersionHead(o.ctx, o.tx, friendLog(applicant))
+	h, err := logHead(o.ctx, o.tx, friendLog(applicant))
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ func (o *op) friendsAdded(rows []friendRow) error {
 		if len(friends) == 0 {
 			continue
 		}
-		h, err := VersionHead(o.ctx, o.tx, friendLog(r.owner))
+		h, err := logHead(o.ctx, o.tx, friendLog(r.owner))
 		if err != nil {
 			return err
 		}
@@ -443,18 +443,6 @@ func (o *op) requireFriends(owner string, ids []string) error {
 		}
 	}
 	return nil
-}
-
-// publicUser is a user's public profile, for opUser fields; just the ID when there is no such user.
-func (o *op) publicUser(userID string) (*pb.PublicUserInfo, error) {
-	u, err := store.GetUser(o.ctx, o.tx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if u == nil {
-		return &pb.PublicUserInfo{UserID: userID}, nil
-	}
-	return &pb.PublicUserInfo{UserID: u.UserID, Nickname: u.Nickname, FaceURL: u.FaceURL, Ex: u.Ex}, nil
 }
 
 func fromTo(from, to string) *pb.FromToUserID {

@@ -1,5 +1,12 @@
 package im
 
+import (
+	"context"
+
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
 // Reads of friend data: the request shapes and who may ask. The API serves them from the local
 // state; each Check here is the whole rule.
 
@@ -108,4 +115,63 @@ type IncrementalQuery struct {
 	OwnerQuery
 	VersionID string `json:"versionID"`
 	Version   uint64 `json:"version"`
+}
+
+// FriendChanges is a get_incremental_friends answer: the log position and, unless Full, the entries
+// changed since the client's version.
+type FriendChanges struct {
+	VersionDiff
+	Delete []string
+	Insert []*pb.FriendInfo
+	Update []*pb.FriendInfo
+}
+
+// IncrementalFriends diffs the owner's friend log against the client's position. An entry that no
+// longer exists is reported deleted; insert and update hold the entries as they are now.
+func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID string, version uint64) (*FriendChanges, error) {
+	d, err := diffVersion(ctx, q, friendLog(ownerID), versionID, version)
+	if err != nil {
+		return nil, err
+	}
+	out := &FriendChanges{VersionDiff: d}
+	if len(d.Changes) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(d.Changes))
+	for _, c := range d.Changes {
+		if c.State != store.VersionDelete {
+			ids = append(ids, c.Element)
+		}
+	}
+	friends, err := store.GetFriends(ctx, q, ownerID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*pb.FriendInfo, len(friends))
+	for _, f := range friends {
+		byID[f.FriendUser.UserID] = f
+	}
+	for _, c := range d.Changes {
+		f, ok := byID[c.Element]
+		switch {
+		case c.State == store.VersionDelete || !ok:
+			out.Delete = append(out.Delete, c.Element)
+		case c.State == store.VersionInsert:
+			out.Insert = append(out.Insert, f)
+		default:
+			out.Update = append(out.Update, f)
+		}
+	}
+	return out, nil
+}
+
+// FullFriendIDs is get_full_friend_user_ids: the log position and the owner's friend IDs in
+// friend-list order.
+func FullFriendIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
+	h, err := logHead(ctx, q, friendLog(ownerID))
+	if err != nil {
+		return h, nil, err
+	}
+	ids, err := store.FriendIDs(ctx, q, ownerID)
+	return h, ids, err
 }

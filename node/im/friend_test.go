@@ -54,7 +54,7 @@ func (tm *testM) friend(owner, friend string) *pb.FriendInfo {
 
 func (tm *testM) head(key string) store.VersionHead {
 	tm.t.Helper()
-	h, err := VersionHead(context.Background(), tm.q(), key)
+	h, err := logHead(context.Background(), tm.q(), key)
 	if err != nil {
 		tm.t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestAcceptFriend(t *testing.T) {
 	var tips pb.FriendApplicationApprovedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" || tips.HandleMsg != "welcome" ||
-		tips.FriendVersion != 1 || tips.FriendVersionID != logID(friendLog("a")) || tips.Request == nil ||
+		tips.FriendVersion != 1 || tips.FriendVersionID != logVersionID(friendLog("a")) || tips.Request == nil ||
 		tips.Request.HandleResult != FriendRequestAgreed || tips.Request.HandlerUserID != "b" ||
 		tips.Request.HandleTime != tm.now {
 		t.Fatalf("1201 tips = %+v", &tips)
@@ -174,7 +174,7 @@ func TestAcceptFriend(t *testing.T) {
 		if f == nil || f.OwnerUserID != owner || f.FriendUser == nil || f.FriendUser.UserID != peer ||
 			f.FriendUser.Nickname != "Name "+peer || f.AddSource != addSourceApplication || f.CreateTime != tm.now/1000 ||
 			added.OpUser.UserID != "b" || added.OperationTime != tm.now || added.FriendVersion != 1 ||
-			added.FriendVersionID != logID(friendLog(owner)) {
+			added.FriendVersionID != logVersionID(friendLog(owner)) {
 			t.Fatalf("1204 to %s = %+v", owner, &added)
 		}
 	}
@@ -237,7 +237,7 @@ func TestDeleteFriendIsOneSided(t *testing.T) {
 	var tips pb.FriendDeletedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" || tips.FriendVersion != 2 ||
-		tips.FriendVersionID != logID(friendLog("a")) {
+		tips.FriendVersionID != logVersionID(friendLog("a")) {
 		t.Fatalf("1205 tips = %+v", &tips)
 	}
 	if tm.isFriend("a", "b") || !tm.isFriend("b", "a") {
@@ -444,12 +444,12 @@ func TestIncrementalFriends(t *testing.T) {
 	tm.ok("a", "friend.remark", &SetFriendRemark{OwnerUserID: "a", FriendUserID: "b", Remark: "B"})
 	tm.ok("a", "friend.delete", &DeleteFriend{OwnerUserID: "a", FriendUserID: "c"})
 
-	since := func(id string, v uint64) *Incremental {
-		inc, err := IncrementalSince(ctx, tm.q(), key, id, v)
+	since := func(id string, v uint64) *FriendChanges {
+		ch, err := IncrementalFriends(ctx, tm.q(), "a", id, v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return inc
+		return ch
 	}
 	cases := []struct {
 		name                   string
@@ -460,25 +460,38 @@ func TestIncrementalFriends(t *testing.T) {
 	}{
 		{"first sync", "", 0, true, nil, nil, nil},
 		{"version 0", h0.ID, 0, true, nil, nil, nil},
-		{"other log", logID("friend:b"), 1, true, nil, nil, nil},
+		{"other log", logVersionID(friendLog("b")), 1, true, nil, nil, nil},
 		{"ahead of the log", h0.ID, 99, true, nil, nil, nil},
 		{"current", h0.ID, 4, false, nil, nil, nil},
 		{"after the first friend", h0.ID, 1, false, nil, []string{"b"}, []string{"c"}},
 		{"after the second friend", h0.ID, 2, false, nil, []string{"b"}, []string{"c"}},
 		{"after the remark", h0.ID, 3, false, nil, nil, []string{"c"}},
 	}
+	ids := func(fs []*pb.FriendInfo) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.FriendUser.UserID)
+		}
+		return out
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			inc := since(c.id, c.version)
-			if inc.Head.ID != h0.ID || inc.Head.Version != 4 || inc.Full != c.full || !slices.Equal(inc.Insert, c.insert) ||
-				!slices.Equal(inc.Update, c.update) || !slices.Equal(inc.Delete, c.delete) {
-				t.Fatalf("got %+v", inc)
+			ch := since(c.id, c.version)
+			if ch.Head.ID != h0.ID || ch.Head.Version != 4 || ch.Full != c.full || !slices.Equal(ids(ch.Insert), c.insert) ||
+				!slices.Equal(ids(ch.Update), c.update) || !slices.Equal(ch.Delete, c.delete) {
+				t.Fatalf("got %+v", ch)
 			}
 		})
 	}
+	if ch := since(h0.ID, 3); ch.Delete[0] != "c" {
+		t.Fatalf("since 3: %+v", ch)
+	}
+	if ch := since(h0.ID, 1); ch.Update[0].Remark != "B" || ch.Update[0].FriendUser.Nickname != "Name b" {
+		t.Fatalf("updated entry = %+v", ch.Update[0])
+	}
 	tm.befriend("c", "a")
-	if inc := since(h0.ID, 4); !slices.Equal(inc.Insert, []string{"c"}) || inc.Head.Version != 5 {
-		t.Fatalf("after re-adding c: %+v", inc)
+	if ch := since(h0.ID, 4); !slices.Equal(ids(ch.Insert), []string{"c"}) || ch.Head.Version != 5 {
+		t.Fatalf("after re-adding c: %+v", ch)
 	}
 }
 

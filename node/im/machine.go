@@ -48,6 +48,9 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		passwordHandlers(),
+		conversationHandlers(),
+		groupHandlers(),
 		friendHandlers(),
 	} {
 		for kind, h := range area {

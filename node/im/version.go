@@ -3,7 +3,10 @@ package im
 import (
 	"context"
 	"crypto/md5"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"slices"
 
 	"lanim/node/store"
 )
@@ -15,74 +18,65 @@ func joinedGroupLog(userID string) string   { return "join:" + userID }
 func memberLog(groupID string) string       { return "member:" + groupID }
 func conversationLog(ownerID string) string { return "conv:" + ownerID }
 
-// FriendLog is the key of ownerID's friend-list log, for the API's sync reads.
-func FriendLog(ownerID string) string { return friendLog(ownerID) }
-
-// logID is the versionID of a log: 24 hex derived from its key alone. A read can then name a log
-// that has no entry yet (a user with no friends) without writing, and the ID it hands out is the
-// one the log keeps once its first change creates it, so a client's versionID stays valid.
-func logID(key string) string {
+// logVersionID is a log's 24-hex versionID: md5 of its key, truncated. It depends on the key alone,
+// so every node derives the same one, it never changes, and a client gets it before the log's first
+// change (the JS SDK applies diffs only once it holds a non-empty versionID).
+func logVersionID(key string) string {
 	sum := md5.Sum([]byte(key))
 	return hex.EncodeToString(sum[:12])
 }
 
 // bumpVersion records element's change in the log and returns the log's new position.
 func (o *op) bumpVersion(key, element string, state int) (store.VersionHead, error) {
-	return store.BumpVersion(o.ctx, o.tx, key, element, state, logID(key))
+	return store.BumpVersion(o.ctx, o.tx, key, element, state, logVersionID(key))
 }
 
-// VersionHead is the current position of a log; a log with no change yet is at version 0 under
-// its key's ID.
-func VersionHead(ctx context.Context, q store.Q, key string) (store.VersionHead, error) {
+// logHead is a log's position: version 0 with its derived ID while it has no change yet.
+func logHead(ctx context.Context, q store.Q, key string) (store.VersionHead, error) {
 	h, ok, err := store.GetVersionHead(ctx, q, key)
 	if err != nil || ok {
 		return h, err
 	}
-	return store.VersionHead{ID: logID(key)}, nil
+	return store.VersionHead{ID: logVersionID(key)}, nil
 }
 
-// Incremental is a log's changes since a client's position, before the elements are loaded.
-type Incremental struct {
+// VersionDiff answers an incremental sync request against one log.
+type VersionDiff struct {
 	Head store.VersionHead
-	// Full asks the client to refetch everything: it named another log (or none) or version 0.
-	Full bool
-	// Insert, Update and Delete list elements by their latest change, oldest change first.
-	Insert, Update, Delete []string
+	// Full: the client's position is unknown (first sync, another log's ID, a version the log never
+	// had), so it must refetch everything; Changes is then empty.
+	Full    bool
+	Changes []store.VersionChange // the elements changed after the client's version, oldest first
 }
 
-// IncrementalSince compares a client's (versionID, version) with the log at key, as upstream's
-// incremental sync does: an unknown ID, version 0 or a version ahead of the log gives Full with no
-// lists; the current version gives empty lists; an older one lists every element changed since.
-func IncrementalSince(ctx context.Context, q store.Q, key, versionID string, version uint64) (*Incremental, error) {
-	h, err := VersionHead(ctx, q, key)
+// diffVersion compares the client's (versionID, version) with the log (openim-wire.md 4.5): full for
+// version 0, a foreign or empty ID, or a version ahead of the log; nothing when up to date; else the
+// latest change of every element changed since.
+func diffVersion(ctx context.Context, q store.Q, key, versionID string, version uint64) (VersionDiff, error) {
+	h, err := logHead(ctx, q, key)
 	if err != nil {
-		return nil, err
+		return VersionDiff{}, err
 	}
-	inc := &Incremental{Head: h}
-	if versionID != h.ID || version == 0 || version > h.Version {
-		inc.Full = true
-		return inc, nil
+	d := VersionDiff{Head: h}
+	switch {
+	case version == 0 || versionID != h.ID || version > h.Version:
+		d.Full = true
+	case version < h.Version:
+		d.Changes, err = store.VersionChanges(ctx, q, key, version)
+		// A read outside a transaction may see changes committed after the head was read; they
+		// belong to a later head, so the client gets them on its next sync instead of twice.
+		d.Changes = slices.DeleteFunc(d.Changes, func(c store.VersionChange) bool { return c.Version > h.Version })
 	}
-	if version == h.Version {
-		return inc, nil
+	return d, err
+}
+
+// IDHash is upstream's hash of an ID list for the get_full_*_ids endpoints: the first 8 bytes of the
+// md5 of its JSON, big-endian; 0 for an empty list.
+func IDHash(ids []string) uint64 {
+	if len(ids) == 0 {
+		return 0
 	}
-	changes, err := store.VersionChanges(ctx, q, key, version)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range changes {
-		if c.Version > h.Version {
-			// Committed after the head was read: the next sync gets it, under a head that covers it.
-			continue
-		}
-		switch c.State {
-		case store.VersionInsert:
-			inc.Insert = append(inc.Insert, c.Element)
-		case store.VersionUpdate:
-			inc.Update = append(inc.Update, c.Element)
-		case store.VersionDelete:
-			inc.Delete = append(inc.Delete, c.Element)
-		}
-	}
-	return inc, nil
+	b, _ := json.Marshal(ids) // a []string always encodes
+	sum := md5.Sum(b)
+	return binary.BigEndian.Uint64(sum[:8])
 }
