@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
 )
 
 // friendNode is a node with users a, b, c, d (nickname "Name <id>", face "https://face/<id>") and
