@@ -40,32 +40,36 @@ type Node struct {
 }
 
 // StartNode opens the data dir, starts Raft, creates the office on first start and serves the API.
-func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Logger) (n *Node, err error) {
-	n = &Node{cfg: cfg, log: log, served: make(chan error, 2)}
-	defer func() {
-		if err != nil {
-			n.Close()
-		}
-	}()
-	if n.dir, err = openDataDir(cfg.DataDir); err != nil {
+func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Logger) (*Node, error) {
+	n := &Node{cfg: cfg, log: log, served: make(chan error, 2)}
+	if err := n.start(ctx, out); err != nil {
+		n.Close()
 		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
+	cfg := n.cfg
+	if n.dir, err = openDataDir(cfg.DataDir); err != nil {
+		return err
 	}
 	n.closers = append(n.closers, n.dir.close)
 	// Listen before anything slow, so a busy port fails at once.
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
-		return nil, fmt.Errorf("api address %s: %w", cfg.APIAddr, err)
+		return fmt.Errorf("api address %s: %w", cfg.APIAddr, err)
 	}
 	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
 	if n.wsLn, err = net.Listen("tcp", cfg.WSAddr); err != nil {
-		return nil, fmt.Errorf("ws address %s: %w", cfg.WSAddr, err)
+		return fmt.Errorf("ws address %s: %w", cfg.WSAddr, err)
 	}
 	n.closers = append(n.closers, func() error { n.wsLn.Close(); return nil })
 	nodeID, err := n.dir.nodeID()
 	if err != nil {
-		return nil, fmt.Errorf("node id: %w", err)
+		return fmt.Errorf("node id: %w", err)
 	}
 	if n.db, err = store.Open(n.dir.file("state.db")); err != nil {
-		return nil, err
+		return err
 	}
 	n.closers = append(n.closers, n.db.Close)
 	machine := im.NewMachine()
@@ -73,11 +77,11 @@ func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Lo
 	// The gateway is the FSM's sink, so it exists before Raft; it proposes through n.repl, which
 	// is set before the WS port serves anyone.
 	n.gw = gateway.New(gateway.Config{Verifier: verifier, Proposer: proposerOf(func() gateway.Proposer { return n.repl }),
-		DB: n.db, Log: log})
+		DB: n.db, Log: n.log})
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
-		Machine: machine, Sink: n.gw, Log: log}); err != nil {
+		Machine: machine, Sink: n.gw, Log: n.log}); err != nil {
 		n.gw.Close(context.Background())
-		return nil, err
+		return err
 	}
 	n.closers = append(n.closers, n.repl.Close)
 	// Closers run in reverse: the gateway closes before Raft stops.
@@ -89,21 +93,21 @@ func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Lo
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := n.repl.WaitLeader(waitCtx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := n.ensureOffice(ctx, out); err != nil {
-		return nil, err
+		return err
 	}
 
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
-		AdminSecretOK: n.adminSecretOK, Log: log})
+		AdminSecretOK: n.adminSecretOK, Log: n.log})
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
 	n.wsSrv = &http.Server{Handler: n.gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() { n.served <- n.wsSrv.Serve(n.wsLn) }()
 	fmt.Fprintf(out, "lanim: node %s ready: api http://%s ws ws://%s data %s\n", nodeID, n.apiLn.Addr(), n.wsLn.Addr(),
 		cfg.DataDir)
-	return n, nil
+	return nil
 }
 
 // ensureOffice creates the office on a node's first start: the office key and the admin secret

@@ -50,6 +50,9 @@ func NewMachine() *Machine {
 		userHandlers(),
 		passwordHandlers(),
 		messageHandlers(),
+		conversationHandlers(),
+		groupHandlers(),
+		friendHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {
