@@ -67,6 +67,9 @@ func New(cfg Config) *Server {
 	s.userRoutes()
 	s.msgRoutes()
 	s.passwordRoutes()
+	s.conversationRoutes()
+	s.groupRoutes()
+	s.friendRoutes()
 	return s
 }
 

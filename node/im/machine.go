@@ -49,6 +49,9 @@ func NewMachine() *Machine {
 		authHandlers(),
 		userHandlers(),
 		passwordHandlers(),
+		conversationHandlers(),
+		groupHandlers(),
+		friendHandlers(),
 		messageHandlers(),
 	} {
 		for kind, h := range area {
