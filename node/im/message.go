@@ -277,7 +277,7 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		}
 	}
 	if !IsNotification(m.ContentType) {
-		row, err := store.GetUserConv(o.ctx, o.tx, m.RecvID, ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
+		row, err := conversationRow(o.ctx, o.tx, m.RecvID, ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
 		if err != nil {
 			return nil, err
 		}
