@@ -12,8 +12,8 @@ import (
 // user never reads another's conversation:
 //
 //   - si_/sn_ and pair n_ streams: the ID must be the pair of the reader and some other user
-//     (rebuilt and compared, since user IDs may hold "_"); a conversation row alone proves nothing,
-//     because rows can be made for any ID.
+//     (rebuilt and compared, since user IDs may hold "_"). A conversation row is not taken as proof:
+//     rows are made by several areas, and one wrong row must not open someone else's chat.
 //   - sg_ and group n_ streams: the reader is a member now, or left it: their sg_ row then holds the
 //     frozen maxSeq that quit and kick record, and their window ends there.
 //
