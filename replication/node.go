@@ -23,7 +23,7 @@ type Config struct {
 	// DataDir holds raft/ (log, stable store, snapshots) and the temporary files of snapshots.
 	DataDir string
 	// NodeID is this install's stable ID (kept in the data dir).
-	NodeID string
+	NodeID  string
 	DB      *store.DB
 	Machine *im.Machine
 	// Sink receives the events of every applied batch (the gateway).
