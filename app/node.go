@@ -38,9 +38,12 @@ type Node struct {
 // StartNode opens the data dir, starts Raft, creates the office on first start and serves the API.
 func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Logger) (n *Node, err error) {
 	n = &Node{cfg: cfg, log: log, served: make(chan error, 2)}
+	started := n // the error returns below set n to nil; the closers need it back
 	defer func() {
 		if err != nil {
+			n = started
 			n.Close()
+			n = nil
 		}
 	}()
 	if n.dir, err = openDataDir(cfg.DataDir); err != nil {
@@ -61,23 +64,36 @@ func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Lo
 	}
 	n.closers = append(n.closers, n.db.Close)
 	machine := im.NewMachine()
+	clusterCfg, err := clusterConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
-		Machine: machine, Log: log}); err != nil {
+		Machine: machine, Log: log, Cluster: clusterCfg, Tuning: raftTuning(cfg)}); err != nil {
 		return nil, err
 	}
 	n.closers = append(n.closers, n.repl.Close)
-	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := n.repl.WaitLeader(waitCtx); err != nil {
-		return nil, err
+	// A founder (a standalone node, or the only server of its group) creates the office on its
+	// first start; a joiner waits until it has caught up with the office it joined.
+	if n.repl.Founder() {
+		waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := n.repl.WaitLeader(waitCtx); err != nil {
+			return nil, err
+		}
+		if err := n.ensureOffice(ctx, out); err != nil {
+			return nil, err
+		}
 	}
-	if err := n.ensureOffice(ctx, out); err != nil {
+	readyCtx, cancelReady := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelReady()
+	if err := n.repl.WaitReady(readyCtx); err != nil {
 		return nil, err
 	}
 
 	verifier := auth.NewVerifier(n.db.Reader())
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
-		AdminSecretOK: n.adminSecretOK, Log: log})
+		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Log: log})
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
 	fmt.Fprintf(out, "lanim: node %s ready: api http://%s data %s\n", nodeID, n.apiLn.Addr(), cfg.DataDir)
@@ -159,6 +175,12 @@ func runNode(ctx context.Context, cfg *NodeConfig, out io.Writer) error {
 	}
 	select {
 	case <-ctx.Done():
+		// Quitting: hand leadership over and give up the vote so the office keeps its quorum.
+		quitCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		n.repl.Quit(quitCtx)
+		cancel()
+	case <-n.repl.Left():
+		fmt.Fprintln(out, "lanim: this node left its office")
 	case err := <-n.served:
 		if !errors.Is(err, http.ErrServerClosed) {
 			log.Error("api server stopped", "err", err)

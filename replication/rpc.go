@@ -264,6 +264,17 @@ func (cl *rpcClient) call(ctx context.Context, addr, method string, in, out any)
 	}
 }
 
+// dialError is a failure to reach a peer: the request was never sent, so retrying elsewhere is safe.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return "dial: " + e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }
+
+func isDialError(err error) bool {
+	var d *dialError
+	return errors.As(err, &d)
+}
+
 // deadStream reports errors of a stream the peer had already closed.
 func deadStream(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
@@ -315,7 +326,7 @@ func (cl *rpcClient) get(ctx context.Context, addr string) (*rpcConn, bool, erro
 	cl.mu.Unlock()
 	c, err := dialStream(ctx, addr, cl.kind, cl.tls)
 	if err != nil {
-		return nil, false, err
+		return nil, false, &dialError{err: err}
 	}
 	return &rpcConn{c: c, r: bufio.NewReader(c)}, false, nil
 }
