@@ -48,6 +48,11 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		passwordHandlers(),
+		conversationHandlers(),
+		groupHandlers(),
+		friendHandlers(),
+		messageHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {
