@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"lanim/node/api"
+	"lanim/node/gateway"
 	"lanim/replication"
 )
 
@@ -52,3 +54,24 @@ func (c clusterAPI) Status(ctx context.Context) (*api.ClusterStatus, error) {
 func (c clusterAPI) Invite(ctx context.Context) (string, error) { return c.repl.Invite(ctx) }
 
 func (c clusterAPI) Leave(ctx context.Context) error { return c.repl.Leave(ctx) }
+
+// relayTransient carries the gateway's transient events (typing, presence) to the other members
+// over the cluster relay, and delivers theirs here; a member that stops answering has its
+// presence dropped. On a standalone node the relay has no peers.
+func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) {
+	gw.SetRelay(func(ev gateway.TransientEvent) {
+		ev.Origin = nodeID
+		if b, err := json.Marshal(ev); err == nil {
+			repl.Relay(b)
+		}
+	})
+	repl.OnRelay(func(from string, payload []byte) {
+		var ev gateway.TransientEvent
+		if json.Unmarshal(payload, &ev) != nil {
+			return
+		}
+		ev.Origin = from // the peer's certificate says who it is
+		gw.DeliverRemote(ev)
+	})
+	repl.OnPeerGone(gw.ForgetNode)
+}

@@ -88,6 +88,7 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 		return err
 	}
 	n.closers = append(n.closers, n.repl.Close)
+	relayTransient(n.gw, n.repl, nodeID)
 	// Closers run in reverse: the gateway closes before Raft stops.
 	n.closers = append(n.closers, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -182,7 +182,11 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err := f.db.Restore(context.Background(), tmp.Name()); err != nil {
 		return err
 	}
-	return f.initApplied()
+	if err := f.initApplied(); err != nil {
+		return err
+	}
+	f.log.Info("installed a snapshot", "applied", f.appliedIndex())
+	return nil
 }
 
 type snapshot struct {

@@ -286,6 +286,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.goLoop(n.maintain)
 	n.goLoop(n.pilot.run)
 	n.goLoop(n.drainOutbox)
+	n.goLoop(n.relay.watch)
 	if cc.Discovery != nil {
 		n.goLoop(n.announce)
 	}

@@ -20,6 +20,9 @@ const (
 	relayBatch    = 64
 	relayTimeout  = 2 * time.Second
 	relayPeersTTL = time.Second
+	// relayKeepAlive: an idle peer gets an empty batch this often, so a peer that died is noticed
+	// (OnPeerGone) even when nothing is being relayed.
+	relayKeepAlive = 5 * time.Second
 )
 
 type relayArgs struct {
@@ -31,21 +34,23 @@ type relay struct {
 	n       *Node
 	mu      sync.Mutex
 	deliver func(from string, payload []byte)
-	peers   map[raft.ServerAddress]*relayPeer
-	listed  time.Time
+	gone    func(nodeID string)
+	peers   map[raft.ServerID]*relayPeer
 	wg      sync.WaitGroup
 	closed  bool
 }
 
 type relayPeer struct {
+	id    raft.ServerID
 	mu    sync.Mutex
+	addr  string
 	queue [][]byte
 	wake  chan struct{}
 	done  chan struct{}
 }
 
 func newRelay(n *Node) *relay {
-	return &relay{n: n, peers: map[raft.ServerAddress]*relayPeer{}}
+	return &relay{n: n, peers: map[raft.ServerID]*relayPeer{}}
 }
 
 // Relay sends payload to every other member of the office, best effort; it never blocks on the
@@ -54,6 +59,17 @@ func (n *Node) Relay(payload []byte) {
 	if n.relay != nil {
 		n.relay.send(payload)
 	}
+}
+
+// OnPeerGone sets the function told that another member stopped answering or left the office
+// (once per outage): its transient state (who is online there) is stale.
+func (n *Node) OnPeerGone(fn func(nodeID string)) {
+	if n.relay == nil {
+		return
+	}
+	n.relay.mu.Lock()
+	n.relay.gone = fn
+	n.relay.mu.Unlock()
 }
 
 // OnRelay sets the function that receives the payloads other members relay (called on the node
@@ -67,49 +83,74 @@ func (n *Node) OnRelay(fn func(from string, payload []byte)) {
 	n.relay.mu.Unlock()
 }
 
+// send queues payload for every peer. It never waits for Raft or the network: the peer set is
+// kept current by watch.
 func (r *relay) send(payload []byte) {
-	for _, p := range r.targets() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.peers {
 		p.push(payload)
 	}
 }
 
-// targets is the current set of other members, refreshed from the configuration at most every
-// relayPeersTTL; a peer that is no longer a member has its goroutine stopped.
-func (r *relay) targets() []*relayPeer {
+// watch keeps the peer set equal to the other members of the configuration.
+func (r *relay) watch() {
+	t := time.NewTicker(relayPeersTTL)
+	defer t.Stop()
+	for {
+		r.refresh()
+		select {
+		case <-r.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *relay) peerGone(id raft.ServerID) {
+	r.mu.Lock()
+	fn := r.gone
+	r.mu.Unlock()
+	if fn != nil {
+		fn(string(id))
+	}
+}
+
+// refresh starts a pump for each new member and stops the pumps of members that left.
+func (r *relay) refresh() {
+	cfg, err := r.n.configuration()
+	if err != nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return nil
+		return
 	}
-	if time.Since(r.listed) > relayPeersTTL {
-		if cfg, err := r.n.configuration(); err == nil {
-			r.listed = time.Now()
-			keep := map[raft.ServerAddress]bool{}
-			for _, s := range cfg.Servers {
-				if s.ID == r.n.selfID {
-					continue
-				}
-				keep[s.Address] = true
-				if r.peers[s.Address] == nil {
-					p := &relayPeer{wake: make(chan struct{}, 1), done: make(chan struct{})}
-					r.peers[s.Address] = p
-					r.wg.Add(1)
-					go r.pump(string(s.Address), p)
-				}
-			}
-			for addr, p := range r.peers {
-				if !keep[addr] {
-					close(p.done)
-					delete(r.peers, addr)
-				}
-			}
+	keep := map[raft.ServerID]bool{}
+	for _, s := range cfg.Servers {
+		if s.ID == r.n.selfID {
+			continue
+		}
+		keep[s.ID] = true
+		p := r.peers[s.ID]
+		if p == nil {
+			p = &relayPeer{id: s.ID, wake: make(chan struct{}, 1), done: make(chan struct{})}
+			r.peers[s.ID] = p
+			r.wg.Add(1)
+			go r.pump(p)
+		}
+		p.mu.Lock()
+		p.addr = string(s.Address)
+		p.mu.Unlock()
+	}
+	for id, p := range r.peers {
+		if !keep[id] {
+			close(p.done)
+			delete(r.peers, id)
+			go r.peerGone(id)
 		}
 	}
-	out := make([]*relayPeer, 0, len(r.peers))
-	for _, p := range r.peers {
-		out = append(out, p)
-	}
-	return out
 }
 
 func (p *relayPeer) push(payload []byte) {
@@ -125,36 +166,56 @@ func (p *relayPeer) push(payload []byte) {
 	}
 }
 
-func (p *relayPeer) take() [][]byte {
+func (p *relayPeer) take() (string, [][]byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := min(len(p.queue), relayBatch)
 	batch := p.queue[:n:n]
 	p.queue = p.queue[n:]
-	return batch
+	return p.addr, batch
 }
 
-// pump sends a peer's queue in batches until the peer is dropped or the node stops.
-func (r *relay) pump(addr string, p *relayPeer) {
+// pump sends a peer's queue in batches until the peer is dropped or the node stops; an idle peer
+// gets an empty batch every relayKeepAlive. The first failure after a success reports the peer
+// gone.
+func (r *relay) pump(p *relayPeer) {
 	defer r.wg.Done()
+	keepAlive := time.NewTicker(relayKeepAlive)
+	defer keepAlive.Stop()
+	up := true
 	for {
+		idle := false
 		select {
 		case <-p.done:
 			return
 		case <-r.n.ctx.Done():
 			return
 		case <-p.wake:
+		case <-keepAlive.C:
+			idle = true
 		}
 		for {
-			batch := p.take()
-			if len(batch) == 0 {
+			addr, batch := p.take()
+			if len(batch) == 0 && !idle {
 				break
 			}
+			idle = false
 			ctx, cancel := context.WithTimeout(r.n.ctx, relayTimeout)
 			err := r.n.rpc.call(ctx, addr, "relay", &relayArgs{From: string(r.n.selfID), Payloads: batch}, nil)
 			cancel()
-			if err != nil {
-				r.n.log.Debug("relay: dropped payloads", "peer", addr, "count", len(batch), "err", err)
+			switch {
+			case err == nil:
+				up = true
+			case up:
+				up = false
+				r.n.log.Debug("relay: peer not answering", "peer", p.id, "err", err)
+				r.peerGone(p.id)
+			}
+			if err != nil && len(batch) > 0 {
+				r.n.log.Debug("relay: dropped payloads", "peer", p.id, "count", len(batch))
+			}
+			if len(batch) == 0 {
+				break
 			}
 		}
 	}
@@ -163,9 +224,9 @@ func (r *relay) pump(addr string, p *relayPeer) {
 func (r *relay) close() {
 	r.mu.Lock()
 	r.closed = true
-	for addr, p := range r.peers {
+	for id, p := range r.peers {
 		close(p.done)
-		delete(r.peers, addr)
+		delete(r.peers, id)
 	}
 	r.mu.Unlock()
 	r.wg.Wait()

@@ -114,12 +114,21 @@ type Node struct {
 // and registers a cleanup that stops it with SIGTERM and fails the test unless it exits 0 in time.
 func startNode(t *testing.T, extraArgs ...string) *Node {
 	t.Helper()
+	n := newNode(t, rand.Text(), extraArgs...)
+	n.start(t)
+	return n
+}
+
+// newNode prepares a node like startNode without starting it, with the given admin secret: a node
+// that joins an office answers get_admin_token with the office's secret, not its own.
+func newNode(t *testing.T, adminSecret string, extraArgs ...string) *Node {
+	t.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	n := &Node{
 		APIAddr:     freeAddr(t),
 		WSAddr:      freeAddr(t),
 		DataDir:     t.TempDir(),
-		AdminSecret: rand.Text(),
+		AdminSecret: adminSecret,
 		LogPath:     filepath.Join(t.TempDir(), "node.log"),
 		tr:          tr,
 		http:        &http.Client{Transport: tr},
@@ -141,7 +150,6 @@ func startNode(t *testing.T, extraArgs ...string) *Node {
 			t.Logf("log of node %s (%s):\n%s", n.APIAddr, n.LogPath, n.logTail())
 		}
 	})
-	n.start(t)
 	return n
 }
 
