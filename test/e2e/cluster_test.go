@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lanim/node/client"
+	"lanim/node/pb"
 )
 
 // Office clusters: 3 and 5 real `lanim node` processes on 127.0.0.1, joined with join codes over
@@ -543,4 +546,89 @@ func newestSnapshot(t *testing.T, n *Node) uint64 {
 		}
 	}
 	return newest
+}
+
+// TestClusterPushAcrossNodes: users connected to different nodes of one office chat: a message
+// sent on any node is pushed to its recipients on every other node (each node's FSM derives the
+// events for its own connections); typing and presence travel over the cluster relay.
+func TestClusterPushAcrossNodes(t *testing.T) {
+	o := startOffice(t, 3)
+	o.members[0].RegisterUsers(t, "alice", "bob", "carol")
+	for _, m := range o.members {
+		waitUsers(t, m.Node, "alice", "bob", "carol")
+	}
+	// Each user is served by another node; the token is issued there, so that node knows it.
+	alice := wsDial(t, o.members[0].Node, "alice", 5, o.members[0].UserToken(t, "alice", 5), client.DialOptions{})
+	bob := wsDial(t, o.members[1].Node, "bob", 5, o.members[1].UserToken(t, "bob", 5), client.DialOptions{})
+	carolTok := o.members[2].UserToken(t, "carol", 5)
+	carol := wsDial(t, o.members[2].Node, "carol", 5, carolTok, client.DialOptions{})
+
+	// A WebSocket send on node 0 reaches bob on node 1; the sender's echo comes from node 0.
+	sent, err := alice.SendMsg(wsCtx(t, "op-x"), wsText("alice", "bob", "x-1", "hello from node 0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := nextChat(t, bob, siID("alice", "bob")); m.ClientMsgID != "x-1" || m.ServerMsgID != sent.ServerMsgID {
+		t.Fatalf("bob's push on node 1: %+v", m)
+	}
+	if m := nextChat(t, alice, siID("alice", "bob")); m.ClientMsgID != "x-1" {
+		t.Fatalf("alice's echo on node 0: %+v", m)
+	}
+	// A REST send on node 2 reaches alice on node 0.
+	c := &chat{n: o.members[2].Node, tokens: map[string]string{"carol": carolTok}}
+	m := c.textMsg("carol", "alice", "hello from node 2")
+	c.send(t, m)
+	if got := nextChat(t, alice, siID("alice", "carol")); got.ClientMsgID != m.ClientMsgID {
+		t.Fatalf("alice's push on node 0: %+v", got)
+	}
+
+	// Typing is relayed: bob on node 1 sees alice typing on node 0; it is never stored.
+	typing := wsText("alice", "bob", "x-typing", "")
+	typing.ContentType, typing.Content = 113, []byte(`{"msgTips":"yes"}`)
+	if _, err := alice.SendMsg(wsCtx(t, ""), typing); err != nil {
+		t.Fatal(err)
+	}
+	if got := nextChat(t, bob, siID("alice", "bob")); got.ContentType != 113 || got.Seq != 0 {
+		t.Fatalf("typing on node 1: %+v", got)
+	}
+
+	// Presence is relayed: carol on node 2 sees alice (node 0) online, then offline.
+	pollUntil(t, settleTimeout, func() bool {
+		tips, err := carol.SubscribeStatus(wsCtx(t, ""), []string{"alice"}, nil)
+		return err == nil && len(tips.Subscribers) == 1 && fmt.Sprint(tips.Subscribers[0].OnlinePlatformIDs) == "[5]"
+	})
+	alice.Close()
+	deadline := time.After(wsTimeout)
+	for offline := false; !offline; {
+		select {
+		case p := <-carol.Pushes():
+			offline = p.Status != nil && len(p.Status.Subscribers) == 1 &&
+				p.Status.Subscribers[0].UserID == "alice" && len(p.Status.Subscribers[0].OnlinePlatformIDs) == 0
+		case <-deadline:
+			t.Fatal("carol on node 2 never saw alice go offline")
+		}
+	}
+	o.converged(t)
+}
+
+// nextChat waits for the next chat message pushed to c in conversationID, skipping other pushes
+// (notifications, presence).
+func nextChat(t *testing.T, c *client.Conn, conversationID string) *pb.MsgData {
+	t.Helper()
+	deadline := time.After(wsTimeout)
+	for {
+		select {
+		case p, ok := <-c.Pushes():
+			if !ok {
+				t.Fatalf("connection of %s ended: %v", c.UserID(), c.Err())
+			}
+			if p.Msgs != nil {
+				if msgs := p.Msgs.Msgs[conversationID].GetMsgs(); len(msgs) > 0 {
+					return msgs[0]
+				}
+			}
+		case <-deadline:
+			t.Fatalf("no message in %s pushed to %s within %v", conversationID, c.UserID(), wsTimeout)
+		}
+	}
 }
