@@ -18,9 +18,13 @@ import (
 // the entry's index, so a read on the same node right after sees the write.
 
 const (
-	// leaderWait is how long a write waits for a leader to appear (an election in progress)
-	// before it is answered with "no quorum".
-	leaderWait = 3 * time.Second
+	// leaderWait is how long a write waits for a leader to appear before it is answered with "no
+	// quorum": long enough for an election after a leader crash (a missed heartbeat, 1-2 s, then
+	// a vote).
+	leaderWait = 6 * time.Second
+	// sendLeaderWait is leaderWait for a message send, which has a better answer than failing:
+	// the outbox.
+	sendLeaderWait = 2 * time.Second
 	// commitTimeout bounds a write whose caller set no deadline.
 	commitTimeout = 15 * time.Second
 	// enqueueTimeout bounds handing an entry to Raft on the leader.
@@ -64,6 +68,11 @@ func (n *Node) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error)
 // commit applies one log entry through the leader and returns its result and index once this
 // node has applied it.
 func (n *Node) commit(ctx context.Context, entry []byte) (*im.Result, uint64, error) {
+	return n.commitWaiting(ctx, entry, leaderWait)
+}
+
+// commitWaiting is commit waiting at most wait for a leader each time it needs one.
+func (n *Node) commitWaiting(ctx context.Context, entry []byte, wait time.Duration) (*im.Result, uint64, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, commitTimeout)
@@ -72,9 +81,12 @@ func (n *Node) commit(ctx context.Context, entry []byte) (*im.Result, uint64, er
 	var avoid raft.ServerID // a leader we could not reach: wait for another
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		addr, id, err := n.awaitLeader(ctx, avoid)
+		addr, id, err := n.awaitLeader(ctx, avoid, wait)
 		if err != nil {
 			return nil, 0, err
+		}
+		if id != n.selfID && n.rpc == nil {
+			return nil, 0, fmt.Errorf("%w: leader %s is not this standalone node", errNoQuorum, id)
 		}
 		if id == n.selfID {
 			res, index, err := n.applyLocal(entry)
@@ -119,9 +131,9 @@ func (n *Node) commit(ctx context.Context, entry []byte) (*im.Result, uint64, er
 	return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
 }
 
-// awaitLeader returns the current leader other than avoid, waiting up to leaderWait for one.
-func (n *Node) awaitLeader(ctx context.Context, avoid raft.ServerID) (raft.ServerAddress, raft.ServerID, error) {
-	deadline := time.Now().Add(leaderWait)
+// awaitLeader returns the current leader other than avoid, waiting up to wait for one.
+func (n *Node) awaitLeader(ctx context.Context, avoid raft.ServerID, wait time.Duration) (raft.ServerAddress, raft.ServerID, error) {
+	deadline := time.Now().Add(wait)
 	for {
 		addr, id := n.raft.LeaderWithID()
 		if id != "" && id != avoid {

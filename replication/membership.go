@@ -396,7 +396,7 @@ func (n *Node) callLeader(ctx context.Context, method string, args any) error {
 	for range 5 {
 		var addr raft.ServerAddress
 		var id raft.ServerID
-		if addr, id, err = n.awaitLeader(ctx, ""); err != nil {
+		if addr, id, err = n.awaitLeader(ctx, "", leaderWait); err != nil {
 			return err
 		}
 		if id == n.selfID {

@@ -24,6 +24,10 @@ const (
 // goroutine for long.
 const handshakeTimeout = 10 * time.Second
 
+// dialTimeout bounds a TCP connect: peers are on the LAN, and a write waiting on an unreachable
+// leader should fail over (or queue) in seconds, not after the OS's minutes.
+const dialTimeout = 3 * time.Second
+
 // mux serves several protocols on one TCP listener, told apart by their first byte (as rqlite and
 // Consul do), each wrapped in TLS 1.3 with its own configuration.
 type mux struct {
@@ -153,7 +157,7 @@ func (l *muxListener) Addr() net.Addr { return l.addr }
 
 // dialStream opens a stream of one kind to addr: TCP, the kind byte, then the TLS handshake.
 func dialStream(ctx context.Context, addr string, kind byte, cfg *tls.Config) (*tls.Conn, error) {
-	d := net.Dialer{Timeout: handshakeTimeout, KeepAlive: 30 * time.Second}
+	d := net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err

@@ -156,8 +156,8 @@ func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (
 	}
 	_, leader := n.raft.LeaderWithID()
 	if leader != "" && n.outbox.empty() {
-		cctx, cancel := context.WithTimeout(ctx, 2*leaderWait)
-		res, _, err := n.commit(cctx, entry)
+		cctx, cancel := context.WithTimeout(ctx, commitTimeout)
+		res, _, err := n.commitWaiting(cctx, entry, sendLeaderWait)
 		cancel()
 		if err == nil {
 			return res, nil
