@@ -2,7 +2,9 @@ package replication
 
 import (
 	"context"
+	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,4 +177,35 @@ func pollUntil(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("condition not met within 30s")
+}
+
+func TestAdvertiseAddr(t *testing.T) {
+	tcp := func(s string) net.Addr { a, _ := net.ResolveTCPAddr("tcp", s); return a }
+	cases := []struct {
+		given string
+		ln    net.Addr
+		want  string
+	}{
+		{"", tcp("127.0.0.1:7000"), "127.0.0.1:7000"},
+		{"", tcp("192.168.1.5:7000"), "192.168.1.5:7000"},
+		{"10.0.0.9:7000", tcp("0.0.0.0:7000"), "10.0.0.9:7000"},
+	}
+	for _, tc := range cases {
+		if got, err := advertiseAddr(tc.given, tc.ln); err != nil || got != tc.want {
+			t.Errorf("advertiseAddr(%q, %v) = %q, %v; want %q", tc.given, tc.ln, got, err, tc.want)
+		}
+	}
+	// An unspecified host is replaced by a LAN address (when the machine has one).
+	if got, err := advertiseAddr("", tcp("0.0.0.0:7000")); err == nil && (strings.HasPrefix(got, "0.0.0.0") || isLoopback(got)) {
+		t.Errorf("unspecified host advertised as %q", got)
+	}
+	if _, err := advertiseAddr("no-port", tcp("127.0.0.1:1")); err == nil {
+		t.Error("an advertise address without a port was accepted")
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:1": true, "[::1]:1": true, "localhost:1": true,
+		"192.168.1.2:1": false, "host:1": false, "junk": false} {
+		if isLoopback(addr) != want {
+			t.Errorf("isLoopback(%q) = %v", addr, !want)
+		}
+	}
 }

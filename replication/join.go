@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -140,6 +141,9 @@ func (n *Node) handleJoin(ctx context.Context, _ string, body json.RawMessage) (
 	}
 	if !nodeIDPattern.MatchString(req.NodeID) || len(req.Secret) != 16 || len(req.CSR) == 0 {
 		return nil, &rpcError{Code: codeBadReq, Msg: "a join needs a node ID, a secret and a certificate request"}
+	}
+	if csr, err := x509.ParseCertificateRequest(req.CSR); err != nil || csr.CheckSignature() != nil {
+		return nil, &rpcError{Code: codeBadReq, Msg: "bad certificate request"}
 	}
 	sum := sha256.Sum256(req.Secret)
 	hash := hex.EncodeToString(sum[:])

@@ -224,6 +224,14 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	}
 	n.self = raft.ServerAddress(adv)
 	n.mux = newMux(ln, n.log)
+	if _, mdns := cc.Discovery.(*MDNS); mdns && isLoopback(adv) {
+		// Nobody on the LAN can reach a loopback address, so there is nothing to announce; and
+		// tests, which run on 127.0.0.1, never touch the host's multicast group.
+		n.log.Info("mDNS off: the cluster address is a loopback address", "address", adv)
+		copied := *cc
+		copied.Discovery = nil
+		cc, n.cfg.Cluster = &copied, &copied
+	}
 
 	// found: this node starts a new group as its first voter. Never for a joiner, even one that
 	// stopped between receiving its certificate and its first contact with the office.
@@ -336,6 +344,19 @@ func advertiseAddr(given string, ln net.Addr) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("replication: no LAN address to advertise; pass --cluster-advertise")
+}
+
+// isLoopback reports whether HOST:PORT names a loopback host.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // catchUpFromSnapshot restores the newest snapshot when the database is older than it (a database
