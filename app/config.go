@@ -54,7 +54,7 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 	fs.DurationVar(&cl.SnapshotInterval, "raft-snapshot-interval", 0, "how often to check for a snapshot (0: 120s)")
 	fs.Uint64Var(&cl.TrailingLogs, "raft-trailing-logs", 0, "log entries kept after a snapshot (0: 10240)")
 	fs.DurationVar(&cl.Stabilization, "autopilot-stabilization", 0,
-		"how long a new node must be healthy before it gets a vote (0: 10s)")
+		"how long a new node must be healthy before it gets a vote (0: 5s)")
 	fs.DurationVar(&cl.DeadServer, "autopilot-dead-server", 0,
 		"how long a node may be unreachable before it is removed from the office (0: 30m)")
 	if err := fs.Parse(args); err != nil {

@@ -17,7 +17,8 @@ const maxVoters = 5
 
 // AutopilotTuning holds the membership timings.
 type AutopilotTuning struct {
-	// Stabilization is how long a non-voter must stay healthy before it is promoted (default 10 s).
+	// Stabilization is how long a non-voter must stay healthy before it is promoted (default 5 s;
+	// none while the office has fewer than three voters).
 	Stabilization time.Duration
 	// DeadServer is how long a member may stay unreachable before the leader removes it from the
 	// configuration (default 30 min). A removed node that comes back registers again.
@@ -41,7 +42,7 @@ var _ autopilot.ApplicationIntegration = (*pilot)(nil)
 
 func newPilot(n *Node, t AutopilotTuning, hlog hclog.Logger) *pilot {
 	if t.Stabilization <= 0 {
-		t.Stabilization = 10 * time.Second
+		t.Stabilization = 5 * time.Second
 	}
 	if t.DeadServer <= 0 {
 		t.DeadServer = 30 * time.Minute
@@ -201,21 +202,32 @@ func (p *pilot) RemoveFailedServer(s *autopilot.Server) {
 	}()
 }
 
+// minSafeVoters is the smallest office that survives the loss of a voter.
+const minSafeVoters = 3
+
 // promoter is autopilot's StablePromoter with a cap: stable non-voters are promoted, in node ID
-// order, while there are fewer than maxVoters voters.
+// order, while there are fewer than maxVoters voters. Below minSafeVoters a healthy non-voter is
+// promoted without waiting to be stable: an office of one or two voters survives no failure, so
+// a new office tolerates one as soon as its first members caught up.
 type promoter struct {
 	autopilot.StablePromoter
 }
 
 func (p *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *autopilot.State) autopilot.RaftChanges {
 	voters := 0
-	var stable []raft.ServerID
-	now := time.Now()
-	minStable := s.ServerStabilizationTime(c)
-	for id, srv := range s.Servers {
+	for _, srv := range s.Servers {
 		if srv.HasVotingRights() {
 			voters++
-		} else if srv.State == autopilot.RaftNonVoter && srv.Health.IsStable(now, minStable) {
+		}
+	}
+	minStable := s.ServerStabilizationTime(c)
+	if voters < minSafeVoters {
+		minStable = 0
+	}
+	var stable []raft.ServerID
+	now := time.Now()
+	for id, srv := range s.Servers {
+		if srv.State == autopilot.RaftNonVoter && srv.Health.IsStable(now, minStable) {
 			stable = append(stable, id)
 		}
 	}

@@ -412,10 +412,44 @@ func (n *Node) WaitReady(ctx context.Context) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	if n.joinIndex > 0 {
-		return n.fsm.waitApplied(ctx, n.joinIndex)
+	if n.joinIndex == 0 {
+		return nil
 	}
+	if err := n.fsm.waitApplied(ctx, n.joinIndex); err != nil {
+		return err
+	}
+	n.awaitVote(ctx, joinVoteWait)
 	return nil
+}
+
+// joinVoteWait bounds how long a new member waits for its vote before serving.
+const joinVoteWait = 15 * time.Second
+
+// awaitVote waits (at most d) until this node is a voter, while the office has room for one: a
+// new member is then a full member when it starts serving. Autopilot decides; if it has not
+// within d the node serves anyway as a non-voter.
+func (n *Node) awaitVote(ctx context.Context, d time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for {
+		cfg, err := n.configuration()
+		if err == nil {
+			voters, self := 0, false
+			for _, s := range cfg.Servers {
+				if s.Suffrage == raft.Voter {
+					voters++
+					self = self || s.ID == n.selfID
+				}
+			}
+			if self || voters >= maxVoters {
+				return
+			}
+		}
+		if sleepCtx(ctx, 100*time.Millisecond) != nil {
+			n.log.Info("serving as a non-voter: not promoted yet")
+			return
+		}
+	}
 }
 
 // WaitLeader blocks until the group has a leader (or ctx ends).
