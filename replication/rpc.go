@@ -240,15 +240,21 @@ func (cl *rpcClient) call(ctx context.Context, addr, method string, in, out any)
 		ctx, cancel = context.WithTimeout(ctx, rpcDefaultTTL)
 		defer cancel()
 	}
+	var first error // the failure of a pooled stream that is being retried
 	for attempt := 0; ; attempt++ {
 		rc, pooled, err := cl.get(ctx, addr)
 		if err != nil {
+			if first != nil {
+				// The request may have reached the peer on the dead stream: not a clean dial failure.
+				return fmt.Errorf("%s to %s: %v; then %v", method, addr, first, err)
+			}
 			return err
 		}
 		resp, err := rc.roundTrip(ctx, req)
 		if err != nil {
 			rc.c.Close()
 			if pooled && attempt == 0 && ctx.Err() == nil && deadStream(err) {
+				first = err
 				continue
 			}
 			return fmt.Errorf("%s to %s: %w", method, addr, err)
