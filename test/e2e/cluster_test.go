@@ -632,3 +632,47 @@ func nextChat(t *testing.T, c *client.Conn, conversationID string) *pb.MsgData {
 		}
 	}
 }
+
+// TestClusterOutboxSurvivesCrash: sends queued by a node without a quorum survive that node's
+// crash: after a restart of the whole office they are committed, in order, once each.
+func TestClusterOutboxSurvivesCrash(t *testing.T) {
+	o := startOffice(t, 3)
+	lone := o.members[0]
+	lone.RegisterUsers(t, "ann", "ben")
+	c := &chat{n: lone.Node, tokens: map[string]string{}}
+	for _, u := range []string{"ann", "ben"} {
+		c.tokens[u] = lone.UserToken(t, u, 5)
+	}
+	o.converged(t)
+	for _, m := range o.members[1:] {
+		m.Kill9(t)
+	}
+	want := []string{"typed", "offline"}
+	for _, words := range want {
+		lone.PostErr(t, "/msg/send_msg", c.tokens["ann"], map[string]any{"msgData": c.textMsg("ann", "ben", words)}, 1690)
+	}
+	lone.Kill9(t)
+
+	// Neither node can get ready alone (readiness needs a quorum): launch two, then wait for both.
+	starting := o.members[:2]
+	for _, m := range starting {
+		m.launch(t)
+	}
+	errs := make(chan error, len(starting))
+	for _, m := range starting {
+		go func() { errs <- m.waitReady() }()
+	}
+	for range starting {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range o.live() {
+		mc := &chat{n: m.Node, tokens: c.tokens}
+		pollUntil(t, settleTimeout, func() bool {
+			return slices.Equal(mc.texts(t, "ben", siID("ann", "ben")), want)
+		})
+	}
+	o.members[2].Restart(t)
+	o.converged(t)
+}

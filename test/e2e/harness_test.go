@@ -186,6 +186,16 @@ func (n *Node) Kill9(t *testing.T) {
 
 func (n *Node) start(t *testing.T) {
 	t.Helper()
+	n.launch(t)
+	if err := n.waitReady(); err != nil {
+		t.Fatalf("node %s not ready: %v", n.APIAddr, err)
+	}
+}
+
+// launch starts the process without waiting until it serves: nodes that need each other to
+// become ready (an office without a quorum) are launched together, then waited for.
+func (n *Node) launch(t *testing.T) {
+	t.Helper()
 	logFile, err := os.OpenFile(n.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -206,10 +216,6 @@ func (n *Node) start(t *testing.T) {
 		close(exited)
 	}()
 	n.Cmd, n.exited = cmd, exited
-
-	if err := n.waitReady(); err != nil {
-		t.Fatalf("node %s not ready: %v", n.APIAddr, err)
-	}
 }
 
 // waitReady polls get_admin_token until it answers errCode 0 (storing the token), then checks that the
