@@ -150,8 +150,10 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 		case now.Sub(seen) > p.deadAfter():
 			status = autopilot.NodeFailed
 		}
+		// Every member may vote: autopilot counts potential voters when it decides whether removing
+		// a dead one is safe.
 		out[s.ID] = &autopilot.Server{ID: s.ID, Name: string(s.ID), Address: s.Address, NodeStatus: status,
-			RaftVersion: raft.ProtocolVersionMax, IsLeader: s.ID == leader}
+			RaftVersion: raft.ProtocolVersionMax, IsLeader: s.ID == leader, NodeType: autopilot.NodeVoter}
 	}
 	return out
 }

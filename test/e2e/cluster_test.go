@@ -676,3 +676,52 @@ func TestClusterOutboxSurvivesCrash(t *testing.T) {
 	o.members[2].Restart(t)
 	o.converged(t)
 }
+
+// TestClusterMembershipChanges: a member that comes back at another address is the same member
+// (its node ID is per install); a member dead for longer than --autopilot-dead-server is removed,
+// and registers again, and gets its vote back, when it returns.
+func TestClusterMembershipChanges(t *testing.T) {
+	o := startOffice(t, 4, "--autopilot-dead-server", "2s")
+
+	moved := o.follower(t)
+	movedID := moved.status(t).NodeID
+	moved.Stop(t) // a graceful quit: it gives up its vote
+	newAddr := freeAddr(t)
+	i := slices.Index(moved.args, "--cluster-addr")
+	moved.args[i+1], moved.ClusterAddr = newAddr, newAddr
+	moved.start(t)
+	sts := o.waitVoters(t, 4)
+	for _, st := range sts {
+		if len(st.Members) != 4 {
+			t.Fatalf("after the move: %s", describe(sts))
+		}
+		for _, m := range st.Members {
+			if m.NodeID == movedID && m.Address != newAddr {
+				t.Fatalf("moved member %s listed at %s, want %s", movedID, m.Address, newAddr)
+			}
+		}
+	}
+
+	leader := o.leader(t)
+	var victim *member
+	for _, m := range o.live() {
+		if m != leader && m != moved {
+			victim = m
+		}
+	}
+	victimID := victim.status(t).NodeID
+	victim.Kill9(t)
+	o.statuses(t, "the dead member removed", func(sts []clusterStatus) bool {
+		for _, st := range sts {
+			if len(st.Members) != 3 || slices.ContainsFunc(st.Members, func(m clusterMember) bool { return m.NodeID == victimID }) {
+				return false
+			}
+		}
+		return true
+	})
+	o.live()[0].RegisterUsers(t, "while_away")
+	victim.Restart(t)
+	o.waitVoters(t, 4)
+	waitUsers(t, victim.Node, "while_away")
+	o.converged(t)
+}
