@@ -147,14 +147,13 @@ func (n *Node) handleJoin(ctx context.Context, _ string, body json.RawMessage) (
 	}
 	sum := sha256.Sum256(req.Secret)
 	hash := hex.EncodeToString(sum[:])
-	// A quick local look first: an unknown code is refused without writing to the log, so a
-	// stranger cannot fill it with attempts.
-	var inv inviteRecord
-	known, err := getJSON(ctx, n.cfg.DB.Reader(), metaInvitePrefix+hash, &inv)
+	// A look first: an unknown code is refused without writing to the log, so a stranger cannot
+	// fill it with attempts.
+	open, err := n.inviteOpen(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
-	if !known || inv.UsedBy != "" {
+	if !open {
 		return nil, refused("%s", errJoinCode.Detail)
 	}
 	cfg, err := n.configuration()
@@ -200,6 +199,42 @@ func (n *Node) handleJoin(ctx context.Context, _ string, body json.RawMessage) (
 	}
 	n.log.Info("admitted a new node", "node", req.NodeID, "address", req.Address)
 	return reply, nil
+}
+
+// inviteOpen reports whether a join code's hash names an invite not yet used. A follower that
+// does not know it asks the leader: its replica may not have applied a fresh invite yet.
+func (n *Node) inviteOpen(ctx context.Context, hash string) (bool, error) {
+	var inv inviteRecord
+	known, err := getJSON(ctx, n.cfg.DB.Reader(), metaInvitePrefix+hash, &inv)
+	if err != nil {
+		return false, err
+	}
+	if known || n.raft.State() == raft.Leader {
+		return known && inv.UsedBy == "", nil
+	}
+	addr, id := n.raft.LeaderWithID()
+	if id == "" {
+		return false, &rpcError{Code: codeNoQuorum, Msg: "no leader"}
+	}
+	var open bool
+	if err := n.rpc.call(ctx, string(addr), "invite.open", hash, &open); err != nil {
+		return false, &rpcError{Code: codeNoQuorum, Msg: err.Error()}
+	}
+	return open, nil
+}
+
+// handleInviteOpen is the leader's side of inviteOpen.
+func (n *Node) handleInviteOpen(ctx context.Context, _ string, body json.RawMessage) (any, error) {
+	var hash string
+	if err := json.Unmarshal(body, &hash); err != nil {
+		return nil, &rpcError{Code: codeBadReq, Msg: "invite.open needs a hash"}
+	}
+	var inv inviteRecord
+	known, err := getJSON(ctx, n.cfg.DB.Reader(), metaInvitePrefix+hash, &inv)
+	if err != nil {
+		return nil, err
+	}
+	return known && inv.UsedBy == "", nil
 }
 
 // Invite records a new single-use join code in the office's state and returns it.

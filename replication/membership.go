@@ -36,6 +36,7 @@ func (n *Node) handlers() map[string]rpcHandler {
 		"stats":         n.handleStats,
 		"health":        n.handleHealth,
 		"relay":         n.handleRelay,
+		"invite.open":   n.handleInviteOpen,
 	}
 }
 

@@ -25,8 +25,8 @@ const (
 	relayKeepAlive = 5 * time.Second
 )
 
+// relayArgs is one batch; the receiver takes the sender from its certificate.
 type relayArgs struct {
-	From     string   `json:"from"`
 	Payloads [][]byte `json:"payloads"`
 }
 
@@ -201,7 +201,7 @@ func (r *relay) pump(p *relayPeer) {
 			}
 			idle = false
 			ctx, cancel := context.WithTimeout(r.n.ctx, relayTimeout)
-			err := r.n.rpc.call(ctx, addr, "relay", &relayArgs{From: string(r.n.selfID), Payloads: batch}, nil)
+			err := r.n.rpc.call(ctx, addr, "relay", &relayArgs{Payloads: batch}, nil)
 			cancel()
 			switch {
 			case err == nil:

@@ -91,10 +91,12 @@ func (o *office) join(t *testing.T) *member {
 	return o.joinWith(t, o.invite(t, o.live()[0]))
 }
 
-// joinWith adds a member with code, dialling a live member.
+// joinWith adds a member with code, dialling the newest live member (join invites come from the
+// oldest, so a join often goes through a follower that must check the code with the leader).
 func (o *office) joinWith(t *testing.T, code string) *member {
 	t.Helper()
-	via := o.live()[0]
+	live := o.live()
+	via := live[len(live)-1]
 	addr := freeAddr(t)
 	n := newNode(t, o.secret, append([]string{"--cluster-addr", addr, "--join", via.ClusterAddr, "--join-code", code},
 		o.args...)...)
