@@ -27,7 +27,16 @@ type frame struct {
 	data      []byte
 	closeCode websocket.StatusCode
 	reason    string
+	// gap is a pause after writing this frame, before the next one (see EchoGap).
+	gap time.Duration
 }
+
+// EchoGap separates a 1003 reply from the echo push held behind it on JSON (JS SDK) connections.
+// The SDK marks its own send only in a promise job after the reply; in Node, frames that arrive in
+// one TCP read are dispatched back to back with no promise jobs between them, so an echo in the
+// same read reaches the app as a new incoming message. A few milliseconds puts them in separate
+// reads. Go clients need no gap.
+const EchoGap = 10 * time.Millisecond
 
 type closeReq struct {
 	code   websocket.StatusCode
@@ -218,6 +227,14 @@ func (c *conn) writeLoop() {
 				cancel()
 				if err != nil {
 					c.drop()
+					return
+				}
+			}
+			if f.gap > 0 {
+				select {
+				case <-time.After(f.gap):
+				case <-c.ctx.Done():
+					c.ws.CloseNow()
 					return
 				}
 			}

@@ -272,6 +272,9 @@ func (c *conn) send(req *wire.Req) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.held) > 0 && !c.codec.Gob {
+		f.gap = EchoGap
+	}
 	c.enqueue(f)
 	for _, h := range c.held {
 		c.enqueue(h)

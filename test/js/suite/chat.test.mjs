@@ -2,7 +2,7 @@
 // counts, history, read receipts, revoke, typing, online status, reconnect catch-up and kicks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, registerUsers, post, Client, CbEvents, textOf } from './harness.mjs';
+import { startNode, registerUsers, post, Client, CbEvents, textOf, untilCached } from './harness.mjs';
 
 let node;
 const clients = [];
@@ -77,7 +77,7 @@ test('revoke reaches the peer', async () => {
   const msg = (await a.sdk.createTextMessage('oops')).data;
   await a.sdk.sendMessage({ recvID: 'bob', groupID: '', message: msg });
   await b.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((x) => x.clientMsgID === msg.clientMsgID));
-  await a.sdk.revokeMessage({ conversationID: 'si_alice_bob', clientMsgID: msg.clientMsgID });
+  await untilCached(() => a.sdk.revokeMessage({ conversationID: 'si_alice_bob', clientMsgID: msg.clientMsgID }));
   const revoked = await b.waitFor(CbEvents.OnNewRecvMessageRevoked, (r) => r.clientMsgID === msg.clientMsgID);
   assert.equal(revoked.revokerID, 'alice');
 });

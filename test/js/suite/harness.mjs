@@ -167,3 +167,16 @@ export class Client {
 
 // textOf returns the text of a received text message.
 export const textOf = (m) => m.textElem?.content;
+
+// untilCached retries an SDK call that fails with 10002 "message not exist": the SDK learns its own
+// message's seq only from the echo push, which may still be on its way when the call is made.
+export async function untilCached(call, tries = 100) {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (e?.errCode !== 10002 || i >= tries) throw e;
+      await sleep(20);
+    }
+  }
+}
