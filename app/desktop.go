@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"lanim/assets"
+	"lanim/ui"
+)
+
+// AppID is the desktop app's ID (FyneApp.toml's Details.ID): the key of its preferences.
+const AppID = "com.lanim.app"
+
+// desktopFlags are the desktop app's own flags; every other flag is a node flag (--data,
+// --api-addr, --ws-addr...), parsed by parseNodeFlags.
+type desktopFlags struct {
+	// demo runs the GUI on an in-memory office with sample data and no node.
+	demo bool
+}
+
+// takeDesktopFlags removes the desktop's own flags from args.
+func takeDesktopFlags(args []string) (desktopFlags, []string) {
+	var f desktopFlags
+	var rest []string
+	for _, a := range args {
+		if a == "-demo" || a == "--demo" {
+			f.demo = true
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return f, rest
+}
+
+// flagGiven reports whether args set a flag, so a default port may move but a chosen one not.
+func flagGiven(args []string, name string) bool {
+	for _, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// freeAddr returns addr if it can be listened on, else the same host with a port the OS picks:
+// a second app on one machine gets its own API and WS ports.
+func freeAddr(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		ln.Close()
+		return addr, nil
+	}
+	host, _, splitErr := net.SplitHostPort(addr)
+	if splitErr != nil {
+		return "", fmt.Errorf("address %s: %w", addr, splitErr)
+	}
+	ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("no free port on %s: %w", host, err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// runDesktop opens the desktop app with its embedded node (or, with --demo, an in-memory office).
+func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	df, rest := takeDesktopFlags(args)
+	cfg, err := parseNodeFlags("lanim", rest, stderr)
+	if err != nil {
+		return err
+	}
+	icon := fyne.NewStaticResource("lanim.png", assets.Icon)
+	a := fyneapp.NewWithID(AppID)
+	if df.demo {
+		office := ui.NewMemOffice("Acme Design Studio", nil)
+		pw := ui.SeedDemo(office, time.Now())
+		fmt.Fprintf(stdout, "lanim: demo office; sign in as ann (or bob, cyrus, dana, eve, farid) with password %s\n", pw)
+		ui.Run(a, office.NewBackend(), ui.Options{Icon: icon, Title: "LanIM (demo)"})
+		return nil
+	}
+	if !flagGiven(rest, "api-addr") {
+		if cfg.APIAddr, err = freeAddr(cfg.APIAddr); err != nil {
+			return err
+		}
+	}
+	if !flagGiven(rest, "ws-addr") {
+		if cfg.WSAddr, err = freeAddr(cfg.WSAddr); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	logFile, err := os.OpenFile(filepath.Join(cfg.DataDir, "lanim.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("log file: %w", err)
+	}
+	defer logFile.Close()
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	n, err := StartNode(ctx, cfg, stdout, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := n.Close(); err != nil {
+			log.Error("node shutdown", "err", err)
+		}
+	}()
+	be, err := newDesktopBackend(ctx, n)
+	if err != nil {
+		return err
+	}
+	// SIGINT/SIGTERM close the window like the user would.
+	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	defer stop()
+	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(cfg.DataDir, "desktop-session.json"), Log: log})
+	return nil
+}
+
+// errNoClient says the node's Go client is not in this build yet.
+var errNoClient = errors.New("the desktop app needs node/client, which this build lacks; try --demo")
+
+// newDesktopBackend connects the GUI to the embedded node through node/client.
+func newDesktopBackend(context.Context, *Node) (ui.Backend, error) { return nil, errNoClient }
