@@ -103,13 +103,17 @@ func toggleTheme(c *Controller) {
 // addShortcuts binds the keyboard: Ctrl+K search, Ctrl+1..4 sections, Alt+Up/Down between
 // conversations, Ctrl+, profile. Tab moves between the controls as everywhere in Fyne.
 func (c *Controller) addShortcuts() {
+	c.keys = map[string]func(){}
 	cv := c.win.Canvas()
 	add := func(key fyne.KeyName, mod fyne.KeyModifier, fn func()) {
-		cv.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: mod}, func(fyne.Shortcut) {
+		sc := &desktop.CustomShortcut{KeyName: key, Modifier: mod}
+		run := func() {
 			if c.shell != nil {
 				fn()
 			}
-		})
+		}
+		c.keys[sc.ShortcutName()] = run
+		cv.AddShortcut(sc, func(fyne.Shortcut) { run() })
 	}
 	add(fyne.KeyK, fyne.KeyModifierShortcutDefault, func() {
 		c.shell.show(sectionChats)
@@ -122,6 +126,39 @@ func (c *Controller) addShortcuts() {
 	add(fyne.KeyComma, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionProfile) })
 	add(fyne.KeyUp, fyne.KeyModifierAlt, func() { c.shell.chats.step(-1) })
 	add(fyne.KeyDown, fyne.KeyModifierAlt, func() { c.shell.chats.step(1) })
+}
+
+// runShortcut runs an app shortcut typed while an entry has the focus: Fyne hands shortcuts
+// to the focused widget only, so the app's entries pass theirs on here.
+func (c *Controller) runShortcut(s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	if !ok || c.keys == nil {
+		return false
+	}
+	fn := c.keys[cs.ShortcutName()]
+	if fn == nil {
+		return false
+	}
+	fn()
+	return true
+}
+
+// keyEntry is a one-line entry that lets the app's shortcuts through.
+type keyEntry struct {
+	widget.Entry
+	c *Controller
+}
+
+func newKeyEntry(c *Controller) *keyEntry {
+	e := &keyEntry{c: c}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
+	if !e.c.runShortcut(s) {
+		e.Entry.TypedShortcut(s)
+	}
 }
 
 // --- toast ---

@@ -73,7 +73,8 @@ type msgRow struct {
 	convID     string
 	msg        *pb.MsgData
 	own        bool
-	showSender bool // first of a run by one sender in a group: name and avatar
+	showSender bool    // first of a run by one sender in a group: name and avatar
+	width      float32 // the width the column last gave
 
 	bg     *surface
 	avatar *avatar
@@ -194,7 +195,8 @@ func (r *msgRow) geometry(width float32) msgGeometry {
 	for _, line := range splitLines(MessageText(r.msg)) {
 		natural = max(natural, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{}).Width)
 	}
-	textW := min(natural+2*ip+2, maxW-2*bubblePadX+2*ip)
+	// The slack keeps RichText from wrapping a line the measure said fits.
+	textW := min(natural*1.02+2*ip+6, maxW-2*bubblePadX+2*ip)
 	r.text.Resize(fyne.NewSize(textW, r.text.MinSize().Height))
 	textH := r.text.MinSize().Height
 	metaS := r.meta.MinSize()
@@ -234,9 +236,21 @@ func (r *msgRow) geometry(width float32) msgGeometry {
 	return g
 }
 
-func (r *msgRow) heightFor(width float32) float32 { return r.geometry(width).height }
+func (r *msgRow) heightFor(width float32) float32 {
+	r.width = width
+	return r.geometry(width).height
+}
 
-func (r *msgRow) MinSize() fyne.Size { return fyne.NewSize(0, r.heightFor(600)) }
+// MinSize is the height at the last width the column gave: measuring at another width would
+// re-wrap the text.
+func (r *msgRow) MinSize() fyne.Size { return fyne.NewSize(0, r.heightFor(r.lastWidth())) }
+
+func (r *msgRow) lastWidth() float32 {
+	if r.width > 0 {
+		return r.width
+	}
+	return 600
+}
 
 func (r *msgRow) CreateRenderer() fyne.WidgetRenderer { return &msgRowRenderer{r: r} }
 
@@ -288,8 +302,9 @@ func (rr *msgRowRenderer) Destroy() {}
 // noticeRow is a centred line in a pill: a day separator or a group event.
 type noticeRow struct {
 	widget.BaseWidget
-	text *widget.RichText
-	bg   *surface
+	text  *widget.RichText
+	bg    *surface
+	width float32
 }
 
 func newNoticeRow(text string) *noticeRow {
@@ -316,11 +331,18 @@ func (n *noticeRow) geometry(width float32) (pill, text rect, height float32) {
 }
 
 func (n *noticeRow) heightFor(width float32) float32 {
+	n.width = width
 	_, _, h := n.geometry(width)
 	return h
 }
 
-func (n *noticeRow) MinSize() fyne.Size { return fyne.NewSize(0, n.heightFor(600)) }
+func (n *noticeRow) MinSize() fyne.Size {
+	w := n.width
+	if w == 0 {
+		w = 600
+	}
+	return fyne.NewSize(0, n.heightFor(w))
+}
 
 func (n *noticeRow) CreateRenderer() fyne.WidgetRenderer {
 	return &noticeRenderer{n: n}

@@ -58,7 +58,7 @@ func newChatView(c *Controller) *chatView {
 	v.infoBtn = widget.NewButtonWithIcon("", theme.InfoIcon(), v.showInfo)
 	v.infoBtn.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, container.NewCenter(v.avatar), container.NewHBox(v.muteBtn, v.infoBtn),
-		container.NewVBox(v.title, v.subtitle))
+		tight(v.title, v.subtitle))
 	headerBox := container.NewVBox(container.NewStack(newSurface(theme.ColorNameBackground),
 		container.New(layout.NewCustomPaddedLayout(8, 8, 14, 10), header)), widget.NewSeparator())
 

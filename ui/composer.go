@@ -15,13 +15,14 @@ import (
 // a member to mention.
 type composeEntry struct {
 	widget.Entry
+	c      *Controller
 	shift  bool
 	onSend func()
 	onAt   func()
 }
 
-func newComposeEntry() *composeEntry {
-	e := &composeEntry{}
+func newComposeEntry(c *Controller) *composeEntry {
+	e := &composeEntry{c: c}
 	e.MultiLine = true
 	e.Wrapping = fyne.TextWrapWord
 	e.ExtendBaseWidget(e)
@@ -68,6 +69,12 @@ func (e *composeEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
+func (e *composeEntry) TypedShortcut(s fyne.Shortcut) {
+	if !e.c.runShortcut(s) {
+		e.Entry.TypedShortcut(s)
+	}
+}
+
 func (e *composeEntry) TypedRune(r rune) {
 	e.Entry.TypedRune(r)
 	if r == '@' && e.onAt != nil {
@@ -111,7 +118,7 @@ type composer struct {
 }
 
 func newComposer(c *Controller) *composer {
-	p := &composer{c: c, entry: newComposeEntry(), drafts: map[string]string{}}
+	p := &composer{c: c, entry: newComposeEntry(c), drafts: map[string]string{}}
 	p.entry.SetPlaceHolder("Write a message (Enter sends, Shift+Enter for a new line)")
 	p.entry.onSend = p.submit
 	p.entry.onAt = p.pickMention
@@ -123,7 +130,7 @@ func newComposer(c *Controller) *composer {
 	}
 	p.send = widget.NewButtonWithIcon("", theme.MailSendIcon(), p.submit)
 	p.send.Importance = widget.HighImportance
-	p.emoji = widget.NewButton("😊", p.pickEmoji)
+	p.emoji = widget.NewButtonWithIcon("", iconMood, p.pickEmoji)
 	p.emoji.Importance = widget.LowImportance
 	row := container.NewBorder(nil, nil, container.NewVBox(p.emoji), container.NewVBox(p.send), p.entry)
 	p.content = container.NewStack(newSurface(theme.ColorNameBackground), container.NewPadded(row))

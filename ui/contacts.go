@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -19,7 +20,7 @@ import (
 type contactsPage struct {
 	c       *Controller
 	content fyne.CanvasObject
-	search  *widget.Entry
+	search  *keyEntry
 	list    *fyne.Container
 	detail  *fyne.Container
 	// shown is what the detail pane shows: "requests", "blocked" or a user ID.
@@ -28,7 +29,7 @@ type contactsPage struct {
 
 func newContactsPage(c *Controller) *contactsPage {
 	p := &contactsPage{c: c, list: container.NewVBox(), detail: container.NewStack()}
-	p.search = widget.NewEntry()
+	p.search = newKeyEntry(c)
 	p.search.SetPlaceHolder("Search contacts")
 	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	p.search.OnChanged = func(string) { p.refreshList() }
@@ -95,7 +96,7 @@ func (p *contactsPage) refreshList() {
 		av := newAvatar(id, name, u.FaceURL, 36)
 		av.setOnline(c.online(id))
 		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, av, nil,
-			container.NewVBox(truncated(bold(name)), truncated(subtle(id))))), func() { p.showUser(id) })
+			tight(truncated(bold(name)), truncated(subtle(id))))), func() { p.showUser(id) })
 		row.setSelected(p.shown == id)
 		p.list.Add(row)
 	}
@@ -131,10 +132,12 @@ func friendName(f *pb.FriendInfo) string {
 
 // newSpecialRow is a list row with an icon instead of an avatar.
 func newSpecialRow(icon fyne.Resource, text string, count int64, tapped func()) fyne.CanvasObject {
-	ic := widget.NewIcon(colored(icon, theme.ColorNamePrimary))
+	ic := canvas.NewImageFromResource(colored(icon, theme.ColorNamePrimary))
+	ic.FillMode = canvas.ImageFillContain
+	ic.SetMinSize(fyne.NewSquareSize(22))
 	b := newBadge()
 	b.set(count, false)
-	row := container.NewBorder(nil, nil, container.New(fixedWidth(36), ic), b, bold(text))
+	row := container.NewBorder(nil, nil, container.New(fixedWidth(36), container.NewCenter(ic)), b, bold(text))
 	return newTapArea(container.NewPadded(row), tapped)
 }
 
@@ -369,7 +372,7 @@ func requestRow(id, name, face, note, when string, right fyne.CanvasObject) fyne
 	if name == "" {
 		name = id
 	}
-	text := container.NewVBox(container.NewHBox(bold(name), subtle(when)))
+	text := tight(container.NewHBox(bold(name), subtle(when)))
 	if note != "" {
 		text.Add(truncated(styledText(note, colorSubtle, theme.SizeNameText, fyne.TextStyle{Italic: true})))
 	}

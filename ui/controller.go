@@ -66,6 +66,7 @@ type Controller struct {
 	shell     *shell // nil while signed out
 	tray      *tray  // nil without a system tray
 	lastToast string // for tests
+	keys      map[string]func()
 }
 
 // outMsg is a message the user sent that the node has not confirmed yet.

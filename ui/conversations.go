@@ -13,7 +13,7 @@ import (
 type conversationList struct {
 	c       *Controller
 	content fyne.CanvasObject
-	search  *widget.Entry
+	search  *keyEntry
 	list    *widget.List
 	rows    []*Conversation // what the list shows (after the search filter)
 	current string          // the open conversation
@@ -22,7 +22,7 @@ type conversationList struct {
 
 func newConversationList(c *Controller) *conversationList {
 	l := &conversationList{c: c}
-	l.search = widget.NewEntry()
+	l.search = newKeyEntry(c)
 	l.search.SetPlaceHolder("Search chats")
 	l.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	l.search.OnChanged = func(string) { l.refresh() }
@@ -176,7 +176,7 @@ func (r *convRow) CreateRenderer() fyne.WidgetRenderer {
 	icons := container.NewHBox(r.pin, r.mute, r.badge)
 	top := container.NewBorder(nil, nil, nil, r.time, r.name)
 	bottom := container.NewBorder(nil, nil, nil, icons, r.preview)
-	text := container.NewVBox(top, bottom)
+	text := tight(top, bottom)
 	row := container.NewBorder(nil, nil, container.NewCenter(r.avatar), nil, text)
 	return widget.NewSimpleRenderer(container.NewStack(r.bg, container.NewPadded(row)))
 }

@@ -13,7 +13,12 @@ import (
 func SeedDemo(o *MemOffice, now time.Time) (password string) {
 	const pw = "lanim-demo"
 	real := o.now
-	at := now.Add(-3 * 24 * time.Hour).Truncate(time.Hour).Add(9 * time.Hour)
+	// day is a time of day some days before now, in now's zone.
+	day := func(daysAgo, hour, minute int) time.Time {
+		y, m, d := now.AddDate(0, 0, -daysAgo).Date()
+		return time.Date(y, m, d, hour, minute, 0, 0, now.Location())
+	}
+	at := day(3, 9, 5)
 	o.now = func() int64 { return at.UnixMilli() }
 	defer func() { o.now = real }()
 	step := func(d time.Duration) { at = at.Add(d) }
@@ -62,7 +67,7 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 	sayGroup("ann", design.GroupID, "Welcome to the design team channel 👋")
 	sayGroup("bob", design.GroupID, "Thanks Ann! I'll post the new mockups here later today.")
 	sayGroup("dana", design.GroupID, "Great, looking forward to it.")
-	step(24 * time.Hour)
+	at = day(2, 9, 40)
 	be["ann"].Invite(ctx, design.GroupID, []string{"eve"})
 	step(5 * time.Minute)
 	sayGroup("eve", design.GroupID, "Hi everyone, happy to be here!")
@@ -76,7 +81,7 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 	sayGroup("dana", lunch.GroupID, "Pizza on Friday? 🍕")
 	sayGroup("bob", lunch.GroupID, "Count me in")
 
-	step(24 * time.Hour)
+	at = day(1, 9, 12)
 	say("bob", "ann", "Morning! Do you have a minute to go over the onboarding flow?")
 	say("ann", "bob", "Sure, give me ten minutes ☕")
 	say("bob", "ann", "Perfect. I'd like to simplify the first screen: only two choices, create or join.")
@@ -89,6 +94,9 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 
 	// Today.
 	at = now.Add(-95 * time.Minute)
+	if !sameDay(at, now) {
+		at = day(0, 0, 5)
+	}
 	say("dana", "ann", "Are we still on for the review at 3?")
 	say("ann", "dana", "Yes, see you there.")
 	step(30 * time.Minute)

@@ -19,7 +19,7 @@ import (
 type groupsPage struct {
 	c       *Controller
 	content fyne.CanvasObject
-	search  *widget.Entry
+	search  *keyEntry
 	list    *fyne.Container
 	detail  *fyne.Container
 	shown   string // a group ID, "requests" or ""
@@ -28,7 +28,7 @@ type groupsPage struct {
 
 func newGroupsPage(c *Controller) *groupsPage {
 	p := &groupsPage{c: c, list: container.NewVBox(), detail: container.NewStack()}
-	p.search = widget.NewEntry()
+	p.search = newKeyEntry(c)
 	p.search.SetPlaceHolder("Search groups")
 	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	p.search.OnChanged = func(string) { p.refreshList() }
@@ -102,7 +102,7 @@ func (p *groupsPage) refreshList() {
 		n++
 		id := g.GroupID
 		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, newAvatar(id, g.GroupName, g.FaceURL, 36), nil,
-			container.NewVBox(truncated(bold(g.GroupName)), subtle(plural(int(g.MemberCount), "member"))))),
+			tight(truncated(bold(g.GroupName)), subtle(plural(int(g.MemberCount), "member"))))),
 			func() { p.showGroup(id) })
 		row.setSelected(p.shown == id)
 		p.list.Add(row)
@@ -178,9 +178,9 @@ func (p *groupsPage) renderGroup() {
 	me := p.me()
 	admin, owner := me.RoleLevel >= RoleAdmin, me.RoleLevel == RoleOwner
 	av := newAvatar(g.GroupID, g.GroupName, g.FaceURL, 80)
-	info := container.NewVBox(heading(g.GroupName), subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member")))
+	info := tight(heading(g.GroupName), subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member")))
 	if g.Status == GroupStatusMuted {
-		info.Add(styledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
+		info.Objects = append(info.Objects, styledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
 	head := container.NewBorder(nil, nil, av, nil, container.NewCenter(info))
 	body := container.NewVBox(head)
@@ -255,7 +255,7 @@ func (p *groupsPage) memberRow(g *pb.GroupInfo, m, me *pb.GroupMemberFullInfo) f
 			theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
 	row := container.NewPadded(container.NewBorder(nil, nil, newAvatar(m.UserID, m.Nickname, m.FaceURL, 32), tags,
-		container.NewVBox(truncated(bold(name)), subtle(m.UserID))))
+		tight(truncated(bold(name)), subtle(m.UserID))))
 	canManage := me.RoleLevel > m.RoleLevel && m.UserID != c.self.UserID
 	var t *tapArea
 	t = newTapArea(row, func() {

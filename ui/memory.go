@@ -278,7 +278,7 @@ func (b *MemBackend) ClusterStatus(context.Context) (*ClusterStatus, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	st := &ClusterStatus{OfficeName: o.name, NodeID: "mem-1", LeaderID: "mem-1", HasQuorum: o.quorum,
-		Nodes:  []NodeStatus{{ID: "mem-1", Name: "this computer", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true}},
+		Nodes:  []NodeStatus{{ID: "mem-1", Name: "front-desk", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true}},
 		Health: []KV{{"State", "Leader"}, {"Users", fmt.Sprint(len(o.users))}}}
 	for _, id := range o.order {
 		if len(o.sessions[id]) > 0 {

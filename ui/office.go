@@ -102,8 +102,11 @@ func (p *officePage) render(loadErr error) {
 		}
 		online := container.NewGridWrap(fyne.NewSize(96, 84))
 		for _, id := range st.Online {
-			name := c.userName(id)
-			av := newAvatar(id, name, "", 40)
+			name, face := c.userName(id), ""
+			if u := c.users[id]; u != nil {
+				face = u.FaceURL
+			}
+			av := newAvatar(id, name, face, 40)
 			av.setOnline(1)
 			l := truncated(subtle(name))
 			l.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
@@ -170,7 +173,7 @@ func nodeRow(n NodeStatus, self bool) fyne.CanvasObject {
 		tag = styledText(role+" · "+state, theme.ColorNameError, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	}
 	row := container.NewBorder(nil, nil, container.NewCenter(icon), container.NewCenter(tag),
-		container.NewVBox(bold(name), subtle(detail)))
+		tight(bold(name), subtle(detail)))
 	return container.NewStack(newCard(10), container.NewPadded(row))
 }
 

@@ -267,7 +267,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			for _, ad := range ads {
 				ad := ad
 				row := container.NewBorder(nil, nil, newAvatar(ad.ID, ad.Name, "", 32), nil,
-					container.NewVBox(bold(ad.Name), subtle(ad.Addr)))
+					tight(bold(ad.Name), subtle(ad.Addr)))
 				lan.Add(newTapArea(container.NewPadded(row), func() {
 					code.SetPlaceHolder("Paste the join code of " + ad.Name)
 					c.win.Canvas().Focus(code)

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -417,4 +418,41 @@ func (w maxWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		s = s.Max(o.MinSize())
 	}
 	return s
+}
+
+// tight stacks rows of text closer than a VBox: every RichText pads itself, so neighbours share
+// one padding. The rows are centred vertically in the space they get.
+func tight(objs ...fyne.CanvasObject) *fyne.Container { return container.New(tightLayout{}, objs...) }
+
+type tightLayout struct{}
+
+func (tightLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height
+		n++
+	}
+	if n > 1 {
+		s.Height -= float32(n-1) * theme.InnerPadding()
+	}
+	return s
+}
+
+func (l tightLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := (size.Height - l.MinSize(objs).Height) / 2
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - theme.InnerPadding()
+	}
 }
