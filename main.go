@@ -1,6 +1,5 @@
-// Command lanim is LanIM: office chat with no server. With no subcommand it opens the desktop app with an
-// embedded node; `lanim node` runs a headless node. The code lives in package app; this file stays a thin
-// entry point because `fyne package` builds the module root.
+// Command lanim is LanIM: office chat with no server. With no subcommand it opens the desktop app
+// with its embedded node; `lanim node` runs a headless node. See README.md.
 package main
 
 import "lanim/app"

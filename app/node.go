@@ -36,52 +36,56 @@ type Node struct {
 }
 
 // StartNode opens the data dir, starts Raft, creates the office on first start and serves the API.
-func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Logger) (n *Node, err error) {
-	n = &Node{cfg: cfg, log: log, served: make(chan error, 2)}
-	defer func() {
-		if err != nil {
-			n.Close()
-		}
-	}()
-	if n.dir, err = openDataDir(cfg.DataDir); err != nil {
+func StartNode(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Logger) (*Node, error) {
+	n := &Node{cfg: cfg, log: log, served: make(chan error, 2)}
+	if err := n.start(ctx, out); err != nil {
+		n.Close()
 		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
+	cfg := n.cfg
+	if n.dir, err = openDataDir(cfg.DataDir); err != nil {
+		return err
 	}
 	n.closers = append(n.closers, n.dir.close)
 	// Listen before anything slow, so a busy port fails at once.
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
-		return nil, fmt.Errorf("api address %s: %w", cfg.APIAddr, err)
+		return fmt.Errorf("api address %s: %w", cfg.APIAddr, err)
 	}
 	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
 	nodeID, err := n.dir.nodeID()
 	if err != nil {
-		return nil, fmt.Errorf("node id: %w", err)
+		return fmt.Errorf("node id: %w", err)
 	}
 	if n.db, err = store.Open(n.dir.file("state.db")); err != nil {
-		return nil, err
+		return err
 	}
 	n.closers = append(n.closers, n.db.Close)
 	machine := im.NewMachine()
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
-		Machine: machine, Log: log}); err != nil {
-		return nil, err
+		Machine: machine, Log: n.log}); err != nil {
+		return err
 	}
 	n.closers = append(n.closers, n.repl.Close)
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := n.repl.WaitLeader(waitCtx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := n.ensureOffice(ctx, out); err != nil {
-		return nil, err
+		return err
 	}
 
 	verifier := auth.NewVerifier(n.db.Reader())
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
-		AdminSecretOK: n.adminSecretOK, Log: log})
+		AdminSecretOK: n.adminSecretOK, Log: n.log})
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
 	fmt.Fprintf(out, "lanim: node %s ready: api http://%s data %s\n", nodeID, n.apiLn.Addr(), cfg.DataDir)
-	return n, nil
+	return nil
 }
 
 // ensureOffice creates the office on a node's first start: the office key and the admin secret

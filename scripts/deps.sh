@@ -17,10 +17,12 @@ PROTOC_GEN_GO_VERSION=v1.36.12
 FYNE_CLI_VERSION=${FYNE_CLI_VERSION:-v1.7.4}
 
 apt_packages=(
-	gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
-	libxxf86vm-dev # cgo Fyne build (GLFW, go-gl)
-	xvfb imagemagick xdotool # the real-window smoke test: a headless X server, screenshots, clicks
-	protobuf-compiler libprotobuf-dev # make proto
+	# cgo: the Fyne build (GLFW, go-gl) and SQLite
+	gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+	# the real-window smoke test: a headless X server, screenshots, clicks
+	xvfb imagemagick xdotool
+	# make proto
+	protobuf-compiler libprotobuf-dev
 )
 
 with_fyne_cli=false

@@ -65,6 +65,10 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, routes: map[string]route{}}
 	s.authRoutes()
 	s.userRoutes()
+	s.passwordRoutes()
+	s.conversationRoutes()
+	s.groupRoutes()
+	s.friendRoutes()
 	return s
 }
 

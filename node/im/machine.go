@@ -48,6 +48,10 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		passwordHandlers(),
+		conversationHandlers(),
+		groupHandlers(),
+		friendHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {

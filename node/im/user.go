@@ -150,6 +150,9 @@ func updateUser(o *op, a *UpdateUser) (any, error) {
 	if oldName == u.Nickname && oldFace == u.FaceURL {
 		return nil, nil
 	}
+	if err := o.groupProfileChanged(u.UserID); err != nil {
+		return nil, err
+	}
 	return nil, o.profileChanged(u.UserID)
 }
 

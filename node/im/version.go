@@ -1,8 +1,12 @@
 package im
 
 import (
+	"context"
 	"crypto/md5"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"slices"
 
 	"lanim/node/store"
 )
@@ -14,9 +18,65 @@ func joinedGroupLog(userID string) string   { return "join:" + userID }
 func memberLog(groupID string) string       { return "member:" + groupID }
 func conversationLog(ownerID string) string { return "conv:" + ownerID }
 
-// bumpVersion records element's change in the log and returns the log's new position. A log made
-// here gets a 24-hex versionID derived from its key and the log index, stable from then on.
+// logVersionID is a log's 24-hex versionID: md5 of its key, truncated. It depends on the key alone,
+// so every node derives the same one, it never changes, and a client gets it before the log's first
+// change (the JS SDK applies diffs only once it holds a non-empty versionID).
+func logVersionID(key string) string {
+	sum := md5.Sum([]byte(key))
+	return hex.EncodeToString(sum[:12])
+}
+
+// bumpVersion records element's change in the log and returns the log's new position.
 func (o *op) bumpVersion(key, element string, state int) (store.VersionHead, error) {
-	sum := md5.Sum([]byte(key + "@" + itoa(o.index)))
-	return store.BumpVersion(o.ctx, o.tx, key, element, state, hex.EncodeToString(sum[:12]))
+	return store.BumpVersion(o.ctx, o.tx, key, element, state, logVersionID(key))
+}
+
+// logHead is a log's position: version 0 with its derived ID while it has no change yet.
+func logHead(ctx context.Context, q store.Q, key string) (store.VersionHead, error) {
+	h, ok, err := store.GetVersionHead(ctx, q, key)
+	if err != nil || ok {
+		return h, err
+	}
+	return store.VersionHead{ID: logVersionID(key)}, nil
+}
+
+// VersionDiff answers an incremental sync request against one log.
+type VersionDiff struct {
+	Head store.VersionHead
+	// Full: the client's position is unknown (first sync, another log's ID, a version the log never
+	// had), so it must refetch everything; Changes is then empty.
+	Full    bool
+	Changes []store.VersionChange // the elements changed after the client's version, oldest first
+}
+
+// diffVersion compares the client's (versionID, version) with the log (openim-wire.md 4.5): full for
+// version 0, a foreign or empty ID, or a version ahead of the log; nothing when up to date; else the
+// latest change of every element changed since.
+func diffVersion(ctx context.Context, q store.Q, key, versionID string, version uint64) (VersionDiff, error) {
+	h, err := logHead(ctx, q, key)
+	if err != nil {
+		return VersionDiff{}, err
+	}
+	d := VersionDiff{Head: h}
+	switch {
+	case version == 0 || versionID != h.ID || version > h.Version:
+		d.Full = true
+	case version < h.Version:
+		d.Changes, err = store.VersionChanges(ctx, q, key, version)
+		// A read outside a transaction may see changes committed after the head was read; they
+		// belong to a later head, so the client gets them on its next sync instead of twice.
+		d.Changes = slices.DeleteFunc(d.Changes, func(c store.VersionChange) bool { return c.Version > h.Version })
+	}
+	return d, err
+}
+
+// IDHash is upstream's hash of an ID list for the get_full_*_ids endpoints: the first 8 bytes of the
+// md5 of its JSON, big-endian; 0 for an empty list.
+func IDHash(ids []string) uint64 {
+	if len(ids) == 0 {
+		return 0
+	}
+	b, _ := json.Marshal(ids) // a []string always encodes
+	sum := md5.Sum(b)
+	return binary.BigEndian.Uint64(sum[:8])
 }

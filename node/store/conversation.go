@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+
+	"lanim/node/pb"
 )
 
 // ConversationKey names a conversation row.
@@ -35,4 +39,170 @@ func RaiseHasReadSeq(ctx context.Context, q Q, ownerID, conversationID string, s
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+const conversationColumns = `owner_id, conversation_id, conversation_type, user_id, group_id, recv_msg_opt, is_pinned,
+	attached_info, is_private_chat, group_at_type, ex, burn_duration, min_seq, max_seq, msg_destruct_time,
+	latest_msg_destruct_time, is_msg_destruct, has_read_seq`
+
+// ConversationRow is one conversation row: the wire fields and the owner's read position, which the
+// wire Conversation does not carry.
+type ConversationRow struct {
+	*pb.Conversation
+	HasReadSeq int64
+}
+
+func scanConversation(row interface{ Scan(...any) error }) (ConversationRow, error) {
+	c := ConversationRow{Conversation: &pb.Conversation{}}
+	err := row.Scan(&c.OwnerUserID, &c.ConversationID, &c.ConversationType, &c.UserID, &c.GroupID, &c.RecvMsgOpt,
+		&c.IsPinned, &c.AttachedInfo, &c.IsPrivateChat, &c.GroupAtType, &c.Ex, &c.BurnDuration, &c.MinSeq, &c.MaxSeq,
+		&c.MsgDestructTime, &c.LatestMsgDestructTime, &c.IsMsgDestruct, &c.HasReadSeq)
+	return c, err
+}
+
+// queryConversations runs a SELECT of conversationColumns; where is the rest of the statement.
+func queryConversations(ctx context.Context, q Q, where string, args ...any) ([]ConversationRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []ConversationRow
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan conversation: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// GetConversation returns the owner's row of a conversation; ok is false when there is none.
+func GetConversation(ctx context.Context, q Q, ownerID, conversationID string) (c ConversationRow, ok bool, err error) {
+	c, err = scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE owner_id = ? AND conversation_id = ?`, ownerID, conversationID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("get conversation %s/%s: %w", ownerID, conversationID, err)
+	}
+	return c, true, nil
+}
+
+// GetConversations returns the owner's rows among ids, in the order of ids, each once; IDs without a
+// row are left out.
+func GetConversations(ctx context.Context, q Q, ownerID string, ids []string) ([]ConversationRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	found, err := queryConversations(ctx, q, `WHERE owner_id = ? AND conversation_id IN (`+placeholders(len(ids))+`)`,
+		append([]any{ownerID}, anys(ids)...)...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]ConversationRow, len(found))
+	for _, c := range found {
+		byID[c.ConversationID] = c
+	}
+	out := make([]ConversationRow, 0, len(found))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, c)
+			delete(byID, id)
+		}
+	}
+	return out, nil
+}
+
+// AllConversations returns every row of the owner, by conversation ID.
+func AllConversations(ctx context.Context, q Q, ownerID string) ([]ConversationRow, error) {
+	return queryConversations(ctx, q, `WHERE owner_id = ? ORDER BY conversation_id`, ownerID)
+}
+
+// PageConversations pages through the owner's rows by conversation ID, with the total count.
+func PageConversations(ctx context.Context, q Q, ownerID string, offset, limit int) ([]ConversationRow, int64, error) {
+	var total int64
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM conversations WHERE owner_id = ?`, ownerID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count conversations of %s: %w", ownerID, err)
+	}
+	rows, err := queryConversations(ctx, q, `WHERE owner_id = ? ORDER BY conversation_id LIMIT ? OFFSET ?`,
+		ownerID, limit, offset)
+	return rows, total, err
+}
+
+// ConversationIDs lists the owner's conversation IDs in ID order.
+func ConversationIDs(ctx context.Context, q Q, ownerID string) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT conversation_id FROM conversations WHERE owner_id = ? ORDER BY conversation_id`, ownerID)
+}
+
+// NotNotifyConversationIDs lists the owner's conversations with a recvMsgOpt other than 0 (receive).
+func NotNotifyConversationIDs(ctx context.Context, q Q, ownerID string) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT conversation_id FROM conversations WHERE owner_id = ? AND recv_msg_opt != 0
+		ORDER BY conversation_id`, ownerID)
+}
+
+// PinnedConversationIDs lists the owner's pinned conversations.
+func PinnedConversationIDs(ctx context.Context, q Q, ownerID string) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT conversation_id FROM conversations WHERE owner_id = ? AND is_pinned != 0
+		ORDER BY conversation_id`, ownerID)
+}
+
+// UpdateConversationSettings writes the fields a user sets on their own row (set_conversations);
+// the seq window, the read position and the identity columns are left alone.
+func UpdateConversationSettings(ctx context.Context, q Q, c *pb.Conversation) error {
+	_, err := q.ExecContext(ctx, `UPDATE conversations SET recv_msg_opt = ?, is_pinned = ?, attached_info = ?,
+		is_private_chat = ?, group_at_type = ?, ex = ?, burn_duration = ?, msg_destruct_time = ?, is_msg_destruct = ?
+		WHERE owner_id = ? AND conversation_id = ?`,
+		c.RecvMsgOpt, c.IsPinned, c.AttachedInfo, c.IsPrivateChat, c.GroupAtType, c.Ex, c.BurnDuration,
+		c.MsgDestructTime, c.IsMsgDestruct, c.OwnerUserID, c.ConversationID)
+	if err != nil {
+		return fmt.Errorf("update conversation %s/%s: %w", c.OwnerUserID, c.ConversationID, err)
+	}
+	return nil
+}
+
+// LatestVisibleMessage returns the newest message of a conversation with a seq in [lo, hi] that the
+// owner has not deleted for themselves; ok is false when there is none.
+func LatestVisibleMessage(ctx context.Context, q Q, ownerID, conversationID string, lo, hi int64) (m StoredMessage, ok bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type,
+		content_type, send_time, msg, revoke FROM messages m
+		WHERE m.conversation_id = ? AND m.seq BETWEEN ? AND ?
+		AND NOT EXISTS (SELECT 1 FROM msg_deletes d WHERE d.owner_id = ? AND d.conversation_id = m.conversation_id AND d.seq = m.seq)
+		ORDER BY m.seq DESC LIMIT 1`, conversationID, lo, hi, ownerID).Scan(
+		&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType, &m.ContentType,
+		&m.SendTime, &m.Msg, &m.Revoke)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("latest message of %s for %s: %w", conversationID, ownerID, err)
+	}
+	return m, true, nil
+}
+
+// FriendsOnly returns the owner's friend entries for the IDs among ids that are in their friend list,
+// keyed by friend ID.
+func FriendsOnly(ctx context.Context, q Q, ownerID string, ids []string) (map[string]*pb.FriendInfoOnly, error) {
+	out := map[string]*pb.FriendInfoOnly{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT owner_id, friend_id, remark, create_time, add_source, operator_id, ex,
+		is_pinned FROM friends WHERE owner_id = ? AND friend_id IN (`+placeholders(len(ids))+`)`,
+		append([]any{ownerID}, anys(ids)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("friends of %s: %w", ownerID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f := &pb.FriendInfoOnly{}
+		if err := rows.Scan(&f.OwnerUserID, &f.FriendUserID, &f.Remark, &f.CreateTime, &f.AddSource,
+			&f.OperatorUserID, &f.Ex, &f.IsPinned); err != nil {
+			return nil, err
+		}
+		out[f.FriendUserID] = f
+	}
+	return out, rows.Err()
 }

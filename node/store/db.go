@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -26,6 +27,12 @@ type DB struct {
 
 // Open opens (creating if needed) the state database at path and brings its schema up to date.
 func Open(path string) (*DB, error) {
+	// The office's messages live here: private to the user (SQLite gives -wal and -shm the same mode).
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
 	w, err := sql.Open("sqlite3", dsn(path, url.Values{
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"NORMAL"},

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -134,4 +136,24 @@ func anys[T any](vs []T) []any {
 // FriendOwners lists the users who have userID in their friend list.
 func FriendOwners(ctx context.Context, q Q, userID string) ([]string, error) {
 	return queryStrings(ctx, q, `SELECT owner_id FROM friends WHERE friend_id = ? ORDER BY owner_id`, userID)
+}
+
+// SetPasswordHash stores a user's password hash.
+func SetPasswordHash(ctx context.Context, q Q, userID, hash string) error {
+	if _, err := q.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE user_id = ?`, hash, userID); err != nil {
+		return fmt.Errorf("set password of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// PasswordHash returns a user's password hash ("" when none is set) and whether the user exists.
+func PasswordHash(ctx context.Context, q Q, userID string) (hash string, ok bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE user_id = ?`, userID).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("password of %s: %w", userID, err)
+	}
+	return hash, true, nil
 }

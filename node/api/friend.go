@@ -1,0 +1,239 @@
+package api
+
+import (
+	"lanim/node/im"
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+func (s *Server) friendRoutes() {
+	s.add("/friend/add_friend", proposeJSON[im.AddFriend]("friend.add"))
+	s.add("/friend/add_friend_response", proposeJSON[im.RespondFriendApply]("friend.respond"))
+	s.add("/friend/delete_friend", proposeJSON[im.DeleteFriend]("friend.delete"))
+	s.add("/friend/set_friend_remark", proposeJSON[im.SetFriendRemark]("friend.remark"))
+	s.add("/friend/update_friends", proposeJSON[im.UpdateFriends]("friend.update"))
+	s.add("/friend/import_friend", proposeJSON[im.ImportFriend]("friend.import"))
+	s.add("/friend/add_black", proposeJSON[im.AddBlack]("friend.black_add"))
+	s.add("/friend/remove_black", proposeJSON[im.RemoveBlack]("friend.black_remove"))
+
+	s.add("/friend/get_friend_list", read(getFriendList))
+	s.add("/friend/get_designated_friends", read(getDesignatedFriends))
+	s.add("/friend/is_friend", read(isFriend))
+	s.add("/friend/get_friend_apply_list", read(getFriendApplyList))
+	s.add("/friend/get_self_friend_apply_list", read(getSelfFriendApplyList))
+	s.add("/friend/get_designated_friend_apply", read(getDesignatedFriendApply))
+	s.add("/friend/get_black_list", read(getBlackList))
+	s.add("/friend/get_specified_blacks", read(getSpecifiedBlacks))
+	s.add("/friend/get_full_friend_user_ids", read(getFullFriendUserIDs))
+	s.add("/friend/get_incremental_friends", read(getIncrementalFriends))
+}
+
+type pagedOwnerReq struct {
+	im.OwnerQuery
+	Pagination *Pagination `json:"pagination"`
+}
+
+// check runs the access rule, then reads the page.
+func (r *pagedOwnerReq) check(c *call) (offset, limit int, err error) {
+	if err := r.Check(c.caller); err != nil {
+		return 0, 0, err
+	}
+	return r.Pagination.page()
+}
+
+type friendListResp struct {
+	FriendsInfo []*pb.FriendInfo `json:"friendsInfo"`
+	Total       int64            `json:"total"`
+}
+
+func getFriendList(c *call, req *pagedOwnerReq) (any, error) {
+	offset, limit, err := req.check(c)
+	if err != nil {
+		return nil, err
+	}
+	friends, total, err := store.ListFriends(c.ctx, c.q(), req.UserID, offset, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &friendListResp{FriendsInfo: friends, Total: total}, nil
+}
+
+type designatedFriendsResp struct {
+	FriendsInfo []*pb.FriendInfo `json:"friendsInfo"`
+}
+
+func getDesignatedFriends(c *call, req *im.DesignatedFriendsQuery) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
+	}
+	friends, err := store.GetFriends(c.ctx, c.q(), req.OwnerUserID, req.FriendUserIDs)
+	if err != nil {
+		return nil, err
+	}
+	return &designatedFriendsResp{FriendsInfo: friends}, nil
+}
+
+// isFriendResp always carries both booleans: the JS SDK turns a missing one into NaN.
+type isFriendResp struct {
+	InUser1Friends bool `json:"inUser1Friends"`
+	InUser2Friends bool `json:"inUser2Friends"`
+}
+
+func isFriend(c *call, req *im.IsFriendQuery) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
+	}
+	in1, err := store.IsFriend(c.ctx, c.q(), req.UserID1, req.UserID2)
+	if err != nil {
+		return nil, err
+	}
+	in2, err := store.IsFriend(c.ctx, c.q(), req.UserID2, req.UserID1)
+	if err != nil {
+		return nil, err
+	}
+	return &isFriendResp{InUser1Friends: in1, InUser2Friends: in2}, nil
+}
+
+type applyListReq struct {
+	im.ApplyListQuery
+	Pagination *Pagination `json:"pagination"`
+}
+
+func (r *applyListReq) filter(c *call) (store.FriendRequestFilter, error) {
+	if err := r.Check(c.caller); err != nil {
+		return store.FriendRequestFilter{}, err
+	}
+	offset, limit, err := r.Pagination.page()
+	return store.FriendRequestFilter{UserID: r.UserID, HandleResults: r.HandleResults, Offset: offset, Limit: limit}, err
+}
+
+// friendApplyListResp is the applications a user received; the key has upstream's capital F.
+type friendApplyListResp struct {
+	FriendRequests []*pb.FriendRequest `json:"FriendRequests"`
+	Total          int64               `json:"total"`
+}
+
+func getFriendApplyList(c *call, req *applyListReq) (any, error) {
+	f, err := req.filter(c)
+	if err != nil {
+		return nil, err
+	}
+	rs, total, err := store.FriendRequestsTo(c.ctx, c.q(), f)
+	if err != nil {
+		return nil, err
+	}
+	return &friendApplyListResp{FriendRequests: rs, Total: total}, nil
+}
+
+type selfFriendApplyListResp struct {
+	FriendRequests []*pb.FriendRequest `json:"friendRequests"`
+	Total          int64               `json:"total"`
+}
+
+func getSelfFriendApplyList(c *call, req *applyListReq) (any, error) {
+	f, err := req.filter(c)
+	if err != nil {
+		return nil, err
+	}
+	rs, total, err := store.FriendRequestsFrom(c.ctx, c.q(), f)
+	if err != nil {
+		return nil, err
+	}
+	return &selfFriendApplyListResp{FriendRequests: rs, Total: total}, nil
+}
+
+type designatedApplyResp struct {
+	FriendRequests []*pb.FriendRequest `json:"friendRequests"`
+}
+
+// getDesignatedFriendApply returns the requests between the two users in both directions, newest
+// first: the JS SDK asks with either order after a 1201/1202/1203.
+func getDesignatedFriendApply(c *call, req *im.DesignatedApplyQuery) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
+	}
+	rs, err := store.FriendRequestsBetween(c.ctx, c.q(), req.FromUserID, req.ToUserID)
+	if err != nil {
+		return nil, err
+	}
+	return &designatedApplyResp{FriendRequests: rs}, nil
+}
+
+type blacksResp struct {
+	Blacks []*pb.BlackInfo `json:"blacks"`
+	Total  int64           `json:"total"`
+}
+
+func getBlackList(c *call, req *pagedOwnerReq) (any, error) {
+	offset, limit, err := req.check(c)
+	if err != nil {
+		return nil, err
+	}
+	blacks, total, err := store.ListBlacks(c.ctx, c.q(), req.UserID, offset, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &blacksResp{Blacks: blacks, Total: total}, nil
+}
+
+func getSpecifiedBlacks(c *call, req *im.SpecifiedBlacksQuery) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
+	}
+	blacks, err := store.GetBlacks(c.ctx, c.q(), req.OwnerUserID, req.UserIDList)
+	if err != nil {
+		return nil, err
+	}
+	return &blacksResp{Blacks: blacks, Total: int64(len(blacks))}, nil
+}
+
+type fullFriendIDsReq struct {
+	im.OwnerQuery
+	IDHash uint64 `json:"idHash"`
+}
+
+type fullFriendIDsResp struct {
+	Version   uint64   `json:"version"`
+	VersionID string   `json:"versionID"`
+	Equal     bool     `json:"equal"`
+	UserIDs   []string `json:"userIDs"`
+}
+
+// getFullFriendUserIDs leaves the IDs out when the client's idHash already matches them (an empty
+// list then, never null: the JS SDK caches the list).
+func getFullFriendUserIDs(c *call, req *fullFriendIDsReq) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
+	}
+	h, ids, err := im.FullFriendIDs(c.ctx, c.q(), req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &fullFriendIDsResp{Version: h.Version, VersionID: h.ID, Equal: req.IDHash == im.IDHash(ids), UserIDs: []string{}}
+	if !resp.Equal && len(ids) > 0 {
+		resp.UserIDs = ids
+	}
+	return resp, nil
+}
+
+type incrementalFriendsResp struct {
+	VersionID   string           `json:"versionID"`
+	Version     uint64           `json:"version"`
+	Full        bool             `json:"full"`
+	Delete      []string         `json:"delete"`
+	Insert      []*pb.FriendInfo `json:"insert"`
+	Update      []*pb.FriendInfo `json:"update"`
+	SortVersion uint64           `json:"sortVersion"`
+}
+
+func getIncrementalFriends(c *call, req *im.IncrementalQuery) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
+	}
+	ch, err := im.IncrementalFriends(c.ctx, c.q(), req.UserID, req.VersionID, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &incrementalFriendsResp{VersionID: ch.Head.ID, Version: ch.Head.Version, Full: ch.Full,
+		Delete: ch.Delete, Insert: ch.Insert, Update: ch.Update}, nil
+}

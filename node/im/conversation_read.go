@@ -1,0 +1,409 @@
+package im
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+// Reads of the conversation area. They carry the rule of what a user may see of a conversation:
+// only messages inside the owner's seq window that the owner has not deleted for themselves.
+
+// ConversationChanges is a get_incremental_conversations answer: the log position and, unless
+// Full, the rows changed since the client's version.
+type ConversationChanges struct {
+	VersionDiff
+	Delete []string
+	Insert []*pb.Conversation
+	Update []*pb.Conversation
+}
+
+// IncrementalConversations diffs the owner's conversation log against the client's position. A row
+// that no longer exists is reported deleted; insert and update hold the rows as they are now.
+func IncrementalConversations(ctx context.Context, q store.Q, ownerID, versionID string, version uint64) (*ConversationChanges, error) {
+	d, err := diffVersion(ctx, q, conversationLog(ownerID), versionID, version)
+	if err != nil {
+		return nil, err
+	}
+	out := &ConversationChanges{VersionDiff: d}
+	if len(d.Changes) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(d.Changes))
+	for _, c := range d.Changes {
+		if c.State != store.VersionDelete {
+			ids = append(ids, c.Element)
+		}
+	}
+	rows, err := store.GetConversations(ctx, q, ownerID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*pb.Conversation, len(rows))
+	for _, r := range rows {
+		byID[r.ConversationID] = r.Conversation
+	}
+	for _, c := range d.Changes {
+		row, ok := byID[c.Element]
+		switch {
+		case c.State == store.VersionDelete || !ok:
+			out.Delete = append(out.Delete, c.Element)
+		case c.State == store.VersionInsert:
+			out.Insert = append(out.Insert, row)
+		default:
+			out.Update = append(out.Update, row)
+		}
+	}
+	return out, nil
+}
+
+// FullConversationIDs is get_full_conversation_ids: the log position and every conversation ID of
+// the owner, in ID order.
+func FullConversationIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
+	h, err := logHead(ctx, q, conversationLog(ownerID))
+	if err != nil {
+		return h, nil, err
+	}
+	ids, err := store.ConversationIDs(ctx, q, ownerID)
+	return h, ids, err
+}
+
+// seqWindow is the range of seqs the owner may see in a conversation: from the higher of the
+// conversation's and the owner's min seq (and 1), to the conversation's max seq, capped by the
+// owner's max seq when set (frozen on leaving a group).
+func seqWindow(s store.Seq, c store.ConversationRow) (lo, hi int64) {
+	lo = max(1, s.MinSeq, c.MinSeq)
+	hi = s.MaxSeq
+	if c.MaxSeq != 0 && c.MaxSeq < hi {
+		hi = c.MaxSeq
+	}
+	return lo, hi
+}
+
+// conversationState is what a list view needs of one row beside the row itself.
+type conversationState struct {
+	row     store.ConversationRow
+	maxSeq  int64 // the highest seq the owner may see
+	lastMsg *pb.MsgData
+}
+
+// unread is the row's unread count: maxSeq - hasReadSeq, never negative.
+func (s *conversationState) unread() int64 { return max(0, s.maxSeq-s.row.HasReadSeq) }
+
+// lastTime is when the latest visible message was sent, 0 without one.
+func (s *conversationState) lastTime() int64 {
+	if s.lastMsg == nil {
+		return 0
+	}
+	return s.lastMsg.SendTime
+}
+
+// loadStates reads the visible max seq and latest visible message of each row.
+func loadStates(ctx context.Context, q store.Q, rows []store.ConversationRow) ([]*conversationState, error) {
+	out := make([]*conversationState, 0, len(rows))
+	for _, r := range rows {
+		s, err := store.GetSeq(ctx, q, r.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		st := &conversationState{row: r}
+		lo, hi := seqWindow(s, r)
+		st.maxSeq = hi
+		if lo <= hi {
+			if st.lastMsg, err = latestVisibleMsg(ctx, q, r.OwnerUserID, r.ConversationID, lo, hi); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// latestVisibleMsg is the newest message in [lo, hi] the owner has not deleted, as a pull shows it
+// (a revoked one rewritten), or nil.
+func latestVisibleMsg(ctx context.Context, q store.Q, ownerID, conversationID string, lo, hi int64) (*pb.MsgData, error) {
+	m, ok, err := store.LatestVisibleMessage(ctx, q, ownerID, conversationID, lo, hi)
+	if err != nil || !ok {
+		return nil, err
+	}
+	msg := &pb.MsgData{}
+	if err := proto.Unmarshal(m.Msg, msg); err != nil {
+		return nil, fmt.Errorf("decode message %s/%d: %w", conversationID, m.Seq, err)
+	}
+	if m.Revoke != nil {
+		if err := rewriteRevokedMsg(msg, m.Revoke); err != nil {
+			return nil, fmt.Errorf("message %s/%d: %w", conversationID, m.Seq, err)
+		}
+	}
+	return msg, nil
+}
+
+// rewriteRevokedMsg turns a revoked message into what every later read returns in its place
+// (openim-semantics.md 5.3): contentType 2101 with content {"detail": <MessageRevokedContent JSON>},
+// revoke being the JSON stored in messages.revoke. It is the conversation list's copy of the
+// messages area's pull-time rewrite; keep the two identical.
+func rewriteRevokedMsg(msg *pb.MsgData, revoke []byte) error {
+	content, err := json.Marshal(map[string]string{"detail": string(revoke)})
+	if err != nil {
+		return fmt.Errorf("encode revoked content: %w", err)
+	}
+	msg.ContentType = MsgRevokeNotification
+	msg.Content = content
+	return nil
+}
+
+// sortStates orders rows as a conversation list shows them: pinned first, then by latest message,
+// newest first; the conversation ID breaks ties so the order is stable.
+func sortStates(states []*conversationState) {
+	slices.SortStableFunc(states, func(a, b *conversationState) int {
+		if a.row.IsPinned != b.row.IsPinned {
+			if a.row.IsPinned {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(b.lastTime(), a.lastTime()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.row.ConversationID, b.row.ConversationID)
+	})
+}
+
+// ConversationElem is one entry of get_sorted_conversation_list (upstream's field names, IsPinned
+// with a capital I).
+type ConversationElem struct {
+	ConversationID string   `json:"conversationID"`
+	RecvMsgOpt     int32    `json:"recvMsgOpt"`
+	UnreadCount    int64    `json:"unreadCount"`
+	IsPinned       bool     `json:"IsPinned"`
+	MsgInfo        *MsgInfo `json:"msgInfo"`
+}
+
+// MsgInfo summarises a conversation's latest message for the sorted list (upstream's field names,
+// LatestMsgRecvTime with a capital L). Empty when the conversation shows no message.
+type MsgInfo struct {
+	ServerMsgID       string `json:"serverMsgID"`
+	ClientMsgID       string `json:"clientMsgID"`
+	SessionType       int32  `json:"sessionType"`
+	SendID            string `json:"sendID"`
+	RecvID            string `json:"recvID"`
+	SenderName        string `json:"senderName"`
+	FaceURL           string `json:"faceURL"`
+	GroupID           string `json:"groupID"`
+	GroupName         string `json:"groupName"`
+	GroupFaceURL      string `json:"groupFaceURL"`
+	GroupType         int32  `json:"groupType"`
+	GroupMemberCount  uint32 `json:"groupMemberCount"`
+	LatestMsgRecvTime int64  `json:"LatestMsgRecvTime"`
+	MsgFrom           int32  `json:"msgFrom"`
+	ContentType       int32  `json:"contentType"`
+	Content           string `json:"content"`
+	Ex                string `json:"ex"`
+}
+
+// SortedConversations is get_sorted_conversation_list before paging.
+type SortedConversations struct {
+	ConversationTotal int64
+	UnreadTotal       int64
+	Elems             []*ConversationElem
+}
+
+// SortedConversationList lists the owner's conversations (all, or those among ids) pinned first,
+// then by latest message, with unread counts. A user with none of them gets RecordNotFound, as
+// upstream answers.
+func SortedConversationList(ctx context.Context, q store.Q, ownerID string, ids []string) (*SortedConversations, error) {
+	var rows []store.ConversationRow
+	var err error
+	if len(ids) == 0 {
+		rows, err = store.AllConversations(ctx, q, ownerID)
+	} else {
+		rows, err = store.GetConversations(ctx, q, ownerID, ids)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, ErrRecordNotFound.With("%s has no such conversation", ownerID)
+	}
+	states, err := loadStates(ctx, q, rows)
+	if err != nil {
+		return nil, err
+	}
+	sortStates(states)
+	p, err := loadPeers(ctx, q, ownerID, states)
+	if err != nil {
+		return nil, err
+	}
+	out := &SortedConversations{ConversationTotal: int64(len(states)), Elems: make([]*ConversationElem, 0, len(states))}
+	for _, s := range states {
+		out.UnreadTotal += s.unread()
+		out.Elems = append(out.Elems, &ConversationElem{ConversationID: s.row.ConversationID,
+			RecvMsgOpt: s.row.RecvMsgOpt, UnreadCount: s.unread(), IsPinned: s.row.IsPinned,
+			MsgInfo: p.msgInfo(ownerID, s.lastMsg)})
+	}
+	return out, nil
+}
+
+// peers holds the profiles a list shows beside its conversations.
+type peers struct {
+	users   map[string]*pb.UserInfo
+	friends map[string]*pb.FriendInfoOnly
+	groups  map[string]*pb.GroupInfo
+}
+
+// loadPeers reads the peer of every two-user row, the owner's friend entry for it, the group of
+// every group row, and the senders of the latest messages.
+func loadPeers(ctx context.Context, q store.Q, ownerID string, states []*conversationState) (*peers, error) {
+	var userIDs, peerIDs, groupIDs []string
+	for _, s := range states {
+		if s.row.GroupID != "" {
+			groupIDs = append(groupIDs, s.row.GroupID)
+		} else if s.row.UserID != "" {
+			peerIDs = append(peerIDs, s.row.UserID)
+		}
+		if s.lastMsg != nil {
+			userIDs = append(userIDs, s.lastMsg.SendID, s.lastMsg.RecvID)
+		}
+		if s.lastMsg != nil && s.lastMsg.GroupID != "" {
+			groupIDs = append(groupIDs, s.lastMsg.GroupID)
+		}
+	}
+	peerIDs = dedupe(peerIDs)
+	p := &peers{users: map[string]*pb.UserInfo{}, groups: map[string]*pb.GroupInfo{}}
+	users, err := store.GetUsers(ctx, q, dedupe(append(userIDs, peerIDs...)))
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		p.users[u.UserID] = u
+	}
+	if p.friends, err = store.FriendsOnly(ctx, q, ownerID, peerIDs); err != nil {
+		return nil, err
+	}
+	for _, id := range dedupe(groupIDs) {
+		g, err := store.GetGroup(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		if g != nil {
+			p.groups[id] = g
+		}
+	}
+	return p, nil
+}
+
+// msgInfo fills the list summary of msg as upstream does: in a single chat the name and face are the
+// other side's, in a group the group's with the sender's name.
+func (p *peers) msgInfo(ownerID string, msg *pb.MsgData) *MsgInfo {
+	info := &MsgInfo{}
+	if msg == nil {
+		return info
+	}
+	*info = MsgInfo{ServerMsgID: msg.ServerMsgID, ClientMsgID: msg.ClientMsgID, SessionType: msg.SessionType,
+		SendID: msg.SendID, RecvID: msg.RecvID, GroupID: msg.GroupID, LatestMsgRecvTime: msg.SendTime,
+		MsgFrom: msg.MsgFrom, ContentType: msg.ContentType, Content: string(msg.Content), Ex: msg.Ex}
+	switch msg.SessionType {
+	case ReadGroupChat, WriteGroupChat:
+		if g := p.groups[msg.GroupID]; g != nil {
+			info.GroupName, info.GroupFaceURL = g.GroupName, g.FaceURL
+			info.GroupMemberCount, info.GroupType = g.MemberCount, g.GroupType
+		}
+		if u := p.users[msg.SendID]; u != nil {
+			info.SenderName = u.Nickname
+		}
+	default:
+		other := msg.SendID
+		if other == ownerID {
+			other = msg.RecvID
+		}
+		if u := p.users[other]; u != nil {
+			info.SenderName, info.FaceURL = u.Nickname, u.FaceURL
+		}
+	}
+	return info
+}
+
+// conversationMsgs builds the JS SDK's entries for the states, in their order, with the owner's
+// unread total over them.
+func conversationMsgs(ctx context.Context, q store.Q, ownerID string, states []*conversationState) ([]*pb.ConversationMsg, error) {
+	p, err := loadPeers(ctx, q, ownerID, states)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*pb.ConversationMsg, 0, len(states))
+	for _, s := range states {
+		m := &pb.ConversationMsg{Conversation: s.row.Conversation, LastMsg: s.lastMsg, MaxSeq: s.maxSeq,
+			ReadSeq: s.row.HasReadSeq}
+		if s.row.GroupID != "" {
+			m.Group = p.groups[s.row.GroupID]
+		} else {
+			m.User = p.users[s.row.UserID]
+			m.Friend = p.friends[s.row.UserID]
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func totalUnread(states []*conversationState) int64 {
+	var n int64
+	for _, s := range states {
+		n += s.unread()
+	}
+	return n
+}
+
+// JSSDKConversations is /jssdk/get_conversations: the owner's rows among ids, in the order asked,
+// each with its latest visible message, peer or group, max and read seq.
+func JSSDKConversations(ctx context.Context, q store.Q, ownerID string, ids []string) (*pb.GetConversationsResp, error) {
+	rows, err := store.GetConversations(ctx, q, ownerID, ids)
+	if err != nil {
+		return nil, err
+	}
+	states, err := loadStates(ctx, q, rows)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := conversationMsgs(ctx, q, ownerID, states)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetConversationsResp{UnreadCount: totalUnread(states), Conversations: msgs}, nil
+}
+
+// Active conversation counts (upstream's): a count outside 1..MaxActiveConversations means the default.
+const (
+	DefaultActiveConversations = 100
+	MaxActiveConversations     = 500
+)
+
+// JSSDKActiveConversations is /jssdk/get_active_conversations: the owner's conversations that have
+// messages, pinned first then newest first, at most count of them; unreadCount covers all of them.
+func JSSDKActiveConversations(ctx context.Context, q store.Q, ownerID string, count int64) (*pb.GetActiveConversationsResp, error) {
+	if count <= 0 || count > MaxActiveConversations {
+		count = DefaultActiveConversations
+	}
+	rows, err := store.AllConversations(ctx, q, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := loadStates(ctx, q, rows)
+	if err != nil {
+		return nil, err
+	}
+	active := slices.DeleteFunc(all, func(s *conversationState) bool { return s.maxSeq <= 0 })
+	sortStates(active)
+	top := active[:min(len(active), int(count))]
+	msgs, err := conversationMsgs(ctx, q, ownerID, top)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetActiveConversationsResp{UnreadCount: totalUnread(active), Conversations: msgs}, nil
+}

@@ -1,0 +1,177 @@
+package im
+
+import (
+	"context"
+
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+// Reads of friend data: the request shapes and who may ask. The API serves them from the local
+// state; each Check here is the whole rule.
+
+// OwnerQuery is a read of one user's own friend data (friend list, black list, applications,
+// friend IDs, incremental sync): self or admin.
+type OwnerQuery struct {
+	UserID string `json:"userID"`
+}
+
+// Check: self or admin.
+func (q *OwnerQuery) Check(c Caller) error {
+	if err := checkID("userID", q.UserID); err != nil {
+		return err
+	}
+	return c.Access(q.UserID)
+}
+
+// ApplyListQuery is get_friend_apply_list and get_self_friend_apply_list (pagination aside).
+type ApplyListQuery struct {
+	OwnerQuery
+	HandleResults []int32 `json:"handleResults"`
+}
+
+// Check: self or admin; handleResults among 0, 1, -1.
+func (q *ApplyListQuery) Check(c Caller) error {
+	if err := q.OwnerQuery.Check(c); err != nil {
+		return err
+	}
+	for _, r := range q.HandleResults {
+		if err := checkRange("handleResults", r, FriendRequestRefused, FriendRequestAgreed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DesignatedFriendsQuery is get_designated_friends: some entries of the owner's friend list.
+type DesignatedFriendsQuery struct {
+	OwnerUserID   string   `json:"ownerUserID"`
+	FriendUserIDs []string `json:"friendUserIDs"`
+}
+
+// Check: self or admin; no duplicates (1001). An empty list asks for nothing.
+func (q *DesignatedFriendsQuery) Check(c Caller) error {
+	return checkOwnerAndIDs(c, q.OwnerUserID, "friendUserIDs", q.FriendUserIDs)
+}
+
+// SpecifiedBlacksQuery is get_specified_blacks: some entries of the owner's black list.
+type SpecifiedBlacksQuery struct {
+	OwnerUserID string   `json:"ownerUserID"`
+	UserIDList  []string `json:"userIDList"`
+}
+
+// Check: self or admin; no duplicates. An empty list asks for nothing.
+func (q *SpecifiedBlacksQuery) Check(c Caller) error {
+	return checkOwnerAndIDs(c, q.OwnerUserID, "userIDList", q.UserIDList)
+}
+
+func checkOwnerAndIDs(c Caller, owner, field string, ids []string) error {
+	if err := checkID("ownerUserID", owner); err != nil {
+		return err
+	}
+	if err := c.Access(owner); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return checkIDs(field, ids)
+}
+
+// IsFriendQuery is is_friend.
+type IsFriendQuery struct {
+	UserID1 string `json:"userID1"`
+	UserID2 string `json:"userID2"`
+}
+
+// Check: the caller is one of the two, or the admin.
+func (q *IsFriendQuery) Check(c Caller) error {
+	return checkPair(c, "userID1", q.UserID1, "userID2", q.UserID2)
+}
+
+// DesignatedApplyQuery is get_designated_friend_apply: the requests between two users, both ways.
+type DesignatedApplyQuery struct {
+	FromUserID string `json:"fromUserID"`
+	ToUserID   string `json:"toUserID"`
+}
+
+// Check: the caller is one of the two, or the admin.
+func (q *DesignatedApplyQuery) Check(c Caller) error {
+	return checkPair(c, "fromUserID", q.FromUserID, "toUserID", q.ToUserID)
+}
+
+func checkPair(c Caller, field1, id1, field2, id2 string) error {
+	if err := checkFields(checkID(field1, id1), checkID(field2, id2)); err != nil {
+		return err
+	}
+	if c.UserID == id1 || c.UserID == id2 || c.Admin() {
+		return nil
+	}
+	return ErrNoPermission.With("%s may not read about %s and %s", c.UserID, id1, id2)
+}
+
+// IncrementalQuery is get_incremental_friends: the changes since a client's position.
+type IncrementalQuery struct {
+	OwnerQuery
+	VersionID string `json:"versionID"`
+	Version   uint64 `json:"version"`
+}
+
+// FriendChanges is a get_incremental_friends answer: the log position and, unless Full, the entries
+// changed since the client's version.
+type FriendChanges struct {
+	VersionDiff
+	Delete []string
+	Insert []*pb.FriendInfo
+	Update []*pb.FriendInfo
+}
+
+// IncrementalFriends diffs the owner's friend log against the client's position. An entry that no
+// longer exists is reported deleted; insert and update hold the entries as they are now.
+func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID string, version uint64) (*FriendChanges, error) {
+	d, err := diffVersion(ctx, q, friendLog(ownerID), versionID, version)
+	if err != nil {
+		return nil, err
+	}
+	out := &FriendChanges{VersionDiff: d}
+	if len(d.Changes) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(d.Changes))
+	for _, c := range d.Changes {
+		if c.State != store.VersionDelete {
+			ids = append(ids, c.Element)
+		}
+	}
+	friends, err := store.GetFriends(ctx, q, ownerID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*pb.FriendInfo, len(friends))
+	for _, f := range friends {
+		byID[f.FriendUser.UserID] = f
+	}
+	for _, c := range d.Changes {
+		f, ok := byID[c.Element]
+		switch {
+		case c.State == store.VersionDelete || !ok:
+			out.Delete = append(out.Delete, c.Element)
+		case c.State == store.VersionInsert:
+			out.Insert = append(out.Insert, f)
+		default:
+			out.Update = append(out.Update, f)
+		}
+	}
+	return out, nil
+}
+
+// FullFriendIDs is get_full_friend_user_ids: the log position and the owner's friend IDs in
+// friend-list order.
+func FullFriendIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
+	h, err := logHead(ctx, q, friendLog(ownerID))
+	if err != nil {
+		return h, nil, err
+	}
+	ids, err := store.FriendIDs(ctx, q, ownerID)
+	return h, ids, err
+}

@@ -1,0 +1,104 @@
+package im
+
+import (
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+// Password sign-up and sign-in are LanIM's own (the desktop app's accounts); OpenIM leaves them to
+// a separate chat server. The proposer hashes the password (bcrypt) and checks it on sign-in; the
+// log carries only hashes.
+
+// Password length limits.
+const (
+	MinPasswordLen = 6
+	MaxPasswordLen = 128
+)
+
+// CheckPassword applies the length rules to a clear-text password before it is hashed.
+func CheckPassword(p string) error {
+	if n := len([]rune(p)); n < MinPasswordLen || n > MaxPasswordLen {
+		return ErrArgs.With("password must have %d to %d characters", MinPasswordLen, MaxPasswordLen)
+	}
+	return nil
+}
+
+// SignUp registers a user with a password and records their first token in one step.
+type SignUp struct {
+	User         NewUser `json:"user"`
+	PasswordHash string  `json:"passwordHash"`
+	Token        string  `json:"token"`
+	PlatformID   int32   `json:"platformID"`
+	Expire       int64   `json:"expire"`
+}
+
+// Check: anyone may sign up (the API listens on loopback only), as an ordinary user.
+func (a *SignUp) Check(c Caller) error {
+	if err := a.User.check(); err != nil {
+		return err
+	}
+	if IsAdmin(a.User.UserID) || a.User.AppMangerLevel != 0 {
+		return ErrNoPermission.With("sign-up makes ordinary users")
+	}
+	if a.PasswordHash == "" || a.Token == "" {
+		return ErrArgs.With("password and token are required")
+	}
+	if !ValidPlatform(a.PlatformID) || a.PlatformID == PlatformAdmin {
+		return ErrArgs.With("platformID %d is not a user platform", a.PlatformID)
+	}
+	return nil
+}
+
+// SetPassword replaces a user's password hash.
+type SetPassword struct {
+	UserID       string `json:"userID"`
+	PasswordHash string `json:"passwordHash"`
+}
+
+// Check: self or admin.
+func (a *SetPassword) Check(c Caller) error {
+	if err := checkID("userID", a.UserID); err != nil {
+		return err
+	}
+	if a.PasswordHash == "" {
+		return ErrArgs.With("password is required")
+	}
+	return c.Access(a.UserID)
+}
+
+func passwordHandlers() map[string]handler {
+	return map[string]handler{
+		"user.signup":       args(signUp),
+		"user.set_password": args(setPassword),
+	}
+}
+
+func signUp(o *op, a *SignUp) (any, error) {
+	if u, err := store.GetUser(o.ctx, o.tx, a.User.UserID); err != nil || u != nil {
+		if u != nil {
+			return nil, ErrRegisteredAlready.With("user %s is already registered", a.User.UserID)
+		}
+		return nil, err
+	}
+	u := &pb.UserInfo{UserID: a.User.UserID, Nickname: a.User.Nickname, FaceURL: a.User.FaceURL, Ex: a.User.Ex,
+		CreateTime: o.now, GlobalRecvMsgOpt: a.User.GlobalRecvMsgOpt}
+	if err := store.InsertUser(o.ctx, o.tx, u); err != nil {
+		return nil, err
+	}
+	if err := store.SetPasswordHash(o.ctx, o.tx, u.UserID, a.PasswordHash); err != nil {
+		return nil, err
+	}
+	return nil, store.InsertToken(o.ctx, o.tx, &store.Token{Token: a.Token, UserID: u.UserID, PlatformID: a.PlatformID,
+		Status: TokenNormal, Issued: o.now, Expire: a.Expire})
+}
+
+func setPassword(o *op, a *SetPassword) (any, error) {
+	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+	}
+	return nil, store.SetPasswordHash(o.ctx, o.tx, a.UserID, a.PasswordHash)
+}

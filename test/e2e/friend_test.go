@@ -1,0 +1,423 @@
+package e2e
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+)
+
+// friendNode is a node with users a, b, c, d (nickname "Name <id>", face "https://face/<id>") and
+// a Web token for each, plus the admin's under "admin".
+type friendNode struct {
+	*Node
+	t   *testing.T
+	tok map[string]string
+}
+
+func startFriendNode(t *testing.T) *friendNode {
+	n := startNode(t)
+	registerProfiles(t, n, "a", "b", "c", "d")
+	f := &friendNode{Node: n, t: t, tok: map[string]string{"admin": n.AdminToken}}
+	for _, id := range []string{"a", "b", "c", "d"} {
+		f.tok[id] = n.UserToken(t, id, platformWeb)
+	}
+	return f
+}
+
+// befriend makes from and to friends through an application and its acceptance.
+func (f *friendNode) befriend(from, to string) {
+	f.t.Helper()
+	f.PostOK(f.t, "/friend/add_friend", f.tok[from], map[string]any{"fromUserID": from, "toUserID": to, "reqMsg": "hi"}, nil)
+	f.PostOK(f.t, "/friend/add_friend_response", f.tok[to], map[string]any{"fromUserID": from, "toUserID": to,
+		"handleResult": 1}, nil)
+}
+
+// friends is owner's friend list, in order, checked against its total.
+func (f *friendNode) friends(owner string) []string {
+	f.t.Helper()
+	var out friendList
+	f.PostOK(f.t, "/friend/get_friend_list", f.tok[owner], map[string]any{"userID": owner, "pagination": page(1, 100)}, &out)
+	if int64(len(out.FriendsInfo)) != out.Total {
+		f.t.Fatalf("%s's friend list: %d entries, total %d", owner, len(out.FriendsInfo), out.Total)
+	}
+	return friendUserIDs(out.FriendsInfo)
+}
+
+func (f *friendNode) incremental(owner, versionID string, version uint64) incrementalFriends {
+	f.t.Helper()
+	var out incrementalFriends
+	f.PostOK(f.t, "/friend/get_incremental_friends", f.tok[owner], map[string]any{"userID": owner, "versionID": versionID,
+		"version": version}, &out)
+	return out
+}
+
+func friendUserIDs(list []*friendInfo) []string {
+	ids := []string{}
+	for _, f := range list {
+		ids = append(ids, f.FriendUser.UserID)
+	}
+	return ids
+}
+
+func TestFriendApplications(t *testing.T) {
+	t.Parallel()
+	f := startFriendNode(t)
+	a, b, c := f.tok["a"], f.tok["b"], f.tok["c"]
+	add := func(from, to string) map[string]any {
+		return map[string]any{"fromUserID": from, "toUserID": to, "reqMsg": "hello from " + from, "ex": "x"}
+	}
+	start := time.Now().UnixMilli()
+
+	t.Run("add_friend errors", func(t *testing.T) {
+		f.PostErr(t, "/friend/add_friend", c, add("a", "b"), 1002)
+		f.PostErr(t, "/friend/add_friend", a, add("a", "a"), 1301)
+		f.PostErr(t, "/friend/add_friend", a, add("a", "ghost"), 1004)
+		f.PostErr(t, "/friend/add_friend", a, map[string]any{"fromUserID": "a"}, 1001)
+		f.PostErr(t, "/friend/add_friend", a, map[string]any{"fromUserID": "a", "toUserID": 7}, 1001)
+	})
+	f.PostOK(t, "/friend/add_friend", a, add("a", "b"), nil)
+	f.PostOK(t, "/friend/add_friend", c, add("c", "b"), nil)
+
+	// The 1203 effect: b sees both applications, newest first, under "FriendRequests".
+	data := postRaw(t, f.Node, "/friend/get_friend_apply_list", b, map[string]any{"userID": "b", "pagination": page(1, 10)})
+	if _, ok := fields(t, data)["FriendRequests"]; !ok {
+		t.Fatalf("get_friend_apply_list has no FriendRequests key: %s", data)
+	}
+	var recv friendApplies
+	json.Unmarshal(data, &recv)
+	if recv.Total != 2 || len(recv.Recv) != 2 || recv.Recv[0].FromUserID != "c" || recv.Recv[1].FromUserID != "a" {
+		t.Fatalf("b's applications = %s", data)
+	}
+	req := recv.Recv[1]
+	if req.FromNickname != "Name a" || req.FromFaceURL != "https://face/a" || req.ToUserID != "b" ||
+		req.ToNickname != "Name b" || req.ToFaceURL != "https://face/b" || req.ReqMsg != "hello from a" || req.Ex != "x" ||
+		req.HandleResult != 0 || req.HandleTime != 0 || req.CreateTime < start || req.CreateTime > time.Now().UnixMilli() {
+		t.Fatalf("a's application = %+v", req)
+	}
+	// Paging.
+	var p2 friendApplies
+	f.PostOK(t, "/friend/get_friend_apply_list", b, map[string]any{"userID": "b", "pagination": page(2, 1)}, &p2)
+	if p2.Total != 2 || len(p2.Recv) != 1 || p2.Recv[0].FromUserID != "a" {
+		t.Fatalf("page 2 = %+v", p2)
+	}
+	f.PostErr(t, "/friend/get_friend_apply_list", c, map[string]any{"userID": "b", "pagination": page(1, 10)}, 1002)
+	f.PostErr(t, "/friend/get_friend_apply_list", b, map[string]any{"userID": "b"}, 1001)
+
+	// a sees its own application under "friendRequests".
+	data = postRaw(t, f.Node, "/friend/get_self_friend_apply_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)})
+	var sent friendApplies
+	json.Unmarshal(data, &sent)
+	if sent.Total != 1 || len(sent.Sent) != 1 || sent.Sent[0].ToUserID != "b" {
+		t.Fatalf("a's sent applications = %s", data)
+	}
+	f.PostErr(t, "/friend/get_self_friend_apply_list", b, map[string]any{"userID": "a", "pagination": page(1, 10)}, 1002)
+
+	// get_designated_friend_apply matches both directions.
+	for _, q := range []map[string]any{{"fromUserID": "a", "toUserID": "b"}, {"fromUserID": "b", "toUserID": "a"}} {
+		var out struct {
+			FriendRequests []*friendRequest `json:"friendRequests"`
+		}
+		f.PostOK(t, "/friend/get_designated_friend_apply", a, q, &out)
+		if len(out.FriendRequests) != 1 || out.FriendRequests[0].FromUserID != "a" {
+			t.Fatalf("designated apply %v = %+v", q, out.FriendRequests)
+		}
+	}
+	f.PostErr(t, "/friend/get_designated_friend_apply", c, map[string]any{"fromUserID": "a", "toUserID": "b"}, 1002)
+
+	t.Run("add_friend_response errors", func(t *testing.T) {
+		f.PostErr(t, "/friend/add_friend_response", a, map[string]any{"fromUserID": "a", "toUserID": "b", "handleResult": 1}, 1002)
+		f.PostErr(t, "/friend/add_friend_response", b, map[string]any{"fromUserID": "a", "toUserID": "b", "handleResult": 2}, 1001)
+		f.PostErr(t, "/friend/add_friend_response", b, map[string]any{"fromUserID": "d", "toUserID": "b", "handleResult": 1}, 1004)
+	})
+	f.PostOK(t, "/friend/add_friend_response", b, map[string]any{"fromUserID": "a", "toUserID": "b", "handleResult": 1,
+		"handleMsg": "welcome"}, nil)
+	f.PostOK(t, "/friend/add_friend_response", b, map[string]any{"fromUserID": "c", "toUserID": "b", "handleResult": -1,
+		"handleMsg": "no"}, nil)
+	r := f.PostErr(t, "/friend/add_friend_response", b, map[string]any{"fromUserID": "a", "toUserID": "b", "handleResult": 1}, 1001)
+	if r.ErrDlt != "the friend request has been processed" {
+		t.Fatalf("second agree: %q", r.ErrDlt)
+	}
+	f.PostErr(t, "/friend/add_friend_response", b, map[string]any{"fromUserID": "c", "toUserID": "b", "handleResult": -1}, 1305)
+	f.PostErr(t, "/friend/add_friend_response", b, map[string]any{"fromUserID": "a", "toUserID": "b", "handleResult": -1}, 1305)
+
+	// The answers show in the lists; handleResults filters.
+	for _, c := range []struct {
+		results []int32
+		from    []string
+	}{{[]int32{1}, []string{"a"}}, {[]int32{-1}, []string{"c"}}, {[]int32{0}, nil}, {[]int32{1, -1}, []string{"c", "a"}}} {
+		var out friendApplies
+		f.PostOK(t, "/friend/get_friend_apply_list", b, map[string]any{"userID": "b", "pagination": page(1, 10),
+			"handleResults": c.results}, &out)
+		var from []string
+		for _, r := range out.Recv {
+			from = append(from, r.FromUserID)
+			if r.HandleResult == 1 && (r.HandlerUserID != "b" || r.HandleMsg != "welcome" || r.HandleTime < start) {
+				t.Fatalf("agreed request = %+v", r)
+			}
+		}
+		if !slices.Equal(from, c.from) || out.Total != int64(len(c.from)) {
+			t.Fatalf("handleResults %v: %v (total %d), want %v", c.results, from, out.Total, c.from)
+		}
+	}
+
+	// Agreement made the friendship both ways (addSource 2, createTime in seconds, full profile).
+	var list friendList
+	f.PostOK(t, "/friend/get_friend_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &list)
+	if list.Total != 1 || len(list.FriendsInfo) != 1 {
+		t.Fatalf("a's friends = %+v", list)
+	}
+	fi := list.FriendsInfo[0]
+	if fi.OwnerUserID != "a" || fi.FriendUser.UserID != "b" || fi.FriendUser.Nickname != "Name b" ||
+		fi.FriendUser.FaceURL != "https://face/b" || fi.FriendUser.CreateTime < 1e12 || fi.AddSource != 2 ||
+		fi.CreateTime < start/1000-1 || fi.CreateTime > time.Now().Unix() || fi.OperatorUserID != "b" {
+		t.Fatalf("a's friend b = %+v", fi)
+	}
+	if got := f.friends("b"); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("b's friends = %v", got)
+	}
+	f.PostErr(t, "/friend/add_friend", a, add("a", "b"), 1304)
+	f.PostErr(t, "/friend/get_friend_list", a, map[string]any{"userID": "b", "pagination": page(1, 10)}, 1002)
+	f.PostErr(t, "/friend/get_friend_list", a, map[string]any{"userID": "a", "pagination": page(1, 0)}, 1001)
+}
+
+func TestIsFriend(t *testing.T) {
+	t.Parallel()
+	f := startFriendNode(t)
+	f.befriend("a", "b")
+	f.PostOK(t, "/friend/delete_friend", f.tok["b"], map[string]any{"ownerUserID": "b", "friendUserID": "a"}, nil)
+	cases := []struct {
+		caller, u1, u2 string
+		in1, in2       string
+	}{
+		{"a", "a", "b", "true", "false"},
+		{"b", "a", "b", "true", "false"},
+		{"a", "b", "a", "false", "true"},
+		{"a", "a", "c", "false", "false"},
+		{"admin", "a", "b", "true", "false"},
+	}
+	for _, c := range cases {
+		data := postRaw(t, f.Node, "/friend/is_friend", f.tok[c.caller], map[string]any{"userID1": c.u1, "userID2": c.u2})
+		m := fields(t, data)
+		if string(m["inUser1Friends"]) != c.in1 || string(m["inUser2Friends"]) != c.in2 {
+			t.Fatalf("is_friend(%s, %s) by %s = %s", c.u1, c.u2, c.caller, data)
+		}
+	}
+	f.PostErr(t, "/friend/is_friend", f.tok["c"], map[string]any{"userID1": "a", "userID2": "b"}, 1002)
+	f.PostErr(t, "/friend/is_friend", f.tok["a"], map[string]any{"userID1": "a"}, 1001)
+}
+
+func TestFriendListChanges(t *testing.T) {
+	t.Parallel()
+	f := startFriendNode(t)
+	a := f.tok["a"]
+	f.befriend("a", "b")
+	f.befriend("c", "a")
+	f.befriend("a", "d")
+
+	// set_friend_remark: only for a friend; empty clears.
+	f.PostErr(t, "/friend/set_friend_remark", a, map[string]any{"ownerUserID": "a", "friendUserID": "ghost", "remark": "x"}, 1004)
+	f.PostErr(t, "/friend/set_friend_remark", f.tok["b"], map[string]any{"ownerUserID": "a", "friendUserID": "b", "remark": "x"}, 1002)
+	f.PostOK(t, "/friend/set_friend_remark", a, map[string]any{"ownerUserID": "a", "friendUserID": "b", "remark": "Bee"}, nil)
+
+	// get_designated_friends: requested order, non-friends left out, duplicates refused.
+	var des friendList
+	f.PostOK(t, "/friend/get_designated_friends", a, map[string]any{"ownerUserID": "a",
+		"friendUserIDs": []string{"d", "ghost", "b"}}, &des)
+	if got := friendUserIDs(des.FriendsInfo); !slices.Equal(got, []string{"d", "b"}) || des.FriendsInfo[1].Remark != "Bee" {
+		t.Fatalf("designated friends = %v", got)
+	}
+	f.PostErr(t, "/friend/get_designated_friends", a, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b", "b"}}, 1001)
+	f.PostErr(t, "/friend/get_designated_friends", f.tok["c"], map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b"}}, 1002)
+
+	// update_friends: pinned first, then the order added.
+	if got := f.friends("a"); !slices.Equal(got, []string{"b", "c", "d"}) {
+		t.Fatalf("a's friends = %v", got)
+	}
+	f.PostOK(t, "/friend/update_friends", a, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"d"},
+		"isPinned": true, "ex": "top"}, nil)
+	var list friendList
+	f.PostOK(t, "/friend/get_friend_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &list)
+	if got := friendUserIDs(list.FriendsInfo); !slices.Equal(got, []string{"d", "b", "c"}) || !list.FriendsInfo[0].IsPinned ||
+		list.FriendsInfo[0].Ex != "top" {
+		t.Fatalf("after pinning d: %v", got)
+	}
+	f.PostErr(t, "/friend/update_friends", a, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"d"}}, 1001)
+	f.PostErr(t, "/friend/update_friends", a, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{}, "isPinned": true}, 1001)
+	f.PostErr(t, "/friend/update_friends", a, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"d", "d"}, "isPinned": true}, 1001)
+	f.PostErr(t, "/friend/update_friends", a, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"ghost"}, "isPinned": true}, 1004)
+	f.PostErr(t, "/friend/update_friends", f.tok["b"], map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"d"}, "isPinned": true}, 1002)
+
+	// delete_friend is one-sided, and deleting a non-friend succeeds.
+	f.PostErr(t, "/friend/delete_friend", f.tok["b"], map[string]any{"ownerUserID": "a", "friendUserID": "c"}, 1002)
+	f.PostOK(t, "/friend/delete_friend", a, map[string]any{"ownerUserID": "a", "friendUserID": "c"}, nil)
+	f.PostOK(t, "/friend/delete_friend", a, map[string]any{"ownerUserID": "a", "friendUserID": "c"}, nil)
+	if got := f.friends("a"); !slices.Equal(got, []string{"d", "b"}) {
+		t.Fatalf("a's friends after delete = %v", got)
+	}
+	if got := f.friends("c"); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("c's friends after a deleted c = %v", got)
+	}
+	f.PostErr(t, "/friend/delete_friend", a, map[string]any{"ownerUserID": "a"}, 1001)
+
+	// get_full_friend_user_ids.
+	var full fullFriendIDs
+	f.PostOK(t, "/friend/get_full_friend_user_ids", a, map[string]any{"userID": "a", "idHash": 0}, &full)
+	if !slices.Equal(full.UserIDs, []string{"d", "b"}) || full.VersionID == "" || full.Version == 0 || full.Equal {
+		t.Fatalf("full friend IDs = %+v", full)
+	}
+	f.PostErr(t, "/friend/get_full_friend_user_ids", f.tok["b"], map[string]any{"userID": "a"}, 1002)
+}
+
+func TestImportFriend(t *testing.T) {
+	t.Parallel()
+	f := startFriendNode(t)
+	admin := f.tok["admin"]
+	f.PostErr(t, "/friend/import_friend", f.tok["a"], map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b"}}, 1002)
+	f.PostErr(t, "/friend/import_friend", admin, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"a"}}, 1301)
+	f.PostErr(t, "/friend/import_friend", admin, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b", "ghost"}}, 1004)
+	f.PostErr(t, "/friend/import_friend", admin, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b", "b"}}, 1001)
+	f.PostErr(t, "/friend/import_friend", admin, map[string]any{"ownerUserID": "a"}, 1001)
+	if got := f.friends("a"); len(got) != 0 {
+		t.Fatalf("a failed import left friends %v", got)
+	}
+	f.PostOK(t, "/friend/import_friend", admin, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b", "c"}}, nil)
+	if got := f.friends("a"); !slices.Equal(got, []string{"b", "c"}) {
+		t.Fatalf("a's friends = %v", got)
+	}
+	var list friendList
+	f.PostOK(t, "/friend/get_friend_list", f.tok["c"], map[string]any{"userID": "c", "pagination": page(1, 10)}, &list)
+	if len(list.FriendsInfo) != 1 || list.FriendsInfo[0].FriendUser.UserID != "a" || list.FriendsInfo[0].AddSource != 1 ||
+		list.FriendsInfo[0].OperatorUserID != "imAdmin" {
+		t.Fatalf("c's friends = %+v", list.FriendsInfo)
+	}
+	// Importing again is harmless.
+	f.PostOK(t, "/friend/import_friend", admin, map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b"}}, nil)
+}
+
+var versionIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
+
+func TestIncrementalFriends(t *testing.T) {
+	t.Parallel()
+	f := startFriendNode(t)
+	// A user with no friends: a stable, non-empty versionID at version 0, full on the first sync.
+	first := f.incremental("a", "", 0)
+	if !versionIDPattern.MatchString(first.VersionID) || first.Version != 0 || !first.Full || first.Insert != nil {
+		t.Fatalf("first sync = %+v", first)
+	}
+	if again := f.incremental("a", "", 0); again.VersionID != first.VersionID {
+		t.Fatalf("versionID changed between reads: %s, %s", first.VersionID, again.VersionID)
+	}
+	data := postRaw(t, f.Node, "/friend/get_incremental_friends", f.tok["a"], map[string]any{"userID": "a", "versionID": first.VersionID,
+		"version": 0})
+	for _, k := range []string{"versionID", "version", "full", "delete", "insert", "update"} {
+		if _, ok := fields(t, data)[k]; !ok {
+			t.Fatalf("get_incremental_friends lacks %q: %s", k, data)
+		}
+	}
+
+	f.befriend("a", "b") // a's log: 1 insert b
+	v1 := f.incremental("a", first.VersionID, 0)
+	if v1.VersionID != first.VersionID || v1.Version != 1 || !v1.Full {
+		t.Fatalf("after the first friend = %+v (the empty log's ID was %s)", v1, first.VersionID)
+	}
+	// Same version: nothing to do.
+	if same := f.incremental("a", v1.VersionID, 1); same.Full || same.Insert != nil || same.Update != nil || same.Delete != nil {
+		t.Fatalf("same version = %+v", same)
+	}
+
+	// a's log: 2 insert c, 3 update b (remark), 4 insert d, 5 delete d, 6 update c (c renamed); d's
+	// rename changes nothing for a, who no longer lists d.
+	f.befriend("c", "a")
+	f.PostOK(t, "/friend/set_friend_remark", f.tok["a"], map[string]any{"ownerUserID": "a", "friendUserID": "b", "remark": "B"}, nil)
+	f.befriend("a", "d")
+	f.PostOK(t, "/friend/delete_friend", f.tok["a"], map[string]any{"ownerUserID": "a", "friendUserID": "d"}, nil)
+	f.PostOK(t, "/user/update_user_info_ex", f.tok["d"], map[string]any{"userInfo": map[string]any{"userID": "d", "nickname": "D"}}, nil)
+	f.PostOK(t, "/user/update_user_info_ex", f.tok["c"], map[string]any{"userInfo": map[string]any{"userID": "c", "nickname": "Cee"}}, nil)
+
+	d := f.incremental("a", v1.VersionID, 1)
+	if d.Full || d.Version != 6 || d.VersionID != first.VersionID || !slices.Equal(d.Delete, []string{"d"}) ||
+		!slices.Equal(friendUserIDs(d.Update), []string{"b", "c"}) || d.Insert != nil {
+		t.Fatalf("diff since 1 = %+v (insert %v update %v)", d, friendUserIDs(d.Insert), friendUserIDs(d.Update))
+	}
+	if d.Update[0].Remark != "B" || d.Update[1].FriendUser.Nickname != "Cee" {
+		t.Fatalf("updated entries = %+v, %+v", d.Update[0], d.Update[1])
+	}
+	d = f.incremental("a", v1.VersionID, 3)
+	if !slices.Equal(d.Delete, []string{"d"}) || !slices.Equal(friendUserIDs(d.Update), []string{"c"}) || d.Insert != nil {
+		t.Fatalf("diff since 3 = %+v", d)
+	}
+	f.befriend("a", "d") // 7 insert d
+	d = f.incremental("a", v1.VersionID, 6)
+	if d.Version != 7 || !slices.Equal(friendUserIDs(d.Insert), []string{"d"}) || d.Delete != nil ||
+		d.Insert[0].FriendUser.Nickname != "D" {
+		t.Fatalf("diff since 6 = %+v", d)
+	}
+	// Another log's ID, or one from nowhere: full.
+	other := f.incremental("b", "", 0)
+	if d := f.incremental("a", other.VersionID, 1); !d.Full || d.Insert != nil {
+		t.Fatalf("foreign versionID = %+v", d)
+	}
+	f.PostErr(t, "/friend/get_incremental_friends", f.tok["b"], map[string]any{"userID": "a", "version": 0}, 1002)
+	f.PostOK(t, "/friend/get_incremental_friends", f.tok["admin"], map[string]any{"userID": "a", "version": 0}, nil)
+}
+
+func TestBlackList(t *testing.T) {
+	t.Parallel()
+	f := startFriendNode(t)
+	a := f.tok["a"]
+	f.befriend("a", "b")
+	start := time.Now().Unix()
+	f.PostErr(t, "/friend/add_black", f.tok["c"], map[string]any{"ownerUserID": "a", "blackUserID": "b"}, 1002)
+	f.PostErr(t, "/friend/add_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "a"}, 1001)
+	f.PostErr(t, "/friend/add_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "ghost"}, 1004)
+	f.PostErr(t, "/friend/add_black", a, map[string]any{"ownerUserID": "a"}, 1001)
+	f.PostOK(t, "/friend/add_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "b", "ex": "why"}, nil)
+	f.PostOK(t, "/friend/add_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "c"}, nil)
+	r := f.PostErr(t, "/friend/add_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "b"}, 1003)
+	if r.ErrMsg != "DuplicateKeyError" || r.ErrDlt == "" {
+		t.Fatalf("duplicate block: %+v", r)
+	}
+
+	var list blackList
+	data := postRaw(t, f.Node, "/friend/get_black_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)})
+	json.Unmarshal(data, &list)
+	if list.Total != 2 || len(list.Blacks) != 2 {
+		t.Fatalf("black list = %s", data)
+	}
+	bi := list.Blacks[0]
+	if bi.OwnerUserID != "a" || bi.BlackUserInfo.UserID != "b" || bi.BlackUserInfo.Nickname != "Name b" ||
+		bi.BlackUserInfo.FaceURL != "https://face/b" || bi.Ex != "why" || bi.OperatorUserID != "a" ||
+		bi.CreateTime < start-1 || bi.CreateTime > time.Now().Unix() || list.Blacks[1].BlackUserInfo.UserID != "c" {
+		t.Fatalf("black list = %s", data)
+	}
+	var pageTwo blackList
+	f.PostOK(t, "/friend/get_black_list", a, map[string]any{"userID": "a", "pagination": page(2, 1)}, &pageTwo)
+	if pageTwo.Total != 2 || len(pageTwo.Blacks) != 1 || pageTwo.Blacks[0].BlackUserInfo.UserID != "c" {
+		t.Fatalf("page 2 = %+v", pageTwo)
+	}
+	f.PostErr(t, "/friend/get_black_list", f.tok["b"], map[string]any{"userID": "a", "pagination": page(1, 10)}, 1002)
+
+	var spec blackList
+	f.PostOK(t, "/friend/get_specified_blacks", a, map[string]any{"ownerUserID": "a", "userIDList": []string{"c", "d"}}, &spec)
+	if len(spec.Blacks) != 1 || spec.Blacks[0].BlackUserInfo.UserID != "c" {
+		t.Fatalf("specified blacks = %+v", spec)
+	}
+	f.PostErr(t, "/friend/get_specified_blacks", f.tok["b"], map[string]any{"ownerUserID": "a", "userIDList": []string{"b"}}, 1002)
+	f.PostErr(t, "/friend/get_specified_blacks", a, map[string]any{"ownerUserID": "a", "userIDList": []string{"b", "b"}}, 1001)
+
+	// Blocking leaves the friendship.
+	if got := f.friends("a"); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("a's friends after blocking b = %v", got)
+	}
+	f.PostErr(t, "/friend/remove_black", f.tok["b"], map[string]any{"ownerUserID": "a", "blackUserID": "b"}, 1002)
+	f.PostOK(t, "/friend/remove_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "b"}, nil)
+	f.PostOK(t, "/friend/remove_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "b"}, nil)
+	f.PostOK(t, "/friend/get_black_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &list)
+	if list.Total != 1 || list.Blacks[0].BlackUserInfo.UserID != "c" {
+		t.Fatalf("black list after remove = %+v", list)
+	}
+	// The entry can be added again after removal.
+	f.PostOK(t, "/friend/add_black", a, map[string]any{"ownerUserID": "a", "blackUserID": "b"}, nil)
+}

@@ -1,0 +1,177 @@
+package e2e
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// getUser reads one user's profile through get_users_info.
+func getUser(t *testing.T, n *Node, token, userID string) *userInfo {
+	t.Helper()
+	var out usersInfo
+	n.PostOK(t, "/user/get_users_info", token, map[string]any{"userIDs": []string{userID}}, &out)
+	if len(out.UsersInfo) != 1 {
+		t.Fatalf("get_users_info %s: %d users", userID, len(out.UsersInfo))
+	}
+	return out.UsersInfo[0]
+}
+
+func TestGetUsersInfo(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	registerProfiles(t, n, "alice", "bob")
+	alice := n.UserToken(t, "alice", platformWeb)
+	var out usersInfo
+	data := postRaw(t, n, "/user/get_users_info", alice, map[string]any{"userIDs": []string{"bob", "ghost", "alice"}})
+	json.Unmarshal(data, &out)
+	if len(out.UsersInfo) != 2 || out.UsersInfo[0].UserID != "bob" || out.UsersInfo[1].UserID != "alice" ||
+		len(out.Users) != 2 || out.Users[0].UserID != "bob" {
+		t.Fatalf("get_users_info = %s", data)
+	}
+	u := out.UsersInfo[0]
+	if u.Nickname != "Name bob" || u.FaceURL != "https://face/bob" || u.CreateTime < 1e12 {
+		t.Fatalf("bob = %+v", u)
+	}
+	// Every field is present, zero values included.
+	var raw struct {
+		UsersInfo []map[string]json.RawMessage `json:"usersInfo"`
+	}
+	json.Unmarshal(data, &raw)
+	for _, k := range []string{"userID", "nickname", "faceURL", "ex", "createTime", "appMangerLevel", "globalRecvMsgOpt"} {
+		if _, ok := raw.UsersInfo[0][k]; !ok {
+			t.Fatalf("UserInfo lacks %q: %s", k, data)
+		}
+	}
+	n.PostErr(t, "/user/get_users_info", alice, map[string]any{}, 1001)
+	n.PostOK(t, "/user/get_users_info", alice, map[string]any{"userIDs": []string{}}, nil)
+}
+
+func TestUpdateUserInfo(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	registerProfiles(t, n, "alice", "bob")
+	alice, bob := n.UserToken(t, "alice", platformWeb), n.UserToken(t, "bob", platformWeb)
+	update := func(token string, info map[string]any) Envelope {
+		return n.Post(t, "/user/update_user_info", token, map[string]any{"userInfo": info})
+	}
+
+	// The deprecated form writes only non-empty strings and non-zero numbers.
+	if r := update(alice, map[string]any{"userID": "alice", "nickname": "Alice", "faceURL": "", "ex": "e1"}); r.ErrCode != 0 {
+		t.Fatalf("update_user_info: %+v", r)
+	}
+	u := getUser(t, n, alice, "alice")
+	if u.Nickname != "Alice" || u.FaceURL != "https://face/alice" || u.Ex != "e1" {
+		t.Fatalf("after update_user_info = %+v", u)
+	}
+
+	cases := []struct {
+		name  string
+		token string
+		info  map[string]any
+		code  int
+	}{
+		{"another user", bob, map[string]any{"userID": "alice", "nickname": "Mallory"}, 1002},
+		{"oversize nickname", alice, map[string]any{"userID": "alice", "nickname": strings.Repeat("n", 256)}, 1001},
+		{"appMangerLevel by a user", alice, map[string]any{"userID": "alice", "appMangerLevel": 2}, 1002},
+		{"no userID", alice, map[string]any{"nickname": "X"}, 1001},
+		{"unknown user (admin)", n.AdminToken, map[string]any{"userID": "ghost", "nickname": "X"}, 1004},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if r := update(c.token, c.info); r.ErrCode != c.code {
+				t.Fatalf("got %d %s, want %d", r.ErrCode, r.ErrDlt, c.code)
+			}
+			n.PostErr(t, "/user/update_user_info_ex", c.token, map[string]any{"userInfo": c.info}, c.code)
+		})
+	}
+	if u := getUser(t, n, alice, "alice"); u.Nickname != "Alice" {
+		t.Fatalf("a failed update changed alice: %+v", u)
+	}
+
+	// update_user_info_ex writes what is present, even empty; absent fields stay.
+	n.PostOK(t, "/user/update_user_info_ex", alice, map[string]any{"userInfo": map[string]any{"userID": "alice",
+		"faceURL": "", "ex": ""}}, nil)
+	u = getUser(t, n, alice, "alice")
+	if u.Nickname != "Alice" || u.FaceURL != "" || u.Ex != "" {
+		t.Fatalf("after update_user_info_ex = %+v", u)
+	}
+	n.PostOK(t, "/user/update_user_info_ex", alice, map[string]any{"userInfo": map[string]any{"userID": "alice",
+		"nickname": "Al", "globalRecvMsgOpt": 2}}, nil)
+	if u := getUser(t, n, alice, "alice"); u.Nickname != "Al" || u.GlobalRecvMsgOpt != 2 {
+		t.Fatalf("after the second update_user_info_ex = %+v", u)
+	}
+	// A present but empty nickname is refused: every user has a name.
+	n.PostErr(t, "/user/update_user_info_ex", alice, map[string]any{"userInfo": map[string]any{"userID": "alice",
+		"nickname": ""}}, 1001)
+	// The admin may edit anyone.
+	n.PostOK(t, "/user/update_user_info_ex", n.AdminToken, map[string]any{"userInfo": map[string]any{"userID": "bob",
+		"ex": "by admin"}}, nil)
+	if u := getUser(t, n, bob, "bob"); u.Ex != "by admin" {
+		t.Fatalf("bob after the admin's update = %+v", u)
+	}
+}
+
+func TestSetGlobalMsgRecvOpt(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	registerProfiles(t, n, "alice", "bob")
+	alice := n.UserToken(t, "alice", platformWeb)
+	n.PostOK(t, "/user/set_global_msg_recv_opt", alice, map[string]any{"userID": "alice", "globalRecvMsgOpt": 1}, nil)
+	if u := getUser(t, n, alice, "alice"); u.GlobalRecvMsgOpt != 1 {
+		t.Fatalf("globalRecvMsgOpt = %d", u.GlobalRecvMsgOpt)
+	}
+	// 0 is a value here, not "unchanged".
+	n.PostOK(t, "/user/set_global_msg_recv_opt", alice, map[string]any{"userID": "alice", "globalRecvMsgOpt": 0}, nil)
+	if u := getUser(t, n, alice, "alice"); u.GlobalRecvMsgOpt != 0 {
+		t.Fatalf("globalRecvMsgOpt = %d", u.GlobalRecvMsgOpt)
+	}
+	n.PostErr(t, "/user/set_global_msg_recv_opt", alice, map[string]any{"userID": "alice", "globalRecvMsgOpt": 3}, 1001)
+	n.PostErr(t, "/user/set_global_msg_recv_opt", alice, map[string]any{"userID": "bob", "globalRecvMsgOpt": 1}, 1002)
+}
+
+func TestGetAllUsersUID(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	registerProfiles(t, n, "u1", "u2", "u3", "u4", "u5")
+	tok := n.UserToken(t, "u3", platformWeb)
+	type resp struct {
+		Total   int64    `json:"total"`
+		UserIDs []string `json:"userIDs"`
+	}
+	var all []string
+	for p := int32(1); p <= 3; p++ {
+		var out resp
+		n.PostOK(t, "/user/get_all_users_uid", tok, map[string]any{"pagination": page(p, 2)}, &out)
+		if out.Total != 6 {
+			t.Fatalf("total = %d, want 6 (5 users and imAdmin)", out.Total)
+		}
+		all = append(all, out.UserIDs...)
+	}
+	if want := []string{"imAdmin", "u1", "u2", "u3", "u4", "u5"}; !slices.Equal(all, want) {
+		t.Fatalf("pages = %v, want %v", all, want)
+	}
+	data := postRaw(t, n, "/user/get_all_users_uid", tok, map[string]any{"pagination": page(4, 2)})
+	past := fields(t, data)
+	if string(past["userIDs"]) != "null" || string(past["total"]) != "6" {
+		t.Fatalf("page past the end = %s", data)
+	}
+	n.PostErr(t, "/user/get_all_users_uid", tok, map[string]any{"pagination": page(0, 2)}, 1001)
+	n.PostErr(t, "/user/get_all_users_uid", tok, map[string]any{}, 1001)
+}
+
+func TestUserRegister(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	registerProfiles(t, n, "alice")
+	admin := n.AdminToken
+	reg := func(users ...map[string]any) map[string]any { return map[string]any{"users": users} }
+	n.PostErr(t, "/user/user_register", n.UserToken(t, "alice", platformWeb), reg(map[string]any{"userID": "x", "nickname": "X"}), 1002)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "alice", "nickname": "A"}), 1102)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "a:b", "nickname": "A"}), 1001)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "nonick"}), 1001)
+	n.PostErr(t, "/user/user_register", admin, reg(), 1001)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "d", "nickname": "D"},
+		map[string]any{"userID": "d", "nickname": "D"}), 1001)
+}
