@@ -16,6 +16,7 @@ import (
 
 	"lanim/node/api"
 	"lanim/node/auth"
+	"lanim/node/gateway"
 	"lanim/node/im"
 	"lanim/node/store"
 	"lanim/replication"
@@ -31,6 +32,9 @@ type Node struct {
 	repl    *replication.Node
 	apiSrv  *http.Server
 	apiLn   net.Listener
+	gw      *gateway.Gateway
+	wsSrv   *http.Server
+	wsLn    net.Listener
 	served  chan error
 	closers []func() error
 }
@@ -56,6 +60,10 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 		return fmt.Errorf("api address %s: %w", cfg.APIAddr, err)
 	}
 	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
+	if n.wsLn, err = net.Listen("tcp", cfg.WSAddr); err != nil {
+		return fmt.Errorf("ws address %s: %w", cfg.WSAddr, err)
+	}
+	n.closers = append(n.closers, func() error { n.wsLn.Close(); return nil })
 	nodeID, err := n.dir.nodeID()
 	if err != nil {
 		return fmt.Errorf("node id: %w", err)
@@ -65,11 +73,23 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	}
 	n.closers = append(n.closers, n.db.Close)
 	machine := im.NewMachine()
+	verifier := auth.NewVerifier(n.db.Reader())
+	// The gateway is the FSM's sink, so it exists before Raft; it proposes through n.repl, which
+	// is set before the WS port serves anyone.
+	n.gw = gateway.New(gateway.Config{Verifier: verifier, Proposer: proposerOf(func() gateway.Proposer { return n.repl }),
+		DB: n.db, Log: n.log})
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
-		Machine: machine, Log: n.log}); err != nil {
+		Machine: machine, Sink: n.gw, Log: n.log}); err != nil {
+		n.gw.Close(context.Background())
 		return err
 	}
 	n.closers = append(n.closers, n.repl.Close)
+	// Closers run in reverse: the gateway closes before Raft stops.
+	n.closers = append(n.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return n.gw.Close(ctx)
+	})
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := n.repl.WaitLeader(waitCtx); err != nil {
@@ -79,12 +99,14 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 		return err
 	}
 
-	verifier := auth.NewVerifier(n.db.Reader())
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
 		AdminSecretOK: n.adminSecretOK, Log: n.log})
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
-	fmt.Fprintf(out, "lanim: node %s ready: api http://%s data %s\n", nodeID, n.apiLn.Addr(), cfg.DataDir)
+	n.wsSrv = &http.Server{Handler: n.gw, ReadHeaderTimeout: 10 * time.Second}
+	go func() { n.served <- n.wsSrv.Serve(n.wsLn) }()
+	fmt.Fprintf(out, "lanim: node %s ready: api http://%s ws ws://%s data %s\n", nodeID, n.apiLn.Addr(), n.wsLn.Addr(),
+		cfg.DataDir)
 	return nil
 }
 
@@ -147,11 +169,24 @@ func (n *Node) Close() error {
 		errs = append(errs, n.apiSrv.Shutdown(ctx))
 		cancel()
 	}
+	if n.wsSrv != nil {
+		// Shutdown stops the listener; the upgraded connections are the gateway's to close.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, n.wsSrv.Shutdown(ctx))
+		cancel()
+	}
 	for i := len(n.closers) - 1; i >= 0; i-- {
 		errs = append(errs, n.closers[i]())
 	}
 	n.closers = nil
 	return errors.Join(errs...)
+}
+
+// proposerOf proposes through the proposer get returns at call time.
+type proposerOf func() gateway.Proposer
+
+func (p proposerOf) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error) {
+	return p().Propose(ctx, cmd)
 }
 
 // runNode runs a headless node until ctx ends (SIGINT/SIGTERM), then shuts it down cleanly.

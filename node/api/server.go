@@ -65,6 +65,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, routes: map[string]route{}}
 	s.authRoutes()
 	s.userRoutes()
+	s.msgRoutes()
 	s.passwordRoutes()
 	s.conversationRoutes()
 	s.groupRoutes()

@@ -39,16 +39,19 @@ func (o *op) storeMessage(conversationID string, msg *pb.MsgData, text string) e
 }
 
 // ensureChatConversations creates the chat conversation rows a stored message needs before it is
-// pushed: both sides of a single chat, every recipient of a group chat. The JS SDK asks for an
-// unknown conversation as soon as its first message arrives.
+// pushed: both sides of a single chat, the receiver of a notification-account chat (upstream makes
+// none for the account), every recipient of a group chat. The JS SDK asks for an unknown
+// conversation as soon as its first message arrives.
 func (o *op) ensureChatConversations(conversationID string, msg *pb.MsgData, recipients []string) error {
 	switch msg.SessionType {
 	case SingleChat, NotificationChat:
-		if err := o.ensureConversation(store.ConversationKey{OwnerID: msg.SendID, ConversationID: conversationID,
-			Type: msg.SessionType, UserID: msg.RecvID}); err != nil {
-			return err
+		if msg.SessionType == SingleChat {
+			if err := o.ensureConversation(store.ConversationKey{OwnerID: msg.SendID, ConversationID: conversationID,
+				Type: msg.SessionType, UserID: msg.RecvID}); err != nil {
+				return err
+			}
 		}
-		if msg.SessionType == NotificationChat || msg.RecvID == msg.SendID {
+		if msg.SessionType == SingleChat && msg.RecvID == msg.SendID {
 			return nil
 		}
 		return o.ensureConversation(store.ConversationKey{OwnerID: msg.RecvID, ConversationID: conversationID,

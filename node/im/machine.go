@@ -49,6 +49,7 @@ func NewMachine() *Machine {
 		authHandlers(),
 		userHandlers(),
 		passwordHandlers(),
+		messageHandlers(),
 		conversationHandlers(),
 		groupHandlers(),
 		friendHandlers(),

@@ -90,3 +90,153 @@ func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMe
 	}
 	return m, true, nil
 }
+
+const messageColumns = `conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type, content_type,
+	send_time, msg, revoke`
+
+func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
+	var m StoredMessage
+	err := row.Scan(&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType,
+		&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke)
+	return m, err
+}
+
+func queryMessages(ctx context.Context, q Q, query string, args ...any) ([]StoredMessage, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query messages: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredMessage
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan message: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MessagesInRange returns a conversation's stored messages with lo <= seq <= hi, by seq.
+func MessagesInRange(ctx context.Context, q Q, conversationID string, lo, hi int64) ([]StoredMessage, error) {
+	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`, conversationID, lo, hi)
+}
+
+// MessagesAt returns a conversation's stored messages at the given seqs, by seq; missing seqs are absent.
+func MessagesAt(ctx context.Context, q Q, conversationID string, seqs []int64) ([]StoredMessage, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND seq IN (`+placeholders(len(seqs))+`) ORDER BY seq`,
+		append([]any{conversationID}, anys(seqs)...)...)
+}
+
+// MessageAt returns one stored message; ok is false when the seq holds none.
+func MessageAt(ctx context.Context, q Q, conversationID string, seq int64) (m StoredMessage, ok bool, err error) {
+	m, err = scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND seq = ?`, conversationID, seq))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("message %s/%d: %w", conversationID, seq, err)
+	}
+	return m, true, nil
+}
+
+// NewestMessages returns up to limit stored messages with lo <= seq <= hi, newest first.
+func NewestMessages(ctx context.Context, q Q, conversationID string, lo, hi int64, limit int) ([]StoredMessage, error) {
+	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC LIMIT ?`, conversationID, lo, hi, limit)
+}
+
+// SetRevoke records a message's revoke (MessageRevokedContent JSON) and drops it from the search
+// index, so its withdrawn text is no longer found. It reports false when the message is missing or
+// already revoked.
+func SetRevoke(ctx context.Context, q Q, conversationID string, seq int64, revoke []byte) (bool, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `UPDATE messages SET revoke = ?
+		WHERE conversation_id = ? AND seq = ? AND revoke IS NULL RETURNING id`, string(revoke), conversationID, seq).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("revoke %s/%d: %w", conversationID, seq, err)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid = ?`, id); err != nil {
+		return false, fmt.Errorf("unindex %s/%d: %w", conversationID, seq, err)
+	}
+	return true, nil
+}
+
+// DeleteMessages removes messages for everyone, with their index entries. Their seqs stay taken:
+// pulls answer them as deleted placeholders.
+func DeleteMessages(ctx context.Context, q Q, conversationID string, seqs []int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	args := append([]any{conversationID}, anys(seqs)...)
+	in := placeholders(len(seqs))
+	if _, err := q.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid IN
+		(SELECT id FROM messages WHERE conversation_id = ? AND seq IN (`+in+`))`, args...); err != nil {
+		return fmt.Errorf("unindex messages of %s: %w", conversationID, err)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM messages WHERE conversation_id = ? AND seq IN (`+in+`)`, args...); err != nil {
+		return fmt.Errorf("delete messages of %s: %w", conversationID, err)
+	}
+	return nil
+}
+
+// MarkDeleted records seqs of a conversation as deleted for owner alone.
+func MarkDeleted(ctx context.Context, q Q, ownerID, conversationID string, seqs []int64) error {
+	for _, seq := range seqs {
+		if _, err := q.ExecContext(ctx, `INSERT INTO msg_deletes (owner_id, conversation_id, seq) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, ownerID, conversationID, seq); err != nil {
+			return fmt.Errorf("mark deleted %s/%d for %s: %w", conversationID, seq, ownerID, err)
+		}
+	}
+	return nil
+}
+
+// DeletedSeqs returns the seqs in [lo, hi] that owner deleted for themselves.
+func DeletedSeqs(ctx context.Context, q Q, ownerID, conversationID string, lo, hi int64) (map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq FROM msg_deletes
+		WHERE owner_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?`, ownerID, conversationID, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("deleted seqs %s/%s: %w", ownerID, conversationID, err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		out[seq] = true
+	}
+	return out, rows.Err()
+}
+
+// RaiseMinSeq moves a conversation's first readable seq (for everyone) forward, never back.
+func RaiseMinSeq(ctx context.Context, q Q, conversationID string, minSeq int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE seqs SET min_seq = ? WHERE conversation_id = ? AND min_seq < ?`,
+		minSeq, conversationID, minSeq)
+	if err != nil {
+		return fmt.Errorf("raise min seq %s: %w", conversationID, err)
+	}
+	return nil
+}
+
+// LastSeqAtOrBefore returns the highest seq of a conversation sent at or before t (ms), 0 if none.
+func LastSeqAtOrBefore(ctx context.Context, q Q, conversationID string, t int64) (int64, error) {
+	var seq sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT max(seq) FROM messages WHERE conversation_id = ? AND send_time <= ?`,
+		conversationID, t).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("last seq of %s at %d: %w", conversationID, t, err)
+	}
+	return seq.Int64, nil
+}

@@ -191,8 +191,10 @@ var schema = []string{
 	) WITHOUT ROWID`,
 
 	// messages_fts: full-text index of the searchable text of user messages (rowid = messages.id).
-	// trigram matches substrings, which also serves languages written without spaces.
-	`CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, content='', contentless_delete=1, tokenize='trigram')`,
+	// trigram matches substrings, which also serves languages written without spaces. It keeps its
+	// text (not contentless): a keyword under three characters has no trigram, so search falls back
+	// to a scan of the indexed text.
+	`CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, tokenize='trigram')`,
 
 	// version logs for incremental sync: one log per key ("friend:<uid>", "join:<uid>",
 	// "member:<gid>", "conv:<uid>"), one entry per element holding its latest change.

@@ -1,0 +1,393 @@
+package im
+
+import (
+	"encoding/json"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+// OANotification is the content type of an admin's notification-account message (sessionType 4).
+const OANotification int32 = 1400
+
+// Limits of a send beyond the content.
+const (
+	maxClientMsgIDLen = 64
+	maxOptions        = 32
+	maxOptionKeyLen   = 64
+)
+
+// SendMsg sends one message: REST /msg/send_msg and WS 1003 both propose it. Typing (113) never
+// comes here: the gateway relays it without Raft, so it is never stored and never gets a seq.
+type SendMsg struct {
+	MsgData *pb.MsgData `json:"msgData"`
+}
+
+// SendMsgResult is what a send returns: upstream's SendMsgResp plus the seq the message was stored
+// at (0 when it was not stored: options.history false). A retried send returns the first result.
+type SendMsgResult struct {
+	ServerMsgID string `json:"serverMsgID"`
+	ClientMsgID string `json:"clientMsgID"`
+	SendTime    int64  `json:"sendTime"`
+	Seq         int64  `json:"seq"`
+}
+
+// Check: the caller sends as themselves (the admin as anyone); a known session and content type;
+// content valid JSON within limits.
+func (a *SendMsg) Check(c Caller) error {
+	m := a.MsgData
+	if m == nil {
+		return ErrArgs.With("msgData is required")
+	}
+	if err := checkID("sendID", m.SendID); err != nil {
+		return err
+	}
+	if err := c.Access(m.SendID); err != nil {
+		return err
+	}
+	if err := checkClientMsgID(m.ClientMsgID); err != nil {
+		return err
+	}
+	switch m.SessionType {
+	case SingleChat:
+		if err := checkID("recvID", m.RecvID); err != nil {
+			return err
+		}
+	case ReadGroupChat:
+		if err := checkID("groupID", m.GroupID); err != nil {
+			return err
+		}
+	case NotificationChat:
+		if !c.Admin() {
+			return ErrNoPermission.With("notification-account messages (sessionType 4) are sent by the admin")
+		}
+		if err := checkID("recvID", m.RecvID); err != nil {
+			return err
+		}
+	case WriteGroupChat:
+		return ErrArgs.With("sessionType 2 (write-diffusion group) is not supported: send group messages as sessionType 3")
+	default:
+		return ErrArgs.With("unknown sessionType %d", m.SessionType)
+	}
+	if err := checkMsgContent(c, m); err != nil {
+		return err
+	}
+	return checkMsgFields(m)
+}
+
+// userContentTypes are the content types a client may send.
+var userContentTypes = map[int32]bool{
+	Text: true, Picture: true, Voice: true, Video: true, File: true, AtText: true, Merger: true, Card: true,
+	Location: true, Custom: true, Quote: true, Face: true, AdvancedText: true, MarkdownText: true,
+	CustomNotTriggerConversation: true, CustomOnlineOnly: true,
+}
+
+func checkMsgContent(c Caller, m *pb.MsgData) error {
+	switch {
+	case m.ContentType == Typing:
+		return ErrArgs.With("typing (113) is never stored: send it over the WebSocket (1003), which relays it")
+	case m.ContentType == OANotification:
+		if !c.Admin() || m.SessionType != NotificationChat {
+			return ErrArgs.With("contentType 1400 is the admin's, with sessionType 4")
+		}
+	case !userContentTypes[m.ContentType]:
+		return ErrArgs.With("contentType %d is not a message type a client sends", m.ContentType)
+	}
+	if len(m.Content) == 0 {
+		return ErrArgs.With("content is required")
+	}
+	if len(m.Content) > MaxContentBytes {
+		return ErrArgs.With("content is %d bytes, at most %d", len(m.Content), MaxContentBytes)
+	}
+	if !json.Valid(m.Content) {
+		return ErrArgs.With("content is not valid JSON")
+	}
+	if m.ContentType == Text {
+		var t struct {
+			Content *string `json:"content"`
+		}
+		if err := json.Unmarshal(m.Content, &t); err != nil || t.Content == nil || *t.Content == "" {
+			return ErrArgs.With(`a text message's content is {"content": "<non-empty text>"}`)
+		}
+	}
+	return nil
+}
+
+func checkMsgFields(m *pb.MsgData) error {
+	errs := []error{
+		checkLen("senderNickname", m.SenderNickname, MaxNameLen),
+		checkBytes("senderFaceURL", m.SenderFaceURL, MaxURLLen),
+		checkBytes("ex", m.Ex, MaxExLen),
+		checkBytes("attachedInfo", m.AttachedInfo, MaxExLen),
+		checkRange("senderPlatformID", m.SenderPlatformID, 0, PlatformHarmonyOS),
+	}
+	if len(m.AtUserIDList) > MaxBatch {
+		errs = append(errs, ErrArgs.With("atUserIDList has %d IDs, at most %d", len(m.AtUserIDList), MaxBatch))
+	}
+	for _, id := range m.AtUserIDList {
+		errs = append(errs, checkID("atUserIDList", id))
+	}
+	if len(m.Options) > maxOptions {
+		errs = append(errs, ErrArgs.With("options has %d keys, at most %d", len(m.Options), maxOptions))
+	}
+	for k := range m.Options {
+		if len(k) > maxOptionKeyLen {
+			errs = append(errs, ErrArgs.With("option key of %d bytes, at most %d", len(k), maxOptionKeyLen))
+		}
+	}
+	if p := m.OfflinePushInfo; p != nil {
+		errs = append(errs, checkLen("offlinePushInfo.title", p.Title, MaxNameLen),
+			checkLen("offlinePushInfo.desc", p.Desc, MaxTextLen), checkBytes("offlinePushInfo.ex", p.Ex, MaxExLen),
+			checkBytes("offlinePushInfo.iOSPushSound", p.IOSPushSound, MaxURLLen),
+			checkBytes("offlinePushInfo.signalInfo", p.SignalInfo, MaxExLen))
+	}
+	return checkFields(errs...)
+}
+
+// checkClientMsgID: required; letters, digits, "-" and "_" (the SDKs send 32 hex digits, others UUIDs).
+func checkClientMsgID(id string) error {
+	if id == "" {
+		return ErrArgs.With("clientMsgID is required")
+	}
+	if len(id) > maxClientMsgIDLen {
+		return ErrArgs.With("clientMsgID is %d bytes, at most %d", len(id), maxClientMsgIDLen)
+	}
+	for _, r := range id {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return ErrArgs.With("clientMsgID %q: use letters, digits, - or _", id)
+		}
+	}
+	return nil
+}
+
+func messageHandlers() map[string]handler {
+	return map[string]handler{
+		"msg.send":                   args(sendMsg),
+		"msg.revoke":                 args(revokeMsg),
+		"msg.mark_read":              args(markMsgsAsRead),
+		"msg.mark_conversation_read": args(markConversationAsRead),
+		"msg.set_read_seq":           args(setConversationHasReadSeq),
+		"msg.delete":                 args(deleteMsgs),
+		"msg.clear":                  args(clearConversationsMsg),
+		"msg.clear_all":              args(userClearAllMsg),
+	}
+}
+
+// sendMsg checks the send against the state, stores the message at the next seq of its
+// conversation (unless options.history is false), creates the conversation rows the recipients
+// need, and pushes it to the recipients and the sender's other devices.
+func sendMsg(o *op, a *SendMsg) (any, error) {
+	m := proto.Clone(a.MsgData).(*pb.MsgData)
+	// A retry (the client's, or the outbox replaying after a lost quorum) finds the first send.
+	prev, ok, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if prev.SendID != m.SendID {
+			return nil, ErrArgs.With("clientMsgID %s is another sender's message", m.ClientMsgID)
+		}
+		return &SendMsgResult{ServerMsgID: prev.ServerMsgID, ClientMsgID: prev.ClientMsgID, SendTime: prev.SendTime,
+			Seq: prev.Seq}, nil
+	}
+	sender, err := store.GetUser(o.ctx, o.tx, m.SendID)
+	if err != nil {
+		return nil, err
+	}
+	if sender == nil {
+		return nil, ErrRecordNotFound.With("sender %s is not a user", m.SendID)
+	}
+	o.stampMsg(m, sender)
+	var to []string
+	if m.SessionType == ReadGroupChat {
+		to, err = o.checkGroupSend(m)
+	} else {
+		to, err = o.checkSingleSend(m, sender)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cid := ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
+	res := &SendMsgResult{ServerMsgID: m.ServerMsgID, ClientMsgID: m.ClientMsgID, SendTime: m.SendTime}
+	if optionOn(m.Options, "history") {
+		if err := o.ensureSendConversations(cid, m); err != nil {
+			return nil, err
+		}
+		if err := o.storeMessage(cid, m, searchText(m.ContentType, m.Content)); err != nil {
+			return nil, err
+		}
+		if _, err := store.RaiseHasReadSeq(o.ctx, o.tx, m.SendID, cid, m.Seq); err != nil {
+			return nil, err
+		}
+		res.Seq = m.Seq
+	}
+	o.emit(Event{Push: &Push{UserIDs: dedupe(to), ConversationID: cid, Msg: m, OperationID: o.cmd.OpID}})
+	return res, nil
+}
+
+// stampMsg fills what the server decides: IDs, time, status, origin, and the sender's profile when
+// the client left it out. A user's message always lands in the chat conversation.
+func (o *op) stampMsg(m *pb.MsgData, sender *pb.UserInfo) {
+	m.ServerMsgID = o.newID()
+	m.SendTime = o.now
+	if m.CreateTime == 0 {
+		m.CreateTime = o.now
+	}
+	m.Status = MsgStatusSuccess
+	m.Seq = 0
+	m.IsRead = false
+	if !o.caller.Admin() || m.MsgFrom != MsgFromSystem {
+		m.MsgFrom = MsgFromUser
+	}
+	if m.SendID == o.caller.UserID && o.caller.Platform != 0 {
+		m.SenderPlatformID = o.caller.Platform
+	}
+	if m.SenderNickname == "" {
+		m.SenderNickname = sender.Nickname
+	}
+	if m.SenderFaceURL == "" {
+		m.SenderFaceURL = sender.FaceURL
+	}
+	delete(m.Options, "isNotNotification")
+}
+
+// checkSingleSend applies the single-chat rules (and those of an admin's notification-account
+// message) and returns who gets the push.
+func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, error) {
+	recv, err := store.GetUser(o.ctx, o.tx, m.RecvID)
+	if err != nil {
+		return nil, err
+	}
+	if recv == nil {
+		return nil, ErrRecordNotFound.With("receiver %s is not a user", m.RecvID)
+	}
+	system := o.caller.Admin() || IsNotification(m.ContentType) || sender.AppMangerLevel >= 2
+	if !system {
+		blocked, err := store.IsBlocked(o.ctx, o.tx, m.RecvID, m.SendID)
+		if err != nil {
+			return nil, err
+		}
+		if blocked {
+			return nil, ErrBlockedByPeer.With("%s has blocked %s", m.RecvID, m.SendID)
+		}
+	}
+	if !IsNotification(m.ContentType) {
+		row, err := store.GetUserConv(o.ctx, o.tx, m.RecvID, ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
+		if err != nil {
+			return nil, err
+		}
+		opt := recv.GlobalRecvMsgOpt
+		if row != nil && row.RecvMsgOpt > opt {
+			opt = row.RecvMsgOpt
+		}
+		switch opt {
+		case 1:
+			return nil, ErrArgs.With("message is not sent: %s does not receive messages", m.RecvID)
+		case 2:
+			setOption(m, "offlinePush", false)
+		}
+	}
+	if optionOn(m.Options, "senderSync") {
+		return pair(m.RecvID, m.SendID), nil
+	}
+	return []string{m.RecvID}, nil
+}
+
+// checkGroupSend applies the group rules and returns the members, who all get the push. The admin
+// sends to any group that is not dismissed, member or not, muted or not.
+func (o *op) checkGroupSend(m *pb.MsgData) ([]string, error) {
+	g, err := store.GetGroup(o.ctx, o.tx, m.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, ErrRecordNotFound.With("group %s", m.GroupID)
+	}
+	if g.Status == GroupStatusDismissed {
+		return nil, ErrDismissedAlready.With("group %s is dismissed", m.GroupID)
+	}
+	if !o.caller.Admin() && !IsNotification(m.ContentType) {
+		member, err := store.GetMember(o.ctx, o.tx, m.GroupID, m.SendID)
+		if err != nil {
+			return nil, err
+		}
+		if member == nil {
+			return nil, ErrNotInGroupYet.With("%s is not in group %s", m.SendID, m.GroupID)
+		}
+		if member.MuteEndTime >= o.now {
+			return nil, ErrMutedInGroup.With("%s is muted in group %s", m.SendID, m.GroupID)
+		}
+		if g.Status == GroupStatusMuted && member.RoleLevel < RoleAdmin {
+			return nil, ErrMutedGroup.With("group %s is muted", m.GroupID)
+		}
+	}
+	return store.MemberIDs(o.ctx, o.tx, m.GroupID)
+}
+
+// ensureSendConversations creates the rows a stored message needs before its push: both sides of
+// a single chat, the receiver of a notification-account chat, every member of a group lacking one.
+func (o *op) ensureSendConversations(cid string, m *pb.MsgData) error {
+	if m.SessionType != ReadGroupChat {
+		return o.ensureChatConversations(cid, m, nil)
+	}
+	missing, err := store.MembersWithoutConversation(o.ctx, o.tx, m.GroupID, cid)
+	if err != nil {
+		return err
+	}
+	return o.ensureChatConversations(cid, m, missing)
+}
+
+// optionOn reads an option with upstream's rule: a missing key means true.
+func optionOn(opts map[string]bool, key string) bool {
+	v, ok := opts[key]
+	return !ok || v
+}
+
+func setOption(m *pb.MsgData, key string, v bool) {
+	if m.Options == nil {
+		m.Options = map[string]bool{}
+	}
+	m.Options[key] = v
+}
+
+// searchText is the text of a message that search finds: what a user reads in it (a text's
+// words, a file's name, a card's name, a location's description...). Media have none.
+func searchText(contentType int32, content []byte) string {
+	var elem struct {
+		Content      any   `json:"content"`
+		Text         any   `json:"text"`
+		FileName     any   `json:"fileName"`
+		Nickname     any   `json:"nickname"`
+		Description  any   `json:"description"`
+		Title        any   `json:"title"`
+		AbstractList []any `json:"abstractList"`
+	}
+	if json.Unmarshal(content, &elem) != nil {
+		return ""
+	}
+	var parts []any
+	switch contentType {
+	case Text, MarkdownText:
+		parts = []any{elem.Content}
+	case AtText, Quote, AdvancedText, OANotification:
+		parts = []any{elem.Text}
+	case File:
+		parts = []any{elem.FileName}
+	case Card:
+		parts = []any{elem.Nickname}
+	case Location, Custom, CustomNotTriggerConversation, CustomOnlineOnly:
+		parts = []any{elem.Description}
+	case Merger:
+		parts = append([]any{elem.Title}, elem.AbstractList...)
+	}
+	var texts []string
+	for _, p := range parts {
+		if s, ok := p.(string); ok && s != "" {
+			texts = append(texts, s)
+		}
+	}
+	return strings.Join(texts, "\n")
+}

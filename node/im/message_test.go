@@ -1,0 +1,247 @@
+package im
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("alice", "bob")
+	m := tm.text("alice", "bob", "hello")
+	m.Options = map[string]bool{"isNotNotification": false} // a user cannot aim at an n_ stream
+	res := tm.send(m)
+	if res.Seq != 1 || res.ServerMsgID == "" || res.ClientMsgID != m.ClientMsgID || res.SendTime != tm.now {
+		t.Fatalf("result %+v", res)
+	}
+	cid := SingleConversationID("alice", "bob")
+	pushes := tm.pushes()
+	if len(pushes) != 1 || pushes[0].ConversationID != cid || !slices.Equal(pushes[0].UserIDs, []string{"bob", "alice"}) ||
+		pushes[0].OperationID == "" || pushes[0].Msg.Seq != 1 {
+		t.Fatalf("push %+v", pushes[0])
+	}
+	for _, owner := range []string{"alice", "bob"} {
+		if tm.conv(owner, cid) == nil {
+			t.Fatalf("no %s row for %s", cid, owner)
+		}
+	}
+	if got := tm.conv("alice", cid).HasReadSeq; got != 1 {
+		t.Fatalf("sender hasReadSeq %d, want 1", got)
+	}
+	got := tm.pull("bob", cid, 1, 1)
+	if len(got) != 1 || msgText(got[0]) != "hello" || got[0].Status != MsgStatusSuccess || got[0].MsgFrom != MsgFromUser ||
+		got[0].SenderNickname != "Nick alice" || got[0].SenderPlatformID != PlatformWeb || got[0].ServerMsgID != res.ServerMsgID {
+		t.Fatalf("pulled %+v", got)
+	}
+	if _, ok := got[0].Options["isNotNotification"]; ok {
+		t.Fatal("isNotNotification kept on a user message")
+	}
+}
+
+func TestSendSeqsAreContinuous(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("alice", "bob")
+	cid := SingleConversationID("alice", "bob")
+	for i := 1; i <= 30; i++ {
+		from, to := "alice", "bob"
+		if i%3 == 0 {
+			from, to = "bob", "alice"
+		}
+		if res := tm.send(tm.text(from, to, "m")); res.Seq != int64(i) {
+			t.Fatalf("send %d got seq %d", i, res.Seq)
+		}
+	}
+	msgs := tm.pull("alice", cid, 1, 100)
+	if len(msgs) != 30 {
+		t.Fatalf("pulled %d", len(msgs))
+	}
+	for i, m := range msgs {
+		if m.Seq != int64(i+1) || m.Status != MsgStatusSuccess {
+			t.Fatalf("msg %d: seq %d status %d", i, m.Seq, m.Status)
+		}
+	}
+}
+
+func TestSendIdempotent(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("alice", "bob", "carol")
+	m := tm.text("alice", "bob", "once")
+	first := tm.send(m)
+	again := tm.send(m)
+	if again != first {
+		t.Fatalf("retry %+v, first %+v", again, first)
+	}
+	if len(tm.pushes()) != 0 {
+		t.Fatal("a retry pushed again")
+	}
+	if next := tm.send(tm.text("alice", "bob", "next")); next.Seq != 2 {
+		t.Fatalf("next seq %d, want 2", next.Seq)
+	}
+	other := tm.text("carol", "bob", "steal")
+	other.ClientMsgID = m.ClientMsgID
+	tm.wantCode(ErrArgs.Code, "carol", "msg.send", &SendMsg{MsgData: other})
+}
+
+func TestSendSingleRules(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("alice", "bob", "carol", "dave", "sys")
+	tm.exec(`INSERT INTO blacks (owner_id, block_id, create_time) VALUES ('bob', 'alice', 0)`)
+	tm.exec(`UPDATE users SET global_recv_msg_opt = 1 WHERE user_id = 'carol'`)
+	tm.exec(`UPDATE users SET app_manger_level = 2 WHERE user_id = 'sys'`)
+	tm.send(tm.text("bob", "dave", "hi")) // makes dave's row
+	tm.exec(`UPDATE conversations SET recv_msg_opt = 1 WHERE owner_id = 'dave'`)
+
+	big := tm.text("alice", "dave", "x")
+	big.Content = []byte(`{"content":"` + strings.Repeat("a", MaxContentBytes) + `"}`)
+	cases := []struct {
+		name   string
+		caller string
+		msg    func() *pb.MsgData
+		code   int
+	}{
+		{"unknown receiver", "alice", func() *pb.MsgData { return tm.text("alice", "nobody", "x") }, ErrRecordNotFound.Code},
+		{"blocked", "alice", func() *pb.MsgData { return tm.text("alice", "bob", "x") }, ErrBlockedByPeer.Code},
+		{"receiver refuses all", "alice", func() *pb.MsgData { return tm.text("alice", "carol", "x") }, ErrArgs.Code},
+		{"receiver refuses conversation", "bob", func() *pb.MsgData { return tm.text("bob", "dave", "x") }, ErrArgs.Code},
+		{"as someone else", "carol", func() *pb.MsgData { return tm.text("alice", "dave", "x") }, ErrNoPermission.Code},
+		{"sessionType 2", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.SessionType = 2; return m }, ErrArgs.Code},
+		{"sessionType 4 by a user", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.SessionType = 4; return m }, ErrNoPermission.Code},
+		{"typing", "alice", func() *pb.MsgData {
+			m := tm.text("alice", "dave", "x")
+			m.ContentType, m.Content = Typing, []byte(`{"msgTips":"yes"}`)
+			return m
+		}, ErrArgs.Code},
+		{"notification type", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.ContentType = 1201; return m }, ErrArgs.Code},
+		{"text without content", "alice", func() *pb.MsgData {
+			m := tm.text("alice", "dave", "x")
+			m.Content = []byte(`{"content":""}`)
+			return m
+		}, ErrArgs.Code},
+		{"not JSON", "alice", func() *pb.MsgData {
+			m := tm.text("alice", "dave", "x")
+			m.ContentType, m.Content = Picture, []byte(`{"sourcePicture":`)
+			return m
+		}, ErrArgs.Code},
+		{"too big", "alice", func() *pb.MsgData { return big }, ErrArgs.Code},
+		{"no clientMsgID", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.ClientMsgID = ""; return m }, ErrArgs.Code},
+		{"sender not a user", AdminUserID, func() *pb.MsgData { return tm.text("ghost", "dave", "x") }, ErrRecordNotFound.Code},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tm.t = t
+			tm.wantCode(c.code, c.caller, "msg.send", &SendMsg{MsgData: c.msg()})
+		})
+	}
+	tm.t = t
+	// The admin, and a system account (appMangerLevel >= 2), pass the black list.
+	if res := tm.send(tm.text("sys", "bob", "notice")); res.Seq == 0 {
+		t.Fatal("system account not stored")
+	}
+	m := tm.text("alice", "bob", "from admin")
+	var res SendMsgResult
+	mustJSON(t, tm.must(AdminUserID, "msg.send", &SendMsg{MsgData: m}), &res)
+	if res.Seq == 0 {
+		t.Fatal("admin send as alice not stored")
+	}
+}
+
+func TestSendGroupRules(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("owner", "adm", "mem", "muted", "out")
+	tm.group("g1", "owner", "adm", "mem", "muted")
+	tm.exec(`UPDATE group_members SET role_level = 60 WHERE user_id = 'adm'`)
+	tm.exec(`UPDATE group_members SET mute_end_time = ? WHERE user_id = 'muted'`, tm.now+1_000_000)
+	res := tm.send(tm.text("mem", "g:g1", "hi all"))
+	if res.Seq != 1 {
+		t.Fatalf("seq %d", res.Seq)
+	}
+	p := tm.pushes()[0]
+	if p.ConversationID != "sg_g1" || !slices.Equal(p.UserIDs, []string{"owner", "adm", "mem", "muted"}) {
+		t.Fatalf("push %+v", p)
+	}
+	for _, u := range []string{"owner", "adm", "mem", "muted"} {
+		if tm.conv(u, "sg_g1") == nil {
+			t.Fatalf("no sg_g1 row for %s", u)
+		}
+	}
+	if tm.conv("out", "sg_g1") != nil {
+		t.Fatal("row for a non-member")
+	}
+	tm.wantCode(ErrNotInGroupYet.Code, "out", "msg.send", &SendMsg{MsgData: tm.text("out", "g:g1", "x")})
+	tm.wantCode(ErrMutedInGroup.Code, "muted", "msg.send", &SendMsg{MsgData: tm.text("muted", "g:g1", "x")})
+	tm.wantCode(ErrRecordNotFound.Code, "mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:nope", "x")})
+	tm.exec(`UPDATE groups SET status = 3 WHERE group_id = 'g1'`)
+	tm.wantCode(ErrMutedGroup.Code, "mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:g1", "x")})
+	tm.send(tm.text("adm", "g:g1", "admins talk"))
+	tm.send(tm.text("owner", "g:g1", "owner talks"))
+	tm.must(AdminUserID, "msg.send", &SendMsg{MsgData: tm.text(AdminUserID, "g:g1", "app admin talks")})
+	tm.exec(`UPDATE groups SET status = 2 WHERE group_id = 'g1'`)
+	tm.wantCode(ErrDismissedAlready.Code, "owner", "msg.send", &SendMsg{MsgData: tm.text("owner", "g:g1", "x")})
+	if got := tm.visible("mem", "sg_g1"); !slices.Equal(got, []string{"hi all", "admins talk", "owner talks", "app admin talks"}) {
+		t.Fatalf("group history %q", got)
+	}
+}
+
+func TestSendWithoutHistoryIsNotStored(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("alice", "bob")
+	m := tm.text("alice", "bob", "online only")
+	m.Options = map[string]bool{"history": false, "senderSync": false}
+	res := tm.send(m)
+	if res.Seq != 0 {
+		t.Fatalf("seq %d", res.Seq)
+	}
+	p := tm.pushes()
+	if len(p) != 1 || !slices.Equal(p[0].UserIDs, []string{"bob"}) || p[0].Msg.Seq != 0 {
+		t.Fatalf("pushes %+v", p)
+	}
+	seqs, err := NewestSeqs(context.Background(), tm.q(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs.MaxSeqs) != 0 {
+		t.Fatalf("maxSeqs %v", seqs.MaxSeqs)
+	}
+	// Not stored, so a resend is a new message, not a retry.
+	if again := tm.send(m); again.ServerMsgID == res.ServerMsgID {
+		t.Fatal("unstored message answered as a retry")
+	}
+}
+
+func TestNotificationChatRowForReceiver(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("bob")
+	m := &pb.MsgData{SendID: AdminUserID, RecvID: "bob", ClientMsgID: "oa1", SessionType: NotificationChat,
+		ContentType: OANotification, Content: []byte(`{"text":"office closed friday"}`)}
+	tm.must(AdminUserID, "msg.send", &SendMsg{MsgData: m})
+	cid := NotificationChatConversationID(AdminUserID, "bob")
+	if tm.conv("bob", cid) == nil {
+		t.Fatal("no sn_ row for the receiver")
+	}
+	if got := tm.pull("bob", cid, 1, 5); len(got) != 1 || got[0].MsgFrom != MsgFromUser {
+		t.Fatalf("bob reads %+v", got)
+	}
+}
+
+func mustJSON(t *testing.T, raw []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storeMsgAt reads a stored message, for tests that look under the rendering.
+func storeMsgAt(t *testing.T, tm *msgTM, cid string, seq int64) (store.StoredMessage, bool) {
+	t.Helper()
+	m, ok, err := store.MessageAt(context.Background(), tm.q(), cid, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, ok
+}

@@ -1,0 +1,176 @@
+package im
+
+import (
+	"context"
+	"strings"
+
+	"lanim/node/store"
+)
+
+// Who may read which messages. Every message read (pulls, newest seqs, last messages, search) and
+// every message write that names a seq (revoke, read marks, deletes) goes through msgAccess, so a
+// user never reads another's conversation:
+//
+//   - si_/sn_ and pair n_ streams: the ID must be the pair of the reader and some other user
+//     (rebuilt and compared, since user IDs may hold "_"); a conversation row alone proves nothing,
+//     because rows can be made for any ID.
+//   - sg_ and group n_ streams: the reader is a member now, or left it: their sg_ row then holds the
+//     frozen maxSeq that quit and kick record, and their window ends there.
+//
+// Two pairs can share one ID ("a"+"b_c" and "a_b"+"c" both give si_a_b_c), and a group n_ stream
+// can share one with a pair, so access also says which messages of the conversation are the
+// reader's: those sent by the pair's two users, or group-session ones. The others read as deleted.
+
+// MaxPullConversations bounds the conversations of one pull (the SDK asks 100 at a time).
+const MaxPullConversations = 100
+
+// MaxPullSeqs bounds the seqs one pull returns or asks for.
+const MaxPullSeqs = 1000
+
+// maxConvIDLen is the longest conversation ID: a prefix and two user IDs.
+const maxConvIDLen = len("si_") + 2*MaxIDLen + 1
+
+// msgAccess is what one user may read of one conversation.
+type msgAccess struct {
+	userID         string
+	conversationID string
+	seq            store.Seq       // the conversation's seq state
+	row            *store.UserConv // the user's row, nil for n_ streams and rows not made yet
+	lo, hi         int64           // readable seqs, inclusive; empty when hi < lo
+
+	pair    bool   // messages of the pair userID+peer are readable
+	peer    string // the other user of a pair conversation
+	group   bool   // group-session messages are readable, up to groupHi
+	groupID string
+	groupHi int64
+}
+
+// loadMsgAccess works out what userID may read of conversationID; nil means nothing.
+func loadMsgAccess(ctx context.Context, q store.Q, userID, conversationID string) (*msgAccess, error) {
+	if conversationID == "" || len(conversationID) > maxConvIDLen {
+		return nil, nil
+	}
+	a := &msgAccess{userID: userID, conversationID: conversationID}
+	var err error
+	switch {
+	case strings.HasPrefix(conversationID, "si_"), strings.HasPrefix(conversationID, "sn_"):
+		a.peer, a.pair = pairPeer(conversationID[3:], userID)
+		if !a.pair {
+			return nil, nil
+		}
+		if a.row, err = store.GetUserConv(ctx, q, userID, conversationID); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(conversationID, "sg_"):
+		a.groupID = conversationID[3:]
+		if a.row, err = store.GetUserConv(ctx, q, userID, conversationID); err != nil {
+			return nil, err
+		}
+		member, err := store.GetMember(ctx, q, a.groupID, userID)
+		if err != nil {
+			return nil, err
+		}
+		// A former member reads up to the maxSeq frozen on their row when they left.
+		if member == nil && (a.row == nil || a.row.MaxSeq == 0) {
+			return nil, nil
+		}
+		a.group = true
+	case strings.HasPrefix(conversationID, "n_"):
+		if err := a.loadNotificationAccess(ctx, q); err != nil {
+			return nil, err
+		}
+		if !a.pair && !a.group {
+			return nil, nil
+		}
+	default:
+		return nil, nil
+	}
+	if a.seq, err = store.GetSeq(ctx, q, conversationID); err != nil {
+		return nil, err
+	}
+	a.lo, a.hi = max(1, a.seq.MinSeq), a.seq.MaxSeq
+	if a.row != nil {
+		a.lo = max(a.lo, a.row.MinSeq)
+		if a.row.MaxSeq != 0 && a.row.MaxSeq < a.hi {
+			a.hi = a.row.MaxSeq
+		}
+	}
+	if a.group && a.groupHi == 0 {
+		a.groupHi = a.hi
+	}
+	if !a.pair && a.groupHi < a.hi {
+		a.hi = a.groupHi
+	}
+	return a, nil
+}
+
+// loadNotificationAccess handles an n_ stream: the notifications of a pair the user is in, of a
+// group the user is in, or of a group the user left, up to when they left. n_ seqs are not sg_
+// seqs, so the bound is the send time of the last sg_ message they may read: the chat copy of their
+// 1504/1508, which quit and kick store before freezing the row.
+func (a *msgAccess) loadNotificationAccess(ctx context.Context, q store.Q) error {
+	rest := a.conversationID[2:]
+	a.peer, a.pair = pairPeer(rest, a.userID)
+	if !validID(rest) {
+		return nil
+	}
+	member, err := store.GetMember(ctx, q, rest, a.userID)
+	if err != nil {
+		return err
+	}
+	if member != nil {
+		a.group, a.groupID = true, rest
+		return nil
+	}
+	row, err := store.GetUserConv(ctx, q, a.userID, GroupConversationID(rest))
+	if err != nil || row == nil || row.MaxSeq == 0 {
+		return err
+	}
+	last, ok, err := store.MessageAt(ctx, q, GroupConversationID(rest), row.MaxSeq)
+	if err != nil || !ok {
+		return err
+	}
+	bound, err := store.LastSeqAtOrBefore(ctx, q, a.conversationID, last.SendTime)
+	if err != nil || bound == 0 {
+		return err
+	}
+	a.group, a.groupID, a.groupHi = true, rest, bound
+	return nil
+}
+
+// readable reports whether the user may read the stored message m of this conversation.
+func (a *msgAccess) readable(m *store.StoredMessage) bool {
+	if m.Seq < a.lo || m.Seq > a.hi {
+		return false
+	}
+	switch m.SessionType {
+	case ReadGroupChat, WriteGroupChat:
+		return a.group && m.Seq <= a.groupHi
+	default:
+		return a.pair && (m.SendID == a.userID || m.SendID == a.peer)
+	}
+}
+
+// inWindow reports whether seq is inside the readable window.
+func (a *msgAccess) inWindow(seq int64) bool { return seq >= a.lo && seq <= a.hi }
+
+// pairPeer finds the other user of a pair ID ("<a>_<b>", sorted) that userID is part of. The peer is
+// unique: the ID is rebuilt from each candidate and compared.
+func pairPeer(pairID, userID string) (string, bool) {
+	if rest, ok := strings.CutPrefix(pairID, userID+"_"); ok && validID(rest) && sortedPair(userID, rest) == pairID {
+		return rest, true
+	}
+	if rest, ok := strings.CutSuffix(pairID, "_"+userID); ok && validID(rest) && sortedPair(userID, rest) == pairID {
+		return rest, true
+	}
+	return "", false
+}
+
+// notificationTwin is the n_ stream beside a chat conversation (upstream: replace the prefix).
+func notificationTwin(conversationID string) string {
+	i := strings.IndexByte(conversationID, '_')
+	if i < 0 {
+		return ""
+	}
+	return "n" + conversationID[i:]
+}

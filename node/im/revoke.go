@@ -1,0 +1,168 @@
+package im
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+// RevokeMsg is /msg/revoke_msg: withdraw a stored message. It stays at its seq; every later read
+// returns it rewritten as a 2101 (msgread.go), and a RevokeMsgTips goes to the conversation.
+type RevokeMsg struct {
+	ConversationID string `json:"conversationID"`
+	Seq            int64  `json:"seq"`
+	UserID         string `json:"userID"`
+}
+
+// Check: self or admin; a chat conversation and a seq.
+func (a *RevokeMsg) Check(c Caller) error {
+	if err := checkID("userID", a.UserID); err != nil {
+		return err
+	}
+	if err := c.Access(a.UserID); err != nil {
+		return err
+	}
+	if err := checkMsgConversationID("conversationID", a.ConversationID); err != nil {
+		return err
+	}
+	if IsNotificationConversation(a.ConversationID) {
+		return ErrArgs.With("notifications cannot be revoked")
+	}
+	if a.Seq < 1 {
+		return ErrArgs.With("seq must be 1 or more")
+	}
+	return nil
+}
+
+// revokeMsg: no time limit (upstream). Single chat: only the sender. Group: the sender, the owner,
+// or an admin revoking an ordinary member's message. The app admin revokes anything.
+func revokeMsg(o *op, a *RevokeMsg) (any, error) {
+	acc, err := loadMsgAccess(o.ctx, o.tx, a.UserID, a.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if acc == nil {
+		return nil, ErrRecordNotFound.With("conversation %s", a.ConversationID)
+	}
+	stored, ok, err := store.MessageAt(o.ctx, o.tx, a.ConversationID, a.Seq)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !acc.readable(&stored) {
+		return nil, ErrRecordNotFound.With("message %d of %s", a.Seq, a.ConversationID)
+	}
+	if stored.Revoke != nil {
+		return nil, ErrMsgAlreadyRevoke.With("message %d of %s is already revoked", a.Seq, a.ConversationID)
+	}
+	msg, err := decodeStoredMsg(&stored)
+	if err != nil {
+		return nil, err
+	}
+	revoker, err := store.GetUser(o.ctx, o.tx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if revoker == nil {
+		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+	}
+	role, to, err := o.revokeRights(a.UserID, revoker, msg)
+	if err != nil {
+		return nil, err
+	}
+	content, err := json.Marshal(&pb.MessageRevokedContent{RevokerID: a.UserID, RevokerRole: role,
+		ClientMsgID: msg.ClientMsgID, RevokerNickname: revoker.Nickname, RevokeTime: o.now,
+		SourceMessageSendTime: msg.SendTime, SourceMessageSendID: msg.SendID,
+		SourceMessageSenderNickname: msg.SenderNickname, SessionType: msg.SessionType, Seq: msg.Seq})
+	if err != nil {
+		return nil, fmt.Errorf("encode revoke: %w", err)
+	}
+	if _, err := store.SetRevoke(o.ctx, o.tx, a.ConversationID, a.Seq, content); err != nil {
+		return nil, err
+	}
+	n := note{contentType: MsgRevokeNotification, sendID: a.UserID, to: append(to, o.caller.UserID),
+		tips: &pb.RevokeMsgTips{RevokerUserID: o.caller.UserID, ClientMsgID: msg.ClientMsgID, RevokeTime: o.now,
+			SesstionType: msg.SessionType, Seq: msg.Seq, ConversationID: a.ConversationID, IsAdminRevoke: o.caller.Admin()}}
+	if msg.SessionType == ReadGroupChat {
+		n.recvID, n.groupID = msg.GroupID, msg.GroupID
+	} else {
+		// The tips land in the pair's n_ stream, whoever revokes.
+		n.sendID, n.recvID = msg.SendID, msg.RecvID
+		if a.UserID == msg.RecvID {
+			n.sendID, n.recvID = msg.RecvID, msg.SendID
+		}
+	}
+	return nil, o.notify(n)
+}
+
+// revokeRights checks that userID may revoke msg and returns the revoker's role (stored in the
+// revoke) and who hears of it: the pair, or the group's members.
+func (o *op) revokeRights(userID string, revoker *pb.UserInfo, msg *pb.MsgData) (role int32, to []string, err error) {
+	admin := o.caller.Admin()
+	switch msg.SessionType {
+	case SingleChat:
+		if !admin && msg.SendID != userID {
+			return 0, nil, ErrNoPermission.With("only the sender revokes a single-chat message")
+		}
+		return revoker.AppMangerLevel, pair(msg.SendID, msg.RecvID), nil
+	case ReadGroupChat:
+		me, err := store.GetMember(o.ctx, o.tx, msg.GroupID, userID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if !admin && msg.SendID != userID {
+			if err := o.mayRevokeOthers(me, msg); err != nil {
+				return 0, nil, err
+			}
+		}
+		if me != nil {
+			role = me.RoleLevel
+		}
+		members, err := store.MemberIDs(o.ctx, o.tx, msg.GroupID)
+		return role, append(members, userID), err
+	default:
+		if !admin {
+			return 0, nil, ErrNoPermission.With("messages of sessionType %d are revoked by the admin", msg.SessionType)
+		}
+		return revoker.AppMangerLevel, pair(msg.SendID, msg.RecvID), nil
+	}
+}
+
+// mayRevokeOthers: the group owner revokes anyone's message, a group admin an ordinary member's.
+func (o *op) mayRevokeOthers(me *pb.GroupMemberFullInfo, msg *pb.MsgData) error {
+	if me == nil {
+		return ErrNoPermission.With("only the sender, the group owner or an admin revokes this message")
+	}
+	switch me.RoleLevel {
+	case RoleOwner:
+		return nil
+	case RoleAdmin:
+		sender, err := store.GetMember(o.ctx, o.tx, msg.GroupID, msg.SendID)
+		if err != nil {
+			return err
+		}
+		if sender != nil && sender.RoleLevel != RoleMember {
+			return ErrNoPermission.With("a group admin revokes only ordinary members' messages")
+		}
+		return nil
+	default:
+		return ErrNoPermission.With("only the sender, the group owner or an admin revokes this message")
+	}
+}
+
+// checkMsgConversationID: a conversation ID of a known kind (si_, sg_, sn_, n_) within length.
+func checkMsgConversationID(field, id string) error {
+	if id == "" {
+		return ErrArgs.With("%s is required", field)
+	}
+	if len(id) > maxConvIDLen {
+		return ErrArgs.With("%s is %d bytes, at most %d", field, len(id), maxConvIDLen)
+	}
+	for _, p := range []string{"si_", "sg_", "sn_", "n_"} {
+		if len(id) > len(p) && id[:len(p)] == p {
+			return nil
+		}
+	}
+	return ErrArgs.With("%s %q is not a conversation ID (si_, sg_, sn_ or n_)", field, id)
+}

@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// SearchScope is one conversation a searcher may read: a seq window and which of its messages.
+// Pair scopes (si_, sn_) hold only messages sent by one of the pair's two users, group scopes
+// (sg_) only group-session messages; conversation IDs are not unique across user IDs with "_", so
+// the scope names the messages as well as the ID.
+type SearchScope struct {
+	ConversationID string `json:"c"`
+	Lo             int64  `json:"lo"`
+	Hi             int64  `json:"hi"`
+	Kind           int    `json:"g"` // which messages: ScopePair, ScopeGroup or ScopeAll
+	A              string `json:"a"`
+	B              string `json:"b"`
+}
+
+// Search scope kinds.
+const (
+	ScopePair  = 0 // messages sent by A or B (si_, sn_)
+	ScopeGroup = 1 // group-session messages (sg_)
+	ScopeAll   = 2 // every message (the admin)
+)
+
+// SearchFilter is a message search. Zero fields do not filter.
+type SearchFilter struct {
+	// Scopes are the conversations searched; nil searches every conversation (the admin).
+	Scopes []SearchScope
+	// Owner hides the messages this user deleted for themselves.
+	Owner       string
+	Keyword     string
+	SendID      string
+	ContentType int32
+	SessionType int32
+	StartTime   int64 // ms, inclusive
+	EndTime     int64 // ms, inclusive
+	Offset      int
+	Limit       int
+}
+
+// trigramMin is the shortest keyword the trigram index answers; shorter ones scan the indexed text.
+const trigramMin = 3
+
+// SearchMessages returns a page of the matching messages, newest first, and the number of matches.
+// Revoked messages and notifications (other than OA notifications, 1400) are never matched.
+func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage, int64, error) {
+	var from strings.Builder
+	var args []any
+	if f.Scopes != nil {
+		scopes, err := json.Marshal(f.Scopes)
+		if err != nil {
+			return nil, 0, fmt.Errorf("encode search scopes: %w", err)
+		}
+		from.WriteString(`WITH w AS (SELECT value->>'c' AS c, value->>'lo' AS lo, value->>'hi' AS hi,
+			value->>'g' AS g, value->>'a' AS a, value->>'b' AS b FROM json_each(?))
+			SELECT %s FROM w JOIN messages m ON m.conversation_id = w.c AND m.seq BETWEEN w.lo AND w.hi
+			AND (w.g = 2 OR w.g = 1 AND m.session_type IN (2, 3) OR w.g = 0 AND m.session_type IN (1, 4) AND m.send_id IN (w.a, w.b))`)
+		args = append(args, string(scopes))
+	} else {
+		from.WriteString(`SELECT %s FROM messages m WHERE 1`)
+	}
+	from.WriteString(` AND m.revoke IS NULL AND NOT (m.content_type > 1000 AND m.content_type < 5000 AND m.content_type != 1400)`)
+	if f.Owner != "" {
+		from.WriteString(` AND NOT EXISTS (SELECT 1 FROM msg_deletes d WHERE d.owner_id = ? AND d.conversation_id = m.conversation_id AND d.seq = m.seq)`)
+		args = append(args, f.Owner)
+	}
+	if f.Keyword != "" {
+		if utf8.RuneCountInString(f.Keyword) >= trigramMin {
+			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`)
+			args = append(args, `"`+strings.ReplaceAll(f.Keyword, `"`, `""`)+`"`)
+		} else {
+			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts WHERE instr(lower(text), lower(?)) > 0)`)
+			args = append(args, f.Keyword)
+		}
+	}
+	if f.SendID != "" {
+		from.WriteString(` AND m.send_id = ?`)
+		args = append(args, f.SendID)
+	}
+	if f.ContentType != 0 {
+		from.WriteString(` AND m.content_type = ?`)
+		args = append(args, f.ContentType)
+	}
+	if f.SessionType != 0 {
+		from.WriteString(` AND m.session_type = ?`)
+		args = append(args, f.SessionType)
+	}
+	if f.StartTime > 0 {
+		from.WriteString(` AND m.send_time >= ?`)
+		args = append(args, f.StartTime)
+	}
+	if f.EndTime > 0 {
+		from.WriteString(` AND m.send_time <= ?`)
+		args = append(args, f.EndTime)
+	}
+	query := from.String()
+	var total int64
+	if err := q.QueryRowContext(ctx, fmt.Sprintf(query, `count(*)`), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count search: %w", err)
+	}
+	if total == 0 || f.Offset >= int(total) {
+		return nil, total, nil
+	}
+	cols := `m.conversation_id, m.seq, m.client_msg_id, m.server_msg_id, m.send_id, m.session_type, m.content_type,
+		m.send_time, m.msg, m.revoke`
+	msgs, err := queryMessages(ctx, q, fmt.Sprintf(query, cols)+` ORDER BY m.send_time DESC, m.id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	return msgs, total, nil
+}
