@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -118,10 +119,8 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			log.Error("node shutdown", "err", err)
 		}
 	}()
-	be, err := newDesktopBackend(ctx, n)
-	if err != nil {
-		return err
-	}
+	be := newDesktopBackend(n, log)
+	defer be.Close()
 	// SIGINT/SIGTERM close the window like the user would.
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
 	defer stop()
@@ -129,8 +128,27 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// errNoClient says the node's Go client is not in this build yet.
-var errNoClient = errors.New("the desktop app needs node/client, which this build lacks; try --demo")
+// APIAddr is the address the node's REST API listens on.
+func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
+
+// WSAddr is the address the node's WebSocket gateway listens on.
+func (n *Node) WSAddr() string { return n.wsLn.Addr().String() }
+
+// AdminSecret is the office's admin secret as this node knows it: --admin-secret, or the file a
+// new office wrote; "" on a node that joined an office made elsewhere.
+func (n *Node) AdminSecret() (string, error) {
+	if n.cfg.AdminSecret != "" {
+		return n.cfg.AdminSecret, nil
+	}
+	b, err := os.ReadFile(n.dir.file("admin-secret"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	return strings.TrimSpace(string(b)), err
+}
 
 // newDesktopBackend connects the GUI to the embedded node through node/client.
-func newDesktopBackend(context.Context, *Node) (ui.Backend, error) { return nil, errNoClient }
+func newDesktopBackend(n *Node, log *slog.Logger) *ui.ClientBackend {
+	return ui.NewClientBackend(ui.ClientConfig{APIAddr: n.APIAddr(), WSAddr: n.WSAddr(), AdminSecret: n.AdminSecret,
+		Log: log})
+}

@@ -346,6 +346,20 @@ func (v *chatView) loadOlder() {
 	})
 }
 
+// reloadNewest re-reads the newest page after a reconnect: pushes missed while the link was down.
+func (v *chatView) reloadNewest() {
+	if v.conv == nil {
+		return
+	}
+	gen := v.gen
+	v.c.history(v.conv.ID, 0, func(msgs []*pb.MsgData) {
+		if gen == v.gen {
+			v.merge(msgs)
+			v.render()
+		}
+	})
+}
+
 // received shows a new message of the open conversation (a push, or the user's own send).
 func (v *chatView) received(m *pb.MsgData) {
 	if v.conv == nil || ConversationIDOf(m) != v.conv.ID {
@@ -369,7 +383,7 @@ func (v *chatView) received(m *pb.MsgData) {
 
 // stored replaces a pending message with the node's copy.
 func (v *chatView) stored(m *pb.MsgData) {
-	if v.conv == nil || ConversationIDOf(m) != v.conv.ID {
+	if v.conv == nil || ConversationIDOf(m) != v.conv.ID || m.Seq == 0 {
 		return
 	}
 	v.merge([]*pb.MsgData{m})

@@ -71,9 +71,10 @@ type Controller struct {
 
 // outMsg is a message the user sent that the node has not confirmed yet.
 type outMsg struct {
-	msg    *pb.MsgData
-	queued bool // in the node's outbox, waiting for a quorum
-	failed error
+	msg      *pb.MsgData
+	queued   bool // in the node's outbox, waiting for a quorum
+	accepted bool // the node took it; its echo (with the seq) is on the way
+	failed   error
 }
 
 // NewController makes the controller of one window; Start shows the first screen.
@@ -586,6 +587,9 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 	own := m.SendID == c.self.UserID && m.MsgFrom == MsgFromUser
 	if own {
 		c.confirmed(id, m)
+		if c.conn == NoQuorum && m.Seq > 0 {
+			c.setConn(Online) // a queued message was committed: the quorum is back
+		}
 	}
 	conv := c.convs[id]
 	if conv == nil {
@@ -692,9 +696,13 @@ func (c *Controller) send(convID string, o *outMsg) {
 // sent applies the answer to a send: stored, queued in the node's outbox, or failed.
 func (c *Controller) sent(convID string, o *outMsg, stored *pb.MsgData, err error) {
 	switch {
+	case err == nil && stored.Seq == 0:
+		// Stored, but the answer carries no seq: the echo push confirms it.
+		o.accepted = true
+		o.msg.ServerMsgID, o.msg.SendTime = stored.ServerMsgID, stored.SendTime
 	case err == nil:
 		c.confirmed(convID, stored)
-		if conv := c.convs[convID]; conv != nil && stored.Seq > 0 {
+		if conv := c.convs[convID]; conv != nil {
 			conv.MaxSeq = max(conv.MaxSeq, stored.Seq)
 			conv.ReadSeq = max(conv.ReadSeq, stored.Seq)
 			if conv.LastMsg == nil || stored.Seq >= conv.LastMsg.Seq {
@@ -743,6 +751,8 @@ func (c *Controller) statusOf(convID string, m *pb.MsgData) msgState {
 			switch {
 			case o.failed != nil:
 				return stateFailed
+			case o.accepted:
+				return stateSent
 			case o.queued:
 				return stateQueued
 			}
@@ -806,6 +816,7 @@ func (c *Controller) setConn(s ConnState) {
 		c.reloadConversations()
 		c.reloadContacts()
 		c.reloadGroups()
+		c.shell.chat.reloadNewest()
 	}
 }
 
@@ -824,6 +835,9 @@ func (c *Controller) watchQuorum() {
 			ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
 			st, err := c.be.ClusterStatus(ctx)
 			cancel()
+			if errors.Is(err, ErrNotSupported) {
+				return // no status to poll: the echo of a queued message ends the offline state
+			}
 			if err != nil || !st.HasQuorum {
 				continue
 			}
