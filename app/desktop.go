@@ -28,20 +28,40 @@ const AppID = "com.lanim.app"
 type desktopFlags struct {
 	// demo runs the GUI on an in-memory office with sample data and no node.
 	demo bool
+	// connectAPI and connectWS open the GUI on a node that already runs (a `lanim node`, or
+	// another app's node) instead of starting one; --data then only holds the app's session.
+	connectAPI, connectWS string
 }
 
 // takeDesktopFlags removes the desktop's own flags from args.
-func takeDesktopFlags(args []string) (desktopFlags, []string) {
+func takeDesktopFlags(args []string) (desktopFlags, []string, error) {
 	var f desktopFlags
 	var rest []string
-	for _, a := range args {
+	strs := map[string]*string{"connect-api": &f.connectAPI, "connect-ws": &f.connectWS}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if a == "-demo" || a == "--demo" {
 			f.demo = true
 			continue
 		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if dst, ok := strs[name]; ok && strings.HasPrefix(a, "-") {
+			if !hasValue {
+				if i+1 >= len(args) {
+					return f, nil, fmt.Errorf("flag --%s needs a value", name)
+				}
+				i++
+				value = args[i]
+			}
+			*dst = value
+			continue
+		}
 		rest = append(rest, a)
 	}
-	return f, rest
+	if (f.connectAPI == "") != (f.connectWS == "") {
+		return f, nil, errors.New("--connect-api and --connect-ws go together")
+	}
+	return f, rest, nil
 }
 
 // flagGiven reports whether args set a flag, so a default port may move but a chosen one not.
@@ -77,7 +97,10 @@ func freeAddr(addr string) (string, error) {
 
 // runDesktop opens the desktop app with its embedded node (or, with --demo, an in-memory office).
 func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	df, rest := takeDesktopFlags(args)
+	df, rest, err := takeDesktopFlags(args)
+	if err != nil {
+		return err
+	}
 	cfg, err := parseNodeFlags("lanim", rest, stderr)
 	if err != nil {
 		return err
@@ -90,6 +113,9 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "lanim: demo office; sign in as ann (or bob, cyrus, dana, eve, farid) with password %s\n", pw)
 		ui.Run(a, office.NewBackend(), ui.Options{Icon: icon, Title: "LanIM (demo)"})
 		return nil
+	}
+	if df.connectAPI != "" {
+		return runRemoteDesktop(ctx, a, icon, cfg.DataDir, df)
 	}
 	if !flagGiven(rest, "api-addr") {
 		if cfg.APIAddr, err = freeAddr(cfg.APIAddr); err != nil {
@@ -151,4 +177,17 @@ func (n *Node) AdminSecret() (string, error) {
 func newDesktopBackend(n *Node, log *slog.Logger) *ui.ClientBackend {
 	return ui.NewClientBackend(ui.ClientConfig{APIAddr: n.APIAddr(), WSAddr: n.WSAddr(), AdminSecret: n.AdminSecret,
 		Log: log})
+}
+
+// runRemoteDesktop opens the GUI on a node that already runs.
+func runRemoteDesktop(ctx context.Context, a fyne.App, icon fyne.Resource, dataDir string, df desktopFlags) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	be := ui.NewClientBackend(ui.ClientConfig{APIAddr: df.connectAPI, WSAddr: df.connectWS})
+	defer be.Close()
+	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	defer stop()
+	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(dataDir, "desktop-session.json")})
+	return nil
 }

@@ -202,7 +202,7 @@ func (r *msgRow) geometry(width float32) msgGeometry {
 	metaS := r.meta.MinSize()
 	metaW := metaS.Width
 	if r.own {
-		metaW += 18
+		metaW += 20
 	}
 	nameS := fyne.Size{}
 	if r.showSender && group {
@@ -274,7 +274,7 @@ func (rr *msgRowRenderer) Layout(size fyne.Size) {
 	place(r.retry, g.retry)
 	if r.own {
 		m := g.meta
-		r.state.Move(fyne.NewPos(m.Position.X+m.Size.Width-theme.InnerPadding()+2, m.Position.Y+(m.Size.Height-14)/2))
+		r.state.Move(fyne.NewPos(m.Position.X+m.Size.Width-theme.InnerPadding()+4, m.Position.Y+(m.Size.Height-14)/2))
 		r.state.Resize(fyne.NewSquareSize(14))
 	}
 }

@@ -67,6 +67,8 @@ type Controller struct {
 	tray      *tray  // nil without a system tray
 	lastToast string // for tests
 	keys      map[string]func()
+	convLoads int // numbers conversation loads: only the newest answer is applied
+	epoch     int // counts sessions: answers from an earlier one are dropped
 }
 
 // outMsg is a message the user sent that the node has not confirmed yet.
@@ -136,8 +138,11 @@ func run[T any](c *Controller, what string, fn func(ctx context.Context) (T, err
 	call(c, fn, done, func(err error) { c.fail(what, err) })
 }
 
-// call is run with the caller handling the error (forms show it inline).
+// call is run with the caller handling the error (forms show it inline). An answer that arrives
+// after the session changed (signed out, or in as someone else) is dropped: it is about a world
+// the screens no longer show.
 func call[T any](c *Controller, fn func(ctx context.Context) (T, error), done func(T), failed func(error)) {
+	epoch := c.epoch
 	go func() {
 		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
 		defer cancel()
@@ -146,6 +151,9 @@ func call[T any](c *Controller, fn func(ctx context.Context) (T, error), done fu
 			return
 		}
 		c.post(func() {
+			if c.epoch != epoch {
+				return
+			}
 			if err != nil {
 				failed(err)
 				return
@@ -251,10 +259,7 @@ func (c *Controller) handle(e Event) {
 			c.notify("Friend request", e.Request.FromNickname+" wants to be your friend")
 		}
 	case GroupsEvent:
-		c.reloadGroups()
-		if c.shell != nil {
-			c.shell.groups.groupChanged(e.GroupID)
-		}
+		c.reloadGroups() // the groups page re-reads the members of the group it shows
 	case SelfEvent:
 		c.reloadSelf()
 	case PresenceEvent:
@@ -299,6 +304,7 @@ func (c *Controller) showWelcome() {
 
 // signedIn loads the user's world and shows the main window.
 func (c *Controller) signedIn(s *Session) {
+	c.epoch++
 	c.session = s
 	if err := saveSession(c.opts.SessionPath, s); err != nil {
 		c.log.Warn("save session", "err", err)
@@ -314,23 +320,25 @@ func (c *Controller) signedIn(s *Session) {
 }
 
 // SignOut ends the session and goes back to sign-in.
-func (c *Controller) SignOut() {
-	c.try("sign out", c.be.SignOut, func() {
-		c.signedOut("")
-	})
-}
+func (c *Controller) SignOut() { c.signedOut("") }
 
+// signedOut ends the session (the user signed out, or the node ended it: reason says why) and
+// shows sign-in once the backend has let go of the session, so a quick sign-in cannot race it.
 func (c *Controller) signedOut(reason string) {
 	if err := saveSession(c.opts.SessionPath, nil); err != nil {
 		c.log.Warn("clear session", "err", err)
 	}
-	if c.session != nil {
-		go c.be.SignOut(c.ctx)
-	}
 	c.resetState()
+	c.epoch++ // answers for the old session are dropped from here on
 	c.shell = nil
 	c.updateUnread()
-	run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) { c.showSignIn(info, reason) })
+	c.win.SetContent(loadingScreen("Signing out…"))
+	call(c, func(ctx context.Context) (*OfficeInfo, error) {
+		if err := c.be.SignOut(ctx); err != nil {
+			c.log.Warn("sign out", "err", err)
+		}
+		return c.be.OfficeInfo(ctx)
+	}, func(info *OfficeInfo) { c.showSignIn(info, reason) }, func(error) { c.showSignIn(nil, reason) })
 }
 
 // --- state loads (each replaces one part of the state and refreshes its screens) ---
@@ -350,9 +358,11 @@ func (c *Controller) reloadSelf() {
 }
 
 func (c *Controller) reloadConversations() {
+	c.convLoads++
+	load := c.convLoads
 	run(c, "load conversations", c.be.Conversations, func(list []*Conversation) {
-		if c.shell == nil {
-			return
+		if c.shell == nil || load != c.convLoads {
+			return // a newer load is on its way
 		}
 		fresh := map[string]*Conversation{}
 		for _, conv := range list {
@@ -459,23 +469,24 @@ func (c *Controller) sortedConversations() []*Conversation {
 	return list
 }
 
-// conversationName is how a conversation is titled: a friend's remark wins over the name the
-// node gave.
+// conversationName is how a conversation is titled: a group's name; for a single chat the
+// friend's remark or nickname, else the name the node gave, else the peer's ID.
 func (c *Controller) conversationName(conv *Conversation) string {
-	if conv.Type == SessionSingle {
-		for _, f := range c.friends {
-			if f.FriendUser.GetUserID() == conv.PeerID && f.Remark != "" {
-				return f.Remark
-			}
+	if conv.Type == SessionGroup {
+		if conv.Name != "" {
+			return conv.Name
+		}
+		return conv.GroupID
+	}
+	for _, f := range c.friends {
+		if f.FriendUser.GetUserID() == conv.PeerID {
+			return friendName(f)
 		}
 	}
-	if conv.Name != "" {
+	if conv.Name != "" && conv.Name != conv.PeerID {
 		return conv.Name
 	}
-	if conv.PeerID != "" {
-		return conv.PeerID
-	}
-	return conv.GroupID
+	return c.userName(conv.PeerID)
 }
 
 func (c *Controller) conversationsChanged() {
@@ -619,6 +630,14 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 	} else if m.Seq > 0 && MentionsUser(m, c.self.UserID) {
 		conv.AtMe = true
 	}
+	if !own && conv.Type == SessionSingle && m.Seq > conv.PeerReadSeq+1 {
+		// A reply means the peer had the chat open: the app marks a chat read when it opens, but
+		// the node skips that receipt when the reply's own send already moved the peer's read seq.
+		conv.PeerReadSeq = m.Seq - 1
+		if c.shell != nil {
+			defer c.shell.chat.receiptsChanged(conv)
+		}
+	}
 	open := c.shell != nil && c.shell.chat.conv != nil && c.shell.chat.conv.ID == id
 	if open {
 		c.shell.chat.received(m)
@@ -681,7 +700,7 @@ func (c *Controller) Retry(convID, clientMsgID string) {
 }
 
 func (c *Controller) send(convID string, o *outMsg) {
-	msg := clone(o.msg)
+	msg, epoch := clone(o.msg), c.epoch
 	go func() {
 		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
 		defer cancel()
@@ -689,7 +708,11 @@ func (c *Controller) send(convID string, o *outMsg) {
 		if c.ctx.Err() != nil {
 			return
 		}
-		c.post(func() { c.sent(convID, o, stored, err) })
+		c.post(func() {
+			if c.epoch == epoch {
+				c.sent(convID, o, stored, err)
+			}
+		})
 	}()
 }
 

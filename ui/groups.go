@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,6 +25,8 @@ type groupsPage struct {
 	detail  *fyne.Container
 	shown   string // a group ID, "requests" or ""
 	members []*pb.GroupMemberFullInfo
+	// lastChecks is the member list of the last create dialog (tests pick from it).
+	lastChecks *widget.CheckGroup
 }
 
 func newGroupsPage(c *Controller) *groupsPage {
@@ -67,13 +70,6 @@ func (p *groupsPage) refresh() {
 			return
 		}
 		p.showGroup(p.shown)
-	}
-}
-
-// groupChanged reloads the open group's members after an event in it.
-func (p *groupsPage) groupChanged(id string) {
-	if p.shown == id && p.group(id) != nil {
-		p.showGroup(id)
 	}
 }
 
@@ -182,7 +178,7 @@ func (p *groupsPage) renderGroup() {
 	if g.Status == GroupStatusMuted {
 		info.Objects = append(info.Objects, styledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
-	head := container.NewBorder(nil, nil, av, nil, container.NewCenter(info))
+	head := container.NewHBox(av, widget.NewLabel(""), container.NewVBox(layout.NewSpacer(), info, layout.NewSpacer()))
 	body := container.NewVBox(head)
 	if g.Notification != "" {
 		body.Add(widget.NewLabel(""))
@@ -339,6 +335,7 @@ func (p *groupsPage) createGroup() {
 	name := widget.NewEntry()
 	name.SetPlaceHolder("e.g. Design team")
 	checks, ids := p.friendChecks(nil)
+	p.lastChecks = checks
 	var members fyne.CanvasObject = container.NewVScroll(checks)
 	if len(ids) == 0 {
 		members = widget.NewLabel("Add friends first to invite them; you can invite later too.")

@@ -145,6 +145,9 @@ func (t *lanimTheme) variant(v fyne.ThemeVariant) fyne.ThemeVariant {
 	case ThemeDark:
 		return theme.VariantDark
 	}
+	if v != theme.VariantLight {
+		return theme.VariantDark // as Fyne's own theme: anything but light is dark
+	}
 	return v
 }
 

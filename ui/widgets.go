@@ -143,7 +143,7 @@ func (r *avatarRenderer) Layout(size fyne.Size) {
 	ts := r.text.MinSize()
 	r.text.Move(fyne.NewPos(off.X+(d-ts.Width)/2, off.Y+(d-ts.Height)/2))
 	r.text.Resize(ts)
-	ds := max(8, d/4)
+	ds := max(9, d/6)
 	r.dot.Move(fyne.NewPos(off.X+d-ds, off.Y+d-ds))
 	r.dot.Resize(fyne.NewSquareSize(ds))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"strings"
+	"unicode"
 
 	"lanim/node/pb"
 )
@@ -194,13 +195,15 @@ func MentionsUser(m *pb.MsgData, userID string) bool {
 	return false
 }
 
-// initials is up to two letters for an avatar without a picture.
+// initials is up to two letters for an avatar without a picture: the first letter of the first
+// two words that start with a letter or digit ("Bobby (design)" is "B", "Ann Lee" is "AL").
 func initials(name string) string {
-	fields := strings.Fields(name)
 	var out []rune
-	for _, f := range fields {
-		r := []rune(f)
-		out = append(out, r[0])
+	for _, f := range strings.Fields(name) {
+		r := []rune(f)[0]
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			out = append(out, r)
+		}
 		if len(out) == 2 {
 			break
 		}
