@@ -256,7 +256,12 @@ func (b *ClientBackend) readPushes(ctx context.Context, conn *client.Conn) (kick
 			if p.Kicked() {
 				return true
 			}
+			b.cfg.Log.Debug("push", "user", b.me(), "req", p.ReqIdentifier, "op", p.OperationID, "msgs", len(p.Msgs.GetMsgs()),
+				"notifications", len(p.Msgs.GetNotificationMsgs()))
 			for _, e := range b.translate(p) {
+				if m, ok := e.(MessageEvent); ok {
+					b.cfg.Log.Debug("message", "user", b.me(), "from", m.Msg.SendID, "seq", m.Msg.Seq, "client", m.Msg.ClientMsgID)
+				}
 				b.emit(e)
 			}
 		}

@@ -606,14 +606,14 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 	if conv == nil {
 		// A new conversation: the node has its row now; the list reload fills in names.
 		conv = &Conversation{ID: id, Type: m.SessionType, GroupID: m.GroupID}
-		if m.SessionType == SessionSingle {
+		if m.SessionType != SessionGroup {
+			// The peer is whichever side is not the user: a system copy (a friend request's
+			// answer) may have the user as sender.
 			conv.PeerID = m.SendID
-			if own {
+			if m.SendID == c.self.UserID {
 				conv.PeerID = m.RecvID
-			}
-			conv.Name = m.SenderNickname
-			if own {
-				conv.Name = ""
+			} else {
+				conv.Name = m.SenderNickname
 			}
 		}
 		c.convs[id] = conv

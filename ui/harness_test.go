@@ -392,3 +392,67 @@ func (h *Harness) Snapshot(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 }
+
+// PendingFriendRequests counts the requests the user has not answered.
+func (h *Harness) PendingFriendRequests() int { return pendingRequests(h.C.reqIn) }
+
+// AddFriend sends a friend request through the contacts page's dialog.
+func (h *Harness) AddFriend(userID, msg string) {
+	h.T.Helper()
+	h.Section("contacts")
+	h.C.shell.contacts.addFriend()
+	h.Drain()
+	h.Fill(userID, msg)
+	h.Tap("Send request")
+}
+
+// CreateGroup creates a group with friends through the groups page's dialog and returns its ID
+// once its chat opens.
+func (h *Harness) CreateGroup(name string, members ...string) string {
+	h.T.Helper()
+	h.WaitFor("friends to pick from", func() bool { return len(h.C.friends) >= len(members) })
+	h.Section("groups")
+	h.C.shell.groups.createGroup()
+	h.Drain()
+	h.Fill(name)
+	var picks []string
+	for _, m := range members {
+		for _, f := range h.C.friends {
+			if f.FriendUser.GetUserID() == m {
+				picks = append(picks, friendName(f)+" ("+m+")")
+			}
+		}
+	}
+	h.C.shell.groups.lastChecks.SetSelected(picks)
+	h.Tap("Create")
+	h.WaitFor("the new group's chat", func() bool {
+		return h.C.shell.chat.conv != nil && h.C.shell.chat.conv.Type == SessionGroup && h.C.shell.chat.conv.Name == name
+	})
+	return h.C.shell.chat.conv.GroupID
+}
+
+// OpenConversationID is the conversation the chat page shows ("" for none).
+func (h *Harness) OpenConversationID() string {
+	if h.C.shell == nil || h.C.shell.chat.conv == nil {
+		return ""
+	}
+	return h.C.shell.chat.conv.ID
+}
+
+// OpenConversation opens a conversation from the list.
+func (h *Harness) OpenConversation(id string) {
+	h.C.OpenConversation(id)
+	h.Drain()
+}
+
+// ShowGroup opens a group's page.
+func (h *Harness) ShowGroup(id string) {
+	h.C.shell.groups.showGroup(id)
+	h.Drain()
+}
+
+// GroupCount is how many groups the list shows.
+func (h *Harness) GroupCount() int { return len(h.C.groups) }
+
+// Backend is the harness's backend, for setting up state a test does not walk through.
+func (h *Harness) Backend() Backend { return h.C.be }

@@ -88,8 +88,11 @@ func GroupConversationID(groupID string) string { return "sg_" + groupID }
 
 // ConversationIDOf is the chat conversation a message belongs to.
 func ConversationIDOf(m *pb.MsgData) string {
-	if m.SessionType == SessionGroup {
+	switch m.SessionType {
+	case SessionGroup, 2:
 		return GroupConversationID(m.GroupID)
+	case 4: // notification-account chat
+		return "sn_" + SingleConversationID(m.SendID, m.RecvID)[len("si_"):]
 	}
 	return SingleConversationID(m.SendID, m.RecvID)
 }
