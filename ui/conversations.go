@@ -28,7 +28,9 @@ func newConversationList(c *Controller) *conversationList {
 	l.search.OnChanged = func(string) { l.refresh() }
 	l.search.OnSubmitted = func(string) {
 		if len(l.rows) > 0 {
-			l.list.Select(0)
+			id := l.rows[0].ID
+			l.search.SetText("") // the whole list again, with the picked chat open
+			c.OpenConversation(id)
 		}
 	}
 	l.list = widget.NewList(func() int { return len(l.rows) },

@@ -82,12 +82,21 @@ func (s *shell) show(sec section) {
 	}
 	s.pages.Refresh()
 	s.rail.selected(sec)
+	// The keyboard lands where the page is used from: its search, or the message box.
+	cv := s.c.win.Canvas()
 	switch sec {
 	case sectionOffice:
 		s.office.reload()
+	case sectionContacts:
+		cv.Focus(s.contacts.search)
+	case sectionGroups:
+		cv.Focus(s.groups.search)
 	case sectionChats:
-		if s.chat.conv != nil && s.c.focused {
-			s.c.markRead(s.chat.conv)
+		if s.chat.conv != nil {
+			cv.Focus(s.chat.composer.entry)
+			if s.c.focused {
+				s.c.markRead(s.chat.conv)
+			}
 		}
 	}
 }

@@ -309,13 +309,15 @@ func (r *surfaceRenderer) Refresh() {
 func (r *surfaceRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.rect} }
 func (r *surfaceRenderer) Destroy()                     {}
 
-// tapArea makes its content a row you can click, right-click and hover: list rows, bubbles.
+// tapArea makes its content a row you can click, right-click and hover: list rows, choices.
+// With an OnTapped it also takes the keyboard focus (Tab), and Space or Enter taps it.
 type tapArea struct {
 	widget.BaseWidget
 	content     fyne.CanvasObject
 	bg          *canvas.Rectangle
 	hovered     bool
 	selected    bool
+	focused     bool
 	OnTapped    func()
 	OnSecondary func(pos fyne.Position)
 }
@@ -345,6 +347,23 @@ func (t *tapArea) TappedSecondary(e *fyne.PointEvent) {
 	}
 }
 
+func (t *tapArea) FocusGained() { t.focused = true; t.Refresh() }
+func (t *tapArea) FocusLost()   { t.focused = false; t.Refresh() }
+func (t *tapArea) TypedRune(r rune) {
+	if r == ' ' {
+		t.Tapped(nil)
+	}
+}
+
+func (t *tapArea) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
+		t.Tapped(nil)
+	}
+}
+
+// AcceptsTab keeps Tab for moving the focus.
+func (t *tapArea) AcceptsTab() bool { return false }
+
 func (t *tapArea) MouseIn(*desktop.MouseEvent)    { t.hovered = true; t.Refresh() }
 func (t *tapArea) MouseMoved(*desktop.MouseEvent) {}
 func (t *tapArea) MouseOut()                      { t.hovered = false; t.Refresh() }
@@ -372,6 +391,8 @@ func (r *tapRenderer) Refresh() {
 	switch {
 	case t.selected:
 		t.bg.FillColor = themeColor(theme.ColorNameSelection)
+	case t.focused:
+		t.bg.FillColor = themeColor(theme.ColorNameFocus)
 	case t.hovered && t.OnTapped != nil:
 		t.bg.FillColor = themeColor(theme.ColorNameHover)
 	default:
