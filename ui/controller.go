@@ -683,6 +683,10 @@ func (c *Controller) SendText(conv *Conversation, text string, mentions []string
 	m := NewTextMessage(c.self, conv, text, mentions, c.clock.now().UnixMilli())
 	o := &outMsg{msg: m}
 	c.outgoing[conv.ID] = append(c.outgoing[conv.ID], o)
+	if cur := c.convs[conv.ID]; cur != nil {
+		cur.LastMsg, cur.LastTime = m, m.CreateTime // the list shows what the user just wrote
+		c.conversationsChanged()
+	}
 	c.shell.chat.received(m)
 	c.send(conv.ID, o)
 }

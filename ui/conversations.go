@@ -52,7 +52,7 @@ func newConversationList(c *Controller) *conversationList {
 	newChat.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, nil, newChat, heading("Chats"))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(l.search))
-	l.content = container.NewBorder(top, nil, nil, nil, container.NewStack(l.list, container.NewCenter(l.empty)))
+	l.content = topThen(top, container.NewStack(l.list, container.NewCenter(l.empty)))
 	return l
 }
 

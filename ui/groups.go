@@ -41,9 +41,8 @@ func newGroupsPage(c *Controller) *groupsPage {
 	join.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(join, create), heading("Groups"))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(p.search))
-	left := container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = container.NewBorder(nil, nil, paneLeft(left), nil,
-		container.NewStack(newSurface(theme.ColorNameBackground), p.detail))
+	left := topThen(top, container.NewVScroll(container.NewPadded(p.list)))
+	p.content = leftThen(paneLeft(left), container.NewStack(newSurface(theme.ColorNameBackground), p.detail))
 	p.showEmpty()
 	return p
 }

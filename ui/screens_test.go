@@ -214,6 +214,7 @@ func TestOfflineQueueAndRetry(t *testing.T) {
 	ann.WaitText("Offline: the office is out of reach")
 	ann.Compose("sent while offline")
 	ann.WaitChat("ann: sent while offline [Waiting for the office]")
+	ann.Snapshot(t, "offline")
 
 	o.SetQuorum(true)
 	ann.WaitChat("ann: sent while offline [Sent]")

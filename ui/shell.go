@@ -55,9 +55,9 @@ func newShell(c *Controller) *shell {
 	s.banner = newBanner()
 	s.rail = newRail(s)
 
-	chatsPage := container.NewBorder(nil, nil, paneLeft(s.chats.content), nil, s.chat.content)
+	chatsPage := leftThen(paneLeft(s.chats.content), s.chat.content)
 	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content)
-	s.content = container.NewBorder(s.banner, nil, s.rail.content, nil, s.pages)
+	s.content = topThen(s.banner, leftThen(s.rail.content, s.pages))
 	s.show(sectionChats)
 	s.connChanged()
 	return s
@@ -145,6 +145,7 @@ func (s *shell) unreadChanged(n int64) { s.rail.setBadge(sectionChats, n) }
 
 func (s *shell) connChanged() {
 	s.banner.set(s.c.conn)
+	s.content.Refresh() // the banner's row appears or goes
 	s.chat.connChanged()
 }
 

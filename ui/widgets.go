@@ -477,3 +477,46 @@ func (l tightLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		y += h - theme.InnerPadding()
 	}
 }
+
+// topThen puts top above rest (at top's height) and gives rest the remaining space. Unlike a
+// Border it keeps the objects in reading order, which is the order Tab moves the focus in.
+func topThen(top, rest fyne.CanvasObject) *fyne.Container {
+	return container.New(edgeLayout{vertical: true}, top, rest)
+}
+
+// leftThen puts first at the left (at its width) and gives rest the remaining space.
+func leftThen(first, rest fyne.CanvasObject) *fyne.Container {
+	return container.New(edgeLayout{}, first, rest)
+}
+
+type edgeLayout struct{ vertical bool }
+
+func (l edgeLayout) edge(o fyne.CanvasObject) fyne.Size {
+	if !o.Visible() {
+		return fyne.Size{}
+	}
+	return o.MinSize()
+}
+
+func (l edgeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	e := l.edge(objs[0])
+	if l.vertical {
+		objs[0].Move(fyne.Position{})
+		objs[0].Resize(fyne.NewSize(size.Width, e.Height))
+		objs[1].Move(fyne.NewPos(0, e.Height))
+		objs[1].Resize(fyne.NewSize(size.Width, size.Height-e.Height))
+		return
+	}
+	objs[0].Move(fyne.Position{})
+	objs[0].Resize(fyne.NewSize(e.Width, size.Height))
+	objs[1].Move(fyne.NewPos(e.Width, 0))
+	objs[1].Resize(fyne.NewSize(size.Width-e.Width, size.Height))
+}
+
+func (l edgeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	e, r := l.edge(objs[0]), objs[1].MinSize()
+	if l.vertical {
+		return fyne.NewSize(max(e.Width, r.Width), e.Height+r.Height)
+	}
+	return fyne.NewSize(e.Width+r.Width, max(e.Height, r.Height))
+}
