@@ -484,19 +484,28 @@ func (b *ClientBackend) ClusterStatus(ctx context.Context) (*ClusterStatus, erro
 	return parseClusterStatus(raw), nil
 }
 
+// adminClient is for the calls only the office's admin may make (invite, leave): the admin's
+// token when this machine holds the secret, else the user's (the node then says no).
+func (b *ClientBackend) adminClient(ctx context.Context) *client.Client {
+	if admin := b.admin(ctx); admin != nil {
+		return admin
+	}
+	return b.officeClient(ctx)
+}
+
 func (b *ClientBackend) InviteCode(ctx context.Context) (string, error) {
 	var raw map[string]any
-	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/invite", nil, &raw)); err != nil {
+	if err := apiError(b.adminClient(ctx).Call(ctx, "/cluster/invite", nil, &raw)); err != nil {
 		return "", err
 	}
-	if code := str(raw, "code", "joinCode", "inviteCode", "token"); code != "" {
+	if code := str(raw, "joinCode", "code", "inviteCode"); code != "" {
 		return code, nil
 	}
 	return "", fmt.Errorf("the node's invite answer has no code: %v", raw)
 }
 
 func (b *ClientBackend) LeaveOffice(ctx context.Context) error {
-	return apiError(b.officeClient(ctx).Call(ctx, "/cluster/leave", nil, nil))
+	return apiError(b.adminClient(ctx).Call(ctx, "/cluster/leave", nil, nil))
 }
 
 // --- Chats ---

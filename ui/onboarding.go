@@ -244,6 +244,11 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			c.showSignIn(joined, "Joined "+joined.Name+". Sign in, or create your account.")
 		}, func(err error) {
 			b.stop()
+			if errors.Is(err, ErrNotSupported) {
+				showFormError(errLine, "This app cannot join an office by itself yet. Quit it and start it with "+
+					"lanim --join ADDRESS --join-code CODE on a new data dir (--data DIR).")
+				return
+			}
 			showFormError(errLine, "Could not join: "+errorText(err))
 		})
 	}
