@@ -37,6 +37,7 @@ type chatView struct {
 	scroll  *container.Scroll
 	hasMore bool
 	loading bool
+	ready   bool // the first page is shown at the bottom: scrolling to the top may load more
 	newPill *widget.Button
 
 	composer    *composer
@@ -124,7 +125,7 @@ func (v *chatView) open(conv *Conversation) {
 	v.conv = conv
 	v.msgs, v.members = nil, nil
 	v.rows = map[string]*msgRow{}
-	v.hasMore, v.loading = false, true
+	v.hasMore, v.loading, v.ready = false, true, false
 	v.typingUntil = time.Time{}
 	v.newPill.Hide()
 	v.composer.switchTo(prev, conv.ID)
@@ -142,6 +143,8 @@ func (v *chatView) open(conv *Conversation) {
 		v.merge(msgs)
 		v.render()
 		v.scroll.ScrollToBottom()
+		v.ready = true
+		v.fillViewport()
 	})
 	if conv.Type == SessionGroup {
 		v.loadMembers()
@@ -322,10 +325,18 @@ func (v *chatView) scrolled(pos fyne.Position) {
 	if v.atBottom() {
 		v.newPill.Hide()
 	}
-	if pos.Y > 60 || !v.hasMore || v.loading || v.conv == nil || len(v.msgs) == 0 {
+	if !v.ready || pos.Y > 60 || !v.hasMore || v.loading || v.conv == nil || len(v.msgs) == 0 {
 		return
 	}
 	v.loadOlder()
+}
+
+// fillViewport loads older pages while the messages do not fill the view: there is nothing to
+// scroll, so scrolling up could never ask for them.
+func (v *chatView) fillViewport() {
+	if v.hasMore && !v.loading && len(v.msgs) > 0 && v.col.MinSize().Height < v.scroll.Size().Height {
+		v.loadOlder()
+	}
 }
 
 // loadOlder fetches the page before the oldest message and keeps the view where it was.
@@ -343,6 +354,7 @@ func (v *chatView) loadOlder() {
 		v.render()
 		v.scroll.Offset.Y += v.col.MinSize().Height - oldH
 		v.scroll.Refresh()
+		v.fillViewport()
 	})
 }
 

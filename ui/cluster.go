@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // parseClusterStatus reads /cluster/status leniently: the fields the office panel knows under
@@ -81,20 +82,30 @@ func kvs(m map[string]any) []KV {
 	return out
 }
 
-// label turns a JSON key into words: "appliedIndex" -> "Applied index".
+// label turns a JSON key into words: "appliedIndex" -> "Applied index", "officeID" -> "Office ID".
 func label(key string) string {
-	var b strings.Builder
-	for i, r := range key {
-		if i > 0 && r >= 'A' && r <= 'Z' {
-			b.WriteByte(' ')
-			r += 'a' - 'A'
+	var words []string
+	start := 0
+	runes := []rune(key)
+	for i := 1; i < len(runes); i++ {
+		if unicode.IsUpper(runes[i]) && unicode.IsLower(runes[i-1]) {
+			words = append(words, string(runes[start:i]))
+			start = i
 		}
-		if i == 0 && r >= 'a' && r <= 'z' {
-			r -= 'a' - 'A'
-		}
-		b.WriteRune(r)
 	}
-	return b.String()
+	words = append(words, string(runes[start:]))
+	for i, w := range words {
+		if strings.ToUpper(w) != w { // an acronym stays as it is
+			w = strings.ToLower(w)
+		}
+		if i == 0 {
+			r := []rune(w)
+			r[0] = unicode.ToUpper(r[0])
+			w = string(r)
+		}
+		words[i] = w
+	}
+	return strings.Join(words, " ")
 }
 
 func firstOf(m map[string]any, keys ...string) any {

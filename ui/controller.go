@@ -371,6 +371,12 @@ func (c *Controller) reloadConversations() {
 			}
 			fresh[conv.ID] = conv
 		}
+		for id, old := range c.convs {
+			// A chat the user just started has no message on the node yet: keep it.
+			if fresh[id] == nil && old.MaxSeq == 0 {
+				fresh[id] = old
+			}
+		}
 		c.convs = fresh
 		c.conversationsChanged()
 	})

@@ -207,6 +207,7 @@ func TestOfflineQueueAndRetry(t *testing.T) {
 	o, _, hs := memApp(t, "ann", "bob")
 	befriend(t, o, "ann", "bob")
 	ann, bob := hs["ann"], hs["bob"]
+	ann.WaitFor("bob as a friend", func() bool { return len(ann.C.friends) == 1 })
 	ann.OpenChatWith("bob")
 
 	o.SetQuorum(false)
@@ -214,6 +215,7 @@ func TestOfflineQueueAndRetry(t *testing.T) {
 	ann.WaitText("Offline: the office is out of reach")
 	ann.Compose("sent while offline")
 	ann.WaitChat("ann: sent while offline [Waiting for the office]")
+	ann.Settle()
 	ann.Snapshot(t, "offline")
 
 	o.SetQuorum(true)
