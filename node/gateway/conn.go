@@ -111,7 +111,8 @@ func (c *conn) serve() {
 	c.g.presenceChanged(c, true)
 	// A kick committed between the handshake's token check and register would have missed this
 	// connection: check the token once more now that kicks reach it.
-	if ierr := c.g.checkToken(c.ctx, params{token: c.token, userID: c.userID, platformID: c.platformID}); ierr != nil {
+	ierr := c.g.checkToken(c.ctx, params{token: c.token, userID: c.userID, platformID: c.platformID})
+	if ierr != nil && ierr.Code != im.ErrInternal.Code {
 		c.kick()
 	}
 	c.readLoop()

@@ -3,18 +3,15 @@ package im
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
-
-	"google.golang.org/protobuf/proto"
 
 	"lanim/node/pb"
 	"lanim/node/store"
 )
 
-// Reads of the conversation area. They carry the rule of what a user may see of a conversation:
-// only messages inside the owner's seq window that the owner has not deleted for themselves.
+// Reads of the conversation area. What a user may see of a conversation (its latest message) is
+// the messages area's rule (msgaccess.go, lastReadableMessage), so a list never shows what a pull
+// would not.
 
 // ConversationChanges is a get_incremental_conversations answer: the log position and, unless
 // Full, the rows changed since the client's version.
@@ -117,46 +114,13 @@ func loadStates(ctx context.Context, q store.Q, rows []store.ConversationRow) ([
 		lo, hi := seqWindow(s, r)
 		st.maxSeq = hi
 		if lo <= hi {
-			if st.lastMsg, err = latestVisibleMsg(ctx, q, r.OwnerUserID, r.ConversationID, lo, hi); err != nil {
+			if st.lastMsg, err = lastReadableMessage(ctx, q, r.OwnerUserID, r.ConversationID); err != nil {
 				return nil, err
 			}
 		}
 		out = append(out, st)
 	}
 	return out, nil
-}
-
-// latestVisibleMsg is the newest message in [lo, hi] the owner has not deleted, as a pull shows it
-// (a revoked one rewritten), or nil.
-func latestVisibleMsg(ctx context.Context, q store.Q, ownerID, conversationID string, lo, hi int64) (*pb.MsgData, error) {
-	m, ok, err := store.LatestVisibleMessage(ctx, q, ownerID, conversationID, lo, hi)
-	if err != nil || !ok {
-		return nil, err
-	}
-	msg := &pb.MsgData{}
-	if err := proto.Unmarshal(m.Msg, msg); err != nil {
-		return nil, fmt.Errorf("decode message %s/%d: %w", conversationID, m.Seq, err)
-	}
-	if m.Revoke != nil {
-		if err := rewriteRevokedMsg(msg, m.Revoke); err != nil {
-			return nil, fmt.Errorf("message %s/%d: %w", conversationID, m.Seq, err)
-		}
-	}
-	return msg, nil
-}
-
-// rewriteRevokedMsg turns a revoked message into what every later read returns in its place
-// (openim-semantics.md 5.3): contentType 2101 with content {"detail": <MessageRevokedContent JSON>},
-// revoke being the JSON stored in messages.revoke. It is the conversation list's copy of the
-// messages area's pull-time rewrite; keep the two identical.
-func rewriteRevokedMsg(msg *pb.MsgData, revoke []byte) error {
-	content, err := json.Marshal(map[string]string{"detail": string(revoke)})
-	if err != nil {
-		return fmt.Errorf("encode revoked content: %w", err)
-	}
-	msg.ContentType = MsgRevokeNotification
-	msg.Content = content
-	return nil
 }
 
 // sortStates orders rows as a conversation list shows them: pinned first, then by latest message,

@@ -428,7 +428,7 @@ func TestIncrementalConversations(t *testing.T) {
 		update    []string
 	}{
 		{"first sync", "", 0, true, nil, nil},
-		{"version 0", id, 0, true, nil, nil},
+		{"version 0 of this log", id, 0, false, []string{"si_alice_carol", "si_alice_bob"}, nil},
 		{"unknown ID", "0123456789abcdef01234567", 1, true, nil, nil},
 		{"ahead of the log", id, 9, true, nil, nil},
 		{"up to date", id, 3, false, nil, nil},

@@ -105,11 +105,15 @@ func (o *op) notify(n note) error {
 	if n.groupID != "" {
 		sessionType = ReadGroupChat
 	}
+	clientMsgID, err := o.serverClientMsgID()
+	if err != nil {
+		return err
+	}
 	msg := &pb.MsgData{
 		SendID:      n.sendID,
 		RecvID:      n.recvID,
 		GroupID:     n.groupID,
-		ClientMsgID: o.newID(),
+		ClientMsgID: clientMsgID,
 		ServerMsgID: o.newID(),
 		SessionType: sessionType,
 		MsgFrom:     MsgFromSystem,
@@ -127,7 +131,9 @@ func (o *op) notify(n note) error {
 		return nil
 	}
 	chat := proto.Clone(msg).(*pb.MsgData)
-	chat.ClientMsgID = o.newID()
+	if chat.ClientMsgID, err = o.serverClientMsgID(); err != nil {
+		return err
+	}
 	chat.ServerMsgID = o.newID()
 	// Upstream resets the copy's options to these two; every other key is missing, which means true.
 	chat.Options = map[string]bool{"offlinePush": false, "unreadCount": true}
@@ -142,6 +148,23 @@ func (o *op) notify(n note) error {
 		_, err = store.RaiseHasReadSeq(o.ctx, o.tx, n.sendID, chatID, chat.Seq)
 	}
 	return err
+}
+
+// maxIDDraws bounds serverClientMsgID's search for a free ID.
+const maxIDDraws = 1000
+
+// serverClientMsgID draws the clientMsgID of a message the server makes. clientMsgIDs are unique
+// across the log and clients choose theirs, while newID is predictable from the log index: a user
+// could store the next derived IDs first and make later commands fail. A taken ID is skipped.
+func (o *op) serverClientMsgID() (string, error) {
+	for range maxIDDraws {
+		id := o.newID()
+		_, taken, err := store.MessageByClientID(o.ctx, o.tx, id)
+		if err != nil || !taken {
+			return id, err
+		}
+	}
+	return "", fmt.Errorf("no free clientMsgID in %d draws", maxIDDraws)
 }
 
 // deliver stores msg in conversationID and queues its push to the recipients.

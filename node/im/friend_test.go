@@ -459,7 +459,7 @@ func TestIncrementalFriends(t *testing.T) {
 		insert, update, delete []string
 	}{
 		{"first sync", "", 0, true, nil, nil, nil},
-		{"version 0", h0.ID, 0, true, nil, nil, nil},
+		{"version 0 of this log", h0.ID, 0, false, []string{"b"}, nil, []string{"c"}},
 		{"other log", logVersionID(friendLog("b")), 1, true, nil, nil, nil},
 		{"ahead of the log", h0.ID, 99, true, nil, nil, nil},
 		{"current", h0.ID, 4, false, nil, nil, nil},

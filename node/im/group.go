@@ -784,6 +784,11 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 			return nil, err
 		}
 	}
+	// The members keep the history up to the dismissal, as after a quit: their windows end here
+	// (the messages area reads a former member's group chat only up to a frozen maxSeq).
+	if err := o.freezeGroupConversations(g.GroupID, members); err != nil {
+		return nil, err
+	}
 	for _, uid := range members {
 		if err := o.removeMember(g.GroupID, uid); err != nil {
 			return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 
 	"lanim/node/pb"
@@ -283,7 +282,7 @@ func (r GroupReader) FullMemberIDs(groupID string, idHash uint64) (*FullMemberID
 	if err != nil {
 		return nil, err
 	}
-	head, err := groupSyncHead(r.Ctx, r.Q, memberLog(groupID))
+	head, err := logHead(r.Ctx, r.Q, memberLog(groupID))
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +299,7 @@ func (r GroupReader) FullJoinedGroupIDs(userID string, idHash uint64) (*FullJoin
 	if err != nil {
 		return nil, err
 	}
-	head, err := groupSyncHead(r.Ctx, r.Q, joinedGroupLog(userID))
+	head, err := logHead(r.Ctx, r.Q, joinedGroupLog(userID))
 	if err != nil {
 		return nil, err
 	}
@@ -327,17 +326,6 @@ func groupIDListHash(ids []string) uint64 {
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
-// groupSyncHead is a log's position; a log with no entry yet is at version 0 with an ID derived
-// from its key, so clients always get a non-empty versionID.
-func groupSyncHead(ctx context.Context, q store.Q, key string) (store.VersionHead, error) {
-	h, ok, err := store.GetVersionHead(ctx, q, key)
-	if err != nil || ok {
-		return h, err
-	}
-	sum := md5.Sum([]byte("empty@" + key))
-	return store.VersionHead{ID: hex.EncodeToString(sum[:12])}, nil
-}
-
 // groupSyncDiff is what changed in a log since the client's position.
 type groupSyncDiff struct {
 	head                   store.VersionHead
@@ -350,27 +338,16 @@ type groupSyncDiff struct {
 // nothing, another log, a future version or is too far behind; nothing when it is current; else
 // every element whose latest change is newer, by state.
 func diffGroupSync(ctx context.Context, q store.Q, key, versionID string, version uint64) (*groupSyncDiff, error) {
-	head, err := groupSyncHead(ctx, q, key)
+	v, err := diffVersion(ctx, q, key, versionID, version)
 	if err != nil {
 		return nil, err
 	}
-	d := &groupSyncDiff{head: head}
-	if versionID == "" || version == 0 || versionID != head.ID || version > head.Version {
+	d := &groupSyncDiff{head: v.Head, full: v.Full}
+	if len(v.Changes) > maxGroupSyncDiff {
 		d.full = true
 		return d, nil
 	}
-	if version == head.Version {
-		return d, nil
-	}
-	changes, err := store.VersionChanges(ctx, q, key, version)
-	if err != nil {
-		return nil, err
-	}
-	if len(changes) > maxGroupSyncDiff {
-		d.full = true
-		return d, nil
-	}
-	for _, c := range changes {
+	for _, c := range v.Changes {
 		switch {
 		case c.Element == "":
 			d.selfChanged = true

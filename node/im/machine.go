@@ -49,10 +49,10 @@ func NewMachine() *Machine {
 		authHandlers(),
 		userHandlers(),
 		passwordHandlers(),
-		messageHandlers(),
 		conversationHandlers(),
 		groupHandlers(),
 		friendHandlers(),
+		messageHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {

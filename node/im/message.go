@@ -2,6 +2,8 @@ package im
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -133,7 +135,7 @@ func checkMsgFields(m *pb.MsgData) error {
 	if len(m.Options) > maxOptions {
 		errs = append(errs, ErrArgs.With("options has %d keys, at most %d", len(m.Options), maxOptions))
 	}
-	for k := range m.Options {
+	for _, k := range slices.Sorted(maps.Keys(m.Options)) { // sorted: every node reports the same key
 		if len(k) > maxOptionKeyLen {
 			errs = append(errs, ErrArgs.With("option key of %d bytes, at most %d", len(k), maxOptionKeyLen))
 		}
@@ -275,7 +277,7 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		}
 	}
 	if !IsNotification(m.ContentType) {
-		row, err := store.GetUserConv(o.ctx, o.tx, m.RecvID, ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
+		row, err := conversationRow(o.ctx, o.tx, m.RecvID, ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
 		if err != nil {
 			return nil, err
 		}

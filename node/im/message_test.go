@@ -2,7 +2,10 @@ package im
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -244,4 +247,20 @@ func storeMsgAt(t *testing.T, tm *msgTM, cid string, seq int64) (store.StoredMes
 		t.Fatal(err)
 	}
 	return m, ok
+}
+
+// A user who stores the clientMsgID the next command would derive for its notification does not
+// make that command fail.
+func TestServerIDsSkipTakenClientMsgIDs(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("alice", "bob")
+	tm.send(tm.text("alice", "bob", "x"))
+	trap := tm.text("alice", "bob", "trap")
+	sum := md5.Sum([]byte(fmt.Sprintf("%d/1", tm.index+2)))
+	trap.ClientMsgID = hex.EncodeToString(sum[:])
+	tm.send(trap)
+	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: SingleConversationID("alice", "bob"), Seqs: []int64{2}, UserID: "bob"})
+	if p := tm.pushes(); len(p) != 1 || p[0].Msg.ClientMsgID == trap.ClientMsgID {
+		t.Fatalf("receipt %+v", p)
+	}
 }

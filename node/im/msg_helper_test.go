@@ -223,9 +223,9 @@ func (tm *msgTM) pushes() []*Push {
 }
 
 // conv reads a user's conversation row.
-func (tm *msgTM) conv(owner, cid string) *store.UserConv {
+func (tm *msgTM) conv(owner, cid string) *store.ConversationRow {
 	tm.t.Helper()
-	c, err := store.GetUserConv(context.Background(), tm.q(), owner, cid)
+	c, err := conversationRow(context.Background(), tm.q(), owner, cid)
 	if err != nil {
 		tm.t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 // user never reads another's conversation:
 //
 //   - si_/sn_ and pair n_ streams: the ID must be the pair of the reader and some other user
-//     (rebuilt and compared, since user IDs may hold "_"); a conversation row alone proves nothing,
-//     because rows can be made for any ID.
+//     (rebuilt and compared, since user IDs may hold "_"). A conversation row is not taken as proof:
+//     rows are made by several areas, and one wrong row must not open someone else's chat.
 //   - sg_ and group n_ streams: the reader is a member now, or left it: their sg_ row then holds the
 //     frozen maxSeq that quit and kick record, and their window ends there.
 //
@@ -34,9 +34,9 @@ const maxConvIDLen = len("si_") + 2*MaxIDLen + 1
 type msgAccess struct {
 	userID         string
 	conversationID string
-	seq            store.Seq       // the conversation's seq state
-	row            *store.UserConv // the user's row, nil for n_ streams and rows not made yet
-	lo, hi         int64           // readable seqs, inclusive; empty when hi < lo
+	seq            store.Seq              // the conversation's seq state
+	row            *store.ConversationRow // the user's row, nil for n_ streams and rows not made yet
+	lo, hi         int64                  // readable seqs, inclusive; empty when hi < lo
 
 	pair    bool   // messages of the pair userID+peer are readable
 	peer    string // the other user of a pair conversation
@@ -58,12 +58,12 @@ func loadMsgAccess(ctx context.Context, q store.Q, userID, conversationID string
 		if !a.pair {
 			return nil, nil
 		}
-		if a.row, err = store.GetUserConv(ctx, q, userID, conversationID); err != nil {
+		if a.row, err = conversationRow(ctx, q, userID, conversationID); err != nil {
 			return nil, err
 		}
 	case strings.HasPrefix(conversationID, "sg_"):
 		a.groupID = conversationID[3:]
-		if a.row, err = store.GetUserConv(ctx, q, userID, conversationID); err != nil {
+		if a.row, err = conversationRow(ctx, q, userID, conversationID); err != nil {
 			return nil, err
 		}
 		member, err := store.GetMember(ctx, q, a.groupID, userID)
@@ -122,7 +122,7 @@ func (a *msgAccess) loadNotificationAccess(ctx context.Context, q store.Q) error
 		a.group, a.groupID = true, rest
 		return nil
 	}
-	row, err := store.GetUserConv(ctx, q, a.userID, GroupConversationID(rest))
+	row, err := conversationRow(ctx, q, a.userID, GroupConversationID(rest))
 	if err != nil || row == nil || row.MaxSeq == 0 {
 		return err
 	}
@@ -153,6 +153,15 @@ func (a *msgAccess) readable(m *store.StoredMessage) bool {
 
 // inWindow reports whether seq is inside the readable window.
 func (a *msgAccess) inWindow(seq int64) bool { return seq >= a.lo && seq <= a.hi }
+
+// conversationRow returns the owner's row of a conversation, or nil.
+func conversationRow(ctx context.Context, q store.Q, ownerID, conversationID string) (*store.ConversationRow, error) {
+	r, ok, err := store.GetConversation(ctx, q, ownerID, conversationID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &r, nil
+}
 
 // pairPeer finds the other user of a pair ID ("<a>_<b>", sorted) that userID is part of. The peer is
 // unique: the ID is rebuilt from each candidate and compared.

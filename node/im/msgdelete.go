@@ -158,7 +158,7 @@ func clearConversationsMsg(o *op, a *ClearConversationsMsg) (any, error) {
 }
 
 func userClearAllMsg(o *op, a *UserClearAllMsg) (any, error) {
-	rows, err := store.UserConvs(o.ctx, o.tx, a.UserID)
+	rows, err := store.AllConversations(o.ctx, o.tx, a.UserID)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 // n_<uid>_<uid>. Conversations with nothing readable are left out. minSeqs holds the first
 // readable seq where it is above 1 (after a clear).
 func NewestSeqs(ctx context.Context, q store.Q, userID string) (*pb.GetMaxSeqResp, error) {
-	rows, err := store.UserConvs(ctx, q, userID)
+	rows, err := store.AllConversations(ctx, q, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -197,22 +197,15 @@ func HasReadAndMaxSeqs(ctx context.Context, q store.Q, userID string, req *pb.Ge
 	if len(req.ConversationIDs) > MaxBatch {
 		return nil, ErrArgs.With("conversationIDs has %d IDs, at most %d", len(req.ConversationIDs), MaxBatch)
 	}
-	var rows []*store.UserConv
+	var rows []store.ConversationRow
+	var err error
 	if len(req.ConversationIDs) == 0 {
-		var err error
-		if rows, err = store.UserConvs(ctx, q, userID); err != nil {
-			return nil, err
-		}
+		rows, err = store.AllConversations(ctx, q, userID)
 	} else {
-		for _, id := range dedupe(req.ConversationIDs) {
-			r, err := store.GetUserConv(ctx, q, userID, id)
-			if err != nil {
-				return nil, err
-			}
-			if r != nil {
-				rows = append(rows, r)
-			}
-		}
+		rows, err = store.GetConversations(ctx, q, userID, dedupe(req.ConversationIDs))
+	}
+	if err != nil {
+		return nil, err
 	}
 	resp := &pb.GetConversationsHasReadAndMaxSeqResp{Seqs: map[string]*pb.Seqs{}}
 	for _, r := range rows {

@@ -266,3 +266,31 @@ func TestNewestSeqsAndHasRead(t *testing.T) {
 		t.Fatalf("last %+v", last.Msgs)
 	}
 }
+
+// Through the groups area's own commands: quit freezes the leaver's window after its 1504 chat
+// copy, and a dismissal leaves every former member their history.
+func TestGroupHistoryThroughGroupCommands(t *testing.T) {
+	tm := msgTestMachine(t)
+	tm.users("owner", "bob", "carol")
+	tm.must("owner", "group.create", &CreateGroup{OwnerUserID: "owner", MemberUserIDs: []string{"bob", "carol"},
+		GroupInfo: &pb.GroupInfo{GroupID: "g7", GroupName: "seven", GroupType: 2}})
+	tm.send(tm.text("bob", "g:g7", "hello"))
+	tm.must("carol", "group.quit", &QuitGroup{GroupID: "g7", UserID: "carol"})
+	tm.send(tm.text("owner", "g:g7", "after carol left"))
+	carol := tm.visible("carol", "sg_g7")
+	if slices.Contains(carol, "after carol left") || !slices.Contains(carol, "hello") {
+		t.Fatalf("carol reads %q", carol)
+	}
+	if got := tm.pull("carol", "n_g7", 1, 100); len(got) == 0 || got[len(got)-1].ContentType != MemberQuit {
+		t.Fatalf("carol's notifications end with %+v", got)
+	}
+	tm.must("owner", "group.dismiss", &DismissGroup{GroupID: "g7"})
+	tm.wantCode(ErrDismissedAlready.Code, "bob", "msg.send", &SendMsg{MsgData: tm.text("bob", "g:g7", "x")})
+	bob := tm.visible("bob", "sg_g7")
+	if !slices.Contains(bob, "hello") || !slices.Contains(bob, "after carol left") {
+		t.Fatalf("bob reads %q after the dismissal", bob)
+	}
+	if got := tm.visible("carol", "sg_g7"); !slices.Equal(got, carol) {
+		t.Fatalf("carol reads %q after the dismissal, %q before", got, carol)
+	}
+}

@@ -298,6 +298,8 @@ func TestSearch(t *testing.T) {
 			[]string{SingleConversationID("alice", "carol") + ":private meeting with carol"}},
 		{"another's conversation named", "carol", SearchQuery{Keyword: "meeting", ConversationID: si}, nil},
 		{"nothing", "bob", SearchQuery{Keyword: "zzz"}, nil},
+		{"query syntax is literal", "bob", SearchQuery{Keyword: `budget-2025 "x" OR *`}, nil},
+		{"dash in the keyword", "bob", SearchQuery{Keyword: "budget-2025"}, []string{si + ":budget-2025.xlsx"}},
 	}
 	for _, c := range cases {
 		if got := search(c.who, c.sq); !slices.Equal(got, c.want) {

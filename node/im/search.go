@@ -78,7 +78,7 @@ func searchScopes(ctx context.Context, q store.Q, searcher Caller, sq *SearchQue
 	if sq.ConversationID != "" {
 		ids = []string{sq.ConversationID}
 	} else {
-		rows, err := store.UserConvs(ctx, q, searcher.UserID)
+		rows, err := store.AllConversations(ctx, q, searcher.UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +119,7 @@ func adminScopes(ctx context.Context, q store.Q, sq *SearchQuery) ([]store.Searc
 	if sq.ConversationID != "" {
 		return []store.SearchScope{all(sq.ConversationID)}, nil
 	}
-	rows, err := store.UserConvs(ctx, q, sq.RecvID)
+	rows, err := store.AllConversations(ctx, q, sq.RecvID)
 	if err != nil {
 		return nil, err
 	}

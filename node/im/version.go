@@ -50,8 +50,10 @@ type VersionDiff struct {
 }
 
 // diffVersion compares the client's (versionID, version) with the log (openim-wire.md 4.5): full for
-// version 0, a foreign or empty ID, or a version ahead of the log; nothing when up to date; else the
-// latest change of every element changed since.
+// a foreign or empty ID, or a version ahead of the log; nothing when up to date; else the latest
+// change of every element changed since. Version 0 with the log's own ID is a real position (a log
+// the client first saw before its first change), so the JS SDK, which syncs with the version and ID
+// of its first answer, gets the first friend or group as an insert.
 func diffVersion(ctx context.Context, q store.Q, key, versionID string, version uint64) (VersionDiff, error) {
 	h, err := logHead(ctx, q, key)
 	if err != nil {
@@ -59,13 +61,19 @@ func diffVersion(ctx context.Context, q store.Q, key, versionID string, version 
 	}
 	d := VersionDiff{Head: h}
 	switch {
-	case version == 0 || versionID != h.ID || version > h.Version:
+	case versionID != h.ID || version > h.Version:
 		d.Full = true
 	case version < h.Version:
 		d.Changes, err = store.VersionChanges(ctx, q, key, version)
 		// A read outside a transaction may see changes committed after the head was read; they
 		// belong to a later head, so the client gets them on its next sync instead of twice.
 		d.Changes = slices.DeleteFunc(d.Changes, func(c store.VersionChange) bool { return c.Version > h.Version })
+		// An element inserted after the client's position is new to it, however often it changed since.
+		for i := range d.Changes {
+			if c := &d.Changes[i]; c.State == store.VersionUpdate && c.Inserted > version {
+				c.State = store.VersionInsert
+			}
+		}
 	}
 	return d, err
 }

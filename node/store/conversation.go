@@ -163,25 +163,6 @@ func UpdateConversationSettings(ctx context.Context, q Q, c *pb.Conversation) er
 	return nil
 }
 
-// LatestVisibleMessage returns the newest message of a conversation with a seq in [lo, hi] that the
-// owner has not deleted for themselves; ok is false when there is none.
-func LatestVisibleMessage(ctx context.Context, q Q, ownerID, conversationID string, lo, hi int64) (m StoredMessage, ok bool, err error) {
-	err = q.QueryRowContext(ctx, `SELECT conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type,
-		content_type, send_time, msg, revoke FROM messages m
-		WHERE m.conversation_id = ? AND m.seq BETWEEN ? AND ?
-		AND NOT EXISTS (SELECT 1 FROM msg_deletes d WHERE d.owner_id = ? AND d.conversation_id = m.conversation_id AND d.seq = m.seq)
-		ORDER BY m.seq DESC LIMIT 1`, conversationID, lo, hi, ownerID).Scan(
-		&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType, &m.ContentType,
-		&m.SendTime, &m.Msg, &m.Revoke)
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, false, nil
-	}
-	if err != nil {
-		return m, false, fmt.Errorf("latest message of %s for %s: %w", conversationID, ownerID, err)
-	}
-	return m, true, nil
-}
-
 // FriendsOnly returns the owner's friend entries for the IDs among ids that are in their friend list,
 // keyed by friend ID.
 func FriendsOnly(ctx context.Context, q Q, ownerID string, ids []string) (map[string]*pb.FriendInfoOnly, error) {

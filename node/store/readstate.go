@@ -2,67 +2,11 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 )
 
-// UserConv is what the message reads and writes need of one user's conversation row: the user's
-// seq window (MaxSeq 0 = unlimited), read position and receive option.
-type UserConv struct {
-	OwnerID        string
-	ConversationID string
-	Type           int32
-	UserID         string
-	GroupID        string
-	RecvMsgOpt     int32
-	IsPinned       bool
-	MinSeq         int64
-	MaxSeq         int64
-	HasReadSeq     int64
-}
-
-const userConvColumns = `owner_id, conversation_id, conversation_type, user_id, group_id, recv_msg_opt, is_pinned,
-	min_seq, max_seq, has_read_seq`
-
-func scanUserConv(row interface{ Scan(...any) error }) (*UserConv, error) {
-	c := &UserConv{}
-	err := row.Scan(&c.OwnerID, &c.ConversationID, &c.Type, &c.UserID, &c.GroupID, &c.RecvMsgOpt, &c.IsPinned,
-		&c.MinSeq, &c.MaxSeq, &c.HasReadSeq)
-	return c, err
-}
-
-// GetUserConv returns the owner's row of a conversation, or nil when there is none.
-func GetUserConv(ctx context.Context, q Q, ownerID, conversationID string) (*UserConv, error) {
-	c, err := scanUserConv(q.QueryRowContext(ctx, `SELECT `+userConvColumns+` FROM conversations
-		WHERE owner_id = ? AND conversation_id = ?`, ownerID, conversationID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("conversation %s/%s: %w", ownerID, conversationID, err)
-	}
-	return c, nil
-}
-
-// UserConvs returns every row of the owner, by conversation ID.
-func UserConvs(ctx context.Context, q Q, ownerID string) ([]*UserConv, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+userConvColumns+` FROM conversations WHERE owner_id = ?
-		ORDER BY conversation_id`, ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("conversations of %s: %w", ownerID, err)
-	}
-	defer rows.Close()
-	var out []*UserConv
-	for rows.Next() {
-		c, err := scanUserConv(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan conversation: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
+// A user's read state in a conversation: the seq window a clear moves and the read position. The
+// rows themselves are read with GetConversation.
 
 // SetUserMinSeq sets the first seq the owner may read (clear_conversation_msg).
 func SetUserMinSeq(ctx context.Context, q Q, ownerID, conversationID string, minSeq int64) error {

@@ -203,11 +203,14 @@ var schema = []string{
 		version_id TEXT NOT NULL,
 		version    INTEGER NOT NULL
 	) WITHOUT ROWID`,
+	// inserted is the version of the element's latest insert, so an element inserted and then
+	// updated after a client's position still reaches that client as an insert.
 	`CREATE TABLE IF NOT EXISTS version_log (
 		log_key    TEXT NOT NULL,
 		element_id TEXT NOT NULL,
 		state      INTEGER NOT NULL,
 		version    INTEGER NOT NULL,
+		inserted   INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (log_key, element_id)
 	) WITHOUT ROWID`,
 	`CREATE INDEX IF NOT EXISTS version_log_version ON version_log (log_key, version)`,

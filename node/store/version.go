@@ -47,9 +47,15 @@ func BumpVersion(ctx context.Context, q Q, key, element string, state int, newID
 		ON CONFLICT (log_key) DO UPDATE SET version = excluded.version`, key, h.ID, h.Version); err != nil {
 		return h, fmt.Errorf("bump version %s: %w", key, err)
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO version_log (log_key, element_id, state, version) VALUES (?, ?, ?, ?)
-		ON CONFLICT (log_key, element_id) DO UPDATE SET state = excluded.state, version = excluded.version`,
-		key, element, state, h.Version); err != nil {
+	inserted := uint64(0)
+	if state == VersionInsert {
+		inserted = h.Version
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO version_log (log_key, element_id, state, version, inserted)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (log_key, element_id) DO UPDATE SET state = excluded.state, version = excluded.version,
+			inserted = CASE WHEN excluded.state = 1 THEN excluded.version ELSE inserted END`,
+		key, element, state, h.Version, inserted); err != nil {
 		return h, fmt.Errorf("log version %s/%s: %w", key, element, err)
 	}
 	return h, nil
@@ -57,14 +63,15 @@ func BumpVersion(ctx context.Context, q Q, key, element string, state int, newID
 
 // VersionChange is an element's latest change after some version.
 type VersionChange struct {
-	Element string
-	State   int
-	Version uint64
+	Element  string
+	State    int
+	Version  uint64
+	Inserted uint64 // version of the element's latest insert
 }
 
 // VersionChanges lists the elements of a log changed after version, oldest change first.
 func VersionChanges(ctx context.Context, q Q, key string, after uint64) ([]VersionChange, error) {
-	rows, err := q.QueryContext(ctx, `SELECT element_id, state, version FROM version_log
+	rows, err := q.QueryContext(ctx, `SELECT element_id, state, version, inserted FROM version_log
 		WHERE log_key = ? AND version > ? ORDER BY version`, key, after)
 	if err != nil {
 		return nil, fmt.Errorf("version changes %s: %w", key, err)
@@ -73,7 +80,7 @@ func VersionChanges(ctx context.Context, q Q, key string, after uint64) ([]Versi
 	var out []VersionChange
 	for rows.Next() {
 		var c VersionChange
-		if err := rows.Scan(&c.Element, &c.State, &c.Version); err != nil {
+		if err := rows.Scan(&c.Element, &c.State, &c.Version, &c.Inserted); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

@@ -163,7 +163,7 @@ func TestConversationEndpoints(t *testing.T) {
 	// Incremental: the create is an insert after version 0; a later change is an update.
 	var inc convIncremental
 	n.PostOK(t, "/conversation/get_incremental_conversations", alice, map[string]any{"userID": "alice", "version": 0, "versionID": first.VersionID}, &inc)
-	if !inc.Full || inc.VersionID != first.VersionID || inc.Version != 1 {
+	if inc.Full || inc.VersionID != first.VersionID || inc.Version != 1 || len(inc.Insert) != 1 || inc.Insert[0].ConversationID != si {
 		t.Fatalf("after create, from 0: %+v", inc)
 	}
 	n.PostOK(t, "/conversation/set_conversations", alice, map[string]any{"userIDs": []string{"alice"},

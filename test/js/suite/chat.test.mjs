@@ -34,7 +34,8 @@ test('text both ways, conversation, unread and history', async () => {
   const [a, b] = [clients[0], await client('bob')];
   const msg = (await a.sdk.createTextMessage('hello bob')).data;
   const sent = (await a.sdk.sendMessage({ recvID: 'bob', groupID: '', message: msg })).data;
-  assert.ok(sent.seq >= 1, 'the sender learns the seq from the echo');
+  assert.ok(sent.serverMsgID, 'the send is acknowledged with a server message ID');
+  assert.equal(sent.status, 2);
   const got = await b.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((m) => m.clientMsgID === msg.clientMsgID));
   const m = got.find((x) => x.clientMsgID === msg.clientMsgID);
   assert.equal(textOf(m), 'hello bob');

@@ -151,7 +151,7 @@ export class Client {
     this.token = await userToken(this.node, this.userID, platformID);
     const synced = this.waitFor(CbEvents.OnSyncServerFinish);
     await this.sdk.login({ userID: this.userID, token: this.token, wsAddr: this.node.ws, apiAddr: this.node.api,
-      platformID, logLevel: 5 });
+      platformID, logLevel: Number(process.env.SDK_LOG ?? 5) });
     await synced;
     return this;
   }
