@@ -286,7 +286,19 @@ func (c *Controller) Start() {
 		return
 	}
 	c.win.SetContent(loadingScreen("Signing in…"))
-	c.try("sign in", func(ctx context.Context) error { return c.be.Resume(ctx, s) }, func() { c.signedIn(s) })
+	call(c, func(ctx context.Context) (*Session, error) { return s, c.be.Resume(ctx, s) }, c.signedIn,
+		func(err error) {
+			// The saved session no longer holds (expired, or signed out elsewhere): sign in again.
+			c.log.Info("saved session refused", "err", err)
+			if serr := saveSession(c.opts.SessionPath, nil); serr != nil {
+				c.log.Warn("clear session", "err", serr)
+			}
+			reason := "Please sign in again."
+			if !IsTokenError(err) {
+				reason = "Could not sign in: " + errorText(err)
+			}
+			run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) { c.showSignIn(info, reason) })
+		})
 }
 
 // showWelcome is the first screen without a session: onboarding on a fresh office, sign-in on

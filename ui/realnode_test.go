@@ -128,6 +128,7 @@ func TestRealGroupChat(t *testing.T) {
 
 	gid := ann.CreateGroup("Design team", "bob", "cy")
 	ann.WaitFor("the group chat", func() bool { return ann.OpenConversationID() == ui.GroupConversationID(gid) })
+	ann.WaitChat("— You created the group")
 	ann.Compose("Welcome to the design team")
 	bob.WaitFor("the group in bob's list", func() bool { return bob.Unread(ui.GroupConversationID(gid)) >= 1 })
 	bob.OpenConversation(ui.GroupConversationID(gid))
@@ -145,6 +146,9 @@ func TestRealGroupChat(t *testing.T) {
 	}
 	cy.WaitFor("cy out of the group", func() bool { return cy.GroupCount() == 0 })
 	ann.WaitFor("two members left", func() bool { return !ann.Shows("Cy Wong") })
+	ann.Section("chats")
+	ann.OpenConversation(ui.GroupConversationID(gid))
+	ann.WaitChat("— You removed Cy Wong")
 }
 
 func TestRealOfficePanelWithoutClusterStatus(t *testing.T) {

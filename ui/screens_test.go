@@ -425,3 +425,19 @@ func TestOfficePanel(t *testing.T) {
 	ann.Tap("Make a join code")
 	ann.WaitText("Could not make a join code: this node does not support it yet")
 }
+
+// TestExpiredSessionAsksToSignIn: a saved session the node refuses leads to sign-in, not a hang.
+func TestExpiredSessionAsksToSignIn(t *testing.T) {
+	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
+	b := o.NewBackend()
+	b.SignUp(context.Background(), "bob", "Bob", "password1")
+	dir := t.TempDir()
+	if err := saveSession(dir+"/session.json", &Session{UserID: "bob", Token: "stale"}); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{SessionDir: dir})
+	h.WaitText("Please sign in again.")
+	if es := h.Entries(); es[0].Text != "bob" {
+		t.Fatalf("sign-in should offer bob, has %q", es[0].Text)
+	}
+}

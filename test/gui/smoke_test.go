@@ -96,7 +96,10 @@ func TestSmokeTwoWindows(t *testing.T) {
 	if err := bob.Call(ctx, "/friend/add_friend_response", map[string]any{"fromUserID": "ann", "toUserID": "bob", "handleResult": 1}, nil); err != nil {
 		t.Fatal(err)
 	}
-	s.send(bob, "bob", "ann", "Hi Ann, Bob here. Is the smoke test running?")
+	const seed = "Hi Ann, Bob here. Is the smoke test running?"
+	s.send(bob, "bob", "ann", seed)
+	s.waitLast(ann, "ann", seed)
+	s.sleep() // the push reaches window A with the store; give a loaded machine a moment to draw it
 
 	// A answers from its window: Ctrl+K, the chat's name, Enter opens it; the message box has the
 	// focus; Enter sends.
