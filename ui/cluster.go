@@ -58,6 +58,15 @@ func parseClusterStatus(raw map[string]any) *ClusterStatus {
 	if h, ok := take("health", "node", "this").(map[string]any); ok {
 		st.Health = kvs(h)
 	}
+	// This node's Raft and state figures belong with its health.
+	health := map[string]any{}
+	for _, k := range healthKeys {
+		if v, ok := raw[k]; ok && !used[k] {
+			used[k] = true
+			health[k] = v
+		}
+	}
+	st.Health = append(st.Health, kvs(health)...)
 	rest := map[string]any{}
 	for k, v := range raw {
 		if !used[k] {
@@ -67,6 +76,10 @@ func parseClusterStatus(raw map[string]any) *ClusterStatus {
 	st.Extra = kvs(rest)
 	return st
 }
+
+// healthKeys are status fields about this node itself.
+var healthKeys = []string{"state", "raftState", "term", "appliedIndex", "commitIndex", "lastIndex", "lastContact",
+	"stateDigest", "uptime", "version"}
 
 // kvs lists a map's fields by key, values shown as text.
 func kvs(m map[string]any) []KV {

@@ -917,6 +917,17 @@ func (c *Controller) userName(id string) string {
 	return id
 }
 
+// onlineContacts is the user and the friends presence says are online.
+func (c *Controller) onlineContacts() []string {
+	out := []string{c.self.UserID}
+	for _, f := range c.friends {
+		if id := f.FriendUser.GetUserID(); c.presence[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func (c *Controller) refreshPresence() {
 	if c.shell != nil {
 		c.shell.presenceChanged()

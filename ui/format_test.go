@@ -100,9 +100,12 @@ func TestParseClusterStatus(t *testing.T) {
 	if n := st.Nodes[2]; n.Voter || n.Reachable {
 		t.Fatalf("unhealthy non-voter: %+v", n)
 	}
-	want := []KV{{"Applied index", "42"}, {"Office ID", "o1"}, {"State digest", "ab"}}
-	if len(st.Extra) != 3 || st.Extra[0] != want[0] || st.Extra[1] != want[1] || st.Extra[2] != want[2] {
+	if want := (KV{"Office ID", "o1"}); len(st.Extra) != 1 || st.Extra[0] != want {
 		t.Fatalf("extra: %+v", st.Extra)
+	}
+	if want := []KV{{"Applied index", "42"}, {"State digest", "ab"}}; len(st.Health) != 2 ||
+		st.Health[0] != want[0] || st.Health[1] != want[1] {
+		t.Fatalf("health: %+v", st.Health)
 	}
 }
 

@@ -97,11 +97,14 @@ func (p *officePage) render(loadErr error) {
 		}
 		body.Add(widget.NewLabel(""))
 		body.Add(bold("Online now"))
-		if len(st.Online) == 0 {
-			body.Add(subtle("Nobody else is online."))
+		ids := st.Online
+		if len(ids) == 0 {
+			// The node does not list who is connected: show what presence says of your contacts.
+			ids = c.onlineContacts()
+			body.Add(subtle("You and the contacts you follow who are online."))
 		}
 		online := container.NewGridWrap(fyne.NewSize(96, 84))
-		for _, id := range st.Online {
+		for _, id := range ids {
 			name, face := c.userName(id), ""
 			if u := c.users[id]; u != nil {
 				face = u.FaceURL
