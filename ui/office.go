@@ -65,7 +65,6 @@ func statusLine(ok bool, text string) fyne.CanvasObject {
 }
 
 func (p *officePage) render(loadErr error) {
-	c := p.c
 	body := container.NewVBox()
 	st := p.status
 	switch {
@@ -95,28 +94,6 @@ func (p *officePage) render(loadErr error) {
 		for _, n := range st.Nodes {
 			body.Add(nodeRow(n, n.ID == st.NodeID))
 		}
-		body.Add(widget.NewLabel(""))
-		body.Add(bold("Online now"))
-		ids := st.Online
-		if len(ids) == 0 {
-			// The node does not list who is connected: show what presence says of your contacts.
-			ids = c.onlineContacts()
-			body.Add(subtle("You and the contacts you follow who are online."))
-		}
-		online := container.NewGridWrap(fyne.NewSize(96, 84))
-		for _, id := range ids {
-			name, face := c.userName(id), ""
-			if u := c.users[id]; u != nil {
-				face = u.FaceURL
-			}
-			av := newAvatar(id, name, face, 40)
-			av.setOnline(1)
-			l := truncated(subtle(name))
-			l.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
-			l.Segments[0].(*widget.TextSegment).Style.Inline = false
-			online.Add(container.NewVBox(container.NewCenter(av), l))
-		}
-		body.Add(online)
 		if len(st.Health) > 0 {
 			body.Add(widget.NewLabel(""))
 			body.Add(bold("This computer"))
@@ -128,6 +105,7 @@ func (p *officePage) render(loadErr error) {
 			body.Add(kvRows(st.Extra))
 		}
 	}
+	body.Add(p.onlineSection(st))
 	body.Add(widget.NewLabel(""))
 	body.Add(bold("Add a computer"))
 	body.Add(subtle("Make a join code here and paste it on the new computer's welcome screen."))
@@ -212,4 +190,36 @@ func (p *officePage) leave() {
 				c.signedOut("This computer left the office.")
 			})
 		}, c.win)
+}
+
+// onlineSection lists who is online: the node's list when it has one, else the online contacts.
+func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
+	c := p.c
+	body := container.NewVBox()
+	body.Add(widget.NewLabel(""))
+	body.Add(bold("Online now"))
+	var ids []string
+	if st != nil {
+		ids = st.Online
+	}
+	if len(ids) == 0 {
+		// The node does not list who is connected: show what presence says of your contacts.
+		ids = c.onlineContacts()
+		body.Add(subtle("You and the contacts you follow who are online."))
+	}
+	online := container.NewGridWrap(fyne.NewSize(96, 84))
+	for _, id := range ids {
+		name, face := c.userName(id), ""
+		if u := c.users[id]; u != nil {
+			face = u.FaceURL
+		}
+		av := newAvatar(id, name, face, 40)
+		av.setOnline(1)
+		l := truncated(subtle(name))
+		l.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
+		l.Segments[0].(*widget.TextSegment).Style.Inline = false
+		online.Add(container.NewVBox(container.NewCenter(av), l))
+	}
+	body.Add(online)
+	return body
 }
