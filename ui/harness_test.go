@@ -456,3 +456,21 @@ func (h *Harness) GroupCount() int { return len(h.C.groups) }
 
 // Backend is the harness's backend, for setting up state a test does not walk through.
 func (h *Harness) Backend() Backend { return h.C.be }
+
+// Typing tells the open chat's peer that the user is typing.
+func (h *Harness) Typing() {
+	h.C.Typing(h.C.shell.chat.conv)
+}
+
+// Withdraw withdraws the user's message with this text in the open chat.
+func (h *Harness) Withdraw(text string) {
+	h.T.Helper()
+	for _, m := range h.C.shell.chat.msgs {
+		if MessageText(m) == text && m.SendID == h.SelfID() {
+			h.C.Revoke(h.C.shell.chat.conv.ID, m.Seq)
+			h.Drain()
+			return
+		}
+	}
+	h.T.Fatalf("no message %q of %s in the chat", text, h.SelfID())
+}

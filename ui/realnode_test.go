@@ -92,6 +92,12 @@ func TestRealOnboardingAndChat(t *testing.T) {
 	bob.WaitChat("bob: Hi Ann! [Sent]")
 	t.Logf("bob's chat: %q", bob.ChatLines())
 	ann.WaitChat("bob: Hi Ann!")
+	// Typing shows in the peer's header; a withdrawn message turns into a line on both sides.
+	bob.Typing()
+	ann.WaitText("typing…")
+	ann.Withdraw("Hello from Ann")
+	ann.WaitChat("— You withdrew a message")
+	bob.WaitChat("— Ann Lee withdrew a message")
 	if got := ann.ConversationNames(); !slices.Equal(got, []string{"Bob Martin"}) {
 		t.Fatalf("ann's conversations: %v", got)
 	}
