@@ -92,10 +92,11 @@ func (e *composeEntry) insert(s string) {
 // mention is a member picked after "@": its name in the text and its user ID.
 type mention struct{ userID, name string }
 
-// emojiSet is the picker's choice: the faces and gestures office chat uses most.
+// emojiSet is the picker's choice: the faces and gestures office chat uses most, from the
+// Unicode versions Fyne's bundled emoji font covers (newer ones such as 🤩 render as boxes).
 var emojiSet = []string{
 	"😀", "😃", "😄", "😁", "😆", "😅", "😂", "🙂", "😉", "😊", "😇", "😍",
-	"😘", "😋", "😜", "🤔", "🤗", "🤩", "😎", "🥳", "😏", "😐", "😴", "😮",
+	"😘", "😋", "😜", "🤔", "🤗", "😌", "😎", "🙃", "😏", "😐", "😴", "😮",
 	"😢", "😭", "😡", "😱", "🙄", "😬", "👍", "👎", "👌", "👏", "🙌", "🙏",
 	"💪", "👋", "🤝", "✌️", "❤️", "💔", "🔥", "⭐", "🎉", "✅", "❌", "☕",
 	"🍕", "🎂", "💡", "📌", "📎", "📅", "⏰", "🚀",
@@ -177,13 +178,12 @@ func (p *composer) pickEmoji() {
 	var pop *widget.PopUp
 	for _, e := range emojiSet {
 		e := e
-		b := widget.NewButton(e, func() {
+		cell := styledText(e, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{})
+		grid.Add(newTapArea(container.NewCenter(cell), func() {
 			p.entry.insert(e)
 			pop.Hide()
 			p.c.win.Canvas().Focus(p.entry)
-		})
-		b.Importance = widget.LowImportance
-		grid.Add(b)
+		}))
 	}
 	pop = widget.NewPopUp(container.NewPadded(grid), p.c.win.Canvas())
 	size := pop.MinSize()

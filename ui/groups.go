@@ -335,7 +335,9 @@ func (p *groupsPage) createGroup() {
 	name.SetPlaceHolder("e.g. Design team")
 	checks, ids := p.friendChecks(nil)
 	p.lastChecks = checks
-	var members fyne.CanvasObject = container.NewVScroll(checks)
+	list := container.NewVScroll(checks)
+	list.SetMinSize(fyne.NewSize(280, 200))
+	var members fyne.CanvasObject = list
 	if len(ids) == 0 {
 		members = widget.NewLabel("Add friends first to invite them; you can invite later too.")
 	}
@@ -397,7 +399,9 @@ func (p *groupsPage) invite(g *pb.GroupInfo) {
 		dialog.ShowInformation("Invite", "All your friends are in this group already.", c.win)
 		return
 	}
-	d := dialog.NewCustomConfirm("Invite to "+g.GroupName, "Invite", "Cancel", container.NewVScroll(checks), func(ok bool) {
+	list := container.NewVScroll(checks)
+	list.SetMinSize(fyne.NewSize(280, 220))
+	d := dialog.NewCustomConfirm("Invite to "+g.GroupName, "Invite", "Cancel", list, func(ok bool) {
 		if !ok {
 			return
 		}

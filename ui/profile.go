@@ -93,7 +93,7 @@ func (p *profilePage) refresh() {
 // faceChoices are the pictures a user or group can pick: the node keeps no files, so a face is
 // an emoji on the colour of the ID.
 var faceChoices = []string{"🦊", "🐼", "🐨", "🐯", "🦁", "🐸", "🐙", "🦉", "🐳", "🦄", "🐝", "🐢",
-	"🌵", "🌻", "🍀", "🌈", "⚡", "🔥", "🎧", "🎨", "🚀", "⚽", "🎲", "☕"}
+	"🌵", "🌻", "🍀", "🌈", "🌙", "🔥", "🎧", "🎨", "🚀", "⚽", "🎲", "☕"}
 
 // pickFace offers the face choices (and "initials"); chosen gets the new faceURL.
 func pickFace(c *Controller, id, name, current string, chosen func(face string)) {
