@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // NodeConfig is the command line of a node.
@@ -14,6 +16,22 @@ type NodeConfig struct {
 	APIAddr     string
 	WSAddr      string
 	AdminSecret string
+	Cluster     ClusterFlags
+}
+
+// ClusterFlags place the node in an office on the network (see replication.ClusterConfig).
+type ClusterFlags struct {
+	Addr      string   // --cluster-addr: the cluster port; empty runs standalone (unless the data dir is a member)
+	Advertise string   // --cluster-advertise
+	Join      []string // --join: cluster addresses of members
+	JoinCode  string   // --join-code
+	Discovery string   // --discovery: mdns or off
+	// Raft and autopilot tuning; zero keeps the defaults. Tests lower them.
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64
+	Stabilization     time.Duration
+	DeadServer        time.Duration
 }
 
 func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, error) {
@@ -25,8 +43,33 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 	fs.StringVar(&cfg.WSAddr, "ws-addr", "127.0.0.1:10001", "WebSocket gateway listen address")
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "",
 		"admin secret of a new office (first start only); generated and stored in the data dir when empty")
+	cl := &cfg.Cluster
+	fs.StringVar(&cl.Addr, "cluster-addr", "",
+		"cluster port HOST:PORT (Raft and node-to-node service); empty runs a standalone node")
+	fs.StringVar(&cl.Advertise, "cluster-advertise", "", "address other nodes dial (default: --cluster-addr)")
+	join := fs.String("join", "", "cluster address(es) of office members to join, comma-separated (with --join-code)")
+	fs.StringVar(&cl.JoinCode, "join-code", "", "join code from POST /cluster/invite (first start only)")
+	fs.StringVar(&cl.Discovery, "discovery", "mdns", "find office members on the LAN: mdns or off")
+	fs.Uint64Var(&cl.SnapshotThreshold, "raft-snapshot-threshold", 0, "log entries between snapshots (0: 8192)")
+	fs.DurationVar(&cl.SnapshotInterval, "raft-snapshot-interval", 0, "how often to check for a snapshot (0: 120s)")
+	fs.Uint64Var(&cl.TrailingLogs, "raft-trailing-logs", 0, "log entries kept after a snapshot (0: 10240)")
+	fs.DurationVar(&cl.Stabilization, "autopilot-stabilization", 0,
+		"how long a new node must be healthy before it gets a vote (0: 5s)")
+	fs.DurationVar(&cl.DeadServer, "autopilot-dead-server", 0,
+		"how long a node may be unreachable before it is removed from the office (0: 30m)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for _, a := range strings.Split(*join, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			cl.Join = append(cl.Join, a)
+		}
+	}
+	if cl.Discovery != "mdns" && cl.Discovery != "off" {
+		return nil, fmt.Errorf("--discovery is mdns or off, not %q", cl.Discovery)
+	}
+	if len(cl.Join) > 0 && cl.JoinCode == "" {
+		return nil, fmt.Errorf("--join needs --join-code (from POST /cluster/invite on a member)")
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())

@@ -73,34 +73,48 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	}
 	n.closers = append(n.closers, n.db.Close)
 	machine := im.NewMachine()
+	clusterCfg, err := clusterConfig(cfg)
+	if err != nil {
+		return err
+	}
 	verifier := auth.NewVerifier(n.db.Reader())
 	// The gateway is the FSM's sink, so it exists before Raft; it proposes through n.repl, which
 	// is set before the WS port serves anyone.
 	n.gw = gateway.New(gateway.Config{Verifier: verifier, Proposer: proposerOf(func() gateway.Proposer { return n.repl }),
 		DB: n.db, Log: n.log})
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
-		Machine: machine, Sink: n.gw, Log: n.log}); err != nil {
+		Machine: machine, Sink: n.gw, Log: n.log, Cluster: clusterCfg, Tuning: raftTuning(cfg)}); err != nil {
 		n.gw.Close(context.Background())
 		return err
 	}
 	n.closers = append(n.closers, n.repl.Close)
+	relayTransient(n.gw, n.repl, nodeID)
 	// Closers run in reverse: the gateway closes before Raft stops.
 	n.closers = append(n.closers, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return n.gw.Close(ctx)
 	})
-	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := n.repl.WaitLeader(waitCtx); err != nil {
-		return err
+	// A founder (a standalone node, or the only server of its group) creates the office on its
+	// first start; a joiner waits until it has caught up with the office it joined.
+	if n.repl.Founder() {
+		waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := n.repl.WaitLeader(waitCtx); err != nil {
+			return err
+		}
+		if err := n.ensureOffice(ctx, out); err != nil {
+			return err
+		}
 	}
-	if err := n.ensureOffice(ctx, out); err != nil {
+	readyCtx, cancelReady := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelReady()
+	if err := n.repl.WaitReady(readyCtx); err != nil {
 		return err
 	}
 
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
-		AdminSecretOK: n.adminSecretOK, Log: n.log})
+		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Log: n.log})
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
 	n.wsSrv = &http.Server{Handler: n.gw, ReadHeaderTimeout: 10 * time.Second}
@@ -198,6 +212,12 @@ func runNode(ctx context.Context, cfg *NodeConfig, out io.Writer) error {
 	}
 	select {
 	case <-ctx.Done():
+		// Quitting: hand leadership over and give up the vote so the office keeps its quorum.
+		quitCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		n.repl.Quit(quitCtx)
+		cancel()
+	case <-n.repl.Left():
+		fmt.Fprintln(out, "lanim: this node left its office")
 	case err := <-n.served:
 		if !errors.Is(err, http.ErrServerClosed) {
 			log.Error("api server stopped", "err", err)

@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync/atomic"
+	"sync"
 
 	"github.com/hashicorp/raft"
 
@@ -25,9 +25,56 @@ type fsm struct {
 	sink    im.Sink
 	tmpDir  string
 	log     *slog.Logger
-	// applied is the last index committed to the database. Raft's own AppliedIndex moves before the
-	// FSM has run, so read-your-writes and status use this one.
-	applied atomic.Uint64
+
+	// mu guards applied and advanced: the index of the last committed batch and a channel closed
+	// (and replaced) whenever it moves, for read-your-writes waits.
+	mu       sync.Mutex
+	applied  uint64
+	advanced chan struct{}
+}
+
+// initApplied loads the database's applied index; call once before Raft starts.
+func (f *fsm) initApplied() error {
+	i, err := store.AppliedIndex(context.Background(), f.db.Reader())
+	if err != nil {
+		return fmt.Errorf("replication: applied index: %w", err)
+	}
+	f.setApplied(i)
+	return nil
+}
+
+func (f *fsm) setApplied(i uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.applied = i
+	if f.advanced != nil {
+		close(f.advanced)
+	}
+	f.advanced = make(chan struct{})
+}
+
+// appliedIndex is the last index committed to the state database.
+func (f *fsm) appliedIndex() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.applied
+}
+
+// waitApplied blocks until the database holds index (or ctx ends).
+func (f *fsm) waitApplied(ctx context.Context, index uint64) error {
+	for {
+		f.mu.Lock()
+		applied, ch := f.applied, f.advanced
+		f.mu.Unlock()
+		if applied >= index {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for index %d (applied %d): %w", index, applied, ctx.Err())
+		}
+	}
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -70,7 +117,9 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	if err := tx.Commit(); err != nil {
 		panic(fmt.Sprintf("fsm: commit: %v", err))
 	}
-	f.applied.Store(last)
+	if last > applied {
+		f.setApplied(last)
+	}
 	if len(events) > 0 && f.sink != nil {
 		f.sink.Publish(events)
 	}
@@ -86,7 +135,13 @@ func (f *fsm) applyOne(ctx context.Context, tx *sql.Tx, l *raft.Log) (*im.Result
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
 		panic(fmt.Sprintf("fsm: savepoint: %v", err))
 	}
-	res, events := f.machine.Apply(ctx, tx, l.Index, cmd)
+	var res *im.Result
+	var events []im.Event
+	if isClusterKind(cmd.Kind) {
+		res = applyCluster(ctx, tx, cmd)
+	} else {
+		res, events = f.machine.Apply(ctx, tx, l.Index, cmd)
+	}
 	if res.Err != nil {
 		if res.Err.Code == im.ErrInternal.Code {
 			f.log.Error("command failed", "index", l.Index, "kind", cmd.Kind, "err", res.Err)
@@ -127,11 +182,10 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err := f.db.Restore(context.Background(), tmp.Name()); err != nil {
 		return err
 	}
-	applied, err := store.AppliedIndex(context.Background(), f.db.Reader())
-	if err != nil {
+	if err := f.initApplied(); err != nil {
 		return err
 	}
-	f.applied.Store(applied)
+	f.log.Info("installed a snapshot", "applied", f.appliedIndex())
 	return nil
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -20,7 +22,8 @@ import (
 
 // Config is what a replication node needs.
 type Config struct {
-	// DataDir holds raft/ (log, stable store, snapshots) and the temporary files of snapshots.
+	// DataDir holds raft/ (log, stable store, snapshots), cluster/ (TLS identity, peer book),
+	// outbox.db and the temporary files of snapshots.
 	DataDir string
 	// NodeID is this install's stable ID (kept in the data dir).
 	NodeID  string
@@ -29,80 +32,331 @@ type Config struct {
 	// Sink receives the events of every applied batch (the gateway).
 	Sink im.Sink
 	Log  *slog.Logger
+	// Cluster makes the node a member of an office on the network. Nil runs a standalone node: a
+	// single voter on an in-memory transport, the same write path with no network.
+	Cluster *ClusterConfig
+	Tuning  Tuning
+}
+
+// Tuning holds Raft's log compaction knobs; zero keeps hashicorp/raft's default.
+type Tuning struct {
+	// SnapshotThreshold is how many entries since the last snapshot make Raft take a new one and
+	// compact the log (default 8192). Tests lower it to exercise compaction and snapshot installs.
+	SnapshotThreshold uint64
+	// SnapshotInterval is how often Raft checks the threshold (default 120 s, randomised up to 2x).
+	SnapshotInterval time.Duration
+	// TrailingLogs is how many entries a compaction keeps for followers a little behind (default
+	// 10240); a follower further behind, or a new node, is sent the snapshot instead.
+	TrailingLogs uint64
+}
+
+// ClusterConfig is a node's part in an office on the network.
+type ClusterConfig struct {
+	// Addr is the cluster port's listen address, HOST:PORT. Empty reuses the address of the last
+	// run (kept in the data dir).
+	Addr string
+	// Advertise is the address other members dial. Empty: Addr, or this host's first LAN address
+	// when Addr's host is unspecified (0.0.0.0).
+	Advertise string
+	// JoinCode joins the office it names, on a data dir that is not a member of one yet.
+	JoinCode string
+	// JoinAddrs are cluster addresses of members tried before the join code's own.
+	JoinAddrs []string
+	// Discovery finds members on the LAN by office ID; nil disables it.
+	Discovery Discoverer
+	Autopilot AutopilotTuning
 }
 
 // Node is this process's member of the office's Raft group.
 type Node struct {
 	cfg       Config
+	log       *slog.Logger
 	raft      *raft.Raft
 	fsm       *fsm
 	bolt      *raftboltdb.BoltStore
 	transport raft.Transport
+	self      raft.ServerAddress // the address other members dial
+	selfID    raft.ServerID
+
+	// Cluster mode only (nil when standalone).
+	id        *identity
+	book      *peerBook
+	mux       *mux
+	rpc       *rpcClient
+	servers   []*rpcServer
+	pilot     *pilot
+	outbox    *outbox
+	relay     *relay
+	joinIndex uint64 // the redemption's index: a joiner is ready once it applied it
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	left     chan struct{}
+	leftOnce sync.Once
+	closed   sync.Once
 }
 
 // ErrNotLeader is returned by Propose when this node cannot apply writes itself.
 var ErrNotLeader = errors.New("not the leader")
 
-// Open starts the node. A data dir with no Raft state bootstraps a new single-voter group.
+// Open starts the node. A standalone data dir with no Raft state bootstraps a single-voter group.
+// In cluster mode a new data dir founds an office (a new CA, this node its first voter) or, with a
+// join code, joins one; a data dir that is already a member rejoins its office.
 func Open(cfg Config) (*Node, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	n := &Node{cfg: cfg, log: cfg.Log, selfID: raft.ServerID(cfg.NodeID), left: make(chan struct{})}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := n.open(); err != nil {
+		n.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) open() (err error) {
+	cfg := n.cfg
 	raftDir := filepath.Join(cfg.DataDir, "raft")
 	tmpDir := filepath.Join(cfg.DataDir, "tmp")
 	for _, d := range []string{raftDir, tmpDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, fmt.Errorf("replication: %w", err)
+			return fmt.Errorf("replication: %w", err)
 		}
 	}
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db")})
+	n.bolt, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db")})
 	if err != nil {
-		return nil, fmt.Errorf("replication: open log store: %w", err)
+		return fmt.Errorf("replication: open log store: %w", err)
 	}
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, 2, hlog)
 	if err != nil {
-		bolt.Close()
-		return nil, fmt.Errorf("replication: open snapshot store: %w", err)
+		return fmt.Errorf("replication: open snapshot store: %w", err)
 	}
-	f := &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log}
-	if err := catchUpFromSnapshot(f, snaps); err != nil {
-		bolt.Close()
-		return nil, err
+	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log}
+	if err := catchUpFromSnapshot(n.fsm, snaps); err != nil {
+		return err
 	}
-	applied, err := store.AppliedIndex(context.Background(), cfg.DB.Reader())
+	if err := n.fsm.initApplied(); err != nil {
+		return err
+	}
+	existing, err := raft.HasExistingState(n.bolt, n.bolt, snaps)
 	if err != nil {
-		bolt.Close()
-		return nil, fmt.Errorf("replication: %w", err)
+		return fmt.Errorf("replication: %w", err)
 	}
-	f.applied.Store(applied)
+	rc := n.raftConfig(hlog)
+	if cfg.Cluster == nil {
+		addr, transport := raft.NewInmemTransport(raft.ServerAddress(cfg.NodeID))
+		n.self, n.transport = addr, transport
+		if n.raft, err = raft.NewRaft(rc, n.fsm, n.bolt, n.bolt, snaps, transport); err != nil {
+			return fmt.Errorf("replication: start raft: %w", err)
+		}
+		if !existing {
+			return n.bootstrap()
+		}
+		return nil
+	}
+	if err := n.openCluster(rc, hlog, snaps, existing); err != nil {
+		return err
+	}
+	return nil
+}
 
+func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {
 	rc := raft.DefaultConfig()
-	rc.LocalID = raft.ServerID(cfg.NodeID)
+	rc.LocalID = n.selfID
 	rc.Logger = hlog
 	rc.BatchApplyCh = true
-	// The state database is durable and records its applied index, so raft need not rebuild it
-	// from the snapshot at every start; catchUpFromSnapshot covers a database that fell behind.
+	// The state database is durable and records its applied index in the same transaction as the
+	// changes, so Raft need not rebuild it from the snapshot at every start; catchUpFromSnapshot
+	// covers a database that fell behind the snapshot.
 	rc.NoSnapshotRestoreOnStart = true
-	addr, transport := raft.NewInmemTransport(raft.ServerAddress(cfg.NodeID))
-
-	r, err := raft.NewRaft(rc, f, bolt, bolt, snaps, transport)
-	if err != nil {
-		bolt.Close()
-		return nil, fmt.Errorf("replication: start raft: %w", err)
+	t := n.cfg.Tuning
+	if t.SnapshotThreshold > 0 {
+		rc.SnapshotThreshold = t.SnapshotThreshold
 	}
-	n := &Node{cfg: cfg, raft: r, fsm: f, bolt: bolt, transport: transport}
-
-	existing, err := raft.HasExistingState(bolt, bolt, snaps)
-	if err != nil {
-		n.Close()
-		return nil, fmt.Errorf("replication: %w", err)
+	if t.SnapshotInterval > 0 {
+		rc.SnapshotInterval = t.SnapshotInterval
 	}
-	if !existing {
-		boot := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: addr, Suffrage: raft.Voter}}}
-		if err := r.BootstrapCluster(boot).Error(); err != nil {
-			n.Close()
-			return nil, fmt.Errorf("replication: bootstrap: %w", err)
+	if t.TrailingLogs > 0 {
+		rc.TrailingLogs = t.TrailingLogs
+	}
+	return rc
+}
+
+// bootstrap makes this node the first voter of a new group.
+func (n *Node) bootstrap() error {
+	boot := raft.Configuration{Servers: []raft.Server{{ID: n.selfID, Address: n.self, Suffrage: raft.Voter}}}
+	if err := n.raft.BootstrapCluster(boot).Error(); err != nil {
+		return fmt.Errorf("replication: bootstrap: %w", err)
+	}
+	return nil
+}
+
+// openCluster starts the cluster port, the TLS identity (founding or joining an office when the
+// data dir has none), Raft on the network transport and the background work of a member.
+func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.SnapshotStore, existing bool) error {
+	cc := n.cfg.Cluster
+	dir := n.cfg.DataDir
+	if _, err := os.Stat(filepath.Join(dir, clusterDir, leftFile)); err == nil {
+		return fmt.Errorf("replication: this node left its office; start with a new data dir to join one again")
+	}
+	var err error
+	if n.book, err = loadPeerBook(dir); err != nil {
+		return err
+	}
+	listen := cc.Addr
+	if listen == "" {
+		listen = n.book.Listen
+	}
+	if listen == "" {
+		return fmt.Errorf("replication: no cluster address: pass --cluster-addr HOST:PORT")
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("replication: cluster address %s: %w", listen, err)
+	}
+	adv, err := advertiseAddr(cc.Advertise, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	n.self = raft.ServerAddress(adv)
+	n.mux = newMux(ln, n.log)
+	if _, mdns := cc.Discovery.(*MDNS); mdns && isLoopback(adv) {
+		// Nobody on the LAN can reach a loopback address, so there is nothing to announce; and
+		// tests, which run on 127.0.0.1, never touch the host's multicast group.
+		n.log.Info("mDNS off: the cluster address is a loopback address", "address", adv)
+		copied := *cc
+		copied.Discovery = nil
+		cc, n.cfg.Cluster = &copied, &copied
+	}
+
+	// found: this node starts a new group as its first voter. Never for a joiner, even one that
+	// stopped between receiving its certificate and its first contact with the office.
+	found := false
+	id, ok, err := loadIdentity(dir, n.cfg.NodeID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("replication: cluster identity: %w", err)
+	case ok:
+		if cc.JoinCode != "" {
+			n.log.Info("this node is already a member of an office; the join code is not used")
+		}
+		_, statErr := os.Stat(filepath.Join(dir, clusterDir, caKeyFile))
+		found = !existing && statErr == nil
+	case cc.JoinCode != "":
+		if existing {
+			return fmt.Errorf("replication: this data dir already holds an office; use a new data dir to join another")
+		}
+		if id, err = n.join(cc); err != nil {
+			return err
+		}
+	default:
+		// A new office, or a standalone data dir that now gets a cluster port: this node founds
+		// the office's CA and stays its first voter.
+		if id, err = foundIdentity(dir, n.cfg.NodeID); err != nil {
+			return err
+		}
+		found = !existing
+	}
+	n.id = id
+	if err := n.book.setListen(listen); err != nil {
+		return err
+	}
+
+	raftLn := n.mux.listen(streamRaft, id.serverConfig(n.allowPeer))
+	rpcLn := n.mux.listen(streamRPC, id.serverConfig(n.allowPeer))
+	joinLn := n.mux.listen(streamJoin, id.joinServerConfig())
+	transport := newRaftTransport(raftLn, id.clientConfig(), hlog)
+	n.transport = transport
+	n.rpc = newRPCClient(id.clientConfig(), streamRPC)
+	if n.raft, err = raft.NewRaft(rc, n.fsm, n.bolt, n.bolt, snaps, transport); err != nil {
+		return fmt.Errorf("replication: start raft: %w", err)
+	}
+	if found {
+		if err := n.bootstrap(); err != nil {
+			return err
 		}
 	}
-	return n, nil
+	if n.outbox, err = openOutbox(filepath.Join(dir, "outbox.db")); err != nil {
+		return err
+	}
+	n.relay = newRelay(n)
+	n.pilot = newPilot(n, cc.Autopilot, hlog)
+	rpcSrv := newRPCServer(n.log, n.handlers())
+	rpcSrv.serve(rpcLn)
+	joinSrv := newRPCServer(n.log, map[string]rpcHandler{"join": n.handleJoin})
+	joinSrv.serve(joinLn)
+	n.servers = []*rpcServer{rpcSrv, joinSrv}
+	n.goLoop(n.mux.serve)
+	n.goLoop(n.maintain)
+	n.goLoop(n.pilot.run)
+	n.goLoop(n.drainOutbox)
+	n.goLoop(n.relay.watch)
+	if cc.Discovery != nil {
+		n.goLoop(n.announce)
+	}
+	return nil
+}
+
+func (n *Node) goLoop(fn func()) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		fn()
+	}()
+}
+
+// allowPeer vets a member's certificate at every handshake: a node that left the office is refused.
+func (n *Node) allowPeer(nodeID string) error {
+	revoked, err := isRevoked(context.Background(), n.cfg.DB.Reader(), nodeID)
+	if err != nil {
+		return err
+	}
+	if revoked {
+		return fmt.Errorf("node %s left the office", nodeID)
+	}
+	return nil
+}
+
+// advertiseAddr is the address members dial: the given one, or the listener's, with an
+// unspecified host replaced by this machine's first LAN address.
+func advertiseAddr(given string, ln net.Addr) (string, error) {
+	if given != "" {
+		if _, _, err := net.SplitHostPort(given); err != nil {
+			return "", fmt.Errorf("replication: advertise address %q: %w", given, err)
+		}
+		return given, nil
+	}
+	tcp, ok := ln.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return ln.String(), nil
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "", fmt.Errorf("replication: list interfaces: %w", err)
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
+			return net.JoinHostPort(ipn.IP.String(), fmt.Sprint(tcp.Port)), nil
+		}
+	}
+	return "", fmt.Errorf("replication: no LAN address to advertise; pass --cluster-advertise")
+}
+
+// isLoopback reports whether HOST:PORT names a loopback host.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // catchUpFromSnapshot restores the newest snapshot when the database is older than it (a database
@@ -127,6 +381,77 @@ func catchUpFromSnapshot(f *fsm, snaps raft.SnapshotStore) error {
 	return f.Restore(rc)
 }
 
+// Founder reports whether this node may create the office's first state: it is standalone, or the
+// only server of its Raft group. A joiner (empty configuration until it is added) is not.
+func (n *Node) Founder() bool {
+	if n.cfg.Cluster == nil {
+		return true
+	}
+	cfg, err := n.configuration()
+	if err != nil {
+		return false
+	}
+	return len(cfg.Servers) == 1 && cfg.Servers[0].ID == n.selfID
+}
+
+// WaitReady blocks until a new member can serve: a founder's CA is in the replicated state (so
+// any member can admit newcomers), and a joiner has applied the log up to its admission.
+func (n *Node) WaitReady(ctx context.Context) error {
+	if n.id == nil {
+		return nil
+	}
+	for {
+		err := n.recordCA(ctx)
+		if err == nil {
+			break
+		}
+		n.log.Info("recording the office CA", "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("record the office CA: %w", err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	if n.joinIndex == 0 {
+		return nil
+	}
+	if err := n.fsm.waitApplied(ctx, n.joinIndex); err != nil {
+		return err
+	}
+	n.awaitVote(ctx, joinVoteWait)
+	return nil
+}
+
+// joinVoteWait bounds how long a new member waits for its vote before serving.
+const joinVoteWait = 15 * time.Second
+
+// awaitVote waits (at most d) until this node is a voter, while the office has room for one: a
+// new member is then a full member when it starts serving. Autopilot decides; if it has not
+// within d the node serves anyway as a non-voter.
+func (n *Node) awaitVote(ctx context.Context, d time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for {
+		cfg, err := n.configuration()
+		if err == nil {
+			voters, self := 0, false
+			for _, s := range cfg.Servers {
+				if s.Suffrage == raft.Voter {
+					voters++
+					self = self || s.ID == n.selfID
+				}
+			}
+			if self || voters >= maxVoters {
+				return
+			}
+		}
+		if sleepCtx(ctx, 100*time.Millisecond) != nil {
+			n.log.Info("serving as a non-voter: not promoted yet")
+			return
+		}
+	}
+}
+
 // WaitLeader blocks until the group has a leader (or ctx ends).
 func (n *Node) WaitLeader(ctx context.Context) error {
 	t := time.NewTicker(20 * time.Millisecond)
@@ -143,41 +468,58 @@ func (n *Node) WaitLeader(ctx context.Context) error {
 	}
 }
 
-// Propose commits cmd through Raft and returns the FSM's result once this node has applied it.
-func (n *Node) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error) {
-	b, err := cmd.Encode()
-	if err != nil {
-		return nil, err
-	}
-	timeout := 10 * time.Second
-	if d, ok := ctx.Deadline(); ok {
-		timeout = time.Until(d)
-	}
-	fut := n.raft.Apply(b, timeout)
-	if err := fut.Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) {
-			return nil, ErrNotLeader
-		}
-		return nil, fmt.Errorf("propose %s: %w", cmd.Kind, err)
-	}
-	res, ok := fut.Response().(*im.Result)
-	if !ok || res == nil {
-		return nil, fmt.Errorf("propose %s: no result from the state machine", cmd.Kind)
-	}
-	return res, nil
-}
-
 // Snapshot takes a Raft snapshot now and compacts the log behind it.
 func (n *Node) Snapshot() error { return n.raft.Snapshot().Error() }
 
-// AppliedIndex is the last index this node's state database has committed.
-func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
+// AppliedIndex is the last index this node's state database holds.
+func (n *Node) AppliedIndex() uint64 { return n.fsm.appliedIndex() }
 
-// Close stops Raft and closes the log store. The state database belongs to the caller.
-func (n *Node) Close() error {
-	err := n.raft.Shutdown().Error()
-	if c, ok := n.transport.(io.Closer); ok {
-		c.Close()
+// Left is closed once this node has left its office (POST /cluster/leave): the process should stop.
+func (n *Node) Left() <-chan struct{} { return n.left }
+
+// configuration is the latest Raft configuration this node knows.
+func (n *Node) configuration() (raft.Configuration, error) {
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return raft.Configuration{}, err
 	}
-	return errors.Join(err, n.bolt.Close())
+	return f.Configuration(), nil
+}
+
+// Close stops the background work, Raft and the cluster port, and closes the log store and the
+// outbox. The state database belongs to the caller.
+func (n *Node) Close() error {
+	var errs []error
+	n.closed.Do(func() {
+		n.cancel()
+		if n.pilot != nil {
+			n.pilot.stop()
+		}
+		if n.raft != nil {
+			errs = append(errs, n.raft.Shutdown().Error())
+		}
+		for _, s := range n.servers {
+			s.close()
+		}
+		if n.mux != nil {
+			n.mux.close()
+		}
+		if c, ok := n.transport.(io.Closer); ok {
+			c.Close()
+		}
+		if n.rpc != nil {
+			n.rpc.close()
+		}
+		if n.relay != nil {
+			n.relay.close()
+		}
+		n.wg.Wait()
+		if n.outbox != nil {
+			errs = append(errs, n.outbox.close())
+		}
+		if n.bolt != nil {
+			errs = append(errs, n.bolt.Close())
+		}
+	})
+	return errors.Join(errs...)
 }

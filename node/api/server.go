@@ -37,7 +37,9 @@ type Config struct {
 	Verifier *auth.Verifier
 	// AdminSecretOK reports whether a get_admin_token secret is the office's.
 	AdminSecretOK func(ctx context.Context, secret string) bool
-	Log           *slog.Logger
+	// Cluster serves /cluster/* (nil: those endpoints answer that there is no cluster).
+	Cluster Cluster
+	Log     *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -70,6 +72,7 @@ func New(cfg Config) *Server {
 	s.conversationRoutes()
 	s.groupRoutes()
 	s.friendRoutes()
+	s.clusterRoutes()
 	return s
 }
 

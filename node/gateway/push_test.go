@@ -334,3 +334,46 @@ func TestChatWithRealReads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTransientRelay: the hooks a cluster relay uses. Local presence and typing go to the relay;
+// remote presence merges per origin node and ForgetNode takes a departed node's users offline.
+func TestTransientRelay(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.users("alice", "bob")
+	relayed := make(chan TransientEvent, 16)
+	e.gw.SetRelay(func(ev TransientEvent) { relayed <- ev })
+	bob := e.dial("bob", 5, e.token("bob", 5), client.DialOptions{})
+	if ev := <-relayed; ev.Presence == nil || ev.Presence.UserID != "bob" || !ev.Presence.Online ||
+		fmt.Sprint(ev.Presence.Platforms) != "[5]" {
+		t.Fatalf("relayed %+v", ev)
+	}
+	if _, err := bob.SubscribeStatus(context.Background(), []string{"zed"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	status := func(want string) {
+		t.Helper()
+		p := nextPush(t, bob)
+		if p.Status == nil || fmt.Sprint(p.Status.Subscribers[0].OnlinePlatformIDs) != want {
+			t.Fatalf("2005 %+v, want %s", p, want)
+		}
+	}
+	e.gw.DeliverRemote(TransientEvent{Origin: "n2", Presence: &Presence{UserID: "zed", PlatformID: 2, Online: true, Platforms: []int32{2}}})
+	status("[2]")
+	e.gw.DeliverRemote(TransientEvent{Origin: "n3", Presence: &Presence{UserID: "zed", PlatformID: 3, Online: true, Platforms: []int32{3}}})
+	status("[2 3]")
+	e.gw.ForgetNode("n2")
+	status("[3]")
+	// A remote typing message reaches local connections; nothing is relayed back.
+	msg := textMsg("zed", "bob", "t")
+	msg.ContentType = im.Typing
+	e.gw.DeliverRemote(TransientEvent{Origin: "n3", ExceptConn: "other/1",
+		Push: &im.Push{UserIDs: []string{"bob"}, ConversationID: "si_bob_zed", Msg: msg, OperationID: "op-remote"}})
+	if p := nextPush(t, bob); p.OperationID != "op-remote" || p.Msgs.Msgs["si_bob_zed"] == nil {
+		t.Fatalf("remote typing %+v", p)
+	}
+	select {
+	case ev := <-relayed:
+		t.Fatalf("a remote event was relayed: %+v", ev)
+	default:
+	}
+}

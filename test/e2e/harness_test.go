@@ -114,12 +114,21 @@ type Node struct {
 // and registers a cleanup that stops it with SIGTERM and fails the test unless it exits 0 in time.
 func startNode(t *testing.T, extraArgs ...string) *Node {
 	t.Helper()
+	n := newNode(t, rand.Text(), extraArgs...)
+	n.start(t)
+	return n
+}
+
+// newNode prepares a node like startNode without starting it, with the given admin secret: a node
+// that joins an office answers get_admin_token with the office's secret, not its own.
+func newNode(t *testing.T, adminSecret string, extraArgs ...string) *Node {
+	t.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	n := &Node{
 		APIAddr:     freeAddr(t),
 		WSAddr:      freeAddr(t),
 		DataDir:     t.TempDir(),
-		AdminSecret: rand.Text(),
+		AdminSecret: adminSecret,
 		LogPath:     filepath.Join(t.TempDir(), "node.log"),
 		tr:          tr,
 		http:        &http.Client{Transport: tr},
@@ -141,7 +150,6 @@ func startNode(t *testing.T, extraArgs ...string) *Node {
 			t.Logf("log of node %s (%s):\n%s", n.APIAddr, n.LogPath, n.logTail())
 		}
 	})
-	n.start(t)
 	return n
 }
 
@@ -178,6 +186,16 @@ func (n *Node) Kill9(t *testing.T) {
 
 func (n *Node) start(t *testing.T) {
 	t.Helper()
+	n.launch(t)
+	if err := n.waitReady(); err != nil {
+		t.Fatalf("node %s not ready: %v", n.APIAddr, err)
+	}
+}
+
+// launch starts the process without waiting until it serves: nodes that need each other to
+// become ready (an office without a quorum) are launched together, then waited for.
+func (n *Node) launch(t *testing.T) {
+	t.Helper()
 	logFile, err := os.OpenFile(n.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -198,10 +216,6 @@ func (n *Node) start(t *testing.T) {
 		close(exited)
 	}()
 	n.Cmd, n.exited = cmd, exited
-
-	if err := n.waitReady(); err != nil {
-		t.Fatalf("node %s not ready: %v", n.APIAddr, err)
-	}
 }
 
 // waitReady polls get_admin_token until it answers errCode 0 (storing the token), then checks that the

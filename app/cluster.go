@@ -1,0 +1,77 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"lanim/node/api"
+	"lanim/node/gateway"
+	"lanim/replication"
+)
+
+// clusterConfig is the node's part in an office on the network: nil (standalone) unless the
+// node has a cluster address or its data dir is already a member of an office.
+func clusterConfig(cfg *NodeConfig) (*replication.ClusterConfig, error) {
+	cl := cfg.Cluster
+	if cl.Addr == "" && !replication.IsMember(cfg.DataDir) {
+		if cl.JoinCode != "" || len(cl.Join) > 0 || cl.Advertise != "" {
+			return nil, fmt.Errorf("joining an office needs --cluster-addr HOST:PORT")
+		}
+		return nil, nil
+	}
+	cc := &replication.ClusterConfig{Addr: cl.Addr, Advertise: cl.Advertise, JoinCode: cl.JoinCode,
+		JoinAddrs: cl.Join, Autopilot: replication.AutopilotTuning{Stabilization: cl.Stabilization,
+			DeadServer: cl.DeadServer}}
+	if cl.Discovery == "mdns" {
+		cc.Discovery = &replication.MDNS{}
+	}
+	return cc, nil
+}
+
+func raftTuning(cfg *NodeConfig) replication.Tuning {
+	return replication.Tuning{SnapshotThreshold: cfg.Cluster.SnapshotThreshold,
+		SnapshotInterval: cfg.Cluster.SnapshotInterval, TrailingLogs: cfg.Cluster.TrailingLogs}
+}
+
+// clusterAPI is replication as the REST API sees it (POST /cluster/*).
+type clusterAPI struct{ repl *replication.Node }
+
+func (c clusterAPI) Status(ctx context.Context) (*api.ClusterStatus, error) {
+	st, err := c.repl.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.ClusterStatus{OfficeID: st.OfficeID, NodeID: st.NodeID, LeaderID: st.LeaderID,
+		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []api.ClusterMember{}}
+	for _, m := range st.Members {
+		out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Address: m.Address,
+			Suffrage: m.Suffrage, Healthy: m.Healthy})
+	}
+	return out, nil
+}
+
+func (c clusterAPI) Invite(ctx context.Context) (string, error) { return c.repl.Invite(ctx) }
+
+func (c clusterAPI) Leave(ctx context.Context) error { return c.repl.Leave(ctx) }
+
+// relayTransient carries the gateway's transient events (typing, presence) to the other members
+// over the cluster relay, and delivers theirs here; a member that stops answering has its
+// presence dropped. On a standalone node the relay has no peers.
+func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) {
+	gw.SetRelay(func(ev gateway.TransientEvent) {
+		ev.Origin = nodeID
+		if b, err := json.Marshal(ev); err == nil {
+			repl.Relay(b)
+		}
+	})
+	repl.OnRelay(func(from string, payload []byte) {
+		var ev gateway.TransientEvent
+		if json.Unmarshal(payload, &ev) != nil {
+			return
+		}
+		ev.Origin = from // the peer's certificate says who it is
+		gw.DeliverRemote(ev)
+	})
+	repl.OnPeerGone(gw.ForgetNode)
+}

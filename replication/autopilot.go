@@ -1,0 +1,246 @@
+package replication
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
+)
+
+// maxVoters caps the voters of an office: five tolerate two failures, and more voters only slow
+// commits down. Every other member is a non-voter that gets the log and can be promoted.
+const maxVoters = 5
+
+// AutopilotTuning holds the membership timings.
+type AutopilotTuning struct {
+	// Stabilization is how long a non-voter must stay healthy before it is promoted (default 5 s;
+	// none while the office has fewer than three voters).
+	Stabilization time.Duration
+	// DeadServer is how long a member may stay unreachable before the leader removes it from the
+	// configuration (default 30 min). A removed node that comes back registers again.
+	DeadServer time.Duration
+}
+
+// pilot runs hashicorp/raft-autopilot on the leader: health of every member (last contact, term
+// and index compared to the leader's), promotion of stable non-voters up to maxVoters, and removal
+// of members unreachable for longer than DeadServer. It is autopilot's application delegate.
+type pilot struct {
+	n    *Node
+	ap   *autopilot.Autopilot
+	conf autopilot.Config
+
+	mu       sync.Mutex
+	lastSeen map[raft.ServerID]time.Time
+	gone     map[raft.ServerID]bool // quit or left: not promoted again until it registers
+}
+
+var _ autopilot.ApplicationIntegration = (*pilot)(nil)
+
+func newPilot(n *Node, t AutopilotTuning, hlog hclog.Logger) *pilot {
+	if t.Stabilization <= 0 {
+		t.Stabilization = 5 * time.Second
+	}
+	if t.DeadServer <= 0 {
+		t.DeadServer = 30 * time.Minute
+	}
+	p := &pilot{n: n, lastSeen: map[raft.ServerID]time.Time{}, gone: map[raft.ServerID]bool{}}
+	p.conf = autopilot.Config{
+		CleanupDeadServers:      true,
+		LastContactThreshold:    3 * time.Second,
+		MaxTrailingLogs:         500,
+		MinQuorum:               3,
+		ServerStabilizationTime: t.Stabilization,
+		Ext:                     t.DeadServer,
+	}
+	p.ap = autopilot.New(n.raft, p,
+		autopilot.WithLogger(hlog),
+		autopilot.WithPromoter(&promoter{}),
+		autopilot.WithUpdateInterval(time.Second),
+		autopilot.WithReconcileInterval(2*time.Second))
+	return p
+}
+
+// run starts autopilot while this node leads and stops it when it does not.
+func (p *pilot) run() {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	running := false
+	for {
+		select {
+		case <-p.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		leader := p.n.raft.State() == raft.Leader
+		switch {
+		case leader && !running:
+			p.ap.Start(p.n.ctx)
+		case !leader && running:
+			<-p.ap.Stop()
+		}
+		running = leader
+	}
+}
+
+func (p *pilot) stop() { <-p.ap.Stop() }
+
+func (p *pilot) deadAfter() time.Duration { return p.conf.Ext.(time.Duration) }
+
+// departed marks a member that quit or left: unhealthy, never promoted, until it registers again.
+func (p *pilot) departed(id raft.ServerID) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gone[id] = true
+}
+
+// back clears departed when a member registers again.
+func (p *pilot) back(id raft.ServerID) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.gone, id)
+	p.lastSeen[id] = time.Now()
+}
+
+// health is the leader's view: node ID to healthy.
+func (p *pilot) health() map[string]bool {
+	out := map[string]bool{}
+	st := p.ap.GetState()
+	if st == nil {
+		return out
+	}
+	for id, s := range st.Servers {
+		out[string(id)] = s.Health.Healthy
+	}
+	return out
+}
+
+func (p *pilot) AutopilotConfig() *autopilot.Config {
+	c := p.conf
+	return &c
+}
+
+func (p *pilot) NotifyState(*autopilot.State) {}
+
+// KnownServers is the Raft configuration with each member's liveness as this leader sees it.
+func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
+	cfg, err := p.n.configuration()
+	if err != nil {
+		return nil
+	}
+	_, leader := p.n.raft.LeaderWithID()
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[raft.ServerID]*autopilot.Server{}
+	for _, s := range cfg.Servers {
+		seen, ok := p.lastSeen[s.ID]
+		if !ok {
+			seen = now // a member first seen now gets the full grace period
+			p.lastSeen[s.ID] = now
+		}
+		status := autopilot.NodeAlive
+		switch {
+		case s.ID == p.n.selfID:
+		case p.gone[s.ID]:
+			status = autopilot.NodeLeft
+		case now.Sub(seen) > p.deadAfter():
+			status = autopilot.NodeFailed
+		}
+		// Every member may vote: autopilot counts potential voters when it decides whether removing
+		// a dead one is safe.
+		out[s.ID] = &autopilot.Server{ID: s.ID, Name: string(s.ID), Address: s.Address, NodeStatus: status,
+			RaftVersion: raft.ProtocolVersionMax, IsLeader: s.ID == leader, NodeType: autopilot.NodeVoter}
+	}
+	return out
+}
+
+// FetchServerStats asks every member for its Raft stats. One that does not answer is reported as
+// never in contact, so it turns unhealthy at once rather than keeping its last good stats.
+func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]*autopilot.Server) map[raft.ServerID]*autopilot.ServerStats {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	out := map[raft.ServerID]*autopilot.ServerStats{}
+	for id, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var st raftStats
+			if id == p.n.selfID {
+				st = *p.n.localStats()
+			} else if err := p.n.rpc.call(ctx, string(s.Address), "stats", nil, &st); err != nil {
+				st = raftStats{LastContact: -1}
+			} else {
+				p.mu.Lock()
+				p.lastSeen[id] = time.Now()
+				p.mu.Unlock()
+			}
+			mu.Lock()
+			out[id] = &autopilot.ServerStats{LastContact: st.LastContact, LastTerm: st.LastTerm, LastIndex: st.LastIndex}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// RemoveFailedServer removes a member unreachable for longer than DeadServer. Autopilot also
+// reports members that quit (NodeLeft); they stay listed until that long has passed too.
+func (p *pilot) RemoveFailedServer(s *autopilot.Server) {
+	p.mu.Lock()
+	seen, ok := p.lastSeen[s.ID]
+	p.mu.Unlock()
+	if !ok || time.Since(seen) <= p.deadAfter() || s.ID == p.n.selfID {
+		return
+	}
+	p.n.log.Info("removing a dead member", "node", s.ID, "unreachable for", time.Since(seen).Round(time.Second))
+	go func() {
+		if err := p.n.raft.RemoveServer(s.ID, 0, 10*time.Second).Error(); err != nil {
+			p.n.log.Warn("remove dead member", "node", s.ID, "err", err)
+		}
+	}()
+}
+
+// minSafeVoters is the smallest office that survives the loss of a voter.
+const minSafeVoters = 3
+
+// promoter is autopilot's StablePromoter with a cap: stable non-voters are promoted, in node ID
+// order, while there are fewer than maxVoters voters. Below minSafeVoters a healthy non-voter is
+// promoted without waiting to be stable: an office of one or two voters survives no failure, so
+// a new office tolerates one as soon as its first members caught up.
+type promoter struct {
+	autopilot.StablePromoter
+}
+
+func (p *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *autopilot.State) autopilot.RaftChanges {
+	voters := 0
+	for _, srv := range s.Servers {
+		if srv.HasVotingRights() {
+			voters++
+		}
+	}
+	minStable := s.ServerStabilizationTime(c)
+	if voters < minSafeVoters {
+		minStable = 0
+	}
+	var stable []raft.ServerID
+	now := time.Now()
+	for id, srv := range s.Servers {
+		if srv.State == autopilot.RaftNonVoter && srv.Health.IsStable(now, minStable) {
+			stable = append(stable, id)
+		}
+	}
+	slices.Sort(stable)
+	var ch autopilot.RaftChanges
+	for _, id := range stable {
+		if voters >= maxVoters {
+			break
+		}
+		ch.Promotions = append(ch.Promotions, id)
+		voters++
+	}
+	return ch
+}

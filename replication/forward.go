@@ -1,0 +1,226 @@
+package replication
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"lanim/node/im"
+)
+
+// The write path. Every node accepts writes: the leader applies them through Raft, a follower
+// forwards the encoded command to the leader over the node service and gets the leader's
+// im.Result back. Read-your-writes: the follower answers only once its own state database holds
+// the entry's index, so a read on the same node right after sees the write.
+
+const (
+	// leaderWait is how long a write waits for a leader to appear before it is answered with "no
+	// quorum": long enough for an election after a leader crash (a missed heartbeat, 1-2 s, then
+	// a vote).
+	leaderWait = 6 * time.Second
+	// sendLeaderWait is leaderWait for a message send, which has a better answer than failing:
+	// the outbox.
+	sendLeaderWait = 2 * time.Second
+	// commitTimeout bounds a write whose caller set no deadline.
+	commitTimeout = 15 * time.Second
+	// enqueueTimeout bounds handing an entry to Raft on the leader.
+	enqueueTimeout = 5 * time.Second
+)
+
+// errNoQuorum: the write could not be committed now (no leader, the leader unreachable, or
+// leadership lost while committing). In the last case the entry may still commit later.
+var errNoQuorum = errors.New("no quorum")
+
+type applyArgs struct {
+	Cmd json.RawMessage `json:"cmd"` // the encoded im.Command, itself JSON
+}
+
+type applyReply struct {
+	Index  uint64     `json:"index"`
+	Result *im.Result `json:"result"`
+}
+
+// Propose commits cmd through Raft and returns the state machine's result once this node has
+// applied it. A message send without a quorum goes to the outbox (im.ErrQueued); any other write
+// without a quorum fails with im.ErrNoQuorum.
+func (n *Node) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error) {
+	entry, err := cmd.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Kind == sendKind && n.outbox != nil {
+		return n.proposeSend(ctx, cmd, entry)
+	}
+	res, _, err := n.commit(ctx, entry)
+	if errors.Is(err, errNoQuorum) {
+		return nil, im.ErrNoQuorum.With("%v", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("propose %s: %w", cmd.Kind, err)
+	}
+	return res, nil
+}
+
+// commit applies one log entry through the leader and returns its result and index once this
+// node has applied it.
+func (n *Node) commit(ctx context.Context, entry []byte) (*im.Result, uint64, error) {
+	return n.commitWaiting(ctx, entry, leaderWait)
+}
+
+// commitWaiting is commit waiting at most wait for a leader each time it needs one.
+func (n *Node) commitWaiting(ctx context.Context, entry []byte, wait time.Duration) (*im.Result, uint64, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, commitTimeout)
+		defer cancel()
+	}
+	var avoid raft.ServerID // a leader we could not reach: wait for another
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		addr, id, err := n.awaitLeader(ctx, avoid, wait)
+		if err != nil {
+			return nil, 0, err
+		}
+		if id != n.selfID && n.rpc == nil {
+			return nil, 0, fmt.Errorf("%w: leader %s is not this standalone node", errNoQuorum, id)
+		}
+		if id == n.selfID {
+			res, index, err := n.applyLocal(entry)
+			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+				lastErr = err
+				if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+					return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
+				}
+				continue
+			}
+			return res, index, err
+		}
+		var out applyReply
+		err = n.rpc.call(ctx, string(addr), "apply", applyArgs{Cmd: entry}, &out)
+		switch {
+		case err == nil:
+			if out.Result == nil {
+				return nil, 0, fmt.Errorf("leader %s sent no result", id)
+			}
+			if werr := n.fsm.waitApplied(ctx, out.Index); werr != nil {
+				n.log.Warn("committed write not applied here yet", "index", out.Index, "err", werr)
+			}
+			return out.Result, out.Index, nil
+		case isCode(err, codeNotLeader):
+			lastErr = err
+			if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+				return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
+			}
+		case isCode(err, codeNoQuorum):
+			return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, err)
+		case isDialError(err):
+			// Never sent: safe to send to the next leader.
+			lastErr, avoid = err, id
+		default:
+			var re *rpcError
+			if errors.As(err, &re) {
+				return nil, 0, err
+			}
+			return nil, 0, fmt.Errorf("%w: lost the leader %s mid-write (it may still commit): %v", errNoQuorum, id, err)
+		}
+	}
+	return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
+}
+
+// awaitLeader returns the current leader other than avoid, waiting up to wait for one.
+func (n *Node) awaitLeader(ctx context.Context, avoid raft.ServerID, wait time.Duration) (raft.ServerAddress, raft.ServerID, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		addr, id := n.raft.LeaderWithID()
+		if id != "" && id != avoid {
+			return addr, id, nil
+		}
+		if time.Now().After(deadline) {
+			if id == "" {
+				return "", "", fmt.Errorf("%w: no leader", errNoQuorum)
+			}
+			return "", "", fmt.Errorf("%w: leader %s unreachable", errNoQuorum, id)
+		}
+		if err := sleepCtx(ctx, 25*time.Millisecond); err != nil {
+			return "", "", fmt.Errorf("%w: no leader", errNoQuorum)
+		}
+	}
+}
+
+// applyLocal applies an entry on this node as the leader.
+func (n *Node) applyLocal(entry []byte) (*im.Result, uint64, error) {
+	fut := n.raft.Apply(entry, enqueueTimeout)
+	if err := fut.Error(); err != nil {
+		switch {
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+			return nil, 0, err
+		case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrEnqueueTimeout),
+			errors.Is(err, raft.ErrRaftShutdown):
+			return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, err)
+		default:
+			return nil, 0, fmt.Errorf("apply: %w", err)
+		}
+	}
+	res, ok := fut.Response().(*im.Result)
+	if !ok || res == nil {
+		return nil, 0, fmt.Errorf("no result from the state machine at index %d", fut.Index())
+	}
+	return res, fut.Index(), nil
+}
+
+// handleApply is the leader's side of a forwarded write.
+func (n *Node) handleApply(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+	var a applyArgs
+	if err := json.Unmarshal(body, &a); err != nil || len(a.Cmd) == 0 {
+		return nil, &rpcError{Code: codeBadReq, Msg: "apply needs a command"}
+	}
+	if n.raft.State() != raft.Leader {
+		return nil, &rpcError{Code: codeNotLeader, Msg: "not the leader"}
+	}
+	res, index, err := n.applyLocal(a.Cmd)
+	switch {
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return nil, &rpcError{Code: codeNotLeader, Msg: err.Error()}
+	case errors.Is(err, errNoQuorum):
+		return nil, &rpcError{Code: codeNoQuorum, Msg: err.Error()}
+	case err != nil:
+		return nil, err
+	}
+	return &applyReply{Index: index, Result: res}, nil
+}
+
+// onLeader runs fn when this node leads; otherwise it forwards the same call to the leader, so a
+// member can ask any other member for a leader-only change.
+func (n *Node) onLeader(ctx context.Context, method string, args any, fn func() (any, error)) (any, error) {
+	if n.raft.State() == raft.Leader {
+		return fn()
+	}
+	addr, id := n.raft.LeaderWithID()
+	if id == "" || id == n.selfID {
+		return nil, &rpcError{Code: codeNoQuorum, Msg: "no leader"}
+	}
+	var out json.RawMessage
+	if err := n.rpc.call(ctx, string(addr), method, args, &out); err != nil {
+		var re *rpcError
+		if errors.As(err, &re) {
+			return nil, re
+		}
+		return nil, &rpcError{Code: codeNoQuorum, Msg: err.Error()}
+	}
+	return out, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

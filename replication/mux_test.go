@@ -1,0 +1,130 @@
+package replication
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+)
+
+func TestMuxRoutesByFirstByte(t *testing.T) {
+	office := newTestOffice(t)
+	srv := office.identity(t, "srv")
+	cli := office.identity(t, "cli")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMux(ln, slog.New(slog.DiscardHandler))
+	raftLn := m.listen(streamRaft, srv.serverConfig(nil))
+	joinLn := m.listen(streamJoin, srv.joinServerConfig())
+	go m.serve()
+	defer m.close()
+	addr := ln.Addr().String()
+
+	// Each kind reaches its own listener, with the peer's identity when it has one.
+	got := make(chan string, 2)
+	for _, l := range []net.Listener{raftLn, joinLn} {
+		go func() {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			var b [5]byte
+			io.ReadFull(c, b[:])
+			got <- string(b[:]) + "/" + peerNodeID(c.(*tls.Conn).ConnectionState())
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, k := range []struct {
+		kind byte
+		cfg  *tls.Config
+		msg  string
+	}{{streamRaft, cli.clientConfig(), "raft!"}, {streamJoin, pinnedClientConfig(caPin(srv.ca)), "join!"}} {
+		c, err := dialStream(ctx, addr, k.kind, k.cfg)
+		if err != nil {
+			t.Fatalf("dial %c: %v", k.kind, err)
+		}
+		c.Write([]byte(k.msg))
+		defer c.Close()
+	}
+	seen := map[string]bool{}
+	for range 2 {
+		select {
+		case s := <-got:
+			seen[s] = true
+		case <-ctx.Done():
+			t.Fatal("timed out")
+		}
+	}
+	if !seen["raft!/cli"] || !seen["join!/"] {
+		t.Fatalf("routed: %v", seen)
+	}
+
+	// An unknown kind byte is dropped without a handshake.
+	if _, err := dialStream(ctx, addr, 'X', cli.clientConfig()); err == nil {
+		t.Fatal("unknown stream kind accepted")
+	}
+	// A kind that is not registered (RPC here) is dropped too.
+	if _, err := dialStream(ctx, addr, streamRPC, cli.clientConfig()); err == nil {
+		t.Fatal("unregistered stream kind accepted")
+	}
+}
+
+func TestRPCRoundTrip(t *testing.T) {
+	office := newTestOffice(t)
+	srv := office.identity(t, "srv")
+	cli := office.identity(t, "cli")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	m := newMux(ln, log)
+	rl := m.listen(streamRPC, srv.serverConfig(nil))
+	go m.serve()
+	defer m.close()
+	s := newRPCServer(log, map[string]rpcHandler{
+		"echo": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+			var in string
+			json.Unmarshal(body, &in)
+			return peer + ":" + in, nil
+		},
+		"deny": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+			return nil, refused("no")
+		},
+	})
+	s.serve(rl)
+	defer s.close()
+	c := newRPCClient(cli.clientConfig(), streamRPC)
+	defer c.close()
+	ctx := context.Background()
+	for i := range 3 { // the second and third calls reuse the pooled stream
+		var out string
+		if err := c.call(ctx, ln.Addr().String(), "echo", "hi", &out); err != nil || out != "cli:hi" {
+			t.Fatalf("call %d: %q %v", i, out, err)
+		}
+	}
+	if err := c.call(ctx, ln.Addr().String(), "deny", nil, nil); !isCode(err, codeRefused) {
+		t.Fatalf("want refused, got %v", err)
+	}
+	if err := c.call(ctx, ln.Addr().String(), "nope", nil, nil); !isCode(err, codeBadReq) {
+		t.Fatalf("want bad request, got %v", err)
+	}
+	// A server that closed its side of a pooled stream: the call retries on a fresh one.
+	s.mu.Lock()
+	for conn := range s.conns {
+		conn.Close()
+	}
+	s.mu.Unlock()
+	var out string
+	if err := c.call(ctx, ln.Addr().String(), "echo", "again", &out); err != nil || out != "cli:again" {
+		t.Fatalf("after server closed streams: %q %v", out, err)
+	}
+}

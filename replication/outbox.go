@@ -1,0 +1,233 @@
+package replication
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"lanim/node/im"
+)
+
+// The outbox keeps users working without a quorum. A message send ("msg.send") that cannot be
+// committed now is stored, with its clientMsgID, in DIR/outbox.db: a node-local SQLite file (not
+// state.db, which a snapshot install replaces wholesale) written with synchronous=FULL, so a
+// message the caller was told is queued survives a crash. The caller gets im.ErrQueued with the
+// clientMsgID as the detail. A drainer proposes the queued commands oldest first, one at a time,
+// as soon as there is a leader; while anything is queued, new sends queue behind it, so a user's
+// messages commit in the order they were typed. An entry leaves the outbox only once the office
+// answered it. Retrying is safe because the FSM de-duplicates msg.send by clientMsgID: a send
+// whose first attempt did commit (leadership lost mid-write) is not doubled.
+
+// sendKind is the command that may be queued.
+const sendKind = "msg.send"
+
+// queuedWait is how long a send that went to a non-empty outbox waits for the drainer to commit
+// it (when a leader is known) before answering "queued".
+const queuedWait = 3 * time.Second
+
+type outbox struct {
+	db      *sql.DB
+	wake    chan struct{}
+	mu      sync.Mutex
+	waiters map[int64]chan *im.Result
+}
+
+type outboxEntry struct {
+	seq         int64
+	clientMsgID string
+	cmd         []byte
+}
+
+func openOutbox(path string) (*outbox, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000")
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS outbox (
+		seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+		client_msg_id TEXT NOT NULL UNIQUE,
+		command       BLOB NOT NULL,
+		queued        INTEGER NOT NULL
+	)`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox %s: %w", path, err)
+	}
+	return &outbox{db: db, wake: make(chan struct{}, 1), waiters: map[int64]chan *im.Result{}}, nil
+}
+
+// add queues a command; a clientMsgID already queued is not queued twice (a client's retry).
+func (o *outbox) add(clientMsgID string, cmd []byte) (seq int64, err error) {
+	err = o.db.QueryRow(`INSERT INTO outbox (client_msg_id, command, queued) VALUES (?, ?, ?)
+		ON CONFLICT (client_msg_id) DO UPDATE SET client_msg_id = excluded.client_msg_id
+		RETURNING seq`, clientMsgID, cmd, time.Now().UnixMilli()).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: add: %w", err)
+	}
+	o.kick()
+	return seq, nil
+}
+
+// head is the oldest queued entry.
+func (o *outbox) head() (*outboxEntry, bool, error) {
+	e := &outboxEntry{}
+	err := o.db.QueryRow(`SELECT seq, client_msg_id, command FROM outbox ORDER BY seq LIMIT 1`).
+		Scan(&e.seq, &e.clientMsgID, &e.cmd)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("outbox: head: %w", err)
+	}
+	return e, true, nil
+}
+
+func (o *outbox) empty() bool {
+	_, ok, err := o.head()
+	return err == nil && !ok
+}
+
+// done removes an answered entry and hands its result to a caller still waiting for it.
+func (o *outbox) done(seq int64, res *im.Result) error {
+	if _, err := o.db.Exec(`DELETE FROM outbox WHERE seq = ?`, seq); err != nil {
+		return fmt.Errorf("outbox: remove: %w", err)
+	}
+	o.mu.Lock()
+	ch := o.waiters[seq]
+	delete(o.waiters, seq)
+	o.mu.Unlock()
+	if ch != nil {
+		ch <- res
+	}
+	return nil
+}
+
+// wait returns a channel that gets seq's result when the drainer commits it.
+func (o *outbox) wait(seq int64) (<-chan *im.Result, func()) {
+	ch := make(chan *im.Result, 1)
+	o.mu.Lock()
+	o.waiters[seq] = ch
+	o.mu.Unlock()
+	return ch, func() {
+		o.mu.Lock()
+		if o.waiters[seq] == ch {
+			delete(o.waiters, seq)
+		}
+		o.mu.Unlock()
+	}
+}
+
+func (o *outbox) kick() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (o *outbox) close() error { return o.db.Close() }
+
+// clientMsgID reads args.msgData.clientMsgID of a msg.send command.
+func clientMsgID(cmd *im.Command) string {
+	var a struct {
+		MsgData struct {
+			ClientMsgID string `json:"clientMsgID"`
+		} `json:"msgData"`
+	}
+	if json.Unmarshal(cmd.Args, &a) != nil {
+		return ""
+	}
+	return a.MsgData.ClientMsgID
+}
+
+// proposeSend commits a message send now when it can, and queues it otherwise.
+func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (*im.Result, error) {
+	id := clientMsgID(cmd)
+	if id == "" {
+		// Nothing to de-duplicate by: never queued (the handler rejects such a send anyway).
+		res, _, err := n.commit(ctx, entry)
+		if errors.Is(err, errNoQuorum) {
+			return nil, im.ErrNoQuorum.With("%v", err)
+		}
+		return res, err
+	}
+	_, leader := n.raft.LeaderWithID()
+	if leader != "" && n.outbox.empty() {
+		cctx, cancel := context.WithTimeout(ctx, commitTimeout)
+		res, _, err := n.commitWaiting(cctx, entry, sendLeaderWait)
+		cancel()
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, errNoQuorum) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+		n.log.Info("no quorum: queueing a message", "clientMsgID", id, "err", err)
+	}
+	seq, err := n.outbox.add(id, entry)
+	if err != nil {
+		return nil, im.ErrInternal.With("%v", err)
+	}
+	if _, leader := n.raft.LeaderWithID(); leader != "" {
+		ch, cancel := n.outbox.wait(seq)
+		defer cancel()
+		t := time.NewTimer(queuedWait)
+		defer t.Stop()
+		select {
+		case res := <-ch:
+			return res, nil
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	return nil, im.ErrQueued.With("%s", id)
+}
+
+// drainOutbox proposes queued sends in order whenever there is a leader.
+func (n *Node) drainOutbox() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-n.outbox.wake:
+		case <-t.C:
+		}
+		for n.drainOne() {
+		}
+	}
+}
+
+// drainOne commits the oldest queued send; false when there is none or no quorum yet.
+func (n *Node) drainOne() bool {
+	if _, leader := n.raft.LeaderWithID(); leader == "" {
+		return false
+	}
+	e, ok, err := n.outbox.head()
+	if err != nil {
+		n.log.Error("outbox", "err", err)
+		return false
+	}
+	if !ok {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, commitTimeout)
+	defer cancel()
+	res, _, err := n.commit(ctx, e.cmd)
+	if err != nil {
+		n.log.Debug("outbox: not committed yet", "clientMsgID", e.clientMsgID, "err", err)
+		return false
+	}
+	if res.Err != nil {
+		n.log.Warn("outbox: the office refused a queued message", "clientMsgID", e.clientMsgID, "err", res.Err)
+	}
+	if err := n.outbox.done(e.seq, res); err != nil {
+		n.log.Error("outbox", "err", err)
+		return false
+	}
+	return true
+}

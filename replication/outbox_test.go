@@ -1,0 +1,77 @@
+package replication
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"lanim/node/im"
+)
+
+func TestOutboxOrderAndDedupe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	o, err := openOutbox(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for i := range 5 {
+		seq, err := o.add(fmt.Sprintf("c%d", i), []byte(fmt.Sprintf(`{"n":%d}`, i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	// A client's retry keeps its first place in the queue.
+	if seq, err := o.add("c1", []byte(`{"n":"again"}`)); err != nil || seq != seqs[1] {
+		t.Fatalf("re-adding c1: seq %d %v, want %d", seq, err, seqs[1])
+	}
+	if err := o.close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Durable: a reopened outbox drains the same entries, oldest first.
+	if o, err = openOutbox(path); err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	ch, cancel := o.wait(seqs[3])
+	defer cancel()
+	for i := range 5 {
+		e, ok, err := o.head()
+		if err != nil || !ok {
+			t.Fatalf("head %d: ok=%v %v", i, ok, err)
+		}
+		if want := fmt.Sprintf("c%d", i); e.clientMsgID != want || string(e.cmd) != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Fatalf("head %d: %s %s, want %s", i, e.clientMsgID, e.cmd, want)
+		}
+		if err := o.done(e.seq, &im.Result{Data: []byte(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case res := <-ch:
+		if string(res.Data) != "3" {
+			t.Fatalf("waiter of c3 got %s", res.Data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiter of c3 got no result")
+	}
+	if !o.empty() {
+		t.Fatal("outbox not empty after draining")
+	}
+}
+
+func TestClientMsgID(t *testing.T) {
+	cases := map[string]string{
+		`{"msgData":{"sendID":"a","clientMsgID":"c-1"}}`: "c-1",
+		`{"msgData":{}}`: "",
+		`not json`:       "",
+	}
+	for args, want := range cases {
+		if got := clientMsgID(&im.Command{Kind: sendKind, Args: []byte(args)}); got != want {
+			t.Errorf("%s: %q, want %q", args, got, want)
+		}
+	}
+}

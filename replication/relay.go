@@ -1,0 +1,250 @@
+package replication
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// The relay carries transient events (typing, presence) from node to node outside the Raft log:
+// they must reach the other nodes' clients quickly, are worthless a few seconds later, and must
+// never grow the log. Delivery is best effort: each peer has a bounded queue drained by its own
+// goroutine, batching what accumulated; when a peer is slow or down the oldest payloads are
+// dropped. Payloads are opaque bytes (the gateway's encoding).
+
+const (
+	relayQueue    = 256
+	relayBatch    = 64
+	relayTimeout  = 2 * time.Second
+	relayPeersTTL = time.Second
+	// relayKeepAlive: an idle peer gets an empty batch this often, so a peer that died is noticed
+	// (OnPeerGone) even when nothing is being relayed.
+	relayKeepAlive = 5 * time.Second
+)
+
+// relayArgs is one batch; the receiver takes the sender from its certificate.
+type relayArgs struct {
+	Payloads [][]byte `json:"payloads"`
+}
+
+type relay struct {
+	n       *Node
+	mu      sync.Mutex
+	deliver func(from string, payload []byte)
+	gone    func(nodeID string)
+	peers   map[raft.ServerID]*relayPeer
+	wg      sync.WaitGroup
+	closed  bool
+}
+
+type relayPeer struct {
+	id    raft.ServerID
+	mu    sync.Mutex
+	addr  string
+	queue [][]byte
+	wake  chan struct{}
+	done  chan struct{}
+}
+
+func newRelay(n *Node) *relay {
+	return &relay{n: n, peers: map[raft.ServerID]*relayPeer{}}
+}
+
+// Relay sends payload to every other member of the office, best effort; it never blocks on the
+// network. A standalone node has no one to relay to.
+func (n *Node) Relay(payload []byte) {
+	if n.relay != nil {
+		n.relay.send(payload)
+	}
+}
+
+// OnPeerGone sets the function told that another member stopped answering or left the office
+// (once per outage): its transient state (who is online there) is stale.
+func (n *Node) OnPeerGone(fn func(nodeID string)) {
+	if n.relay == nil {
+		return
+	}
+	n.relay.mu.Lock()
+	n.relay.gone = fn
+	n.relay.mu.Unlock()
+}
+
+// OnRelay sets the function that receives the payloads other members relay (called on the node
+// service's goroutines; it must not block for long).
+func (n *Node) OnRelay(fn func(from string, payload []byte)) {
+	if n.relay == nil {
+		return
+	}
+	n.relay.mu.Lock()
+	n.relay.deliver = fn
+	n.relay.mu.Unlock()
+}
+
+// send queues payload for every peer. It never waits for Raft or the network: the peer set is
+// kept current by watch.
+func (r *relay) send(payload []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.peers {
+		p.push(payload)
+	}
+}
+
+// watch keeps the peer set equal to the other members of the configuration.
+func (r *relay) watch() {
+	t := time.NewTicker(relayPeersTTL)
+	defer t.Stop()
+	for {
+		r.refresh()
+		select {
+		case <-r.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *relay) peerGone(id raft.ServerID) {
+	r.mu.Lock()
+	fn := r.gone
+	r.mu.Unlock()
+	if fn != nil {
+		fn(string(id))
+	}
+}
+
+// refresh starts a pump for each new member and stops the pumps of members that left.
+func (r *relay) refresh() {
+	cfg, err := r.n.configuration()
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	keep := map[raft.ServerID]bool{}
+	for _, s := range cfg.Servers {
+		if s.ID == r.n.selfID {
+			continue
+		}
+		keep[s.ID] = true
+		p := r.peers[s.ID]
+		if p == nil {
+			p = &relayPeer{id: s.ID, wake: make(chan struct{}, 1), done: make(chan struct{})}
+			r.peers[s.ID] = p
+			r.wg.Add(1)
+			go r.pump(p)
+		}
+		p.mu.Lock()
+		p.addr = string(s.Address)
+		p.mu.Unlock()
+	}
+	for id, p := range r.peers {
+		if !keep[id] {
+			close(p.done)
+			delete(r.peers, id)
+			go r.peerGone(id)
+		}
+	}
+}
+
+func (p *relayPeer) push(payload []byte) {
+	p.mu.Lock()
+	if len(p.queue) >= relayQueue {
+		p.queue = p.queue[1:]
+	}
+	p.queue = append(p.queue, payload)
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *relayPeer) take() (string, [][]byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := min(len(p.queue), relayBatch)
+	batch := p.queue[:n:n]
+	p.queue = p.queue[n:]
+	return p.addr, batch
+}
+
+// pump sends a peer's queue in batches until the peer is dropped or the node stops; an idle peer
+// gets an empty batch every relayKeepAlive. The first failure after a success reports the peer
+// gone.
+func (r *relay) pump(p *relayPeer) {
+	defer r.wg.Done()
+	keepAlive := time.NewTicker(relayKeepAlive)
+	defer keepAlive.Stop()
+	up := true
+	for {
+		idle := false
+		select {
+		case <-p.done:
+			return
+		case <-r.n.ctx.Done():
+			return
+		case <-p.wake:
+		case <-keepAlive.C:
+			idle = true
+		}
+		for {
+			addr, batch := p.take()
+			if len(batch) == 0 && !idle {
+				break
+			}
+			idle = false
+			ctx, cancel := context.WithTimeout(r.n.ctx, relayTimeout)
+			err := r.n.rpc.call(ctx, addr, "relay", &relayArgs{Payloads: batch}, nil)
+			cancel()
+			switch {
+			case err == nil:
+				up = true
+			case up:
+				up = false
+				r.n.log.Debug("relay: peer not answering", "peer", p.id, "err", err)
+				r.peerGone(p.id)
+			}
+			if err != nil && len(batch) > 0 {
+				r.n.log.Debug("relay: dropped payloads", "peer", p.id, "count", len(batch))
+			}
+			if len(batch) == 0 {
+				break
+			}
+		}
+	}
+}
+
+func (r *relay) close() {
+	r.mu.Lock()
+	r.closed = true
+	for id, p := range r.peers {
+		close(p.done)
+		delete(r.peers, id)
+	}
+	r.mu.Unlock()
+	r.wg.Wait()
+}
+
+func (n *Node) handleRelay(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+	var a relayArgs
+	if err := json.Unmarshal(body, &a); err != nil {
+		return nil, &rpcError{Code: codeBadReq, Msg: "bad relay payload"}
+	}
+	n.relay.mu.Lock()
+	fn := n.relay.deliver
+	n.relay.mu.Unlock()
+	if fn == nil {
+		return nil, nil
+	}
+	for _, p := range a.Payloads {
+		fn(peer, p)
+	}
+	return nil, nil
+}

@@ -1,0 +1,108 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"lanim/node/im"
+	"lanim/node/store"
+)
+
+// Status is one node's view of its office.
+type Status struct {
+	OfficeID     string
+	NodeID       string
+	LeaderID     string
+	AppliedIndex uint64
+	// StateDigest is store.DB.Digest at AppliedIndex: equal on nodes that applied the same log.
+	StateDigest string
+	Members     []Member
+}
+
+// Member is one server of the Raft configuration.
+type Member struct {
+	NodeID   string
+	Address  string
+	Suffrage string // "voter" or "nonvoter"
+	// Healthy is the leader's autopilot verdict (in contact, on the leader's term, not far behind).
+	Healthy bool
+}
+
+// Status reports the office as this node sees it.
+func (n *Node) Status(ctx context.Context) (*Status, error) {
+	st := &Status{NodeID: string(n.selfID)}
+	off, err := im.LoadOffice(ctx, n.cfg.DB.Reader())
+	if err != nil {
+		return nil, err
+	}
+	if off != nil {
+		st.OfficeID = off.OfficeID
+	}
+	_, leader := n.raft.LeaderWithID()
+	st.LeaderID = string(leader)
+	if st.AppliedIndex, st.StateDigest, err = n.digest(ctx); err != nil {
+		return nil, err
+	}
+	cfg, err := n.configuration()
+	if err != nil {
+		return nil, err
+	}
+	health := n.health(ctx, leader)
+	for _, s := range cfg.Servers {
+		suffrage := "nonvoter"
+		if s.Suffrage == raft.Voter {
+			suffrage = "voter"
+		}
+		st.Members = append(st.Members, Member{NodeID: string(s.ID), Address: string(s.Address),
+			Suffrage: suffrage, Healthy: health[string(s.ID)]})
+	}
+	return st, nil
+}
+
+// digest returns the applied index and the digest of one and the same state: the index is read
+// before and after the digest's own read transaction, and equal readings mean no apply came between.
+func (n *Node) digest(ctx context.Context) (uint64, string, error) {
+	r := n.cfg.DB.Reader()
+	for attempt := 0; ; attempt++ {
+		before, err := store.AppliedIndex(ctx, r)
+		if err != nil {
+			return 0, "", err
+		}
+		d, err := n.cfg.DB.Digest(ctx)
+		if err != nil {
+			return 0, "", fmt.Errorf("digest: %w", err)
+		}
+		after, err := store.AppliedIndex(ctx, r)
+		if err != nil {
+			return 0, "", err
+		}
+		if before == after || attempt == 10 {
+			return after, d, nil
+		}
+	}
+}
+
+// health is the leader's autopilot view of every member (asked of the leader by a follower). A
+// standalone node is healthy by definition; without a reachable leader nobody is reported healthy.
+func (n *Node) health(ctx context.Context, leader raft.ServerID) map[string]bool {
+	if n.cfg.Cluster == nil {
+		return map[string]bool{string(n.selfID): true}
+	}
+	if leader == n.selfID {
+		return n.pilot.health()
+	}
+	out := map[string]bool{}
+	if leader == "" {
+		return out
+	}
+	addr, _ := n.raft.LeaderWithID()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := n.rpc.call(ctx, string(addr), "health", nil, &out); err != nil {
+		n.log.Debug("status: leader's health view", "err", err)
+	}
+	return out
+}
