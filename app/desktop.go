@@ -127,6 +127,11 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
+	if !flagGiven(rest, "cluster-addr") {
+		if cfg.Cluster.Addr, err = freeAddr(defaultClusterAddr); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -136,7 +141,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer logFile.Close()
 	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	n, err := StartNode(ctx, cfg, stdout, log)
+	n, err := startEmbedded(ctx, cfg, stdout, log)
 	if err != nil {
 		return err
 	}
@@ -145,7 +150,8 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			log.Error("node shutdown", "err", err)
 		}
 	}()
-	be := newDesktopBackend(n, log)
+	be := ui.NewClientBackend(ui.ClientConfig{APIAddr: n.cfg.APIAddr, WSAddr: n.cfg.WSAddr,
+		AdminSecret: n.AdminSecret, Join: n.Join, Log: log})
 	defer be.Close()
 	// SIGINT/SIGTERM close the window like the user would.
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
@@ -171,12 +177,6 @@ func (n *Node) AdminSecret() (string, error) {
 		return "", nil
 	}
 	return strings.TrimSpace(string(b)), err
-}
-
-// newDesktopBackend connects the GUI to the embedded node through node/client.
-func newDesktopBackend(n *Node, log *slog.Logger) *ui.ClientBackend {
-	return ui.NewClientBackend(ui.ClientConfig{APIAddr: n.APIAddr(), WSAddr: n.WSAddr(), AdminSecret: n.AdminSecret,
-		Log: log})
 }
 
 // runRemoteDesktop opens the GUI on a node that already runs.

@@ -24,7 +24,10 @@ type ClientConfig struct {
 	// AdminSecret returns the office's admin secret when this machine has it ("" otherwise). The
 	// app uses the admin's token only for office-level calls made before anyone signs in.
 	AdminSecret func() (string, error)
-	Log         *slog.Logger
+	// Join makes this machine's node join another office with a join code (the app restarts its
+	// embedded node for it); nil when the app cannot.
+	Join func(ctx context.Context, code string) error
+	Log  *slog.Logger
 }
 
 // ClientBackend is the app's Backend: the node's REST API and msg gateway through node/client.
@@ -459,7 +462,10 @@ func (b *ClientBackend) NameOffice(ctx context.Context, name string) error {
 }
 
 func (b *ClientBackend) JoinOffice(ctx context.Context, code string) error {
-	return apiError(b.officeClient(ctx).Call(ctx, "/cluster/join", map[string]string{"code": code, "joinCode": code}, nil))
+	if b.cfg.Join == nil {
+		return ErrNotSupported
+	}
+	return b.cfg.Join(ctx, code)
 }
 
 func (b *ClientBackend) Discover(ctx context.Context) ([]OfficeAd, error) {

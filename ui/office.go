@@ -146,7 +146,7 @@ func nodeRow(n NodeStatus, self bool) fyne.CanvasObject {
 		icon = widget.NewIcon(colored(theme.ComputerIcon(), colorSubtle))
 	}
 	detail := n.ID
-	if n.Addr != "" {
+	if n.Addr != "" && n.Addr != n.ID {
 		detail += " · " + n.Addr
 	}
 	tag := styledText(role, theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})

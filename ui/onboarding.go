@@ -221,10 +221,8 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 
 // showJoinOffice joins this node to an office with a join code, pasted or picked on the LAN.
 func (c *Controller) showJoinOffice(info *OfficeInfo) {
-	code := widget.NewMultiLineEntry()
-	code.SetPlaceHolder("Paste the join code from the Office page of a computer in the office")
-	code.Wrapping = fyne.TextWrapBreak
-	code.SetMinRowsVisible(3)
+	code := widget.NewEntry()
+	code.SetPlaceHolder("Paste the join code (lanim1-…) from the Office page of a computer in the office")
 	errLine := formError()
 	var b *busy
 	submit := func() {
@@ -234,24 +232,29 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			return
 		}
 		errLine.Hide()
-		b.start("Joining…")
+		b.start("Joining… (this computer copies the office: it can take a minute)")
 		call(c, func(ctx context.Context) (*OfficeInfo, error) {
 			if err := c.be.JoinOffice(ctx, text); err != nil {
 				return nil, err
 			}
 			return c.be.OfficeInfo(ctx)
 		}, func(joined *OfficeInfo) {
-			c.showSignIn(joined, "Joined "+joined.Name+". Sign in, or create your account.")
+			name := "the office"
+			if joined.Name != "" {
+				name = joined.Name
+			}
+			c.showSignIn(joined, "This computer joined "+name+". Sign in, or create your account.")
 		}, func(err error) {
 			b.stop()
 			if errors.Is(err, ErrNotSupported) {
-				showFormError(errLine, "This app cannot join an office by itself yet. Quit it and start it with "+
-					"lanim --join ADDRESS --join-code CODE on a new data dir (--data DIR).")
+				showFormError(errLine, "This window uses another computer's node (--connect-api), so it cannot "+
+					"join an office. Start LanIM without it, or run: lanim --data NEWDIR --join-code CODE.")
 				return
 			}
 			showFormError(errLine, "Could not join: "+errorText(err))
 		})
 	}
+	code.OnSubmitted = func(string) { submit() }
 	btn := widget.NewButtonWithIcon("Join office", theme.LoginIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)

@@ -157,7 +157,7 @@ func TestRealGroupChat(t *testing.T) {
 	ann.WaitChat("— You removed Cy Wong")
 }
 
-func TestRealOfficePanelWithoutClusterStatus(t *testing.T) {
+func TestRealOfficePanel(t *testing.T) {
 	n := startNode(t)
 	a := ui.NewTestApp(t)
 	h := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
@@ -165,8 +165,8 @@ func TestRealOfficePanelWithoutClusterStatus(t *testing.T) {
 	h.Tap("I already have an account here: sign in")
 	signUpVia(h, "ann", "Ann Lee")
 	h.Section("office")
-	// Until the node serves /cluster/status the panel says so instead of failing.
-	h.WaitFor("the office panel", func() bool {
-		return h.Shows("does not report the office's status") || h.Shows("Computers")
-	})
+	h.WaitText("Computers")
+	t.Logf("office panel: %q", h.Texts())
+	h.WaitText("(this computer)")
+	h.WaitText("Ann Lee") // online now
 }

@@ -3,9 +3,8 @@
 // API, and photographed with ImageMagick's import. It runs only when LANIM_GUI_SMOKE=1, LANIM_BIN
 // and DISPLAY are set; `make test-gui` sets all three.
 //
-// Window A runs the app with its embedded node; window B is a second app on the same node
-// (--connect-api/--connect-ws), the way two people share a computer's node until the office's
-// computers join one cluster.
+// Window A founds an office; window B is a second computer of it: its own node joins A's office
+// with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS).
 package gui
 
 import (
@@ -64,7 +63,8 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
 
 	// Window A: first start, onboarding by keyboard (Tab to "Create a new office", Enter).
-	a := s.start("A", "--data", t.TempDir(), "--api-addr", s.api, "--ws-addr", s.ws)
+	dataA := t.TempDir()
+	a := s.start("A", "--data", dataA, "--api-addr", s.api, "--ws-addr", s.ws, "--cluster-addr", freeAddr(t))
 	s.waitAPI()
 	winA := s.window(a, 0)
 	s.shot("01-welcome")
@@ -75,18 +75,29 @@ func TestSmokeTwoWindows(t *testing.T) {
 	ann := s.login("ann")
 	s.shot("02-ann-signed-up")
 
-	// Window B: welcome, "I already have an account" (the third stop), then "Create an account"
-	// (three stops after the user ID). Space presses a focused button.
-	b := s.start("B", "--data", t.TempDir(), "--connect-api", s.api, "--connect-ws", s.ws)
+	// Window B is another computer of the office: its own node, which joins A's office with a join
+	// code typed on its welcome screen ("Join an office", the second stop). Then "Create an
+	// account" (three stops after the user ID on the sign-in screen); Space presses a button.
+	code := s.inviteCode(dataA)
+	b := s.start("B", "--data", t.TempDir(), "--api-addr", freeAddr(t), "--ws-addr", freeAddr(t),
+		"--cluster-addr", freeAddr(t))
 	winB := s.window(b, 1100)
-	s.keys(winB, "Tab", "Tab", "Tab", "space")
+	s.keys(winB, "Tab", "Tab", "Return")
 	s.sleep()
+	s.typeText(winB, code)
+	s.keys(winB, "Return")
+	s.until("window B to join the office", func() bool {
+		return strings.Contains(b.out.String(), "ready") &&
+			strings.Count(b.out.String(), "ready") >= 2
+	})
+	s.sleep()
+	s.shot("03-b-joined")
 	s.keys(winB, "Tab", "Tab", "Tab", "space")
 	s.sleep()
 	s.typeFields(winB, "Bob Martin", "bob", "password1", "password1")
 	s.keys(winB, "Return")
 	bob := s.login("bob")
-	s.shot("03-bob-signed-up")
+	s.shot("04-bob-signed-up")
 
 	// Friends, and a first message from Bob (through the API), so both lists have the chat.
 	ctx := context.Background()
@@ -111,7 +122,7 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.typeText(winA, fromA)
 	s.keys(winA, "Return")
 	s.waitLast(bob, "bob", fromA)
-	s.shot("04-a-sent")
+	s.shot("05-a-sent")
 
 	// B opens the chat: it shows A's message and marks it read; B answers.
 	const fromB = "Got it, window B answering"
@@ -124,7 +135,7 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.waitLast(ann, "ann", fromB)
 	s.keys(winA, "ctrl+1") // A takes the focus back: its open chat is read
 	s.waitRead(ann, "ann")
-	s.shot("05-both-chatting")
+	s.shot("06-both-chatting")
 
 	s.stop(a)
 	s.stop(b)
@@ -264,6 +275,28 @@ func (s *smoke) waitAPI() {
 		err := c.Call(context.Background(), "/auth/parse_token", map[string]string{"token": "x"}, nil)
 		return client.Code(err) != 0
 	})
+}
+
+// inviteCode makes a join code on A's node as the office admin (the secret A's first start wrote).
+func (s *smoke) inviteCode(dataA string) string {
+	s.t.Helper()
+	secret, err := os.ReadFile(filepath.Join(dataA, "admin-secret"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	c := client.New(s.api, nil)
+	ctx := context.Background()
+	token, err := c.AdminToken(ctx, strings.TrimSpace(string(secret)))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var r struct {
+		JoinCode string `json:"joinCode"`
+	}
+	if err := c.WithToken(token).Call(ctx, "/cluster/invite", nil, &r); err != nil {
+		s.t.Fatal(err)
+	}
+	return r.JoinCode
 }
 
 // login signs in through the API (as the web platform) once the window has created the account.
