@@ -34,7 +34,7 @@ shoot_theme() {
 		shot() { sleep 0.6; import -window "$win" "$out/$theme-$1.png"; }
 		# First start on a fresh data dir: the welcome screen, then the create-office form.
 		data=$(mktemp -d)
-		open ./bin/lanim --data "$data" --api-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0
+		open ./bin/lanim --data "$data" --api-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0 --cluster-addr 127.0.0.1:0
 		shot welcome
 		key Tab Return
 		typ "Acme Design Studio"; key Tab; typ "Ann Lee"; key Tab; typ ann

@@ -137,6 +137,11 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.waitRead(ann, "ann")
 	s.shot("06-both-chatting")
 
+	// A's office panel lists both computers.
+	s.keys(winA, "ctrl+4")
+	s.sleep()
+	s.shot("07-office")
+
 	s.stop(a)
 	s.stop(b)
 }
