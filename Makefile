@@ -29,7 +29,7 @@ E2E_PKGS := ./test/e2e/...
 
 # The parts of `make test` that run in parallel after vet, each a target below. The JS client compatibility
 # suite (test/js, the real @openim/client-sdk under Node) joins as test-js when it lands.
-TEST_PARTS := test-race test-unit test-e2e
+TEST_PARTS := test-race test-unit test-e2e test-gui
 
 # deps.sh installs protoc-gen-go and the fyne CLI into GOBIN (default GOPATH/bin); put it on PATH.
 GOBIN_DIR := $(or $(shell $(GO) env GOBIN 2>/dev/null),$(shell $(GO) env GOPATH 2>/dev/null)/bin)
@@ -47,7 +47,7 @@ endif
 help:
 	@echo 'make run               the app with an embedded node (ARGS="..." passed to bin/lanim)'
 	@echo 'make node              a headless node: bin/lanim node $$ARGS'
-	@echo 'make test              vet, unit tests (race detector on node/ and replication/), e2e tests'
+	@echo 'make test              vet, unit tests (race detector on node/ and replication/), e2e tests, GUI smoke test'
 	@echo 'make build             bin/lanim'
 	@echo 'make bench             benchmarks into docs/benchmarks.txt'
 	@echo 'make proto             regenerate node/pb'
@@ -100,11 +100,19 @@ endif
 test-e2e:
 	LANIM_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -count=1 -timeout $(E2E_TIMEOUT) $(E2E_PKGS)
 
+# The desktop app's smoke test (test/gui): two real bin/lanim windows on Xvfb, side by side on a
+# 2200-pixel screen, driven with xdotool and checked through the node's API; screenshots go to GUI_SHOTS.
+GUI_SHOTS ?= $(CURDIR)/tmp/gui-smoke
+test-gui:
+	@mkdir -p $(GUI_SHOTS)
+	LANIM_GUI_SMOKE=1 LANIM_BIN=$(CURDIR)/$(BIN) LANIM_SCREENSHOTS=$(GUI_SHOTS) LANG=en_US.UTF-8 \
+		xvfb-run -a -s "-screen 0 2200x760x24" $(GO) test -tags $(GOTAGS) -count=1 -timeout $(E2E_TIMEOUT) ./test/gui/...
+
 # Every package's Go benchmarks (the e2e package has none); a load generator comes later.
 bench: deps
 	@mkdir -p docs
 	$(GO) test -tags $(GOTAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count=1 \
-		$$($(GO) list -e -tags $(GOTAGS) ./... | grep -v '/test/e2e') | tee docs/benchmarks.txt
+		$$($(GO) list -e -tags $(GOTAGS) ./... | grep -v '/test/e2e\|/test/gui') | tee docs/benchmarks.txt
 
 proto: deps
 	bash node/pb/generate.sh
@@ -122,4 +130,4 @@ package-windows: deps-package-windows
 	@echo "dist/LanIM.exe"
 
 clean:
-	rm -rf bin dist LanIM.tar.xz LanIM.exe tmp-pkg fyne_metadata_init.go FyneApp.ico
+	rm -rf bin dist tmp LanIM.tar.xz LanIM.exe tmp-pkg fyne_metadata_init.go FyneApp.ico

@@ -38,12 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return runNode(ctx, cfg, stdout)
 	case "":
-		// The desktop app comes with the GUI; until then the default command runs the node.
-		cfg, err := parseNodeFlags("lanim", args, stderr)
-		if err != nil {
-			return err
-		}
-		return runNode(ctx, cfg, stdout)
+		return runDesktop(ctx, args, stdout, stderr)
 	default:
 		return fmt.Errorf("unknown command %q (commands: node)", cmd)
 	}

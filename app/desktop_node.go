@@ -1,0 +1,123 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// defaultClusterAddr is the desktop app's cluster port: every install can found an office or join
+// one over the LAN, so the app listens on all interfaces (TLS, office members only) unless
+// --cluster-addr says otherwise. A second app on one machine gets another port.
+const defaultClusterAddr = ":10003"
+
+// joinTimeout bounds joining an office: dialling a member, the certificate, and catching up.
+const joinTimeout = 3 * time.Minute
+
+// embeddedNode is the desktop app's node. Joining another office replaces it: a node joins only on
+// its first start, so the node this install founded is put aside (its data dir renamed, kept) and
+// a new one starts on a fresh data dir with the join code.
+type embeddedNode struct {
+	mu  sync.Mutex
+	cfg NodeConfig // API and WS addresses pinned to the ports the first start got
+	out io.Writer
+	log *slog.Logger
+	n   *Node
+}
+
+func startEmbedded(ctx context.Context, cfg *NodeConfig, out io.Writer, log *slog.Logger) (*embeddedNode, error) {
+	n, err := StartNode(ctx, cfg, out, log)
+	if err != nil {
+		return nil, err
+	}
+	e := &embeddedNode{cfg: *cfg, out: out, log: log, n: n}
+	// A restart (after a join) must come back on the same ports: the app's client points there.
+	e.cfg.APIAddr, e.cfg.WSAddr = n.APIAddr(), n.WSAddr()
+	e.cfg.Cluster.JoinCode, e.cfg.Cluster.Join = "", nil
+	return e, nil
+}
+
+func (e *embeddedNode) node() *Node {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.n
+}
+
+// AdminSecret is the current node's admin secret ("" on a node that joined an office).
+func (e *embeddedNode) AdminSecret() (string, error) {
+	n := e.node()
+	if n == nil {
+		return "", nil
+	}
+	return n.AdminSecret()
+}
+
+// Close stops the node.
+func (e *embeddedNode) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.n == nil {
+		return nil
+	}
+	err := e.n.Close()
+	e.n = nil
+	return err
+}
+
+// Join replaces this install's node with one that joins the office of code. On failure the old
+// node comes back as it was.
+func (e *embeddedNode) Join(ctx context.Context, code string) error {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return errors.New("the join code is empty")
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), joinTimeout)
+	defer cancel()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.n != nil {
+		if err := e.n.Close(); err != nil {
+			e.log.Warn("close the node before joining", "err", err)
+		}
+		e.n = nil
+	}
+	dir := e.cfg.DataDir
+	aside := fmt.Sprintf("%s.before-join-%s", dir, time.Now().Format("20060102-150405"))
+	if err := os.Rename(dir, aside); err != nil {
+		return e.restart(ctx, fmt.Errorf("put the old office aside: %w", err))
+	}
+	cfg := e.cfg
+	cfg.Cluster.JoinCode = code
+	if cfg.Cluster.Addr == "" {
+		cfg.Cluster.Addr = defaultClusterAddr
+	}
+	n, err := StartNode(ctx, &cfg, e.out, e.log)
+	if err != nil {
+		if rmErr := os.RemoveAll(dir); rmErr == nil {
+			if mvErr := os.Rename(aside, dir); mvErr != nil {
+				e.log.Error("restore the old data dir", "err", mvErr, "kept", aside)
+			}
+		}
+		return e.restart(ctx, fmt.Errorf("join the office: %w", err))
+	}
+	e.log.Info("joined an office", "previous data dir", aside)
+	e.n = n
+	e.cfg.Cluster.Addr = cfg.Cluster.Addr
+	return nil
+}
+
+// restart brings the node back after a failed join and returns why the join failed.
+func (e *embeddedNode) restart(ctx context.Context, why error) error {
+	n, err := StartNode(ctx, &e.cfg, e.out, e.log)
+	if err != nil {
+		return errors.Join(why, fmt.Errorf("restart the node: %w", err))
+	}
+	e.n = n
+	return why
+}

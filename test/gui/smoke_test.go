@@ -1,0 +1,378 @@
+// Package gui is the desktop app's smoke test: two real `bin/lanim` windows on an X display
+// (Xvfb in `make test-gui`), driven with the keyboard through xdotool, checked through the node's
+// API, and photographed with ImageMagick's import. It runs only when LANIM_GUI_SMOKE=1, LANIM_BIN
+// and DISPLAY are set; `make test-gui` sets all three.
+//
+// Window A founds an office; window B is a second computer of it: its own node joins A's office
+// with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS).
+package gui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"lanim/node/client"
+	"lanim/node/pb"
+)
+
+const (
+	waitFor     = 30 * time.Second
+	pollEvery   = 100 * time.Millisecond
+	webPlatform = 5 // the test's own API sessions: the apps sign in as a desktop platform, so none is kicked
+)
+
+type smoke struct {
+	t       *testing.T
+	bin     string
+	shots   string
+	env     []string
+	api, ws string
+	n       int
+}
+
+func TestSmokeTwoWindows(t *testing.T) {
+	if os.Getenv("LANIM_GUI_SMOKE") != "1" {
+		t.Skip("the GUI smoke test runs under `make test-gui` (LANIM_GUI_SMOKE=1 with an X display)")
+	}
+	s := &smoke{t: t, bin: os.Getenv("LANIM_BIN"), api: freeAddr(t), ws: freeAddr(t)}
+	for _, need := range []string{"xdotool", "import"} {
+		if _, err := exec.LookPath(need); err != nil {
+			t.Fatalf("%s is missing (apt-get install xdotool imagemagick): %v", need, err)
+		}
+	}
+	if s.bin == "" || os.Getenv("DISPLAY") == "" {
+		t.Fatal("LANIM_BIN and DISPLAY must be set")
+	}
+	s.shots = os.Getenv("LANIM_SCREENSHOTS")
+	if s.shots == "" {
+		s.shots = t.TempDir()
+	}
+	if err := os.MkdirAll(s.shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Fyne keeps preferences (window size, theme) under XDG_CONFIG_HOME: keep the test's apart.
+	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
+
+	// Window A: first start, onboarding by keyboard (Tab to "Create a new office", Enter).
+	dataA := t.TempDir()
+	a := s.start("A", "--data", dataA, "--api-addr", s.api, "--ws-addr", s.ws, "--cluster-addr", freeAddr(t))
+	s.waitAPI()
+	winA := s.window(a, 0)
+	s.shot("01-welcome")
+	s.keys(winA, "Tab", "Return")
+	s.sleep()
+	s.typeFields(winA, "Acme Smoke Test", "Ann Lee", "ann", "password1", "password1")
+	s.keys(winA, "Return")
+	ann := s.login("ann")
+	s.shot("02-ann-signed-up")
+
+	// Window B is another computer of the office: its own node, which joins A's office with a join
+	// code typed on its welcome screen ("Join an office", the second stop). Then "Create an
+	// account" (three stops after the user ID on the sign-in screen); Space presses a button.
+	code := s.inviteCode(dataA)
+	b := s.start("B", "--data", t.TempDir(), "--api-addr", freeAddr(t), "--ws-addr", freeAddr(t),
+		"--cluster-addr", freeAddr(t))
+	winB := s.window(b, 1100)
+	s.keys(winB, "Tab", "Tab", "Return")
+	s.sleep()
+	s.typeText(winB, code)
+	s.keys(winB, "Return")
+	s.until("window B to join the office", func() bool {
+		return strings.Contains(b.out.String(), "ready") &&
+			strings.Count(b.out.String(), "ready") >= 2
+	})
+	s.sleep()
+	s.shot("03-b-joined")
+	s.keys(winB, "Tab", "Tab", "Tab", "space")
+	s.sleep()
+	s.typeFields(winB, "Bob Martin", "bob", "password1", "password1")
+	s.keys(winB, "Return")
+	bob := s.login("bob")
+	s.shot("04-bob-signed-up")
+
+	// Friends, and a first message from Bob (through the API), so both lists have the chat.
+	ctx := context.Background()
+	if err := ann.Call(ctx, "/friend/add_friend", map[string]any{"fromUserID": "ann", "toUserID": "bob", "reqMsg": "hi"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Call(ctx, "/friend/add_friend_response", map[string]any{"fromUserID": "ann", "toUserID": "bob", "handleResult": 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	const seed = "Hi Ann, Bob here. Is the smoke test running?"
+	s.send(bob, "bob", "ann", seed)
+	s.waitLast(ann, "ann", seed)
+	s.sleep() // the push reaches window A with the store; give a loaded machine a moment to draw it
+
+	// A answers from its window: Ctrl+K, the chat's name, Enter opens it; the message box has the
+	// focus; Enter sends.
+	const fromA = "Hello Bob, this is window A"
+	s.keys(winA, "ctrl+k")
+	s.typeText(winA, "Bob")
+	s.keys(winA, "Return")
+	s.sleep()
+	s.typeText(winA, fromA)
+	s.keys(winA, "Return")
+	s.waitLast(bob, "bob", fromA)
+	s.shot("05-a-sent")
+
+	// B opens the chat: it shows A's message and marks it read; B answers.
+	const fromB = "Got it, window B answering"
+	s.keys(winB, "ctrl+k")
+	s.typeText(winB, "Ann")
+	s.keys(winB, "Return")
+	s.waitRead(bob, "bob")
+	s.typeText(winB, fromB)
+	s.keys(winB, "Return")
+	s.waitLast(ann, "ann", fromB)
+	s.keys(winA, "ctrl+1") // A takes the focus back: its open chat is read
+	s.waitRead(ann, "ann")
+	s.shot("06-both-chatting")
+
+	// A's office panel lists both computers.
+	s.keys(winA, "ctrl+4")
+	s.sleep()
+	s.shot("07-office")
+
+	s.stop(a)
+	s.stop(b)
+}
+
+// proc is a running app.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+}
+
+func (s *smoke) start(name string, args ...string) *proc {
+	s.t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(s.bin, args...)
+	cmd.Env = s.env
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start %s: %v", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, out: &out}
+	s.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+		if s.t.Failed() {
+			s.t.Logf("output of window %s:\n%s", name, out.String())
+		}
+	})
+	return p
+}
+
+// stop ends an app as the desktop would (SIGTERM closes the window) and waits for it.
+func (s *smoke) stop(p *proc) {
+	s.t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			s.t.Errorf("window %s exited with %v:\n%s", p.name, err, p.out.String())
+		}
+	case <-time.After(waitFor):
+		p.cmd.Process.Kill()
+		s.t.Errorf("window %s did not stop on SIGTERM", p.name)
+	}
+}
+
+// window waits for the app's window (1100x720, the first-start size), then puts it at x: the two
+// apps sit side by side on the 2200-pixel screen make test-gui asks Xvfb for.
+func (s *smoke) window(p *proc, x int) string {
+	s.t.Helper()
+	var id string
+	s.until("the window of "+p.name, func() bool {
+		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--pid", fmt.Sprint(p.cmd.Process.Pid)).Output()
+		if err != nil {
+			return false
+		}
+		id = strings.TrimSpace(strings.Split(string(out), "\n")[0])
+		return id != ""
+	})
+	s.xdo("windowmove", id, fmt.Sprint(x), "0")
+	s.sleep()
+	return id
+}
+
+func (s *smoke) xdo(args ...string) {
+	s.t.Helper()
+	if out, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
+		s.t.Fatalf("xdotool %v: %v: %s", args, err, out)
+	}
+}
+
+// focus gives a window the keyboard (there is no window manager under Xvfb to do it).
+func (s *smoke) focus(win string) {
+	s.xdo("windowfocus", "--sync", win)
+}
+
+func (s *smoke) keys(win string, keys ...string) {
+	s.t.Helper()
+	s.focus(win)
+	for _, k := range keys {
+		s.xdo("key", "--delay", "80", k)
+	}
+}
+
+func (s *smoke) typeText(win, text string) {
+	s.t.Helper()
+	s.focus(win)
+	s.xdo("type", "--delay", "25", text)
+}
+
+// typeFields types into a form's fields, Tab between them.
+func (s *smoke) typeFields(win string, values ...string) {
+	s.t.Helper()
+	for i, v := range values {
+		if i > 0 {
+			s.keys(win, "Tab")
+		}
+		s.typeText(win, v)
+	}
+}
+
+// sleep lets the window redraw after a screen change (layout only; every assertion polls).
+func (s *smoke) sleep() { time.Sleep(700 * time.Millisecond) }
+
+func (s *smoke) shot(name string) {
+	s.t.Helper()
+	s.sleep()
+	path := filepath.Join(s.shots, name+".png")
+	if out, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
+		s.t.Fatalf("screenshot: %v: %s", err, out)
+	}
+	s.t.Logf("screenshot %s", path)
+}
+
+func (s *smoke) until(what string, cond func() bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for !cond() {
+		if time.Now().After(deadline) {
+			s.shot(fmt.Sprintf("failed-%02d", s.n))
+			s.n++
+			s.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(pollEvery)
+	}
+}
+
+func (s *smoke) waitAPI() {
+	s.t.Helper()
+	c := client.New(s.api, nil)
+	s.until("the node's API", func() bool {
+		err := c.Call(context.Background(), "/auth/parse_token", map[string]string{"token": "x"}, nil)
+		return client.Code(err) != 0
+	})
+}
+
+// inviteCode makes a join code on A's node as the office admin (the secret A's first start wrote).
+func (s *smoke) inviteCode(dataA string) string {
+	s.t.Helper()
+	secret, err := os.ReadFile(filepath.Join(dataA, "admin-secret"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	c := client.New(s.api, nil)
+	ctx := context.Background()
+	token, err := c.AdminToken(ctx, strings.TrimSpace(string(secret)))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var r struct {
+		JoinCode string `json:"joinCode"`
+	}
+	if err := c.WithToken(token).Call(ctx, "/cluster/invite", nil, &r); err != nil {
+		s.t.Fatal(err)
+	}
+	return r.JoinCode
+}
+
+// login signs in through the API (as the web platform) once the window has created the account.
+func (s *smoke) login(userID string) *client.Client {
+	s.t.Helper()
+	c := client.New(s.api, nil)
+	var token string
+	s.until("the account "+userID, func() bool {
+		var r struct {
+			Token string `json:"token"`
+		}
+		err := c.Call(context.Background(), "/auth/user_login", map[string]any{"userID": userID,
+			"password": "password1", "platformID": webPlatform}, &r)
+		token = r.Token
+		return err == nil
+	})
+	return c.WithToken(token)
+}
+
+// send sends a text message as a user over the msg gateway.
+func (s *smoke) send(c *client.Client, from, to, text string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	conn, err := client.Dial(ctx, s.ws, client.DialOptions{UserID: from, Token: c.Token(), PlatformID: webPlatform})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer conn.Close()
+	content := fmt.Sprintf(`{"content":%q}`, text)
+	msg := &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: fmt.Sprintf("%032x", time.Now().UnixNano()),
+		SenderPlatformID: webPlatform, SessionType: 1, MsgFrom: 100, ContentType: 101, Content: []byte(content),
+		CreateTime: time.Now().UnixMilli(), Options: map[string]bool{}}
+	if _, err := conn.SendMsg(ctx, msg); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// chat is a user's single chat with the other user, as the node reports it.
+func (s *smoke) chat(c *client.Client, owner string) *pb.ConversationMsg {
+	var r pb.GetActiveConversationsResp
+	if err := c.Call(context.Background(), "/jssdk/get_active_conversations", map[string]any{"ownerUserID": owner,
+		"count": 10}, &r); err != nil || len(r.Conversations) == 0 {
+		return nil
+	}
+	return r.Conversations[0]
+}
+
+// waitLast waits until the user's chat ends with text.
+func (s *smoke) waitLast(c *client.Client, owner, text string) {
+	s.t.Helper()
+	s.until(owner+"'s chat to end with “"+text+"”", func() bool {
+		m := s.chat(c, owner)
+		return m != nil && m.LastMsg != nil && strings.Contains(string(m.LastMsg.Content), text)
+	})
+}
+
+// waitRead waits until the user's window has marked the chat read: it showed the messages.
+func (s *smoke) waitRead(c *client.Client, owner string) {
+	s.t.Helper()
+	s.until(owner+"'s window to read the chat", func() bool {
+		m := s.chat(c, owner)
+		return m != nil && m.MaxSeq > 0 && m.ReadSeq >= m.MaxSeq
+	})
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

@@ -1,0 +1,187 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Preference keys (fyne Preferences, per user and app ID).
+const (
+	prefTheme  = "theme"
+	prefWidth  = "window.width"
+	prefHeight = "window.height"
+)
+
+// defaultWindow is the size of the first window; later starts reuse the last size.
+var defaultWindow = fyne.NewSize(1100, 720)
+
+// NewWindow makes the app's window on a with its controller: theme, remembered size, keyboard
+// shortcuts, focus tracking and tray. The caller shows it (Run does, and waits).
+func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
+	if opts.Icon != nil {
+		a.SetIcon(opts.Icon)
+	}
+	applyTheme(a, ThemeMode(a.Preferences().StringWithFallback(prefTheme, string(ThemeSystem))))
+	title := opts.Title
+	if title == "" {
+		title = "LanIM"
+	}
+	w := a.NewWindow(title)
+	c := NewController(a, w, be, opts)
+	w.Resize(fyne.NewSize(
+		float32(a.Preferences().FloatWithFallback(prefWidth, float64(defaultWindow.Width))),
+		float32(a.Preferences().FloatWithFallback(prefHeight, float64(defaultWindow.Height)))))
+	w.SetCloseIntercept(func() {
+		c.saveWindowSize()
+		w.Close()
+		a.Quit()
+	})
+	a.Lifecycle().SetOnEnteredForeground(func() { c.SetFocused(true) })
+	a.Lifecycle().SetOnExitedForeground(func() { c.SetFocused(false) })
+	c.addShortcuts()
+	setupTray(c)
+	return c
+}
+
+// Run opens the app and blocks until the window closes.
+func Run(a fyne.App, be Backend, opts Options) {
+	c := NewWindow(a, be, opts)
+	c.Start()
+	c.win.ShowAndRun()
+	c.Close()
+}
+
+// Window is the controller's window.
+func (c *Controller) Window() fyne.Window { return c.win }
+
+func (c *Controller) saveWindowSize() {
+	s := c.win.Canvas().Size()
+	if s.Width < 200 || s.Height < 200 {
+		return
+	}
+	c.app.Preferences().SetFloat(prefWidth, float64(s.Width))
+	c.app.Preferences().SetFloat(prefHeight, float64(s.Height))
+}
+
+// --- theme ---
+
+func applyTheme(a fyne.App, m ThemeMode) { a.Settings().SetTheme(&lanimTheme{mode: m}) }
+
+func currentThemeMode(c *Controller) ThemeMode {
+	return ThemeMode(c.app.Preferences().StringWithFallback(prefTheme, string(ThemeSystem)))
+}
+
+// setThemeMode applies and remembers the user's choice.
+func setThemeMode(c *Controller, m ThemeMode) {
+	c.app.Preferences().SetString(prefTheme, string(m))
+	applyTheme(c.app, m)
+	if c.shell != nil {
+		c.shell.content.Refresh()
+	}
+}
+
+// toggleTheme flips between light and dark (the rail's moon button).
+func toggleTheme(c *Controller) {
+	if c.app.Settings().ThemeVariant() == theme.VariantDark && currentThemeMode(c) != ThemeLight ||
+		currentThemeMode(c) == ThemeDark {
+		setThemeMode(c, ThemeLight)
+	} else {
+		setThemeMode(c, ThemeDark)
+	}
+	if c.shell != nil {
+		c.shell.profile.refresh()
+	}
+}
+
+// --- keyboard ---
+
+// addShortcuts binds the keyboard: Ctrl+K search, Ctrl+1..4 sections, Alt+Up/Down between
+// conversations, Ctrl+, profile. Tab moves between the controls as everywhere in Fyne.
+func (c *Controller) addShortcuts() {
+	c.keys = map[string]func(){}
+	cv := c.win.Canvas()
+	add := func(key fyne.KeyName, mod fyne.KeyModifier, fn func()) {
+		sc := &desktop.CustomShortcut{KeyName: key, Modifier: mod}
+		run := func() {
+			if c.shell != nil {
+				fn()
+			}
+		}
+		c.keys[sc.ShortcutName()] = run
+		cv.AddShortcut(sc, func(fyne.Shortcut) { run() })
+	}
+	add(fyne.KeyK, fyne.KeyModifierShortcutDefault, func() {
+		c.shell.show(sectionChats)
+		c.shell.chats.focusSearch()
+	})
+	add(fyne.Key1, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionChats) })
+	add(fyne.Key2, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionContacts) })
+	add(fyne.Key3, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionGroups) })
+	add(fyne.Key4, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionOffice) })
+	add(fyne.KeyComma, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionProfile) })
+	add(fyne.KeyUp, fyne.KeyModifierAlt, func() { c.shell.chats.step(-1) })
+	add(fyne.KeyDown, fyne.KeyModifierAlt, func() { c.shell.chats.step(1) })
+}
+
+// runShortcut runs an app shortcut typed while an entry has the focus: Fyne hands shortcuts
+// to the focused widget only, so the app's entries pass theirs on here.
+func (c *Controller) runShortcut(s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	if !ok || c.keys == nil {
+		return false
+	}
+	fn := c.keys[cs.ShortcutName()]
+	if fn == nil {
+		return false
+	}
+	fn()
+	return true
+}
+
+// keyEntry is a one-line entry that lets the app's shortcuts through.
+type keyEntry struct {
+	widget.Entry
+	c *Controller
+}
+
+func newKeyEntry(c *Controller) *keyEntry {
+	e := &keyEntry{c: c}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
+	if !e.c.runShortcut(s) {
+		e.Entry.TypedShortcut(s)
+	}
+}
+
+// --- toast ---
+
+// toastFor is how long a toast stays.
+const toastFor = 4 * time.Second
+
+// toast shows a short message at the bottom of the window.
+func (c *Controller) toast(msg string) {
+	cv := c.win.Canvas()
+	if cv == nil {
+		return
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	box := container.NewStack(newCard(10), container.NewPadded(text))
+	pop := widget.NewPopUp(box, cv)
+	width := min(cv.Size().Width-40, 520)
+	size := fyne.NewSize(width, box.MinSize().Height)
+	text.Resize(fyne.NewSize(width-2*theme.Padding(), text.MinSize().Height))
+	size.Height = box.MinSize().Height
+	pop.Resize(size)
+	pop.ShowAtPosition(fyne.NewPos((cv.Size().Width-width)/2, cv.Size().Height-size.Height-24))
+	c.lastToast = msg
+	time.AfterFunc(toastFor, func() { c.post(pop.Hide) })
+}

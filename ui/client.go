@@ -1,0 +1,841 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"lanim/node/client"
+	"lanim/node/pb"
+)
+
+// ClientConfig says where the node is.
+type ClientConfig struct {
+	// APIAddr and WSAddr are the node's REST and WebSocket listeners (host:port).
+	APIAddr, WSAddr string
+	// AdminSecret returns the office's admin secret when this machine has it ("" otherwise). The
+	// app uses the admin's token only for office-level calls made before anyone signs in.
+	AdminSecret func() (string, error)
+	// Join makes this machine's node join another office with a join code (the app restarts its
+	// embedded node for it); nil when the app cannot.
+	Join func(ctx context.Context, code string) error
+	Log  *slog.Logger
+}
+
+// ClientBackend is the app's Backend: the node's REST API and msg gateway through node/client.
+// It keeps one WebSocket per signed-in session, redialled when it drops, and turns its pushes
+// into Events.
+type ClientBackend struct {
+	cfg    ClientConfig
+	api    *client.Client
+	events chan Event
+
+	mu     sync.Mutex
+	self   string
+	user   *client.Client // with the session's token
+	conn   *client.Conn   // nil while (re)connecting
+	connCh chan struct{}  // closed when conn is set
+	stop   context.CancelFunc
+	done   chan struct{}            // closed when the connection loop has ended
+	convs  map[string]*Conversation // the last list, for the conversation settings calls
+}
+
+var _ Backend = (*ClientBackend)(nil)
+
+// NewClientBackend returns a signed-out backend of the node.
+func NewClientBackend(cfg ClientConfig) *ClientBackend {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &ClientBackend{cfg: cfg, api: client.New(cfg.APIAddr, nil), events: make(chan Event, 1024),
+		convs: map[string]*Conversation{}}
+}
+
+func (b *ClientBackend) Events() <-chan Event { return b.events }
+
+func (b *ClientBackend) emit(e Event) {
+	select {
+	case b.events <- e:
+	default:
+		b.cfg.Log.Warn("ui event queue full; event dropped", "event", fmt.Sprintf("%T", e))
+	}
+}
+
+// apiError turns node/client's error into the UI's, so screens see OpenIM codes; an endpoint the
+// node lacks (HTTP 404) is ErrNotSupported.
+func apiError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *client.APIError
+	if errors.As(err, &ce) {
+		return &APIError{Code: ce.Code, Msg: ce.Msg, Detail: ce.Detail}
+	}
+	if strings.Contains(err.Error(), "HTTP 404") {
+		return fmt.Errorf("%w (%v)", ErrNotSupported, err)
+	}
+	return err
+}
+
+// call is a REST call as the signed-in user.
+func (b *ClientBackend) call(ctx context.Context, path string, req, resp any) error {
+	b.mu.Lock()
+	user := b.user
+	b.mu.Unlock()
+	if user == nil {
+		return &APIError{Code: 1507, Msg: "TokenNotExistError", Detail: "not signed in"}
+	}
+	return apiError(user.Call(ctx, path, req, resp))
+}
+
+// me is the signed-in user's ID.
+func (b *ClientBackend) me() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.self
+}
+
+// page is the one page the app asks for: the node caps pages at 1,000.
+var page = map[string]int{"pageNumber": 1, "showNumber": 1000}
+
+// --- Account ---
+
+type tokenAnswer struct {
+	Token             string `json:"token"`
+	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
+}
+
+func (b *ClientBackend) SignUp(ctx context.Context, userID, nickname, password string) (*Session, error) {
+	var t tokenAnswer
+	err := b.api.Call(ctx, "/auth/user_signup", map[string]any{"userID": userID, "nickname": nickname,
+		"password": password, "platformID": Platform()}, &t)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	return b.start(userID, t)
+}
+
+func (b *ClientBackend) SignIn(ctx context.Context, userID, password string) (*Session, error) {
+	var t tokenAnswer
+	err := b.api.Call(ctx, "/auth/user_login", map[string]any{"userID": userID, "password": password,
+		"platformID": Platform()}, &t)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	return b.start(userID, t)
+}
+
+func (b *ClientBackend) Resume(ctx context.Context, s *Session) error {
+	var r struct {
+		UserID string `json:"userID"`
+	}
+	if err := b.api.Call(ctx, "/auth/parse_token", map[string]string{"token": s.Token}, &r); err != nil {
+		return apiError(err)
+	}
+	if r.UserID != s.UserID {
+		return &APIError{Code: 1502, Msg: "TokenInvalidError", Detail: "the token is another user's"}
+	}
+	_, err := b.start(s.UserID, tokenAnswer{Token: s.Token})
+	return err
+}
+
+// start adopts a token and opens the WebSocket loop.
+func (b *ClientBackend) start(userID string, t tokenAnswer) (*Session, error) {
+	b.stopConn()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.mu.Lock()
+	b.self, b.user = userID, b.api.WithToken(t.Token)
+	b.connCh = make(chan struct{})
+	b.stop, b.done = cancel, make(chan struct{})
+	b.convs = map[string]*Conversation{}
+	done := b.done
+	b.mu.Unlock()
+	go b.connLoop(ctx, userID, t.Token, done)
+	s := &Session{UserID: userID, Token: t.Token}
+	if t.ExpireTimeSeconds > 0 {
+		s.Expire = time.Now().Unix() + t.ExpireTimeSeconds
+	}
+	return s, nil
+}
+
+func (b *ClientBackend) stopConn() {
+	b.mu.Lock()
+	stop, done := b.stop, b.done
+	b.stop, b.done = nil, nil
+	b.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}
+
+func (b *ClientBackend) SignOut(context.Context) error {
+	b.stopConn()
+	b.mu.Lock()
+	b.self, b.user, b.conn = "", nil, nil
+	b.mu.Unlock()
+	return nil
+}
+
+// Close ends the session's connection (the app is quitting).
+func (b *ClientBackend) Close() { b.stopConn() }
+
+// Reconnect delays: quick at first, then every few seconds while the node is down.
+const (
+	redialFirst = 500 * time.Millisecond
+	redialMax   = 5 * time.Second
+)
+
+// connLoop keeps the session's WebSocket open until ctx ends: it dials, hands pushes to
+// translate, and says Connecting/Online when the link drops and comes back.
+func (b *ClientBackend) connLoop(ctx context.Context, userID, token string, done chan struct{}) {
+	defer close(done)
+	wait := redialFirst
+	lost := false
+	for ctx.Err() == nil {
+		conn, err := client.Dial(ctx, b.cfg.WSAddr, client.DialOptions{UserID: userID, Token: token, PlatformID: Platform()})
+		if err != nil {
+			if c := client.Code(err); c >= firstTokenCode && c <= lastTokenCode {
+				b.emit(KickedEvent{})
+				return
+			}
+			if !lost {
+				lost = true
+				b.emit(ConnEvent{State: Connecting})
+			}
+			b.cfg.Log.Info("ws dial failed; retrying", "err", err, "in", wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(wait*2, redialMax)
+			continue
+		}
+		wait = redialFirst
+		b.mu.Lock()
+		b.conn = conn
+		close(b.connCh)
+		b.mu.Unlock()
+		if lost {
+			lost = false
+			b.emit(ConnEvent{State: Online})
+		}
+		kicked := b.readPushes(ctx, conn)
+		b.mu.Lock()
+		b.conn = nil
+		b.connCh = make(chan struct{})
+		b.mu.Unlock()
+		conn.Close()
+		if kicked {
+			b.emit(KickedEvent{})
+			return
+		}
+		if ctx.Err() == nil {
+			lost = true
+			b.emit(ConnEvent{State: Connecting})
+		}
+	}
+}
+
+// readPushes translates pushes until the connection ends; it reports a kick (2002).
+func (b *ClientBackend) readPushes(ctx context.Context, conn *client.Conn) (kicked bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case p, ok := <-conn.Pushes():
+			if !ok {
+				return false
+			}
+			if p.Kicked() {
+				return true
+			}
+			b.cfg.Log.Debug("push", "user", b.me(), "req", p.ReqIdentifier, "op", p.OperationID, "msgs", len(p.Msgs.GetMsgs()),
+				"notifications", len(p.Msgs.GetNotificationMsgs()))
+			for _, e := range b.translate(p) {
+				if m, ok := e.(MessageEvent); ok {
+					b.cfg.Log.Debug("message", "user", b.me(), "from", m.Msg.SendID, "seq", m.Msg.Seq, "client", m.Msg.ClientMsgID)
+				}
+				b.emit(e)
+			}
+		}
+	}
+}
+
+// translate turns one push into the screens' events.
+func (b *ClientBackend) translate(p client.Push) []Event {
+	var out []Event
+	if p.Status != nil {
+		for _, s := range p.Status.Subscribers {
+			out = append(out, PresenceEvent{UserID: s.UserID, Online: len(s.OnlinePlatformIDs) > 0})
+		}
+	}
+	if p.Msgs == nil {
+		return out
+	}
+	self := b.me()
+	for _, id := range sortedKeys(p.Msgs.Msgs) {
+		for _, m := range p.Msgs.Msgs[id].GetMsgs() {
+			switch {
+			case m.ContentType == ContentTyping:
+				if m.SendID != self {
+					out = append(out, TypingEvent{ConversationID: id, UserID: m.SendID})
+				}
+			case m.Status != StatusDeleted:
+				out = append(out, MessageEvent{Msg: m})
+			}
+		}
+	}
+	for _, id := range sortedKeys(p.Msgs.NotificationMsgs) {
+		for _, m := range p.Msgs.NotificationMsgs[id].GetMsgs() {
+			if e := notificationEvent(m, self); e != nil {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// notificationEvent is what a notification (n_ stream) means to the screens.
+func notificationEvent(m *pb.MsgData, self string) Event {
+	detail := NotificationDetail(m)
+	switch t := m.ContentType; {
+	case t == ContentRevoke:
+		var tips pb.RevokeMsgTips
+		if json.Unmarshal(detail, &tips) != nil {
+			return nil
+		}
+		return RevokeEvent{ConversationID: tips.ConversationID, ClientMsgID: tips.ClientMsgID,
+			RevokerID: tips.RevokerUserID, Seq: tips.Seq}
+	case t == 2200:
+		var tips pb.MarkAsReadTips
+		if json.Unmarshal(detail, &tips) != nil {
+			return nil
+		}
+		return ReadEvent{ConversationID: tips.ConversationID, UserID: tips.MarkAsReadUserID, HasReadSeq: tips.HasReadSeq}
+	case t == 1203:
+		var tips pb.FriendApplicationTips
+		if json.Unmarshal(detail, &tips) == nil && tips.Request != nil && tips.Request.ToUserID == self {
+			return ContactsEvent{Request: tips.Request}
+		}
+		return ContactsEvent{}
+	case t >= 1201 && t <= 1210:
+		return ContactsEvent{}
+	case t == 1300 || t == 1701:
+		return ConversationsEvent{}
+	case t == 1303:
+		var tips pb.UserInfoUpdatedTips
+		if json.Unmarshal(detail, &tips) == nil && tips.UserID == self {
+			return SelfEvent{}
+		}
+		return ContactsEvent{}
+	case t == 1304:
+		var tips pb.UserStatusChangeTips
+		if json.Unmarshal(detail, &tips) != nil {
+			return nil
+		}
+		return PresenceEvent{UserID: tips.FromUserID, Online: tips.Status == 1}
+	case t >= 1501 && t <= 1520:
+		gid := m.GroupID
+		if gid == "" {
+			gid = m.RecvID
+		}
+		return GroupsEvent{GroupID: gid}
+	}
+	return nil
+}
+
+// connNow waits for the WebSocket (it may be redialling).
+func (b *ClientBackend) connNow(ctx context.Context) (*client.Conn, error) {
+	for {
+		b.mu.Lock()
+		conn, ch, user := b.conn, b.connCh, b.user
+		b.mu.Unlock()
+		if user == nil {
+			return nil, &APIError{Code: 1507, Msg: "TokenNotExistError", Detail: "not signed in"}
+		}
+		if conn != nil {
+			return conn, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no connection to the node: %w", ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+func (b *ClientBackend) Users(ctx context.Context, ids []string) ([]*pb.UserInfo, error) {
+	var r struct {
+		UsersInfo []*pb.UserInfo `json:"usersInfo"`
+	}
+	err := b.call(ctx, "/user/get_users_info", map[string]any{"userIDs": ids}, &r)
+	return r.UsersInfo, err
+}
+
+func (b *ClientBackend) UpdateSelf(ctx context.Context, nickname, faceURL string) error {
+	return b.call(ctx, "/user/update_user_info_ex", map[string]any{"userInfo": map[string]any{
+		"userID": b.me(), "nickname": nickname, "faceURL": faceURL}}, nil)
+}
+
+func (b *ClientBackend) SubscribePresence(ctx context.Context, ids []string) (map[string]bool, error) {
+	conn, err := b.connNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tips, err := conn.SubscribeStatus(ctx, ids, nil)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		out[id] = false
+	}
+	for _, s := range tips.Subscribers {
+		out[s.UserID] = len(s.OnlinePlatformIDs) > 0
+	}
+	return out, nil
+}
+
+// --- Office ---
+
+// officeClient is who may make office-level calls: the user when signed in, else the admin when
+// this machine holds the admin secret, else nobody (the call goes without a token).
+func (b *ClientBackend) officeClient(ctx context.Context) *client.Client {
+	b.mu.Lock()
+	user := b.user
+	b.mu.Unlock()
+	if user != nil {
+		return user
+	}
+	if admin := b.admin(ctx); admin != nil {
+		return admin
+	}
+	return b.api
+}
+
+// admin is a client with the admin's token, nil without the secret.
+func (b *ClientBackend) admin(ctx context.Context) *client.Client {
+	if b.cfg.AdminSecret == nil {
+		return nil
+	}
+	secret, err := b.cfg.AdminSecret()
+	if err != nil || secret == "" {
+		return nil
+	}
+	token, err := b.api.AdminToken(ctx, secret)
+	if err != nil {
+		b.cfg.Log.Warn("admin token", "err", err)
+		return nil
+	}
+	return b.api.WithToken(token)
+}
+
+func (b *ClientBackend) OfficeInfo(ctx context.Context) (*OfficeInfo, error) {
+	info := &OfficeInfo{}
+	if st, err := b.ClusterStatus(ctx); err == nil {
+		info.Name = st.OfficeName
+	}
+	if admin := b.admin(ctx); admin != nil {
+		var r struct {
+			Total int64 `json:"total"`
+		}
+		if err := admin.Call(ctx, "/user/get_all_users_uid", map[string]any{"pagination": map[string]int{
+			"pageNumber": 1, "showNumber": 1}}, &r); err == nil {
+			info.Users = max(0, int(r.Total)-1) // the office's admin account is not a person
+		}
+	}
+	return info, nil
+}
+
+func (b *ClientBackend) NameOffice(ctx context.Context, name string) error {
+	return apiError(b.officeClient(ctx).Call(ctx, "/cluster/set_office_name", map[string]string{"name": name}, nil))
+}
+
+func (b *ClientBackend) JoinOffice(ctx context.Context, code string) error {
+	if b.cfg.Join == nil {
+		return ErrNotSupported
+	}
+	return b.cfg.Join(ctx, code)
+}
+
+func (b *ClientBackend) Discover(ctx context.Context) ([]OfficeAd, error) {
+	var raw map[string]any
+	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/discover", nil, &raw)); err != nil {
+		return nil, err
+	}
+	var out []OfficeAd
+	for _, item := range firstList(raw, "offices", "found", "nodes") {
+		m, _ := item.(map[string]any)
+		out = append(out, OfficeAd{ID: str(m, "officeID", "id"), Name: str(m, "name", "officeName"),
+			Addr: str(m, "addr", "address")})
+	}
+	return out, nil
+}
+
+func (b *ClientBackend) ClusterStatus(ctx context.Context) (*ClusterStatus, error) {
+	var raw map[string]any
+	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/status", nil, &raw)); err != nil {
+		return nil, err
+	}
+	return parseClusterStatus(raw), nil
+}
+
+// adminClient is for the calls only the office's admin may make (invite, leave): the admin's
+// token when this machine holds the secret, else the user's (the node then says no).
+func (b *ClientBackend) adminClient(ctx context.Context) *client.Client {
+	if admin := b.admin(ctx); admin != nil {
+		return admin
+	}
+	return b.officeClient(ctx)
+}
+
+func (b *ClientBackend) InviteCode(ctx context.Context) (string, error) {
+	var raw map[string]any
+	if err := apiError(b.adminClient(ctx).Call(ctx, "/cluster/invite", nil, &raw)); err != nil {
+		return "", err
+	}
+	if code := str(raw, "joinCode", "code", "inviteCode"); code != "" {
+		return code, nil
+	}
+	return "", fmt.Errorf("the node's invite answer has no code: %v", raw)
+}
+
+func (b *ClientBackend) LeaveOffice(ctx context.Context) error {
+	return apiError(b.adminClient(ctx).Call(ctx, "/cluster/leave", nil, nil))
+}
+
+// --- Chats ---
+
+func (b *ClientBackend) Conversations(ctx context.Context) ([]*Conversation, error) {
+	var r pb.GetActiveConversationsResp
+	err := b.call(ctx, "/jssdk/get_active_conversations", map[string]any{"ownerUserID": b.me(), "count": 500}, &r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Conversation, 0, len(r.Conversations))
+	for _, cm := range r.Conversations {
+		out = append(out, conversationOf(cm))
+	}
+	b.mu.Lock()
+	for _, c := range out {
+		b.convs[c.ID] = c
+	}
+	b.mu.Unlock()
+	return out, nil
+}
+
+// conversationOf names a conversation as the JS SDK does: the group, else the friend's remark,
+// else the peer's nickname.
+func conversationOf(cm *pb.ConversationMsg) *Conversation {
+	cv := cm.Conversation
+	c := &Conversation{ID: cv.GetConversationID(), Type: cv.GetConversationType(), PeerID: cv.GetUserID(),
+		GroupID: cv.GetGroupID(), Pinned: cv.GetIsPinned(), RecvOpt: cv.GetRecvMsgOpt(), LastMsg: cm.LastMsg,
+		MaxSeq: cm.MaxSeq, ReadSeq: cm.ReadSeq}
+	switch {
+	case cm.Group != nil:
+		c.Name, c.FaceURL = cm.Group.GroupName, cm.Group.FaceURL
+	case cm.User != nil:
+		c.Name, c.FaceURL = cm.User.Nickname, cm.User.FaceURL
+		if cm.Friend != nil && cm.Friend.Remark != "" {
+			c.Name = cm.Friend.Remark
+		}
+	}
+	if cm.LastMsg != nil {
+		c.LastTime = cm.LastMsg.SendTime
+		if cm.LastMsg.IsRead && cm.LastMsg.SendID != cv.GetUserID() {
+			c.PeerReadSeq = cm.LastMsg.Seq
+		}
+	}
+	return c
+}
+
+// setConversation changes the user's settings of a conversation.
+func (b *ClientBackend) setConversation(ctx context.Context, id string, set map[string]any) error {
+	b.mu.Lock()
+	conv := b.convs[id]
+	b.mu.Unlock()
+	if conv == nil {
+		return &APIError{Code: CodeNotFound, Msg: "RecordNotFoundError", Detail: "unknown conversation " + id}
+	}
+	set["conversationID"] = id
+	set["conversationType"] = conv.Type
+	set["userID"] = conv.PeerID
+	set["groupID"] = conv.GroupID
+	return b.call(ctx, "/conversation/set_conversations", map[string]any{"userIDs": []string{b.me()},
+		"conversation": set}, nil)
+}
+
+func (b *ClientBackend) PinConversation(ctx context.Context, id string, pinned bool) error {
+	return b.setConversation(ctx, id, map[string]any{"isPinned": pinned})
+}
+
+func (b *ClientBackend) SetRecvOpt(ctx context.Context, id string, opt int32) error {
+	return b.setConversation(ctx, id, map[string]any{"recvMsgOpt": opt})
+}
+
+func (b *ClientBackend) MarkRead(ctx context.Context, id string, seq int64) error {
+	return b.call(ctx, "/msg/mark_conversation_as_read", map[string]any{"conversationID": id, "userID": b.me(),
+		"hasReadSeq": seq}, nil)
+}
+
+func (b *ClientBackend) History(ctx context.Context, id string, before int64, count int) ([]*pb.MsgData, error) {
+	conn, err := b.connNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	end := before - 1
+	if before <= 0 {
+		seqs, err := conn.HasReadAndMaxSeqs(ctx, id)
+		if err != nil {
+			return nil, apiError(err)
+		}
+		end = seqs.Seqs[id].GetMaxSeq()
+	}
+	if end < 1 {
+		return nil, nil
+	}
+	r, err := conn.PullBySeqRanges(ctx, &pb.SeqRange{ConversationID: id, Begin: max(1, end-int64(count)+1), End: end,
+		Num: int64(count)})
+	if err != nil {
+		return nil, apiError(err)
+	}
+	msgs := r.Msgs[id].GetMsgs()
+	sort.Slice(msgs, func(i, j int) bool { return msgs[i].Seq < msgs[j].Seq })
+	return msgs, nil
+}
+
+func (b *ClientBackend) Send(ctx context.Context, m *pb.MsgData) (*pb.MsgData, error) {
+	conn, err := b.connNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := conn.SendMsg(ctx, m)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	// The answer has no seq: the echo push brings the stored message.
+	out := proto.Clone(m).(*pb.MsgData)
+	out.ServerMsgID, out.SendTime, out.Status = r.ServerMsgID, r.SendTime, StatusSent
+	return out, nil
+}
+
+func (b *ClientBackend) Revoke(ctx context.Context, id string, seq int64) error {
+	return b.call(ctx, "/msg/revoke_msg", map[string]any{"conversationID": id, "seq": seq, "userID": b.me()}, nil)
+}
+
+// typingOptions are the options of an online-only message: never stored, no unread, no update.
+var typingOptions = map[string]bool{"history": false, "persistent": false, "unreadCount": false,
+	"conversationUpdate": false, "offlinePush": false, "senderSync": false, "notPrivate": false,
+	"senderConversationUpdate": false}
+
+func (b *ClientBackend) Typing(ctx context.Context, recvID string) error {
+	conn, err := b.connNow(ctx)
+	if err != nil {
+		return err
+	}
+	content, _ := json.Marshal(map[string]string{"msgTips": "yes"})
+	_, err = conn.SendMsg(ctx, &pb.MsgData{SendID: b.me(), RecvID: recvID, ClientMsgID: NewClientMsgID(),
+		SenderPlatformID: Platform(), SessionType: SessionSingle, MsgFrom: MsgFromUser, ContentType: ContentTyping,
+		Content: content, CreateTime: time.Now().UnixMilli(), Options: typingOptions})
+	return apiError(err)
+}
+
+// --- Contacts ---
+
+func (b *ClientBackend) Friends(ctx context.Context) ([]*pb.FriendInfo, error) {
+	var r struct {
+		FriendsInfo []*pb.FriendInfo `json:"friendsInfo"`
+	}
+	err := b.call(ctx, "/friend/get_friend_list", map[string]any{"userID": b.me(), "pagination": page}, &r)
+	return r.FriendsInfo, err
+}
+
+func (b *ClientBackend) FriendRequests(ctx context.Context) (in, out []*pb.FriendRequest, err error) {
+	var ri struct {
+		FriendRequests []*pb.FriendRequest `json:"FriendRequests"`
+	}
+	var ro struct {
+		FriendRequests []*pb.FriendRequest `json:"friendRequests"`
+	}
+	req := map[string]any{"userID": b.me(), "pagination": page}
+	if err := b.call(ctx, "/friend/get_friend_apply_list", req, &ri); err != nil {
+		return nil, nil, err
+	}
+	if err := b.call(ctx, "/friend/get_self_friend_apply_list", req, &ro); err != nil {
+		return nil, nil, err
+	}
+	return ri.FriendRequests, ro.FriendRequests, nil
+}
+
+func (b *ClientBackend) AddFriend(ctx context.Context, userID, reqMsg string) error {
+	return b.call(ctx, "/friend/add_friend", map[string]any{"fromUserID": b.me(), "toUserID": userID, "reqMsg": reqMsg}, nil)
+}
+
+func (b *ClientBackend) RespondFriend(ctx context.Context, from string, accept bool) error {
+	result := -1
+	if accept {
+		result = 1
+	}
+	return b.call(ctx, "/friend/add_friend_response", map[string]any{"fromUserID": from, "toUserID": b.me(),
+		"handleResult": result}, nil)
+}
+
+func (b *ClientBackend) DeleteFriend(ctx context.Context, userID string) error {
+	return b.call(ctx, "/friend/delete_friend", map[string]any{"ownerUserID": b.me(), "friendUserID": userID}, nil)
+}
+
+func (b *ClientBackend) SetRemark(ctx context.Context, userID, remark string) error {
+	return b.call(ctx, "/friend/set_friend_remark", map[string]any{"ownerUserID": b.me(), "friendUserID": userID,
+		"remark": remark}, nil)
+}
+
+func (b *ClientBackend) Blacklist(ctx context.Context) ([]*pb.BlackInfo, error) {
+	var r struct {
+		Blacks []*pb.BlackInfo `json:"blacks"`
+	}
+	err := b.call(ctx, "/friend/get_black_list", map[string]any{"userID": b.me(), "pagination": page}, &r)
+	return r.Blacks, err
+}
+
+func (b *ClientBackend) Block(ctx context.Context, userID string) error {
+	return b.call(ctx, "/friend/add_black", map[string]any{"ownerUserID": b.me(), "blackUserID": userID}, nil)
+}
+
+func (b *ClientBackend) Unblock(ctx context.Context, userID string) error {
+	return b.call(ctx, "/friend/remove_black", map[string]any{"ownerUserID": b.me(), "blackUserID": userID}, nil)
+}
+
+// --- Groups ---
+
+func (b *ClientBackend) JoinedGroups(ctx context.Context) ([]*pb.GroupInfo, error) {
+	var r struct {
+		Groups []*pb.GroupInfo `json:"groups"`
+	}
+	err := b.call(ctx, "/group/get_joined_group_list", map[string]any{"fromUserID": b.me(), "pagination": page}, &r)
+	return r.Groups, err
+}
+
+func (b *ClientBackend) GroupsInfo(ctx context.Context, ids []string) ([]*pb.GroupInfo, error) {
+	var r struct {
+		GroupInfos []*pb.GroupInfo `json:"groupInfos"`
+	}
+	err := b.call(ctx, "/group/get_groups_info", map[string]any{"groupIDs": ids}, &r)
+	return r.GroupInfos, err
+}
+
+func (b *ClientBackend) CreateGroup(ctx context.Context, info *pb.GroupInfo, memberIDs []string) (*pb.GroupInfo, error) {
+	var r struct {
+		GroupInfo *pb.GroupInfo `json:"groupInfo"`
+	}
+	if memberIDs == nil {
+		memberIDs = []string{}
+	}
+	err := b.call(ctx, "/group/create_group", map[string]any{"ownerUserID": b.me(), "memberUserIDs": memberIDs,
+		"groupInfo": info}, &r)
+	if err == nil && r.GroupInfo == nil {
+		err = errors.New("the node created the group but did not return it")
+	}
+	return r.GroupInfo, err
+}
+
+func (b *ClientBackend) Invite(ctx context.Context, groupID string, userIDs []string) error {
+	return b.call(ctx, "/group/invite_user_to_group", map[string]any{"groupID": groupID, "invitedUserIDs": userIDs}, nil)
+}
+
+func (b *ClientBackend) ApplyToJoin(ctx context.Context, groupID, reqMsg string) error {
+	return b.call(ctx, "/group/join_group", map[string]any{"groupID": groupID, "reqMessage": reqMsg, "joinSource": 3}, nil)
+}
+
+func (b *ClientBackend) GroupRequests(ctx context.Context) ([]*pb.GroupRequest, error) {
+	var r struct {
+		GroupRequests []*pb.GroupRequest `json:"groupRequests"`
+	}
+	err := b.call(ctx, "/group/get_recv_group_applicationList", map[string]any{"fromUserID": b.me(), "pagination": page}, &r)
+	return r.GroupRequests, err
+}
+
+func (b *ClientBackend) RespondGroupRequest(ctx context.Context, groupID, userID string, accept bool) error {
+	result := -1
+	if accept {
+		result = 1
+	}
+	return b.call(ctx, "/group/group_application_response", map[string]any{"groupID": groupID, "fromUserID": userID,
+		"handleResult": result}, nil)
+}
+
+func (b *ClientBackend) Members(ctx context.Context, groupID string) ([]*pb.GroupMemberFullInfo, error) {
+	var r struct {
+		Members []*pb.GroupMemberFullInfo `json:"members"`
+	}
+	err := b.call(ctx, "/group/get_group_member_list", map[string]any{"groupID": groupID, "pagination": page}, &r)
+	sort.SliceStable(r.Members, func(i, j int) bool { return r.Members[i].RoleLevel > r.Members[j].RoleLevel })
+	return r.Members, err
+}
+
+func (b *ClientBackend) Kick(ctx context.Context, groupID string, userIDs []string) error {
+	return b.call(ctx, "/group/kick_group", map[string]any{"groupID": groupID, "kickedUserIDs": userIDs}, nil)
+}
+
+func (b *ClientBackend) MuteMember(ctx context.Context, groupID, userID string, seconds uint32) error {
+	if seconds == 0 {
+		return b.call(ctx, "/group/cancel_mute_group_member", map[string]any{"groupID": groupID, "userID": userID}, nil)
+	}
+	return b.call(ctx, "/group/mute_group_member", map[string]any{"groupID": groupID, "userID": userID,
+		"mutedSeconds": seconds}, nil)
+}
+
+func (b *ClientBackend) MuteGroup(ctx context.Context, groupID string, muted bool) error {
+	path := "/group/cancel_mute_group"
+	if muted {
+		path = "/group/mute_group"
+	}
+	return b.call(ctx, path, map[string]any{"groupID": groupID}, nil)
+}
+
+func (b *ClientBackend) SetRole(ctx context.Context, groupID, userID string, role int32) error {
+	return b.call(ctx, "/group/set_group_member_info", map[string]any{"members": []map[string]any{{
+		"groupID": groupID, "userID": userID, "roleLevel": role}}}, nil)
+}
+
+func (b *ClientBackend) TransferOwner(ctx context.Context, groupID, newOwnerID string) error {
+	return b.call(ctx, "/group/transfer_group", map[string]any{"groupID": groupID, "oldOwnerUserID": b.me(),
+		"newOwnerUserID": newOwnerID}, nil)
+}
+
+func (b *ClientBackend) Dismiss(ctx context.Context, groupID string) error {
+	return b.call(ctx, "/group/dismiss_group", map[string]any{"groupID": groupID}, nil)
+}
+
+func (b *ClientBackend) Quit(ctx context.Context, groupID string) error {
+	return b.call(ctx, "/group/quit_group", map[string]any{"groupID": groupID, "userID": b.me()}, nil)
+}
+
+func (b *ClientBackend) SetGroupInfo(ctx context.Context, groupID string, p GroupPatch) error {
+	req := map[string]any{"groupID": groupID}
+	if p.Name != nil {
+		req["groupName"] = *p.Name
+	}
+	if p.Notification != nil {
+		req["notification"] = *p.Notification
+	}
+	if p.Introduction != nil {
+		req["introduction"] = *p.Introduction
+	}
+	if p.FaceURL != nil {
+		req["faceURL"] = *p.FaceURL
+	}
+	if p.NeedVerification != nil {
+		req["needVerification"] = *p.NeedVerification
+	}
+	return b.call(ctx, "/group/set_group_info_ex", req, nil)
+}

@@ -1,0 +1,979 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"lanim/node/pb"
+)
+
+// Options configure the desktop app.
+type Options struct {
+	// SessionPath is the file the signed-in session is kept in between runs ("" keeps none).
+	SessionPath string
+	// Title is the window title (default "LanIM").
+	Title string
+	// Icon is the app icon (window, notifications, tray).
+	Icon fyne.Resource
+	// Now and Location pin the clock for tests (time.Now and time.Local when nil).
+	Now      func() time.Time
+	Location *time.Location
+	// Post runs a function on the UI goroutine (fyne.Do when nil). Tests queue instead, so a test
+	// runs every UI update on its own goroutine.
+	Post func(func())
+	Log  *slog.Logger
+}
+
+// Controller is the one place that talks to the Backend. Screens call its methods; it runs the
+// calls off the UI goroutine, keeps the app's state, and hands results and pushes back to the
+// screens through post (fyne.Do). Its fields are read and written on the UI goroutine only.
+type Controller struct {
+	app   fyne.App
+	win   fyne.Window
+	be    Backend
+	opts  Options
+	clock clock
+	post  func(func())
+	log   *slog.Logger
+	ctx   context.Context
+	stop  context.CancelFunc
+
+	session  *Session
+	self     *pb.UserInfo
+	users    map[string]*pb.UserInfo
+	convs    map[string]*Conversation
+	friends  []*pb.FriendInfo
+	reqIn    []*pb.FriendRequest
+	reqOut   []*pb.FriendRequest
+	blacks   []*pb.BlackInfo
+	groups   []*pb.GroupInfo
+	groupReq []*pb.GroupRequest
+	presence map[string]bool
+	conn     ConnState
+	focused  bool
+	// outgoing holds the user's messages not yet confirmed by the node (sending, queued, failed),
+	// by conversation, so they survive switching chats.
+	outgoing map[string][]*outMsg
+
+	shell     *shell // nil while signed out
+	tray      *tray  // nil without a system tray
+	lastToast string // for tests
+	keys      map[string]func()
+	convLoads int // numbers conversation loads: only the newest answer is applied
+	epoch     int // counts sessions: answers from an earlier one are dropped
+}
+
+// outMsg is a message the user sent that the node has not confirmed yet.
+type outMsg struct {
+	msg      *pb.MsgData
+	queued   bool // in the node's outbox, waiting for a quorum
+	accepted bool // the node took it; its echo (with the seq) is on the way
+	failed   error
+}
+
+// NewController makes the controller of one window; Start shows the first screen.
+func NewController(a fyne.App, w fyne.Window, be Backend, opts Options) *Controller {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.Post == nil {
+		opts.Post = fyne.Do
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Title == "" {
+		opts.Title = "LanIM"
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	c := &Controller{app: a, win: w, be: be, opts: opts, clock: clock{now: opts.Now, loc: opts.Location},
+		post: opts.Post, log: opts.Log, ctx: ctx, stop: stop, focused: true}
+	c.resetState()
+	go c.pump()
+	return c
+}
+
+func (c *Controller) resetState() {
+	c.session, c.self = nil, nil
+	c.users = map[string]*pb.UserInfo{}
+	c.convs = map[string]*Conversation{}
+	c.presence = map[string]bool{}
+	c.outgoing = map[string][]*outMsg{}
+	c.friends, c.reqIn, c.reqOut, c.blacks, c.groups, c.groupReq = nil, nil, nil, nil, nil, nil
+	c.conn = Online
+}
+
+// Close stops the event pump and every call in flight.
+func (c *Controller) Close() { c.stop() }
+
+// pump hands the backend's pushes to the UI goroutine, in order.
+func (c *Controller) pump() {
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case e := <-c.be.Events():
+			c.post(func() { c.handle(e) })
+		}
+	}
+}
+
+// callTimeout bounds one backend call; the node is on this machine, so anything slower is stuck.
+const callTimeout = 20 * time.Second
+
+// run calls fn off the UI goroutine, then done with its result on the UI goroutine, or shows the
+// error (what names the action in the message). done may be nil.
+func run[T any](c *Controller, what string, fn func(ctx context.Context) (T, error), done func(T)) {
+	call(c, fn, done, func(err error) { c.fail(what, err) })
+}
+
+// call is run with the caller handling the error (forms show it inline). An answer that arrives
+// after the session changed (signed out, or in as someone else) is dropped: it is about a world
+// the screens no longer show.
+func call[T any](c *Controller, fn func(ctx context.Context) (T, error), done func(T), failed func(error)) {
+	epoch := c.epoch
+	go func() {
+		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+		defer cancel()
+		v, err := fn(ctx)
+		if c.ctx.Err() != nil {
+			return
+		}
+		c.post(func() {
+			if c.epoch != epoch {
+				return
+			}
+			if err != nil {
+				failed(err)
+				return
+			}
+			if done != nil {
+				done(v)
+			}
+		})
+	}()
+}
+
+// try is run for calls without a result.
+func (c *Controller) try(what string, fn func(ctx context.Context) error, done func()) {
+	run(c, what, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, func(struct{}) {
+		if done != nil {
+			done()
+		}
+	})
+}
+
+// fail shows a failed action; a dead session goes back to sign-in.
+func (c *Controller) fail(what string, err error) {
+	c.log.Warn("action failed", "action", what, "err", err)
+	switch {
+	case IsTokenError(err) && c.session != nil:
+		c.signedOut("Your session has ended. Please sign in again.")
+		return
+	case ErrorCode(err) == CodeNoQuorum:
+		c.setConn(NoQuorum)
+	}
+	c.toast(fmt.Sprintf("Could not %s: %s", what, errorText(err)))
+}
+
+// errorText is an error as a user reads it.
+func errorText(err error) string {
+	var e *APIError
+	switch {
+	case errors.Is(err, ErrNotSupported):
+		return "this node does not support it yet"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the node did not answer in time"
+	case !errors.As(err, &e):
+		return err.Error()
+	}
+	switch e.Code {
+	case CodeNoQuorum:
+		return "the office is unreachable (no quorum); try again when it is back"
+	case CodeWrongPassword:
+		return "wrong password or not allowed"
+	case CodeNotFound, 1101:
+		return "not found"
+	case CodeUserExists:
+		return "that user ID is taken"
+	case 1301:
+		return "you cannot add yourself"
+	case 1302:
+		return "you are blocked by this user"
+	case 1303:
+		return "you are not friends"
+	case CodeAlreadyFriends:
+		return "already done"
+	case 1402:
+		return "you are muted in this group"
+	case 1403:
+		return "the group is muted"
+	case 1404:
+		return "the message was already withdrawn"
+	case 1203:
+		return "you are not in this group"
+	case 1201:
+		return "no such group"
+	}
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return e.Msg
+}
+
+// handle applies one push from the node.
+func (c *Controller) handle(e Event) {
+	if c.self == nil {
+		return
+	}
+	switch e := e.(type) {
+	case MessageEvent:
+		c.gotMessage(e.Msg)
+	case RevokeEvent:
+		if c.shell != nil {
+			c.shell.chat.revoked(e)
+		}
+		c.reloadConversations()
+	case ReadEvent:
+		c.gotRead(e)
+	case TypingEvent:
+		if c.shell != nil {
+			c.shell.chat.typing(e)
+		}
+	case ConversationsEvent:
+		c.reloadConversations()
+	case ContactsEvent:
+		c.reloadContacts()
+		if e.Request != nil {
+			c.notify("Friend request", e.Request.FromNickname+" wants to be your friend")
+		}
+	case GroupsEvent:
+		c.reloadGroups() // the groups page re-reads the members of the group it shows
+	case SelfEvent:
+		c.reloadSelf()
+	case PresenceEvent:
+		c.presence[e.UserID] = e.Online
+		c.refreshPresence()
+	case ConnEvent:
+		c.setConn(e.State)
+	case KickedEvent:
+		c.signedOut("You were signed out because this account signed in elsewhere.")
+	}
+}
+
+// --- session ---
+
+// Start shows the first screen: the chats straight away with a saved session, otherwise
+// onboarding or sign-in.
+func (c *Controller) Start() {
+	s, err := loadSession(c.opts.SessionPath)
+	if err != nil {
+		c.log.Warn("saved session unreadable", "err", err)
+	}
+	if s == nil {
+		c.showWelcome()
+		return
+	}
+	c.win.SetContent(loadingScreen("Signing in…"))
+	call(c, func(ctx context.Context) (*Session, error) { return s, c.be.Resume(ctx, s) }, c.signedIn,
+		func(err error) {
+			// The saved session no longer holds (expired, or signed out elsewhere): sign in again.
+			c.log.Info("saved session refused", "err", err)
+			if serr := saveSession(c.opts.SessionPath, nil); serr != nil {
+				c.log.Warn("clear session", "err", serr)
+			}
+			reason := "Please sign in again."
+			if !IsTokenError(err) {
+				reason = "Could not sign in: " + errorText(err)
+			}
+			run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) { c.showSignIn(info, reason) })
+		})
+}
+
+// showWelcome is the first screen without a session: onboarding on a fresh office, sign-in on
+// one with accounts.
+func (c *Controller) showWelcome() {
+	c.win.SetContent(loadingScreen("Starting…"))
+	run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) {
+		if info.Users > 0 || stateSeen(c.opts.SessionPath) {
+			c.showSignIn(info, "")
+			return
+		}
+		c.showOnboarding(info)
+	})
+}
+
+// signedIn loads the user's world and shows the main window.
+func (c *Controller) signedIn(s *Session) {
+	c.epoch++
+	c.session = s
+	if err := saveSession(c.opts.SessionPath, s); err != nil {
+		c.log.Warn("save session", "err", err)
+	}
+	c.self = &pb.UserInfo{UserID: s.UserID, Nickname: s.UserID}
+	c.shell = newShell(c)
+	c.win.SetContent(c.shell.content)
+	c.shell.chats.focusSearch()
+	c.reloadSelf()
+	c.reloadConversations()
+	c.reloadContacts()
+	c.reloadGroups()
+}
+
+// SignOut ends the session and goes back to sign-in.
+func (c *Controller) SignOut() { c.signedOut("") }
+
+// signedOut ends the session (the user signed out, or the node ended it: reason says why) and
+// shows sign-in once the backend has let go of the session, so a quick sign-in cannot race it.
+func (c *Controller) signedOut(reason string) {
+	if err := saveSession(c.opts.SessionPath, nil); err != nil {
+		c.log.Warn("clear session", "err", err)
+	}
+	c.resetState()
+	c.epoch++ // answers for the old session are dropped from here on
+	c.shell = nil
+	c.updateUnread()
+	c.win.SetContent(loadingScreen("Signing out…"))
+	call(c, func(ctx context.Context) (*OfficeInfo, error) {
+		if err := c.be.SignOut(ctx); err != nil {
+			c.log.Warn("sign out", "err", err)
+		}
+		return c.be.OfficeInfo(ctx)
+	}, func(info *OfficeInfo) { c.showSignIn(info, reason) }, func(error) { c.showSignIn(nil, reason) })
+}
+
+// --- state loads (each replaces one part of the state and refreshes its screens) ---
+
+func (c *Controller) reloadSelf() {
+	id := c.session.UserID
+	run(c, "load your profile", func(ctx context.Context) ([]*pb.UserInfo, error) {
+		return c.be.Users(ctx, []string{id})
+	}, func(us []*pb.UserInfo) {
+		if len(us) == 0 || c.shell == nil {
+			return
+		}
+		c.self = us[0]
+		c.users[id] = us[0]
+		c.shell.selfChanged()
+	})
+}
+
+func (c *Controller) reloadConversations() {
+	c.convLoads++
+	load := c.convLoads
+	run(c, "load conversations", c.be.Conversations, func(list []*Conversation) {
+		if c.shell == nil || load != c.convLoads {
+			return // a newer load is on its way
+		}
+		fresh := map[string]*Conversation{}
+		for _, conv := range list {
+			if old := c.convs[conv.ID]; old != nil && old.PeerReadSeq > conv.PeerReadSeq {
+				conv.PeerReadSeq = old.PeerReadSeq
+			}
+			fresh[conv.ID] = conv
+		}
+		for id, old := range c.convs {
+			// A chat the user just started has no message on the node yet: keep it.
+			if fresh[id] == nil && old.MaxSeq == 0 {
+				fresh[id] = old
+			}
+		}
+		c.convs = fresh
+		c.conversationsChanged()
+	})
+}
+
+func (c *Controller) reloadContacts() {
+	type contacts struct {
+		friends     []*pb.FriendInfo
+		in, out     []*pb.FriendRequest
+		blacks      []*pb.BlackInfo
+		friendIDs   []string
+		presenceMap map[string]bool
+	}
+	run(c, "load contacts", func(ctx context.Context) (*contacts, error) {
+		var r contacts
+		var err error
+		if r.friends, err = c.be.Friends(ctx); err != nil {
+			return nil, err
+		}
+		if r.in, r.out, err = c.be.FriendRequests(ctx); err != nil {
+			return nil, err
+		}
+		if r.blacks, err = c.be.Blacklist(ctx); err != nil {
+			return nil, err
+		}
+		for _, f := range r.friends {
+			r.friendIDs = append(r.friendIDs, f.FriendUser.GetUserID())
+		}
+		if len(r.friendIDs) > 0 {
+			// Presence is a nicety: a node without it still shows contacts.
+			r.presenceMap, _ = c.be.SubscribePresence(ctx, r.friendIDs)
+		}
+		return &r, nil
+	}, func(r *contacts) {
+		if c.shell == nil {
+			return
+		}
+		c.friends, c.reqIn, c.reqOut, c.blacks = r.friends, r.in, r.out, r.blacks
+		for _, f := range r.friends {
+			if f.FriendUser != nil {
+				c.users[f.FriendUser.UserID] = f.FriendUser
+			}
+		}
+		for id, on := range r.presenceMap {
+			c.presence[id] = on
+		}
+		c.shell.contactsChanged()
+		c.conversationsChanged() // remarks rename single chats
+		c.refreshPresence()
+	})
+}
+
+func (c *Controller) reloadGroups() {
+	type groups struct {
+		list []*pb.GroupInfo
+		reqs []*pb.GroupRequest
+	}
+	run(c, "load groups", func(ctx context.Context) (*groups, error) {
+		var r groups
+		var err error
+		if r.list, err = c.be.JoinedGroups(ctx); err != nil {
+			return nil, err
+		}
+		if r.reqs, err = c.be.GroupRequests(ctx); err != nil {
+			return nil, err
+		}
+		return &r, nil
+	}, func(r *groups) {
+		if c.shell == nil {
+			return
+		}
+		c.groups = r.list
+		c.groupReq = r.reqs
+		c.shell.groupsChanged()
+	})
+}
+
+// --- conversations ---
+
+// sortedConversations is the conversation list in display order: pinned first, then newest.
+func (c *Controller) sortedConversations() []*Conversation {
+	list := make([]*Conversation, 0, len(c.convs))
+	for _, conv := range c.convs {
+		list = append(list, conv)
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.Pinned != b.Pinned {
+			return a.Pinned
+		}
+		if a.LastTime != b.LastTime {
+			return a.LastTime > b.LastTime
+		}
+		return a.ID < b.ID
+	})
+	return list
+}
+
+// conversationName is how a conversation is titled: a group's name; for a single chat the
+// friend's remark or nickname, else the name the node gave, else the peer's ID.
+func (c *Controller) conversationName(conv *Conversation) string {
+	if conv.Type == SessionGroup {
+		if conv.Name != "" {
+			return conv.Name
+		}
+		return conv.GroupID
+	}
+	for _, f := range c.friends {
+		if f.FriendUser.GetUserID() == conv.PeerID {
+			return friendName(f)
+		}
+	}
+	if conv.Name != "" && conv.Name != conv.PeerID {
+		return conv.Name
+	}
+	return c.userName(conv.PeerID)
+}
+
+func (c *Controller) conversationsChanged() {
+	if c.shell == nil {
+		return
+	}
+	c.shell.conversationsChanged()
+	c.updateUnread()
+}
+
+// totalUnread counts unread messages in conversations that notify.
+func (c *Controller) totalUnread() int64 {
+	var n int64
+	for _, conv := range c.convs {
+		if !conv.Muted() {
+			n += conv.Unread()
+		}
+	}
+	return n
+}
+
+// OpenConversation shows a conversation in the chat view.
+func (c *Controller) OpenConversation(id string) {
+	conv := c.convs[id]
+	if conv == nil || c.shell == nil {
+		return
+	}
+	c.shell.openChat(conv)
+}
+
+// OpenChatWith opens (or starts) the single chat with a user.
+func (c *Controller) OpenChatWith(userID string) {
+	id := SingleConversationID(c.self.UserID, userID)
+	if c.convs[id] == nil {
+		name := userID
+		face := ""
+		if u := c.users[userID]; u != nil {
+			name, face = u.Nickname, u.FaceURL
+		}
+		c.convs[id] = &Conversation{ID: id, Type: SessionSingle, PeerID: userID, Name: name, FaceURL: face,
+			LastTime: c.clock.now().UnixMilli()}
+		c.conversationsChanged()
+	}
+	c.OpenConversation(id)
+}
+
+// OpenGroupChat opens (or starts) a group's chat.
+func (c *Controller) OpenGroupChat(g *pb.GroupInfo) {
+	id := GroupConversationID(g.GroupID)
+	if c.convs[id] == nil {
+		c.convs[id] = &Conversation{ID: id, Type: SessionGroup, GroupID: g.GroupID, Name: g.GroupName,
+			FaceURL: g.FaceURL, LastTime: c.clock.now().UnixMilli()}
+		c.conversationsChanged()
+	}
+	c.OpenConversation(id)
+}
+
+// PinConversation pins or unpins a conversation.
+func (c *Controller) PinConversation(id string, pinned bool) {
+	c.try("pin the conversation", func(ctx context.Context) error {
+		return c.be.PinConversation(ctx, id, pinned)
+	}, func() {
+		if conv := c.convs[id]; conv != nil {
+			conv.Pinned = pinned
+			c.conversationsChanged()
+		}
+	})
+}
+
+// MuteConversation silences or unsilences a conversation.
+func (c *Controller) MuteConversation(id string, muted bool) {
+	opt := RecvNormal
+	if muted {
+		opt = RecvNotNotify
+	}
+	c.try("mute the conversation", func(ctx context.Context) error {
+		return c.be.SetRecvOpt(ctx, id, opt)
+	}, func() {
+		if conv := c.convs[id]; conv != nil {
+			conv.RecvOpt = opt
+			c.conversationsChanged()
+			if c.shell != nil {
+				c.shell.chat.conversationChanged(conv)
+			}
+		}
+	})
+}
+
+// markRead marks the open conversation read up to its newest message.
+func (c *Controller) markRead(conv *Conversation) {
+	if conv.Unread() == 0 && !conv.AtMe {
+		return
+	}
+	seq := conv.MaxSeq
+	conv.ReadSeq, conv.AtMe = seq, false
+	c.conversationsChanged()
+	id := conv.ID
+	c.try("mark as read", func(ctx context.Context) error { return c.be.MarkRead(ctx, id, seq) }, nil)
+}
+
+// --- messages ---
+
+// gotMessage applies a new message push: the list row, the open chat, a notification.
+func (c *Controller) gotMessage(m *pb.MsgData) {
+	if m.ContentType == ContentTyping {
+		return
+	}
+	id := ConversationIDOf(m)
+	own := m.SendID == c.self.UserID && m.MsgFrom == MsgFromUser
+	if own {
+		c.confirmed(id, m)
+		if c.conn == NoQuorum && m.Seq > 0 {
+			c.setConn(Online) // a queued message was committed: the quorum is back
+		}
+	}
+	conv := c.convs[id]
+	if conv == nil {
+		// A new conversation: the node has its row now; the list reload fills in names.
+		conv = &Conversation{ID: id, Type: m.SessionType, GroupID: m.GroupID}
+		if m.SessionType != SessionGroup {
+			// The peer is whichever side is not the user: a system copy (a friend request's
+			// answer) may have the user as sender.
+			conv.PeerID = m.SendID
+			if m.SendID == c.self.UserID {
+				conv.PeerID = m.RecvID
+			} else {
+				conv.Name = m.SenderNickname
+			}
+		}
+		c.convs[id] = conv
+		c.reloadConversations()
+	}
+	if m.Seq > conv.MaxSeq {
+		conv.MaxSeq = m.Seq
+	}
+	if conv.LastMsg == nil || m.Seq >= conv.LastMsg.Seq {
+		conv.LastMsg, conv.LastTime = m, m.SendTime
+	}
+	if own {
+		conv.ReadSeq = max(conv.ReadSeq, m.Seq)
+	} else if m.Seq > 0 && MentionsUser(m, c.self.UserID) {
+		conv.AtMe = true
+	}
+	if !own && conv.Type == SessionSingle && m.Seq > conv.PeerReadSeq+1 {
+		// A reply means the peer had the chat open: the app marks a chat read when it opens, but
+		// the node skips that receipt when the reply's own send already moved the peer's read seq.
+		conv.PeerReadSeq = m.Seq - 1
+		if c.shell != nil {
+			defer c.shell.chat.receiptsChanged(conv)
+		}
+	}
+	open := c.shell != nil && c.shell.chat.conv != nil && c.shell.chat.conv.ID == id
+	if open {
+		c.shell.chat.received(m)
+		if c.focused && c.shell.section == sectionChats {
+			c.markRead(conv)
+		}
+	}
+	c.conversationsChanged()
+	if !own && !IsNotification(m) && !conv.Muted() && (!c.focused || !open) {
+		title := c.conversationName(conv)
+		body := MessageText(m)
+		if conv.Type == SessionGroup {
+			body = m.SenderNickname + ": " + body
+		}
+		c.notify(title, body)
+	}
+}
+
+func (c *Controller) gotRead(e ReadEvent) {
+	conv := c.convs[e.ConversationID]
+	if conv == nil {
+		return
+	}
+	if e.UserID == c.self.UserID {
+		conv.ReadSeq = max(conv.ReadSeq, e.HasReadSeq)
+		c.conversationsChanged()
+		return
+	}
+	if conv.Type == SessionSingle && e.HasReadSeq > conv.PeerReadSeq {
+		conv.PeerReadSeq = e.HasReadSeq
+		if c.shell != nil {
+			c.shell.chat.receiptsChanged(conv)
+		}
+	}
+}
+
+// SendText sends a text message to a conversation; mentions are the user IDs @-mentioned.
+func (c *Controller) SendText(conv *Conversation, text string, mentions []string) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	m := NewTextMessage(c.self, conv, text, mentions, c.clock.now().UnixMilli())
+	o := &outMsg{msg: m}
+	c.outgoing[conv.ID] = append(c.outgoing[conv.ID], o)
+	if cur := c.convs[conv.ID]; cur != nil {
+		cur.LastMsg, cur.LastTime = m, m.CreateTime // the list shows what the user just wrote
+		c.conversationsChanged()
+	}
+	c.shell.chat.received(m)
+	c.send(conv.ID, o)
+}
+
+// Retry sends a failed message again with its clientMsgID, so the node stores it once.
+func (c *Controller) Retry(convID, clientMsgID string) {
+	for _, o := range c.outgoing[convID] {
+		if o.msg.ClientMsgID == clientMsgID {
+			o.failed, o.queued = nil, false
+			o.msg.Status = StatusSending
+			c.shell.chat.statusChanged(o)
+			c.send(convID, o)
+		}
+	}
+}
+
+func (c *Controller) send(convID string, o *outMsg) {
+	msg, epoch := clone(o.msg), c.epoch
+	go func() {
+		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+		defer cancel()
+		stored, err := c.be.Send(ctx, msg)
+		if c.ctx.Err() != nil {
+			return
+		}
+		c.post(func() {
+			if c.epoch == epoch {
+				c.sent(convID, o, stored, err)
+			}
+		})
+	}()
+}
+
+// sent applies the answer to a send: stored, queued in the node's outbox, or failed.
+func (c *Controller) sent(convID string, o *outMsg, stored *pb.MsgData, err error) {
+	switch {
+	case err == nil && stored.Seq == 0:
+		// Stored, but the answer carries no seq: the echo push confirms it.
+		o.accepted = true
+		o.msg.ServerMsgID, o.msg.SendTime = stored.ServerMsgID, stored.SendTime
+	case err == nil:
+		c.confirmed(convID, stored)
+		if conv := c.convs[convID]; conv != nil {
+			conv.MaxSeq = max(conv.MaxSeq, stored.Seq)
+			conv.ReadSeq = max(conv.ReadSeq, stored.Seq)
+			if conv.LastMsg == nil || stored.Seq >= conv.LastMsg.Seq {
+				conv.LastMsg, conv.LastTime = stored, stored.SendTime
+			}
+			c.conversationsChanged()
+		}
+		return
+	case ErrorCode(err) == CodeQueued:
+		o.queued = true
+		c.setConn(NoQuorum)
+	case IsTokenError(err):
+		c.fail("send", err)
+		return
+	default:
+		o.failed = err
+		o.msg.Status = StatusFailed
+		if ErrorCode(err) == CodeNoQuorum {
+			c.setConn(NoQuorum)
+		}
+	}
+	if c.shell != nil {
+		c.shell.chat.statusChanged(o)
+	}
+}
+
+// confirmed replaces a pending message with the node's stored copy.
+func (c *Controller) confirmed(convID string, stored *pb.MsgData) {
+	list := c.outgoing[convID]
+	i := slices.IndexFunc(list, func(o *outMsg) bool { return o.msg.ClientMsgID == stored.ClientMsgID })
+	if i >= 0 {
+		c.outgoing[convID] = slices.Delete(list, i, i+1)
+	}
+	if c.shell != nil {
+		c.shell.chat.stored(stored)
+	}
+}
+
+// pendingFor returns the unconfirmed messages of a conversation, oldest first.
+func (c *Controller) pendingFor(convID string) []*outMsg { return c.outgoing[convID] }
+
+// statusOf is the delivery state of one of the user's messages, for the line under it.
+func (c *Controller) statusOf(convID string, m *pb.MsgData) msgState {
+	for _, o := range c.outgoing[convID] {
+		if o.msg.ClientMsgID == m.ClientMsgID {
+			switch {
+			case o.failed != nil:
+				return stateFailed
+			case o.accepted:
+				return stateSent
+			case o.queued:
+				return stateQueued
+			}
+			return stateSending
+		}
+	}
+	if conv := c.convs[convID]; conv != nil && conv.Type == SessionSingle && m.Seq > 0 &&
+		(m.Seq <= conv.PeerReadSeq || m.IsRead) {
+		return stateRead
+	}
+	return stateSent
+}
+
+// Revoke withdraws one of the user's messages.
+func (c *Controller) Revoke(convID string, seq int64) {
+	c.try("withdraw the message", func(ctx context.Context) error { return c.be.Revoke(ctx, convID, seq) }, nil)
+}
+
+// history loads older messages of a conversation for the chat view.
+func (c *Controller) history(convID string, before int64, done func([]*pb.MsgData)) {
+	run(c, "load messages", func(ctx context.Context) ([]*pb.MsgData, error) {
+		return c.be.History(ctx, convID, before, historyPage)
+	}, done)
+}
+
+// historyPage is how many messages one scroll to the top loads.
+const historyPage = 30
+
+// typingEvery spaces the typing signals a chat sends while the user types.
+const typingEvery = 3 * time.Second
+
+// Typing tells the peer of a single chat the user is typing.
+func (c *Controller) Typing(conv *Conversation) {
+	if conv.Type != SessionSingle {
+		return
+	}
+	peer := conv.PeerID
+	go func() {
+		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+		defer cancel()
+		c.be.Typing(ctx, peer) // best effort: a lost typing signal is harmless
+	}()
+}
+
+// --- connection ---
+
+// setConn shows or hides the offline banner; going back online re-reads what may have changed.
+func (c *Controller) setConn(s ConnState) {
+	if c.conn == s {
+		return
+	}
+	was := c.conn
+	c.conn = s
+	if c.shell != nil {
+		c.shell.connChanged()
+	}
+	if s == NoQuorum || s == Connecting {
+		c.watchQuorum()
+	}
+	if s == Online && was != Online && c.shell != nil {
+		c.reloadConversations()
+		c.reloadContacts()
+		c.reloadGroups()
+		c.shell.chat.reloadNewest()
+	}
+}
+
+// watchQuorum polls the cluster status while the banner shows, in case the node does not push
+// the recovery itself.
+func (c *Controller) watchQuorum() {
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.ctx.Done():
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+			st, err := c.be.ClusterStatus(ctx)
+			cancel()
+			if errors.Is(err, ErrNotSupported) {
+				return // no status to poll: the echo of a queued message ends the offline state
+			}
+			if err != nil || !st.HasQuorum {
+				continue
+			}
+			done := make(chan bool, 1)
+			c.post(func() {
+				if c.conn != Online {
+					c.setConn(Online)
+				}
+				done <- true
+			})
+			<-done
+			return
+		}
+	}()
+}
+
+// --- users ---
+
+// userName is a user's display name: remark, nickname, ID.
+func (c *Controller) userName(id string) string {
+	for _, f := range c.friends {
+		if f.FriendUser.GetUserID() == id {
+			if f.Remark != "" {
+				return f.Remark
+			}
+			return f.FriendUser.Nickname
+		}
+	}
+	if u := c.users[id]; u != nil && u.Nickname != "" {
+		return u.Nickname
+	}
+	return id
+}
+
+// onlineContacts is the user and the friends presence says are online.
+func (c *Controller) onlineContacts() []string {
+	out := []string{c.self.UserID}
+	for _, f := range c.friends {
+		if id := f.FriendUser.GetUserID(); c.presence[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (c *Controller) refreshPresence() {
+	if c.shell != nil {
+		c.shell.presenceChanged()
+	}
+}
+
+// online is a user's presence for an avatar dot: 1 online, -1 offline, 0 unknown.
+func (c *Controller) online(id string) int {
+	on, ok := c.presence[id]
+	switch {
+	case !ok:
+		return 0
+	case on:
+		return 1
+	}
+	return -1
+}
+
+// --- window and notifications ---
+
+// SetFocused records whether the window has the focus: notifications only show without it, and
+// the open chat is marked read when it comes back.
+func (c *Controller) SetFocused(f bool) {
+	c.focused = f
+	if f && c.shell != nil && c.shell.chat.conv != nil && c.shell.section == sectionChats {
+		c.markRead(c.shell.chat.conv)
+	}
+}
+
+func (c *Controller) notify(title, body string) {
+	if c.focused {
+		return
+	}
+	c.app.SendNotification(fyne.NewNotification(title, body))
+}
+
+// updateUnread shows the unread total in the window title and the tray.
+func (c *Controller) updateUnread() {
+	n := c.totalUnread()
+	title := c.opts.Title
+	if n > 0 {
+		title = fmt.Sprintf("%s (%d)", title, n)
+	}
+	c.win.SetTitle(title)
+	if c.shell != nil {
+		c.shell.unreadChanged(n)
+	}
+	updateTray(c, n)
+}

@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// conversationList is the chats pane: a search box over the conversations, pinned first.
+type conversationList struct {
+	c       *Controller
+	content fyne.CanvasObject
+	search  *keyEntry
+	list    *widget.List
+	rows    []*Conversation // what the list shows (after the search filter)
+	current string          // the open conversation
+	empty   *widget.Label
+}
+
+func newConversationList(c *Controller) *conversationList {
+	l := &conversationList{c: c}
+	l.search = newKeyEntry(c)
+	l.search.SetPlaceHolder("Search chats")
+	l.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	l.search.OnChanged = func(string) { l.refresh() }
+	l.search.OnSubmitted = func(string) {
+		if len(l.rows) > 0 {
+			id := l.rows[0].ID
+			l.search.SetText("") // the whole list again, with the picked chat open
+			c.OpenConversation(id)
+		}
+	}
+	l.list = widget.NewList(func() int { return len(l.rows) },
+		func() fyne.CanvasObject { return newConvRow(c) },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(l.rows) {
+				o.(*convRow).set(l.rows[i])
+			}
+		})
+	l.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(l.rows) && l.rows[i].ID != l.current {
+			c.OpenConversation(l.rows[i].ID)
+		}
+	}
+	l.empty = widget.NewLabel("No conversations yet.\nStart one from Contacts or Groups.")
+	l.empty.Alignment = fyne.TextAlignCenter
+	l.empty.Importance = widget.LowImportance
+	newChat := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { c.shell.show(sectionContacts) })
+	newChat.Importance = widget.LowImportance
+	header := container.NewBorder(nil, nil, nil, newChat, heading("Chats"))
+	top := container.NewVBox(container.NewPadded(header), container.NewPadded(l.search))
+	l.content = topThen(top, container.NewStack(l.list, container.NewCenter(l.empty)))
+	return l
+}
+
+// focusSearch puts the keyboard in the search box (Ctrl+K).
+func (l *conversationList) focusSearch() {
+	if cv := l.c.win.Canvas(); cv != nil {
+		cv.Focus(l.search)
+	}
+}
+
+// refresh rebuilds the rows from the controller's conversations.
+func (l *conversationList) refresh() {
+	q := strings.ToLower(strings.TrimSpace(l.search.Text))
+	l.rows = l.rows[:0]
+	for _, conv := range l.c.sortedConversations() {
+		if q == "" || strings.Contains(strings.ToLower(l.c.conversationName(conv)), q) ||
+			strings.Contains(strings.ToLower(Preview(conv.LastMsg, l.c.self.UserID, conv.Type == SessionGroup)), q) {
+			l.rows = append(l.rows, conv)
+		}
+	}
+	l.empty.Hidden = len(l.rows) > 0
+	if q != "" && len(l.rows) == 0 {
+		l.empty.SetText("No chat matches “" + l.search.Text + "”.")
+	} else {
+		l.empty.SetText("No conversations yet.\nStart one from Contacts or Groups.")
+	}
+	l.list.Refresh()
+	l.syncSelection()
+}
+
+// selectConversation highlights the open conversation.
+func (l *conversationList) selectConversation(id string) {
+	l.current = id
+	l.syncSelection()
+}
+
+func (l *conversationList) syncSelection() {
+	for i, r := range l.rows {
+		if r.ID == l.current {
+			l.list.Select(i)
+			return
+		}
+	}
+	l.list.UnselectAll()
+}
+
+// step moves the selection up or down (Alt+Up, Alt+Down).
+func (l *conversationList) step(delta int) {
+	if len(l.rows) == 0 {
+		return
+	}
+	cur := -1
+	for i, r := range l.rows {
+		if r.ID == l.current {
+			cur = i
+		}
+	}
+	next := min(max(cur+delta, 0), len(l.rows)-1)
+	l.c.OpenConversation(l.rows[next].ID)
+}
+
+// convRow is one conversation: avatar, name and time, preview and badges. Right-click opens
+// its menu (pin, mute, mark read).
+type convRow struct {
+	widget.BaseWidget
+	c       *Controller
+	conv    *Conversation
+	avatar  *avatar
+	name    *widget.RichText
+	time    *widget.RichText
+	preview *widget.RichText
+	pin     *widget.Icon
+	mute    *widget.Icon
+	badge   *badge
+	bg      *surface
+}
+
+func newConvRow(c *Controller) *convRow {
+	r := &convRow{c: c, avatar: newAvatar("", "", "", 44), name: truncated(bold("")), time: subtle(""),
+		preview: truncated(styledText("", colorSubtle, theme.SizeNameText, fyne.TextStyle{})),
+		pin:     widget.NewIcon(colored(iconPin, colorSubtle)), mute: widget.NewIcon(colored(iconBellOff, colorSubtle)),
+		badge: newBadge(), bg: newSurface(colorPinned)}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *convRow) set(conv *Conversation) {
+	r.conv = conv
+	r.avatar.set(conv.PeerID+conv.GroupID, r.c.conversationName(conv), conv.FaceURL)
+	setText(r.name, r.c.conversationName(conv))
+	setText(r.time, r.c.clock.listTime(conv.LastTime))
+	preview := Preview(conv.LastMsg, r.c.self.UserID, conv.Type == SessionGroup)
+	if conv.AtMe {
+		preview = "[@you] " + preview
+	}
+	setText(r.preview, preview)
+	r.pin.Hidden = !conv.Pinned
+	r.mute.Hidden = !conv.Muted()
+	r.badge.set(conv.Unread(), conv.Muted())
+	r.bg.Hidden = !conv.Pinned
+	r.Refresh()
+}
+
+func (r *convRow) TappedSecondary(e *fyne.PointEvent) {
+	conv := r.conv
+	if conv == nil {
+		return
+	}
+	pin := fyne.NewMenuItem("Pin to top", func() { r.c.PinConversation(conv.ID, true) })
+	if conv.Pinned {
+		pin = fyne.NewMenuItem("Unpin", func() { r.c.PinConversation(conv.ID, false) })
+	}
+	mute := fyne.NewMenuItem("Mute notifications", func() { r.c.MuteConversation(conv.ID, true) })
+	if conv.Muted() {
+		mute = fyne.NewMenuItem("Unmute notifications", func() { r.c.MuteConversation(conv.ID, false) })
+	}
+	read := fyne.NewMenuItem("Mark as read", func() { r.c.markRead(conv) })
+	read.Disabled = conv.Unread() == 0
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", pin, mute, read), r.c.win.Canvas(), e.AbsolutePosition)
+}
+
+func (r *convRow) CreateRenderer() fyne.WidgetRenderer {
+	icons := container.NewHBox(r.pin, r.mute, r.badge)
+	top := container.NewBorder(nil, nil, nil, r.time, r.name)
+	bottom := container.NewBorder(nil, nil, nil, icons, r.preview)
+	text := tight(top, bottom)
+	row := container.NewBorder(nil, nil, container.NewCenter(r.avatar), nil, text)
+	return widget.NewSimpleRenderer(container.NewStack(r.bg, container.NewPadded(row)))
+}

@@ -1,0 +1,17 @@
+// Package ui is the LanIM desktop app (Fyne).
+//
+// Layout, as in supersonic: one Controller (controller.go) talks to the node through the Backend
+// interface (backend.go) and keeps the app's state; screens are split by page (onboarding,
+// conversations, chat, contacts, groups, profile, office), each building its widgets and calling
+// the controller; small widgets only render (widgets.go, bubble.go); theme.go holds the colours.
+//
+// Threading: every Backend call runs off the UI goroutine (run, call, try in controller.go), and
+// its answer, like every push from the node (Controller.pump), comes back through Options.Post,
+// which is fyne.Do in the app. So widgets are only touched on Fyne's goroutine, nothing blocks on
+// the network, and a test can run the same updates on its own goroutine (harness_test.go).
+// Answers that belong to an earlier session (the user signed out meanwhile) are dropped.
+//
+// Backends: ClientBackend is the node through node/client (REST and the msg gateway's WebSocket,
+// redialled when it drops); MemOffice is an office in memory, the test double of the screen tests
+// and the data of `lanim --demo`.
+package ui

@@ -1,0 +1,262 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"lanim/node/pb"
+)
+
+// clock is the time source and zone the screens format with; tests pin both.
+type clock struct {
+	now func() time.Time
+	loc *time.Location
+}
+
+func (c clock) at(ms int64) time.Time { return time.UnixMilli(ms).In(c.loc) }
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// listTime is a conversation row's time: the clock today, then "Yesterday", the weekday this
+// week, the date after that.
+func (c clock) listTime(ms int64) string {
+	if ms <= 0 {
+		return ""
+	}
+	t, now := c.at(ms), c.now().In(c.loc)
+	switch {
+	case sameDay(t, now):
+		return t.Format("15:04")
+	case sameDay(t, now.AddDate(0, 0, -1)):
+		return "Yesterday"
+	case now.Sub(t) < 6*24*time.Hour:
+		return t.Format("Mon")
+	case t.Year() == now.Year():
+		return t.Format("2 Jan")
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// dayLabel is the separator above a day's messages.
+func (c clock) dayLabel(ms int64) string {
+	t, now := c.at(ms), c.now().In(c.loc)
+	switch {
+	case sameDay(t, now):
+		return "Today"
+	case sameDay(t, now.AddDate(0, 0, -1)):
+		return "Yesterday"
+	case t.Year() == now.Year():
+		return t.Format("Monday, 2 January")
+	}
+	return t.Format("Monday, 2 January 2006")
+}
+
+// msgTime is the clock time under a bubble.
+func (c clock) msgTime(ms int64) string { return c.at(ms).Format("15:04") }
+
+// muteText says how long a mute lasts.
+func muteText(seconds uint32) string {
+	d := time.Duration(seconds) * time.Second
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	case d >= time.Minute:
+		return plural(int(d/time.Minute), "minute")
+	}
+	return plural(int(seconds), "second")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// names joins display names: "Ann", "Ann and Bob", "Ann, Bob and Cy".
+func names(list []string) string {
+	switch len(list) {
+	case 0:
+		return "nobody"
+	case 1:
+		return list[0]
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
+}
+
+// tipsNamer names the people in a notification: "You" for the user, else the nickname the
+// tips carry, else the ID.
+type tipsNamer struct{ self string }
+
+func (n tipsNamer) member(m *pb.GroupMemberFullInfo) string {
+	if m == nil {
+		return "Someone"
+	}
+	return n.name(m.UserID, m.Nickname)
+}
+
+func (n tipsNamer) name(id, nick string) string {
+	switch {
+	case id == n.self:
+		return "You"
+	case nick != "":
+		return nick
+	case id != "":
+		return id
+	}
+	return "Someone"
+}
+
+func (n tipsNamer) members(ms []*pb.GroupMemberFullInfo) string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, n.member(m))
+	}
+	return names(out)
+}
+
+// NotificationText is the line a notification shows in a chat (group events, revokes); "" for
+// kinds the chat does not show.
+func NotificationText(m *pb.MsgData, self string) string {
+	n := tipsNamer{self: self}
+	detail := NotificationDetail(m)
+	decode := func(v any) bool { return json.Unmarshal(detail, v) == nil }
+	switch m.ContentType {
+	case 1501:
+		var t pb.GroupCreatedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " created the group"
+		}
+	case 1502:
+		var t pb.GroupInfoSetTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " updated the group info"
+		}
+	case 1504:
+		var t pb.MemberQuitTips
+		if decode(&t) {
+			return n.member(t.QuitUser) + " left the group"
+		}
+	case 1507:
+		var t pb.GroupOwnerTransferredTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " made " + n.member(t.NewGroupOwner) + " the owner"
+		}
+	case 1508:
+		var t pb.MemberKickedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " removed " + n.members(t.KickedUserList)
+		}
+	case 1509:
+		var t pb.MemberInvitedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " invited " + n.members(t.InvitedUserList)
+		}
+	case 1510:
+		var t pb.MemberEnterTips
+		if decode(&t) {
+			return n.member(t.EntrantUser) + " joined the group"
+		}
+	case 1511:
+		var t pb.GroupDismissedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " dismissed the group"
+		}
+	case 1512:
+		var t pb.GroupMemberMutedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " muted " + n.member(t.MutedUser) + " for " + muteText(t.MutedSeconds)
+		}
+	case 1513:
+		var t pb.GroupMemberCancelMutedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " unmuted " + n.member(t.MutedUser)
+		}
+	case 1514:
+		var t pb.GroupMutedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " muted the group: only admins can post"
+		}
+	case 1515:
+		var t pb.GroupCancelMutedTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " unmuted the group"
+		}
+	case 1516, 1517, 1518:
+		var t pb.GroupMemberInfoSetTips
+		if decode(&t) {
+			switch m.ContentType {
+			case 1517:
+				return n.member(t.OpUser) + " made " + n.member(t.ChangedUser) + " an admin"
+			case 1518:
+				return n.member(t.ChangedUser) + " is no longer an admin"
+			}
+			return n.member(t.ChangedUser) + " changed their group profile"
+		}
+	case 1519:
+		var t pb.GroupInfoSetAnnouncementTips
+		if decode(&t) {
+			return n.member(t.OpUser) + " changed the notice"
+		}
+	case 1520:
+		var t pb.GroupInfoSetNameTips
+		if decode(&t) {
+			name := ""
+			if t.Group != nil {
+				name = t.Group.GroupName
+			}
+			return n.member(t.OpUser) + " renamed the group to “" + name + "”"
+		}
+	case ContentRevoke:
+		var t pb.RevokeMsgTips
+		var c pb.MessageRevokedContent
+		decode(&t)
+		decode(&c)
+		switch {
+		case c.RevokerID != "":
+			return n.name(c.RevokerID, c.RevokerNickname) + " withdrew a message"
+		case t.RevokerUserID != "":
+			nick := ""
+			if t.RevokerUserID == m.SendID {
+				nick = m.SenderNickname
+			}
+			return n.name(t.RevokerUserID, nick) + " withdrew a message"
+		}
+		return "A message was withdrawn"
+	}
+	return ""
+}
+
+// Preview is the one line a conversation row shows for its last message.
+func Preview(m *pb.MsgData, self string, group bool) string {
+	if m == nil {
+		return ""
+	}
+	if IsNotification(m) {
+		return NotificationText(m, self)
+	}
+	text := MessageText(m)
+	if text == "" {
+		text = "[unsupported message]"
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	switch {
+	case m.SendID == self:
+		return "You: " + text
+	case group:
+		name := m.SenderNickname
+		if name == "" {
+			name = m.SendID
+		}
+		return name + ": " + text
+	}
+	return text
+}

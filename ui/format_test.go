@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"lanim/node/pb"
+)
+
+func TestInitials(t *testing.T) {
+	for name, want := range map[string]string{"Ann Lee": "AL", "bob": "B", "Bobby (design)": "B", "": "?",
+		"李 雷": "李雷", "  ann   de  vries ": "AD", "🦊": "?"} {
+		if got := initials(name); got != want {
+			t.Errorf("initials(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestListTimeAndDayLabel(t *testing.T) {
+	now := time.Date(2025, 3, 14, 15, 30, 0, 0, time.UTC) // a Friday
+	c := clock{now: func() time.Time { return now }, loc: time.UTC}
+	tests := []struct {
+		at        time.Time
+		list, day string
+	}{
+		{now.Add(-time.Hour), "14:30", "Today"},
+		{now.AddDate(0, 0, -1), "Yesterday", "Yesterday"},
+		{now.AddDate(0, 0, -3), "Tue", "Tuesday, 11 March"},
+		{now.AddDate(0, -2, 0), "14 Jan", "Tuesday, 14 January"},
+		{now.AddDate(-1, 0, 0), "14 Mar 2024", "Thursday, 14 March 2024"},
+	}
+	for _, tc := range tests {
+		if got := c.listTime(tc.at.UnixMilli()); got != tc.list {
+			t.Errorf("listTime(%v) = %q, want %q", tc.at, got, tc.list)
+		}
+		if got := c.dayLabel(tc.at.UnixMilli()); got != tc.day {
+			t.Errorf("dayLabel(%v) = %q, want %q", tc.at, got, tc.day)
+		}
+	}
+}
+
+func member(id, nick string) *pb.GroupMemberFullInfo {
+	return &pb.GroupMemberFullInfo{UserID: id, Nickname: nick}
+}
+
+func TestNotificationText(t *testing.T) {
+	ann, bob, cy := member("ann", "Ann"), member("bob", "Bob"), member("cy", "Cy")
+	g := &pb.GroupInfo{GroupID: "g1", GroupName: "Team"}
+	tests := []struct {
+		kind int32
+		tips any
+		want string
+	}{
+		{1501, &pb.GroupCreatedTips{Group: g, OpUser: ann}, "You created the group"},
+		{1509, &pb.MemberInvitedTips{Group: g, OpUser: bob, InvitedUserList: []*pb.GroupMemberFullInfo{ann, cy}},
+			"Bob invited You and Cy"},
+		{1508, &pb.MemberKickedTips{Group: g, OpUser: ann, KickedUserList: []*pb.GroupMemberFullInfo{cy}}, "You removed Cy"},
+		{1504, &pb.MemberQuitTips{Group: g, QuitUser: bob}, "Bob left the group"},
+		{1510, &pb.MemberEnterTips{Group: g, EntrantUser: cy}, "Cy joined the group"},
+		{1507, &pb.GroupOwnerTransferredTips{Group: g, OpUser: ann, NewGroupOwner: bob}, "You made Bob the owner"},
+		{1511, &pb.GroupDismissedTips{Group: g, OpUser: bob}, "Bob dismissed the group"},
+		{1512, &pb.GroupMemberMutedTips{Group: g, OpUser: ann, MutedUser: cy, MutedSeconds: 3600}, "You muted Cy for 1 hour"},
+		{1513, &pb.GroupMemberCancelMutedTips{Group: g, OpUser: ann, MutedUser: cy}, "You unmuted Cy"},
+		{1514, &pb.GroupMutedTips{Group: g, OpUser: bob}, "Bob muted the group: only admins can post"},
+		{1515, &pb.GroupCancelMutedTips{Group: g, OpUser: bob}, "Bob unmuted the group"},
+		{1517, &pb.GroupMemberInfoSetTips{Group: g, OpUser: ann, ChangedUser: bob}, "You made Bob an admin"},
+		{1518, &pb.GroupMemberInfoSetTips{Group: g, OpUser: ann, ChangedUser: bob}, "Bob is no longer an admin"},
+		{1519, &pb.GroupInfoSetAnnouncementTips{Group: g, OpUser: bob}, "Bob changed the notice"},
+		{1520, &pb.GroupInfoSetNameTips{Group: g, OpUser: bob}, "Bob renamed the group to “Team”"},
+		{ContentRevoke, &pb.RevokeMsgTips{RevokerUserID: "bob"}, "bob withdrew a message"},
+		{ContentRevoke, &pb.MessageRevokedContent{RevokerID: "bob", RevokerNickname: "Bob"}, "Bob withdrew a message"},
+		{1201, &pb.FriendApplicationApprovedTips{}, ""},
+	}
+	for _, tc := range tests {
+		m := NewNotification(tc.kind, "x", tc.tips)
+		if got := NotificationText(m, "ann"); got != tc.want {
+			t.Errorf("%d: %q, want %q", tc.kind, got, tc.want)
+		}
+	}
+}
+
+// TestParseClusterStatus reads the cluster branch's /cluster/status answer.
+func TestParseClusterStatus(t *testing.T) {
+	var raw map[string]any
+	json.Unmarshal([]byte(`{"officeID":"o1","nodeID":"n1","leaderID":"n2","appliedIndex":42,"stateDigest":"ab",
+		"members":[{"nodeID":"n1","address":"10.0.0.1:7000","suffrage":"voter","healthy":true},
+		{"nodeID":"n2","address":"10.0.0.2:7000","suffrage":"voter","healthy":true},
+		{"nodeID":"n3","address":"10.0.0.3:7000","suffrage":"nonvoter","healthy":false}]}`), &raw)
+	st := parseClusterStatus(raw)
+	if st.NodeID != "n1" || st.LeaderID != "n2" || !st.HasQuorum || len(st.Nodes) != 3 {
+		t.Fatalf("status: %+v", st)
+	}
+	if n := st.Nodes[1]; !n.Leader || !n.Voter || !n.Reachable || n.Addr != "10.0.0.2:7000" {
+		t.Fatalf("leader node: %+v", n)
+	}
+	if n := st.Nodes[2]; n.Voter || n.Reachable {
+		t.Fatalf("unhealthy non-voter: %+v", n)
+	}
+	if want := (KV{"Office ID", "o1"}); len(st.Extra) != 1 || st.Extra[0] != want {
+		t.Fatalf("extra: %+v", st.Extra)
+	}
+	if want := []KV{{"Applied index", "42"}, {"State digest", "ab"}}; len(st.Health) != 2 ||
+		st.Health[0] != want[0] || st.Health[1] != want[1] {
+		t.Fatalf("health: %+v", st.Health)
+	}
+}
+
+// TestHistoryOnScroll: a long chat opens on its newest page and loads the older one at the top.
+func TestHistoryOnScroll(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob")
+	b := o.NewBackend()
+	b.SignIn(nil, "bob", "password1")
+	conv := &Conversation{Type: SessionSingle, PeerID: "ann"}
+	bob := &pb.UserInfo{UserID: "bob", Nickname: "Bob"}
+	for i := 0; i < 45; i++ {
+		b.Send(nil, NewTextMessage(bob, conv, "message "+string(rune('A'+i%26)), nil, testNow.UnixMilli()))
+	}
+	ann := hs["ann"]
+	ann.Settle() // the pushes of the 45 sends arrive before the chat opens
+	ann.OpenChatWith("bob")
+	ann.WaitFor("the newest page", func() bool { return len(ann.C.shell.chat.msgs) == historyPage })
+	if !ann.C.shell.chat.hasMore {
+		t.Fatal("a 45-message chat should say there is more")
+	}
+	ann.C.shell.chat.scrolled(fyne.NewPos(0, 0))
+	ann.WaitFor("the older page", func() bool { return len(ann.C.shell.chat.msgs) == 45 })
+	if ann.C.shell.chat.msgs[0].Seq != 1 {
+		t.Fatalf("oldest seq %d", ann.C.shell.chat.msgs[0].Seq)
+	}
+}
+
+// TestNotifyWhenUnfocused: a message while the window is not focused makes a desktop notification.
+func TestNotifyWhenUnfocused(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob")
+	befriend(t, o, "ann", "bob")
+	ann, bob := hs["ann"], hs["bob"]
+	ann.C.SetFocused(false)
+	bob.OpenChatWith("ann")
+	test.AssertNotificationSent(t, fyne.NewNotification("Bob", "are you there?"), func() {
+		bob.Compose("are you there?")
+		ann.WaitFor("the message", func() bool { return ann.Unread(SingleConversationID("ann", "bob")) == 1 })
+	})
+}

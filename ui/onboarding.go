@@ -1,0 +1,397 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The screens before sign-in: welcome (create or join an office), sign in, sign up. Each is a
+// card in the middle of the window.
+
+// onboardCard centres a card with the app icon, a title and a line of explanation over body.
+func (c *Controller) onboardCard(title, subtitle string, body fyne.CanvasObject) fyne.CanvasObject {
+	var top []fyne.CanvasObject
+	if c.opts.Icon != nil {
+		logo := canvas.NewImageFromResource(c.opts.Icon)
+		logo.FillMode = canvas.ImageFillContain
+		logo.SetMinSize(fyne.NewSquareSize(64))
+		top = append(top, container.NewCenter(logo))
+	}
+	t := styledText(title, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{Bold: true})
+	t.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
+	t.Segments[0].(*widget.TextSegment).Style.Inline = false
+	top = append(top, t)
+	if subtitle != "" {
+		s := styledText(subtitle, colorSubtle, theme.SizeNameText, fyne.TextStyle{})
+		s.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
+		s.Segments[0].(*widget.TextSegment).Style.Inline = false
+		s.Wrapping = fyne.TextWrapWord
+		top = append(top, s)
+	}
+	top = append(top, widget.NewSeparator(), body)
+	inner := container.New(layout.NewCustomPaddedLayout(28, 28, 32, 32), container.NewVBox(top...))
+	card := container.NewStack(newCard(14), inner)
+	return container.NewStack(newSurface(colorOnboardBack),
+		container.NewVScroll(container.NewCenter(container.New(fixedWidth(460), card))))
+}
+
+// formError is the red line under a form.
+func formError() *widget.Label {
+	l := widget.NewLabel("")
+	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return l
+}
+
+func showFormError(l *widget.Label, msg string) {
+	l.SetText(msg)
+	l.Show()
+}
+
+// busy disables a button while its action runs and puts a spinner beside it.
+type busy struct {
+	btn  *widget.Button
+	spin *widget.Activity
+	text string
+}
+
+func newBusy(btn *widget.Button) *busy {
+	s := widget.NewActivity()
+	s.Hide()
+	return &busy{btn: btn, spin: s, text: btn.Text}
+}
+
+func (b *busy) start(text string) {
+	b.btn.Disable()
+	b.btn.SetText(text)
+	b.spin.Show()
+	b.spin.Start()
+}
+
+func (b *busy) stop() {
+	b.btn.Enable()
+	b.btn.SetText(b.text)
+	b.spin.Stop()
+	b.spin.Hide()
+}
+
+func (b *busy) row() fyne.CanvasObject {
+	return container.NewBorder(nil, nil, nil, b.spin, b.btn)
+}
+
+// linkButton is a flat text button for the secondary ways out of a form.
+func linkButton(text string, tapped func()) *widget.Button {
+	b := widget.NewButton(text, tapped)
+	b.Importance = widget.LowImportance
+	return b
+}
+
+// validUserID mirrors the node's rule (letters, digits, _), so a typo is caught before a round trip.
+func validUserID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+const minPassword = 6
+
+// accountCheck validates a sign-up form; "" when it is fine.
+func accountCheck(userID, nickname, password, confirm string) string {
+	switch {
+	case !validUserID(userID):
+		return "User ID: use letters, digits and _ only (at most 64)."
+	case utf8.RuneCountInString(nickname) > 255:
+		return "Your name is too long."
+	case utf8.RuneCountInString(password) < minPassword:
+		return "Password: at least 6 characters."
+	case password != confirm:
+		return "The passwords do not match."
+	}
+	return ""
+}
+
+// signInError explains a failed sign-in or sign-up.
+func signInError(err error) string {
+	switch ErrorCode(err) {
+	case CodeWrongPassword:
+		return "Wrong password."
+	case CodeNotFound, 1101:
+		return "There is no account with this user ID in this office."
+	case CodeUserExists:
+		return "This user ID is taken; pick another."
+	case CodeNoQuorum:
+		return "The office is out of reach (no quorum). Try again when the other computers are back."
+	}
+	return "Could not sign in: " + errorText(err)
+}
+
+// showOnboarding is the first start on a fresh office: create it or join another.
+func (c *Controller) showOnboarding(info *OfficeInfo) {
+	create := newChoice(theme.ContentAddIcon(), "Create a new office",
+		"Start an office on this computer, then invite the others with a join code.",
+		func() { c.showCreateOffice(info) })
+	join := newChoice(theme.LoginIcon(), "Join an office",
+		"Use a join code from a computer that is already in the office.",
+		func() { c.showJoinOffice(info) })
+	signIn := linkButton("I already have an account here: sign in", func() { c.showSignIn(info, "") })
+	body := container.NewVBox(create, join, container.NewCenter(signIn))
+	c.win.SetContent(c.onboardCard("Welcome to LanIM",
+		"Office chat with no server: every computer in the office keeps a copy of the conversation.", body))
+}
+
+// newChoice is a large tappable option with an icon, a title and a sentence.
+func newChoice(icon fyne.Resource, title, text string, tapped func()) fyne.CanvasObject {
+	ic := widget.NewIcon(colored(icon, theme.ColorNamePrimary))
+	desc := styledText(text, colorSubtle, theme.SizeNameText, fyne.TextStyle{})
+	desc.Wrapping = fyne.TextWrapWord
+	desc.Segments[0].(*widget.TextSegment).Style.Inline = false
+	body := container.NewBorder(nil, nil, container.NewCenter(container.New(fixedWidth(32), ic)), nil,
+		container.NewVBox(bold(title), desc))
+	row := container.NewStack(newCard(10), container.NewPadded(container.NewPadded(body)))
+	return newTapArea(row, tapped)
+}
+
+// showCreateOffice names the office this node made and creates the first account.
+func (c *Controller) showCreateOffice(info *OfficeInfo) {
+	office := widget.NewEntry()
+	office.SetPlaceHolder("e.g. Acme Design Studio")
+	nickname := widget.NewEntry()
+	nickname.SetPlaceHolder("Your name, as others see it")
+	userID := widget.NewEntry()
+	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
+	password := widget.NewPasswordEntry()
+	confirm := widget.NewPasswordEntry()
+	errLine := formError()
+	var b *busy
+	submit := func() {
+		name := strings.TrimSpace(office.Text)
+		if name == "" {
+			showFormError(errLine, "Give the office a name.")
+			return
+		}
+		if msg := accountCheck(userID.Text, nickname.Text, password.Text, confirm.Text); msg != "" {
+			showFormError(errLine, msg)
+			return
+		}
+		errLine.Hide()
+		b.start("Creating the office…")
+		id, nick, pw := userID.Text, strings.TrimSpace(nickname.Text), password.Text
+		call(c, func(ctx context.Context) (*Session, error) {
+			if err := c.be.NameOffice(ctx, name); err != nil && !errors.Is(err, ErrNotSupported) {
+				return nil, err
+			}
+			return c.be.SignUp(ctx, id, nick, pw)
+		}, func(s *Session) { c.signedIn(s) }, func(err error) {
+			b.stop()
+			showFormError(errLine, signInError(err))
+		})
+	}
+	btn := widget.NewButtonWithIcon("Create office", theme.ConfirmIcon(), submit)
+	btn.Importance = widget.HighImportance
+	b = newBusy(btn)
+	confirm.OnSubmitted = func(string) { submit() }
+	form := widget.NewForm(
+		widget.NewFormItem("Office name", office),
+		widget.NewFormItem("Your name", nickname),
+		widget.NewFormItem("User ID", userID),
+		widget.NewFormItem("Password", password),
+		widget.NewFormItem("Confirm", confirm),
+	)
+	back := linkButton("Back", func() { c.showOnboarding(info) })
+	body := container.NewVBox(form, errLine, b.row(), container.NewCenter(back))
+	c.win.SetContent(c.onboardCard("Create your office", "You will be its first member.", body))
+	c.win.Canvas().Focus(office)
+}
+
+// showJoinOffice joins this node to an office with a join code, pasted or picked on the LAN.
+func (c *Controller) showJoinOffice(info *OfficeInfo) {
+	code := widget.NewEntry()
+	code.SetPlaceHolder("Paste the join code (lanim1-…) from the Office page of a computer in the office")
+	errLine := formError()
+	var b *busy
+	submit := func() {
+		text := strings.TrimSpace(code.Text)
+		if text == "" {
+			showFormError(errLine, "Paste a join code first.")
+			return
+		}
+		errLine.Hide()
+		b.start("Joining… (this computer copies the office: it can take a minute)")
+		call(c, func(ctx context.Context) (*OfficeInfo, error) {
+			if err := c.be.JoinOffice(ctx, text); err != nil {
+				return nil, err
+			}
+			return c.be.OfficeInfo(ctx)
+		}, func(joined *OfficeInfo) {
+			name := "the office"
+			if joined.Name != "" {
+				name = joined.Name
+			}
+			c.showSignIn(joined, "This computer joined "+name+". Sign in, or create your account.")
+		}, func(err error) {
+			b.stop()
+			if errors.Is(err, ErrNotSupported) {
+				showFormError(errLine, "This window uses another computer's node (--connect-api), so it cannot "+
+					"join an office. Start LanIM without it, or run: lanim --data NEWDIR --join-code CODE.")
+				return
+			}
+			showFormError(errLine, "Could not join: "+errorText(err))
+		})
+	}
+	code.OnSubmitted = func(string) { submit() }
+	btn := widget.NewButtonWithIcon("Join office", theme.LoginIcon(), submit)
+	btn.Importance = widget.HighImportance
+	b = newBusy(btn)
+
+	found := widget.NewLabel("Looking for offices on this network…")
+	found.Wrapping = fyne.TextWrapWord
+	lan := container.NewVBox()
+	refresh := func() {}
+	refresh = func() {
+		found.SetText("Looking for offices on this network…")
+		lan.RemoveAll()
+		call(c, c.be.Discover, func(ads []OfficeAd) {
+			if len(ads) == 0 {
+				found.SetText("No office found on this network. Ask a colleague for a join code.")
+				return
+			}
+			found.SetText("Offices on this network (you still need a join code from one of them):")
+			for _, ad := range ads {
+				ad := ad
+				row := container.NewBorder(nil, nil, newAvatar(ad.ID, ad.Name, "", 32), nil,
+					tight(bold(ad.Name), subtle(ad.Addr)))
+				lan.Add(newTapArea(container.NewPadded(row), func() {
+					code.SetPlaceHolder("Paste the join code of " + ad.Name)
+					c.win.Canvas().Focus(code)
+				}))
+			}
+		}, func(err error) {
+			if errors.Is(err, ErrNotSupported) {
+				found.SetText("This node cannot search the network; paste a join code.")
+				return
+			}
+			found.SetText("Could not search the network: " + errorText(err))
+		})
+	}
+	rescan := linkButton("Search again", func() { refresh() })
+	refresh()
+	back := linkButton("Back", func() { c.showOnboarding(info) })
+	body := container.NewVBox(code, errLine, b.row(), widget.NewSeparator(), found, lan,
+		container.NewHBox(rescan, layout.NewSpacer(), back))
+	c.win.SetContent(c.onboardCard("Join an office",
+		"This computer becomes part of the office and keeps its own copy.", body))
+	c.win.Canvas().Focus(code)
+}
+
+// showSignIn asks for user ID and password; note is a line above the form (why the user is
+// here).
+func (c *Controller) showSignIn(info *OfficeInfo, note string) {
+	userID := widget.NewEntry()
+	userID.SetPlaceHolder("User ID")
+	userID.SetText(lastUserID(c.opts.SessionPath))
+	password := widget.NewPasswordEntry()
+	password.SetPlaceHolder("Password")
+	errLine := formError()
+	var b *busy
+	submit := func() {
+		if userID.Text == "" || password.Text == "" {
+			showFormError(errLine, "Enter your user ID and password.")
+			return
+		}
+		errLine.Hide()
+		b.start("Signing in…")
+		id, pw := strings.TrimSpace(userID.Text), password.Text
+		call(c, func(ctx context.Context) (*Session, error) {
+			return c.be.SignIn(ctx, id, pw)
+		}, func(s *Session) { c.signedIn(s) }, func(err error) {
+			b.stop()
+			showFormError(errLine, signInError(err))
+		})
+	}
+	password.OnSubmitted = func(string) { submit() }
+	userID.OnSubmitted = func(string) { c.win.Canvas().Focus(password) }
+	btn := widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), submit)
+	btn.Importance = widget.HighImportance
+	b = newBusy(btn)
+	signUp := linkButton("Create an account", func() { c.showSignUp(info) })
+	join := linkButton("Join another office", func() { c.showJoinOffice(info) })
+	items := []fyne.CanvasObject{}
+	if note != "" {
+		l := widget.NewLabel(note)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		items = append(items, l)
+	}
+	items = append(items, userID, password, errLine, b.row(), container.NewHBox(signUp, layout.NewSpacer(), join))
+	sub := "Office chat with no server."
+	if info != nil && info.Name != "" {
+		sub = info.Name
+	}
+	c.win.SetContent(c.onboardCard("Sign in to LanIM", sub, container.NewVBox(items...)))
+	if userID.Text == "" {
+		c.win.Canvas().Focus(userID)
+	} else {
+		c.win.Canvas().Focus(password)
+	}
+}
+
+// showSignUp creates an account in this node's office.
+func (c *Controller) showSignUp(info *OfficeInfo) {
+	nickname := widget.NewEntry()
+	nickname.SetPlaceHolder("Your name, as others see it")
+	userID := widget.NewEntry()
+	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
+	password := widget.NewPasswordEntry()
+	confirm := widget.NewPasswordEntry()
+	errLine := formError()
+	var b *busy
+	submit := func() {
+		if msg := accountCheck(userID.Text, nickname.Text, password.Text, confirm.Text); msg != "" {
+			showFormError(errLine, msg)
+			return
+		}
+		errLine.Hide()
+		b.start("Creating your account…")
+		id, nick, pw := userID.Text, strings.TrimSpace(nickname.Text), password.Text
+		call(c, func(ctx context.Context) (*Session, error) {
+			return c.be.SignUp(ctx, id, nick, pw)
+		}, func(s *Session) { c.signedIn(s) }, func(err error) {
+			b.stop()
+			showFormError(errLine, signInError(err))
+		})
+	}
+	confirm.OnSubmitted = func(string) { submit() }
+	btn := widget.NewButtonWithIcon("Create account", theme.ConfirmIcon(), submit)
+	btn.Importance = widget.HighImportance
+	b = newBusy(btn)
+	form := widget.NewForm(
+		widget.NewFormItem("Your name", nickname),
+		widget.NewFormItem("User ID", userID),
+		widget.NewFormItem("Password", password),
+		widget.NewFormItem("Confirm", confirm),
+	)
+	back := linkButton("I have an account: sign in", func() { c.showSignIn(info, "") })
+	sub := "Your password is kept hashed and copied to every computer in the office."
+	if info != nil && info.Name != "" {
+		sub = "Join " + info.Name + ". " + sub
+	}
+	c.win.SetContent(c.onboardCard("Create your account", sub,
+		container.NewVBox(form, errLine, b.row(), container.NewCenter(back))))
+	c.win.Canvas().Focus(nickname)
+}

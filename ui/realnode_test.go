@@ -1,0 +1,172 @@
+package ui_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"lanim/app"
+	"lanim/ui"
+)
+
+// The screens against a real node: app.StartNode on a temp dir and free loopback ports, the app's
+// ClientBackend over node/client, two windows for two users. These are the flows of the screen
+// tests in screens_test.go with the node's real rules, pushes and timing.
+
+func startNode(t *testing.T) *app.Node {
+	t.Helper()
+	cfg := &app.NodeConfig{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	n, err := app.StartNode(context.Background(), cfg, io.Discard, log)
+	if err != nil {
+		t.Fatalf("start node: %v", err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+func backendOf(t *testing.T, n *app.Node) *ui.ClientBackend {
+	var out io.Writer = io.Discard
+	if os.Getenv("LANIM_UI_DEBUG") != "" {
+		out = os.Stderr
+	}
+	b := ui.NewClientBackend(ui.ClientConfig{APIAddr: n.APIAddr(), WSAddr: n.WSAddr(), AdminSecret: n.AdminSecret,
+		Log: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	t.Cleanup(b.Close)
+	return b
+}
+
+// signUpVia walks the sign-in screen's "Create an account" form.
+func signUpVia(h *ui.Harness, userID, nickname string) {
+	h.WaitText("Sign in to LanIM")
+	h.Tap("Create an account")
+	h.WaitText("Create your account")
+	h.Fill(nickname, userID, "password1", "password1")
+	h.Tap("Create account")
+	h.SignedIn()
+}
+
+func TestRealOnboardingAndChat(t *testing.T) {
+	n := startNode(t)
+	a := ui.NewTestApp(t)
+	annDir := t.TempDir()
+
+	// First start on a fresh office: onboarding creates the office's first account.
+	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{SessionDir: annDir, RealClock: true})
+	ann.WaitText("Welcome to LanIM")
+	ann.TapText("Create a new office")
+	ann.WaitText("Create your office")
+	ann.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
+	ann.Tap("Create office")
+	ann.SignedIn()
+
+	// A second window on the same node: the office has an account now, so it asks to sign in;
+	// Bob creates his account from there.
+	bob := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	signUpVia(bob, "bob", "Bob Martin")
+
+	// Friend request through the contacts page, accepted on the other side.
+	ann.AddFriend("bob", "Hi Bob, it's Ann")
+	bob.Section("contacts")
+	bob.WaitFor("the friend request", func() bool { return bob.Shows("Friend requests") && bob.PendingFriendRequests() == 1 })
+	bob.TapText("Friend requests")
+	bob.WaitText("Hi Bob, it's Ann")
+	bob.Tap("Accept")
+	ann.WaitFor("bob in ann's friends", func() bool { return ann.Shows("Bob Martin") })
+
+	// Chat both ways, with the unread count and the read receipt.
+	ann.OpenChatWith("bob")
+	ann.Compose("Hello from Ann")
+	ann.WaitChat("ann: Hello from Ann")
+	conv := ui.SingleConversationID("ann", "bob")
+	bob.WaitFor("bob's unread message", func() bool { return bob.Unread(conv) == 1 })
+	bob.OpenChatWith("ann")
+	bob.WaitChat("ann: Hello from Ann")
+	bob.WaitFor("bob's read", func() bool { return bob.Unread(conv) == 0 })
+	ann.WaitChat("ann: Hello from Ann [Read]")
+	bob.Compose("Hi Ann!")
+	bob.WaitChat("bob: Hi Ann! [Sent]")
+	t.Logf("bob's chat: %q", bob.ChatLines())
+	ann.WaitChat("bob: Hi Ann!")
+	// Typing shows in the peer's header; a withdrawn message turns into a line on both sides.
+	bob.Typing()
+	ann.WaitText("typing…")
+	ann.Withdraw("Hello from Ann")
+	ann.WaitChat("— You withdrew a message")
+	bob.WaitChat("— Ann Lee withdrew a message")
+	if got := ann.ConversationNames(); !slices.Equal(got, []string{"Bob Martin"}) {
+		t.Fatalf("ann's conversations: %v", got)
+	}
+
+	// The next start resumes the saved session without asking.
+	again := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{SessionDir: annDir, RealClock: true})
+	again.SignedIn()
+	if again.SelfID() != "ann" {
+		t.Fatalf("resumed as %q", again.SelfID())
+	}
+	if _, err := filepath.Abs(annDir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRealGroupChat(t *testing.T) {
+	n := startNode(t)
+	a := ui.NewTestApp(t)
+	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	ann.WaitText("Welcome to LanIM")
+	ann.Tap("I already have an account here: sign in")
+	signUpVia(ann, "ann", "Ann Lee")
+	bob := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	signUpVia(bob, "bob", "Bob Martin")
+	cy := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	signUpVia(cy, "cy", "Cy Wong")
+	for _, f := range []*ui.Harness{bob, cy} {
+		ann.AddFriend(f.SelfID(), "hi")
+		f.WaitFor("ann's request", func() bool { return f.PendingFriendRequests() == 1 })
+		if err := f.Backend().RespondFriend(context.Background(), "ann", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	gid := ann.CreateGroup("Design team", "bob", "cy")
+	ann.WaitFor("the group chat", func() bool { return ann.OpenConversationID() == ui.GroupConversationID(gid) })
+	ann.WaitChat("— You created the group")
+	ann.Compose("Welcome to the design team")
+	bob.WaitFor("the group in bob's list", func() bool { return bob.Unread(ui.GroupConversationID(gid)) >= 1 })
+	bob.OpenConversation(ui.GroupConversationID(gid))
+	bob.WaitChat("ann: Welcome to the design team")
+	bob.Compose("Thanks!")
+	cy.WaitFor("cy's unread", func() bool { return cy.Unread(ui.GroupConversationID(gid)) >= 2 })
+
+	// The group page: members with roles; the owner removes Cy.
+	ann.Section("groups")
+	ann.ShowGroup(gid)
+	ann.WaitText("Owner")
+	ann.WaitText("Cy Wong")
+	if err := ann.Backend().Kick(context.Background(), gid, []string{"cy"}); err != nil {
+		t.Fatal(err)
+	}
+	cy.WaitFor("cy out of the group", func() bool { return cy.GroupCount() == 0 })
+	ann.WaitFor("two members left", func() bool { return !ann.Shows("Cy Wong") })
+	ann.Section("chats")
+	ann.OpenConversation(ui.GroupConversationID(gid))
+	ann.WaitChat("— You removed Cy Wong")
+}
+
+func TestRealOfficePanel(t *testing.T) {
+	n := startNode(t)
+	a := ui.NewTestApp(t)
+	h := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	h.WaitText("Welcome to LanIM")
+	h.Tap("I already have an account here: sign in")
+	signUpVia(h, "ann", "Ann Lee")
+	h.Section("office")
+	h.WaitText("Computers")
+	t.Logf("office panel: %q", h.Texts())
+	h.WaitText("(this computer)")
+	h.WaitText("Ann Lee") // online now
+}

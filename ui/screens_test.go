@@ -1,0 +1,443 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+)
+
+// Screen tests on the in-memory office: every screen's behaviour, fast and deterministic. The
+// same flows run against a real node in realnode_test.go.
+
+// memApp is an office with users signed up (password "password1") and a harness per user.
+func memApp(t *testing.T, users ...string) (*MemOffice, fyne.App, map[string]*Harness) {
+	t.Helper()
+	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
+	ctx := context.Background()
+	for _, u := range users {
+		b := o.NewBackend()
+		if _, err := b.SignUp(ctx, u, strings.ToUpper(u[:1])+u[1:], "password1"); err != nil {
+			t.Fatal(err)
+		}
+		b.SignOut(ctx)
+	}
+	a := NewTestApp(t)
+	hs := map[string]*Harness{}
+	for _, u := range users {
+		h := NewHarness(t, a, o.NewBackend(), HarnessOptions{})
+		h.WaitText("Sign in to LanIM")
+		h.Fill(u, "password1")
+		h.Tap("Sign in")
+		h.SignedIn()
+		hs[u] = h
+	}
+	return o, a, hs
+}
+
+func befriend(t *testing.T, o *MemOffice, a, b string) {
+	t.Helper()
+	ctx := context.Background()
+	ba, bb := o.NewBackend(), o.NewBackend()
+	ba.SignIn(ctx, a, "password1")
+	bb.SignIn(ctx, b, "password1")
+	if err := ba.AddFriend(ctx, b, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bb.RespondFriend(ctx, a, true); err != nil {
+		t.Fatal(err)
+	}
+	ba.SignOut(ctx)
+	bb.SignOut(ctx)
+}
+
+func TestOnboardingCreatesOfficeAndAccount(t *testing.T) {
+	o := NewMemOffice("LanIM office", func() int64 { return testNow.UnixMilli() })
+	a := NewTestApp(t)
+	dir := t.TempDir()
+	h := NewHarness(t, a, o.NewBackend(), HarnessOptions{SessionDir: dir})
+	h.WaitText("Welcome to LanIM")
+	h.Snapshot(t, "welcome")
+
+	h.TapText("Create a new office")
+	h.WaitText("Create your office")
+	h.Fill("Acme", "Ann Lee", "bad id!", "password1", "password1")
+	h.Tap("Create office")
+	if !h.Shows("User ID: use letters") {
+		t.Fatalf("a bad user ID was not caught: %v", h.Texts())
+	}
+	h.Fill("Acme", "Ann Lee", "ann", "password1", "mismatch")
+	h.Tap("Create office")
+	if !h.Shows("do not match") {
+		t.Fatalf("mismatched passwords were not caught: %v", h.Texts())
+	}
+	h.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
+	h.Tap("Create office")
+	h.SignedIn()
+	if info, _ := o.NewBackend().OfficeInfo(context.Background()); info.Name != "Acme" || info.Users != 1 {
+		t.Fatalf("office after onboarding: %+v", info)
+	}
+
+	// The next start signs in straight away with the saved session.
+	h2 := NewHarness(t, a, o.NewBackend(), HarnessOptions{SessionDir: dir})
+	h2.SignedIn()
+	if h2.SelfID() != "ann" {
+		t.Fatalf("resumed as %q", h2.SelfID())
+	}
+}
+
+func TestSignInErrorsAndSignOut(t *testing.T) {
+	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
+	b := o.NewBackend()
+	b.SignUp(context.Background(), "bob", "Bob", "password1")
+	b.SignOut(context.Background())
+	a := NewTestApp(t)
+	h := NewHarness(t, a, o.NewBackend(), HarnessOptions{})
+	h.WaitText("Sign in to LanIM")
+	h.Snapshot(t, "signin")
+
+	h.Fill("bob", "wrong-password")
+	h.Tap("Sign in")
+	h.WaitText("Wrong password.")
+	h.Fill("nobody", "password1")
+	h.Tap("Sign in")
+	h.WaitText("no account with this user ID")
+	h.Fill("bob", "password1")
+	h.Tap("Sign in")
+	h.SignedIn()
+
+	h.Section("profile")
+	h.C.SignOut()
+	h.WaitText("Sign in to LanIM")
+	if es := h.Entries(); es[0].Text != "bob" {
+		t.Fatalf("the sign-in form should offer the last user, has %q", es[0].Text)
+	}
+
+	// Creating an account from the sign-in screen.
+	h.Tap("Create an account")
+	h.WaitText("Create your account")
+	h.Fill("Cy", "cy", "password1", "password1")
+	h.Tap("Create account")
+	h.SignedIn()
+	if h.SelfID() != "cy" {
+		t.Fatalf("signed up as %q", h.SelfID())
+	}
+}
+
+func TestChatSendReceiveReadRevoke(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob")
+	befriend(t, o, "ann", "bob")
+	ann, bob := hs["ann"], hs["bob"]
+	conv := SingleConversationID("ann", "bob")
+
+	ann.OpenChatWith("bob")
+	ann.Compose("Hello Bob")
+	ann.WaitChat("ann: Hello Bob [Sent]")
+	if ann.C.shell.chat.composer.entry.Text != "" {
+		t.Fatal("the composer was not cleared after sending")
+	}
+
+	// Bob's list shows the new conversation with one unread message, then reading clears it and
+	// Ann sees the receipt.
+	bob.WaitFor("bob's unread count", func() bool { return bob.Unread(conv) == 1 })
+	if got := bob.ConversationNames(); !slices.Equal(got, []string{"Ann"}) {
+		t.Fatalf("bob's conversations: %v", got)
+	}
+	bob.OpenChatWith("ann")
+	bob.WaitChat("ann: Hello Bob")
+	bob.WaitFor("bob's chat marked read", func() bool { return bob.Unread(conv) == 0 })
+	ann.WaitChat("ann: Hello Bob [Read]")
+
+	// Shift+Enter is a new line, Enter sends.
+	e := bob.C.shell.chat.composer.entry
+	test.Type(e, "two")
+	e.shift = true
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	e.shift = false
+	test.Type(e, "lines")
+	if e.Text != "two\nlines" {
+		t.Fatalf("Shift+Enter: entry has %q", e.Text)
+	}
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	bob.Drain()
+	ann.WaitChat("bob: two\nlines")
+
+	// Typing shows in the peer's header.
+	bob.C.Typing(bob.C.shell.chat.conv)
+	ann.WaitText("typing…")
+
+	// Ann withdraws her message: both sides show the line instead.
+	var seq int64
+	for _, m := range ann.C.shell.chat.msgs {
+		if MessageText(m) == "Hello Bob" {
+			seq = m.Seq
+		}
+	}
+	ann.C.Revoke(conv, seq)
+	ann.WaitChat("— You withdrew a message")
+	bob.WaitChat("— Ann withdrew a message")
+	if bob.ChatShows("Hello Bob") {
+		t.Fatal("the withdrawn message still shows")
+	}
+}
+
+func TestChatMarkup(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob")
+	befriend(t, o, "ann", "bob")
+	ann, bob := hs["ann"], hs["bob"]
+	ann.OpenChatWith("bob")
+	ann.Compose("Hi Bob! Lunch at noon? 🍕")
+	bob.WaitFor("the message", func() bool { return bob.Unread(SingleConversationID("ann", "bob")) == 1 })
+	bob.OpenChatWith("ann")
+	bob.Compose("Sure, see you there")
+	ann.WaitChat("bob: Sure, see you there")
+	ann.WaitChat("[Read]")
+	ann.Settle()
+	ann.C.shell.chat.typingUntil = time.Time{} // Bob's typing signal may or may not still show
+	ann.C.shell.chat.updateHeader()
+	ann.Snapshot(t, "chat")
+}
+
+func TestOfflineQueueAndRetry(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob")
+	befriend(t, o, "ann", "bob")
+	ann, bob := hs["ann"], hs["bob"]
+	ann.WaitFor("bob as a friend", func() bool { return len(ann.C.friends) == 1 })
+	ann.OpenChatWith("bob")
+
+	o.SetQuorum(false)
+	ann.WaitFor("the offline banner", func() bool { return ann.C.shell.banner.Visible() })
+	ann.WaitText("Offline: the office is out of reach")
+	ann.Compose("sent while offline")
+	ann.WaitChat("ann: sent while offline [Waiting for the office]")
+	ann.Settle()
+	ann.Snapshot(t, "offline")
+
+	o.SetQuorum(true)
+	ann.WaitChat("ann: sent while offline [Sent]")
+	ann.WaitFor("the banner to go", func() bool { return !ann.C.shell.banner.Visible() })
+	bob.WaitFor("bob to get it", func() bool { return bob.Unread(SingleConversationID("ann", "bob")) == 1 })
+
+	// A send that fails offers a retry with the same clientMsgID.
+	o.mu.Lock()
+	o.blacks["bob"] = map[string]int64{"ann": 1}
+	o.mu.Unlock()
+	ann.Compose("blocked")
+	ann.WaitChat("ann: blocked [Not sent]")
+	ann.WaitText("Retry")
+	o.mu.Lock()
+	delete(o.blacks, "bob")
+	o.mu.Unlock()
+	ann.Tap("Retry")
+	ann.WaitChat("ann: blocked [Sent]")
+}
+
+func TestConversationListPinMuteSearch(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob", "cy")
+	befriend(t, o, "ann", "bob")
+	befriend(t, o, "ann", "cy")
+	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
+	bob.OpenChatWith("ann")
+	bob.Compose("from bob")
+	cy.OpenChatWith("ann")
+	cy.Compose("from cy")
+	ann.WaitFor("two conversations", func() bool { return len(ann.ConversationNames()) == 2 })
+
+	bobConv := SingleConversationID("ann", "bob")
+	ann.C.PinConversation(bobConv, true)
+	ann.WaitFor("bob pinned first", func() bool { return ann.ConversationNames()[0] == "Bob" })
+	ann.C.MuteConversation(bobConv, true)
+	ann.WaitFor("bob muted", func() bool { return ann.C.convs[bobConv].Muted() })
+	ann.Settle()
+	if n := ann.C.totalUnread(); n != 1 {
+		t.Fatalf("unread total with bob muted: %d, want 1", n)
+	}
+	if !strings.Contains(ann.C.win.Title(), "(1)") {
+		t.Fatalf("window title %q lacks the unread count", ann.C.win.Title())
+	}
+	ann.Snapshot(t, "conversations")
+
+	ann.C.shell.chats.search.SetText("cy")
+	ann.Drain()
+	if got := ann.ConversationNames(); !slices.Equal(got, []string{"Cy"}) {
+		t.Fatalf("search cy: %v", got)
+	}
+	ann.C.shell.chats.search.SetText("")
+	ann.Drain()
+
+	// Alt+Down opens the next conversation.
+	ann.C.runShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDown, Modifier: fyne.KeyModifierAlt})
+	ann.WaitFor("a chat to open", func() bool { return ann.C.shell.chat.conv != nil })
+}
+
+func TestContacts(t *testing.T) {
+	_, _, hs := memApp(t, "ann", "bob")
+	ann, bob := hs["ann"], hs["bob"]
+	ann.Section("contacts")
+	ann.C.shell.contacts.addFriend()
+	ann.Drain()
+	ann.Fill("bob", "Hi Bob, it's Ann")
+	ann.Tap("Send request")
+	ann.WaitText("Friend request sent to bob")
+
+	bob.WaitFor("the request", func() bool { return len(bob.C.reqIn) == 1 })
+	bob.Section("contacts")
+	bob.TapText("Friend requests")
+	bob.WaitText("Hi Bob, it's Ann")
+	bob.Tap("Accept")
+	bob.WaitFor("ann as friend", func() bool { return len(bob.C.friends) == 1 })
+	ann.WaitFor("bob as friend", func() bool { return len(ann.C.friends) == 1 })
+
+	ann.TapText("Bob")
+	ann.WaitText("User ID: bob")
+	ann.Tap("Remark")
+	ann.Fill("Bobby (design)")
+	ann.Tap("Save")
+	ann.WaitFor("the remark", func() bool { return ann.C.userName("bob") == "Bobby (design)" })
+	ann.Snapshot(t, "contact")
+
+	ann.Tap("Block")
+	ann.Tap("Yes")
+	ann.WaitFor("bob blocked", func() bool { return len(ann.C.blacks) == 1 })
+	ann.TapText("Blocked users")
+	ann.WaitText("Bob")
+	ann.Tap("Unblock")
+	ann.WaitFor("bob unblocked", func() bool { return len(ann.C.blacks) == 0 })
+}
+
+func TestGroups(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob", "cy")
+	befriend(t, o, "ann", "bob")
+	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
+	ann.WaitFor("ann's friends", func() bool { return len(ann.C.friends) == 1 })
+
+	ann.Section("groups")
+	ann.C.shell.groups.createGroup()
+	ann.Drain()
+	ann.Fill("Design team")
+	ann.C.shell.groups.lastChecks.SetSelected([]string{"Bob (bob)"})
+	ann.Tap("Create")
+	ann.WaitFor("the group chat", func() bool {
+		return ann.C.shell.chat.conv != nil && ann.C.shell.chat.conv.Type == SessionGroup
+	})
+	ann.WaitChat("— You created the group")
+	gid := ann.C.shell.chat.conv.GroupID
+	bob.WaitFor("bob in the group", func() bool { return len(bob.C.groups) == 1 })
+
+	// @mention: Bob's message to the group marks the group for Ann.
+	bob.C.OpenGroupChat(bob.C.groups[0])
+	bob.Drain()
+	bob.WaitFor("members", func() bool { return len(bob.C.shell.chat.members) == 2 })
+	bob.C.shell.chat.composer.mentions = []mention{{userID: "ann", name: "Ann"}}
+	bob.Compose("@Ann welcome")
+	ann.Section("chats")
+	ann.WaitChat("bob: @Ann welcome")
+
+	// Cy asks to join; Ann approves.
+	if err := cyBackend(t, o).ApplyToJoin(context.Background(), gid, "let me in"); err != nil {
+		t.Fatal(err)
+	}
+	ann.WaitFor("the join request", func() bool { return len(ann.C.groupReq) == 1 })
+	ann.Section("groups")
+	ann.TapText("Join requests")
+	ann.WaitText("let me in")
+	ann.Tap("Accept")
+	ann.WaitFor("cy joined", func() bool { return memberCount(o, gid) == 3 })
+	cy.WaitFor("cy's group", func() bool { return len(cy.C.groups) == 1 })
+
+	// Admin actions on the group page.
+	ann.C.shell.groups.showGroup(gid)
+	ann.WaitText("Members")
+	ann.WaitText("Cy")
+	ann.Snapshot(t, "group")
+	act := func(what string, fn func(ctx context.Context) error) {
+		t.Helper()
+		if err := fn(context.Background()); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	annBe := ann.C.be
+	act("mute cy", func(ctx context.Context) error { return annBe.MuteMember(ctx, gid, "cy", 600) })
+	act("mute all", func(ctx context.Context) error { return annBe.MuteGroup(ctx, gid, true) })
+	act("kick cy", func(ctx context.Context) error { return annBe.Kick(ctx, gid, []string{"cy"}) })
+	cy.WaitFor("cy out", func() bool { return len(cy.C.groups) == 0 })
+	act("rename", func(ctx context.Context) error {
+		n := "Design"
+		return annBe.SetGroupInfo(ctx, gid, GroupPatch{Name: &n})
+	})
+	act("transfer", func(ctx context.Context) error { return annBe.TransferOwner(ctx, gid, "bob") })
+	ann.Section("chats")
+	ann.C.OpenConversation(GroupConversationID(gid))
+	ann.WaitChat("— You muted Cy for 10 minutes")
+	ann.WaitChat("— You muted the group: only admins can post")
+	ann.WaitChat("— You removed Cy")
+	ann.WaitChat("— You renamed the group to “Design”")
+	ann.WaitChat("— You made Bob the owner")
+
+	act("bob dismisses", func(ctx context.Context) error { return bob.C.be.Dismiss(ctx, gid) })
+	ann.WaitFor("the group gone", func() bool { return len(ann.C.groups) == 0 })
+}
+
+func cyBackend(t *testing.T, o *MemOffice) *MemBackend {
+	b := o.NewBackend()
+	if _, err := b.SignIn(context.Background(), "cy", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func memberCount(o *MemOffice, gid string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.groups[gid].members)
+}
+
+func TestProfileAndTheme(t *testing.T) {
+	_, a, hs := memApp(t, "ann")
+	ann := hs["ann"]
+	ann.Section("profile")
+	ann.Fill("Ann Lee")
+	ann.Tap("Save")
+	ann.WaitFor("the new name", func() bool { return ann.C.self.Nickname == "Ann Lee" })
+	ann.Snapshot(t, "profile")
+
+	setThemeMode(ann.C, ThemeDark)
+	if th, ok := a.Settings().Theme().(*lanimTheme); !ok || th.mode != ThemeDark {
+		t.Fatalf("theme after choosing dark: %#v", a.Settings().Theme())
+	}
+	if got := a.Preferences().String(prefTheme); got != string(ThemeDark) {
+		t.Fatalf("theme preference %q", got)
+	}
+}
+
+func TestOfficePanel(t *testing.T) {
+	_, _, hs := memApp(t, "ann")
+	ann := hs["ann"]
+	ann.Section("office")
+	ann.WaitText("Working: the office has a quorum")
+	ann.WaitText("front-desk (this computer)")
+	ann.Snapshot(t, "office")
+	ann.Tap("Make a join code")
+	ann.WaitText("Could not make a join code: this node does not support it yet")
+}
+
+// TestExpiredSessionAsksToSignIn: a saved session the node refuses leads to sign-in, not a hang.
+func TestExpiredSessionAsksToSignIn(t *testing.T) {
+	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
+	b := o.NewBackend()
+	b.SignUp(context.Background(), "bob", "Bob", "password1")
+	dir := t.TempDir()
+	if err := saveSession(dir+"/session.json", &Session{UserID: "bob", Token: "stale"}); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{SessionDir: dir})
+	h.WaitText("Please sign in again.")
+	if es := h.Entries(); es[0].Text != "bob" {
+		t.Fatalf("sign-in should offer bob, has %q", es[0].Text)
+	}
+}

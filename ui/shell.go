@@ -1,0 +1,328 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// section is a page of the main window, picked in the rail.
+type section int
+
+const (
+	sectionChats section = iota
+	sectionContacts
+	sectionGroups
+	sectionOffice
+	sectionProfile
+)
+
+// listWidth is the width of the list pane beside the rail.
+const listWidth = 300
+
+// shell is the signed-in window: the rail on the left, the offline banner on top, and the page of
+// the selected section. It routes the controller's state changes to the pages.
+type shell struct {
+	c       *Controller
+	content fyne.CanvasObject
+	section section
+	pages   *fyne.Container
+	banner  *banner
+	rail    *rail
+
+	chats    *conversationList
+	chat     *chatView
+	contacts *contactsPage
+	groups   *groupsPage
+	office   *officePage
+	profile  *profilePage
+}
+
+func newShell(c *Controller) *shell {
+	s := &shell{c: c}
+	s.chats = newConversationList(c)
+	s.chat = newChatView(c)
+	s.contacts = newContactsPage(c)
+	s.groups = newGroupsPage(c)
+	s.office = newOfficePage(c)
+	s.profile = newProfilePage(c)
+	s.banner = newBanner()
+	s.rail = newRail(s)
+
+	chatsPage := leftThen(paneLeft(s.chats.content), s.chat.content)
+	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content)
+	s.content = topThen(s.banner, leftThen(s.rail.content, s.pages))
+	s.show(sectionChats)
+	s.connChanged()
+	return s
+}
+
+// paneLeft is the list pane: a fixed width on the panel colour, with a separator on its right.
+func paneLeft(content fyne.CanvasObject) fyne.CanvasObject {
+	line := widget.NewSeparator()
+	return container.New(fixedWidth(listWidth),
+		container.NewStack(newSurface(colorPanel), container.NewBorder(nil, nil, nil, line, content)))
+}
+
+// show switches the page.
+func (s *shell) show(sec section) {
+	s.section = sec
+	for i, p := range s.pages.Objects {
+		if i == int(sec) {
+			p.Show()
+		} else {
+			p.Hide()
+		}
+	}
+	s.pages.Refresh()
+	s.rail.selected(sec)
+	// The keyboard lands where the page is used from: its search, or the message box.
+	cv := s.c.win.Canvas()
+	switch sec {
+	case sectionOffice:
+		s.office.reload()
+	case sectionContacts:
+		cv.Focus(s.contacts.search)
+	case sectionGroups:
+		cv.Focus(s.groups.search)
+	case sectionChats:
+		if s.chat.conv != nil {
+			cv.Focus(s.chat.composer.entry)
+			if s.c.focused {
+				s.c.markRead(s.chat.conv)
+			}
+		}
+	}
+}
+
+// openChat shows a conversation in the chat page.
+func (s *shell) openChat(conv *Conversation) {
+	s.show(sectionChats)
+	s.chats.selectConversation(conv.ID)
+	s.chat.open(conv)
+	if s.c.focused {
+		s.c.markRead(conv)
+	}
+}
+
+func (s *shell) conversationsChanged() {
+	s.chats.refresh()
+	if s.chat.conv != nil {
+		if conv := s.c.convs[s.chat.conv.ID]; conv != nil {
+			s.chat.conversationChanged(conv)
+		}
+	}
+}
+
+func (s *shell) contactsChanged() {
+	s.contacts.refresh()
+	s.rail.setBadge(sectionContacts, int64(pendingRequests(s.c.reqIn)))
+}
+
+func (s *shell) groupsChanged() {
+	s.groups.refresh()
+	s.rail.setBadge(sectionGroups, int64(pendingGroupRequests(s.c.groupReq)))
+	s.chat.groupsChanged()
+}
+
+func (s *shell) selfChanged() {
+	s.rail.selfChanged()
+	s.profile.refresh()
+}
+
+func (s *shell) presenceChanged() {
+	s.contacts.refresh()
+	s.chat.presenceChanged()
+}
+
+func (s *shell) unreadChanged(n int64) { s.rail.setBadge(sectionChats, n) }
+
+func (s *shell) connChanged() {
+	s.banner.set(s.c.conn)
+	s.content.Refresh() // the banner's row appears or goes
+	s.chat.connChanged()
+}
+
+// banner is the strip across the top that says the office is out of reach.
+type banner struct {
+	widget.BaseWidget
+	text *widget.RichText
+	icon *widget.Icon
+}
+
+func newBanner() *banner {
+	b := &banner{text: styledText("", colorBannerText, theme.SizeNameText, fyne.TextStyle{Bold: true}),
+		icon: widget.NewIcon(colored(iconCloudOff, colorBannerText))}
+	b.ExtendBaseWidget(b)
+	b.Hide()
+	return b
+}
+
+func (b *banner) set(s ConnState) {
+	switch s {
+	case NoQuorum:
+		setText(b.text, "Offline: the office is out of reach. You can keep writing; messages wait here and go out when it is back.")
+	case Connecting:
+		setText(b.text, "Reconnecting to this computer's node…")
+	default:
+		b.Hide()
+		return
+	}
+	b.Show()
+}
+
+func (b *banner) CreateRenderer() fyne.WidgetRenderer {
+	b.text.Wrapping = fyne.TextWrapWord
+	row := container.NewBorder(nil, nil, container.NewCenter(b.icon), nil, b.text)
+	return widget.NewSimpleRenderer(container.NewStack(newSurface(colorBannerBg),
+		container.NewPadded(row)))
+}
+
+// rail is the dark navigation column: the sections with their badges, the theme switch and the
+// user's avatar (the profile).
+type rail struct {
+	s       *shell
+	content fyne.CanvasObject
+	items   map[section]*railItem
+	me      *avatar
+}
+
+func newRail(s *shell) *rail {
+	r := &rail{s: s, items: map[section]*railItem{}}
+	add := func(sec section, icon fyne.Resource, label string) *railItem {
+		it := newRailItem(icon, label, func() { s.show(sec) })
+		r.items[sec] = it
+		return it
+	}
+	r.me = newAvatar(s.c.self.UserID, s.c.self.Nickname, s.c.self.FaceURL, 36)
+	meBtn := newTapArea(container.NewCenter(r.me), func() { s.show(sectionProfile) })
+	themeBtn := newRailItem(iconMoon, "Theme", func() { toggleTheme(s.c) })
+	col := container.NewVBox(
+		container.NewPadded(meBtn),
+		add(sectionChats, iconChat, "Chats"),
+		add(sectionContacts, iconContacts, "Contacts"),
+		add(sectionGroups, iconPeople, "Groups"),
+		add(sectionOffice, iconLAN, "Office"),
+		layout.NewSpacer(),
+		themeBtn,
+	)
+	r.content = container.NewStack(newSurface(colorRail), container.New(fixedWidth(72), col))
+	return r
+}
+
+func (r *rail) selected(sec section) {
+	for k, it := range r.items {
+		it.setActive(k == sec)
+	}
+}
+
+func (r *rail) setBadge(sec section, n int64) {
+	if it := r.items[sec]; it != nil {
+		it.badge.set(n, false)
+	}
+}
+
+func (r *rail) selfChanged() {
+	self := r.s.c.self
+	r.me.set(self.UserID, self.Nickname, self.FaceURL)
+}
+
+// railItem is one section button: an icon over a short label, a badge in the corner.
+type railItem struct {
+	widget.BaseWidget
+	icon    *canvas.Image
+	iconRes fyne.Resource
+	label   *widget.RichText
+	badge   *badge
+	active  bool
+	hovered bool
+	bg      *canvas.Rectangle
+	tapped  func()
+}
+
+func newRailItem(icon fyne.Resource, label string, tapped func()) *railItem {
+	it := &railItem{iconRes: icon, label: styledText(label, colorRailIcon, theme.SizeNameCaptionText, fyne.TextStyle{}),
+		badge: newBadge(), bg: &canvas.Rectangle{CornerRadius: 10}, tapped: tapped}
+	it.label.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
+	it.icon = canvas.NewImageFromResource(colored(icon, colorRailIcon))
+	it.icon.FillMode = canvas.ImageFillContain
+	it.icon.SetMinSize(fyne.NewSquareSize(24))
+	it.ExtendBaseWidget(it)
+	return it
+}
+
+func (it *railItem) setActive(a bool) {
+	if it.active == a {
+		return
+	}
+	it.active = a
+	c := colorRailIcon
+	if a {
+		c = colorBubbleText
+	}
+	it.icon.Resource = colored(it.iconRes, c)
+	setTextColor(it.label, c)
+	it.Refresh()
+}
+
+func (it *railItem) Tapped(*fyne.PointEvent)             { it.tapped() }
+func (it *railItem) MouseIn(*desktop.MouseEvent)         { it.hovered = true; it.Refresh() }
+func (it *railItem) MouseMoved(*desktop.MouseEvent)      {}
+func (it *railItem) MouseOut()                           { it.hovered = false; it.Refresh() }
+func (it *railItem) Cursor() desktop.Cursor              { return desktop.PointerCursor }
+func (it *railItem) MinSize() fyne.Size                  { return fyne.NewSize(72, 58) }
+func (it *railItem) CreateRenderer() fyne.WidgetRenderer { return &railItemRenderer{it: it} }
+
+type railItemRenderer struct{ it *railItem }
+
+func (r *railItemRenderer) Layout(size fyne.Size) {
+	it := r.it
+	it.bg.Move(fyne.NewPos(8, 2))
+	it.bg.Resize(fyne.NewSize(size.Width-16, size.Height-4))
+	it.icon.Move(fyne.NewPos((size.Width-24)/2, 8))
+	it.icon.Resize(fyne.NewSquareSize(24))
+	ls := it.label.MinSize()
+	it.label.Move(fyne.NewPos(0, 30))
+	it.label.Resize(fyne.NewSize(size.Width, ls.Height))
+	bs := it.badge.MinSize()
+	it.badge.Move(fyne.NewPos(size.Width/2+4, 2))
+	it.badge.Resize(bs)
+}
+
+func (r *railItemRenderer) MinSize() fyne.Size { return r.it.MinSize() }
+
+func (r *railItemRenderer) Refresh() {
+	it := r.it
+	switch {
+	case it.active:
+		it.bg.FillColor = themeColor(colorRailActive)
+	case it.hovered:
+		it.bg.FillColor = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x14}
+	default:
+		it.bg.FillColor = color.Transparent
+	}
+	it.bg.Refresh()
+	it.icon.Refresh()
+	it.label.Refresh()
+	it.badge.Refresh()
+}
+
+func (r *railItemRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.it.bg, r.it.icon, r.it.label, r.it.badge}
+}
+
+func (r *railItemRenderer) Destroy() {}
+
+// loadingScreen is a centred activity indicator with a line of text.
+func loadingScreen(text string) fyne.CanvasObject {
+	act := widget.NewActivity()
+	act.Start()
+	return container.NewStack(newSurface(colorOnboardBack),
+		container.NewCenter(container.NewVBox(container.NewCenter(act), widget.NewLabel(text))))
+}
