@@ -28,8 +28,8 @@ UNIT_PKGS := $(call pkgs,$(UNIT_DIRS))
 E2E_PKGS := ./test/e2e/...
 
 # The parts of `make test` that run in parallel after vet, each a target below. The JS client compatibility
-# suite (test/js, the real @openim/client-sdk under Node) joins as test-js when it lands.
-TEST_PARTS := test-race test-unit test-e2e test-gui
+# suite (test/js, the real @openim/client-sdk under Node) is test-js.
+TEST_PARTS := test-race test-unit test-e2e test-gui test-js
 
 # deps.sh installs protoc-gen-go and the fyne CLI into GOBIN (default GOPATH/bin); put it on PATH.
 GOBIN_DIR := $(or $(shell $(GO) env GOBIN 2>/dev/null),$(shell $(GO) env GOPATH 2>/dev/null)/bin)
@@ -99,6 +99,11 @@ endif
 # The e2e tests start real bin/lanim processes on 127.0.0.1 (built by `make build`, which `test` runs first).
 test-e2e:
 	LANIM_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -count=1 -timeout $(E2E_TIMEOUT) $(E2E_PKGS)
+
+# The official OpenIM JS client (@openim/client-sdk, installed by deps.sh from test/js's lock file)
+# against a real bin/lanim node: every scenario asserts the SDK's callbacks.
+test-js:
+	cd test/js && LANIM_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 suite/
 
 # The desktop app's smoke test (test/gui): two real bin/lanim windows on Xvfb, side by side on a
 # 2200-pixel screen, driven with xdotool and checked through the node's API; screenshots go to GUI_SHOTS.
