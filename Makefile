@@ -103,7 +103,7 @@ test-e2e:
 # The official OpenIM JS client (@openim/client-sdk, installed by deps.sh from test/js's lock file)
 # against a real bin/lanim node: every scenario asserts the SDK's callbacks.
 test-js:
-	cd test/js && LANIM_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 suite/
+	cd test/js && LANIM_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-force-exit --test-timeout=120000 suite/
 
 # The desktop app's smoke test (test/gui): two real bin/lanim windows on Xvfb, side by side on a
 # 2200-pixel screen, driven with xdotool and checked through the node's API; screenshots go to GUI_SHOTS.
