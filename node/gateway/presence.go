@@ -56,8 +56,7 @@ func (g *Gateway) notifyPresence(ctx context.Context, p *Presence, changes []pla
 				g.cfg.Log.Error("presence: encode 1304", "err", err)
 				return
 			}
-			g.deliverPush(&im.Push{UserIDs: []string{owner}, ConversationID: im.NotificationConversationID(im.SingleChat,
-				p.UserID, owner, ""), Msg: msg, OperationID: p.OperationID}, "")
+			g.deliverStatusChange(owner, p.UserID, msg, p.OperationID)
 		}
 	}
 }
@@ -102,5 +101,27 @@ func onlineOnlyOptions() map[string]bool {
 		"history": false, "persistent": false, "unreadCount": false, "conversationUpdate": false,
 		"offlinePush": false, "senderSync": false, "notPrivate": false, "senderConversationUpdate": false,
 		"isNotNotification": false, "isSendMsg": false, "reactionFromCache": false,
+	}
+}
+
+// deliverStatusChange pushes a 1304 to the owner's connections that speak gob (Go clients, the
+// desktop app). JSON connections (the JS SDK) get the 2005 push instead: the official JS SDK
+// 0.0.14 has no case for 1304 in its user-notification switch, and its transpiled switch then
+// calls .then on a number and leaves an unhandled rejection behind.
+func (g *Gateway) deliverStatusChange(owner, userID string, msg *pb.MsgData, opID string) {
+	convID := im.NotificationConversationID(im.SingleChat, userID, owner, "")
+	data, err := proto.Marshal(pushMessages(convID, msg))
+	if err != nil {
+		g.cfg.Log.Error("presence: encode 1304 push", "err", err)
+		return
+	}
+	enc := newFrameCache(&wire.Resp{ReqIdentifier: wire.PushMsg, OperationID: opID, Data: data})
+	for _, c := range g.conns(owner) {
+		if !c.codec.Gob {
+			continue
+		}
+		if f, ok := enc.frame(g, c.codec); ok {
+			c.push(f, "")
+		}
 	}
 }

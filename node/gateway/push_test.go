@@ -169,6 +169,8 @@ func TestPresence(t *testing.T) {
 	e.exec(`INSERT INTO friends (owner_id, friend_id, create_time) VALUES ('carol', 'alice', 0)`)
 	bob := e.dial("bob", 5, e.token("bob", 5), client.DialOptions{})
 	carol := e.dial("carol", 5, e.token("carol", 5), client.DialOptions{SDKType: "go"})
+	// carol's JS SDK connection gets no 1304: the SDK crashes on it (deliverStatusChange).
+	carolJS := e.dial("carol", 3, e.token("carol", 3), client.DialOptions{})
 	if tips, err := bob.SubscribeStatus(context.Background(), []string{"alice"}, nil); err != nil ||
 		len(tips.Subscribers[0].OnlinePlatformIDs) != 0 {
 		t.Fatalf("subscribe: %v %v", tips, err)
@@ -213,6 +215,15 @@ func TestPresence(t *testing.T) {
 	a2.Close()
 	status()
 	change(0, 5)
+	// A reply is queued behind every push already sent to carolJS, so none was sent once it arrives.
+	if _, err := carolJS.NewestSeqs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-carolJS.Pushes():
+		t.Fatalf("a JS connection got a push: %+v", p)
+	default:
+	}
 	// Unsubscribed: no more 2005 (carol still gets 1304).
 	if _, err := bob.SubscribeStatus(context.Background(), nil, []string{"alice"}); err != nil {
 		t.Fatal(err)
