@@ -55,13 +55,13 @@ type Report struct {
 // clusterFigures are the load figures of one deployment (a single node or a 3-node office).
 type clusterFigures struct {
 	Nodes      int
-	Throughput map[int]Spread        // senders → msg/s
-	SatLatency map[int][3]Spread     // senders → p50, p99, max (ms) while saturated
-	Fixed      [3]Spread             // p50, p99, max (ms) at fixedRate
-	FixedRate  Spread                // the rate actually achieved in the fixed-rate runs
-	Errors     int                   // sends that failed or were never pushed
-	FanOut     Spread                // ms until the last of 200 members has a group message
-	History    Spread                // ms to pull historyMessages by seq ranges
+	Throughput map[int]Spread    // senders → msg/s
+	SatLatency map[int][3]Spread // senders → p50, p99, max (ms) while saturated
+	Fixed      [3]Spread         // p50, p99, max (ms) at fixedRate
+	FixedRate  Spread            // the rate actually achieved in the fixed-rate runs
+	Errors     int               // sends that failed or were never pushed
+	FanOut     Spread            // ms until the last of 200 members has a group message
+	History    Spread            // ms to pull historyMessages by seq ranges
 }
 
 func (o Options) logf(format string, args ...any) {
