@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ type footprint struct {
 	ConnRSS        Spread // MB more with idleConns idle WS connections
 	DiskPer100k    Spread // MB of data dir per 100,000 messages
 	DiskMsgsPerRun int
+	DiskFiles      []string // the files that grew over all runs, "path +N MB"
 }
 
 const (
@@ -64,7 +66,7 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 		return f, err
 	}
 	api := n.Admin.WithToken(toks["disk_a"])
-	before, err := n.DiskUsage()
+	before, firstFiles, err := n.diskFiles()
 	if err != nil {
 		return f, err
 	}
@@ -83,6 +85,16 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 		before = after
 	}
 	f.DiskPer100k = SpreadOf(disk)
+	_, files, err := n.diskFiles()
+	if err != nil {
+		return f, err
+	}
+	for path, size := range files {
+		if grew := size - firstFiles[path]; grew > mb/10 {
+			f.DiskFiles = append(f.DiskFiles, fmt.Sprintf("%s +%.1f MB", path, float64(grew)/mb))
+		}
+	}
+	slices.Sort(f.DiskFiles)
 	return f, nil
 }
 

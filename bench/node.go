@@ -153,8 +153,15 @@ func (n *Node) RSS() (int64, error) {
 
 // DiskUsage is the size of the data dir's files (SQLite, WAL, Raft log, snapshots).
 func (n *Node) DiskUsage() (int64, error) {
+	total, _, err := n.diskFiles()
+	return total, err
+}
+
+// diskFiles is DiskUsage with each file's size by its path under the data dir.
+func (n *Node) diskFiles() (int64, map[string]int64, error) {
 	var total int64
-	err := filepath.WalkDir(n.DataDir, func(_ string, d fs.DirEntry, err error) error {
+	files := map[string]int64{}
+	err := filepath.WalkDir(n.DataDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -162,10 +169,14 @@ func (n *Node) DiskUsage() (int64, error) {
 		if err != nil {
 			return err
 		}
-		total += info.Size()
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(n.DataDir, path)
+			files[rel] = info.Size()
+			total += info.Size()
+		}
 		return nil
 	})
-	return total, err
+	return total, files, err
 }
 
 // users registers ids and returns a token for each (platform 5, web).

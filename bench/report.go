@@ -189,6 +189,11 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 		p("| RSS growth with %s idle WS connections (after %v) | %s MB |", num(idleConns, 0), settleIdle, f.ConnRSS.Format(1))
 		p("| Data dir growth per 100,000 one-to-one text messages (measured over %s messages per run, scaled) | %s MB |",
 			num(float64(f.DiskMsgsPerRun), 0), f.DiskPer100k.Format(1))
+		if len(f.DiskFiles) > 0 {
+			p("")
+			p("Files that grew over the %d data-dir runs (%s messages in all): %s.", r.Options.Runs,
+				num(float64(r.Options.Runs*f.DiskMsgsPerRun), 0), strings.Join(f.DiskFiles, ", "))
+		}
 	} else {
 		p("Not measured.")
 	}
