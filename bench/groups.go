@@ -109,66 +109,77 @@ func measureFanOut(ctx context.Context, o Options, nodes []*Node, tag, label str
 	return SpreadOf(times), nil
 }
 
-// measureHistory fills one chat with historyMessages, then times a receiver (on the last node)
-// pulling all of it by seq ranges of historyPage (1002), once per run.
+// measureHistory fills one chat with historyMessages, then times a receiver pulling all of it by
+// seq ranges of historyPage (1002), as the SDK's sync after a login does: each run logs in afresh
+// (in an office on the last node, not the one the messages were sent to) and pulls in sequence.
 func measureHistory(ctx context.Context, o Options, nodes []*Node, tag, label string) (Spread, error) {
-	p, err := newPool(ctx, []*Node{nodes[0], nodes[len(nodes)-1]}, tag+"_hist", 1)
-	if err != nil {
-		return Spread{}, err
-	}
-	defer p.close()
-	pr := p.pairs[0]
-	toks, err := nodes[0].tokens(ctx, []string{pr.from})
+	pr := pair{from: tag + "_hist_s", to: tag + "_hist_r"}
+	toks, err := nodes[0].users(ctx, []string{pr.from, pr.to})
 	if err != nil {
 		return Spread{}, err
 	}
 	if err := fill(ctx, nodes[0].Admin.WithToken(toks[pr.from]), pr, historyMessages, fillWorkers); err != nil {
 		return Spread{}, err
 	}
-	// In an office the receiver's node may still be applying the fill: wait until it has it all.
+	var times []float64
+	for run := range o.Runs {
+		ms, err := pullHistory(ctx, nodes[len(nodes)-1], pr.to, toks[pr.to])
+		if err != nil {
+			return Spread{}, err
+		}
+		times = append(times, ms)
+		o.logf("%s: pulled %d messages in %d ranges, run %d/%d: %.0f ms", label, historyMessages,
+			historyMessages/historyPage, run+1, o.Runs, ms)
+	}
+	return SpreadOf(times), nil
+}
+
+// pullHistory logs id in at n, waits until n has applied the whole chat, and returns the ms the
+// pulls took.
+func pullHistory(ctx context.Context, n *Node, id, token string) (float64, error) {
+	c, err := n.dial(ctx, id, token)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	go consume(c, nil)
 	conv, maxSeq := "", int64(0)
 	deadline := time.Now().Add(settleTimeout)
 	for maxSeq < historyMessages {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		seqs, err := pr.recv.NewestSeqs(cctx)
+		seqs, err := c.NewestSeqs(cctx)
 		cancel()
 		if err != nil {
-			return Spread{}, err
+			return 0, err
 		}
 		if len(seqs.MaxSeqs) > 1 {
-			return Spread{}, fmt.Errorf("receiver has %d conversations, want 1", len(seqs.MaxSeqs))
+			return 0, fmt.Errorf("receiver has %d conversations, want 1", len(seqs.MaxSeqs))
 		}
-		for id, s := range seqs.MaxSeqs {
-			conv, maxSeq = id, s
+		for cid, s := range seqs.MaxSeqs {
+			conv, maxSeq = cid, s
 		}
 		if time.Now().After(deadline) {
-			return Spread{}, fmt.Errorf("receiver's node has seq %d of %d after %v", maxSeq, historyMessages, settleTimeout)
+			return 0, fmt.Errorf("receiver's node has seq %d of %d after %v", maxSeq, historyMessages, settleTimeout)
 		}
 		if maxSeq < historyMessages {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	var times []float64
-	for run := range o.Runs {
-		start := time.Now()
-		got := 0
-		for begin := int64(1); begin <= maxSeq; begin += historyPage {
-			end := min(begin+historyPage-1, maxSeq)
-			cctx, cancel := context.WithTimeout(ctx, callTimeout)
-			r, err := pr.recv.PullBySeqRanges(cctx, &pb.SeqRange{ConversationID: conv, Begin: begin, End: end, Num: historyPage})
-			cancel()
-			if err != nil {
-				return Spread{}, fmt.Errorf("pull %d..%d: %w", begin, end, err)
-			}
-			got += len(r.Msgs[conv].GetMsgs())
+	start := time.Now()
+	got := 0
+	for begin := int64(1); begin <= maxSeq; begin += historyPage {
+		end := min(begin+historyPage-1, maxSeq)
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		r, err := c.PullBySeqRanges(cctx, &pb.SeqRange{ConversationID: conv, Begin: begin, End: end, Num: historyPage})
+		cancel()
+		if err != nil {
+			return 0, fmt.Errorf("pull %d..%d: %w", begin, end, err)
 		}
-		ms := float64(time.Since(start)) / float64(time.Millisecond)
-		if got != int(maxSeq) {
-			return Spread{}, fmt.Errorf("pulled %d messages of %d", got, maxSeq)
-		}
-		times = append(times, ms)
-		o.logf("%s: pulled %d messages in %d ranges, run %d/%d: %.0f ms", label, got, (got+historyPage-1)/historyPage,
-			run+1, o.Runs, ms)
+		got += len(r.Msgs[conv].GetMsgs())
 	}
-	return SpreadOf(times), nil
+	ms := float64(time.Since(start)) / float64(time.Millisecond)
+	if got != int(maxSeq) {
+		return 0, fmt.Errorf("pulled %d messages of %d", got, maxSeq)
+	}
+	return ms, nil
 }
