@@ -20,7 +20,7 @@ E2E_TIMEOUT ?= 15m
 # Test package sets, given as directories; a directory that does not exist yet is skipped. node/ and
 # replication/ (concurrent by nature) run under the race detector; the e2e package has a run of its own.
 RACE_DIRS := node replication
-UNIT_DIRS := app ui assets
+UNIT_DIRS := app ui assets bench
 pkgs = $(strip $(foreach d,$(1),$(if $(wildcard $(d)),./$(d)/...)))
 RACE_PKGS := $(call pkgs,$(RACE_DIRS))
 UNIT_PKGS := $(call pkgs,$(UNIT_DIRS))
@@ -109,7 +109,7 @@ test-gui:
 
 # The load generator (`lanim bench`, package bench): real nodes on 127.0.0.1, real WS clients; it
 # writes docs/benchmarks.md (its hand-written notes section is kept). BENCH_ARGS=-quick for a short
-# smoke run. Not part of `make test`. LANG: the binary links Fyne, which warns about the C locale.
+# smoke run (it rewrites the figures too). Not part of `make test`; LANG: the binary links Fyne, which warns about the C locale.
 BENCH_ARGS ?=
 bench: deps build
 	@mkdir -p docs
