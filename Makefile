@@ -16,12 +16,11 @@ ARGS ?=
 
 TEST_TIMEOUT ?= 10m
 E2E_TIMEOUT ?= 15m
-BENCHTIME ?= 1s
 
 # Test package sets, given as directories; a directory that does not exist yet is skipped. node/ and
 # replication/ (concurrent by nature) run under the race detector; the e2e package has a run of its own.
 RACE_DIRS := node replication
-UNIT_DIRS := app ui assets
+UNIT_DIRS := app ui assets bench
 pkgs = $(strip $(foreach d,$(1),$(if $(wildcard $(d)),./$(d)/...)))
 RACE_PKGS := $(call pkgs,$(RACE_DIRS))
 UNIT_PKGS := $(call pkgs,$(UNIT_DIRS))
@@ -49,7 +48,7 @@ help:
 	@echo 'make node              a headless node: bin/lanim node $$ARGS'
 	@echo 'make test              vet, unit tests (race detector on node/ and replication/), e2e tests, GUI smoke test'
 	@echo 'make build             bin/lanim'
-	@echo 'make bench             benchmarks into docs/benchmarks.txt'
+	@echo 'make bench             load benchmark of real nodes into docs/benchmarks.md (BENCH_ARGS=-quick)'
 	@echo 'make proto             regenerate node/pb'
 	@echo 'make package-linux     dist/LanIM.tar.xz'
 	@echo 'make package-windows   dist/LanIM.exe (cross-built with mingw-w64)'
@@ -113,11 +112,13 @@ test-gui:
 	LANIM_GUI_SMOKE=1 LANIM_BIN=$(CURDIR)/$(BIN) LANIM_SCREENSHOTS=$(GUI_SHOTS) LANG=en_US.UTF-8 \
 		xvfb-run -a -s "-screen 0 2200x760x24" $(GO) test -tags $(GOTAGS) -count=1 -timeout $(E2E_TIMEOUT) ./test/gui/...
 
-# Every package's Go benchmarks (the e2e package has none); a load generator comes later.
-bench: deps
+# The load generator (`lanim bench`, package bench): real nodes on 127.0.0.1, real WS clients; it
+# writes docs/benchmarks.md (its hand-written notes section is kept). BENCH_ARGS=-quick for a short
+# smoke run (it rewrites the figures too). Not part of `make test`; LANG: the binary links Fyne, which warns about the C locale.
+BENCH_ARGS ?=
+bench: deps build
 	@mkdir -p docs
-	$(GO) test -tags $(GOTAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count=1 \
-		$$($(GO) list -e -tags $(GOTAGS) ./... | grep -v '/test/e2e\|/test/gui') | tee docs/benchmarks.txt
+	LANG=en_US.UTF-8 ./$(BIN) bench -out docs/benchmarks.md $(BENCH_ARGS)
 
 proto: deps
 	bash node/pb/generate.sh

@@ -37,9 +37,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return runNode(ctx, cfg, stdout)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr)
 	case "":
 		return runDesktop(ctx, args, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (commands: node)", cmd)
+		return fmt.Errorf("unknown command %q (commands: node, bench)", cmd)
 	}
 }

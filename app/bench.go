@@ -1,0 +1,69 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"lanim/bench"
+)
+
+// notesMarker starts the hand-written part of the report, which a new run keeps.
+const notesMarker = "<!-- notes: written by hand, kept by `lanim bench` -->"
+
+// runBench is `lanim bench`: the load generator. It starts nodes from this very binary.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "short runs (a smoke check of the benchmark, not figures to quote)")
+	out := fs.String("out", "docs/benchmarks.md", "Markdown report to write (- for stdout)")
+	runs := fs.Int("runs", 0, "runs per figure (0: 3, or 2 with -quick)")
+	dur := fs.Duration("duration", 0, "length of one load run (0: 4s, or 1.5s with -quick)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: own binary: %w", err)
+	}
+	o := bench.DefaultOptions(bin, *quick)
+	if *runs > 0 {
+		o.Runs = *runs
+	}
+	if *dur > 0 {
+		o.Duration = *dur
+	}
+	o.Progress = stderr
+	r := bench.Run(ctx, o)
+	var notes string
+	if *out != "-" {
+		if old, err := os.ReadFile(*out); err == nil {
+			if i := bytes.Index(old, []byte(notesMarker)); i >= 0 {
+				notes = string(old[i:])
+			}
+		}
+	}
+	if notes == "" {
+		notes = notesMarker + "\n"
+	}
+	var b strings.Builder
+	r.Markdown(&b, notes)
+	if *out == "-" {
+		_, err = io.WriteString(stdout, b.String())
+	} else {
+		err = os.WriteFile(*out, []byte(b.String()), 0o644)
+		fmt.Fprintf(stdout, "bench: wrote %s in %v\n", *out, r.Took.Round(time.Second))
+	}
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
+}

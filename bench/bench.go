@@ -1,0 +1,166 @@
+// Package bench is LanIM's load generator (`lanim bench`): it starts real `lanim node` processes
+// on 127.0.0.1 (free ports, temp data dirs), drives them through node/client over REST and real
+// WebSocket connections, and writes a Markdown report whose every figure is the median of several
+// runs with their min and max.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Options are the benchmark's knobs; Quick shortens every run for a smoke check.
+type Options struct {
+	Bin      string // the lanim binary to start nodes with
+	Runs     int    // runs per figure
+	Duration time.Duration
+	Quick    bool
+	Progress io.Writer // a text line per step
+}
+
+// DefaultOptions is the full run: `make bench` on a 2-core machine in well under 10 minutes.
+func DefaultOptions(bin string, quick bool) Options {
+	o := Options{Bin: bin, Runs: 3, Duration: 4 * time.Second, Quick: quick}
+	if quick {
+		o.Runs, o.Duration = 2, 1500*time.Millisecond
+	}
+	return o
+}
+
+// senderCounts are the concurrent senders of the throughput table. Each sender is paced under
+// the gateway's per-connection limit, so 256 senders are what it takes to offer a single node
+// more than 5,000 messages per second.
+var senderCounts = []int{1, 16, 64, 256}
+
+// fixedRate is the offered load of the latency table, spread over fixedRateSenders.
+const (
+	fixedRate        = 500
+	fixedRateSenders = 16
+)
+
+// Report is everything measured; Markdown renders it.
+type Report struct {
+	Machine  Machine
+	Options  Options
+	Started  time.Time
+	Took     time.Duration
+	Single   *clusterFigures
+	Office   *clusterFigures
+	Foot     *footprint
+	Problems []string
+}
+
+// clusterFigures are the load figures of one deployment (a single node or a 3-node office).
+type clusterFigures struct {
+	Nodes      int
+	Throughput map[int]Spread    // senders → msg/s
+	SatLatency map[int][3]Spread // senders → p50, p99, max (ms) while saturated
+	Fixed      [3]Spread         // p50, p99, max (ms) at fixedRate
+	FixedRate  Spread            // the rate actually achieved in the fixed-rate runs
+	Errors     int               // sends that failed or were never pushed
+	FanOut     Spread            // ms until the last of 200 members has a group message
+	History    Spread            // ms to pull historyMessages by seq ranges
+}
+
+func (o Options) logf(format string, args ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "[bench %s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+}
+
+// Run measures everything it can; a scenario that fails is noted in the report's problems and the
+// others still run.
+func Run(ctx context.Context, o Options) *Report {
+	r := &Report{Machine: machine(o.Bin), Options: o, Started: time.Now()}
+	problem := func(what string, err error) {
+		o.logf("%s: %v", what, err)
+		r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", what, err))
+	}
+	var err error
+	if r.Foot, err = measureFootprint(ctx, o); err != nil {
+		problem("footprint", err)
+	}
+	for _, size := range []int{1, 3} {
+		if ctx.Err() != nil {
+			break
+		}
+		f, err := measureDeployment(ctx, o, size)
+		if err != nil {
+			problem(fmt.Sprintf("%d-node", size), err)
+		}
+		if size == 1 {
+			r.Single = f
+		} else {
+			r.Office = f
+		}
+	}
+	r.Took = time.Since(r.Started)
+	return r
+}
+
+// measureDeployment starts size nodes (an office when size > 1) and runs the load scenarios on them.
+func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigures, error) {
+	label := "single node"
+	var nodes []*Node
+	var err error
+	if size == 1 {
+		var n *Node
+		n, err = startNode(ctx, o.Bin, randomSecret(), false)
+		nodes = []*Node{n}
+	} else {
+		label = fmt.Sprintf("%d-node office", size)
+		o.logf("%s: starting", label)
+		nodes, err = startOffice(ctx, o.Bin, size)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer stopAll(nodes)
+	f := &clusterFigures{Nodes: size, Throughput: map[int]Spread{}, SatLatency: map[int][3]Spread{}}
+	tag := fmt.Sprintf("n%d", size)
+	for _, senders := range senderCounts {
+		p, err := newPool(ctx, nodes, fmt.Sprintf("%s_c%d", tag, senders), senders)
+		if err != nil {
+			return f, err
+		}
+		p.runLoad(ctx, o.Duration/3, 0) // warm-up: connections, caches, conversations
+		var rates []float64
+		var lat [3][]float64
+		for run := range o.Runs {
+			res := p.runLoad(ctx, o.Duration, 0)
+			f.Errors += res.errors
+			rates = append(rates, res.rate)
+			p50, p99, mx := res.lat.Quantiles()
+			lat[0], lat[1], lat[2] = append(lat[0], p50), append(lat[1], p99), append(lat[2], mx)
+			o.logf("%s: %d senders, run %d/%d: %.0f msg/s, p50 %.1f ms, p99 %.1f ms", label, senders, run+1, o.Runs,
+				res.rate, p50, p99)
+		}
+		f.Throughput[senders] = SpreadOf(rates)
+		f.SatLatency[senders] = [3]Spread{SpreadOf(lat[0]), SpreadOf(lat[1]), SpreadOf(lat[2])}
+		if senders == fixedRateSenders {
+			var lat [3][]float64
+			var achieved []float64
+			for run := range o.Runs {
+				res := p.runLoad(ctx, o.Duration, fixedRate)
+				f.Errors += res.errors
+				p50, p99, mx := res.lat.Quantiles()
+				lat[0], lat[1], lat[2] = append(lat[0], p50), append(lat[1], p99), append(lat[2], mx)
+				achieved = append(achieved, res.rate)
+				o.logf("%s: %d/s fixed rate, run %d/%d: p50 %.1f ms, p99 %.1f ms, max %.1f ms", label, fixedRate,
+					run+1, o.Runs, p50, p99, mx)
+			}
+			f.Fixed = [3]Spread{SpreadOf(lat[0]), SpreadOf(lat[1]), SpreadOf(lat[2])}
+			f.FixedRate = SpreadOf(achieved)
+		}
+		p.close()
+	}
+	if f.FanOut, err = measureFanOut(ctx, o, nodes, tag, label); err != nil {
+		return f, fmt.Errorf("fan-out: %w", err)
+	}
+	if f.History, err = measureHistory(ctx, o, nodes, tag, label); err != nil {
+		return f, fmt.Errorf("history: %w", err)
+	}
+	return f, nil
+}

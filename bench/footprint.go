@@ -1,0 +1,160 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"lanim/node/client"
+)
+
+// footprint is the memory and disk a node needs.
+type footprint struct {
+	IdleRSS        Spread // MB, a fresh headless node
+	ConnRSS        Spread // MB more with idleConns idle WS connections
+	DiskPer100k    Spread // MB of data dir per 100,000 messages
+	DiskMsgsPerRun int
+	DiskFiles      []string // the files that grew over all runs, "path +N MB"
+}
+
+const (
+	idleConns   = 1000
+	settleIdle  = 3 * time.Second // a fresh node's startup garbage is collected by then
+	mb          = 1 << 20
+	dialWorkers = 16
+	fillWorkers = 16
+)
+
+func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
+	f := &footprint{DiskMsgsPerRun: 20000}
+	if o.Quick {
+		f.DiskMsgsPerRun = 5000
+	}
+	var idle, conns, disk []float64
+	for run := range o.Runs {
+		n, err := startNode(ctx, o.Bin, randomSecret(), false)
+		if err != nil {
+			return f, err
+		}
+		time.Sleep(settleIdle)
+		rss, err := n.RSS()
+		if err != nil {
+			n.Stop()
+			return f, err
+		}
+		idle = append(idle, float64(rss)/mb)
+		d, err := connFootprint(ctx, n)
+		n.Stop()
+		if err != nil {
+			return f, fmt.Errorf("idle connections: %w", err)
+		}
+		conns = append(conns, d)
+		o.logf("footprint run %d/%d: idle RSS %.1f MB, +%.1f MB with %d idle connections", run+1, o.Runs,
+			float64(rss)/mb, d, idleConns)
+	}
+	f.IdleRSS, f.ConnRSS = SpreadOf(idle), SpreadOf(conns)
+
+	n, err := startNode(ctx, o.Bin, randomSecret(), false)
+	if err != nil {
+		return f, err
+	}
+	defer n.Stop()
+	toks, err := n.users(ctx, []string{"disk_a", "disk_b"})
+	if err != nil {
+		return f, err
+	}
+	api := n.Admin.WithToken(toks["disk_a"])
+	before, firstFiles, err := n.diskFiles()
+	if err != nil {
+		return f, err
+	}
+	for run := range o.Runs {
+		if err := fill(ctx, api, pair{from: "disk_a", to: "disk_b"}, f.DiskMsgsPerRun, fillWorkers); err != nil {
+			return f, err
+		}
+		after, err := n.DiskUsage()
+		if err != nil {
+			return f, err
+		}
+		per := float64(after-before) / mb * 100000 / float64(f.DiskMsgsPerRun)
+		disk = append(disk, per)
+		o.logf("data dir run %d/%d: +%.1f MB for %d messages (%.1f MB per 100,000)", run+1, o.Runs,
+			float64(after-before)/mb, f.DiskMsgsPerRun, per)
+		before = after
+	}
+	f.DiskPer100k = SpreadOf(disk)
+	_, files, err := n.diskFiles()
+	if err != nil {
+		return f, err
+	}
+	for path, size := range files {
+		if grew := size - firstFiles[path]; grew > mb/10 {
+			f.DiskFiles = append(f.DiskFiles, fmt.Sprintf("%s +%.1f MB", path, float64(grew)/mb))
+		}
+	}
+	slices.Sort(f.DiskFiles)
+	return f, nil
+}
+
+// connFootprint is the RSS growth in MB of n after idleConns users log in over WS and stay idle.
+func connFootprint(ctx context.Context, n *Node) (float64, error) {
+	ids := make([]string, idleConns)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("idle%d", i)
+	}
+	toks, err := n.users(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	time.Sleep(settleIdle)
+	before, err := n.RSS()
+	if err != nil {
+		return 0, err
+	}
+	conns := make([]*client.Conn, len(ids))
+	var mu sync.Mutex
+	var dialErr error
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range dialWorkers {
+		wg.Go(func() {
+			for i := range next {
+				c, err := n.dial(ctx, ids[i], toks[ids[i]])
+				mu.Lock()
+				if err != nil && dialErr == nil {
+					dialErr = err
+				}
+				conns[i] = c
+				mu.Unlock()
+				if c != nil {
+					go consume(c, nil)
+				}
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	defer func() {
+		var cw sync.WaitGroup
+		for _, c := range conns {
+			if c != nil {
+				cw.Go(func() { c.Close() })
+			}
+		}
+		cw.Wait()
+	}()
+	if dialErr != nil {
+		return 0, dialErr
+	}
+	time.Sleep(settleIdle)
+	after, err := n.RSS()
+	if err != nil {
+		return 0, err
+	}
+	return float64(after-before) / mb, nil
+}

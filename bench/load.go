@@ -1,0 +1,255 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"lanim/node/client"
+	"lanim/node/gateway"
+	"lanim/node/pb"
+)
+
+// pair is a sender and the peer it writes to, each its own user and WS connection.
+type pair struct {
+	from, to     string
+	sender, recv *client.Conn
+}
+
+// recorder counts the messages receivers got in the current run and their send-to-receive times.
+// Message IDs carry the run number and the send time, so a late push of an earlier run is ignored.
+type recorder struct {
+	mu    sync.Mutex
+	run   int64
+	start time.Time
+	count int
+	last  time.Time
+	lat   Latencies
+}
+
+func (r *recorder) begin(run int64) {
+	r.mu.Lock()
+	r.run, r.start, r.count, r.last, r.lat = run, time.Now(), 0, time.Time{}, nil
+	r.mu.Unlock()
+}
+
+func (r *recorder) got(clientMsgID string, at time.Time) {
+	f := strings.Split(clientMsgID, "_")
+	if len(f) != 5 || f[0] != "bench" {
+		return
+	}
+	run, err1 := strconv.ParseInt(f[1], 10, 64)
+	sent, err2 := strconv.ParseInt(f[4], 10, 64)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	r.mu.Lock()
+	if run == r.run {
+		r.count++
+		r.last = at
+		r.lat = append(r.lat, at.Sub(time.Unix(0, sent)))
+	}
+	r.mu.Unlock()
+}
+
+func (r *recorder) snapshot() (count int, last time.Time, lat Latencies) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.count, r.last, r.lat
+}
+
+// msgID is a unique clientMsgID carrying run and send time.
+func msgID(run int64, sender, i int, sent time.Time) string {
+	return fmt.Sprintf("bench_%d_%d_%d_%d", run, sender, i, sent.UnixNano())
+}
+
+func textMsg(from, to, id string) *pb.MsgData {
+	return &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: id, SenderPlatformID: platform, SessionType: 1,
+		MsgFrom: 100, ContentType: 101, Content: []byte(`{"content":"benchmark message, about as long as a chat line"}`),
+		CreateTime: time.Now().UnixMilli(), Status: 1}
+}
+
+// consume reads a connection's pushes until it ends, handing chat messages to rec (nil: drop them).
+func consume(c *client.Conn, rec *recorder) {
+	for p := range c.Pushes() {
+		if p.Msgs == nil || rec == nil {
+			continue
+		}
+		now := time.Now()
+		for _, pm := range p.Msgs.Msgs {
+			for _, m := range pm.GetMsgs() {
+				rec.got(m.ClientMsgID, now)
+			}
+		}
+	}
+}
+
+// pool is the pairs of one load scenario on a set of nodes: sender i logs in to node i, its peer
+// to node i+1 (modulo), so in an office every message crosses nodes.
+type pool struct {
+	pairs []pair
+	rec   *recorder
+	run   atomic.Int64
+}
+
+func newPool(ctx context.Context, nodes []*Node, tag string, n int) (*pool, error) {
+	ids := make([]string, 0, 2*n)
+	for i := range n {
+		ids = append(ids, fmt.Sprintf("%s_s%d", tag, i), fmt.Sprintf("%s_r%d", tag, i))
+	}
+	toks, err := nodes[0].users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	p := &pool{rec: &recorder{}}
+	for i := range n {
+		pr := pair{from: ids[2*i], to: ids[2*i+1]}
+		if pr.sender, err = nodes[i%len(nodes)].dial(ctx, pr.from, toks[pr.from]); err == nil {
+			pr.recv, err = nodes[(i+1)%len(nodes)].dial(ctx, pr.to, toks[pr.to])
+			if err != nil {
+				pr.sender.Close()
+			}
+		}
+		if err != nil {
+			p.close()
+			return nil, err
+		}
+		go consume(pr.sender, nil)
+		go consume(pr.recv, p.rec)
+		p.pairs = append(p.pairs, pr)
+	}
+	return p, nil
+}
+
+func (p *pool) close() {
+	var wg sync.WaitGroup
+	for _, pr := range p.pairs {
+		wg.Go(func() { pr.sender.Close(); pr.recv.Close() })
+	}
+	wg.Wait()
+}
+
+// loadResult is one run: messages received per second and their latencies.
+type loadResult struct {
+	rate   float64
+	lat    Latencies
+	errors int
+}
+
+// senderInterval paces each sender just under the gateway's per-connection limit
+// (gateway.RequestRate requests per second; faster sends are refused with 1692 RateLimited), so
+// a saturated sender sends about senderRate messages per second and never gets refused.
+const (
+	senderRate     = gateway.RequestRate * 24 / 25
+	senderInterval = time.Second / senderRate
+)
+
+// drainTimeout bounds the wait for pushes of messages sent before the run's end.
+const drainTimeout = 10 * time.Second
+
+// runLoad sends for d: as fast as each sender's answers come back (rate 0, closed loop), or rate
+// messages per second spread over the senders. A message counts when its receiver has the push.
+func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadResult {
+	run := p.run.Add(1)
+	p.rec.begin(run)
+	start := time.Now()
+	end := start.Add(d)
+	var acked, failed atomic.Int64
+	var tokens chan struct{}
+	if rate > 0 {
+		tokens = make(chan struct{}, int(rate)+1)
+		go func() {
+			defer close(tokens)
+			for i := 0; ; i++ {
+				due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+				if !due.Before(end) {
+					return
+				}
+				time.Sleep(time.Until(due))
+				select {
+				case tokens <- struct{}{}:
+				default: // senders are behind: the offered load is above what they keep up with
+				}
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for si, pr := range p.pairs {
+		wg.Go(func() {
+			next := start
+			for i := 0; time.Now().Before(end); i++ {
+				if tokens != nil {
+					if _, ok := <-tokens; !ok {
+						return
+					}
+				} else {
+					time.Sleep(time.Until(next))
+				}
+				now := time.Now()
+				next = now.Add(senderInterval)
+				cctx, cancel := context.WithTimeout(ctx, callTimeout)
+				_, err := pr.sender.SendMsg(cctx, textMsg(pr.from, pr.to, msgID(run, si, i, now)))
+				cancel()
+				if err != nil {
+					failed.Add(1)
+					if ctx.Err() != nil {
+						return
+					}
+					continue
+				}
+				acked.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	deadline := time.Now().Add(drainTimeout)
+	for time.Now().Before(deadline) {
+		if n, _, _ := p.rec.snapshot(); int64(n) >= acked.Load() {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n, last, lat := p.rec.snapshot()
+	res := loadResult{lat: lat, errors: int(failed.Load()) + int(acked.Load()) - n}
+	if n > 0 {
+		res.rate = float64(n) / last.Sub(start).Seconds()
+	}
+	return res
+}
+
+// fill sends total messages from pr.from to pr.to through REST /msg/send_msg (the sender's own
+// token, workers in parallel): REST has no per-connection rate limit, so filling a chat for the
+// history and data-dir figures does not take a paced sender's time.
+func fill(ctx context.Context, api *client.Client, pr pair, total, workers int) error {
+	var next atomic.Int64
+	var errOnce sync.Once
+	var sendErr error
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1))
+				if i > total || ctx.Err() != nil {
+					return
+				}
+				cctx, cancel := context.WithTimeout(ctx, callTimeout)
+				err := api.Call(cctx, "/msg/send_msg", map[string]any{"msgData": textMsg(pr.from, pr.to,
+					msgID(0, w, i, time.Now()))}, nil)
+				cancel()
+				if err != nil {
+					errOnce.Do(func() { sendErr = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if sendErr != nil {
+		return fmt.Errorf("fill: %w", sendErr)
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,241 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"lanim/node/client"
+	"lanim/node/pb"
+)
+
+const (
+	readyTimeout = 60 * time.Second // process start until get_admin_token answers
+	stopTimeout  = 10 * time.Second // SIGTERM until exit (then SIGKILL)
+	callTimeout  = 30 * time.Second // one REST call or WS step
+)
+
+// Node is one `lanim node` process the benchmark started on loopback with a temp data dir.
+type Node struct {
+	APIAddr, WSAddr, ClusterAddr string
+	DataDir                      string
+	Secret                       string
+	Admin                        *client.Client // holds the admin token
+
+	cmd    *exec.Cmd
+	exited chan struct{}
+	root   string // temp dir holding DataDir and the log
+}
+
+// freeAddr is a loopback address with a port nobody listens on right now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// startNode launches bin (the lanim binary) as a headless node with extra flags and waits until
+// it serves the admin token. cluster makes it listen on a cluster port (mDNS off).
+func startNode(ctx context.Context, bin, secret string, cluster bool, extra ...string) (*Node, error) {
+	root, err := os.MkdirTemp("", "lanim-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("temp dir: %w", err)
+	}
+	n := &Node{DataDir: filepath.Join(root, "data"), Secret: secret, root: root, exited: make(chan struct{})}
+	if n.APIAddr, err = freeAddr(); err == nil {
+		if n.WSAddr, err = freeAddr(); err == nil && cluster {
+			n.ClusterAddr, err = freeAddr()
+		}
+	}
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	args := []string{"node", "--data", n.DataDir, "--api-addr", n.APIAddr, "--ws-addr", n.WSAddr, "--admin-secret", secret}
+	if cluster {
+		args = append(args, "--cluster-addr", n.ClusterAddr, "--discovery", "off", "--autopilot-stabilization", "1s")
+	}
+	args = append(args, extra...)
+	logf, err := os.Create(filepath.Join(root, "node.log"))
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, fmt.Errorf("node log: %w", err)
+	}
+	n.cmd = exec.Command(bin, args...)
+	n.cmd.Stdout, n.cmd.Stderr = logf, logf
+	n.cmd.SysProcAttr = childProcAttr()
+	if err := n.cmd.Start(); err != nil {
+		logf.Close()
+		os.RemoveAll(root)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() { n.cmd.Wait(); logf.Close(); close(n.exited) }()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	c := client.New(n.APIAddr, hc)
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		tok, err := c.AdminToken(cctx, secret)
+		cancel()
+		if err == nil {
+			n.Admin = c.WithToken(tok)
+			return n, nil
+		}
+		select {
+		case <-n.exited:
+			n.Stop()
+			return nil, fmt.Errorf("node exited before it was ready; log:\n%s", n.logTail())
+		case <-ctx.Done():
+			n.Stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			n.Stop()
+			return nil, fmt.Errorf("node %s not ready within %v: %v", n.APIAddr, readyTimeout, err)
+		}
+	}
+}
+
+func (n *Node) logTail() string {
+	b, _ := os.ReadFile(filepath.Join(n.root, "node.log"))
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// Stop ends the process (SIGTERM, then SIGKILL) and removes its temp dir.
+func (n *Node) Stop() {
+	if n.cmd != nil && n.cmd.Process != nil {
+		n.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-n.exited:
+		case <-time.After(stopTimeout):
+			n.cmd.Process.Kill()
+			<-n.exited
+		}
+	}
+	os.RemoveAll(n.root)
+}
+
+// RSS is the process's resident set in bytes (VmRSS of /proc/PID/status).
+func (n *Node) RSS() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("rss: %w", err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 2 && f[1] == "kB" {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024, err
+			}
+		}
+	}
+	return 0, errors.New("rss: no VmRSS line")
+}
+
+// DiskUsage is the size of the data dir's files (SQLite, WAL, Raft log, snapshots).
+func (n *Node) DiskUsage() (int64, error) {
+	total, _, err := n.diskFiles()
+	return total, err
+}
+
+// diskFiles is DiskUsage with each file's size by its path under the data dir.
+func (n *Node) diskFiles() (int64, map[string]int64, error) {
+	var total int64
+	files := map[string]int64{}
+	err := filepath.WalkDir(n.DataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(n.DataDir, path)
+			files[rel] = info.Size()
+			total += info.Size()
+		}
+		return nil
+	})
+	return total, files, err
+}
+
+// users registers ids and returns a token for each (platform 5, web).
+func (n *Node) users(ctx context.Context, ids []string) (map[string]string, error) {
+	for start := 0; start < len(ids); start += 500 {
+		batch := ids[start:min(start+500, len(ids))]
+		infos := make([]*pb.UserInfo, len(batch))
+		for i, id := range batch {
+			infos[i] = &pb.UserInfo{UserID: id, Nickname: id}
+		}
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		err := n.Admin.RegisterUsers(cctx, infos...)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("register %d users: %w", len(batch), err)
+		}
+	}
+	return n.tokens(ctx, ids)
+}
+
+// tokens gets a token for each of ids (platform 5).
+func (n *Node) tokens(ctx context.Context, ids []string) (map[string]string, error) {
+	tokens := make(map[string]string, len(ids))
+	for _, id := range ids {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		tok, err := n.Admin.UserToken(cctx, id, platform)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("token of %s: %w", id, err)
+		}
+		tokens[id] = tok
+	}
+	return tokens, nil
+}
+
+// platform is the web platform: one connection per user and platform is what the JS SDK makes.
+const platform = 5
+
+// tokenWait bounds how long a login retries a token this node has not applied yet (tokens are
+// minted on one node and replicated to the others).
+const tokenWait = 10 * time.Second
+
+// dial logs id in over WS at n with token.
+func (n *Node) dial(ctx context.Context, id, token string) (*client.Conn, error) {
+	deadline := time.Now().Add(tokenWait)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		c, err := client.Dial(cctx, n.WSAddr, client.DialOptions{UserID: id, Token: token, PlatformID: platform,
+			PushBuffer: 4096})
+		cancel()
+		if err == nil {
+			return c, nil
+		}
+		if client.Code(err) != 1507 || time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("ws login %s: %w", id, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// randomSecret is a fresh admin secret.
+func randomSecret() string { return rand.Text() }
