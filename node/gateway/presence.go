@@ -57,7 +57,7 @@ func (g *Gateway) notifyPresence(ctx context.Context, p *Presence, changes []pla
 				return
 			}
 			g.deliverPush(&im.Push{UserIDs: []string{owner}, ConversationID: im.NotificationConversationID(im.SingleChat,
-				p.UserID, owner, ""), Msg: msg, OperationID: p.OperationID}, "")
+				p.UserID, owner, ""), Msg: msg, OperationID: p.OperationID}, "", false)
 		}
 	}
 }
