@@ -69,6 +69,8 @@ type conn struct {
 
 	background atomic.Bool
 	limiter    bucket
+	// noResume is set when the session ends on purpose (kick, logout): no resume backlog.
+	noResume atomic.Bool
 
 	mu sync.Mutex
 	// pendingSend is the clientMsgID of the 1003 being proposed: its echo push, and everything
@@ -104,11 +106,19 @@ func newConn(g *Gateway, p params) *conn {
 // serve runs the connection until it ends, then unregisters it.
 func (c *conn) serve() {
 	defer c.cancel()
-	if !c.g.register(c) {
+	backlog, ok := c.g.register(c)
+	if !ok {
 		c.ws.Close(statusGoingAway, "node shutting down")
 		return
 	}
 	c.idle = time.AfterFunc(ReadTimeout, func() { c.drop() })
+	// A kick committed between the handshake's token check and register would have missed this
+	// connection: check the token once more now that kicks reach it (and before resuming).
+	ierr := c.g.checkToken(c.ctx, params{token: c.token, userID: c.userID, platformID: c.platformID})
+	kicked := ierr != nil && ierr.Code != im.ErrInternal.Code
+	if backlog != nil && !kicked && !c.resume(backlog) {
+		c.drop()
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); c.writeLoop() }()
@@ -118,13 +128,11 @@ func (c *conn) serve() {
 		go func() { defer wg.Done(); c.pingLoop() }()
 	}
 	c.g.presenceChanged(c, true)
-	// A kick committed between the handshake's token check and register would have missed this
-	// connection: check the token once more now that kicks reach it.
-	ierr := c.g.checkToken(c.ctx, params{token: c.token, userID: c.userID, platformID: c.platformID})
-	if ierr != nil && ierr.Code != im.ErrInternal.Code {
+	if kicked {
 		c.kick()
 	}
 	c.readLoop()
+	c.g.suspend(c)
 	c.idle.Stop()
 	c.cancel()
 	wg.Wait()
@@ -313,6 +321,7 @@ func (c *conn) drop() {
 
 // kick pushes 2002 and closes (multi-login, force_logout, a kicked token).
 func (c *conn) kick() {
+	c.noResume.Store(true)
 	c.push(c.respFrame(&wire.Resp{ReqIdentifier: wire.KickOnline, OperationID: c.opID}, statusNormal, "kicked"), "")
 }
 

@@ -34,9 +34,11 @@ type testEnv struct {
 }
 
 type envOpts struct {
-	maxConns int
-	queueLen int
-	imReads  bool // serve pulls with node/im's functions instead of fakeReader
+	maxConns  int
+	queueLen  int
+	imReads   bool // serve pulls with node/im's functions instead of fakeReader
+	resumeTTL time.Duration
+	resumeMax int
 }
 
 func newEnv(t *testing.T, o envOpts) *testEnv {
@@ -54,7 +56,7 @@ func newEnv(t *testing.T, o envOpts) *testEnv {
 		reader = nil
 	}
 	e.gw = New(Config{Verifier: auth.NewVerifier(db.Reader()), Proposer: e.prop, DB: db, Reader: reader, Log: log,
-		MaxConns: o.maxConns, QueueLen: o.queueLen})
+		MaxConns: o.maxConns, QueueLen: o.queueLen, ResumeTTL: o.resumeTTL, ResumeMax: o.resumeMax})
 	e.repl, err = replication.Open(replication.Config{DataDir: dir, NodeID: "n1", DB: db, Machine: im.NewMachine(),
 		Sink: e.gw, Log: log})
 	if err != nil {

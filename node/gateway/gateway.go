@@ -65,6 +65,9 @@ type Config struct {
 	MaxConns int
 	// QueueLen is each connection's outgoing queue (QueueLen when 0); tests make it small.
 	QueueLen int
+	// ResumeTTL and ResumeMax bound the resume backlogs (ResumeTTL and ResumeMax when 0).
+	ResumeTTL time.Duration
+	ResumeMax int
 }
 
 // Gateway is the node's WebSocket msg gateway: an http.Handler for the WS address and the im.Sink
@@ -86,6 +89,8 @@ type Gateway struct {
 	closed bool
 	users  map[string]map[*conn]struct{}
 	subs   map[string]map[*conn]struct{} // watched userID → connections subscribed with 2005
+	// backlogs are the suspended sessions' pushes: userID → token → backlog (resume.go).
+	backlogs map[string]map[string]*backlog
 
 	hub *hub
 }
@@ -110,11 +115,18 @@ func New(cfg Config) *Gateway {
 	if cfg.Reader == nil {
 		cfg.Reader = imReader{}
 	}
+	if cfg.ResumeTTL <= 0 {
+		cfg.ResumeTTL = ResumeTTL
+	}
+	if cfg.ResumeMax <= 0 {
+		cfg.ResumeMax = ResumeMax
+	}
 	g := &Gateway{
 		cfg:      cfg,
 		instance: randomHex(6),
 		users:    map[string]map[*conn]struct{}{},
 		subs:     map[string]map[*conn]struct{}{},
+		backlogs: map[string]map[string]*backlog{},
 	}
 	if cfg.DB != nil {
 		g.q = cfg.DB.Reader()
@@ -138,6 +150,7 @@ func (g *Gateway) Close(ctx context.Context) error {
 		return nil
 	}
 	g.closed = true
+	g.clearBacklogsLocked()
 	var all []*conn
 	for _, cs := range g.users {
 		for c := range cs {
@@ -162,12 +175,13 @@ func (g *Gateway) Close(ctx context.Context) error {
 	}
 }
 
-// register adds a connection to the routing tables; false when the gateway is closed.
-func (g *Gateway) register(c *conn) bool {
+// register adds a connection to the routing tables and takes its session's resume backlog (nil
+// when none), in one step so that no push falls between the two; false when the gateway is closed.
+func (g *Gateway) register(c *conn) (*backlog, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
-		return false
+		return nil, false
 	}
 	cs := g.users[c.userID]
 	if cs == nil {
@@ -175,7 +189,7 @@ func (g *Gateway) register(c *conn) bool {
 		g.users[c.userID] = cs
 	}
 	cs[c] = struct{}{}
-	return true
+	return g.takeBacklogLocked(c), true
 }
 
 // unregister removes a connection and its subscriptions.
@@ -197,6 +211,10 @@ func (g *Gateway) unregister(c *conn) {
 func (g *Gateway) conns(userIDs ...string) []*conn {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
+	return g.connsLocked(userIDs...)
+}
+
+func (g *Gateway) connsLocked(userIDs ...string) []*conn {
 	var out []*conn
 	for _, uid := range userIDs {
 		for c := range g.users[uid] {

@@ -15,7 +15,7 @@ import (
 func (g *Gateway) Publish(events []im.Event) {
 	for _, ev := range events {
 		if ev.Push != nil {
-			g.deliverPush(ev.Push, "")
+			g.deliverPush(ev.Push, "", true)
 		}
 		if ev.Kick != nil {
 			g.deliverKick(ev.Kick)
@@ -24,21 +24,42 @@ func (g *Gateway) Publish(events []im.Event) {
 }
 
 // deliverPush sends a 2001 with one message to every connection of the push's users, except the
-// connection whose key is except (the sender of a typing message).
-func (g *Gateway) deliverPush(p *im.Push, except string) {
+// connection whose key is except (the sender of a typing message). With keep (committed events,
+// not transient ones) it also goes to the resume backlogs of the users' suspended sessions.
+func (g *Gateway) deliverPush(p *im.Push, except string, keep bool) {
 	if p.Msg == nil {
 		return
 	}
-	conns := g.conns(p.UserIDs...)
-	if len(conns) == 0 {
+	var resp *wire.Resp
+	encode := func() bool {
+		data, err := proto.Marshal(pushMessages(p.ConversationID, p.Msg))
+		if err != nil {
+			g.cfg.Log.Error("encode push", "conversation", p.ConversationID, "err", err)
+			return false
+		}
+		resp = &wire.Resp{ReqIdentifier: wire.PushMsg, OperationID: p.OperationID, Data: data}
+		return true
+	}
+	var conns []*conn
+	if keep {
+		// One locked step: a session resuming now gets the push either in its backlog or live.
+		g.mu.Lock()
+		conns = g.connsLocked(p.UserIDs...)
+		if g.hasBacklogLocked(p.UserIDs) {
+			if !encode() {
+				g.mu.Unlock()
+				return
+			}
+			g.keepLocked(p.UserIDs, resp)
+		}
+		g.mu.Unlock()
+	} else {
+		conns = g.conns(p.UserIDs...)
+	}
+	if len(conns) == 0 || (resp == nil && !encode()) {
 		return
 	}
-	data, err := proto.Marshal(pushMessages(p.ConversationID, p.Msg))
-	if err != nil {
-		g.cfg.Log.Error("encode push", "conversation", p.ConversationID, "err", err)
-		return
-	}
-	enc := newFrameCache(&wire.Resp{ReqIdentifier: wire.PushMsg, OperationID: p.OperationID, Data: data})
+	enc := newFrameCache(resp)
 	for _, c := range conns {
 		if c.key == except {
 			continue
@@ -65,6 +86,9 @@ func (g *Gateway) deliverKick(k *im.Kick) {
 	for _, t := range k.Tokens {
 		tokens[t] = true
 	}
+	g.mu.Lock()
+	g.forgetTokensLocked(k.UserID, tokens)
+	g.mu.Unlock()
 	for _, c := range g.conns(k.UserID) {
 		if tokens[c.token] {
 			c.kick()

@@ -152,6 +152,7 @@ func (c *conn) logout(req *wire.Req) {
 		c.reply(req, nil, im.ErrArgs.With("logout: bad protobuf: %v", err))
 		return
 	}
+	c.noResume.Store(true)
 	c.push(c.respFrame(&wire.Resp{ReqIdentifier: req.ReqIdentifier, MsgIncr: req.MsgIncr, OperationID: req.OperationID},
 		statusNormal, "logged out"), "")
 }

@@ -237,7 +237,7 @@ func (h *hub) deliver(ctx context.Context, j hubJob) {
 		}
 	}
 	if j.ev.Push != nil {
-		h.g.deliverPush(j.ev.Push, j.ev.ExceptConn)
+		h.g.deliverPush(j.ev.Push, j.ev.ExceptConn, false)
 	}
 	if j.ev.Presence != nil && len(j.changes) > 0 {
 		h.g.notifyPresence(ctx, j.ev.Presence, j.changes, j.platforms)
