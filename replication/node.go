@@ -172,6 +172,11 @@ func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {
 	// changes, so Raft need not rebuild it from the snapshot at every start; catchUpFromSnapshot
 	// covers a database that fell behind the snapshot.
 	rc.NoSnapshotRestoreOnStart = true
+	// A follower learns that an entry committed from the leader's next AppendEntries; with no new
+	// entries that comes after CommitTimeout (default 50 ms), and a follower that forwarded a write
+	// answers only once it applied it. 10 ms keeps that wait short for about 100 empty RPCs a second
+	// per follower while idle.
+	rc.CommitTimeout = 10 * time.Millisecond
 	t := n.cfg.Tuning
 	if t.SnapshotThreshold > 0 {
 		rc.SnapshotThreshold = t.SnapshotThreshold
