@@ -71,14 +71,7 @@ func proposeJSON[A any, PA checker[A]](kind string) func(c *call, body []byte) (
 		if err := decode(body, a); err != nil {
 			return nil, err
 		}
-		if err := a.Check(c.caller); err != nil {
-			return nil, err
-		}
-		data, err := c.propose(kind, a)
-		if err != nil || data == nil {
-			return nil, err
-		}
-		return data, nil
+		return c.proposeChecked(kind, a)
 	}
 }
 
