@@ -33,13 +33,7 @@ func IncrementalConversations(ctx context.Context, q store.Q, ownerID, versionID
 	if len(d.Changes) == 0 {
 		return out, nil
 	}
-	ids := make([]string, 0, len(d.Changes))
-	for _, c := range d.Changes {
-		if c.State != store.VersionDelete {
-			ids = append(ids, c.Element)
-		}
-	}
-	rows, err := store.GetConversations(ctx, q, ownerID, ids)
+	rows, err := store.GetConversations(ctx, q, ownerID, liveElements(d.Changes))
 	if err != nil {
 		return nil, err
 	}
@@ -47,17 +41,7 @@ func IncrementalConversations(ctx context.Context, q store.Q, ownerID, versionID
 	for _, r := range rows {
 		byID[r.ConversationID] = r.Conversation
 	}
-	for _, c := range d.Changes {
-		row, ok := byID[c.Element]
-		switch {
-		case c.State == store.VersionDelete || !ok:
-			out.Delete = append(out.Delete, c.Element)
-		case c.State == store.VersionInsert:
-			out.Insert = append(out.Insert, row)
-		default:
-			out.Update = append(out.Update, row)
-		}
-	}
+	out.Delete, out.Insert, out.Update = splitChanges(d.Changes, byID)
 	return out, nil
 }
 

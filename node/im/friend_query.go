@@ -137,13 +137,7 @@ func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID strin
 	if len(d.Changes) == 0 {
 		return out, nil
 	}
-	ids := make([]string, 0, len(d.Changes))
-	for _, c := range d.Changes {
-		if c.State != store.VersionDelete {
-			ids = append(ids, c.Element)
-		}
-	}
-	friends, err := store.GetFriends(ctx, q, ownerID, ids)
+	friends, err := store.GetFriends(ctx, q, ownerID, liveElements(d.Changes))
 	if err != nil {
 		return nil, err
 	}
@@ -151,17 +145,7 @@ func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID strin
 	for _, f := range friends {
 		byID[f.FriendUser.UserID] = f
 	}
-	for _, c := range d.Changes {
-		f, ok := byID[c.Element]
-		switch {
-		case c.State == store.VersionDelete || !ok:
-			out.Delete = append(out.Delete, c.Element)
-		case c.State == store.VersionInsert:
-			out.Insert = append(out.Insert, f)
-		default:
-			out.Update = append(out.Update, f)
-		}
-	}
+	out.Delete, out.Insert, out.Update = splitChanges(d.Changes, byID)
 	return out, nil
 }
 

@@ -88,3 +88,31 @@ func IDHash(ids []string) uint64 {
 	sum := md5.Sum(b)
 	return binary.BigEndian.Uint64(sum[:8])
 }
+
+// liveElements lists the elements of changes that were not deleted: the ones to load.
+func liveElements(changes []store.VersionChange) []string {
+	ids := make([]string, 0, len(changes))
+	for _, c := range changes {
+		if c.State != store.VersionDelete {
+			ids = append(ids, c.Element)
+		}
+	}
+	return ids
+}
+
+// splitChanges sorts a diff into deleted IDs and the current objects of inserted and updated
+// elements; an element whose object no longer exists counts as deleted.
+func splitChanges[T any](changes []store.VersionChange, current map[string]T) (del []string, ins, upd []T) {
+	for _, c := range changes {
+		obj, ok := current[c.Element]
+		switch {
+		case c.State == store.VersionDelete || !ok:
+			del = append(del, c.Element)
+		case c.State == store.VersionInsert:
+			ins = append(ins, obj)
+		default:
+			upd = append(upd, obj)
+		}
+	}
+	return del, ins, upd
+}
