@@ -10,10 +10,14 @@ import { fileURLToPath } from 'node:url';
 import WS from 'ws';
 import { getSDK, CbEvents } from '@openim/client-sdk';
 
-// The SDK calls .arrayBuffer() on binary frames; ws hands out Buffers unless told otherwise.
+// The SDK is written for the browser's WebSocket. Two settings make ws behave like it:
+// binary frames as ArrayBuffers (ws hands out Buffers unless told otherwise), and one event-loop
+// task per message. By default ws emits every message of one TCP read in the same tick, with no
+// promise jobs between them; the SDK marks its own send in a promise job after the 1003 reply, so
+// an echo arriving in the same read would be reported as a new incoming message.
 globalThis.WebSocket = class extends WS {
-  constructor(...args) {
-    super(...args);
+  constructor(url, protocols, options) {
+    super(url, protocols, { ...options, allowSynchronousEvents: false });
     this.binaryType = 'arraybuffer';
   }
 };
