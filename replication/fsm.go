@@ -2,7 +2,6 @@ package replication
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,11 +16,11 @@ import (
 )
 
 // fsm applies committed log entries to the state database. It implements raft.BatchingFSM: a batch
-// is one SQLite transaction (one fsync), and each command in it runs under its own savepoint so a
-// rule failure undoes that command alone.
+// is one SQLite transaction (one fsync), and a command whose rule fails changes nothing (see
+// ApplyBatch).
 type fsm struct {
 	db      *store.DB
-	machine *im.Machine
+	machine machine
 	sink    im.Sink
 	tmpDir  string
 	log     *slog.Logger
@@ -31,6 +30,11 @@ type fsm struct {
 	mu       sync.Mutex
 	applied  uint64
 	advanced chan struct{}
+}
+
+// machine applies one command inside the FSM's transaction (im.Machine).
+type machine interface {
+	Apply(ctx context.Context, tx store.Q, index uint64, cmd *im.Command) (*im.Result, []im.Event)
 }
 
 // initApplied loads the database's applied index; call once before Raft starts.
@@ -83,7 +87,22 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 
 // ApplyBatch applies entries in order. Entries at or below the database's applied index were
 // applied before a restart and are skipped, which is what makes replaying the log tail safe.
+//
+// Most commands pass their rules, so the batch first runs without savepoints (a savepoint per
+// command cost SQLite more than the command itself). When a command fails, that attempt is rolled
+// back and the batch runs again with a savepoint around each command, so the failure undoes that
+// command alone. Both runs apply the same entries to the same state, so they agree.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	if results, ok := f.applyBatch(logs, false); ok {
+		return results
+	}
+	results, _ := f.applyBatch(logs, true)
+	return results
+}
+
+// applyBatch applies logs in one transaction and publishes their events after it commits. Without
+// savepoints it gives up (rolls back, returns false) at the first command that fails.
+func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) ([]any, bool) {
 	ctx := context.Background()
 	results := make([]any, len(logs))
 	tx, err := f.db.Begin(ctx)
@@ -105,7 +124,13 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		if l.Type != raft.LogCommand {
 			continue
 		}
-		res, ev := f.applyOne(ctx, tx, l)
+		res, ev := f.applyOne(ctx, tx, l, savepoints)
+		if res.Err != nil && !savepoints {
+			if err := tx.Rollback(); err != nil {
+				panic(fmt.Sprintf("fsm: rollback: %v", err))
+			}
+			return nil, false
+		}
 		results[i] = res
 		events = append(events, ev...)
 	}
@@ -123,17 +148,20 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	if len(events) > 0 && f.sink != nil {
 		f.sink.Publish(events)
 	}
-	return results
+	return results, true
 }
 
-// applyOne applies one command under a savepoint: a failed rule rolls back that command only.
-func (f *fsm) applyOne(ctx context.Context, tx *sql.Tx, l *raft.Log) (*im.Result, []im.Event) {
+// applyOne applies one command, under a savepoint when asked: a failed rule then rolls back that
+// command only. A command that fails drops its events.
+func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (*im.Result, []im.Event) {
 	cmd, err := im.DecodeCommand(l.Data)
 	if err != nil {
 		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil
 	}
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
-		panic(fmt.Sprintf("fsm: savepoint: %v", err))
+	if savepoint {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
+			panic(fmt.Sprintf("fsm: savepoint: %v", err))
+		}
 	}
 	var res *im.Result
 	var events []im.Event
@@ -143,13 +171,18 @@ func (f *fsm) applyOne(ctx context.Context, tx *sql.Tx, l *raft.Log) (*im.Result
 		res, events = f.machine.Apply(ctx, tx, l.Index, cmd)
 	}
 	if res.Err != nil {
-		if res.Err.Code == im.ErrInternal.Code {
+		if res.Err.Code == im.ErrInternal.Code && savepoint {
 			f.log.Error("command failed", "index", l.Index, "kind", cmd.Kind, "err", res.Err)
 		}
+		events = nil
+	}
+	if !savepoint {
+		return res, events
+	}
+	if res.Err != nil {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO cmd`); err != nil {
 			panic(fmt.Sprintf("fsm: rollback to savepoint: %v", err))
 		}
-		events = nil
 	}
 	if _, err := tx.ExecContext(ctx, `RELEASE cmd`); err != nil {
 		panic(fmt.Sprintf("fsm: release savepoint: %v", err))

@@ -88,8 +88,9 @@ func testCommands(t *testing.T, from, to int) []*im.Command {
 			&im.UpdateUser{UserInfo: im.UserPatch{UserID: uid, Nickname: &nick}})
 		add("auth.token", admin, &im.IssueToken{UserID: uid, PlatformID: im.PlatformWeb, Token: "tok-" + uid,
 			Expire: 1_800_000_000})
-		// A rule failure in the middle of the log: it must change nothing, deterministically.
-		add("user.register", admin, &im.RegisterUsers{Users: []im.NewUser{{UserID: uid, Nickname: "again"}}})
+		// A rule failure in the middle of the log: it must change nothing, deterministically, even
+		// the new user listed before the duplicate one.
+		add("user.register", admin, &im.RegisterUsers{Users: []im.NewUser{{UserID: "new" + uid}, {UserID: uid, Nickname: "again"}}})
 	}
 	return cmds
 }
@@ -149,8 +150,9 @@ func TestRestartFromSnapshotAndLogTail(t *testing.T) {
 	})
 }
 
-// TestApplyIsDeterministic applies one log to two fresh databases in different batch sizes: the
-// states must be identical, rule failures included.
+// TestApplyIsDeterministic applies one log to fresh databases in different batch sizes: the
+// states and the results must be identical, rule failures included, and a failed command must
+// leave nothing behind.
 func TestApplyIsDeterministic(t *testing.T) {
 	cmds := testCommands(t, 0, 25)
 	var logs []*raft.Log
@@ -161,28 +163,126 @@ func TestApplyIsDeterministic(t *testing.T) {
 		}
 		logs = append(logs, &raft.Log{Index: uint64(i + 3), Type: raft.LogCommand, Data: b})
 	}
-	digest := func(batch int) string {
+	type outcome struct {
+		digest string
+		errs   []int // the error code of each entry, 0 when it applied
+	}
+	apply := func(batch int) outcome {
 		db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer db.Close()
 		f := &fsm{db: db, machine: im.NewMachine(), tmpDir: t.TempDir(), log: discardLog()}
+		var out outcome
 		for i := 0; i < len(logs); i += batch {
-			f.ApplyBatch(logs[i:min(i+batch, len(logs))])
+			for _, r := range f.ApplyBatch(logs[i:min(i+batch, len(logs))]) {
+				code := 0
+				if res := r.(*im.Result); res.Err != nil {
+					code = res.Err.Code
+				}
+				out.errs = append(out.errs, code)
+			}
 		}
 		// Re-applying entries already applied (a restart replaying the tail) changes nothing.
 		f.ApplyBatch(logs[len(logs)/2:])
-		d, err := db.Digest(context.Background())
+		if u, err := store.GetUser(context.Background(), db.Reader(), "newu3"); err != nil || u != nil {
+			t.Errorf("batch %d: a user of a failed registration exists", batch)
+		}
+		if out.digest, err = db.Digest(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	one := apply(1)
+	if failed := countNonZero(one.errs); failed != 25 {
+		t.Fatalf("%d commands failed, want the 25 duplicate registrations", failed)
+	}
+	for _, batch := range []int{7, len(logs)} {
+		got := apply(batch)
+		if got.digest != one.digest {
+			t.Errorf("digests differ: batch 1 %s, batch %d %s", one.digest, batch, got.digest)
+		}
+		if fmt.Sprint(got.errs) != fmt.Sprint(one.errs) {
+			t.Errorf("results differ: batch 1 %v, batch %d %v", one.errs, batch, got.errs)
+		}
+	}
+}
+
+// halfDone applies commands like im.Machine, except that "test.half" writes a row and then fails,
+// as a handler that finds a broken rule after its first write does.
+type halfDone struct{ *im.Machine }
+
+func (h halfDone) Apply(ctx context.Context, tx store.Q, index uint64, cmd *im.Command) (*im.Result, []im.Event) {
+	if cmd.Kind != "test.half" {
+		return h.Machine.Apply(ctx, tx, index, cmd)
+	}
+	if err := store.SetMeta(ctx, tx, "half", []byte("written")); err != nil {
+		return &im.Result{Err: im.ErrInternal.With("%v", err)}, nil
+	}
+	return &im.Result{Err: im.ErrArgs.With("fails after a write")}, []im.Event{{Kick: &im.Kick{}}}
+}
+
+// TestFailedCommandChangesNothing runs a failing command between two good ones in one batch: its
+// write is undone, its events dropped, and the commands around it apply.
+func TestFailedCommandChangesNothing(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var published [][]im.Event
+	f := &fsm{db: db, machine: halfDone{im.NewMachine()}, tmpDir: t.TempDir(), log: discardLog(),
+		sink: sinkFunc(func(ev []im.Event) { published = append(published, ev) })}
+	cmds := testCommands(t, 0, 1)[:3] // office, register u0, rename u0
+	half, err := im.NewCommand("test.half", im.Caller{}, 1_700_000_000_000, "op-half", struct{}{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds = []*im.Command{cmds[0], cmds[1], half, cmds[2]}
+	var logs []*raft.Log
+	for i, c := range cmds {
+		b, err := c.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return d
+		logs = append(logs, &raft.Log{Index: uint64(i + 1), Type: raft.LogCommand, Data: b})
 	}
-	one, many := digest(1), digest(7)
-	if one != many {
-		t.Fatalf("digests differ: batch 1 %s, batch 7 %s", one, many)
+	results := f.ApplyBatch(logs)
+	for i, r := range results {
+		if failed := r.(*im.Result).Err != nil; failed != (i == 2) {
+			t.Errorf("entry %d: result %+v", i, r)
+		}
 	}
+	ctx := context.Background()
+	if v, ok, err := store.GetMeta(ctx, db.Reader(), "half"); err != nil || ok {
+		t.Errorf("the failed command's write is there: %q, %v", v, err)
+	}
+	if u, err := store.GetUser(ctx, db.Reader(), "u0"); err != nil || u == nil || u.Nickname != "renamedu0" {
+		t.Errorf("the command after the failure did not apply: %+v, %v", u, err)
+	}
+	if len(published) != 1 {
+		t.Fatalf("published %d times, want once", len(published))
+	}
+	for _, ev := range published[0] {
+		if ev.Kick != nil {
+			t.Errorf("the failed command's event was published")
+		}
+	}
+}
+
+type sinkFunc func([]im.Event)
+
+func (f sinkFunc) Publish(ev []im.Event) { f(ev) }
+
+func countNonZero(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		if x != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // TestSnapshotRestore moves a node's state into a fresh database through Persist and Restore.

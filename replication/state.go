@@ -2,7 +2,6 @@ package replication
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,7 +73,7 @@ func isClusterKind(kind string) bool { return strings.HasPrefix(kind, clusterKin
 
 // applyCluster applies a cluster.* command. Like node/im, it is deterministic (time from the
 // command) and reports rule failures as results.
-func applyCluster(ctx context.Context, tx *sql.Tx, cmd *im.Command) *im.Result {
+func applyCluster(ctx context.Context, tx store.Q, cmd *im.Command) *im.Result {
 	if cmd.Caller != "" {
 		return &im.Result{Err: im.ErrNoPermission.With("%s is proposed by nodes only", cmd.Kind)}
 	}
@@ -117,7 +116,7 @@ func decodeArgs(cmd *im.Command, v any) error {
 }
 
 // applyInit records the office CA once; a second init with the same certificate is a no-op.
-func applyInit(ctx context.Context, tx *sql.Tx, a *initArgs) error {
+func applyInit(ctx context.Context, tx store.Q, a *initArgs) error {
 	if len(a.CA.Cert) == 0 || len(a.CA.Key) == 0 {
 		return im.ErrArgs.With("cluster.init needs a CA certificate and key")
 	}
@@ -135,7 +134,7 @@ func applyInit(ctx context.Context, tx *sql.Tx, a *initArgs) error {
 	return putJSON(ctx, tx, metaCA, a.CA)
 }
 
-func applyInvite(ctx context.Context, tx *sql.Tx, now int64, a *inviteArgs) error {
+func applyInvite(ctx context.Context, tx store.Q, now int64, a *inviteArgs) error {
 	if len(a.Hash) != 64 || a.Expires <= now {
 		return im.ErrArgs.With("cluster.invite needs a secret hash and a future expiry")
 	}
@@ -151,7 +150,7 @@ func applyInvite(ctx context.Context, tx *sql.Tx, now int64, a *inviteArgs) erro
 
 // applyRedeem marks a join code used by nodeID: the log orders concurrent redemptions, so exactly
 // one newcomer gets each code.
-func applyRedeem(ctx context.Context, tx *sql.Tx, now int64, a *redeemArgs) error {
+func applyRedeem(ctx context.Context, tx store.Q, now int64, a *redeemArgs) error {
 	if a.NodeID == "" {
 		return im.ErrArgs.With("cluster.redeem needs a node ID")
 	}

@@ -3,7 +3,6 @@ package im
 import (
 	"context"
 	"crypto/md5"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -69,7 +68,7 @@ func (m *Machine) Known(kind string) bool { _, ok := m.handlers[kind]; return ok
 
 // Apply applies cmd, committed at index, inside tx. A rule failure is returned as Result.Err; the
 // caller must then roll back this command's changes (a savepoint) and drop its events.
-func (m *Machine) Apply(ctx context.Context, tx *sql.Tx, index uint64, cmd *Command) (*Result, []Event) {
+func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Command) (*Result, []Event) {
 	h, ok := m.handlers[cmd.Kind]
 	if !ok {
 		return &Result{Err: ErrArgs.With("unknown command %q", cmd.Kind)}, nil

@@ -20,9 +20,10 @@ type Q interface {
 
 // DB is the state database: one writer connection for the FSM and a pool of readers.
 type DB struct {
-	path string
-	w    *sql.DB
-	r    *sql.DB
+	path  string
+	w     *sql.DB
+	r     *sql.DB
+	stmts *stmtCache // the writer's prepared statements
 }
 
 // Open opens (creating if needed) the state database at path and brings its schema up to date.
@@ -65,7 +66,7 @@ func Open(path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{path: path, w: w, r: r}, nil
+	return &DB{path: path, w: w, r: r, stmts: newStmtCache()}, nil
 }
 
 func dsn(path string, v url.Values) string {
@@ -78,13 +79,9 @@ func (db *DB) Path() string { return db.path }
 // Reader is the pool handlers read from. It never sees uncommitted FSM work.
 func (db *DB) Reader() *sql.DB { return db.r }
 
-// Begin starts the FSM's write transaction.
-func (db *DB) Begin(ctx context.Context) (*sql.Tx, error) {
-	return db.w.BeginTx(ctx, nil)
-}
-
 // Close closes readers and the writer.
 func (db *DB) Close() error {
+	db.stmts.close()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
