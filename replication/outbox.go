@@ -3,7 +3,6 @@ package replication
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -130,22 +129,9 @@ func (o *outbox) kick() {
 
 func (o *outbox) close() error { return o.db.Close() }
 
-// clientMsgID reads args.msgData.clientMsgID of a msg.send command.
-func clientMsgID(cmd *im.Command) string {
-	var a struct {
-		MsgData struct {
-			ClientMsgID string `json:"clientMsgID"`
-		} `json:"msgData"`
-	}
-	if json.Unmarshal(cmd.Args, &a) != nil {
-		return ""
-	}
-	return a.MsgData.ClientMsgID
-}
-
 // proposeSend commits a message send now when it can, and queues it otherwise.
 func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (*im.Result, error) {
-	id := clientMsgID(cmd)
+	id := im.SendClientMsgID(cmd)
 	if id == "" {
 		// Nothing to de-duplicate by: never queued (the handler rejects such a send anyway).
 		res, _, err := n.commit(ctx, entry)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lanim/node/im"
+	"lanim/node/pb"
 )
 
 func TestOutboxOrderAndDedupe(t *testing.T) {
@@ -70,8 +71,17 @@ func TestClientMsgID(t *testing.T) {
 		`not json`:       "",
 	}
 	for args, want := range cases {
-		if got := clientMsgID(&im.Command{Kind: sendKind, Args: []byte(args)}); got != want {
+		if got := im.SendClientMsgID(&im.Command{Kind: sendKind, Args: []byte(args)}); got != want {
 			t.Errorf("%s: %q, want %q", args, got, want)
 		}
+	}
+	// The log form NewCommand writes (protobuf) carries it too.
+	cmd, err := im.NewCommand(sendKind, im.Caller{UserID: "a"}, 1, "op", &im.SendMsg{MsgData: &pb.MsgData{
+		SendID: "a", ClientMsgID: "c-2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := im.SendClientMsgID(cmd); got != "c-2" {
+		t.Errorf("protobuf form: %q, want c-2", got)
 	}
 }

@@ -18,11 +18,44 @@ type Command struct {
 
 // NewCommand builds a command with its arguments encoded.
 func NewCommand(kind string, caller Caller, now int64, opID string, args any) (*Command, error) {
-	raw, err := json.Marshal(args)
+	var raw []byte
+	var err error
+	if pa, ok := args.(protoArgs); ok {
+		raw, err = pa.marshalArgs()
+		if err == nil {
+			raw, err = json.Marshal(raw) // a JSON string: base64 of the protobuf
+		}
+	} else {
+		raw, err = json.Marshal(args)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode %s args: %w", kind, err)
 	}
 	return &Command{Kind: kind, Caller: caller.UserID, Platform: caller.Platform, Time: now, OpID: opID, Args: raw}, nil
+}
+
+// protoArgs are arguments whose log form is their protobuf encoding, as a base64 JSON string: the
+// FSM decodes it several times faster than JSON. Message sends, the busiest command, use it; their
+// JSON form is still accepted.
+type protoArgs interface {
+	marshalArgs() ([]byte, error)
+	unmarshalArgs([]byte) error
+}
+
+// decodeArgs reads a command's arguments into a, from either form.
+func decodeArgs(raw json.RawMessage, a any) error {
+	if len(raw) == 0 || raw[0] != '"' {
+		return json.Unmarshal(raw, a)
+	}
+	pa, ok := a.(protoArgs)
+	if !ok {
+		return fmt.Errorf("arguments %T have no protobuf form", a)
+	}
+	var b []byte
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return err
+	}
+	return pa.unmarshalArgs(b)
 }
 
 // Encode is the command's log entry.

@@ -24,7 +24,7 @@ func args[A any, PA interface {
 	return func(o *op, raw json.RawMessage) (any, error) {
 		a := PA(new(A))
 		if len(raw) > 0 {
-			if err := json.Unmarshal(raw, a); err != nil {
+			if err := decodeArgs(raw, a); err != nil {
 				return nil, ErrArgs.With("%v", err)
 			}
 		}

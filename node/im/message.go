@@ -28,6 +28,28 @@ type SendMsg struct {
 	MsgData *pb.MsgData `json:"msgData"`
 }
 
+func (a *SendMsg) marshalArgs() ([]byte, error) {
+	if a.MsgData == nil {
+		return nil, ErrArgs.With("msgData is required")
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(a.MsgData)
+}
+
+func (a *SendMsg) unmarshalArgs(b []byte) error {
+	a.MsgData = &pb.MsgData{}
+	return proto.Unmarshal(b, a.MsgData)
+}
+
+// SendClientMsgID is the clientMsgID of a msg.send command ("" when it has none), which the
+// outbox de-duplicates by.
+func SendClientMsgID(cmd *Command) string {
+	var a SendMsg
+	if decodeArgs(cmd.Args, &a) != nil || a.MsgData == nil {
+		return ""
+	}
+	return a.MsgData.ClientMsgID
+}
+
 // SendMsgResult is what a send returns: upstream's SendMsgResp plus the seq the message was stored
 // at (0 when it was not stored: options.history false). A retried send returns the first result.
 type SendMsgResult struct {
