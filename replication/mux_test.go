@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 )
@@ -99,6 +102,17 @@ func TestRPCRoundTrip(t *testing.T) {
 		"deny": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
 			return nil, refused("no")
 		},
+		// slow answers after a wait the caller chooses, so responses come back out of order.
+		"slow": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+			var ms int
+			json.Unmarshal(body, &ms)
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			return ms, nil
+		},
+		"block": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
 	})
 	s.serve(rl)
 	defer s.close()
@@ -116,6 +130,40 @@ func TestRPCRoundTrip(t *testing.T) {
 	}
 	if err := c.call(ctx, ln.Addr().String(), "nope", nil, nil); !isCode(err, codeBadReq) {
 		t.Fatalf("want bad request, got %v", err)
+	}
+	// Concurrent calls share the one stream and each gets its own answer, whatever the order.
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 64 {
+		wg.Go(func() {
+			ms := (64 - i) % 7
+			var got int
+			if err := c.call(ctx, ln.Addr().String(), "slow", ms, &got); err != nil || got != ms {
+				errs <- fmt.Errorf("call %d: got %d, %v", i, got, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	s.mu.Lock()
+	streams := len(s.conns)
+	s.mu.Unlock()
+	if streams != 1 {
+		t.Errorf("%d streams after concurrent calls, want 1", streams)
+	}
+	// A call that gives up leaves the stream to the others.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	err = c.call(short, ln.Addr().String(), "block", nil, nil)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("blocked call: %v, want deadline exceeded", err)
+	}
+	var echoed string
+	if err := c.call(ctx, ln.Addr().String(), "echo", "still", &echoed); err != nil || echoed != "cli:still" {
+		t.Fatalf("after a call gave up: %q %v", echoed, err)
 	}
 	// A server that closed its side of a pooled stream: the call retries on a fresh one.
 	s.mu.Lock()

@@ -15,24 +15,28 @@ import (
 	"time"
 )
 
-// The node-to-node service is request/response over one stream at a time: each frame is a 4-byte
-// big-endian length and a JSON body. A connection carries one call after another; the client keeps
-// a few idle connections per peer.
+// The node-to-node service is request/response: each frame is a 4-byte big-endian length and a JSON
+// body. Calls are multiplexed: a client keeps one stream per peer and tags each request with an ID
+// that its response carries back, and the server answers calls concurrently, in any order. Under
+// load a follower forwards hundreds of writes at once; a stream per call meant a TLS handshake for
+// most of them, which took half the leader's CPU.
 
 const (
 	maxFrame      = 16 << 20 // a command is at most 1 MiB (the API's body limit); joins and stats are small
 	rpcIdleClose  = 5 * time.Minute
-	rpcIdleReuse  = time.Minute // a pooled connection idle longer than this is dropped, not reused
-	rpcMaxIdle    = 4
+	rpcIdleReuse  = time.Minute // a stream idle longer than this is replaced, not reused
 	rpcDefaultTTL = 10 * time.Second
+	rpcInFlight   = 512 // calls a server runs at once on one stream; more wait for a slot
 )
 
 type rpcRequest struct {
+	ID     uint64          `json:"i"`
 	Method string          `json:"m"`
 	Body   json.RawMessage `json:"b,omitempty"`
 }
 
 type rpcResponse struct {
+	ID   uint64          `json:"i"`
 	Err  *rpcError       `json:"e,omitempty"`
 	Body json.RawMessage `json:"b,omitempty"`
 }
@@ -151,6 +155,10 @@ func (s *rpcServer) serveConn(c net.Conn) {
 	if tc, ok := c.(*tls.Conn); ok {
 		peer = peerNodeID(tc.ConnectionState())
 	}
+	var wmu sync.Mutex // one response frame at a time
+	var calls sync.WaitGroup
+	defer calls.Wait()
+	slots := make(chan struct{}, rpcInFlight)
 	r := bufio.NewReader(c)
 	for {
 		c.SetReadDeadline(time.Now().Add(rpcIdleClose))
@@ -158,12 +166,18 @@ func (s *rpcServer) serveConn(c net.Conn) {
 		if err := readFrame(r, &req); err != nil {
 			return
 		}
-		c.SetReadDeadline(time.Time{})
-		resp := s.call(peer, &req)
-		c.SetWriteDeadline(time.Now().Add(rpcDefaultTTL))
-		if err := writeFrame(c, resp); err != nil {
-			return
-		}
+		slots <- struct{}{}
+		calls.Go(func() {
+			defer func() { <-slots }()
+			resp := s.call(peer, &req)
+			resp.ID = req.ID
+			wmu.Lock()
+			defer wmu.Unlock()
+			c.SetWriteDeadline(time.Now().Add(rpcDefaultTTL))
+			if err := writeFrame(c, resp); err != nil {
+				c.Close() // a partial frame would garble the stream; the reader then ends
+			}
+		})
 	}
 }
 
@@ -207,42 +221,48 @@ func (s *rpcServer) close() {
 	s.wg.Wait()
 }
 
-// rpcClient calls the node service of other members over pooled mutual-TLS streams.
+// rpcClient calls the node service of other members over one mutual-TLS stream per peer.
 type rpcClient struct {
-	tls  *tls.Config
-	kind byte
-	mu   sync.Mutex
-	idle map[string][]*rpcConn
-	shut bool
+	tls     *tls.Config
+	kind    byte
+	mu      sync.Mutex
+	streams map[string]*rpcStream
+	shut    bool
 }
 
-type rpcConn struct {
-	c    net.Conn
-	r    *bufio.Reader
-	used time.Time
+// rpcStream is one multiplexed stream to a peer: calls write their request under wmu and wait for
+// the response that the read loop hands to them by ID.
+type rpcStream struct {
+	c       net.Conn
+	wmu     sync.Mutex
+	mu      sync.Mutex
+	nextID  uint64
+	pending map[uint64]chan *rpcResponse
+	used    time.Time // when the last call started
+	err     error     // set once the stream is dead
+	done    chan struct{}
 }
 
 func newRPCClient(cfg *tls.Config, kind byte) *rpcClient {
-	return &rpcClient{tls: cfg, kind: kind, idle: map[string][]*rpcConn{}}
+	return &rpcClient{tls: cfg, kind: kind, streams: map[string]*rpcStream{}}
 }
 
-// call sends method(in) to addr and decodes the reply into out (which may be nil). A pooled stream
-// that turns out dead before any reply (the peer restarted or closed it while idle) is retried once
-// on a fresh stream: the peer never read the request.
+// call sends method(in) to addr and decodes the reply into out (which may be nil). A reused stream
+// that turns out dead (the peer restarted, or closed it while idle) is replaced and the call sent
+// once more on a fresh stream.
 func (cl *rpcClient) call(ctx context.Context, addr, method string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	req := &rpcRequest{Method: method, Body: body}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, rpcDefaultTTL)
 		defer cancel()
 	}
-	var first error // the failure of a pooled stream that is being retried
+	var first error // the failure of a reused stream that is being retried
 	for attempt := 0; ; attempt++ {
-		rc, pooled, err := cl.get(ctx, addr)
+		st, reused, err := cl.stream(ctx, addr)
 		if err != nil {
 			if first != nil {
 				// The request may have reached the peer on the dead stream: not a clean dial failure.
@@ -250,16 +270,14 @@ func (cl *rpcClient) call(ctx context.Context, addr, method string, in, out any)
 			}
 			return err
 		}
-		resp, err := rc.roundTrip(ctx, req)
+		resp, err := st.roundTrip(ctx, &rpcRequest{Method: method, Body: body})
 		if err != nil {
-			rc.c.Close()
-			if pooled && attempt == 0 && ctx.Err() == nil && deadStream(err) {
+			if reused && attempt == 0 && ctx.Err() == nil && deadStream(err) {
 				first = err
 				continue
 			}
 			return fmt.Errorf("%s to %s: %w", method, addr, err)
 		}
-		cl.put(addr, rc)
 		if resp.Err != nil {
 			return resp.Err
 		}
@@ -292,71 +310,135 @@ func isConnReset(err error) bool {
 	return errors.As(err, &op) && !op.Timeout()
 }
 
-func (rc *rpcConn) roundTrip(ctx context.Context, req *rpcRequest) (*rpcResponse, error) {
-	if dl, ok := ctx.Deadline(); ok {
-		rc.c.SetDeadline(dl)
-	}
-	// Closing the stream is how a cancelled context interrupts a blocked read.
-	stop := context.AfterFunc(ctx, func() { rc.c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if err := writeFrame(rc.c, req); err != nil {
-		return nil, err
-	}
-	var resp rpcResponse
-	if err := readFrame(rc.r, &resp); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, err
-	}
-	rc.c.SetDeadline(time.Time{})
-	return &resp, nil
-}
-
-func (cl *rpcClient) get(ctx context.Context, addr string) (*rpcConn, bool, error) {
+// stream returns the live stream to addr, dialing one when there is none (or it idled too long).
+// reused tells whether it carried calls before.
+func (cl *rpcClient) stream(ctx context.Context, addr string) (st *rpcStream, reused bool, err error) {
 	cl.mu.Lock()
 	if cl.shut {
 		cl.mu.Unlock()
 		return nil, false, net.ErrClosed
 	}
-	for len(cl.idle[addr]) > 0 {
-		list := cl.idle[addr]
-		rc := list[len(list)-1]
-		cl.idle[addr] = list[:len(list)-1]
-		if time.Since(rc.used) < rpcIdleReuse {
+	if st := cl.streams[addr]; st != nil {
+		if st.alive(rpcIdleReuse) {
 			cl.mu.Unlock()
-			return rc, true, nil
+			return st, true, nil
 		}
-		rc.c.Close()
+		delete(cl.streams, addr)
+		st.fail(net.ErrClosed)
 	}
 	cl.mu.Unlock()
 	c, err := dialStream(ctx, addr, cl.kind, cl.tls)
 	if err != nil {
 		return nil, false, &dialError{err: err}
 	}
-	return &rpcConn{c: c, r: bufio.NewReader(c)}, false, nil
-}
-
-func (cl *rpcClient) put(addr string, rc *rpcConn) {
-	rc.used = time.Now()
+	st = &rpcStream{c: c, pending: map[uint64]chan *rpcResponse{}, used: time.Now(), done: make(chan struct{})}
+	go st.readLoop()
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	if cl.shut || len(cl.idle[addr]) >= rpcMaxIdle {
-		rc.c.Close()
-		return
+	if cl.shut {
+		st.fail(net.ErrClosed)
+		return nil, false, net.ErrClosed
 	}
-	cl.idle[addr] = append(cl.idle[addr], rc)
+	if old := cl.streams[addr]; old != nil && old.alive(rpcIdleReuse) {
+		// Another call dialed at the same time and won: use its stream, drop ours.
+		st.fail(net.ErrClosed)
+		return old, false, nil
+	}
+	cl.streams[addr] = st
+	return st, false, nil
 }
 
-// close drops every pooled stream.
+// alive reports whether the stream can take another call: not dead, and used within idle.
+func (st *rpcStream) alive(idle time.Duration) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.err == nil && time.Since(st.used) < idle
+}
+
+// roundTrip sends req and waits for its response, or for ctx to end (the stream carries on).
+func (st *rpcStream) roundTrip(ctx context.Context, req *rpcRequest) (*rpcResponse, error) {
+	ch := make(chan *rpcResponse, 1)
+	st.mu.Lock()
+	if st.err != nil {
+		st.mu.Unlock()
+		return nil, st.err
+	}
+	st.nextID++
+	req.ID = st.nextID
+	st.pending[req.ID] = ch
+	st.used = time.Now()
+	st.mu.Unlock()
+	defer func() {
+		st.mu.Lock()
+		delete(st.pending, req.ID)
+		st.mu.Unlock()
+	}()
+
+	deadline := time.Now().Add(rpcDefaultTTL)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	st.wmu.Lock()
+	st.c.SetWriteDeadline(deadline)
+	err := writeFrame(st.c, req)
+	st.wmu.Unlock()
+	if err != nil {
+		st.fail(err) // a partial frame would garble the stream
+		return nil, err
+	}
+	select {
+	case resp := <-ch:
+		return resp, nil
+	case <-st.done:
+		return nil, st.deadErr()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// readLoop hands each response to the call waiting for it, until the stream fails.
+func (st *rpcStream) readLoop() {
+	r := bufio.NewReader(st.c)
+	for {
+		var resp rpcResponse
+		if err := readFrame(r, &resp); err != nil {
+			st.fail(err)
+			return
+		}
+		st.mu.Lock()
+		ch := st.pending[resp.ID]
+		st.mu.Unlock()
+		if ch != nil {
+			ch <- &resp // buffered; a call that gave up is no longer pending
+		}
+	}
+}
+
+// fail marks the stream dead with err, closes it and wakes every waiting call.
+func (st *rpcStream) fail(err error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.err != nil {
+		return
+	}
+	st.err = err
+	st.c.Close()
+	close(st.done)
+}
+
+func (st *rpcStream) deadErr() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.err
+}
+
+// close ends every stream.
 func (cl *rpcClient) close() {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	cl.shut = true
-	for addr, list := range cl.idle {
-		for _, rc := range list {
-			rc.c.Close()
-		}
-		delete(cl.idle, addr)
+	for addr, st := range cl.streams {
+		st.fail(net.ErrClosed)
+		delete(cl.streams, addr)
 	}
 }
