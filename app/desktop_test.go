@@ -1,9 +1,15 @@
 package app
 
 import (
+	"context"
+	"encoding/base64"
 	"net"
 	"slices"
+	"strings"
 	"testing"
+
+	"lanim/replication"
+	"lanim/ui"
 )
 
 func TestTakeDesktopFlags(t *testing.T) {
@@ -63,5 +69,32 @@ func TestFreeAddr(t *testing.T) {
 	ln.Close()
 	if again, err := freeAddr(taken); err != nil || again != taken {
 		t.Fatalf("a free address should stay: got %s, %v", again, err)
+	}
+}
+
+// TestJoinChecksTheCode: a join code that is not one, or that names another office than the one
+// picked on the LAN, is refused before the running node is touched.
+func TestJoinChecksTheCode(t *testing.T) {
+	raw := append([]byte{1}, make([]byte, 32+16)...) // version, CA pin, secret
+	raw = append(append(raw, byte(len("office-a"))), "office-a"...)
+	raw = append(raw, 0) // no addresses
+	code := "lanim1-" + base64.RawURLEncoding.EncodeToString(raw)
+	if id, err := replication.JoinCodeOffice(code); err != nil || id != "office-a" {
+		t.Fatalf("the test's code reads as %q, %v", id, err)
+	}
+	e := &embeddedNode{} // no node: a check that got past the code would fail differently
+	cases := []struct {
+		code string
+		via  *ui.OfficeAd
+		want string
+	}{
+		{"", nil, "empty"},
+		{"hello", nil, "not a join code"},
+		{code, &ui.OfficeAd{ID: "office-b", Name: "Other"}, "another office than Other"},
+	}
+	for _, tc := range cases {
+		if err := e.Join(context.Background(), tc.code, tc.via); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Join(%.20q, %+v) = %v, want an error saying %q", tc.code, tc.via, err, tc.want)
+		}
 	}
 }

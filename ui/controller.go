@@ -350,7 +350,17 @@ func (c *Controller) signedOut(reason string) {
 			c.log.Warn("sign out", "err", err)
 		}
 		return c.be.OfficeInfo(ctx)
-	}, func(info *OfficeInfo) { c.showSignIn(info, reason) }, func(error) { c.showSignIn(nil, reason) })
+	}, func(info *OfficeInfo) {
+		if info.Users == 0 && info.Counted {
+			// A fresh office (this computer left its old one): create or join one.
+			c.showOnboarding(info)
+			if reason != "" {
+				c.toast(reason)
+			}
+			return
+		}
+		c.showSignIn(info, reason)
+	}, func(error) { c.showSignIn(nil, reason) })
 }
 
 // --- state loads (each replaces one part of the state and refreshes its screens) ---
