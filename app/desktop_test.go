@@ -3,11 +3,15 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"log/slog"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"lanim/node/im"
 	"lanim/replication"
 	"lanim/ui"
 )
@@ -96,5 +100,40 @@ func TestJoinChecksTheCode(t *testing.T) {
 		if err := e.Join(context.Background(), tc.code, tc.via); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Join(%.20q, %+v) = %v, want an error saying %q", tc.code, tc.via, err, tc.want)
 		}
+	}
+}
+
+// TestStartOver: after its node left the office, the app puts the data dir aside and runs a new
+// node on the same ports, founding a new office.
+func TestStartOver(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	cfg := &NodeConfig{DataDir: dir, APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
+		Cluster: ClusterFlags{Addr: "127.0.0.1:0", Discovery: "off"}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e, err := startEmbedded(context.Background(), cfg, io.Discard, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	officeOf := func() string {
+		off, err := im.LoadOffice(context.Background(), e.node().db.Reader())
+		if err != nil || off == nil {
+			t.Fatalf("office: %+v %v", off, err)
+		}
+		return off.OfficeID
+	}
+	before, api := officeOf(), e.node().APIAddr()
+	if err := e.StartOver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after := officeOf(); after == before {
+		t.Fatalf("the new node kept office %s", before)
+	}
+	if e.node().APIAddr() != api {
+		t.Fatalf("the new node moved from %s to %s", api, e.node().APIAddr())
+	}
+	aside, _ := filepath.Glob(dir + ".left-*")
+	if len(aside) != 1 {
+		t.Fatalf("data dirs put aside: %v", aside)
 	}
 }

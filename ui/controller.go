@@ -302,11 +302,13 @@ func (c *Controller) Start() {
 }
 
 // showWelcome is the first screen without a session: onboarding on a fresh office, sign-in on
-// one with accounts.
+// one with accounts or that this computer joined.
 func (c *Controller) showWelcome() {
 	c.win.SetContent(loadingScreen("Starting…"))
 	run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) {
-		if info.Users > 0 || stateSeen(c.opts.SessionPath) {
+		// A computer without the admin secret cannot count the accounts: it joined an office
+		// made elsewhere, so it has people to sign in.
+		if info.Users > 0 || !info.Counted || stateSeen(c.opts.SessionPath) {
 			c.showSignIn(info, "")
 			return
 		}
