@@ -42,7 +42,7 @@ func (c clusterAPI) Status(ctx context.Context) (*api.ClusterStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &api.ClusterStatus{OfficeID: st.OfficeID, NodeID: st.NodeID, LeaderID: st.LeaderID,
+	out := &api.ClusterStatus{OfficeID: st.OfficeID, OfficeName: st.OfficeName, NodeID: st.NodeID, LeaderID: st.LeaderID,
 		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []api.ClusterMember{}}
 	for _, m := range st.Members {
 		out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Address: m.Address,
@@ -55,9 +55,23 @@ func (c clusterAPI) Invite(ctx context.Context) (string, error) { return c.repl.
 
 func (c clusterAPI) Leave(ctx context.Context) error { return c.repl.Leave(ctx) }
 
+func (c clusterAPI) Discover(ctx context.Context) (*api.DiscoverResp, error) {
+	found, enabled, err := c.repl.Discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.DiscoverResp{Enabled: enabled, Offices: []api.DiscoveredOffice{}}
+	for _, f := range found {
+		out.Offices = append(out.Offices, api.DiscoveredOffice{OfficeID: f.OfficeID, OfficeName: f.OfficeName,
+			Addresses: f.Addrs})
+	}
+	return out, nil
+}
+
 // relayTransient carries the gateway's transient events (typing, presence) to the other members
 // over the cluster relay, and delivers theirs here; a member that stops answering has its
-// presence dropped. On a standalone node the relay has no peers.
+// presence dropped until it greets this node again with who is connected there. On a standalone
+// node the relay has no peers.
 func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) {
 	gw.SetRelay(func(ev gateway.TransientEvent) {
 		ev.Origin = nodeID
@@ -74,4 +88,12 @@ func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) 
 		gw.DeliverRemote(ev)
 	})
 	repl.OnPeerGone(gw.ForgetNode)
+	// The greeting: who is connected here, for a member that (re)gains contact with this one.
+	repl.OnGreet(func() [][]byte {
+		b, err := json.Marshal(gw.PresenceSnapshot())
+		if err != nil {
+			return nil
+		}
+		return [][]byte{b}
+	})
 }

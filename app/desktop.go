@@ -151,7 +151,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}()
 	be := ui.NewClientBackend(ui.ClientConfig{APIAddr: n.cfg.APIAddr, WSAddr: n.cfg.WSAddr,
-		AdminSecret: n.AdminSecret, Join: n.Join, Log: log})
+		AdminSecret: n.AdminSecret, Join: n.Join, AfterLeave: n.StartOver, Log: log})
 	defer be.Close()
 	// SIGINT/SIGTERM close the window like the user would.
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"lanim/replication"
+	"lanim/ui"
 )
 
 // defaultClusterAddr is the desktop app's cluster port: every install can found an office or join
@@ -70,12 +73,30 @@ func (e *embeddedNode) Close() error {
 	return err
 }
 
-// Join replaces this install's node with one that joins the office of code. On failure the old
-// node comes back as it was.
-func (e *embeddedNode) Join(ctx context.Context, code string) error {
+// Join replaces this install's node with one that joins the office of code. via is the office
+// the user picked on the LAN (or nil): the code must be that office's, and the addresses its
+// members answered from are tried before the code's own. On failure the old node comes back as
+// it was.
+func (e *embeddedNode) Join(ctx context.Context, code string, via *ui.OfficeAd) error {
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return errors.New("the join code is empty")
+	}
+	officeID, err := replication.JoinCodeOffice(code)
+	if err != nil {
+		return fmt.Errorf("this is not a join code (one starts with lanim1-): %w", err)
+	}
+	var addrs []string
+	if via != nil {
+		if via.ID != officeID {
+			name := via.Name
+			if name == "" {
+				name = via.ID
+			}
+			return fmt.Errorf("this join code is for another office than %s: ask one of its office admins, "+
+				"or pick no office", name)
+		}
+		addrs = via.Addrs
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), joinTimeout)
 	defer cancel()
@@ -93,7 +114,7 @@ func (e *embeddedNode) Join(ctx context.Context, code string) error {
 		return e.restart(ctx, fmt.Errorf("put the old office aside: %w", err))
 	}
 	cfg := e.cfg
-	cfg.Cluster.JoinCode = code
+	cfg.Cluster.JoinCode, cfg.Cluster.Join = code, addrs
 	if cfg.Cluster.Addr == "" {
 		cfg.Cluster.Addr = defaultClusterAddr
 	}
@@ -109,6 +130,34 @@ func (e *embeddedNode) Join(ctx context.Context, code string) error {
 	e.log.Info("joined an office", "previous data dir", aside)
 	e.n = n
 	e.cfg.Cluster.Addr = cfg.Cluster.Addr
+	return nil
+}
+
+// StartOver replaces a node that left its office with a new one on a fresh data dir: the old one
+// is put aside (DIR.left-<time>, kept), since a data dir that left never starts as a member again.
+// The new node founds a new office, so the app opens on its welcome screen.
+func (e *embeddedNode) StartOver(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), joinTimeout)
+	defer cancel()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.n != nil {
+		if err := e.n.Close(); err != nil {
+			e.log.Warn("close the node that left", "err", err)
+		}
+		e.n = nil
+	}
+	dir := e.cfg.DataDir
+	aside := fmt.Sprintf("%s.left-%s", dir, time.Now().Format("20060102-150405"))
+	if err := os.Rename(dir, aside); err != nil {
+		return fmt.Errorf("put the data dir that left aside: %w", err)
+	}
+	n, err := StartNode(ctx, &e.cfg, e.out, e.log)
+	if err != nil {
+		return fmt.Errorf("start a new node: %w", err)
+	}
+	e.log.Info("left the office; started a new node", "previous data dir", aside)
+	e.n = n
 	return nil
 }
 

@@ -114,7 +114,7 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	}
 
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
-		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Log: n.log})
+		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Presence: n.gw, Log: n.log})
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
 	n.wsSrv = &http.Server{Handler: n.gw, ReadHeaderTimeout: 10 * time.Second}

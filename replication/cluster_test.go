@@ -2,8 +2,10 @@ package replication
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,23 +15,57 @@ import (
 	"lanim/node/store"
 )
 
-// fakeDiscovery stands in for mDNS (which must not run in the host's network namespace in tests).
+// fakeDiscovery stands in for mDNS (which must not run in the host's network namespace in tests):
+// an in-process LAN where every announcement is seen at once.
 type fakeDiscovery struct {
-	mu      sync.Mutex
-	members map[string][]string // office ID → addresses
+	mu  sync.Mutex
+	ads map[string]Announcement // node ID → what it announces now
 }
+
+func newFakeDiscovery() *fakeDiscovery { return &fakeDiscovery{ads: map[string]Announcement{}} }
 
 func (d *fakeDiscovery) Announce(a Announcement) (func(), error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.members[a.OfficeID] = append(d.members[a.OfficeID], a.Addr)
-	return func() {}, nil
+	d.ads[a.NodeID] = a
+	return func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.ads[a.NodeID] == a {
+			delete(d.ads, a.NodeID)
+		}
+	}, nil
+}
+
+// answers is what a query on the LAN would hear, in node ID order.
+func (d *fakeDiscovery) answers() []seen {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids := make([]string, 0, len(d.ads))
+	for id := range d.ads {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]seen, 0, len(ids))
+	for _, id := range ids {
+		a := d.ads[id]
+		out = append(out, seen{officeID: a.OfficeID, name: a.OfficeName, addr: a.Addr})
+	}
+	return out
 }
 
 func (d *fakeDiscovery) Lookup(ctx context.Context, officeID string) ([]string, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]string(nil), d.members[officeID]...), nil
+	var out []string
+	for _, a := range d.answers() {
+		if a.officeID == officeID {
+			out = append(out, a.addr)
+		}
+	}
+	return out, nil
+}
+
+func (d *fakeDiscovery) Browse(ctx context.Context) ([]FoundOffice, error) {
+	return groupOffices(d.answers()), nil
 }
 
 type clusterNode struct {
@@ -65,7 +101,7 @@ func openClusterNode(t *testing.T, id string, cc *ClusterConfig) *clusterNode {
 func TestInProcessCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	disco := &fakeDiscovery{members: map[string][]string{}}
+	disco := newFakeDiscovery()
 	a := openClusterNode(t, "node-a", &ClusterConfig{Addr: "127.0.0.1:0", Discovery: disco,
 		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}})
 	if !a.Founder() {
@@ -115,28 +151,29 @@ func TestInProcessCluster(t *testing.T) {
 		t.Fatalf("read-your-writes on the follower: %v", err)
 	}
 
-	// Relay, both ways.
-	got := make(chan string, 2)
-	a.OnRelay(func(from string, p []byte) { got <- from + ":" + string(p) })
-	b.OnRelay(func(from string, p []byte) { got <- from + ":" + string(p) })
-	pollUntil(t, func() bool {
-		a.Relay([]byte("typing"))
-		select {
-		case s := <-got:
-			return s == "node-a:typing"
-		case <-time.After(200 * time.Millisecond):
-			return false
-		}
-	})
-	pollUntil(t, func() bool {
-		b.Relay([]byte("online"))
-		select {
-		case s := <-got:
-			return s == "node-b:online"
-		case <-time.After(200 * time.Millisecond):
-			return false
-		}
-	})
+	// Relay, both ways; each node greets the other with its state first.
+	var mu sync.Mutex
+	var heard []string
+	hear := func(from string, p []byte) { mu.Lock(); heard = append(heard, from+":"+string(p)); mu.Unlock() }
+	hasHeard := func(s string) bool { mu.Lock(); defer mu.Unlock(); return slices.Contains(heard, s) }
+	a.OnGreet(func() [][]byte { return [][]byte{[]byte("state of a")} })
+	b.OnGreet(func() [][]byte { return [][]byte{[]byte("state of b")} })
+	a.OnRelay(hear)
+	b.OnRelay(hear)
+	pollUntil(t, func() bool { a.Relay([]byte("typing")); return hasHeard("node-a:typing") })
+	pollUntil(t, func() bool { b.Relay([]byte("online")); return hasHeard("node-b:online") })
+	pollUntil(t, func() bool { return hasHeard("node-a:state of a") && hasHeard("node-b:state of b") })
+	// A peer that regained contact asks for the greeting again (a Hello batch): b answers it.
+	mu.Lock()
+	heard = nil
+	mu.Unlock()
+	if _, err := b.handleRelay(ctx, "node-a", json.RawMessage(`{"payloads":[],"hello":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, func() bool { return hasHeard("node-b:state of b") })
+	if hasHeard("node-a:state of a") {
+		t.Fatal("b's answer to a Hello asked a for its greeting again (they would ping-pong)")
+	}
 
 	// Both report the same state; b is promoted to voter after its stable period.
 	pollUntil(t, func() bool {

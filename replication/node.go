@@ -87,6 +87,7 @@ type Node struct {
 	pilot     *pilot
 	outbox    *outbox
 	relay     *relay
+	browse    browser
 	joinIndex uint64 // the redemption's index: a joiner is ready once it applied it
 
 	ctx      context.Context

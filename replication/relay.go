@@ -14,6 +14,13 @@ import (
 // never grow the log. Delivery is best effort: each peer has a bounded queue drained by its own
 // goroutine, batching what accumulated; when a peer is slow or down the oldest payloads are
 // dropped. Payloads are opaque bytes (the gateway's encoding).
+//
+// Events only say what changed, so a member that was not listening when a change happened (it
+// joined later, or the link was down) would never learn the state it missed: who is online on
+// the other nodes. Hence the greeting: whenever a pump (re)gains contact with its peer, its first
+// batch carries this node's greeting (OnGreet: the whole transient state, which replaces what the
+// peer knew of this node) and asks the peer for its own in return. Contact restored in one
+// direction thus restores both.
 
 const (
 	relayQueue    = 256
@@ -25,9 +32,11 @@ const (
 	relayKeepAlive = 5 * time.Second
 )
 
-// relayArgs is one batch; the receiver takes the sender from its certificate.
+// relayArgs is one batch; the receiver takes the sender from its certificate. Hello asks the
+// receiver to send its greeting back (the sender just (re)gained contact).
 type relayArgs struct {
 	Payloads [][]byte `json:"payloads"`
+	Hello    bool     `json:"hello,omitempty"`
 }
 
 type relay struct {
@@ -35,6 +44,7 @@ type relay struct {
 	mu      sync.Mutex
 	deliver func(from string, payload []byte)
 	gone    func(nodeID string)
+	greet   func() [][]byte
 	peers   map[raft.ServerID]*relayPeer
 	wg      sync.WaitGroup
 	closed  bool
@@ -45,6 +55,8 @@ type relayPeer struct {
 	mu    sync.Mutex
 	addr  string
 	queue [][]byte
+	ask   bool // the next batch asks the peer for its greeting
+	reply bool // the peer asked for this node's greeting
 	wake  chan struct{}
 	done  chan struct{}
 }
@@ -69,6 +81,19 @@ func (n *Node) OnPeerGone(fn func(nodeID string)) {
 	}
 	n.relay.mu.Lock()
 	n.relay.gone = fn
+	n.relay.mu.Unlock()
+}
+
+// OnGreet sets the function that makes this node's greeting: the payloads that tell a member
+// everything it should know of this node's transient state (who is online here), sent whenever
+// the relay (re)gains contact with it. It is called with the peer's queue locked, so it must not
+// block, and no payload relayed after it made the greeting is sent before it.
+func (n *Node) OnGreet(fn func() [][]byte) {
+	if n.relay == nil {
+		return
+	}
+	n.relay.mu.Lock()
+	n.relay.greet = fn
 	n.relay.mu.Unlock()
 }
 
@@ -136,6 +161,7 @@ func (r *relay) refresh() {
 		p := r.peers[s.ID]
 		if p == nil {
 			p = &relayPeer{id: s.ID, wake: make(chan struct{}, 1), done: make(chan struct{})}
+			p.wake <- struct{}{} // greet the new peer at once
 			r.peers[s.ID] = p
 			r.wg.Add(1)
 			go r.pump(p)
@@ -166,23 +192,65 @@ func (p *relayPeer) push(payload []byte) {
 	}
 }
 
-func (p *relayPeer) take() (string, [][]byte) {
+func (p *relayPeer) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// queueGreeting puts this node's greeting at the back of the queue, with the queue locked, so
+// that nothing relayed after the greeting was made goes out before it; ask: the batch asks the
+// peer for its greeting in return.
+func (p *relayPeer) queueGreeting(greet func() [][]byte, ask bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if greet != nil {
+		p.queue = append(p.queue, greet()...)
+	}
+	p.ask = p.ask || ask
+}
+
+// take returns the next batch, whether it asks for the peer's greeting, and whether the peer
+// asked for this node's (to be queued first).
+func (p *relayPeer) take() (addr string, batch [][]byte, ask bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := min(len(p.queue), relayBatch)
-	batch := p.queue[:n:n]
+	batch = p.queue[:n:n]
 	p.queue = p.queue[n:]
-	return p.addr, batch
+	ask, p.ask = p.ask, false
+	return p.addr, batch, ask
+}
+
+// clear empties the queue and returns how many payloads it held.
+func (p *relayPeer) clear() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.queue)
+	p.queue, p.ask = nil, false
+	return n
+}
+
+// takeReply reports (and clears) the peer's request for this node's greeting.
+func (p *relayPeer) takeReply() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	reply := p.reply
+	p.reply = false
+	return reply
 }
 
 // pump sends a peer's queue in batches until the peer is dropped or the node stops; an idle peer
 // gets an empty batch every relayKeepAlive. The first failure after a success reports the peer
-// gone.
+// gone. The first batch after the pump starts or after a failure carries the greeting and asks
+// for the peer's.
 func (r *relay) pump(p *relayPeer) {
 	defer r.wg.Done()
 	keepAlive := time.NewTicker(relayKeepAlive)
 	defer keepAlive.Stop()
 	up := true
+	greeted := false // the peer has this node's greeting since the last failure
 	for {
 		idle := false
 		select {
@@ -195,25 +263,38 @@ func (r *relay) pump(p *relayPeer) {
 			idle = true
 		}
 		for {
-			addr, batch := p.take()
-			if len(batch) == 0 && !idle {
+			r.mu.Lock()
+			greet := r.greet
+			r.mu.Unlock()
+			if !greeted {
+				greeted = true
+				p.queueGreeting(greet, true)
+			} else if p.takeReply() {
+				p.queueGreeting(greet, false)
+			}
+			addr, batch, ask := p.take()
+			if len(batch) == 0 && !idle && !ask {
 				break
 			}
 			idle = false
 			ctx, cancel := context.WithTimeout(r.n.ctx, relayTimeout)
-			err := r.n.rpc.call(ctx, addr, "relay", &relayArgs{Payloads: batch}, nil)
+			err := r.n.rpc.call(ctx, addr, "relay", &relayArgs{Payloads: batch, Hello: ask}, nil)
 			cancel()
-			switch {
-			case err == nil:
-				up = true
-			case up:
-				up = false
-				r.n.log.Debug("relay: peer not answering", "peer", p.id, "err", err)
-				r.peerGone(p.id)
+			if err != nil {
+				// What waits is stale by the time the peer answers again, and the greeting
+				// that follows then carries the state: drop it all.
+				greeted = false
+				if dropped := len(batch) + p.clear(); dropped > 0 {
+					r.n.log.Debug("relay: dropped payloads", "peer", p.id, "count", dropped)
+				}
+				if up {
+					up = false
+					r.n.log.Debug("relay: peer not answering", "peer", p.id, "err", err)
+					r.peerGone(p.id)
+				}
+				break
 			}
-			if err != nil && len(batch) > 0 {
-				r.n.log.Debug("relay: dropped payloads", "peer", p.id, "count", len(batch))
-			}
+			up = true
 			if len(batch) == 0 {
 				break
 			}
@@ -239,12 +320,21 @@ func (n *Node) handleRelay(ctx context.Context, peer string, body json.RawMessag
 	}
 	n.relay.mu.Lock()
 	fn := n.relay.deliver
+	back := n.relay.peers[raft.ServerID(peer)]
 	n.relay.mu.Unlock()
 	if fn == nil {
-		return nil, nil
+		// Not wired to the gateway yet (the node is starting): the sender keeps its greeting
+		// for a later attempt instead of losing it here.
+		return nil, &rpcError{Code: codeInternal, Msg: "relay not ready"}
 	}
 	for _, p := range a.Payloads {
 		fn(peer, p)
+	}
+	if a.Hello && back != nil {
+		back.mu.Lock()
+		back.reply = true
+		back.mu.Unlock()
+		back.signal()
 	}
 	return nil, nil
 }

@@ -14,6 +14,7 @@ import (
 // Status is one node's view of its office.
 type Status struct {
 	OfficeID     string
+	OfficeName   string
 	NodeID       string
 	LeaderID     string
 	AppliedIndex uint64
@@ -39,7 +40,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if off != nil {
-		st.OfficeID = off.OfficeID
+		st.OfficeID, st.OfficeName = off.OfficeID, off.Name
 	}
 	_, leader := n.raft.LeaderWithID()
 	st.LeaderID = string(leader)

@@ -41,6 +41,13 @@ shoot_theme() {
 		shot create-office
 		kill $pid; wait $pid || true
 		rm -rf "$data"
+		# The join screen on the demo office (two other offices "on the network"): pick one.
+		open ./bin/lanim --demo
+		key Tab Tab Tab Tab space
+		sleep 1.5
+		key shift+Tab shift+Tab space
+		shot join-office
+		kill $pid; wait $pid || true
 		# The demo office for everything else.
 		open ./bin/lanim --demo
 		trap "kill $pid 2>/dev/null || true" EXIT

@@ -44,16 +44,23 @@ type Account interface {
 type Office interface {
 	// OfficeInfo describes the office this node belongs to.
 	OfficeInfo(ctx context.Context) (*OfficeInfo, error)
-	// NameOffice names the office this node created on its first start.
+	// NameOffice names (or renames) the office: the admin's call on the computer that created
+	// it, an office admin's afterwards.
 	NameOffice(ctx context.Context, name string) error
-	// JoinOffice makes this node join another office with a join code (a new machine).
-	JoinOffice(ctx context.Context, code string) error
-	// Discover lists the offices announcing themselves on the LAN.
+	// SetOfficeAdmin grants (admin true) or revokes a user's office admin role: office admins
+	// invite computers, rename the office and grant the role.
+	SetOfficeAdmin(ctx context.Context, userID string, admin bool) error
+	// JoinOffice makes this node join another office with a join code (a new machine); via is the
+	// office the user picked on the LAN (nil: none), whose addresses are tried first and whose ID
+	// the code must name.
+	JoinOffice(ctx context.Context, code string, via *OfficeAd) error
+	// Discover lists the other offices announcing themselves on the LAN; ErrNoDiscovery when this
+	// node does not look.
 	Discover(ctx context.Context) ([]OfficeAd, error)
 	ClusterStatus(ctx context.Context) (*ClusterStatus, error)
-	// InviteCode makes a join code for a new machine.
+	// InviteCode makes a join code for a new machine (office admins).
 	InviteCode(ctx context.Context) (string, error)
-	// LeaveOffice removes this node from its office.
+	// LeaveOffice removes this node from its office (office admins, for their own computer).
 	LeaveOffice(ctx context.Context) error
 }
 
@@ -125,24 +132,34 @@ type OfficeInfo struct {
 	Name string
 	// Users is how many accounts the office has (0 on a fresh office: onboarding offers to create).
 	Users int
+	// Counted: Users is known (counting takes the admin secret, which only the computer that
+	// created the office holds).
+	Counted bool
 }
 
 // OfficeAd is an office found on the LAN.
 type OfficeAd struct {
-	ID, Name, Addr string
+	ID, Name string
+	// Addrs are the cluster addresses of its members that answered.
+	Addrs []string
 }
 
 // ClusterStatus is what /cluster/status reports, in the parts the office panel shows. Extra holds
 // every other field the node reported, shown as is.
 type ClusterStatus struct {
 	OfficeName string
-	NodeID     string
-	LeaderID   string
-	HasQuorum  bool
-	Nodes      []NodeStatus
-	Online     []string // user IDs connected anywhere in the office
-	Health     []KV     // this node's health, in the node's order
-	Extra      []KV
+	// OfficeAdmins are the users with the office admin role.
+	OfficeAdmins []string
+	// AdminHere: this computer holds the office's admin secret (it created the office), so
+	// office-level calls work here even without the role.
+	AdminHere bool
+	NodeID    string
+	LeaderID  string
+	HasQuorum bool
+	Nodes     []NodeStatus
+	Online    []string // user IDs connected anywhere in the office
+	Health    []KV     // this node's health, in the node's order
+	Extra     []KV
 }
 
 // NodeStatus is one member of the office's Raft group.
@@ -278,6 +295,9 @@ func (e *APIError) Error() string {
 
 // ErrNotSupported is returned by a backend whose node lacks a feature (an endpoint answering 404).
 var ErrNotSupported = errors.New("not supported by this node")
+
+// ErrNoDiscovery is Discover's answer on a node that does not look for offices on the LAN.
+var ErrNoDiscovery = errors.New("this computer does not search the network for offices")
 
 // ErrorCode returns the OpenIM code of err, or 0.
 func ErrorCode(err error) int {

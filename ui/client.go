@@ -25,9 +25,13 @@ type ClientConfig struct {
 	// app uses the admin's token only for office-level calls made before anyone signs in.
 	AdminSecret func() (string, error)
 	// Join makes this machine's node join another office with a join code (the app restarts its
-	// embedded node for it); nil when the app cannot.
-	Join func(ctx context.Context, code string) error
-	Log  *slog.Logger
+	// embedded node for it), trying the addresses of via (the office picked on the LAN, or nil)
+	// first; nil when the app cannot.
+	Join func(ctx context.Context, code string, via *OfficeAd) error
+	// AfterLeave runs once this machine's node has left its office (the app starts a new node on
+	// a fresh data dir); nil when the app cannot.
+	AfterLeave func(ctx context.Context) error
+	Log        *slog.Logger
 }
 
 // ClientBackend is the app's Backend: the node's REST API and msg gateway through node/client.
@@ -452,32 +456,70 @@ func (b *ClientBackend) OfficeInfo(ctx context.Context) (*OfficeInfo, error) {
 		if err := admin.Call(ctx, "/user/get_all_users_uid", map[string]any{"pagination": map[string]int{
 			"pageNumber": 1, "showNumber": 1}}, &r); err == nil {
 			info.Users = max(0, int(r.Total)-1) // the office's admin account is not a person
+			info.Counted = true
 		}
 	}
 	return info, nil
 }
 
-func (b *ClientBackend) NameOffice(ctx context.Context, name string) error {
-	return apiError(b.officeClient(ctx).Call(ctx, "/cluster/set_office_name", map[string]string{"name": name}, nil))
+// officeCall is an office-level call (rename, grant, invite, leave): as the user, who needs the
+// office admin role; when the node refuses the user (1002) or nobody is signed in, as the admin
+// if this machine holds the secret (the computer that created the office may always).
+func (b *ClientBackend) officeCall(ctx context.Context, path string, req, resp any) error {
+	b.mu.Lock()
+	user := b.user
+	b.mu.Unlock()
+	if user != nil {
+		err := apiError(user.Call(ctx, path, req, resp))
+		if ErrorCode(err) != CodeNoPermission {
+			return err
+		}
+		if admin := b.admin(ctx); admin != nil {
+			return apiError(admin.Call(ctx, path, req, resp))
+		}
+		return err
+	}
+	if admin := b.admin(ctx); admin != nil {
+		return apiError(admin.Call(ctx, path, req, resp))
+	}
+	return apiError(b.api.Call(ctx, path, req, resp))
 }
 
-func (b *ClientBackend) JoinOffice(ctx context.Context, code string) error {
+func (b *ClientBackend) NameOffice(ctx context.Context, name string) error {
+	return b.officeCall(ctx, "/cluster/set_office_name", map[string]string{"officeName": name}, nil)
+}
+
+func (b *ClientBackend) SetOfficeAdmin(ctx context.Context, userID string, admin bool) error {
+	return b.officeCall(ctx, "/cluster/set_office_admin", map[string]any{"userID": userID, "officeAdmin": admin}, nil)
+}
+
+func (b *ClientBackend) JoinOffice(ctx context.Context, code string, via *OfficeAd) error {
 	if b.cfg.Join == nil {
 		return ErrNotSupported
 	}
-	return b.cfg.Join(ctx, code)
+	return b.cfg.Join(ctx, code, via)
 }
 
+// Discover asks the node which offices it hears on the LAN. Before sign-in the call goes without
+// a token: the node answers callers on its own machine.
 func (b *ClientBackend) Discover(ctx context.Context) ([]OfficeAd, error) {
-	var raw map[string]any
-	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/discover", nil, &raw)); err != nil {
+	var r struct {
+		Enabled bool `json:"enabled"`
+		Offices []struct {
+			OfficeID   string   `json:"officeID"`
+			OfficeName string   `json:"officeName"`
+			Addresses  []string `json:"addresses"`
+		} `json:"offices"`
+	}
+	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/discover", nil, &r)); err != nil {
 		return nil, err
 	}
-	var out []OfficeAd
-	for _, item := range firstList(raw, "offices", "found", "nodes") {
-		m, _ := item.(map[string]any)
-		out = append(out, OfficeAd{ID: str(m, "officeID", "id"), Name: str(m, "name", "officeName"),
-			Addr: str(m, "addr", "address")})
+	if !r.Enabled {
+		return nil, ErrNoDiscovery
+	}
+	out := make([]OfficeAd, 0, len(r.Offices))
+	for _, o := range r.Offices {
+		out = append(out, OfficeAd{ID: o.OfficeID, Name: o.OfficeName, Addrs: o.Addresses})
 	}
 	return out, nil
 }
@@ -487,21 +529,17 @@ func (b *ClientBackend) ClusterStatus(ctx context.Context) (*ClusterStatus, erro
 	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/status", nil, &raw)); err != nil {
 		return nil, err
 	}
-	return parseClusterStatus(raw), nil
-}
-
-// adminClient is for the calls only the office's admin may make (invite, leave): the admin's
-// token when this machine holds the secret, else the user's (the node then says no).
-func (b *ClientBackend) adminClient(ctx context.Context) *client.Client {
-	if admin := b.admin(ctx); admin != nil {
-		return admin
+	st := parseClusterStatus(raw)
+	if b.cfg.AdminSecret != nil {
+		secret, err := b.cfg.AdminSecret()
+		st.AdminHere = err == nil && secret != ""
 	}
-	return b.officeClient(ctx)
+	return st, nil
 }
 
 func (b *ClientBackend) InviteCode(ctx context.Context) (string, error) {
 	var raw map[string]any
-	if err := apiError(b.adminClient(ctx).Call(ctx, "/cluster/invite", nil, &raw)); err != nil {
+	if err := b.officeCall(ctx, "/cluster/invite", nil, &raw); err != nil {
 		return "", err
 	}
 	if code := str(raw, "joinCode", "code", "inviteCode"); code != "" {
@@ -511,7 +549,14 @@ func (b *ClientBackend) InviteCode(ctx context.Context) (string, error) {
 }
 
 func (b *ClientBackend) LeaveOffice(ctx context.Context) error {
-	return apiError(b.adminClient(ctx).Call(ctx, "/cluster/leave", nil, nil))
+	if err := b.officeCall(ctx, "/cluster/leave", nil, nil); err != nil {
+		return err
+	}
+	b.stopConn() // the session belonged to the office this computer left
+	if b.cfg.AfterLeave != nil {
+		return b.cfg.AfterLeave(ctx)
+	}
+	return nil
 }
 
 // --- Chats ---

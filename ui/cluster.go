@@ -50,6 +50,11 @@ func parseClusterStatus(raw map[string]any) *ClusterStatus {
 		n.Reachable = reach || !known
 		st.Nodes = append(st.Nodes, n)
 	}
+	for _, item := range asList(take("officeAdmins")) {
+		if s, ok := item.(string); ok {
+			st.OfficeAdmins = append(st.OfficeAdmins, s)
+		}
+	}
 	for _, item := range asList(take("online", "onlineUsers", "onlineUserIDs")) {
 		if s, ok := item.(string); ok {
 			st.Online = append(st.Online, s)

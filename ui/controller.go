@@ -302,11 +302,13 @@ func (c *Controller) Start() {
 }
 
 // showWelcome is the first screen without a session: onboarding on a fresh office, sign-in on
-// one with accounts.
+// one with accounts or that this computer joined.
 func (c *Controller) showWelcome() {
 	c.win.SetContent(loadingScreen("Starting…"))
 	run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) {
-		if info.Users > 0 || stateSeen(c.opts.SessionPath) {
+		// A computer without the admin secret cannot count the accounts: it joined an office
+		// made elsewhere, so it has people to sign in.
+		if info.Users > 0 || !info.Counted || stateSeen(c.opts.SessionPath) {
 			c.showSignIn(info, "")
 			return
 		}
@@ -350,7 +352,17 @@ func (c *Controller) signedOut(reason string) {
 			c.log.Warn("sign out", "err", err)
 		}
 		return c.be.OfficeInfo(ctx)
-	}, func(info *OfficeInfo) { c.showSignIn(info, reason) }, func(error) { c.showSignIn(nil, reason) })
+	}, func(info *OfficeInfo) {
+		if info.Users == 0 && info.Counted {
+			// A fresh office (this computer left its old one): create or join one.
+			c.showOnboarding(info)
+			if reason != "" {
+				c.toast(reason)
+			}
+			return
+		}
+		c.showSignIn(info, reason)
+	}, func(error) { c.showSignIn(nil, reason) })
 }
 
 // --- state loads (each replaces one part of the state and refreshes its screens) ---

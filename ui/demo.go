@@ -37,6 +37,14 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 		}
 		be[p.id] = b
 	}
+	// Ann created the office; Cyrus (IT) helps run it. Two other offices share the network.
+	be["ann"].SetOfficeAdmin(ctx, "ann", true)
+	be["ann"].SetOfficeAdmin(ctx, "cyrus", true)
+	o.SetLAN([]OfficeAd{
+		{ID: "4f1c9a0e7b2d6358", Name: "Bakery front office", Addrs: []string{"192.168.1.40:10003"}},
+		{ID: "9d27e5b01c84a3f6", Name: "Riverside Dental", Addrs: []string{"192.168.1.61:10003",
+			"192.168.1.62:10003", "192.168.1.64:10003"}},
+	})
 	befriend := func(a, b string) {
 		be[a].AddFriend(ctx, b, "Hi!")
 		be[b].RespondFriend(ctx, a, true)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -86,12 +87,14 @@ func TestNotificationText(t *testing.T) {
 // TestParseClusterStatus reads the cluster branch's /cluster/status answer.
 func TestParseClusterStatus(t *testing.T) {
 	var raw map[string]any
-	json.Unmarshal([]byte(`{"officeID":"o1","nodeID":"n1","leaderID":"n2","appliedIndex":42,"stateDigest":"ab",
+	json.Unmarshal([]byte(`{"officeID":"o1","officeName":"Acme","officeAdmins":["ann"],"onlineUserIDs":["ann","bob"],
+		"nodeID":"n1","leaderID":"n2","appliedIndex":42,"stateDigest":"ab",
 		"members":[{"nodeID":"n1","address":"10.0.0.1:7000","suffrage":"voter","healthy":true},
 		{"nodeID":"n2","address":"10.0.0.2:7000","suffrage":"voter","healthy":true},
 		{"nodeID":"n3","address":"10.0.0.3:7000","suffrage":"nonvoter","healthy":false}]}`), &raw)
 	st := parseClusterStatus(raw)
-	if st.NodeID != "n1" || st.LeaderID != "n2" || !st.HasQuorum || len(st.Nodes) != 3 {
+	if st.NodeID != "n1" || st.LeaderID != "n2" || !st.HasQuorum || len(st.Nodes) != 3 || st.OfficeName != "Acme" ||
+		fmt.Sprint(st.OfficeAdmins, st.Online) != "[ann] [ann bob]" {
 		t.Fatalf("status: %+v", st)
 	}
 	if n := st.Nodes[1]; !n.Leader || !n.Voter || !n.Reachable || n.Addr != "10.0.0.2:7000" {

@@ -221,6 +221,64 @@ func (h *Harness) Button(text string) *widget.Button {
 	return found
 }
 
+// findButton is the visible button with this text, enabled or not, or nil.
+func (h *Harness) findButton(text string) *widget.Button {
+	var found *widget.Button
+	for _, r := range h.roots() {
+		walk(r, func(o fyne.CanvasObject) {
+			if b, ok := o.(*widget.Button); ok && found == nil && b.Text == text {
+				found = b
+			}
+		})
+	}
+	return found
+}
+
+// countButtons counts the visible buttons with this text.
+func (h *Harness) countButtons(text string) int {
+	n := 0
+	for _, r := range h.roots() {
+		walk(r, func(o fyne.CanvasObject) {
+			if b, ok := o.(*widget.Button); ok && b.Text == text {
+				n++
+			}
+		})
+	}
+	return n
+}
+
+// removeAdmin taps "Remove" on the office admin row that shows name: the innermost container
+// that shows it and holds exactly one Remove button.
+func (h *Harness) removeAdmin(name string) {
+	h.T.Helper()
+	var found *widget.Button
+	walk(h.Canvas().Content(), func(o fyne.CanvasObject) {
+		c, ok := o.(*fyne.Container)
+		if !ok {
+			return
+		}
+		shows, removes := false, []*widget.Button{}
+		walk(c, func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.RichText:
+				shows = shows || x.String() == name
+			case *widget.Button:
+				if x.Text == "Remove" {
+					removes = append(removes, x)
+				}
+			}
+		})
+		if shows && len(removes) == 1 {
+			found = removes[0] // later matches are deeper
+		}
+	})
+	if found == nil {
+		h.T.Fatalf("no office admin row for %q; screen shows:\n%s", name, strings.Join(h.Texts(), " | "))
+	}
+	test.Tap(found)
+	h.Drain()
+}
+
 // Tap taps the button with this text.
 func (h *Harness) Tap(text string) {
 	h.T.Helper()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -35,6 +36,23 @@ type MemOffice struct {
 	readSeq  map[string]map[string]int64            // user -> conversation ID -> has-read seq
 	sessions map[string][]*MemBackend
 	nextID   int
+	admins   map[string]bool // office admins
+	lan      []OfficeAd      // other offices "on the LAN"
+	invites  int
+	joins    []MemJoin
+}
+
+// MemJoin is a JoinOffice call an app made.
+type MemJoin struct {
+	Code string
+	Via  *OfficeAd
+}
+
+// Joins returns the JoinOffice calls made so far.
+func (o *MemOffice) Joins() []MemJoin {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.joins)
 }
 
 type memUser struct {
@@ -57,7 +75,14 @@ func NewMemOffice(name string, now func() int64) *MemOffice {
 		friends: map[string]map[string]*pb.FriendInfo{}, blacks: map[string]map[string]int64{},
 		groups: map[string]*memGroup{}, convs: map[string][]*pb.MsgData{},
 		views: map[string]map[string]*pb.Conversation{}, readSeq: map[string]map[string]int64{},
-		sessions: map[string][]*MemBackend{}}
+		sessions: map[string][]*MemBackend{}, admins: map[string]bool{}}
+}
+
+// SetLAN sets the offices Discover finds (nil: none).
+func (o *MemOffice) SetLAN(ads []OfficeAd) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lan = ads
 }
 
 // SetQuorum cuts the office off from (false) or reconnects it to (true) its quorum. While cut
@@ -89,6 +114,15 @@ type MemBackend struct {
 	o      *MemOffice
 	events chan Event
 	user   string // "" while signed out
+	// elsewhere: this app runs on a computer that joined the office, without the admin secret.
+	elsewhere bool
+}
+
+// OnAnotherComputer makes b an app on a computer that joined the office: office-level calls need
+// the office admin role there.
+func (b *MemBackend) OnAnotherComputer() *MemBackend {
+	b.elsewhere = true
+	return b
 }
 
 // NewBackend returns a signed-out app on the office.
@@ -259,38 +293,107 @@ func (b *MemBackend) SubscribePresence(_ context.Context, ids []string) (map[str
 func (b *MemBackend) OfficeInfo(context.Context) (*OfficeInfo, error) {
 	b.o.mu.Lock()
 	defer b.o.mu.Unlock()
-	return &OfficeInfo{ID: "mem", Name: b.o.name, Users: len(b.o.users)}, nil
+	return &OfficeInfo{ID: "mem", Name: b.o.name, Users: len(b.o.users), Counted: true}, nil
+}
+
+// mayRunOffice is the node's rule for office-level calls, in memory: an office admin may, and so
+// may anyone on the computer that created the office (the app falls back to the admin secret).
+// The office lock is held.
+func (b *MemBackend) mayRunOffice() error {
+	if !b.elsewhere || b.o.admins[b.user] {
+		return nil
+	}
+	return errMemPerm
 }
 
 func (b *MemBackend) NameOffice(_ context.Context, name string) error {
 	b.o.mu.Lock()
 	defer b.o.mu.Unlock()
+	if err := b.mayRunOffice(); err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > MaxOfficeName {
+		return errMemArgs
+	}
 	b.o.name = name
 	return nil
 }
 
-func (b *MemBackend) JoinOffice(context.Context, string) error { return ErrNotSupported }
+func (b *MemBackend) SetOfficeAdmin(_ context.Context, userID string, admin bool) error {
+	o := b.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := b.mayRunOffice(); err != nil {
+		return err
+	}
+	if o.users[userID] == nil {
+		return apiErr(CodeNotFound, "RecordNotFoundError")
+	}
+	if admin {
+		o.admins[userID] = true
+		return nil
+	}
+	if o.admins[userID] && len(o.admins) == 1 {
+		return &APIError{Code: 1001, Msg: "ArgsError", Detail: userID + " is the last office admin: grant the role to someone else first"}
+	}
+	delete(o.admins, userID)
+	return nil
+}
 
-func (b *MemBackend) Discover(context.Context) ([]OfficeAd, error) { return nil, nil }
+// JoinOffice records the call; the app stays on the same office (there is only one in memory).
+func (b *MemBackend) JoinOffice(_ context.Context, code string, via *OfficeAd) error {
+	b.o.mu.Lock()
+	defer b.o.mu.Unlock()
+	if !strings.HasPrefix(code, "lanim1-") {
+		return &APIError{Code: 1001, Msg: "ArgsError", Detail: "this is not a join code (one starts with lanim1-)"}
+	}
+	b.o.joins = append(b.o.joins, MemJoin{Code: code, Via: via})
+	return nil
+}
+
+func (b *MemBackend) Discover(context.Context) ([]OfficeAd, error) {
+	b.o.mu.Lock()
+	defer b.o.mu.Unlock()
+	return slices.Clone(b.o.lan), nil
+}
 
 func (b *MemBackend) ClusterStatus(context.Context) (*ClusterStatus, error) {
 	o := b.o
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	st := &ClusterStatus{OfficeName: o.name, NodeID: "mem-1", LeaderID: "mem-1", HasQuorum: o.quorum,
+	st := &ClusterStatus{OfficeName: o.name, AdminHere: !b.elsewhere, NodeID: "mem-1", LeaderID: "mem-1", HasQuorum: o.quorum,
 		Nodes:  []NodeStatus{{ID: "mem-1", Name: "front-desk", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true}},
 		Health: []KV{{"State", "Leader"}, {"Users", fmt.Sprint(len(o.users))}}}
 	for _, id := range o.order {
 		if len(o.sessions[id]) > 0 {
 			st.Online = append(st.Online, id)
 		}
+		if o.admins[id] {
+			st.OfficeAdmins = append(st.OfficeAdmins, id)
+		}
 	}
 	return st, nil
 }
 
-func (b *MemBackend) InviteCode(context.Context) (string, error) { return "", ErrNotSupported }
+func (b *MemBackend) InviteCode(context.Context) (string, error) {
+	b.o.mu.Lock()
+	defer b.o.mu.Unlock()
+	if err := b.mayRunOffice(); err != nil {
+		return "", err
+	}
+	b.o.invites++
+	return fmt.Sprintf("lanim1-MEMORY-OFFICE-INVITE-%d", b.o.invites), nil
+}
 
-func (b *MemBackend) LeaveOffice(context.Context) error { return ErrNotSupported }
+func (b *MemBackend) LeaveOffice(context.Context) error {
+	b.o.mu.Lock()
+	defer b.o.mu.Unlock()
+	if err := b.mayRunOffice(); err != nil {
+		return err
+	}
+	return ErrNotSupported // an office in memory has one computer, which cannot leave
+}
 
 // --- Chats ---
 

@@ -1,14 +1,19 @@
 package ui
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/pb"
 )
 
 // officePage shows the office as the cluster sees it: the computers (Raft members) and the
@@ -27,12 +32,34 @@ func newOfficePage(c *Controller) *officePage {
 	return p
 }
 
-// reload asks the node for the cluster status (each time the page opens, and on Refresh).
+// officeView is the status and the profiles of the people it names (admins, who is online).
+type officeView struct {
+	st    *ClusterStatus
+	users []*pb.UserInfo
+}
+
+// reload asks the node for the cluster status (each time the page opens, on Refresh and after
+// a change made here), with the names of the people it lists.
 func (p *officePage) reload() {
 	c := p.c
-	call(c, c.be.ClusterStatus, func(st *ClusterStatus) {
-		p.status = st
-		if st.HasQuorum && c.conn == NoQuorum {
+	call(c, func(ctx context.Context) (*officeView, error) {
+		st, err := c.be.ClusterStatus(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v := &officeView{st: st}
+		if ids := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(st.OfficeAdmins), st.Online...)))); len(ids) > 0 {
+			if v.users, err = c.be.Users(ctx, ids); err != nil {
+				c.log.Info("office page: names of admins and people online", "err", err)
+			}
+		}
+		return v, nil
+	}, func(v *officeView) {
+		for _, u := range v.users {
+			c.users[u.UserID] = u
+		}
+		p.status = v.st
+		if v.st.HasQuorum && c.conn == NoQuorum {
 			c.setConn(Online)
 		}
 		p.render(nil)
@@ -40,6 +67,28 @@ func (p *officePage) reload() {
 		p.status = nil
 		p.render(err)
 	})
+}
+
+// canRun reports whether the user may make office-level changes here: an office admin, or anyone
+// on the computer that created the office (it holds the admin secret). Without a status the node
+// decides.
+func (p *officePage) canRun() bool {
+	st := p.status
+	return st == nil || st.AdminHere || slices.Contains(st.OfficeAdmins, p.c.self.UserID)
+}
+
+// adminNames lists the office admins by name, for "ask …".
+func (p *officePage) adminNames() string {
+	var names []string
+	if p.status != nil {
+		for _, id := range p.status.OfficeAdmins {
+			names = append(names, p.c.userName(id))
+		}
+	}
+	if len(names) == 0 {
+		return "the colleague who created the office"
+	}
+	return strings.Join(names, ", ")
 }
 
 func kvRows(kvs []KV) fyne.CanvasObject {
@@ -73,9 +122,13 @@ func (p *officePage) render(loadErr error) {
 	case st == nil:
 		body.Add(statusLine(false, "Could not read the office's status: "+errorText(loadErr)))
 	default:
-		if st.OfficeName != "" {
-			body.Add(heading(st.OfficeName))
+		title := []fyne.CanvasObject{heading(st.OfficeName)}
+		if p.canRun() {
+			rename := widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), p.rename)
+			rename.Importance = widget.LowImportance
+			title = append(title, rename)
 		}
+		body.Add(container.NewHBox(title...))
 		reachable := 0
 		for _, n := range st.Nodes {
 			if n.Reachable {
@@ -94,6 +147,7 @@ func (p *officePage) render(loadErr error) {
 		for _, n := range st.Nodes {
 			body.Add(nodeRow(n, n.ID == st.NodeID))
 		}
+		body.Add(p.adminsSection(st))
 		if len(st.Health) > 0 {
 			body.Add(widget.NewLabel(""))
 			body.Add(bold("This computer"))
@@ -108,13 +162,22 @@ func (p *officePage) render(loadErr error) {
 	body.Add(p.onlineSection(st))
 	body.Add(widget.NewLabel(""))
 	body.Add(bold("Add a computer"))
-	body.Add(subtle("Make a join code here and paste it on the new computer's welcome screen."))
 	invite := widget.NewButtonWithIcon("Make a join code", iconPersonAdd, p.invite)
-	body.Add(container.NewHBox(invite))
-	body.Add(widget.NewLabel(""))
 	leave := widget.NewButtonWithIcon("Leave the office…", theme.LogoutIcon(), p.leave)
 	leave.Importance = widget.DangerImportance
+	if p.canRun() {
+		body.Add(wrapped(subtle("Make a join code here and paste it on the new computer's welcome screen.")))
+	} else {
+		invite.Disable()
+		leave.Disable()
+		body.Add(wrapped(subtle("Office admins make join codes for new computers: ask " + p.adminNames() + ".")))
+	}
+	body.Add(container.NewHBox(invite))
+	body.Add(widget.NewLabel(""))
 	body.Add(container.NewHBox(leave))
+	if !p.canRun() {
+		body.Add(wrapped(subtle("Only an office admin can take this computer out of the office.")))
+	}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), p.reload)
 	refresh.Importance = widget.LowImportance
 	p.body.Objects = []fyne.CanvasObject{detailPage("Office", refresh, body)}
@@ -158,6 +221,101 @@ func nodeRow(n NodeStatus, self bool) fyne.CanvasObject {
 	return container.NewStack(newCard(10), container.NewPadded(row))
 }
 
+// wrapped makes rich text wrap at word boundaries.
+func wrapped(t *widget.RichText) *widget.RichText {
+	t.Wrapping = fyne.TextWrapWord
+	return t
+}
+
+// adminsSection lists the office admins; an office admin adds and removes them.
+func (p *officePage) adminsSection(st *ClusterStatus) fyne.CanvasObject {
+	c := p.c
+	body := container.NewVBox(widget.NewLabel(""), bold("Office admins"),
+		wrapped(subtle("Office admins add computers to the office, rename it and choose the other admins.")))
+	if len(st.OfficeAdmins) == 0 {
+		body.Add(wrapped(subtle("Nobody yet: the computer that created the office can make someone an admin.")))
+	}
+	for _, id := range st.OfficeAdmins {
+		name, face := c.userName(id), ""
+		if u := c.users[id]; u != nil {
+			face = u.FaceURL
+		}
+		if id == c.self.UserID {
+			name += " (you)"
+		}
+		var action fyne.CanvasObject
+		if p.canRun() {
+			id := id
+			remove := widget.NewButton("Remove", func() { p.setAdmin(id, false) })
+			remove.Importance = widget.LowImportance
+			action = container.NewCenter(remove)
+		}
+		row := container.NewBorder(nil, nil, container.NewCenter(newAvatar(id, c.userName(id), face, 32)), action,
+			tight(bold(name), subtle(id)))
+		body.Add(container.NewStack(newCard(10), container.NewPadded(row)))
+	}
+	if p.canRun() {
+		add := widget.NewButtonWithIcon("Add an office admin…", iconPersonAdd, p.addAdmin)
+		body.Add(container.NewHBox(add))
+	}
+	return body
+}
+
+// addAdmin asks for a user ID and grants the role.
+func (p *officePage) addAdmin() {
+	c := p.c
+	id := widget.NewEntry()
+	id.SetPlaceHolder("User ID")
+	d := dialog.NewForm("Add an office admin", "Make admin", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("User ID", id)}, func(ok bool) {
+			if ok && strings.TrimSpace(id.Text) != "" {
+				p.setAdmin(strings.TrimSpace(id.Text), true)
+			}
+		}, c.win)
+	d.Resize(fyne.NewSize(420, 200))
+	d.Show()
+	c.win.Canvas().Focus(id)
+}
+
+func (p *officePage) setAdmin(userID string, admin bool) {
+	c := p.c
+	what := "make " + c.userName(userID) + " an office admin"
+	if !admin {
+		what = "remove " + c.userName(userID) + " from the office admins"
+	}
+	c.try(what, func(ctx context.Context) error { return c.be.SetOfficeAdmin(ctx, userID, admin) }, func() {
+		if admin {
+			c.toast(c.userName(userID) + " is an office admin.")
+		}
+		p.reload()
+	})
+}
+
+// rename asks for the office's new name.
+func (p *officePage) rename() {
+	c := p.c
+	name := widget.NewEntry()
+	if p.status != nil {
+		name.SetText(p.status.OfficeName)
+	}
+	d := dialog.NewForm("Rename the office", "Rename", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Office name", name)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			if msg := officeNameCheck(name.Text); msg != "" {
+				c.toast(msg)
+				return
+			}
+			newName := strings.TrimSpace(name.Text)
+			c.try("rename the office", func(ctx context.Context) error { return c.be.NameOffice(ctx, newName) },
+				p.reload)
+		}, c.win)
+	d.Resize(fyne.NewSize(460, 200))
+	d.Show()
+	c.win.Canvas().Focus(name)
+}
+
 func (p *officePage) invite() {
 	c := p.c
 	run(c, "make a join code", c.be.InviteCode, func(code string) {
@@ -186,7 +344,7 @@ func (p *officePage) leave() {
 			if !ok {
 				return
 			}
-			c.try("leave the office", c.be.LeaveOffice, func() {
+			c.try("take this computer out of the office", c.be.LeaveOffice, func() {
 				c.signedOut("This computer left the office.")
 			})
 		}, c.win)

@@ -147,7 +147,7 @@ func (c *Controller) showOnboarding(info *OfficeInfo) {
 		"Start an office on this computer, then invite the others with a join code.",
 		func() { c.showCreateOffice(info) })
 	join := newChoice(theme.LoginIcon(), "Join an office",
-		"Use a join code from a computer that is already in the office.",
+		"Pick an office on this network and paste a join code from one of its office admins.",
 		func() { c.showJoinOffice(info) })
 	signIn := linkButton("I already have an account here: sign in", func() { c.showSignIn(info, "") })
 	body := container.NewVBox(create, join, container.NewCenter(signIn))
@@ -181,8 +181,8 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	var b *busy
 	submit := func() {
 		name := strings.TrimSpace(office.Text)
-		if name == "" {
-			showFormError(errLine, "Give the office a name.")
+		if msg := officeNameCheck(name); msg != "" {
+			showFormError(errLine, msg)
 			return
 		}
 		if msg := accountCheck(userID.Text, nickname.Text, password.Text, confirm.Text); msg != "" {
@@ -194,11 +194,25 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 		id, nick, pw := userID.Text, strings.TrimSpace(nickname.Text), password.Text
 		call(c, func(ctx context.Context) (*Session, error) {
 			if err := c.be.NameOffice(ctx, name); err != nil && !errors.Is(err, ErrNotSupported) {
+				return nil, &officeNameError{err}
+			}
+			s, err := c.be.SignUp(ctx, id, nick, pw)
+			if err != nil {
 				return nil, err
 			}
-			return c.be.SignUp(ctx, id, nick, pw)
+			// The account that creates the office runs it: it invites computers, renames the
+			// office and grants the role to others, from any computer.
+			if err := c.be.SetOfficeAdmin(ctx, id, true); err != nil && !errors.Is(err, ErrNotSupported) {
+				c.log.Warn("make the office's creator an office admin", "err", err)
+			}
+			return s, nil
 		}, func(s *Session) { c.signedIn(s) }, func(err error) {
 			b.stop()
+			var nameErr *officeNameError
+			if errors.As(err, &nameErr) {
+				showFormError(errLine, "Could not name the office: "+errorText(nameErr.err))
+				return
+			}
 			showFormError(errLine, signInError(err))
 		})
 	}
@@ -219,11 +233,33 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	c.win.Canvas().Focus(office)
 }
 
-// showJoinOffice joins this node to an office with a join code, pasted or picked on the LAN.
+// MaxOfficeName is the node's limit on an office's name, in characters.
+const MaxOfficeName = 60
+
+// officeNameCheck validates an office name; "" when it is fine.
+func officeNameCheck(name string) string {
+	switch name = strings.TrimSpace(name); {
+	case name == "":
+		return "Give the office a name."
+	case utf8.RuneCountInString(name) > MaxOfficeName:
+		return "The office name is too long (at most 60 characters)."
+	}
+	return ""
+}
+
+// officeNameError is a failure to name the office, told apart from the sign-up's.
+type officeNameError struct{ err error }
+
+func (e *officeNameError) Error() string { return e.err.Error() }
+func (e *officeNameError) Unwrap() error { return e.err }
+
+// showJoinOffice joins this node to an office: the user picks it among the offices found on the
+// network (or not, the code carries addresses) and pastes a join code from one of its admins.
 func (c *Controller) showJoinOffice(info *OfficeInfo) {
 	code := widget.NewEntry()
-	code.SetPlaceHolder("Paste the join code (lanim1-…) from the Office page of a computer in the office")
+	code.SetPlaceHolder("lanim1-… (from the Office page of a computer in the office)")
 	errLine := formError()
+	var picked *OfficeAd
 	var b *busy
 	submit := func() {
 		text := strings.TrimSpace(code.Text)
@@ -233,8 +269,13 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 		}
 		errLine.Hide()
 		b.start("Joining… (this computer copies the office: it can take a minute)")
+		var via *OfficeAd
+		if picked != nil {
+			cp := *picked
+			via = &cp
+		}
 		call(c, func(ctx context.Context) (*OfficeInfo, error) {
-			if err := c.be.JoinOffice(ctx, text); err != nil {
+			if err := c.be.JoinOffice(ctx, text, via); err != nil {
 				return nil, err
 			}
 			return c.be.OfficeInfo(ctx)
@@ -261,42 +302,105 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 
 	found := widget.NewLabel("Looking for offices on this network…")
 	found.Wrapping = fyne.TextWrapWord
+	step2 := bold("Paste the join code")
 	lan := container.NewVBox()
-	refresh := func() {}
-	refresh = func() {
-		found.SetText("Looking for offices on this network…")
+	var ads []OfficeAd
+	var render func()
+	render = func() {
 		lan.RemoveAll()
-		call(c, c.be.Discover, func(ads []OfficeAd) {
-			if len(ads) == 0 {
-				found.SetText("No office found on this network. Ask a colleague for a join code.")
-				return
+		for i := range ads {
+			ad := ads[i]
+			sel := picked != nil && picked.ID == ad.ID
+			lan.Add(officeAdRow(ad, sel, func() {
+				if picked != nil && picked.ID == ad.ID {
+					picked = nil
+				} else {
+					picked = &ad
+				}
+				render()
+				c.win.Canvas().Focus(code)
+			}))
+		}
+		if picked != nil {
+			step2.Segments[0].(*widget.TextSegment).Text = "Paste the join code of " + displayOfficeName(*picked)
+		} else {
+			step2.Segments[0].(*widget.TextSegment).Text = "Paste the join code"
+		}
+		step2.Refresh()
+		// The list changed size: lay the card out again (a nested container's Add does not).
+		if cv := c.win.Canvas(); cv != nil && cv.Content() != nil {
+			cv.Content().Refresh()
+		}
+	}
+	refresh := func() {
+		found.SetText("Looking for offices on this network…")
+		ads, picked = nil, nil
+		render()
+		call(c, c.be.Discover, func(got []OfficeAd) {
+			ads = got
+			switch len(ads) {
+			case 0:
+				found.SetText("No other office answered on this network. Paste a join code: it carries the " +
+					"addresses of the office's computers.")
+			case 1:
+				found.SetText("Pick your office (one found on this network):")
+				picked = &ads[0]
+			default:
+				found.SetText("Pick your office (" + plural(len(ads), "office") + " found on this network):")
 			}
-			found.SetText("Offices on this network (you still need a join code from one of them):")
-			for _, ad := range ads {
-				ad := ad
-				row := container.NewBorder(nil, nil, newAvatar(ad.ID, ad.Name, "", 32), nil,
-					tight(bold(ad.Name), subtle(ad.Addr)))
-				lan.Add(newTapArea(container.NewPadded(row), func() {
-					code.SetPlaceHolder("Paste the join code of " + ad.Name)
-					c.win.Canvas().Focus(code)
-				}))
-			}
+			render()
 		}, func(err error) {
-			if errors.Is(err, ErrNotSupported) {
+			switch {
+			case errors.Is(err, ErrNoDiscovery):
+				found.SetText("This computer does not search the network for offices. Paste a join code: it " +
+					"carries the addresses of the office's computers.")
+			case errors.Is(err, ErrNotSupported):
 				found.SetText("This node cannot search the network; paste a join code.")
-				return
+			default:
+				found.SetText("Could not search the network: " + errorText(err))
 			}
-			found.SetText("Could not search the network: " + errorText(err))
 		})
 	}
-	rescan := linkButton("Search again", func() { refresh() })
+	rescan := linkButton("Search again", refresh)
 	refresh()
 	back := linkButton("Back", func() { c.showOnboarding(info) })
-	body := container.NewVBox(code, errLine, b.row(), widget.NewSeparator(), found, lan,
-		container.NewHBox(rescan, layout.NewSpacer(), back))
+	note := subtle("An office admin makes the code on the Office page (Add a computer). It works once.")
+	note.Wrapping = fyne.TextWrapWord
+	body := container.NewVBox(found, lan, container.NewHBox(rescan), widget.NewSeparator(), step2, code, note,
+		errLine, b.row(), container.NewHBox(layout.NewSpacer(), back))
 	c.win.SetContent(c.onboardCard("Join an office",
 		"This computer becomes part of the office and keeps its own copy.", body))
 	c.win.Canvas().Focus(code)
+}
+
+// displayOfficeName is an office's name, or its ID when it announces none.
+func displayOfficeName(ad OfficeAd) string {
+	if ad.Name != "" {
+		return ad.Name
+	}
+	return "office " + ad.ID
+}
+
+// officeAdRow is one office found on the LAN: its initials, name and computers; a tick when picked.
+func officeAdRow(ad OfficeAd, selected bool, tapped func()) fyne.CanvasObject {
+	name := displayOfficeName(ad)
+	detail := plural(len(ad.Addrs), "computer")
+	if len(ad.Addrs) > 0 {
+		detail += " · " + strings.Join(ad.Addrs[:min(len(ad.Addrs), 3)], ", ")
+	}
+	var mark fyne.CanvasObject = layout.NewSpacer()
+	if selected {
+		mark = widget.NewIcon(colored(theme.ConfirmIcon(), theme.ColorNamePrimary))
+	}
+	row := container.NewBorder(nil, nil, newAvatar(ad.ID, name, "", 36), container.NewCenter(mark),
+		tight(bold(name), truncated(subtle(detail))))
+	card := newCard(10)
+	if selected {
+		card.setFill(theme.ColorNameSelection)
+	}
+	t := newTapArea(container.NewStack(card, container.NewPadded(row)), tapped)
+	t.setSelected(selected)
+	return t
 }
 
 // showSignIn asks for user ID and password; note is a line above the form (why the user is

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"lanim/app"
@@ -17,9 +18,14 @@ import (
 // ClientBackend over node/client, two windows for two users. These are the flows of the screen
 // tests in screens_test.go with the node's real rules, pushes and timing.
 
-func startNode(t *testing.T) *app.Node {
+func startNode(t *testing.T) *app.Node { return startNodeWith(t, "") }
+
+// startNodeWith starts a node; clusterAddr (a loopback address: no mDNS) makes it an office on
+// the network, which join codes need.
+func startNodeWith(t *testing.T, clusterAddr string) *app.Node {
 	t.Helper()
-	cfg := &app.NodeConfig{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"}
+	cfg := &app.NodeConfig{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
+		Cluster: app.ClusterFlags{Addr: clusterAddr, Discovery: "off"}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	n, err := app.StartNode(context.Background(), cfg, io.Discard, log)
 	if err != nil {
@@ -36,6 +42,15 @@ func backendOf(t *testing.T, n *app.Node) *ui.ClientBackend {
 	}
 	b := ui.NewClientBackend(ui.ClientConfig{APIAddr: n.APIAddr(), WSAddr: n.WSAddr(), AdminSecret: n.AdminSecret,
 		Log: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	t.Cleanup(b.Close)
+	return b
+}
+
+// elsewhereBackendOf is an app on another computer of the office: same node API (the test has
+// one node), but without the admin secret, as on a computer that joined.
+func elsewhereBackendOf(t *testing.T, n *app.Node) *ui.ClientBackend {
+	b := ui.NewClientBackend(ui.ClientConfig{APIAddr: n.APIAddr(), WSAddr: n.WSAddr(),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(b.Close)
 	return b
 }
@@ -63,6 +78,11 @@ func TestRealOnboardingAndChat(t *testing.T) {
 	ann.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
 	ann.Tap("Create office")
 	ann.SignedIn()
+	// The node keeps the name, and the account that created the office is its admin.
+	if st, err := ann.Backend().ClusterStatus(context.Background()); err != nil || st.OfficeName != "Acme" ||
+		!slices.Equal(st.OfficeAdmins, []string{"ann"}) {
+		t.Fatalf("office after onboarding: %+v %v", st, err)
+	}
 
 	// A second window on the same node: the office has an account now, so it asks to sign in;
 	// Bob creates his account from there.
@@ -157,16 +177,51 @@ func TestRealGroupChat(t *testing.T) {
 	ann.WaitChat("— You removed Cy Wong")
 }
 
+// TestRealOfficePanel: the office panel on a real node (an office on the network, loopback):
+// the creator is an office admin; a user on another computer cannot invite until the creator
+// grants the role, then invites with their own token; the join screen says this node does not
+// search the network (loopback).
 func TestRealOfficePanel(t *testing.T) {
-	n := startNode(t)
+	n := startNodeWith(t, "127.0.0.1:0")
 	a := ui.NewTestApp(t)
-	h := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
-	h.WaitText("Welcome to LanIM")
-	h.Tap("I already have an account here: sign in")
-	signUpVia(h, "ann", "Ann Lee")
-	h.Section("office")
-	h.WaitText("Computers")
-	t.Logf("office panel: %q", h.Texts())
-	h.WaitText("(this computer)")
-	h.WaitText("Ann Lee") // online now
+	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	ann.WaitText("Welcome to LanIM")
+	ann.TapText("Join an office")
+	ann.WaitText("This computer does not search the network for offices")
+	ann.Tap("Back")
+	ann.TapText("Create a new office")
+	ann.Fill("Acme Design", "Ann Lee", "ann", "password1", "password1")
+	ann.Tap("Create office")
+	ann.SignedIn()
+	ann.Section("office")
+	ann.WaitText("Computers")
+	t.Logf("office panel: %q", ann.Texts())
+	ann.WaitText("(this computer)")
+	ann.WaitText("Acme Design")
+	ann.WaitText("Ann Lee (you)") // office admin
+
+	bob := ui.NewHarness(t, a, elsewhereBackendOf(t, n), ui.HarnessOptions{RealClock: true})
+	signUpVia(bob, "bob", "Bob Martin")
+	if _, err := bob.Backend().InviteCode(context.Background()); ui.ErrorCode(err) != 1002 {
+		t.Fatalf("bob's invite without the role: %v, want 1002", err)
+	}
+	bob.Section("office")
+	bob.WaitText("ask Ann Lee")
+	bob.WaitText("Bob Martin") // online now, across the office
+
+	ann.Tap("Add an office admin…")
+	ann.Fill("bob")
+	ann.Tap("Make admin")
+	ann.WaitFor("bob in the admins", func() bool { return ann.Shows("Bob Martin") })
+	bob.Tap("Refresh")
+	bob.WaitText("Bob Martin (you)")
+	code, err := bob.Backend().InviteCode(context.Background())
+	if err != nil || !strings.HasPrefix(code, "lanim1-") {
+		t.Fatalf("bob's invite as an office admin: %q %v", code, err)
+	}
+	if err := bob.Backend().NameOffice(context.Background(), "Acme Design Studio"); err != nil {
+		t.Fatal(err)
+	}
+	ann.Tap("Refresh")
+	ann.WaitText("Acme Design Studio")
 }

@@ -82,6 +82,10 @@ func TestOnboardingCreatesOfficeAndAccount(t *testing.T) {
 	if info, _ := o.NewBackend().OfficeInfo(context.Background()); info.Name != "Acme" || info.Users != 1 {
 		t.Fatalf("office after onboarding: %+v", info)
 	}
+	// The account that created the office runs it.
+	if st, _ := o.NewBackend().ClusterStatus(context.Background()); !slices.Equal(st.OfficeAdmins, []string{"ann"}) {
+		t.Fatalf("office admins after onboarding: %v", st.OfficeAdmins)
+	}
 
 	// The next start signs in straight away with the saved session.
 	h2 := NewHarness(t, a, o.NewBackend(), HarnessOptions{SessionDir: dir})
@@ -415,15 +419,133 @@ func TestProfileAndTheme(t *testing.T) {
 	}
 }
 
+// TestOfficePanel: on the computer that created the office the user runs it: makes a join code,
+// renames the office, and makes someone an office admin.
 func TestOfficePanel(t *testing.T) {
-	_, _, hs := memApp(t, "ann")
+	o, _, hs := memApp(t, "ann", "bob")
 	ann := hs["ann"]
 	ann.Section("office")
 	ann.WaitText("Working: the office has a quorum")
 	ann.WaitText("front-desk (this computer)")
-	ann.Snapshot(t, "office")
+	ann.WaitText("Nobody yet")
+	if err := o.NewBackend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
+		t.Fatal(err)
+	}
+	ann.Tap("Refresh")
+	ann.WaitText("Ann (you)")
 	ann.Tap("Make a join code")
-	ann.WaitText("Could not make a join code: this node does not support it yet")
+	ann.WaitText("lanim1-MEMORY-OFFICE-INVITE-1")
+	ann.Tap("Close")
+	ann.Tap("Rename…")
+	ann.Fill("  Acme Design Studio ")
+	ann.Tap("Rename")
+	ann.WaitText("Acme Design Studio")
+	ann.Settle()
+	ann.Snapshot(t, "office")
+	ann.Tap("Add an office admin…")
+	ann.Fill("nobody")
+	ann.Tap("Make admin")
+	ann.WaitText("Could not make nobody an office admin: not found")
+	if info, _ := o.NewBackend().OfficeInfo(context.Background()); info.Name != "Acme Design Studio" {
+		t.Fatalf("office name %q", info.Name)
+	}
+}
+
+// TestOfficeAdminsFromAnotherComputer: on a computer that joined the office, a user without the
+// role cannot invite or leave and is told whom to ask; once an admin grants the role, they can,
+// and they can hand it on. The last admin cannot be removed.
+func TestOfficeAdminsFromAnotherComputer(t *testing.T) {
+	o, a, hs := memApp(t, "ann", "bob")
+	ann := hs["ann"]
+	if err := o.NewBackend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
+		t.Fatal(err)
+	}
+	bob := NewHarness(t, a, o.NewBackend().OnAnotherComputer(), HarnessOptions{})
+	bob.WaitText("Sign in to LanIM")
+	bob.Fill("bob", "password1")
+	bob.Tap("Sign in")
+	bob.SignedIn()
+	bob.Section("office")
+	bob.WaitText("Office admins make join codes for new computers: ask Ann.")
+	for _, b := range []string{"Make a join code", "Leave the office…"} {
+		if btn := bob.findButton(b); btn == nil || !btn.Disabled() {
+			t.Fatalf("%q should show, disabled, to a user without the role", b)
+		}
+	}
+	if bob.Shows("Rename…") || bob.Shows("Add an office admin…") {
+		t.Fatalf("a user without the role is offered office changes: %v", bob.Texts())
+	}
+	bob.Snapshot(t, "office-not-admin")
+
+	ann.Section("office")
+	ann.WaitText("Ann")
+	ann.Tap("Add an office admin…")
+	ann.Fill("bob")
+	ann.Tap("Make admin")
+	ann.WaitText("Bob is an office admin.")
+
+	bob.Tap("Refresh")
+	bob.WaitText("Bob (you)")
+	bob.Tap("Make a join code")
+	bob.WaitText("lanim1-MEMORY-OFFICE-INVITE-1")
+	bob.Tap("Close")
+	// Bob removes Ann, then cannot remove himself: the office keeps an admin.
+	bob.removeAdmin("Ann")
+	bob.WaitFor("Ann no longer an admin", func() bool { return bob.countButtons("Remove") == 1 })
+	bob.removeAdmin("Bob (you)")
+	bob.WaitText("bob is the last office admin")
+}
+
+// TestJoinScreenPicksAnOffice: the join screen lists the offices found on the LAN; the user picks
+// one and pastes its code, and the join goes through that office's addresses.
+func TestJoinScreenPicksAnOffice(t *testing.T) {
+	o := NewMemOffice("LanIM office", func() int64 { return testNow.UnixMilli() })
+	o.SetLAN([]OfficeAd{
+		{ID: "a1", Name: "Acme Design Studio", Addrs: []string{"192.168.1.20:10003", "192.168.1.21:10003"}},
+		{ID: "b2", Name: "Bakery front office", Addrs: []string{"192.168.1.40:10003"}},
+	})
+	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	h.WaitText("Welcome to LanIM")
+	h.TapText("Join an office")
+	h.WaitText("Pick your office (2 offices found on this network):")
+	h.WaitText("2 computers · 192.168.1.20:10003, 192.168.1.21:10003")
+	h.TapText("Bakery front office")
+	h.WaitText("Paste the join code of Bakery front office")
+	h.Settle()
+	h.Snapshot(t, "join-office")
+	h.Tap("Join office")
+	h.WaitText("Paste a join code first.")
+	h.Fill("lanim1-BAKERY")
+	h.Tap("Join office")
+	h.WaitText("This computer joined LanIM office")
+	joins := o.Joins()
+	if len(joins) != 1 || joins[0].Code != "lanim1-BAKERY" || joins[0].Via == nil || joins[0].Via.ID != "b2" ||
+		!slices.Equal(joins[0].Via.Addrs, []string{"192.168.1.40:10003"}) {
+		t.Fatalf("joins %+v", joins)
+	}
+
+	// Nothing picked: the code alone (it carries addresses). Picking twice unpicks.
+	h2 := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	h2.WaitText("Welcome to LanIM")
+	h2.TapText("Join an office")
+	h2.WaitText("Pick your office")
+	h2.TapText("Acme Design Studio")
+	h2.WaitText("Paste the join code of Acme Design Studio")
+	h2.TapText("Acme Design Studio")
+	h2.WaitFor("no office picked", func() bool { return !h2.Shows("Paste the join code of") })
+	h2.Fill("lanim1-ANY")
+	h2.Tap("Join office")
+	h2.WaitText("This computer joined")
+	if joins := o.Joins(); len(joins) != 2 || joins[1].Via != nil {
+		t.Fatalf("joins %+v", joins)
+	}
+
+	// No office on the network.
+	o.SetLAN(nil)
+	h3 := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	h3.WaitText("Welcome to LanIM")
+	h3.TapText("Join an office")
+	h3.WaitText("No other office answered on this network")
 }
 
 // TestExpiredSessionAsksToSignIn: a saved session the node refuses leads to sign-in, not a hang.

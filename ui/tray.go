@@ -7,8 +7,12 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"net"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -25,12 +29,27 @@ type tray struct {
 	last   int64
 }
 
-// setupTray installs the tray on desktops that have one.
+// setupTray installs the tray on desktops that have one. Whether there is one is found out off
+// the UI goroutine (on Linux it dials the session bus); the unread count is in the window title
+// either way.
 func setupTray(c *Controller) {
 	desk, ok := c.app.(desktop.App)
-	if !ok || c.opts.Icon == nil || !trayAvailable() {
+	if !ok || c.opts.Icon == nil {
 		return
 	}
+	go func() {
+		if !trayAvailable() {
+			c.log.Info("no system tray: no D-Bus session bus answers; the unread count shows in the window title")
+			return
+		}
+		c.post(func() {
+			installTray(c, desk)
+			updateTray(c, c.totalUnread())
+		})
+	}()
+}
+
+func installTray(c *Controller, desk desktop.App) {
 	t := &tray{desk: desk, plain: c.opts.Icon, last: -1}
 	t.dotted = c.opts.Icon
 	if b, err := dotIcon(c.opts.Icon.Content()); err == nil {
@@ -66,10 +85,61 @@ func updateTray(c *Controller, n int64) {
 	t.menu.Refresh()
 }
 
-// trayAvailable reports whether the desktop has a tray. On Linux the tray is a D-Bus service:
-// without a session bus fyne's systray fails, and panics when the app quits.
+// trayAvailable reports whether the desktop has a tray. On Linux (and the BSDs) the tray is a
+// D-Bus service: when fyne's systray cannot connect to the session bus it logs an error, and it
+// panics when the app quits (it closes a connection it never made), so the tray is installed only
+// when the session bus answers.
 func trayAvailable() bool {
-	return runtime.GOOS != "linux" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return true
+	}
+	network, addr, ok := sessionBusSocket(os.Getenv, fileExists)
+	if !ok {
+		return false
+	}
+	if network == "" {
+		return true // a transport we do not dial (tcp, launchd): let systray try
+	}
+	conn, err := net.DialTimeout(network, addr, 500*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+// sessionBusSocket finds the session bus as godbus does, without autolaunching one:
+// $DBUS_SESSION_BUS_ADDRESS (its first unix:path= or unix:abstract= address), else
+// $XDG_RUNTIME_DIR/bus. network is "" for an address of another kind; ok is false when there
+// is no session bus.
+func sessionBusSocket(getenv func(string) string, exists func(string) bool) (network, addr string, ok bool) {
+	if env := getenv("DBUS_SESSION_BUS_ADDRESS"); env != "" {
+		for _, a := range strings.Split(env, ";") {
+			kind, params, _ := strings.Cut(a, ":")
+			if kind != "unix" {
+				continue
+			}
+			for _, kv := range strings.Split(params, ",") {
+				switch k, v, _ := strings.Cut(kv, "="); k {
+				case "path":
+					return "unix", v, true
+				case "abstract":
+					return "unix", "@" + v, true
+				}
+			}
+		}
+		return "", "", true
+	}
+	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" && exists(filepath.Join(dir, "bus")) {
+		return "unix", filepath.Join(dir, "bus"), true
+	}
+	return "", "", false
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // dotIcon draws the icon at 64 px with a red dot in the top right corner.

@@ -47,8 +47,11 @@ const (
 	// LanIM's own codes: the node queued a send in its outbox, or refused a write for lack of quorum.
 	CodeQueued   = 1690
 	CodeNoQuorum = 1691
+	// CodeNoPermission is OpenIM's NoPermissionError; the node also answers it for a wrong
+	// password.
+	CodeNoPermission = 1002
 	// Sign-in codes.
-	CodeWrongPassword  = 1002
+	CodeWrongPassword  = CodeNoPermission
 	CodeNotFound       = 1004
 	CodeUserExists     = 1102
 	firstTokenCode     = 1501

@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"net"
 
 	"lanim/node/im"
+	"lanim/node/store"
 )
 
 // Cluster is the office network as the API sees it (replication, adapted in app).
@@ -13,17 +15,28 @@ type Cluster interface {
 	Invite(ctx context.Context) (string, error)
 	// Leave takes this node out of its office for good; the process stops afterwards.
 	Leave(ctx context.Context) error
+	// Discover lists the other offices announcing themselves on the LAN.
+	Discover(ctx context.Context) (*DiscoverResp, error)
 }
 
 // ClusterStatus is POST /cluster/status's data: this node's view of its office.
 type ClusterStatus struct {
 	OfficeID     string          `json:"officeID"`
+	OfficeName   string          `json:"officeName"`
 	NodeID       string          `json:"nodeID"`
 	LeaderID     string          `json:"leaderID"`
 	AppliedIndex uint64          `json:"appliedIndex"`
 	StateDigest  string          `json:"stateDigest"`
 	Members      []ClusterMember `json:"members"`
+	// OfficeAdmins are the users who may invite computers, rename the office and grant the role
+	// (besides imAdmin), by user ID.
+	OfficeAdmins []string `json:"officeAdmins"`
+	// OnlineUserIDs are the users connected anywhere in the office (up to MaxOnlineListed).
+	OnlineUserIDs []string `json:"onlineUserIDs"`
 }
+
+// MaxOnlineListed bounds the online users /cluster/status lists.
+const MaxOnlineListed = 1000
 
 // ClusterMember is one node of the office.
 type ClusterMember struct {
@@ -31,6 +44,21 @@ type ClusterMember struct {
 	Address  string `json:"address"`
 	Suffrage string `json:"suffrage"` // "voter" or "nonvoter"
 	Healthy  bool   `json:"healthy"`
+}
+
+// DiscoverResp is POST /cluster/discover's data.
+type DiscoverResp struct {
+	// Enabled is false when this node does not look on the LAN (--discovery off, a standalone
+	// node, or a loopback cluster address); Offices is then empty.
+	Enabled bool               `json:"enabled"`
+	Offices []DiscoveredOffice `json:"offices"`
+}
+
+// DiscoveredOffice is an office whose members answered on the LAN.
+type DiscoveredOffice struct {
+	OfficeID   string   `json:"officeID"`
+	OfficeName string   `json:"officeName"`
+	Addresses  []string `json:"addresses"` // cluster addresses of the members that answered
 }
 
 type inviteResp struct {
@@ -41,6 +69,9 @@ func (s *Server) clusterRoutes() {
 	s.add("/cluster/status", s.clusterStatus)
 	s.add("/cluster/invite", s.clusterInvite)
 	s.add("/cluster/leave", s.clusterLeave)
+	s.add("/cluster/set_office_name", proposeJSON[im.RenameOffice]("office.rename"))
+	s.add("/cluster/set_office_admin", proposeJSON[im.SetOfficeAdmin]("office.setAdmin"))
+	s.addLocal("/cluster/discover", s.clusterDiscover)
 }
 
 func (s *Server) cluster() (Cluster, error) {
@@ -56,12 +87,42 @@ func (s *Server) clusterStatus(c *call, _ []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cl.Status(c.ctx)
+	st, err := cl.Status(c.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.OfficeAdmins, err = store.OfficeAdmins(c.ctx, c.q()); err != nil {
+		return nil, err
+	}
+	if st.OfficeAdmins == nil {
+		st.OfficeAdmins = []string{}
+	}
+	st.OnlineUserIDs = []string{}
+	if s.cfg.Presence != nil {
+		for _, id := range s.cfg.Presence.OnlineUsers(MaxOnlineListed + 1) {
+			if !im.IsAdmin(id) && len(st.OnlineUserIDs) < MaxOnlineListed {
+				st.OnlineUserIDs = append(st.OnlineUserIDs, id)
+			}
+		}
+	}
+	return st, nil
+}
+
+// mayRunOffice refuses a caller who is neither imAdmin nor an office admin.
+func (c *call) mayRunOffice(what string) error {
+	ok, err := im.MayRunOffice(c.ctx, c.q(), c.caller.UserID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return im.ErrNoPermission.With("only an office admin may %s", what)
+	}
+	return nil
 }
 
 func (s *Server) clusterInvite(c *call, _ []byte) (any, error) {
-	if !c.caller.Admin() {
-		return nil, im.ErrNoPermission.With("only the admin invites nodes")
+	if err := c.mayRunOffice("invite a computer"); err != nil {
+		return nil, err
 	}
 	cl, err := s.cluster()
 	if err != nil {
@@ -74,13 +135,37 @@ func (s *Server) clusterInvite(c *call, _ []byte) (any, error) {
 	return &inviteResp{JoinCode: code}, nil
 }
 
+// clusterLeave takes the node that serves the call out of the office: an office admin makes
+// their own computer leave (the API listens on the computer's loopback address); no call removes
+// another computer.
 func (s *Server) clusterLeave(c *call, _ []byte) (any, error) {
-	if !c.caller.Admin() {
-		return nil, im.ErrNoPermission.With("only the admin makes a node leave")
+	if err := c.mayRunOffice("make this computer leave the office"); err != nil {
+		return nil, err
 	}
 	cl, err := s.cluster()
 	if err != nil {
 		return nil, err
 	}
 	return nil, cl.Leave(c.ctx)
+}
+
+// clusterDiscover lists the offices on the LAN. A newcomer asks before it has an account, so a
+// caller on this machine (loopback) needs no token; mDNS announcements are public on the LAN
+// anyway, and a caller from elsewhere still needs one.
+func (s *Server) clusterDiscover(c *call, _ []byte) (any, error) {
+	cl, err := s.cluster()
+	if err != nil {
+		return nil, err
+	}
+	return cl.Discover(c.ctx)
+}
+
+// fromLoopback reports whether a request comes from this machine.
+func fromLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

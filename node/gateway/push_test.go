@@ -374,6 +374,24 @@ func TestTransientRelay(t *testing.T) {
 	status("[2 3]")
 	e.gw.ForgetNode("n2")
 	status("[3]")
+	// A greeting replaces all that is known of its origin: zed gains a platform on n3, then n3
+	// reports nobody. What n3 said of others never reaches bob (not subscribed).
+	e.gw.DeliverRemote(TransientEvent{Origin: "n3", Snapshot: &PresenceSnapshot{Users: map[string][]int32{
+		"zed": {4, 3}, "yan": {1}}}})
+	status("[3 4]")
+	if got := fmt.Sprint(e.gw.Platforms([]string{"zed", "yan", "bob", "nobody"})); got != "map[bob:[5] nobody:[] yan:[1] zed:[3 4]]" {
+		t.Fatalf("platforms %s", got)
+	}
+	if got := fmt.Sprint(e.gw.OnlineUsers(10), e.gw.OnlineUsers(1)); got != "[bob yan zed] [bob]" {
+		t.Fatalf("online users %s", got)
+	}
+	if snap := e.gw.PresenceSnapshot(); snap.Snapshot == nil || fmt.Sprint(snap.Snapshot.Users) != "map[bob:[5]]" {
+		t.Fatalf("this node's snapshot %+v", snap.Snapshot)
+	}
+	e.gw.DeliverRemote(TransientEvent{Origin: "n3", Snapshot: &PresenceSnapshot{}})
+	status("[]")
+	e.gw.DeliverRemote(TransientEvent{Origin: "n3", Snapshot: &PresenceSnapshot{Users: map[string][]int32{"zed": {3}}}})
+	status("[3]")
 	// A remote typing message reaches local connections; nothing is relayed back.
 	msg := textMsg("zed", "bob", "t")
 	msg.ContentType = im.Typing

@@ -20,6 +20,14 @@ type TransientEvent struct {
 	// ... except the connection it came from (a key unique across nodes).
 	ExceptConn string    `json:"exceptConn,omitempty"`
 	Presence   *Presence `json:"presence,omitempty"`
+	// Snapshot is every user online on the origin node: it replaces what this node knew of the
+	// origin (the relay's greeting, sent when two nodes (re)gain contact).
+	Snapshot *PresenceSnapshot `json:"snapshot,omitempty"`
+}
+
+// PresenceSnapshot is who is connected to one node: user ID → platforms, ascending.
+type PresenceSnapshot struct {
+	Users map[string][]int32 `json:"users"`
 }
 
 // Presence says a user's first connection on a platform opened (Online) or its last one closed,
@@ -86,6 +94,12 @@ func (g *Gateway) DeliverRemote(ev TransientEvent) {
 	h := g.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if ev.Snapshot != nil {
+		if ev.Origin != "" {
+			h.replaceRemoteLocked(ev.Origin, ev.Snapshot.Users)
+		}
+		return
+	}
 	if p := ev.Presence; p != nil {
 		if ev.Origin == "" || p.UserID == "" {
 			return
@@ -113,18 +127,91 @@ func (g *Gateway) ForgetNode(origin string) {
 	h := g.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	users := h.remote[origin]
-	ids := make([]string, 0, len(users))
-	for uid := range users {
+	h.replaceRemoteLocked(origin, nil)
+}
+
+// replaceRemoteLocked sets everything known of origin's users to users (nil: nobody), telling the
+// subscribers of every user whose platforms changed, in user ID order.
+func (h *hub) replaceRemoteLocked(origin string, users map[string][]int32) {
+	cur := h.remote[origin]
+	if cur == nil {
+		cur = map[string][]int32{}
+		h.remote[origin] = cur
+	}
+	ids := make([]string, 0, len(cur)+len(users))
+	for uid := range cur {
 		ids = append(ids, uid)
+	}
+	for uid := range users {
+		if _, ok := cur[uid]; !ok && uid != "" {
+			ids = append(ids, uid)
+		}
 	}
 	slices.Sort(ids)
 	for _, uid := range ids {
 		before := h.platformsLocked(uid)
-		delete(users, uid)
-		h.changedLocked(TransientEvent{Origin: origin, Presence: &Presence{UserID: uid}}, before, false)
+		if ps := users[uid]; len(ps) > 0 {
+			cur[uid] = slices.Compact(slices.Sorted(slices.Values(ps)))
+		} else {
+			delete(cur, uid)
+		}
+		h.changedLocked(TransientEvent{Origin: origin, Presence: &Presence{UserID: uid, Platforms: cur[uid]}},
+			before, false)
 	}
-	delete(h.remote, origin)
+	if len(cur) == 0 {
+		delete(h.remote, origin)
+	}
+}
+
+// PresenceSnapshot is who is connected to this node (not what other nodes reported): the relay's
+// greeting to another node.
+func (g *Gateway) PresenceSnapshot() TransientEvent {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	users := make(map[string][]int32, len(h.local))
+	for uid, counts := range h.local {
+		users[uid] = sortedKeys(counts)
+	}
+	return TransientEvent{Snapshot: &PresenceSnapshot{Users: users}}
+}
+
+// Platforms returns the platforms each user is online on anywhere in the office, as far as this
+// node knows (its own connections and what the other nodes relayed); offline users map to nil.
+func (g *Gateway) Platforms(userIDs []string) map[string][]int32 {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string][]int32, len(userIDs))
+	for _, uid := range userIDs {
+		out[uid] = h.platformsLocked(uid)
+	}
+	return out
+}
+
+// OnlineUsers lists the users online anywhere in the office, by user ID, at most limit of them.
+func (g *Gateway) OnlineUsers(limit int) []string {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[string]bool{}
+	for uid := range h.local {
+		seen[uid] = true
+	}
+	for _, users := range h.remote {
+		for uid := range users {
+			seen[uid] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for uid := range seen {
+		out = append(out, uid)
+	}
+	slices.Sort(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 // publishTransient delivers a transient event produced here and relays it.

@@ -131,6 +131,19 @@ const (
 	PlatformHarmonyOS int32 = 11
 )
 
+// platformNames are upstream's platform names (constant.PlatformID2Name).
+var platformNames = [...]string{PlatformIOS: "IOS", PlatformAndroid: "Android", PlatformWindows: "Windows",
+	PlatformOSX: "OSX", PlatformWeb: "Web", PlatformMiniWeb: "MiniWeb", PlatformLinux: "Linux",
+	PlatformAPad: "APad", PlatformIPad: "IPad", PlatformAdmin: "Admin", PlatformHarmonyOS: "HarmonyOS"}
+
+// PlatformName is a platform's name, "" for an unknown ID.
+func PlatformName(id int32) string {
+	if !ValidPlatform(id) {
+		return ""
+	}
+	return platformNames[id]
+}
+
 // ValidPlatform reports whether id is a known platform.
 func ValidPlatform(id int32) bool { return id >= PlatformIOS && id <= PlatformHarmonyOS }
 

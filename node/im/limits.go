@@ -62,6 +62,9 @@ func checkIDs(field string, ids []string) error {
 	return nil
 }
 
+// CheckIDList is checkIDs for the API's read endpoints.
+func CheckIDList(field string, ids []string) error { return checkIDs(field, ids) }
+
 // checkLen limits a string field: max counts characters for text fields, bytes for the rest.
 func checkLen(field, s string, max int) error {
 	if n := utf8.RuneCountInString(s); n > max {

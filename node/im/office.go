@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"lanim/node/pb"
 	"lanim/node/store"
@@ -36,7 +38,11 @@ func (a *CreateOffice) Check(c Caller) error {
 }
 
 func officeHandlers() map[string]handler {
-	return map[string]handler{"office.create": args(createOffice)}
+	return map[string]handler{
+		"office.create":   args(createOffice),
+		"office.rename":   args(renameOffice),
+		"office.setAdmin": args(setOfficeAdmin),
+	}
 }
 
 func createOffice(o *op, a *CreateOffice) (any, error) {
@@ -69,4 +75,125 @@ func LoadOffice(ctx context.Context, q store.Q) (*Office, error) {
 		return nil, fmt.Errorf("decode office: %w", err)
 	}
 	return &off, nil
+}
+
+// MaxOfficeNameLen bounds the office's name (characters): it heads every window and is announced
+// on the LAN in one mDNS TXT string, which holds 255 bytes ("name=" and 60 runes of 4 bytes fit).
+const MaxOfficeNameLen = 60
+
+// checkOfficeName: not blank, at most MaxOfficeNameLen characters once trimmed, one line.
+func checkOfficeName(name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return ErrArgs.With("officeName is required")
+	}
+	if err := checkLen("officeName", name, MaxOfficeNameLen); err != nil {
+		return err
+	}
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return ErrArgs.With("officeName may not hold control characters (line breaks, tabs)")
+	}
+	return nil
+}
+
+// MayRunOffice reports whether userID may make office-level changes (invite a computer, make this
+// node leave, rename the office, grant the office admin role): imAdmin, or an office admin.
+func MayRunOffice(ctx context.Context, q store.Q, userID string) (bool, error) {
+	if IsAdmin(userID) {
+		return true, nil
+	}
+	if userID == "" {
+		return false, nil
+	}
+	return store.IsOfficeAdmin(ctx, q, userID)
+}
+
+// requireOfficeAdmin refuses a caller who may not run the office.
+func (o *op) requireOfficeAdmin(what string) error {
+	ok, err := MayRunOffice(o.ctx, o.tx, o.caller.UserID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNoPermission.With("only an office admin may %s", what)
+	}
+	return nil
+}
+
+// RenameOffice is /cluster/set_office_name.
+type RenameOffice struct {
+	OfficeName string `json:"officeName"`
+}
+
+// Check: a user asks (the role is checked against the state), with a valid name.
+func (a *RenameOffice) Check(c Caller) error {
+	if c.UserID == "" {
+		return ErrNoPermission.With("an office admin renames the office")
+	}
+	return checkOfficeName(a.OfficeName)
+}
+
+func renameOffice(o *op, a *RenameOffice) (any, error) {
+	if err := o.requireOfficeAdmin("rename the office"); err != nil {
+		return nil, err
+	}
+	off, err := LoadOffice(o.ctx, o.tx)
+	if err != nil {
+		return nil, err
+	}
+	if off == nil {
+		return nil, ErrRecordNotFound.With("the office is not created yet")
+	}
+	off.Name = strings.TrimSpace(a.OfficeName)
+	b, err := json.Marshal(off)
+	if err != nil {
+		return nil, err
+	}
+	return nil, store.SetMeta(o.ctx, o.tx, store.MetaOffice, b)
+}
+
+// SetOfficeAdmin is /cluster/set_office_admin: grant (officeAdmin true) or revoke the role.
+type SetOfficeAdmin struct {
+	UserID      string `json:"userID"`
+	OfficeAdmin bool   `json:"officeAdmin"`
+}
+
+// Check: a user asks, about a valid user ID other than imAdmin (who needs no role).
+func (a *SetOfficeAdmin) Check(c Caller) error {
+	if c.UserID == "" {
+		return ErrNoPermission.With("an office admin grants the role")
+	}
+	if err := checkID("userID", a.UserID); err != nil {
+		return err
+	}
+	if IsAdmin(a.UserID) {
+		return ErrArgs.With("%s runs the office without the role", AdminUserID)
+	}
+	return nil
+}
+
+// setOfficeAdmin grants or revokes the role. The office keeps at least one office admin once it
+// has had one, so someone can always invite a computer without the admin secret.
+func setOfficeAdmin(o *op, a *SetOfficeAdmin) (any, error) {
+	if err := o.requireOfficeAdmin("grant or revoke the office admin role"); err != nil {
+		return nil, err
+	}
+	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+	}
+	if a.OfficeAdmin {
+		return nil, store.AddOfficeAdmin(o.ctx, o.tx, a.UserID, o.caller.UserID, o.now)
+	}
+	admins, err := store.OfficeAdmins(o.ctx, o.tx)
+	if err != nil {
+		return nil, err
+	}
+	if len(admins) == 1 && admins[0] == a.UserID {
+		return nil, ErrArgs.With("%s is the last office admin: grant the role to someone else first", a.UserID)
+	}
+	return nil, store.RemoveOfficeAdmin(o.ctx, o.tx, a.UserID)
 }

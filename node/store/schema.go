@@ -27,6 +27,14 @@ var schema = []string{
 		password_hash       TEXT NOT NULL DEFAULT ''
 	)`,
 
+	// office_admins: the users who run the office (invite computers, rename it, grant the role);
+	// the account that created the office is the first. imAdmin is not listed: it may anyway.
+	`CREATE TABLE IF NOT EXISTS office_admins (
+		user_id    TEXT PRIMARY KEY,
+		granted_by TEXT NOT NULL,
+		grant_time INTEGER NOT NULL
+	) WITHOUT ROWID`,
+
 	// tokens: every issued token with its status (0 normal, 1 invalid, 2 kicked, 3 expired), so a
 	// kick or force_logout holds on every node.
 	`CREATE TABLE IF NOT EXISTS tokens (

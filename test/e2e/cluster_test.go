@@ -40,12 +40,15 @@ type office struct {
 }
 
 type clusterStatus struct {
-	OfficeID     string          `json:"officeID"`
-	NodeID       string          `json:"nodeID"`
-	LeaderID     string          `json:"leaderID"`
-	AppliedIndex uint64          `json:"appliedIndex"`
-	StateDigest  string          `json:"stateDigest"`
-	Members      []clusterMember `json:"members"`
+	OfficeID      string          `json:"officeID"`
+	OfficeName    string          `json:"officeName"`
+	OfficeAdmins  []string        `json:"officeAdmins"`
+	OnlineUserIDs []string        `json:"onlineUserIDs"`
+	NodeID        string          `json:"nodeID"`
+	LeaderID      string          `json:"leaderID"`
+	AppliedIndex  uint64          `json:"appliedIndex"`
+	StateDigest   string          `json:"stateDigest"`
+	Members       []clusterMember `json:"members"`
 }
 
 type clusterMember struct {

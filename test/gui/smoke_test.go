@@ -75,11 +75,23 @@ func TestSmokeTwoWindows(t *testing.T) {
 	ann := s.login("ann")
 	s.shot("02-ann-signed-up")
 
+	// Creating the office named it and made Ann its office admin: she makes the join code with her
+	// own token (no admin secret).
+	var st struct {
+		OfficeName   string   `json:"officeName"`
+		OfficeAdmins []string `json:"officeAdmins"`
+	}
+	if err := ann.Call(context.Background(), "/cluster/status", nil, &st); err != nil || st.OfficeName != "Acme Smoke Test" ||
+		fmt.Sprint(st.OfficeAdmins) != "[ann]" {
+		t.Fatalf("office after window A created it: %+v %v", st, err)
+	}
+
 	// Window B is another computer of the office: its own node, which joins A's office with a join
 	// code typed on its welcome screen ("Join an office", the second stop). Then "Create an
 	// account" (three stops after the user ID on the sign-in screen); Space presses a button.
-	code := s.inviteCode(dataA)
-	b := s.start("B", "--data", t.TempDir(), "--api-addr", freeAddr(t), "--ws-addr", freeAddr(t),
+	code := s.inviteCode(ann)
+	apiB := freeAddr(t)
+	b := s.start("B", "--data", t.TempDir(), "--api-addr", apiB, "--ws-addr", freeAddr(t),
 		"--cluster-addr", freeAddr(t))
 	winB := s.window(b, 1100)
 	s.keys(winB, "Tab", "Tab", "Return")
@@ -135,6 +147,8 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.waitLast(ann, "ann", fromB)
 	s.keys(winA, "ctrl+1") // A takes the focus back: its open chat is read
 	s.waitRead(ann, "ann")
+	// Presence is office-wide: B's node says Ann (window A, on A's node) is online.
+	s.waitOnline(apiB, "bob", "ann")
 	s.shot("06-both-chatting")
 
 	// A's office panel lists both computers.
@@ -282,26 +296,39 @@ func (s *smoke) waitAPI() {
 	})
 }
 
-// inviteCode makes a join code on A's node as the office admin (the secret A's first start wrote).
-func (s *smoke) inviteCode(dataA string) string {
+// inviteCode makes a join code on A's node as an office admin, with their own token.
+func (s *smoke) inviteCode(admin *client.Client) string {
 	s.t.Helper()
-	secret, err := os.ReadFile(filepath.Join(dataA, "admin-secret"))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	c := client.New(s.api, nil)
-	ctx := context.Background()
-	token, err := c.AdminToken(ctx, strings.TrimSpace(string(secret)))
-	if err != nil {
-		s.t.Fatal(err)
-	}
 	var r struct {
 		JoinCode string `json:"joinCode"`
 	}
-	if err := c.WithToken(token).Call(ctx, "/cluster/invite", nil, &r); err != nil {
+	if err := admin.Call(context.Background(), "/cluster/invite", nil, &r); err != nil {
 		s.t.Fatal(err)
 	}
 	return r.JoinCode
+}
+
+// waitOnline waits until the node at api tells who (signed in there as an iOS session, so no
+// app or test session is kicked) that userID is online.
+func (s *smoke) waitOnline(api, who, userID string) {
+	s.t.Helper()
+	c := client.New(api, nil)
+	var r struct {
+		Token string `json:"token"`
+	}
+	if err := c.Call(context.Background(), "/auth/user_login", map[string]any{"userID": who, "password": "password1",
+		"platformID": 1}, &r); err != nil {
+		s.t.Fatal(err)
+	}
+	c = c.WithToken(r.Token)
+	s.until(userID+" online on "+api, func() bool {
+		var out []struct {
+			UserID string `json:"userID"`
+			Status int32  `json:"status"`
+		}
+		err := c.Call(context.Background(), "/user/get_users_online_status", map[string]any{"userIDs": []string{userID}}, &out)
+		return err == nil && len(out) == 1 && out[0].Status == 1
+	})
 }
 
 // login signs in through the API (as the web platform) once the window has created the account.
