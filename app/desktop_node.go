@@ -102,15 +102,9 @@ func (e *embeddedNode) Join(ctx context.Context, code string, via *ui.OfficeAd) 
 	defer cancel()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.n != nil {
-		if err := e.n.Close(); err != nil {
-			e.log.Warn("close the node before joining", "err", err)
-		}
-		e.n = nil
-	}
 	dir := e.cfg.DataDir
-	aside := fmt.Sprintf("%s.before-join-%s", dir, time.Now().Format("20060102-150405"))
-	if err := os.Rename(dir, aside); err != nil {
+	aside, err := e.closeAndSetAside("before-join")
+	if err != nil {
 		return e.restart(ctx, fmt.Errorf("put the old office aside: %w", err))
 	}
 	cfg := e.cfg
@@ -133,6 +127,19 @@ func (e *embeddedNode) Join(ctx context.Context, code string, via *ui.OfficeAd) 
 	return nil
 }
 
+// closeAndSetAside closes the running node and renames its data dir to DIR.<why>-<time>, which it
+// returns. The caller holds e.mu.
+func (e *embeddedNode) closeAndSetAside(why string) (string, error) {
+	if e.n != nil {
+		if err := e.n.Close(); err != nil {
+			e.log.Warn("close the node", "before", why, "err", err)
+		}
+		e.n = nil
+	}
+	aside := fmt.Sprintf("%s.%s-%s", e.cfg.DataDir, why, time.Now().Format("20060102-150405"))
+	return aside, os.Rename(e.cfg.DataDir, aside)
+}
+
 // StartOver replaces a node that left its office with a new one on a fresh data dir: the old one
 // is put aside (DIR.left-<time>, kept), since a data dir that left never starts as a member again.
 // The new node founds a new office, so the app opens on its welcome screen.
@@ -141,15 +148,8 @@ func (e *embeddedNode) StartOver(ctx context.Context) error {
 	defer cancel()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.n != nil {
-		if err := e.n.Close(); err != nil {
-			e.log.Warn("close the node that left", "err", err)
-		}
-		e.n = nil
-	}
-	dir := e.cfg.DataDir
-	aside := fmt.Sprintf("%s.left-%s", dir, time.Now().Format("20060102-150405"))
-	if err := os.Rename(dir, aside); err != nil {
+	aside, err := e.closeAndSetAside("left")
+	if err != nil {
 		return fmt.Errorf("put the data dir that left aside: %w", err)
 	}
 	n, err := StartNode(ctx, &e.cfg, e.out, e.log)
