@@ -221,10 +221,12 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 	return res
 }
 
-// fill sends total messages from pr.from to pr.to through REST /msg/send_msg (the sender's own
-// token, workers in parallel): REST has no per-connection rate limit, so filling a chat for the
-// history and data-dir figures does not take a paced sender's time.
-func fill(ctx context.Context, api *client.Client, pr pair, total, workers int) error {
+// fill sends total messages through REST /msg/send_msg, round-robin over pairs (each from → to),
+// with workers in parallel: REST has no per-connection rate limit, so filling chats for the
+// history, data-dir and growth figures does not take a paced sender's time. api must be allowed to
+// send as every pair's from (the sender's own token, or the admin's). b (may be nil) counts the
+// messages sent.
+func fill(ctx context.Context, api *client.Client, pairs []pair, total, workers int, b *bar) error {
 	var next atomic.Int64
 	var errOnce sync.Once
 	var sendErr error
@@ -236,6 +238,7 @@ func fill(ctx context.Context, api *client.Client, pr pair, total, workers int) 
 				if i > total || ctx.Err() != nil {
 					return
 				}
+				pr := pairs[i%len(pairs)]
 				cctx, cancel := context.WithTimeout(ctx, callTimeout)
 				err := api.Call(cctx, "/msg/send_msg", map[string]any{"msgData": textMsg(pr.from, pr.to,
 					msgID(0, w, i, time.Now()))}, nil)
@@ -244,6 +247,7 @@ func fill(ctx context.Context, api *client.Client, pr pair, total, workers int) 
 					errOnce.Do(func() { sendErr = err })
 					return
 				}
+				b.Add(1)
 			}
 		})
 	}

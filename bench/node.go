@@ -151,6 +151,27 @@ func (n *Node) RSS() (int64, error) {
 	return 0, errors.New("rss: no VmRSS line")
 }
 
+// CPU is the user+system CPU time the process has used so far (utime and stime of
+// /proc/PID/stat, in clock ticks of 1/100 s, which Linux reports on every architecture Go runs).
+func (n *Node) CPU() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("cpu: %w", err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces; fields 14 and 15 follow.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, errors.New("cpu: short /proc stat line")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("cpu: bad stat fields %q %q", f[11], f[12])
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
 // DiskUsage is the size of the data dir's files (SQLite, WAL, Raft log, snapshots).
 func (n *Node) DiskUsage() (int64, error) {
 	total, _, err := n.diskFiles()
@@ -181,6 +202,14 @@ func (n *Node) diskFiles() (int64, map[string]int64, error) {
 
 // users registers ids and returns a token for each (platform 5, web).
 func (n *Node) users(ctx context.Context, ids []string) (map[string]string, error) {
+	if err := n.register(ctx, ids); err != nil {
+		return nil, err
+	}
+	return n.tokens(ctx, ids)
+}
+
+// register registers ids (nickname = ID), 500 a request.
+func (n *Node) register(ctx context.Context, ids []string) error {
 	for start := 0; start < len(ids); start += 500 {
 		batch := ids[start:min(start+500, len(ids))]
 		infos := make([]*pb.UserInfo, len(batch))
@@ -191,10 +220,10 @@ func (n *Node) users(ctx context.Context, ids []string) (map[string]string, erro
 		err := n.Admin.RegisterUsers(cctx, infos...)
 		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("register %d users: %w", len(batch), err)
+			return fmt.Errorf("register %d users: %w", len(batch), err)
 		}
 	}
-	return n.tokens(ctx, ids)
+	return nil
 }
 
 // tokens gets a token for each of ids (platform 5).
