@@ -1,7 +1,7 @@
 // One fresh login of the official @openim/client-sdk against a running LanIM node, timed from
 // login() until OnSyncServerFinish. `lanim bench` (bench/loginsync.go) seeds the account, starts
 // this script once per run in a new Node process (nothing cached from an earlier login) and reads
-// the one JSON line it prints. Inputs come from the environment: LANIM_API (http://host:port),
+// the JSON line it prints last. Inputs come from the environment: LANIM_API (http://host:port),
 // LANIM_WS (ws://host:port), LANIM_USER, LANIM_TOKEN; LANIM_TIMEOUT_MS bounds the wait.
 //
 // Importing the harness installs its WebSocket shim (ws with ArrayBuffers and one message per
@@ -57,6 +57,14 @@ try {
 }
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+
+// The sync is over: say so, and wait for a line on stdin before going on, so the caller can read
+// the node's CPU time for the login alone.
+console.log(JSON.stringify({ synced: true }));
+await new Promise((resolve) => {
+  process.stdin.once('data', resolve);
+  process.stdin.once('end', resolve);
+});
 
 // What the SDK holds after the sync, to show the account really was synced (outside the timing).
 // Pages of 500 (the node serves at most 1,000 a page), at most 20 pages.
