@@ -37,6 +37,7 @@ type growthPoint struct {
 	Rate     Spread
 	Errors   int
 	RSS      Spread  // MB after each run
+	RSSFile  Spread  // MB of it file-backed (memory-mapped files: BoltDB's Raft log, SQLite's shared memory)
 	Disk     float64 // MB, the whole data dir
 	State    float64 // MB, state.db with its WAL and shared memory
 	RaftLog  float64 // MB, raft/raft.db
@@ -103,7 +104,7 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 			p.runLoad(ctx, o.Duration/3, 0) // warm-up: connections, caches, conversations
 		}
 		var lat [3][]float64
-		var rates, rss []float64
+		var rates, rss, rssFile []float64
 		for run := range o.Runs {
 			res := p.runLoad(ctx, o.Duration, fixedRate)
 			pt.Errors += res.errors
@@ -111,16 +112,16 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 			p50, p99, mx := res.lat.Quantiles()
 			lat[0], lat[1], lat[2] = append(lat[0], p50), append(lat[1], p99), append(lat[2], mx)
 			rates = append(rates, res.rate)
-			r, err := n.RSS()
+			m, err := n.memory()
 			if err != nil {
 				return g, err
 			}
-			rss = append(rss, float64(r)/mb)
-			o.logf("growth, %s stored: %d/s run %d/%d: p50 %.1f ms, p99 %.1f ms, max %.1f ms, RSS %.1f MB",
-				num(float64(stored), 0), fixedRate, run+1, o.Runs, p50, p99, mx, float64(r)/mb)
+			rss, rssFile = append(rss, float64(m.rss)/mb), append(rssFile, float64(m.file)/mb)
+			o.logf("growth, %s stored: %d/s run %d/%d: p50 %.1f ms, p99 %.1f ms, max %.1f ms, RSS %.1f MB (%.1f MB file-backed)",
+				num(float64(stored), 0), fixedRate, run+1, o.Runs, p50, p99, mx, float64(m.rss)/mb, float64(m.file)/mb)
 		}
 		pt.Lat = [3]Spread{SpreadOf(lat[0]), SpreadOf(lat[1]), SpreadOf(lat[2])}
-		pt.Rate, pt.RSS, pt.Stored = SpreadOf(rates), SpreadOf(rss), stored
+		pt.Rate, pt.RSS, pt.RSSFile, pt.Stored = SpreadOf(rates), SpreadOf(rss), SpreadOf(rssFile), stored
 		total, files, err := n.diskFiles()
 		if err != nil {
 			return g, err

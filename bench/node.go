@@ -135,20 +135,42 @@ func (n *Node) Stop() {
 
 // RSS is the process's resident set in bytes (VmRSS of /proc/PID/status).
 func (n *Node) RSS() (int64, error) {
+	m, err := n.memory()
+	return m.rss, err
+}
+
+// memory is the resident set and its file-backed part: pages of memory-mapped files such as
+// BoltDB's Raft log, which the kernel can drop under pressure, unlike the Go heap (RssAnon).
+type memory struct{ rss, file int64 }
+
+func (n *Node) memory() (memory, error) {
+	var m memory
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.cmd.Process.Pid))
 	if err != nil {
-		return 0, fmt.Errorf("rss: %w", err)
+		return m, fmt.Errorf("rss: %w", err)
 	}
+	found := false
 	for line := range strings.SplitSeq(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				return kb * 1024, err
-			}
+		k, rest, ok := strings.Cut(line, ":")
+		f := strings.Fields(rest)
+		if !ok || len(f) != 2 || f[1] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return m, fmt.Errorf("rss: %s: %w", k, err)
+		}
+		switch k {
+		case "VmRSS":
+			m.rss, found = kb*1024, true
+		case "RssFile":
+			m.file = kb * 1024
 		}
 	}
-	return 0, errors.New("rss: no VmRSS line")
+	if !found {
+		return m, errors.New("rss: no VmRSS line")
+	}
+	return m, nil
 }
 
 // CPU is the user+system CPU time the process has used so far (utime and stime of
