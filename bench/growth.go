@@ -4,9 +4,15 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
+
+// hasTmp says whether a snapshot is being written (its directory ends in .tmp).
+func hasTmp(names []string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, ".tmp") })
+}
 
 // Growth points: the stored messages at which the send latency and the node's RSS are measured.
 // The default curve stops at 100,000 so `make bench` stays short; -growth (make bench-growth)
@@ -36,13 +42,19 @@ type growthPoint struct {
 	Lat      [3]Spread // p50, p99, max (ms) at fixedRate
 	Rate     Spread
 	Errors   int
-	RSS      Spread  // MB after each run
-	RSSFile  Spread  // MB of it file-backed (memory-mapped files: BoltDB's Raft log, SQLite's shared memory)
-	Disk     float64 // MB, the whole data dir
-	State    float64 // MB, state.db with its WAL and shared memory
-	RaftLog  float64 // MB, raft/raft.db
-	FillRate float64 // msg/s of the fill that led to this point
+	RSS      Spread        // MB after each run
+	RSSFile  Spread        // MB of it file-backed (memory-mapped files: BoltDB's Raft log, SQLite's shared memory)
+	Disk     float64       // MB, the whole data dir
+	State    float64       // MB, state.db with its WAL and shared memory
+	RaftLog  float64       // MB, raft/raft.db
+	Snaps    float64       // MB, raft/snapshots (the two newest Raft snapshots, each a copy of state.db)
+	FillRate float64       // msg/s of the fill that led to this point
+	Busy     time.Duration // how long the node stayed busy after the fill (commits, a Raft snapshot)
+	InSnap   int           // runs during which the node took a Raft snapshot
 }
+
+// quietLimit bounds the wait for the node to go idle after a fill.
+const quietLimit = 3 * time.Minute
 
 // growthPer100k is the data dir's growth per 100,000 messages between the first and last point:
 // total and the state database alone.
@@ -98,7 +110,10 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 			}
 			pt.FillRate = float64(more) / time.Since(start).Seconds()
 			filled, stored = target, stored+more
-			time.Sleep(settleIdle) // the fill's last commits and WAL checkpoint, not the point, would show
+			// Measure the point, not the fill's aftermath: wait until the node is idle again.
+			if pt.Busy, err = n.waitQuiet(ctx, quietLimit); err != nil {
+				return g, err
+			}
 		}
 		if pi == 0 {
 			p.runLoad(ctx, o.Duration/3, 0) // warm-up: connections, caches, conversations
@@ -106,7 +121,12 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 		var lat [3][]float64
 		var rates, rss, rssFile []float64
 		for run := range o.Runs {
+			before := n.snapshots()
 			res := p.runLoad(ctx, o.Duration, fixedRate)
+			if after := n.snapshots(); !slices.Equal(before, after) || hasTmp(after) {
+				pt.InSnap++
+				o.logf("growth: the node took a Raft snapshot during this run")
+			}
 			pt.Errors += res.errors
 			stored += len(res.lat)
 			p50, p99, mx := res.lat.Quantiles()
@@ -133,10 +153,12 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 				pt.State += float64(size) / mb
 			case path == filepath.Join("raft", "raft.db"):
 				pt.RaftLog += float64(size) / mb
+			case strings.HasPrefix(path, filepath.Join("raft", "snapshots")+string(filepath.Separator)):
+				pt.Snaps += float64(size) / mb
 			}
 		}
-		o.logf("growth, %s stored: data dir %.1f MB (state %.1f MB, raft log %.1f MB)", num(float64(stored), 0),
-			pt.Disk, pt.State, pt.RaftLog)
+		o.logf("growth, %s stored: data dir %.1f MB (state %.1f MB, raft log %.1f MB, snapshots %.1f MB); busy %v after the fill",
+			num(float64(stored), 0), pt.Disk, pt.State, pt.RaftLog, pt.Snaps, pt.Busy.Round(time.Second))
 		g.Points = append(g.Points, pt)
 	}
 	return g, nil

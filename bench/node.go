@@ -194,6 +194,50 @@ func (n *Node) CPU() (time.Duration, error) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
+// snapshots names the entries of the Raft snapshot store (raft/snapshots; one in progress ends
+// in .tmp), or nil when it does not exist yet.
+func (n *Node) snapshots() []string {
+	entries, err := os.ReadDir(filepath.Join(n.DataDir, "raft", "snapshots"))
+	if err != nil {
+		return nil
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
+}
+
+// quietCPU is the node's CPU share below which it counts as idle (10% of one core).
+const quietCPU = 100 * time.Millisecond
+
+// waitQuiet waits until the node uses less than quietCPU of CPU time in a second (the work a
+// burst left behind, such as a Raft snapshot, is over), at most limit, and returns how long it
+// waited.
+func (n *Node) waitQuiet(ctx context.Context, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	prev, err := n.CPU()
+	if err != nil {
+		return 0, err
+	}
+	for time.Since(start) < limit {
+		select {
+		case <-ctx.Done():
+			return time.Since(start), ctx.Err()
+		case <-time.After(time.Second):
+		}
+		cur, err := n.CPU()
+		if err != nil {
+			return 0, err
+		}
+		if cur-prev < quietCPU {
+			break
+		}
+		prev = cur
+	}
+	return time.Since(start), nil
+}
+
 // DiskUsage is the size of the data dir's files (SQLite, WAL, Raft log, snapshots).
 func (n *Node) DiskUsage() (int64, error) {
 	total, _, err := n.diskFiles()

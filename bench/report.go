@@ -344,22 +344,38 @@ func (r *Report) growthMarkdown(p func(string, ...any)) {
 	p("One node is filled through REST `/msg/send_msg` (%d workers, spread over %d one-to-one chats) up to each point", growthWorkers, growthChats)
 	p("(this run: %s); at each point %d WS senders send at %d/s for %d runs of %v (the latency table's load) and the",
 		strings.Join(pts, " → "), fixedRateSenders, fixedRate, r.Options.Runs, r.Options.Duration)
-	p("node's RSS is read after each run, with its file-backed part (pages of memory-mapped files: BoltDB maps the Raft")
-	p("log, SQLite its WAL index; the kernel can drop them, unlike the Go heap). Latencies in ms, send-to-receive.")
+	p("node's RSS is read after each run, with its file-backed part (RssFile: pages of mapped files, the binary's own")
+	p("code, ~30 MB, BoltDB's map of the Raft log, SQLite's WAL index; the kernel can drop them under memory pressure,")
+	p("unlike the Go heap). Latencies in ms, send-to-receive.")
 	p("`make bench-growth` (`-growth`) takes the curve to 1,000,000 messages; the default stops at 100,000.")
 	p("")
-	p("| Stored messages | p50 | p99 | max | RSS (MB) | of it file-backed (MB) | Data dir (MB) | state.db (MB) | raft.db (MB) | Fill rate to here (msg/s) |")
-	p("|---|---|---|---|---|---|---|---|---|---|")
+	p("The fill is followed by a wait until the node is idle (under 10%% of a core for a second, at most %v): the", quietLimit)
+	p("point measures a node holding that many messages, not one still busy with the fill's last commits or a Raft")
+	p("snapshot (*busy after fill*). Data dir is state.db (with WAL), raft.db (the Raft log, BoltDB) and the Raft snapshots")
+	p("(the two newest, each a copy of state.db); *runs in a snapshot* counts runs during which the node took one.")
+	p("")
+	p("| Stored messages | p50 | p99 | max | RSS (MB) | of it file-backed (MB) | Busy after fill (s) | Runs in a snapshot |")
+	p("|---|---|---|---|---|---|---|---|")
 	errors := 0
 	for _, pt := range g.Points {
 		errors += pt.Errors
+		busy := "–"
+		if pt.FillRate > 0 {
+			busy = num(pt.Busy.Seconds(), 0)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %d of %d |", num(float64(pt.Stored), 0), pt.Lat[0].Format(1),
+			pt.Lat[1].Format(1), pt.Lat[2].Format(1), pt.RSS.Format(1), pt.RSSFile.Format(1), busy, pt.InSnap, pt.Lat[0].N)
+	}
+	p("")
+	p("| Stored messages | Data dir (MB) | state.db (MB) | raft.db (MB) | Raft snapshots (MB) | Fill rate to here (msg/s) |")
+	p("|---|---|---|---|---|---|")
+	for _, pt := range g.Points {
 		fillRate := "–"
 		if pt.FillRate > 0 {
 			fillRate = num(pt.FillRate, 0)
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", num(float64(pt.Stored), 0), pt.Lat[0].Format(1),
-			pt.Lat[1].Format(1), pt.Lat[2].Format(1), pt.RSS.Format(1), pt.RSSFile.Format(1), num(pt.Disk, 1), num(pt.State, 1),
-			num(pt.RaftLog, 1), fillRate)
+		p("| %s | %s | %s | %s | %s | %s |", num(float64(pt.Stored), 0), num(pt.Disk, 1), num(pt.State, 1),
+			num(pt.RaftLog, 1), num(pt.Snaps, 1), fillRate)
 	}
 	p("")
 	p("Stored messages counts the fill and the load runs so far. Sends that failed or were never pushed: %d.", errors)
