@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,6 +54,7 @@ type growthPoint struct {
 	FillRate float64       // msg/s of the fill that led to this point
 	Busy     time.Duration // how long the node stayed busy after the fill (commits, a Raft snapshot)
 	InSnap   int           // runs during which the node took a Raft snapshot
+	Mapped   []string      // the largest file mappings in RSS, "name N MB"
 }
 
 // quietLimit bounds the wait for the node to go idle after a fill.
@@ -73,8 +77,22 @@ func (g *growthFigures) per100k() (total, state float64, ok bool) {
 // measureGrowth fills one node point by point (REST, growthChats chats) and at each point runs
 // the fixed-rate latency load (fixedRate over fixedRateSenders WS senders, o.Runs runs of
 // o.Duration) and reads RSS and the data dir.
+//
+// With o.PprofDir it records a CPU profile of the node over the last run of each point.
 func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
-	n, err := startNode(ctx, o.Bin, randomSecret(), false)
+	var extra []string
+	var pprofAddr string
+	if o.PprofDir != "" {
+		var err error
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(o.PprofDir, 0o755); err != nil {
+			return nil, err
+		}
+		extra = append(extra, "--pprof", pprofAddr)
+	}
+	n, err := startNode(ctx, o.Bin, randomSecret(), false, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +140,18 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 		var rates, rss, rssFile []float64
 		for run := range o.Runs {
 			before := n.snapshots()
+			var profiled chan error
+			if pprofAddr != "" && run == o.Runs-1 {
+				path := filepath.Join(o.PprofDir, fmt.Sprintf("growth-%d.pprof", target))
+				profiled = make(chan error, 1)
+				go func() { profiled <- fetchProfile(ctx, pprofAddr, max(1, int(o.Duration.Seconds())), path) }()
+			}
 			res := p.runLoad(ctx, o.Duration, fixedRate)
+			if profiled != nil {
+				if err := <-profiled; err != nil {
+					return g, err
+				}
+			}
 			if after := n.snapshots(); !slices.Equal(before, after) || hasTmp(after) {
 				pt.InSnap++
 				o.logf("growth: the node took a Raft snapshot during this run")
@@ -142,6 +171,9 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 		}
 		pt.Lat = [3]Spread{SpreadOf(lat[0]), SpreadOf(lat[1]), SpreadOf(lat[2])}
 		pt.Rate, pt.RSS, pt.RSSFile, pt.Stored = SpreadOf(rates), SpreadOf(rss), SpreadOf(rssFile), stored
+		if pt.Mapped, err = topMapped(n, 3); err != nil {
+			return g, err
+		}
 		total, files, err := n.diskFiles()
 		if err != nil {
 			return g, err
@@ -157,9 +189,31 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 				pt.Snaps += float64(size) / mb
 			}
 		}
-		o.logf("growth, %s stored: data dir %.1f MB (state %.1f MB, raft log %.1f MB, snapshots %.1f MB); busy %v after the fill",
-			num(float64(stored), 0), pt.Disk, pt.State, pt.RaftLog, pt.Snaps, pt.Busy.Round(time.Second))
+		o.logf("growth, %s stored: data dir %.1f MB (state %.1f MB, raft log %.1f MB, snapshots %.1f MB); busy %v after the fill; mapped in RSS: %s",
+			num(float64(stored), 0), pt.Disk, pt.State, pt.RaftLog, pt.Snaps, pt.Busy.Round(time.Second), strings.Join(pt.Mapped, ", "))
 		g.Points = append(g.Points, pt)
 	}
 	return g, nil
+}
+
+// topMapped names the k files with the most resident pages mapped into the node, "name N MB"
+// with the node's own binary and data dir files named relative to it.
+func topMapped(n *Node, k int) ([]string, error) {
+	m, err := n.mappedRSS()
+	if err != nil {
+		return nil, err
+	}
+	paths := slices.Collect(maps.Keys(m))
+	slices.SortFunc(paths, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	var out []string
+	for _, path := range paths[:min(k, len(paths))] {
+		name := path
+		if rel, err := filepath.Rel(n.DataDir, path); err == nil && !strings.HasPrefix(rel, "..") {
+			name = rel
+		} else {
+			name = filepath.Base(path)
+		}
+		out = append(out, fmt.Sprintf("%s %.1f MB", name, float64(m[path])/mb))
+	}
+	return out, nil
 }

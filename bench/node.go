@@ -173,6 +173,34 @@ func (n *Node) memory() (memory, error) {
 	return m, nil
 }
 
+// mappedRSS is the resident memory of each mapped file of the process (Rss of /proc/PID/smaps,
+// summed per path; anonymous mappings are left out), in bytes.
+func (n *Node) mappedRSS() (map[string]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", n.cmd.Process.Pid))
+	if err != nil {
+		return nil, fmt.Errorf("smaps: %w", err)
+	}
+	out := map[string]int64{}
+	path := ""
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			// A mapping's header: address perms offset dev inode [path].
+			path = ""
+			if len(f) >= 6 && strings.HasPrefix(f[5], "/") {
+				path = f[5]
+			}
+		case len(f) == 3 && f[0] == "Rss:" && path != "":
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err == nil {
+				out[path] += kb * 1024
+			}
+		}
+	}
+	return out, nil
+}
+
 // CPU is the user+system CPU time the process has used so far (utime and stime of
 // /proc/PID/stat, in clock ticks of 1/100 s, which Linux reports on every architecture Go runs).
 func (n *Node) CPU() (time.Duration, error) {

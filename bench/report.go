@@ -367,6 +367,11 @@ func (r *Report) growthMarkdown(p func(string, ...any)) {
 			pt.Lat[1].Format(1), pt.Lat[2].Format(1), pt.RSS.Format(1), pt.RSSFile.Format(1), busy, pt.InSnap, pt.Lat[0].N)
 	}
 	p("")
+	if last := g.Points[len(g.Points)-1]; len(last.Mapped) > 0 {
+		p("The largest file mappings in the node's RSS at %s messages (/proc/PID/smaps): %s.", num(float64(last.Stored), 0),
+			strings.Join(last.Mapped, ", "))
+		p("")
+	}
 	p("| Stored messages | Data dir (MB) | state.db (MB) | raft.db (MB) | Raft snapshots (MB) | Fill rate to here (msg/s) |")
 	p("|---|---|---|---|---|---|")
 	for _, pt := range g.Points {
