@@ -325,7 +325,8 @@ func (r *Report) loginMarkdown(p func(string, ...any)) {
 	p("After each sync of the full account the SDK listed (conversations, friends, joined groups, by its own paged calls")
 	p("after the timing): %s, %s.", strings.Join(l.Held, "; "), verdict)
 	if len(l.Profile) > 0 {
-		p("CPU profiles of this run: %s.", strings.Join(l.Profile, ", "))
+		p("This run recorded CPU profiles of the node and of the SDK during the login (`-pprof DIR`); the notes say what")
+		p("they show.")
 	}
 	p("")
 }
