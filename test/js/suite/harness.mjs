@@ -10,15 +10,27 @@ import { fileURLToPath } from 'node:url';
 import WS from 'ws';
 import { getSDK, CbEvents } from '@openim/client-sdk';
 
-// The SDK is written for the browser's WebSocket. Two settings make ws behave like it:
-// binary frames as ArrayBuffers (ws hands out Buffers unless told otherwise), and one event-loop
-// task per message. By default ws emits every message of one TCP read in the same tick, with no
-// promise jobs between them; the SDK marks its own send in a promise job after the 1003 reply, so
-// an echo arriving in the same read would be reported as a new incoming message.
+// The SDK is written for the browser's WebSocket. Three things make ws behave like it:
+// - binary frames as ArrayBuffers (ws hands out Buffers unless told otherwise);
+// - one event-loop task per message. By default ws emits every message of one TCP read in the same
+//   tick, with no promise jobs between them; the SDK marks its own send in a promise job after the
+//   1003 reply, so an echo arriving in the same read would be reported as a new incoming message;
+// - no message events once the socket is closing, as the WHATWG spec says: the SDK resets itself on
+//   logout and then closes, and a message it still handled would call the API at "undefined/...".
 globalThis.WebSocket = class extends WS {
   constructor(url, protocols, options) {
     super(url, protocols, { ...options, allowSynchronousEvents: false });
     this.binaryType = 'arraybuffer';
+  }
+
+  get onmessage() {
+    return super.onmessage;
+  }
+
+  set onmessage(handler) {
+    super.onmessage = handler && ((ev) => {
+      if (this.readyState === WS.OPEN) handler.call(this, ev);
+    });
   }
 };
 
