@@ -40,7 +40,7 @@ ifeq ($(MAKELEVEL),0)
 .NOTPARALLEL:
 endif
 
-.PHONY: help deps deps-package deps-package-windows build run node vet test $(TEST_PARTS) bench proto \
+.PHONY: help deps deps-package deps-package-windows build run node vet test $(TEST_PARTS) bench bench-growth proto \
 	package-linux package-windows clean
 
 help:
@@ -49,6 +49,7 @@ help:
 	@echo 'make test              vet, unit tests (race detector on node/ and replication/), e2e tests, GUI smoke test'
 	@echo 'make build             bin/lanim'
 	@echo 'make bench             load benchmark of real nodes into docs/benchmarks.md (BENCH_ARGS=-quick)'
+	@echo 'make bench-growth      the same with the growth curve to 1,000,000 stored messages (about 10 minutes more)'
 	@echo 'make proto             regenerate node/pb'
 	@echo 'make package-linux     dist/LanIM.tar.xz'
 	@echo 'make package-windows   dist/LanIM.exe (cross-built with mingw-w64)'
@@ -112,13 +113,20 @@ test-gui:
 	LANIM_GUI_SMOKE=1 LANIM_BIN=$(CURDIR)/$(BIN) LANIM_SCREENSHOTS=$(GUI_SHOTS) LANG=en_US.UTF-8 \
 		xvfb-run -a -s "-screen 0 2200x760x24" $(GO) test -tags $(GOTAGS) -count=1 -timeout $(E2E_TIMEOUT) ./test/gui/...
 
-# The load generator (`lanim bench`, package bench): real nodes on 127.0.0.1, real WS clients; it
-# writes docs/benchmarks.md (its hand-written notes section is kept). BENCH_ARGS=-quick for a short
-# smoke run (it rewrites the figures too). Not part of `make test`; LANG: the binary links Fyne, which warns about the C locale.
+# The load generator (`lanim bench`, package bench): real nodes on 127.0.0.1, real WS clients, and
+# the official JS SDK (test/js) for the login sync; it writes docs/benchmarks.md (its hand-written
+# notes section is kept). BENCH_ARGS=-quick for a short smoke run (it rewrites the figures too);
+# BENCH_ARGS="-only loginsync -out /tmp/b.md" for one scenario. bench-growth takes the growth curve
+# to a million stored messages (filling them takes about 8 minutes). Not part of `make test`; LANG:
+# the binary links Fyne, which warns about the C locale.
 BENCH_ARGS ?=
 bench: deps build
 	@mkdir -p docs
 	LANG=en_US.UTF-8 ./$(BIN) bench -out docs/benchmarks.md $(BENCH_ARGS)
+
+bench-growth: deps build
+	@mkdir -p docs
+	LANG=en_US.UTF-8 ./$(BIN) bench -growth -out docs/benchmarks.md $(BENCH_ARGS)
 
 proto: deps
 	bash node/pb/generate.sh

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,14 +25,33 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "docs/benchmarks.md", "Markdown report to write (- for stdout)")
 	runs := fs.Int("runs", 0, "runs per figure (0: 3, or 2 with -quick)")
 	dur := fs.Duration("duration", 0, "length of one load run (0: 4s, or 1.5s with -quick)")
+	growth := fs.Bool("growth", false, "growth curve to 1,000,000 stored messages (default: to 100,000)")
+	only := fs.String("only", "", "comma-separated scenarios to run ("+strings.Join(bench.Scenarios, ", ")+
+		"); the others are left out of the report")
+	jsDir := fs.String("js", "test/js", "directory of the JS SDK suite (node_modules and bench/loginsync.mjs)")
+	pprofDir := fs.String("pprof", "", "write CPU profiles of the login sync (node and SDK) to this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench: unexpected arguments: %v", fs.Args())
+	}
+	var scenarios []string
+	for _, name := range strings.Split(*only, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !slices.Contains(bench.Scenarios, name) {
+			return fmt.Errorf("bench: -only: unknown scenario %q (scenarios: %s)", name, strings.Join(bench.Scenarios, ", "))
+		}
+		scenarios = append(scenarios, name)
 	}
 	bin, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: own binary: %w", err)
 	}
-	o := bench.DefaultOptions(bin, *quick)
+	o := bench.DefaultOptions(bin, *quick, *growth)
+	o.JSDir, o.PprofDir, o.Scenarios = *jsDir, *pprofDir, scenarios
 	if *runs > 0 {
 		o.Runs = *runs
 	}

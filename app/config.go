@@ -16,6 +16,7 @@ type NodeConfig struct {
 	APIAddr     string
 	WSAddr      string
 	AdminSecret string
+	Pprof       string // --pprof: loopback address of net/http/pprof; empty serves none
 	Cluster     ClusterFlags
 }
 
@@ -43,6 +44,7 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 	fs.StringVar(&cfg.WSAddr, "ws-addr", "127.0.0.1:10001", "WebSocket gateway listen address")
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "",
 		"admin secret of a new office (first start only); generated and stored in the data dir when empty")
+	fs.StringVar(&cfg.Pprof, "pprof", "", "serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	cl := &cfg.Cluster
 	fs.StringVar(&cl.Addr, "cluster-addr", "",
 		"cluster port HOST:PORT (Raft and node-to-node service); empty runs a standalone node")
@@ -73,6 +75,11 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if cfg.Pprof != "" {
+		if err := checkPprofAddr(cfg.Pprof); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.DataDir == "" {
 		return nil, fmt.Errorf("no data dir: pass --data DIR")

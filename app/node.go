@@ -55,6 +55,13 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 		return err
 	}
 	n.closers = append(n.closers, n.dir.close)
+	if cfg.Pprof != "" {
+		_, stop, err := servePprof(cfg.Pprof)
+		if err != nil {
+			return err
+		}
+		n.closers = append(n.closers, stop)
+	}
 	// Listen before anything slow, so a busy port fails at once.
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
 		return fmt.Errorf("api address %s: %w", cfg.APIAddr, err)

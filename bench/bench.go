@@ -8,25 +8,44 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"time"
 )
 
 // Options are the benchmark's knobs; Quick shortens every run for a smoke check.
 type Options struct {
-	Bin      string // the lanim binary to start nodes with
-	Runs     int    // runs per figure
-	Duration time.Duration
-	Quick    bool
-	Progress io.Writer // a text line per step
+	Bin          string // the lanim binary to start nodes with
+	Runs         int    // runs per figure
+	Duration     time.Duration
+	Quick        bool
+	Progress     io.Writer // a text line per step, and progress bars
+	JSDir        string    // test/js: the login-sync script and the official SDK's node_modules
+	PprofDir     string    // where the login-sync scenario writes CPU profiles; empty: none
+	GrowthPoints []int     // stored-message counts of the growth curve
+	Scenarios    []string  // the scenarios to run, in Scenarios order; empty: all
 }
 
-// DefaultOptions is the full run: `make bench` on a 2-core machine in well under 10 minutes.
-func DefaultOptions(bin string, quick bool) Options {
-	o := Options{Bin: bin, Runs: 3, Duration: 4 * time.Second, Quick: quick}
+// Scenarios are the parts of a run, by the names -only takes.
+var Scenarios = []string{"footprint", "single", "office", "loginsync", "growth"}
+
+// DefaultOptions is the full run: `make bench` on a 2-core machine in about 10 minutes. long
+// takes the growth curve to a million messages.
+func DefaultOptions(bin string, quick, long bool) Options {
+	o := Options{Bin: bin, Runs: 3, Duration: 4 * time.Second, Quick: quick, JSDir: filepath.Join("test", "js"),
+		GrowthPoints: growthShort}
+	if long {
+		o.GrowthPoints = growthLong
+	}
 	if quick {
-		o.Runs, o.Duration = 2, 1500*time.Millisecond
+		o.Runs, o.Duration, o.GrowthPoints = 2, 1500*time.Millisecond, growthQuick
 	}
 	return o
+}
+
+// runs says whether scenario is part of this run.
+func (o Options) runs(scenario string) bool {
+	return len(o.Scenarios) == 0 || slices.Contains(o.Scenarios, scenario)
 }
 
 // senderCounts are the concurrent senders of the throughput table. Each sender is paced under
@@ -49,6 +68,8 @@ type Report struct {
 	Single   *clusterFigures
 	Office   *clusterFigures
 	Foot     *footprint
+	Login    *loginFigures
+	Growth   *growthFigures
 	Problems []string
 }
 
@@ -79,12 +100,14 @@ func Run(ctx context.Context, o Options) *Report {
 		r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", what, err))
 	}
 	var err error
-	if r.Foot, err = measureFootprint(ctx, o); err != nil {
-		problem("footprint", err)
+	if o.runs("footprint") {
+		if r.Foot, err = measureFootprint(ctx, o); err != nil {
+			problem("footprint", err)
+		}
 	}
 	for _, size := range []int{1, 3} {
-		if ctx.Err() != nil {
-			break
+		if ctx.Err() != nil || !o.runs(map[int]string{1: "single", 3: "office"}[size]) {
+			continue
 		}
 		f, err := measureDeployment(ctx, o, size)
 		if err != nil {
@@ -96,6 +119,17 @@ func Run(ctx context.Context, o Options) *Report {
 			r.Office = f
 		}
 	}
+	if ctx.Err() == nil && o.runs("loginsync") {
+		if r.Login, err = measureLoginSync(ctx, o); err != nil {
+			problem("login sync", err)
+		}
+	}
+	if ctx.Err() == nil && o.runs("growth") {
+		if r.Growth, err = measureGrowth(ctx, o); err != nil {
+			problem("growth", err)
+		}
+	}
+	r.Machine.LoadEnd = loadAvg()
 	r.Took = time.Since(r.Started)
 	return r
 }

@@ -71,7 +71,10 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 		return f, err
 	}
 	for run := range o.Runs {
-		if err := fill(ctx, api, pair{from: "disk_a", to: "disk_b"}, f.DiskMsgsPerRun, fillWorkers); err != nil {
+		b := o.bar(f.DiskMsgsPerRun, fmt.Sprintf("data dir run %d/%d: sending", run+1, o.Runs))
+		err := fill(ctx, api, []pair{{from: "disk_a", to: "disk_b"}}, f.DiskMsgsPerRun, fillWorkers, b)
+		b.Finish()
+		if err != nil {
 			return f, err
 		}
 		after, err := n.DiskUsage()

@@ -118,7 +118,10 @@ func measureHistory(ctx context.Context, o Options, nodes []*Node, tag, label st
 	if err != nil {
 		return Spread{}, err
 	}
-	if err := fill(ctx, nodes[0].Admin.WithToken(toks[pr.from]), pr, historyMessages, fillWorkers); err != nil {
+	b := o.bar(historyMessages, label+": filling the history chat")
+	err = fill(ctx, nodes[0].Admin.WithToken(toks[pr.from]), []pair{pr}, historyMessages, fillWorkers, b)
+	b.Finish()
+	if err != nil {
 		return Spread{}, err
 	}
 	var times []float64

@@ -221,35 +221,21 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 	return res
 }
 
-// fill sends total messages from pr.from to pr.to through REST /msg/send_msg (the sender's own
-// token, workers in parallel): REST has no per-connection rate limit, so filling a chat for the
-// history and data-dir figures does not take a paced sender's time.
-func fill(ctx context.Context, api *client.Client, pr pair, total, workers int) error {
-	var next atomic.Int64
-	var errOnce sync.Once
-	var sendErr error
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1))
-				if i > total || ctx.Err() != nil {
-					return
-				}
-				cctx, cancel := context.WithTimeout(ctx, callTimeout)
-				err := api.Call(cctx, "/msg/send_msg", map[string]any{"msgData": textMsg(pr.from, pr.to,
-					msgID(0, w, i, time.Now()))}, nil)
-				cancel()
-				if err != nil {
-					errOnce.Do(func() { sendErr = err })
-					return
-				}
-			}
-		})
+// fill sends total messages through REST /msg/send_msg, round-robin over pairs (each from → to),
+// with workers in parallel: REST has no per-connection rate limit, so filling chats for the
+// history, data-dir and growth figures does not take a paced sender's time. api must be allowed to
+// send as every pair's from (the sender's own token, or the admin's). b (may be nil) counts the
+// messages sent.
+func fill(ctx context.Context, api *client.Client, pairs []pair, total, workers int, b *bar) error {
+	err := parallel(ctx, total, workers, b, func(i int) error {
+		pr := pairs[i%len(pairs)]
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		return api.Call(cctx, "/msg/send_msg", map[string]any{"msgData": textMsg(pr.from, pr.to,
+			msgID(0, i%workers, i, time.Now()))}, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("fill: %w", err)
 	}
-	wg.Wait()
-	if sendErr != nil {
-		return fmt.Errorf("fill: %w", sendErr)
-	}
-	return ctx.Err()
+	return nil
 }

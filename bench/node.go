@@ -135,20 +135,135 @@ func (n *Node) Stop() {
 
 // RSS is the process's resident set in bytes (VmRSS of /proc/PID/status).
 func (n *Node) RSS() (int64, error) {
+	m, err := n.memory()
+	return m.rss, err
+}
+
+// memory is the resident set and its file-backed part: pages of memory-mapped files such as
+// BoltDB's Raft log, which the kernel can drop under pressure, unlike the Go heap (RssAnon).
+type memory struct{ rss, file int64 }
+
+func (n *Node) memory() (memory, error) {
+	var m memory
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.cmd.Process.Pid))
 	if err != nil {
-		return 0, fmt.Errorf("rss: %w", err)
+		return m, fmt.Errorf("rss: %w", err)
 	}
+	found := false
 	for line := range strings.SplitSeq(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				return kb * 1024, err
+		k, rest, ok := strings.Cut(line, ":")
+		f := strings.Fields(rest)
+		if !ok || len(f) != 2 || f[1] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return m, fmt.Errorf("rss: %s: %w", k, err)
+		}
+		switch k {
+		case "VmRSS":
+			m.rss, found = kb*1024, true
+		case "RssFile":
+			m.file = kb * 1024
+		}
+	}
+	if !found {
+		return m, errors.New("rss: no VmRSS line")
+	}
+	return m, nil
+}
+
+// mappedRSS is the resident memory of each mapped file of the process (Rss of /proc/PID/smaps,
+// summed per path; anonymous mappings are left out), in bytes.
+func (n *Node) mappedRSS() (map[string]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", n.cmd.Process.Pid))
+	if err != nil {
+		return nil, fmt.Errorf("smaps: %w", err)
+	}
+	out := map[string]int64{}
+	path := ""
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			// A mapping's header: address perms offset dev inode [path].
+			path = ""
+			if len(f) >= 6 && strings.HasPrefix(f[5], "/") {
+				path = f[5]
+			}
+		case len(f) == 3 && f[0] == "Rss:" && path != "":
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err == nil {
+				out[path] += kb * 1024
 			}
 		}
 	}
-	return 0, errors.New("rss: no VmRSS line")
+	return out, nil
+}
+
+// CPU is the user+system CPU time the process has used so far (utime and stime of
+// /proc/PID/stat, in clock ticks of 1/100 s, which Linux reports on every architecture Go runs).
+func (n *Node) CPU() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("cpu: %w", err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces; fields 14 and 15 follow.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, errors.New("cpu: short /proc stat line")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("cpu: bad stat fields %q %q", f[11], f[12])
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
+// snapshots names the entries of the Raft snapshot store (raft/snapshots; one in progress ends
+// in .tmp), or nil when it does not exist yet.
+func (n *Node) snapshots() []string {
+	entries, err := os.ReadDir(filepath.Join(n.DataDir, "raft", "snapshots"))
+	if err != nil {
+		return nil
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
+}
+
+// quietCPU is the node's CPU share below which it counts as idle (10% of one core).
+const quietCPU = 100 * time.Millisecond
+
+// waitQuiet waits until the node uses less than quietCPU of CPU time in a second (the work a
+// burst left behind, such as a Raft snapshot, is over), at most limit, and returns how long it
+// waited.
+func (n *Node) waitQuiet(ctx context.Context, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	prev, err := n.CPU()
+	if err != nil {
+		return 0, err
+	}
+	for time.Since(start) < limit {
+		select {
+		case <-ctx.Done():
+			return time.Since(start), ctx.Err()
+		case <-time.After(time.Second):
+		}
+		cur, err := n.CPU()
+		if err != nil {
+			return 0, err
+		}
+		if cur-prev < quietCPU {
+			break
+		}
+		prev = cur
+	}
+	return time.Since(start), nil
 }
 
 // DiskUsage is the size of the data dir's files (SQLite, WAL, Raft log, snapshots).
@@ -181,6 +296,14 @@ func (n *Node) diskFiles() (int64, map[string]int64, error) {
 
 // users registers ids and returns a token for each (platform 5, web).
 func (n *Node) users(ctx context.Context, ids []string) (map[string]string, error) {
+	if err := n.register(ctx, ids); err != nil {
+		return nil, err
+	}
+	return n.tokens(ctx, ids)
+}
+
+// register registers ids (nickname = ID), 500 a request.
+func (n *Node) register(ctx context.Context, ids []string) error {
 	for start := 0; start < len(ids); start += 500 {
 		batch := ids[start:min(start+500, len(ids))]
 		infos := make([]*pb.UserInfo, len(batch))
@@ -191,10 +314,10 @@ func (n *Node) users(ctx context.Context, ids []string) (map[string]string, erro
 		err := n.Admin.RegisterUsers(cctx, infos...)
 		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("register %d users: %w", len(batch), err)
+			return fmt.Errorf("register %d users: %w", len(batch), err)
 		}
 	}
-	return n.tokens(ctx, ids)
+	return nil
 }
 
 // tokens gets a token for each of ids (platform 5).

@@ -18,11 +18,23 @@ type Machine struct {
 	Go     string
 	Kernel string
 	Date   string
+	// Load averages (1, 5, 15 min) when the run started and ended: the machine may be shared, and
+	// a load above the CPU count means the figures had competition.
+	LoadStart, LoadEnd string
+}
+
+// loadAvg is the first three fields of /proc/loadavg, or "unknown".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 func machine(bin string) Machine {
 	m := Machine{CPUs: runtime.NumCPU(), CPU: "unknown", Go: runtime.Version(), Kernel: "unknown",
-		Date: time.Now().UTC().Format("2006-01-02 15:04 MST")}
+		Date: time.Now().UTC().Format("2006-01-02 15:04 MST"), LoadStart: loadAvg()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.SplitSeq(string(b), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
@@ -102,7 +114,14 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	p("| Kernel | %s |", r.Machine.Kernel)
 	p("| Date | %s |", r.Machine.Date)
 	p("| Runs per figure, run length | %d × %v%s |", r.Options.Runs, r.Options.Duration, map[bool]string{true: " (-quick)"}[r.Options.Quick])
+	p("| Load average (1, 5, 15 min) at start → end | %s → %s |", r.Machine.LoadStart, r.Machine.LoadEnd)
+	if r.Login != nil && r.Login.NodeJS != "" {
+		p("| Node.js (login sync) | %s |", r.Login.NodeJS)
+	}
 	p("| Whole benchmark took | %v |", r.Took.Round(time.Second))
+	if len(r.Options.Scenarios) > 0 {
+		p("| Scenarios in this run | %s |", strings.Join(r.Options.Scenarios, ", "))
+	}
 	p("")
 	p("## Targets")
 	p("")
@@ -116,6 +135,29 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 		p("| %s | %s | %s | %s |", t.what, t.goal, t.value, verdict)
 	}
 	p("")
+	if r.Single != nil || r.Office != nil {
+		r.loadMarkdown(p)
+	}
+	r.loginMarkdown(p)
+	r.growthMarkdown(p)
+	if r.Foot != nil || r.Options.runs("footprint") {
+		r.footprintMarkdown(p)
+	}
+	if len(r.Problems) > 0 {
+		p("## Problems during this run")
+		p("")
+		for _, pr := range r.Problems {
+			p("- %s", strings.ReplaceAll(pr, "\n", " "))
+		}
+		p("")
+	}
+	if notes != "" {
+		p("%s", strings.TrimSpace(notes))
+	}
+}
+
+// loadMarkdown is the throughput, latency, fan-out and history sections.
+func (r *Report) loadMarkdown(p func(string, ...any)) {
 	p("## Messages: throughput")
 	p("")
 	p("Each sender is its own user with its own WS connection and sends 1003 (a one-to-one text message) to its own peer,")
@@ -184,6 +226,9 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	p("In the office the group's members are spread over the three nodes and the history is pulled from a different node")
 	p("than the one the messages were sent to.")
 	p("")
+}
+
+func (r *Report) footprintMarkdown(p func(string, ...any)) {
 	p("## Footprint")
 	p("")
 	if f := r.Foot; f != nil {
@@ -193,6 +238,11 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 		p("| RSS growth with %s idle WS connections (after %v) | %s MB |", num(idleConns, 0), settleIdle, f.ConnRSS.Format(1))
 		p("| Data dir growth per 100,000 one-to-one text messages (measured over %s messages per run, scaled) | %s MB |",
 			num(float64(f.DiskMsgsPerRun), 0), f.DiskPer100k.Format(1))
+		if total, state, ok := r.Growth.per100k(); ok {
+			g := r.Growth.Points
+			p("| Data dir growth per 100,000 messages over the growth curve (%s → %s stored) | %s MB, of which state.db %s MB |",
+				num(float64(g[0].Stored), 0), num(float64(g[len(g)-1].Stored), 0), num(total, 1), num(state, 1))
+		}
 		if len(f.DiskFiles) > 0 {
 			p("")
 			p("Files that grew over the %d data-dir runs (%s messages in all): %s.", r.Options.Runs,
@@ -201,18 +251,7 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	} else {
 		p("Not measured.")
 	}
-	if len(r.Problems) > 0 {
-		p("")
-		p("## Problems during this run")
-		p("")
-		for _, pr := range r.Problems {
-			p("- %s", strings.ReplaceAll(pr, "\n", " "))
-		}
-	}
-	if notes != "" {
-		p("")
-		p("%s", strings.TrimSpace(notes))
-	}
+	p("")
 }
 
 func (r *Report) fig(f *clusterFigures, senders int) Spread {
@@ -249,4 +288,102 @@ func ratio(a, b Spread) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f×", a.Median/b.Median)
+}
+
+func (r *Report) loginMarkdown(p func(string, ...any)) {
+	l := r.Login
+	if l == nil {
+		return
+	}
+	p("## Login sync (official JS SDK)")
+	p("")
+	p("A fresh login of the official `@openim/client-sdk` (0.0.14, the npm package in test/js, under Node.js with the")
+	p("compatibility suite's WebSocket shim): a new Node process per login, so nothing is cached from an earlier one,")
+	p("timed from `login()` until the SDK fires `OnSyncServerFinish` (it fires `OnSyncServerStart` when the WS is up,")
+	p("then syncs messages, conversations, friends, groups and the user, and fires Finish when all are done). The")
+	p("seeded account has %d friends, %d groups of %d members and %s conversations (a one-to-one chat with %d people,",
+		syncFriends, syncGroups, syncGroupSize, num(syncConversations, 0), syncPeers)
+	p("the friends among them, and the groups), each with a message; seeded through the REST API in %v. The empty",
+		l.Seed.Round(100*time.Millisecond))
+	p("account is the baseline, logged in alternately with the full one in the same run; %d runs each.", l.Runs)
+	p("")
+	p("| Account | login → OnSyncServerFinish (ms) | login → OnConnectSuccess (ms) | SDK CPU (ms) | node CPU (ms) |")
+	p("|---|---|---|---|---|")
+	row := func(name string, s loginSpread) {
+		p("| %s | %s | %s | %s | %s |", name, s.Total.Format(0), s.Connect.Format(0), s.SDKCPU.Format(0), s.NodeCPU.Format(0))
+	}
+	row("empty (baseline)", l.Empty)
+	row(fmt.Sprintf("%d friends, %d groups, %s conversations", syncFriends, syncGroups, num(syncConversations, 0)), l.Full)
+	p("")
+	p("SDK CPU is the Node process's CPU time from `login()` to Finish; node CPU is the `lanim node` process's CPU time")
+	p("from the script's start to Finish, read from /proc in 10 ms ticks. Together they can exceed the wall time: the")
+	p("two run on different cores.")
+	verdict := "as seeded"
+	if !l.HeldOK {
+		verdict = "**not** what was seeded"
+	}
+	p("After each sync of the full account the SDK listed (conversations, friends, joined groups, by its own paged calls")
+	p("after the timing): %s, %s.", strings.Join(l.Held, "; "), verdict)
+	if len(l.Profile) > 0 {
+		p("This run recorded CPU profiles of the node and of the SDK during the login (`-pprof DIR`); the notes say what")
+		p("they show.")
+	}
+	p("")
+}
+
+func (r *Report) growthMarkdown(p func(string, ...any)) {
+	g := r.Growth
+	if g == nil || len(g.Points) == 0 {
+		return
+	}
+	p("## Growth: send latency and memory as stored messages grow")
+	p("")
+	var pts []string
+	for _, pt := range g.Points {
+		pts = append(pts, num(float64(pt.Target), 0))
+	}
+	p("One node is filled through REST `/msg/send_msg` (%d workers, spread over %d one-to-one chats) up to each point", growthWorkers, growthChats)
+	p("(this run: %s); at each point %d WS senders send at %d/s for %d runs of %v (the latency table's load) and the",
+		strings.Join(pts, " → "), fixedRateSenders, fixedRate, r.Options.Runs, r.Options.Duration)
+	p("node's RSS is read after each run, with its file-backed part (RssFile: pages of mapped files, the binary's own")
+	p("code, ~30 MB, BoltDB's map of the Raft log, SQLite's WAL index; the kernel can drop them under memory pressure,")
+	p("unlike the Go heap). Latencies in ms, send-to-receive.")
+	p("`make bench-growth` (`-growth`) takes the curve to 1,000,000 messages; the default stops at 100,000.")
+	p("")
+	p("The fill is followed by a wait until the node is idle (under 10%% of a core for a second, at most %v): the", quietLimit)
+	p("point measures a node holding that many messages, not one still busy with the fill's last commits or a Raft")
+	p("snapshot (*busy after fill*). Data dir is state.db (with WAL), raft.db (the Raft log, BoltDB) and the Raft snapshots")
+	p("(the two newest, each a copy of state.db); *runs in a snapshot* counts runs during which the node took one.")
+	p("")
+	p("| Stored messages | p50 | p99 | max | RSS (MB) | of it file-backed (MB) | Busy after fill (s) | Runs in a snapshot |")
+	p("|---|---|---|---|---|---|---|---|")
+	errors := 0
+	for _, pt := range g.Points {
+		errors += pt.Errors
+		busy := "–"
+		if pt.FillRate > 0 {
+			busy = num(pt.Busy.Seconds(), 0)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %d of %d |", num(float64(pt.Stored), 0), pt.Lat[0].Format(1),
+			pt.Lat[1].Format(1), pt.Lat[2].Format(1), pt.RSS.Format(1), pt.RSSFile.Format(1), busy, pt.InSnap, pt.Lat[0].N)
+	}
+	p("")
+	if last := g.Points[len(g.Points)-1]; len(last.Mapped) > 0 {
+		p("The largest file mappings in the node's RSS at %s messages (/proc/PID/smaps): %s.", num(float64(last.Stored), 0),
+			strings.Join(last.Mapped, ", "))
+		p("")
+	}
+	p("| Stored messages | Data dir (MB) | state.db (MB) | raft.db (MB) | Raft snapshots (MB) | Fill rate to here (msg/s) |")
+	p("|---|---|---|---|---|---|")
+	for _, pt := range g.Points {
+		fillRate := "–"
+		if pt.FillRate > 0 {
+			fillRate = num(pt.FillRate, 0)
+		}
+		p("| %s | %s | %s | %s | %s | %s |", num(float64(pt.Stored), 0), num(pt.Disk, 1), num(pt.State, 1),
+			num(pt.RaftLog, 1), num(pt.Snaps, 1), fillRate)
+	}
+	p("")
+	p("Stored messages counts the fill and the load runs so far. Sends that failed or were never pushed: %d.", errors)
+	p("")
 }

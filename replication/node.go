@@ -126,7 +126,7 @@ func (n *Node) open() (err error) {
 			return fmt.Errorf("replication: %w", err)
 		}
 	}
-	n.bolt, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db")})
+	n.bolt, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db"), BoltOptions: boltOptions()})
 	if err != nil {
 		return fmt.Errorf("replication: open log store: %w", err)
 	}
