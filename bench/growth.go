@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -80,19 +79,7 @@ func (g *growthFigures) per100k() (total, state float64, ok bool) {
 //
 // With o.PprofDir it records a CPU profile of the node over the last run of each point.
 func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
-	var extra []string
-	var pprofAddr string
-	if o.PprofDir != "" {
-		var err error
-		if pprofAddr, err = freeAddr(); err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(o.PprofDir, 0o755); err != nil {
-			return nil, err
-		}
-		extra = append(extra, "--pprof", pprofAddr)
-	}
-	n, err := startNode(ctx, o.Bin, randomSecret(), false, extra...)
+	n, pprofAddr, err := startProfiledNode(ctx, o)
 	if err != nil {
 		return nil, err
 	}

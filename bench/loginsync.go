@@ -89,16 +89,7 @@ func measureLoginSync(ctx context.Context, o Options) (*loginFigures, error) {
 	if v, err := exec.Command("node", "--version").Output(); err == nil {
 		f.NodeJS = strings.TrimSpace(string(v))
 	}
-	var extra []string
-	var pprofAddr string
-	if o.PprofDir != "" {
-		var err error
-		if pprofAddr, err = freeAddr(); err != nil {
-			return nil, err
-		}
-		extra = append(extra, "--pprof", pprofAddr)
-	}
-	n, err := startNode(ctx, o.Bin, randomSecret(), false, extra...)
+	n, pprofAddr, err := startProfiledNode(ctx, o)
 	if err != nil {
 		return nil, err
 	}

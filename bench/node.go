@@ -48,6 +48,23 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
+// startProfiledNode starts a single node that, with o.PprofDir, serves its profiler on the
+// returned loopback address ("" without).
+func startProfiledNode(ctx context.Context, o Options) (n *Node, pprofAddr string, err error) {
+	var extra []string
+	if o.PprofDir != "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, "", err
+		}
+		if err := os.MkdirAll(o.PprofDir, 0o755); err != nil {
+			return nil, "", err
+		}
+		extra = append(extra, "--pprof", pprofAddr)
+	}
+	n, err = startNode(ctx, o.Bin, randomSecret(), false, extra...)
+	return n, pprofAddr, err
+}
+
 // startNode launches bin (the lanim binary) as a headless node with extra flags and waits until
 // it serves the admin token. cluster makes it listen on a cluster port (mDNS off).
 func startNode(ctx context.Context, bin, secret string, cluster bool, extra ...string) (*Node, error) {

@@ -61,17 +61,14 @@ func (b *bar) Add(n int) {
 		b.pb.Add(n)
 		return
 	}
+	// The line is written under the lock: Progress may be any writer, not one safe for
+	// concurrent writes.
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.done += int64(n)
-	tenth := b.done * 10 / b.total
-	log := tenth > b.logged && tenth < 10
-	if log {
+	if tenth := b.done * 10 / b.total; tenth > b.logged && tenth < 10 {
 		b.logged = tenth
-	}
-	done := b.done
-	b.mu.Unlock()
-	if log {
-		b.o.logf("%s: %d/%d (%d%%, %v)", b.desc, done, b.total, tenth*10, time.Since(b.start).Round(time.Second))
+		b.o.logf("%s: %d/%d (%d%%, %v)", b.desc, b.done, b.total, tenth*10, time.Since(b.start).Round(time.Second))
 	}
 }
 
