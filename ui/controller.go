@@ -67,8 +67,20 @@ type Controller struct {
 	tray      *tray  // nil without a system tray
 	lastToast string // for tests
 	keys      map[string]func()
-	convLoads int // numbers conversation loads: only the newest answer is applied
-	epoch     int // counts sessions: answers from an earlier one are dropped
+	// Loads of each list in flight: only the newest one's answer is applied, since an older answer
+	// arriving later (two pushes close together) would show a stale list.
+	selfLoads, convLoads, contactLoads, groupLoads newest
+	epoch                                          int // counts sessions: answers from an earlier one are dropped
+}
+
+// newest numbers the loads of one kind; it is used on the UI goroutine only.
+type newest int
+
+// start begins a load and returns a check that it is still the newest when its answer arrives.
+func (n *newest) start() func() bool {
+	*n++
+	mine := *n
+	return func() bool { return *n == mine }
 }
 
 // outMsg is a message the user sent that the node has not confirmed yet.
@@ -369,10 +381,11 @@ func (c *Controller) signedOut(reason string) {
 
 func (c *Controller) reloadSelf() {
 	id := c.session.UserID
+	latest := c.selfLoads.start()
 	run(c, "load your profile", func(ctx context.Context) ([]*pb.UserInfo, error) {
 		return c.be.Users(ctx, []string{id})
 	}, func(us []*pb.UserInfo) {
-		if len(us) == 0 || c.shell == nil {
+		if len(us) == 0 || c.shell == nil || !latest() {
 			return
 		}
 		c.self = us[0]
@@ -382,11 +395,10 @@ func (c *Controller) reloadSelf() {
 }
 
 func (c *Controller) reloadConversations() {
-	c.convLoads++
-	load := c.convLoads
+	latest := c.convLoads.start()
 	run(c, "load conversations", c.be.Conversations, func(list []*Conversation) {
-		if c.shell == nil || load != c.convLoads {
-			return // a newer load is on its way
+		if c.shell == nil || !latest() {
+			return
 		}
 		fresh := map[string]*Conversation{}
 		for _, conv := range list {
@@ -414,6 +426,7 @@ func (c *Controller) reloadContacts() {
 		friendIDs   []string
 		presenceMap map[string]bool
 	}
+	latest := c.contactLoads.start()
 	run(c, "load contacts", func(ctx context.Context) (*contacts, error) {
 		var r contacts
 		var err error
@@ -435,7 +448,7 @@ func (c *Controller) reloadContacts() {
 		}
 		return &r, nil
 	}, func(r *contacts) {
-		if c.shell == nil {
+		if c.shell == nil || !latest() {
 			return
 		}
 		c.friends, c.reqIn, c.reqOut, c.blacks = r.friends, r.in, r.out, r.blacks
@@ -458,6 +471,7 @@ func (c *Controller) reloadGroups() {
 		list []*pb.GroupInfo
 		reqs []*pb.GroupRequest
 	}
+	latest := c.groupLoads.start()
 	run(c, "load groups", func(ctx context.Context) (*groups, error) {
 		var r groups
 		var err error
@@ -469,7 +483,7 @@ func (c *Controller) reloadGroups() {
 		}
 		return &r, nil
 	}, func(r *groups) {
-		if c.shell == nil {
+		if c.shell == nil || !latest() {
 			return
 		}
 		c.groups = r.list

@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"lanim/node/pb"
+)
+
+// slowFriends holds the answer of one Friends call until released, as a busy node would.
+type slowFriends struct {
+	*MemBackend
+	hold    atomic.Bool   // the next call is held
+	held    chan struct{} // closed once the held call has its answer
+	release chan struct{}
+}
+
+func (b *slowFriends) Friends(ctx context.Context) ([]*pb.FriendInfo, error) {
+	list, err := b.MemBackend.Friends(ctx)
+	if b.hold.CompareAndSwap(true, false) {
+		close(b.held)
+		<-b.release
+	}
+	return list, err
+}
+
+// TestStaleContactsAnswerIsDropped: two contact loads in flight, the older answering last (two
+// pushes close together on a busy node). The older answer, without the new friend, must not
+// replace the newer one.
+func TestStaleContactsAnswerIsDropped(t *testing.T) {
+	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
+	ctx := context.Background()
+	for _, u := range []string{"ann", "bob"} {
+		b := o.NewBackend()
+		if _, err := b.SignUp(ctx, u, strings.ToUpper(u[:1])+u[1:], "password1"); err != nil {
+			t.Fatal(err)
+		}
+		b.SignOut(ctx)
+	}
+	be := &slowFriends{MemBackend: o.NewBackend(), held: make(chan struct{}), release: make(chan struct{})}
+	ann := NewHarness(t, NewTestApp(t), be, HarnessOptions{})
+	ann.WaitText("Sign in to LanIM")
+	ann.Fill("ann", "password1")
+	ann.Tap("Sign in")
+	ann.SignedIn()
+	ann.Section("contacts")
+	ann.Settle()
+
+	be.hold.Store(true)
+	ann.C.reloadContacts() // answers "no friends", late
+	<-be.held
+	befriend(t, o, "ann", "bob")
+	ann.WaitFor("bob in ann's friends", func() bool { return len(ann.C.friends) == 1 })
+	close(be.release)
+	ann.Settle()
+	if len(ann.C.friends) != 1 || !ann.Shows("Bob") {
+		t.Fatalf("a stale answer replaced the friend list: %d friends; screen shows %s", len(ann.C.friends),
+			strings.Join(ann.Texts(), " | "))
+	}
+}
