@@ -154,7 +154,8 @@ func TestRPCRoundTrip(t *testing.T) {
 	if streams != 1 {
 		t.Errorf("%d streams after concurrent calls, want 1", streams)
 	}
-	// A call that gives up leaves the stream to the others.
+	// A call that gives up on a stream that answers nothing (a peer cut off) replaces the stream:
+	// the next call works.
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	err = c.call(short, ln.Addr().String(), "block", nil, nil)
 	cancel()
@@ -164,6 +165,28 @@ func TestRPCRoundTrip(t *testing.T) {
 	var echoed string
 	if err := c.call(ctx, ln.Addr().String(), "echo", "still", &echoed); err != nil || echoed != "cli:still" {
 		t.Fatalf("after a call gave up: %q %v", echoed, err)
+	}
+	// A call that gives up while the stream answers others keeps it.
+	c.mu.Lock()
+	before := c.streams[ln.Addr().String()]
+	c.mu.Unlock()
+	short, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+	blocked := make(chan error, 1)
+	go func() { blocked <- c.call(short, ln.Addr().String(), "block", nil, nil) }()
+	for i := 0; i < 400 && short.Err() == nil; i++ {
+		if err := c.call(ctx, ln.Addr().String(), "slow", 1, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-blocked; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("blocked call: %v, want deadline exceeded", err)
+	}
+	cancel()
+	c.mu.Lock()
+	after := c.streams[ln.Addr().String()]
+	c.mu.Unlock()
+	if before != after || !after.alive(time.Minute) {
+		t.Fatal("a stream that kept answering was replaced")
 	}
 	// A server that closed its side of a pooled stream: the call retries on a fresh one.
 	s.mu.Lock()

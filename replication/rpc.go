@@ -239,6 +239,7 @@ type rpcStream struct {
 	nextID  uint64
 	pending map[uint64]chan *rpcResponse
 	used    time.Time // when the last call started
+	heard   time.Time // when the last response arrived
 	err     error     // set once the stream is dead
 	done    chan struct{}
 }
@@ -287,6 +288,10 @@ func (cl *rpcClient) call(ctx context.Context, addr, method string, in, out any)
 		return nil
 	}
 }
+
+// errSilentStream ends a stream that answered nothing within a call's deadline. Calls still
+// waiting on it fail with it and are not retried: their requests went out and may have been served.
+var errSilentStream = errors.New("the stream to the peer went silent")
 
 // dialError is a failure to reach a peer: the request was never sent, so retrying elsewhere is safe.
 type dialError struct{ err error }
@@ -382,6 +387,7 @@ func (st *rpcStream) roundTrip(ctx context.Context, req *rpcRequest) (*rpcRespon
 	st.c.SetWriteDeadline(deadline)
 	err := writeFrame(st.c, req)
 	st.wmu.Unlock()
+	sent := time.Now()
 	if err != nil {
 		st.fail(err) // a partial frame would garble the stream
 		return nil, err
@@ -392,6 +398,14 @@ func (st *rpcStream) roundTrip(ctx context.Context, req *rpcRequest) (*rpcRespon
 	case <-st.done:
 		return nil, st.deadErr()
 	case <-ctx.Done():
+		// A stream that answered nothing since this request went out may be dead without a reset
+		// (a peer cut off the network): replace it rather than let every call time out on it.
+		st.mu.Lock()
+		silent := st.heard.Before(sent)
+		st.mu.Unlock()
+		if silent && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			st.fail(errSilentStream)
+		}
 		return nil, ctx.Err()
 	}
 }
@@ -407,6 +421,7 @@ func (st *rpcStream) readLoop() {
 		}
 		st.mu.Lock()
 		ch := st.pending[resp.ID]
+		st.heard = time.Now()
 		st.mu.Unlock()
 		if ch != nil {
 			ch <- &resp // buffered; a call that gave up is no longer pending
