@@ -117,6 +117,10 @@ func Open(cfg Config) (*Node, error) {
 	return n, nil
 }
 
+// snapshotsRetained is how many Raft snapshots stay on disk. Each is a whole copy of state.db, and
+// state.db itself is the live copy, so one snapshot is enough: a second doubled the data dir.
+const snapshotsRetained = 1
+
 func (n *Node) open() (err error) {
 	cfg := n.cfg
 	raftDir := filepath.Join(cfg.DataDir, "raft")
@@ -131,7 +135,7 @@ func (n *Node) open() (err error) {
 		return fmt.Errorf("replication: open log store: %w", err)
 	}
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, 2, hlog)
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, snapshotsRetained, hlog)
 	if err != nil {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
 	}

@@ -150,6 +150,27 @@ func TestRestartFromSnapshotAndLogTail(t *testing.T) {
 	})
 }
 
+// TestOneSnapshotOnDisk takes snapshots in turn: only the newest stays, so the data dir holds
+// state.db and one copy of it.
+func TestOneSnapshotOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	tn := openTestNode(t, dir)
+	defer tn.close(t)
+	for i := 0; i < 3; i++ {
+		propose(t, tn.node, testCommands(t, i*5, i*5+5))
+		if err := tn.node.Snapshot(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snaps, err := os.ReadDir(filepath.Join(dir, "raft", "snapshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 1 {
+		t.Fatalf("%d snapshots on disk, want 1: %v", len(snaps), snaps)
+	}
+}
+
 // TestApplyIsDeterministic applies one log to fresh databases in different batch sizes: the
 // states and the results must be identical, rule failures included, and a failed command must
 // leave nothing behind.
