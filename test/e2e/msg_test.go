@@ -577,3 +577,206 @@ func TestMsgGroupLeaveHidesLaterMessages(t *testing.T) {
 		t.Fatalf("carol finds %+v", r)
 	}
 }
+
+// sendErr sends m as its sender and expects the OpenIM error code.
+func (c *chat) sendErr(t *testing.T, m msgData, code int) {
+	t.Helper()
+	c.n.PostErr(t, "/msg/send_msg", c.tokens[m.SendID], map[string]any{"msgData": m}, code)
+}
+
+// createGroup makes group gid of owner with admins and members.
+func (c *chat) createGroup(t *testing.T, gid, owner string, admins, members []string) {
+	t.Helper()
+	c.n.PostOK(t, "/group/create_group", c.tokens[owner], map[string]any{"ownerUserID": owner, "adminUserIDs": admins,
+		"memberUserIDs": members, "groupInfo": map[string]any{"groupID": gid, "groupName": gid, "groupType": 2}}, nil)
+}
+
+// TestMsgSendRules: the single-chat rules (blacklist 1302, the receiver's global and per-conversation
+// receive options) and the group rules (not in group 1203, dismissed 1204, muted member 1402, muted
+// group 1403 with the owner and admins exempt), each through the node; a refused send stores nothing.
+func TestMsgSendRules(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob", "carol", "dave", "owner", "adm", "mem")
+
+	// bob blocks alice: 1302; the admin still sends as alice.
+	c.n.PostOK(t, "/friend/add_black", c.tokens["bob"], map[string]any{"ownerUserID": "bob", "blackUserID": "alice"}, nil)
+	c.sendErr(t, c.textMsg("alice", "bob", "hi"), 1302)
+	c.n.PostOK(t, "/msg/send_msg", c.n.AdminToken, map[string]any{"msgData": c.textMsg("alice", "bob", "from the admin")}, nil)
+	c.send(t, c.textMsg("bob", "alice", "bob still writes")) // the block is one way
+	c.n.PostOK(t, "/friend/remove_black", c.tokens["bob"], map[string]any{"ownerUserID": "bob", "blackUserID": "alice"}, nil)
+	c.send(t, c.textMsg("alice", "bob", "unblocked"))
+
+	// carol receives nothing (global 1): 1001; dave mutes only alice's conversation.
+	c.n.PostOK(t, "/user/set_global_msg_recv_opt", c.tokens["carol"], map[string]any{"userID": "carol", "globalRecvMsgOpt": 1}, nil)
+	c.sendErr(t, c.textMsg("alice", "carol", "hi"), 1001)
+	c.send(t, c.textMsg("alice", "dave", "first"))
+	c.n.PostOK(t, "/conversation/set_conversations", c.tokens["dave"], map[string]any{"userIDs": []string{"dave"},
+		"conversation": map[string]any{"conversationID": siID("alice", "dave"), "recvMsgOpt": 1}}, nil)
+	c.sendErr(t, c.textMsg("alice", "dave", "refused"), 1001)
+	c.send(t, c.textMsg("bob", "dave", "bob's chat is open"))
+	// recvMsgOpt 2 stores the message without offline push.
+	c.n.PostOK(t, "/conversation/set_conversations", c.tokens["dave"], map[string]any{"userIDs": []string{"dave"},
+		"conversation": map[string]any{"conversationID": siID("alice", "dave"), "recvMsgOpt": 2}}, nil)
+	quiet := c.send(t, c.textMsg("alice", "dave", "quietly"))
+	if m := c.pull(t, "dave", siID("alice", "dave"), quiet.Seq, quiet.Seq, 1).Msgs; len(m) != 1 || m[0].Options["offlinePush"] ||
+		textOf(m[0]) != "quietly" {
+		t.Fatalf("recvMsgOpt 2: %+v", m)
+	}
+	if got := c.texts(t, "dave", siID("alice", "dave")); !slices.Equal(got, []string{"first", "quietly"}) {
+		t.Fatalf("dave reads %q", got)
+	}
+
+	// Groups.
+	c.createGroup(t, "rules", "owner", []string{"adm"}, []string{"mem"})
+	g := func(from, words string) msgData { return c.textMsg(from, "g:rules", words) }
+	c.send(t, g("mem", "hello"))
+	c.sendErr(t, g("carol", "not a member"), 1203)
+	c.n.PostOK(t, "/group/mute_group_member", c.tokens["adm"], map[string]any{"groupID": "rules", "userID": "mem", "mutedSeconds": 600}, nil)
+	c.sendErr(t, g("mem", "muted"), 1402)
+	c.n.PostOK(t, "/group/cancel_mute_group_member", c.tokens["adm"], map[string]any{"groupID": "rules", "userID": "mem"}, nil)
+	c.send(t, g("mem", "unmuted"))
+	c.n.PostOK(t, "/group/mute_group", c.tokens["owner"], map[string]any{"groupID": "rules"}, nil)
+	c.sendErr(t, g("mem", "group muted"), 1403)
+	c.send(t, g("adm", "admins talk in a muted group"))
+	c.send(t, g("owner", "so does the owner"))
+	c.n.PostOK(t, "/group/cancel_mute_group", c.tokens["owner"], map[string]any{"groupID": "rules"}, nil)
+	c.send(t, g("mem", "group unmuted"))
+	c.n.PostOK(t, "/group/dismiss_group", c.tokens["owner"], map[string]any{"groupID": "rules"}, nil)
+	c.sendErr(t, g("owner", "dismissed"), 1204)
+	c.n.PostErr(t, "/msg/send_msg", c.n.AdminToken, map[string]any{"msgData": g("owner", "dismissed")}, 1204)
+
+	var texts []string
+	for _, m := range c.pull(t, "owner", "sg_rules", 1, 100, 0).Msgs {
+		if m.ContentType == 101 {
+			texts = append(texts, textOf(m))
+		}
+	}
+	want := []string{"hello", "unmuted", "admins talk in a muted group", "so does the owner", "group unmuted"}
+	if !slices.Equal(texts, want) {
+		t.Fatalf("group chat %q, want %q", texts, want)
+	}
+}
+
+// TestMsgContentRules: content is checked per contentType (the element's required fields) and is at
+// most 64 KiB; elements of every type a client sends are stored as sent.
+func TestMsgContentRules(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob")
+	as := func(ct int32, content string) msgData {
+		m := c.textMsg("alice", "bob", "")
+		m.ContentType, m.Content = ct, []byte(content)
+		return m
+	}
+	good := []msgData{
+		as(102, `{"sourcePicture":{"url":"http://x/p.png","width":1,"height":1},"bigPicture":{},"snapshotPicture":{}}`),
+		as(103, `{"sourceUrl":"http://x/a.ogg","duration":2}`),
+		as(104, `{"videoUrl":"http://x/v.mp4","snapshotUrl":"http://x/s.png"}`),
+		as(105, `{"sourceUrl":"http://x/f","fileName":"plan.pdf","fileSize":9}`),
+		as(106, `{"text":"@bob look","atUserList":["bob"]}`),
+		as(108, `{"userID":"bob","nickname":"Bob"}`),
+		as(109, `{"description":"office","longitude":13.4,"latitude":52.5}`),
+		as(110, `{"data":"{\"k\":1}","description":"","extension":""}`),
+		as(114, `{"text":"yes","quoteMessage":{"clientMsgID":"x"}}`),
+		as(118, `{"content":"**bold**"}`),
+	}
+	for _, m := range good {
+		res := c.send(t, m)
+		got := c.pull(t, "bob", siID("alice", "bob"), res.Seq, res.Seq, 1).Msgs
+		if len(got) != 1 || got[0].ContentType != m.ContentType || string(got[0].Content) != string(m.Content) {
+			t.Fatalf("contentType %d stored as %+v", m.ContentType, got)
+		}
+	}
+	bad := []struct {
+		name string
+		m    msgData
+	}{
+		{"picture without a source URL", as(102, `{"sourcePicture":{"width":1}}`)},
+		{"voice without its URL", as(103, `{"duration":2}`)},
+		{"video without its URL", as(104, `{"snapshotUrl":"http://x/s.png"}`)},
+		{"file without a name", as(105, `{"sourceUrl":"http://x/f"}`)},
+		{"at text without the list", as(106, `{"text":"@bob"}`)},
+		{"card without a user", as(108, `{"nickname":"Bob"}`)},
+		{"location off the globe", as(109, `{"longitude":13.4,"latitude":95}`)},
+		{"custom without data", as(110, `{"description":"x"}`)},
+		{"quote without the message", as(114, `{"text":"yes"}`)},
+		{"markdown without content", as(118, `{"text":"x"}`)},
+		{"text as a string", as(101, `"hello"`)},
+		{"text too big", as(101, `{"content":"`+strings.Repeat("a", 65536)+`"}`)},
+		{"a notification type", as(1501, `{"detail":"{}"}`)},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) { c.sendErr(t, tc.m, 1001) })
+	}
+	if got := c.pull(t, "bob", siID("alice", "bob"), 1, 100, 0).Msgs; len(got) != len(good) {
+		t.Fatalf("%d messages stored, want %d", len(got), len(good))
+	}
+}
+
+// Eight users send at once into one group conversation: every message gets its own seq, 1..N
+// after the group's own notification copies, with no gap and no duplicate, and every member reads
+// the same log.
+func TestMsgGroupSeqContinuityUnderConcurrentSenders(t *testing.T) {
+	t.Parallel()
+	senders := []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"}
+	c := newChat(t, senders...)
+	c.createGroup(t, "busy", "s1", nil, senders[1:])
+	const perSender = 12
+	cid := "sg_busy"
+	before := c.pull(t, "s1", cid, 1, 1000, 0).Msgs // the 1501 copy
+	var wg sync.WaitGroup
+	errs := make(chan error, len(senders)*perSender)
+	for _, from := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perSender {
+				m := c.textMsg(from, "g:busy", fmt.Sprintf("%s-%d", from, i))
+				env, err := c.n.post(context.Background(), "/msg/send_msg", c.tokens[from], map[string]any{"msgData": m})
+				if err != nil || env.ErrCode != 0 {
+					errs <- fmt.Errorf("send %s: %v %+v", m.ClientMsgID, err, env)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	total := len(before) + len(senders)*perSender
+	var first []msgData
+	for _, u := range senders {
+		got := c.pull(t, u, cid, 1, int64(total+10), 0)
+		if len(got.Msgs) != total || !got.IsEnd {
+			t.Fatalf("%s pulls %d of %d", u, len(got.Msgs), total)
+		}
+		seen := map[string]bool{}
+		next := map[string]int{}
+		for i, m := range got.Msgs {
+			if m.Seq != int64(i+1) || m.Status != 2 || seen[m.ClientMsgID] {
+				t.Fatalf("%s: message %d has seq %d status %d (clientMsgID %s seen %v)", u, i, m.Seq, m.Status, m.ClientMsgID, seen[m.ClientMsgID])
+			}
+			seen[m.ClientMsgID] = true
+			if m.ContentType != 101 {
+				continue
+			}
+			var from string
+			var n int
+			fmt.Sscanf(strings.Replace(textOf(m), "-", " ", 1), "%s %d", &from, &n)
+			if n != next[from] {
+				t.Fatalf("%s: %s's message %d where %d was due", u, from, n, next[from])
+			}
+			next[from]++
+		}
+		if first == nil {
+			first = got.Msgs
+		} else {
+			for i := range got.Msgs {
+				if got.Msgs[i].ClientMsgID != first[i].ClientMsgID {
+					t.Fatalf("%s and s1 read different logs at seq %d", u, i+1)
+				}
+			}
+		}
+	}
+}
