@@ -780,3 +780,234 @@ func TestMsgGroupSeqContinuityUnderConcurrentSenders(t *testing.T) {
 		}
 	}
 }
+
+// msgTips decodes a notification's {"detail": "<tips JSON>"} content into out.
+func msgTips(t *testing.T, m msgData, out any) {
+	t.Helper()
+	var content struct {
+		Detail string `json:"detail"`
+	}
+	if err := json.Unmarshal(m.Content, &content); err != nil || json.Unmarshal([]byte(content.Detail), out) != nil {
+		t.Fatalf("%d: content %s", m.ContentType, m.Content)
+	}
+}
+
+// revokeTips is RevokeMsgTips as upstream spells it (sesstionType sic).
+type revokeTips struct {
+	RevokerUserID  string `json:"revokerUserID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	RevokeTime     int64  `json:"revokeTime"`
+	SesstionType   int32  `json:"sesstionType"`
+	Seq            int64  `json:"seq"`
+	ConversationID string `json:"conversationID"`
+	IsAdminRevoke  bool   `json:"isAdminRevoke"`
+}
+
+// TestMsgGroupRevokeAndReceipts: in a group the sender, the owner, or an admin over an ordinary
+// member's message revoke (others 1002); the 2101 tips land in n_<gid> for every member; a read
+// mark in a group sends 2200 to the group; hasReadSeq never goes down on the mark calls.
+func TestMsgGroupRevokeAndReceipts(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "owner", "adm", "mem", "mem2")
+	c.createGroup(t, "rv", "owner", []string{"adm"}, []string{"mem", "mem2"})
+	cid, nid := "sg_rv", "n_rv"
+	seqOf := func(from, words string) int64 { return c.send(t, c.textMsg(from, "g:rv", words)).Seq }
+	byOwner, byAdm, byMem, byMem2 := seqOf("owner", "o"), seqOf("adm", "a"), seqOf("mem", "m"), seqOf("mem2", "m2")
+	revoke := func(user string, seq int64) map[string]any {
+		return map[string]any{"conversationID": cid, "seq": seq, "userID": user}
+	}
+	c.n.PostErr(t, "/msg/revoke_msg", c.tokens["mem"], revoke("mem", byMem2), 1002)  // a member, another's
+	c.n.PostErr(t, "/msg/revoke_msg", c.tokens["adm"], revoke("adm", byOwner), 1002) // an admin, the owner's
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["adm"], revoke("adm", byMem), nil)     // an admin, a member's
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["owner"], revoke("owner", byAdm), nil) // the owner, an admin's
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["mem2"], revoke("mem2", byMem2), nil)  // the sender
+	c.n.PostErr(t, "/msg/revoke_msg", c.tokens["owner"], revoke("owner", byMem2), 1404)
+	for _, u := range []string{"owner", "mem"} {
+		var got []string
+		for _, m := range c.pull(t, u, cid, byOwner, byMem2, 0).Msgs {
+			got = append(got, textOf(m))
+		}
+		if !slices.Equal(got, []string{"o", "revoked", "revoked", "revoked"}) {
+			t.Fatalf("%s reads %q", u, got)
+		}
+	}
+	notes := c.pull(t, "mem", nid, 1, 100, 0).Msgs
+	var revokes []revokeTips
+	for _, m := range notes {
+		if m.ContentType == 2101 {
+			if m.SessionType != 3 || m.GroupID != "rv" || m.MsgFrom != 200 {
+				t.Fatalf("2101 message %+v", m)
+			}
+			var tips revokeTips
+			msgTips(t, m, &tips)
+			revokes = append(revokes, tips)
+		}
+	}
+	if len(revokes) != 3 || revokes[0].RevokerUserID != "adm" || revokes[0].Seq != byMem || revokes[0].ConversationID != cid ||
+		revokes[0].SesstionType != 3 || revokes[0].IsAdminRevoke || revokes[0].RevokeTime == 0 || revokes[0].ClientMsgID == "" ||
+		revokes[1].RevokerUserID != "owner" || revokes[2].Seq != byMem2 {
+		t.Fatalf("revoke tips %+v", revokes)
+	}
+
+	// A read mark in the group: 2200 to the group, in n_<gid>.
+	c.n.PostOK(t, "/msg/mark_msgs_as_read", c.tokens["mem"], map[string]any{"conversationID": cid, "seqs": []int64{byMem2}, "userID": "mem"}, nil)
+	var receipt struct {
+		MarkAsReadUserID string  `json:"markAsReadUserID"`
+		ConversationID   string  `json:"conversationID"`
+		Seqs             []int64 `json:"seqs"`
+		HasReadSeq       int64   `json:"hasReadSeq"`
+	}
+	last := c.pull(t, "owner", nid, 1, 100, 0).Msgs
+	if m := last[len(last)-1]; m.ContentType != 2200 || m.SessionType != 3 || m.SendID != "mem" {
+		t.Fatalf("group receipt %+v", m)
+	} else {
+		msgTips(t, m, &receipt)
+	}
+	if receipt.MarkAsReadUserID != "mem" || receipt.ConversationID != cid || !slices.Equal(receipt.Seqs, []int64{byMem2}) ||
+		receipt.HasReadSeq != byMem2 {
+		t.Fatalf("group receipt tips %+v", receipt)
+	}
+	// Lower marks leave hasReadSeq where it is.
+	c.n.PostOK(t, "/msg/mark_msgs_as_read", c.tokens["mem"], map[string]any{"conversationID": cid, "seqs": []int64{1}, "userID": "mem"}, nil)
+	c.n.PostOK(t, "/msg/mark_conversation_as_read", c.tokens["mem"], map[string]any{"conversationID": cid, "hasReadSeq": 1, "userID": "mem"}, nil)
+	var seqs struct {
+		Seqs map[string]struct {
+			HasReadSeq int64 `json:"hasReadSeq"`
+			MaxSeq     int64 `json:"maxSeq"`
+		} `json:"seqs"`
+		PinnedConversationIDs []string `json:"pinnedConversationIDs"`
+	}
+	c.n.PostOK(t, "/msg/get_conversations_has_read_and_max_seq", c.tokens["mem"], map[string]any{"userID": "mem",
+		"conversationIDs": []string{cid}}, &seqs)
+	if s := seqs.Seqs[cid]; s.HasReadSeq != byMem2 || s.MaxSeq != byMem2 {
+		t.Fatalf("mem's seqs %+v", s)
+	}
+	// returnPinned lists the pinned conversations.
+	c.n.PostOK(t, "/conversation/set_conversations", c.tokens["mem"], map[string]any{"userIDs": []string{"mem"},
+		"conversation": map[string]any{"conversationID": cid, "isPinned": true}}, nil)
+	c.n.PostOK(t, "/msg/get_conversations_has_read_and_max_seq", c.tokens["mem"], map[string]any{"userID": "mem",
+		"returnPinned": true}, &seqs)
+	if !slices.Equal(seqs.PinnedConversationIDs, []string{cid}) {
+		t.Fatalf("pinned %v", seqs.PinnedConversationIDs)
+	}
+	// newest_seq covers the chat and its n_ twin.
+	var newest struct {
+		MaxSeqs map[string]int64 `json:"maxSeqs"`
+	}
+	c.n.PostOK(t, "/msg/newest_seq", c.tokens["mem"], map[string]any{"userID": "mem"}, &newest)
+	notes = c.pull(t, "mem", nid, 1, 100, 0).Msgs
+	if newest.MaxSeqs[cid] != byMem2 || newest.MaxSeqs[nid] != notes[len(notes)-1].Seq {
+		t.Fatalf("newest %v (n_ ends at %d)", newest.MaxSeqs, notes[len(notes)-1].Seq)
+	}
+}
+
+// TestMsgPullOrderAndReceipts: a pull returns the last num seqs of its range; isEnd says the range
+// reached the newest seq (ascending) or the first (descending); a single-chat receipt (2200) goes to the peer
+// with the seqs newly read.
+func TestMsgPullOrderAndReceipts(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob")
+	cid := siID("alice", "bob")
+	for i := 1; i <= 5; i++ {
+		c.send(t, c.textMsg("alice", "bob", fmt.Sprint(i)))
+	}
+	pull := func(begin, end, num int64, order int) pullMsgs {
+		var resp pullResp
+		c.n.PostOK(t, "/msg/pull_msg_by_seq", c.tokens["bob"], map[string]any{"userID": "bob", "order": order,
+			"seqRanges": []map[string]any{{"conversationID": cid, "begin": begin, "end": end, "num": num}}}, &resp)
+		return resp.Msgs[cid]
+	}
+	seqsOf := func(p pullMsgs) []int64 {
+		var out []int64
+		for _, m := range p.Msgs {
+			out = append(out, m.Seq)
+		}
+		return out
+	}
+	// As upstream, the order only decides isEnd (desc: the range reaches the first seq); the
+	// messages come in seq order either way.
+	if p := pull(1, 5, 2, 1); !slices.Equal(seqsOf(p), []int64{4, 5}) || !p.IsEnd {
+		t.Fatalf("desc last 2 of 1..5: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+	if p := pull(3, 5, 10, 1); !slices.Equal(seqsOf(p), []int64{3, 4, 5}) || p.IsEnd {
+		t.Fatalf("desc 3..5: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+	if p := pull(2, 3, 10, 0); !slices.Equal(seqsOf(p), []int64{2, 3}) || p.IsEnd {
+		t.Fatalf("asc middle: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+	if p := pull(4, 9, 10, 0); !slices.Equal(seqsOf(p), []int64{4, 5}) || !p.IsEnd {
+		t.Fatalf("asc past the end: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+
+	c.n.PostOK(t, "/msg/mark_conversation_as_read", c.tokens["bob"], map[string]any{"conversationID": cid, "hasReadSeq": 3, "userID": "bob"}, nil)
+	c.n.PostOK(t, "/msg/mark_conversation_as_read", c.tokens["bob"], map[string]any{"conversationID": cid, "hasReadSeq": 2, "userID": "bob"}, nil)
+	notes := c.pull(t, "alice", "n_"+strings.TrimPrefix(cid, "si_"), 1, 100, 0).Msgs
+	if len(notes) != 1 || notes[0].ContentType != 2200 || notes[0].SendID != "bob" || notes[0].RecvID != "alice" || notes[0].SessionType != 1 {
+		t.Fatalf("receipts %+v", notes)
+	}
+	var tips struct {
+		MarkAsReadUserID string  `json:"markAsReadUserID"`
+		ConversationID   string  `json:"conversationID"`
+		Seqs             []int64 `json:"seqs"`
+		HasReadSeq       int64   `json:"hasReadSeq"`
+	}
+	msgTips(t, notes[0], &tips)
+	if tips.MarkAsReadUserID != "bob" || tips.ConversationID != cid || !slices.Equal(tips.Seqs, []int64{1, 2, 3}) || tips.HasReadSeq != 3 {
+		t.Fatalf("receipt tips %+v", tips)
+	}
+	for _, m := range c.pull(t, "alice", cid, 1, 5, 0).Msgs {
+		if m.IsRead != (m.Seq <= 3) {
+			t.Fatalf("seq %d isRead %v", m.Seq, m.IsRead)
+		}
+	}
+}
+
+// TestMsgSearchFilters: each filter of search_msg narrows the caller's own messages.
+func TestMsgSearchFilters(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob", "carol")
+	c.createGroup(t, "sf", "alice", nil, []string{"bob"})
+	c.send(t, c.textMsg("alice", "bob", "plan one"))
+	mid := c.send(t, c.textMsg("bob", "alice", "plan two"))
+	c.send(t, c.textMsg("bob", "g:sf", "plan three"))
+	file := c.textMsg("bob", "alice", "")
+	file.ContentType, file.Content = 105, []byte(`{"sourceUrl":"http://x/f","fileName":"plan.pdf","fileSize":1}`)
+	late := c.send(t, file)
+	revoked := c.send(t, c.textMsg("alice", "bob", "plan gone"))
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["alice"], map[string]any{"conversationID": siID("alice", "bob"), "seq": revoked.Seq, "userID": "alice"}, nil)
+	c.send(t, c.textMsg("carol", "alice", "plan of carol"))
+
+	found := func(req map[string]any) []string {
+		t.Helper()
+		req["keyword"] = "plan"
+		var out []string
+		for _, l := range c.search(t, "bob", req).ChatLogs {
+			out = append(out, l.ChatLog.Content)
+		}
+		sort.Strings(out)
+		return out
+	}
+	fileJSON := string(file.Content)
+	cases := []struct {
+		name string
+		req  map[string]any
+		want []string
+	}{
+		{"all of bob's", map[string]any{}, []string{`{"content":"plan one"}`, `{"content":"plan three"}`, `{"content":"plan two"}`, fileJSON}},
+		{"by sender", map[string]any{"sendID": "alice"}, []string{`{"content":"plan one"}`}},
+		{"by conversation", map[string]any{"conversationID": "sg_sf"}, []string{`{"content":"plan three"}`}},
+		{"by content type", map[string]any{"contentType": 105}, []string{fileJSON}},
+		{"by session type", map[string]any{"sessionType": 3}, []string{`{"content":"plan three"}`}},
+		{"by peer", map[string]any{"recvID": "alice"}, []string{`{"content":"plan one"}`, `{"content":"plan two"}`, fileJSON}},
+		{"from a time", map[string]any{"startTime": late.SendTime}, []string{fileJSON}},
+		{"up to a time", map[string]any{"endTime": mid.SendTime}, []string{`{"content":"plan one"}`, `{"content":"plan two"}`}},
+		{"another's conversation", map[string]any{"conversationID": siID("alice", "carol")}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := found(tc.req); !slices.Equal(got, tc.want) {
+				t.Fatalf("found %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
