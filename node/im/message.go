@@ -126,18 +126,7 @@ func checkMsgContent(c Caller, m *pb.MsgData) error {
 	if len(m.Content) > MaxContentBytes {
 		return ErrArgs.With("content is %d bytes, at most %d", len(m.Content), MaxContentBytes)
 	}
-	if !json.Valid(m.Content) {
-		return ErrArgs.With("content is not valid JSON")
-	}
-	if m.ContentType == Text {
-		var t struct {
-			Content *string `json:"content"`
-		}
-		if err := json.Unmarshal(m.Content, &t); err != nil || t.Content == nil || *t.Content == "" {
-			return ErrArgs.With(`a text message's content is {"content": "<non-empty text>"}`)
-		}
-	}
-	return nil
+	return checkElem(m.ContentType, m.Content)
 }
 
 func checkMsgFields(m *pb.MsgData) error {

@@ -253,7 +253,7 @@ func TestSearch(t *testing.T) {
 	tm.send(tm.text("alice", "bob", "Meeting at ten"))
 	tm.send(tm.text("bob", "alice", "明天开会议"))
 	file := tm.text("alice", "bob", "")
-	file.ContentType, file.Content = File, []byte(`{"fileName":"budget-2025.xlsx","fileSize":10}`)
+	file.ContentType, file.Content = File, []byte(`{"sourceUrl":"http://files/b","fileName":"budget-2025.xlsx","fileSize":10}`)
 	tm.send(file)
 	tm.send(tm.text("bob", "g:g1", "meeting notes in the group"))
 	tm.send(tm.text("alice", "carol", "private meeting with carol"))

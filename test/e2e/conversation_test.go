@@ -195,6 +195,48 @@ func TestConversationEndpoints(t *testing.T) {
 		t.Fatalf("bob's log %+v", bobInc)
 	}
 
+	// The notifications: 1300 to alice's own devices for each change she made, 1701 from alice to
+	// bob; both are stored in their n_ streams, which carol cannot read.
+	notes := func(token, user, nid string) []msgData {
+		t.Helper()
+		var r pullResp
+		n.PostOK(t, "/msg/pull_msg_by_seq", token, map[string]any{"userID": user, "seqRanges": []map[string]any{
+			{"conversationID": nid, "begin": 1, "end": 100, "num": 100}}}, &r)
+		return r.NotificationMsgs[nid].Msgs
+	}
+	self := notes(alice, "alice", "n_alice_alice")
+	if len(self) < 2 {
+		t.Fatalf("alice's own notifications %+v", self)
+	}
+	for _, m := range self {
+		var tips struct {
+			UserID             string   `json:"userID"`
+			ConversationIDList []string `json:"conversationIDList"`
+		}
+		msgTips(t, m, &tips)
+		if m.ContentType != 1300 || m.SendID != "alice" || m.RecvID != "alice" || tips.UserID != "alice" ||
+			!slices.Equal(tips.ConversationIDList, []string{si}) {
+			t.Fatalf("1300 %+v tips %+v", m, tips)
+		}
+	}
+	private := notes(bob, "bob", "n_alice_bob")
+	if len(private) != 1 || private[0].ContentType != 1701 || private[0].SendID != "alice" || private[0].RecvID != "bob" {
+		t.Fatalf("bob's notifications %+v", private)
+	}
+	var privateTips struct {
+		RecvID         string `json:"recvID"`
+		SendID         string `json:"sendID"`
+		IsPrivate      bool   `json:"isPrivate"`
+		ConversationID string `json:"conversationID"`
+	}
+	msgTips(t, private[0], &privateTips)
+	if privateTips.RecvID != "bob" || privateTips.SendID != "alice" || !privateTips.IsPrivate || privateTips.ConversationID != si {
+		t.Fatalf("1701 tips %+v", privateTips)
+	}
+	if got := notes(carol, "carol", "n_alice_bob"); len(got) != 0 {
+		t.Fatalf("carol reads %+v", got)
+	}
+
 	// get_owner_conversation pages; get_sorted_conversation_list has upstream's odd key case.
 	var owner struct {
 		Total         int64     `json:"total"`

@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"lanim/node/client"
+	"lanim/node/pb"
 )
 
 // The group area end to end: every /group endpoint through a real node, with its success path, each
@@ -660,4 +664,456 @@ func groupManyReqs(n int) []map[string]any {
 		out[i] = map[string]any{"groupID": "g" + strconv.Itoa(i)}
 	}
 	return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications through the WebSocket: who gets each of 1501-1520, with what.
+
+// groupNoteWatch collects the notification pushes of each user's WebSocket connection. Pushes a
+// step does not ask for stay pending, so the order in which several notifications arrive does not
+// matter and the leftovers can be inspected at the end.
+type groupNoteWatch struct {
+	conns   map[string]*client.Conn
+	pending map[string][]groupNote
+}
+
+// groupNote is one pushed message with the conversation it came under.
+type groupNote struct {
+	conversationID string
+	notification   bool // under notificationMsgs
+	msg            *pb.MsgData
+}
+
+func (e *groupEnv) watch(t *testing.T, users ...string) *groupNoteWatch {
+	t.Helper()
+	w := &groupNoteWatch{conns: map[string]*client.Conn{}, pending: map[string][]groupNote{}}
+	for _, u := range users {
+		w.conns[u] = wsDial(t, e.n, u, 5, e.tok[u], client.DialOptions{})
+	}
+	return w
+}
+
+// next waits for user's first pending or new push that match accepts.
+func (w *groupNoteWatch) next(t *testing.T, user string, match func(groupNote) bool) groupNote {
+	t.Helper()
+	for {
+		for i, n := range w.pending[user] {
+			if match(n) {
+				w.pending[user] = slices.Delete(w.pending[user], i, i+1)
+				return n
+			}
+		}
+		p := wsPush(t, w.conns[user])
+		if p.Msgs == nil {
+			continue
+		}
+		for _, byConv := range []struct {
+			m            map[string]*pb.PullMsgs
+			notification bool
+		}{{p.Msgs.NotificationMsgs, true}, {p.Msgs.Msgs, false}} {
+			for cid, pm := range byConv.m {
+				for _, m := range pm.GetMsgs() {
+					w.pending[user] = append(w.pending[user], groupNote{conversationID: cid, notification: byConv.notification, msg: m})
+				}
+			}
+		}
+	}
+}
+
+// expect waits until each user got the group-wide notification of contentType ct (its n_ copy)
+// and returns it; all must have got the same message.
+func (w *groupNoteWatch) expect(t *testing.T, ct int32, users ...string) *pb.MsgData {
+	t.Helper()
+	return w.expectTo(t, ct, "", users...)
+}
+
+// expectTo is expect for the notification addressed to recvID ("" = any): a user-targeted one
+// reaches its receiver and, by senderSync, the sender's devices.
+func (w *groupNoteWatch) expectTo(t *testing.T, ct int32, recvID string, users ...string) *pb.MsgData {
+	t.Helper()
+	var first *pb.MsgData
+	for _, u := range users {
+		n := w.next(t, u, func(n groupNote) bool {
+			return n.notification && n.msg.ContentType == ct && (recvID == "" || n.msg.RecvID == recvID)
+		})
+		if first != nil && n.msg.ServerMsgID != first.ServerMsgID {
+			t.Fatalf("%d: %s got message %s, others %s", ct, u, n.msg.ServerMsgID, first.ServerMsgID)
+		}
+		if first == nil {
+			first = n.msg
+		}
+	}
+	return first
+}
+
+// untilText consumes user's pushes up to the chat message with clientMsgID and returns the
+// notifications pushed before it.
+func (w *groupNoteWatch) untilText(t *testing.T, user, clientMsgID string) []*pb.MsgData {
+	t.Helper()
+	w.next(t, user, func(n groupNote) bool { return n.msg.ClientMsgID == clientMsgID })
+	var notes []*pb.MsgData
+	for _, n := range w.pending[user] {
+		if n.notification {
+			notes = append(notes, n.msg)
+		}
+	}
+	w.pending[user] = nil
+	return notes
+}
+
+// dedupeStrings lists its arguments once each, in order.
+func dedupeStrings(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// groupTipsOf decodes a notification's tips (content {"detail": "<tips JSON>"}) into out and
+// checks that every listed key is present, spelled as upstream.
+func groupTipsOf(t *testing.T, m *pb.MsgData, out any, keys ...string) {
+	t.Helper()
+	var content struct {
+		Detail string `json:"detail"`
+	}
+	if err := json.Unmarshal(m.Content, &content); err != nil || content.Detail == "" {
+		t.Fatalf("%d: content %s", m.ContentType, m.Content)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(content.Detail), &raw); err != nil {
+		t.Fatalf("%d: detail %s", m.ContentType, content.Detail)
+	}
+	for _, k := range keys {
+		if _, ok := raw[k]; !ok {
+			t.Fatalf("%d: tips lack %q: %s", m.ContentType, k, content.Detail)
+		}
+	}
+	if out != nil {
+		if err := json.Unmarshal([]byte(content.Detail), out); err != nil {
+			t.Fatalf("%d: tips %s: %v", m.ContentType, content.Detail, err)
+		}
+	}
+}
+
+// groupTipsJSON holds the fields of every group tips message the test reads.
+type groupTipsJSON struct {
+	Group                *groupInfoJSON    `json:"group"`
+	OpUser               *groupMemberJSON  `json:"opUser"`
+	GroupMemberVersion   uint64            `json:"groupMemberVersion"`
+	GroupMemberVersionID string            `json:"groupMemberVersionID"`
+	MemberList           []groupMemberJSON `json:"memberList"`
+	GroupOwnerUser       *groupMemberJSON  `json:"groupOwnerUser"`
+	Applicant            *struct {
+		UserID string `json:"userID"`
+	} `json:"applicant"`
+	ReqMsg            string            `json:"reqMsg"`
+	HandleMsg         string            `json:"handleMsg"`
+	ReceiverAs        int32             `json:"receiverAs"`
+	Request           *groupRequestJSON `json:"request"`
+	EntrantUser       *groupMemberJSON  `json:"entrantUser"`
+	InvitedUserList   []groupMemberJSON `json:"invitedUserList"`
+	InviterUser       *groupMemberJSON  `json:"inviterUser"`
+	QuitUser          *groupMemberJSON  `json:"quitUser"`
+	KickedUserList    []groupMemberJSON `json:"kickedUserList"`
+	MutedUser         *groupMemberJSON  `json:"mutedUser"`
+	MutedSeconds      uint32            `json:"mutedSeconds"`
+	ChangedUser       *groupMemberJSON  `json:"changedUser"`
+	NewGroupOwner     *groupMemberJSON  `json:"newGroupOwner"`
+	OldGroupOwner     string            `json:"oldGroupOwner"`
+	OldGroupOwnerInfo *groupMemberJSON  `json:"oldGroupOwnerInfo"`
+	OperationTime     int64             `json:"operationTime"`
+}
+
+// memberVersion is the group's member log position now, as the incremental sync reports it.
+func (e *groupEnv) memberVersion(t *testing.T, user, gid string) (uint64, string) {
+	t.Helper()
+	var out struct {
+		Version   uint64 `json:"version"`
+		VersionID string `json:"versionID"`
+	}
+	e.ok(t, user, "get_full_group_member_user_ids", map[string]any{"groupID": gid, "idHash": 0}, &out)
+	return out.Version, out.VersionID
+}
+
+// TestGroupNotifications: every group change sends its notification (1501-1520) to upstream's
+// recipients, as a system message of the right session in the right n_ stream, with consecutive
+// seqs, upstream's tips keys, and (for member and info changes) the member version after the
+// change. Kicked and quitting users get theirs; nobody else gets another's application tips.
+func TestGroupNotifications(t *testing.T) {
+	users := []string{"own", "adm", "mem", "kik", "qut", "app", "inv", "out"}
+	e := newGroupEnv(t, users...)
+	w := e.watch(t, users...)
+	const gid = "gn1"
+	nID := "n_" + gid
+
+	var lastSeq int64
+	// groupWide checks a group-wide notification: from op, sessionType 3 to the group, the next
+	// seq of n_<gid>, and (withVersion) the member version the group has now.
+	groupWide := func(m *pb.MsgData, op string, tips *groupTipsJSON, withVersion bool) {
+		t.Helper()
+		if m.SessionType != 3 || m.RecvID != gid || m.GroupID != gid || m.SendID != op || m.MsgFrom != 200 ||
+			m.Seq != lastSeq+1 || m.Options["isNotNotification"] {
+			t.Fatalf("%d: message %v (last n_ seq %d)", m.ContentType, m, lastSeq)
+		}
+		lastSeq = m.Seq
+		if tips.Group == nil || tips.Group.GroupID != gid {
+			t.Fatalf("%d: tips group %+v", m.ContentType, tips.Group)
+		}
+		if withVersion {
+			v, id := e.memberVersion(t, adminUserID, gid)
+			if tips.GroupMemberVersion != v || tips.GroupMemberVersionID != id || id == "" {
+				t.Fatalf("%d: tips member version %d/%s, group at %d/%s", m.ContentType, tips.GroupMemberVersion,
+					tips.GroupMemberVersionID, v, id)
+			}
+		}
+	}
+	versionKeys := []string{"group", "groupMemberVersion", "groupMemberVersionID"}
+	keys := func(extra ...string) []string { return append(slices.Clone(versionKeys), extra...) }
+
+	// create_group with an announcement: 1501, then 1519, to every member.
+	e.ok(t, "own", "create_group", map[string]any{"ownerUserID": "own", "adminUserIDs": []string{"adm"},
+		"memberUserIDs": []string{"mem", "kik", "qut"}, "groupInfo": map[string]any{"groupID": gid, "groupName": "Team",
+			"groupType": 2, "notification": "welcome"}}, nil)
+	members := []string{"own", "adm", "mem", "kik", "qut"}
+	var tips groupTipsJSON
+	m := w.expect(t, 1501, members...)
+	groupTipsOf(t, m, &tips, keys("opUser", "memberList", "operationTime", "groupOwnerUser")...)
+	groupWide(m, "own", &tips, true)
+	if tips.Group.MemberCount != 5 || tips.Group.OwnerUserID != "own" || tips.GroupOwnerUser.UserID != "own" ||
+		tips.OpUser.UserID != "own" || len(tips.MemberList) == 0 || tips.GroupMemberVersion == 0 {
+		t.Fatalf("1501 tips %+v", tips)
+	}
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1519, members...)
+	groupTipsOf(t, m, &tips, keys("opUser")...)
+	groupWide(m, "own", &tips, true)
+	// The chat copy of 1501 is the group chat's first message.
+	var pulled pullResp
+	e.n.PostOK(t, "/msg/pull_msg_by_seq", e.tok["mem"], map[string]any{"userID": "mem", "seqRanges": []map[string]any{
+		{"conversationID": "sg_" + gid, "begin": 1, "end": 1, "num": 1}}}, &pulled)
+	if msgs := pulled.Msgs["sg_"+gid].Msgs; len(msgs) != 1 || msgs[0].ContentType != 1501 || msgs[0].MsgFrom != 200 {
+		t.Fatalf("sg_ seq 1: %+v", pulled.Msgs)
+	}
+
+	// set_group_info_ex: announcement 1519, name 1520, another field 1502.
+	e.ok(t, "adm", "set_group_info_ex", map[string]any{"groupID": gid, "notification": "news", "groupName": "Team 2",
+		"introduction": "we"}, nil)
+	for _, ct := range []int32{1519, 1520, 1502} {
+		tips = groupTipsJSON{}
+		m = w.expect(t, ct, members...)
+		groupTipsOf(t, m, &tips, keys("opUser")...)
+		groupWide(m, "adm", &tips, true)
+		if tips.OpUser.UserID != "adm" || tips.OpUser.RoleLevel != 60 || tips.Group.GroupName != "Team 2" ||
+			tips.Group.Notification != "news" || tips.Group.Introduction != "we" {
+			t.Fatalf("%d tips %+v", ct, tips)
+		}
+	}
+	// The announcement marks each member's group conversation (groupAtType 4): 1300 to each.
+	for _, u := range members {
+		m = w.expectTo(t, 1300, u, u)
+		var conv struct {
+			UserID             string   `json:"userID"`
+			ConversationIDList []string `json:"conversationIDList"`
+		}
+		groupTipsOf(t, m, &conv, "userID", "conversationIDList")
+		if m.SendID != u || m.RecvID != u || conv.UserID != u || !slices.Equal(conv.ConversationIDList, []string{"sg_" + gid}) {
+			t.Fatalf("1300 to %s: %v %+v", u, m, conv)
+		}
+	}
+
+	// join_group (applications need approval): 1503 to each manager and the applicant, as
+	// sessionType 1 in the pair stream.
+	e.ok(t, "app", "join_group", map[string]any{"groupID": gid, "reqMessage": "let me in", "joinSource": 3, "inviterUserID": "app"}, nil)
+	for _, u := range []string{"own", "adm", "app"} {
+		tips = groupTipsJSON{}
+		m = w.expectTo(t, 1503, u, dedupeStrings(u, "app")...)
+		groupTipsOf(t, m, &tips, "group", "applicant", "reqMsg", "uuid", "request")
+		if m.SessionType != 1 || m.RecvID != u || m.SendID != "app" || m.Seq == 0 || tips.Applicant.UserID != "app" ||
+			tips.ReqMsg != "let me in" || tips.Group.GroupID != gid || tips.Request.UserInfo.UserID != "app" {
+			t.Fatalf("1503 to %s: %v, tips %+v", u, m, tips)
+		}
+	}
+	// The admin accepts: 1505 to the managers (receiverAs 1) and the applicant (0), then 1510 to
+	// the group, the entrant included.
+	e.ok(t, "adm", "group_application_response", map[string]any{"groupID": gid, "fromUserID": "app", "handledMsg": "ok",
+		"handleResult": 1}, nil)
+	for u, as := range map[string]int32{"own": 1, "adm": 1, "app": 0} {
+		tips = groupTipsJSON{ReceiverAs: -1}
+		m = w.expectTo(t, 1505, u, dedupeStrings(u, "adm")...)
+		groupTipsOf(t, m, &tips, "group", "opUser", "handleMsg", "receiverAs", "uuid", "request")
+		if m.SessionType != 1 || m.RecvID != u || tips.ReceiverAs != as || tips.HandleMsg != "ok" || tips.OpUser.UserID != "adm" {
+			t.Fatalf("1505 to %s: %v, tips %+v", u, m, tips)
+		}
+	}
+	members = append(members, "app")
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1510, members...)
+	groupTipsOf(t, m, &tips, keys("entrantUser", "operationTime")...)
+	groupWide(m, "adm", &tips, true)
+	if tips.EntrantUser.UserID != "app" || tips.Group.MemberCount != 6 {
+		t.Fatalf("1510 tips %+v", tips)
+	}
+
+	// A refused application: 1506 to the managers and the applicant.
+	e.ok(t, "out", "join_group", map[string]any{"groupID": gid, "joinSource": 3}, nil)
+	for _, u := range []string{"own", "adm", "out"} {
+		w.expectTo(t, 1503, u, dedupeStrings(u, "out")...)
+	}
+	e.ok(t, "own", "group_application_response", map[string]any{"groupID": gid, "fromUserID": "out", "handledMsg": "no",
+		"handleResult": -1}, nil)
+	for u, as := range map[string]int32{"own": 1, "adm": 1, "out": 0} {
+		tips = groupTipsJSON{ReceiverAs: -1}
+		m = w.expectTo(t, 1506, u, dedupeStrings(u, "own")...)
+		groupTipsOf(t, m, &tips, "group", "opUser", "handleMsg", "receiverAs", "uuid", "request")
+		if m.SessionType != 1 || tips.ReceiverAs != as || tips.HandleMsg != "no" {
+			t.Fatalf("1506 to %s: %v, tips %+v", u, m, tips)
+		}
+	}
+
+	// invite_user_to_group by the owner: 1509 to the group, the invitee included.
+	e.ok(t, "own", "invite_user_to_group", map[string]any{"groupID": gid, "invitedUserIDs": []string{"inv"}, "reason": "join"}, nil)
+	members = append(members, "inv")
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1509, members...)
+	groupTipsOf(t, m, &tips, keys("opUser", "invitedUserList", "operationTime", "inviterUser")...)
+	groupWide(m, "own", &tips, true)
+	if len(tips.InvitedUserList) != 1 || tips.InvitedUserList[0].UserID != "inv" || tips.InviterUser.UserID != "own" {
+		t.Fatalf("1509 tips %+v", tips)
+	}
+
+	// Member mute and unmute by an admin: 1512 (mutedSeconds), 1513.
+	e.ok(t, "adm", "mute_group_member", map[string]any{"groupID": gid, "userID": "mem", "mutedSeconds": 60}, nil)
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1512, members...)
+	groupTipsOf(t, m, &tips, keys("opUser", "operationTime", "mutedUser", "mutedSeconds")...)
+	groupWide(m, "adm", &tips, true)
+	if tips.MutedUser.UserID != "mem" || tips.MutedSeconds != 60 || tips.MutedUser.MuteEndTime < tips.OperationTime+60000 {
+		t.Fatalf("1512 tips %+v", tips)
+	}
+	e.ok(t, "adm", "cancel_mute_group_member", map[string]any{"groupID": gid, "userID": "mem"}, nil)
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1513, members...)
+	groupTipsOf(t, m, &tips, keys("opUser", "operationTime", "mutedUser")...)
+	groupWide(m, "adm", &tips, true)
+	if tips.MutedUser.UserID != "mem" || tips.MutedUser.MuteEndTime != 0 {
+		t.Fatalf("1513 tips %+v", tips)
+	}
+
+	// Group mute and unmute: 1514 (status 3), 1515 (status 0).
+	for _, step := range []struct {
+		path   string
+		ct     int32
+		status int
+	}{{"mute_group", 1514, 3}, {"cancel_mute_group", 1515, 0}} {
+		e.ok(t, "own", step.path, map[string]any{"groupID": gid}, nil)
+		tips = groupTipsJSON{}
+		m = w.expect(t, step.ct, members...)
+		groupTipsOf(t, m, &tips, keys("opUser", "operationTime")...)
+		groupWide(m, "own", &tips, true)
+		if tips.Group.Status != step.status {
+			t.Fatalf("%d tips %+v", step.ct, tips)
+		}
+	}
+
+	// Member info: own profile 1516, role to admin 1517, back to member 1518.
+	for _, step := range []struct {
+		op    string
+		patch map[string]any
+		ct    int32
+		role  int
+	}{
+		{"mem", map[string]any{"nickname": "M"}, 1516, 20},
+		{"own", map[string]any{"roleLevel": 60}, 1517, 60},
+		{"own", map[string]any{"roleLevel": 20}, 1518, 20},
+	} {
+		patch := map[string]any{"groupID": gid, "userID": "mem"}
+		maps.Copy(patch, step.patch)
+		e.ok(t, step.op, "set_group_member_info", map[string]any{"members": []any{patch}}, nil)
+		tips = groupTipsJSON{}
+		m = w.expect(t, step.ct, members...)
+		groupTipsOf(t, m, &tips, keys("opUser", "operationTime", "changedUser")...)
+		groupWide(m, step.op, &tips, true)
+		if tips.ChangedUser.UserID != "mem" || tips.ChangedUser.RoleLevel != step.role {
+			t.Fatalf("%d tips %+v", step.ct, tips)
+		}
+	}
+
+	// transfer_group: 1507 with the swapped roles.
+	e.ok(t, "own", "transfer_group", map[string]any{"groupID": gid, "oldOwnerUserID": "own", "newOwnerUserID": "adm"}, nil)
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1507, members...)
+	groupTipsOf(t, m, &tips, keys("opUser", "newGroupOwner", "oldGroupOwner", "operationTime", "oldGroupOwnerInfo")...)
+	groupWide(m, "own", &tips, true)
+	if tips.NewGroupOwner.UserID != "adm" || tips.NewGroupOwner.RoleLevel != 100 || tips.OldGroupOwner != "own" ||
+		tips.OldGroupOwnerInfo.RoleLevel != 60 || tips.Group.OwnerUserID != "adm" {
+		t.Fatalf("1507 tips %+v", tips)
+	}
+
+	// kick_group: 1508 to the group and the kicked user.
+	e.ok(t, "adm", "kick_group", map[string]any{"groupID": gid, "kickedUserIDs": []string{"kik"}, "reason": "bye"}, nil)
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1508, members...) // kik is still listed: they get it too
+	groupTipsOf(t, m, &tips, keys("opUser", "kickedUserList", "operationTime")...)
+	groupWide(m, "adm", &tips, true)
+	if len(tips.KickedUserList) != 1 || tips.KickedUserList[0].UserID != "kik" || tips.Group.MemberCount != 6 {
+		t.Fatalf("1508 tips %+v", tips)
+	}
+	members = slices.DeleteFunc(members, func(u string) bool { return u == "kik" })
+
+	// quit_group: 1504 to the group and the quitter.
+	e.ok(t, "qut", "quit_group", map[string]any{"groupID": gid, "userID": "qut"}, nil)
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1504, members...)
+	groupTipsOf(t, m, &tips, keys("quitUser", "operationTime")...)
+	groupWide(m, "qut", &tips, true)
+	if tips.QuitUser.UserID != "qut" || tips.Group.MemberCount != 5 {
+		t.Fatalf("1504 tips %+v", tips)
+	}
+	members = slices.DeleteFunc(members, func(u string) bool { return u == "qut" })
+
+	// dismiss_group: 1511 (status 2) to the members left.
+	e.ok(t, "adm", "dismiss_group", map[string]any{"groupID": gid}, nil)
+	tips = groupTipsJSON{}
+	m = w.expect(t, 1511, members...)
+	groupTipsOf(t, m, &tips, "group", "opUser", "operationTime")
+	groupWide(m, "adm", &tips, false)
+	if tips.Group.Status != 2 {
+		t.Fatalf("1511 tips %+v", tips)
+	}
+
+	// Nobody got more: a marker message to each user closes their stream; what came before it
+	// and was not asked for above is a notification sent to the wrong user.
+	for _, u := range users {
+		to := "own"
+		if u == "own" {
+			to = "adm"
+		}
+		id := "marker-" + u
+		e.n.PostOK(t, "/msg/send_msg", e.tok[adminUserID], map[string]any{"msgData": map[string]any{"sendID": to, "recvID": u,
+			"clientMsgID": id, "sessionType": 1, "contentType": 101, "content": map[string]string{"content": "marker"}}}, nil)
+		if extra := w.untilText(t, u, id); len(extra) != 0 {
+			for _, m := range extra {
+				t.Errorf("%s also got %d from %s (seq %d)", u, m.ContentType, m.SendID, m.Seq)
+			}
+		}
+	}
+	// The stream has every group-wide notification, in order, for a member to pull.
+	notes := func() pullMsgs {
+		var r pullResp
+		e.n.PostOK(t, "/msg/pull_msg_by_seq", e.tok["qut"], map[string]any{"userID": "qut", "seqRanges": []map[string]any{
+			{"conversationID": nID, "begin": 1, "end": 100, "num": 100}}}, &r)
+		return r.NotificationMsgs[nID]
+	}()
+	// qut left at the 1504: they read up to it and nothing after.
+	if len(notes.Msgs) == 0 || notes.Msgs[len(notes.Msgs)-1].ContentType != 1504 {
+		t.Fatalf("qut pulls %+v", notes.Msgs)
+	}
+	for i, m := range notes.Msgs {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("n_ stream seq %d at %d", m.Seq, i)
+		}
+	}
 }

@@ -577,3 +577,437 @@ func TestMsgGroupLeaveHidesLaterMessages(t *testing.T) {
 		t.Fatalf("carol finds %+v", r)
 	}
 }
+
+// sendErr sends m as its sender and expects the OpenIM error code.
+func (c *chat) sendErr(t *testing.T, m msgData, code int) {
+	t.Helper()
+	c.n.PostErr(t, "/msg/send_msg", c.tokens[m.SendID], map[string]any{"msgData": m}, code)
+}
+
+// createGroup makes group gid of owner with admins and members.
+func (c *chat) createGroup(t *testing.T, gid, owner string, admins, members []string) {
+	t.Helper()
+	c.n.PostOK(t, "/group/create_group", c.tokens[owner], map[string]any{"ownerUserID": owner, "adminUserIDs": admins,
+		"memberUserIDs": members, "groupInfo": map[string]any{"groupID": gid, "groupName": gid, "groupType": 2}}, nil)
+}
+
+// TestMsgSendRules: the single-chat rules (blacklist 1302, the receiver's global and per-conversation
+// receive options) and the group rules (not in group 1203, dismissed 1204, muted member 1402, muted
+// group 1403 with the owner and admins exempt), each through the node; a refused send stores nothing.
+func TestMsgSendRules(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob", "carol", "dave", "owner", "adm", "mem")
+
+	// bob blocks alice: 1302; the admin still sends as alice.
+	c.n.PostOK(t, "/friend/add_black", c.tokens["bob"], map[string]any{"ownerUserID": "bob", "blackUserID": "alice"}, nil)
+	c.sendErr(t, c.textMsg("alice", "bob", "hi"), 1302)
+	c.n.PostOK(t, "/msg/send_msg", c.n.AdminToken, map[string]any{"msgData": c.textMsg("alice", "bob", "from the admin")}, nil)
+	c.send(t, c.textMsg("bob", "alice", "bob still writes")) // the block is one way
+	c.n.PostOK(t, "/friend/remove_black", c.tokens["bob"], map[string]any{"ownerUserID": "bob", "blackUserID": "alice"}, nil)
+	c.send(t, c.textMsg("alice", "bob", "unblocked"))
+
+	// carol receives nothing (global 1): 1001; dave mutes only alice's conversation.
+	c.n.PostOK(t, "/user/set_global_msg_recv_opt", c.tokens["carol"], map[string]any{"userID": "carol", "globalRecvMsgOpt": 1}, nil)
+	c.sendErr(t, c.textMsg("alice", "carol", "hi"), 1001)
+	c.send(t, c.textMsg("alice", "dave", "first"))
+	c.n.PostOK(t, "/conversation/set_conversations", c.tokens["dave"], map[string]any{"userIDs": []string{"dave"},
+		"conversation": map[string]any{"conversationID": siID("alice", "dave"), "recvMsgOpt": 1}}, nil)
+	c.sendErr(t, c.textMsg("alice", "dave", "refused"), 1001)
+	c.send(t, c.textMsg("bob", "dave", "bob's chat is open"))
+	// recvMsgOpt 2 stores the message without offline push.
+	c.n.PostOK(t, "/conversation/set_conversations", c.tokens["dave"], map[string]any{"userIDs": []string{"dave"},
+		"conversation": map[string]any{"conversationID": siID("alice", "dave"), "recvMsgOpt": 2}}, nil)
+	quiet := c.send(t, c.textMsg("alice", "dave", "quietly"))
+	if m := c.pull(t, "dave", siID("alice", "dave"), quiet.Seq, quiet.Seq, 1).Msgs; len(m) != 1 || m[0].Options["offlinePush"] ||
+		textOf(m[0]) != "quietly" {
+		t.Fatalf("recvMsgOpt 2: %+v", m)
+	}
+	if got := c.texts(t, "dave", siID("alice", "dave")); !slices.Equal(got, []string{"first", "quietly"}) {
+		t.Fatalf("dave reads %q", got)
+	}
+
+	// Groups.
+	c.createGroup(t, "rules", "owner", []string{"adm"}, []string{"mem"})
+	g := func(from, words string) msgData { return c.textMsg(from, "g:rules", words) }
+	c.send(t, g("mem", "hello"))
+	c.sendErr(t, g("carol", "not a member"), 1203)
+	c.n.PostOK(t, "/group/mute_group_member", c.tokens["adm"], map[string]any{"groupID": "rules", "userID": "mem", "mutedSeconds": 600}, nil)
+	c.sendErr(t, g("mem", "muted"), 1402)
+	c.n.PostOK(t, "/group/cancel_mute_group_member", c.tokens["adm"], map[string]any{"groupID": "rules", "userID": "mem"}, nil)
+	c.send(t, g("mem", "unmuted"))
+	c.n.PostOK(t, "/group/mute_group", c.tokens["owner"], map[string]any{"groupID": "rules"}, nil)
+	c.sendErr(t, g("mem", "group muted"), 1403)
+	c.send(t, g("adm", "admins talk in a muted group"))
+	c.send(t, g("owner", "so does the owner"))
+	c.n.PostOK(t, "/group/cancel_mute_group", c.tokens["owner"], map[string]any{"groupID": "rules"}, nil)
+	c.send(t, g("mem", "group unmuted"))
+	c.n.PostOK(t, "/group/dismiss_group", c.tokens["owner"], map[string]any{"groupID": "rules"}, nil)
+	c.sendErr(t, g("owner", "dismissed"), 1204)
+	c.n.PostErr(t, "/msg/send_msg", c.n.AdminToken, map[string]any{"msgData": g("owner", "dismissed")}, 1204)
+
+	var texts []string
+	for _, m := range c.pull(t, "owner", "sg_rules", 1, 100, 0).Msgs {
+		if m.ContentType == 101 {
+			texts = append(texts, textOf(m))
+		}
+	}
+	want := []string{"hello", "unmuted", "admins talk in a muted group", "so does the owner", "group unmuted"}
+	if !slices.Equal(texts, want) {
+		t.Fatalf("group chat %q, want %q", texts, want)
+	}
+}
+
+// TestMsgContentRules: content is checked per contentType (the element's required fields) and is at
+// most 64 KiB; elements of every type a client sends are stored as sent.
+func TestMsgContentRules(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob")
+	as := func(ct int32, content string) msgData {
+		m := c.textMsg("alice", "bob", "")
+		m.ContentType, m.Content = ct, []byte(content)
+		return m
+	}
+	good := []msgData{
+		as(102, `{"sourcePicture":{"url":"http://x/p.png","width":1,"height":1},"bigPicture":{},"snapshotPicture":{}}`),
+		as(103, `{"sourceUrl":"http://x/a.ogg","duration":2}`),
+		as(104, `{"videoUrl":"http://x/v.mp4","snapshotUrl":"http://x/s.png"}`),
+		as(105, `{"sourceUrl":"http://x/f","fileName":"plan.pdf","fileSize":9}`),
+		as(106, `{"text":"@bob look","atUserList":["bob"]}`),
+		as(108, `{"userID":"bob","nickname":"Bob"}`),
+		as(109, `{"description":"office","longitude":13.4,"latitude":52.5}`),
+		as(110, `{"data":"{\"k\":1}","description":"","extension":""}`),
+		as(114, `{"text":"yes","quoteMessage":{"clientMsgID":"x"}}`),
+		as(118, `{"content":"**bold**"}`),
+	}
+	for _, m := range good {
+		res := c.send(t, m)
+		got := c.pull(t, "bob", siID("alice", "bob"), res.Seq, res.Seq, 1).Msgs
+		if len(got) != 1 || got[0].ContentType != m.ContentType || string(got[0].Content) != string(m.Content) {
+			t.Fatalf("contentType %d stored as %+v", m.ContentType, got)
+		}
+	}
+	bad := []struct {
+		name string
+		m    msgData
+	}{
+		{"picture without a source URL", as(102, `{"sourcePicture":{"width":1}}`)},
+		{"voice without its URL", as(103, `{"duration":2}`)},
+		{"video without its URL", as(104, `{"snapshotUrl":"http://x/s.png"}`)},
+		{"file without a name", as(105, `{"sourceUrl":"http://x/f"}`)},
+		{"at text without the list", as(106, `{"text":"@bob"}`)},
+		{"card without a user", as(108, `{"nickname":"Bob"}`)},
+		{"location off the globe", as(109, `{"longitude":13.4,"latitude":95}`)},
+		{"custom without data", as(110, `{"description":"x"}`)},
+		{"quote without the message", as(114, `{"text":"yes"}`)},
+		{"markdown without content", as(118, `{"text":"x"}`)},
+		{"text as a string", as(101, `"hello"`)},
+		{"text too big", as(101, `{"content":"`+strings.Repeat("a", 65536)+`"}`)},
+		{"a notification type", as(1501, `{"detail":"{}"}`)},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) { c.sendErr(t, tc.m, 1001) })
+	}
+	if got := c.pull(t, "bob", siID("alice", "bob"), 1, 100, 0).Msgs; len(got) != len(good) {
+		t.Fatalf("%d messages stored, want %d", len(got), len(good))
+	}
+}
+
+// Eight users send at once into one group conversation: every message gets its own seq, 1..N
+// after the group's own notification copies, with no gap and no duplicate, and every member reads
+// the same log.
+func TestMsgGroupSeqContinuityUnderConcurrentSenders(t *testing.T) {
+	t.Parallel()
+	senders := []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"}
+	c := newChat(t, senders...)
+	c.createGroup(t, "busy", "s1", nil, senders[1:])
+	const perSender = 12
+	cid := "sg_busy"
+	before := c.pull(t, "s1", cid, 1, 1000, 0).Msgs // the 1501 copy
+	var wg sync.WaitGroup
+	errs := make(chan error, len(senders)*perSender)
+	for _, from := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perSender {
+				m := c.textMsg(from, "g:busy", fmt.Sprintf("%s-%d", from, i))
+				env, err := c.n.post(context.Background(), "/msg/send_msg", c.tokens[from], map[string]any{"msgData": m})
+				if err != nil || env.ErrCode != 0 {
+					errs <- fmt.Errorf("send %s: %v %+v", m.ClientMsgID, err, env)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	total := len(before) + len(senders)*perSender
+	var first []msgData
+	for _, u := range senders {
+		got := c.pull(t, u, cid, 1, int64(total+10), 0)
+		if len(got.Msgs) != total || !got.IsEnd {
+			t.Fatalf("%s pulls %d of %d", u, len(got.Msgs), total)
+		}
+		seen := map[string]bool{}
+		next := map[string]int{}
+		for i, m := range got.Msgs {
+			if m.Seq != int64(i+1) || m.Status != 2 || seen[m.ClientMsgID] {
+				t.Fatalf("%s: message %d has seq %d status %d (clientMsgID %s seen %v)", u, i, m.Seq, m.Status, m.ClientMsgID, seen[m.ClientMsgID])
+			}
+			seen[m.ClientMsgID] = true
+			if m.ContentType != 101 {
+				continue
+			}
+			var from string
+			var n int
+			fmt.Sscanf(strings.Replace(textOf(m), "-", " ", 1), "%s %d", &from, &n)
+			if n != next[from] {
+				t.Fatalf("%s: %s's message %d where %d was due", u, from, n, next[from])
+			}
+			next[from]++
+		}
+		if first == nil {
+			first = got.Msgs
+		} else {
+			for i := range got.Msgs {
+				if got.Msgs[i].ClientMsgID != first[i].ClientMsgID {
+					t.Fatalf("%s and s1 read different logs at seq %d", u, i+1)
+				}
+			}
+		}
+	}
+}
+
+// msgTips decodes a notification's {"detail": "<tips JSON>"} content into out.
+func msgTips(t *testing.T, m msgData, out any) {
+	t.Helper()
+	var content struct {
+		Detail string `json:"detail"`
+	}
+	if err := json.Unmarshal(m.Content, &content); err != nil || json.Unmarshal([]byte(content.Detail), out) != nil {
+		t.Fatalf("%d: content %s", m.ContentType, m.Content)
+	}
+}
+
+// revokeTips is RevokeMsgTips as upstream spells it (sesstionType sic).
+type revokeTips struct {
+	RevokerUserID  string `json:"revokerUserID"`
+	ClientMsgID    string `json:"clientMsgID"`
+	RevokeTime     int64  `json:"revokeTime"`
+	SesstionType   int32  `json:"sesstionType"`
+	Seq            int64  `json:"seq"`
+	ConversationID string `json:"conversationID"`
+	IsAdminRevoke  bool   `json:"isAdminRevoke"`
+}
+
+// TestMsgGroupRevokeAndReceipts: in a group the sender, the owner, or an admin over an ordinary
+// member's message revoke (others 1002); the 2101 tips land in n_<gid> for every member; a read
+// mark in a group sends 2200 to the group; hasReadSeq never goes down on the mark calls.
+func TestMsgGroupRevokeAndReceipts(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "owner", "adm", "mem", "mem2")
+	c.createGroup(t, "rv", "owner", []string{"adm"}, []string{"mem", "mem2"})
+	cid, nid := "sg_rv", "n_rv"
+	seqOf := func(from, words string) int64 { return c.send(t, c.textMsg(from, "g:rv", words)).Seq }
+	byOwner, byAdm, byMem, byMem2 := seqOf("owner", "o"), seqOf("adm", "a"), seqOf("mem", "m"), seqOf("mem2", "m2")
+	revoke := func(user string, seq int64) map[string]any {
+		return map[string]any{"conversationID": cid, "seq": seq, "userID": user}
+	}
+	c.n.PostErr(t, "/msg/revoke_msg", c.tokens["mem"], revoke("mem", byMem2), 1002)  // a member, another's
+	c.n.PostErr(t, "/msg/revoke_msg", c.tokens["adm"], revoke("adm", byOwner), 1002) // an admin, the owner's
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["adm"], revoke("adm", byMem), nil)     // an admin, a member's
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["owner"], revoke("owner", byAdm), nil) // the owner, an admin's
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["mem2"], revoke("mem2", byMem2), nil)  // the sender
+	c.n.PostErr(t, "/msg/revoke_msg", c.tokens["owner"], revoke("owner", byMem2), 1404)
+	for _, u := range []string{"owner", "mem"} {
+		var got []string
+		for _, m := range c.pull(t, u, cid, byOwner, byMem2, 0).Msgs {
+			got = append(got, textOf(m))
+		}
+		if !slices.Equal(got, []string{"o", "revoked", "revoked", "revoked"}) {
+			t.Fatalf("%s reads %q", u, got)
+		}
+	}
+	notes := c.pull(t, "mem", nid, 1, 100, 0).Msgs
+	var revokes []revokeTips
+	for _, m := range notes {
+		if m.ContentType == 2101 {
+			if m.SessionType != 3 || m.GroupID != "rv" || m.MsgFrom != 200 {
+				t.Fatalf("2101 message %+v", m)
+			}
+			var tips revokeTips
+			msgTips(t, m, &tips)
+			revokes = append(revokes, tips)
+		}
+	}
+	if len(revokes) != 3 || revokes[0].RevokerUserID != "adm" || revokes[0].Seq != byMem || revokes[0].ConversationID != cid ||
+		revokes[0].SesstionType != 3 || revokes[0].IsAdminRevoke || revokes[0].RevokeTime == 0 || revokes[0].ClientMsgID == "" ||
+		revokes[1].RevokerUserID != "owner" || revokes[2].Seq != byMem2 {
+		t.Fatalf("revoke tips %+v", revokes)
+	}
+
+	// A read mark in the group: 2200 to the group, in n_<gid>.
+	c.n.PostOK(t, "/msg/mark_msgs_as_read", c.tokens["mem"], map[string]any{"conversationID": cid, "seqs": []int64{byMem2}, "userID": "mem"}, nil)
+	var receipt struct {
+		MarkAsReadUserID string  `json:"markAsReadUserID"`
+		ConversationID   string  `json:"conversationID"`
+		Seqs             []int64 `json:"seqs"`
+		HasReadSeq       int64   `json:"hasReadSeq"`
+	}
+	last := c.pull(t, "owner", nid, 1, 100, 0).Msgs
+	if m := last[len(last)-1]; m.ContentType != 2200 || m.SessionType != 3 || m.SendID != "mem" {
+		t.Fatalf("group receipt %+v", m)
+	} else {
+		msgTips(t, m, &receipt)
+	}
+	if receipt.MarkAsReadUserID != "mem" || receipt.ConversationID != cid || !slices.Equal(receipt.Seqs, []int64{byMem2}) ||
+		receipt.HasReadSeq != byMem2 {
+		t.Fatalf("group receipt tips %+v", receipt)
+	}
+	// Lower marks leave hasReadSeq where it is.
+	c.n.PostOK(t, "/msg/mark_msgs_as_read", c.tokens["mem"], map[string]any{"conversationID": cid, "seqs": []int64{1}, "userID": "mem"}, nil)
+	c.n.PostOK(t, "/msg/mark_conversation_as_read", c.tokens["mem"], map[string]any{"conversationID": cid, "hasReadSeq": 1, "userID": "mem"}, nil)
+	var seqs struct {
+		Seqs map[string]struct {
+			HasReadSeq int64 `json:"hasReadSeq"`
+			MaxSeq     int64 `json:"maxSeq"`
+		} `json:"seqs"`
+		PinnedConversationIDs []string `json:"pinnedConversationIDs"`
+	}
+	c.n.PostOK(t, "/msg/get_conversations_has_read_and_max_seq", c.tokens["mem"], map[string]any{"userID": "mem",
+		"conversationIDs": []string{cid}}, &seqs)
+	if s := seqs.Seqs[cid]; s.HasReadSeq != byMem2 || s.MaxSeq != byMem2 {
+		t.Fatalf("mem's seqs %+v", s)
+	}
+	// returnPinned lists the pinned conversations.
+	c.n.PostOK(t, "/conversation/set_conversations", c.tokens["mem"], map[string]any{"userIDs": []string{"mem"},
+		"conversation": map[string]any{"conversationID": cid, "isPinned": true}}, nil)
+	c.n.PostOK(t, "/msg/get_conversations_has_read_and_max_seq", c.tokens["mem"], map[string]any{"userID": "mem",
+		"returnPinned": true}, &seqs)
+	if !slices.Equal(seqs.PinnedConversationIDs, []string{cid}) {
+		t.Fatalf("pinned %v", seqs.PinnedConversationIDs)
+	}
+	// newest_seq covers the chat and its n_ twin.
+	var newest struct {
+		MaxSeqs map[string]int64 `json:"maxSeqs"`
+	}
+	c.n.PostOK(t, "/msg/newest_seq", c.tokens["mem"], map[string]any{"userID": "mem"}, &newest)
+	notes = c.pull(t, "mem", nid, 1, 100, 0).Msgs
+	if newest.MaxSeqs[cid] != byMem2 || newest.MaxSeqs[nid] != notes[len(notes)-1].Seq {
+		t.Fatalf("newest %v (n_ ends at %d)", newest.MaxSeqs, notes[len(notes)-1].Seq)
+	}
+}
+
+// TestMsgPullOrderAndReceipts: a pull returns the last num seqs of its range; isEnd says the range
+// reached the newest seq (ascending) or the first (descending); a single-chat receipt (2200) goes to the peer
+// with the seqs newly read.
+func TestMsgPullOrderAndReceipts(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob")
+	cid := siID("alice", "bob")
+	for i := 1; i <= 5; i++ {
+		c.send(t, c.textMsg("alice", "bob", fmt.Sprint(i)))
+	}
+	pull := func(begin, end, num int64, order int) pullMsgs {
+		var resp pullResp
+		c.n.PostOK(t, "/msg/pull_msg_by_seq", c.tokens["bob"], map[string]any{"userID": "bob", "order": order,
+			"seqRanges": []map[string]any{{"conversationID": cid, "begin": begin, "end": end, "num": num}}}, &resp)
+		return resp.Msgs[cid]
+	}
+	seqsOf := func(p pullMsgs) []int64 {
+		var out []int64
+		for _, m := range p.Msgs {
+			out = append(out, m.Seq)
+		}
+		return out
+	}
+	// As upstream, the order only decides isEnd (desc: the range reaches the first seq); the
+	// messages come in seq order either way.
+	if p := pull(1, 5, 2, 1); !slices.Equal(seqsOf(p), []int64{4, 5}) || !p.IsEnd {
+		t.Fatalf("desc last 2 of 1..5: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+	if p := pull(3, 5, 10, 1); !slices.Equal(seqsOf(p), []int64{3, 4, 5}) || p.IsEnd {
+		t.Fatalf("desc 3..5: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+	if p := pull(2, 3, 10, 0); !slices.Equal(seqsOf(p), []int64{2, 3}) || p.IsEnd {
+		t.Fatalf("asc middle: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+	if p := pull(4, 9, 10, 0); !slices.Equal(seqsOf(p), []int64{4, 5}) || !p.IsEnd {
+		t.Fatalf("asc past the end: %v isEnd %v", seqsOf(p), p.IsEnd)
+	}
+
+	c.n.PostOK(t, "/msg/mark_conversation_as_read", c.tokens["bob"], map[string]any{"conversationID": cid, "hasReadSeq": 3, "userID": "bob"}, nil)
+	c.n.PostOK(t, "/msg/mark_conversation_as_read", c.tokens["bob"], map[string]any{"conversationID": cid, "hasReadSeq": 2, "userID": "bob"}, nil)
+	notes := c.pull(t, "alice", "n_"+strings.TrimPrefix(cid, "si_"), 1, 100, 0).Msgs
+	if len(notes) != 1 || notes[0].ContentType != 2200 || notes[0].SendID != "bob" || notes[0].RecvID != "alice" || notes[0].SessionType != 1 {
+		t.Fatalf("receipts %+v", notes)
+	}
+	var tips struct {
+		MarkAsReadUserID string  `json:"markAsReadUserID"`
+		ConversationID   string  `json:"conversationID"`
+		Seqs             []int64 `json:"seqs"`
+		HasReadSeq       int64   `json:"hasReadSeq"`
+	}
+	msgTips(t, notes[0], &tips)
+	if tips.MarkAsReadUserID != "bob" || tips.ConversationID != cid || !slices.Equal(tips.Seqs, []int64{1, 2, 3}) || tips.HasReadSeq != 3 {
+		t.Fatalf("receipt tips %+v", tips)
+	}
+	for _, m := range c.pull(t, "alice", cid, 1, 5, 0).Msgs {
+		if m.IsRead != (m.Seq <= 3) {
+			t.Fatalf("seq %d isRead %v", m.Seq, m.IsRead)
+		}
+	}
+}
+
+// TestMsgSearchFilters: each filter of search_msg narrows the caller's own messages.
+func TestMsgSearchFilters(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "alice", "bob", "carol")
+	c.createGroup(t, "sf", "alice", nil, []string{"bob"})
+	c.send(t, c.textMsg("alice", "bob", "plan one"))
+	mid := c.send(t, c.textMsg("bob", "alice", "plan two"))
+	c.send(t, c.textMsg("bob", "g:sf", "plan three"))
+	file := c.textMsg("bob", "alice", "")
+	file.ContentType, file.Content = 105, []byte(`{"sourceUrl":"http://x/f","fileName":"plan.pdf","fileSize":1}`)
+	late := c.send(t, file)
+	revoked := c.send(t, c.textMsg("alice", "bob", "plan gone"))
+	c.n.PostOK(t, "/msg/revoke_msg", c.tokens["alice"], map[string]any{"conversationID": siID("alice", "bob"), "seq": revoked.Seq, "userID": "alice"}, nil)
+	c.send(t, c.textMsg("carol", "alice", "plan of carol"))
+
+	found := func(req map[string]any) []string {
+		t.Helper()
+		req["keyword"] = "plan"
+		var out []string
+		for _, l := range c.search(t, "bob", req).ChatLogs {
+			out = append(out, l.ChatLog.Content)
+		}
+		sort.Strings(out)
+		return out
+	}
+	fileJSON := string(file.Content)
+	cases := []struct {
+		name string
+		req  map[string]any
+		want []string
+	}{
+		{"all of bob's", map[string]any{}, []string{`{"content":"plan one"}`, `{"content":"plan three"}`, `{"content":"plan two"}`, fileJSON}},
+		{"by sender", map[string]any{"sendID": "alice"}, []string{`{"content":"plan one"}`}},
+		{"by conversation", map[string]any{"conversationID": "sg_sf"}, []string{`{"content":"plan three"}`}},
+		{"by content type", map[string]any{"contentType": 105}, []string{fileJSON}},
+		{"by session type", map[string]any{"sessionType": 3}, []string{`{"content":"plan three"}`}},
+		{"by peer", map[string]any{"recvID": "alice"}, []string{`{"content":"plan one"}`, `{"content":"plan two"}`, fileJSON}},
+		{"from a time", map[string]any{"startTime": late.SendTime}, []string{fileJSON}},
+		{"up to a time", map[string]any{"endTime": mid.SendTime}, []string{`{"content":"plan one"}`, `{"content":"plan two"}`}},
+		{"another's conversation", map[string]any{"conversationID": siID("alice", "carol")}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := found(tc.req); !slices.Equal(got, tc.want) {
+				t.Fatalf("found %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,116 @@
+package im
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Message elements. A client sends its element as JSON in MsgData.content; upstream's send_msg
+// validates it per contentType (apistruct's *Elem structs with `validate:"required"`). LanIM checks
+// the same shape for every send, REST or WebSocket, so no client stores a message that the SDKs
+// cannot render: the element is a JSON object and carries the fields its type is read by. Fields
+// beyond those are kept as sent.
+
+// elemField is one required field of an element.
+type elemField struct {
+	name string
+	kind elemKind
+}
+
+type elemKind int
+
+const (
+	textField     elemKind = iota // a non-empty string
+	stringField                   // a string, may be empty
+	numberField                   // a number
+	arrayField                    // an array
+	nonEmptyArray                 // an array with at least one entry
+	objectField                   // an object
+)
+
+// elemRules lists the required fields per content type (the JS SDK's entity.d.ts names).
+var elemRules = map[int32][]elemField{
+	Text:                         {{"content", textField}},
+	MarkdownText:                 {{"content", textField}},
+	AdvancedText:                 {{"text", textField}},
+	AtText:                       {{"text", stringField}, {"atUserList", arrayField}},
+	Picture:                      {{"sourcePicture", objectField}},
+	Voice:                        {{"sourceUrl", textField}},
+	Video:                        {{"videoUrl", textField}},
+	File:                         {{"sourceUrl", textField}, {"fileName", textField}},
+	Merger:                       {{"title", stringField}, {"multiMessage", nonEmptyArray}},
+	Card:                         {{"userID", textField}},
+	Location:                     {{"longitude", numberField}, {"latitude", numberField}},
+	Custom:                       {{"data", stringField}},
+	CustomNotTriggerConversation: {{"data", stringField}},
+	CustomOnlineOnly:             {{"data", stringField}},
+	Quote:                        {{"text", stringField}, {"quoteMessage", objectField}},
+	Face:                         {{"index", numberField}},
+	OANotification:               {{"text", textField}},
+}
+
+// checkElem checks content against its type's element: a JSON object with the required fields,
+// a picture's source with a URL, a location on the globe.
+func checkElem(contentType int32, content []byte) error {
+	var elem map[string]json.RawMessage
+	if err := json.Unmarshal(content, &elem); err != nil || elem == nil {
+		return ErrArgs.With("content of contentType %d must be a JSON object (its message element)", contentType)
+	}
+	for _, f := range elemRules[contentType] {
+		if err := f.check(elem[f.name]); err != nil {
+			return ErrArgs.With("contentType %d: %s %v", contentType, f.name, err)
+		}
+	}
+	switch contentType {
+	case Picture:
+		var p struct {
+			SourcePicture struct {
+				URL string `json:"url"`
+			} `json:"sourcePicture"`
+		}
+		if json.Unmarshal(content, &p) != nil || p.SourcePicture.URL == "" {
+			return ErrArgs.With("contentType %d: sourcePicture.url is required", contentType)
+		}
+	case Location:
+		var l struct {
+			Longitude float64 `json:"longitude"`
+			Latitude  float64 `json:"latitude"`
+		}
+		if json.Unmarshal(content, &l) != nil || l.Longitude < -180 || l.Longitude > 180 || l.Latitude < -90 || l.Latitude > 90 {
+			return ErrArgs.With("contentType %d: longitude must be in -180..180 and latitude in -90..90", contentType)
+		}
+	}
+	return nil
+}
+
+// check reports what is wrong with a field's raw JSON value (nil when absent).
+func (f elemField) check(raw json.RawMessage) error {
+	if raw == nil || string(raw) == "null" {
+		return fmt.Errorf("is required")
+	}
+	var err error
+	switch f.kind {
+	case textField, stringField:
+		var s string
+		if err = json.Unmarshal(raw, &s); err == nil && f.kind == textField && s == "" {
+			return fmt.Errorf("is empty")
+		}
+	case numberField:
+		var n float64
+		err = json.Unmarshal(raw, &n)
+	case arrayField, nonEmptyArray:
+		var a []json.RawMessage
+		if err = json.Unmarshal(raw, &a); err == nil && f.kind == nonEmptyArray && len(a) == 0 {
+			return fmt.Errorf("is empty")
+		}
+	case objectField:
+		var o map[string]json.RawMessage
+		if err = json.Unmarshal(raw, &o); err == nil && o == nil {
+			err = fmt.Errorf("null")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("has the wrong type")
+	}
+	return nil
+}
