@@ -2,7 +2,11 @@ package e2e
 
 import (
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -38,28 +42,75 @@ func TestSmoke(t *testing.T) {
 	})
 }
 
-// TestBusyAPIPortFails checks that a node whose API address is taken exits non-zero and names the address.
-func TestBusyAPIPortFails(t *testing.T) {
+// TestBusyPortFails checks that a node whose API or WebSocket address is taken exits non-zero at
+// once and names the address.
+func TestBusyPortFails(t *testing.T) {
 	t.Parallel()
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	for _, flag := range []string{"--api-addr", "--ws-addr"} {
+		t.Run(flag, func(t *testing.T) {
+			busy, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer busy.Close()
+			addr := busy.Addr().String()
+			args := map[string]string{"--api-addr": freeAddr(t), "--ws-addr": freeAddr(t)}
+			args[flag] = addr
+			out, code := runLanim(t, stopTimeout, "node",
+				"--data", t.TempDir(),
+				"--api-addr", args["--api-addr"],
+				"--ws-addr", args["--ws-addr"],
+				"--admin-secret", "secret",
+			)
+			if code == 0 {
+				t.Fatalf("node with %s on busy address %s exited 0; output:\n%s", flag, addr, out)
+			}
+			if !strings.Contains(out, addr) {
+				t.Fatalf("output should name the busy address %s; got:\n%s", addr, out)
+			}
+		})
+	}
+}
+
+// TestGeneratedAdminSecret starts a new office without --admin-secret: the node makes one, stores
+// it in DIR/admin-secret readable by its owner only, prints that path, and get_admin_token accepts
+// it. SIGINT stops the node with exit code 0, like SIGTERM, and the restarted node keeps the secret.
+func TestGeneratedAdminSecret(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, "")
+	i := slices.Index(n.args, "--admin-secret")
+	n.args = slices.Delete(n.args, i, i+2) // the flag and its (empty) value
+	path := filepath.Join(n.DataDir, "admin-secret")
+	n.launch(t)
+	pollUntil(t, readyTimeout, func() bool {
+		b, err := os.ReadFile(path)
+		n.AdminSecret = strings.TrimSpace(string(b))
+		return err == nil && n.AdminSecret != ""
+	})
+	if err := n.waitReady(); err != nil {
+		t.Fatalf("node not ready with the generated secret: %v", err)
+	}
+	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer busy.Close()
-	addr := busy.Addr().String()
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s has mode %v, want 0600", path, st.Mode().Perm())
+	}
+	if log := n.logTail(); !strings.Contains(log, path) {
+		t.Fatalf("the node did not print where the secret is (%s); log:\n%s", path, log)
+	}
+	n.RegisterUsers(t, "alice")
 
-	out, code := runLanim(t, stopTimeout, "node",
-		"--data", t.TempDir(),
-		"--api-addr", addr,
-		"--ws-addr", freeAddr(t),
-		"--admin-secret", "secret",
-	)
-	if code == 0 {
-		t.Fatalf("node on busy address %s exited 0; output:\n%s", addr, out)
+	if err := n.stop(syscall.SIGINT); err != nil {
+		t.Fatalf("SIGINT: %v", err)
 	}
-	if !strings.Contains(out, addr) {
-		t.Fatalf("output should name the busy address %s; got:\n%s", addr, out)
+	secret := n.AdminSecret
+	n.start(t) // waitReady: the same secret still gives an admin token
+	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != secret {
+		t.Fatalf("the restart changed the secret file: %q, was %q", b, secret)
 	}
+	requireUser(t, n, "alice")
 }
 
 // mentionsInUse reports whether a message says something is in use or locked, in any of the usual words.
