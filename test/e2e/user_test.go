@@ -175,6 +175,69 @@ func TestUserRegister(t *testing.T) {
 	n.PostErr(t, "/user/user_register", admin, reg(), 1001)
 	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "d", "nickname": "D"},
 		map[string]any{"userID": "d", "nickname": "D"}), 1001)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "e", "nickname": strings.Repeat("n", 256)}), 1001)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": strings.Repeat("e", 65), "nickname": "E"}), 1001)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "e", "nickname": "E", "ex": strings.Repeat("x", 8193)}), 1001)
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "e", "nickname": "E", "appMangerLevel": 5}), 1001)
+	n.PostErr(t, "/user/user_register", admin, `{"users":[{"userID":"e","nickname":7}]}`, 1001)
+	many := make([]map[string]any, 1001)
+	for i := range many {
+		many[i] = map[string]any{"userID": fmt.Sprintf("m%d", i), "nickname": "M"}
+	}
+	n.PostErr(t, "/user/user_register", admin, reg(many...), 1001)
+	// A batch with one taken ID registers none of the others.
+	n.PostErr(t, "/user/user_register", admin, reg(map[string]any{"userID": "fresh", "nickname": "F"},
+		map[string]any{"userID": "alice", "nickname": "A"}), 1102)
+	var out usersInfo
+	n.PostOK(t, "/user/get_users_info", admin, map[string]any{"userIDs": []string{"fresh", "d", "e", "m0", "alice"}}, &out)
+	if len(out.UsersInfo) != 1 || out.UsersInfo[0].Nickname != "Name alice" {
+		t.Fatalf("after the failed registrations: %+v", out.UsersInfo)
+	}
+	n.PostOK(t, "/user/user_register", admin, reg(many[:1000]...), nil)
+}
+
+// TestUserBadInput: oversize strings, wrong types and huge arrays on the user endpoints get 1001
+// and change nothing.
+func TestUserBadInput(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	registerProfiles(t, n, "alice")
+	alice := n.UserToken(t, "alice", platformWeb)
+	ids := make([]string, 1001)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("u%d", i)
+	}
+	info := func(kv ...any) map[string]any {
+		m := map[string]any{"userID": "alice"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return map[string]any{"userInfo": m}
+	}
+	cases := []struct {
+		name, path string
+		body       any
+	}{
+		{"get_users_info over 1000 IDs", "/user/get_users_info", map[string]any{"userIDs": ids}},
+		{"get_users_info IDs not a list", "/user/get_users_info", `{"userIDs":"alice"}`},
+		{"faceURL over 1024 bytes", "/user/update_user_info_ex", info("faceURL", strings.Repeat("f", 1025))},
+		{"ex over 8 KiB", "/user/update_user_info_ex", info("ex", strings.Repeat("x", 8193))},
+		{"ex over 8 KiB, deprecated form", "/user/update_user_info", info("ex", strings.Repeat("x", 8193))},
+		{"nickname not a string", "/user/update_user_info_ex", info("nickname", 7)},
+		{"globalRecvMsgOpt out of range", "/user/update_user_info_ex", info("globalRecvMsgOpt", -1)},
+		{"userInfo missing", "/user/update_user_info_ex", map[string]any{}},
+		{"set_global_msg_recv_opt without userID", "/user/set_global_msg_recv_opt", map[string]any{"globalRecvMsgOpt": 1}},
+		{"get_all_users_uid page over 1000", "/user/get_all_users_uid", map[string]any{"pagination": page(1, 1001)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n.PostErr(t, c.path, alice, c.body, 1001)
+		})
+	}
+	if u := getUser(t, n, alice, "alice"); u.Nickname != "Name alice" || u.FaceURL != "https://face/alice" || u.Ex != "" ||
+		u.GlobalRecvMsgOpt != 0 {
+		t.Fatalf("bad input changed alice: %+v", u)
+	}
 }
 
 // TestUserNotifications: a profile change tells the user's devices (1303, operator → user) and,
