@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -273,6 +276,11 @@ func TestFriendListChanges(t *testing.T) {
 	if !slices.Equal(full.UserIDs, []string{"d", "b"}) || full.VersionID == "" || full.Version == 0 || full.Equal {
 		t.Fatalf("full friend IDs = %+v", full)
 	}
+	// With the hash of the list it has, the client gets equal and no IDs (an empty list, not null).
+	data := postRaw(t, f.Node, "/friend/get_full_friend_user_ids", a, map[string]any{"userID": "a", "idHash": idHash([]string{"d", "b"})})
+	if m := fields(t, data); string(m["equal"]) != "true" || string(m["userIDs"]) != "[]" || string(m["version"]) != fmt.Sprint(full.Version) {
+		t.Fatalf("full friend IDs with the current hash = %s", data)
+	}
 	f.PostErr(t, "/friend/get_full_friend_user_ids", f.tok["b"], map[string]any{"userID": "a"}, 1002)
 }
 
@@ -367,6 +375,10 @@ func TestIncrementalFriends(t *testing.T) {
 	other := f.incremental("b", "", 0)
 	if d := f.incremental("a", other.VersionID, 1); !d.Full || d.Insert != nil {
 		t.Fatalf("foreign versionID = %+v", d)
+	}
+	// A version the log never reached (another node's future, a corrupted client cache): full.
+	if d := f.incremental("a", v1.VersionID, 99); !d.Full || d.Version != 7 || d.Insert != nil || d.Delete != nil {
+		t.Fatalf("version ahead of the log = %+v", d)
 	}
 	f.PostErr(t, "/friend/get_incremental_friends", f.tok["b"], map[string]any{"userID": "a", "version": 0}, 1002)
 	f.PostOK(t, "/friend/get_incremental_friends", f.tok["admin"], map[string]any{"userID": "a", "version": 0}, nil)
@@ -608,6 +620,13 @@ func jsonField(t *testing.T, raw json.RawMessage, key string) string {
 	return compactJSON(t, fields(t, raw)[key])
 }
 
+// idHash is upstream's hash of an ID list: the first 8 bytes of the md5 of its JSON, big-endian.
+func idHash(ids []string) uint64 {
+	b, _ := json.Marshal(ids)
+	sum := md5.Sum(b)
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
 func fromToJSON(from, to string) string {
 	return fmt.Sprintf(`{"fromUserID":%q,"toUserID":%q}`, from, to)
 }
@@ -728,5 +747,75 @@ func TestFriendNotifications(t *testing.T) {
 	})
 	if op := got["c"][2].tips["opUser"]; jsonField(t, op, "userID") != `"imAdmin"` {
 		t.Fatalf("import 1204 opUser = %s", op)
+	}
+}
+
+// TestFriendBadInput: missing or mistyped fields, oversize strings and huge arrays on every friend
+// endpoint get 1001, and none of them changes anything.
+func TestFriendBadInput(t *testing.T) {
+	t.Parallel()
+	f := startFriendNode(t)
+	f.befriend("a", "b")
+	a, admin := f.tok["a"], f.tok["admin"]
+	many := make([]string, 1001)
+	for i := range many {
+		many[i] = fmt.Sprintf("u%d", i)
+	}
+	long := func(n int) string { return strings.Repeat("x", n) }
+	cases := []struct {
+		name, token, path string
+		body              any
+	}{
+		{"add_friend reqMsg over 4096 characters", a, "/friend/add_friend", map[string]any{"fromUserID": "a", "toUserID": "c", "reqMsg": strings.Repeat("é", 4097)}},
+		{"add_friend ex over 8 KiB", a, "/friend/add_friend", map[string]any{"fromUserID": "a", "toUserID": "c", "ex": long(8193)}},
+		{"add_friend bad toUserID", a, "/friend/add_friend", map[string]any{"fromUserID": "a", "toUserID": "c d"}},
+		{"add_friend toUserID over 64 bytes", a, "/friend/add_friend", map[string]any{"fromUserID": "a", "toUserID": long(65)}},
+		{"add_friend_response handleMsg over 4096", f.tok["c"], "/friend/add_friend_response", map[string]any{"fromUserID": "a", "toUserID": "c", "handleResult": 1, "handleMsg": long(4097)}},
+		{"add_friend_response handleResult a string", f.tok["c"], "/friend/add_friend_response", `{"fromUserID":"a","toUserID":"c","handleResult":"1"}`},
+		{"delete_friend no friendUserID", a, "/friend/delete_friend", map[string]any{"ownerUserID": "a"}},
+		{"set_friend_remark over 255 characters", a, "/friend/set_friend_remark", map[string]any{"ownerUserID": "a", "friendUserID": "b", "remark": long(256)}},
+		{"set_friend_remark no friendUserID", a, "/friend/set_friend_remark", map[string]any{"ownerUserID": "a", "remark": "r"}},
+		{"update_friends over 1000 IDs", a, "/friend/update_friends", map[string]any{"ownerUserID": "a", "friendUserIDs": many, "isPinned": true}},
+		{"update_friends remark over 255", a, "/friend/update_friends", map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b"}, "remark": long(256)}},
+		{"update_friends ex over 8 KiB", a, "/friend/update_friends", map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b"}, "ex": long(8193)}},
+		{"update_friends isPinned a string", a, "/friend/update_friends", `{"ownerUserID":"a","friendUserIDs":["b"],"isPinned":"yes"}`},
+		{"import_friend over 1000 IDs", admin, "/friend/import_friend", map[string]any{"ownerUserID": "c", "friendUserIDs": many}},
+		{"add_black ex over 8 KiB", a, "/friend/add_black", map[string]any{"ownerUserID": "a", "blackUserID": "c", "ex": long(8193)}},
+		{"remove_black no blackUserID", a, "/friend/remove_black", map[string]any{"ownerUserID": "a"}},
+		{"get_friend_list no pagination", a, "/friend/get_friend_list", map[string]any{"userID": "a"}},
+		{"get_friend_list page over 1000", a, "/friend/get_friend_list", map[string]any{"userID": "a", "pagination": page(1, 1001)}},
+		{"get_designated_friends over 1000 IDs", a, "/friend/get_designated_friends", map[string]any{"ownerUserID": "a", "friendUserIDs": many}},
+		{"get_designated_friends bad ID", a, "/friend/get_designated_friends", map[string]any{"ownerUserID": "a", "friendUserIDs": []string{"b", "x:y"}}},
+		{"is_friend userID2 a number", a, "/friend/is_friend", `{"userID1":"a","userID2":2}`},
+		{"get_friend_apply_list handleResults not a list", a, "/friend/get_friend_apply_list", `{"userID":"a","pagination":{"pageNumber":1,"showNumber":10},"handleResults":1}`},
+		{"get_self_friend_apply_list page 0", a, "/friend/get_self_friend_apply_list", map[string]any{"userID": "a", "pagination": page(0, 10)}},
+		{"get_designated_friend_apply no toUserID", a, "/friend/get_designated_friend_apply", map[string]any{"fromUserID": "a"}},
+		{"get_black_list no pagination", a, "/friend/get_black_list", map[string]any{"userID": "a"}},
+		{"get_specified_blacks over 1000 IDs", a, "/friend/get_specified_blacks", map[string]any{"ownerUserID": "a", "userIDList": many}},
+		{"get_full_friend_user_ids no userID", a, "/friend/get_full_friend_user_ids", map[string]any{}},
+		{"get_incremental_friends no userID", a, "/friend/get_incremental_friends", map[string]any{"version": 1}},
+		{"get_incremental_friends version negative", a, "/friend/get_incremental_friends", `{"userID":"a","version":-1}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f.PostErr(t, c.path, c.token, c.body, 1001)
+		})
+	}
+	// Nothing changed: a and b are still friends with no remark, pin or ex, nobody applied to or
+	// blocked anyone, and c has no friends.
+	var list friendList
+	f.PostOK(t, "/friend/get_friend_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &list)
+	if list.Total != 1 || list.FriendsInfo[0].Remark != "" || list.FriendsInfo[0].IsPinned || list.FriendsInfo[0].Ex != "" {
+		t.Fatalf("a's friends = %+v", list.FriendsInfo)
+	}
+	if got := f.friends("c"); len(got) != 0 {
+		t.Fatalf("c's friends = %v", got)
+	}
+	var sent friendApplies
+	f.PostOK(t, "/friend/get_self_friend_apply_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &sent)
+	var blacks blackList
+	f.PostOK(t, "/friend/get_black_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &blacks)
+	if sent.Total != 1 || blacks.Total != 0 { // the one application is a's accepted one to b
+		t.Fatalf("a's applications %+v, blacks %+v", sent, blacks)
 	}
 }
