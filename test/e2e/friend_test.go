@@ -94,6 +94,8 @@ func TestFriendApplications(t *testing.T) {
 	if _, ok := fields(t, data)["FriendRequests"]; !ok {
 		t.Fatalf("get_friend_apply_list has no FriendRequests key: %s", data)
 	}
+	requireKeys(t, data, "FriendRequests", 0, "fromUserID", "fromNickname", "fromFaceURL", "toUserID", "toNickname",
+		"toFaceURL", "handleResult", "reqMsg", "createTime", "handlerUserID", "handleMsg", "handleTime", "ex")
 	var recv friendApplies
 	json.Unmarshal(data, &recv)
 	if recv.Total != 2 || len(recv.Recv) != 2 || recv.Recv[0].FromUserID != "c" || recv.Recv[1].FromUserID != "a" {
@@ -173,7 +175,10 @@ func TestFriendApplications(t *testing.T) {
 
 	// Agreement made the friendship both ways (addSource 2, createTime in seconds, full profile).
 	var list friendList
-	f.PostOK(t, "/friend/get_friend_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &list)
+	data = postRaw(t, f.Node, "/friend/get_friend_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)})
+	requireKeys(t, data, "friendsInfo", 0, "ownerUserID", "remark", "createTime", "friendUser", "addSource",
+		"operatorUserID", "ex", "isPinned")
+	json.Unmarshal(data, &list)
 	if list.Total != 1 || len(list.FriendsInfo) != 1 {
 		t.Fatalf("a's friends = %+v", list)
 	}
@@ -403,6 +408,7 @@ func TestBlackList(t *testing.T) {
 
 	var list blackList
 	data := postRaw(t, f.Node, "/friend/get_black_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)})
+	requireKeys(t, data, "blacks", 0, "ownerUserID", "createTime", "blackUserInfo", "addSource", "operatorUserID", "ex")
 	json.Unmarshal(data, &list)
 	if list.Total != 2 || len(list.Blacks) != 2 {
 		t.Fatalf("black list = %s", data)
@@ -817,5 +823,20 @@ func TestFriendBadInput(t *testing.T) {
 	f.PostOK(t, "/friend/get_black_list", a, map[string]any{"userID": "a", "pagination": page(1, 10)}, &blacks)
 	if sent.Total != 1 || blacks.Total != 0 { // the one application is a's accepted one to b
 		t.Fatalf("a's applications %+v, blacks %+v", sent, blacks)
+	}
+}
+
+// requireKeys fails unless element i of the list under key in data has every one of keys: upstream
+// sends every field, zero values included, and clients read them without checking.
+func requireKeys(t *testing.T, data json.RawMessage, key string, i int, keys ...string) {
+	t.Helper()
+	var list []map[string]json.RawMessage
+	if err := json.Unmarshal(fields(t, data)[key], &list); err != nil || len(list) <= i {
+		t.Fatalf("%s[%d] in %s: %v", key, i, data, err)
+	}
+	for _, k := range keys {
+		if _, ok := list[i][k]; !ok {
+			t.Fatalf("%s[%d] lacks %q: %s", key, i, k, data)
+		}
 	}
 }
