@@ -562,6 +562,22 @@ type wantNote struct {
 	tips           map[string]string
 }
 
+// tipsKeys are the JSON keys of each notification's tips (openim-wire.md 3.3), sorted: every
+// field is present, and there is nothing else.
+var tipsKeys = map[int32][]string{
+	1201: {"friendVersion", "friendVersionID", "fromToUserID", "handleMsg", "request"},
+	1202: {"fromToUserID", "handleMsg", "request"},
+	1203: {"fromToUserID", "request"},
+	1204: {"friend", "friendVersion", "friendVersionID", "opUser", "operationTime"},
+	1205: {"friendVersion", "friendVersionID", "fromToUserID"},
+	1206: {"friendSortVersion", "friendVersion", "friendVersionID", "fromToUserID"},
+	1207: {"fromToUserID"},
+	1208: {"fromToUserID"},
+	1209: {"userID"},
+	1210: {"friendIDs", "friendVersion", "friendVersionID", "fromToUserID"},
+	1303: {"userID"},
+}
+
 // checkNotes compares what each watched user received with want (users not in want must have
 // received nothing). Every notification must be a system message with every tips key in want.
 func checkNotes(t *testing.T, step string, got map[string][]note, want map[string][]wantNote) {
@@ -584,6 +600,16 @@ func checkNotes(t *testing.T, step string, got map[string][]note, want map[strin
 				t.Fatalf("%s: %s's notification %d = ct %d in %s %s→%s seq %d msgFrom %d sessionType %d; want ct %d in %s %s→%s seq %d",
 					step, u, i, m.ContentType, n.conv, m.SendID, m.RecvID, m.Seq, m.MsgFrom, m.SessionType,
 					w.ct, w.conv, w.sendID, w.recvID, w.seq)
+			}
+			if keys, ok := tipsKeys[w.ct]; ok {
+				var have []string
+				for k := range n.tips {
+					have = append(have, k)
+				}
+				slices.Sort(have)
+				if !slices.Equal(have, keys) {
+					t.Fatalf("%s: %s's %d tips keys %v, want upstream's %v", step, u, w.ct, have, keys)
+				}
 			}
 			for k, v := range w.tips {
 				if got := compactJSON(t, n.tips[k]); got != v {
