@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -8,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestSmoke checks the basics of one node's life: the admin token works, a second process cannot open the
@@ -122,4 +126,81 @@ func mentionsInUse(msg string) bool {
 		}
 	}
 	return false
+}
+
+// TestShutdownFinishesInFlight sends SIGTERM while clients are registering users as fast as they
+// can: the node exits 0, every request it answered got a whole envelope with errCode 0 (the ones
+// that came too late find the port closed), and every registration it acknowledged is there after
+// a restart.
+func TestShutdownFinishesInFlight(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	const (
+		clients      = 8
+		perClient    = 500
+		signalAfter  = 40 // acknowledged registrations before SIGTERM
+		requestLimit = 30 * time.Second
+	)
+	type outcome struct {
+		acked   []string
+		badResp []string
+	}
+	results := make(chan outcome, clients)
+	ackedSoFar := make(chan struct{}, clients*perClient)
+	for c := range clients {
+		go func() {
+			var o outcome
+			defer func() { results <- o }()
+			for i := range perClient {
+				id := fmt.Sprintf("c%d_%d", c, i)
+				ctx, cancel := context.WithTimeout(context.Background(), requestLimit)
+				env, err := n.post(ctx, "/user/user_register", n.AdminToken,
+					map[string]any{"users": []map[string]string{{"userID": id, "nickname": id}}})
+				cancel()
+				var netErr net.Error
+				switch {
+				case err != nil && strings.HasPrefix(err.Error(), "read response"):
+					o.badResp = append(o.badResp, fmt.Sprintf("%s: cut off: %v", id, err))
+					return
+				case err != nil && errors.As(err, &netErr):
+					return // the node stopped listening or closed an idle connection: not answered
+				case err != nil:
+					o.badResp = append(o.badResp, fmt.Sprintf("%s: %v", id, err))
+					return
+				case env.ErrCode != 0:
+					o.badResp = append(o.badResp, fmt.Sprintf("%s: errCode %d %s", id, env.ErrCode, env.ErrDlt))
+					return
+				}
+				o.acked = append(o.acked, id)
+				ackedSoFar <- struct{}{}
+			}
+		}()
+	}
+	for range signalAfter {
+		select {
+		case <-ackedSoFar:
+		case <-time.After(requestLimit):
+			t.Fatalf("fewer than %d registrations acknowledged", signalAfter)
+		}
+	}
+	if err := n.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM under load: %v", err)
+	}
+	var acked []string
+	for range clients {
+		o := <-results
+		if len(o.badResp) > 0 {
+			t.Errorf("answers during shutdown that are not a success: %v", o.badResp)
+		}
+		acked = append(acked, o.acked...)
+	}
+	n.start(t)
+	var out usersInfo
+	for chunk := range slices.Chunk(acked, 1000) {
+		n.PostOK(t, "/user/get_users_info", n.AdminToken, map[string]any{"userIDs": chunk}, &out)
+		if len(out.UsersInfo) != len(chunk) {
+			t.Fatalf("%d of %d acknowledged registrations survived the shutdown", len(out.UsersInfo), len(chunk))
+		}
+	}
+	t.Logf("%d registrations acknowledged before the node stopped", len(acked))
 }
