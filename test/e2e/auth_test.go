@@ -96,6 +96,20 @@ func TestUserToken(t *testing.T) {
 		t.Fatalf("JWT claims = %v", claims)
 	}
 
+	// Every upstream platform but Admin (10) gets user tokens.
+	for platform := int32(1); platform <= 11; platform++ {
+		if platform == 10 {
+			continue
+		}
+		var tok tokenResp
+		n.PostOK(t, "/auth/get_user_token", admin, map[string]any{"userID": "alice", "platformID": platform}, &tok)
+		var p parsedToken
+		n.PostOK(t, "/auth/parse_token", "", map[string]string{"token": tok.Token}, &p)
+		if p.UserID != "alice" || p.PlatformID != platform {
+			t.Fatalf("platform %d: parse_token = %+v", platform, p)
+		}
+	}
+
 	// A system account (appMangerLevel 3 or more) gets no token.
 	n.PostOK(t, "/user/user_register", admin, map[string]any{"users": []map[string]any{{"userID": "robot",
 		"nickname": "Robot", "appMangerLevel": 3}}}, nil)
