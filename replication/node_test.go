@@ -63,8 +63,8 @@ func (tn *testNode) digest(t *testing.T) string {
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// testCommands is a log that exercises several areas: the office, users, tokens, profile updates
-// (which derive notifications with seqs and version logs).
+// testCommands is a log that exercises several areas: the office, users, tokens, friends, blocks
+// and profile updates (which derive notifications with seqs and version logs).
 func testCommands(t *testing.T, from, to int) []*im.Command {
 	t.Helper()
 	var cmds []*im.Command
@@ -80,12 +80,15 @@ func testCommands(t *testing.T, from, to int) []*im.Command {
 		add("office.create", im.Caller{}, &im.CreateOffice{Office: im.Office{OfficeID: "office1",
 			JWTKey: make([]byte, 32), AdminSecretHash: "x"}})
 	}
+	user := func(id string) im.Caller { return im.Caller{UserID: id, Platform: im.PlatformWeb} }
 	for i := from; i < to; i++ {
 		uid := fmt.Sprintf("u%d", i)
 		add("user.register", admin, &im.RegisterUsers{Users: []im.NewUser{{UserID: uid, Nickname: "N" + uid}}})
-		nick := "renamed" + uid
-		add("user.update", im.Caller{UserID: uid, Platform: im.PlatformWeb},
-			&im.UpdateUser{UserInfo: im.UserPatch{UserID: uid, Nickname: &nick}})
+		if i > 0 {
+			friendCommands(add, i, admin)
+		}
+		nick := "renamed" + uid // after the friend commands: 1209s to whoever lists uid
+		add("user.update", user(uid), &im.UpdateUser{UserInfo: im.UserPatch{UserID: uid, Nickname: &nick}})
 		add("auth.token", admin, &im.IssueToken{UserID: uid, PlatformID: im.PlatformWeb, Token: "tok-" + uid,
 			Expire: 1_800_000_000})
 		// A rule failure in the middle of the log: it must change nothing, deterministically, even
@@ -93,6 +96,35 @@ func testCommands(t *testing.T, from, to int) []*im.Command {
 		add("user.register", admin, &im.RegisterUsers{Users: []im.NewUser{{UserID: "new" + uid}, {UserID: uid, Nickname: "again"}}})
 	}
 	return cmds
+}
+
+// friendCommands adds the friend commands of user i with user i-1: an application, agreed or
+// refused, then on some users a remark, a pin, a block, a one-sided delete and an import by the
+// admin. Each derives notifications with seqs, chat copies and friend version log entries.
+func friendCommands(add func(kind string, caller im.Caller, args any), i int, admin im.Caller) {
+	uid, prev := fmt.Sprintf("u%d", i), fmt.Sprintf("u%d", i-1)
+	user := func(id string) im.Caller { return im.Caller{UserID: id, Platform: im.PlatformWeb} }
+	add("friend.add", user(uid), &im.AddFriend{FromUserID: uid, ToUserID: prev, ReqMsg: "hi " + prev})
+	agree := i%2 == 0
+	result := im.FriendRequestRefused
+	if agree {
+		result = im.FriendRequestAgreed
+	}
+	add("friend.respond", user(prev), &im.RespondFriendApply{FromUserID: uid, ToUserID: prev, HandleResult: result})
+	if agree {
+		add("friend.remark", user(uid), &im.SetFriendRemark{OwnerUserID: uid, FriendUserID: prev, Remark: "r" + prev})
+		pinned := true
+		add("friend.update", user(prev), &im.UpdateFriends{OwnerUserID: prev, FriendUserIDs: []string{uid}, IsPinned: &pinned})
+	}
+	if i%3 == 0 {
+		add("friend.black_add", user(uid), &im.AddBlack{OwnerUserID: uid, BlackUserID: prev})
+	}
+	if i%4 == 0 {
+		add("friend.delete", user(uid), &im.DeleteFriend{OwnerUserID: uid, FriendUserID: prev})
+	}
+	if i%5 == 0 {
+		add("friend.import", admin, &im.ImportFriend{OwnerUserID: uid, FriendUserIDs: []string{"u0"}})
+	}
 }
 
 func propose(t *testing.T, n *Node, cmds []*im.Command) {

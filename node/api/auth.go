@@ -83,6 +83,9 @@ type parseTokenResp struct {
 }
 
 func (s *Server) parseToken(c *call, req *parseTokenReq) (any, error) {
+	if req.Token == "" {
+		return nil, im.ErrArgs.With("token is required")
+	}
 	claims, ierr := s.cfg.Verifier.Verify(c.ctx, req.Token, c.now)
 	if ierr != nil {
 		return nil, ierr

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -81,6 +82,59 @@ func TestUserToken(t *testing.T) {
 	}
 	// The token works on an endpoint.
 	n.PostOK(t, "/user/get_users_info", tok.Token, map[string]any{"userIDs": []string{"bob"}}, nil)
+
+	// Upstream's JWT: HS256, claims UserID, PlatformID, exp and iat (5 s before issue), nothing of
+	// nbf, iss or sub.
+	header, claims := jwtParts(t, tok.Token)
+	if header["alg"] != "HS256" {
+		t.Fatalf("JWT header = %v", header)
+	}
+	iat, _ := claims["iat"].(float64)
+	exp, _ := claims["exp"].(float64)
+	if claims["UserID"] != "bob" || claims["PlatformID"] != float64(7) || int64(exp) != p.ExpireTimeSeconds ||
+		int64(exp-iat) != ninetyDays+5 || claims["nbf"] != nil || claims["iss"] != nil || claims["sub"] != nil {
+		t.Fatalf("JWT claims = %v", claims)
+	}
+
+	// Every upstream platform but Admin (10) gets user tokens.
+	for platform := int32(1); platform <= 11; platform++ {
+		if platform == 10 {
+			continue
+		}
+		var tok tokenResp
+		n.PostOK(t, "/auth/get_user_token", admin, map[string]any{"userID": "alice", "platformID": platform}, &tok)
+		var p parsedToken
+		n.PostOK(t, "/auth/parse_token", "", map[string]string{"token": tok.Token}, &p)
+		if p.UserID != "alice" || p.PlatformID != platform {
+			t.Fatalf("platform %d: parse_token = %+v", platform, p)
+		}
+	}
+
+	// A system account (appMangerLevel 3 or more) gets no token.
+	n.PostOK(t, "/user/user_register", admin, map[string]any{"users": []map[string]any{{"userID": "robot",
+		"nickname": "Robot", "appMangerLevel": 3}}}, nil)
+	n.PostErr(t, "/auth/get_user_token", admin, map[string]any{"userID": "robot", "platformID": platformWeb}, 1001)
+	n.PostErr(t, "/auth/get_user_token", admin, map[string]any{"platformID": platformWeb}, 1001)
+	n.PostErr(t, "/auth/get_user_token", admin, `{"userID":"bob","platformID":"5"}`, 1001)
+}
+
+// jwtParts decodes a JWT's header and claims without checking it.
+func jwtParts(t *testing.T, token string) (header, claims map[string]any) {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token %q is not a JWT", token)
+	}
+	for i, out := range []*map[string]any{&header, &claims} {
+		b, err := base64.RawURLEncoding.DecodeString(parts[i])
+		if err != nil {
+			t.Fatalf("JWT part %d: %v", i, err)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("JWT part %d %s: %v", i, b, err)
+		}
+	}
+	return header, claims
 }
 
 func TestTokenErrors(t *testing.T) {
@@ -110,6 +164,7 @@ func TestTokenErrors(t *testing.T) {
 			n.PostErr(t, "/auth/parse_token", "", map[string]string{"token": c.token}, c.code)
 		})
 	}
+	n.PostErr(t, "/auth/parse_token", "", map[string]string{}, 1001)
 }
 
 // A new token on a platform kicks the user's earlier ones there; other platforms keep theirs.
@@ -130,6 +185,10 @@ func TestMultiLoginAndForceLogout(t *testing.T) {
 
 	n.PostErr(t, "/auth/force_logout", web2, map[string]any{"userID": "alice", "platformID": platformWeb}, 1002)
 	n.PostErr(t, "/auth/force_logout", n.AdminToken, map[string]any{"userID": "alice", "platformID": 0}, 1001)
+	n.PostErr(t, "/auth/force_logout", n.AdminToken, map[string]any{"userID": "ghost", "platformID": platformWeb}, 1004)
+	n.PostErr(t, "/auth/force_logout", n.AdminToken, map[string]any{"platformID": platformWeb}, 1001)
+	n.PostErr(t, "/auth/force_logout", n.AdminToken, map[string]any{"userID": "alice", "platformID": 11}, 1001)
+	n.PostOK(t, "/user/get_users_info", web2, body, nil) // the failed calls kicked nothing
 	n.PostOK(t, "/auth/force_logout", n.AdminToken, map[string]any{"userID": "alice", "platformID": platformWeb}, nil)
 	n.PostErr(t, "/user/get_users_info", web2, body, 1506)
 	n.PostErr(t, "/auth/parse_token", "", map[string]string{"token": web2}, 1506)
@@ -199,10 +258,13 @@ func TestEnvelopeAndTransport(t *testing.T) {
 		}
 	})
 	t.Run("OPTIONS", func(t *testing.T) {
-		resp, _ := rawRequest(t, n, http.MethodOptions, "/friend/add_friend", headers("Origin", "http://x",
+		resp, raw := rawRequest(t, n, http.MethodOptions, "/friend/add_friend", headers("Origin", "http://x",
 			"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "token,operationid"), nil)
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
-			t.Fatalf("OPTIONS: HTTP %d, allow-origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		h := resp.Header
+		if resp.StatusCode != http.StatusOK || h.Get("Access-Control-Allow-Origin") != "*" ||
+			h.Get("Access-Control-Allow-Headers") != "*" || h.Get("Access-Control-Allow-Methods") != "*" ||
+			string(raw) != "Options Request!" {
+			t.Fatalf("OPTIONS: HTTP %d, headers %v, body %q", resp.StatusCode, h, raw)
 		}
 	})
 	t.Run("GET", func(t *testing.T) {
