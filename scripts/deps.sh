@@ -23,6 +23,8 @@ apt_packages=(
 	xvfb imagemagick xdotool
 	# make proto
 	protobuf-compiler libprotobuf-dev
+	# the README walkthrough test runs its script as written
+	curl jq
 )
 
 with_fyne_cli=false

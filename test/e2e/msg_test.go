@@ -535,20 +535,9 @@ func TestMsgBadInput(t *testing.T) {
 	}
 }
 
-// groupsAvailable reports whether the node serves the group endpoints yet (written in parallel).
-func groupsAvailable(t *testing.T, n *Node) bool {
-	t.Helper()
-	// An empty create_group is refused without side effects, or answered 404 while not served.
-	_, err := n.post(context.Background(), "/group/create_group", n.AdminToken, map[string]any{})
-	return err == nil || !strings.Contains(err.Error(), "404")
-}
-
 func TestMsgGroupLeaveHidesLaterMessages(t *testing.T) {
 	t.Parallel()
 	c := newChat(t, "owner", "bob", "carol")
-	if !groupsAvailable(t, c.n) {
-		t.Skip("the node does not serve /group/* yet")
-	}
 	var created struct {
 		GroupInfo struct {
 			GroupID string `json:"groupID"`

@@ -71,7 +71,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Parallel()
 		for _, tool := range []string{"bash", "curl", "jq"} {
 			if _, err := exec.LookPath(tool); err != nil {
-				t.Skipf("no %s here: %v", tool, err)
+				t.Fatalf("no %s here (scripts/deps.sh installs it): %v", tool, err)
 			}
 		}
 		n := newNode(t, "S")
