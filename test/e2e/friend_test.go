@@ -520,18 +520,25 @@ func (w *noteWatch) do(t *testing.T, caller, path string, body any) map[string][
 	return got
 }
 
-// tipsJSON decodes a notification's content {"detail": "<tips JSON>"} into the tips' keys.
-func tipsJSON(t *testing.T, msg *pb.MsgData) map[string]json.RawMessage {
+// tipsDetail returns a notification's tips JSON: its content is {"detail": "<tips JSON>"}.
+func tipsDetail(t *testing.T, contentType int32, content []byte) []byte {
 	t.Helper()
-	var content struct {
+	var c struct {
 		Detail string `json:"detail"`
 	}
-	if err := json.Unmarshal(msg.Content, &content); err != nil {
-		t.Fatalf("notification %d content %q: %v", msg.ContentType, msg.Content, err)
+	if err := json.Unmarshal(content, &c); err != nil || c.Detail == "" {
+		t.Fatalf("notification %d content %q: %v", contentType, content, err)
 	}
+	return []byte(c.Detail)
+}
+
+// tipsJSON decodes a notification's tips into their keys.
+func tipsJSON(t *testing.T, msg *pb.MsgData) map[string]json.RawMessage {
+	t.Helper()
+	detail := tipsDetail(t, msg.ContentType, msg.Content)
 	var tips map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(content.Detail), &tips); err != nil {
-		t.Fatalf("notification %d detail %q: %v", msg.ContentType, content.Detail, err)
+	if err := json.Unmarshal(detail, &tips); err != nil {
+		t.Fatalf("notification %d detail %q: %v", msg.ContentType, detail, err)
 	}
 	return tips
 }

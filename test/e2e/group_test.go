@@ -776,24 +776,16 @@ func dedupeStrings(ids ...string) []string {
 // checks that every listed key is present, spelled as upstream.
 func groupTipsOf(t *testing.T, m *pb.MsgData, out any, keys ...string) {
 	t.Helper()
-	var content struct {
-		Detail string `json:"detail"`
-	}
-	if err := json.Unmarshal(m.Content, &content); err != nil || content.Detail == "" {
-		t.Fatalf("%d: content %s", m.ContentType, m.Content)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(content.Detail), &raw); err != nil {
-		t.Fatalf("%d: detail %s", m.ContentType, content.Detail)
-	}
+	raw := tipsJSON(t, m)
 	for _, k := range keys {
 		if _, ok := raw[k]; !ok {
-			t.Fatalf("%d: tips lack %q: %s", m.ContentType, k, content.Detail)
+			t.Fatalf("%d: tips lack %q: %s", m.ContentType, k, describeTips(raw))
 		}
 	}
 	if out != nil {
-		if err := json.Unmarshal([]byte(content.Detail), out); err != nil {
-			t.Fatalf("%d: tips %s: %v", m.ContentType, content.Detail, err)
+		detail := tipsDetail(t, m.ContentType, m.Content)
+		if err := json.Unmarshal(detail, out); err != nil {
+			t.Fatalf("%d: tips %s: %v", m.ContentType, detail, err)
 		}
 	}
 }

@@ -773,11 +773,8 @@ func TestMsgGroupSeqContinuityUnderConcurrentSenders(t *testing.T) {
 // msgTips decodes a notification's {"detail": "<tips JSON>"} content into out.
 func msgTips(t *testing.T, m msgData, out any) {
 	t.Helper()
-	var content struct {
-		Detail string `json:"detail"`
-	}
-	if err := json.Unmarshal(m.Content, &content); err != nil || json.Unmarshal([]byte(content.Detail), out) != nil {
-		t.Fatalf("%d: content %s", m.ContentType, m.Content)
+	if detail := tipsDetail(t, m.ContentType, m.Content); json.Unmarshal(detail, out) != nil {
+		t.Fatalf("%d: tips %s", m.ContentType, detail)
 	}
 }
 
