@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"strings"
@@ -343,6 +344,20 @@ func TestBadFrames(t *testing.T) {
 	t.Run("gzip garbage", func(t *testing.T) {
 		r := dialRaw(t, e, "alice", tok, 5, wire.Codec{Gzip: true})
 		r.write(websocket.MessageBinary, []byte("not gzip"))
+		r.closed()
+	})
+	t.Run("gzip frame inflating past the limit", func(t *testing.T) {
+		r := dialRaw(t, e, "alice", tok, 5, wire.Codec{Gzip: true})
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(`{"reqIdentifier":1001,"sendID":"alice","msgIncr":"m","data":"`))
+		zw.Write(bytes.Repeat([]byte("A"), wire.MaxInflated))
+		zw.Write([]byte(`"}`))
+		zw.Close()
+		if buf.Len() > wire.ReadLimit {
+			t.Fatalf("test frame is %d bytes, over the read limit", buf.Len())
+		}
+		r.write(websocket.MessageBinary, buf.Bytes())
 		r.closed()
 	})
 	t.Run("oversize frame", func(t *testing.T) {
