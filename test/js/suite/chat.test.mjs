@@ -133,6 +133,21 @@ test('a second login on the same platform kicks the first', async () => {
   await d1.waitFor(CbEvents.OnKickedOffline);
 });
 
+test('a login on another platform kicks nobody', async () => {
+  const a = clients[0];
+  const web = clients.filter((x) => x.userID === 'dave').at(-1);
+  const win = await new Client(node, 'dave').login(3);
+  clients.push(win);
+  // A kick of the Web client would reach it before this message (one connection's frames keep
+  // their order, and the kick was committed first); both clients get the message instead.
+  const msg = (await a.sdk.createTextMessage('both of you')).data;
+  await a.sdk.sendMessage({ recvID: 'dave', groupID: '', message: msg });
+  for (const d of [web, win]) {
+    await d.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((x) => x.clientMsgID === msg.clientMsgID));
+  }
+  assert.equal(web.count(CbEvents.OnKickedOffline), 0);
+});
+
 test('force_logout kicks the client', async () => {
   const c = clients.find((x) => x.userID === 'carol');
   await post(node, '/auth/force_logout', node.adminToken, { userID: 'carol', platformID: 5 });
