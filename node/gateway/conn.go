@@ -111,7 +111,7 @@ func (c *conn) serve() {
 		c.ws.Close(statusGoingAway, "node shutting down")
 		return
 	}
-	c.idle = time.AfterFunc(ReadTimeout, func() { c.drop() })
+	c.idle = time.AfterFunc(c.g.cfg.ReadTimeout, func() { c.drop() })
 	// A kick committed between the handshake's token check and register would have missed this
 	// connection: check the token once more now that kicks reach it (and before resuming).
 	ierr := c.g.checkToken(c.ctx, params{token: c.token, userID: c.userID, platformID: c.platformID})
@@ -143,7 +143,7 @@ func (c *conn) serve() {
 // touch restarts the read deadline: any frame, data or control, proves the peer alive.
 func (c *conn) touch() {
 	if c.idle != nil {
-		c.idle.Reset(ReadTimeout)
+		c.idle.Reset(c.g.cfg.ReadTimeout)
 	}
 }
 
@@ -263,7 +263,7 @@ func (c *conn) writeLoop() {
 // pingLoop sends Web connections an RFC 6455 ping every PingInterval, as upstream does; browsers
 // answer on their own. A missing pong is the read deadline's business.
 func (c *conn) pingLoop() {
-	t := time.NewTicker(PingInterval)
+	t := time.NewTicker(c.g.cfg.PingInterval)
 	defer t.Stop()
 	for {
 		select {

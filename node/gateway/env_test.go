@@ -39,6 +39,9 @@ type envOpts struct {
 	imReads   bool // serve pulls with node/im's functions instead of fakeReader
 	resumeTTL time.Duration
 	resumeMax int
+	// readTimeout and pingInterval shorten the read deadline and the Web ping period.
+	readTimeout  time.Duration
+	pingInterval time.Duration
 }
 
 func newEnv(t *testing.T, o envOpts) *testEnv {
@@ -56,7 +59,8 @@ func newEnv(t *testing.T, o envOpts) *testEnv {
 		reader = nil
 	}
 	e.gw = New(Config{Verifier: auth.NewVerifier(db.Reader()), Proposer: e.prop, DB: db, Reader: reader, Log: log,
-		MaxConns: o.maxConns, QueueLen: o.queueLen, ResumeTTL: o.resumeTTL, ResumeMax: o.resumeMax})
+		MaxConns: o.maxConns, QueueLen: o.queueLen, ResumeTTL: o.resumeTTL, ResumeMax: o.resumeMax,
+		ReadTimeout: o.readTimeout, PingInterval: o.pingInterval})
 	e.repl, err = replication.Open(replication.Config{DataDir: dir, NodeID: "n1", DB: db, Machine: im.NewMachine(),
 		Sink: e.gw, Log: log})
 	if err != nil {

@@ -65,6 +65,10 @@ type Config struct {
 	MaxConns int
 	// QueueLen is each connection's outgoing queue (QueueLen when 0); tests make it small.
 	QueueLen int
+	// ReadTimeout and PingInterval are the read deadline and the Web ping period (ReadTimeout and
+	// PingInterval when 0); tests make them short.
+	ReadTimeout  time.Duration
+	PingInterval time.Duration
 	// ResumeTTL and ResumeMax bound the resume backlogs (ResumeTTL and ResumeMax when 0).
 	ResumeTTL time.Duration
 	ResumeMax int
@@ -111,6 +115,12 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.QueueLen <= 0 {
 		cfg.QueueLen = QueueLen
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = ReadTimeout
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = PingInterval
 	}
 	if cfg.Reader == nil {
 		cfg.Reader = imReader{}

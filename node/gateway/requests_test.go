@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"strings"
@@ -117,6 +118,83 @@ func TestPingPong(t *testing.T) {
 	}
 }
 
+// TestControlPings: the node pings Web (5) connections with RFC 6455 control frames, and no
+// other platform; it answers a client's control ping with a pong; any frame, a control ping
+// included, restarts the read deadline, and a connection that sends nothing past it is closed.
+func TestControlPings(t *testing.T) {
+	const readTimeout = 1500 * time.Millisecond
+	e := newEnv(t, envOpts{readTimeout: readTimeout, pingInterval: 50 * time.Millisecond})
+	e.users("alice")
+	tokens := map[int32]string{im.PlatformWeb: e.token("alice", im.PlatformWeb), im.PlatformWindows: e.token("alice", im.PlatformWindows)}
+
+	// dial opens a raw connection that counts the node's pings and keeps reading (control frames
+	// are handled inside Read); ended is closed when the node closes it.
+	type pinged struct {
+		ws    *websocket.Conn
+		pings chan struct{}
+		ended chan struct{}
+	}
+	dial := func(pid int32) *pinged {
+		t.Helper()
+		p := &pinged{pings: make(chan struct{}, 1024), ended: make(chan struct{})}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(ctx, "ws://"+e.addr()+"/?"+query("alice", tokens[pid], pid, "&isMsgResp=true&sdkType=js"),
+			&websocket.DialOptions{OnPingReceived: func(context.Context, []byte) bool {
+				select {
+				case p.pings <- struct{}{}:
+				default:
+				}
+				return true
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.CloseNow() })
+		p.ws = ws
+		go func() {
+			defer close(p.ended)
+			for {
+				if _, _, err := ws.Read(context.Background()); err != nil {
+					return
+				}
+			}
+		}()
+		return p
+	}
+	web := dial(im.PlatformWeb)
+	windows := dial(im.PlatformWindows)
+	for i := 0; i < 3; i++ {
+		select {
+		case <-web.pings:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the Web connection got %d pings, want 3", i)
+		}
+	}
+	if n := len(windows.pings); n != 0 {
+		t.Fatalf("the Windows connection got %d pings; only Web gets them", n)
+	}
+
+	// The Windows connection's own pings get pongs (Ping returns on the pong) and keep it open
+	// well past the read deadline.
+	deadline := time.Now().Add(2 * readTimeout)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := windows.ws.Ping(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("control ping: %v", err)
+		}
+		time.Sleep(readTimeout / 10)
+	}
+	// Silent from now on: the node closes it.
+	select {
+	case <-windows.ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a silent connection outlived the read deadline")
+	}
+}
+
 // TestEnvelopes runs one request through each encoding: JSON, gob, each with and without gzip.
 func TestEnvelopes(t *testing.T) {
 	e := newEnv(t, envOpts{})
@@ -190,6 +268,12 @@ func TestRequests(t *testing.T) {
 	if err := c.SetBackground(ctx, true); err != nil {
 		t.Fatalf("2004: %v", err)
 	}
+	if cs := e.gw.conns("alice"); len(cs) != 1 || !cs[0].background.Load() {
+		t.Fatal("2004 did not set the connection's background flag")
+	}
+	if err := c.Request(ctx, wire.SetBackground, &pb.SetAppBackgroundStatusReq{UserID: "bob", IsBackground: false}, nil); client.Code(err) != 1002 {
+		t.Fatalf("2004 for bob: %v, want 1002", err)
+	}
 	if tips, err := c.SubscribeStatus(ctx, []string{"alice", "bob"}, nil); err != nil || len(tips.Subscribers) != 2 ||
 		tips.Subscribers[0].UserID != "alice" || len(tips.Subscribers[0].OnlinePlatformIDs) != 1 ||
 		tips.Subscribers[0].OnlinePlatformIDs[0] != 5 || len(tips.Subscribers[1].OnlinePlatformIDs) != 0 {
@@ -260,6 +344,20 @@ func TestBadFrames(t *testing.T) {
 	t.Run("gzip garbage", func(t *testing.T) {
 		r := dialRaw(t, e, "alice", tok, 5, wire.Codec{Gzip: true})
 		r.write(websocket.MessageBinary, []byte("not gzip"))
+		r.closed()
+	})
+	t.Run("gzip frame inflating past the limit", func(t *testing.T) {
+		r := dialRaw(t, e, "alice", tok, 5, wire.Codec{Gzip: true})
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(`{"reqIdentifier":1001,"sendID":"alice","msgIncr":"m","data":"`))
+		zw.Write(bytes.Repeat([]byte("A"), wire.MaxInflated))
+		zw.Write([]byte(`"}`))
+		zw.Close()
+		if buf.Len() > wire.ReadLimit {
+			t.Fatalf("test frame is %d bytes, over the read limit", buf.Len())
+		}
+		r.write(websocket.MessageBinary, buf.Bytes())
 		r.closed()
 	})
 	t.Run("oversize frame", func(t *testing.T) {

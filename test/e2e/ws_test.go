@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -220,5 +222,90 @@ func TestWSLoginAndKick(t *testing.T) {
 	n.PostOK(t, "/auth/force_logout", n.AdminToken, map[string]any{"userID": "bob", "platformID": 5}, nil)
 	if p := wsPush(t, bob); !p.Kicked() {
 		t.Fatalf("force_logout push %+v, want 2002", p)
+	}
+}
+
+// wsPostOp is PostOK with the given operationID header, as the SDK sends it.
+func wsPostOp(t *testing.T, n *Node, path, token, operationID string, body any) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, raw := rawRequest(t, n, http.MethodPost, path, map[string]string{"Content-Type": "application/json",
+		"operationID": operationID, "token": token}, b)
+	var env Envelope
+	if err := json.Unmarshal(raw, &env); err != nil || env.ErrCode != 0 {
+		t.Fatalf("POST %s: %s %v", path, raw, err)
+	}
+}
+
+// wsPushOf waits for the connection's push that carries a message of the conversation matching
+// match, skipping other pushes (other notifications of the same action), and returns it.
+func wsPushOf(t *testing.T, c *client.Conn, conversationID string, match func(*pb.MsgData) bool) (client.Push, *pb.MsgData) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		p := wsPush(t, c)
+		if p.Msgs == nil {
+			continue
+		}
+		for _, lists := range []map[string]*pb.PullMsgs{p.Msgs.Msgs, p.Msgs.NotificationMsgs} {
+			for _, m := range lists[conversationID].GetMsgs() {
+				if match(m) {
+					return p, m
+				}
+			}
+		}
+	}
+	t.Fatalf("%s: no matching push in %s", c.UserID(), conversationID)
+	return client.Push{}, nil
+}
+
+// TestWSNotificationPushes: a notification caused by a REST call reaches every connection of every
+// recipient (JSON and gob+gzip alike) carrying that call's operationID, and so does a stored
+// message sent over WS, on the sender's other connection too.
+func TestWSNotificationPushes(t *testing.T) {
+	n := startNode(t)
+	n.RegisterUsers(t, "alice", "bob")
+	aliceTok := n.UserToken(t, "alice", 5)
+	alice := wsDial(t, n, "alice", 5, aliceTok, client.DialOptions{})
+	alice2 := wsDial(t, n, "alice", 3, n.UserToken(t, "alice", 3), client.DialOptions{SDKType: "go"})
+	bobTok := n.UserToken(t, "bob", 5)
+	bobs := []*client.Conn{
+		wsDial(t, n, "bob", 5, bobTok, client.DialOptions{}),
+		wsDial(t, n, "bob", 5, bobTok, client.DialOptions{}),
+		wsDial(t, n, "bob", 3, n.UserToken(t, "bob", 3), client.DialOptions{SDKType: "go", Gzip: true}),
+	}
+	all := append([]*client.Conn{alice, alice2}, bobs...)
+	const notes = "n_alice_bob"
+	contentType := func(ct int32) func(*pb.MsgData) bool {
+		return func(m *pb.MsgData) bool { return m.ContentType == ct }
+	}
+
+	// The application (1203) is in the pair's n_ stream: every connection of both users gets it.
+	wsPostOp(t, n, "/friend/add_friend", aliceTok, "op-apply", map[string]any{"fromUserID": "alice", "toUserID": "bob", "reqMsg": "hi"})
+	for _, c := range all {
+		if p, m := wsPushOf(t, c, notes, contentType(1203)); p.OperationID != "op-apply" || m.Seq == 0 {
+			t.Fatalf("%s: 1203 with op %q, seq %d", c.UserID(), p.OperationID, m.Seq)
+		}
+	}
+	// The acceptance: 1201 (approved) to the applicant's connections, with the accept's operationID.
+	wsPostOp(t, n, "/friend/add_friend_response", bobTok, "op-accept",
+		map[string]any{"fromUserID": "alice", "toUserID": "bob", "handleResult": 1})
+	for _, c := range []*client.Conn{alice, alice2} {
+		if p, _ := wsPushOf(t, c, notes, contentType(1201)); p.OperationID != "op-accept" {
+			t.Fatalf("%s: 1201 with op %q", c.UserID(), p.OperationID)
+		}
+	}
+
+	// A stored message: the sender's other connection and every connection of the peer.
+	if _, err := alice.SendMsg(wsCtx(t, "op-msg"), wsText("alice", "bob", "c-multi", "to all of you")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range all {
+		p, m := wsPushOf(t, c, "si_alice_bob", func(m *pb.MsgData) bool { return m.ClientMsgID == "c-multi" })
+		if p.OperationID != "op-msg" || m.Seq == 0 {
+			t.Fatalf("%s: op %q, %+v", c.UserID(), p.OperationID, m)
+		}
 	}
 }

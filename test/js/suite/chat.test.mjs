@@ -104,9 +104,13 @@ test('online status of a subscribed user', async () => {
 
 test('reconnect catches up on messages sent while away', async () => {
   const [a, b] = clients;
-  // Drop bob's socket under the SDK: it reconnects by itself after 5 s and pulls what it missed.
+  // Alice watches bob: the node reports him offline once it has seen his socket close, and from then
+  // on keeps what is pushed to him for his next connection. Sending before that would race the close.
+  await a.sdk.subscribeUsersStatus(['bob']);
+  const connects = b.count(CbEvents.OnConnectSuccess);
+  // Drop bob's socket under the SDK: it reconnects by itself after 5 s and gets what it missed.
   b.sdk.wsManager.ws.close();
-  await b.waitFor(CbEvents.OnConnecting, () => true, 5000).catch(() => {});
+  await a.waitFor(CbEvents.OnUserStatusChanged, (s) => s.userID === 'bob' && s.status === 0);
   const sent = [];
   for (const text of ['while', 'you', 'were', 'away']) {
     const msg = (await a.sdk.createTextMessage(text)).data;
@@ -116,6 +120,11 @@ test('reconnect catches up on messages sent while away', async () => {
   for (const id of sent) {
     await b.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((x) => x.clientMsgID === id), 20000);
   }
+  assert.ok(b.count(CbEvents.OnConnectSuccess) > connects, 'bob connected again');
+  await a.waitFor(CbEvents.OnUserStatusChanged, (s) => s.userID === 'bob' && s.status === 1 && s.platformIDs.includes(5));
+  const hist = (await b.sdk.getAdvancedHistoryMessageList({ conversationID: 'si_alice_bob', count: 4,
+    startClientMsgID: '' })).data.messageList;
+  assert.deepEqual(hist.map(textOf), ['while', 'you', 'were', 'away']);
 });
 
 test('a second login on the same platform kicks the first', async () => {
@@ -124,8 +133,26 @@ test('a second login on the same platform kicks the first', async () => {
   await d1.waitFor(CbEvents.OnKickedOffline);
 });
 
+test('a login on another platform kicks nobody', async () => {
+  const a = clients[0];
+  const web = clients.filter((x) => x.userID === 'dave').at(-1);
+  const win = await new Client(node, 'dave').login(3);
+  clients.push(win);
+  // A kick of the Web client would reach it before this message (one connection's frames keep
+  // their order, and the kick was committed first); both clients get the message instead.
+  const msg = (await a.sdk.createTextMessage('both of you')).data;
+  await a.sdk.sendMessage({ recvID: 'dave', groupID: '', message: msg });
+  for (const d of [web, win]) {
+    await d.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((x) => x.clientMsgID === msg.clientMsgID));
+  }
+  assert.equal(web.count(CbEvents.OnKickedOffline), 0);
+});
+
 test('force_logout kicks the client', async () => {
   const c = clients.find((x) => x.userID === 'carol');
   await post(node, '/auth/force_logout', node.adminToken, { userID: 'carol', platformID: 5 });
   await c.waitFor(CbEvents.OnKickedOffline);
+  // Alice subscribed to carol earlier: she sees her go offline.
+  const off = await clients[0].waitFor(CbEvents.OnUserStatusChanged, (s) => s.userID === 'carol' && s.status === 0);
+  assert.deepEqual(off.platformIDs, []);
 });
