@@ -15,7 +15,7 @@ var versionLine = regexp.MustCompile(`(?m)^// \t(protoc|protoc-gen-go) +v.*$`)
 
 // TestGenerateReproducible runs generate.sh (what `make proto` runs) on a copy of the .proto files
 // and checks that it writes exactly the committed Go: the generated code is never edited by hand
-// and never stale. Skipped where protoc or protoc-gen-go is missing (make deps installs both).
+// and never stale. protoc and protoc-gen-go come from scripts/deps.sh, which make test runs first.
 func TestGenerateReproducible(t *testing.T) {
 	// Where `go install` puts protoc-gen-go, and Go's own gofmt, even when not on PATH.
 	path := os.Getenv("PATH")
@@ -26,7 +26,7 @@ func TestGenerateReproducible(t *testing.T) {
 	}
 	for _, tool := range []string{"protoc", "protoc-gen-go", "gofmt", "bash"} {
 		if _, err := lookPath(tool, path); err != nil {
-			t.Skipf("%s not installed: %v", tool, err)
+			t.Fatalf("%s not installed (scripts/deps.sh installs it): %v", tool, err)
 		}
 	}
 	dir := t.TempDir()
