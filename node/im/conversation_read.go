@@ -86,23 +86,37 @@ func (s *conversationState) lastTime() int64 {
 	return s.lastMsg.SendTime
 }
 
-// loadStates reads the visible max seq and latest visible message of each row.
-func loadStates(ctx context.Context, q store.Q, rows []store.ConversationRow) ([]*conversationState, error) {
+// loadStates reads the visible max seq and latest visible message of each of the owner's rows, in
+// a few statements for all of them (access facts, then the newest messages): login sync lists
+// every conversation.
+func loadStates(ctx context.Context, q store.Q, ownerID string, rows []store.ConversationRow) ([]*conversationState, error) {
+	f, err := loadAccessFacts(ctx, q, ownerID, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*conversationState, 0, len(rows))
+	var accesses []*msgAccess
 	for _, r := range rows {
-		s, err := store.GetSeq(ctx, q, r.ConversationID)
-		if err != nil {
-			return nil, err
-		}
 		st := &conversationState{row: r}
-		lo, hi := seqWindow(s, r)
+		lo, hi := seqWindow(f.seqs[r.ConversationID], r)
 		st.maxSeq = hi
 		if lo <= hi {
-			if st.lastMsg, err = lastReadableMessage(ctx, q, r.OwnerUserID, r.ConversationID); err != nil {
+			a, err := f.access(ctx, r.ConversationID)
+			if err != nil {
 				return nil, err
+			}
+			if a != nil {
+				accesses = append(accesses, a)
 			}
 		}
 		out = append(out, st)
+	}
+	last, err := lastReadableMessages(ctx, q, ownerID, accesses)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range out {
+		st.lastMsg = last[st.row.ConversationID]
 	}
 	return out, nil
 }
@@ -180,7 +194,7 @@ func SortedConversationList(ctx context.Context, q store.Q, ownerID string, ids 
 	if len(rows) == 0 {
 		return nil, ErrRecordNotFound.With("%s has no such conversation", ownerID)
 	}
-	states, err := loadStates(ctx, q, rows)
+	states, err := loadStates(ctx, q, ownerID, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -235,14 +249,12 @@ func loadPeers(ctx context.Context, q store.Q, ownerID string, states []*convers
 	if p.friends, err = store.FriendsOnly(ctx, q, ownerID, peerIDs); err != nil {
 		return nil, err
 	}
-	for _, id := range dedupe(groupIDs) {
-		g, err := store.GetGroup(ctx, q, id)
-		if err != nil {
-			return nil, err
-		}
-		if g != nil {
-			p.groups[id] = g
-		}
+	groups, err := store.GetGroups(ctx, q, dedupe(groupIDs))
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		p.groups[g.GroupID] = g
 	}
 	return p, nil
 }
@@ -315,7 +327,7 @@ func JSSDKConversations(ctx context.Context, q store.Q, ownerID string, ids []st
 	if err != nil {
 		return nil, err
 	}
-	states, err := loadStates(ctx, q, rows)
+	states, err := loadStates(ctx, q, ownerID, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +354,7 @@ func JSSDKActiveConversations(ctx context.Context, q store.Q, ownerID string, co
 	if err != nil {
 		return nil, err
 	}
-	all, err := loadStates(ctx, q, rows)
+	all, err := loadStates(ctx, q, ownerID, rows)
 	if err != nil {
 		return nil, err
 	}

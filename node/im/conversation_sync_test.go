@@ -151,6 +151,10 @@ func syncTestAccount(t *testing.T) *msgTM {
 	tm.send(tm.text("bob", "alice", "b3"))
 	tm.must("bob", "msg.revoke", &RevokeMsg{ConversationID: ab, Seq: 3, UserID: "bob"})
 
+	// si_bob_carol: carol's newest was read by bob (isRead in carol's list).
+	tm.send(tm.text("carol", "bob", "cb1"))
+	read("bob", SingleConversationID("bob", "carol"), 1)
+
 	// si_alice_carol: the newest deleted for alice alone.
 	ac := SingleConversationID("alice", "carol")
 	tm.send(tm.text("carol", "alice", "c1"))

@@ -47,36 +47,99 @@ type msgAccess struct {
 
 // loadMsgAccess works out what userID may read of conversationID; nil means nothing.
 func loadMsgAccess(ctx context.Context, q store.Q, userID, conversationID string) (*msgAccess, error) {
+	return (&accessFacts{q: q, userID: userID}).access(ctx, conversationID)
+}
+
+// accessFacts are the stored facts the access rule reads for one user: their conversation rows,
+// their group memberships and seq states. A list view fetches them for all its conversations at
+// once (loadAccessFacts); a fact not fetched is read when the rule asks for it, so one rule serves
+// a single conversation and a page of them.
+type accessFacts struct {
+	q      store.Q
+	userID string
+	rows   map[string]*store.ConversationRow // the user's rows by conversation ID; nil: not fetched
+	joined map[string]bool                   // the groups the user is in; nil: not fetched
+	seqs   map[string]store.Seq              // seq states of the fetched rows (absent: zero)
+}
+
+// loadAccessFacts fetches the facts for the user's rows in a few statements.
+func loadAccessFacts(ctx context.Context, q store.Q, userID string, rows []store.ConversationRow) (*accessFacts, error) {
+	f := &accessFacts{q: q, userID: userID, rows: make(map[string]*store.ConversationRow, len(rows)), joined: map[string]bool{}}
+	ids := make([]string, 0, len(rows))
+	for i := range rows {
+		f.rows[rows[i].ConversationID] = &rows[i]
+		ids = append(ids, rows[i].ConversationID)
+	}
+	groups, err := store.JoinedGroupIDs(ctx, q, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		f.joined[g] = true
+	}
+	if f.seqs, err = store.GetSeqs(ctx, q, ids); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// row is the user's row of a conversation, or nil.
+func (f *accessFacts) row(ctx context.Context, conversationID string) (*store.ConversationRow, error) {
+	if r, ok := f.rows[conversationID]; ok {
+		return r, nil
+	}
+	return conversationRow(ctx, f.q, f.userID, conversationID)
+}
+
+// member reports whether the user is in the group now.
+func (f *accessFacts) member(ctx context.Context, groupID string) (bool, error) {
+	if f.joined != nil {
+		return f.joined[groupID], nil
+	}
+	m, err := store.GetMember(ctx, f.q, groupID, f.userID)
+	return m != nil, err
+}
+
+// seq is a conversation's seq state.
+func (f *accessFacts) seq(ctx context.Context, conversationID string) (store.Seq, error) {
+	if _, ok := f.rows[conversationID]; ok {
+		return f.seqs[conversationID], nil
+	}
+	return store.GetSeq(ctx, f.q, conversationID)
+}
+
+// access works out what the user may read of conversationID; nil means nothing.
+func (f *accessFacts) access(ctx context.Context, conversationID string) (*msgAccess, error) {
 	if conversationID == "" || len(conversationID) > maxConvIDLen {
 		return nil, nil
 	}
-	a := &msgAccess{userID: userID, conversationID: conversationID}
+	a := &msgAccess{userID: f.userID, conversationID: conversationID}
 	var err error
 	switch {
 	case strings.HasPrefix(conversationID, "si_"), strings.HasPrefix(conversationID, "sn_"):
-		a.peer, a.pair = pairPeer(conversationID[3:], userID)
+		a.peer, a.pair = pairPeer(conversationID[3:], f.userID)
 		if !a.pair {
 			return nil, nil
 		}
-		if a.row, err = conversationRow(ctx, q, userID, conversationID); err != nil {
+		if a.row, err = f.row(ctx, conversationID); err != nil {
 			return nil, err
 		}
 	case strings.HasPrefix(conversationID, "sg_"):
 		a.groupID = conversationID[3:]
-		if a.row, err = conversationRow(ctx, q, userID, conversationID); err != nil {
+		if a.row, err = f.row(ctx, conversationID); err != nil {
 			return nil, err
 		}
-		member, err := store.GetMember(ctx, q, a.groupID, userID)
+		member, err := f.member(ctx, a.groupID)
 		if err != nil {
 			return nil, err
 		}
 		// A former member reads up to the maxSeq frozen on their row when they left.
-		if member == nil && (a.row == nil || a.row.MaxSeq == 0) {
+		if !member && (a.row == nil || a.row.MaxSeq == 0) {
 			return nil, nil
 		}
 		a.group = true
 	case strings.HasPrefix(conversationID, "n_"):
-		if err := a.loadNotificationAccess(ctx, q); err != nil {
+		if err := a.loadNotificationAccess(ctx, f); err != nil {
 			return nil, err
 		}
 		if !a.pair && !a.group {
@@ -85,7 +148,7 @@ func loadMsgAccess(ctx context.Context, q store.Q, userID, conversationID string
 	default:
 		return nil, nil
 	}
-	if a.seq, err = store.GetSeq(ctx, q, conversationID); err != nil {
+	if a.seq, err = f.seq(ctx, conversationID); err != nil {
 		return nil, err
 	}
 	a.lo, a.hi = max(1, a.seq.MinSeq), a.seq.MaxSeq
@@ -108,29 +171,29 @@ func loadMsgAccess(ctx context.Context, q store.Q, userID, conversationID string
 // group the user is in, or of a group the user left, up to when they left. n_ seqs are not sg_
 // seqs, so the bound is the send time of the last sg_ message they may read: the chat copy of their
 // 1504/1508, which quit and kick store before freezing the row.
-func (a *msgAccess) loadNotificationAccess(ctx context.Context, q store.Q) error {
+func (a *msgAccess) loadNotificationAccess(ctx context.Context, f *accessFacts) error {
 	rest := a.conversationID[2:]
 	a.peer, a.pair = pairPeer(rest, a.userID)
 	if !validID(rest) {
 		return nil
 	}
-	member, err := store.GetMember(ctx, q, rest, a.userID)
+	member, err := f.member(ctx, rest)
 	if err != nil {
 		return err
 	}
-	if member != nil {
+	if member {
 		a.group, a.groupID = true, rest
 		return nil
 	}
-	row, err := conversationRow(ctx, q, a.userID, GroupConversationID(rest))
+	row, err := f.row(ctx, GroupConversationID(rest))
 	if err != nil || row == nil || row.MaxSeq == 0 {
 		return err
 	}
-	last, ok, err := store.MessageAt(ctx, q, GroupConversationID(rest), row.MaxSeq)
+	last, ok, err := store.MessageAt(ctx, f.q, GroupConversationID(rest), row.MaxSeq)
 	if err != nil || !ok {
 		return err
 	}
-	bound, err := store.LastSeqAtOrBefore(ctx, q, a.conversationID, last.SendTime)
+	bound, err := store.LastSeqAtOrBefore(ctx, f.q, a.conversationID, last.SendTime)
 	if err != nil || bound == 0 {
 		return err
 	}

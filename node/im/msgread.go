@@ -260,14 +260,22 @@ func LastMessages(ctx context.Context, q store.Q, userID string, req *pb.GetLast
 // deleted for themselves, or nil.
 func lastReadableMessage(ctx context.Context, q store.Q, userID, conversationID string) (*pb.MsgData, error) {
 	a, err := loadMsgAccess(ctx, q, userID, conversationID)
-	if err != nil || a == nil || a.hi < a.lo {
+	if err != nil || a == nil {
 		return nil, err
 	}
-	stored, err := store.NewestMessages(ctx, q, conversationID, a.lo, a.hi, lastMessageScan)
+	return a.lastReadable(ctx, q)
+}
+
+// lastReadable is the newest message of the window the user may read and has not deleted, or nil.
+func (a *msgAccess) lastReadable(ctx context.Context, q store.Q) (*pb.MsgData, error) {
+	if a.hi < a.lo {
+		return nil, nil
+	}
+	stored, err := store.NewestMessages(ctx, q, a.conversationID, a.lo, a.hi, lastMessageScan)
 	if err != nil || len(stored) == 0 {
 		return nil, err
 	}
-	deleted, err := store.DeletedSeqs(ctx, q, userID, conversationID, stored[len(stored)-1].Seq, stored[0].Seq)
+	deleted, err := store.DeletedSeqs(ctx, q, a.userID, a.conversationID, stored[len(stored)-1].Seq, stored[0].Seq)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +291,65 @@ func lastReadableMessage(ctx context.Context, q store.Q, userID, conversationID 
 		return msgs[0], nil
 	}
 	return nil, nil
+}
+
+// lastReadableMessages is lastReadable for many conversations of one reader, by conversation ID
+// (absent: none). The message at the top of every window is read in one statement, with the
+// reader's delete marks; where it is missing, deleted or not the reader's, that conversation
+// falls back to lastReadable's scan.
+func lastReadableMessages(ctx context.Context, q store.Q, userID string, accesses []*msgAccess) (map[string]*pb.MsgData, error) {
+	out := make(map[string]*pb.MsgData, len(accesses))
+	refs := make([]store.MessageRef, 0, len(accesses))
+	for _, a := range accesses {
+		if a.hi >= a.lo {
+			refs = append(refs, store.MessageRef{ConversationID: a.conversationID, Seq: a.hi})
+		}
+	}
+	top, err := store.MessagesAtRefs(ctx, q, userID, refs)
+	if err != nil {
+		return nil, err
+	}
+	var shown []*msgAccess
+	var singles []string
+	for _, a := range accesses {
+		if a.hi < a.lo {
+			continue
+		}
+		m, ok := top[store.MessageRef{ConversationID: a.conversationID, Seq: a.hi}]
+		if ok && !m.DeletedByOwner && a.readable(&m.StoredMessage) {
+			shown = append(shown, a)
+			if strings.HasPrefix(a.conversationID, "si_") {
+				singles = append(singles, a.conversationID)
+			}
+			continue
+		}
+		msg, err := a.lastReadable(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if msg != nil {
+			out[a.conversationID] = msg
+		}
+	}
+	readSeqs, err := store.HasReadSeqsOf(ctx, q, singles)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range shown {
+		m := top[store.MessageRef{ConversationID: a.conversationID, Seq: a.hi}]
+		var rs map[string]int64
+		if strings.HasPrefix(a.conversationID, "si_") {
+			if rs = readSeqs[a.conversationID]; rs == nil {
+				rs = map[string]int64{}
+			}
+		}
+		msg, err := renderStored(&m.StoredMessage, false, rs)
+		if err != nil {
+			return nil, err
+		}
+		out[a.conversationID] = msg
+	}
+	return out, nil
 }
 
 // render turns the stored messages at seqs (ascending, inside the window) into what this reader
@@ -314,24 +381,35 @@ func (a *msgAccess) render(ctx context.Context, q store.Q, seqs []int64, stored 
 			out = append(out, &pb.MsgData{Seq: seq, Status: MsgStatusDeleted})
 			continue
 		}
-		msg, err := decodeStoredMsg(m)
+		msg, err := renderStored(m, deleted[seq], readSeqs)
 		if err != nil {
 			return nil, err
-		}
-		switch {
-		case deleted[seq]:
-			msg.Status, msg.Content = MsgStatusDeleted, nil
-		case m.Revoke != nil:
-			if err := applyRevoke(msg, m.Revoke); err != nil {
-				return nil, err
-			}
-		}
-		if readSeqs != nil && msg.SessionType == SingleChat {
-			msg.IsRead = readSeqs[msg.RecvID] >= seq
 		}
 		out = append(out, msg)
 	}
 	return out, nil
+}
+
+// renderStored is one readable message as the reader gets it: deleted for them (status 4, no
+// content), revoked (rewritten), and in a single chat (readSeqs not nil: the read position of each
+// owner of the conversation) whether the receiver has read it.
+func renderStored(m *store.StoredMessage, deleted bool, readSeqs map[string]int64) (*pb.MsgData, error) {
+	msg, err := decodeStoredMsg(m)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case deleted:
+		msg.Status, msg.Content = MsgStatusDeleted, nil
+	case m.Revoke != nil:
+		if err := applyRevoke(msg, m.Revoke); err != nil {
+			return nil, err
+		}
+	}
+	if readSeqs != nil && msg.SessionType == SingleChat {
+		msg.IsRead = readSeqs[msg.RecvID] >= m.Seq
+	}
+	return msg, nil
 }
 
 // decodeStoredMsg reads a stored message's MsgData.
