@@ -128,6 +128,33 @@ func refActiveConversations(t *testing.T, q store.Q, owner string, count int64) 
 	return &pb.GetActiveConversationsResp{Conversations: msgs, UnreadCount: unread}
 }
 
+// refHasReadAndMaxSeqs is WS 1006 read row by row, each row's access loaded on its own.
+func refHasReadAndMaxSeqs(t *testing.T, q store.Q, owner string, rows []store.ConversationRow, pinned bool) *pb.GetConversationsHasReadAndMaxSeqResp {
+	t.Helper()
+	ctx := context.Background()
+	resp := &pb.GetConversationsHasReadAndMaxSeqResp{Seqs: map[string]*pb.Seqs{}}
+	for _, r := range rows {
+		a, err := loadMsgAccess(ctx, q, owner, r.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a == nil {
+			continue
+		}
+		s := &pb.Seqs{MaxSeq: a.hi, HasReadSeq: r.HasReadSeq, MaxSeqTime: a.seq.MaxSeqTime}
+		if last, ok, err := store.MessageAt(ctx, q, r.ConversationID, a.hi); err != nil {
+			t.Fatal(err)
+		} else if ok && a.hi < a.seq.MaxSeq {
+			s.MaxSeqTime = last.SendTime
+		}
+		resp.Seqs[r.ConversationID] = s
+		if pinned && r.IsPinned {
+			resp.PinnedConversationIDs = append(resp.PinnedConversationIDs, r.ConversationID)
+		}
+	}
+	return resp
+}
+
 // syncTestAccount builds an account for alice with every kind of conversation the access rules
 // treat differently, and returns the machine.
 func syncTestAccount(t *testing.T) *msgTM {
@@ -261,6 +288,23 @@ func TestLoginSyncMatchesPerConversationReads(t *testing.T) {
 				t.Fatal(err)
 			}
 			check(fmt.Sprintf("%s get_conversations %v", owner, ask), got, refGetConversations(t, q, owner, ask))
+		}
+		for _, ask := range [][]string{nil, reversed, {"sg_g2", "n_g2", "si_nope"}} {
+			for _, pinned := range []bool{false, true} {
+				got, err := HasReadAndMaxSeqs(ctx, q, owner, &pb.GetConversationsHasReadAndMaxSeqReq{UserID: owner,
+					ConversationIDs: ask, ReturnPinned: pinned})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := store.GetConversations(ctx, q, owner, ask)
+				if ask == nil {
+					rows, err = store.AllConversations(ctx, q, owner)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				check(fmt.Sprintf("%s has_read_and_max_seq %v", owner, ask), got, refHasReadAndMaxSeqs(t, q, owner, rows, pinned))
+			}
 		}
 		for _, count := range []int64{-1, 0, 1, 2, 5, MaxActiveConversations, MaxActiveConversations + 1} {
 			got, err := JSSDKActiveConversations(ctx, q, owner, count)

@@ -207,9 +207,13 @@ func HasReadAndMaxSeqs(ctx context.Context, q store.Q, userID string, req *pb.Ge
 	if err != nil {
 		return nil, err
 	}
+	f, err := loadAccessFacts(ctx, q, userID, rows)
+	if err != nil {
+		return nil, err
+	}
 	resp := &pb.GetConversationsHasReadAndMaxSeqResp{Seqs: map[string]*pb.Seqs{}}
 	for _, r := range rows {
-		a, err := loadMsgAccess(ctx, q, userID, r.ConversationID)
+		a, err := f.access(ctx, r.ConversationID)
 		if err != nil {
 			return nil, err
 		}
