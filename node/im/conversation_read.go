@@ -105,7 +105,9 @@ func loadStates(ctx context.Context, q store.Q, ownerID string, rows []store.Con
 			if err != nil {
 				return nil, err
 			}
-			if a != nil {
+			if a == nil {
+				st.maxSeq = 0 // a row without access (none is made so) shows no count either
+			} else {
 				accesses = append(accesses, a)
 			}
 		}
