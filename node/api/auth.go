@@ -13,6 +13,18 @@ func (s *Server) authRoutes() {
 	s.add("/user/user_register", proposeJSON[im.RegisterUsers]("user.register"))
 }
 
+// adminSecretKey counts the failed get_admin_token calls; user IDs cannot hold a space.
+const adminSecretKey = "admin secret"
+
+// signInAllowed refuses a sign-in under key (a user ID) while its failed attempts are over budget, before the
+// password or secret is even compared.
+func (s *Server) signInAllowed(c *call, key string) error {
+	if s.signIns.Spent(key, c.now) {
+		return im.ErrRateLimited.With("too many failed sign-ins for %s: try again in %v", key, SignInInterval)
+	}
+	return nil
+}
+
 type tokenResp struct {
 	Token             string `json:"token"`
 	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
@@ -24,7 +36,12 @@ type getAdminTokenReq struct {
 }
 
 func (s *Server) getAdminToken(c *call, req *getAdminTokenReq) (any, error) {
+	// The office has one admin secret: its failures count under one key, whatever the userID.
+	if err := s.signInAllowed(c, adminSecretKey); err != nil {
+		return nil, err
+	}
 	if req.Secret == "" || !s.cfg.AdminSecretOK(c.ctx, req.Secret) {
+		s.signIns.Allow(adminSecretKey, c.now)
 		return nil, im.ErrNoPermission.With("wrong secret")
 	}
 	if !im.IsAdmin(req.UserID) {

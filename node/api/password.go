@@ -61,7 +61,11 @@ func (s *Server) login(c *call, req *loginReq) (any, error) {
 	if !ok {
 		return nil, im.ErrRecordNotFound.With("no user %q", req.UserID)
 	}
+	if err := s.signInAllowed(c, req.UserID); err != nil {
+		return nil, err
+	}
 	if hash == "" || bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil {
+		s.signIns.Allow(req.UserID, c.now)
 		return nil, im.ErrNoPermission.With("wrong user ID or password")
 	}
 	if req.PlatformID == im.PlatformAdmin || !im.ValidPlatform(req.PlatformID) {

@@ -18,12 +18,26 @@ import (
 
 	"lanim/node/auth"
 	"lanim/node/im"
+	"lanim/node/ratelimit"
 	"lanim/node/store"
 )
 
 // MaxBodyBytes bounds a request body. The largest legitimate body is a message with 64 KiB of
 // content (base64) or a batch of 1,000 IDs.
 const MaxBodyBytes = 1 << 20
+
+// Request budgets, per user ID, so one client's flood slows only itself.
+const (
+	// RequestRate and RequestBurst bound a user's REST requests (the admin's are not: the app
+	// server and the office's tools act for everyone). The JS SDK's login sync of a large account
+	// stays well inside the burst.
+	RequestRate  = 100
+	RequestBurst = 1000
+	// SignInBurst failed sign-ins (user_login, get_admin_token) in a row are allowed for one user
+	// ID, then one per SignInInterval: a password cannot be guessed at the speed of the API.
+	SignInBurst    = 10
+	SignInInterval = 6 * time.Second
+)
 
 // Proposer commits a command through Raft and returns the state machine's result.
 type Proposer interface {
@@ -48,8 +62,10 @@ type Config struct {
 
 // Server is the REST API of one node.
 type Server struct {
-	cfg    Config
-	routes map[string]route
+	cfg      Config
+	routes   map[string]route
+	requests *ratelimit.Keyed // per user, every request with a user token
+	signIns  *ratelimit.Keyed // per user ID, failed sign-ins only
 }
 
 // route is one endpoint: public routes need no token; local routes need none from this machine
@@ -68,7 +84,9 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Server{cfg: cfg, routes: map[string]route{}}
+	s := &Server{cfg: cfg, routes: map[string]route{},
+		requests: ratelimit.NewKeyed(RequestRate, RequestBurst),
+		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst)}
 	s.authRoutes()
 	s.userRoutes()
 	s.msgRoutes()
@@ -145,6 +163,9 @@ func (s *Server) serve(r *http.Request, rt route) (data any, err error) {
 			return nil, ierr
 		}
 		c.caller = im.Caller{UserID: claims.UserID, Platform: claims.PlatformID}
+		if !c.caller.Admin() && !s.requests.Allow(claims.UserID, c.now) {
+			return nil, im.ErrRateLimited.With("more than %d requests a second from %s: slow down", RequestRate, claims.UserID)
+		}
 	}
 	body, err := readBody(r)
 	if err != nil {

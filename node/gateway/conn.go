@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
@@ -68,7 +69,7 @@ type conn struct {
 	idle    *time.Timer
 
 	background atomic.Bool
-	limiter    bucket
+	limiter    *rate.Limiter
 	// noResume is set when the session ends on purpose (kick, logout): no resume backlog.
 	noResume atomic.Bool
 
@@ -95,7 +96,7 @@ func newConn(g *Gateway, p params) *conn {
 		reqs:       make(chan *wire.Req, MaxPending),
 		closeQ:     make(chan closeReq, 1),
 		subs:       map[string]struct{}{},
-		limiter:    bucket{rate: RequestRate, burst: RequestBurst},
+		limiter:    rate.NewLimiter(RequestRate, RequestBurst),
 	}
 	c.background.Store(p.background)
 	// Not derived from the gateway's context: Close closes connections with a close frame first.
@@ -172,7 +173,7 @@ func (c *conn) handleText(data []byte) {
 		c.closeGracefully(statusPolicyViolation, "unexpected text frame")
 		return
 	}
-	if !c.limiter.allow(c.g.cfg.Now()) {
+	if !c.limiter.AllowN(c.g.cfg.Now(), 1) {
 		return // a ping flood gets no pongs
 	}
 	c.enqueue(frame{typ: websocket.MessageText, data: wire.Pong})
@@ -201,7 +202,7 @@ func (c *conn) handleBinary(data []byte) {
 		c.closeAfterQueued(statusPolicyViolation, "unknown reqIdentifier")
 		return
 	}
-	if !c.limiter.allow(c.g.cfg.Now()) {
+	if !c.limiter.AllowN(c.g.cfg.Now(), 1) {
 		c.enqueue(c.errorFrame(req, im.ErrRateLimited.With("more than %d requests per second: slow down", RequestRate)))
 		return
 	}
@@ -334,29 +335,4 @@ func (c *conn) subscriptions() []string {
 		out = append(out, uid)
 	}
 	return out
-}
-
-// bucket is a token bucket: rate tokens a second, at most burst saved.
-type bucket struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-}
-
-func (b *bucket) allow(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.last.IsZero() {
-		b.tokens = b.burst
-	} else if d := now.Sub(b.last).Seconds(); d > 0 {
-		b.tokens = min(b.burst, b.tokens+d*b.rate)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }
