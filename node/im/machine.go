@@ -68,7 +68,16 @@ func (m *Machine) Known(kind string) bool { _, ok := m.handlers[kind]; return ok
 
 // Apply applies cmd, committed at index, inside tx. A rule failure is returned as Result.Err; the
 // caller must then roll back this command's changes (a savepoint) and drop its events.
-func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Command) (*Result, []Event) {
+//
+// A handler that panics fails its command with ErrInternal instead of taking the node down. The
+// same log reaches every node, so a panic there would stop every node of the office, again at each
+// restart; failing the command is as deterministic as the panic was, and the rest of the log goes on.
+func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Command) (res *Result, events []Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, events = &Result{Err: ErrInternal.With("%s at index %d panicked: %v", cmd.Kind, index, p)}, nil
+		}
+	}()
 	h, ok := m.handlers[cmd.Kind]
 	if !ok {
 		return &Result{Err: ErrArgs.With("unknown command %q", cmd.Kind)}, nil
@@ -85,7 +94,7 @@ func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Comm
 	if err != nil {
 		return &Result{Err: AsError(err)}, nil
 	}
-	res := &Result{}
+	res = &Result{}
 	if data != nil {
 		raw, err := json.Marshal(data)
 		if err != nil {

@@ -168,3 +168,27 @@ func TestTestMachine(t *testing.T) {
 		t.Fatalf("unknown kind: %v", res.Err)
 	}
 }
+
+// TestPanicFailsTheCommand: a handler that panics after writing fails its command with
+// ErrInternal, its writes are rolled back, and the machine goes on applying.
+func TestPanicFailsTheCommand(t *testing.T) {
+	tm := testMachine(t)
+	register := tm.m.handlers["user.register"]
+	tm.m.handlers["test.panic"] = func(o *op, raw json.RawMessage) (any, error) {
+		if _, err := register(o, raw); err != nil {
+			return nil, err
+		}
+		var byID map[string]int
+		byID["written, then this"]++ // a nil map: the bug this test stands for
+		return nil, nil
+	}
+	res, events := tm.apply(AdminUserID, "test.panic", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
+	if res.Err == nil || res.Err.Code != ErrInternal.Code || events != nil {
+		t.Fatalf("a panicking command gave %v with %d events, want ErrInternal and none", res.Err, len(events))
+	}
+	users, err := store.GetUsers(context.Background(), tm.db.Reader(), []string{"ann"})
+	if err != nil || len(users) != 0 {
+		t.Fatalf("the panicking command's write stayed: %v %v", users, err)
+	}
+	tm.ok(AdminUserID, "user.register", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
+}
