@@ -85,5 +85,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	// A scenario that failed leaves "–" in its rows: say so in the exit status too, so that a
+	// missing figure is not mistaken for a finished run.
+	if len(r.Problems) > 0 {
+		return fmt.Errorf("bench: %d scenario(s) failed, the report lists them; the first: %s", len(r.Problems), r.Problems[0])
+	}
 	return nil
 }

@@ -61,18 +61,16 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 		return f, err
 	}
 	defer n.Stop()
-	toks, err := n.users(ctx, []string{"disk_a", "disk_b"})
-	if err != nil {
+	if _, err := n.users(ctx, []string{"disk_a", "disk_b"}); err != nil {
 		return f, err
 	}
-	api := n.Admin.WithToken(toks["disk_a"])
 	before, firstFiles, err := n.diskFiles()
 	if err != nil {
 		return f, err
 	}
 	for run := range o.Runs {
 		b := o.bar(f.DiskMsgsPerRun, fmt.Sprintf("data dir run %d/%d: sending", run+1, o.Runs))
-		err := fill(ctx, api, []pair{{from: "disk_a", to: "disk_b"}}, f.DiskMsgsPerRun, fillWorkers, b)
+		err := fill(ctx, n.Admin, []pair{{from: "disk_a", to: "disk_b"}}, f.DiskMsgsPerRun, fillWorkers, b)
 		b.Finish()
 		if err != nil {
 			return f, err

@@ -119,7 +119,7 @@ func measureHistory(ctx context.Context, o Options, nodes []*Node, tag, label st
 		return Spread{}, err
 	}
 	b := o.bar(historyMessages, label+": filling the history chat")
-	err = fill(ctx, nodes[0].Admin.WithToken(toks[pr.from]), []pair{pr}, historyMessages, fillWorkers, b)
+	err = fill(ctx, nodes[0].Admin, []pair{pr}, historyMessages, fillWorkers, b)
 	b.Finish()
 	if err != nil {
 		return Spread{}, err

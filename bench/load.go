@@ -222,10 +222,10 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 }
 
 // fill sends total messages through REST /msg/send_msg, round-robin over pairs (each from → to),
-// with workers in parallel: REST has no per-connection rate limit, so filling chats for the
-// history, data-dir and growth figures does not take a paced sender's time. api must be allowed to
-// send as every pair's from (the sender's own token, or the admin's). b (may be nil) counts the
-// messages sent.
+// with workers in parallel. api is the admin's client, which sends as every pair's from: a user's
+// own REST requests are rate-limited (100/s), the admin's are not, so filling chats for the
+// history, data-dir and growth figures does not take a paced sender's time. b (may be nil) counts
+// the messages sent.
 func fill(ctx context.Context, api *client.Client, pairs []pair, total, workers int, b *bar) error {
 	err := parallel(ctx, total, workers, b, func(i int) error {
 		pr := pairs[i%len(pairs)]
