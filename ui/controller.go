@@ -213,6 +213,8 @@ func errorText(err error) string {
 	switch e.Code {
 	case CodeNoQuorum:
 		return "the office is unreachable (no quorum); try again when it is back"
+	case CodeRateLimited:
+		return "too many requests at once; wait a moment and try again"
 	case CodeWrongPassword:
 		return "wrong password or not allowed"
 	case CodeNotFound, 1101:

@@ -137,6 +137,8 @@ func signInError(err error) string {
 		return "This user ID is taken; pick another."
 	case CodeNoQuorum:
 		return "The office is out of reach (no quorum). Try again when the other computers are back."
+	case CodeRateLimited:
+		return "Too many wrong passwords for this user ID. Wait a few seconds before the next try."
 	}
 	return "Could not sign in: " + errorText(err)
 }

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"lanim/app"
+	"lanim/node/client"
 	"lanim/ui"
 )
 
@@ -224,4 +226,42 @@ func TestRealOfficePanel(t *testing.T) {
 	}
 	ann.Tap("Refresh")
 	ann.WaitText("Acme Design Studio")
+}
+
+// TestRealSignInThrottled: once a user ID has had its run of wrong passwords, the node refuses even
+// the right one for a while (1692), and the sign-in screen says so rather than "Wrong password".
+func TestRealSignInThrottled(t *testing.T) {
+	n := startNode(t)
+	a := ui.NewTestApp(t)
+	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	ann.WaitText("Welcome to LanIM")
+	ann.TapText("Create a new office")
+	ann.WaitText("Create your office")
+	ann.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
+	ann.Tap("Create office")
+	ann.SignedIn()
+
+	h := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	h.WaitText("Sign in to LanIM")
+	h.Fill("ann", "password1")
+	// Someone else guesses at ann's password until the node throttles her user ID (one more guess
+	// is allowed every 6 s, so the loop is bounded by the 10-guess burst plus a few).
+	api := client.New(n.APIAddr(), nil)
+	throttled := func(err error) bool {
+		var ce *client.APIError
+		return errors.As(err, &ce) && ce.Code == ui.CodeRateLimited
+	}
+	var err error
+	for range 20 {
+		err = api.Call(context.Background(), "/auth/user_login",
+			map[string]any{"userID": "ann", "password": "a-guess", "platformID": 5}, nil)
+		if throttled(err) {
+			break
+		}
+	}
+	if !throttled(err) {
+		t.Fatalf("the guesses were never throttled: %v", err)
+	}
+	h.Tap("Sign in")
+	h.WaitText("Too many wrong passwords for this user ID")
 }

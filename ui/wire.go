@@ -44,9 +44,11 @@ const (
 	RecvNormal    int32 = 0
 	RecvNotNotify int32 = 2
 
-	// LanIM's own codes: the node queued a send in its outbox, or refused a write for lack of quorum.
-	CodeQueued   = 1690
-	CodeNoQuorum = 1691
+	// LanIM's own codes: the node queued a send in its outbox, refused a write for lack of quorum,
+	// or refused a caller over its request or sign-in budget.
+	CodeQueued      = 1690
+	CodeNoQuorum    = 1691
+	CodeRateLimited = 1692
 	// CodeNoPermission is OpenIM's NoPermissionError; the node also answers it for a wrong
 	// password.
 	CodeNoPermission = 1002
