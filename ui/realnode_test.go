@@ -57,6 +57,17 @@ func elsewhereBackendOf(t *testing.T, n *app.Node) *ui.ClientBackend {
 	return b
 }
 
+// createOfficeVia walks the first start's "Create a new office" form, which makes the office's
+// first account.
+func createOfficeVia(h *ui.Harness, office, userID, nickname string) {
+	h.WaitText("Welcome to LanIM")
+	h.TapText("Create a new office")
+	h.WaitText("Create your office")
+	h.Fill(office, nickname, userID, "password1", "password1")
+	h.Tap("Create office")
+	h.SignedIn()
+}
+
 // signUpVia walks the sign-in screen's "Create an account" form.
 func signUpVia(h *ui.Harness, userID, nickname string) {
 	h.WaitText("Sign in to LanIM")
@@ -74,12 +85,7 @@ func TestRealOnboardingAndChat(t *testing.T) {
 
 	// First start on a fresh office: onboarding creates the office's first account.
 	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{SessionDir: annDir, RealClock: true})
-	ann.WaitText("Welcome to LanIM")
-	ann.TapText("Create a new office")
-	ann.WaitText("Create your office")
-	ann.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
-	ann.Tap("Create office")
-	ann.SignedIn()
+	createOfficeVia(ann, "Acme", "ann", "Ann Lee")
 	// The node keeps the name, and the account that created the office is its admin.
 	if st, err := ann.Backend().ClusterStatus(context.Background()); err != nil || st.OfficeName != "Acme" ||
 		!slices.Equal(st.OfficeAdmins, []string{"ann"}) {
@@ -234,12 +240,7 @@ func TestRealSignInThrottled(t *testing.T) {
 	n := startNode(t)
 	a := ui.NewTestApp(t)
 	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
-	ann.WaitText("Welcome to LanIM")
-	ann.TapText("Create a new office")
-	ann.WaitText("Create your office")
-	ann.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
-	ann.Tap("Create office")
-	ann.SignedIn()
+	createOfficeVia(ann, "Acme", "ann", "Ann Lee")
 
 	h := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
 	h.WaitText("Sign in to LanIM")
