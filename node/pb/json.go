@@ -2,7 +2,9 @@ package pb
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 )
 
 // maxJSONDepth bounds the walk of MarshalJSON; wire values are a few levels deep.
@@ -95,4 +97,53 @@ func fillEmpty(v reflect.Value, depth int) {
 			v.SetMapIndex(k, c)
 		}
 	}
+}
+
+// nullableFields are the message fields that are null when absent, as upstream writes a nil
+// message pointer; clients test them before use.
+var nullableFields = map[string]bool{
+	"group": true, "groupInfo": true, "user": true, "friendUser": true, "blackUserInfo": true, "friend": true,
+	"opUser": true, "conversation": true, "lastMsg": true, "latestMsg": true, "msg": true,
+	"offlinePushInfo": true, "request": true, "userInfo": true, "selfInfo": true, "groupOwner": true,
+}
+
+// NullLists returns the paths of the nulls in a JSON document that a client could trip on: every
+// null except a nullable message field's. Tests use it to hold every answer and tips to
+// MarshalJSON's promise.
+func NullLists(doc []byte) ([]string, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, err
+	}
+	return nullPaths(v, "$"), nil
+}
+
+func nullPaths(v any, path string) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			switch {
+			case v[k] == nil && !nullableFields[k]:
+				out = append(out, path+"."+k)
+			case v[k] != nil:
+				out = append(out, nullPaths(v[k], path+"."+k)...)
+			}
+		}
+	case []any:
+		for i, e := range v {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if e == nil {
+				out = append(out, p)
+				continue
+			}
+			out = append(out, nullPaths(e, p)...)
+		}
+	}
+	return out
 }

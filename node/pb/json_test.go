@@ -2,6 +2,7 @@ package pb
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -58,5 +59,16 @@ func TestMarshalJSONEmptyLists(t *testing.T) {
 		if err != nil || string(b) != c.want {
 			t.Errorf("MarshalJSON(%#v) = %s, %v; want %s", c.in, b, err, c.want)
 		}
+	}
+}
+
+func TestNullLists(t *testing.T) {
+	got, err := NullLists([]byte(`{"group":null,"ids":null,"a":[{"friendUser":null,"seqs":null},null],"m":{"k":{"l":null}}}`))
+	want := []string{"$.a[0].seqs", "$.a[1]", "$.ids", "$.m.k.l"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("NullLists = %v, %v; want %v", got, err, want)
+	}
+	if _, err := NullLists([]byte(`{`)); err == nil {
+		t.Fatal("bad JSON accepted")
 	}
 }
