@@ -211,6 +211,8 @@ func TestNoNullListInAnyAnswer(t *testing.T) {
 		h.ok("rich", "/msg/send_msg", map[string]any{"msgData": msg}, nil)
 	}
 	single, group := "si_peer_rich", "sg_"+gid
+	h.ok("rich", "/user/process_user_command_add", map[string]any{"userID": "rich", "type": 2, "uuid": "fav-1",
+		"value": map[string]any{"value": "a favourite"}}, nil)
 
 	paths := make([]string, 0, len(h.s.routes))
 	for p := range h.s.routes {
@@ -231,6 +233,7 @@ func TestNoNullListInAnyAnswer(t *testing.T) {
 			"pagination": map[string]any{"pageNumber": 1, "showNumber": 20}, "version": 0, "versionID": "",
 			"idHash": 0, "reqList": []map[string]any{{"groupID": gid}}, "platformID": im.PlatformWeb,
 			"seqs": []int64{1}, "seqRanges": []map[string]any{{"conversationID": single, "begin": 1, "end": 5, "num": 5}},
+			"uuid": "walk-1", "type": 1, "value": "v", "fcmToken": "token", "appUnreadCount": 3,
 			"seq": 1, "isPinned": true, "remark": "r", "joinSource": 3, "memberUserIDs": []string{"peer"},
 			"userInfo":  map[string]any{"userID": user, "nickname": "Renamed " + user},
 			"groupInfo": map[string]any{"groupName": "another", "groupType": 2},

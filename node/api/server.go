@@ -96,6 +96,8 @@ func New(cfg Config) *Server {
 	s.friendRoutes()
 	s.clusterRoutes()
 	s.presenceRoutes()
+	s.userCommandRoutes()
+	s.pushTokenRoutes()
 	return s
 }
 

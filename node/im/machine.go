@@ -48,6 +48,7 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		userCommandHandlers(),
 		passwordHandlers(),
 		conversationHandlers(),
 		groupHandlers(),
