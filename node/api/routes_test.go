@@ -185,12 +185,14 @@ var mayRefuse = map[string]string{
 	"/user/get_users_online_status": "admin or self only",
 }
 
-// TestNoNullListInAnyAnswer walks every registered route, reads first then writes, for a user who
-// has nothing and for one who has friends, a group, messages and conversations, with one body that
-// names them all (unknown keys are ignored, as upstream does), and fails on any null in `data` a
-// client could map over. Every read route must answer the user with data; new routes are walked
-// without a change here.
-func TestNoNullListInAnyAnswer(t *testing.T) {
+// walkOffice is an office with one user who has nothing ("nobody") and one who has a friend, a
+// group, messages in both and a command item ("rich").
+type walkOffice struct {
+	*apiHarness
+	gid, single, group string
+}
+
+func newWalkOffice(t *testing.T) *walkOffice {
 	h := newAPIHarness(t)
 	h.register("rich", "peer", "nobody")
 	h.ok("", "/friend/import_friend", map[string]any{"ownerUserID": "rich", "friendUserIDs": []string{"peer"}}, nil)
@@ -201,21 +203,49 @@ func TestNoNullListInAnyAnswer(t *testing.T) {
 	}
 	h.ok("rich", "/group/create_group", map[string]any{"ownerUserID": "rich", "memberUserIDs": []string{"peer"},
 		"groupInfo": map[string]any{"groupName": "g", "groupType": 2}}, &created)
-	gid := created.GroupInfo.GroupID
+	w := &walkOffice{apiHarness: h, gid: created.GroupInfo.GroupID, single: "si_peer_rich"}
+	w.group = "sg_" + w.gid
 	for _, msg := range []map[string]any{
 		{"recvID": "peer", "sessionType": 1},
-		{"groupID": gid, "sessionType": 3},
+		{"groupID": w.gid, "sessionType": 3},
 	} {
 		msg["sendID"], msg["clientMsgID"], msg["contentType"] = "rich", fmt.Sprintf("c%d", h.ops), 101
 		msg["senderPlatformID"], msg["content"] = im.PlatformWeb, map[string]any{"content": "hi"}
 		h.ok("rich", "/msg/send_msg", map[string]any{"msgData": msg}, nil)
 	}
-	single, group := "si_peer_rich", "sg_"+gid
 	h.ok("rich", "/user/process_user_command_add", map[string]any{"userID": "rich", "type": 2, "uuid": "fav-1",
 		"value": map[string]any{"value": "a favourite"}}, nil)
+	return w
+}
 
-	paths := make([]string, 0, len(h.s.routes))
-	for p := range h.s.routes {
+// body is one request that names everything the routes ask for, for user (unknown keys are
+// ignored, as upstream does); msgData gets a fresh clientMsgID each time.
+func (w *walkOffice) body(user string) map[string]any {
+	return map[string]any{
+		"userID": user, "ownerUserID": user, "fromUserID": user, "toUserID": "peer", "sendID": user,
+		"userID1": user, "userID2": "peer", "userIDs": []string{user, "peer"}, "friendUserIDs": []string{"peer"},
+		"friendUserID": "peer", "blackUserID": "peer", "groupID": w.gid, "groupIDs": []string{w.gid},
+		"conversationID": w.single, "conversationIDs": []string{w.single, w.group},
+		"pagination": map[string]any{"pageNumber": 1, "showNumber": 20}, "version": 0, "versionID": "",
+		"idHash": 0, "reqList": []map[string]any{{"groupID": w.gid}}, "platformID": im.PlatformWeb,
+		"seqs": []int64{1}, "seqRanges": []map[string]any{{"conversationID": w.single, "begin": 1, "end": 5, "num": 5}},
+		"uuid": "walk-1", "type": 1, "value": "v", "fcmToken": "token", "appUnreadCount": 3,
+		"seq": 1, "isPinned": true, "remark": "r", "joinSource": 3, "memberUserIDs": []string{"peer"},
+		"userInfo":  map[string]any{"userID": user, "nickname": "Renamed " + user},
+		"groupInfo": map[string]any{"groupName": "another", "groupType": 2},
+		"conversation": map[string]any{"conversationID": w.single, "conversationType": 1, "userID": "peer",
+			"isPinned": true},
+		"order": 0, "keyword": "", "startTime": 0, "endTime": time.Now().UnixMilli(), "handleResults": []int{},
+		"msgData": map[string]any{"sendID": user, "recvID": "peer", "sessionType": 1, "contentType": 101,
+			"content": map[string]any{"content": "walk"}, "clientMsgID": fmt.Sprintf("walk%d", w.ops),
+			"senderPlatformID": im.PlatformWeb},
+	}
+}
+
+// paths is every registered route in walk order.
+func (w *walkOffice) paths() []string {
+	paths := make([]string, 0, len(w.s.routes))
+	for p := range w.s.routes {
 		paths = append(paths, p)
 	}
 	slices.SortFunc(paths, func(a, b string) int {
@@ -224,30 +254,20 @@ func TestNoNullListInAnyAnswer(t *testing.T) {
 		}
 		return strings.Compare(a, b)
 	})
+	return paths
+}
+
+// TestNoNullListInAnyAnswer walks every registered route, reads first then writes, for a user who
+// has nothing and for one who has friends, a group, messages and conversations, and fails on any
+// null in `data` a client could map over. Every read route must answer the full account; new routes
+// are walked without a change here.
+func TestNoNullListInAnyAnswer(t *testing.T) {
+	w := newWalkOffice(t)
+	paths := w.paths()
 	for _, user := range []string{"nobody", "rich"} {
-		body := map[string]any{
-			"userID": user, "ownerUserID": user, "fromUserID": user, "toUserID": "peer", "sendID": user,
-			"userID1": user, "userID2": "peer", "userIDs": []string{user, "peer"}, "friendUserIDs": []string{"peer"}, "friendUserID": "peer",
-			"blackUserID": "peer", "groupID": gid, "groupIDs": []string{gid},
-			"conversationID": single, "conversationIDs": []string{single, group},
-			"pagination": map[string]any{"pageNumber": 1, "showNumber": 20}, "version": 0, "versionID": "",
-			"idHash": 0, "reqList": []map[string]any{{"groupID": gid}}, "platformID": im.PlatformWeb,
-			"seqs": []int64{1}, "seqRanges": []map[string]any{{"conversationID": single, "begin": 1, "end": 5, "num": 5}},
-			"uuid": "walk-1", "type": 1, "value": "v", "fcmToken": "token", "appUnreadCount": 3,
-			"seq": 1, "isPinned": true, "remark": "r", "joinSource": 3, "memberUserIDs": []string{"peer"},
-			"userInfo":  map[string]any{"userID": user, "nickname": "Renamed " + user},
-			"groupInfo": map[string]any{"groupName": "another", "groupType": 2},
-			"conversation": map[string]any{"conversationID": single, "conversationType": 1, "userID": "peer",
-				"isPinned": true},
-			"order": 0, "keyword": "", "startTime": 0, "endTime": time.Now().UnixMilli(), "handleResults": []int{},
-		}
-		token := h.tokens[user]
 		walked := 0
 		for _, path := range paths {
-			body["msgData"] = map[string]any{"sendID": user, "recvID": "peer", "sessionType": 1, "contentType": 101,
-				"content": map[string]any{"content": "walk"}, "clientMsgID": fmt.Sprintf("walk%d", h.ops),
-				"senderPlatformID": im.PlatformWeb}
-			code, data, raw := h.post(token, path, body)
+			code, data, raw := w.post(w.tokens[user], path, w.body(user))
 			if code != 0 {
 				if readRoute(path) && user == "rich" && mayRefuse[path] == "" {
 					t.Errorf("%s as %s: a read route refused the walk's body: %s", path, user, raw)
@@ -266,4 +286,57 @@ func TestNoNullListInAnyAnswer(t *testing.T) {
 		}
 		t.Logf("%s: %d of %d routes answered and were walked", user, walked, len(paths))
 	}
+}
+
+// TestPagedRoutesEnd: the official core fetches a paged list page after page until a page is
+// shorter than showNumber, so every paged route must honour pageNumber: past the end, every list
+// in its answer is empty. Paged routes are found by refusing a body without pagination.
+func TestPagedRoutesEnd(t *testing.T) {
+	w := newWalkOffice(t)
+	paged := 0
+	for _, path := range w.paths() {
+		if !readRoute(path) {
+			continue
+		}
+		body := w.body("rich")
+		delete(body, "pagination")
+		if code, _, raw := w.post(w.tokens["rich"], path, body); code == 0 || !strings.Contains(string(raw), "pagination") {
+			continue
+		}
+		paged++
+		t.Logf("paged: %s", path)
+		body["pagination"] = map[string]any{"pageNumber": 1000, "showNumber": 1}
+		code, data, raw := w.post(w.tokens["rich"], path, body)
+		if code != 0 {
+			t.Errorf("%s: page 1000: %s", path, raw)
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			t.Fatal(err)
+		}
+		if n := longestList(v); n > 0 {
+			t.Errorf("%s: page 1000 of 1 item each still lists %d: %s", path, n, raw)
+		}
+	}
+	if paged < 8 {
+		t.Fatalf("found %d paged routes; the walk's detection is broken", paged)
+	}
+}
+
+// longestList is the length of the longest JSON array in v.
+func longestList(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			n = max(n, longestList(e))
+		}
+	case []any:
+		n = len(v)
+		for _, e := range v {
+			n = max(n, longestList(e))
+		}
+	}
+	return n
 }
