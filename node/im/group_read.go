@@ -77,9 +77,11 @@ func (r GroupReader) MemberList(groupID, keyword string, offset, limit int) ([]*
 
 // MembersInfo is get_group_members_info: members and app admins see the listed users who are
 // members; a former member (someone who left or was kicked, and still reads the group's history up
-// to then) sees those of them who joined before they left, as they are now: the senders of the
-// history they may read. Anyone else gets 1002, an unknown group 1004. Listed users who are not
-// (visible) members are left out: the official core asks once and takes what it gets.
+// to then) sees those of them who joined before they left, as they are now: the people of the
+// history they may read. "Before" is the order of the member log, which every node applies alike
+// (clocks of different proposers are not ordered). Anyone else gets 1002, an unknown group 1004.
+// Listed users who are not (visible) members are left out: the official core asks once and takes
+// what it gets.
 func (r GroupReader) MembersInfo(groupID string, userIDs []string) ([]*pb.GroupMemberFullInfo, error) {
 	if err := checkFields(checkID("groupID", groupID), checkIDs("userIDs", userIDs)); err != nil {
 		return nil, err
@@ -98,11 +100,12 @@ func (r GroupReader) MembersInfo(groupID string, userIDs []string) ([]*pb.GroupM
 	if member {
 		return store.GetMembers(r.Ctx, r.Q, groupID, userIDs)
 	}
-	left, former, err := r.leftAt(groupID)
+	entries, err := store.VersionEntries(r.Ctx, r.Q, memberLog(groupID), append([]string{r.Caller.UserID}, userIDs...))
 	if err != nil {
 		return nil, err
 	}
-	if !former {
+	left, former := entries[r.Caller.UserID]
+	if !former || left.State != store.VersionDelete {
 		return nil, ErrNoPermission.With("%s is not in group %s", r.Caller.UserID, groupID)
 	}
 	ms, err := store.GetMembers(r.Ctx, r.Q, groupID, userIDs)
@@ -111,7 +114,7 @@ func (r GroupReader) MembersInfo(groupID string, userIDs []string) ([]*pb.GroupM
 	}
 	seen := ms[:0]
 	for _, m := range ms {
-		if m.JoinTime <= left {
+		if entries[m.UserID].Inserted < left.Version {
 			seen = append(seen, m)
 		}
 	}
@@ -125,21 +128,6 @@ func (r GroupReader) isMember(groupID string) (bool, error) {
 	}
 	m, err := store.GetMember(r.Ctx, r.Q, groupID, r.Caller.UserID)
 	return m != nil, err
-}
-
-// leftAt is when the caller left groupID, for a former member: the send time of the last group
-// message they may still read, the chat copy of their 1504/1508 that quit and kick store before
-// freezing their row (msgaccess.go). former is false for someone who never was in the group.
-func (r GroupReader) leftAt(groupID string) (at int64, former bool, err error) {
-	row, err := conversationRow(r.Ctx, r.Q, r.Caller.UserID, GroupConversationID(groupID))
-	if err != nil || row == nil || row.MaxSeq == 0 {
-		return 0, false, err
-	}
-	last, ok, err := store.MessageAt(r.Ctx, r.Q, GroupConversationID(groupID), row.MaxSeq)
-	if err != nil || !ok {
-		return 0, ok, err
-	}
-	return last.SendTime, true, nil
 }
 
 // JoinedGroups is get_joined_group_list: self or admin.
