@@ -30,9 +30,8 @@ func (r GroupReader) isManager(groupID, userID string) (bool, error) {
 	return m != nil && m.RoleLevel >= RoleAdmin, err
 }
 
-// requireSeeMembers passes members of an existing group and app admins: 1004 for an unknown
-// group, 1002 for anyone else.
-func (r GroupReader) requireSeeMembers(groupID string) (*pb.GroupInfo, error) {
+// existingGroup is the group, 1001 for a bad ID, 1004 for an unknown one.
+func (r GroupReader) existingGroup(groupID string) (*pb.GroupInfo, error) {
 	if err := checkID("groupID", groupID); err != nil {
 		return nil, err
 	}
@@ -42,6 +41,16 @@ func (r GroupReader) requireSeeMembers(groupID string) (*pb.GroupInfo, error) {
 	}
 	if g == nil {
 		return nil, ErrRecordNotFound.With("group %s not found", groupID)
+	}
+	return g, nil
+}
+
+// requireSeeMembers passes members of an existing group and app admins: 1004 for an unknown
+// group, 1002 for anyone else.
+func (r GroupReader) requireSeeMembers(groupID string) (*pb.GroupInfo, error) {
+	g, err := r.existingGroup(groupID)
+	if err != nil {
+		return nil, err
 	}
 	if r.Caller.Admin() {
 		return g, nil
@@ -83,15 +92,11 @@ func (r GroupReader) MemberList(groupID, keyword string, offset, limit int) ([]*
 // Listed users who are not (visible) members are left out: the official core asks once and takes
 // what it gets.
 func (r GroupReader) MembersInfo(groupID string, userIDs []string) ([]*pb.GroupMemberFullInfo, error) {
-	if err := checkFields(checkID("groupID", groupID), checkIDs("userIDs", userIDs)); err != nil {
+	if err := checkIDs("userIDs", userIDs); err != nil {
 		return nil, err
 	}
-	g, err := store.GetGroup(r.Ctx, r.Q, groupID)
-	if err != nil {
+	if _, err := r.existingGroup(groupID); err != nil {
 		return nil, err
-	}
-	if g == nil {
-		return nil, ErrRecordNotFound.With("group %s not found", groupID)
 	}
 	member, err := r.isMember(groupID)
 	if err != nil {
@@ -235,15 +240,11 @@ func (r GroupReader) UserApplications(userID string, groupIDs []string, results 
 // SpecifiedRequest is get_specified_user_group_request_info: a user's request to a group, for
 // that user, the group's managers and app admins (1002 for anyone else).
 func (r GroupReader) SpecifiedRequest(groupID, userID string) ([]*pb.GroupRequest, error) {
-	if err := checkFields(checkID("groupID", groupID), checkID("userID", userID)); err != nil {
+	if err := checkID("userID", userID); err != nil {
 		return nil, err
 	}
-	g, err := store.GetGroup(r.Ctx, r.Q, groupID)
-	if err != nil {
+	if _, err := r.existingGroup(groupID); err != nil {
 		return nil, err
-	}
-	if g == nil {
-		return nil, ErrRecordNotFound.With("group %s not found", groupID)
 	}
 	if userID != r.Caller.UserID && !r.Caller.Admin() {
 		ok, err := r.isManager(groupID, r.Caller.UserID)

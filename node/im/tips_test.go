@@ -8,9 +8,17 @@ import (
 	"lanim/node/pb"
 )
 
-// noNullTips fails when the tips of any pushed notification hold a null a client could map over.
-func noNullTips(t *testing.T, what string, events []Event) {
+// pushedNote is a notification an event pushed: its type, recipients and tips JSON.
+type pushedNote struct {
+	contentType int32
+	to          []string
+	detail      []byte
+}
+
+// pushedNotes lists the notifications among events.
+func pushedNotes(t *testing.T, events []Event) []pushedNote {
 	t.Helper()
+	var out []pushedNote
 	for _, e := range events {
 		if e.Push == nil || e.Push.Msg == nil || e.Push.Msg.ContentType < 1000 {
 			continue
@@ -19,14 +27,23 @@ func noNullTips(t *testing.T, what string, events []Event) {
 			Detail string `json:"detail"`
 		}
 		if err := json.Unmarshal(e.Push.Msg.Content, &content); err != nil {
-			t.Fatalf("%s: content %s: %v", what, e.Push.Msg.Content, err)
+			t.Fatalf("content %s: %v", e.Push.Msg.Content, err)
 		}
-		nulls, err := pb.NullLists([]byte(content.Detail))
+		out = append(out, pushedNote{e.Push.Msg.ContentType, e.Push.UserIDs, []byte(content.Detail)})
+	}
+	return out
+}
+
+// noNullTips fails when the tips of any pushed notification hold a null a client could map over.
+func noNullTips(t *testing.T, what string, events []Event) {
+	t.Helper()
+	for _, n := range pushedNotes(t, events) {
+		nulls, err := pb.NullLists(n.detail)
 		if err != nil {
-			t.Fatalf("%s: detail %s: %v", what, content.Detail, err)
+			t.Fatalf("%s: detail %s: %v", what, n.detail, err)
 		}
 		if len(nulls) > 0 {
-			t.Errorf("%s: tips %d have null at %v: %s", what, e.Push.Msg.ContentType, nulls, content.Detail)
+			t.Errorf("%s: tips %d have null at %v: %s", what, n.contentType, nulls, n.detail)
 		}
 	}
 }

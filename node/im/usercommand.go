@@ -130,25 +130,25 @@ func updateUserCommand(o *op, a *UserCommandSet) (any, error) {
 		return nil, ErrArgs.With("nothing to update: give value or ex")
 	}
 	found, err := store.UpdateUserCommand(o.ctx, o.tx, a.UserID, a.Type, a.UUID, a.Value.s, a.Ex.s)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, ErrRecordNotFound.With("%s has no item %s of type %d", a.UserID, a.UUID, a.Type)
-	}
-	return nil, o.userCommandNote(UserCommandUpdate, a.UserID)
+	return nil, o.userCommandChanged(UserCommandUpdate, &a.UserCommandRef, found, err)
 }
 
 // deleteUserCommand: the item must exist (1004). → 1306.
 func deleteUserCommand(o *op, a *UserCommandRef) (any, error) {
 	found, err := store.DeleteUserCommand(o.ctx, o.tx, a.UserID, a.Type, a.UUID)
+	return nil, o.userCommandChanged(UserCommandDelete, a, found, err)
+}
+
+// userCommandChanged ends an update or delete: 1004 when the item was not there, else the
+// notification.
+func (o *op) userCommandChanged(contentType int32, a *UserCommandRef, found bool, err error) error {
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !found {
-		return nil, ErrRecordNotFound.With("%s has no item %s of type %d", a.UserID, a.UUID, a.Type)
+		return ErrRecordNotFound.With("%s has no item %s of type %d", a.UserID, a.UUID, a.Type)
 	}
-	return nil, o.userCommandNote(UserCommandDelete, a.UserID)
+	return o.userCommandNote(contentType, a.UserID)
 }
 
 // userCommandTips is upstream's UserCommandAddTips, DeleteTips and UpdateTips alike: whose items

@@ -10,26 +10,16 @@ import (
 	"lanim/node/store"
 )
 
-// userCommandNotes lists the contentTypes and recipients of the notifications in events.
+// userCommandNotes lists the contentTypes, tips and recipients of the notifications in events.
 func userCommandNotes(t *testing.T, events []Event) []string {
 	t.Helper()
 	var out []string
-	for _, e := range events {
-		if e.Push == nil || e.Push.Msg == nil || e.Push.Msg.ContentType < 1000 {
-			continue
-		}
-		var content struct {
-			Detail string `json:"detail"`
-		}
-		if err := json.Unmarshal(e.Push.Msg.Content, &content); err != nil {
-			t.Fatal(err)
-		}
+	for _, n := range pushedNotes(t, events) {
 		var tips userCommandTips
-		if err := json.Unmarshal([]byte(content.Detail), &tips); err != nil {
+		if err := json.Unmarshal(n.detail, &tips); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, strings.Join(append([]string{jsonNum(e.Push.Msg.ContentType), tips.FromUserID, tips.ToUserID},
-			e.Push.UserIDs...), " "))
+		out = append(out, strings.Join(append([]string{jsonNum(n.contentType), tips.FromUserID, tips.ToUserID}, n.to...), " "))
 	}
 	return out
 }
