@@ -184,14 +184,12 @@ func TestSDKCoreUserCommands(t *testing.T) {
 	}
 	items := func(user string) []item {
 		t.Helper()
-		var out struct {
-			CommandResp []item `json:"commandResp"`
+		env := n.Post(t, "/user/process_user_command_get_all", tok[user], map[string]any{"userID": user})
+		var out map[string][]item // upstream's key, spelled exactly: CommandResp
+		if err := json.Unmarshal(env.Data, &out); env.ErrCode != 0 || err != nil || out["CommandResp"] == nil {
+			t.Fatalf("get_all of %s: %d %s %v", user, env.ErrCode, env.Data, err)
 		}
-		n.PostOK(t, "/user/process_user_command_get_all", tok[user], map[string]any{"userID": user}, &out)
-		if out.CommandResp == nil {
-			t.Fatalf("get_all of %s: commandResp is null", user)
-		}
-		return out.CommandResp
+		return out["CommandResp"]
 	}
 	expect := func(got map[string][]note, contentType int32) {
 		t.Helper()
@@ -223,6 +221,15 @@ func TestSDKCoreUserCommands(t *testing.T) {
 	if got := items("ua"); len(got) != 1 || got[0].Value != "changed" || got[0].Ex != "x" {
 		t.Fatalf("after update and delete %+v", got)
 	}
+	for typ, want := range map[int]int{1: 1, 2: 0} {
+		var ofType struct {
+			CommandResp []item `json:"CommandResp"`
+		}
+		n.PostOK(t, "/user/process_user_command_get", tok["ua"], map[string]any{"userID": "ua", "type": typ}, &ofType)
+		if len(ofType.CommandResp) != want || ofType.CommandResp == nil {
+			t.Fatalf("items of type %d: %+v, want %d", typ, ofType.CommandResp, want)
+		}
+	}
 
 	for _, bad := range []struct {
 		path string
@@ -241,7 +248,7 @@ func TestSDKCoreUserCommands(t *testing.T) {
 		n.PostErr(t, bad.path, tok["ua"], bad.body, bad.code)
 	}
 	for _, path := range []string{"/user/process_user_command_add", "/user/process_user_command_update",
-		"/user/process_user_command_delete", "/user/process_user_command_get_all"} {
+		"/user/process_user_command_delete", "/user/process_user_command_get", "/user/process_user_command_get_all"} {
 		n.PostErr(t, path, tok["ub"], map[string]any{"userID": "ua", "type": 1, "uuid": "fav-1", "ex": "e"}, 1002)
 	}
 	if got := items("ua"); len(got) != 1 || got[0].Value != "changed" || got[0].Ex != "x" {
