@@ -7,8 +7,10 @@ import (
 )
 
 // UnhandledFriendApplyCount is get_self_unhandled_apply_count: the pending friend requests to
-// userID (self or admin) made at or after since (ms; 0 for all), for the apps' red dot.
+// userID (self or admin; the caller when empty) made at or after since (ms; 0 for all), for the
+// apps' red dot.
 func UnhandledFriendApplyCount(ctx context.Context, q store.Q, caller Caller, userID string, since int64) (int64, error) {
+	userID = idOrDefault(userID, caller.UserID)
 	if err := checkFields(checkID("userID", userID), caller.Access(userID), nonNegative("time", since)); err != nil {
 		return 0, err
 	}
@@ -16,8 +18,10 @@ func UnhandledFriendApplyCount(ctx context.Context, q store.Q, caller Caller, us
 }
 
 // UnhandledGroupApplicationCount is get_group_application_unhandled_count: the pending requests to
-// the groups userID (self or admin) owns or administers, made at or after since (ms; 0 for all).
+// the groups userID (self or admin; the caller when empty) owns or administers, made at or after
+// since (ms; 0 for all).
 func UnhandledGroupApplicationCount(ctx context.Context, q store.Q, caller Caller, userID string, since int64) (int64, error) {
+	userID = idOrDefault(userID, caller.UserID)
 	if err := checkFields(checkID("userID", userID), caller.Access(userID), nonNegative("time", since)); err != nil {
 		return 0, err
 	}

@@ -173,6 +173,9 @@ func TestUnhandledCounts(t *testing.T) {
 	if n := count(UnhandledFriendApplyCount, "a", "a", 0); n != 1 {
 		t.Fatalf("a has %d pending friend requests, want 1 (c's)", n)
 	}
+	if n := count(UnhandledFriendApplyCount, "a", "", 0); n != 1 {
+		t.Fatalf("no userID: the caller's count is %d, want 1", n)
+	}
 	if n := count(UnhandledFriendApplyCount, "a", "a", tm.now+1); n != 0 {
 		t.Fatalf("since after the last request: %d", n)
 	}
