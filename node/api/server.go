@@ -89,6 +89,8 @@ func New(cfg Config) *Server {
 		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst)}
 	s.authRoutes()
 	s.userRoutes()
+	s.userCommandRoutes()
+	s.pushTokenRoutes()
 	s.msgRoutes()
 	s.passwordRoutes()
 	s.conversationRoutes()
@@ -96,8 +98,6 @@ func New(cfg Config) *Server {
 	s.friendRoutes()
 	s.clusterRoutes()
 	s.presenceRoutes()
-	s.userCommandRoutes()
-	s.pushTokenRoutes()
 	return s
 }
 
