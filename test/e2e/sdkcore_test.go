@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"lanim/node/client"
 	"lanim/node/pb"
@@ -306,5 +307,71 @@ func TestSDKCoreCountsAndPushTokens(t *testing.T) {
 		{"/third/set_app_badge", map[string]any{"userID": "cb", "appUnreadCount": 1}, 1002},
 	} {
 		e.n.PostErr(t, bad.path, e.tok["ca"], bad.body, bad.code)
+	}
+}
+
+// TestSDKCoreUserCommandsAcrossNodes: user commands are replicated state. An item added through
+// one node of a three-node office is announced (1305) to the user's devices on the two others and
+// listed by every node, and the nodes' states stay identical.
+func TestSDKCoreUserCommandsAcrossNodes(t *testing.T) {
+	o := startOffice(t, 3)
+	o.members[0].RegisterUsers(t, "ux")
+	for _, m := range o.members {
+		waitUsers(t, m.Node, "ux")
+	}
+	// One device per node, each on its own platform (a second token on a platform kicks the first).
+	tokens := make([]string, len(o.members))
+	var devices []*client.Conn
+	for i, m := range o.members {
+		platform := int32(i + 1) // iOS, Android, Windows
+		tokens[i] = m.UserToken(t, "ux", int(platform))
+		if i > 0 {
+			devices = append(devices, wsDial(t, m.Node, "ux", platform, tokens[i], client.DialOptions{SDKType: "go", Gzip: true}))
+		}
+	}
+	o.members[0].PostOK(t, "/user/process_user_command_add", tokens[0],
+		map[string]any{"userID": "ux", "type": 3, "uuid": "across", "value": map[string]any{"value": "v"}}, nil)
+	for _, d := range devices {
+		nextNotification(t, d, 1305)
+	}
+	for i, m := range o.members {
+		pollUntil(t, settleTimeout, func() bool {
+			var out struct {
+				CommandResp []struct {
+					UUID  string `json:"uuid"`
+					Value string `json:"value"`
+				} `json:"CommandResp"`
+			}
+			env := m.Post(t, "/user/process_user_command_get_all", tokens[i], map[string]any{"userID": "ux"})
+			return env.ErrCode == 0 && json.Unmarshal(env.Data, &out) == nil && len(out.CommandResp) == 1 &&
+				out.CommandResp[0].UUID == "across" && out.CommandResp[0].Value == "v"
+		})
+	}
+	o.converged(t)
+}
+
+// nextNotification waits for the next notification of contentType pushed to c, skipping others.
+func nextNotification(t *testing.T, c *client.Conn, contentType int32) *pb.MsgData {
+	t.Helper()
+	deadline := time.After(wsTimeout)
+	for {
+		select {
+		case p, ok := <-c.Pushes():
+			if !ok {
+				t.Fatalf("connection of %s ended: %v", c.UserID(), c.Err())
+			}
+			if p.Msgs == nil {
+				continue
+			}
+			for _, msgs := range p.Msgs.NotificationMsgs {
+				for _, m := range msgs.GetMsgs() {
+					if m.ContentType == contentType {
+						return m
+					}
+				}
+			}
+		case <-deadline:
+			t.Fatalf("no notification %d pushed to %s within %v", contentType, c.UserID(), wsTimeout)
+		}
 	}
 }
