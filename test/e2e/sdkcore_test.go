@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"lanim/node/client"
 	"lanim/node/pb"
@@ -331,8 +330,8 @@ func TestSDKCoreUserCommandsAcrossNodes(t *testing.T) {
 	}
 	o.members[0].PostOK(t, "/user/process_user_command_add", tokens[0],
 		map[string]any{"userID": "ux", "type": 3, "uuid": "across", "value": map[string]any{"value": "v"}}, nil)
-	for _, d := range devices {
-		nextNotification(t, d, 1305)
+	for _, d := range devices { // the user's own notification stream, n_<user>_<user>
+		wsPushOf(t, d, "n_ux_ux", func(m *pb.MsgData) bool { return m.ContentType == 1305 })
 	}
 	for i, m := range o.members {
 		pollUntil(t, settleTimeout, func() bool {
@@ -348,30 +347,4 @@ func TestSDKCoreUserCommandsAcrossNodes(t *testing.T) {
 		})
 	}
 	o.converged(t)
-}
-
-// nextNotification waits for the next notification of contentType pushed to c, skipping others.
-func nextNotification(t *testing.T, c *client.Conn, contentType int32) *pb.MsgData {
-	t.Helper()
-	deadline := time.After(wsTimeout)
-	for {
-		select {
-		case p, ok := <-c.Pushes():
-			if !ok {
-				t.Fatalf("connection of %s ended: %v", c.UserID(), c.Err())
-			}
-			if p.Msgs == nil {
-				continue
-			}
-			for _, msgs := range p.Msgs.NotificationMsgs {
-				for _, m := range msgs.GetMsgs() {
-					if m.ContentType == contentType {
-						return m
-					}
-				}
-			}
-		case <-deadline:
-			t.Fatalf("no notification %d pushed to %s within %v", contentType, c.UserID(), wsTimeout)
-		}
-	}
 }
