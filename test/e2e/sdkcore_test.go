@@ -78,8 +78,7 @@ func TestSDKCoreMemberBatchAnswersEveryGroup(t *testing.T) {
 		}
 	}
 	var k1 groupIncrementalMembers
-	json.Unmarshal(first["k1"], &k1)
-	if k1.Version != v1 || k1.VersionID != id1 {
+	if err := json.Unmarshal(first["k1"], &k1); err != nil || k1.Version != v1 || k1.VersionID != id1 {
 		t.Errorf("k1 answers version %d/%s, want kb's own %d/%s", k1.Version, k1.VersionID, v1, id1)
 	}
 	var k5 groupIncrementalMembers
