@@ -58,3 +58,18 @@ func TestHelpQuietUnderCLocale(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeBuildChecksDeps: `make build` on a fresh machine first installs the cgo headers the GUI
+// toolkit needs (or stops with the command to run), instead of failing in the C compiler.
+func TestMakeBuildChecksDeps(t *testing.T) {
+	// go test runs in the package's directory, test/e2e.
+	out, err := exec.Command("make", "--no-print-directory", "-n", "-C", "../..", "build").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n build: %v\n%s", err, out)
+	}
+	deps := strings.Index(string(out), "scripts/deps.sh --build")
+	build := strings.Index(string(out), "go build")
+	if deps < 0 || build < 0 || deps > build {
+		t.Fatalf("make build does not check its dependencies before compiling:\n%s", out)
+	}
+}
