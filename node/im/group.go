@@ -71,11 +71,11 @@ func needGroupCaller(c Caller) error {
 // checkGroupProfile limits the free-text fields of a group.
 func checkGroupProfile(name, notification, introduction, faceURL, ex string) error {
 	return checkFields(
-		checkLen("groupName", name, MaxNameLen),
-		checkLen("notification", notification, MaxTextLen),
-		checkLen("introduction", introduction, MaxTextLen),
-		checkBytes("faceURL", faceURL, MaxURLLen),
-		checkBytes("ex", ex, MaxExLen),
+		checkLine("groupName", name, MaxNameLen),
+		checkText("notification", notification, MaxTextLen),
+		checkText("introduction", introduction, MaxTextLen),
+		checkURL("faceURL", faceURL, MaxURLLen),
+		checkEx("ex", ex, MaxExLen),
 	)
 }
 

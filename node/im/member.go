@@ -80,7 +80,7 @@ type KickGroup struct {
 // Check: IDs valid and distinct; the caller does not kick themselves.
 func (a *KickGroup) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("kickedUserIDs", a.KickedUserIDs),
-		checkLen("reason", a.Reason, MaxTextLen)); err != nil {
+		checkText("reason", a.Reason, MaxTextLen)); err != nil {
 		return err
 	}
 	for _, id := range a.KickedUserIDs {
@@ -183,7 +183,7 @@ type InviteToGroup struct {
 // Check: IDs valid and distinct.
 func (a *InviteToGroup) Check(c Caller) error {
 	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("invitedUserIDs", a.InvitedUserIDs),
-		checkLen("reason", a.Reason, MaxTextLen))
+		checkText("reason", a.Reason, MaxTextLen))
 }
 
 // inviteToGroup: any member (or an app admin) invites existing users who are not members yet. In
@@ -479,13 +479,13 @@ func (a *SetMemberInfo) Check(c Caller) error {
 		}
 		var errs []error
 		if m.Nickname != nil {
-			errs = append(errs, checkLen("nickname", *m.Nickname, MaxNameLen))
+			errs = append(errs, checkLine("nickname", *m.Nickname, MaxNameLen))
 		}
 		if m.FaceURL != nil {
-			errs = append(errs, checkBytes("faceURL", *m.FaceURL, MaxURLLen))
+			errs = append(errs, checkURL("faceURL", *m.FaceURL, MaxURLLen))
 		}
 		if m.Ex != nil {
-			errs = append(errs, checkBytes("ex", *m.Ex, MaxExLen))
+			errs = append(errs, checkEx("ex", *m.Ex, MaxExLen))
 		}
 		if err := checkFields(errs...); err != nil {
 			return err

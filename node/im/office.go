@@ -34,7 +34,7 @@ func (a *CreateOffice) Check(c Caller) error {
 	if a.OfficeID == "" || len(a.JWTKey) < 32 || a.AdminSecretHash == "" {
 		return ErrArgs.With("office needs an ID, a 32-byte key and an admin secret")
 	}
-	return checkLen("name", a.Name, MaxNameLen)
+	return checkLine("name", a.Name, MaxNameLen)
 }
 
 func officeHandlers() map[string]handler {
@@ -87,7 +87,7 @@ func checkOfficeName(name string) error {
 	if name == "" {
 		return ErrArgs.With("officeName is required")
 	}
-	if err := checkLen("officeName", name, MaxOfficeNameLen); err != nil {
+	if err := checkLine("officeName", name, MaxOfficeNameLen); err != nil {
 		return err
 	}
 	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
