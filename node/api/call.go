@@ -109,9 +109,18 @@ func (p *Pagination) page() (offset, limit int, err error) {
 	return int(p.PageNumber-1) * int(p.ShowNumber), int(p.ShowNumber), nil
 }
 
-// proposeChecked runs a command's Check (the fast path) and proposes it.
-func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }) (any, error) {
+// refuse runs a command's Check and its stateful rules against this node's replica.
+func (c *call) refuse(a interface{ Check(im.Caller) error }) error {
 	if err := a.Check(c.caller); err != nil {
+		return err
+	}
+	return im.Refuse(c.ctx, c.q(), c.caller, c.now.UnixMilli(), a)
+}
+
+// proposeChecked runs a command's Check (the fast path) and the refusals the replica can decide
+// (im.Refuse: a refused call costs no log entry), then proposes it.
+func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }) (any, error) {
+	if err := c.refuse(a); err != nil {
 		return nil, err
 	}
 	data, err := c.propose(kind, a)

@@ -37,6 +37,11 @@ const (
 	// ID, then one per SignInInterval: a password cannot be guessed at the speed of the API.
 	SignInBurst    = 10
 	SignInInterval = 6 * time.Second
+	// SignUpBurst sign-ups (each a bcrypt hash, a token and a log entry) are allowed in a row on a
+	// node, then one per SignUpInterval. A refusal the replica decides (the ID is taken, a bad
+	// field) costs none.
+	SignUpBurst    = 10
+	SignUpInterval = 3 * time.Second
 )
 
 // Proposer commits a command through Raft and returns the state machine's result.
@@ -66,6 +71,7 @@ type Server struct {
 	routes   map[string]route
 	requests *ratelimit.Keyed // per user, every request with a user token
 	signIns  *ratelimit.Keyed // per user ID, failed sign-ins only
+	signUps  *ratelimit.Keyed // one key: sign-ups need no token, so they have no user to count by
 }
 
 // route is one endpoint: public routes need no token; local routes need none from this machine
@@ -86,7 +92,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, routes: map[string]route{},
 		requests: ratelimit.NewKeyed(RequestRate, RequestBurst),
-		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst)}
+		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst),
+		signUps:  ratelimit.NewKeyed(1/SignUpInterval.Seconds(), SignUpBurst)}
 	s.authRoutes()
 	s.userRoutes()
 	s.msgRoutes()

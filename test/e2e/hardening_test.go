@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -72,4 +73,114 @@ func TestMakeBuildChecksDeps(t *testing.T) {
 	if deps < 0 || build < 0 || deps > build {
 		t.Fatalf("make build does not check its dependencies before compiling:\n%s", out)
 	}
+}
+
+// appliedIndex is the node's last applied log index.
+func appliedIndex(t *testing.T, n *Node) uint64 {
+	t.Helper()
+	var st clusterStatus
+	n.PostOK(t, "/cluster/status", n.AdminToken, nil, &st)
+	return st.AppliedIndex
+}
+
+// TestRefusalsCostNoLogEntry: every refusal the replica can decide is answered before proposing,
+// so it commits no log entry, and the FSM's code is the one the client gets.
+func TestRefusalsCostNoLogEntry(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "ann", "bob", "cy", "dan")
+	c.createGroup(t, "g1", "ann", []string{"cy"}, []string{"bob"})
+	sent := c.send(t, c.textMsg("ann", "bob", "hello"))
+	refused := []struct {
+		user, path string
+		body       any
+		code       int
+	}{
+		{"bob", "/msg/revoke_msg", map[string]any{"conversationID": siID("ann", "bob"), "seq": sent.Seq, "userID": "bob"}, 1002},
+		{"ann", "/msg/revoke_msg", map[string]any{"conversationID": siID("ann", "bob"), "seq": 99, "userID": "ann"}, 1004},
+		{"cy", "/group/kick_group", map[string]any{"groupID": "g1", "kickedUserIDs": []string{"ann"}}, 1001},
+		{"bob", "/group/kick_group", map[string]any{"groupID": "g1", "kickedUserIDs": []string{"cy"}}, 1002},
+		{"bob", "/group/mute_group_member", map[string]any{"groupID": "g1", "userID": "cy", "mutedSeconds": 60}, 1002},
+		{"cy", "/group/cancel_mute_group_member", map[string]any{"groupID": "g1", "userID": "ann"}, 1002},
+		{"bob", "/group/mute_group", map[string]any{"groupID": "g1"}, 1002},
+		{"bob", "/group/cancel_mute_group", map[string]any{"groupID": "g1"}, 1002},
+		{"bob", "/group/set_group_info", map[string]any{"groupInfoForSet": map[string]any{"groupID": "g1", "groupName": "x"}}, 1002},
+		{"bob", "/group/set_group_info_ex", map[string]any{"groupID": "g1", "groupName": "x"}, 1002},
+		{"bob", "/group/set_group_member_info", map[string]any{"members": []map[string]any{{"groupID": "g1", "userID": "ann", "nickname": "x"}}}, 1002},
+		{"bob", "/group/transfer_group", map[string]any{"groupID": "g1", "oldOwnerUserID": "ann", "newOwnerUserID": "bob"}, 1002},
+		{"cy", "/group/dismiss_group", map[string]any{"groupID": "g1"}, 1002},
+		{"bob", "/cluster/set_office_name", map[string]any{"officeName": "Bob's office"}, 1002},
+		{"bob", "/cluster/set_office_admin", map[string]any{"userID": "bob", "officeAdmin": true}, 1002},
+		{"ann", "/group/create_group", map[string]any{"ownerUserID": "ann", "groupInfo": map[string]any{"groupID": "g2", "groupName": "a\x00b", "groupType": 2}}, 1001},
+	}
+	for i := range 5 {
+		refused = append(refused, struct {
+			user, path string
+			body       any
+			code       int
+		}{"", "/auth/user_signup", map[string]any{"userID": "ann", "nickname": "Ann", "password": fmt.Sprintf("password%d", i),
+			"platformID": 5}, 1102})
+	}
+	before := appliedIndex(t, c.n)
+	for _, r := range refused {
+		c.n.PostErr(t, r.path, c.tokens[r.user], r.body, r.code)
+	}
+	if after := appliedIndex(t, c.n); after != before {
+		t.Fatalf("%d refused calls moved appliedIndex from %d to %d", len(refused), before, after)
+	}
+	// The same calls by someone allowed to make them do commit.
+	c.n.PostOK(t, "/group/mute_group", c.tokens["cy"], map[string]any{"groupID": "g1"}, nil)
+	if after := appliedIndex(t, c.n); after != before+1 {
+		t.Fatalf("an allowed mute moved appliedIndex from %d to %d, want +1", before, after)
+	}
+}
+
+// TestSignUpBudget: sign-ups beyond the node's budget are refused with 1692 before any hashing, and
+// a taken user ID is refused (1102) without spending it.
+func TestSignUpBudget(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	signUp(t, n, "first", "password1")
+	for range 30 {
+		n.PostErr(t, "/auth/user_signup", "", map[string]any{"userID": "first", "nickname": "F", "password": "password1",
+			"platformID": 5}, 1102)
+	}
+	// The budget is 10 in a row, refilled one every 3 s: 25 quick sign-ups cannot all pass.
+	for i := range 25 {
+		env := n.Post(t, "/auth/user_signup", "", map[string]any{"userID": fmt.Sprintf("u%d", i), "nickname": "U",
+			"password": "password1", "platformID": 5})
+		switch env.ErrCode {
+		case 0:
+			continue
+		case 1692:
+			if i < 9 {
+				t.Fatalf("sign-up %d refused as over budget; 1 + %d is within the budget of 10", i, i)
+			}
+			return
+		default:
+			t.Fatalf("sign-up %d: errCode %d %s %s", i, env.ErrCode, env.ErrMsg, env.ErrDlt)
+		}
+	}
+	t.Fatal("25 sign-ups in a row all passed: no budget")
+}
+
+// TestSearchKeywordAnyBytes: a keyword with NUL, quotes or full-text syntax is searched literally
+// (it once answered 500), one that is not UTF-8 is refused with 1001.
+func TestSearchKeywordAnyBytes(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, "ann", "bob")
+	const text = `say "hi" OR bye`
+	c.send(t, c.textMsg("ann", "bob", text))
+	c.send(t, c.textMsg("ann", "bob", "plain"))
+	for _, kw := range []string{"a\x00b", "\x00", "\x00\x00\x00", "hi\x00", `"hi"`, `" OR "`, `OR`, `NEAR(say bye)`} {
+		got := c.search(t, "bob", map[string]any{"keyword": kw})
+		want := int64(0)
+		if strings.Contains(text, kw) {
+			want = 1
+		}
+		if got.Total != want {
+			t.Errorf("keyword %q: %d found, want %d", kw, got.Total, want)
+		}
+	}
+	c.n.PostErr(t, "/msg/search_msg", c.tokens["bob"],
+		[]byte("{\"keyword\":\"a\xffb\",\"pagination\":{\"pageNumber\":1,\"showNumber\":10}}"), 1001)
 }
