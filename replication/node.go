@@ -302,7 +302,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.pilot = newPilot(n, cc.Autopilot, hlog)
 	rpcSrv := newRPCServer(n.log, n.handlers())
 	rpcSrv.serve(rpcLn)
-	joinSrv := newRPCServer(n.log, map[string]rpcHandler{"join": n.handleJoin})
+	joinSrv := newRPCServer(n.log, map[string]rpcHandler{"join": n.handleJoin, "office": n.handleOffice})
 	joinSrv.serve(joinLn)
 	n.servers = []*rpcServer{rpcSrv, joinSrv}
 	n.goLoop(n.mux.serve)

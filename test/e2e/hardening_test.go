@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +184,30 @@ func TestSearchKeywordAnyBytes(t *testing.T) {
 	}
 	c.n.PostErr(t, "/msg/search_msg", c.tokens["bob"],
 		[]byte("{\"keyword\":\"a\xffb\",\"pagination\":{\"pageNumber\":1,\"showNumber\":10}}"), 1001)
+}
+
+// TestJoinWithAnotherOfficesCode: --join names a member of office A, --join-code is office B's. The
+// node stops with a message that names both offices, and joins neither (it once joined B through
+// the addresses inside the code).
+func TestJoinWithAnotherOfficesCode(t *testing.T) {
+	t.Parallel()
+	a, b := startOffice(t, 1), startOffice(t, 1)
+	a.members[0].PostOK(t, "/cluster/set_office_name", a.members[0].AdminToken, map[string]any{"officeName": "Alpha Ltd"}, nil)
+	b.members[0].PostOK(t, "/cluster/set_office_name", b.members[0].AdminToken, map[string]any{"officeName": "Beta Inc"}, nil)
+	code := b.invite(t, b.members[0])
+	dir := t.TempDir()
+	out, exit := runLanim(t, 60*time.Second, append([]string{"node", "--data", dir, "--api-addr", freeAddr(t),
+		"--ws-addr", freeAddr(t), "--cluster-addr", freeAddr(t), "--join", a.members[0].ClusterAddr, "--join-code", code},
+		clusterFlags...)...)
+	if exit == 0 || !strings.Contains(out, "Alpha Ltd") || !strings.Contains(out, "Beta Inc") {
+		t.Fatalf("exit %d, want a failure naming both offices (Alpha Ltd, Beta Inc); output:\n%s", exit, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cluster", "node.pem")); err == nil {
+		t.Fatal("the node joined an office")
+	}
+	if st := b.members[0].status(t); len(st.Members) != 1 {
+		t.Fatalf("office B has %d members, want 1: %+v", len(st.Members), st.Members)
+	}
+	// The code was not spent: it still admits a node to B.
+	b.joinWith(t, code)
 }
