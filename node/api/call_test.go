@@ -1,8 +1,18 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"syscall"
 	"testing"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"lanim/node/im"
 )
@@ -24,5 +34,36 @@ func TestDecodeRefusesInvalidUTF8(t *testing.T) {
 		if err := decode([]byte(body), &v); err != nil || v.Name != want {
 			t.Errorf("%s: decoded %q, %v; want %q", body, v.Name, err, want)
 		}
+	}
+}
+
+// TestInternalErrorsSayNoMore: a failure that is not an OpenIM error reaches the client as a
+// ServerInternalError with a generic detail (its text, file paths and all, goes to the log), and
+// a full disk as 1693 DiskFull, whatever layer it comes from.
+func TestInternalErrorsSayNoMore(t *testing.T) {
+	var logged bytes.Buffer
+	s := New(Config{Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	for _, tc := range []struct {
+		err  error
+		code int
+	}{
+		{fmt.Errorf("open /home/ann/.local/share/lanim/state.db: permission denied"), 500},
+		{im.ErrInternal.With("hash password: /tmp/x"), 500},
+		{fmt.Errorf("propose user.update: %w", sqlite3.Error{Code: sqlite3.ErrFull}), 1693},
+		{fmt.Errorf("write /data/raft/raft.db: %w", &os.PathError{Op: "write", Path: "/data/raft/raft.db", Err: syscall.ENOSPC}), 1693},
+		{im.ErrArgs.With("userID is required"), 1001},
+	} {
+		w := httptest.NewRecorder()
+		s.write(w, httptest.NewRequest("POST", "/x", nil), nil, tc.err)
+		var env envelope
+		if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil {
+			t.Fatal(err)
+		}
+		if env.ErrCode != tc.code || strings.Contains(env.ErrDlt, "/") {
+			t.Errorf("%v: answered %d %q, want code %d and no path", tc.err, env.ErrCode, env.ErrDlt, tc.code)
+		}
+	}
+	if !strings.Contains(logged.String(), "/home/ann/.local/share/lanim/state.db") {
+		t.Errorf("the log lacks the internal error's detail:\n%s", logged.String())
 	}
 }

@@ -213,8 +213,8 @@ func readBody(r *http.Request) ([]byte, error) {
 func (s *Server) write(w http.ResponseWriter, r *http.Request, data any, err error) {
 	env := envelope{Data: data}
 	if err != nil {
-		e := im.AsError(err)
-		if e.Code == im.ErrInternal.Code {
+		e, internal := im.Public(err)
+		if internal {
 			s.cfg.Log.Error("request failed", "path", r.URL.Path, "err", err)
 		}
 		env = envelope{ErrCode: e.Code, ErrMsg: e.Msg, ErrDlt: e.Detail}
@@ -224,7 +224,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, data any, err err
 	b, merr := json.Marshal(env)
 	if merr != nil {
 		s.cfg.Log.Error("encode response", "path", r.URL.Path, "err", merr)
-		b = []byte(fmt.Sprintf(`{"errCode":500,"errMsg":"ServerInternalError","errDlt":%q}`, merr.Error()))
+		b = []byte(fmt.Sprintf(`{"errCode":500,"errMsg":"ServerInternalError","errDlt":%q}`, im.InternalDetail))
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Write(b)
