@@ -139,7 +139,7 @@ func (n *Node) open() (err error) {
 	if err != nil {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
 	}
-	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log}
+	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log, stop: n.ctx.Done()}
 	if err := catchUpFromSnapshot(n.fsm, snaps); err != nil {
 		return err
 	}

@@ -100,6 +100,16 @@ func Public(err error) (e *Error, internal bool) {
 	return ErrInternal.With(InternalDetail), true
 }
 
+// ApplyError is a command's failure as the FSM records it. A full disk is ErrDiskFull, never a
+// rule's verdict: the FSM applies the command again once there is space, since on a node with
+// space it succeeds.
+func ApplyError(err error) *Error {
+	if store.IsDiskFull(err) {
+		return DiskFull()
+	}
+	return AsError(err)
+}
+
 // AsError returns err as an *Error, mapping anything else to ServerInternalError with its text as detail.
 func AsError(err error) *Error {
 	if err == nil {
