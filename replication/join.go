@@ -321,7 +321,7 @@ func (n *Node) Invite(ctx context.Context) (string, error) {
 	}
 	res, _, err := n.commit(ctx, entry)
 	if errors.Is(err, errNoQuorum) {
-		return "", im.ErrNoQuorum.With("%v", err)
+		return "", n.noQuorum("invite", err)
 	}
 	if err != nil {
 		return "", err
