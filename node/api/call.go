@@ -131,7 +131,7 @@ func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }
 }
 
 // checkUTF8 refuses a JSON body that is not UTF-8 or escapes half a surrogate pair: encoding/json
-// would turn either into U+FFFD, and a client's text is refused, never rewritten (im.CheckText
+// would turn either into U+FFFD, and a client's text is refused, never rewritten (node/im
 // checks the decoded strings). A backslash occurs only inside JSON strings, so escapes are found
 // without tracking the strings.
 func checkUTF8(body []byte) error {

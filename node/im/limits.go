@@ -75,10 +75,9 @@ func CheckIDList(field string, ids []string) error { return checkIDs(field, ids)
 // multiLine are the control characters a multi-line field may hold.
 const multiLine = "\n\t"
 
-// CheckText checks s against the text rule: allowed lists the control characters it may hold
-// ("" for a one-line field, multiLine for a multi-line one). Exported for the fields the API
-// checks itself.
-func CheckText(field, s, allowed string) error {
+// checkChars checks s against the text rule: allowed lists the control characters it may hold
+// ("" for a one-line field, multiLine for a multi-line one).
+func checkChars(field, s, allowed string) error {
 	for i, r := range s {
 		if r == utf8.RuneError {
 			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
@@ -97,22 +96,22 @@ func CheckText(field, s, allowed string) error {
 
 // checkLine limits a one-line field (a name, a remark, a title) by characters.
 func checkLine(field, s string, max int) error {
-	return checkFields(checkRunes(field, s, max), CheckText(field, s, ""))
+	return checkFields(checkRunes(field, s, max), checkChars(field, s, ""))
 }
 
 // checkText limits a multi-line field (a notification, a request message, a reason) by characters.
 func checkText(field, s string, max int) error {
-	return checkFields(checkRunes(field, s, max), CheckText(field, s, multiLine))
+	return checkFields(checkRunes(field, s, max), checkChars(field, s, multiLine))
 }
 
 // checkURL limits a one-line field counted in bytes (a URL).
 func checkURL(field, s string, max int) error {
-	return checkFields(checkBytes(field, s, max), CheckText(field, s, ""))
+	return checkFields(checkBytes(field, s, max), checkChars(field, s, ""))
 }
 
 // checkEx limits a free-form multi-line field counted in bytes (ex, attachedInfo: often JSON).
 func checkEx(field, s string, max int) error {
-	return checkFields(checkBytes(field, s, max), CheckText(field, s, multiLine))
+	return checkFields(checkBytes(field, s, max), checkChars(field, s, multiLine))
 }
 
 // checkKeyword limits a search keyword: it is matched literally, never stored, so any character

@@ -128,7 +128,7 @@ func checkMsgContent(c Caller, m *pb.MsgData) error {
 	}
 	// JSON text as bytes: the log keeps them as sent, so the FSM sees what the API saw. Outside its
 	// strings (checked per field) JSON may hold line breaks and tabs as white space.
-	if err := CheckText("content", string(m.Content), "\n\r\t"); err != nil {
+	if err := checkChars("content", string(m.Content), "\n\r\t"); err != nil {
 		return err
 	}
 	return checkElem(m.ContentType, m.Content)

@@ -96,7 +96,7 @@ func (f elemField) check(raw json.RawMessage) error {
 			return fmt.Errorf("is empty")
 		}
 		if err == nil {
-			if terr := CheckText("it", s, multiLine); terr != nil {
+			if terr := checkChars("it", s, multiLine); terr != nil {
 				return fmt.Errorf("is not text: %s", AsError(terr).Detail)
 			}
 		}
