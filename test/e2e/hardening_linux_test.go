@@ -7,10 +7,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"lanim/node/client"
 )
 
-// TestDiskFull: with the data dir's disk full (a real tmpfs, filled), writes answer 1693 DiskFull
-// with no path or internal text, never a false 1691 on this standalone
+// TestDiskFull: with the data dir's disk full (a real tmpfs, filled), writes answer 1693 DiskFull,
+// REST and WebSocket alike, with no path or internal text, never a false 1691 on this standalone
 // node; reads keep working; once space is back, writes work again without a restart. Needs root
 // to mount the tmpfs, as CI runs: it fails, not skips, without.
 func TestDiskFull(t *testing.T) {
@@ -38,6 +40,7 @@ func TestDiskFull(t *testing.T) {
 	n.RegisterUsers(t, "ann", "bob")
 	c := &chat{n: n, tokens: map[string]string{adminUserID: n.AdminToken, "ann": n.UserToken(t, "ann", 5)}}
 	c.send(t, c.textMsg("ann", "bob", "before"))
+	ws := wsDial(t, n, "ann", 5, c.tokens["ann"], client.DialOptions{})
 
 	filler := filepath.Join(disk, "filler")
 	fill(t, filler)
@@ -54,6 +57,10 @@ func TestDiskFull(t *testing.T) {
 		if strings.Contains(env.ErrDlt, "/") || strings.Contains(env.ErrDlt, disk) || !strings.Contains(env.ErrDlt, "disk") {
 			t.Errorf("%s: errDlt %q: want a plain word that the disk is full, no path", w.path, env.ErrDlt)
 		}
+	}
+	_, err := ws.SendMsg(wsCtx(t, "op-full"), wsText("ann", "bob", "ws-full", "over the WebSocket"))
+	if client.Code(err) != 1693 || strings.Contains(err.Error(), "/") {
+		t.Errorf("a WebSocket send on a full disk: %v; want 1693 and no path", err)
 	}
 	var users struct {
 		UsersInfo []struct {
