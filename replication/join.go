@@ -177,6 +177,10 @@ func (n *Node) otherOfficeError(ctx context.Context, code *joinCode, addr string
 	}
 	theirs := officeInfo{OfficeID: "unknown"}
 	ask(anyOfficeClientConfig(), []string{addr}, &theirs)
+	if theirs.OfficeID == code.OfficeID {
+		return fmt.Errorf("replication: %w: %s (--join) is a member of %s, but its certificate does not match the "+
+			"join code's: the code is damaged or forged", ErrJoinRefused, addr, theirs)
+	}
 	codes := officeInfo{OfficeID: code.OfficeID}
 	ask(pinnedClientConfig(code.Pin), code.Addrs, &codes)
 	return fmt.Errorf("replication: %w: %s (--join) is a member of %s, but the join code is for %s: use a join code "+
