@@ -162,10 +162,12 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 	}
 	committed := false
 	defer func() {
-		if !committed {
-			if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
-				panic(fmt.Sprintf("fsm: rollback: %v", rerr))
-			}
+		if committed {
+			return
+		}
+		// SQLite may have rolled a transaction back itself on a full disk: nothing is left to undo.
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && !errors.Is(err, errDiskFull) {
+			panic(fmt.Sprintf("fsm: rollback: %v", rerr))
 		}
 	}()
 	applied, err := store.AppliedIndex(ctx, tx)
