@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,29 +11,6 @@ import (
 )
 
 // Hardening: what an outside probe and a newcomer met first (issue 16).
-
-// runLanimEnv runs lanim to completion like runLanim, with env added to the environment (later
-// entries win), and returns stdout and stderr apart.
-func runLanimEnv(t *testing.T, timeout time.Duration, env []string, args ...string) (stdout, stderr string, exitCode int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, lanimBin, args...)
-	cmd.SysProcAttr = childProcAttr()
-	cmd.WaitDelay = time.Second
-	cmd.Env = append(os.Environ(), env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("lanim %s: still running after %v; killed. Stderr:\n%s", strings.Join(args, " "), timeout, errOut.String())
-	}
-	var exitErr *exec.ExitError
-	if err != nil && !errors.As(err, &exitErr) {
-		t.Fatalf("lanim %s: %v", strings.Join(args, " "), err)
-	}
-	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
-}
 
 // TestHelpQuietUnderCLocale: the help of every command, under the C and POSIX locales that servers and
 // containers default to, is the usage and nothing from the GUI toolkit.
