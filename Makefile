@@ -40,7 +40,7 @@ ifeq ($(MAKELEVEL),0)
 .NOTPARALLEL:
 endif
 
-.PHONY: help deps deps-package deps-package-windows build run node vet test $(TEST_PARTS) bench bench-growth proto \
+.PHONY: help deps deps-build deps-package deps-package-windows build run node vet test $(TEST_PARTS) bench bench-growth proto \
 	package-linux package-windows clean
 
 help:
@@ -59,13 +59,18 @@ help:
 deps:
 	@scripts/deps.sh
 
+deps-build:
+	@scripts/deps.sh --build
+
 deps-package:
 	@scripts/deps.sh --package
 
 deps-package-windows:
 	@scripts/deps.sh --package --windows
 
-build:
+# build installs (or names) the cgo headers it needs first: without them a fresh machine fails deep in
+# the C compiler. A full `make deps` (run, test) covers them too, and the check then takes milliseconds.
+build: deps-build
 	$(GO) build -tags $(GOTAGS) -o $(BIN) .
 
 run: deps build
@@ -117,16 +122,15 @@ test-gui:
 # the official JS SDK (test/js) for the login sync; it writes docs/benchmarks.md (its hand-written
 # notes section is kept). BENCH_ARGS=-quick for a short smoke run (it rewrites the figures too);
 # BENCH_ARGS="-only loginsync -out /tmp/b.md" for one scenario. bench-growth takes the growth curve
-# to a million stored messages (filling them takes about 8 minutes). Not part of `make test`; LANG:
-# the binary links Fyne, which warns about the C locale.
+# to a million stored messages (filling them takes about 8 minutes). Not part of `make test`.
 BENCH_ARGS ?=
 bench: deps build
 	@mkdir -p docs
-	LANG=en_US.UTF-8 ./$(BIN) bench -out docs/benchmarks.md $(BENCH_ARGS)
+	./$(BIN) bench -out docs/benchmarks.md $(BENCH_ARGS)
 
 bench-growth: deps build
 	@mkdir -p docs
-	LANG=en_US.UTF-8 ./$(BIN) bench -growth -out docs/benchmarks.md $(BENCH_ARGS)
+	./$(BIN) bench -growth -out docs/benchmarks.md $(BENCH_ARGS)
 
 proto: deps
 	bash node/pb/generate.sh

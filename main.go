@@ -2,6 +2,10 @@
 // with its embedded node; `lanim node` runs a headless node. See README.md.
 package main
 
-import "lanim/app"
+import (
+	"lanim/app"
+	// First, so the GUI toolkit reads a C or POSIX locale as English (see the package).
+	_ "lanim/app/locale"
+)
 
 func main() { app.Main() }

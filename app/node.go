@@ -87,8 +87,8 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	verifier := auth.NewVerifier(n.db.Reader())
 	// The gateway is the FSM's sink, so it exists before Raft; it proposes through n.repl, which
 	// is set before the WS port serves anyone.
-	n.gw = gateway.New(gateway.Config{Verifier: verifier, Proposer: proposerOf(func() gateway.Proposer { return n.repl }),
-		DB: n.db, Log: n.log})
+	n.gw = gateway.New(gateway.Config{Verifier: verifier, DB: n.db, Log: n.log,
+		Proposer: proposerOf(func() gateway.Proposer { return diskGuard{next: n.repl, dir: cfg.DataDir} })})
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
 		Machine: machine, Sink: n.gw, Log: n.log, Cluster: clusterCfg, Tuning: raftTuning(cfg)}); err != nil {
 		n.gw.Close(context.Background())
@@ -120,7 +120,7 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 		return err
 	}
 
-	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
+	apiHandler := api.New(api.Config{DB: n.db, Proposer: diskGuard{next: n.repl, dir: cfg.DataDir}, Verifier: verifier,
 		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Presence: n.gw, Log: n.log})
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()

@@ -57,12 +57,19 @@ func (n *Node) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error)
 	}
 	res, _, err := n.commit(ctx, entry)
 	if errors.Is(err, errNoQuorum) {
-		return nil, im.ErrNoQuorum.With("%v", err)
+		return nil, n.noQuorum(cmd.Kind, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("propose %s: %w", cmd.Kind, err)
 	}
 	return res, nil
+}
+
+// noQuorum is the client's answer to a write that found no quorum: a plain word, the internals
+// (leaders, addresses, Raft's errors) go to the log.
+func (n *Node) noQuorum(what string, err error) *im.Error {
+	n.log.Warn("no quorum", "for", what, "err", err)
+	return im.ErrNoQuorum.With("too few of the office's computers can be reached to agree on a change; reads still work")
 }
 
 // commit applies one log entry through the leader and returns its result and index once this

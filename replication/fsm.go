@@ -2,12 +2,15 @@ package replication
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -24,6 +27,8 @@ type fsm struct {
 	sink    im.Sink
 	tmpDir  string
 	log     *slog.Logger
+	// stop ends the wait for disk space (the node is closing); nil waits until there is space.
+	stop <-chan struct{}
 
 	// mu guards applied and advanced: the index of the last committed batch and a channel closed
 	// (and replaced) whenever it moves, for read-your-writes waits.
@@ -92,27 +97,82 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // command cost SQLite more than the command itself). When a command fails, that attempt is rolled
 // back and the batch runs again with a savepoint around each command, so the failure undoes that
 // command alone. Both runs apply the same entries to the same state, so they agree.
+//
+// A full disk fails no command (on the other nodes it would apply: the states would part): the
+// batch is rolled back and applied again once space is freed. Until then this node applies
+// nothing, and its API refuses writes (app's disk guard) while reads go on.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
-	if results, ok := f.applyBatch(logs, false); ok {
-		return results
+	wait := diskRetryFirst
+	for {
+		results, err := f.tryBatch(logs)
+		if err == nil {
+			return results
+		}
+		f.log.Error("the disk is full: the log waits for space", "index", logs[0].Index, "err", err, "retry", wait)
+		select {
+		case <-time.After(wait):
+		case <-f.stop:
+			for i := range results {
+				results[i] = &im.Result{Err: im.DiskFull()}
+			}
+			return results
+		}
+		wait = min(2*wait, diskRetryMax)
 	}
-	results, _ := f.applyBatch(logs, true)
-	return results
+}
+
+// Waits between attempts to apply a batch on a full disk.
+const (
+	diskRetryFirst = 250 * time.Millisecond
+	diskRetryMax   = 5 * time.Second
+)
+
+// tryBatch applies logs once: without savepoints, and with them when a command failed. The error
+// is a full disk (errDiskFull); the batch is then rolled back.
+func (f *fsm) tryBatch(logs []*raft.Log) ([]any, error) {
+	results, ok, err := f.applyBatch(logs, false)
+	if err != nil || ok {
+		return results, err
+	}
+	results, _, err = f.applyBatch(logs, true)
+	return results, err
+}
+
+// errDiskFull: the state database could not be written for want of space.
+var errDiskFull = errors.New("state database: disk full")
+
+// storageFailure turns a database error into errDiskFull, or panics: any other failure leaves a
+// database the FSM cannot trust, and carrying on would diverge from the log.
+func storageFailure(what string, err error) error {
+	if store.IsDiskFull(err) {
+		return fmt.Errorf("%w: %s: %v", errDiskFull, what, err)
+	}
+	panic(fmt.Sprintf("fsm: %s: %v", what, err))
 }
 
 // applyBatch applies logs in one transaction and publishes their events after it commits. Without
-// savepoints it gives up (rolls back, returns false) at the first command that fails.
-func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) ([]any, bool) {
+// savepoints it gives up (rolls back, returns false) at the first command that fails. On a full
+// disk it rolls back and returns errDiskFull.
+func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok bool, err error) {
 	ctx := context.Background()
-	results := make([]any, len(logs))
+	results = make([]any, len(logs))
 	tx, err := f.db.Begin(ctx)
 	if err != nil {
-		// The database is unusable; carrying on would diverge from the log.
-		panic(fmt.Sprintf("fsm: begin: %v", err))
+		return results, false, storageFailure("begin", err)
 	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// SQLite may have rolled a transaction back itself on a full disk: nothing is left to undo.
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && !errors.Is(err, errDiskFull) {
+			panic(fmt.Sprintf("fsm: rollback: %v", rerr))
+		}
+	}()
 	applied, err := store.AppliedIndex(ctx, tx)
 	if err != nil {
-		panic(fmt.Sprintf("fsm: applied index: %v", err))
+		return results, false, storageFailure("applied index", err)
 	}
 	var events []im.Event
 	last := applied
@@ -124,43 +184,47 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) ([]any, bool) {
 		if l.Type != raft.LogCommand {
 			continue
 		}
-		res, ev := f.applyOne(ctx, tx, l, savepoints)
+		res, ev, err := f.applyOne(ctx, tx, l, savepoints)
+		if err != nil {
+			return results, false, err
+		}
+		if res.Err != nil && res.Err.Code == im.ErrDiskFull.Code {
+			return results, false, fmt.Errorf("%w: %s at index %d", errDiskFull, res.Err.Detail, l.Index)
+		}
 		if res.Err != nil && !savepoints {
-			if err := tx.Rollback(); err != nil {
-				panic(fmt.Sprintf("fsm: rollback: %v", err))
-			}
-			return nil, false
+			return nil, false, nil
 		}
 		results[i] = res
 		events = append(events, ev...)
 	}
 	if last > applied {
 		if err := store.SetAppliedIndex(ctx, tx, last); err != nil {
-			panic(fmt.Sprintf("fsm: %v", err))
+			return results, false, storageFailure("applied index", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		panic(fmt.Sprintf("fsm: commit: %v", err))
+		return results, false, storageFailure("commit", err)
 	}
+	committed = true
 	if last > applied {
 		f.setApplied(last)
 	}
 	if len(events) > 0 && f.sink != nil {
 		f.sink.Publish(events)
 	}
-	return results, true
+	return results, true, nil
 }
 
 // applyOne applies one command, under a savepoint when asked: a failed rule then rolls back that
 // command only. A command that fails drops its events.
-func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (*im.Result, []im.Event) {
+func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (*im.Result, []im.Event, error) {
 	cmd, err := im.DecodeCommand(l.Data)
 	if err != nil {
-		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil
+		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil, nil
 	}
 	if savepoint {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
-			panic(fmt.Sprintf("fsm: savepoint: %v", err))
+			return nil, nil, storageFailure("savepoint", err)
 		}
 	}
 	var res *im.Result
@@ -177,17 +241,17 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 		events = nil
 	}
 	if !savepoint {
-		return res, events
+		return res, events, nil
 	}
 	if res.Err != nil {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO cmd`); err != nil {
-			panic(fmt.Sprintf("fsm: rollback to savepoint: %v", err))
+			return nil, nil, storageFailure("rollback to savepoint", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `RELEASE cmd`); err != nil {
-		panic(fmt.Sprintf("fsm: release savepoint: %v", err))
+		return nil, nil, storageFailure("release savepoint", err)
 	}
-	return res, events
+	return res, events, nil
 }
 
 // Snapshot returns at once; Persist copies the database while applies go on. The copy is one read

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -75,6 +76,7 @@ func (n *Node) join(cc *ClusterConfig) (*identity, error) {
 	addrs := dedupe(append(slices.Clone(cc.JoinAddrs), code.Addrs...))
 	var reply joinReply
 	var errs []error
+	otherOffice := "" // a member that answered with another office's certificate
 	try := func(addrs []string) bool {
 		for _, addr := range addrs {
 			callCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -85,13 +87,25 @@ func (n *Node) join(cc *ClusterConfig) (*identity, error) {
 			}
 			n.log.Info("join attempt failed", "member", addr, "err", err)
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			if errors.Is(err, errOtherOffice) {
+				otherOffice = addr
+				return false
+			}
 			if isCode(err, codeRefused) {
 				return false
 			}
 		}
 		return false
 	}
-	ok := try(addrs)
+	// The members named with --join first, alone: one of another office stops the join, which
+	// would otherwise go on through the code's addresses into an office the user did not name.
+	ok := try(cc.JoinAddrs)
+	if otherOffice != "" {
+		return nil, n.otherOfficeError(ctx, code, otherOffice)
+	}
+	if !ok && !refusedIn(errs) {
+		ok = try(without(addrs, cc.JoinAddrs))
+	}
 	if !ok && !refusedIn(errs) && cc.Discovery != nil && code.OfficeID != "" {
 		found, derr := cc.Discovery.Lookup(ctx, code.OfficeID)
 		if derr != nil {
@@ -122,6 +136,55 @@ func (n *Node) join(cc *ClusterConfig) (*identity, error) {
 	n.joinIndex = reply.Index
 	n.log.Info("joined office", "office", reply.OfficeID, "index", reply.Index)
 	return id, nil
+}
+
+// officeInfo is what a member says of its office (the "office" call): public, as mDNS announces it.
+type officeInfo struct {
+	OfficeID   string `json:"officeID"`
+	OfficeName string `json:"officeName"`
+}
+
+func (o officeInfo) String() string {
+	if o.OfficeName == "" {
+		return "office " + o.OfficeID
+	}
+	return fmt.Sprintf("office %q (%s)", o.OfficeName, o.OfficeID)
+}
+
+// handleOffice names this node's office to anyone who asks on the join port.
+func (n *Node) handleOffice(ctx context.Context, _ string, _ json.RawMessage) (any, error) {
+	off, err := im.LoadOffice(ctx, n.cfg.DB.Reader())
+	if err != nil || off == nil {
+		return nil, err
+	}
+	return &officeInfo{OfficeID: off.OfficeID, OfficeName: off.Name}, nil
+}
+
+// otherOfficeError explains a join whose --join member addr belongs to another office than the
+// code's, naming both offices as their members say (an ID alone when a member does not answer).
+func (n *Node) otherOfficeError(ctx context.Context, code *joinCode, addr string) error {
+	ask := func(cfg *tls.Config, addrs []string, out *officeInfo) {
+		cl := newRPCClient(cfg, streamJoin)
+		defer cl.close()
+		for _, a := range addrs {
+			callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := cl.call(callCtx, a, "office", struct{}{}, out)
+			cancel()
+			if err == nil {
+				return
+			}
+		}
+	}
+	theirs := officeInfo{OfficeID: "unknown"}
+	ask(anyOfficeClientConfig(), []string{addr}, &theirs)
+	if theirs.OfficeID == code.OfficeID {
+		return fmt.Errorf("replication: %w: %s (--join) is a member of %s, but its certificate does not match the "+
+			"join code's: the code is damaged or forged", ErrJoinRefused, addr, theirs)
+	}
+	codes := officeInfo{OfficeID: code.OfficeID}
+	ask(pinnedClientConfig(code.Pin), code.Addrs, &codes)
+	return fmt.Errorf("replication: %w: %s (--join) is a member of %s, but the join code is for %s: use a join code "+
+		"from %s, or --join a member of %s", ErrJoinRefused, addr, theirs, codes, theirs, codes)
 }
 
 func refusedIn(errs []error) bool {
@@ -262,7 +325,7 @@ func (n *Node) Invite(ctx context.Context) (string, error) {
 	}
 	res, _, err := n.commit(ctx, entry)
 	if errors.Is(err, errNoQuorum) {
-		return "", im.ErrNoQuorum.With("%v", err)
+		return "", n.noQuorum("invite", err)
 	}
 	if err != nil {
 		return "", err

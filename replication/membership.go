@@ -351,10 +351,10 @@ func (n *Node) Leave(ctx context.Context) error {
 		return im.ErrArgs.With("this node is the office's last voter: wait until another node is promoted")
 	}
 	if err := n.handOver(ctx); err != nil {
-		return im.ErrNoQuorum.With("hand leadership over: %v", err)
+		return n.noQuorum("leave: hand leadership over", err)
 	}
 	if err := n.callLeader(ctx, "member.leave", &memberArgs{NodeID: string(n.selfID)}); err != nil {
-		return im.ErrNoQuorum.With("leave: %v", err)
+		return n.noQuorum("leave", err)
 	}
 	if err := os.WriteFile(filepath.Join(n.cfg.DataDir, clusterDir, leftFile), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
 		n.log.Error("leave: mark the data dir", "err", err)

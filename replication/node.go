@@ -139,7 +139,7 @@ func (n *Node) open() (err error) {
 	if err != nil {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
 	}
-	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log}
+	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log, stop: n.ctx.Done()}
 	if err := catchUpFromSnapshot(n.fsm, snaps); err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.pilot = newPilot(n, cc.Autopilot, hlog)
 	rpcSrv := newRPCServer(n.log, n.handlers())
 	rpcSrv.serve(rpcLn)
-	joinSrv := newRPCServer(n.log, map[string]rpcHandler{"join": n.handleJoin})
+	joinSrv := newRPCServer(n.log, map[string]rpcHandler{"join": n.handleJoin, "office": n.handleOffice})
 	joinSrv.serve(joinLn)
 	n.servers = []*rpcServer{rpcSrv, joinSrv}
 	n.goLoop(n.mux.serve)

@@ -136,7 +136,7 @@ func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (
 		// Nothing to de-duplicate by: never queued (the handler rejects such a send anyway).
 		res, _, err := n.commit(ctx, entry)
 		if errors.Is(err, errNoQuorum) {
-			return nil, im.ErrNoQuorum.With("%v", err)
+			return nil, n.noQuorum(cmd.Kind, err)
 		}
 		return res, err
 	}

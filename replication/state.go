@@ -103,7 +103,7 @@ func applyCluster(ctx context.Context, tx store.Q, cmd *im.Command) *im.Result {
 		err = im.ErrArgs.With("unknown command %q", cmd.Kind)
 	}
 	if err != nil {
-		return &im.Result{Err: im.AsError(err)}
+		return &im.Result{Err: im.ApplyError(err)}
 	}
 	return &im.Result{}
 }

@@ -4,6 +4,7 @@
 #
 #   scripts/deps.sh             build + test: cgo/Fyne headers, Xvfb, ImageMagick, xdotool, protoc,
 #                               protoc-gen-go, and test/js's npm packages once test/js/package-lock.json exists
+#   scripts/deps.sh --build     only what `go build` needs: the cgo/Fyne headers (make build)
 #   scripts/deps.sh --package   also the fyne CLI (make package-linux)
 #   scripts/deps.sh --package --windows
 #                               also the mingw-w64 cross compiler (make package-windows)
@@ -16,9 +17,11 @@ PROTOC_GEN_GO_VERSION=v1.36.12
 # Pinned rather than @latest so a fresh CI machine packages with the CLI this Makefile was checked with.
 FYNE_CLI_VERSION=${FYNE_CLI_VERSION:-v1.7.4}
 
+# cgo: the Fyne build (GLFW, go-gl) and SQLite
+build_packages=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
+	libxxf86vm-dev)
 apt_packages=(
-	# cgo: the Fyne build (GLFW, go-gl) and SQLite
-	gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+	"${build_packages[@]}"
 	# the real-window smoke test: a headless X server, screenshots, clicks
 	xvfb imagemagick xdotool
 	# make proto
@@ -28,12 +31,14 @@ apt_packages=(
 )
 
 with_fyne_cli=false
+build_only=false
 for arg in "$@"; do
 	case $arg in
+	--build) build_only=true ;;
 	--package) with_fyne_cli=true ;;
 	--windows) apt_packages+=(gcc-mingw-w64-x86-64) ;;
 	*)
-		echo "usage: $0 [--package] [--windows]" >&2
+		echo "usage: $0 [--build | --package [--windows]]" >&2
 		exit 2
 		;;
 	esac
@@ -109,6 +114,10 @@ install_js() {
 	echo "deps: installed test/js npm packages (npm ci)"
 }
 
+if $build_only; then
+	install_apt "${build_packages[@]}"
+	exit 0
+fi
 if [[ -f $js_dir/package-lock.json ]] && ! command -v npm >/dev/null 2>&1; then
 	apt_packages+=(nodejs npm)
 fi

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"lanim/node/im"
 	"lanim/node/store"
@@ -45,6 +48,9 @@ func (c *call) propose(kind string, args any) (json.RawMessage, error) {
 func decode(body []byte, v any) error {
 	if len(body) == 0 {
 		body = []byte("{}")
+	}
+	if err := checkUTF8(body); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -103,9 +109,18 @@ func (p *Pagination) page() (offset, limit int, err error) {
 	return int(p.PageNumber-1) * int(p.ShowNumber), int(p.ShowNumber), nil
 }
 
-// proposeChecked runs a command's Check (the fast path) and proposes it.
-func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }) (any, error) {
+// refuse runs a command's Check and its stateful rules against this node's replica.
+func (c *call) refuse(a interface{ Check(im.Caller) error }) error {
 	if err := a.Check(c.caller); err != nil {
+		return err
+	}
+	return im.Refuse(c.ctx, c.q(), c.caller, c.now.UnixMilli(), a)
+}
+
+// proposeChecked runs a command's Check (the fast path) and the refusals the replica can decide
+// (im.Refuse: a refused call costs no log entry), then proposes it.
+func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }) (any, error) {
+	if err := c.refuse(a); err != nil {
 		return nil, err
 	}
 	data, err := c.propose(kind, a)
@@ -113,4 +128,45 @@ func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }
 		return nil, err
 	}
 	return data, nil
+}
+
+// checkUTF8 refuses a JSON body that is not UTF-8 or escapes half a surrogate pair: encoding/json
+// would turn either into U+FFFD, and a client's text is refused, never rewritten (node/im
+// checks the decoded strings). A backslash occurs only inside JSON strings, so escapes are found
+// without tracking the strings.
+func checkUTF8(body []byte) error {
+	if !utf8.Valid(body) {
+		return im.ErrArgs.With("the body is not valid UTF-8")
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		if body[i+1] != 'u' {
+			i++ // a one-character escape, such as \\ or \"
+			continue
+		}
+		r := escapedRune(body[i:])
+		switch {
+		case !utf16.IsSurrogate(r):
+			i += 5
+		case utf16.DecodeRune(r, escapedRune(body[i+6:])) != utf8.RuneError:
+			i += 11 // a high surrogate and its low half
+		default:
+			return im.ErrArgs.With("the body escapes half a surrogate pair (\\u%04X): not valid UTF-16 text", r)
+		}
+	}
+	return nil
+}
+
+// escapedRune reads the \uXXXX escape b starts with; -1 when it does not start with one.
+func escapedRune(b []byte) rune {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return -1
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return rune(n)
 }

@@ -23,9 +23,24 @@ type signUpReq struct {
 	PlatformID int32  `json:"platformID"`
 }
 
+// signUpKey counts the node's sign-ups; user IDs cannot hold a space.
+const signUpKey = "sign up"
+
+// signUp refuses what it can before the costly steps (bcrypt, a token, a log entry): the request's
+// rules and a taken user ID first, from the replica, then the node's sign-up budget.
 func (s *Server) signUp(c *call, req *signUpReq) (any, error) {
 	if err := im.CheckPassword(req.Password); err != nil {
 		return nil, err
+	}
+	// The hash and token are filled in below; the placeholders pass Check's "required".
+	a := &im.SignUp{User: im.NewUser{UserID: req.UserID, Nickname: req.Nickname, FaceURL: req.FaceURL},
+		PasswordHash: "-", Token: "-", PlatformID: req.PlatformID}
+	if err := c.refuse(a); err != nil {
+		return nil, err
+	}
+	if !s.signUps.Allow(signUpKey, c.now) {
+		return nil, im.ErrRateLimited.With("more than %d sign-ups in a row on this computer: try again in %v",
+			SignUpBurst, SignUpInterval)
 	}
 	signer, err := s.cfg.Verifier.Signer(c.ctx)
 	if err != nil {
@@ -35,12 +50,10 @@ func (s *Server) signUp(c *call, req *signUpReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(req.Password)
-	if err != nil {
+	if a.PasswordHash, err = hashPassword(req.Password); err != nil {
 		return nil, err
 	}
-	a := &im.SignUp{User: im.NewUser{UserID: req.UserID, Nickname: req.Nickname, FaceURL: req.FaceURL},
-		PasswordHash: hash, Token: token, PlatformID: req.PlatformID, Expire: expire.Unix()}
+	a.Token, a.Expire = token, expire.Unix()
 	if _, err := c.proposeChecked("user.signup", a); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,11 @@ const (
 	// ID, then one per SignInInterval: a password cannot be guessed at the speed of the API.
 	SignInBurst    = 10
 	SignInInterval = 6 * time.Second
+	// SignUpBurst sign-ups (each a bcrypt hash, a token and a log entry) are allowed in a row on a
+	// node, then one per SignUpInterval. A refusal the replica decides (the ID is taken, a bad
+	// field) costs none.
+	SignUpBurst    = 10
+	SignUpInterval = 3 * time.Second
 )
 
 // Proposer commits a command through Raft and returns the state machine's result.
@@ -66,6 +71,7 @@ type Server struct {
 	routes   map[string]route
 	requests *ratelimit.Keyed // per user, every request with a user token
 	signIns  *ratelimit.Keyed // per user ID, failed sign-ins only
+	signUps  *ratelimit.Keyed // one key: sign-ups need no token, so they have no user to count by
 }
 
 // route is one endpoint: public routes need no token; local routes need none from this machine
@@ -86,7 +92,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, routes: map[string]route{},
 		requests: ratelimit.NewKeyed(RequestRate, RequestBurst),
-		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst)}
+		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst),
+		signUps:  ratelimit.NewKeyed(1/SignUpInterval.Seconds(), SignUpBurst)}
 	s.authRoutes()
 	s.userRoutes()
 	s.userCommandRoutes()
@@ -208,8 +215,8 @@ func readBody(r *http.Request) ([]byte, error) {
 func (s *Server) write(w http.ResponseWriter, r *http.Request, data any, err error) {
 	env := envelope{Data: data}
 	if err != nil {
-		e := im.AsError(err)
-		if e.Code == im.ErrInternal.Code {
+		e, internal := im.Public(err)
+		if internal {
 			s.cfg.Log.Error("request failed", "path", r.URL.Path, "err", err)
 		}
 		env = envelope{ErrCode: e.Code, ErrMsg: e.Msg, ErrDlt: e.Detail}
@@ -219,7 +226,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, data any, err err
 	b, merr := pb.MarshalJSON(&env)
 	if merr != nil {
 		s.cfg.Log.Error("encode response", "path", r.URL.Path, "err", merr)
-		b = []byte(fmt.Sprintf(`{"errCode":500,"errMsg":"ServerInternalError","errDlt":%q}`, merr.Error()))
+		b = []byte(fmt.Sprintf(`{"errCode":500,"errMsg":"ServerInternalError","errDlt":%q}`, im.InternalDetail))
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Write(b)

@@ -119,8 +119,8 @@ func (c *conn) reply(req *wire.Req, data []byte, err error) {
 // errorFrame is the error answer to req. WS has no errDlt, so errMsg carries the detail after the
 // code's name.
 func (c *conn) errorFrame(req *wire.Req, err error) frame {
-	e := im.AsError(err)
-	if e.Code == im.ErrInternal.Code {
+	e, internal := im.Public(err)
+	if internal {
 		c.g.cfg.Log.Error("ws request failed", "req", req.ReqIdentifier, "user", c.userID, "err", err)
 	}
 	return c.respFrame(&wire.Resp{ReqIdentifier: req.ReqIdentifier, MsgIncr: req.MsgIncr, OperationID: req.OperationID,

@@ -23,7 +23,7 @@ func (a *AddBlack) Check(c Caller) error {
 	if a.OwnerUserID == a.BlackUserID {
 		return ErrArgs.With("%s cannot block themselves", a.OwnerUserID)
 	}
-	return checkBytes("ex", a.Ex, MaxExLen)
+	return checkEx("ex", a.Ex, MaxExLen)
 }
 
 // RemoveBlack is /friend/remove_black.

@@ -122,10 +122,10 @@ func (r *ConversationReq) check() error {
 		errs = append(errs, checkRange("groupAtType", *r.GroupAtType, 0, 4))
 	}
 	if r.AttachedInfo != nil {
-		errs = append(errs, checkBytes("attachedInfo", *r.AttachedInfo, MaxExLen))
+		errs = append(errs, checkEx("attachedInfo", *r.AttachedInfo, MaxExLen))
 	}
 	if r.Ex != nil {
-		errs = append(errs, checkBytes("ex", *r.Ex, MaxExLen))
+		errs = append(errs, checkEx("ex", *r.Ex, MaxExLen))
 	}
 	if r.BurnDuration != nil && *r.BurnDuration < 0 {
 		errs = append(errs, ErrArgs.With("burnDuration %d is negative", *r.BurnDuration))

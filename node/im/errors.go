@@ -3,6 +3,8 @@ package im
 import (
 	"errors"
 	"fmt"
+
+	"lanim/node/store"
 )
 
 // Error is an OpenIM error: a numeric code, its short name (errMsg) and a detail (errDlt). Rule
@@ -70,7 +72,43 @@ var (
 	ErrNoQuorum = &Error{Code: 1691, Msg: "NoQuorum"}
 	// ErrRateLimited is LanIM's own: the caller sends faster than the node accepts.
 	ErrRateLimited = &Error{Code: 1692, Msg: "RateLimited"}
+	// ErrDiskFull is LanIM's own: the disk that holds this node's data is (nearly) full, so the node
+	// takes no writes until space is freed; reads keep working.
+	ErrDiskFull = &Error{Code: 1693, Msg: "DiskFull"}
 )
+
+// errDiskFullDetail is the one text of a full disk: no path, as clients see it.
+const errDiskFullDetail = "the disk that holds this computer's LanIM data is full: free some space; writes work again by themselves"
+
+// InternalDetail is the errDlt of every ServerInternalError a client sees.
+const InternalDetail = "internal error: the node's log has the details"
+
+// DiskFull is the error a write gets while the data's disk is full.
+func DiskFull() *Error { return ErrDiskFull.With(errDiskFullDetail) }
+
+// Public is err as a client may see it: an OpenIM error as it is, a full disk as ErrDiskFull, and
+// anything else (a ServerInternalError, whose text may hold file paths and internals) as
+// ServerInternalError with a generic detail. internal reports the last case: the caller logs err.
+func Public(err error) (e *Error, internal bool) {
+	if store.IsDiskFull(err) {
+		return DiskFull(), false
+	}
+	e = AsError(err)
+	if e.Code != ErrInternal.Code {
+		return e, false
+	}
+	return ErrInternal.With(InternalDetail), true
+}
+
+// ApplyError is a command's failure as the FSM records it. A full disk is ErrDiskFull, never a
+// rule's verdict: the FSM applies the command again once there is space, since on a node with
+// space it succeeds.
+func ApplyError(err error) *Error {
+	if store.IsDiskFull(err) {
+		return DiskFull()
+	}
+	return AsError(err)
+}
 
 // AsError returns err as an *Error, mapping anything else to ServerInternalError with its text as detail.
 func AsError(err error) *Error {

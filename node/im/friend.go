@@ -37,7 +37,7 @@ func (a *AddFriend) Check(c Caller) error {
 	if a.FromUserID == a.ToUserID {
 		return ErrCannotAddYourself.With("%s cannot add themselves", a.FromUserID)
 	}
-	return checkFields(checkLen("reqMsg", a.ReqMsg, MaxTextLen), checkBytes("ex", a.Ex, MaxExLen))
+	return checkFields(checkText("reqMsg", a.ReqMsg, MaxTextLen), checkEx("ex", a.Ex, MaxExLen))
 }
 
 // RespondFriendApply is /friend/add_friend_response: to answers from's request.
@@ -59,7 +59,7 @@ func (a *RespondFriendApply) Check(c Caller) error {
 	if a.HandleResult != FriendRequestAgreed && a.HandleResult != FriendRequestRefused {
 		return ErrArgs.With("handleResult %d: use 1 (agree) or -1 (refuse)", a.HandleResult)
 	}
-	return checkLen("handleMsg", a.HandleMsg, MaxTextLen)
+	return checkText("handleMsg", a.HandleMsg, MaxTextLen)
 }
 
 // DeleteFriend is /friend/delete_friend: owner drops friend from their own list only.
@@ -91,7 +91,7 @@ func (a *SetFriendRemark) Check(c Caller) error {
 	if err := c.Access(a.OwnerUserID); err != nil {
 		return err
 	}
-	return checkLen("remark", a.Remark, MaxNameLen)
+	return checkLine("remark", a.Remark, MaxNameLen)
 }
 
 // UpdateFriends is /friend/update_friends: the present fields are written to every listed friend.
@@ -119,10 +119,10 @@ func (a *UpdateFriends) Check(c Caller) error {
 	}
 	var errs []error
 	if a.Remark != nil {
-		errs = append(errs, checkLen("remark", *a.Remark, MaxNameLen))
+		errs = append(errs, checkLine("remark", *a.Remark, MaxNameLen))
 	}
 	if a.Ex != nil {
-		errs = append(errs, checkBytes("ex", *a.Ex, MaxExLen))
+		errs = append(errs, checkEx("ex", *a.Ex, MaxExLen))
 	}
 	return checkFields(errs...)
 }

@@ -71,11 +71,11 @@ func needGroupCaller(c Caller) error {
 // checkGroupProfile limits the free-text fields of a group.
 func checkGroupProfile(name, notification, introduction, faceURL, ex string) error {
 	return checkFields(
-		checkLen("groupName", name, MaxNameLen),
-		checkLen("notification", notification, MaxTextLen),
-		checkLen("introduction", introduction, MaxTextLen),
-		checkBytes("faceURL", faceURL, MaxURLLen),
-		checkBytes("ex", ex, MaxExLen),
+		checkLine("groupName", name, MaxNameLen),
+		checkText("notification", notification, MaxTextLen),
+		checkText("introduction", introduction, MaxTextLen),
+		checkURL("faceURL", faceURL, MaxURLLen),
+		checkEx("ex", ex, MaxExLen),
 	)
 }
 
@@ -140,6 +140,14 @@ func (o *op) requireManager(groupID string) (*pb.GroupMemberFullInfo, error) {
 		return nil, ErrNoPermission.With("%s is not the owner or an admin of group %s", o.caller.UserID, groupID)
 	}
 	return m, nil
+}
+
+// manageLiveGroup loads a group the caller may change: a manager's (requireManager), not dismissed.
+func (o *op) manageLiveGroup(groupID string) (*pb.GroupInfo, error) {
+	if _, err := o.requireManager(groupID); err != nil {
+		return nil, err
+	}
+	return o.liveGroup(groupID)
 }
 
 // asMember is userID as a GroupMemberFullInfo for tips: the member, else for an app admin the
@@ -497,14 +505,16 @@ func (a *SetGroupInfo) otherFields() bool {
 		a.LookMemberInfo != nil || a.ApplyMemberFriend != nil
 }
 
+func (a *SetGroupInfo) refuse(o *op) error {
+	_, err := o.manageLiveGroup(a.GroupID)
+	return err
+}
+
 // setGroupInfo: managers only, not on a dismissed group. A new announcement marks every member's
 // conversation (groupAtType 4) → 1519 (chat copy unless it was cleared); a name → 1520; any other
 // field → 1502.
 func setGroupInfo(o *op, a *SetGroupInfo) (any, error) {
-	if _, err := o.requireManager(a.GroupID); err != nil {
-		return nil, err
-	}
-	g, err := o.liveGroup(a.GroupID)
+	g, err := o.manageLiveGroup(a.GroupID)
 	if err != nil {
 		return nil, err
 	}
@@ -595,6 +605,11 @@ func (a *GroupRef) Check(c Caller) error {
 	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID))
 }
 
+func (a *GroupRef) refuse(o *op) error {
+	_, err := o.manageLiveGroup(a.GroupID)
+	return err
+}
+
 func muteGroup(o *op, a *GroupRef) (any, error) {
 	return nil, o.setGroupStatus(a.GroupID, GroupStatusMuted, GroupMuted)
 }
@@ -606,10 +621,7 @@ func cancelMuteGroup(o *op, a *GroupRef) (any, error) {
 // setGroupStatus mutes or unmutes a whole group: managers only, never a dismissed group (upstream
 // would overwrite status 2 and revive it).
 func (o *op) setGroupStatus(groupID string, status, contentType int32) error {
-	if _, err := o.requireManager(groupID); err != nil {
-		return err
-	}
-	g, err := o.liveGroup(groupID)
+	g, err := o.manageLiveGroup(groupID)
 	if err != nil {
 		return err
 	}
@@ -663,27 +675,38 @@ func (a *TransferGroup) Check(c Caller) error {
 	return nil
 }
 
+func (a *TransferGroup) refuse(o *op) error {
+	_, _, _, err := a.decide(o)
+	return err
+}
+
+// decide applies transfer's rules and returns the group and both owners.
+func (a *TransferGroup) decide(o *op) (g *pb.GroupInfo, oldOwner, newOwner *pb.GroupMemberFullInfo, err error) {
+	if g, err = o.liveGroup(a.GroupID); err != nil {
+		return nil, nil, nil, err
+	}
+	if oldOwner, err = o.member(a.GroupID, a.OldOwnerUserID); err != nil {
+		return nil, nil, nil, err
+	}
+	if newOwner, err = o.member(a.GroupID, a.NewOwnerUserID); err != nil {
+		return nil, nil, nil, err
+	}
+	if oldOwner == nil || newOwner == nil {
+		return nil, nil, nil, ErrArgs.With("%s and %s must both be in group %s", a.OldOwnerUserID, a.NewOwnerUserID, a.GroupID)
+	}
+	if !o.caller.Admin() && !(o.caller.UserID == oldOwner.UserID && oldOwner.RoleLevel == RoleOwner) {
+		return nil, nil, nil, ErrNoPermission.With("only the owner of group %s may transfer it", a.GroupID)
+	}
+	return g, oldOwner, newOwner, nil
+}
+
 // transferGroup: both users must be members (1001); the caller must be the old owner, or an app
 // admin. A muted new owner is unmuted first (1513). The roles swap: the old owner takes the new
 // owner's former level. → 1507.
 func transferGroup(o *op, a *TransferGroup) (any, error) {
-	g, err := o.liveGroup(a.GroupID)
+	g, oldOwner, newOwner, err := a.decide(o)
 	if err != nil {
 		return nil, err
-	}
-	oldOwner, err := o.member(a.GroupID, a.OldOwnerUserID)
-	if err != nil {
-		return nil, err
-	}
-	newOwner, err := o.member(a.GroupID, a.NewOwnerUserID)
-	if err != nil {
-		return nil, err
-	}
-	if oldOwner == nil || newOwner == nil {
-		return nil, ErrArgs.With("%s and %s must both be in group %s", a.OldOwnerUserID, a.NewOwnerUserID, a.GroupID)
-	}
-	if !o.caller.Admin() && !(o.caller.UserID == oldOwner.UserID && oldOwner.RoleLevel == RoleOwner) {
-		return nil, ErrNoPermission.With("only the owner of group %s may transfer it", a.GroupID)
 	}
 	if newOwner.MuteEndTime >= o.now {
 		if err := o.unmute(g.GroupID, newOwner.UserID); err != nil {
@@ -749,10 +772,13 @@ func (a *DismissGroup) Check(c Caller) error {
 	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID))
 }
 
-// dismissGroup: the owner or an app admin (a group admin gets 1002). Status becomes 2; unless
-// deleteMember, the members (as they were) get 1511 first. Then every member is removed, as
-// upstream's push service does after delivering 1511.
-func dismissGroup(o *op, a *DismissGroup) (any, error) {
+func (a *DismissGroup) refuse(o *op) error {
+	_, err := a.decide(o)
+	return err
+}
+
+// decide applies dismiss's rules and returns the group.
+func (a *DismissGroup) decide(o *op) (*pb.GroupInfo, error) {
 	g, err := o.group(a.GroupID)
 	if err != nil {
 		return nil, err
@@ -762,6 +788,17 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 	}
 	if g.Status == GroupStatusDismissed && !a.DeleteMember {
 		return nil, ErrDismissedAlready.With("group %s is dismissed", a.GroupID)
+	}
+	return g, nil
+}
+
+// dismissGroup: the owner or an app admin (a group admin gets 1002). Status becomes 2; unless
+// deleteMember, the members (as they were) get 1511 first. Then every member is removed, as
+// upstream's push service does after delivering 1511.
+func dismissGroup(o *op, a *DismissGroup) (any, error) {
+	g, err := a.decide(o)
+	if err != nil {
+		return nil, err
 	}
 	opUser, err := o.opUser(g.GroupID)
 	if err != nil {

@@ -78,7 +78,7 @@ func (r GroupReader) MemberList(groupID, keyword string, offset, limit int) ([]*
 	if _, err := r.requireSeeMembers(groupID); err != nil {
 		return nil, 0, err
 	}
-	if err := checkLen("keyword", keyword, MaxNameLen); err != nil {
+	if err := checkKeyword("keyword", keyword, MaxNameLen); err != nil {
 		return nil, 0, err
 	}
 	return store.MembersPage(r.Ctx, r.Q, groupID, keyword, offset, limit)

@@ -40,7 +40,7 @@ func (a *JoinGroup) applicant(c Caller) string { return idOrDefault(a.InviterUse
 func (a *JoinGroup) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID),
 		checkRange("joinSource", a.JoinSource, JoinByAdmin, JoinByQRCode),
-		checkLen("reqMessage", a.ReqMessage, MaxTextLen), checkBytes("ex", a.Ex, MaxExLen)); err != nil {
+		checkText("reqMessage", a.ReqMessage, MaxTextLen), checkEx("ex", a.Ex, MaxExLen)); err != nil {
 		return err
 	}
 	if a.InviterUserID != "" {
@@ -147,7 +147,7 @@ type ApplicationResponse struct {
 // Check: IDs, handleResult 1 or -1.
 func (a *ApplicationResponse) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkID("fromUserID", a.FromUserID),
-		checkLen("handledMsg", a.HandledMsg, MaxTextLen)); err != nil {
+		checkText("handledMsg", a.HandledMsg, MaxTextLen)); err != nil {
 		return err
 	}
 	if a.HandleResult != GroupRequestAgreed && a.HandleResult != GroupRequestRefused {

@@ -1,6 +1,8 @@
 package im
 
 import (
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -65,13 +67,65 @@ func checkIDs(field string, ids []string) error {
 // CheckIDList is checkIDs for the API's read endpoints.
 func CheckIDList(field string, ids []string) error { return checkIDs(field, ids) }
 
-// checkLen limits a string field: max counts characters for text fields, bytes for the rest.
-func checkLen(field, s string, max int) error {
-	if n := utf8.RuneCountInString(s); n > max {
-		return ErrArgs.With("%s is %d characters, at most %d", field, n, max)
+// The text rule, the one place for it: every name and text a client sends is valid UTF-8 (refused,
+// never rewritten) and holds no NUL or other control character (C0, DEL, C1), except newline and
+// tab in a multi-line field. A control character in a name breaks every screen and log that shows
+// it; one API check and the FSM's run of the same Check keep it out of the state.
+
+// multiLine are the control characters a multi-line field may hold.
+const multiLine = "\n\t"
+
+// checkChars checks s against the text rule: allowed lists the control characters it may hold
+// ("" for a one-line field, multiLine for a multi-line one).
+func checkChars(field, s, allowed string) error {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return ErrArgs.With("%s is not valid UTF-8 (byte %d)", field, i)
+			}
+		}
+		if unicode.IsControl(r) && !strings.ContainsRune(allowed, r) {
+			if allowed == "" {
+				return ErrArgs.With("%s holds the control character %U: a one-line field holds none", field, r)
+			}
+			return ErrArgs.With("%s holds the control character %U: only newline and tab are allowed", field, r)
+		}
 	}
+	return nil
+}
+
+// checkLine limits a one-line field (a name, a remark, a title) by characters.
+func checkLine(field, s string, max int) error {
+	return checkFields(checkRunes(field, s, max), checkChars(field, s, ""))
+}
+
+// checkText limits a multi-line field (a notification, a request message, a reason) by characters.
+func checkText(field, s string, max int) error {
+	return checkFields(checkRunes(field, s, max), checkChars(field, s, multiLine))
+}
+
+// checkURL limits a one-line field counted in bytes (a URL).
+func checkURL(field, s string, max int) error {
+	return checkFields(checkBytes(field, s, max), checkChars(field, s, ""))
+}
+
+// checkEx limits a free-form multi-line field counted in bytes (ex, attachedInfo: often JSON).
+func checkEx(field, s string, max int) error {
+	return checkFields(checkBytes(field, s, max), checkChars(field, s, multiLine))
+}
+
+// checkKeyword limits a search keyword: it is matched literally, never stored, so any character
+// may be searched for; only its length and encoding are checked.
+func checkKeyword(field, s string, max int) error {
 	if !utf8.ValidString(s) {
 		return ErrArgs.With("%s is not valid UTF-8", field)
+	}
+	return checkRunes(field, s, max)
+}
+
+func checkRunes(field, s string, max int) error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return ErrArgs.With("%s is %d characters, at most %d", field, n, max)
 	}
 	return nil
 }

@@ -94,7 +94,7 @@ func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Comm
 	}
 	data, err := h(o, cmd.Args)
 	if err != nil {
-		return &Result{Err: AsError(err)}, nil
+		return &Result{Err: ApplyError(err)}, nil
 	}
 	res = &Result{}
 	if data != nil {

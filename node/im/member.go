@@ -80,7 +80,7 @@ type KickGroup struct {
 // Check: IDs valid and distinct; the caller does not kick themselves.
 func (a *KickGroup) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("kickedUserIDs", a.KickedUserIDs),
-		checkLen("reason", a.Reason, MaxTextLen)); err != nil {
+		checkText("reason", a.Reason, MaxTextLen)); err != nil {
 		return err
 	}
 	for _, id := range a.KickedUserIDs {
@@ -95,6 +95,46 @@ func (a *KickGroup) Check(c Caller) error {
 // anyone but the owner; the owner is never kicked (1001); each kicked user must be a member
 // (1101). → 1508 to the group and the kicked users, whose conversations are then frozen.
 func kickGroup(o *op, a *KickGroup) (any, error) {
+	kicked, err := a.decide(o)
+	if err != nil {
+		return nil, err
+	}
+	opUser, err := o.opUser(a.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range a.KickedUserIDs {
+		if err := o.removeMember(a.GroupID, id); err != nil {
+			return nil, err
+		}
+	}
+	g, err := o.group(a.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	head, err := o.memberHead(a.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	to, err := o.toMembers(a.GroupID, a.KickedUserIDs...)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.groupNote(MemberKicked, a.GroupID, &pb.MemberKickedTips{Group: g, OpUser: opUser, KickedUserList: kicked,
+		OperationTime: o.now, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to,
+		chatCopyOverride(a.SendMessage, true)); err != nil {
+		return nil, err
+	}
+	return nil, o.freezeGroupConversations(a.GroupID, a.KickedUserIDs)
+}
+
+func (a *KickGroup) refuse(o *op) error {
+	_, err := a.decide(o)
+	return err
+}
+
+// decide applies kick's rules and returns the members to kick.
+func (a *KickGroup) decide(o *op) ([]*pb.GroupMemberFullInfo, error) {
 	g, err := o.liveGroup(a.GroupID)
 	if err != nil {
 		return nil, err
@@ -115,44 +155,20 @@ func kickGroup(o *op, a *KickGroup) (any, error) {
 	if len(kicked) != len(a.KickedUserIDs) {
 		return nil, ErrUserIDNotFound.With("%s is not in group %s", firstNonMember(a.KickedUserIDs, kicked), a.GroupID)
 	}
-	if !o.caller.Admin() {
-		for _, m := range kicked {
-			switch {
-			case opMember.RoleLevel == RoleOwner:
-			case opMember.RoleLevel == RoleAdmin && m.RoleLevel < RoleAdmin:
-			case opMember.RoleLevel == RoleAdmin:
-				return nil, ErrNoPermission.With("an admin cannot kick the owner or another admin")
-			default:
-				return nil, ErrNoPermission.With("only the owner or an admin may kick members")
-			}
+	if o.caller.Admin() {
+		return kicked, nil
+	}
+	for _, m := range kicked {
+		switch {
+		case opMember.RoleLevel == RoleOwner:
+		case opMember.RoleLevel == RoleAdmin && m.RoleLevel < RoleAdmin:
+		case opMember.RoleLevel == RoleAdmin:
+			return nil, ErrNoPermission.With("an admin cannot kick the owner or another admin")
+		default:
+			return nil, ErrNoPermission.With("only the owner or an admin may kick members")
 		}
 	}
-	opUser, err := o.opUser(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range a.KickedUserIDs {
-		if err := o.removeMember(a.GroupID, id); err != nil {
-			return nil, err
-		}
-	}
-	if g, err = o.group(a.GroupID); err != nil {
-		return nil, err
-	}
-	head, err := o.memberHead(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	to, err := o.toMembers(a.GroupID, a.KickedUserIDs...)
-	if err != nil {
-		return nil, err
-	}
-	if err := o.groupNote(MemberKicked, a.GroupID, &pb.MemberKickedTips{Group: g, OpUser: opUser, KickedUserList: kicked,
-		OperationTime: o.now, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to,
-		chatCopyOverride(a.SendMessage, true)); err != nil {
-		return nil, err
-	}
-	return nil, o.freezeGroupConversations(a.GroupID, a.KickedUserIDs)
+	return kicked, nil
 }
 
 // firstNonMember is the first ID of ids without a member in found.
@@ -183,7 +199,7 @@ type InviteToGroup struct {
 // Check: IDs valid and distinct.
 func (a *InviteToGroup) Check(c Caller) error {
 	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("invitedUserIDs", a.InvitedUserIDs),
-		checkLen("reason", a.Reason, MaxTextLen))
+		checkText("reason", a.Reason, MaxTextLen))
 }
 
 // inviteToGroup: any member (or an app admin) invites existing users who are not members yet. In
@@ -327,6 +343,16 @@ type MemberRef struct {
 // Check: IDs.
 func (a *MemberRef) Check(c Caller) error {
 	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkID("userID", a.UserID))
+}
+
+func (a *MuteMember) refuse(o *op) error {
+	_, err := o.mayMute(a.GroupID, a.UserID)
+	return err
+}
+
+func (a *MemberRef) refuse(o *op) error {
+	_, err := o.mayMute(a.GroupID, a.UserID)
+	return err
 }
 
 // muteMember sets muteEndTime = now + seconds → 1512.
@@ -479,13 +505,13 @@ func (a *SetMemberInfo) Check(c Caller) error {
 		}
 		var errs []error
 		if m.Nickname != nil {
-			errs = append(errs, checkLen("nickname", *m.Nickname, MaxNameLen))
+			errs = append(errs, checkLine("nickname", *m.Nickname, MaxNameLen))
 		}
 		if m.FaceURL != nil {
-			errs = append(errs, checkBytes("faceURL", *m.FaceURL, MaxURLLen))
+			errs = append(errs, checkURL("faceURL", *m.FaceURL, MaxURLLen))
 		}
 		if m.Ex != nil {
-			errs = append(errs, checkBytes("ex", *m.Ex, MaxExLen))
+			errs = append(errs, checkEx("ex", *m.Ex, MaxExLen))
 		}
 		if err := checkFields(errs...); err != nil {
 			return err
@@ -500,10 +526,8 @@ func (a *SetMemberInfo) Check(c Caller) error {
 // 1001), then writes each and notifies per entry: role 60 → 1517, role 20 → 1518, nickname, face
 // or ex → 1516.
 func setMemberInfo(o *op, a *SetMemberInfo) (any, error) {
-	for _, gid := range patchGroups(a.Members) {
-		if err := o.maySetMembers(gid, a.Members); err != nil {
-			return nil, err
-		}
+	if err := a.refuse(o); err != nil {
+		return nil, err
 	}
 	for _, p := range a.Members {
 		nick, face, ex, err := store.MemberOwnProfile(o.ctx, o.tx, p.GroupID, p.UserID)
@@ -540,6 +564,15 @@ func setMemberInfo(o *op, a *SetMemberInfo) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+func (a *SetMemberInfo) refuse(o *op) error {
+	for _, gid := range patchGroups(a.Members) {
+		if err := o.maySetMembers(gid, a.Members); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // patchGroups lists the groups of the entries in first-appearance order.

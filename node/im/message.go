@@ -126,15 +126,20 @@ func checkMsgContent(c Caller, m *pb.MsgData) error {
 	if len(m.Content) > MaxContentBytes {
 		return ErrArgs.With("content is %d bytes, at most %d", len(m.Content), MaxContentBytes)
 	}
+	// JSON text as bytes: the log keeps them as sent, so the FSM sees what the API saw. Outside its
+	// strings (checked per field) JSON may hold line breaks and tabs as white space.
+	if err := checkChars("content", string(m.Content), "\n\r\t"); err != nil {
+		return err
+	}
 	return checkElem(m.ContentType, m.Content)
 }
 
 func checkMsgFields(m *pb.MsgData) error {
 	errs := []error{
-		checkLen("senderNickname", m.SenderNickname, MaxNameLen),
-		checkBytes("senderFaceURL", m.SenderFaceURL, MaxURLLen),
-		checkBytes("ex", m.Ex, MaxExLen),
-		checkBytes("attachedInfo", m.AttachedInfo, MaxExLen),
+		checkLine("senderNickname", m.SenderNickname, MaxNameLen),
+		checkURL("senderFaceURL", m.SenderFaceURL, MaxURLLen),
+		checkEx("ex", m.Ex, MaxExLen),
+		checkEx("attachedInfo", m.AttachedInfo, MaxExLen),
 		checkRange("senderPlatformID", m.SenderPlatformID, 0, PlatformHarmonyOS),
 	}
 	if len(m.AtUserIDList) > MaxBatch {
@@ -152,10 +157,10 @@ func checkMsgFields(m *pb.MsgData) error {
 		}
 	}
 	if p := m.OfflinePushInfo; p != nil {
-		errs = append(errs, checkLen("offlinePushInfo.title", p.Title, MaxNameLen),
-			checkLen("offlinePushInfo.desc", p.Desc, MaxTextLen), checkBytes("offlinePushInfo.ex", p.Ex, MaxExLen),
-			checkBytes("offlinePushInfo.iOSPushSound", p.IOSPushSound, MaxURLLen),
-			checkBytes("offlinePushInfo.signalInfo", p.SignalInfo, MaxExLen))
+		errs = append(errs, checkLine("offlinePushInfo.title", p.Title, MaxNameLen),
+			checkText("offlinePushInfo.desc", p.Desc, MaxTextLen), checkEx("offlinePushInfo.ex", p.Ex, MaxExLen),
+			checkURL("offlinePushInfo.iOSPushSound", p.IOSPushSound, MaxURLLen),
+			checkEx("offlinePushInfo.signalInfo", p.SignalInfo, MaxExLen))
 	}
 	return checkFields(errs...)
 }

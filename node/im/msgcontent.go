@@ -95,6 +95,11 @@ func (f elemField) check(raw json.RawMessage) error {
 		if err = json.Unmarshal(raw, &s); err == nil && f.kind == textField && s == "" {
 			return fmt.Errorf("is empty")
 		}
+		if err == nil {
+			if terr := checkChars("it", s, multiLine); terr != nil {
+				return fmt.Errorf("is not text: %s", AsError(terr).Detail)
+			}
+		}
 	case numberField:
 		var n float64
 		err = json.Unmarshal(raw, &n)

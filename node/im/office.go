@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"lanim/node/pb"
 	"lanim/node/store"
@@ -34,7 +33,7 @@ func (a *CreateOffice) Check(c Caller) error {
 	if a.OfficeID == "" || len(a.JWTKey) < 32 || a.AdminSecretHash == "" {
 		return ErrArgs.With("office needs an ID, a 32-byte key and an admin secret")
 	}
-	return checkLen("name", a.Name, MaxNameLen)
+	return checkLine("name", a.Name, MaxNameLen)
 }
 
 func officeHandlers() map[string]handler {
@@ -87,13 +86,7 @@ func checkOfficeName(name string) error {
 	if name == "" {
 		return ErrArgs.With("officeName is required")
 	}
-	if err := checkLen("officeName", name, MaxOfficeNameLen); err != nil {
-		return err
-	}
-	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return ErrArgs.With("officeName may not hold control characters (line breaks, tabs)")
-	}
-	return nil
+	return checkLine("officeName", name, MaxOfficeNameLen)
 }
 
 // MayRunOffice reports whether userID may make office-level changes (invite a computer, make this
@@ -133,7 +126,13 @@ func (a *RenameOffice) Check(c Caller) error {
 	return checkOfficeName(a.OfficeName)
 }
 
-func renameOffice(o *op, a *RenameOffice) (any, error) {
+func (a *RenameOffice) refuse(o *op) error {
+	_, err := a.decide(o)
+	return err
+}
+
+// decide applies rename's rules (an office admin asks, the office exists) and returns the office.
+func (a *RenameOffice) decide(o *op) (*Office, error) {
 	if err := o.requireOfficeAdmin("rename the office"); err != nil {
 		return nil, err
 	}
@@ -143,6 +142,14 @@ func renameOffice(o *op, a *RenameOffice) (any, error) {
 	}
 	if off == nil {
 		return nil, ErrRecordNotFound.With("the office is not created yet")
+	}
+	return off, nil
+}
+
+func renameOffice(o *op, a *RenameOffice) (any, error) {
+	off, err := a.decide(o)
+	if err != nil {
+		return nil, err
 	}
 	off.Name = strings.TrimSpace(a.OfficeName)
 	b, err := json.Marshal(off)
@@ -175,25 +182,35 @@ func (a *SetOfficeAdmin) Check(c Caller) error {
 // setOfficeAdmin grants or revokes the role. The office keeps at least one office admin once it
 // has had one, so someone can always invite a computer without the admin secret.
 func setOfficeAdmin(o *op, a *SetOfficeAdmin) (any, error) {
-	if err := o.requireOfficeAdmin("grant or revoke the office admin role"); err != nil {
+	if err := a.refuse(o); err != nil {
 		return nil, err
-	}
-	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
-	if err != nil {
-		return nil, err
-	}
-	if u == nil {
-		return nil, ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	if a.OfficeAdmin {
 		return nil, store.AddOfficeAdmin(o.ctx, o.tx, a.UserID, o.caller.UserID, o.now)
 	}
+	return nil, store.RemoveOfficeAdmin(o.ctx, o.tx, a.UserID)
+}
+
+func (a *SetOfficeAdmin) refuse(o *op) error {
+	if err := o.requireOfficeAdmin("grant or revoke the office admin role"); err != nil {
+		return err
+	}
+	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return ErrRecordNotFound.With("user %s", a.UserID)
+	}
+	if a.OfficeAdmin {
+		return nil
+	}
 	admins, err := store.OfficeAdmins(o.ctx, o.tx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(admins) == 1 && admins[0] == a.UserID {
-		return nil, ErrArgs.With("%s is the last office admin: grant the role to someone else first", a.UserID)
+		return ErrArgs.With("%s is the last office admin: grant the role to someone else first", a.UserID)
 	}
-	return nil, store.RemoveOfficeAdmin(o.ctx, o.tx, a.UserID)
+	return nil
 }

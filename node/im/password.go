@@ -73,11 +73,20 @@ func passwordHandlers() map[string]handler {
 	}
 }
 
+// refuse: the user ID is free. The API runs it before it hashes the password or signs a token.
+func (a *SignUp) refuse(o *op) error {
+	u, err := store.GetUser(o.ctx, o.tx, a.User.UserID)
+	if err != nil {
+		return err
+	}
+	if u != nil {
+		return ErrRegisteredAlready.With("user %s is already registered", a.User.UserID)
+	}
+	return nil
+}
+
 func signUp(o *op, a *SignUp) (any, error) {
-	if u, err := store.GetUser(o.ctx, o.tx, a.User.UserID); err != nil || u != nil {
-		if u != nil {
-			return nil, ErrRegisteredAlready.With("user %s is already registered", a.User.UserID)
-		}
+	if err := a.refuse(o); err != nil {
 		return nil, err
 	}
 	u := &pb.UserInfo{UserID: a.User.UserID, Nickname: a.User.Nickname, FaceURL: a.User.FaceURL, Ex: a.User.Ex,

@@ -39,38 +39,11 @@ func (a *RevokeMsg) Check(c Caller) error {
 // revokeMsg: no time limit (upstream). Single chat: only the sender. Group: the sender, the owner,
 // or an admin revoking an ordinary member's message. The app admin revokes anything.
 func revokeMsg(o *op, a *RevokeMsg) (any, error) {
-	acc, err := loadMsgAccess(o.ctx, o.tx, a.UserID, a.ConversationID)
+	t, err := a.decide(o)
 	if err != nil {
 		return nil, err
 	}
-	if acc == nil {
-		return nil, ErrRecordNotFound.With("conversation %s", a.ConversationID)
-	}
-	stored, ok, err := store.MessageAt(o.ctx, o.tx, a.ConversationID, a.Seq)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || !acc.readable(&stored) {
-		return nil, ErrRecordNotFound.With("message %d of %s", a.Seq, a.ConversationID)
-	}
-	if stored.Revoke != nil {
-		return nil, ErrMsgAlreadyRevoke.With("message %d of %s is already revoked", a.Seq, a.ConversationID)
-	}
-	msg, err := decodeStoredMsg(&stored)
-	if err != nil {
-		return nil, err
-	}
-	revoker, err := store.GetUser(o.ctx, o.tx, a.UserID)
-	if err != nil {
-		return nil, err
-	}
-	if revoker == nil {
-		return nil, ErrRecordNotFound.With("user %s", a.UserID)
-	}
-	role, to, err := o.revokeRights(a.UserID, revoker, msg)
-	if err != nil {
-		return nil, err
-	}
+	msg, revoker, role, to := t.msg, t.revoker, t.role, t.to
 	content, err := json.Marshal(&pb.MessageRevokedContent{RevokerID: a.UserID, RevokerRole: role,
 		ClientMsgID: msg.ClientMsgID, RevokerNickname: revoker.Nickname, RevokeTime: o.now,
 		SourceMessageSendTime: msg.SendTime, SourceMessageSendID: msg.SendID,
@@ -94,6 +67,54 @@ func revokeMsg(o *op, a *RevokeMsg) (any, error) {
 		}
 	}
 	return nil, o.notify(n)
+}
+
+func (a *RevokeMsg) refuse(o *op) error {
+	_, err := a.decide(o)
+	return err
+}
+
+// revokeTarget is what a revoke acts on: the message, the revoker, their role and who hears of it.
+type revokeTarget struct {
+	msg     *pb.MsgData
+	revoker *pb.UserInfo
+	role    int32
+	to      []string
+}
+
+// decide applies revoke's rules: a message the user may read, not yet revoked, theirs to revoke.
+func (a *RevokeMsg) decide(o *op) (*revokeTarget, error) {
+	acc, err := loadMsgAccess(o.ctx, o.tx, a.UserID, a.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if acc == nil {
+		return nil, ErrRecordNotFound.With("conversation %s", a.ConversationID)
+	}
+	stored, ok, err := store.MessageAt(o.ctx, o.tx, a.ConversationID, a.Seq)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !acc.readable(&stored) {
+		return nil, ErrRecordNotFound.With("message %d of %s", a.Seq, a.ConversationID)
+	}
+	if stored.Revoke != nil {
+		return nil, ErrMsgAlreadyRevoke.With("message %d of %s is already revoked", a.Seq, a.ConversationID)
+	}
+	t := &revokeTarget{}
+	if t.msg, err = decodeStoredMsg(&stored); err != nil {
+		return nil, err
+	}
+	if t.revoker, err = store.GetUser(o.ctx, o.tx, a.UserID); err != nil {
+		return nil, err
+	}
+	if t.revoker == nil {
+		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+	}
+	if t.role, t.to, err = o.revokeRights(a.UserID, t.revoker, t.msg); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // revokeRights checks that userID may revoke msg and returns the revoker's role (stored in the

@@ -36,7 +36,7 @@ type SearchHit struct {
 // not revoked. The app admin searches every conversation. Keywords match the indexed text of a
 // message (searchText) as a substring, case-insensitively.
 func SearchMessages(ctx context.Context, q store.Q, searcher Caller, sq *SearchQuery) ([]SearchHit, int64, error) {
-	if err := checkLen("keyword", sq.Keyword, MaxKeywordLen); err != nil {
+	if err := checkKeyword("keyword", sq.Keyword, MaxKeywordLen); err != nil {
 		return nil, 0, err
 	}
 	f := &store.SearchFilter{Keyword: strings.TrimSpace(sq.Keyword), SendID: sq.SendID, ContentType: sq.ContentType,

@@ -19,9 +19,9 @@ func (u *NewUser) check() error {
 	return checkFields(
 		checkID("userID", u.UserID),
 		nonEmpty("nickname", u.Nickname),
-		checkLen("nickname", u.Nickname, MaxNameLen),
-		checkBytes("faceURL", u.FaceURL, MaxURLLen),
-		checkBytes("ex", u.Ex, MaxExLen),
+		checkLine("nickname", u.Nickname, MaxNameLen),
+		checkURL("faceURL", u.FaceURL, MaxURLLen),
+		checkEx("ex", u.Ex, MaxExLen),
 		checkRange("appMangerLevel", u.AppMangerLevel, 0, 4),
 		checkRange("globalRecvMsgOpt", u.GlobalRecvMsgOpt, 0, 2),
 	)
@@ -77,13 +77,13 @@ func (a *UpdateUser) Check(c Caller) error {
 	}
 	var errs []error
 	if p.Nickname != nil {
-		errs = append(errs, nonEmpty("nickname", *p.Nickname), checkLen("nickname", *p.Nickname, MaxNameLen))
+		errs = append(errs, nonEmpty("nickname", *p.Nickname), checkLine("nickname", *p.Nickname, MaxNameLen))
 	}
 	if p.FaceURL != nil {
-		errs = append(errs, checkBytes("faceURL", *p.FaceURL, MaxURLLen))
+		errs = append(errs, checkURL("faceURL", *p.FaceURL, MaxURLLen))
 	}
 	if p.Ex != nil {
-		errs = append(errs, checkBytes("ex", *p.Ex, MaxExLen))
+		errs = append(errs, checkEx("ex", *p.Ex, MaxExLen))
 	}
 	if p.AppMangerLevel != nil {
 		errs = append(errs, checkRange("appMangerLevel", *p.AppMangerLevel, 0, 4))

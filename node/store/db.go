@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"syscall"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -142,4 +143,14 @@ func copyDB(ctx context.Context, from, to *sql.DB) error {
 			return b.Finish()
 		})
 	})
+}
+
+// IsDiskFull reports whether err comes from a full disk: SQLite's SQLITE_FULL, or ENOSPC from a
+// file write.
+func IsDiskFull(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC)
 }

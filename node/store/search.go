@@ -47,6 +47,19 @@ type SearchFilter struct {
 // trigramMin is the shortest keyword the trigram index answers; shorter ones scan the indexed text.
 const trigramMin = 3
 
+// ftsPhrase quotes keyword as one FTS5 phrase, which the trigram index matches as a substring. ok is
+// false when the index cannot answer it, and the search scans the indexed text instead: a keyword
+// under three characters has no trigram, FTS5 reads its query as a C string, so a NUL would end
+// the phrase early ("unterminated string"), and the trigram tokenizer does not split bytes that are
+// not UTF-8 as it split the text. Everything else is literal inside the double quotes, with a quote
+// doubled.
+func ftsPhrase(keyword string) (phrase string, ok bool) {
+	if utf8.RuneCountInString(keyword) < trigramMin || strings.IndexByte(keyword, 0) >= 0 || !utf8.ValidString(keyword) {
+		return "", false
+	}
+	return `"` + strings.ReplaceAll(keyword, `"`, `""`) + `"`, true
+}
+
 // SearchMessages returns a page of the matching messages, newest first, and the number of matches.
 // Revoked messages and notifications (other than OA notifications, 1400) are never matched.
 func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage, int64, error) {
@@ -71,11 +84,13 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 		args = append(args, f.Owner)
 	}
 	if f.Keyword != "" {
-		if utf8.RuneCountInString(f.Keyword) >= trigramMin {
+		if phrase, ok := ftsPhrase(f.Keyword); ok {
 			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`)
-			args = append(args, `"`+strings.ReplaceAll(f.Keyword, `"`, `""`)+`"`)
+			args = append(args, phrase)
 		} else {
-			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts WHERE instr(lower(text), lower(?)) > 0)`)
+			// Bytes, not characters: literal for any keyword, even one that is not UTF-8.
+			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts
+				WHERE instr(CAST(lower(text) AS BLOB), CAST(lower(?) AS BLOB)) > 0)`)
 			args = append(args, f.Keyword)
 		}
 	}

@@ -463,22 +463,34 @@ func pollUntil(t *testing.T, timeout time.Duration, cond func() bool) {
 	t.Fatalf("condition not met within %v", timeout)
 }
 
-// runLanim runs the lanim binary to completion with args, allowing it timeout, and returns its combined
-// output and exit code; it fails the test if the process had to be killed or could not start.
+// runLanim runs the lanim binary to completion with args, allowing it timeout, and returns its output
+// (stdout, then stderr) and exit code; it fails the test if the process had to be killed or could not start.
 func runLanim(t *testing.T, timeout time.Duration, args ...string) (output string, exitCode int) {
+	t.Helper()
+	stdout, stderr, code := runLanimEnv(t, timeout, nil, args...)
+	return stdout + stderr, code
+}
+
+// runLanimEnv runs lanim like runLanim, with env added to the environment (later entries win), and
+// returns stdout and stderr apart.
+func runLanimEnv(t *testing.T, timeout time.Duration, env []string, args ...string) (stdout, stderr string, exitCode int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, lanimBin, args...)
 	cmd.SysProcAttr = childProcAttr()
 	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
+	cmd.Env = append(os.Environ(), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("lanim %s: still running after %v; killed. Output:\n%s", strings.Join(args, " "), timeout, out)
+		t.Fatalf("lanim %s: still running after %v; killed. Output:\n%s%s", strings.Join(args, " "), timeout, out.String(),
+			errOut.String())
 	}
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
 		t.Fatalf("lanim %s: %v", strings.Join(args, " "), err)
 	}
-	return string(out), cmd.ProcessState.ExitCode()
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
