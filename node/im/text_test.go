@@ -45,6 +45,8 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 		{"message ex", "ann", "msg.send", text("", "\x02", `{"content":"hi"}`)},
 		{"message text with NUL", "ann", "msg.send", text("", "", `{"content":"a\u0000b"}`)},
 		{"message content not UTF-8", "ann", "msg.send", text("", "", "{\"content\":\"a\xffb\"}")},
+		{"user command uuid with newline", "ann", "user.command_add", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "ann", Type: 1, UUID: "a\nb"}}},
+		{"user command value with NUL", "ann", "user.command_add", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "ann", Type: 1, UUID: "u"}, Value: Str("v\x00")}},
 	}
 	// The log's JSON encoding turns invalid UTF-8 in a string into U+FFFD, so only the API sees
 	// such a name as sent (and refuses it).

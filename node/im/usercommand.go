@@ -69,10 +69,10 @@ type UserCommandRef struct {
 	UUID   string `json:"uuid"`
 }
 
-// Check: self or admin; a uuid of at most MaxUUIDLen bytes.
+// Check: self or admin; a one-line uuid of at most MaxUUIDLen bytes.
 func (a *UserCommandRef) Check(c Caller) error {
 	return checkFields(checkID("userID", a.UserID), c.Access(a.UserID), nonEmpty("uuid", a.UUID),
-		checkBytes("uuid", a.UUID, MaxUUIDLen))
+		checkURL("uuid", a.UUID, MaxUUIDLen))
 }
 
 // UserCommandSet is /user/process_user_command_add and _update: on update, a value or ex that is
@@ -83,11 +83,11 @@ type UserCommandSet struct {
 	Ex    OptString `json:"ex"`
 }
 
-// Check: the reference's rules; value and ex within MaxExLen bytes.
+// Check: the reference's rules; value and ex within MaxExLen bytes, under the text rule.
 func (a *UserCommandSet) Check(c Caller) error {
 	value, _ := a.Value.Get()
 	ex, _ := a.Ex.Get()
-	return checkFields(a.UserCommandRef.Check(c), checkBytes("value", value, MaxExLen), checkBytes("ex", ex, MaxExLen))
+	return checkFields(a.UserCommandRef.Check(c), checkEx("value", value, MaxExLen), checkEx("ex", ex, MaxExLen))
 }
 
 func userCommandHandlers() map[string]handler {
