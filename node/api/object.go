@@ -287,7 +287,7 @@ func (s *Server) initiateUpload(c *call, req *initiateReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if found != nil {
+	if found != nil && s.haveBlob(c.ctx, found.Key) {
 		u, err := s.commitObject(c, &im.CompleteObject{Name: req.Name, Key: found.Key, Hash: hash, Size: req.Size,
 			ContentType: req.ContentType, Cause: req.Cause})
 		if err != nil {
@@ -311,6 +311,23 @@ func (s *Server) initiateUpload(c *call, req *initiateReq) (any, error) {
 	}
 	return InitiateResp{Upload: &UploadInfo{UploadID: id, PartSize: ps, Sign: s.signParts(c.r, id, up.Expire, nums),
 		ExpireTime: up.Expire}}, nil
+}
+
+// haveBlob reports whether this node holds a blob, fetching it from the office when it does not:
+// the dedupe fast path must not hand out a URL whose bytes are nowhere (a blob lost to corruption
+// is then uploaded again, which heals every URL of it).
+func (s *Server) haveBlob(ctx context.Context, key string) bool {
+	if _, err := s.cfg.Blobs.Stat(key); err == nil {
+		return true
+	}
+	if s.cfg.Fetcher == nil {
+		return false
+	}
+	if err := s.cfg.Fetcher.FetchBlob(ctx, key, io.Discard); err != nil {
+		s.cfg.Log.Info("dedupe: blob not fetched, the client uploads it", "key", key, "err", err)
+		return false
+	}
+	return true
 }
 
 // createUpload checks there is room for it and records an upload in the blob store.
