@@ -172,8 +172,10 @@ func (s *Server) partSize(size int64) (int64, error) {
 	return (size + MaxNumParts - 1) / MaxNumParts, nil
 }
 
+// partCount is how many parts an object of size bytes has: none for an empty file (the JS SDK
+// sends none).
 func partCount(size, partSize int64) int {
-	return int(max(1, (size+partSize-1)/partSize))
+	return int((size + partSize - 1) / partSize)
 }
 
 // partLen is the size of part n (from 1) of an object: partSize but for the last.
