@@ -662,3 +662,35 @@ func TestObjectLargeUploadMemory(t *testing.T) {
 		t.Fatalf("node RSS grew by %d KiB during a %d-byte upload and download, want < 50 MiB", growth, size)
 	}
 }
+
+// TestObjectUploadResumesAfterRestart: an upload interrupted by a node restart resumes as the SDK
+// core does it (auth_sign for the rest, the parts already sent kept), and a part URL signed before
+// the restart still works: the node's signing key is kept in its data dir.
+func TestObjectUploadResumesAfterRestart(t *testing.T) {
+	o := startObjNode(t)
+	ps := 5 * mib
+	data := testBytes(10, 2*ps+10)
+	parts, sums, _ := partsOf(data, ps)
+	ini := o.initiate(o.aliceToken(), "alice/resume.bin", data, ps, -1)
+	if st, b := o.putPart(ini.Upload.Sign, 1, parts[0]); st != 200 {
+		t.Fatalf("part 1: %d %s", st, b)
+	}
+	o.Restart(t)
+	tok := o.UserToken(t, "alice", platformWeb)
+	if st, b := o.putPart(ini.Upload.Sign, 2, parts[1]); st != 200 {
+		t.Fatalf("part 2 at a URL signed before the restart: %d %s", st, b)
+	}
+	var more client.AuthSign
+	o.PostOK(t, "/object/auth_sign", tok, map[string]any{"uploadID": ini.Upload.UploadID, "partNumbers": []int{3}}, &more)
+	if st, b := o.putPart(more, 3, parts[2]); st != 200 {
+		t.Fatalf("part 3: %d %s", st, b)
+	}
+	var done struct {
+		URL string `json:"url"`
+	}
+	o.PostOK(t, "/object/complete_multipart_upload", tok, map[string]any{"uploadID": ini.Upload.UploadID, "parts": sums,
+		"name": "alice/resume.bin"}, &done)
+	if res, body := o.get(done.URL); res.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("GET: %s, %d bytes", res.Status, len(body))
+	}
+}
