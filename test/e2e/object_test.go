@@ -125,6 +125,16 @@ func (o *objNode) blobFiles() []string {
 	return out
 }
 
+// openUploads counts the uploads the node's blob store holds.
+func (o *objNode) openUploads() int {
+	o.t.Helper()
+	entries, err := os.ReadDir(filepath.Join(o.DataDir, "blobs", "uploads"))
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return len(entries)
+}
+
 // initiate posts initiate_multipart_upload for b in parts of ps.
 func (o *objNode) initiate(token, name string, b []byte, ps, maxParts int) client.InitiateResp {
 	o.t.Helper()
@@ -324,6 +334,9 @@ func TestObjectRefusals(t *testing.T) {
 			t.Errorf("%s: no detail", c.name)
 		}
 	}
+	if n := o.openUploads(); n != 0 {
+		t.Fatalf("refused initiates left %d uploads", n)
+	}
 	// The admin may name objects freely.
 	var adm client.InitiateResp
 	o.PostOK(t, "/object/initiate_multipart_upload", o.AdminToken, initReq(func(m map[string]any) { m["name"] = "x.bin" }), &adm)
@@ -391,8 +404,12 @@ func TestObjectRefusals(t *testing.T) {
 	o.upload(o.alice, "alice/y.bin", "", testBytes(5, 4*mib))
 	big := testBytes(6, 8*mib)
 	_, _, bigHash := partsOf(big, ps)
+	before := o.openUploads()
 	env := o.PostErr(t, "/object/initiate_multipart_upload", tok, map[string]any{"hash": bigHash, "size": len(big),
 		"partSize": ps, "maxParts": -1, "name": "alice/z.bin"}, 1693)
+	if o.openUploads() != before {
+		t.Fatal("the refused upload was recorded")
+	}
 	if !strings.Contains(env.ErrDlt, "space for files") || strings.Contains(env.ErrDlt, o.DataDir) || strings.Contains(env.ErrDlt, "/") {
 		t.Fatalf("budget refusal detail %q: want a clear message with no path", env.ErrDlt)
 	}
