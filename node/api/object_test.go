@@ -240,7 +240,7 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789"), MinPartSize/10+7)
 	sums := []string{md5Hex(string(data[:MinPartSize])), md5Hex(string(data[MinPartSize:]))}
 	hash := md5Hex(strings.Join(sums, ","))
-	ini, err := e.s.initiateUpload(c, &initiateReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
+	ini, err := e.s.initiateUpload(c, &InitiateUploadReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	req := &completeReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
+	req := &CompleteUploadReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
 	if _, err := e.s.completeUpload(c, req); !errors.Is(err, im.ErrNoQuorum) {
 		t.Fatalf("complete without quorum: %v", err)
 	}
