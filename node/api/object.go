@@ -145,11 +145,13 @@ func (s *Server) partLimit(c *call, _ []byte) (any, error) {
 	if err := s.needBlobs(); err != nil {
 		return nil, err
 	}
-	return nodePartLimit, nil
+	return nodePartLimit(), nil
 }
 
 // nodePartLimit is what part_limit answers.
-var nodePartLimit = PartLimit{MinPartSize: MinPartSize, MaxPartSize: MaxPartSize, MaxNumSize: MaxNumParts}
+func nodePartLimit() PartLimit {
+	return PartLimit{MinPartSize: MinPartSize, MaxPartSize: MaxPartSize, MaxNumSize: MaxNumParts}
+}
 
 // PartSize is upstream's rule, which the SDK core applies to part_limit's answer: MinPartSize while
 // MaxNumSize parts of it hold the object, else size / MaxNumSize rounded up.
@@ -173,7 +175,7 @@ func (s *Server) partSize(size int64) (int64, error) {
 	if max := s.maxObjectSize(); size > max {
 		return 0, im.ErrArgs.With("the file is %d bytes; this computer accepts files up to %d bytes", size, max)
 	}
-	return nodePartLimit.PartSize(size)
+	return nodePartLimit().PartSize(size)
 }
 
 // partCount is how many parts an object of size bytes has: none for an empty file (the JS SDK
