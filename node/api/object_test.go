@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"lanim/node/api/objectwire"
 	"lanim/node/auth"
 	"lanim/node/blob"
 	"lanim/node/im"
@@ -240,17 +241,17 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789"), MinPartSize/10+7)
 	sums := []string{md5Hex(string(data[:MinPartSize])), md5Hex(string(data[MinPartSize:]))}
 	hash := md5Hex(strings.Join(sums, ","))
-	ini, err := e.s.initiateUpload(c, &InitiateUploadReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
+	ini, err := e.s.initiateUpload(c, &objectwire.InitiateUploadReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := ini.(InitiateResp).Upload.UploadID
+	id := ini.(objectwire.InitiateResp).Upload.UploadID
 	for n, part := range [][]byte{data[:MinPartSize], data[MinPartSize:]} {
 		if _, err := e.blobs.WritePart(id, n+1, int64(len(part)), bytes.NewReader(part)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	req := &CompleteUploadReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
+	req := &objectwire.CompleteUploadReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
 	if _, err := e.s.completeUpload(c, req); !errors.Is(err, im.ErrNoQuorum) {
 		t.Fatalf("complete without quorum: %v", err)
 	}

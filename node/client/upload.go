@@ -11,28 +11,29 @@ import (
 	"net/url"
 	"strings"
 
-	"lanim/node/api"
+	"lanim/node/api/objectwire"
 )
 
-// The object API's wire shapes are the node's own, so client and node cannot drift apart.
+// The object API's wire shapes are the node's own (package objectwire), so client and node cannot
+// drift apart.
 type (
 	// PartLimit is /object/part_limit's answer; its PartSize is the part size rule.
-	PartLimit = api.PartLimit
+	PartLimit = objectwire.PartLimit
 	// KeyValues is one query parameter or header of a signed part URL.
-	KeyValues = api.KeyValues
+	KeyValues = objectwire.KeyValues
 	// SignPart is where and how to PUT one part.
-	SignPart = api.SignPart
+	SignPart = objectwire.SignPart
 	// AuthSign is a set of signed part URLs: its URL, Query and Header apply to every part.
-	AuthSign = api.AuthSign
+	AuthSign = objectwire.AuthSign
 	// UploadInfo is a started upload: its ID, part size, the first signed parts and its expiry (ms).
-	UploadInfo = api.UploadInfo
+	UploadInfo = objectwire.UploadInfo
 	// InitiateResp is initiate's answer: Upload is nil when the office holds the content already
 	// and URL is then final.
-	InitiateResp = api.InitiateResp
+	InitiateResp = objectwire.InitiateResp
 	// InitiateUpload is /object/initiate_multipart_upload's request.
-	InitiateUpload = api.InitiateUploadReq
+	InitiateUpload = objectwire.InitiateUploadReq
 	// CompleteUpload is /object/complete_multipart_upload's request.
-	CompleteUpload = api.CompleteUploadReq
+	CompleteUpload = objectwire.CompleteUploadReq
 )
 
 // signBatch is how many parts Upload asks to have signed at a time (the SDK core's number).
