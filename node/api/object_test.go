@@ -130,6 +130,12 @@ func TestGetFetchesMissingBlob(t *testing.T) {
 		t.Fatalf("Range on a missing blob: %d %q", w.Code, w.Body)
 	}
 
+	key5 := e.commit("alice/h.txt", []byte("head only"))
+	f.have[key5] = []byte("head only")
+	if w := e.do("HEAD", "/object/"+key5+"/alice/h.txt", nil); w.Code != 200 || w.Header().Get("Content-Length") != "9" || f.fetches != 2 {
+		t.Fatalf("HEAD of a missing blob: %d %v, %d fetches (want no new fetch)", w.Code, w.Header(), f.fetches)
+	}
+
 	key3 := e.commit("alice/lost.txt", []byte("nowhere"))
 	w = e.do("GET", "/object/"+key3+"/alice/lost.txt", nil)
 	if w.Code != 404 || !strings.Contains(w.Body.String(), "no computer of the office") {
