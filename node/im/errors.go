@@ -75,6 +75,9 @@ var (
 	// ErrDiskFull is LanIM's own: the disk that holds this node's data is (nearly) full, so the node
 	// takes no writes until space is freed; reads keep working.
 	ErrDiskFull = &Error{Code: 1693, Msg: "DiskFull"}
+	// ErrFilesFull is LanIM's own: this node's budget for files (--files-budget-mb) is used up.
+	// Another computer of the office may have room.
+	ErrFilesFull = &Error{Code: 1694, Msg: "FilesBudgetFull"}
 )
 
 // errDiskFullDetail is the one text of a full disk: no path, as clients see it.
