@@ -52,6 +52,7 @@ func NewMachine() *Machine {
 		groupHandlers(),
 		friendHandlers(),
 		messageHandlers(),
+		objectHandlers(),
 		blobHolderHandlers(),
 	} {
 		for kind, h := range area {
