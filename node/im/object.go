@@ -44,9 +44,17 @@ func (a *CompleteObject) Check(c Caller) error {
 	if a.Size < 0 || a.Size > MaxObjectSize {
 		return ErrArgs.With("size %d is not in 0..%d", a.Size, int64(MaxObjectSize))
 	}
-	return checkFields(checkBytes("contentType", a.ContentType, MaxContentTypeLen),
-		checkLen("cause", a.Cause, MaxCauseLen))
+	return CheckObjectFields(a.ContentType, a.Cause)
 }
+
+// CheckObjectFields limits an object's content type and cause.
+func CheckObjectFields(contentType, cause string) error {
+	return checkFields(checkBytes("contentType", contentType, MaxContentTypeLen), checkLen("cause", cause, MaxCauseLen))
+}
+
+// ErrStorageFull is LanIM's own: this node has no room for the file (its disk budget for files is
+// used up, or its disk is full). Another computer of the office may have room.
+var ErrStorageFull = &Error{Code: 1693, Msg: "StorageFull"}
 
 // CheckObjectName is upstream's rule for object names: valid UTF-8, at most 1,024 characters, and
 // starting with the caller's user ID and "/" unless the caller is an app manager.
