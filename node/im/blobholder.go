@@ -45,17 +45,7 @@ func (a *HoldBlobs) Check(c Caller) error {
 }
 
 // ValidBlobKey reports whether key names a blob: the lowercase hex SHA-256 of its bytes.
-func ValidBlobKey(key string) bool {
-	if len(key) != 64 {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+func ValidBlobKey(key string) bool { return isHex(key, 64) }
 
 // validNodeID: a node ID as a data dir makes it (hex), or as tests and certificates name nodes.
 func validNodeID(id string) bool {

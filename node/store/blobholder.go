@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -52,4 +54,25 @@ func CountUnderHeldBlobs(ctx context.Context, q Q, members []string, want int) (
 		return 0, 0, fmt.Errorf("count under-held blobs: %w", err)
 	}
 	return under, lost, nil
+}
+
+// HoldsBlob reports whether nodeID is recorded as holding key.
+func HoldsBlob(ctx context.Context, q Q, key, nodeID string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM blob_holders WHERE blob_key = ? AND node_id = ?`, key, nodeID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("holds blob: %w", err)
+	}
+	return true, nil
+}
+
+// UnheldObjectKeys lists, in key order after after, up to limit blob keys of objects that nodeID is
+// not recorded as holding.
+func UnheldObjectKeys(ctx context.Context, q Q, nodeID, after string, limit int) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT DISTINCT o.key FROM objects o WHERE o.key > ?
+		AND NOT EXISTS (SELECT 1 FROM blob_holders h WHERE h.blob_key = o.key AND h.node_id = ?)
+		ORDER BY o.key LIMIT ?`, after, nodeID, limit)
 }

@@ -240,6 +240,7 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS objects_key ON objects (key)`,
 	`CREATE INDEX IF NOT EXISTS objects_hash ON objects (hash, size)`,
 	`CREATE INDEX IF NOT EXISTS objects_cause ON objects (cause, create_time)`,
+
 	// blob_holders: which node has which blob (lowercase hex SHA-256) on its disk, so a node that
 	// lacks one asks a holder directly. Rows are only added (object.hold); a node that left the
 	// office stops counting because readers filter by the current members. held_at in ms.
