@@ -212,18 +212,11 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) error {
 // fillFrom asks one member for the rest of the blob.
 func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) error {
 	offset := f.progress()
-	_, r, done, err := b.n.dialBlob(ctx, s.addr, &blobRequest{Op: blobOpGet, Key: f.key, Offset: offset})
+	st, rep, err := b.n.openBlob(ctx, s.addr, &blobRequest{Op: blobOpGet, Key: f.key, Offset: offset})
 	if err != nil {
 		return err
 	}
-	defer done()
-	var rep blobReply
-	if err := readFrame(r, &rep); err != nil {
-		return err
-	}
-	if rep.Err != nil {
-		return rep.Err
-	}
+	defer st.close()
 	f.mu.Lock()
 	known := f.size
 	f.mu.Unlock()
@@ -242,7 +235,7 @@ func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) 
 	for left := rep.Size - offset; left > 0; {
 		// Whole buffers: a TLS read returns one 16 KiB record, and each spool write wakes every
 		// follower.
-		k, err := io.ReadFull(r, buf[:min(int64(len(buf)), left)])
+		k, err := io.ReadFull(st.r, buf[:min(int64(len(buf)), left)])
 		if k > 0 {
 			if _, werr := w.Write(buf[:k]); werr != nil {
 				return spoolErr(werr)
