@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -88,6 +89,9 @@ func (b *blobs) join(key string) (*flight, error) {
 	}
 	if _, err := b.store.Stat(key); err == nil {
 		return nil, nil
+	}
+	if b.closed {
+		return nil, fmt.Errorf("fetch blob: %w", net.ErrClosed)
 	}
 	if b.n.id == nil {
 		return nil, ErrBlobUnavailable // standalone: nobody to ask
