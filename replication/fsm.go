@@ -29,6 +29,9 @@ type fsm struct {
 	log     *slog.Logger
 	// stop ends the wait for disk space (the node is closing); nil waits until there is space.
 	stop <-chan struct{}
+	// completed is told the blob keys of the objects each batch completed (after it commits), so
+	// the node that has their bytes records its hold and starts pushing copies. May be nil.
+	completed func(keys []string)
 
 	// mu guards applied and advanced: the index of the last committed batch and a channel closed
 	// (and replaced) whenever it moves, for read-your-writes waits.
@@ -175,6 +178,7 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 		return results, false, storageFailure("applied index", err)
 	}
 	var events []im.Event
+	var completed []string
 	last := applied
 	for i, l := range logs {
 		if l.Index <= applied {
@@ -184,7 +188,7 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 		if l.Type != raft.LogCommand {
 			continue
 		}
-		res, ev, err := f.applyOne(ctx, tx, l, savepoints)
+		res, ev, key, err := f.applyOne(ctx, tx, l, savepoints)
 		if err != nil {
 			return results, false, err
 		}
@@ -196,6 +200,9 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 		}
 		results[i] = res
 		events = append(events, ev...)
+		if key != "" && res.Err == nil {
+			completed = append(completed, key)
+		}
 	}
 	if last > applied {
 		if err := store.SetAppliedIndex(ctx, tx, last); err != nil {
@@ -212,19 +219,23 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 	if len(events) > 0 && f.sink != nil {
 		f.sink.Publish(events)
 	}
+	if len(completed) > 0 && f.completed != nil {
+		f.completed(completed)
+	}
 	return results, true, nil
 }
 
 // applyOne applies one command, under a savepoint when asked: a failed rule then rolls back that
-// command only. A command that fails drops its events.
-func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (*im.Result, []im.Event, error) {
+// command only. A command that fails drops its events. key is the blob key of an object.complete.
+func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (_ *im.Result, _ []im.Event, key string, _ error) {
 	cmd, err := im.DecodeCommand(l.Data)
 	if err != nil {
-		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil, nil
+		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil, "", nil
 	}
+	key = completedKey(cmd)
 	if savepoint {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
-			return nil, nil, storageFailure("savepoint", err)
+			return nil, nil, "", storageFailure("savepoint", err)
 		}
 	}
 	var res *im.Result
@@ -241,17 +252,17 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 		events = nil
 	}
 	if !savepoint {
-		return res, events, nil
+		return res, events, key, nil
 	}
 	if res.Err != nil {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO cmd`); err != nil {
-			return nil, nil, storageFailure("rollback to savepoint", err)
+			return nil, nil, "", storageFailure("rollback to savepoint", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `RELEASE cmd`); err != nil {
-		return nil, nil, storageFailure("release savepoint", err)
+		return nil, nil, "", storageFailure("release savepoint", err)
 	}
-	return res, events, nil
+	return res, events, key, nil
 }
 
 // Snapshot returns at once; Persist copies the database while applies go on. The copy is one read
