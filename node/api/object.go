@@ -1,0 +1,1142 @@
+package api
+
+// The object API: upstream OpenIM v3.8's /object/* endpoints on this node's blob store.
+//
+// An upload is node-local until it completes: initiate records it in the blob store
+// (uploads/<id>), the client PUTs each part to this node's own listener at a URL signed with an
+// HMAC of the node's secret key and an expiry, and complete checks every part against the MD5s
+// the client lists and upstream's hash, joins the parts into one blob (key = SHA-256 of the
+// bytes) and commits name → key through Raft. The bytes never go through Raft: other nodes fetch
+// them through Config.Fetcher when a viewer asks for them.
+//
+// Object URLs are <prefix>object/<sha256>/<name> with no query string: the key in the path means
+// an issued URL can never be repointed (upstream repoints a re-used name), and every node resolves
+// it from the replicated objects table.
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // thumbnails of GIFs
+	"image/jpeg"
+	"image/png"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/image/draw"
+
+	"lanim/node/blob"
+	"lanim/node/im"
+	"lanim/node/store"
+)
+
+// Upstream's part numbers (MinIO's): the SDK core computes its part size from part_limit and
+// aborts when initiate answers another, so part_limit, part_size and initiate share partSize.
+const (
+	MinPartSize = 5 << 20
+	MaxPartSize = 5 << 30
+	MaxNumParts = 10000
+)
+
+// Object limits and timings.
+const (
+	// DefaultMaxObjectSize is the largest upload a node accepts unless configured otherwise.
+	DefaultMaxObjectSize = 2 << 30
+	// UploadLifetime is how long an unfinished upload (and its signed part URLs) lives; the SDK
+	// core resumes an interrupted upload while an hour of it is left.
+	UploadLifetime = 24 * time.Hour
+	// MaxThumbSide bounds the width and height a thumbnail may be asked for.
+	MaxThumbSide = 4096
+	// MaxThumbSourcePixels bounds the pictures decoded for thumbnails (about 160 MB of RGBA):
+	// a larger picture is served whole.
+	MaxThumbSourcePixels = 40_000_000
+	// MaxFormDataSize bounds a form-data upload: form data is for small files, one part.
+	MaxFormDataSize = MinPartSize
+	// accessURLLifetime is the expireTime access_url reports. LanIM's URLs do not expire; the
+	// number only tells a client how long it may cache the answer (upstream's 7 days).
+	accessURLLifetime = 7 * 24 * time.Hour
+)
+
+// BlobFetcher gets the bytes of a blob this node lacks from a member of the office that has them.
+type BlobFetcher interface {
+	// FetchBlob streams the blob's bytes to w as they arrive, stores them in this node's blob
+	// store, and returns nil once they are stored and verified against key. It returns an error
+	// wrapping fs.ErrNotExist when no reachable member has the blob.
+	FetchBlob(ctx context.Context, key string, w io.Writer) error
+}
+
+// objects is the object API's own state on a Server.
+type objects struct {
+	signKey    []byte
+	completing *keyedOnce    // uploads being completed
+	thumbs     chan struct{} // one thumbnail decoded at a time: decoding takes memory
+}
+
+// keyedOnce refuses a second holder of a key.
+type keyedOnce struct {
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func newKeyedOnce() *keyedOnce { return &keyedOnce{keys: map[string]bool{}} }
+
+func (k *keyedOnce) take(key string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.keys[key] {
+		return false
+	}
+	k.keys[key] = true
+	return true
+}
+
+func (k *keyedOnce) give(key string) {
+	k.mu.Lock()
+	delete(k.keys, key)
+	k.mu.Unlock()
+}
+
+func newObjects(cfg *Config) *objects {
+	key := cfg.SignKey
+	if len(key) == 0 {
+		// Without a configured key, signed part URLs last as long as this process.
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
+	return &objects{signKey: key, completing: newKeyedOnce(), thumbs: make(chan struct{}, 1)}
+}
+
+func (s *Server) objectRoutes() {
+	s.add("/object/part_limit", s.partLimit)
+	s.add("/object/part_size", read(s.partSizeEndpoint))
+	s.add("/object/initiate_multipart_upload", read(s.initiateUpload))
+	s.add("/object/auth_sign", read(s.authSign))
+	s.add("/object/complete_multipart_upload", read(s.completeUpload))
+	s.add("/object/access_url", read(s.accessURL))
+	s.add("/object/initiate_form_data", read(s.initiateFormData))
+	s.add("/object/complete_form_data", read(s.completeFormData))
+}
+
+func (s *Server) maxObjectSize() int64 {
+	if s.cfg.MaxObjectSize > 0 {
+		return min(s.cfg.MaxObjectSize, im.MaxObjectSize)
+	}
+	return DefaultMaxObjectSize
+}
+
+// PartLimit is /object/part_limit's data.
+type PartLimit struct {
+	MinPartSize int64 `json:"minPartSize"`
+	MaxPartSize int64 `json:"maxPartSize"`
+	MaxNumSize  int64 `json:"maxNumSize"`
+}
+
+func (s *Server) partLimit(c *call, _ []byte) (any, error) {
+	if err := s.needBlobs(); err != nil {
+		return nil, err
+	}
+	return PartLimit{MinPartSize: MinPartSize, MaxPartSize: MaxPartSize, MaxNumSize: MaxNumParts}, nil
+}
+
+// partSize is upstream's rule: the minimum while MaxNumParts of them hold the object, else the
+// size split in MaxNumParts parts, rounded up. It refuses sizes this node does not accept.
+func (s *Server) partSize(size int64) (int64, error) {
+	if size < 0 {
+		return 0, im.ErrArgs.With("size %d is negative", size)
+	}
+	if max := s.maxObjectSize(); size > max {
+		return 0, im.ErrArgs.With("the file is %d bytes; this computer accepts files up to %d bytes", size, max)
+	}
+	if size <= MinPartSize*MaxNumParts {
+		return MinPartSize, nil
+	}
+	return (size + MaxNumParts - 1) / MaxNumParts, nil
+}
+
+func partCount(size, partSize int64) int {
+	return int(max(1, (size+partSize-1)/partSize))
+}
+
+// partLen is the size of part n (from 1) of an object: partSize but for the last.
+func partLen(size, partSize int64, n int) int64 {
+	return min(partSize, size-int64(n-1)*partSize)
+}
+
+type partSizeReq struct {
+	Size int64 `json:"size"`
+}
+
+func (s *Server) partSizeEndpoint(c *call, req *partSizeReq) (any, error) {
+	if err := s.needBlobs(); err != nil {
+		return nil, err
+	}
+	ps, err := s.partSize(req.Size)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int64{"size": ps}, nil
+}
+
+func (s *Server) needBlobs() error {
+	if s.cfg.Blobs == nil {
+		return im.ErrArgs.With("this node stores no files")
+	}
+	return nil
+}
+
+// KeyValues is a query parameter or header of a signed URL (upstream's shape; values never null).
+type KeyValues struct {
+	Key    string   `json:"key"`
+	Values []string `json:"values"`
+}
+
+// SignPart is one signed part URL.
+type SignPart struct {
+	PartNumber int         `json:"partNumber"`
+	URL        string      `json:"url"`
+	Query      []KeyValues `json:"query"`
+	Header     []KeyValues `json:"header"`
+}
+
+// AuthSign is a set of signed part URLs (/object/auth_sign's data). The JS SDK reads query and
+// parts without a null check, so they are always arrays.
+type AuthSign struct {
+	URL    string      `json:"url"`
+	Query  []KeyValues `json:"query"`
+	Header []KeyValues `json:"header"`
+	Parts  []SignPart  `json:"parts"`
+}
+
+// UploadInfo is initiate's upload.
+type UploadInfo struct {
+	UploadID   string   `json:"uploadID"`
+	PartSize   int64    `json:"partSize"`
+	Sign       AuthSign `json:"sign"`
+	ExpireTime int64    `json:"expireTime"` // ms
+}
+
+// InitiateResp is initiate's data: URL alone when the office holds the content already.
+type InitiateResp struct {
+	URL    string      `json:"url"`
+	Upload *UploadInfo `json:"upload,omitempty"`
+}
+
+type initiateReq struct {
+	Hash        string `json:"hash"`
+	Size        int64  `json:"size"`
+	PartSize    int64  `json:"partSize"`
+	MaxParts    int    `json:"maxParts"`
+	Cause       string `json:"cause"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+}
+
+// upload is what this node keeps about an unfinished upload (the blob store's upload info).
+type upload struct {
+	UserID      string `json:"userID"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Cause       string `json:"cause"`
+	Hash        string `json:"hash"` // "" for a form-data upload: computed at complete
+	Size        int64  `json:"size"`
+	PartSize    int64  `json:"partSize"`
+	Parts       int    `json:"parts"`
+	Expire      int64  `json:"expire"` // ms
+	Form        bool   `json:"form,omitempty"`
+}
+
+func (s *Server) initiateUpload(c *call, req *initiateReq) (any, error) {
+	if err := s.needBlobs(); err != nil {
+		return nil, err
+	}
+	if err := im.CheckObjectName(c.caller, req.Name); err != nil {
+		return nil, err
+	}
+	if err := im.CheckObjectFields(req.ContentType, req.Cause); err != nil {
+		return nil, err
+	}
+	hash := strings.ToLower(req.Hash)
+	if !isHexLen(hash, 32) {
+		return nil, im.ErrArgs.With("hash must be the 32 hex digits of the MD5 of the part MD5s")
+	}
+	ps, err := s.partSize(req.Size)
+	if err != nil {
+		return nil, err
+	}
+	if req.PartSize != 0 && req.PartSize != ps {
+		return nil, im.ErrArgs.With("partSize %d: a file of %d bytes goes in parts of %d bytes", req.PartSize, req.Size, ps)
+	}
+	// The dedupe fast path: the office has these bytes under some name; give this name the same key.
+	found, err := store.ObjectByHash(c.ctx, c.q(), hash, req.Size)
+	if err != nil {
+		return nil, err
+	}
+	if found != nil && s.haveBlob(c.ctx, found.Key) {
+		u, err := s.commitObject(c, &im.CompleteObject{Name: req.Name, Key: found.Key, Hash: hash, Size: req.Size,
+			ContentType: req.ContentType, Cause: req.Cause})
+		if err != nil {
+			return nil, err
+		}
+		return InitiateResp{URL: u}, nil
+	}
+	up := &upload{UserID: c.caller.UserID, Name: req.Name, ContentType: req.ContentType, Cause: req.Cause, Hash: hash,
+		Size: req.Size, PartSize: ps, Parts: partCount(req.Size, ps), Expire: c.now.Add(UploadLifetime).UnixMilli()}
+	id, err := s.createUpload(up)
+	if err != nil {
+		return nil, err
+	}
+	n := up.Parts
+	if req.MaxParts >= 0 && req.MaxParts < n {
+		n = req.MaxParts
+	}
+	nums := make([]int, n)
+	for i := range nums {
+		nums[i] = i + 1
+	}
+	return InitiateResp{Upload: &UploadInfo{UploadID: id, PartSize: ps, Sign: s.signParts(c.r, id, up.Expire, nums),
+		ExpireTime: up.Expire}}, nil
+}
+
+// haveBlob reports whether this node holds a blob, fetching it from the office when it does not:
+// the dedupe fast path must not hand out a URL whose bytes are nowhere (a blob lost to corruption
+// is then uploaded again, which heals every URL of it).
+func (s *Server) haveBlob(ctx context.Context, key string) bool {
+	if _, err := s.cfg.Blobs.Stat(key); err == nil {
+		return true
+	}
+	if s.cfg.Fetcher == nil {
+		return false
+	}
+	if err := s.cfg.Fetcher.FetchBlob(ctx, key, io.Discard); err != nil {
+		s.cfg.Log.Info("dedupe: blob not fetched, the client uploads it", "key", key, "err", err)
+		return false
+	}
+	return true
+}
+
+// createUpload checks there is room for it and records an upload in the blob store.
+func (s *Server) createUpload(up *upload) (string, error) {
+	bs := s.cfg.Blobs
+	if b := bs.Budget(); b > 0 && bs.Used()+up.Size > b {
+		return "", im.ErrStorageFull.With("this computer's space for files is used up (%d of %d MB); a file of %d MB does not fit",
+			bs.Used()>>20, b>>20, up.Size>>20)
+	}
+	info, err := json.Marshal(up)
+	if err != nil {
+		return "", err
+	}
+	id := randomID()
+	if err := bs.CreateUpload(id, time.UnixMilli(up.Expire), info); err != nil {
+		return "", s.storageErr("create upload", err)
+	}
+	return id, nil
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func isHexLen(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// commitObject proposes object.complete and returns the object's URL.
+func (s *Server) commitObject(c *call, a *im.CompleteObject) (string, error) {
+	if _, err := c.proposeChecked("object.complete", a); err != nil {
+		return "", err
+	}
+	return objectURL(c.r, a.Key, a.Name), nil
+}
+
+// urlBase is where this node's API is, as the client sees it: upstream's X-Request-Api header
+// when it holds an http(s) URL, else the request's host.
+func urlBase(r *http.Request) string {
+	if p := r.Header.Get("X-Request-Api"); strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") {
+		if !strings.HasSuffix(p, "/") {
+			p += "/"
+		}
+		return p
+	}
+	return "http://" + r.Host + "/"
+}
+
+// objectURL is <base>object/<key>/<name>, each name segment escaped: no query string, so a client
+// may append ?type=image&width=...
+func objectURL(r *http.Request, key, name string) string {
+	segs := strings.Split(name, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return urlBase(r) + "object/" + key + "/" + strings.Join(segs, "/")
+}
+
+// partPath is the PUT route of parts, outside the POST-only JSON envelope.
+const partPath = "/object-part/"
+
+// formPath is the POST route of form-data uploads.
+const formPath = "/object-form/"
+
+// sign is the HMAC of what a signed URL allows, with this node's key.
+func (s *Server) sign(what, id string, n int, expire int64) string {
+	m := hmac.New(sha256.New, s.obj.signKey)
+	fmt.Fprintf(m, "%s\n%s\n%d\n%d", what, id, n, expire)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// checkSign verifies a signed URL's query: the signature and that it has not expired.
+func (s *Server) checkSign(q url.Values, what, id string, n int) error {
+	expire, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+	if err != nil {
+		return im.ErrNoPermission.With("the upload URL has no expiry: ask auth_sign for a new one")
+	}
+	want := s.sign(what, id, n, expire)
+	if !hmac.Equal([]byte(q.Get("signature")), []byte(want)) {
+		return im.ErrNoPermission.With("the upload URL's signature is not valid")
+	}
+	if s.cfg.Now().UnixMilli() > expire {
+		return im.ErrNoPermission.With("the upload URL expired: ask auth_sign for a new one")
+	}
+	return nil
+}
+
+func signQuery(expire int64, sig string) []KeyValues {
+	return []KeyValues{{Key: "expires", Values: []string{strconv.FormatInt(expire, 10)}},
+		{Key: "signature", Values: []string{sig}}}
+}
+
+// signParts signs PUT URLs of parts of an upload, valid until the upload expires.
+func (s *Server) signParts(r *http.Request, id string, expire int64, nums []int) AuthSign {
+	a := AuthSign{Query: []KeyValues{}, Header: []KeyValues{}, Parts: make([]SignPart, 0, len(nums))}
+	for _, n := range nums {
+		a.Parts = append(a.Parts, SignPart{PartNumber: n, URL: urlBase(r) + strings.TrimPrefix(partPath, "/") + id + "/" +
+			strconv.Itoa(n), Query: signQuery(expire, s.sign("part", id, n, expire)), Header: []KeyValues{}})
+	}
+	return a
+}
+
+// loadUpload reads an upload the caller owns.
+func (s *Server) loadUpload(c *call, id string) (*upload, error) {
+	if err := s.needBlobs(); err != nil {
+		return nil, err
+	}
+	up, err := s.readUpload(id)
+	if err != nil {
+		return nil, err
+	}
+	if up.UserID != c.caller.UserID {
+		return nil, im.ErrNoPermission.With("upload %s is not yours", id)
+	}
+	return up, nil
+}
+
+func (s *Server) readUpload(id string) (*upload, error) {
+	b, err := s.cfg.Blobs.UploadInfo(id)
+	if err != nil {
+		return nil, s.storageErr("read upload", err)
+	}
+	up := &upload{}
+	if err := json.Unmarshal(b, up); err != nil {
+		return nil, fmt.Errorf("upload %s: %w", id, err)
+	}
+	if s.cfg.Now().UnixMilli() > up.Expire {
+		return nil, im.ErrRecordNotFound.With("upload %s expired: start it again", id)
+	}
+	return up, nil
+}
+
+type authSignReq struct {
+	UploadID    string `json:"uploadID"`
+	PartNumbers []int  `json:"partNumbers"`
+}
+
+func (s *Server) authSign(c *call, req *authSignReq) (any, error) {
+	up, err := s.loadUpload(c, req.UploadID)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.PartNumbers) == 0 || len(req.PartNumbers) > MaxNumParts {
+		return nil, im.ErrArgs.With("partNumbers lists %d parts: 1..%d", len(req.PartNumbers), MaxNumParts)
+	}
+	for _, n := range req.PartNumbers {
+		if n < 1 || n > up.Parts {
+			return nil, im.ErrArgs.With("part %d: the upload has parts 1..%d", n, up.Parts)
+		}
+	}
+	return s.signParts(c.r, req.UploadID, up.Expire, req.PartNumbers), nil
+}
+
+type completeReq struct {
+	UploadID    string   `json:"uploadID"`
+	Parts       []string `json:"parts"`
+	Name        string   `json:"name"`
+	ContentType string   `json:"contentType"`
+	Cause       string   `json:"cause"`
+}
+
+// completeUpload checks every part against the client's MD5s and the upload's hash, joins the
+// parts into a blob and commits the object.
+func (s *Server) completeUpload(c *call, req *completeReq) (any, error) {
+	up, err := s.loadUpload(c, req.UploadID)
+	if err != nil {
+		return nil, err
+	}
+	if err := im.CheckObjectName(c.caller, req.Name); err != nil {
+		return nil, err
+	}
+	if err := im.CheckObjectFields(req.ContentType, req.Cause); err != nil {
+		return nil, err
+	}
+	if len(req.Parts) != up.Parts {
+		return nil, im.ErrArgs.With("parts lists %d MD5s; the upload has %d parts", len(req.Parts), up.Parts)
+	}
+	sums := make([]string, len(req.Parts))
+	for i, p := range req.Parts {
+		sums[i] = strings.ToLower(p)
+	}
+	if h := md5Hex(strings.Join(sums, ",")); h != up.Hash {
+		return nil, im.ErrArgs.With("the part MD5s hash to %s, the upload was started with %s", h, up.Hash)
+	}
+	if !s.obj.completing.take(req.UploadID) {
+		return nil, im.ErrArgs.With("upload %s is being completed already", req.UploadID)
+	}
+	defer s.obj.completing.give(req.UploadID)
+	parts, err := s.checkParts(req.UploadID, up, sums)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.finishUpload(c, req.UploadID, up, parts, &im.CompleteObject{Name: req.Name, Hash: up.Hash,
+		ContentType: req.ContentType, Cause: req.Cause})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"url": u}, nil
+}
+
+// checkParts returns the received parts, in order, when each is there with its listed MD5 and
+// expected size. A part with another MD5 is removed: it has to be sent again.
+func (s *Server) checkParts(id string, up *upload, sums []string) ([]blob.Part, error) {
+	got, err := s.cfg.Blobs.Parts(id)
+	if err != nil {
+		return nil, s.storageErr("list parts", err)
+	}
+	byNum := map[int]blob.Part{}
+	for _, p := range got {
+		byNum[p.Number] = p
+	}
+	parts := make([]blob.Part, len(sums))
+	for i, sum := range sums {
+		n := i + 1
+		p, ok := byNum[n]
+		if !ok {
+			return nil, im.ErrArgs.With("part %d was not uploaded", n)
+		}
+		if p.MD5 != sum {
+			s.cfg.Blobs.RemovePart(id, p)
+			return nil, im.ErrArgs.With("part %d has MD5 %s, not %s: upload it again", n, p.MD5, sum)
+		}
+		if want := partLen(up.Size, up.PartSize, n); p.Size != want {
+			s.cfg.Blobs.RemovePart(id, p)
+			return nil, im.ErrArgs.With("part %d has %d bytes, not %d: upload it again", n, p.Size, want)
+		}
+		parts[i] = p
+	}
+	return parts, nil
+}
+
+// finishUpload joins the parts into a blob, commits the object (a, with the key and size filled)
+// and removes the upload.
+func (s *Server) finishUpload(c *call, id string, up *upload, parts []blob.Part, a *im.CompleteObject) (string, error) {
+	key, size, err := s.cfg.Blobs.Assemble(id, parts)
+	if err != nil {
+		return "", s.storageErr("assemble upload", err)
+	}
+	if size != up.Size {
+		return "", im.ErrArgs.With("the parts hold %d bytes, the upload was started for %d", size, up.Size)
+	}
+	a.Key, a.Size = key, size
+	u, err := s.commitObject(c, a)
+	if err != nil {
+		return "", err
+	}
+	if err := s.cfg.Blobs.RemoveUpload(id); err != nil {
+		s.cfg.Log.Warn("remove completed upload", "upload", id, "err", err)
+	}
+	return u, nil
+}
+
+func md5Hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// storageErr turns a blob store error into a client's error: no file path ever reaches errDlt.
+func (s *Server) storageErr(what string, err error) error {
+	switch {
+	case errors.Is(err, blob.ErrBudget):
+		return im.ErrStorageFull.With("this computer's space for files (%d MB) is used up", s.cfg.Blobs.Budget()>>20)
+	case errors.Is(err, blob.ErrDiskFull):
+		return im.ErrStorageFull.With("this computer's disk is full")
+	case errors.Is(err, blob.ErrPartSize):
+		return im.ErrArgs.With("the part is not the size it was signed for")
+	case errors.Is(err, fs.ErrNotExist):
+		return im.ErrRecordNotFound.With("no such upload: it was completed, or it expired")
+	}
+	s.cfg.Log.Error("object storage", "op", what, "err", err)
+	return im.ErrInternal.With("%s failed on this computer's disk", what)
+}
+
+type accessURLReq struct {
+	Name  string            `json:"name"`
+	Query map[string]string `json:"query"`
+}
+
+// accessURL answers the URL of the newest object of a name, to its owner or an office admin.
+func (s *Server) accessURL(c *call, req *accessURLReq) (any, error) {
+	if req.Name == "" {
+		return nil, im.ErrArgs.With("name is required")
+	}
+	if err := im.CheckObjectName(c.caller, req.Name); err != nil {
+		ok, aerr := im.MayRunOffice(c.ctx, c.q(), c.caller.UserID)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if !ok {
+			return nil, err
+		}
+	}
+	o, err := store.LatestObject(c.ctx, c.q(), req.Name)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, im.ErrRecordNotFound.With("no object %q", req.Name)
+	}
+	u := objectURL(c.r, o.Key, o.Name)
+	if len(req.Query) > 0 {
+		q := url.Values{}
+		for k, v := range req.Query {
+			q.Set(k, v)
+		}
+		u += "?" + q.Encode()
+	}
+	return map[string]any{"url": u, "expireTime": c.now.Add(accessURLLifetime).UnixMilli()}, nil
+}
+
+type formDataReq struct {
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"contentType"`
+	Group       string `json:"group"`
+	Millisecond int64  `json:"millisecond"`
+	Absolute    bool   `json:"absolute"`
+}
+
+// initiateFormData starts a one-part upload that the client POSTs as multipart/form-data.
+func (s *Server) initiateFormData(c *call, req *formDataReq) (any, error) {
+	if err := s.needBlobs(); err != nil {
+		return nil, err
+	}
+	if err := im.CheckObjectName(c.caller, req.Name); err != nil {
+		return nil, err
+	}
+	if err := im.CheckObjectFields(req.ContentType, req.Group); err != nil {
+		return nil, err
+	}
+	if req.Size < 0 || req.Size > min(MaxFormDataSize, s.maxObjectSize()) {
+		return nil, im.ErrArgs.With("a form-data upload holds 0..%d bytes; use a multipart upload for larger files",
+			int64(MaxFormDataSize))
+	}
+	expire := c.now.Add(UploadLifetime).UnixMilli()
+	up := &upload{UserID: c.caller.UserID, Name: req.Name, ContentType: req.ContentType, Cause: req.Group,
+		Size: req.Size, PartSize: MinPartSize, Parts: 1, Expire: expire, Form: true}
+	id, err := s.createUpload(up)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"expires": {strconv.FormatInt(expire, 10)}, "signature": {s.sign("form", id, 1, expire)}}
+	return map[string]any{
+		"id":           id,
+		"url":          urlBase(c.r) + strings.TrimPrefix(formPath, "/") + id + "?" + q.Encode(),
+		"file":         "file",
+		"header":       map[string][]string{},
+		"formData":     map[string]string{},
+		"expires":      expire,
+		"successCodes": []int{http.StatusOK},
+	}, nil
+}
+
+type completeFormReq struct {
+	ID string `json:"id"`
+}
+
+// completeFormData commits a form-data upload: its hash is upstream's for one part.
+func (s *Server) completeFormData(c *call, req *completeFormReq) (any, error) {
+	up, err := s.loadUpload(c, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !up.Form {
+		return nil, im.ErrArgs.With("upload %s is a multipart upload: complete it with complete_multipart_upload", req.ID)
+	}
+	if !s.obj.completing.take(req.ID) {
+		return nil, im.ErrArgs.With("upload %s is being completed already", req.ID)
+	}
+	defer s.obj.completing.give(req.ID)
+	got, err := s.cfg.Blobs.Parts(req.ID)
+	if err != nil {
+		return nil, s.storageErr("list parts", err)
+	}
+	if len(got) != 1 || got[0].Number != 1 {
+		return nil, im.ErrArgs.With("the file of upload %s was not posted", req.ID)
+	}
+	u, err := s.finishUpload(c, req.ID, up, got, &im.CompleteObject{Name: up.Name, Hash: md5Hex(got[0].MD5),
+		ContentType: up.ContentType, Cause: up.Cause})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"url": u}, nil
+}
+
+// serveObjectData serves the routes that are not JSON endpoints: GET/HEAD of an object, PUT of a
+// part, POST of a form-data upload, and their CORS preflights. It reports whether r was one.
+func (s *Server) serveObjectData(w http.ResponseWriter, r *http.Request) bool {
+	p := r.URL.Path
+	var serve func(w http.ResponseWriter, r *http.Request, rest string) error
+	switch {
+	case strings.HasPrefix(p, partPath):
+		serve = s.putPart
+	case strings.HasPrefix(p, formPath):
+		serve = s.postForm
+	case strings.HasPrefix(p, "/object/") && blob.ValidKey(strings.SplitN(p[len("/object/"):], "/", 2)[0]):
+		serve = s.getObject
+	default:
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Content-Type, Content-Disposition, ETag, Accept-Ranges")
+	if r.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, OPTIONS")
+		// Allow what the browser asks for: the sign asks for no header beyond the usual ones, and a
+		// client may add Content-Type, Content-MD5 or Range.
+		if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+			h.Set("Access-Control-Allow-Headers", req)
+		}
+		h.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	if s.cfg.Blobs == nil {
+		s.writeDataErr(w, r, im.ErrRecordNotFound.With("this node stores no files"))
+		return true
+	}
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				s.cfg.Log.Error("panic in object route", "path", p, "panic", v)
+				s.writeDataErr(w, r, im.ErrInternal.With("internal error"))
+			}
+		}()
+		if err := serve(w, r, p); err != nil {
+			s.writeDataErr(w, r, err)
+		}
+	}()
+	return true
+}
+
+// writeDataErr answers a data route's failure: an HTTP error status with the OpenIM envelope.
+func (s *Server) writeDataErr(w http.ResponseWriter, r *http.Request, err error) {
+	e := im.AsError(err)
+	if e.Code == im.ErrInternal.Code {
+		s.cfg.Log.Error("object request failed", "path", r.URL.Path, "err", err)
+	}
+	status := http.StatusInternalServerError
+	switch e.Code {
+	case im.ErrArgs.Code:
+		status = http.StatusBadRequest
+	case im.ErrNoPermission.Code:
+		status = http.StatusForbidden
+	case im.ErrRecordNotFound.Code:
+		status = http.StatusNotFound
+	case im.ErrStorageFull.Code:
+		status = http.StatusInsufficientStorage
+	}
+	b, _ := json.Marshal(envelope{ErrCode: e.Code, ErrMsg: e.Msg, ErrDlt: e.Detail})
+	h := w.Header()
+	h.Del("Content-Disposition")
+	h.Del("ETag")
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// putPart is PUT /object-part/<uploadID>/<n>?expires=&signature=: one part, streamed to disk, its
+// size checked against the upload and its MD5 against Content-MD5 when the client sends one.
+func (s *Server) putPart(w http.ResponseWriter, r *http.Request, p string) error {
+	if r.Method != http.MethodPut {
+		w.Header().Set("Allow", "PUT, OPTIONS")
+		return im.ErrArgs.With("PUT a part")
+	}
+	id, nStr, ok := strings.Cut(p[len(partPath):], "/")
+	n, err := strconv.Atoi(nStr)
+	if !ok || err != nil || n < 1 || n > MaxNumParts {
+		return im.ErrRecordNotFound.With("no such part URL")
+	}
+	if err := s.checkSign(r.URL.Query(), "part", id, n); err != nil {
+		return err
+	}
+	up, err := s.readUpload(id)
+	if err != nil {
+		return err
+	}
+	if n > up.Parts || up.Form {
+		return im.ErrArgs.With("part %d: the upload has parts 1..%d", n, up.Parts)
+	}
+	return s.receivePart(w, r, id, up, n, r.Body, r.ContentLength)
+}
+
+// receivePart stores part n of an upload from body and answers its ETag (the part's MD5).
+func (s *Server) receivePart(w http.ResponseWriter, r *http.Request, id string, up *upload, n int, body io.Reader,
+	length int64) error {
+	want := partLen(up.Size, up.PartSize, n)
+	if length >= 0 && length != want {
+		return im.ErrArgs.With("part %d has %d bytes; it must have %d", n, length, want)
+	}
+	sum, err := s.cfg.Blobs.WritePart(id, n, want, body)
+	if err != nil {
+		if errors.Is(err, blob.ErrPartSize) {
+			return im.ErrArgs.With("part %d is not %d bytes long", n, want)
+		}
+		return s.storageErr("store part", err)
+	}
+	if cm := r.Header.Get("Content-MD5"); cm != "" {
+		raw, derr := base64.StdEncoding.DecodeString(cm)
+		if derr != nil || hex.EncodeToString(raw) != sum {
+			s.cfg.Blobs.RemovePart(id, blob.Part{Number: n, MD5: sum, Size: want})
+			return im.ErrArgs.With("part %d does not match its Content-MD5", n)
+		}
+	}
+	w.Header().Set("ETag", `"`+sum+`"`)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// postForm is POST /object-form/<id>?expires=&signature=: a multipart/form-data body whose "file"
+// field is the object, streamed to disk.
+func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p string) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		return im.ErrArgs.With("POST the form")
+	}
+	id := p[len(formPath):]
+	if err := s.checkSign(r.URL.Query(), "form", id, 1); err != nil {
+		return err
+	}
+	up, err := s.readUpload(id)
+	if err != nil {
+		return err
+	}
+	if !up.Form {
+		return im.ErrArgs.With("upload %s takes parts, not a form", id)
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return im.ErrArgs.With("the body must be multipart/form-data: %v", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return im.ErrArgs.With("the form has no file field")
+		}
+		if err != nil {
+			return im.ErrArgs.With("read form: %v", err)
+		}
+		if part.FormName() == "file" {
+			return s.receivePart(w, r, id, up, 1, part, -1)
+		}
+		io.Copy(io.Discard, io.LimitReader(part, 64<<10))
+	}
+}
+
+// getObject is GET /object/<key>/<name>: the bytes, with Range and If-None-Match, or a thumbnail
+// with ?type=image&width=&height=. Anyone with the URL may read it (upstream's URLs are presigned
+// for anyone too); the key and name must both match a committed object.
+func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		return im.ErrArgs.With("GET an object")
+	}
+	key, name, _ := strings.Cut(p[len("/object/"):], "/")
+	o, err := store.GetObject(r.Context(), s.cfg.DB.Reader(), name, key)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return im.ErrRecordNotFound.With("no such object")
+	}
+	q := r.URL.Query()
+	h := w.Header()
+	if an := q.Get("attachname"); an != "" {
+		h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(an))
+	}
+	// User bytes are served from the API's origin: never let them run as a page there.
+	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if q.Get("type") == "image" {
+		return s.serveThumbnail(w, r, o, q)
+	}
+	h.Set("ETag", `"`+o.Key+`"`)
+	h.Set("Content-Type", contentTypeOf(o))
+	f, err := s.cfg.Blobs.Open(o.Key)
+	if errors.Is(err, fs.ErrNotExist) {
+		if r.Method == http.MethodGet && r.Header.Get("Range") == "" && !etagMatches(r, o.Key) {
+			return s.streamFetch(w, r, o)
+		}
+		f, err = s.fetchThenOpen(r.Context(), o.Key)
+	}
+	if err != nil {
+		return s.blobErr(err)
+	}
+	defer f.Close()
+	http.ServeContent(w, r, "", time.UnixMilli(o.CreateTime), f)
+	return nil
+}
+
+func etagMatches(r *http.Request, key string) bool {
+	inm := r.Header.Get("If-None-Match")
+	return inm != "" && (strings.Contains(inm, `"`+key+`"`) || strings.TrimSpace(inm) == "*")
+}
+
+func contentTypeOf(o *store.Object) string {
+	if o.ContentType == "" {
+		return "application/octet-stream"
+	}
+	return o.ContentType
+}
+
+// blobErr answers a blob this node has not got and could not fetch.
+func (s *Server) blobErr(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return im.ErrRecordNotFound.With("the file is not on this computer and no computer of the office sent it")
+	}
+	return s.storageErr("read file", err)
+}
+
+// fetchThenOpen fetches a missing blob whole from the office, then opens the local copy.
+func (s *Server) fetchThenOpen(ctx context.Context, key string) (*os.File, error) {
+	if s.cfg.Fetcher == nil {
+		return nil, fmt.Errorf("blob %s: %w", key, fs.ErrNotExist)
+	}
+	if err := s.cfg.Fetcher.FetchBlob(ctx, key, io.Discard); err != nil {
+		return nil, err
+	}
+	return s.cfg.Blobs.Open(key)
+}
+
+// streamFetch answers a plain GET of a blob this node lacks while it is fetched from the office,
+// so the first byte does not wait for the whole file. A failure after the first byte can only cut
+// the answer short; its length tells the client.
+func (s *Server) streamFetch(w http.ResponseWriter, r *http.Request, o *store.Object) error {
+	if s.cfg.Fetcher == nil {
+		return s.blobErr(fs.ErrNotExist)
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(o.Size, 10))
+	w.Header().Set("Accept-Ranges", "bytes")
+	lw := &lazyWriter{w: w}
+	err := s.cfg.Fetcher.FetchBlob(r.Context(), o.Key, lw)
+	if err == nil && !lw.started {
+		lw.w.WriteHeader(http.StatusOK) // an empty file
+	}
+	if err != nil && !lw.started {
+		w.Header().Del("Content-Length")
+		return s.blobErr(err)
+	}
+	if err != nil {
+		s.cfg.Log.Warn("object fetch cut short", "key", o.Key, "err", err)
+	}
+	return nil
+}
+
+// lazyWriter sends the status line with the first byte, so a fetch that fails at once can still
+// answer an error.
+type lazyWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (l *lazyWriter) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
+}
+
+// serveThumbnail answers ?type=image&width=W&height=H[&format=jpeg|png]: the picture scaled to fit
+// W×H (0: no bound), made once and kept as a derived blob; the original when it is not larger,
+// not a picture this node decodes, or too large to decode.
+func (s *Server) serveThumbnail(w http.ResponseWriter, r *http.Request, o *store.Object, q url.Values) error {
+	tw, err1 := strconv.Atoi(q.Get("width"))
+	th, err2 := strconv.Atoi(q.Get("height"))
+	if q.Get("width") == "" {
+		tw, err1 = 0, nil
+	}
+	if q.Get("height") == "" {
+		th, err2 = 0, nil
+	}
+	if err1 != nil || err2 != nil || tw < 0 || th < 0 || tw > MaxThumbSide || th > MaxThumbSide {
+		return im.ErrArgs.With("width and height must be 0..%d", MaxThumbSide)
+	}
+	format := strings.ToLower(q.Get("format"))
+	switch format {
+	case "", "jpeg", "jpg", "png":
+	default:
+		return im.ErrArgs.With("format %q: use jpeg or png", format)
+	}
+	src, err := s.cfg.Blobs.Open(o.Key)
+	if errors.Is(err, fs.ErrNotExist) {
+		src, err = s.fetchThenOpen(r.Context(), o.Key)
+	}
+	if err != nil {
+		return s.blobErr(err)
+	}
+	defer src.Close()
+	derived := fmt.Sprintf("thumb_%dx%d_%s", tw, th, format)
+	f, ct, err := s.thumbnail(r.Context(), o, src, derived, tw, th, format)
+	if err != nil {
+		return err
+	}
+	if f == nil { // the original
+		w.Header().Set("ETag", `"`+o.Key+`"`)
+		w.Header().Set("Content-Type", contentTypeOf(o))
+		http.ServeContent(w, r, "", time.UnixMilli(o.CreateTime), src)
+		return nil
+	}
+	defer f.Close()
+	w.Header().Set("ETag", `"`+o.Key+"-"+derived+`"`)
+	w.Header().Set("Content-Type", ct)
+	http.ServeContent(w, r, "", time.UnixMilli(o.CreateTime), f)
+	return nil
+}
+
+// thumbnail returns the derived thumbnail file and its type, making it the first time; a nil file
+// means: serve the original.
+func (s *Server) thumbnail(ctx context.Context, o *store.Object, src *os.File, derived string, tw, th int,
+	format string) (*os.File, string, error) {
+	cfg, kind, err := image.DecodeConfig(src)
+	if err != nil || (tw == 0 && th == 0) || cfg.Width*cfg.Height > MaxThumbSourcePixels {
+		src.Seek(0, io.SeekStart)
+		return nil, "", nil
+	}
+	if format == "" {
+		format = "jpeg"
+		if kind == "png" || kind == "gif" {
+			format = "png" // keeps transparency
+		}
+	}
+	ct := "image/jpeg"
+	if format == "png" {
+		ct = "image/png"
+	}
+	dw, dh := fitBox(cfg.Width, cfg.Height, tw, th)
+	if dw >= cfg.Width && dh >= cfg.Height {
+		src.Seek(0, io.SeekStart)
+		return nil, "", nil
+	}
+	if f, err := s.cfg.Blobs.OpenDerived(o.Key, derived); err == nil {
+		return f, ct, nil
+	}
+	select {
+	case s.obj.thumbs <- struct{}{}:
+		defer func() { <-s.obj.thumbs }()
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
+	}
+	if f, err := s.cfg.Blobs.OpenDerived(o.Key, derived); err == nil {
+		return f, ct, nil // made while this request waited
+	}
+	if _, err := src.Seek(0, io.SeekStart); err != nil {
+		return nil, "", s.storageErr("read file", err)
+	}
+	img, _, err := image.Decode(src)
+	if err != nil {
+		src.Seek(0, io.SeekStart)
+		return nil, "", nil
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
+	var buf bytes.Buffer
+	if format == "png" {
+		err = png.Encode(&buf, dst)
+	} else {
+		err = jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 85})
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("encode thumbnail: %w", err)
+	}
+	if _, err := s.cfg.Blobs.PutDerived(o.Key, derived, &buf); err != nil {
+		return nil, "", s.storageErr("store thumbnail", err)
+	}
+	f, err := s.cfg.Blobs.OpenDerived(o.Key, derived)
+	if err != nil {
+		return nil, "", s.storageErr("read thumbnail", err)
+	}
+	return f, ct, nil
+}
+
+// fitBox scales w×h to fit in bw×bh (0: unbounded) keeping the aspect ratio, never to 0.
+func fitBox(w, h, bw, bh int) (int, int) {
+	scale := 1.0
+	if bw > 0 && w > bw {
+		scale = float64(bw) / float64(w)
+	}
+	if bh > 0 && float64(h)*scale > float64(bh) {
+		scale = float64(bh) / float64(h)
+	}
+	return max(1, int(float64(w)*scale+0.5)), max(1, int(float64(h)*scale+0.5))
+}
+
+// SweepUploads removes expired unfinished uploads every interval until ctx ends.
+func (s *Server) SweepUploads(ctx context.Context, interval time.Duration) {
+	if s.cfg.Blobs == nil {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.cfg.Blobs.SweepUploads(s.cfg.Now()); err != nil {
+			s.cfg.Log.Warn("sweep uploads", "err", err)
+		} else if n > 0 {
+			s.cfg.Log.Info("removed expired uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
