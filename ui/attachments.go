@@ -98,9 +98,20 @@ type attachment struct {
 	uploading     bool
 }
 
-func (a *attachment) open() (io.ReadCloser, error) {
+// source is an attachment's bytes for an upload, which reads them twice (hash, then parts).
+type source interface {
+	io.ReaderAt
+	io.Reader
+	io.Closer
+}
+
+type memSource struct{ *bytes.Reader }
+
+func (memSource) Close() error { return nil }
+
+func (a *attachment) open() (source, error) {
 	if a.data != nil {
-		return io.NopCloser(bytes.NewReader(a.data)), nil
+		return memSource{bytes.NewReader(a.data)}, nil
 	}
 	return os.Open(a.path)
 }

@@ -124,8 +124,9 @@ type Groups interface {
 // profile and group pictures. Every computer of the office serves every object.
 type Files interface {
 	// Upload stores size bytes from r under name (the caller's user ID first) and returns the
-	// object's URL. progress, when set, is called from the upload's goroutine as bytes go out.
-	Upload(ctx context.Context, name, contentType string, r io.Reader, size int64, progress func(done, total int64)) (string, error)
+	// object's URL. r is read more than once (hashing, then the parts). progress, when set, is
+	// called from the upload's goroutine as bytes go out.
+	Upload(ctx context.Context, name, contentType string, r io.ReaderAt, size int64, progress func(done, total int64)) (string, error)
 	// Download writes the object at url (with a thumbnail's query, if any) to w; progress as
 	// for Upload (total -1 when unknown).
 	Download(ctx context.Context, url string, w io.Writer, progress func(done, total int64)) (int64, error)

@@ -888,7 +888,7 @@ func (b *ClientBackend) SetGroupInfo(ctx context.Context, groupID string, p Grou
 
 // --- Files ---
 
-func (b *ClientBackend) Upload(ctx context.Context, name, contentType string, r io.Reader, size int64,
+func (b *ClientBackend) Upload(ctx context.Context, name, contentType string, r io.ReaderAt, size int64,
 	progress func(done, total int64)) (string, error) {
 	b.mu.Lock()
 	user := b.user
@@ -896,12 +896,12 @@ func (b *ClientBackend) Upload(ctx context.Context, name, contentType string, r 
 	if user == nil {
 		return "", &APIError{Code: 1507, Msg: "TokenNotExistError", Detail: "not signed in"}
 	}
-	_ = user // PENDING(i12node): user.Upload once node/client/upload.go lands
-	return "", ErrNotSupported
+	url, err := user.Upload(ctx, name, contentType, r, size, progress)
+	return url, apiError(err)
 }
 
 // Download fetches an object from this computer's node, whichever node's URL it is.
 func (b *ClientBackend) Download(ctx context.Context, url string, w io.Writer, progress func(done, total int64)) (int64, error) {
-	n, err := b.api.Download(ctx, url, w, progress)
+	n, err := b.api.Download(ctx, b.api.LocalURL(url), w, progress)
 	return n, apiError(err)
 }

@@ -84,7 +84,7 @@ func memObjectName(u string) (string, bool) {
 	return name, err == nil
 }
 
-func (b *MemBackend) Upload(ctx context.Context, name, _ string, r io.Reader, size int64, progress func(done, total int64)) (string, error) {
+func (b *MemBackend) Upload(ctx context.Context, name, _ string, r io.ReaderAt, size int64, progress func(done, total int64)) (string, error) {
 	u, err := b.write()
 	if err != nil {
 		return "", err
@@ -98,7 +98,7 @@ func (b *MemBackend) Upload(ctx context.Context, name, _ string, r io.Reader, si
 	if !strings.HasPrefix(name, u+"/") || len(name) > 1024 {
 		return "", errMemArgs
 	}
-	data, err := io.ReadAll(io.LimitReader(r, size+1))
+	data, err := io.ReadAll(io.NewSectionReader(r, 0, size))
 	if err != nil {
 		return "", fmt.Errorf("read: %w", err)
 	}
