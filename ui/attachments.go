@@ -270,6 +270,7 @@ func (c *Controller) upload(convID string, o *outMsg) {
 				return
 			}
 			a.uploading = false
+			defer c.transferChanged(o.msg.ClientMsgID)
 			if err != nil {
 				c.log.Warn("upload failed", "name", name, "err", err)
 				c.sent(convID, o, nil, fmt.Errorf("upload: %w", err))
@@ -277,7 +278,6 @@ func (c *Controller) upload(convID string, o *outMsg) {
 			}
 			a.url, a.done = url, a.size
 			o.msg.Content = a.content()
-			c.transferChanged(o.msg.ClientMsgID)
 			c.send(convID, o)
 		})
 	}()
@@ -607,7 +607,6 @@ func (c *Controller) uploadFace(path string, done func(url string)) {
 		return
 	}
 	name := c.self.UserID + "/face_" + NewClientMsgID() + a.pictureExt()
-	c.toast("Uploading the picture…")
 	run(c, "upload the picture", func(ctx context.Context) (string, error) {
 		r, err := a.open()
 		if err != nil {
