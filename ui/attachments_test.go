@@ -26,8 +26,8 @@ import (
 // Screen tests of pictures and files: sending (drop, the file dialog, paste), the bubbles,
 // progress, retry, open and save as, and uploaded profile pictures.
 
-// testPNG is a w×h picture with a colour per quadrant, encoded as PNG.
-func testPNG(t *testing.T, w, h int) []byte {
+// GradientPNG is a w×h gradient encoded as PNG: a picture to send in tests.
+func GradientPNG(t testing.TB, w, h int) []byte {
 	t.Helper()
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
@@ -87,7 +87,7 @@ func lastMessage(o *MemOffice, convID string) *pb.MsgData {
 
 func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 	o, ann, bob := chatPair(t)
-	pic := testPNG(t, 400, 300)
+	pic := GradientPNG(t, 400, 300)
 	path := writeFile(t, t.TempDir(), "office-plan.png", pic)
 
 	// Ann drops the picture on her window: it shows at once with the upload's progress, and goes
@@ -239,7 +239,7 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 
 func TestFailedUploadRetries(t *testing.T) {
 	o, ann, bob := chatPair(t)
-	path := writeFile(t, t.TempDir(), "diagram.png", testPNG(t, 120, 90))
+	path := writeFile(t, t.TempDir(), "diagram.png", GradientPNG(t, 120, 90))
 	o.FailUploads(1)
 	ann.C.SendFiles(ann.C.shell.chat.conv, []string{path})
 	ann.WaitChat("ann: 📷 Picture [Not sent]")
@@ -271,7 +271,7 @@ func TestFailedUploadRetries(t *testing.T) {
 
 func TestPasteScreenshot(t *testing.T) {
 	o, ann, _ := chatPair(t)
-	shot := testPNG(t, 64, 48)
+	shot := GradientPNG(t, 64, 48)
 	ann.C.opts.ClipboardImage = func(context.Context) ([]byte, error) { return shot, nil }
 	e := ann.C.shell.chat.composer.entry
 	ann.Canvas().Focus(e)
@@ -320,7 +320,7 @@ func (h *Harness) pickInFileDialog(name string) {
 func TestProfilePictureUpload(t *testing.T) {
 	o, ann, bob := chatPair(t)
 	dir := t.TempDir()
-	pic := testPNG(t, 200, 200)
+	pic := GradientPNG(t, 200, 200)
 	writeFile(t, dir, "me.png", pic)
 
 	ann.Section("profile")
@@ -360,4 +360,20 @@ func TestProfilePictureUpload(t *testing.T) {
 		})
 		return found
 	})
+}
+
+// SendFile sends a file from disk to the open chat, as a drop on the window does.
+func (h *Harness) SendFile(path string) {
+	h.C.dropped(fyne.Position{}, []fyne.URI{storage.NewFileURI(path)})
+	h.Drain()
+}
+
+// PictureShown reports the URL of the open chat's newest picture once its thumbnail is drawn.
+func (h *Harness) PictureShown() (url string, ok bool) {
+	r := h.rowOf(ContentPicture)
+	if r == nil || r.att.(*pictureView).img.Image == nil {
+		return "", false
+	}
+	e, _ := pictureOf(r.msg)
+	return e.SourcePicture.URL, e.SourcePicture.URL != ""
 }
