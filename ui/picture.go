@@ -43,8 +43,8 @@ func newImageCache(c *Controller) *imageCache {
 }
 
 // get calls done with the picture at key, at once when it is cached, else once load has fetched
-// and decoded it (never, when that fails: the caller keeps its placeholder). cache false keeps
-// the decoded picture out of the cache (a full-size picture).
+// and decoded it; with nil when that failed (a later get tries again). cache false keeps the
+// decoded picture out of the cache (a full-size picture).
 func (p *imageCache) get(key string, cache bool, load func(ctx context.Context) (image.Image, error), done func(image.Image)) {
 	if img := p.images[key]; img != nil {
 		done(img)
@@ -70,9 +70,9 @@ func (p *imageCache) get(key string, cache bool, load func(ctx context.Context) 
 			delete(p.waiting, key)
 			if err != nil {
 				p.c.log.Warn("picture not shown", "picture", key, "err", err)
-				return
+				img = nil
 			}
-			if cache {
+			if cache && img != nil {
 				if len(p.images) >= maxCachedImages {
 					clear(p.images) // simple and bounded: the visible ones come back on the next redraw
 				}
@@ -209,6 +209,10 @@ func (v *pictureView) show(m *pb.MsgData) {
 	if key != "" && key != v.key {
 		want := key
 		v.c.pics.get(key, true, load, func(img image.Image) {
+			if img == nil {
+				setText(v.note, "Picture not available")
+				return
+			}
 			if v.msg.ClientMsgID == m.ClientMsgID {
 				v.key = want
 				v.img.Image = img
@@ -369,6 +373,10 @@ func (c *Controller) ShowPicture(convID string, m *pb.MsgData) {
 		key, load = "local:"+m.ClientMsgID, localPicture(a)
 	}
 	c.pics.get(key, false, load, func(i image.Image) {
+		if i == nil {
+			setText(note, "Could not load the picture")
+			return
+		}
 		img.Image = i
 		img.Refresh()
 		note.Hide()
