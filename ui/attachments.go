@@ -273,6 +273,7 @@ func (c *Controller) upload(convID string, o *outMsg) {
 			defer c.transferChanged(o.msg.ClientMsgID)
 			if err != nil {
 				c.log.Warn("upload failed", "name", name, "err", err)
+				c.toast("Could not upload " + a.name + ": " + errorText(err))
 				c.sent(convID, o, nil, fmt.Errorf("upload: %w", err))
 				return
 			}

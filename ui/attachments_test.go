@@ -239,9 +239,13 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 
 func TestFailedUploadRetries(t *testing.T) {
 	o, ann, bob := chatPair(t)
-	path := writeFile(t, t.TempDir(), "diagram.png", GradientPNG(t, 120, 90))
+	dir := t.TempDir()
+	writeFile(t, dir, "diagram.png", GradientPNG(t, 120, 90))
 	o.FailUploads(1)
-	ann.C.SendFiles(ann.C.shell.chat.conv, []string{path})
+	// The composer's attach button: the file dialog, in the folder last used.
+	ann.C.files.dir = dir
+	test.Tap(ann.C.shell.chat.composer.attach)
+	ann.pickInFileDialog("diagram.png")
 	ann.WaitChat("ann: 📷 Picture [Not sent]")
 	if ann.rowOf(ContentPicture).att.(*pictureView).bar.Visible() {
 		t.Fatal("the progress bar stays after the upload failed")

@@ -131,6 +131,7 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 	}
 	say("dana", "ann", "Are we still on for the review at 3?")
 	say("ann", "dana", "Yes, see you there.")
+	attach("ann", "dana", "Review agenda.txt", []byte("1. Onboarding flow\n2. Join codes\n3. Files and pictures\n"))
 	step(30 * time.Minute)
 	say("bob", "ann", "I pushed the changes we talked about. The first screen now has just the two cards, and the join flow is a single paste of the code. Let me know what you think when you have a moment!")
 	attach("bob", "ann", "onboarding-mockup.png", demoMockup())

@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"io"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -28,6 +29,7 @@ type imageCache struct {
 	c       *Controller
 	images  map[string]image.Image
 	waiting map[string][]func(image.Image)
+	failed  map[string]time.Time // when a fetch failed: not tried again for failedFor
 	slots   chan struct{}
 }
 
@@ -35,19 +37,24 @@ type imageCache struct {
 const (
 	maxCachedImages = 96
 	imageFetches    = 4
+	failedFor       = 30 * time.Second
 )
 
 func newImageCache(c *Controller) *imageCache {
 	return &imageCache{c: c, images: map[string]image.Image{}, waiting: map[string][]func(image.Image){},
-		slots: make(chan struct{}, imageFetches)}
+		failed: map[string]time.Time{}, slots: make(chan struct{}, imageFetches)}
 }
 
 // get calls done with the picture at key, at once when it is cached, else once load has fetched
-// and decoded it; with nil when that failed (a later get tries again). cache false keeps the
+// and decoded it; with nil when that failed (a get after failedFor tries again). cache false keeps the
 // decoded picture out of the cache (a full-size picture).
 func (p *imageCache) get(key string, cache bool, load func(ctx context.Context) (image.Image, error), done func(image.Image)) {
 	if img := p.images[key]; img != nil {
 		done(img)
+		return
+	}
+	if at, ok := p.failed[key]; ok && time.Since(at) < failedFor {
+		done(nil)
 		return
 	}
 	if w, ok := p.waiting[key]; ok {
@@ -70,7 +77,12 @@ func (p *imageCache) get(key string, cache bool, load func(ctx context.Context) 
 			delete(p.waiting, key)
 			if err != nil {
 				p.c.log.Warn("picture not shown", "picture", key, "err", err)
-				img = nil
+				if len(p.failed) >= maxCachedImages {
+					clear(p.failed)
+				}
+				p.failed[key], img = time.Now(), nil
+			} else {
+				delete(p.failed, key)
 			}
 			if cache && img != nil {
 				if len(p.images) >= maxCachedImages {

@@ -119,7 +119,7 @@ func pickFace(c *Controller, id, name, current string, chosen func(face string))
 		c.pickPicture(func(path string) { c.uploadFace(path, chosen) })
 	})
 	upload.Importance = widget.HighImportance
-	body := container.NewVBox(container.NewCenter(upload), subtle("Or an emoji on your colour:"), grid)
+	body := container.NewVBox(container.NewCenter(upload), subtle("Or an emoji on a colour:"), grid)
 	d = dialog.NewCustom("Choose a picture", "Cancel", body, c.win)
 	d.Show()
 }
