@@ -247,6 +247,7 @@ func TestFailedUploadRetries(t *testing.T) {
 	test.Tap(ann.C.shell.chat.composer.attach)
 	ann.pickInFileDialog("diagram.png")
 	ann.WaitChat("ann: 📷 Picture [Not sent]")
+	ann.WaitText("Could not upload diagram.png: the connection to the node dropped")
 	if ann.rowOf(ContentPicture).att.(*pictureView).bar.Visible() {
 		t.Fatal("the progress bar stays after the upload failed")
 	}
