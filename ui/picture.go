@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"golang.org/x/image/draw"
 
 	"lanim/node/pb"
 )
@@ -97,33 +98,64 @@ func (p *imageCache) get(key string, cache bool, load func(ctx context.Context) 
 	}()
 }
 
-// remote fetches and decodes the picture at an object URL.
-func (p *imageCache) remote(url string) func(ctx context.Context) (image.Image, error) {
+// remote fetches and decodes the picture at an object URL, scaled down to fit maxSide (0: not).
+func (p *imageCache) remote(url string, maxSide int) func(ctx context.Context) (image.Image, error) {
 	return func(ctx context.Context) (image.Image, error) {
 		var buf limitedBuffer
 		buf.max = maxPictureLoad
 		if _, err := p.c.be.Download(ctx, url, &buf, nil); err != nil {
 			return nil, err
 		}
-		img, _, err := image.Decode(bytes.NewReader(buf.Bytes()))
+		img, err := decodePicture(buf.Bytes(), maxSide)
 		if err != nil {
-			return nil, fmt.Errorf("decode %s: %w", url, err)
+			return nil, fmt.Errorf("%s: %w", url, err)
 		}
 		return img, nil
 	}
 }
 
-// local decodes an attachment being sent, from its file or pasted bytes.
-func localPicture(a *attachment) func(ctx context.Context) (image.Image, error) {
+// localPicture decodes an attachment being sent, from its file or pasted bytes.
+func localPicture(a *attachment, maxSide int) func(ctx context.Context) (image.Image, error) {
 	return func(context.Context) (image.Image, error) {
 		r, err := a.open()
 		if err != nil {
 			return nil, err
 		}
 		defer r.Close()
-		img, _, err := image.Decode(io.LimitReader(r, maxPictureLoad))
-		return img, err
+		var buf limitedBuffer
+		buf.max = maxPictureLoad
+		if _, err := io.Copy(&buf, r); err != nil {
+			return nil, err
+		}
+		return decodePicture(buf.Bytes(), maxSide)
 	}
+}
+
+// maxPicturePixels bounds what the app decodes: a small file can claim a huge picture.
+const maxPicturePixels = 50_000_000
+
+// decodePicture decodes a picture, scaled down to fit a maxSide square when it is larger (0:
+// full size), so cached thumbnails stay small whatever the node or the disk gave.
+func decodePicture(data []byte, maxSide int) (image.Image, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if cfg.Width*cfg.Height > maxPicturePixels {
+		return nil, fmt.Errorf("decode: %d×%d pixels is too large to show", cfg.Width, cfg.Height)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	b := img.Bounds()
+	if maxSide <= 0 || max(b.Dx(), b.Dy()) <= maxSide {
+		return img, nil
+	}
+	s := float64(maxSide) / float64(max(b.Dx(), b.Dy()))
+	dst := image.NewNRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*s)), max(1, int(float64(b.Dy())*s))))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	return dst, nil
 }
 
 // limitedBuffer refuses to grow past max bytes: a picture to decode is held in memory.
@@ -144,8 +176,13 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 // isPictureURL reports whether a faceURL is an uploaded picture rather than an emoji face.
 func isPictureURL(face string) bool { return strings.Contains(face, "://") }
 
+// avatarSide is the size of the thumbnail an avatar asks for (the largest avatar is 112 px).
+const avatarSide = 160
+
 // avatarURL is the small thumbnail an avatar shows.
-func avatarURL(u string) string { return u + "?type=image&width=160&height=160" }
+func avatarURL(u string) string {
+	return fmt.Sprintf("%s?type=image&width=%d&height=%d", u, avatarSide, avatarSide)
+}
 
 // pictureBox is the largest thumbnail a bubble shows.
 const pictureBox = 260
@@ -213,10 +250,10 @@ func (v *pictureView) show(m *pb.MsgData) {
 	v.size = pictureDisplaySize(e.SourcePicture.Width, e.SourcePicture.Height)
 	key, load := "", func(context.Context) (image.Image, error) { return nil, nil }
 	if a := v.c.attachmentOf(v.convID, m.ClientMsgID); a != nil && a.url == "" {
-		key, load = "local:"+m.ClientMsgID, localPicture(a)
+		key, load = "local:"+m.ClientMsgID, localPicture(a, thumbSize)
 	} else if e.SourcePicture.URL != "" {
 		u := thumbnailURL(e.SourcePicture.URL)
-		key, load = u, v.c.pics.remote(u)
+		key, load = u, v.c.pics.remote(u, thumbSize)
 	}
 	if key != "" && key != v.key {
 		want := key
@@ -380,9 +417,9 @@ func (c *Controller) ShowPicture(convID string, m *pb.MsgData) {
 	s := min(box.Width/w, box.Height/h, 1)
 	img.SetMinSize(fyne.NewSize(max(w*s, 120), max(h*s, 90)))
 	note := subtle("Loading picture…")
-	key, load := "full:"+e.SourcePicture.URL, c.pics.remote(e.SourcePicture.URL)
+	key, load := "full:"+e.SourcePicture.URL, c.pics.remote(e.SourcePicture.URL, 0)
 	if a := c.attachmentOf(convID, m.ClientMsgID); a != nil && a.url == "" {
-		key, load = "local:"+m.ClientMsgID, localPicture(a)
+		key, load = "full:"+m.ClientMsgID, localPicture(a, 0)
 	}
 	c.pics.get(key, false, load, func(i image.Image) {
 		if i == nil {

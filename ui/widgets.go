@@ -204,7 +204,7 @@ func (a *avatar) loadPicture() {
 	}
 	face, now := a.face, true
 	u := avatarURL(face)
-	a.pics.get(u, true, a.pics.remote(u), func(img image.Image) {
+	a.pics.get(u, true, a.pics.remote(u, avatarSide), func(img image.Image) {
 		if a.face == face && img != nil {
 			a.img, a.imgFace = img, face
 			if !now { // a cached picture arrives during the render that asked for it
