@@ -268,6 +268,8 @@ func TestRealSignInThrottled(t *testing.T) {
 	h.WaitText("Too many wrong passwords for this user ID")
 }
 
+// TestRealPictureMessage: a picture sent from one window reaches the other through the node's object
+// API: the bubble draws the node's thumbnail, and the URL serves the bytes that were sent.
 func TestRealPictureMessage(t *testing.T) {
 	n := startNode(t)
 	a := ui.NewTestApp(t)
