@@ -180,6 +180,8 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 	e := ann.C.shell.chat.composer.entry
 	ann.Canvas().Focus(e)
 	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: ann.App.Clipboard()})
+	ann.WaitText("Send 1 file?") // a path may be meant as text: the app asks
+	ann.Tap("Send")
 	ann.WaitChat("ann: 📎 Q3 report.pdf [Sent]")
 	if e.Text != "" {
 		t.Fatalf("the paste also typed %q", e.Text)
@@ -288,13 +290,22 @@ func TestPasteScreenshot(t *testing.T) {
 		t.Fatalf("pasted picture %+v", p)
 	}
 
-	// Without a picture on the clipboard, a paste is text.
+	// Without a picture on the clipboard, a paste is text; a path too, when the user says so.
 	ann.C.opts.ClipboardImage = func(context.Context) ([]byte, error) { return nil, errNoClipboardImage }
 	ann.App.Clipboard().SetContent("just words")
 	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: ann.App.Clipboard()})
 	ann.Settle()
 	if e.Text != "just words" {
 		t.Fatalf("pasted text: %q", e.Text)
+	}
+	path := writeFile(t, t.TempDir(), "notes.txt", []byte("notes"))
+	ann.App.Clipboard().SetContent(path)
+	e.SetText("")
+	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: ann.App.Clipboard()})
+	ann.WaitText("Send 1 file?")
+	ann.Tap("Paste as text")
+	if e.Text != path || ann.ChatShows("notes.txt") {
+		t.Fatalf("pasted %q, chat %v", e.Text, ann.ChatLines())
 	}
 }
 

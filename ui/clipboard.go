@@ -8,9 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Fyne's clipboard (fyne.Clipboard, GLFW underneath) reads and writes text only: a copied
@@ -71,8 +75,8 @@ func hasTool(name string) bool {
 	return err == nil
 }
 
-// paste sends what the clipboard holds: a picture, else copied files, else fallback pastes the
-// text into the message box.
+// paste sends what the clipboard holds: a picture, else copied files (once the user says so: a
+// path may be meant as text), else fallback pastes the text into the message box.
 func (p *composer) paste(fallback func()) {
 	text := p.c.app.Clipboard().Content()
 	read := p.c.opts.ClipboardImage
@@ -86,10 +90,29 @@ func (p *composer) paste(fallback func()) {
 			case err == nil && p.onPastePicture != nil:
 				p.onPastePicture(png)
 			case len(files) > 0 && p.onPasteFiles != nil:
-				p.onPasteFiles(files)
+				p.confirmFiles(files, fallback)
 			default:
 				fallback()
 			}
 		})
 	}()
+}
+
+// confirmFiles asks whether pasted paths are files to send or text to paste.
+func (p *composer) confirmFiles(paths []string, asText func()) {
+	var names []string
+	for _, f := range paths {
+		names = append(names, filepath.Base(f))
+	}
+	title := "Send " + plural(len(paths), "file") + "?"
+	d := dialog.NewCustomConfirm(title, "Send", "Paste as text", widget.NewLabel(strings.Join(names, "\n")),
+		func(send bool) {
+			if send {
+				p.onPasteFiles(paths)
+			} else {
+				asText()
+			}
+			p.c.win.Canvas().Focus(p.entry)
+		}, p.c.win)
+	d.Show()
 }
