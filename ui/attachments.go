@@ -3,6 +3,8 @@ package ui
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -329,9 +331,20 @@ func (c *Controller) downloadsDir() string {
 }
 
 // localCopy is the path Open keeps a file's download at: one folder per message, so two files
-// with one name do not overwrite each other.
+// with one name do not overwrite each other. Both parts come from the sender: the folder is a
+// hash of the message's ID and the name loses any folder, so nothing lands outside downloadsDir.
 func (c *Controller) localCopy(clientMsgID, name string) string {
-	return filepath.Join(c.downloadsDir(), clientMsgID, filepath.Base(name))
+	sum := sha256.Sum256([]byte(clientMsgID))
+	return filepath.Join(c.downloadsDir(), hex.EncodeToString(sum[:12]), safeFileName(name))
+}
+
+// safeFileName is a sender's file name without folders, usable as a file name here.
+func safeFileName(name string) string {
+	base := filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	if base == "." || base == ".." || base == "/" || base == "" {
+		return "file"
+	}
+	return base
 }
 
 // OpenFile downloads a file message's file (once) and opens it with the system's handler.
@@ -369,7 +382,7 @@ func (c *Controller) SaveFileAs(clientMsgID, url, name string) {
 			c.toast("Saved " + w.URI().Name())
 		})
 	}, c.win)
-	d.SetFileName(name)
+	d.SetFileName(safeFileName(name))
 	if dir := c.lastDir(); dir != nil {
 		d.SetLocation(dir)
 	}

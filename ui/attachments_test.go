@@ -393,3 +393,16 @@ func (h *Harness) PictureShown() (url string, ok bool) {
 	e, _ := pictureOf(r.msg)
 	return e.SourcePicture.URL, e.SourcePicture.URL != ""
 }
+
+func TestLocalCopyStaysInDownloads(t *testing.T) {
+	c := &Controller{opts: Options{SessionPath: "/data/desktop-session.json"}}
+	for _, tc := range []struct{ id, name string }{
+		{"../../etc", "passwd"}, {"abc", "../../.bashrc"}, {"abc", ".."}, {"abc", `..\..\x.exe`}, {"", "/"},
+	} {
+		p := c.localCopy(tc.id, tc.name)
+		if rel, err := filepath.Rel("/data/downloads", p); err != nil || strings.HasPrefix(rel, "..") ||
+			strings.Count(rel, string(filepath.Separator)) != 1 {
+			t.Errorf("localCopy(%q, %q) = %s", tc.id, tc.name, p)
+		}
+	}
+}
