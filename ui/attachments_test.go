@@ -181,7 +181,16 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 	ann.Canvas().Focus(e)
 	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: ann.App.Clipboard()})
 	ann.WaitText("Send 1 file?") // a path may be meant as text: the app asks
+	release := o.HoldUploads()
 	ann.Tap("Send")
+	// The file's bubble shows the upload's progress, without Open and Save as until it is done.
+	ann.WaitText("Uploading 18.0 KB of 36.0 KB")
+	if ann.findButton("Open") != nil || ann.findButton("Save as") != nil {
+		t.Fatal("Open and Save as show before the upload is done")
+	}
+	ann.Settle()
+	ann.Snapshot(t, "file-uploading")
+	release()
 	ann.WaitChat("ann: 📎 Q3 report.pdf [Sent]")
 	if e.Text != "" {
 		t.Fatalf("the paste also typed %q", e.Text)
