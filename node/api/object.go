@@ -14,32 +14,23 @@ package api
 // it from the replicated objects table.
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/gif" // thumbnails of GIFs
-	"image/jpeg"
-	"image/png"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/image/draw"
 
 	"lanim/node/blob"
 	"lanim/node/im"
@@ -66,6 +57,9 @@ const (
 	// MaxThumbSourcePixels bounds the pictures decoded for thumbnails (about 160 MB of RGBA):
 	// a larger picture is served whole.
 	MaxThumbSourcePixels = 40_000_000
+	// MaxOpenUploads bounds the unfinished uploads a node keeps at once (each expires after
+	// UploadLifetime).
+	MaxOpenUploads = 1000
 	// MaxFormDataSize bounds a form-data upload: form data is for small files, one part.
 	MaxFormDataSize = MinPartSize
 	// accessURLLifetime is the expireTime access_url reports. LanIM's URLs do not expire; the
@@ -169,8 +163,10 @@ func (s *Server) partSize(size int64) (int64, error) {
 	return (size + MaxNumParts - 1) / MaxNumParts, nil
 }
 
+// partCount is how many parts an object of size bytes has: none for an empty file (the JS SDK
+// sends none).
 func partCount(size, partSize int64) int {
-	return int(max(1, (size+partSize-1)/partSize))
+	return int((size + partSize - 1) / partSize)
 }
 
 // partLen is the size of part n (from 1) of an object: partSize but for the last.
@@ -337,15 +333,25 @@ func (s *Server) createUpload(up *upload) (string, error) {
 		return "", im.ErrStorageFull.With("this computer's space for files is used up (%d of %d MB); a file of %d MB does not fit",
 			bs.Used()>>20, b>>20, up.Size>>20)
 	}
-	info, err := json.Marshal(up)
-	if err != nil {
-		return "", err
+	if n, err := bs.UploadCount(); err != nil {
+		return "", s.storageErr("count uploads", err)
+	} else if n >= MaxOpenUploads {
+		return "", im.ErrRateLimited.With("this computer has %d unfinished uploads: finish some, or wait until they expire", n)
 	}
 	id := randomID()
-	if err := bs.CreateUpload(id, time.UnixMilli(up.Expire), info); err != nil {
+	if err := bs.CreateUpload(id, time.UnixMilli(up.Expire), mustJSON(up)); err != nil {
 		return "", s.storageErr("create upload", err)
 	}
 	return id, nil
+}
+
+// mustJSON encodes a value that always encodes.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func randomID() string {
@@ -522,9 +528,11 @@ func (s *Server) completeUpload(c *call, req *completeReq) (any, error) {
 		return nil, im.ErrArgs.With("upload %s is being completed already", req.UploadID)
 	}
 	defer s.obj.completing.give(req.UploadID)
-	parts, err := s.checkParts(req.UploadID, up, sums)
-	if err != nil {
-		return nil, err
+	var parts []blob.Part
+	if _, _, done := s.cfg.Blobs.Assembled(req.UploadID); !done {
+		if parts, err = s.checkParts(req.UploadID, up, sums); err != nil {
+			return nil, err
+		}
 	}
 	u, err := s.finishUpload(c, req.UploadID, up, parts, &im.CompleteObject{Name: req.Name, Hash: up.Hash,
 		ContentType: req.ContentType, Cause: req.Cause})
@@ -565,12 +573,15 @@ func (s *Server) checkParts(id string, up *upload, sums []string) ([]blob.Part, 
 	return parts, nil
 }
 
-// finishUpload joins the parts into a blob, commits the object (a, with the key and size filled)
-// and removes the upload.
+// finishUpload joins the parts into a blob (unless a complete that failed to commit did already),
+// commits the object (a, with the key and size filled) and removes the upload.
 func (s *Server) finishUpload(c *call, id string, up *upload, parts []blob.Part, a *im.CompleteObject) (string, error) {
-	key, size, err := s.cfg.Blobs.Assemble(id, parts)
-	if err != nil {
-		return "", s.storageErr("assemble upload", err)
+	key, size, done := s.cfg.Blobs.Assembled(id)
+	if !done {
+		var err error
+		if key, size, err = s.cfg.Blobs.Assemble(id, parts); err != nil {
+			return "", s.storageErr("assemble upload", err)
+		}
 	}
 	if size != up.Size {
 		return "", im.ErrArgs.With("the parts hold %d bytes, the upload was started for %d", size, up.Size)
@@ -708,416 +719,22 @@ func (s *Server) completeFormData(c *call, req *completeFormReq) (any, error) {
 	if err != nil {
 		return nil, s.storageErr("list parts", err)
 	}
-	if len(got) != 1 || got[0].Number != 1 {
+	if _, _, done := s.cfg.Blobs.Assembled(req.ID); !done && (len(got) != 1 || got[0].Number != 1) {
 		return nil, im.ErrArgs.With("the file of upload %s was not posted", req.ID)
 	}
-	u, err := s.finishUpload(c, req.ID, up, got, &im.CompleteObject{Name: up.Name, Hash: md5Hex(got[0].MD5),
+	if up.Hash == "" {
+		// Upstream's hash of a one-part object, noted before the part becomes the blob.
+		up.Hash = md5Hex(got[0].MD5)
+		if err := s.cfg.Blobs.SetUploadInfo(req.ID, mustJSON(up)); err != nil {
+			return nil, s.storageErr("update upload", err)
+		}
+	}
+	u, err := s.finishUpload(c, req.ID, up, got, &im.CompleteObject{Name: up.Name, Hash: up.Hash,
 		ContentType: up.ContentType, Cause: up.Cause})
 	if err != nil {
 		return nil, err
 	}
 	return map[string]string{"url": u}, nil
-}
-
-// serveObjectData serves the routes that are not JSON endpoints: GET/HEAD of an object, PUT of a
-// part, POST of a form-data upload, and their CORS preflights. It reports whether r was one.
-func (s *Server) serveObjectData(w http.ResponseWriter, r *http.Request) bool {
-	p := r.URL.Path
-	var serve func(w http.ResponseWriter, r *http.Request, rest string) error
-	switch {
-	case strings.HasPrefix(p, partPath):
-		serve = s.putPart
-	case strings.HasPrefix(p, formPath):
-		serve = s.postForm
-	case strings.HasPrefix(p, "/object/") && blob.ValidKey(strings.SplitN(p[len("/object/"):], "/", 2)[0]):
-		serve = s.getObject
-	default:
-		return false
-	}
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Content-Type, Content-Disposition, ETag, Accept-Ranges")
-	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, OPTIONS")
-		// Allow what the browser asks for: the sign asks for no header beyond the usual ones, and a
-		// client may add Content-Type, Content-MD5 or Range.
-		if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-			h.Set("Access-Control-Allow-Headers", req)
-		}
-		h.Set("Access-Control-Max-Age", "600")
-		w.WriteHeader(http.StatusNoContent)
-		return true
-	}
-	if s.cfg.Blobs == nil {
-		s.writeDataErr(w, r, im.ErrRecordNotFound.With("this node stores no files"))
-		return true
-	}
-	func() {
-		defer func() {
-			if v := recover(); v != nil {
-				s.cfg.Log.Error("panic in object route", "path", p, "panic", v)
-				s.writeDataErr(w, r, im.ErrInternal.With("internal error"))
-			}
-		}()
-		if err := serve(w, r, p); err != nil {
-			s.writeDataErr(w, r, err)
-		}
-	}()
-	return true
-}
-
-// writeDataErr answers a data route's failure: an HTTP error status with the OpenIM envelope.
-func (s *Server) writeDataErr(w http.ResponseWriter, r *http.Request, err error) {
-	e := im.AsError(err)
-	if e.Code == im.ErrInternal.Code {
-		s.cfg.Log.Error("object request failed", "path", r.URL.Path, "err", err)
-	}
-	status := http.StatusInternalServerError
-	switch e.Code {
-	case im.ErrArgs.Code:
-		status = http.StatusBadRequest
-	case im.ErrNoPermission.Code:
-		status = http.StatusForbidden
-	case im.ErrRecordNotFound.Code:
-		status = http.StatusNotFound
-	case im.ErrStorageFull.Code:
-		status = http.StatusInsufficientStorage
-	}
-	b, _ := json.Marshal(envelope{ErrCode: e.Code, ErrMsg: e.Msg, ErrDlt: e.Detail})
-	h := w.Header()
-	h.Del("Content-Disposition")
-	h.Del("ETag")
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-// putPart is PUT /object-part/<uploadID>/<n>?expires=&signature=: one part, streamed to disk, its
-// size checked against the upload and its MD5 against Content-MD5 when the client sends one.
-func (s *Server) putPart(w http.ResponseWriter, r *http.Request, p string) error {
-	if r.Method != http.MethodPut {
-		w.Header().Set("Allow", "PUT, OPTIONS")
-		return im.ErrArgs.With("PUT a part")
-	}
-	id, nStr, ok := strings.Cut(p[len(partPath):], "/")
-	n, err := strconv.Atoi(nStr)
-	if !ok || err != nil || n < 1 || n > MaxNumParts {
-		return im.ErrRecordNotFound.With("no such part URL")
-	}
-	if err := s.checkSign(r.URL.Query(), "part", id, n); err != nil {
-		return err
-	}
-	up, err := s.readUpload(id)
-	if err != nil {
-		return err
-	}
-	if n > up.Parts || up.Form {
-		return im.ErrArgs.With("part %d: the upload has parts 1..%d", n, up.Parts)
-	}
-	return s.receivePart(w, r, id, up, n, r.Body, r.ContentLength)
-}
-
-// receivePart stores part n of an upload from body and answers its ETag (the part's MD5).
-func (s *Server) receivePart(w http.ResponseWriter, r *http.Request, id string, up *upload, n int, body io.Reader,
-	length int64) error {
-	want := partLen(up.Size, up.PartSize, n)
-	if length >= 0 && length != want {
-		return im.ErrArgs.With("part %d has %d bytes; it must have %d", n, length, want)
-	}
-	sum, err := s.cfg.Blobs.WritePart(id, n, want, body)
-	if err != nil {
-		if errors.Is(err, blob.ErrPartSize) {
-			return im.ErrArgs.With("part %d is not %d bytes long", n, want)
-		}
-		return s.storageErr("store part", err)
-	}
-	if cm := r.Header.Get("Content-MD5"); cm != "" {
-		raw, derr := base64.StdEncoding.DecodeString(cm)
-		if derr != nil || hex.EncodeToString(raw) != sum {
-			s.cfg.Blobs.RemovePart(id, blob.Part{Number: n, MD5: sum, Size: want})
-			return im.ErrArgs.With("part %d does not match its Content-MD5", n)
-		}
-	}
-	w.Header().Set("ETag", `"`+sum+`"`)
-	w.WriteHeader(http.StatusOK)
-	return nil
-}
-
-// postForm is POST /object-form/<id>?expires=&signature=: a multipart/form-data body whose "file"
-// field is the object, streamed to disk.
-func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p string) error {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		return im.ErrArgs.With("POST the form")
-	}
-	id := p[len(formPath):]
-	if err := s.checkSign(r.URL.Query(), "form", id, 1); err != nil {
-		return err
-	}
-	up, err := s.readUpload(id)
-	if err != nil {
-		return err
-	}
-	if !up.Form {
-		return im.ErrArgs.With("upload %s takes parts, not a form", id)
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return im.ErrArgs.With("the body must be multipart/form-data: %v", err)
-	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return im.ErrArgs.With("the form has no file field")
-		}
-		if err != nil {
-			return im.ErrArgs.With("read form: %v", err)
-		}
-		if part.FormName() == "file" {
-			return s.receivePart(w, r, id, up, 1, part, -1)
-		}
-		io.Copy(io.Discard, io.LimitReader(part, 64<<10))
-	}
-}
-
-// getObject is GET /object/<key>/<name>: the bytes, with Range and If-None-Match, or a thumbnail
-// with ?type=image&width=&height=. Anyone with the URL may read it (upstream's URLs are presigned
-// for anyone too); the key and name must both match a committed object.
-func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
-		return im.ErrArgs.With("GET an object")
-	}
-	key, name, _ := strings.Cut(p[len("/object/"):], "/")
-	o, err := store.GetObject(r.Context(), s.cfg.DB.Reader(), name, key)
-	if err != nil {
-		return err
-	}
-	if o == nil {
-		return im.ErrRecordNotFound.With("no such object")
-	}
-	q := r.URL.Query()
-	h := w.Header()
-	if an := q.Get("attachname"); an != "" {
-		h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(an))
-	}
-	// User bytes are served from the API's origin: never let them run as a page there.
-	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	if q.Get("type") == "image" {
-		return s.serveThumbnail(w, r, o, q)
-	}
-	h.Set("ETag", `"`+o.Key+`"`)
-	h.Set("Content-Type", contentTypeOf(o))
-	f, err := s.cfg.Blobs.Open(o.Key)
-	if errors.Is(err, fs.ErrNotExist) {
-		if r.Method == http.MethodGet && r.Header.Get("Range") == "" && !etagMatches(r, o.Key) {
-			return s.streamFetch(w, r, o)
-		}
-		f, err = s.fetchThenOpen(r.Context(), o.Key)
-	}
-	if err != nil {
-		return s.blobErr(err)
-	}
-	defer f.Close()
-	http.ServeContent(w, r, "", time.UnixMilli(o.CreateTime), f)
-	return nil
-}
-
-func etagMatches(r *http.Request, key string) bool {
-	inm := r.Header.Get("If-None-Match")
-	return inm != "" && (strings.Contains(inm, `"`+key+`"`) || strings.TrimSpace(inm) == "*")
-}
-
-func contentTypeOf(o *store.Object) string {
-	if o.ContentType == "" {
-		return "application/octet-stream"
-	}
-	return o.ContentType
-}
-
-// blobErr answers a blob this node has not got and could not fetch.
-func (s *Server) blobErr(err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return im.ErrRecordNotFound.With("the file is not on this computer and no computer of the office sent it")
-	}
-	return s.storageErr("read file", err)
-}
-
-// fetchThenOpen fetches a missing blob whole from the office, then opens the local copy.
-func (s *Server) fetchThenOpen(ctx context.Context, key string) (*os.File, error) {
-	if s.cfg.Fetcher == nil {
-		return nil, fmt.Errorf("blob %s: %w", key, fs.ErrNotExist)
-	}
-	if err := s.cfg.Fetcher.FetchBlob(ctx, key, io.Discard); err != nil {
-		return nil, err
-	}
-	return s.cfg.Blobs.Open(key)
-}
-
-// streamFetch answers a plain GET of a blob this node lacks while it is fetched from the office,
-// so the first byte does not wait for the whole file. A failure after the first byte can only cut
-// the answer short; its length tells the client.
-func (s *Server) streamFetch(w http.ResponseWriter, r *http.Request, o *store.Object) error {
-	if s.cfg.Fetcher == nil {
-		return s.blobErr(fs.ErrNotExist)
-	}
-	w.Header().Set("Content-Length", strconv.FormatInt(o.Size, 10))
-	w.Header().Set("Accept-Ranges", "bytes")
-	lw := &lazyWriter{w: w}
-	err := s.cfg.Fetcher.FetchBlob(r.Context(), o.Key, lw)
-	if err == nil && !lw.started {
-		lw.w.WriteHeader(http.StatusOK) // an empty file
-	}
-	if err != nil && !lw.started {
-		w.Header().Del("Content-Length")
-		return s.blobErr(err)
-	}
-	if err != nil {
-		s.cfg.Log.Warn("object fetch cut short", "key", o.Key, "err", err)
-	}
-	return nil
-}
-
-// lazyWriter sends the status line with the first byte, so a fetch that fails at once can still
-// answer an error.
-type lazyWriter struct {
-	w       http.ResponseWriter
-	started bool
-}
-
-func (l *lazyWriter) Write(p []byte) (int, error) {
-	if !l.started {
-		l.started = true
-		l.w.WriteHeader(http.StatusOK)
-	}
-	return l.w.Write(p)
-}
-
-// serveThumbnail answers ?type=image&width=W&height=H[&format=jpeg|png]: the picture scaled to fit
-// W×H (0: no bound), made once and kept as a derived blob; the original when it is not larger,
-// not a picture this node decodes, or too large to decode.
-func (s *Server) serveThumbnail(w http.ResponseWriter, r *http.Request, o *store.Object, q url.Values) error {
-	tw, err1 := strconv.Atoi(q.Get("width"))
-	th, err2 := strconv.Atoi(q.Get("height"))
-	if q.Get("width") == "" {
-		tw, err1 = 0, nil
-	}
-	if q.Get("height") == "" {
-		th, err2 = 0, nil
-	}
-	if err1 != nil || err2 != nil || tw < 0 || th < 0 || tw > MaxThumbSide || th > MaxThumbSide {
-		return im.ErrArgs.With("width and height must be 0..%d", MaxThumbSide)
-	}
-	format := strings.ToLower(q.Get("format"))
-	switch format {
-	case "", "jpeg", "jpg", "png":
-	default:
-		return im.ErrArgs.With("format %q: use jpeg or png", format)
-	}
-	src, err := s.cfg.Blobs.Open(o.Key)
-	if errors.Is(err, fs.ErrNotExist) {
-		src, err = s.fetchThenOpen(r.Context(), o.Key)
-	}
-	if err != nil {
-		return s.blobErr(err)
-	}
-	defer src.Close()
-	derived := fmt.Sprintf("thumb_%dx%d_%s", tw, th, format)
-	f, ct, err := s.thumbnail(r.Context(), o, src, derived, tw, th, format)
-	if err != nil {
-		return err
-	}
-	if f == nil { // the original
-		w.Header().Set("ETag", `"`+o.Key+`"`)
-		w.Header().Set("Content-Type", contentTypeOf(o))
-		http.ServeContent(w, r, "", time.UnixMilli(o.CreateTime), src)
-		return nil
-	}
-	defer f.Close()
-	w.Header().Set("ETag", `"`+o.Key+"-"+derived+`"`)
-	w.Header().Set("Content-Type", ct)
-	http.ServeContent(w, r, "", time.UnixMilli(o.CreateTime), f)
-	return nil
-}
-
-// thumbnail returns the derived thumbnail file and its type, making it the first time; a nil file
-// means: serve the original.
-func (s *Server) thumbnail(ctx context.Context, o *store.Object, src *os.File, derived string, tw, th int,
-	format string) (*os.File, string, error) {
-	cfg, kind, err := image.DecodeConfig(src)
-	if err != nil || (tw == 0 && th == 0) || cfg.Width*cfg.Height > MaxThumbSourcePixels {
-		src.Seek(0, io.SeekStart)
-		return nil, "", nil
-	}
-	if format == "" {
-		format = "jpeg"
-		if kind == "png" || kind == "gif" {
-			format = "png" // keeps transparency
-		}
-	}
-	ct := "image/jpeg"
-	if format == "png" {
-		ct = "image/png"
-	}
-	dw, dh := fitBox(cfg.Width, cfg.Height, tw, th)
-	if dw >= cfg.Width && dh >= cfg.Height {
-		src.Seek(0, io.SeekStart)
-		return nil, "", nil
-	}
-	if f, err := s.cfg.Blobs.OpenDerived(o.Key, derived); err == nil {
-		return f, ct, nil
-	}
-	select {
-	case s.obj.thumbs <- struct{}{}:
-		defer func() { <-s.obj.thumbs }()
-	case <-ctx.Done():
-		return nil, "", ctx.Err()
-	}
-	if f, err := s.cfg.Blobs.OpenDerived(o.Key, derived); err == nil {
-		return f, ct, nil // made while this request waited
-	}
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return nil, "", s.storageErr("read file", err)
-	}
-	img, _, err := image.Decode(src)
-	if err != nil {
-		src.Seek(0, io.SeekStart)
-		return nil, "", nil
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
-	var buf bytes.Buffer
-	if format == "png" {
-		err = png.Encode(&buf, dst)
-	} else {
-		err = jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 85})
-	}
-	if err != nil {
-		return nil, "", fmt.Errorf("encode thumbnail: %w", err)
-	}
-	if _, err := s.cfg.Blobs.PutDerived(o.Key, derived, &buf); err != nil {
-		return nil, "", s.storageErr("store thumbnail", err)
-	}
-	f, err := s.cfg.Blobs.OpenDerived(o.Key, derived)
-	if err != nil {
-		return nil, "", s.storageErr("read thumbnail", err)
-	}
-	return f, ct, nil
-}
-
-// fitBox scales w×h to fit in bw×bh (0: unbounded) keeping the aspect ratio, never to 0.
-func fitBox(w, h, bw, bh int) (int, int) {
-	scale := 1.0
-	if bw > 0 && w > bw {
-		scale = float64(bw) / float64(w)
-	}
-	if bh > 0 && float64(h)*scale > float64(bh) {
-		scale = float64(bh) / float64(h)
-	}
-	return max(1, int(float64(w)*scale+0.5)), max(1, int(float64(h)*scale+0.5))
 }
 
 // SweepUploads removes expired unfinished uploads every interval until ctx ends.
