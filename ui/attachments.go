@@ -194,6 +194,7 @@ func (a *attachment) pictureExt() string {
 }
 
 // content is the message element for the attachment (its URL empty until the upload is done).
+// The local path fields stay empty: where the file sat on the sender's disk is nobody's business.
 func (a *attachment) content() []byte {
 	var e any
 	if a.picture {
@@ -202,9 +203,9 @@ func (a *attachment) content() []byte {
 		if a.url != "" {
 			snap.URL = thumbnailURL(a.url)
 		}
-		e = pictureElem{SourcePath: a.path, SourcePicture: p, BigPicture: p, SnapshotPicture: snap}
+		e = pictureElem{SourcePicture: p, BigPicture: p, SnapshotPicture: snap}
 	} else {
-		e = fileElem{FilePath: a.path, SourceURL: a.url, FileName: a.name, FileSize: a.size, FileType: a.mime}
+		e = fileElem{SourceURL: a.url, FileName: a.name, FileSize: a.size, FileType: a.mime}
 	}
 	b, _ := json.Marshal(e) // plain structs never fail to encode
 	return b
