@@ -207,7 +207,7 @@ func (a *avatar) loadPicture() {
 	a.pics.get(u, true, a.pics.remote(u, avatarSide), func(img image.Image) {
 		if a.face == face && img != nil {
 			a.img, a.imgFace = img, face
-			if !now { // a cached picture arrives during the render that asked for it
+			if !now { // fetched later: redraw (a cached picture arrives within this render)
 				a.Refresh()
 			}
 		}
