@@ -415,3 +415,52 @@ func TestLocalCopyStaysInDownloads(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupPictureUpload(t *testing.T) {
+	o, ann, bob := chatPair(t)
+	gid := ann.CreateGroup("Design", "bob")
+	dir := t.TempDir()
+	pic := GradientPNG(t, 120, 120)
+	writeFile(t, dir, "team.png", pic)
+
+	ann.Section("groups")
+	ann.ShowGroup(gid)
+	ann.WaitFor("the group's page", func() bool { return ann.findButton("Edit") != nil })
+	ann.Tap("Edit")
+	ann.Tap("Change…")
+	ann.C.files.dir = dir
+	ann.Tap("Upload a picture…")
+	ann.pickInFileDialog("team.png")
+	ann.WaitFor("the picture in the edit form", func() bool {
+		found := false
+		walk(ann.Canvas().Overlays().Top(), func(x fyne.CanvasObject) {
+			if a, ok := x.(*avatar); ok && isPictureURL(a.face) && a.img != nil {
+				found = true
+			}
+		})
+		return found
+	})
+	ann.Tap("Save")
+	var face string
+	ann.WaitFor("the group's faceURL", func() bool {
+		for _, g := range ann.C.groups {
+			if g.GroupID == gid {
+				face = g.FaceURL
+			}
+		}
+		return isPictureURL(face)
+	})
+	if !bytes.Equal(o.Object(face), pic) {
+		t.Fatalf("group faceURL %q", face)
+	}
+	// Bob's chat list draws the group's picture.
+	bob.WaitFor("the group's picture in bob's list", func() bool {
+		found := false
+		walk(bob.Canvas().Content(), func(x fyne.CanvasObject) {
+			if a, ok := x.(*avatar); ok && a.face == face && a.img != nil {
+				found = true
+			}
+		})
+		return found
+	})
+}
