@@ -4,7 +4,9 @@
 // and DISPLAY are set; `make test-gui` sets all three.
 //
 // Window A founds an office; window B is a second computer of it: its own node joins A's office
-// with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS).
+// with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS). Text goes
+// each way, then A sends a picture with the mouse through the file dialog (xdotool cannot drag and
+// drop: it has no XDND), which both nodes must serve.
 package gui
 
 import (
