@@ -248,7 +248,8 @@ func (v *pictureView) show(m *pb.MsgData) {
 	v.msg = m
 	e, _ := pictureOf(m)
 	v.size = pictureDisplaySize(e.SourcePicture.Width, e.SourcePicture.Height)
-	key, load := "", func(context.Context) (image.Image, error) { return nil, nil }
+	var key string
+	var load func(context.Context) (image.Image, error)
 	if a := v.c.attachmentOf(v.convID, m.ClientMsgID); a != nil && a.url == "" {
 		key, load = "local:"+m.ClientMsgID, localPicture(a, thumbSize)
 	} else if e.SourcePicture.URL != "" {
