@@ -145,22 +145,35 @@ func (s *Server) partLimit(c *call, _ []byte) (any, error) {
 	if err := s.needBlobs(); err != nil {
 		return nil, err
 	}
-	return PartLimit{MinPartSize: MinPartSize, MaxPartSize: MaxPartSize, MaxNumSize: MaxNumParts}, nil
+	return nodePartLimit, nil
 }
 
-// partSize is upstream's rule: the minimum while MaxNumParts of them hold the object, else the
-// size split in MaxNumParts parts, rounded up. It refuses sizes this node does not accept.
-func (s *Server) partSize(size int64) (int64, error) {
+// nodePartLimit is what part_limit answers.
+var nodePartLimit = PartLimit{MinPartSize: MinPartSize, MaxPartSize: MaxPartSize, MaxNumSize: MaxNumParts}
+
+// PartSize is upstream's rule, which the SDK core applies to part_limit's answer: MinPartSize while
+// MaxNumSize parts of it hold the object, else size / MaxNumSize rounded up.
+func (l PartLimit) PartSize(size int64) (int64, error) {
 	if size < 0 {
 		return 0, im.ErrArgs.With("size %d is negative", size)
 	}
+	if size <= l.MinPartSize*l.MaxNumSize {
+		return l.MinPartSize, nil
+	}
+	ps := (size + l.MaxNumSize - 1) / l.MaxNumSize
+	if ps > l.MaxPartSize {
+		return 0, im.ErrArgs.With("a file of %d bytes needs parts over %d bytes", size, l.MaxPartSize)
+	}
+	return ps, nil
+}
+
+// partSize is the part size of an object of size bytes (part_size, initiate): upstream's rule on
+// this node's limits, for the sizes this node accepts.
+func (s *Server) partSize(size int64) (int64, error) {
 	if max := s.maxObjectSize(); size > max {
 		return 0, im.ErrArgs.With("the file is %d bytes; this computer accepts files up to %d bytes", size, max)
 	}
-	if size <= MinPartSize*MaxNumParts {
-		return MinPartSize, nil
-	}
-	return (size + MaxNumParts - 1) / MaxNumParts, nil
+	return nodePartLimit.PartSize(size)
 }
 
 // partCount is how many parts an object of size bytes has: none for an empty file (the JS SDK
@@ -233,7 +246,8 @@ type InitiateResp struct {
 	Upload *UploadInfo `json:"upload,omitempty"`
 }
 
-type initiateReq struct {
+// InitiateUploadReq is /object/initiate_multipart_upload's request.
+type InitiateUploadReq struct {
 	Hash        string `json:"hash"`
 	Size        int64  `json:"size"`
 	PartSize    int64  `json:"partSize"`
@@ -257,7 +271,7 @@ type upload struct {
 	Form        bool   `json:"form,omitempty"`
 }
 
-func (s *Server) initiateUpload(c *call, req *initiateReq) (any, error) {
+func (s *Server) initiateUpload(c *call, req *InitiateUploadReq) (any, error) {
 	if err := s.needBlobs(); err != nil {
 		return nil, err
 	}
@@ -493,7 +507,8 @@ func (s *Server) authSign(c *call, req *authSignReq) (any, error) {
 	return s.signParts(c.r, req.UploadID, up.Expire, req.PartNumbers), nil
 }
 
-type completeReq struct {
+// CompleteUploadReq is /object/complete_multipart_upload's request.
+type CompleteUploadReq struct {
 	UploadID    string   `json:"uploadID"`
 	Parts       []string `json:"parts"`
 	Name        string   `json:"name"`
@@ -503,7 +518,7 @@ type completeReq struct {
 
 // completeUpload checks every part against the client's MD5s and the upload's hash, joins the
 // parts into a blob and commits the object.
-func (s *Server) completeUpload(c *call, req *completeReq) (any, error) {
+func (s *Server) completeUpload(c *call, req *CompleteUploadReq) (any, error) {
 	up, err := s.loadUpload(c, req.UploadID)
 	if err != nil {
 		return nil, err

@@ -240,7 +240,7 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789"), MinPartSize/10+7)
 	sums := []string{md5Hex(string(data[:MinPartSize])), md5Hex(string(data[MinPartSize:]))}
 	hash := md5Hex(strings.Join(sums, ","))
-	ini, err := e.s.initiateUpload(c, &initiateReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
+	ini, err := e.s.initiateUpload(c, &InitiateUploadReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	req := &completeReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
+	req := &CompleteUploadReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
 	if _, err := e.s.completeUpload(c, req); !errors.Is(err, im.ErrNoQuorum) {
 		t.Fatalf("complete without quorum: %v", err)
 	}
@@ -268,5 +268,18 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 	}
 	if _, err := e.blobs.UploadInfo(id); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the completed upload is kept: %v", err)
+	}
+}
+
+// TestExtValue: attachname reaches Content-Disposition encoded, so no name can break the header.
+func TestExtValue(t *testing.T) {
+	for in, want := range map[string]string{
+		"Résumé 1.png":       "R%C3%A9sum%C3%A9%201.png",
+		"a;b=c\r\n\"d\".txt": "a%3Bb%3Dc%0D%0A%22d%22.txt",
+		"plain-name_1.PDF":   "plain-name_1.PDF",
+	} {
+		if got := extValue(in); got != want {
+			t.Errorf("extValue(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
