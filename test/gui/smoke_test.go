@@ -217,9 +217,32 @@ func (s *smoke) start(name string, args ...string) *proc {
 		}
 		if s.t.Failed() {
 			s.t.Logf("output of window %s:\n%s", name, out.String())
+			s.logWarnings(name, args)
 		}
 	})
 	return p
+}
+
+// logWarnings logs the warnings and errors of an app's log file (DIR/lanim.log: the node's and
+// the window's), to tell why a step failed.
+func (s *smoke) logWarnings(name string, args []string) {
+	for i, a := range args {
+		if a != "--data" || i+1 == len(args) {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(args[i+1], "lanim.log"))
+		if err != nil {
+			s.t.Logf("log of window %s: %v", name, err)
+			return
+		}
+		var lines []string
+		for _, l := range strings.Split(string(raw), "\n") {
+			if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+				lines = append(lines, l)
+			}
+		}
+		s.t.Logf("warnings in the log of window %s:\n%s", name, strings.Join(lines[max(0, len(lines)-40):], "\n"))
+	}
 }
 
 // stop ends an app as the desktop would (SIGTERM closes the window) and waits for it.
