@@ -44,6 +44,7 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	a.Lifecycle().SetOnEnteredForeground(func() { c.SetFocused(true) })
 	a.Lifecycle().SetOnExitedForeground(func() { c.SetFocused(false) })
 	c.addShortcuts()
+	w.SetOnDropped(c.dropped) // files dropped on the window go to the open chat
 	setupTray(c)
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"lanim/node/pb"
 )
@@ -20,6 +21,7 @@ type Backend interface {
 	Chats
 	Contacts
 	Groups
+	Files
 	// Events delivers the node's pushes for the signed-in user, from sign-in until SignOut. The
 	// channel lives as long as the backend; nothing is sent on it while signed out.
 	Events() <-chan Event
@@ -116,6 +118,18 @@ type Groups interface {
 	Dismiss(ctx context.Context, groupID string) error
 	Quit(ctx context.Context, groupID string) error
 	SetGroupInfo(ctx context.Context, groupID string, p GroupPatch) error
+}
+
+// Files is the office's object store: the bytes of pictures and files in messages, and of
+// profile and group pictures. Every computer of the office serves every object.
+type Files interface {
+	// Upload stores size bytes from r under name (the caller's user ID first) and returns the
+	// object's URL. r is read more than once (hashing, then the parts). progress, when set, is
+	// called from the upload's goroutine as bytes go out.
+	Upload(ctx context.Context, name, contentType string, r io.ReaderAt, size int64, progress func(done, total int64)) (string, error)
+	// Download writes the object at url (with a thumbnail's query, if any) to w; progress as
+	// for Upload (total -1 when unknown).
+	Download(ctx context.Context, url string, w io.Writer, progress func(done, total int64)) (int64, error)
 }
 
 // Session is a signed-in user; the app saves it in the data dir so the next start signs in at once.

@@ -83,6 +83,7 @@ type msgRow struct {
 	meta   *widget.RichText
 	state  *canvas.Image
 	retry  *widget.Button
+	att    attachmentView // a picture or file, shown instead of the text
 }
 
 func newMsgRow(c *Controller, convID string, m *pb.MsgData, showSender bool) *msgRow {
@@ -90,7 +91,7 @@ func newMsgRow(c *Controller, convID string, m *pb.MsgData, showSender bool) *ms
 	r := &msgRow{c: c, convID: convID, own: own, showSender: showSender && !own}
 	r.bg = newSurface(colorBubblePeer)
 	r.bg.radius = bubbleRadius
-	r.avatar = newAvatar("", "", "", bubbleAvatar)
+	r.avatar = newAvatar(c.pics, "", "", "", bubbleAvatar)
 	r.name = styledText("", theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	r.text = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{ColorName: theme.ColorNameForeground}})
 	r.text.Wrapping = fyne.TextWrapWord
@@ -121,7 +122,27 @@ func (r *msgRow) set(m *pb.MsgData) {
 		setText(r.name, name)
 		r.avatar.set(m.SendID, name, m.SenderFaceURL)
 	}
+	if r.att == nil {
+		switch m.ContentType {
+		case ContentPicture:
+			r.att = newPictureView(r.c, r.convID)
+		case ContentFile:
+			r.att = newFileView(r.c, r.convID, r.own)
+		}
+	}
+	if r.att != nil {
+		r.att.show(m)
+		r.text.Hide()
+	}
 	r.updateMeta()
+}
+
+// updateAttachment redraws the picture or file after its transfer moved.
+func (r *msgRow) updateAttachment() {
+	if r.att != nil {
+		r.att.show(r.msg)
+		r.Refresh()
+	}
 }
 
 // updateMeta refreshes the time and delivery line.
@@ -156,9 +177,14 @@ func (r *msgRow) updateMeta() {
 func (r *msgRow) TappedSecondary(e *fyne.PointEvent) {
 	var items []*fyne.MenuItem
 	text := MessageText(r.msg)
-	items = append(items, fyne.NewMenuItem("Copy text", func() {
-		r.c.app.Clipboard().SetContent(text)
-	}))
+	if r.att == nil {
+		items = append(items, fyne.NewMenuItem("Copy text", func() {
+			r.c.app.Clipboard().SetContent(text)
+		}))
+	} else if u, name := attachmentURL(r.msg); u != "" {
+		id := r.msg.ClientMsgID
+		items = append(items, fyne.NewMenuItem("Save as…", func() { r.c.SaveFileAs(id, u, name) }))
+	}
 	if r.own && r.msg.Seq > 0 {
 		m := r.msg
 		items = append(items, fyne.NewMenuItem("Withdraw", func() { r.c.Revoke(r.convID, m.Seq) }))
@@ -190,15 +216,22 @@ func (r *msgRow) geometry(width float32) msgGeometry {
 	}
 	maxW := maxBubbleWidth(width - left)
 	ip := theme.InnerPadding()
-	// The text's natural width (longest line), plus the RichText's own padding.
-	natural := float32(0)
-	for _, line := range splitLines(MessageText(r.msg)) {
-		natural = max(natural, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{}).Width)
+	var textW, textH float32
+	if r.att != nil {
+		// A picture or file takes the text's place, at its own size (inside the text's padding).
+		s := r.att.MinSize()
+		textW, textH = min(s.Width, maxW-2*bubblePadX)+2*ip, s.Height+2*ip
+	} else {
+		// The text's natural width (longest line), plus the RichText's own padding.
+		natural := float32(0)
+		for _, line := range splitLines(MessageText(r.msg)) {
+			natural = max(natural, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{}).Width)
+		}
+		// The slack keeps RichText from wrapping a line the measure said fits.
+		textW = min(natural*1.02+2*ip+6, maxW-2*bubblePadX+2*ip)
+		r.text.Resize(fyne.NewSize(textW, r.text.MinSize().Height))
+		textH = r.text.MinSize().Height
 	}
-	// The slack keeps RichText from wrapping a line the measure said fits.
-	textW := min(natural*1.02+2*ip+6, maxW-2*bubblePadX+2*ip)
-	r.text.Resize(fyne.NewSize(textW, r.text.MinSize().Height))
-	textH := r.text.MinSize().Height
 	metaS := r.meta.MinSize()
 	metaW := metaS.Width
 	if r.own {
@@ -272,6 +305,11 @@ func (rr *msgRowRenderer) Layout(size fyne.Size) {
 	place(r.avatar, g.avatar)
 	r.avatar.Hidden = g.avatar.Size.IsZero() || !r.showSender
 	place(r.retry, g.retry)
+	if r.att != nil {
+		ip := theme.InnerPadding()
+		t := g.text
+		place(r.att, rect{Position: t.Position.AddXY(ip, ip), Size: t.Size.SubtractWidthHeight(2*ip, 2*ip)})
+	}
 	if r.own {
 		m := g.meta
 		r.state.Move(fyne.NewPos(m.Position.X+m.Size.Width-theme.InnerPadding()+4, m.Position.Y+(m.Size.Height-14)/2))
@@ -289,11 +327,17 @@ func (rr *msgRowRenderer) Refresh() {
 	r.name.Refresh()
 	r.avatar.Refresh()
 	r.state.Refresh()
+	if r.att != nil {
+		r.att.Refresh()
+	}
 	rr.Layout(r.Size())
 }
 
 func (rr *msgRowRenderer) Objects() []fyne.CanvasObject {
 	r := rr.r
+	if r.att != nil {
+		return []fyne.CanvasObject{r.bg, r.avatar, r.name, r.att, r.meta, r.state, r.retry}
+	}
 	return []fyne.CanvasObject{r.bg, r.avatar, r.name, r.text, r.meta, r.state, r.retry}
 }
 

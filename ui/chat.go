@@ -47,7 +47,7 @@ type chatView struct {
 
 func newChatView(c *Controller) *chatView {
 	v := &chatView{c: c, rows: map[string]*msgRow{}}
-	v.avatar = newAvatar("", "", "", 38)
+	v.avatar = newAvatar(c.pics, "", "", "", 38)
 	v.title = truncated(styledText("", theme.ColorNameForeground, theme.SizeNameSubHeadingText, fyne.TextStyle{Bold: true}))
 	v.subtitle = subtle("")
 	v.muteBtn = widget.NewButtonWithIcon("", iconBellOff, func() {
@@ -89,6 +89,21 @@ func newChatView(c *Controller) *chatView {
 		}
 	}
 	v.composer.members = v.mentionable
+	v.composer.onAttach = func() {
+		if v.conv != nil {
+			c.PickFiles(v.conv)
+		}
+	}
+	v.composer.onPasteFiles = func(paths []string) {
+		if v.conv != nil {
+			c.SendFiles(v.conv, paths)
+		}
+	}
+	v.composer.onPastePicture = func(png []byte) {
+		if v.conv != nil {
+			c.SendPastedPicture(v.conv, png)
+		}
+	}
 	v.box = container.NewBorder(headerBox, container.NewVBox(widget.NewSeparator(), v.composer.content), nil, nil, messages)
 	v.empty = emptyChat(c)
 	v.box.Hide()

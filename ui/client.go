@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -883,4 +884,24 @@ func (b *ClientBackend) SetGroupInfo(ctx context.Context, groupID string, p Grou
 		req["needVerification"] = *p.NeedVerification
 	}
 	return b.call(ctx, "/group/set_group_info_ex", req, nil)
+}
+
+// --- Files ---
+
+func (b *ClientBackend) Upload(ctx context.Context, name, contentType string, r io.ReaderAt, size int64,
+	progress func(done, total int64)) (string, error) {
+	b.mu.Lock()
+	user := b.user
+	b.mu.Unlock()
+	if user == nil {
+		return "", &APIError{Code: 1507, Msg: "TokenNotExistError", Detail: "not signed in"}
+	}
+	url, err := user.Upload(ctx, name, contentType, r, size, progress)
+	return url, apiError(err)
+}
+
+// Download fetches an object from this computer's node, whichever node's URL it is.
+func (b *ClientBackend) Download(ctx context.Context, url string, w io.Writer, progress func(done, total int64)) (int64, error) {
+	n, err := b.api.Download(ctx, b.api.LocalURL(url), w, progress)
+	return n, apiError(err)
 }

@@ -15,10 +15,11 @@ import (
 // a member to mention.
 type composeEntry struct {
 	widget.Entry
-	c      *Controller
-	shift  bool
-	onSend func()
-	onAt   func()
+	c       *Controller
+	shift   bool
+	onSend  func()
+	onAt    func()
+	onPaste func(fallback func()) // a paste: files or a picture, else fallback pastes the text
 }
 
 func newComposeEntry(c *Controller) *composeEntry {
@@ -70,6 +71,10 @@ func (e *composeEntry) TypedKey(k *fyne.KeyEvent) {
 }
 
 func (e *composeEntry) TypedShortcut(s fyne.Shortcut) {
+	if _, paste := s.(*fyne.ShortcutPaste); paste && e.onPaste != nil {
+		e.onPaste(func() { e.Entry.TypedShortcut(s) })
+		return
+	}
 	if !e.c.runShortcut(s) {
 		e.Entry.TypedShortcut(s)
 	}
@@ -108,6 +113,7 @@ type composer struct {
 	entry    *composeEntry
 	send     *widget.Button
 	emoji    *widget.Button
+	attach   *widget.Button
 	content  fyne.CanvasObject
 	mentions []mention
 	drafts   map[string]string
@@ -116,6 +122,10 @@ type composer struct {
 	members func() []mention
 	onSend  func(text string, mentions []string)
 	onType  func()
+	// onAttach asks for files to send; onPasteFiles and onPastePicture send what a paste holds.
+	onAttach       func()
+	onPasteFiles   func(paths []string)
+	onPastePicture func(png []byte)
 }
 
 func newComposer(c *Controller) *composer {
@@ -133,7 +143,14 @@ func newComposer(c *Controller) *composer {
 	p.send.Importance = widget.HighImportance
 	p.emoji = widget.NewButtonWithIcon("", iconMood, p.pickEmoji)
 	p.emoji.Importance = widget.LowImportance
-	row := container.NewBorder(nil, nil, container.NewVBox(p.emoji), container.NewVBox(p.send), p.entry)
+	p.attach = widget.NewButtonWithIcon("", iconAttach, func() {
+		if p.onAttach != nil {
+			p.onAttach()
+		}
+	})
+	p.attach.Importance = widget.LowImportance
+	p.entry.onPaste = p.paste
+	row := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(p.attach, p.emoji)), container.NewVBox(p.send), p.entry)
 	p.content = container.NewStack(newSurface(theme.ColorNameBackground), container.NewPadded(row))
 	return p
 }

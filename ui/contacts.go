@@ -92,7 +92,7 @@ func (p *contactsPage) refreshList() {
 		}
 		n++
 		id := u.UserID
-		av := newAvatar(id, name, u.FaceURL, 36)
+		av := newAvatar(c.pics, id, name, u.FaceURL, 36)
 		av.setOnline(c.online(id))
 		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, av, nil,
 			tight(truncated(bold(name)), truncated(subtle(id))))), func() { p.showUser(id) })
@@ -204,7 +204,7 @@ func (p *contactsPage) showUser(id string) {
 			blocked = true
 		}
 	}
-	av := newAvatar(id, name, u.FaceURL, 96)
+	av := newAvatar(c.pics, id, name, u.FaceURL, 96)
 	av.setOnline(c.online(id))
 	lines := []fyne.CanvasObject{container.NewCenter(av), container.NewCenter(heading(name))}
 	if friend != nil && friend.Remark != "" {
@@ -340,7 +340,7 @@ func (p *contactsPage) showRequests() {
 		} else {
 			right = subtle(handled(r.HandleResult))
 		}
-		body.Add(requestRow(r.FromUserID, r.FromNickname, r.FromFaceURL, r.ReqMsg, c.clock.listTime(r.CreateTime), right))
+		body.Add(requestRow(c.pics, r.FromUserID, r.FromNickname, r.FromFaceURL, r.ReqMsg, c.clock.listTime(r.CreateTime), right))
 	}
 	body.Add(widget.NewLabel(""))
 	body.Add(bold("Sent"))
@@ -348,7 +348,7 @@ func (p *contactsPage) showRequests() {
 		body.Add(subtle("No requests."))
 	}
 	for _, r := range c.reqOut {
-		body.Add(requestRow(r.ToUserID, r.ToNickname, r.ToFaceURL, r.ReqMsg, c.clock.listTime(r.CreateTime),
+		body.Add(requestRow(c.pics, r.ToUserID, r.ToNickname, r.ToFaceURL, r.ReqMsg, c.clock.listTime(r.CreateTime),
 			subtle(handled(r.HandleResult))))
 	}
 	add := widget.NewButtonWithIcon("Add friend", iconPersonAdd, p.addFriend)
@@ -367,7 +367,7 @@ func handled(result int32) string {
 }
 
 // requestRow is a person with a note, a time and actions.
-func requestRow(id, name, face, note, when string, right fyne.CanvasObject) fyne.CanvasObject {
+func requestRow(pics *imageCache, id, name, face, note, when string, right fyne.CanvasObject) fyne.CanvasObject {
 	if name == "" {
 		name = id
 	}
@@ -375,7 +375,7 @@ func requestRow(id, name, face, note, when string, right fyne.CanvasObject) fyne
 	if note != "" {
 		text.Add(truncated(styledText(note, colorSubtle, theme.SizeNameText, fyne.TextStyle{Italic: true})))
 	}
-	row := container.NewBorder(nil, nil, newAvatar(id, name, face, 40), container.NewCenter(right), text)
+	row := container.NewBorder(nil, nil, newAvatar(pics, id, name, face, 40), container.NewCenter(right), text)
 	return container.NewStack(newCard(10), container.NewPadded(row))
 }
 
@@ -393,7 +393,7 @@ func (p *contactsPage) showBlocked() {
 		unblock := widget.NewButton("Unblock", func() {
 			c.try("unblock", func(ctx context.Context) error { return c.be.Unblock(ctx, id) }, c.reloadContacts)
 		})
-		body.Add(requestRow(id, u.GetNickname(), u.GetFaceURL(), "", "", unblock))
+		body.Add(requestRow(c.pics, id, u.GetNickname(), u.GetFaceURL(), "", "", unblock))
 	}
 	p.setDetail(detailPage("Blocked users", nil, body))
 	p.refreshList()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -30,6 +31,10 @@ type Options struct {
 	// runs every UI update on its own goroutine.
 	Post func(func())
 	Log  *slog.Logger
+	// OpenURL opens a downloaded file with the system's handler (the app's OpenURL when nil).
+	OpenURL func(*url.URL) error
+	// ClipboardImage reads a picture (PNG) from the clipboard (systemClipboardImage when nil).
+	ClipboardImage func(ctx context.Context) ([]byte, error)
 }
 
 // Controller is the one place that talks to the Backend. Screens call its methods; it runs the
@@ -67,6 +72,8 @@ type Controller struct {
 	tray      *tray  // nil without a system tray
 	lastToast string // for tests
 	keys      map[string]func()
+	files     *files      // uploads and downloads of pictures and files
+	pics      *imageCache // pictures decoded for display, by URL
 	// Loads of each list in flight: only the newest one's answer is applied, since an older answer
 	// arriving later (two pushes close together) would show a stale list.
 	selfLoads, convLoads, contactLoads, groupLoads newest
@@ -89,6 +96,7 @@ type outMsg struct {
 	queued   bool // in the node's outbox, waiting for a quorum
 	accepted bool // the node took it; its echo (with the seq) is on the way
 	failed   error
+	att      *attachment // a picture or file: uploaded before the message is sent
 }
 
 // NewController makes the controller of one window; Start shows the first screen.
@@ -108,9 +116,16 @@ func NewController(a fyne.App, w fyne.Window, be Backend, opts Options) *Control
 	if opts.Title == "" {
 		opts.Title = "LanIM"
 	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = a.OpenURL
+	}
+	if opts.ClipboardImage == nil {
+		opts.ClipboardImage = systemClipboardImage
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	c := &Controller{app: a, win: w, be: be, opts: opts, clock: clock{now: opts.Now, loc: opts.Location},
-		post: opts.Post, log: opts.Log, ctx: ctx, stop: stop, focused: true}
+		post: opts.Post, log: opts.Log, ctx: ctx, stop: stop, focused: true, files: newFiles()}
+	c.pics = newImageCache(c)
 	c.resetState()
 	go c.pump()
 	return c
@@ -744,6 +759,10 @@ func (c *Controller) Retry(convID, clientMsgID string) {
 			o.failed, o.queued = nil, false
 			o.msg.Status = StatusSending
 			c.shell.chat.statusChanged(o)
+			if o.att != nil && o.att.url == "" {
+				c.upload(convID, o) // the upload failed: the message has no URL yet
+				continue
+			}
 			c.send(convID, o)
 		}
 	}

@@ -131,7 +131,7 @@ type convRow struct {
 }
 
 func newConvRow(c *Controller) *convRow {
-	r := &convRow{c: c, avatar: newAvatar("", "", "", 44), name: truncated(bold("")), time: subtle(""),
+	r := &convRow{c: c, avatar: newAvatar(c.pics, "", "", "", 44), name: truncated(bold("")), time: subtle(""),
 		preview: truncated(styledText("", colorSubtle, theme.SizeNameText, fyne.TextStyle{})),
 		pin:     widget.NewIcon(colored(iconPin, colorSubtle)), mute: widget.NewIcon(colored(iconBellOff, colorSubtle)),
 		badge: newBadge(), bg: newSurface(colorPinned)}

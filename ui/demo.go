@@ -1,7 +1,13 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"strings"
 	"time"
 
 	"lanim/node/pb"
@@ -62,6 +68,24 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 		be[from].Send(ctx, NewTextMessage(self, conv, text, nil, at.UnixMilli()))
 		step(2 * time.Minute)
 	}
+	// attach sends a picture or file the way the app does: upload, then the message with its URL.
+	attach := func(from, to, name string, data []byte) {
+		self := o.users[from].info
+		conv := &Conversation{Type: SessionSingle, PeerID: to}
+		a, err := imageAttachment(name, data)
+		if err != nil { // not a picture: a file
+			a = &attachment{name: name, data: data, size: int64(len(data)), mime: mimeOf(name, data)}
+		}
+		ct := ContentFile
+		if a.picture {
+			ct = ContentPicture
+		}
+		m := newMessage(self, conv, ct, at.UnixMilli())
+		a.url = o.PutObject(a.objectName(from, m.ClientMsgID), data)
+		m.Content = a.content()
+		be[from].Send(ctx, m)
+		step(2 * time.Minute)
+	}
 	sayGroup := func(from, group, text string, at ...string) {
 		self := o.users[from].info
 		conv := &Conversation{Type: SessionGroup, GroupID: group}
@@ -107,10 +131,13 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 	}
 	say("dana", "ann", "Are we still on for the review at 3?")
 	say("ann", "dana", "Yes, see you there.")
+	attach("ann", "dana", "Review agenda.txt", []byte("1. Onboarding flow\n2. Join codes\n3. Files and pictures\n"))
 	step(30 * time.Minute)
 	say("bob", "ann", "I pushed the changes we talked about. The first screen now has just the two cards, and the join flow is a single paste of the code. Let me know what you think when you have a moment!")
+	attach("bob", "ann", "onboarding-mockup.png", demoMockup())
 	step(20 * time.Minute)
 	say("eve", "ann", "Slides are in your inbox 🙏")
+	attach("eve", "ann", "Q3 review slides.pdf", []byte("%PDF-1.4\n% LanIM demo slides\n"+strings.Repeat("0", 184_000)))
 
 	be["farid"].AddFriend(ctx, "ann", "Hi Ann, Cyrus set me up. I'm the new backend developer.")
 	be["farid"].ApplyToJoin(ctx, design.GroupID, "Could I join the design reviews?")
@@ -119,8 +146,8 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 	for id := range o.views["ann"] {
 		o.readSeq["ann"][id] = int64(len(o.convs[id]))
 	}
-	o.readSeq["ann"][SingleConversationID("ann", "bob")] -= 1
-	o.readSeq["ann"][SingleConversationID("ann", "eve")] -= 1
+	o.readSeq["ann"][SingleConversationID("ann", "bob")] -= 2
+	o.readSeq["ann"][SingleConversationID("ann", "eve")] -= 2
 	o.readSeq["ann"][GroupConversationID(design.GroupID)] -= 2
 	o.views["ann"][GroupConversationID(design.GroupID)].IsPinned = true
 	o.views["ann"][GroupConversationID(lunch.GroupID)].RecvMsgOpt = RecvNotNotify
@@ -128,4 +155,27 @@ func SeedDemo(o *MemOffice, now time.Time) (password string) {
 		b.SignOut(ctx)
 	}
 	return pw
+}
+
+// demoMockup draws the demo's picture message: a wireframe of the two-card welcome screen.
+func demoMockup() []byte {
+	const w, h = 960, 600
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	fill := func(r image.Rectangle, c color.NRGBA) {
+		draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+	}
+	fill(img.Rect, color.NRGBA{0xF1, 0xF5, 0xF9, 0xFF})
+	fill(image.Rect(0, 0, w, 64), color.NRGBA{0x3B, 0x82, 0xF6, 0xFF})
+	fill(image.Rect(40, 20, 220, 44), color.NRGBA{0xFF, 0xFF, 0xFF, 0xC0})
+	for i, c := range []color.NRGBA{{0x10, 0xB9, 0x81, 0xFF}, {0x8B, 0x5C, 0xF6, 0xFF}} {
+		x := 120 + i*380
+		fill(image.Rect(x, 140, x+340, 480), color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF})
+		fill(image.Rect(x+120, 190, x+220, 290), c)
+		fill(image.Rect(x+60, 330, x+280, 350), color.NRGBA{0x33, 0x41, 0x55, 0xFF})
+		fill(image.Rect(x+90, 370, x+250, 384), color.NRGBA{0x94, 0xA3, 0xB8, 0xFF})
+		fill(image.Rect(x+110, 420, x+230, 452), c)
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img) // encoding to memory does not fail
+	return buf.Bytes()
 }

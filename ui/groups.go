@@ -96,7 +96,7 @@ func (p *groupsPage) refreshList() {
 		}
 		n++
 		id := g.GroupID
-		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, newAvatar(id, g.GroupName, g.FaceURL, 36), nil,
+		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, newAvatar(c.pics, id, g.GroupName, g.FaceURL, 36), nil,
 			tight(truncated(bold(g.GroupName)), subtle(plural(int(g.MemberCount), "member"))))),
 			func() { p.showGroup(id) })
 		row.setSelected(p.shown == id)
@@ -172,7 +172,7 @@ func (p *groupsPage) renderGroup() {
 	}
 	me := p.me()
 	admin, owner := me.RoleLevel >= RoleAdmin, me.RoleLevel == RoleOwner
-	av := newAvatar(g.GroupID, g.GroupName, g.FaceURL, 80)
+	av := newAvatar(c.pics, g.GroupID, g.GroupName, g.FaceURL, 80)
 	info := tight(heading(g.GroupName), subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member")))
 	if g.Status == GroupStatusMuted {
 		info.Objects = append(info.Objects, styledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
@@ -249,7 +249,7 @@ func (p *groupsPage) memberRow(g *pb.GroupInfo, m, me *pb.GroupMemberFullInfo) f
 		tags.Add(styledText("muted until "+c.clock.at(m.MuteEndTime).Format("Jan 2 15:04"), theme.ColorNameWarning,
 			theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
-	row := container.NewPadded(container.NewBorder(nil, nil, newAvatar(m.UserID, m.Nickname, m.FaceURL, 32), tags,
+	row := container.NewPadded(container.NewBorder(nil, nil, newAvatar(c.pics, m.UserID, m.Nickname, m.FaceURL, 32), tags,
 		tight(truncated(bold(name)), subtle(m.UserID))))
 	canManage := me.RoleLevel > m.RoleLevel && m.UserID != c.self.UserID
 	var t *tapArea
@@ -427,7 +427,7 @@ func (p *groupsPage) edit(g *pb.GroupInfo) {
 	intro.SetText(g.Introduction)
 	intro.Wrapping = fyne.TextWrapWord
 	face := g.FaceURL
-	preview := newAvatar(g.GroupID, g.GroupName, face, 48)
+	preview := newAvatar(c.pics, g.GroupID, g.GroupName, face, 48)
 	pick := widget.NewButton("Change…", func() {
 		pickFace(c, g.GroupID, g.GroupName, face, func(f string) {
 			face = f
@@ -570,7 +570,7 @@ func (p *groupsPage) showRequests() {
 		if r.ReqMsg != "" {
 			note += ": " + r.ReqMsg
 		}
-		body.Add(requestRow(uid, r.UserInfo.GetNickname(), r.UserInfo.GetFaceURL(), note, c.clock.listTime(r.ReqTime), right))
+		body.Add(requestRow(c.pics, uid, r.UserInfo.GetNickname(), r.UserInfo.GetFaceURL(), note, c.clock.listTime(r.ReqTime), right))
 	}
 	p.setDetail(detailPage("Join requests", nil, body))
 	p.refreshList()

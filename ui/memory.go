@@ -40,6 +40,7 @@ type MemOffice struct {
 	lan      []OfficeAd      // other offices "on the LAN"
 	invites  int
 	joins    []MemJoin
+	files    memFiles
 }
 
 // MemJoin is a JoinOffice call an app made.

@@ -250,7 +250,7 @@ func (p *officePage) adminsSection(st *ClusterStatus) fyne.CanvasObject {
 			remove.Importance = widget.LowImportance
 			action = container.NewCenter(remove)
 		}
-		row := container.NewBorder(nil, nil, container.NewCenter(newAvatar(id, c.userName(id), face, 32)), action,
+		row := container.NewBorder(nil, nil, container.NewCenter(newAvatar(c.pics, id, c.userName(id), face, 32)), action,
 			tight(bold(name), subtle(id)))
 		body.Add(container.NewStack(newCard(10), container.NewPadded(row)))
 	}
@@ -371,7 +371,7 @@ func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
 		if u := c.users[id]; u != nil {
 			face = u.FaceURL
 		}
-		av := newAvatar(id, name, face, 40)
+		av := newAvatar(c.pics, id, name, face, 40)
 		av.setOnline(1)
 		l := truncated(subtle(name))
 		l.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter

@@ -394,7 +394,7 @@ func officeAdRow(ad OfficeAd, selected bool, tapped func()) fyne.CanvasObject {
 	if selected {
 		mark = widget.NewIcon(colored(theme.ConfirmIcon(), theme.ColorNamePrimary))
 	}
-	row := container.NewBorder(nil, nil, newAvatar(ad.ID, name, "", 36), container.NewCenter(mark),
+	row := container.NewBorder(nil, nil, newAvatar(nil, ad.ID, name, "", 36), container.NewCenter(mark),
 		tight(bold(name), truncated(subtle(detail))))
 	card := newCard(10)
 	if selected {

@@ -28,7 +28,7 @@ func newProfilePage(c *Controller) *profilePage {
 func (p *profilePage) refresh() {
 	c := p.c
 	self := c.self
-	av := newAvatar(self.UserID, self.Nickname, self.FaceURL, 112)
+	av := newAvatar(c.pics, self.UserID, self.Nickname, self.FaceURL, 112)
 	changeFace := widget.NewButtonWithIcon("Change picture", theme.ColorPaletteIcon(), func() {
 		pickFace(c, self.UserID, self.Nickname, self.FaceURL, func(face string) {
 			nick := self.Nickname
@@ -90,17 +90,17 @@ func (p *profilePage) refresh() {
 	p.body.Refresh()
 }
 
-// faceChoices are the pictures a user or group can pick: the node keeps no files, so a face is
-// an emoji on the colour of the ID.
+// faceChoices are the emoji faces a user or group can pick (an emoji on the colour of the ID),
+// besides a picture of their own.
 var faceChoices = []string{"🦊", "🐼", "🐨", "🐯", "🦁", "🐸", "🐙", "🦉", "🐳", "🦄", "🐝", "🐢",
 	"🌵", "🌻", "🍀", "🌈", "🌙", "🔥", "🎧", "🎨", "🚀", "⚽", "🎲", "☕"}
 
-// pickFace offers the face choices (and "initials"); chosen gets the new faceURL.
+// pickFace offers a picture file, the face choices and "initials"; chosen gets the new faceURL.
 func pickFace(c *Controller, id, name, current string, chosen func(face string)) {
 	grid := container.NewGridWithColumns(6)
 	var d dialog.Dialog
 	add := func(face string) {
-		av := newAvatar(id, name, face, 48)
+		av := newAvatar(c.pics, id, name, face, 48)
 		t := newTapArea(container.NewPadded(av), func() {
 			d.Hide()
 			if face != current {
@@ -114,6 +114,12 @@ func pickFace(c *Controller, id, name, current string, chosen func(face string))
 	for _, e := range faceChoices {
 		add(emojiFacePrefix + e)
 	}
-	d = dialog.NewCustom("Choose a picture", "Cancel", grid, c.win)
+	upload := widget.NewButtonWithIcon("Upload a picture…", theme.FileImageIcon(), func() {
+		d.Hide()
+		c.pickPicture(func(path string) { c.uploadFace(path, chosen) })
+	})
+	upload.Importance = widget.HighImportance
+	body := container.NewVBox(container.NewCenter(upload), subtle("Or an emoji on a colour:"), grid)
+	d = dialog.NewCustom("Choose a picture", "Cancel", body, c.win)
 	d.Show()
 }

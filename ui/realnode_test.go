@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -265,4 +266,41 @@ func TestRealSignInThrottled(t *testing.T) {
 	}
 	h.Tap("Sign in")
 	h.WaitText("Too many wrong passwords for this user ID")
+}
+
+// TestRealPictureMessage: a picture sent from one window reaches the other through the node's object
+// API: the bubble draws the node's thumbnail, and the URL serves the bytes that were sent.
+func TestRealPictureMessage(t *testing.T) {
+	n := startNode(t)
+	a := ui.NewTestApp(t)
+	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	createOfficeVia(ann, "Acme", "ann", "Ann Lee")
+	bob := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	signUpVia(bob, "bob", "Bob Martin")
+	ann.AddFriend("bob", "Hi")
+	bob.Section("contacts")
+	bob.WaitFor("the friend request", func() bool { return bob.PendingFriendRequests() == 1 })
+	bob.TapText("Friend requests")
+	bob.Tap("Accept")
+	ann.WaitFor("bob in ann's friends", func() bool { return ann.Shows("Bob Martin") })
+
+	// Ann sends a picture: uploaded through the node's object API, then the message with its URL.
+	pic := ui.GradientPNG(t, 900, 600)
+	path := filepath.Join(t.TempDir(), "whiteboard.png")
+	if err := os.WriteFile(path, pic, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ann.OpenChatWith("bob")
+	ann.SendFile(path)
+	ann.WaitChat("ann: 📷 Picture [Sent]")
+
+	// Bob's bubble draws the node's thumbnail; the URL serves Ann's bytes.
+	bob.OpenChatWith("ann")
+	var u string
+	bob.WaitFor("bob's thumbnail", func() bool { var ok bool; u, ok = bob.PictureShown(); return ok })
+	var got bytes.Buffer
+	if _, err := client.New(n.APIAddr(), nil).Download(context.Background(), u, &got, nil); err != nil ||
+		!bytes.Equal(got.Bytes(), pic) {
+		t.Fatalf("GET %s: %d bytes, %v", u, got.Len(), err)
+	}
 }

@@ -200,7 +200,7 @@ func newRail(s *shell) *rail {
 		r.items[sec] = it
 		return it
 	}
-	r.me = newAvatar(s.c.self.UserID, s.c.self.Nickname, s.c.self.FaceURL, 36)
+	r.me = newAvatar(s.c.pics, s.c.self.UserID, s.c.self.Nickname, s.c.self.FaceURL, 36)
 	meBtn := newTapArea(container.NewCenter(r.me), func() { s.show(sectionProfile) })
 	themeBtn := newRailItem(iconMoon, "Theme", func() { toggleTheme(s.c) })
 	col := container.NewVBox(

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"hash/fnv"
+	"image"
 	"image/color"
 	"strconv"
 	"strings"
@@ -76,8 +77,8 @@ func avatarColor(id string) color.NRGBA {
 	return avatarColors[h.Sum32()%uint32(len(avatarColors))]
 }
 
-// Faces without a picture: "emoji:<emoji>" shows an emoji on the colour of the ID. Any other
-// faceURL is ignored (the node has no file store) and the initials show.
+// Faces: an uploaded picture's URL shows the picture; "emoji:<emoji>" shows an emoji on the
+// colour of the ID; anything else, or a picture still loading, shows the initials.
 const emojiFacePrefix = "emoji:"
 
 // faceEmoji returns the emoji of an emoji face.
@@ -86,16 +87,20 @@ func faceEmoji(faceURL string) (string, bool) {
 	return e, ok && e != ""
 }
 
-// avatar is a round picture: an emoji face or initials on a colour, with an optional presence dot.
+// avatar is a round picture: an uploaded picture, or an emoji face or initials on a colour, with
+// an optional presence dot.
 type avatar struct {
 	widget.BaseWidget
 	id, name, face string
 	size           float32
-	online         int // 0 unknown (no dot), 1 online, -1 offline
+	online         int         // 0 unknown (no dot), 1 online, -1 offline
+	pics           *imageCache // loads uploaded pictures (nil: initials only)
+	img            image.Image // the picture of face, once loaded
+	imgFace        string      // the face img belongs to
 }
 
-func newAvatar(id, name, face string, size float32) *avatar {
-	a := &avatar{id: id, name: name, face: face, size: size}
+func newAvatar(pics *imageCache, id, name, face string, size float32) *avatar {
+	a := &avatar{pics: pics, id: id, name: name, face: face, size: size}
 	a.ExtendBaseWidget(a)
 	return a
 }
@@ -121,7 +126,9 @@ func (a *avatar) MinSize() fyne.Size { return fyne.NewSquareSize(a.size) }
 
 func (a *avatar) CreateRenderer() fyne.WidgetRenderer {
 	r := &avatarRenderer{a: a, circle: &canvas.Circle{}, text: canvas.NewText("", color.White),
-		dot: &canvas.Circle{StrokeWidth: 2}}
+		dot: &canvas.Circle{StrokeWidth: 2}, pic: canvas.NewImageFromImage(nil)}
+	r.pic.FillMode = canvas.ImageFillCover
+	r.pic.ScaleMode = canvas.ImageScaleSmooth
 	r.text.Alignment = fyne.TextAlignCenter
 	r.text.TextStyle = fyne.TextStyle{Bold: true}
 	r.Refresh()
@@ -133,6 +140,7 @@ type avatarRenderer struct {
 	circle *canvas.Circle
 	text   *canvas.Text
 	dot    *canvas.Circle
+	pic    *canvas.Image
 }
 
 func (r *avatarRenderer) Layout(size fyne.Size) {
@@ -140,6 +148,9 @@ func (r *avatarRenderer) Layout(size fyne.Size) {
 	off := fyne.NewPos((size.Width-d)/2, (size.Height-d)/2)
 	r.circle.Move(off)
 	r.circle.Resize(fyne.NewSquareSize(d))
+	r.pic.Move(off)
+	r.pic.Resize(fyne.NewSquareSize(d))
+	r.pic.CornerRadius = d / 2
 	ts := r.text.MinSize()
 	r.text.Move(fyne.NewPos(off.X+(d-ts.Width)/2, off.Y+(d-ts.Height)/2))
 	r.text.Resize(ts)
@@ -164,6 +175,14 @@ func (r *avatarRenderer) Refresh() {
 		r.text.Text = initials(name)
 		r.text.TextSize = a.size * 0.4
 	}
+	r.pic.Hidden = true
+	if isPictureURL(a.face) {
+		a.loadPicture()
+		if a.img != nil && a.imgFace == a.face {
+			r.pic.Image, r.pic.Hidden = a.img, false
+			r.text.Text = ""
+		}
+	}
 	r.dot.Hidden = a.online == 0
 	r.dot.FillColor = themeColor(colorOnlineDot)
 	if a.online < 0 {
@@ -175,7 +194,25 @@ func (r *avatarRenderer) Refresh() {
 }
 
 func (r *avatarRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.circle, r.text, r.dot}
+	return []fyne.CanvasObject{r.circle, r.pic, r.text, r.dot}
+}
+
+// loadPicture fetches the avatar's uploaded picture (once per face; the cache shares it).
+func (a *avatar) loadPicture() {
+	if a.pics == nil || a.imgFace == a.face {
+		return
+	}
+	face, now := a.face, true
+	u := avatarURL(face)
+	a.pics.get(u, true, a.pics.remote(u, avatarSide), func(img image.Image) {
+		if a.face == face && img != nil {
+			a.img, a.imgFace = img, face
+			if !now { // fetched later: redraw (a cached picture arrives within this render)
+				a.Refresh()
+			}
+		}
+	})
+	now = false
 }
 
 func (r *avatarRenderer) Destroy() {}

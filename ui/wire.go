@@ -25,10 +25,12 @@ const (
 	StatusFailed  int32 = 3
 	StatusDeleted int32 = 4
 
-	ContentText   int32 = 101
-	ContentAtText int32 = 106
-	ContentTyping int32 = 113
-	ContentRevoke int32 = 2101
+	ContentText    int32 = 101
+	ContentAtText  int32 = 106
+	ContentPicture int32 = 102
+	ContentFile    int32 = 105
+	ContentTyping  int32 = 113
+	ContentRevoke  int32 = 2101
 	// Notification content types are 1000 and up (friend 12xx, user 13xx, group 15xx, 2101...).
 	firstNotification int32 = 1000
 
@@ -127,6 +129,19 @@ type notificationElem struct {
 // NewTextMessage builds a text message from self to a conversation; with mentions in a group it
 // is an @-text message.
 func NewTextMessage(self *pb.UserInfo, conv *Conversation, text string, atUserIDs []string, now int64) *pb.MsgData {
+	m := newMessage(self, conv, ContentText, now)
+	var content any = textElem{Content: text}
+	if len(atUserIDs) > 0 && conv.Type == SessionGroup {
+		m.ContentType = ContentAtText
+		m.AtUserIDList = atUserIDs
+		content = atTextElem{Text: text, AtUserList: atUserIDs}
+	}
+	m.Content, _ = json.Marshal(content) // plain structs never fail to encode
+	return m
+}
+
+// newMessage is a message from self to a conversation without its content.
+func newMessage(self *pb.UserInfo, conv *Conversation, contentType int32, now int64) *pb.MsgData {
 	m := &pb.MsgData{
 		SendID:           self.UserID,
 		ClientMsgID:      NewClientMsgID(),
@@ -134,7 +149,7 @@ func NewTextMessage(self *pb.UserInfo, conv *Conversation, text string, atUserID
 		SenderNickname:   self.Nickname,
 		SenderFaceURL:    self.FaceURL,
 		MsgFrom:          MsgFromUser,
-		ContentType:      ContentText,
+		ContentType:      contentType,
 		CreateTime:       now,
 		Status:           StatusSending,
 		Options:          map[string]bool{},
@@ -144,13 +159,6 @@ func NewTextMessage(self *pb.UserInfo, conv *Conversation, text string, atUserID
 	} else {
 		m.SessionType, m.RecvID = SessionSingle, conv.PeerID
 	}
-	var content any = textElem{Content: text}
-	if len(atUserIDs) > 0 && conv.Type == SessionGroup {
-		m.ContentType = ContentAtText
-		m.AtUserIDList = atUserIDs
-		content = atTextElem{Text: text, AtUserList: atUserIDs}
-	}
-	m.Content, _ = json.Marshal(content) // plain structs never fail to encode
 	return m
 }
 
@@ -166,6 +174,12 @@ func MessageText(m *pb.MsgData) string {
 		var e atTextElem
 		if json.Unmarshal(m.Content, &e) == nil {
 			return e.Text
+		}
+	case ContentPicture:
+		return "📷 Picture"
+	case ContentFile:
+		if f, ok := fileOf(m); ok {
+			return "📎 " + f.FileName
 		}
 	}
 	return ""

@@ -4,13 +4,19 @@
 // and DISPLAY are set; `make test-gui` sets all three.
 //
 // Window A founds an office; window B is a second computer of it: its own node joins A's office
-// with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS).
+// with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS). Text goes
+// each way, then A sends a picture with the mouse through the file dialog (xdotool cannot drag and
+// drop: it has no XDND), which both nodes must serve.
 package gui
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net"
 	"os"
 	"os/exec"
@@ -60,7 +66,13 @@ func TestSmokeTwoWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Fyne keeps preferences (window size, theme) under XDG_CONFIG_HOME: keep the test's apart.
-	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
+	// Its file dialog opens in $HOME: the test's holds the picture window A sends.
+	home := t.TempDir()
+	picture := whiteboardPNG(t)
+	if err := os.WriteFile(filepath.Join(home, "whiteboard.png"), picture, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "HOME="+home, "LANG=en_US.UTF-8")
 
 	// Window A: first start, onboarding by keyboard (Tab to "Create a new office", Enter).
 	dataA := t.TempDir()
@@ -151,10 +163,31 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.waitOnline(apiB, "bob", "ann")
 	s.shot("06-both-chatting")
 
+	// A sends a picture with the mouse: the attach button left of the message box, the picture in
+	// Fyne's file dialog (760x520, centred on the 1100x720 window, showing $HOME), then Open. The
+	// positions are those of the first-start window size.
+	s.click(winA, 398, 676)
+	s.sleep()
+	s.shot("07-file-dialog")
+	s.click(winA, 465, 230)
+	s.click(winA, 894, 598)
+	// Bob's node has the message: a picture (102) whose URL serves the picture's bytes on both
+	// computers' nodes (B's fetches the blob from A's over the office's port).
+	u := s.waitPicture(bob, "bob")
+	for _, api := range []string{s.api, apiB} {
+		var got bytes.Buffer
+		c := client.New(api, nil)
+		if _, err := c.Download(context.Background(), c.LocalURL(u), &got, nil); err != nil || !bytes.Equal(got.Bytes(), picture) {
+			t.Fatalf("GET %s on %s: %d bytes (want %d), %v", u, api, got.Len(), len(picture), err)
+		}
+	}
+	s.sleep() // window B draws the thumbnail
+	s.shot("08-picture-sent")
+
 	// A's office panel lists both computers.
 	s.keys(winA, "ctrl+4")
 	s.sleep()
-	s.shot("07-office")
+	s.shot("09-office")
 
 	s.stop(a)
 	s.stop(b)
@@ -184,9 +217,32 @@ func (s *smoke) start(name string, args ...string) *proc {
 		}
 		if s.t.Failed() {
 			s.t.Logf("output of window %s:\n%s", name, out.String())
+			s.logWarnings(name, args)
 		}
 	})
 	return p
+}
+
+// logWarnings logs the warnings and errors of an app's log file (DIR/lanim.log: the node's and
+// the window's), to tell why a step failed.
+func (s *smoke) logWarnings(name string, args []string) {
+	for i, a := range args {
+		if a != "--data" || i+1 == len(args) {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(args[i+1], "lanim.log"))
+		if err != nil {
+			s.t.Logf("log of window %s: %v", name, err)
+			return
+		}
+		var lines []string
+		for _, l := range strings.Split(string(raw), "\n") {
+			if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+				lines = append(lines, l)
+			}
+		}
+		s.t.Logf("warnings in the log of window %s:\n%s", name, strings.Join(lines[max(0, len(lines)-40):], "\n"))
+	}
 }
 
 // stop ends an app as the desktop would (SIGTERM closes the window) and waits for it.
@@ -242,6 +298,15 @@ func (s *smoke) keys(win string, keys ...string) {
 	for _, k := range keys {
 		s.xdo("key", "--delay", "80", k)
 	}
+}
+
+// click clicks the left button at x,y of a window.
+func (s *smoke) click(win string, x, y int) {
+	s.t.Helper()
+	s.focus(win)
+	s.xdo("mousemove", "--window", win, fmt.Sprint(x), fmt.Sprint(y))
+	s.xdo("click", "1")
+	time.Sleep(300 * time.Millisecond)
 }
 
 func (s *smoke) typeText(win, text string) {
@@ -384,6 +449,44 @@ func (s *smoke) waitLast(c *client.Client, owner, text string) {
 		m := s.chat(c, owner)
 		return m != nil && m.LastMsg != nil && strings.Contains(string(m.LastMsg.Content), text)
 	})
+}
+
+// waitPicture waits until the user's chat ends with a picture message and returns its URL.
+func (s *smoke) waitPicture(c *client.Client, owner string) string {
+	s.t.Helper()
+	var u string
+	s.until(owner+"'s chat to end with a picture", func() bool {
+		m := s.chat(c, owner)
+		if m == nil || m.LastMsg == nil || m.LastMsg.ContentType != 102 {
+			return false
+		}
+		var e struct {
+			SourcePicture struct {
+				URL string `json:"url"`
+			} `json:"sourcePicture"`
+		}
+		if err := json.Unmarshal(m.LastMsg.Content, &e); err != nil {
+			s.t.Fatalf("picture content %s: %v", m.LastMsg.Content, err)
+		}
+		u = e.SourcePicture.URL
+		return u != ""
+	})
+	return u
+}
+
+// whiteboardPNG is the picture window A sends: a 640x400 gradient.
+func whiteboardPNG(t *testing.T) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 640, 400))
+	for y := range 400 {
+		for x := range 640 {
+			img.Set(x, y, color.NRGBA{uint8(x * 255 / 640), uint8(y * 255 / 400), 180, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // waitRead waits until the user's window has marked the chat read: it showed the messages.
