@@ -114,7 +114,7 @@ export class Browser {
       headless: true,
       userDataDir: b.profile,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', ...(process.env.XFLAGS ? [process.env.XFLAGS] : [])],
+        '--disable-component-update', '--disable-sync'],
       protocolTimeout: 120000,
     });
     b.clients = [];
