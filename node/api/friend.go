@@ -26,6 +26,7 @@ func (s *Server) friendRoutes() {
 	s.add("/friend/get_specified_blacks", read(getSpecifiedBlacks))
 	s.add("/friend/get_full_friend_user_ids", read(getFullFriendUserIDs))
 	s.add("/friend/get_incremental_friends", read(getIncrementalFriends))
+	s.add("/friend/get_self_unhandled_apply_count", read(getSelfUnhandledApplyCount))
 }
 
 type pagedOwnerReq struct {

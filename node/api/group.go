@@ -39,6 +39,7 @@ func (s *Server) groupRoutes() {
 	s.add("/group/get_incremental_join_groups", read(getIncrementalJoinGroups))
 	s.add("/group/get_incremental_group_members", read(getIncrementalGroupMembers))
 	s.add("/group/get_incremental_group_members_batch", read(getIncrementalGroupMembersBatch))
+	s.add("/group/get_group_application_unhandled_count", read(getGroupApplicationUnhandledCount))
 }
 
 // groups is the rule-carrying reader of the group area for this call's caller.

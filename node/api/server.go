@@ -6,7 +6,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"lanim/node/auth"
 	"lanim/node/im"
+	"lanim/node/pb"
 	"lanim/node/ratelimit"
 	"lanim/node/store"
 )
@@ -89,6 +89,8 @@ func New(cfg Config) *Server {
 		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst)}
 	s.authRoutes()
 	s.userRoutes()
+	s.userCommandRoutes()
+	s.pushTokenRoutes()
 	s.msgRoutes()
 	s.passwordRoutes()
 	s.conversationRoutes()
@@ -214,7 +216,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, data any, err err
 	} else if data == nil {
 		env.Data = struct{}{}
 	}
-	b, merr := json.Marshal(env)
+	b, merr := pb.MarshalJSON(&env)
 	if merr != nil {
 		s.cfg.Log.Error("encode response", "path", r.URL.Path, "err", merr)
 		b = []byte(fmt.Sprintf(`{"errCode":500,"errMsg":"ServerInternalError","errDlt":%q}`, merr.Error()))

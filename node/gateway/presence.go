@@ -68,7 +68,7 @@ func statusChangeMsg(userID, to string, ch platformChange, now int64) (*pb.MsgDa
 	if ch.online {
 		status = statusOnline
 	}
-	detail, err := json.Marshal(&pb.UserStatusChangeTips{FromUserID: userID, ToUserID: to, Status: status,
+	detail, err := pb.MarshalJSON(&pb.UserStatusChangeTips{FromUserID: userID, ToUserID: to, Status: status,
 		PlatformID: ch.platformID})
 	if err != nil {
 		return nil, err

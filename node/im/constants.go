@@ -67,6 +67,9 @@ const (
 	ConversationChange int32 = 1300
 	UserInfoUpdated    int32 = 1303
 	UserStatusChange   int32 = 1304
+	UserCommandAdd     int32 = 1305
+	UserCommandDelete  int32 = 1306
+	UserCommandUpdate  int32 = 1307
 
 	GroupCreated                 int32 = 1501
 	GroupInfoSet                 int32 = 1502

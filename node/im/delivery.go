@@ -93,7 +93,7 @@ type note struct {
 // notify stores a notification in its n_ stream, with a seq so a client that was away can pull
 // it, and pushes it to its recipients; with chatCopy it also stores and pushes the chat copy.
 func (o *op) notify(n note) error {
-	detail, err := json.Marshal(n.tips)
+	detail, err := pb.MarshalJSON(n.tips)
 	if err != nil {
 		return fmt.Errorf("encode tips %d: %w", n.contentType, err)
 	}

@@ -30,9 +30,8 @@ func (r GroupReader) isManager(groupID, userID string) (bool, error) {
 	return m != nil && m.RoleLevel >= RoleAdmin, err
 }
 
-// requireSeeMembers passes members of an existing group and app admins: 1004 for an unknown
-// group, 1002 for anyone else.
-func (r GroupReader) requireSeeMembers(groupID string) (*pb.GroupInfo, error) {
+// existingGroup is the group, 1001 for a bad ID, 1004 for an unknown one.
+func (r GroupReader) existingGroup(groupID string) (*pb.GroupInfo, error) {
 	if err := checkID("groupID", groupID); err != nil {
 		return nil, err
 	}
@@ -42,6 +41,16 @@ func (r GroupReader) requireSeeMembers(groupID string) (*pb.GroupInfo, error) {
 	}
 	if g == nil {
 		return nil, ErrRecordNotFound.With("group %s not found", groupID)
+	}
+	return g, nil
+}
+
+// requireSeeMembers passes members of an existing group and app admins: 1004 for an unknown
+// group, 1002 for anyone else.
+func (r GroupReader) requireSeeMembers(groupID string) (*pb.GroupInfo, error) {
+	g, err := r.existingGroup(groupID)
+	if err != nil {
+		return nil, err
 	}
 	if r.Caller.Admin() {
 		return g, nil
@@ -75,15 +84,55 @@ func (r GroupReader) MemberList(groupID, keyword string, offset, limit int) ([]*
 	return store.MembersPage(r.Ctx, r.Q, groupID, keyword, offset, limit)
 }
 
-// MembersInfo is get_group_members_info: members or app admins; non-members are left out.
+// MembersInfo is get_group_members_info: members and app admins see the listed users who are
+// members; a former member (someone who left or was kicked, and still reads the group's history up
+// to then) sees those of them who joined before they left, as they are now: the people of the
+// history they may read. "Before" is the order of the member log, which every node applies alike
+// (clocks of different proposers are not ordered). Anyone else gets 1002, an unknown group 1004.
+// Listed users who are not (visible) members are left out: the official core asks once and takes
+// what it gets.
 func (r GroupReader) MembersInfo(groupID string, userIDs []string) ([]*pb.GroupMemberFullInfo, error) {
-	if _, err := r.requireSeeMembers(groupID); err != nil {
-		return nil, err
-	}
 	if err := checkIDs("userIDs", userIDs); err != nil {
 		return nil, err
 	}
-	return store.GetMembers(r.Ctx, r.Q, groupID, userIDs)
+	if _, err := r.existingGroup(groupID); err != nil {
+		return nil, err
+	}
+	member, err := r.isMember(groupID)
+	if err != nil {
+		return nil, err
+	}
+	if member {
+		return store.GetMembers(r.Ctx, r.Q, groupID, userIDs)
+	}
+	entries, err := store.VersionEntries(r.Ctx, r.Q, memberLog(groupID), append([]string{r.Caller.UserID}, userIDs...))
+	if err != nil {
+		return nil, err
+	}
+	left, former := entries[r.Caller.UserID]
+	if !former || left.State != store.VersionDelete {
+		return nil, ErrNoPermission.With("%s is not in group %s", r.Caller.UserID, groupID)
+	}
+	ms, err := store.GetMembers(r.Ctx, r.Q, groupID, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	seen := ms[:0]
+	for _, m := range ms {
+		if entries[m.UserID].Inserted < left.Version {
+			seen = append(seen, m)
+		}
+	}
+	return seen, nil
+}
+
+// isMember reports whether the caller is in the group, or is an app admin.
+func (r GroupReader) isMember(groupID string) (bool, error) {
+	if r.Caller.Admin() {
+		return true, nil
+	}
+	m, err := store.GetMember(r.Ctx, r.Q, groupID, r.Caller.UserID)
+	return m != nil, err
 }
 
 // JoinedGroups is get_joined_group_list: self or admin.
@@ -191,15 +240,11 @@ func (r GroupReader) UserApplications(userID string, groupIDs []string, results 
 // SpecifiedRequest is get_specified_user_group_request_info: a user's request to a group, for
 // that user, the group's managers and app admins (1002 for anyone else).
 func (r GroupReader) SpecifiedRequest(groupID, userID string) ([]*pb.GroupRequest, error) {
-	if err := checkFields(checkID("groupID", groupID), checkID("userID", userID)); err != nil {
+	if err := checkID("userID", userID); err != nil {
 		return nil, err
 	}
-	g, err := store.GetGroup(r.Ctx, r.Q, groupID)
-	if err != nil {
+	if _, err := r.existingGroup(groupID); err != nil {
 		return nil, err
-	}
-	if g == nil {
-		return nil, ErrRecordNotFound.With("group %s not found", groupID)
 	}
 	if userID != r.Caller.UserID && !r.Caller.Admin() {
 		ok, err := r.isManager(groupID, r.Caller.UserID)
@@ -402,15 +447,16 @@ func (r GroupReader) groupsOrNil(ids []string) ([]*pb.GroupInfo, error) {
 	return gs, err
 }
 
-// IncrementalMembers is one group's entry of get_incremental_group_members(_batch). Empty lists
-// are null, never []: the JS SDK treats an empty array as present and reads its first element.
+// IncrementalMembers is one group's entry of get_incremental_group_members(_batch). Empty insert
+// and update lists are left out, neither null nor []: the JS SDK takes an empty array for present
+// and reads its first element, and the official core treats absent as empty.
 type IncrementalMembers struct {
 	VersionID   string                    `json:"versionID"`
 	Version     uint64                    `json:"version"`
 	Full        bool                      `json:"full"`
 	Delete      []string                  `json:"delete"`
-	Insert      []*pb.GroupMemberFullInfo `json:"insert"`
-	Update      []*pb.GroupMemberFullInfo `json:"update"`
+	Insert      []*pb.GroupMemberFullInfo `json:"insert,omitempty"`
+	Update      []*pb.GroupMemberFullInfo `json:"update,omitempty"`
 	Group       *pb.GroupInfo             `json:"group"`
 	SortVersion uint64                    `json:"sortVersion"`
 }
@@ -467,10 +513,12 @@ type MemberVersionReq struct {
 	Version   uint64 `json:"version"`
 }
 
-// IncrementalMembersBatch answers get_incremental_group_members_batch for userID (self or admin):
-// an entry for every requested group userID is in (the JS SDK takes a missing entry for "not
-// joined"); other groups are left out. Past maxGroupSyncDiff changes in total, the remaining groups
-// answer full=true instead of being dropped.
+// IncrementalMembersBatch answers get_incremental_group_members_batch for userID (self or admin)
+// with an entry for every requested group: the official core asks again until each group it asked
+// about is answered, so a group left out makes it loop. A group userID is in gets its diff; any
+// other (left, kicked, dismissed, unknown) gets its request echoed back, full=false with no lists
+// and no group: the client keeps what it had and learns nothing new (DESIGN.md, "Incremental and
+// batch answers"). Past maxGroupSyncDiff changes in total, the remaining groups answer full=true.
 func (r GroupReader) IncrementalMembersBatch(userID string, reqs []MemberVersionReq) (map[string]*IncrementalMembers, error) {
 	userID = idOrDefault(userID, r.Caller.UserID)
 	if err := checkFields(checkID("userID", userID), r.Caller.Access(userID)); err != nil {
@@ -479,27 +527,23 @@ func (r GroupReader) IncrementalMembersBatch(userID string, reqs []MemberVersion
 	if len(reqs) > MaxBatch {
 		return nil, ErrArgs.With("reqList has %d groups, at most %d", len(reqs), MaxBatch)
 	}
-	out := make(map[string]*IncrementalMembers, len(reqs))
-	changes := 0
 	for _, req := range reqs {
 		if err := checkID("groupID", req.GroupID); err != nil {
 			return nil, err
 		}
+	}
+	out := make(map[string]*IncrementalMembers, len(reqs))
+	changes := 0
+	for _, req := range reqs {
 		if _, done := out[req.GroupID]; done {
 			continue
 		}
-		m, err := store.GetMember(r.Ctx, r.Q, req.GroupID, userID)
+		g, err := r.liveGroupOf(req.GroupID, userID)
 		if err != nil {
 			return nil, err
 		}
-		if m == nil {
-			continue
-		}
-		g, err := store.GetGroup(r.Ctx, r.Q, req.GroupID)
-		if err != nil {
-			return nil, err
-		}
-		if g == nil || g.Status == GroupStatusDismissed {
+		if g == nil {
+			out[req.GroupID] = unchangedMembers(req)
 			continue
 		}
 		resp, err := r.incrementalMembers(g, req.VersionID, req.Version, changes >= maxGroupSyncDiff)
@@ -510,4 +554,24 @@ func (r GroupReader) IncrementalMembersBatch(userID string, reqs []MemberVersion
 		out[req.GroupID] = resp
 	}
 	return out, nil
+}
+
+// liveGroupOf is the group when it exists, is not dismissed and userID is in it; nil otherwise.
+func (r GroupReader) liveGroupOf(groupID, userID string) (*pb.GroupInfo, error) {
+	m, err := store.GetMember(r.Ctx, r.Q, groupID, userID)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	g, err := store.GetGroup(r.Ctx, r.Q, groupID)
+	if err != nil || g == nil || g.Status == GroupStatusDismissed {
+		return nil, err
+	}
+	return g, nil
+}
+
+// unchangedMembers is the answer for a group the reader may not follow: their own position back,
+// nothing changed. The core's sync then stores nothing and moves on; should they rejoin, their
+// next diff starts from where their copy really is.
+func unchangedMembers(req MemberVersionReq) *IncrementalMembers {
+	return &IncrementalMembers{VersionID: req.VersionID, Version: req.Version, Delete: []string{}}
 }

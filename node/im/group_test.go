@@ -1049,16 +1049,26 @@ func TestIncrementalSync(t *testing.T) {
 		t.Fatalf("equal member sync %+v", eq)
 	}
 
-	// The batch: an entry for each requested group the user is in, none for the others.
+	// The batch: an entry for every requested group (the core loops on a missing one): a diff for
+	// the groups the user is in, the request echoed back for the others.
 	tm.create("g3", "a", nil, nil, 0)
 	batch, err := ra.IncrementalMembersBatch("a", []MemberVersionReq{{GroupID: "g1", VersionID: m2.VersionID, Version: m2.Version},
-		{GroupID: "g3"}, {GroupID: "g2"}, {GroupID: "nope"}})
-	if err != nil || len(batch) != 2 || batch["g1"] == nil || batch["g3"] == nil || !batch["g3"].Full {
+		{GroupID: "g3"}, {GroupID: "g2", VersionID: "v", Version: 7}, {GroupID: "nope"}, {GroupID: "g3"}})
+	if err != nil || len(batch) != 4 || batch["g1"] == nil || batch["g3"] == nil || !batch["g3"].Full {
 		t.Fatalf("batch %+v %v", batch, err)
 	}
-	raw, _ := json.Marshal(batch)
-	if strings.Contains(string(raw), "[]") {
-		t.Fatalf("the batch must never carry empty arrays: %s", raw)
+	for _, gid := range []string{"g2", "nope"} {
+		e := batch[gid]
+		if e == nil || e.Full || e.Group != nil || e.Insert != nil || e.Update != nil || len(e.Delete) != 0 {
+			t.Fatalf("entry for %s, which a is not in: %+v", gid, e)
+		}
+	}
+	if e := batch["g2"]; e.VersionID != "v" || e.Version != 7 {
+		t.Fatalf("g2 is not the request echoed: %+v", e)
+	}
+	raw, _ := pb.MarshalJSON(batch)
+	if strings.Contains(string(raw), `"insert"`) || strings.Contains(string(raw), `"update"`) || strings.Contains(string(raw), `"delete":null`) {
+		t.Fatalf("empty inserts and updates must be left out, lists never null: %s", raw)
 	}
 	if _, err := tm.reader("b").IncrementalMembersBatch("a", nil); !errors.Is(err, ErrNoPermission) {
 		t.Fatal("another user's batch")

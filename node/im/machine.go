@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"lanim/node/pb"
 	"lanim/node/store"
 )
 
@@ -47,6 +48,7 @@ func NewMachine() *Machine {
 		officeHandlers(),
 		authHandlers(),
 		userHandlers(),
+		userCommandHandlers(),
 		passwordHandlers(),
 		conversationHandlers(),
 		groupHandlers(),
@@ -96,7 +98,7 @@ func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Comm
 	}
 	res = &Result{}
 	if data != nil {
-		raw, err := json.Marshal(data)
+		raw, err := pb.MarshalJSON(data)
 		if err != nil {
 			return &Result{Err: ErrInternal.With("encode %s result: %v", cmd.Kind, err)}, nil
 		}

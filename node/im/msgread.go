@@ -82,14 +82,14 @@ func PullBySeqRanges(ctx context.Context, q store.Q, userID string, req *pb.Pull
 		if err != nil {
 			return nil, err
 		}
-		if a == nil {
+		notification := IsNotificationConversation(r.ConversationID)
+		if a == nil || max(r.Begin, a.lo) > min(r.End, a.hi) {
+			// Every asked conversation gets an entry (an SDK pages history until isEnd): nothing
+			// here, for one the reader may not see just as for an empty range.
+			putPulled(resp, r.ConversationID, notification, &pb.PullMsgs{Msgs: []*pb.MsgData{}, IsEnd: true})
 			continue
 		}
 		begin, end := max(r.Begin, a.lo), min(r.End, a.hi)
-		if begin > end {
-			continue
-		}
-		notification := IsNotificationConversation(r.ConversationID)
 		if !notification && r.Num > 0 && end-begin+1 > r.Num {
 			begin = end - r.Num + 1
 		}
@@ -114,14 +114,18 @@ func PullBySeqRanges(ctx context.Context, q store.Q, userID string, req *pb.Pull
 		if desc {
 			isEnd = r.Begin <= a.lo
 		}
-		pm := &pb.PullMsgs{Msgs: msgs, IsEnd: isEnd && !cut}
-		if notification {
-			resp.NotificationMsgs[r.ConversationID] = pm
-		} else {
-			resp.Msgs[r.ConversationID] = pm
-		}
+		putPulled(resp, r.ConversationID, notification, &pb.PullMsgs{Msgs: msgs, IsEnd: isEnd && !cut})
 	}
 	return resp, nil
+}
+
+// putPulled files one conversation's answer under msgs or notificationMsgs.
+func putPulled(resp *pb.PullMessageBySeqsResp, conversationID string, notification bool, pm *pb.PullMsgs) {
+	if notification {
+		resp.NotificationMsgs[conversationID] = pm
+	} else {
+		resp.Msgs[conversationID] = pm
+	}
 }
 
 // PullBySeqs is WS 1005: explicit seqs per conversation. Every requested conversation gets an

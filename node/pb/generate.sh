@@ -8,8 +8,9 @@
 # Why the post-processing: upstream serves its HTTP API and notification tips
 # with encoding/json over protoc-gen-go structs whose `,omitempty` was removed,
 # so every scalar, message and repeated field is always present (zero values
-# included, nil lists as null) and only empty maps are left out. The JS SDK
-# relies on that (e.g. explicit false booleans, friendUser present).
+# included; pb.MarshalJSON writes nil lists as [], as upstream's API does) and
+# only empty maps are left out. The JS SDK relies on that (e.g. explicit false
+# booleans, friendUser present).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

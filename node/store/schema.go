@@ -35,6 +35,18 @@ var schema = []string{
 		grant_time INTEGER NOT NULL
 	) WITHOUT ROWID`,
 
+	// user_commands: a user's own items (the apps' favourites and the like), one per (type, uuid);
+	// create_time in seconds, as upstream.
+	`CREATE TABLE IF NOT EXISTS user_commands (
+		user_id     TEXT NOT NULL,
+		type        INTEGER NOT NULL,
+		uuid        TEXT NOT NULL,
+		value       TEXT NOT NULL DEFAULT '',
+		ex          TEXT NOT NULL DEFAULT '',
+		create_time INTEGER NOT NULL,
+		PRIMARY KEY (user_id, type, uuid)
+	) WITHOUT ROWID`,
+
 	// tokens: every issued token with its status (0 normal, 1 invalid, 2 kicked, 3 expired), so a
 	// kick or force_logout holds on every node.
 	`CREATE TABLE IF NOT EXISTS tokens (

@@ -87,3 +87,26 @@ func VersionChanges(ctx context.Context, q Q, key string, after uint64) ([]Versi
 	}
 	return out, rows.Err()
 }
+
+// VersionEntries is the latest change of each of elements in a log; an element never logged is
+// absent.
+func VersionEntries(ctx context.Context, q Q, key string, elements []string) (map[string]VersionChange, error) {
+	out := make(map[string]VersionChange, len(elements))
+	if len(elements) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT element_id, state, version, inserted FROM version_log
+		WHERE log_key = ? AND element_id IN (`+placeholders(len(elements))+`)`, append([]any{key}, anys(elements)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("version entries %s: %w", key, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c VersionChange
+		if err := rows.Scan(&c.Element, &c.State, &c.Version, &c.Inserted); err != nil {
+			return nil, err
+		}
+		out[c.Element] = c
+	}
+	return out, rows.Err()
+}

@@ -115,7 +115,7 @@ func TestConversationEndpoints(t *testing.T) {
 	var first convIncremental
 	n.PostOK(t, "/conversation/get_incremental_conversations", alice, map[string]any{"userID": "alice", "version": 0, "versionID": ""}, &first)
 	if !first.Full || first.Version != 0 || !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(first.VersionID) ||
-		first.Insert != nil || first.Update != nil || first.Delete != nil {
+		len(first.Insert) != 0 || len(first.Update) != 0 || len(first.Delete) != 0 {
 		t.Fatalf("first sync %+v", first)
 	}
 	var fullIDs struct {
@@ -170,15 +170,15 @@ func TestConversationEndpoints(t *testing.T) {
 		"conversation": map[string]any{"conversationID": si, "recvMsgOpt": 0, "groupAtType": 1}}, nil)
 	n.PostOK(t, "/conversation/get_incremental_conversations", alice, map[string]any{"userID": "alice", "version": 1, "versionID": first.VersionID}, &inc)
 	if inc.Full || inc.Version != 2 || len(inc.Update) != 1 || inc.Update[0].RecvMsgOpt != 0 || inc.Update[0].GroupAtType != 1 ||
-		!inc.Update[0].IsPinned || inc.Insert != nil || inc.Delete != nil {
+		!inc.Update[0].IsPinned || len(inc.Insert) != 0 || len(inc.Delete) != 0 {
 		t.Fatalf("diff after set: %+v", inc)
 	}
 	n.PostOK(t, "/conversation/get_incremental_conversations", alice, map[string]any{"userID": "alice", "version": 2, "versionID": first.VersionID}, &inc)
-	if inc.Full || inc.Version != 2 || inc.Update != nil {
+	if inc.Full || inc.Version != 2 || len(inc.Update) != 0 {
 		t.Fatalf("up to date: %+v", inc)
 	}
 	n.PostOK(t, "/conversation/get_incremental_conversations", alice, map[string]any{"userID": "alice", "version": 1, "versionID": "0123456789abcdef01234567"}, &inc)
-	if !inc.Full || inc.Update != nil || inc.VersionID != first.VersionID {
+	if !inc.Full || len(inc.Update) != 0 || inc.VersionID != first.VersionID {
 		t.Fatalf("unknown versionID: %+v", inc)
 	}
 

@@ -322,7 +322,7 @@ func TestIncrementalFriends(t *testing.T) {
 	f := startFriendNode(t)
 	// A user with no friends: a stable, non-empty versionID at version 0, full on the first sync.
 	first := f.incremental("a", "", 0)
-	if !versionIDPattern.MatchString(first.VersionID) || first.Version != 0 || !first.Full || first.Insert != nil {
+	if !versionIDPattern.MatchString(first.VersionID) || first.Version != 0 || !first.Full || len(first.Insert) != 0 {
 		t.Fatalf("first sync = %+v", first)
 	}
 	if again := f.incremental("a", "", 0); again.VersionID != first.VersionID {
@@ -344,7 +344,7 @@ func TestIncrementalFriends(t *testing.T) {
 		t.Fatalf("after the first friend = %+v (the empty log's ID was %s)", v1, first.VersionID)
 	}
 	// Same version: nothing to do.
-	if same := f.incremental("a", v1.VersionID, 1); same.Full || same.Insert != nil || same.Update != nil || same.Delete != nil {
+	if same := f.incremental("a", v1.VersionID, 1); same.Full || len(same.Insert) != 0 || len(same.Update) != 0 || len(same.Delete) != 0 {
 		t.Fatalf("same version = %+v", same)
 	}
 
@@ -367,22 +367,22 @@ func TestIncrementalFriends(t *testing.T) {
 		t.Fatalf("entries = %+v, %+v", d.Update[0], d.Insert[0])
 	}
 	d = f.incremental("a", v1.VersionID, 3)
-	if !slices.Equal(d.Delete, []string{"d"}) || !slices.Equal(friendUserIDs(d.Update), []string{"c"}) || d.Insert != nil {
+	if !slices.Equal(d.Delete, []string{"d"}) || !slices.Equal(friendUserIDs(d.Update), []string{"c"}) || len(d.Insert) != 0 {
 		t.Fatalf("diff since 3 = %+v", d)
 	}
 	f.befriend("a", "d") // 7 insert d
 	d = f.incremental("a", v1.VersionID, 6)
-	if d.Version != 7 || !slices.Equal(friendUserIDs(d.Insert), []string{"d"}) || d.Delete != nil ||
+	if d.Version != 7 || !slices.Equal(friendUserIDs(d.Insert), []string{"d"}) || len(d.Delete) != 0 ||
 		d.Insert[0].FriendUser.Nickname != "D" {
 		t.Fatalf("diff since 6 = %+v", d)
 	}
 	// Another log's ID, or one from nowhere: full.
 	other := f.incremental("b", "", 0)
-	if d := f.incremental("a", other.VersionID, 1); !d.Full || d.Insert != nil {
+	if d := f.incremental("a", other.VersionID, 1); !d.Full || len(d.Insert) != 0 {
 		t.Fatalf("foreign versionID = %+v", d)
 	}
 	// A version the log never reached (another node's future, a corrupted client cache): full.
-	if d := f.incremental("a", v1.VersionID, 99); !d.Full || d.Version != 7 || d.Insert != nil || d.Delete != nil {
+	if d := f.incremental("a", v1.VersionID, 99); !d.Full || d.Version != 7 || len(d.Insert) != 0 || len(d.Delete) != 0 {
 		t.Fatalf("version ahead of the log = %+v", d)
 	}
 	f.PostErr(t, "/friend/get_incremental_friends", f.tok["b"], map[string]any{"userID": "a", "version": 0}, 1002)

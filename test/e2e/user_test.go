@@ -155,7 +155,7 @@ func TestGetAllUsersUID(t *testing.T) {
 	}
 	data := postRaw(t, n, "/user/get_all_users_uid", tok, map[string]any{"pagination": page(4, 2)})
 	past := fields(t, data)
-	if string(past["userIDs"]) != "null" || string(past["total"]) != "6" {
+	if string(past["userIDs"]) != "[]" || string(past["total"]) != "6" {
 		t.Fatalf("page past the end = %s", data)
 	}
 	n.PostErr(t, "/user/get_all_users_uid", tok, map[string]any{"pagination": page(0, 2)}, 1001)
