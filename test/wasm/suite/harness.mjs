@@ -157,6 +157,7 @@ export class Client {
     this.events = [];
     this.waiters = [];
     this.calls = new Map(); // REST path -> calls since the scenario began
+    this.answers = []; // { path, errCode } of every REST answer since the scenario began
     this.errors = [];
   }
 
@@ -178,8 +179,18 @@ export class Client {
     if (req.method() !== 'POST' || !req.url().startsWith(this.node.api)) return;
     const path = new URL(req.url()).pathname;
     this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
-    res.json().then((env) => recordRoute(path, env.errCode, env.data),
-      () => recordRoute(path, `HTTP ${res.status()}`, null));
+    res.json().then((env) => {
+      recordRoute(path, env.errCode, env.data);
+      this.answers.push({ path, errCode: env.errCode, errDlt: env.errDlt });
+    }, () => {
+      recordRoute(path, `HTTP ${res.status()}`, null);
+      this.answers.push({ path, errCode: `HTTP ${res.status()}` });
+    });
+  }
+
+  // answered waits until the core has called path and got an answer since the scenario began.
+  async answered(path) {
+    await until(`${this.userID}: a call of ${path}`, () => this.answers.some((a) => a.path === path), eventMs);
   }
 
   record(name, ev) {
@@ -299,19 +310,32 @@ function loops(clients) {
   return out;
 }
 
-// suite wires a test file: scenario(name, fn) is node:test's test with the loop detector around
-// it; finish() writes the routes seen.
+// refusals lists every REST call of the core that LanIM refused since the scenario began: the
+// scenarios only do what upstream allows, so the core's own calls must all succeed.
+function refusals(clients) {
+  return clients.flatMap((c) => c.answers.filter((a) => a.errCode !== 0)
+    .map((a) => `${c.userID}: ${a.path} answered ${a.errCode} ${a.errDlt ?? ''}`));
+}
+
+// suite wires a test file: scenario(name, fn) is node:test's test with two checks after it, once
+// the pages went quiet: no page called a route more than routeLimit times (the loop detector), and
+// no REST call of the core was refused. finish() writes the routes seen.
 export function suite(name, browser) {
   return {
     scenario(title, fn) {
       test(title, async (t) => {
         scenarioName = `${name}: ${title}`;
-        for (const c of browser().clients) c.calls.clear();
+        for (const c of browser().clients) {
+          c.calls.clear();
+          c.answers = [];
+        }
         await fn(t);
         const cs = browser().clients;
         await quiet(cs);
         const found = loops(cs);
         if (found.length) throw new Error(`request loop (more than ${routeLimit} calls of one route): ${found.join('; ')}`);
+        const refused = refusals(cs);
+        if (refused.length) throw new Error(`the node refused the core's calls: ${refused.join('; ')}`);
       });
     },
     finish() {
