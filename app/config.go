@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"lanim/node/im"
 )
 
 // NodeConfig is the command line of a node.
@@ -18,6 +20,10 @@ type NodeConfig struct {
 	AdminSecret string
 	Pprof       string // --pprof: loopback address of net/http/pprof; empty serves none
 	Cluster     ClusterFlags
+	// MaxObjectMB is the largest file a client may upload to this node (--max-object-mb; 0: 2048).
+	MaxObjectMB int64
+	// FilesBudgetMB bounds the disk this node's files take in DIR/blobs (--files-budget-mb; 0: no bound).
+	FilesBudgetMB int64
 }
 
 // ClusterFlags place the node in an office on the network (see replication.ClusterConfig).
@@ -45,6 +51,9 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "",
 		"admin secret of a new office (first start only); generated and stored in the data dir when empty")
 	fs.StringVar(&cfg.Pprof, "pprof", "", "serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
+	fs.Int64Var(&cfg.MaxObjectMB, "max-object-mb", 2048, "largest file a client may upload to this node, in MiB")
+	fs.Int64Var(&cfg.FilesBudgetMB, "files-budget-mb", 0,
+		"disk this node's files may take in the data dir, in MiB (0: no bound beyond the disk)")
 	cl := &cfg.Cluster
 	fs.StringVar(&cl.Addr, "cluster-addr", "",
 		"cluster port HOST:PORT (Raft and node-to-node service); empty runs a standalone node")
@@ -80,6 +89,9 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 		if err := checkPprofAddr(cfg.Pprof); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.MaxObjectMB < 0 || cfg.MaxObjectMB<<20 > im.MaxObjectSize || cfg.FilesBudgetMB < 0 {
+		return nil, fmt.Errorf("--max-object-mb is 0..%d and --files-budget-mb is not negative", im.MaxObjectSize>>20)
 	}
 	if cfg.DataDir == "" {
 		return nil, fmt.Errorf("no data dir: pass --data DIR")

@@ -16,6 +16,7 @@ import (
 
 	"lanim/node/api"
 	"lanim/node/auth"
+	"lanim/node/blob"
 	"lanim/node/gateway"
 	"lanim/node/im"
 	"lanim/node/store"
@@ -29,6 +30,7 @@ type Node struct {
 	log     *slog.Logger
 	dir     *dataDir
 	db      *store.DB
+	blobs   *blob.Store // file bytes of the object API
 	repl    *replication.Node
 	apiSrv  *http.Server
 	apiLn   net.Listener
@@ -79,6 +81,15 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 		return err
 	}
 	n.closers = append(n.closers, n.db.Close)
+	if n.blobs, err = blob.Open(n.dir.file("blobs"), cfg.FilesBudgetMB<<20); err != nil {
+		return err
+	}
+	// Part URLs are signed with a key only this node knows, kept across restarts so an
+	// interrupted upload resumes.
+	signKey, err := n.dir.readOrCreate("object-sign-key", func() (string, error) { return randomHex(32) })
+	if err != nil {
+		return fmt.Errorf("object sign key: %w", err)
+	}
 	machine := im.NewMachine()
 	clusterCfg, err := clusterConfig(cfg)
 	if err != nil {
@@ -121,7 +132,12 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	}
 
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
-		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Presence: n.gw, Log: n.log})
+		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Presence: n.gw, Log: n.log,
+		Blobs: n.blobs, MaxObjectSize: cfg.MaxObjectMB << 20, SignKey: []byte(signKey)})
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	swept := make(chan struct{})
+	go func() { defer close(swept); apiHandler.SweepUploads(sweepCtx, 10*time.Minute) }()
+	n.closers = append(n.closers, func() error { stopSweep(); <-swept; return nil })
 	n.apiSrv = &http.Server{Handler: apiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
 	n.wsSrv = &http.Server{Handler: n.gw, ReadHeaderTimeout: 10 * time.Second}

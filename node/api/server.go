@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"lanim/node/auth"
+	"lanim/node/blob"
 	"lanim/node/im"
 	"lanim/node/pb"
 	"lanim/node/ratelimit"
@@ -58,6 +59,15 @@ type Config struct {
 	Log      *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	// Blobs is this node's store of file bytes (nil: the object API answers that it stores none).
+	Blobs *blob.Store
+	// Fetcher gets blobs this node lacks from the office (nil: such objects answer 404).
+	Fetcher BlobFetcher
+	// MaxObjectSize is the largest upload accepted, in bytes (0: DefaultMaxObjectSize).
+	MaxObjectSize int64
+	// SignKey is the node's secret key for signed part URLs (empty: a random key per process).
+	SignKey []byte
 }
 
 // Server is the REST API of one node.
@@ -66,6 +76,7 @@ type Server struct {
 	routes   map[string]route
 	requests *ratelimit.Keyed // per user, every request with a user token
 	signIns  *ratelimit.Keyed // per user ID, failed sign-ins only
+	obj      *objects
 }
 
 // route is one endpoint: public routes need no token; local routes need none from this machine
@@ -86,7 +97,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, routes: map[string]route{},
 		requests: ratelimit.NewKeyed(RequestRate, RequestBurst),
-		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst)}
+		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst), obj: newObjects(&cfg)}
 	s.authRoutes()
 	s.userRoutes()
 	s.userCommandRoutes()
@@ -98,6 +109,8 @@ func New(cfg Config) *Server {
 	s.friendRoutes()
 	s.clusterRoutes()
 	s.presenceRoutes()
+	s.objectRoutes()
+	s.thirdRoutes()
 	return s
 }
 
@@ -124,6 +137,9 @@ type envelope struct {
 // ServeHTTP answers CORS preflights, checks method, headers and token, runs the endpoint and
 // writes the envelope. A panic in a handler becomes a 500 envelope, never a dropped connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveObjectData(w, r) {
+		return
+	}
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Headers", "*")

@@ -54,6 +54,7 @@ func NewMachine() *Machine {
 		groupHandlers(),
 		friendHandlers(),
 		messageHandlers(),
+		objectHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {

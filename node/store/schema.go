@@ -234,6 +234,24 @@ var schema = []string{
 		PRIMARY KEY (log_key, element_id)
 	) WITHOUT ROWID`,
 	`CREATE INDEX IF NOT EXISTS version_log_version ON version_log (log_key, version)`,
+
+	// objects: the object API's files (node/store/object.go). One row per (name, key): a name
+	// uploaded again with other bytes gets a second row, so an old URL (which carries its key)
+	// keeps working. The bytes are in each node's blob store, never here.
+	`CREATE TABLE IF NOT EXISTS objects (
+		name         TEXT NOT NULL,
+		key          TEXT NOT NULL,
+		hash         TEXT NOT NULL,
+		size         INTEGER NOT NULL,
+		content_type TEXT NOT NULL DEFAULT '',
+		user_id      TEXT NOT NULL,
+		cause        TEXT NOT NULL DEFAULT '',
+		create_time  INTEGER NOT NULL,
+		PRIMARY KEY (name, key)
+	) WITHOUT ROWID`,
+	`CREATE INDEX IF NOT EXISTS objects_key ON objects (key)`,
+	`CREATE INDEX IF NOT EXISTS objects_hash ON objects (hash, size)`,
+	`CREATE INDEX IF NOT EXISTS objects_cause ON objects (cause, create_time)`,
 }
 
 func migrate(db *sql.DB) error {

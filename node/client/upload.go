@@ -1,0 +1,230 @@
+package client
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"lanim/node/api/objectwire"
+)
+
+// The object API's wire shapes are the node's own (package objectwire), so client and node cannot
+// drift apart.
+type (
+	// PartLimit is /object/part_limit's answer; its PartSize is the part size rule.
+	PartLimit = objectwire.PartLimit
+	// KeyValues is one query parameter or header of a signed part URL.
+	KeyValues = objectwire.KeyValues
+	// SignPart is where and how to PUT one part.
+	SignPart = objectwire.SignPart
+	// AuthSign is a set of signed part URLs: its URL, Query and Header apply to every part.
+	AuthSign = objectwire.AuthSign
+	// UploadInfo is a started upload: its ID, part size, the first signed parts and its expiry (ms).
+	UploadInfo = objectwire.UploadInfo
+	// InitiateResp is initiate's answer: Upload is nil when the office holds the content already
+	// and URL is then final.
+	InitiateResp = objectwire.InitiateResp
+	// InitiateUpload is /object/initiate_multipart_upload's request.
+	InitiateUpload = objectwire.InitiateUploadReq
+	// CompleteUpload is /object/complete_multipart_upload's request.
+	CompleteUpload = objectwire.CompleteUploadReq
+)
+
+// signBatch is how many parts Upload asks to have signed at a time (the SDK core's number).
+const signBatch = 20
+
+// Upload sends size bytes of r as the object called name (which must start with the caller's
+// user ID and "/", unless the caller is the admin) and returns its URL, a plain GET on any node of
+// the office. It follows the SDK core's protocol: part_limit, the hash of the part MD5s, initiate
+// (when the office has the content already the URL comes back at once), a PUT per part to the
+// signed URLs (asking auth_sign for more every 20 parts), then complete. r is read twice (hash,
+// then parts) and never held whole in memory. progress, when not nil, is called with the bytes
+// sent so far (not counting the hashing pass) and size.
+func (c *Client) Upload(ctx context.Context, name, contentType string, r io.ReaderAt, size int64,
+	progress func(done, total int64)) (string, error) {
+	var lim PartLimit
+	if err := c.Call(ctx, "/object/part_limit", nil, &lim); err != nil {
+		return "", err
+	}
+	partSize, err := lim.PartSize(size)
+	if err != nil {
+		return "", fmt.Errorf("upload %s: %w", name, err)
+	}
+	sums, err := partMD5s(r, size, partSize)
+	if err != nil {
+		return "", fmt.Errorf("upload %s: hash: %w", name, err)
+	}
+	var ini InitiateResp
+	err = c.Call(ctx, "/object/initiate_multipart_upload", &InitiateUpload{Hash: md5Hex(strings.Join(sums, ",")),
+		Size: size, PartSize: partSize, MaxParts: min(signBatch, len(sums)), Name: name, ContentType: contentType}, &ini)
+	if err != nil {
+		return "", err
+	}
+	if ini.Upload == nil {
+		if progress != nil {
+			progress(size, size)
+		}
+		return ini.URL, nil
+	}
+	up := ini.Upload
+	if up.PartSize != partSize {
+		return "", fmt.Errorf("upload %s: node's part size %d, ours %d", name, up.PartSize, partSize)
+	}
+	sign := up.Sign
+	var done int64
+	for i := range sums {
+		n := i + 1
+		part, ok := findPart(sign, n)
+		if !ok {
+			if sign, err = c.authSign(ctx, up.UploadID, n, len(sums)); err != nil {
+				return "", err
+			}
+			if part, ok = findPart(sign, n); !ok {
+				return "", fmt.Errorf("upload %s: node did not sign part %d", name, n)
+			}
+		}
+		off := int64(i) * partSize
+		body := &countingReader{r: io.NewSectionReader(r, off, min(partSize, size-off)), done: &done, total: size,
+			progress: progress}
+		if err := c.putPart(ctx, sign, part, body, min(partSize, size-off)); err != nil {
+			return "", fmt.Errorf("upload %s part %d: %w", name, n, err)
+		}
+	}
+	var res struct {
+		URL string `json:"url"`
+	}
+	err = c.Call(ctx, "/object/complete_multipart_upload", &CompleteUpload{UploadID: up.UploadID, Parts: sums,
+		Name: name, ContentType: contentType}, &res)
+	return res.URL, err
+}
+
+// partMD5s reads r once and returns the lowercase hex MD5 of each part (none for an empty file).
+func partMD5s(r io.ReaderAt, size, partSize int64) ([]string, error) {
+	var sums []string
+	buf := make([]byte, 256<<10)
+	for off := int64(0); off < size; off += partSize {
+		h := md5.New()
+		if _, err := io.CopyBuffer(h, io.NewSectionReader(r, off, min(partSize, size-off)), buf); err != nil {
+			return nil, err
+		}
+		sums = append(sums, hex.EncodeToString(h.Sum(nil)))
+	}
+	return sums, nil
+}
+
+func md5Hex(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
+
+func findPart(s AuthSign, n int) (SignPart, bool) {
+	for _, p := range s.Parts {
+		if p.PartNumber == n {
+			return p, true
+		}
+	}
+	return SignPart{}, false
+}
+
+// authSign asks for parts from..from+19 (at most last) to be signed.
+func (c *Client) authSign(ctx context.Context, uploadID string, from, last int) (AuthSign, error) {
+	var nums []int
+	for n := from; n <= last && len(nums) < signBatch; n++ {
+		nums = append(nums, n)
+	}
+	var s AuthSign
+	err := c.Call(ctx, "/object/auth_sign", map[string]any{"uploadID": uploadID, "partNumbers": nums}, &s)
+	return s, err
+}
+
+// putPart PUTs one part to its signed URL, with the sign's and the part's query and headers.
+func (c *Client) putPart(ctx context.Context, s AuthSign, p SignPart, body io.Reader, size int64) error {
+	raw := p.URL
+	if raw == "" {
+		raw = s.URL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("part URL: %w", err)
+	}
+	q := u.Query()
+	for _, kv := range append(append([]KeyValues{}, s.Query...), p.Query...) {
+		for _, v := range kv.Values {
+			q.Add(kv.Key, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+	if size == 0 {
+		body = http.NoBody
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), body)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = size
+	for _, kv := range append(append([]KeyValues{}, s.Header...), p.Header...) {
+		for _, v := range kv.Values {
+			req.Header.Add(kv.Key, v)
+		}
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		return answerError(res)
+	}
+	io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
+	return nil
+}
+
+// answerError reads a failed object answer: the node's error envelope when it sent one.
+func answerError(res *http.Response) error {
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	var env envelope
+	if json.Unmarshal(raw, &env) == nil && env.ErrCode != 0 {
+		return &APIError{Code: env.ErrCode, Msg: env.ErrMsg, Detail: env.ErrDlt}
+	}
+	return fmt.Errorf("HTTP %s: %.200s", res.Status, raw)
+}
+
+// countingReader reports progress as a part's bytes are read.
+type countingReader struct {
+	r        io.Reader
+	done     *int64
+	total    int64
+	progress func(done, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.done += int64(n)
+	if n > 0 && c.progress != nil {
+		c.progress(*c.done, c.total)
+	}
+	return n, err
+}
+
+// Download GETs an object URL into w and returns how many bytes it wrote. progress, when not
+// nil, is called as bytes arrive, with the object's size (-1 when the node did not say).
+func (c *Client) Download(ctx context.Context, objectURL string, w io.Writer, progress func(done, total int64)) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, objectURL, nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("download %s: %w", objectURL, answerError(res))
+	}
+	var done int64
+	return io.CopyBuffer(w, &countingReader{r: res.Body, done: &done, total: res.ContentLength, progress: progress},
+		make([]byte, 256<<10))
+}

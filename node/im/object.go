@@ -1,0 +1,104 @@
+package im
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"lanim/node/store"
+)
+
+// Object limits. The bytes never reach the FSM; these bound the metadata row and give every node
+// the same ceiling. A node's --max-object-size flag can only lower the size a client may upload.
+const (
+	MaxObjectNameLen  = 1024     // characters, upstream's rule
+	MaxObjectSize     = 64 << 30 // bytes, the ceiling of the flag
+	MaxContentTypeLen = 255      // bytes
+	MaxCauseLen       = 255      // characters
+)
+
+// CompleteObject is object.complete: an upload (or a dedupe of content the office holds) is done
+// and its name now resolves to the blob key. The proposer has the bytes on its disk already.
+type CompleteObject struct {
+	Name        string `json:"name"`
+	Key         string `json:"key"`  // lowercase hex SHA-256 of the bytes
+	Hash        string `json:"hash"` // upstream's MD5 of the comma-joined part MD5s
+	Size        int64  `json:"size"`
+	ContentType string `json:"contentType"`
+	Cause       string `json:"cause"`
+}
+
+// Check: a signed-in user, upstream's name rule, well-formed hashes, a size within the ceiling.
+func (a *CompleteObject) Check(c Caller) error {
+	if c.UserID == "" {
+		return ErrNoPermission.With("objects are uploaded by a user")
+	}
+	if err := CheckObjectName(c, a.Name); err != nil {
+		return err
+	}
+	if !isHex(a.Key, 64) {
+		return ErrArgs.With("key must be the lowercase hex SHA-256 of the bytes")
+	}
+	if !isHex(strings.ToLower(a.Hash), 32) {
+		return ErrArgs.With("hash must be 32 hex digits (MD5 of the part MD5s)")
+	}
+	if a.Size < 0 || a.Size > MaxObjectSize {
+		return ErrArgs.With("size %d is not in 0..%d", a.Size, int64(MaxObjectSize))
+	}
+	return CheckObjectFields(a.ContentType, a.Cause)
+}
+
+// CheckObjectFields limits an object's content type and cause.
+func CheckObjectFields(contentType, cause string) error {
+	return checkFields(checkBytes("contentType", contentType, MaxContentTypeLen), checkLen("cause", cause, MaxCauseLen))
+}
+
+// ErrStorageFull is LanIM's own: this node has no room for the file (its disk budget for files is
+// used up, or its disk is full). Another computer of the office may have room.
+var ErrStorageFull = &Error{Code: 1693, Msg: "StorageFull"}
+
+// CheckObjectName is upstream's rule for object names: valid UTF-8, at most 1,024 characters, and
+// starting with the caller's user ID and "/" unless the caller is an app manager.
+func CheckObjectName(c Caller, name string) error {
+	if name == "" {
+		return ErrArgs.With("name is required")
+	}
+	if !utf8.ValidString(name) {
+		return ErrArgs.With("name is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(name); n > MaxObjectNameLen {
+		return ErrArgs.With("name is %d characters, at most %d", n, MaxObjectNameLen)
+	}
+	if strings.ContainsRune(name, 0) {
+		return ErrArgs.With("name holds a NUL character")
+	}
+	if !c.Admin() && !strings.HasPrefix(name, c.UserID+"/") {
+		return ErrNoPermission.With("object names of %s start with %q", c.UserID, c.UserID+"/")
+	}
+	return nil
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func objectHandlers() map[string]handler {
+	return map[string]handler{
+		"object.complete": args(completeObject),
+	}
+}
+
+// completeObject records the name → key row. The same name with the same key again replaces the
+// row (a retry, or a new content type); with another key it adds a row, so no URL ever issued is
+// repointed.
+func completeObject(o *op, a *CompleteObject) (any, error) {
+	return nil, store.PutObject(o.ctx, o.tx, &store.Object{Name: a.Name, Key: a.Key, Hash: strings.ToLower(a.Hash),
+		Size: a.Size, ContentType: a.ContentType, UserID: o.caller.UserID, Cause: a.Cause, CreateTime: o.now})
+}
