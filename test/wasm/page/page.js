@@ -40,6 +40,21 @@ window.lanim = {
   // wrappers that call a name the core does not export (getInputstates).
   core: (name, ...args) => settle(Promise.resolve(window[name](crypto.randomUUID(), ...args))
     .then((raw) => ({ data: JSON.parse(raw) }))),
+  // fileMessage makes a picture or file message from bytes (base64) the way an app does from a
+  // file picker: the SDK's *ByFile methods take a browser File, and sendMessage uploads it with the
+  // core's own upload code.
+  fileMessage: (kind, name, type, base64) => {
+    const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+    const file = new File([bytes], name, { type });
+    const uuid = crypto.randomUUID();
+    if (kind === 'image') {
+      const pic = { uuid, type, size: bytes.length, width: 1, height: 1, url: '' };
+      return settle(sdk.createImageMessageByFile({ sourcePath: '', sourcePicture: pic, bigPicture: { ...pic },
+        snapshotPicture: { ...pic }, file }));
+    }
+    return settle(sdk.createFileMessageByFile({ filePath: '', fileName: name, uuid, sourceUrl: '', fileSize: bytes.length,
+      fileType: type, file }));
+  },
   // closeSocket drops the core's WebSocket as a network loss would.
   closeSocket: () => {
     for (const ws of sockets) ws.close();

@@ -220,3 +220,25 @@ s.scenario('force_logout kicks the client and it shows offline', async () => {
   const off = await a.waitFor('OnUserStatusChanged', (x) => x.userID === 'carol' && x.status === 0, { since });
   assert.deepEqual(off.platformIDs, []);
 });
+
+s.scenario('a picture and a file with the core\'s own upload', async () => {
+  const [a, b] = [u.alice, u.bob];
+  // A 1x1 PNG and some text bytes; the core uploads them through /object/* before sending.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64');
+  const doc = Buffer.from('minutes of the meeting\n'.repeat(200));
+  for (const [kind, name, type, bytes] of [['image', 'dot.png', 'image/png', png], ['file', 'minutes.txt', 'text/plain', doc]]) {
+    const msg = await a.fileMessage(kind, name, type, bytes);
+    const sent = await a.call('sendMessage', { recvID: 'bob', groupID: '', message: msg });
+    const got = (await b.waitFor('OnRecvNewMessages', (ms) => ms.some((m) => m.clientMsgID === msg.clientMsgID)))
+      .find((m) => m.clientMsgID === msg.clientMsgID);
+    const url = kind === 'image' ? got.pictureElem.sourcePicture.url : got.fileElem.sourceUrl;
+    assert.equal(url, kind === 'image' ? sent.pictureElem.sourcePicture.url : sent.fileElem.sourceUrl);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:/, `${kind}: a URL on the node`);
+    // What the peer's URL serves is what was sent.
+    const res = await fetch(url, { signal: AbortSignal.timeout(15000) });
+    assert.equal(res.status, 200, `${kind}: GET ${url}`);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
+  }
+  assert.ok(a.answers.some((x) => x.path.startsWith('/object/')), 'the core used the object API');
+});

@@ -235,6 +235,12 @@ export class Client {
     return this.settled(await this.page.evaluate((m, a) => window.lanim.call(m, ...a), method, args), method);
   }
 
+  // fileMessage makes a picture ('image') or file message of bytes (a Buffer) in the page.
+  async fileMessage(kind, name, type, bytes) {
+    return this.settled(await this.page.evaluate((...a) => window.lanim.fileMessage(...a), kind, name, type,
+      bytes.toString('base64')), `${kind} message`);
+  }
+
   // core calls a function the core exports under a name the ES wrapper gets wrong.
   async core(name, ...args) {
     return this.settled(await this.page.evaluate((m, a) => window.lanim.core(m, ...a), name, args), name);
