@@ -65,6 +65,15 @@ const purpose = {
   '/third/fcm_update_token': 'push token of a mobile app',
   '/third/set_app_badge': 'the app icon badge',
   '/object/part_limit': 'upload: the part size limits before a picture or file',
+  '/object/part_size': 'upload: the part size for a file of a given size',
+  '/object/initiate_multipart_upload': 'upload: start (or find by hash) an upload and get signed part URLs',
+  '/object/auth_sign': 'upload: signed URLs for more parts',
+  '/object/complete_multipart_upload': 'upload: assemble the parts; the answer is the object\'s URL',
+  '/object/access_url': 'the URL of a stored object',
+  '/object/initiate_form_data': 'upload by form (the core\'s small-file path)',
+  '/object/complete_form_data': 'upload by form: done',
+  'PUT /object/…': 'upload: the bytes of one part, to a signed URL',
+  '/third/logs/upload': 'uploadLogs: the app\'s log file, once uploaded as an object',
 };
 
 const dir = process.argv[2];

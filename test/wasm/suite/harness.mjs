@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { createServer } from 'node:http';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname, basename, extname } from 'node:path';
+import { join, resolve, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { post, userToken, until, sleep, WEB } from './nodes.mjs';
@@ -176,8 +176,17 @@ export class Client {
 
   onResponse(res) {
     const req = res.request();
-    if (req.method() !== 'POST' || !req.url().startsWith(this.node.api)) return;
-    const path = new URL(req.url()).pathname;
+    const method = req.method();
+    if (method === 'OPTIONS' || !req.url().startsWith(this.node.api)) return;
+    let path = new URL(req.url()).pathname;
+    if (method !== 'POST') {
+      // An upload's signed part URLs (PUT) differ per object: one key for the kind.
+      path = `${method} ${path.split('/').slice(0, 3).join('/')}/…`;
+      this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
+      recordRoute(path, `HTTP ${res.status()}`, null);
+      this.answers.push({ path, errCode: res.status() < 400 ? 0 : `HTTP ${res.status()}` });
+      return;
+    }
     this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
     res.json().then((env) => {
       recordRoute(path, env.errCode, env.data);
@@ -366,4 +375,4 @@ export async function untilCached(call, tries = 200) {
   }
 }
 
-export { post, basename };
+export { post };
