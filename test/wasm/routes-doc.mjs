@@ -2,7 +2,7 @@
 // WASM_ROUTES=dir; one JSON file per test file): every REST path the core called, what for, and what
 // LanIM answered (errCodes, data fields, fields answered null).
 //
-//   node test/wasm/routes-doc.mjs DIR > docs/sdk-core-routes.md
+//   node test/wasm/routes-doc.mjs DIR > /tmp/routes.md && mv /tmp/routes.md docs/sdk-core-routes.md
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -72,7 +72,7 @@ const purpose = {
   '/object/access_url': 'the URL of a stored object',
   '/object/initiate_form_data': 'upload by form (the core\'s small-file path)',
   '/object/complete_form_data': 'upload by form: done',
-  'PUT /object/…': 'upload: the bytes of one part, to a signed URL',
+  'PUT /object-part/…': 'upload: the bytes of one part, to the signed URL initiate_multipart_upload gave',
   '/third/logs/upload': 'uploadLogs: the app\'s log file, once uploaded as an object',
 };
 

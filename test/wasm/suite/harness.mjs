@@ -181,7 +181,7 @@ export class Client {
     let path = new URL(req.url()).pathname;
     if (method !== 'POST') {
       // An upload's signed part URLs (PUT) differ per object: one key for the kind.
-      path = `${method} ${path.split('/').slice(0, 3).join('/')}/…`;
+      path = `${method} ${path.split('/').slice(0, 2).join('/')}/…`;
       this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
       recordRoute(path, `HTTP ${res.status()}`, null);
       this.answers.push({ path, errCode: res.status() < 400 ? 0 : `HTTP ${res.status()}` });
