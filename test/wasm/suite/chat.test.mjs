@@ -1,6 +1,7 @@
 // One-to-one chat with the official SDK core against one real node: login sync, text both ways,
 // history on a fresh page, read receipts, revoke, typing, conversation settings, delete and clear,
-// online status, reconnect catch-up and kicks. Every scenario runs under the loop detector.
+// online status, reconnect catch-up, kicks, and a picture and a file uploaded by the core. Every
+// scenario runs under the loop detector and the refusal check (harness.mjs).
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Browser, suite, textOf, untilCached, post } from './harness.mjs';

@@ -1,8 +1,9 @@
 // Harness for the SDK core suite: the official OpenIM SDK core (@openim/wasm-client-sdk, the Go core
 // compiled to WASM) in headless Chromium, one page per signed-in user, against real `lanim node`
 // processes. Every event the core emits and every REST call it makes is recorded: a scenario fails
-// when a page calls one route more than routeLimit times (a request loop), and the routes and
-// errCodes seen over the run are written for docs/sdk-core-routes.md.
+// when a page calls one route more than routeLimit times (a request loop) or the node refuses one of
+// the core's calls, and the routes and errCodes seen over the run are written for
+// docs/sdk-core-routes.md.
 import { test } from 'node:test';
 import { createServer } from 'node:http';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
