@@ -73,6 +73,9 @@ export async function startNode({ secret = randomBytes(8).toString('hex'), args 
     '--ws-addr', `127.0.0.1:${wsPort}`, '--admin-secret', secret, ...args],
   { stdio: ['ignore', log, log], env: { ...process.env, LANG: 'en_US.UTF-8' } });
   const exited = new Promise((r) => proc.once('exit', r));
+  // --test-force-exit ends the test process without after hooks when a test hangs: take the node along.
+  const reap = () => proc.kill('SIGKILL');
+  process.once('exit', reap);
   const node = {
     api: `http://127.0.0.1:${apiPort}`,
     ws: `ws://127.0.0.1:${wsPort}`,
@@ -80,6 +83,7 @@ export async function startNode({ secret = randomBytes(8).toString('hex'), args 
     adminToken: '',
     log: () => readFileSync(logPath, 'utf8'),
     async stop() {
+      process.off('exit', reap);
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');
         const code = await Promise.race([exited, sleep(10000).then(() => 'timeout')]);
