@@ -27,8 +27,9 @@ UNIT_PKGS := $(call pkgs,$(UNIT_DIRS))
 E2E_PKGS := ./test/e2e/...
 
 # The parts of `make test` that run in parallel after vet, each a target below. The JS client compatibility
-# suite (test/js, the real @openim/client-sdk under Node) is test-js.
-TEST_PARTS := test-race test-unit test-e2e test-gui test-js
+# suite (test/js, the real @openim/client-sdk under Node) is test-js; the official SDK core's (test/wasm, its
+# WASM build in headless Chromium) is test-wasm.
+TEST_PARTS := test-race test-unit test-e2e test-gui test-js test-wasm
 
 # deps.sh installs protoc-gen-go and the fyne CLI into GOBIN (default GOPATH/bin); put it on PATH.
 GOBIN_DIR := $(or $(shell $(GO) env GOBIN 2>/dev/null),$(shell $(GO) env GOPATH 2>/dev/null)/bin)
@@ -109,6 +110,16 @@ test-e2e:
 # against a real bin/lanim node: every scenario asserts the SDK's callbacks.
 test-js:
 	cd test/js && LANIM_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-force-exit --test-timeout=120000 suite/
+
+# The official OpenIM SDK core (@openim/wasm-client-sdk, the Go core compiled to WASM; installed by deps.sh
+# with Debian's chromium) in headless Chromium driven by puppeteer-core: one page per user, against one real
+# node (chat) and a 3-node office (office), the two files one after the other to spare the 2-core CI.
+# WASM_ROUTES=dir records the REST routes and errCodes the core used; `node test/wasm/routes-doc.mjs dir`
+# turns them into docs/sdk-core-routes.md.
+WASM_ROUTES ?=
+test-wasm:
+	cd test/wasm && LANIM_BIN=$(CURDIR)/$(BIN) LANIM_WASM_ROUTES_DIR=$(WASM_ROUTES) \
+		node --test --test-concurrency=1 --test-force-exit --test-timeout=600000 suite/
 
 # The desktop app's smoke test (test/gui): two real bin/lanim windows on Xvfb, side by side on a
 # 2200-pixel screen, driven with xdotool and checked through the node's API; screenshots go to GUI_SHOTS.

@@ -3,7 +3,8 @@
 # takes well under a second. Prints one line per thing it installs.
 #
 #   scripts/deps.sh             build + test: cgo/Fyne headers, Xvfb, ImageMagick, xdotool, protoc,
-#                               protoc-gen-go, and test/js's npm packages once test/js/package-lock.json exists
+#                               protoc-gen-go, test/js's npm packages once test/js/package-lock.json exists,
+#                               and Debian's chromium with test/wasm's npm packages (the SDK core suite)
 #   scripts/deps.sh --build     only what `go build` needs: the cgo/Fyne headers (make build)
 #   scripts/deps.sh --package   also the fyne CLI (make package-linux)
 #   scripts/deps.sh --package --windows
@@ -46,6 +47,7 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 js_dir=$root/test/js
+wasm_dir=$root/test/wasm
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "deps: go is not on PATH; install Go $(sed -n 's/^go //p' "$root/go.mod") or newer from https://go.dev/dl/" >&2
@@ -105,21 +107,26 @@ install_go_tool() {
 	echo "deps: installed $binary $version (go install, $gobin)"
 }
 
-# install_js runs `npm ci` in test/js once its lock file exists, and again only when the lock file is newer than
-# the copy npm keeps in node_modules.
+# install_js runs `npm ci` in a directory once its lock file exists, and again only when the lock file is newer
+# than the copy npm keeps in node_modules.
 install_js() {
-	[[ -f $js_dir/package-lock.json ]] || return 0
-	[[ $js_dir/node_modules/.package-lock.json -nt $js_dir/package-lock.json ]] && return 0
-	(cd "$js_dir" && run_quiet npm ci --no-audit --no-fund)
-	echo "deps: installed test/js npm packages (npm ci)"
+	local dir=$1
+	[[ -f $dir/package-lock.json ]] || return 0
+	[[ $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]] && return 0
+	(cd "$dir" && run_quiet npm ci --no-audit --no-fund)
+	echo "deps: installed ${dir#"$root"/} npm packages (npm ci)"
 }
 
 if $build_only; then
 	install_apt "${build_packages[@]}"
 	exit 0
 fi
-if [[ -f $js_dir/package-lock.json ]] && ! command -v npm >/dev/null 2>&1; then
+if [[ -f $js_dir/package-lock.json || -f $wasm_dir/package-lock.json ]] && ! command -v npm >/dev/null 2>&1; then
 	apt_packages+=(nodejs npm)
+fi
+# test/wasm drives Debian's chromium (puppeteer's own browser download is not used).
+if [[ -f $wasm_dir/package-lock.json ]]; then
+	apt_packages+=(chromium)
 fi
 
 install_apt "${apt_packages[@]}"
@@ -127,4 +134,5 @@ install_go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PRO
 if $with_fyne_cli; then
 	install_go_tool fyne fyne.io/tools/cmd/fyne "$FYNE_CLI_VERSION" version
 fi
-install_js
+install_js "$js_dir"
+install_js "$wasm_dir"
