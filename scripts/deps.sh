@@ -31,7 +31,7 @@ with_fyne_cli=false
 for arg in "$@"; do
 	case $arg in
 	--package) with_fyne_cli=true ;;
-	--windows) apt_packages+=(gcc-mingw-w64-x86-64) ;;
+	--windows) apt_packages+=(gcc-mingw-w64-x86-64 nsis) ;;
 	*)
 		echo "usage: $0 [--package] [--windows]" >&2
 		exit 2

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs `fyne package --release` for linux or windows on a copy of the source tree and moves the result
+# into dist/:  scripts/package-fyne.sh linux    → dist/LanIM.tar.xz (binary, icon, .desktop file)
+#              scripts/package-fyne.sh windows  → dist/LanIM.exe (cross-built with mingw-w64)
+# The copy is the point: fyne rewrites FyneApp.toml on every run (drops its comment, re-indents it, bumps
+# Build) and writes fyne_metadata_init.go, fyne.syso and the binary into the directory it packages. So the
+# tree stays clean, and the version comes from git (scripts/version.sh): --app-version/--app-build for
+# fyne's metadata, -X lanim/app.version for `lanim --version` (fyne passes -ldflags from GOFLAGS on).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+os=${1:-}
+env=()
+case $os in
+linux) out=LanIM.tar.xz ;;
+windows)
+	out=LanIM.exe
+	# Without CC, cgo runs the host gcc with mingw's flags (the "-mthreads" error).
+	env=(CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 GOOS=windows GOARCH=amd64)
+	;;
+*)
+	echo "usage: $0 linux|windows" >&2
+	exit 2
+	;;
+esac
+
+version=$(scripts/version.sh)
+# A fixed path per OS, not mktemp: -trimpath makes the build independent of it anyway, and a stale
+# copy from an interrupted run is simply replaced.
+src=$root/tmp/fyne-src-$os
+rm -rf "$src"
+mkdir -p "$src" dist
+# Tracked and untracked-but-not-ignored files as they are on disk (so -dirty builds what you see);
+# a tracked file deleted in the work tree is left out.
+git ls-files -z --cached --others --exclude-standard |
+	while IFS= read -r -d '' f; do [[ -f $f ]] && printf '%s\0' "$f"; done |
+	tar --null -T - -cf - | tar -xf - -C "$src"
+
+echo "fyne package -os $os: LanIM $version"
+env "${env[@]}" GOFLAGS="$(go env GOFLAGS) -ldflags=-X=lanim/app.version=$version" \
+	fyne package -os "$os" --release --tags sqlite_fts5 --src "$src" \
+	--app-version "$(scripts/version.sh numeric)" --app-build "$(scripts/version.sh build)"
+mv "$src/$out" "dist/$out"
+# The binary fyne built (package-deb takes it from here): kept beside the output, the copy goes.
+if [[ $os == linux ]]; then
+	mv "$src/lanim" dist/lanim-linux-amd64
+fi
+rm -rf "$src"
+echo "dist/$out ($version)"
