@@ -4,9 +4,9 @@
 #
 #   scripts/deps.sh             build + test: cgo/Fyne headers, Xvfb, ImageMagick, xdotool, protoc,
 #                               protoc-gen-go, and test/js's npm packages once test/js/package-lock.json exists
-#   scripts/deps.sh --package   also the fyne CLI (make package-linux)
+#   scripts/deps.sh --package   also the fyne CLI (make package-linux) and dpkg-dev (package-deb's dpkg-shlibdeps)
 #   scripts/deps.sh --package --windows
-#                               also the mingw-w64 cross compiler (make package-windows)
+#                               also the mingw-w64 cross compiler and NSIS (make package-windows[-installer])
 #
 # Debian packages need root: as root they are installed, otherwise through `sudo -n` when that works without a
 # password, otherwise the script prints the apt-get command to run and exits 1. Go itself must be installed.
@@ -30,7 +30,10 @@ apt_packages=(
 with_fyne_cli=false
 for arg in "$@"; do
 	case $arg in
-	--package) with_fyne_cli=true ;;
+	--package)
+		with_fyne_cli=true
+		apt_packages+=(dpkg-dev)
+		;;
 	--windows) apt_packages+=(gcc-mingw-w64-x86-64 nsis) ;;
 	*)
 		echo "usage: $0 [--package] [--windows]" >&2
