@@ -34,7 +34,7 @@ mkdir -p "$src" dist
 # Tracked and untracked-but-not-ignored files as they are on disk (so -dirty builds what you see);
 # a tracked file deleted in the work tree is left out.
 git ls-files -z --cached --others --exclude-standard |
-	while IFS= read -r -d '' f; do [[ -f $f ]] && printf '%s\0' "$f"; done |
+	while IFS= read -r -d '' f; do if [[ -e $f || -L $f ]]; then printf '%s\0' "$f"; fi; done |
 	tar --null -T - -cf - | tar -xf - -C "$src"
 
 echo "fyne package -os $os: LanIM $version"
@@ -42,9 +42,5 @@ env "${env[@]}" GOFLAGS="$(go env GOFLAGS) -ldflags=-X=lanim/app.version=$versio
 	fyne package -os "$os" --release --tags sqlite_fts5 --src "$src" \
 	--app-version "$(scripts/version.sh numeric)" --app-build "$(scripts/version.sh build)"
 mv "$src/$out" "dist/$out"
-# The binary fyne built (package-deb takes it from here): kept beside the output, the copy goes.
-if [[ $os == linux ]]; then
-	mv "$src/lanim" dist/lanim-linux-amd64
-fi
 rm -rf "$src"
 echo "dist/$out ($version)"
