@@ -93,7 +93,7 @@ data_sums() { (cd "$data" && find . -type f ! -name lock -exec sha256sum {} + | 
 step "older package $old_version, built from $deb"
 dpkg-deb -R "$deb" "$work/old"
 sed -i "s/^Version: .*/Version: $old_version/" "$work/old/DEBIAN/control"
-dpkg-deb --root-owner-group -Zgzip --build "$work/old" "$work/lanim_old.deb" >/dev/null
+dpkg-deb --root-owner-group -Znone --build "$work/old" "$work/lanim_old.deb" >/dev/null
 install "$work/lanim_old.deb" "$old_version"
 
 step "a node on the user's data dir, with a user"

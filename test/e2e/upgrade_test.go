@@ -46,7 +46,8 @@ func TestUpgradeRollingOffice(t *testing.T) {
 	registerProfiles(t, a.Node, "alice", "bob")
 	tok := map[string]string{adminUserID: a.AdminToken,
 		"alice": a.UserToken(t, "alice", platformWeb), "bob": a.UserToken(t, "bob", platformWeb)}
-	onA, onB := &chat{n: a.Node, tokens: tok}, &chat{n: b.Node, tokens: tok}
+	// Two views of one office; B's clientMsgIDs count from 1000 so they never reuse one of A's.
+	onA, onB := &chat{n: a.Node, tokens: tok}, &chat{n: b.Node, tokens: tok, ids: 1000}
 	(&friendNode{Node: a.Node, t: t, tok: tok}).befriend("alice", "bob")
 	onA.send(t, onA.textMsg("alice", "bob", "hello from the old release"))
 	onA.send(t, onA.textMsg("bob", "alice", "old reply"))
