@@ -38,9 +38,10 @@ git ls-files -z --cached --others --exclude-standard |
 	tar --null -T - -cf - | tar -xf - -C "$src"
 
 echo "fyne package -os $os: LanIM $version"
-env "${env[@]}" GOFLAGS="$(go env GOFLAGS) -ldflags=-X=lanim/app.version=$version" \
-	fyne package -os "$os" --release --tags sqlite_fts5 --src "$src" \
-	--app-version "$(scripts/version.sh numeric)" --app-build "$(scripts/version.sh build)"
+numeric=$(scripts/version.sh numeric) build=$(scripts/version.sh build)
+# Run inside the copy: fyne writes its output and staging dirs into the directory it is started from.
+(cd "$src" && env "${env[@]}" GOFLAGS="$(go env GOFLAGS) -ldflags=-X=lanim/app.version=$version" \
+	fyne package -os "$os" --release --tags sqlite_fts5 --app-version "$numeric" --app-build "$build")
 mv "$src/$out" "dist/$out"
 rm -rf "$src"
 echo "dist/$out ($version)"
