@@ -106,7 +106,7 @@ sums=$(data_sums)
 step "upgrade to $version"
 install "$deb" "$version"
 [[ $(command -v lanim) == /usr/bin/lanim ]] || fail "lanim on PATH is $(command -v lanim), want /usr/bin/lanim"
-got=$(lanim --version 2>/dev/null)
+got=$(lanim --version 2>/dev/null) || fail "lanim --version exited $?"
 [[ $got == "lanim $version" ]] || fail "lanim --version says '$got', want 'lanim $version'"
 [[ $(data_sums) == "$sums" ]] || fail "the upgrade changed the user's data dir"
 start_node
