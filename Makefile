@@ -58,8 +58,8 @@ help:
 	@echo 'make package-deb       dist/lanim_<version>_amd64.deb'
 	@echo 'make package-windows   dist/LanIM.exe (cross-built with mingw-w64)'
 	@echo 'make package-windows-installer  dist/LanIM-<version>-setup.exe (NSIS)'
-	@echo 'make test-package      CI, as root: the .deb installs, upgrades and purges with apt; the tree stays clean'
-	@echo 'make test-upgrade      CI: a node of the previous release'"'"'s binary, then this one, on the same data dirs'
+	@echo 'make test-package      CI, as root: the .deb installs, upgrades and purges with apt'
+	@echo 'make test-upgrade      CI: nodes of an older build (UPGRADE_FROM), then of this one, on the same data dirs'
 	@echo 'make deps              install missing build/test dependencies'
 	@echo 'make clean'
 
@@ -154,10 +154,11 @@ package-deb: package-linux
 package-windows-installer: package-windows
 	scripts/package-windows-installer.sh dist/LanIM.exe
 
-# CI runs these two after `make test` (.ci/run). test-package builds the .deb, installs it with apt (as root),
-# upgrades it, purges it and checks that nothing but the user's data is left, and that packaging left the tree
-# as it was. test-upgrade builds UPGRADE_FROM (a fixed commit of main, standing for the previous release) and
-# runs test/e2e's upgrade test, which fails, not skips, when that build fails.
+# CI runs these two after `make test` (.ci/run, which also fails when packaging changed the tree).
+# test-package builds the .deb, installs it with apt (as root), upgrades it, purges it and checks that nothing
+# but the user's data is left (scripts/test-deb.sh). test-upgrade builds UPGRADE_FROM (a fixed commit of main,
+# standing for the previous release; move it to the last release once one is tagged) and runs test/e2e's
+# upgrade test, which fails, not skips, when that build fails.
 UPGRADE_FROM ?= 69be81494743b7ced8300a7d2c04e6edf84394c2
 test-package: package-deb
 	scripts/test-deb.sh dist/lanim_$(VERSION)_amd64.deb
