@@ -1,7 +1,8 @@
 package app
 
-// version is LanIM's version. The Makefile and the packaging scripts set it from git
-// (scripts/version.sh) with -ldflags "-X lanim/app.version=..."; a plain `go build` leaves this.
+// version is LanIM's version, from git (scripts/version.sh): `make build` sets it with -ldflags
+// "-X lanim/app.version=...", the packaging scripts on their copy of the tree (fyne loses -X on
+// Windows); a plain `go build` leaves this.
 var version = "0.0.0-dev"
 
 // Version is the version this binary was built as.

@@ -5,7 +5,8 @@
 # The copy is the point: fyne rewrites FyneApp.toml on every run (drops its comment, re-indents it, bumps
 # Build) and writes fyne_metadata_init.go, fyne.syso and the binary into the directory it packages. So the
 # tree stays clean, and the version comes from git (scripts/version.sh): --app-version/--app-build for
-# fyne's metadata, -X lanim/app.version for `lanim --version` (fyne passes -ldflags from GOFLAGS on).
+# fyne's metadata, and app/version.go's value, set in the copy, for `lanim --version`. Not -X through
+# GOFLAGS: fyne takes -ldflags out of GOFLAGS for its first build, and the Windows package builds twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -38,10 +39,21 @@ git ls-files -z --cached --others --exclude-standard |
 	tar --null -T - -cf - | tar -xf - -C "$src"
 
 echo "fyne package -os $os: LanIM $version"
+sed -i "s|^var version = \".*\"\$|var version = \"$version\"|" "$src/app/version.go"
+grep -qxF "var version = \"$version\"" "$src/app/version.go" || {
+	echo "package-fyne: app/version.go has no 'var version = \"...\"' line to set" >&2
+	exit 1
+}
 numeric=$(scripts/version.sh numeric) build=$(scripts/version.sh build)
 # Run inside the copy: fyne writes its output and staging dirs into the directory it is started from.
-(cd "$src" && env "${env[@]}" GOFLAGS="$(go env GOFLAGS) -ldflags=-X=lanim/app.version=$version" \
-	fyne package -os "$os" --release --tags sqlite_fts5 --app-version "$numeric" --app-build "$build")
+(cd "$src" && env "${env[@]}" fyne package -os "$os" --release --tags sqlite_fts5 \
+	--app-version "$numeric" --app-build "$build")
+exe=$src/lanim
+[[ $os == windows ]] && exe=$src/$out
+grep -aqF "$version" "$exe" || {
+	echo "package-fyne: $exe does not carry version $version" >&2
+	exit 1
+}
 mv "$src/$out" "dist/$out"
 rm -rf "$src"
 echo "dist/$out ($version)"
