@@ -48,10 +48,12 @@ numeric=$(scripts/version.sh numeric) build=$(scripts/version.sh build)
 # Run inside the copy: fyne writes its output and staging dirs into the directory it is started from.
 (cd "$src" && env "${env[@]}" fyne package -os "$os" --release --tags sqlite_fts5 \
 	--app-version "$numeric" --app-build "$build")
-exe=$src/lanim
-[[ $os == windows ]] && exe=$src/$out
-grep -aqF "$version" "$exe" || {
-	echo "package-fyne: $exe does not carry version $version" >&2
+if [[ $os == linux ]]; then
+	tar -xJOf "$src/$out" --wildcards '*/bin/lanim'
+else
+	cat "$src/$out"
+fi | grep -aqF "$version" || {
+	echo "package-fyne: the binary in $out does not carry version $version" >&2
 	exit 1
 }
 mv "$src/$out" "dist/$out"
