@@ -52,7 +52,7 @@ if [[ $os == linux ]]; then
 	tar -xJOf "$src/$out" --wildcards '*/bin/lanim'
 else
 	cat "$src/$out"
-fi | grep -aqF "$version" || {
+fi | grep -acF "$version" >/dev/null || { # -c reads it all: -q would cut the pipe (pipefail)
 	echo "package-fyne: the binary in $out does not carry version $version" >&2
 	exit 1
 }
