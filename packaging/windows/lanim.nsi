@@ -55,10 +55,9 @@ VIAddVersionKey "LegalCopyright" "the LanIM authors"
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
 
-Section "${PRODUCT} (Start-menu entry, uninstaller)" SecApp
-	SectionIn RO
-	SetOutPath "$INSTDIR"
-	; An upgrade cannot replace the program while it runs.
+; WAIT_NOT_RUNNING asks the user to quit LanIM while its program file is in use (open for writing fails),
+; and aborts when they cancel (a silent run cancels at once).
+!macro WAIT_NOT_RUNNING outcome
 	${If} ${FileExists} "$INSTDIR\${APP_EXE}"
 	retry:
 		ClearErrors
@@ -66,10 +65,17 @@ Section "${PRODUCT} (Start-menu entry, uninstaller)" SecApp
 		${If} ${Errors}
 			MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "${PRODUCT} is running. Quit it (close its window), then press Retry." \
 				/SD IDCANCEL IDRETRY retry
-			Abort "${PRODUCT} is running; nothing was changed."
+			Abort "${PRODUCT} is running; ${outcome}."
 		${EndIf}
 		FileClose $0
 	${EndIf}
+!macroend
+
+Section "${PRODUCT} (Start-menu entry, uninstaller)" SecApp
+	SectionIn RO
+	SetOutPath "$INSTDIR"
+	; An upgrade cannot replace the program while it runs.
+	!insertmacro WAIT_NOT_RUNNING "nothing was changed"
 	File "/oname=${APP_EXE}" "${EXE}"
 	File "/oname=lanim.ico" "${ICON}"
 	File "/oname=licences.txt" "${LICENCES}"
@@ -127,17 +133,7 @@ Function .onInstSuccess
 FunctionEnd
 
 Section "Uninstall"
-	${If} ${FileExists} "$INSTDIR\${APP_EXE}"
-	retry:
-		ClearErrors
-		FileOpen $0 "$INSTDIR\${APP_EXE}" a
-		${If} ${Errors}
-			MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "${PRODUCT} is running. Quit it (close its window), then press Retry." \
-				/SD IDCANCEL IDRETRY retry
-			Abort "${PRODUCT} is running; nothing was removed."
-		${EndIf}
-		FileClose $0
-	${EndIf}
+	!insertmacro WAIT_NOT_RUNNING "nothing was removed"
 	Delete "$SMPROGRAMS\${PRODUCT}.lnk"
 	Delete "$INSTDIR\${APP_EXE}"
 	Delete "$INSTDIR\lanim.ico"
