@@ -12,6 +12,9 @@ GOTAGS := sqlite_fts5
 UI_TEST_TAGS := $(GOTAGS),ci
 
 BIN := bin/lanim
+# The version every build and package carries, from git (scripts/version.sh): `lanim --version` prints it.
+VERSION := $(shell scripts/version.sh)
+LDFLAGS := -X lanim/app.version=$(VERSION)
 ARGS ?=
 
 TEST_TIMEOUT ?= 10m
@@ -42,7 +45,7 @@ ifeq ($(MAKELEVEL),0)
 endif
 
 .PHONY: help deps deps-build deps-package deps-package-windows build run node vet test $(TEST_PARTS) bench bench-growth proto \
-	package-linux package-windows clean
+	package-linux package-windows package-deb package-windows-installer test-package test-upgrade clean
 
 help:
 	@echo 'make run               the app with an embedded node (ARGS="..." passed to bin/lanim)'
@@ -53,7 +56,11 @@ help:
 	@echo 'make bench-growth      the same with the growth curve to 1,000,000 stored messages (about 10 minutes more)'
 	@echo 'make proto             regenerate node/pb'
 	@echo 'make package-linux     dist/LanIM.tar.xz'
+	@echo 'make package-deb       dist/lanim_<version>_amd64.deb'
 	@echo 'make package-windows   dist/LanIM.exe (cross-built with mingw-w64)'
+	@echo 'make package-windows-installer  dist/LanIM-<version>-setup.exe (NSIS)'
+	@echo 'make test-package      CI, as root: the .deb installs, upgrades and purges with apt'
+	@echo 'make test-upgrade      CI: nodes of an older build (UPGRADE_FROM), then of this one, on the same data dirs'
 	@echo 'make deps              install missing build/test dependencies'
 	@echo 'make clean'
 
@@ -72,7 +79,7 @@ deps-package-windows:
 # build installs (or names) the cgo headers it needs first: without them a fresh machine fails deep in
 # the C compiler. A full `make deps` (run, test) covers them too, and the check then takes milliseconds.
 build: deps-build
-	$(GO) build -tags $(GOTAGS) -o $(BIN) .
+	$(GO) build -tags $(GOTAGS) -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 run: deps build
 	./$(BIN) $(ARGS)
@@ -146,17 +153,34 @@ bench-growth: deps build
 proto: deps
 	bash node/pb/generate.sh
 
-# `fyne package` builds the module root itself (with -trimpath and -s -w under --release) and reads FyneApp.toml.
+# `fyne package` builds the binaries (with -trimpath and -s -w under --release) from FyneApp.toml, on a copy
+# of the tree so it cannot rewrite FyneApp.toml; VERSION goes in as -X and --app-version (scripts/package-fyne.sh).
 package-linux: deps-package
-	fyne package -os linux --release --tags $(GOTAGS)
-	@mkdir -p dist && mv LanIM.tar.xz dist/
-	@echo "dist/LanIM.tar.xz"
+	scripts/package-fyne.sh linux
 
 package-windows: deps-package-windows
-	CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 GOOS=windows GOARCH=amd64 \
-		fyne package -os windows --release --tags $(GOTAGS)
-	@mkdir -p dist && mv LanIM.exe dist/
-	@echo "dist/LanIM.exe"
+	scripts/package-fyne.sh windows
+
+# dpkg-deb, offline, from package-linux's binary and .desktop file (scripts/package-deb.sh).
+package-deb: package-linux
+	scripts/package-deb.sh dist/LanIM.tar.xz $(VERSION)
+
+# NSIS, from package-windows's LanIM.exe (scripts/package-windows-installer.sh, packaging/windows/lanim.nsi).
+package-windows-installer: package-windows
+	scripts/package-windows-installer.sh dist/LanIM.exe
+
+# CI runs these two after `make test` (.ci/run, which also fails when packaging changed the tree).
+# test-package builds the .deb, installs it with apt (as root), upgrades it, purges it and checks that nothing
+# but the user's data is left (scripts/test-deb.sh). test-upgrade builds UPGRADE_FROM (a fixed commit of main,
+# standing for the previous release; move it to the last release once one is tagged) and runs test/e2e's
+# upgrade test, which fails, not skips, when that build fails.
+UPGRADE_FROM ?= 69be81494743b7ced8300a7d2c04e6edf84394c2
+test-package: package-deb
+	scripts/test-deb.sh dist/lanim_$(VERSION)_amd64.deb
+
+test-upgrade: build
+	LANIM_BIN=$(CURDIR)/$(BIN) LANIM_UPGRADE_FROM=$(UPGRADE_FROM) \
+		$(GO) test -tags $(GOTAGS),upgrade -count=1 -timeout $(E2E_TIMEOUT) -run '^TestUpgrade' $(E2E_PKGS)
 
 clean:
 	rm -rf bin dist tmp LanIM.tar.xz LanIM.exe tmp-pkg fyne_metadata_init.go FyneApp.ico

@@ -30,7 +30,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "" && len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		cmd, args = "version", nil
+	}
 	switch cmd {
+	case "version":
+		if len(args) > 0 {
+			return fmt.Errorf("version takes no arguments, got %v", args)
+		}
+		fmt.Fprintln(stdout, "lanim", Version())
+		return nil
 	case "node":
 		cfg, err := parseNodeFlags("node", args, stderr)
 		if err != nil {
@@ -42,6 +51,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "":
 		return runDesktop(ctx, args, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (commands: node, bench)", cmd)
+		return fmt.Errorf("unknown command %q (commands: node, bench, version)", cmd)
 	}
 }

@@ -143,8 +143,8 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	go func() { n.served <- n.apiSrv.Serve(n.apiLn) }()
 	n.wsSrv = &http.Server{Handler: n.gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() { n.served <- n.wsSrv.Serve(n.wsLn) }()
-	fmt.Fprintf(out, "lanim: node %s ready: api http://%s ws ws://%s data %s\n", nodeID, n.apiLn.Addr(), n.wsLn.Addr(),
-		cfg.DataDir)
+	fmt.Fprintf(out, "lanim: node %s ready: api http://%s ws ws://%s data %s version %s\n", nodeID, n.apiLn.Addr(),
+		n.wsLn.Addr(), cfg.DataDir, Version())
 	return nil
 }
 

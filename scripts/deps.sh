@@ -6,9 +6,9 @@
 #                               protoc-gen-go, test/js's npm packages once test/js/package-lock.json exists,
 #                               and Debian's chromium with test/wasm's npm packages (the SDK core suite)
 #   scripts/deps.sh --build     only what `go build` needs: the cgo/Fyne headers (make build)
-#   scripts/deps.sh --package   also the fyne CLI (make package-linux)
+#   scripts/deps.sh --package   also the fyne CLI (make package-linux) and dpkg-dev (package-deb's dpkg-shlibdeps)
 #   scripts/deps.sh --package --windows
-#                               also the mingw-w64 cross compiler (make package-windows)
+#                               also the mingw-w64 cross compiler and NSIS (make package-windows[-installer])
 #
 # Debian packages need root: as root they are installed, otherwise through `sudo -n` when that works without a
 # password, otherwise the script prints the apt-get command to run and exits 1. Go itself must be installed.
@@ -36,8 +36,11 @@ build_only=false
 for arg in "$@"; do
 	case $arg in
 	--build) build_only=true ;;
-	--package) with_fyne_cli=true ;;
-	--windows) apt_packages+=(gcc-mingw-w64-x86-64) ;;
+	--package)
+		with_fyne_cli=true
+		apt_packages+=(dpkg-dev)
+		;;
+	--windows) apt_packages+=(gcc-mingw-w64-x86-64 nsis) ;;
 	*)
 		echo "usage: $0 [--build | --package [--windows]]" >&2
 		exit 2

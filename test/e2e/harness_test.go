@@ -102,6 +102,7 @@ type Node struct {
 	AdminSecret string
 	AdminToken  string // from the latest start; Restart fetches a new one
 	LogPath     string // stdout and stderr of every start, appended
+	Bin         string // the binary the next start runs; empty runs lanimBin (upgrade tests switch it)
 	Cmd         *exec.Cmd
 
 	args   []string      // everything after `lanim`
@@ -201,14 +202,17 @@ func (n *Node) launch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logFile.Close() // the child has its own copy of the descriptor
-	fmt.Fprintf(logFile, "==== %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(n.args, " "))
-
-	cmd := exec.Command(lanimBin, n.args...)
+	bin := n.Bin
+	if bin == "" {
+		bin = lanimBin
+	}
+	fmt.Fprintf(logFile, "==== %s %s %s\n", time.Now().Format(time.RFC3339Nano), bin, strings.Join(n.args, " "))
+	cmd := exec.Command(bin, n.args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", lanimBin, err)
+		t.Fatalf("start %s: %v", bin, err)
 	}
 	exited := make(chan struct{})
 	go func() {
