@@ -43,7 +43,8 @@ func (c clusterAPI) Status(ctx context.Context) (*api.ClusterStatus, error) {
 		return nil, err
 	}
 	out := &api.ClusterStatus{OfficeID: st.OfficeID, OfficeName: st.OfficeName, NodeID: st.NodeID, LeaderID: st.LeaderID,
-		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []api.ClusterMember{}}
+		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []api.ClusterMember{},
+		BlobCopies: st.BlobCopies, BlobsUnderReplicated: st.BlobsUnderHeld, BlobsLost: st.BlobsLost}
 	for _, m := range st.Members {
 		out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Address: m.Address,
 			Suffrage: m.Suffrage, Healthy: m.Healthy})

@@ -24,6 +24,8 @@ type NodeConfig struct {
 	MaxObjectMB int64
 	// FilesBudgetMB bounds the disk this node's files take in DIR/blobs (--files-budget-mb; 0: no bound).
 	FilesBudgetMB int64
+	// BlobCopies is how many members of the office keep each file (--blob-copies; 0: every voter).
+	BlobCopies int
 }
 
 // ClusterFlags place the node in an office on the network (see replication.ClusterConfig).
@@ -54,6 +56,8 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 	fs.Int64Var(&cfg.MaxObjectMB, "max-object-mb", 2048, "largest file a client may upload to this node, in MiB")
 	fs.Int64Var(&cfg.FilesBudgetMB, "files-budget-mb", 0,
 		"disk this node's files may take in the data dir, in MiB (0: no bound beyond the disk)")
+	fs.IntVar(&cfg.BlobCopies, "blob-copies", 0,
+		"how many members of the office keep a copy of each file, the uploader's included (0: every voter)")
 	cl := &cfg.Cluster
 	fs.StringVar(&cl.Addr, "cluster-addr", "",
 		"cluster port HOST:PORT (Raft and node-to-node service); empty runs a standalone node")
@@ -89,6 +93,9 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 		if err := checkPprofAddr(cfg.Pprof); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.BlobCopies < 0 {
+		return nil, fmt.Errorf("--blob-copies is not negative")
 	}
 	if cfg.MaxObjectMB < 0 || cfg.MaxObjectMB<<20 > im.MaxObjectSize || cfg.FilesBudgetMB < 0 {
 		return nil, fmt.Errorf("--max-object-mb is 0..%d and --files-budget-mb is not negative", im.MaxObjectSize>>20)

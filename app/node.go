@@ -101,7 +101,8 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	n.gw = gateway.New(gateway.Config{Verifier: verifier, Proposer: proposerOf(func() gateway.Proposer { return n.repl }),
 		DB: n.db, Log: n.log})
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
-		Machine: machine, Sink: n.gw, Log: n.log, Cluster: clusterCfg, Tuning: raftTuning(cfg)}); err != nil {
+		Machine: machine, Sink: n.gw, Log: n.log, Cluster: clusterCfg, Tuning: raftTuning(cfg),
+		Blobs: n.blobs, BlobCopies: cfg.BlobCopies}); err != nil {
 		n.gw.Close(context.Background())
 		return err
 	}
@@ -133,7 +134,7 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: n.repl, Verifier: verifier,
 		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Presence: n.gw, Log: n.log,
-		Blobs: n.blobs, MaxObjectSize: cfg.MaxObjectMB << 20, SignKey: []byte(signKey)})
+		Blobs: n.blobs, Fetcher: n.repl, MaxObjectSize: cfg.MaxObjectMB << 20, SignKey: []byte(signKey)})
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	swept := make(chan struct{})
 	go func() { defer close(swept); apiHandler.SweepUploads(sweepCtx, 10*time.Minute) }()

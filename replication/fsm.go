@@ -24,6 +24,9 @@ type fsm struct {
 	sink    im.Sink
 	tmpDir  string
 	log     *slog.Logger
+	// completed is told the blob keys of the objects each batch completed (after it commits), so
+	// the node that has their bytes records its hold and starts pushing copies. May be nil.
+	completed func(keys []string)
 
 	// mu guards applied and advanced: the index of the last committed batch and a channel closed
 	// (and replaced) whenever it moves, for read-your-writes waits.
@@ -115,6 +118,7 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) ([]any, bool) {
 		panic(fmt.Sprintf("fsm: applied index: %v", err))
 	}
 	var events []im.Event
+	var completed []string
 	last := applied
 	for i, l := range logs {
 		if l.Index <= applied {
@@ -124,7 +128,7 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) ([]any, bool) {
 		if l.Type != raft.LogCommand {
 			continue
 		}
-		res, ev := f.applyOne(ctx, tx, l, savepoints)
+		res, ev, key := f.applyOne(ctx, tx, l, savepoints)
 		if res.Err != nil && !savepoints {
 			if err := tx.Rollback(); err != nil {
 				panic(fmt.Sprintf("fsm: rollback: %v", err))
@@ -133,6 +137,9 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) ([]any, bool) {
 		}
 		results[i] = res
 		events = append(events, ev...)
+		if key != "" && res.Err == nil {
+			completed = append(completed, key)
+		}
 	}
 	if last > applied {
 		if err := store.SetAppliedIndex(ctx, tx, last); err != nil {
@@ -148,16 +155,20 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) ([]any, bool) {
 	if len(events) > 0 && f.sink != nil {
 		f.sink.Publish(events)
 	}
+	if len(completed) > 0 && f.completed != nil {
+		f.completed(completed)
+	}
 	return results, true
 }
 
 // applyOne applies one command, under a savepoint when asked: a failed rule then rolls back that
-// command only. A command that fails drops its events.
-func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (*im.Result, []im.Event) {
+// command only. A command that fails drops its events. key is the blob key of an object.complete.
+func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (_ *im.Result, _ []im.Event, key string) {
 	cmd, err := im.DecodeCommand(l.Data)
 	if err != nil {
-		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil
+		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil, ""
 	}
+	key = completedKey(cmd)
 	if savepoint {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
 			panic(fmt.Sprintf("fsm: savepoint: %v", err))
@@ -177,7 +188,7 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 		events = nil
 	}
 	if !savepoint {
-		return res, events
+		return res, events, key
 	}
 	if res.Err != nil {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO cmd`); err != nil {
@@ -187,7 +198,7 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 	if _, err := tx.ExecContext(ctx, `RELEASE cmd`); err != nil {
 		panic(fmt.Sprintf("fsm: release savepoint: %v", err))
 	}
-	return res, events
+	return res, events, key
 }
 
 // Snapshot returns at once; Persist copies the database while applies go on. The copy is one read

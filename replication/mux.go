@@ -18,6 +18,7 @@ const (
 	streamRaft byte = 'R' // hashicorp/raft's NetworkTransport
 	streamRPC  byte = 'N' // the node-to-node service: forwarding, membership, relay
 	streamJoin byte = 'J' // a newcomer redeeming a join code
+	streamBlob byte = 'B' // one blob transfer (blobserve.go)
 )
 
 // handshakeTimeout bounds reading the first byte and the TLS handshake, so a silent peer holds no

@@ -36,6 +36,11 @@ type Config struct {
 	// single voter on an in-memory transport, the same write path with no network.
 	Cluster *ClusterConfig
 	Tuning  Tuning
+	// Blobs is the node's store of file bytes; nil moves no blobs. Members fetch from each other
+	// the blobs they lack and push copies of those the office has too few of.
+	Blobs BlobStore
+	// BlobCopies is how many members should hold each blob; 0: as many as the office has voters.
+	BlobCopies int
 }
 
 // Tuning holds Raft's log compaction knobs; zero keeps hashicorp/raft's default.
@@ -89,6 +94,9 @@ type Node struct {
 	relay     *relay
 	browse    browser
 	joinIndex uint64 // the redemption's index: a joiner is ready once it applied it
+	blobSrv   *blobServer
+
+	blobs *blobs // nil without a blob store
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -140,6 +148,11 @@ func (n *Node) open() (err error) {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
 	}
 	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log}
+	if cfg.Blobs != nil {
+		n.blobs = newBlobs(n, cfg.Blobs)
+		n.blobs.clearSpools()
+		n.fsm.completed = n.blobs.objectsCompleted
+	}
 	if err := catchUpFromSnapshot(n.fsm, snaps); err != nil {
 		return err
 	}
@@ -158,12 +171,15 @@ func (n *Node) open() (err error) {
 			return fmt.Errorf("replication: start raft: %w", err)
 		}
 		if !existing {
-			return n.bootstrap()
+			if err := n.bootstrap(); err != nil {
+				return err
+			}
 		}
-		return nil
-	}
-	if err := n.openCluster(rc, hlog, snaps, existing); err != nil {
+	} else if err := n.openCluster(rc, hlog, snaps, existing); err != nil {
 		return err
+	}
+	if n.blobs != nil {
+		n.goLoop(n.blobs.recordHolds)
 	}
 	return nil
 }
@@ -284,6 +300,10 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	raftLn := n.mux.listen(streamRaft, id.serverConfig(n.allowPeer))
 	rpcLn := n.mux.listen(streamRPC, id.serverConfig(n.allowPeer))
 	joinLn := n.mux.listen(streamJoin, id.joinServerConfig())
+	var blobLn net.Listener
+	if n.blobs != nil {
+		blobLn = n.mux.listen(streamBlob, id.serverConfig(n.allowPeer))
+	}
 	transport := newRaftTransport(raftLn, id.clientConfig(), hlog)
 	n.transport = transport
 	n.rpc = newRPCClient(id.clientConfig(), streamRPC)
@@ -312,6 +332,11 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.goLoop(n.relay.watch)
 	if cc.Discovery != nil {
 		n.goLoop(n.announce)
+	}
+	if n.blobs != nil {
+		n.blobSrv = &blobServer{b: n.blobs}
+		n.goLoop(func() { n.blobSrv.serve(blobLn) })
+		n.goLoop(n.blobs.push)
 	}
 	return nil
 }
@@ -518,6 +543,9 @@ func (n *Node) Close() error {
 		}
 		if n.mux != nil {
 			n.mux.close()
+		}
+		if n.blobSrv != nil {
+			n.blobSrv.close()
 		}
 		if c, ok := n.transport.(io.Closer); ok {
 			c.Close()

@@ -21,6 +21,11 @@ type Status struct {
 	// StateDigest is store.DB.Digest at AppliedIndex: equal on nodes that applied the same log.
 	StateDigest string
 	Members     []Member
+	// BlobCopies is how many members should hold each blob; BlobsUnderHeld counts the blobs fewer
+	// members hold, and BlobsLost those no member holds (every holder left the office).
+	BlobCopies     int
+	BlobsUnderHeld int
+	BlobsLost      int
 }
 
 // Member is one server of the Raft configuration.
@@ -59,6 +64,13 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 		}
 		st.Members = append(st.Members, Member{NodeID: string(s.ID), Address: string(s.Address),
 			Suffrage: suffrage, Healthy: health[string(s.ID)]})
+	}
+	if n.blobs != nil {
+		st.BlobCopies = n.blobs.copiesWanted(cfg)
+		st.BlobsUnderHeld, st.BlobsLost, err = store.CountUnderHeldBlobs(ctx, n.cfg.DB.Reader(), memberIDs(cfg), st.BlobCopies)
+		if err != nil {
+			return nil, err
+		}
 	}
 	return st, nil
 }

@@ -33,6 +33,12 @@ type ClusterStatus struct {
 	OfficeAdmins []string `json:"officeAdmins"`
 	// OnlineUserIDs are the users connected anywhere in the office (up to MaxOnlineListed).
 	OnlineUserIDs []string `json:"onlineUserIDs"`
+	// BlobCopies is how many members should keep each file; BlobsUnderReplicated counts the files
+	// fewer members keep yet (copies are pushed in the background), BlobsLost those no member of
+	// the office keeps any more.
+	BlobCopies           int `json:"blobCopies"`
+	BlobsUnderReplicated int `json:"blobsUnderReplicated"`
+	BlobsLost            int `json:"blobsLost"`
 }
 
 // MaxOnlineListed bounds the online users /cluster/status lists.

@@ -53,6 +53,7 @@ func NewMachine() *Machine {
 		friendHandlers(),
 		messageHandlers(),
 		objectHandlers(),
+		blobHolderHandlers(),
 	} {
 		for kind, h := range area {
 			if _, dup := m.handlers[kind]; dup {

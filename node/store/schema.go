@@ -240,6 +240,17 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS objects_key ON objects (key)`,
 	`CREATE INDEX IF NOT EXISTS objects_hash ON objects (hash, size)`,
 	`CREATE INDEX IF NOT EXISTS objects_cause ON objects (cause, create_time)`,
+
+	// blob_holders: which node has which blob (lowercase hex SHA-256) on its disk, so a node that
+	// lacks one asks a holder directly. Rows are only added (object.hold); a node that left the
+	// office stops counting because readers filter by the current members. held_at in ms.
+	`CREATE TABLE IF NOT EXISTS blob_holders (
+		blob_key TEXT NOT NULL,
+		node_id  TEXT NOT NULL,
+		held_at  INTEGER NOT NULL,
+		PRIMARY KEY (blob_key, node_id)
+	) WITHOUT ROWID`,
+	`CREATE INDEX IF NOT EXISTS blob_holders_node ON blob_holders (node_id, blob_key)`,
 }
 
 func migrate(db *sql.DB) error {

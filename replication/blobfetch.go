@@ -1,0 +1,317 @@
+package replication
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/hashicorp/raft"
+
+	"lanim/node/im"
+)
+
+// Fetching a blob this node lacks. One fetch per key runs at a time, whoever asks: the bytes
+// arrive in a spool file in DIR/tmp that every asker follows from its first byte at its own pace
+// (a slow viewer does not slow the transfer down, and a second viewer does not start a second
+// transfer). The spool is hashed as it fills; the last blobBuf bytes are handed out only once the
+// whole blob matched its key, so a viewer never gets a complete copy of bytes that do not match.
+// Then the store ingests the spool (checking the hash again) and this node records its hold.
+
+const spoolPattern = "blob-*.spool"
+
+// flight is one fetch in progress.
+type flight struct {
+	key  string
+	path string // the spool file
+
+	mu       sync.Mutex
+	size     int64 // -1 until a member answered
+	written  int64 // bytes in the spool
+	verified bool  // the spool holds the whole blob and it matched its key
+	done     bool  // the fetch ended: err, or the blob is in the store
+	err      error
+	moved    chan struct{} // closed and replaced whenever the fields above change
+	refs     int           // the runner and every follower; the last one removes the spool
+}
+
+// FetchBlob streams the blob key to w as it arrives from a member that holds it, and returns nil
+// once the blob is verified and kept in this node's store (node/api's BlobFetcher). It returns an
+// error matching fs.ErrNotExist when no member could send it.
+func (n *Node) FetchBlob(ctx context.Context, key string, w io.Writer) error {
+	if !im.ValidBlobKey(key) {
+		return im.ErrArgs.With("%q is not a blob key", key)
+	}
+	if n.blobs == nil {
+		return ErrBlobUnavailable
+	}
+	f, err := n.blobs.join(key)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return n.blobs.copyLocal(key, w)
+	}
+	defer n.blobs.leave(f)
+	return f.follow(ctx, w)
+}
+
+// copyLocal writes a blob this node holds to w.
+func (b *blobs) copyLocal(key string, w io.Writer) error {
+	src, err := b.store.Open(key)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	_, err = io.CopyBuffer(w, onlyReader{src}, make([]byte, blobBuf))
+	return err
+}
+
+// join returns the fetch of key in progress, starting one when there is none; nil when the blob
+// is in the store (it arrived meanwhile). The caller must leave the flight it got.
+func (b *blobs) join(key string) (*flight, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if f := b.flights[key]; f != nil {
+		f.mu.Lock()
+		f.refs++
+		f.mu.Unlock()
+		return f, nil
+	}
+	if _, err := b.store.Stat(key); err == nil {
+		return nil, nil
+	}
+	if b.n.id == nil {
+		return nil, ErrBlobUnavailable // standalone: nobody to ask
+	}
+	spool, err := os.CreateTemp(b.spoolDir(), spoolPattern)
+	if err != nil {
+		return nil, fmt.Errorf("fetch blob: spool: %w", err)
+	}
+	f := &flight{key: key, path: spool.Name(), size: -1, moved: make(chan struct{}), refs: 2}
+	b.flights[key] = f
+	b.n.wg.Add(1)
+	go func() {
+		defer b.n.wg.Done()
+		b.fly(f, spool)
+	}()
+	return f, nil
+}
+
+func (b *blobs) spoolDir() string { return filepath.Join(b.n.cfg.DataDir, "tmp") }
+
+// clearSpools removes the spool files a stopped process left.
+func (b *blobs) clearSpools() {
+	old, _ := filepath.Glob(filepath.Join(b.spoolDir(), spoolPattern))
+	for _, p := range old {
+		os.Remove(p)
+	}
+}
+
+// leave drops a reference; the last one removes the spool.
+func (b *blobs) leave(f *flight) {
+	f.mu.Lock()
+	f.refs--
+	last := f.refs == 0
+	f.mu.Unlock()
+	if last {
+		os.Remove(f.path)
+	}
+}
+
+// fly runs the fetch: the spool from the members, then the store, then the hold record.
+func (b *blobs) fly(f *flight, spool *os.File) {
+	defer b.leave(f)
+	err := b.fill(b.n.ctx, f, spool)
+	if cerr := spool.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = b.ingestSpool(b.n.ctx, f)
+	}
+	if err == nil {
+		b.held(f.key)
+	} else if b.n.ctx.Err() == nil {
+		b.n.log.Warn("blobs: fetch failed", "key", f.key, "err", err)
+	}
+	b.mu.Lock()
+	delete(b.flights, f.key)
+	b.mu.Unlock()
+	f.update(func() { f.done, f.err = true, err })
+}
+
+// fill copies the blob into the spool from the members that may have it, each one taking over
+// where the last one stopped, and checks the whole against the key.
+func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) error {
+	srcs, err := b.sources(ctx, f.key)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	var senders []raft.ServerID // members that sent bytes of this spool
+	lastErr := error(ErrBlobUnavailable)
+	for _, s := range srcs {
+		before := f.progress()
+		err := b.fillFrom(ctx, s, f, io.MultiWriter(spool, h))
+		if f.progress() > before {
+			senders = append(senders, s.id)
+		}
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !isCode(err, codeNotFound) {
+			b.n.log.Info("blobs: a member could not send a blob", "key", f.key, "member", s.id, "err", err)
+		}
+		lastErr = err
+	}
+	f.mu.Lock()
+	complete := f.size >= 0 && f.written == f.size
+	f.mu.Unlock()
+	if !complete {
+		if errors.Is(lastErr, fs.ErrNotExist) {
+			return lastErr
+		}
+		return fmt.Errorf("%w (last: %v)", ErrBlobUnavailable, lastErr)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != f.key {
+		b.markSuspects(f.key, senders)
+		return fmt.Errorf("blob %s from %v: %w", f.key, senders, errBlobCorrupt)
+	}
+	f.update(func() { f.verified = true })
+	return nil
+}
+
+// fillFrom asks one member for the rest of the blob.
+func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) error {
+	offset := f.progress()
+	_, r, done, err := b.n.dialBlob(ctx, s.addr, &blobRequest{Op: blobOpGet, Key: f.key, Offset: offset})
+	if err != nil {
+		return err
+	}
+	defer done()
+	var rep blobReply
+	if err := readFrame(r, &rep); err != nil {
+		return err
+	}
+	if rep.Err != nil {
+		return rep.Err
+	}
+	f.mu.Lock()
+	known := f.size
+	f.mu.Unlock()
+	switch {
+	case known >= 0 && rep.Size != known:
+		return fmt.Errorf("it has %d bytes, another member had %d", rep.Size, known)
+	case rep.Size < 0 || rep.Size > im.MaxObjectSize:
+		return fmt.Errorf("size %d out of range", rep.Size)
+	case known < 0:
+		if err := b.roomFor(rep.Size); err != nil {
+			return err
+		}
+		f.update(func() { f.size = rep.Size })
+	}
+	buf := make([]byte, blobBuf)
+	for left := rep.Size - offset; left > 0; {
+		k, err := r.Read(buf[:min(int64(len(buf)), left)])
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return fmt.Errorf("spool: %w", werr)
+			}
+			left -= int64(k)
+			f.update(func() { f.written += int64(k) })
+		}
+		if err != nil && left > 0 {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// ingestSpool hands the verified spool to the store, which checks and keeps it.
+func (b *blobs) ingestSpool(ctx context.Context, f *flight) error {
+	src, err := os.Open(f.path)
+	if err != nil {
+		return fmt.Errorf("fetch blob: reopen spool: %w", err)
+	}
+	defer src.Close()
+	_, err = b.store.Ingest(f.key, ctxReader{ctx: ctx, r: src})
+	return err
+}
+
+// progress is how many bytes the spool holds.
+func (f *flight) progress() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.written
+}
+
+// update changes the flight under its lock and wakes its followers.
+func (f *flight) update(change func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change()
+	close(f.moved)
+	f.moved = make(chan struct{})
+}
+
+// follow copies the spool to w as it fills, from its first byte, and returns once the fetch
+// ended: nil when the blob is in the store. Bytes not yet verified are held back by blobBuf.
+func (f *flight) follow(ctx context.Context, w io.Writer) error {
+	src, err := os.Open(f.path)
+	if err != nil {
+		return fmt.Errorf("fetch blob: follow spool: %w", err)
+	}
+	defer src.Close()
+	buf := make([]byte, blobBuf)
+	var pos int64
+	for {
+		f.mu.Lock()
+		limit := f.written
+		if !f.verified {
+			limit = max(0, f.written-blobBuf)
+		}
+		done, ferr, moved := f.done, f.err, f.moved
+		f.mu.Unlock()
+		if pos < limit {
+			k, err := io.CopyBuffer(w, io.LimitReader(onlyReader{src}, limit-pos), buf)
+			pos += k
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if done {
+			return ferr
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// ctxReader stops reading once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
