@@ -66,6 +66,9 @@ const (
 	// MaxThumbSourcePixels bounds the pictures decoded for thumbnails (about 160 MB of RGBA):
 	// a larger picture is served whole.
 	MaxThumbSourcePixels = 40_000_000
+	// MaxOpenUploads bounds the unfinished uploads a node keeps at once (each expires after
+	// UploadLifetime).
+	MaxOpenUploads = 1000
 	// MaxFormDataSize bounds a form-data upload: form data is for small files, one part.
 	MaxFormDataSize = MinPartSize
 	// accessURLLifetime is the expireTime access_url reports. LanIM's URLs do not expire; the
@@ -337,15 +340,25 @@ func (s *Server) createUpload(up *upload) (string, error) {
 		return "", im.ErrStorageFull.With("this computer's space for files is used up (%d of %d MB); a file of %d MB does not fit",
 			bs.Used()>>20, b>>20, up.Size>>20)
 	}
-	info, err := json.Marshal(up)
-	if err != nil {
-		return "", err
+	if n, err := bs.UploadCount(); err != nil {
+		return "", s.storageErr("count uploads", err)
+	} else if n >= MaxOpenUploads {
+		return "", im.ErrRateLimited.With("this computer has %d unfinished uploads: finish some, or wait until they expire", n)
 	}
 	id := randomID()
-	if err := bs.CreateUpload(id, time.UnixMilli(up.Expire), info); err != nil {
+	if err := bs.CreateUpload(id, time.UnixMilli(up.Expire), mustJSON(up)); err != nil {
 		return "", s.storageErr("create upload", err)
 	}
 	return id, nil
+}
+
+// mustJSON encodes a value that always encodes.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func randomID() string {
@@ -522,9 +535,11 @@ func (s *Server) completeUpload(c *call, req *completeReq) (any, error) {
 		return nil, im.ErrArgs.With("upload %s is being completed already", req.UploadID)
 	}
 	defer s.obj.completing.give(req.UploadID)
-	parts, err := s.checkParts(req.UploadID, up, sums)
-	if err != nil {
-		return nil, err
+	var parts []blob.Part
+	if _, _, done := s.cfg.Blobs.Assembled(req.UploadID); !done {
+		if parts, err = s.checkParts(req.UploadID, up, sums); err != nil {
+			return nil, err
+		}
 	}
 	u, err := s.finishUpload(c, req.UploadID, up, parts, &im.CompleteObject{Name: req.Name, Hash: up.Hash,
 		ContentType: req.ContentType, Cause: req.Cause})
@@ -565,12 +580,15 @@ func (s *Server) checkParts(id string, up *upload, sums []string) ([]blob.Part, 
 	return parts, nil
 }
 
-// finishUpload joins the parts into a blob, commits the object (a, with the key and size filled)
-// and removes the upload.
+// finishUpload joins the parts into a blob (unless a complete that failed to commit did already),
+// commits the object (a, with the key and size filled) and removes the upload.
 func (s *Server) finishUpload(c *call, id string, up *upload, parts []blob.Part, a *im.CompleteObject) (string, error) {
-	key, size, err := s.cfg.Blobs.Assemble(id, parts)
-	if err != nil {
-		return "", s.storageErr("assemble upload", err)
+	key, size, done := s.cfg.Blobs.Assembled(id)
+	if !done {
+		var err error
+		if key, size, err = s.cfg.Blobs.Assemble(id, parts); err != nil {
+			return "", s.storageErr("assemble upload", err)
+		}
 	}
 	if size != up.Size {
 		return "", im.ErrArgs.With("the parts hold %d bytes, the upload was started for %d", size, up.Size)
@@ -708,10 +726,17 @@ func (s *Server) completeFormData(c *call, req *completeFormReq) (any, error) {
 	if err != nil {
 		return nil, s.storageErr("list parts", err)
 	}
-	if len(got) != 1 || got[0].Number != 1 {
+	if _, _, done := s.cfg.Blobs.Assembled(req.ID); !done && (len(got) != 1 || got[0].Number != 1) {
 		return nil, im.ErrArgs.With("the file of upload %s was not posted", req.ID)
 	}
-	u, err := s.finishUpload(c, req.ID, up, got, &im.CompleteObject{Name: up.Name, Hash: md5Hex(got[0].MD5),
+	if up.Hash == "" {
+		// Upstream's hash of a one-part object, noted before the part becomes the blob.
+		up.Hash = md5Hex(got[0].MD5)
+		if err := s.cfg.Blobs.SetUploadInfo(req.ID, mustJSON(up)); err != nil {
+			return nil, s.storageErr("update upload", err)
+		}
+	}
+	u, err := s.finishUpload(c, req.ID, up, got, &im.CompleteObject{Name: up.Name, Hash: up.Hash,
 		ContentType: up.ContentType, Cause: up.Cause})
 	if err != nil {
 		return nil, err

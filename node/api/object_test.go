@@ -204,3 +204,69 @@ func TestPartSizeFormula(t *testing.T) {
 		t.Error("a size over the ceiling has a part size")
 	}
 }
+
+// machineProposer applies commands with the real machine, one transaction each, and refuses while
+// down is set (a node with no quorum).
+type machineProposer struct {
+	e    *objEnv
+	down bool
+}
+
+func (p *machineProposer) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error) {
+	if p.down {
+		return nil, im.ErrNoQuorum.With("no quorum")
+	}
+	p.e.index++
+	tx, err := p.e.db.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, _ := im.NewMachine().Apply(ctx, tx, p.e.index, cmd)
+	if res.Err != nil {
+		tx.Rollback()
+		return res, nil
+	}
+	return res, tx.Commit()
+}
+
+// TestCompleteRetriesAfterNoQuorum: a complete whose commit fails after the parts became a blob
+// succeeds when retried, though the parts are gone.
+func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
+	e := newObjEnv(t, nil)
+	p := &machineProposer{e: e, down: true}
+	e.s.cfg.Proposer = p
+	c := &call{s: e.s, ctx: context.Background(), r: httptest.NewRequest("POST", "http://127.0.0.1:10002/", nil),
+		opID: "op", caller: im.Caller{UserID: "alice"}, now: e.now}
+	data := bytes.Repeat([]byte("0123456789"), MinPartSize/10+7)
+	sums := []string{md5Hex(string(data[:MinPartSize])), md5Hex(string(data[MinPartSize:]))}
+	hash := md5Hex(strings.Join(sums, ","))
+	ini, err := e.s.initiateUpload(c, &initiateReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ini.(InitiateResp).Upload.UploadID
+	for n, part := range [][]byte{data[:MinPartSize], data[MinPartSize:]} {
+		if _, err := e.blobs.WritePart(id, n+1, int64(len(part)), bytes.NewReader(part)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := &completeReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
+	if _, err := e.s.completeUpload(c, req); !errors.Is(err, im.ErrNoQuorum) {
+		t.Fatalf("complete without quorum: %v", err)
+	}
+	p.down = false
+	res, err := e.s.completeUpload(c, req)
+	if err != nil {
+		t.Fatalf("complete again: %v", err)
+	}
+	sum := sha256.Sum256(data)
+	if u := res.(map[string]string)["url"]; u != "http://127.0.0.1:10002/object/"+hex.EncodeToString(sum[:])+"/alice/r.bin" {
+		t.Fatalf("url %s", u)
+	}
+	if w := e.do("GET", "/object/"+hex.EncodeToString(sum[:])+"/alice/r.bin", nil); w.Code != 200 || !bytes.Equal(w.Body.Bytes(), data) {
+		t.Fatalf("GET: %d", w.Code)
+	}
+	if _, err := e.blobs.UploadInfo(id); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the completed upload is kept: %v", err)
+	}
+}

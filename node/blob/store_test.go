@@ -199,10 +199,16 @@ func TestUploadParts(t *testing.T) {
 	if err != nil || len(parts) != 2 || parts[0] != (Part{1, md5Of(p1), 1000}) || parts[1] != (Part{2, md5Of(p2), 4}) {
 		t.Fatalf("parts %+v %v", parts, err)
 	}
+	if _, _, ok := s.Assembled("u1"); ok {
+		t.Fatal("assembled before Assemble")
+	}
 	key, size, err := s.Assemble("u1", parts)
 	whole := append(append([]byte{}, p1...), p2...)
 	if err != nil || key != keyOf(whole) || size != int64(len(whole)) {
 		t.Fatalf("assemble: %s %d %v", key, size, err)
+	}
+	if k, sz, ok := s.Assembled("u1"); !ok || k != key || sz != size {
+		t.Fatalf("assembled: %s %d %v", k, sz, ok)
 	}
 	if err := s.RemoveUpload("u1"); err != nil {
 		t.Fatal(err)
@@ -257,5 +263,51 @@ func TestDerived(t *testing.T) {
 	f.Close()
 	if string(b) != "small" {
 		t.Fatalf("derived %q", b)
+	}
+}
+
+// TestSinglePartIsRenamed: an upload of one part becomes its blob without a copy.
+func TestSinglePartIsRenamed(t *testing.T) {
+	s := openStore(t, 0)
+	data := bytes.Repeat([]byte("x"), 10000)
+	s.CreateUpload("one", time.Now().Add(time.Hour), []byte("{}"))
+	if _, err := s.WritePart("one", 1, int64(len(data)), bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	parts, _ := s.Parts("one")
+	key, size, err := s.Assemble("one", parts)
+	if err != nil || key != keyOf(data) || size != int64(len(data)) {
+		t.Fatalf("assemble: %s %d %v", key, size, err)
+	}
+	if left, _ := s.Parts("one"); len(left) != 0 {
+		t.Fatalf("parts left: %v", left)
+	}
+	s.RemoveUpload("one")
+	if s.Used() != int64(len(data)) {
+		t.Fatalf("used %d, want %d", s.Used(), len(data))
+	}
+}
+
+// TestDiskFull: "no space left" from the file system is ErrDiskFull, with no path in its text,
+// and nothing is kept.
+func TestDiskFull(t *testing.T) {
+	s := openStore(t, 0)
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("this test writes to /dev/full: %v", err)
+	}
+	tmp := &temp{s: s, f: full, h: sha256.New()}
+	_, err = tmp.fill(strings.NewReader("bytes"))
+	if !errors.Is(err, ErrDiskFull) || strings.Contains(err.Error(), "/") {
+		t.Fatalf("write to a full disk: %v, want ErrDiskFull without a path", err)
+	}
+	tmp.closed = true
+	full.Close()
+	if s.Used() != 5 {
+		t.Fatalf("reserved %d before the discard", s.Used())
+	}
+	s.release(tmp.reserved)
+	if s.Used() != 0 {
+		t.Fatalf("used %d", s.Used())
 	}
 }

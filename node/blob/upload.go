@@ -67,6 +67,35 @@ func (s *Store) writeSmall(path string, b []byte) error {
 	return nil
 }
 
+// SetUploadInfo replaces an upload's info.
+func (s *Store) SetUploadInfo(id string, info []byte) error {
+	dir, err := s.uploadDir(id)
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(filepath.Join(dir, "info"))
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", id, diskErr(err))
+	}
+	tmp, err := os.CreateTemp(s.tmpDir(), "i-*")
+	if err != nil {
+		return diskErr(err)
+	}
+	_, werr := tmp.Write(info)
+	if err := errors.Join(werr, tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		return diskErr(err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, "info")); err != nil {
+		os.Remove(tmp.Name())
+		return diskErr(err)
+	}
+	s.mu.Lock()
+	s.used += int64(len(info) - len(old))
+	s.mu.Unlock()
+	return nil
+}
+
 // UploadInfo returns an upload's info, or an error wrapping fs.ErrNotExist when there is no such
 // upload (never created, completed, or expired and swept).
 func (s *Store) UploadInfo(id string) ([]byte, error) {
@@ -176,15 +205,60 @@ func (s *Store) RemovePart(id string, p Part) {
 
 // Assemble joins the given parts, in order, into one blob and returns its key and size. Each part
 // file is removed as soon as it is copied, so the upload needs about one part's room beyond its
-// size; on error the upload must be started again. The upload itself stays until RemoveUpload.
+// size (a single part is renamed: none). The result is noted in the upload, which stays until
+// RemoveUpload, so a caller that fails after Assemble (no quorum to commit the object) can retry
+// with Assembled instead of the parts, which are gone.
 func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err error) {
 	dir, err := s.uploadDir(id)
 	if err != nil {
 		return "", 0, err
 	}
 	if len(parts) == 1 {
-		return s.adoptPart(id, dir, parts[0])
+		key, size, err = s.adoptPart(id, dir, parts[0])
+	} else {
+		key, size, err = s.joinParts(id, dir, parts)
 	}
+	if err != nil {
+		return "", 0, err
+	}
+	if err := s.writeSmall(filepath.Join(dir, "assembled"), []byte(key+" "+strconv.FormatInt(size, 10))); err != nil {
+		return "", 0, fmt.Errorf("assemble %s: %w", id, err)
+	}
+	return key, size, nil
+}
+
+// Assembled returns the blob an upload was assembled into, when Assemble ran and the blob is there.
+func (s *Store) Assembled(id string) (key string, size int64, ok bool) {
+	dir, err := s.uploadDir(id)
+	if err != nil {
+		return "", 0, false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "assembled"))
+	if err != nil {
+		return "", 0, false
+	}
+	k, sz, _ := strings.Cut(string(b), " ")
+	size, err = strconv.ParseInt(sz, 10, 64)
+	if err != nil || !ValidKey(k) {
+		return "", 0, false
+	}
+	if _, err := s.Stat(k); err != nil {
+		return "", 0, false
+	}
+	return k, size, true
+}
+
+// UploadCount is how many uploads the store holds (unfinished, or finished and not yet removed).
+func (s *Store) UploadCount() (int, error) {
+	entries, err := os.ReadDir(s.uploadsDir())
+	if err != nil {
+		return 0, fmt.Errorf("count uploads: %w", diskErr(err))
+	}
+	return len(entries), nil
+}
+
+// joinParts copies parts, in order, into a new blob.
+func (s *Store) joinParts(id, dir string, parts []Part) (key string, size int64, err error) {
 	t, err := s.newTemp()
 	if err != nil {
 		return "", 0, fmt.Errorf("assemble %s: %w", id, err)
