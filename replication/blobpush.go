@@ -29,7 +29,7 @@ const (
 	// pushWatch: how often the pusher looks for a change of the members (a new voter wants copies).
 	pushWatch = 2 * time.Second
 	// pushSettle: after a push, the receiver's hold record is awaited this long before pushing again.
-	pushSettle = 30 * time.Second
+	pushSettle     = 30 * time.Second
 	pushBackoffMin = 2 * time.Second
 	pushBackoffMax = 5 * time.Minute
 	pushPage       = 64
@@ -218,16 +218,16 @@ func pushTargets(key string, cfg raft.Configuration, holders []string, want int)
 
 // pushTo sends one blob to one member; nil when the member has it now.
 func (b *blobs) pushTo(ctx context.Context, to source, key string) error {
+	size, err := b.store.Stat(key)
+	if err != nil {
+		return fmt.Errorf("push %s: %w", key, err)
+	}
 	src, err := b.store.Open(key)
 	if err != nil {
 		return fmt.Errorf("push %s: %w", key, err)
 	}
 	defer src.Close()
-	fi, err := src.Stat()
-	if err != nil {
-		return fmt.Errorf("push %s: %w", key, err)
-	}
-	pc, r, done, err := b.n.dialBlob(ctx, to.addr, &blobRequest{Op: blobOpPut, Key: key, Size: fi.Size()})
+	pc, r, done, err := b.n.dialBlob(ctx, to.addr, &blobRequest{Op: blobOpPut, Key: key, Size: size})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,7 +161,11 @@ func (s *blobServer) serveConn(c net.Conn) {
 
 // sendBlob answers a get: the size, then the bytes from the offset asked.
 func (b *blobs) sendBlob(w io.Writer, req *blobRequest) error {
-	f, err := b.store.Open(req.Key)
+	size, err := b.store.Stat(req.Key)
+	var f *os.File
+	if err == nil {
+		f, err = b.store.Open(req.Key)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return writeFrame(w, &blobReply{Err: &rpcError{Code: codeNotFound, Msg: "not here"}})
 	}
@@ -168,11 +173,6 @@ func (b *blobs) sendBlob(w io.Writer, req *blobRequest) error {
 		return writeFrame(w, &blobReply{Err: &rpcError{Code: codeInternal, Msg: err.Error()}})
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return writeFrame(w, &blobReply{Err: &rpcError{Code: codeInternal, Msg: err.Error()}})
-	}
-	size := fi.Size()
 	if req.Offset < 0 || req.Offset > size {
 		return writeFrame(w, &blobReply{Err: &rpcError{Code: codeBadReq, Msg: "offset past the end"}})
 	}

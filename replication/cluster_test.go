@@ -73,14 +73,19 @@ type clusterNode struct {
 	db *store.DB
 }
 
-func openClusterNode(t *testing.T, id string, cc *ClusterConfig) *clusterNode {
+// openClusterNode opens a member on a new data dir; opts adjust its configuration.
+func openClusterNode(t *testing.T, id string, cc *ClusterConfig, opts ...func(*Config)) *clusterNode {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(filepath.Join(dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Open(Config{DataDir: dir, NodeID: id, DB: db, Machine: im.NewMachine(), Log: discardLog(), Cluster: cc})
+	cfg := Config{DataDir: dir, NodeID: id, DB: db, Machine: im.NewMachine(), Log: discardLog(), Cluster: cc}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	n, err := Open(cfg)
 	if err != nil {
 		db.Close()
 		t.Fatal(err)

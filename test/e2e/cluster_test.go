@@ -49,6 +49,10 @@ type clusterStatus struct {
 	AppliedIndex  uint64          `json:"appliedIndex"`
 	StateDigest   string          `json:"stateDigest"`
 	Members       []clusterMember `json:"members"`
+	// Files: copies wanted of each, how many have fewer, how many no member keeps.
+	BlobCopies           int `json:"blobCopies"`
+	BlobsUnderReplicated int `json:"blobsUnderReplicated"`
+	BlobsLost            int `json:"blobsLost"`
 }
 
 type clusterMember struct {
