@@ -127,7 +127,7 @@ func (f *fileFigures) singleRun(ctx context.Context, hc *http.Client, plain *pla
 	}
 	var upDur, partsDur time.Duration
 	var objURL string
-	res.upRSS, err = watchRSS(ctx, func() error {
+	res.upRSS, err = watchRSS(ctx, func() (err error) {
 		objURL, upDur, partsDur, err = timedUpload(ctx, c, objectName(run), src, f.Size)
 		return err
 	}, n)
@@ -139,7 +139,7 @@ func (f *fileFigures) singleRun(ctx context.Context, hc *http.Client, plain *pla
 		return res, err
 	}
 	var downDur time.Duration
-	res.downRSS, err = watchRSS(ctx, func() error {
+	res.downRSS, err = watchRSS(ctx, func() (err error) {
 		downDur, err = timedGet(ctx, c, objURL, src, f.Size)
 		return err
 	}, n)
@@ -181,7 +181,7 @@ func (f *fileFigures) measureCross(ctx context.Context, o Options, hc *http.Clie
 			return err
 		}
 		var dur time.Duration
-		grew, err := watchRSS(ctx, func() error {
+		grew, err := watchRSS(ctx, func() (err error) {
 			dur, err = timedGet(ctx, client.New(b.APIAddr, hc), bURL, src, f.Size)
 			return err
 		}, a, b)
@@ -192,10 +192,10 @@ func (f *fileFigures) measureCross(ctx context.Context, o Options, hc *http.Clie
 		if err != nil {
 			return err
 		}
-		cross, plainGet, ratios, rss = append(cross, rate(f.Size, dur)), append(plainGet, g), append(ratios, rate(f.Size, dur)/g),
-			append(rss, grew)
+		got := rate(f.Size, dur)
+		cross, plainGet, ratios, rss = append(cross, got), append(plainGet, g), append(ratios, got/g), append(rss, grew)
 		o.logf("files cross-node run %d/%d: upload on A %.0f MB/s; GET on B %.0f MB/s, plain GET %.0f; RSS +%.1f MB",
-			run+1, o.Runs, rate(f.Size, upDur), rate(f.Size, dur), g, grew)
+			run+1, o.Runs, rate(f.Size, upDur), got, g, grew)
 	}
 	f.Cross, f.CrossPlain, f.CrossRatio, f.CrossRSS = SpreadOf(cross), SpreadOf(plainGet), SpreadOf(ratios), SpreadOf(rss)
 	return nil
