@@ -161,11 +161,11 @@ func (c *Client) Upload(ctx context.Context, name, contentType string, r io.Read
 	return res.URL, err
 }
 
-// partMD5s reads r once and returns the lowercase hex MD5 of each part.
+// partMD5s reads r once and returns the lowercase hex MD5 of each part (none for an empty file).
 func partMD5s(r io.ReaderAt, size, partSize int64) ([]string, error) {
 	var sums []string
 	buf := make([]byte, 256<<10)
-	for off := int64(0); off < size || len(sums) == 0; off += partSize {
+	for off := int64(0); off < size; off += partSize {
 		h := md5.New()
 		if _, err := io.CopyBuffer(h, io.NewSectionReader(r, off, min(partSize, size-off)), buf); err != nil {
 			return nil, err
