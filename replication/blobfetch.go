@@ -11,9 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/hashicorp/raft"
 
+	"lanim/node/blob"
 	"lanim/node/im"
 )
 
@@ -92,7 +94,7 @@ func (b *blobs) join(key string) (*flight, error) {
 	}
 	spool, err := os.CreateTemp(b.spoolDir(), spoolPattern)
 	if err != nil {
-		return nil, fmt.Errorf("fetch blob: spool: %w", err)
+		return nil, spoolErr(err)
 	}
 	f := &flight{key: key, path: spool.Name(), size: -1, moved: make(chan struct{}), refs: 2}
 	b.flights[key] = f
@@ -184,7 +186,7 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) error {
 	}
 	if hex.EncodeToString(h.Sum(nil)) != f.key {
 		b.markSuspects(f.key, senders)
-		return fmt.Errorf("blob %s from %v: %w", f.key, senders, errBlobCorrupt)
+		return fmt.Errorf("blob %s from %v: %w (%w)", f.key, senders, errBlobCorrupt, ErrBlobUnavailable)
 	}
 	f.update(func() { f.verified = true })
 	return nil
@@ -224,7 +226,7 @@ func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) 
 		k, err := r.Read(buf[:min(int64(len(buf)), left)])
 		if k > 0 {
 			if _, werr := w.Write(buf[:k]); werr != nil {
-				return fmt.Errorf("spool: %w", werr)
+				return spoolErr(werr)
 			}
 			left -= int64(k)
 			f.update(func() { f.written += int64(k) })
@@ -301,6 +303,19 @@ func (f *flight) follow(ctx context.Context, w io.Writer) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// spoolErr is a failure to write the spool without its path (the API may show it): a full disk is
+// blob.ErrDiskFull, as the store says it.
+func spoolErr(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return blob.ErrDiskFull
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("fetch blob: spool: %w", err)
 }
 
 // ctxReader stops reading once ctx ends.

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"lanim/node/blob"
 	"lanim/node/im"
 )
 
@@ -244,7 +245,7 @@ func (b *blobs) roomFor(size int64) error {
 		return nil
 	}
 	if bs.Used()+size > bs.Budget() {
-		return fmt.Errorf("no room for %d bytes in the node's files budget", size)
+		return fmt.Errorf("no room for %d bytes: %w", size, blob.ErrBudget)
 	}
 	return nil
 }
