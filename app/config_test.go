@@ -37,3 +37,20 @@ func TestNodeFlagDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectFlags: files up to 2 GiB and no disk budget unless told; sizes out of range refused.
+func TestObjectFlags(t *testing.T) {
+	cfg, err := parseNodeFlags("node", []string{"--data", "/d"}, io.Discard)
+	if err != nil || cfg.MaxObjectMB != 2048 || cfg.FilesBudgetMB != 0 {
+		t.Fatalf("defaults: %+v %v", cfg, err)
+	}
+	cfg, err = parseNodeFlags("node", []string{"--data", "/d", "--max-object-mb", "100", "--files-budget-mb", "5000"}, io.Discard)
+	if err != nil || cfg.MaxObjectMB != 100 || cfg.FilesBudgetMB != 5000 {
+		t.Fatalf("set: %+v %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"--max-object-mb", "-1"}, {"--max-object-mb", "70000"}, {"--files-budget-mb", "-5"}} {
+		if _, err := parseNodeFlags("node", append([]string{"--data", "/d"}, bad...), io.Discard); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

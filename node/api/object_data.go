@@ -13,7 +13,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -206,7 +205,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) err
 	q := r.URL.Query()
 	h := w.Header()
 	if an := q.Get("attachname"); an != "" {
-		h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(an))
+		h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+extValue(an))
 	}
 	// User bytes are served from the API's origin: never let them run as a page there.
 	h.Set("Content-Security-Policy", "sandbox")
@@ -235,6 +234,20 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) err
 	defer f.Close()
 	http.ServeContent(w, r, "", time.UnixMilli(o.CreateTime), f)
 	return nil
+}
+
+// extValue percent-encodes s as an RFC 5987 ext-value (everything but attr-chars), for filename*.
+func extValue(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 func etagMatches(r *http.Request, key string) bool {

@@ -270,3 +270,16 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 		t.Fatalf("the completed upload is kept: %v", err)
 	}
 }
+
+// TestExtValue: attachname reaches Content-Disposition encoded, so no name can break the header.
+func TestExtValue(t *testing.T) {
+	for in, want := range map[string]string{
+		"Résumé 1.png":       "R%C3%A9sum%C3%A9%201.png",
+		"a;b=c\r\n\"d\".txt": "a%3Bb%3Dc%0D%0A%22d%22.txt",
+		"plain-name_1.PDF":   "plain-name_1.PDF",
+	} {
+		if got := extValue(in); got != want {
+			t.Errorf("extValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -7,7 +7,8 @@
 //
 //	<k0k1>/<key>            a blob, read-only once renamed into place
 //	tmp/                    files being written; renamed into place when complete, removed at Open
-//	uploads/<id>/           one multipart upload: info (the API's JSON), <n>.<md5>.part files
+//	uploads/<id>/           one multipart upload: info (the API's JSON), expire, <n>.<md5>.part
+//	                        files, and once the parts are joined "assembled" (the blob's key)
 //	derived/<key>/<name>    files computed from a blob (thumbnails), removed with nothing else
 //
 // Why these choices:

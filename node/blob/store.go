@@ -296,7 +296,7 @@ func (s *Store) release(n int64) {
 }
 
 // temp is a file being written in tmp/: every byte is reserved against the budget before it is
-// written and hashed as it goes.
+// written, and hashed (SHA-256) as it goes when h is set.
 type temp struct {
 	s        *Store
 	f        *os.File
@@ -306,11 +306,21 @@ type temp struct {
 }
 
 func (s *Store) newTemp() (*temp, error) {
+	t, err := s.newPlainTemp()
+	if err != nil {
+		return nil, err
+	}
+	t.h = sha256.New()
+	return t, nil
+}
+
+// newPlainTemp is a temp file that hashes nothing (a part: its SHA-256 is of no use).
+func (s *Store) newPlainTemp() (*temp, error) {
 	f, err := os.CreateTemp(s.tmpDir(), "w-*")
 	if err != nil {
 		return nil, diskErr(err)
 	}
-	return &temp{s: s, f: f, h: sha256.New()}, nil
+	return &temp{s: s, f: f}, nil
 }
 
 func (t *temp) Write(p []byte) (int, error) {
@@ -319,7 +329,9 @@ func (t *temp) Write(p []byte) (int, error) {
 	}
 	t.reserved += int64(len(p))
 	n, err := t.f.Write(p)
-	t.h.Write(p[:n])
+	if t.h != nil {
+		t.h.Write(p[:n])
+	}
 	if err != nil {
 		return n, diskErr(err)
 	}

@@ -121,7 +121,7 @@ func (s *Store) WritePart(id string, n int, size int64, r io.Reader) (string, er
 	if _, err := os.Stat(filepath.Join(dir, "info")); err != nil {
 		return "", fmt.Errorf("upload %s: %w", id, diskErr(err))
 	}
-	t, err := s.newTemp()
+	t, err := s.newPlainTemp()
 	if err != nil {
 		return "", fmt.Errorf("part %d: %w", n, err)
 	}

@@ -125,6 +125,16 @@ func (o *objNode) blobFiles() []string {
 	return out
 }
 
+// openUploads counts the uploads the node's blob store holds.
+func (o *objNode) openUploads() int {
+	o.t.Helper()
+	entries, err := os.ReadDir(filepath.Join(o.DataDir, "blobs", "uploads"))
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return len(entries)
+}
+
 // initiate posts initiate_multipart_upload for b in parts of ps.
 func (o *objNode) initiate(token, name string, b []byte, ps, maxParts int) client.InitiateResp {
 	o.t.Helper()
@@ -324,6 +334,9 @@ func TestObjectRefusals(t *testing.T) {
 			t.Errorf("%s: no detail", c.name)
 		}
 	}
+	if n := o.openUploads(); n != 0 {
+		t.Fatalf("refused initiates left %d uploads", n)
+	}
 	// The admin may name objects freely.
 	var adm client.InitiateResp
 	o.PostOK(t, "/object/initiate_multipart_upload", o.AdminToken, initReq(func(m map[string]any) { m["name"] = "x.bin" }), &adm)
@@ -391,8 +404,12 @@ func TestObjectRefusals(t *testing.T) {
 	o.upload(o.alice, "alice/y.bin", "", testBytes(5, 4*mib))
 	big := testBytes(6, 8*mib)
 	_, _, bigHash := partsOf(big, ps)
+	before := o.openUploads()
 	env := o.PostErr(t, "/object/initiate_multipart_upload", tok, map[string]any{"hash": bigHash, "size": len(big),
 		"partSize": ps, "maxParts": -1, "name": "alice/z.bin"}, 1693)
+	if o.openUploads() != before {
+		t.Fatal("the refused upload was recorded")
+	}
 	if !strings.Contains(env.ErrDlt, "space for files") || strings.Contains(env.ErrDlt, o.DataDir) || strings.Contains(env.ErrDlt, "/") {
 		t.Fatalf("budget refusal detail %q: want a clear message with no path", env.ErrDlt)
 	}
@@ -660,5 +677,37 @@ func TestObjectLargeUploadMemory(t *testing.T) {
 	t.Logf("node RSS before %d KiB, peak after upload and download %d KiB", rss, peak)
 	if growth := peak - rss; growth >= 50*1024 {
 		t.Fatalf("node RSS grew by %d KiB during a %d-byte upload and download, want < 50 MiB", growth, size)
+	}
+}
+
+// TestObjectUploadResumesAfterRestart: an upload interrupted by a node restart resumes as the SDK
+// core does it (auth_sign for the rest, the parts already sent kept), and a part URL signed before
+// the restart still works: the node's signing key is kept in its data dir.
+func TestObjectUploadResumesAfterRestart(t *testing.T) {
+	o := startObjNode(t)
+	ps := 5 * mib
+	data := testBytes(10, 2*ps+10)
+	parts, sums, _ := partsOf(data, ps)
+	ini := o.initiate(o.aliceToken(), "alice/resume.bin", data, ps, -1)
+	if st, b := o.putPart(ini.Upload.Sign, 1, parts[0]); st != 200 {
+		t.Fatalf("part 1: %d %s", st, b)
+	}
+	o.Restart(t)
+	tok := o.UserToken(t, "alice", platformWeb)
+	if st, b := o.putPart(ini.Upload.Sign, 2, parts[1]); st != 200 {
+		t.Fatalf("part 2 at a URL signed before the restart: %d %s", st, b)
+	}
+	var more client.AuthSign
+	o.PostOK(t, "/object/auth_sign", tok, map[string]any{"uploadID": ini.Upload.UploadID, "partNumbers": []int{3}}, &more)
+	if st, b := o.putPart(more, 3, parts[2]); st != 200 {
+		t.Fatalf("part 3: %d %s", st, b)
+	}
+	var done struct {
+		URL string `json:"url"`
+	}
+	o.PostOK(t, "/object/complete_multipart_upload", tok, map[string]any{"uploadID": ini.Upload.UploadID, "parts": sums,
+		"name": "alice/resume.bin"}, &done)
+	if res, body := o.get(done.URL); res.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("GET: %s, %d bytes", res.Status, len(body))
 	}
 }
