@@ -64,6 +64,8 @@ type blobs struct {
 	taking   map[string]bool      // pushed copies being received, by key
 	suspects map[string]time.Time // key + "/" + node ID → until when that member is asked last
 
+	closed bool // the node is stopping: no new fetch starts
+
 	holdWake chan struct{}
 	pushWake chan struct{}
 	served   int64 // bytes this node sent to fetching members (tests read it)
@@ -72,6 +74,13 @@ type blobs struct {
 func newBlobs(n *Node, s BlobStore) *blobs {
 	return &blobs{n: n, store: s, toHold: map[string]bool{}, flights: map[string]*flight{}, taking: map[string]bool{},
 		suspects: map[string]time.Time{}, holdWake: make(chan struct{}, 1), pushWake: make(chan struct{}, 1)}
+}
+
+// shut refuses new fetches; the node's Close calls it before it waits for its goroutines.
+func (b *blobs) shut() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
 }
 
 func wake(ch chan struct{}) {

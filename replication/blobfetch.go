@@ -2,12 +2,11 @@ package replication
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,9 +21,9 @@ import (
 // Fetching a blob this node lacks. One fetch per key runs at a time, whoever asks: the bytes
 // arrive in a spool file in DIR/tmp that every asker follows from its first byte at its own pace
 // (a slow viewer does not slow the transfer down, and a second viewer does not start a second
-// transfer). The spool is hashed as it fills; the last blobBuf bytes are handed out only once the
-// whole blob matched its key, so a viewer never gets a complete copy of bytes that do not match.
-// Then the store ingests the spool (checking the hash again) and this node records its hold.
+// transfer). The store ingests the spool as it fills, checking the bytes against the key; the
+// last blobBuf bytes reach the viewers only once the store kept the blob, so a viewer never gets a
+// complete copy of bytes that do not match. Then this node records its hold.
 
 const spoolPattern = "blob-*.spool"
 
@@ -33,14 +32,16 @@ type flight struct {
 	key  string
 	path string // the spool file
 
-	mu       sync.Mutex
-	size     int64 // -1 until a member answered
-	written  int64 // bytes in the spool
-	verified bool  // the spool holds the whole blob and it matched its key
-	done     bool  // the fetch ended: err, or the blob is in the store
-	err      error
-	moved    chan struct{} // closed and replaced whenever the fields above change
-	refs     int           // the runner and every follower; the last one removes the spool
+	mu      sync.Mutex
+	size    int64 // -1 until a member answered
+	written int64 // bytes in the spool
+	failed  error // the transfer failed (the store's ingest stops)
+	done    bool  // the fetch ended: err, or the blob is in the store
+	err     error
+	moved   chan struct{} // closed and replaced whenever the fields above change
+	refs    int           // the runner and every follower; the last one removes the spool
+
+	senders []raft.ServerID // members that sent bytes of the spool (the runner's)
 }
 
 // FetchBlob streams the blob key to w as it arrives from a member that holds it, and returns nil
@@ -61,7 +62,7 @@ func (n *Node) FetchBlob(ctx context.Context, key string, w io.Writer) error {
 		return n.blobs.copyLocal(key, w)
 	}
 	defer n.blobs.leave(f)
-	return f.follow(ctx, w)
+	return f.copyTo(ctx, w, false)
 }
 
 // copyLocal writes a blob this node holds to w.
@@ -88,6 +89,9 @@ func (b *blobs) join(key string) (*flight, error) {
 	}
 	if _, err := b.store.Stat(key); err == nil {
 		return nil, nil
+	}
+	if b.closed {
+		return nil, fmt.Errorf("fetch blob: %w", net.ErrClosed)
 	}
 	if b.n.id == nil {
 		return nil, ErrBlobUnavailable // standalone: nobody to ask
@@ -127,15 +131,42 @@ func (b *blobs) leave(f *flight) {
 	}
 }
 
-// fly runs the fetch: the spool from the members, then the store, then the hold record.
+// fly runs the fetch: the spool from the members while the store ingests it, then the hold.
 func (b *blobs) fly(f *flight, spool *os.File) {
 	defer b.leave(f)
-	err := b.fill(b.n.ctx, f, spool)
-	if cerr := spool.Close(); err == nil {
-		err = cerr
+	ctx, cancel := context.WithCancel(b.n.ctx)
+	defer cancel()
+	filled := make(chan error, 1)
+	go func() {
+		err := b.fill(ctx, f, spool)
+		if cerr := spool.Close(); err == nil && cerr != nil {
+			err = spoolErr(cerr)
+		}
+		if err != nil {
+			f.update(func() { f.failed = err })
+		}
+		filled <- err
+	}()
+	pr, pw := io.Pipe()
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		pw.CloseWithError(f.copyTo(ctx, pw, true))
+	}()
+	_, ierr := b.store.Ingest(f.key, pr)
+	pr.CloseWithError(errIngestEnded)
+	if ierr != nil {
+		cancel() // no use fetching bytes the store will not keep
 	}
-	if err == nil {
-		err = b.ingestSpool(b.n.ctx, f)
+	err := <-filled
+	<-fed
+	switch {
+	case err != nil:
+	case errors.Is(ierr, blob.ErrHashMismatch):
+		b.markSuspects(f.key, f.senders)
+		err = fmt.Errorf("blob %s from %v: %w (%w)", f.key, f.senders, errBlobCorrupt, ErrBlobUnavailable)
+	default:
+		err = ierr
 	}
 	if err == nil {
 		b.held(f.key)
@@ -148,24 +179,25 @@ func (b *blobs) fly(f *flight, spool *os.File) {
 	f.update(func() { f.done, f.err = true, err })
 }
 
+// errIngestEnded stops the copy into a store ingest that returned.
+var errIngestEnded = errors.New("the store's ingest ended")
+
 // fill copies the blob into the spool from the members that may have it, each one taking over
-// where the last one stopped, and checks the whole against the key.
+// where the last one stopped.
 func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) error {
 	srcs, err := b.sources(ctx, f.key)
 	if err != nil {
 		return err
 	}
-	h := sha256.New()
-	var senders []raft.ServerID // members that sent bytes of this spool
 	lastErr := error(ErrBlobUnavailable)
 	for _, s := range srcs {
 		before := f.progress()
-		err := b.fillFrom(ctx, s, f, io.MultiWriter(spool, h))
+		err := b.fillFrom(ctx, s, f, spool)
 		if f.progress() > before {
-			senders = append(senders, s.id)
+			f.senders = append(f.senders, s.id)
 		}
 		if err == nil {
-			break
+			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -175,38 +207,20 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) error {
 		}
 		lastErr = err
 	}
-	f.mu.Lock()
-	complete := f.size >= 0 && f.written == f.size
-	f.mu.Unlock()
-	if !complete {
-		if errors.Is(lastErr, fs.ErrNotExist) {
-			return lastErr
-		}
-		return fmt.Errorf("%w (last: %v)", ErrBlobUnavailable, lastErr)
+	if errors.Is(lastErr, fs.ErrNotExist) {
+		return lastErr
 	}
-	if hex.EncodeToString(h.Sum(nil)) != f.key {
-		b.markSuspects(f.key, senders)
-		return fmt.Errorf("blob %s from %v: %w (%w)", f.key, senders, errBlobCorrupt, ErrBlobUnavailable)
-	}
-	f.update(func() { f.verified = true })
-	return nil
+	return fmt.Errorf("%w (last: %v)", ErrBlobUnavailable, lastErr)
 }
 
 // fillFrom asks one member for the rest of the blob.
 func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) error {
 	offset := f.progress()
-	_, r, done, err := b.n.dialBlob(ctx, s.addr, &blobRequest{Op: blobOpGet, Key: f.key, Offset: offset})
+	st, rep, err := b.n.openBlob(ctx, s.addr, &blobRequest{Op: blobOpGet, Key: f.key, Offset: offset})
 	if err != nil {
 		return err
 	}
-	defer done()
-	var rep blobReply
-	if err := readFrame(r, &rep); err != nil {
-		return err
-	}
-	if rep.Err != nil {
-		return rep.Err
-	}
+	defer st.close()
 	f.mu.Lock()
 	known := f.size
 	f.mu.Unlock()
@@ -223,7 +237,9 @@ func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) 
 	}
 	buf := make([]byte, blobBuf)
 	for left := rep.Size - offset; left > 0; {
-		k, err := r.Read(buf[:min(int64(len(buf)), left)])
+		// Whole buffers: a TLS read returns one 16 KiB record, and each spool write wakes every
+		// follower.
+		k, err := io.ReadFull(st.r, buf[:min(int64(len(buf)), left)])
 		if k > 0 {
 			if _, werr := w.Write(buf[:k]); werr != nil {
 				return spoolErr(werr)
@@ -232,24 +248,13 @@ func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) 
 			f.update(func() { f.written += int64(k) })
 		}
 		if err != nil && left > 0 {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return err
 		}
 	}
 	return nil
-}
-
-// ingestSpool hands the verified spool to the store, which checks and keeps it.
-func (b *blobs) ingestSpool(ctx context.Context, f *flight) error {
-	src, err := os.Open(f.path)
-	if err != nil {
-		return fmt.Errorf("fetch blob: reopen spool: %w", err)
-	}
-	defer src.Close()
-	_, err = b.store.Ingest(f.key, ctxReader{ctx: ctx, r: src})
-	return err
 }
 
 // progress is how many bytes the spool holds.
@@ -268,12 +273,14 @@ func (f *flight) update(change func()) {
 	f.moved = make(chan struct{})
 }
 
-// follow copies the spool to w as it fills, from its first byte, and returns once the fetch
-// ended: nil when the blob is in the store. Bytes not yet verified are held back by blobBuf.
-func (f *flight) follow(ctx context.Context, w io.Writer) error {
+// copyTo copies the spool to w as it fills, from its first byte. A viewer (raw false) gets the
+// last blobBuf bytes only once the store kept the blob, and returns when the fetch ended: nil when
+// the blob is in the store. The store's ingest (raw true) gets every byte as it arrives and an end
+// once the last one did, or the transfer's failure.
+func (f *flight) copyTo(ctx context.Context, w io.Writer, raw bool) error {
 	src, err := os.Open(f.path)
 	if err != nil {
-		return fmt.Errorf("fetch blob: follow spool: %w", err)
+		return spoolErr(err)
 	}
 	defer src.Close()
 	buf := make([]byte, blobBuf)
@@ -281,20 +288,24 @@ func (f *flight) follow(ctx context.Context, w io.Writer) error {
 	for {
 		f.mu.Lock()
 		limit := f.written
-		if !f.verified {
+		if !raw && !(f.done && f.err == nil) {
 			limit = max(0, f.written-blobBuf)
 		}
-		done, ferr, moved := f.done, f.err, f.moved
+		size, failed, done, ferr, moved := f.size, f.failed, f.done, f.err, f.moved
 		f.mu.Unlock()
-		if pos < limit {
+		switch {
+		case pos < limit:
 			k, err := io.CopyBuffer(w, io.LimitReader(onlyReader{src}, limit-pos), buf)
 			pos += k
 			if err != nil {
 				return err
 			}
 			continue
-		}
-		if done {
+		case raw && failed != nil:
+			return failed
+		case raw && size >= 0 && pos == size:
+			return nil
+		case !raw && done:
 			return ferr
 		}
 		select {

@@ -227,31 +227,22 @@ func (b *blobs) pushTo(ctx context.Context, to source, key string) error {
 		return fmt.Errorf("push %s: %w", key, err)
 	}
 	defer src.Close()
-	pc, r, done, err := b.n.dialBlob(ctx, to.addr, &blobRequest{Op: blobOpPut, Key: key, Size: size})
+	st, rep, err := b.n.openBlob(ctx, to.addr, &blobRequest{Op: blobOpPut, Key: key, Size: size})
 	if err != nil {
 		return err
 	}
-	defer done()
-	var rep blobReply
-	if err := readFrame(r, &rep); err != nil {
-		return err
-	}
+	defer st.close()
 	switch {
-	case rep.Err != nil:
-		return rep.Err
 	case rep.Have:
 		return nil
 	case rep.Busy:
 		return errPushBusy
 	}
-	if _, err := io.CopyBuffer(pc, onlyReader{src}, make([]byte, blobBuf)); err != nil {
+	if _, err := io.CopyBuffer(st.w, onlyReader{src}, make([]byte, blobBuf)); err != nil {
 		return fmt.Errorf("push %s to %s: %w", key, to.id, err)
 	}
-	if err := readFrame(r, &rep); err != nil {
+	if _, err := st.reply(); err != nil {
 		return fmt.Errorf("push %s to %s: %w", key, to.id, err)
-	}
-	if rep.Err != nil {
-		return rep.Err
 	}
 	return nil
 }

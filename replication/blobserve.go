@@ -265,19 +265,47 @@ type onlyReader struct{ r io.Reader }
 
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
-// dialBlob opens a blob stream to addr and sends req; the deadline of everything after follows
-// the transfer's progress.
-func (n *Node) dialBlob(ctx context.Context, addr string, req *blobRequest) (*progressConn, *bufio.Reader, func(), error) {
+// blobStream is the dialer's side of one blob stream.
+type blobStream struct {
+	w    *progressConn
+	r    *bufio.Reader
+	stop func() bool
+}
+
+// openBlob opens a blob stream to addr, sends req and reads the first answer (a refusal is the
+// error). The deadline of everything after follows the transfer's progress; ctx ending closes it.
+func (n *Node) openBlob(ctx context.Context, addr string, req *blobRequest) (*blobStream, *blobReply, error) {
 	c, err := dialStream(ctx, addr, streamBlob, n.id.clientConfig())
 	if err != nil {
-		return nil, nil, nil, &dialError{err: err}
+		return nil, nil, &dialError{err: err}
 	}
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	done := func() { stop(); c.Close() }
 	pc := &progressConn{Conn: c, idle: blobIdle}
+	s := &blobStream{w: pc, r: bufio.NewReaderSize(pc, blobBuf), stop: context.AfterFunc(ctx, func() { c.Close() })}
 	if err := writeFrame(pc, req); err != nil {
-		done()
-		return nil, nil, nil, err
+		s.close()
+		return nil, nil, err
 	}
-	return pc, bufio.NewReaderSize(pc, blobBuf), done, nil
+	rep, err := s.reply()
+	if err != nil {
+		s.close()
+		return nil, nil, err
+	}
+	return s, rep, nil
+}
+
+// reply reads one answer; a refusal is the error.
+func (s *blobStream) reply() (*blobReply, error) {
+	var rep blobReply
+	if err := readFrame(s.r, &rep); err != nil {
+		return nil, err
+	}
+	if rep.Err != nil {
+		return nil, rep.Err
+	}
+	return &rep, nil
+}
+
+func (s *blobStream) close() {
+	s.stop()
+	s.w.Close()
 }

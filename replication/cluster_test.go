@@ -74,7 +74,7 @@ type clusterNode struct {
 }
 
 // openClusterNode opens a member on a new data dir; opts adjust its configuration.
-func openClusterNode(t *testing.T, id string, cc *ClusterConfig, opts ...func(*Config)) *clusterNode {
+func openClusterNode(t testing.TB, id string, cc *ClusterConfig, opts ...func(*Config)) *clusterNode {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(filepath.Join(dir, "state.db"))
@@ -197,7 +197,7 @@ func TestInProcessCluster(t *testing.T) {
 	})
 }
 
-func createOffice(t *testing.T, ctx context.Context, n *Node) {
+func createOffice(t testing.TB, ctx context.Context, n *Node) {
 	t.Helper()
 	cmd, err := im.NewCommand("office.create", im.Caller{}, time.Now().UnixMilli(), "", &im.CreateOffice{
 		Office: im.Office{OfficeID: "office-x", Name: "x", JWTKey: make([]byte, 32), AdminSecretHash: "h"}})
@@ -210,7 +210,7 @@ func createOffice(t *testing.T, ctx context.Context, n *Node) {
 }
 
 // pollUntil retries cond every 50 ms for up to 30 s.
-func pollUntil(t *testing.T, cond func() bool) {
+func pollUntil(t testing.TB, cond func() bool) {
 	t.Helper()
 	for range 600 {
 		if cond() {

@@ -547,6 +547,9 @@ func (n *Node) Close() error {
 		if n.blobSrv != nil {
 			n.blobSrv.close()
 		}
+		if n.blobs != nil {
+			n.blobs.shut()
+		}
 		if c, ok := n.transport.(io.Closer); ok {
 			c.Close()
 		}
