@@ -32,6 +32,7 @@ import (
 	"sync"
 	"time"
 
+	"lanim/node/api/objectwire"
 	"lanim/node/blob"
 	"lanim/node/im"
 	"lanim/node/store"
@@ -134,33 +135,29 @@ func (s *Server) maxObjectSize() int64 {
 	return DefaultMaxObjectSize
 }
 
-// PartLimit is /object/part_limit's data.
-type PartLimit struct {
-	MinPartSize int64 `json:"minPartSize"`
-	MaxPartSize int64 `json:"maxPartSize"`
-	MaxNumSize  int64 `json:"maxNumSize"`
-}
-
 func (s *Server) partLimit(c *call, _ []byte) (any, error) {
 	if err := s.needBlobs(); err != nil {
 		return nil, err
 	}
-	return PartLimit{MinPartSize: MinPartSize, MaxPartSize: MaxPartSize, MaxNumSize: MaxNumParts}, nil
+	return nodePartLimit(), nil
 }
 
-// partSize is upstream's rule: the minimum while MaxNumParts of them hold the object, else the
-// size split in MaxNumParts parts, rounded up. It refuses sizes this node does not accept.
+// nodePartLimit is what part_limit answers.
+func nodePartLimit() objectwire.PartLimit {
+	return objectwire.PartLimit{MinPartSize: MinPartSize, MaxPartSize: MaxPartSize, MaxNumSize: MaxNumParts}
+}
+
+// partSize is the part size of an object of size bytes (part_size, initiate): upstream's rule on
+// this node's limits, for the sizes this node accepts.
 func (s *Server) partSize(size int64) (int64, error) {
-	if size < 0 {
-		return 0, im.ErrArgs.With("size %d is negative", size)
-	}
 	if max := s.maxObjectSize(); size > max {
 		return 0, im.ErrArgs.With("the file is %d bytes; this computer accepts files up to %d bytes", size, max)
 	}
-	if size <= MinPartSize*MaxNumParts {
-		return MinPartSize, nil
+	ps, err := nodePartLimit().PartSize(size)
+	if err != nil {
+		return 0, im.ErrArgs.With("%v", err)
 	}
-	return (size + MaxNumParts - 1) / MaxNumParts, nil
+	return ps, nil
 }
 
 // partCount is how many parts an object of size bytes has: none for an empty file (the JS SDK
@@ -196,53 +193,6 @@ func (s *Server) needBlobs() error {
 	return nil
 }
 
-// KeyValues is a query parameter or header of a signed URL (upstream's shape; values never null).
-type KeyValues struct {
-	Key    string   `json:"key"`
-	Values []string `json:"values"`
-}
-
-// SignPart is one signed part URL.
-type SignPart struct {
-	PartNumber int         `json:"partNumber"`
-	URL        string      `json:"url"`
-	Query      []KeyValues `json:"query"`
-	Header     []KeyValues `json:"header"`
-}
-
-// AuthSign is a set of signed part URLs (/object/auth_sign's data). The JS SDK reads query and
-// parts without a null check, so they are always arrays.
-type AuthSign struct {
-	URL    string      `json:"url"`
-	Query  []KeyValues `json:"query"`
-	Header []KeyValues `json:"header"`
-	Parts  []SignPart  `json:"parts"`
-}
-
-// UploadInfo is initiate's upload.
-type UploadInfo struct {
-	UploadID   string   `json:"uploadID"`
-	PartSize   int64    `json:"partSize"`
-	Sign       AuthSign `json:"sign"`
-	ExpireTime int64    `json:"expireTime"` // ms
-}
-
-// InitiateResp is initiate's data: URL alone when the office holds the content already.
-type InitiateResp struct {
-	URL    string      `json:"url"`
-	Upload *UploadInfo `json:"upload,omitempty"`
-}
-
-type initiateReq struct {
-	Hash        string `json:"hash"`
-	Size        int64  `json:"size"`
-	PartSize    int64  `json:"partSize"`
-	MaxParts    int    `json:"maxParts"`
-	Cause       string `json:"cause"`
-	Name        string `json:"name"`
-	ContentType string `json:"contentType"`
-}
-
 // upload is what this node keeps about an unfinished upload (the blob store's upload info).
 type upload struct {
 	UserID      string `json:"userID"`
@@ -257,7 +207,7 @@ type upload struct {
 	Form        bool   `json:"form,omitempty"`
 }
 
-func (s *Server) initiateUpload(c *call, req *initiateReq) (any, error) {
+func (s *Server) initiateUpload(c *call, req *objectwire.InitiateUploadReq) (any, error) {
 	if err := s.needBlobs(); err != nil {
 		return nil, err
 	}
@@ -289,7 +239,7 @@ func (s *Server) initiateUpload(c *call, req *initiateReq) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return InitiateResp{URL: u}, nil
+		return objectwire.InitiateResp{URL: u}, nil
 	}
 	up := &upload{UserID: c.caller.UserID, Name: req.Name, ContentType: req.ContentType, Cause: req.Cause, Hash: hash,
 		Size: req.Size, PartSize: ps, Parts: partCount(req.Size, ps), Expire: c.now.Add(UploadLifetime).UnixMilli()}
@@ -305,8 +255,8 @@ func (s *Server) initiateUpload(c *call, req *initiateReq) (any, error) {
 	for i := range nums {
 		nums[i] = i + 1
 	}
-	return InitiateResp{Upload: &UploadInfo{UploadID: id, PartSize: ps, Sign: s.signParts(c.r, id, up.Expire, nums),
-		ExpireTime: up.Expire}}, nil
+	return objectwire.InitiateResp{Upload: &objectwire.UploadInfo{UploadID: id, PartSize: ps,
+		Sign: s.signParts(c.r, id, up.Expire, nums), ExpireTime: up.Expire}}, nil
 }
 
 // haveBlob reports whether this node holds a blob, fetching it from the office when it does not:
@@ -427,17 +377,19 @@ func (s *Server) checkSign(q url.Values, what, id string, n int) error {
 	return nil
 }
 
-func signQuery(expire int64, sig string) []KeyValues {
-	return []KeyValues{{Key: "expires", Values: []string{strconv.FormatInt(expire, 10)}},
+func signQuery(expire int64, sig string) []objectwire.KeyValues {
+	return []objectwire.KeyValues{{Key: "expires", Values: []string{strconv.FormatInt(expire, 10)}},
 		{Key: "signature", Values: []string{sig}}}
 }
 
 // signParts signs PUT URLs of parts of an upload, valid until the upload expires.
-func (s *Server) signParts(r *http.Request, id string, expire int64, nums []int) AuthSign {
-	a := AuthSign{Query: []KeyValues{}, Header: []KeyValues{}, Parts: make([]SignPart, 0, len(nums))}
+func (s *Server) signParts(r *http.Request, id string, expire int64, nums []int) objectwire.AuthSign {
+	a := objectwire.AuthSign{Query: []objectwire.KeyValues{}, Header: []objectwire.KeyValues{},
+		Parts: make([]objectwire.SignPart, 0, len(nums))}
 	for _, n := range nums {
-		a.Parts = append(a.Parts, SignPart{PartNumber: n, URL: urlBase(r) + strings.TrimPrefix(partPath, "/") + id + "/" +
-			strconv.Itoa(n), Query: signQuery(expire, s.sign("part", id, n, expire)), Header: []KeyValues{}})
+		a.Parts = append(a.Parts, objectwire.SignPart{PartNumber: n,
+			URL:   urlBase(r) + strings.TrimPrefix(partPath, "/") + id + "/" + strconv.Itoa(n),
+			Query: signQuery(expire, s.sign("part", id, n, expire)), Header: []objectwire.KeyValues{}})
 	}
 	return a
 }
@@ -493,17 +445,9 @@ func (s *Server) authSign(c *call, req *authSignReq) (any, error) {
 	return s.signParts(c.r, req.UploadID, up.Expire, req.PartNumbers), nil
 }
 
-type completeReq struct {
-	UploadID    string   `json:"uploadID"`
-	Parts       []string `json:"parts"`
-	Name        string   `json:"name"`
-	ContentType string   `json:"contentType"`
-	Cause       string   `json:"cause"`
-}
-
 // completeUpload checks every part against the client's MD5s and the upload's hash, joins the
 // parts into a blob and commits the object.
-func (s *Server) completeUpload(c *call, req *completeReq) (any, error) {
+func (s *Server) completeUpload(c *call, req *objectwire.CompleteUploadReq) (any, error) {
 	up, err := s.loadUpload(c, req.UploadID)
 	if err != nil {
 		return nil, err
@@ -577,6 +521,12 @@ func (s *Server) checkParts(id string, up *upload, sums []string) ([]blob.Part, 
 // commits the object (a, with the key and size filled) and removes the upload.
 func (s *Server) finishUpload(c *call, id string, up *upload, parts []blob.Part, a *im.CompleteObject) (string, error) {
 	key, size, done := s.cfg.Blobs.Assembled(id)
+	bs := s.cfg.Blobs
+	if !done && len(parts) > 1 && bs.Budget() > 0 && bs.Used()+up.PartSize > bs.Budget() {
+		// Joining parts needs one part's room beyond them; refusing now keeps the parts for a retry.
+		return "", im.ErrStorageFull.With("this computer needs %d MB free to join the file's parts; its space for files is used up",
+			up.PartSize>>20)
+	}
 	if !done {
 		var err error
 		if key, size, err = s.cfg.Blobs.Assemble(id, parts); err != nil {

@@ -223,6 +223,13 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) err
 	}
 	f, err := s.cfg.Blobs.Open(o.Key)
 	if errors.Is(err, fs.ErrNotExist) {
+		if r.Method == http.MethodHead && r.Header.Get("Range") == "" {
+			// The answer's headers come from the metadata; no need for the bytes.
+			h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
+			h.Set("Accept-Ranges", "bytes")
+			w.WriteHeader(http.StatusOK)
+			return nil
+		}
 		if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
 			return s.streamFetch(w, r, o)
 		}

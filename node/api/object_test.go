@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"lanim/node/api/objectwire"
 	"lanim/node/auth"
 	"lanim/node/blob"
 	"lanim/node/im"
@@ -34,12 +35,17 @@ type objEnv struct {
 
 func newObjEnv(t *testing.T, fetcher BlobFetcher) *objEnv {
 	t.Helper()
+	return newObjEnvBudget(t, fetcher, 0)
+}
+
+func newObjEnvBudget(t *testing.T, fetcher BlobFetcher, budget int64) *objEnv {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	bs, err := blob.Open(filepath.Join(t.TempDir(), "blobs"), 0)
+	bs, err := blob.Open(filepath.Join(t.TempDir(), "blobs"), budget)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +133,12 @@ func TestGetFetchesMissingBlob(t *testing.T) {
 	w = e.do("GET", "/object/"+key2+"/alice/q.txt", nil, "Range", "bytes=6-")
 	if w.Code != 206 || w.Body.String() != "first" {
 		t.Fatalf("Range on a missing blob: %d %q", w.Code, w.Body)
+	}
+
+	key5 := e.commit("alice/h.txt", []byte("head only"))
+	f.have[key5] = []byte("head only")
+	if w := e.do("HEAD", "/object/"+key5+"/alice/h.txt", nil); w.Code != 200 || w.Header().Get("Content-Length") != "9" || f.fetches != 2 {
+		t.Fatalf("HEAD of a missing blob: %d %v, %d fetches (want no new fetch)", w.Code, w.Header(), f.fetches)
 	}
 
 	key3 := e.commit("alice/lost.txt", []byte("nowhere"))
@@ -240,17 +252,17 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789"), MinPartSize/10+7)
 	sums := []string{md5Hex(string(data[:MinPartSize])), md5Hex(string(data[MinPartSize:]))}
 	hash := md5Hex(strings.Join(sums, ","))
-	ini, err := e.s.initiateUpload(c, &initiateReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
+	ini, err := e.s.initiateUpload(c, &objectwire.InitiateUploadReq{Hash: hash, Size: int64(len(data)), MaxParts: -1, Name: "alice/r.bin"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := ini.(InitiateResp).Upload.UploadID
+	id := ini.(objectwire.InitiateResp).Upload.UploadID
 	for n, part := range [][]byte{data[:MinPartSize], data[MinPartSize:]} {
 		if _, err := e.blobs.WritePart(id, n+1, int64(len(part)), bytes.NewReader(part)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	req := &completeReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
+	req := &objectwire.CompleteUploadReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
 	if _, err := e.s.completeUpload(c, req); !errors.Is(err, im.ErrNoQuorum) {
 		t.Fatalf("complete without quorum: %v", err)
 	}
@@ -281,5 +293,35 @@ func TestExtValue(t *testing.T) {
 		if got := extValue(in); got != want {
 			t.Errorf("extValue(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCompleteWithoutRoomKeepsParts: when joining the parts would pass the disk budget, complete
+// refuses with 1693 (no path in it) and keeps every part, so the upload can complete once there is
+// room.
+func TestCompleteWithoutRoomKeepsParts(t *testing.T) {
+	e := newObjEnvBudget(t, nil, 10<<20)
+	e.s.cfg.Proposer = &machineProposer{e: e}
+	c := &call{s: e.s, ctx: context.Background(), r: httptest.NewRequest("POST", "http://127.0.0.1:10002/", nil),
+		opID: "op", caller: im.Caller{UserID: "alice"}, now: e.now}
+	data := bytes.Repeat([]byte("x"), MinPartSize+(1<<20))
+	sums := []string{md5Hex(string(data[:MinPartSize])), md5Hex(string(data[MinPartSize:]))}
+	ini, err := e.s.initiateUpload(c, &objectwire.InitiateUploadReq{Hash: md5Hex(strings.Join(sums, ",")),
+		Size: int64(len(data)), MaxParts: -1, Name: "alice/big.bin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ini.(objectwire.InitiateResp).Upload.UploadID
+	for n, part := range [][]byte{data[:MinPartSize], data[MinPartSize:]} {
+		if _, err := e.blobs.WritePart(id, n+1, int64(len(part)), bytes.NewReader(part)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = e.s.completeUpload(c, &objectwire.CompleteUploadReq{UploadID: id, Parts: sums, Name: "alice/big.bin"})
+	if !errors.Is(err, im.ErrStorageFull) || strings.Contains(err.Error(), "/tmp") {
+		t.Fatalf("complete without room: %v", err)
+	}
+	if parts, _ := e.blobs.Parts(id); len(parts) != 2 {
+		t.Fatalf("parts after the refusal: %v", parts)
 	}
 }

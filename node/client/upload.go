@@ -10,88 +10,31 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"lanim/node/api/objectwire"
 )
 
-// PartLimit is /object/part_limit's answer: the part sizes and count a node accepts.
-type PartLimit struct {
-	MinPartSize int64 `json:"minPartSize"`
-	MaxPartSize int64 `json:"maxPartSize"`
-	MaxNumSize  int64 `json:"maxNumSize"`
-}
-
-// PartSize is the part size for an object of size bytes: MinPartSize while MaxNumSize parts of
-// it hold the object, else size / MaxNumSize rounded up (the SDK core's rule, which the node's
-// initiate_multipart_upload uses too).
-func (l PartLimit) PartSize(size int64) (int64, error) {
-	if size < 0 {
-		return 0, fmt.Errorf("size %d is negative", size)
-	}
-	if size <= l.MinPartSize*l.MaxNumSize {
-		return l.MinPartSize, nil
-	}
-	ps := (size + l.MaxNumSize - 1) / l.MaxNumSize
-	if ps > l.MaxPartSize {
-		return 0, fmt.Errorf("size %d needs parts over %d bytes", size, l.MaxPartSize)
-	}
-	return ps, nil
-}
-
-// KeyValues is one query parameter or header of a signed part URL.
-type KeyValues struct {
-	Key    string   `json:"key"`
-	Values []string `json:"values"`
-}
-
-// SignPart is where and how to PUT one part.
-type SignPart struct {
-	PartNumber int         `json:"partNumber"`
-	URL        string      `json:"url"`
-	Query      []KeyValues `json:"query"`
-	Header     []KeyValues `json:"header"`
-}
-
-// AuthSign is a set of signed part URLs: sign.url, query and header apply to every part.
-type AuthSign struct {
-	URL    string      `json:"url"`
-	Query  []KeyValues `json:"query"`
-	Header []KeyValues `json:"header"`
-	Parts  []SignPart  `json:"parts"`
-}
-
-// InitiateUpload is /object/initiate_multipart_upload's request.
-type InitiateUpload struct {
-	Hash        string `json:"hash"`
-	Size        int64  `json:"size"`
-	PartSize    int64  `json:"partSize"`
-	MaxParts    int    `json:"maxParts"`
-	Cause       string `json:"cause"`
-	Name        string `json:"name"`
-	ContentType string `json:"contentType"`
-}
-
-// UploadInfo is a started upload: its ID, part size, the first signed parts and its expiry (ms).
-type UploadInfo struct {
-	UploadID   string   `json:"uploadID"`
-	PartSize   int64    `json:"partSize"`
-	Sign       AuthSign `json:"sign"`
-	ExpireTime int64    `json:"expireTime"`
-}
-
-// InitiateResp is initiate's answer: Upload is nil when the office holds the content already and
-// URL is then final.
-type InitiateResp struct {
-	URL    string      `json:"url"`
-	Upload *UploadInfo `json:"upload"`
-}
-
-// CompleteUpload is /object/complete_multipart_upload's request.
-type CompleteUpload struct {
-	UploadID    string   `json:"uploadID"`
-	Parts       []string `json:"parts"`
-	Name        string   `json:"name"`
-	ContentType string   `json:"contentType"`
-	Cause       string   `json:"cause"`
-}
+// The object API's wire shapes are the node's own (package objectwire), so client and node cannot
+// drift apart.
+type (
+	// PartLimit is /object/part_limit's answer; its PartSize is the part size rule.
+	PartLimit = objectwire.PartLimit
+	// KeyValues is one query parameter or header of a signed part URL.
+	KeyValues = objectwire.KeyValues
+	// SignPart is where and how to PUT one part.
+	SignPart = objectwire.SignPart
+	// AuthSign is a set of signed part URLs: its URL, Query and Header apply to every part.
+	AuthSign = objectwire.AuthSign
+	// UploadInfo is a started upload: its ID, part size, the first signed parts and its expiry (ms).
+	UploadInfo = objectwire.UploadInfo
+	// InitiateResp is initiate's answer: Upload is nil when the office holds the content already
+	// and URL is then final.
+	InitiateResp = objectwire.InitiateResp
+	// InitiateUpload is /object/initiate_multipart_upload's request.
+	InitiateUpload = objectwire.InitiateUploadReq
+	// CompleteUpload is /object/complete_multipart_upload's request.
+	CompleteUpload = objectwire.CompleteUploadReq
+)
 
 // signBatch is how many parts Upload asks to have signed at a time (the SDK core's number).
 const signBatch = 20
