@@ -109,6 +109,7 @@ func (b *blobs) pushPass(ctx context.Context, retry map[string]*pushRetry) time.
 	}
 	members, want := memberIDs(cfg), b.copiesWanted(cfg)
 	live := map[string]bool{}
+	unreachable := map[raft.ServerID]error{} // members this pass could not dial: their other blobs wait too
 	r := b.n.cfg.DB.Reader()
 	for after := ""; ; {
 		keys, err := store.UnderHeldBlobs(ctx, r, string(b.n.selfID), members, want, after, pushPage)
@@ -129,9 +130,15 @@ func (b *blobs) pushPass(ctx context.Context, retry map[string]*pushRetry) time.
 					next = minTime(next, st.next)
 					continue
 				}
-				err := b.pushTo(ctx, source{id: t.ID, addr: string(t.Address)}, key)
-				if ctx.Err() != nil {
-					return next
+				err, down := unreachable[t.ID]
+				if !down {
+					err = b.pushTo(ctx, source{id: t.ID, addr: string(t.Address)}, key)
+					if ctx.Err() != nil {
+						return next
+					}
+					if isDialError(err) {
+						unreachable[t.ID] = err
+					}
 				}
 				st = nextRetry(st, err)
 				retry[id] = st
