@@ -12,9 +12,10 @@ const settleTimeout = 90 * time.Second
 
 // startOffice founds an office of size nodes on loopback: the founder, then each member joins
 // with a join code from /cluster/invite. It waits until all are healthy voters with one leader.
-func startOffice(ctx context.Context, bin string, size int) ([]*Node, error) {
+// extra flags go to every node.
+func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]*Node, error) {
 	secret := randomSecret()
-	founder, err := startNode(ctx, bin, secret, true)
+	founder, err := startNode(ctx, bin, secret, true, extra...)
 	if err != nil {
 		return nil, fmt.Errorf("founder: %w", err)
 	}
@@ -33,7 +34,8 @@ func startOffice(ctx context.Context, bin string, size int) ([]*Node, error) {
 		if err != nil {
 			return fail(fmt.Errorf("invite: %w", err))
 		}
-		m, err := startNode(ctx, bin, secret, true, "--join", nodes[len(nodes)-1].ClusterAddr, "--join-code", inv.JoinCode)
+		m, err := startNode(ctx, bin, secret, true, append([]string{"--join", nodes[len(nodes)-1].ClusterAddr,
+			"--join-code", inv.JoinCode}, extra...)...)
 		if err != nil {
 			return fail(fmt.Errorf("member %d: %w", len(nodes)+1, err))
 		}

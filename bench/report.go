@@ -49,7 +49,7 @@ func machine(bin string) Machine {
 	return m
 }
 
-// target is one goal of issue 7 and whether the median met it.
+// target is one goal of issue 7 or 12 and whether the median met it.
 type target struct {
 	what, goal string
 	value      string
@@ -92,6 +92,16 @@ func (r *Report) targets() []target {
 	}
 	add("idle RSS of a headless node", "< 40 MB", foot.IdleRSS, 1, "MB", func(v float64) bool { return v < 40 })
 	add("RSS for 1,000 idle WS connections", "< 50 MB more", foot.ConnRSS, 1, "MB", func(v float64) bool { return v < 50 })
+	var files fileFigures
+	if r.Files != nil {
+		files = *r.Files
+	}
+	half := func(v float64) bool { return v >= 0.5 }
+	add("file upload through the node / plain loopback PUT", "≥ 0.5×", files.UploadRatio, 2, "×", half)
+	add("file download from the node / plain loopback GET", "≥ 0.5×", files.DownloadRatio, 2, "×", half)
+	add("cross-node file fetch / plain loopback GET", "≥ 0.5×", files.CrossRatio, 2, "×", half)
+	add("node RSS growth during a file transfer (largest of the three)", "< 50 MB", r.Files.largestRSS(), 1, "MB",
+		func(v float64) bool { return v < 50 })
 	return t
 }
 
@@ -140,6 +150,7 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	}
 	r.loginMarkdown(p)
 	r.growthMarkdown(p)
+	r.filesMarkdown(p)
 	if r.Foot != nil || r.Options.runs("footprint") {
 		r.footprintMarkdown(p)
 	}
