@@ -91,6 +91,9 @@ func (d *stateDigest) get(ctx context.Context) (uint64, string, error) {
 func (d *stateDigest) compute(run *digestRun) {
 	defer d.computing.Done()
 	run.index, run.digest, run.err = d.db.DigestAt(d.ctx)
+	if run.err != nil && d.ctx.Err() != nil {
+		run.err = errDigestClosed // cut short by Close, not a failure of the database
+	}
 	d.mu.Lock()
 	if run.err == nil && (!d.have || run.index > d.index) {
 		d.have, d.index, d.digest = true, run.index, run.digest
