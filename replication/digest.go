@@ -71,6 +71,9 @@ func (d *stateDigest) get(ctx context.Context) (uint64, string, error) {
 			go d.compute(run)
 		}
 		d.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return 0, "", err // the caller is gone; the computation goes on for the next one
+		}
 		select {
 		case <-run.done:
 		case <-ctx.Done():
