@@ -97,6 +97,8 @@ type Node struct {
 	blobSrv   *blobServer
 
 	blobs *blobs // nil without a blob store
+	// digests caches the state digest per applied index for Status.
+	digests *stateDigest
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -148,6 +150,7 @@ func (n *Node) open() (err error) {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
 	}
 	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log, stop: n.ctx.Done()}
+	n.digests = newStateDigest(n.ctx, cfg.DB, n.fsm.appliedIndex)
 	if cfg.Blobs != nil {
 		n.blobs = newBlobs(n, cfg.Blobs)
 		n.blobs.clearSpools()
@@ -532,6 +535,9 @@ func (n *Node) Close() error {
 	var errs []error
 	n.closed.Do(func() {
 		n.cancel()
+		if n.digests != nil {
+			n.digests.close()
+		}
 		if n.pilot != nil {
 			n.pilot.stop()
 		}

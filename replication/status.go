@@ -2,7 +2,6 @@ package replication
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -19,6 +18,7 @@ type Status struct {
 	LeaderID     string
 	AppliedIndex uint64
 	// StateDigest is store.DB.Digest at AppliedIndex: equal on nodes that applied the same log.
+	// The pair is computed once per applied index and cached (digest.go).
 	StateDigest string
 	Members     []Member
 	// BlobCopies is how many members should hold each blob; BlobsUnderHeld counts the blobs fewer
@@ -49,7 +49,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 	}
 	_, leader := n.raft.LeaderWithID()
 	st.LeaderID = string(leader)
-	if st.AppliedIndex, st.StateDigest, err = n.digest(ctx); err != nil {
+	if st.AppliedIndex, st.StateDigest, err = n.digests.get(ctx); err != nil {
 		return nil, err
 	}
 	cfg, err := n.configuration()
@@ -73,29 +73,6 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 		}
 	}
 	return st, nil
-}
-
-// digest returns the applied index and the digest of one and the same state: the index is read
-// before and after the digest's own read transaction, and equal readings mean no apply came between.
-func (n *Node) digest(ctx context.Context) (uint64, string, error) {
-	r := n.cfg.DB.Reader()
-	for attempt := 0; ; attempt++ {
-		before, err := store.AppliedIndex(ctx, r)
-		if err != nil {
-			return 0, "", err
-		}
-		d, err := n.cfg.DB.Digest(ctx)
-		if err != nil {
-			return 0, "", fmt.Errorf("digest: %w", err)
-		}
-		after, err := store.AppliedIndex(ctx, r)
-		if err != nil {
-			return 0, "", err
-		}
-		if before == after || attempt == 10 {
-			return after, d, nil
-		}
-	}
 }
 
 // health is the leader's autopilot view of every member (asked of the leader by a follower). A

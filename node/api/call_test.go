@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,5 +66,23 @@ func TestInternalErrorsSayNoMore(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "/home/ann/.local/share/lanim/state.db") {
 		t.Errorf("the log lacks the internal error's detail:\n%s", logged.String())
+	}
+}
+
+// TestGoneCallerIsNotLogged: a request whose caller went away (its context cancelled mid-call, as
+// a status poller's timeout does) logs no error; the same failure with the caller still there does.
+func TestGoneCallerIsNotLogged(t *testing.T) {
+	var logged bytes.Buffer
+	s := New(Config{Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := fmt.Errorf("state digest: %w", context.Canceled)
+	s.write(httptest.NewRecorder(), httptest.NewRequest("POST", "/cluster/status", nil).WithContext(ctx), nil, err)
+	if logged.Len() != 0 {
+		t.Fatalf("a gone caller was logged:\n%s", logged.String())
+	}
+	s.write(httptest.NewRecorder(), httptest.NewRequest("POST", "/cluster/status", nil), nil, err)
+	if !strings.Contains(logged.String(), "context canceled") {
+		t.Fatalf("a failure with the caller present was not logged: %q", logged.String())
 	}
 }

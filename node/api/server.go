@@ -232,7 +232,8 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, data any, err err
 	env := envelope{Data: data}
 	if err != nil {
 		e, internal := im.Public(err)
-		if internal {
+		// A caller that went away (its context ended) failed nothing worth an error in the log.
+		if internal && r.Context().Err() == nil {
 			s.cfg.Log.Error("request failed", "path", r.URL.Path, "err", err)
 		}
 		env = envelope{ErrCode: e.Code, ErrMsg: e.Msg, ErrDlt: e.Detail}

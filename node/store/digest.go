@@ -13,29 +13,39 @@ import (
 // Digest is a SHA-256 over every row of every replicated table, in primary-key order, so two nodes
 // that applied the same log report the same value. The full-text index is derived data and skipped.
 func (db *DB) Digest(ctx context.Context) (string, error) {
+	_, d, err := db.DigestAt(ctx)
+	return d, err
+}
+
+// DigestAt is Digest together with the applied index of the state it covers, both read in one
+// read transaction: the pair always belongs together, however many applies run meanwhile.
+func (db *DB) DigestAt(ctx context.Context) (index uint64, digest string, err error) {
 	conn, err := db.r.Conn(ctx)
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	defer conn.Close()
 	// One read transaction: every table is read at the same state.
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	defer tx.Rollback()
 
+	if index, err = AppliedIndex(ctx, tx); err != nil {
+		return 0, "", fmt.Errorf("digest: %w", err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master
 		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'messages_fts%' ORDER BY name`)
 	if err != nil {
-		return "", fmt.Errorf("digest: list tables: %w", err)
+		return 0, "", fmt.Errorf("digest: list tables: %w", err)
 	}
 	var tables []string
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			rows.Close()
-			return "", err
+			return 0, "", err
 		}
 		tables = append(tables, name)
 	}
@@ -44,10 +54,10 @@ func (db *DB) Digest(ctx context.Context) (string, error) {
 	h := sha256.New()
 	for _, t := range tables {
 		if err := digestTable(ctx, tx, t, h); err != nil {
-			return "", fmt.Errorf("digest %s: %w", t, err)
+			return 0, "", fmt.Errorf("digest %s: %w", t, err)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return index, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 type hashWriter interface{ Write([]byte) (int, error) }
