@@ -114,8 +114,9 @@ func (l *conversationList) step(delta int) {
 	l.c.OpenConversation(l.rows[next].ID)
 }
 
-// convRow is one conversation: avatar, name and time, preview and badges. Right-click opens
-// its menu (pin, mute, mark read).
+// convRow is one conversation: avatar, name and time, preview and badges. A click opens it;
+// right-click opens its menu (pin, mute, mark read). The row takes the primary tap itself: the
+// desktop driver hands a click to the front-most tap handler, which is this row, not the list.
 type convRow struct {
 	widget.BaseWidget
 	c       *Controller
@@ -154,6 +155,13 @@ func (r *convRow) set(conv *Conversation) {
 	r.badge.set(conv.Unread(), conv.Muted())
 	r.bg.Hidden = !conv.Pinned
 	r.Refresh()
+}
+
+// Tapped opens the conversation.
+func (r *convRow) Tapped(*fyne.PointEvent) {
+	if r.conv != nil {
+		r.c.OpenConversation(r.conv.ID)
+	}
 }
 
 func (r *convRow) TappedSecondary(e *fyne.PointEvent) {
