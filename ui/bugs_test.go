@@ -52,3 +52,36 @@ func TestClickingAChatRowOpensIt(t *testing.T) {
 	}
 	ann.WaitChat("cy: from cy")
 }
+
+// TestChatSearchRanksNameMatchesFirst: Ctrl+K "bob" + Enter opens the chat with Bob even when a
+// group where Bob spoke last is newer in the list.
+func TestChatSearchRanksNameMatchesFirst(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob")
+	befriend(t, o, "ann", "bob")
+	ann, bob := hs["ann"], hs["bob"]
+	bob.OpenChatWith("ann")
+	bob.Compose("hi ann")
+	ann.WaitFor("bob's chat", func() bool { return len(ann.ConversationNames()) == 1 })
+	gid := ann.CreateGroup("Design team", "bob")
+	bob.WaitFor("the group on bob's side", func() bool { return bob.C.convs[GroupConversationID(gid)] != nil })
+	bob.OpenConversation(GroupConversationID(gid))
+	bob.Compose("news for the team")
+	ann.WaitFor("bob's group message", func() bool {
+		c := ann.C.convs[GroupConversationID(gid)]
+		return c != nil && c.LastMsg != nil && c.LastMsg.SendID == "bob"
+	})
+	ann.Section("chats")
+	ann.Settle()
+	if names := ann.ConversationNames(); len(names) != 2 || names[0] != "Design team" {
+		t.Fatalf("setup: the group must be newest, list is %v", names)
+	}
+
+	ann.C.shell.chats.focusSearch()
+	test.Type(ann.C.shell.chats.search, "bob")
+	ann.Drain()
+	ann.C.shell.chats.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	ann.Drain()
+	if got, want := ann.OpenConversationID(), SingleConversationID("ann", "bob"); got != want {
+		t.Fatalf("Ctrl+K bob + Enter opened %q, want the chat with Bob %q", got, want)
+	}
+}

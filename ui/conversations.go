@@ -67,12 +67,18 @@ func (l *conversationList) focusSearch() {
 func (l *conversationList) refresh() {
 	q := strings.ToLower(strings.TrimSpace(l.search.Text))
 	l.rows = l.rows[:0]
+	// Chats whose name matches come first, then those whose last message does: Enter opens the
+	// first row, and "bob" means the chat with Bob, not a group where Bob spoke last.
+	var byPreview []*Conversation
 	for _, conv := range l.c.sortedConversations() {
-		if q == "" || strings.Contains(strings.ToLower(l.c.conversationName(conv)), q) ||
-			strings.Contains(strings.ToLower(Preview(conv.LastMsg, l.c.self.UserID, conv.Type == SessionGroup)), q) {
+		switch {
+		case q == "" || strings.Contains(strings.ToLower(l.c.conversationName(conv)), q):
 			l.rows = append(l.rows, conv)
+		case strings.Contains(strings.ToLower(Preview(conv.LastMsg, l.c.self.UserID, conv.Type == SessionGroup)), q):
+			byPreview = append(byPreview, conv)
 		}
 	}
+	l.rows = append(l.rows, byPreview...)
 	l.empty.Hidden = len(l.rows) > 0
 	if q != "" && len(l.rows) == 0 {
 		l.empty.SetText("No chat matches “" + l.search.Text + "”.")
