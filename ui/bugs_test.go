@@ -9,17 +9,6 @@ import (
 
 // Tests for the bugs issue 13 lists, each named for what the user saw.
 
-// convRowOf is the visible chats-list row of a conversation, or nil.
-func (h *Harness) convRowOf(convID string) *convRow {
-	var found *convRow
-	walk(h.Canvas().Content(), func(o fyne.CanvasObject) {
-		if r, ok := o.(*convRow); ok && r.conv != nil && r.conv.ID == convID {
-			found = r
-		}
-	})
-	return found
-}
-
 // TestClickingAChatRowOpensIt: the desktop driver gives a click to the front-most object under the
 // mouse that takes taps, which is the row, so the row itself must take the primary tap.
 func TestClickingAChatRowOpensIt(t *testing.T) {
