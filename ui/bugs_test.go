@@ -1,10 +1,16 @@
 package ui
 
 import (
+	"image/color"
+	"math"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Tests for the bugs issue 13 lists, each named for what the user saw.
@@ -72,5 +78,100 @@ func TestChatSearchRanksNameMatchesFirst(t *testing.T) {
 	ann.Drain()
 	if got, want := ann.OpenConversationID(), SingleConversationID("ann", "bob"); got != want {
 		t.Fatalf("Ctrl+K bob + Enter opened %q, want the chat with Bob %q", got, want)
+	}
+}
+
+// contrast is the WCAG 2 contrast ratio of two opaque colours (1 to 21).
+func contrast(a, b color.Color) float64 {
+	la, lb := luminance(a), luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+// luminance is WCAG's relative luminance of an sRGB colour.
+func luminance(c color.Color) float64 {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	lin := func(v uint8) float64 {
+		s := float64(v) / 255
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(n.R) + 0.7152*lin(n.G) + 0.0722*lin(n.B)
+}
+
+// over composites a translucent colour on an opaque one (the notice pill on the chat).
+func over(fg, bg color.Color) color.Color {
+	f, b := color.NRGBAModel.Convert(fg).(color.NRGBA), color.NRGBAModel.Convert(bg).(color.NRGBA)
+	mix := func(x, y uint8) uint8 { return uint8((float64(x)*float64(f.A) + float64(y)*float64(255-f.A)) / 255) }
+	return color.NRGBA{R: mix(f.R, b.R), G: mix(f.G, b.G), B: mix(f.B, b.B), A: 255}
+}
+
+// wcagAA is the contrast normal-size text needs.
+const wcagAA = 4.5
+
+// TestThemeTextContrast: every text colour of the theme reaches WCAG AA on every surface it is
+// drawn on, in both themes: secondary text (previews, times, notes, empty states), placeholders,
+// the rail, the banner, the user's bubbles.
+func TestThemeTextContrast(t *testing.T) {
+	surfaces := []fyne.ThemeColorName{theme.ColorNameBackground, colorPanel, colorChat, colorPinned,
+		colorBubblePeer, theme.ColorNameHeaderBackground, theme.ColorNameOverlayBackground,
+		theme.ColorNameMenuBackground, theme.ColorNameInputBackground, theme.ColorNameButton, colorOnboardBack}
+	for _, mode := range []ThemeMode{ThemeLight, ThemeDark} {
+		th := &lanimTheme{mode: mode}
+		col := func(n fyne.ThemeColorName) color.Color { return th.Color(n, theme.VariantLight) }
+		check := func(text, on fyne.ThemeColorName, bg color.Color) {
+			if r := contrast(col(text), bg); r < wcagAA {
+				t.Errorf("%s theme: %s on %s has contrast %.2f:1, want at least %.1f:1", mode, text, on, r, wcagAA)
+			}
+		}
+		for _, text := range []fyne.ThemeColorName{theme.ColorNameForeground, colorSubtle} {
+			for _, bg := range surfaces {
+				check(text, bg, col(bg))
+			}
+		}
+		check(colorSubtle, colorNoticePill, over(col(colorNoticePill), col(colorChat)))
+		check(theme.ColorNamePlaceHolder, theme.ColorNameInputBackground, col(theme.ColorNameInputBackground))
+		check(colorRailIcon, colorRail, col(colorRail))
+		check(colorBannerText, colorBannerBg, col(colorBannerBg))
+		check(colorBubbleText, colorBubbleOwn, col(colorBubbleOwn))
+	}
+}
+
+// TestEmptyStatesAreReadable: the empty Chats, Contacts and Groups pages draw their note in a
+// colour that reaches WCAG AA on the pane behind it, in both themes (a low-importance label
+// takes the disabled colour: 1.4:1).
+func TestEmptyStatesAreReadable(t *testing.T) {
+	_, a, hs := memApp(t, "ann")
+	ann := hs["ann"]
+	notes := map[string]string{"chats": "No conversations yet", "contacts": "No friends yet", "groups": "No groups yet"}
+	for _, mode := range []ThemeMode{ThemeLight, ThemeDark} {
+		setThemeMode(ann.C, mode)
+		ann.Drain()
+		bg := a.Settings().Theme().Color(colorPanel, a.Settings().ThemeVariant())
+		for _, sec := range []string{"chats", "contacts", "groups"} {
+			ann.Section(sec)
+			found := false
+			walk(ann.Canvas().Content(), func(o fyne.CanvasObject) {
+				rt, ok := o.(*widget.RichText)
+				if !ok || !strings.Contains(rt.String(), notes[sec]) {
+					return
+				}
+				walk(rt, func(o fyne.CanvasObject) {
+					if txt, ok := o.(*canvas.Text); ok && strings.TrimSpace(txt.Text) != "" {
+						found = true
+						if r := contrast(txt.Color, bg); r < wcagAA {
+							t.Errorf("%s theme, %s: “%s” has contrast %.2f:1, want at least %.1f:1", mode, sec, txt.Text, r, wcagAA)
+						}
+					}
+				})
+			})
+			if !found {
+				t.Fatalf("%s: no “%s” on screen: %v", sec, notes[sec], ann.Texts())
+			}
+		}
 	}
 }

@@ -100,12 +100,10 @@ func (p *contactsPage) refreshList() {
 		p.list.Add(row)
 	}
 	if n == 0 {
-		l := widget.NewLabel("No friends yet. Add one with the button above.")
+		l := emptyNote("No friends yet. Add one with the button above.")
 		if q != "" {
-			l.SetText("Nobody matches “" + p.search.Text + "”.")
+			setText(l, "Nobody matches “"+p.search.Text+"”.")
 		}
-		l.Importance = widget.LowImportance
-		l.Wrapping = fyne.TextWrapWord
 		p.list.Add(l)
 	}
 	p.list.Refresh()

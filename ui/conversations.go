@@ -17,7 +17,7 @@ type conversationList struct {
 	list    *widget.List
 	rows    []*Conversation // what the list shows (after the search filter)
 	current string          // the open conversation
-	empty   *widget.Label
+	empty   *widget.RichText
 }
 
 func newConversationList(c *Controller) *conversationList {
@@ -45,9 +45,9 @@ func newConversationList(c *Controller) *conversationList {
 			c.OpenConversation(l.rows[i].ID)
 		}
 	}
-	l.empty = widget.NewLabel("No conversations yet.\nStart one from Contacts or Groups.")
-	l.empty.Alignment = fyne.TextAlignCenter
-	l.empty.Importance = widget.LowImportance
+	l.empty = emptyNote("No conversations yet.\nStart one from Contacts or Groups.")
+	l.empty.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
+	l.empty.Wrapping = fyne.TextWrapOff // centred: it has its own line break
 	newChat := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { c.shell.show(sectionContacts) })
 	newChat.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, nil, newChat, heading("Chats"))
@@ -81,9 +81,9 @@ func (l *conversationList) refresh() {
 	l.rows = append(l.rows, byPreview...)
 	l.empty.Hidden = len(l.rows) > 0
 	if q != "" && len(l.rows) == 0 {
-		l.empty.SetText("No chat matches “" + l.search.Text + "”.")
+		setText(l.empty, "No chat matches “"+l.search.Text+"”.")
 	} else {
-		l.empty.SetText("No conversations yet.\nStart one from Contacts or Groups.")
+		setText(l.empty, "No conversations yet.\nStart one from Contacts or Groups.")
 	}
 	l.list.Refresh()
 	l.syncSelection()
