@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"math"
 	"strings"
@@ -173,5 +174,45 @@ func TestEmptyStatesAreReadable(t *testing.T) {
 				t.Fatalf("%s: no “%s” on screen: %v", sec, notes[sec], ann.Texts())
 			}
 		}
+	}
+}
+
+// pressEnter types Enter into an entry.
+func (h *Harness) pressEnter(e *widget.Entry) {
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.Drain()
+}
+
+// TestAddFriendDialogEnterAndWrongID: Enter in the user ID field sends the request; a wrong ID
+// keeps the dialog open with what was typed and says why; editing clears the error.
+func TestAddFriendDialogEnterAndWrongID(t *testing.T) {
+	o, _, hs := memApp(t, "ann", "bob")
+	ann := hs["ann"]
+	ann.Section("contacts")
+	ann.C.shell.contacts.addFriend()
+	ann.Drain()
+	ann.Fill("nobody", "hello")
+	ann.pressEnter(ann.Entries()[0])
+	ann.WaitText("Could not send the request")
+	es := ann.Entries()
+	if len(es) < 2 || es[0].Text != "nobody" || es[1].Text != "hello" {
+		t.Fatalf("after a wrong ID the dialog should stay with the input; screen shows: %v", ann.Texts())
+	}
+	es[0].SetText("bob")
+	ann.Drain()
+	if ann.Shows("Could not send the request") {
+		t.Fatal("the error stays after the ID was edited")
+	}
+	ann.pressEnter(es[0])
+	ann.WaitText("Friend request sent to bob")
+	if ann.Shows("Add a friend") {
+		t.Fatalf("the dialog stays open after the request was sent: %v", ann.Texts())
+	}
+	bb := o.NewBackend()
+	if _, err := bb.SignIn(context.Background(), "bob", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	if reqs, _, err := bb.FriendRequests(context.Background()); err != nil || len(reqs) != 1 || reqs[0].FromUserID != "ann" {
+		t.Fatalf("bob's requests: %v %v", reqs, err)
 	}
 }
