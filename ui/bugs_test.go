@@ -216,3 +216,32 @@ func TestAddFriendDialogEnterAndWrongID(t *testing.T) {
 		t.Fatalf("bob's requests: %v %v", reqs, err)
 	}
 }
+
+// TestSignUpEnterAndStaleError: Enter in the user ID field submits the sign-up; the "user ID
+// taken" error goes away once the ID is edited; Enter then creates the account.
+func TestSignUpEnterAndStaleError(t *testing.T) {
+	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
+	b := o.NewBackend()
+	if _, err := b.SignUp(context.Background(), "bob", "Bob", "password1"); err != nil {
+		t.Fatal(err)
+	}
+	b.SignOut(context.Background())
+	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	h.WaitText("Sign in to LanIM")
+	h.Tap("Create an account")
+	h.WaitText("Create your account")
+	h.Fill("Bob Two", "bob", "password1", "password1")
+	id := h.Entries()[1]
+	h.pressEnter(id)
+	h.WaitText("This user ID is taken")
+	id.SetText("bob2")
+	h.Drain()
+	if h.Shows("This user ID is taken") {
+		t.Fatal("the “user ID taken” error stays after the ID was edited")
+	}
+	h.pressEnter(id)
+	h.SignedIn()
+	if h.SelfID() != "bob2" {
+		t.Fatalf("signed up as %q", h.SelfID())
+	}
+}

@@ -58,6 +58,15 @@ func showFormError(l *widget.Label, msg string) {
 	l.Show()
 }
 
+// formKeys makes Enter in any of a form's entries submit it, and hides its error as soon as a
+// field is edited: the error was about what was typed before.
+func formKeys(errLine *widget.Label, submit func(), entries ...*widget.Entry) {
+	for _, e := range entries {
+		e.OnSubmitted = func(string) { submit() }
+		e.OnChanged = func(string) { errLine.Hide() }
+	}
+}
+
 // busy disables a button while its action runs and puts a spinner beside it.
 type busy struct {
 	btn  *widget.Button
@@ -221,7 +230,7 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	btn := widget.NewButtonWithIcon("Create office", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)
-	confirm.OnSubmitted = func(string) { submit() }
+	formKeys(errLine, submit, office, nickname, userID, password, confirm)
 	form := widget.NewForm(
 		widget.NewFormItem("Office name", office),
 		widget.NewFormItem("Your name", nickname),
@@ -482,7 +491,7 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 			showFormError(errLine, signInError(err))
 		})
 	}
-	confirm.OnSubmitted = func(string) { submit() }
+	formKeys(errLine, submit, nickname, userID, password, confirm)
 	btn := widget.NewButtonWithIcon("Create account", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)
