@@ -193,14 +193,14 @@ func TestAddFriendDialogEnterAndWrongID(t *testing.T) {
 	ann.Drain()
 	ann.Fill("nobody", "hello")
 	ann.pressEnter(ann.Entries()[0])
-	ann.WaitText("Could not send the request")
+	ann.WaitText("Nobody in this office has the user ID “nobody”")
 	es := ann.Entries()
 	if len(es) < 2 || es[0].Text != "nobody" || es[1].Text != "hello" {
 		t.Fatalf("after a wrong ID the dialog should stay with the input; screen shows: %v", ann.Texts())
 	}
 	es[0].SetText("bob")
 	ann.Drain()
-	if ann.Shows("Could not send the request") {
+	if ann.Shows("Nobody in this office") {
 		t.Fatal("the error stays after the ID was edited")
 	}
 	ann.pressEnter(es[0])

@@ -311,6 +311,10 @@ func (p *contactsPage) addFriendID(id string) {
 					c.fail("send the friend request", err)
 					return
 				}
+				if code := ErrorCode(err); code == CodeNotFound || code == 1101 {
+					showFormError(errLine, "Nobody in this office has the user ID “"+to+"”. Check it and try again.")
+					return
+				}
 				showFormError(errLine, "Could not send the request: "+errorText(err))
 			})
 	}
