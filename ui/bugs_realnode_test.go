@@ -12,11 +12,7 @@ import (
 // one, and a fresh list from the node agrees.
 func TestRealAcceptedFriendRequestIsNoPhantomUnread(t *testing.T) {
 	n := startNode(t)
-	a := ui.NewTestApp(t)
-	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
-	createOfficeVia(ann, "Acme", "ann", "Ann Lee")
-	bob := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
-	signUpVia(bob, "bob", "Bob Martin")
+	a, ann, bob := annAndBob(t, n)
 	conv := ui.SingleConversationID("ann", "bob")
 
 	// Bob asks, Ann accepts.
