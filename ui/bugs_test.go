@@ -19,15 +19,7 @@ import (
 // TestClickingAChatRowOpensIt: the desktop driver gives a click to the front-most object under the
 // mouse that takes taps, which is the row, so the row itself must take the primary tap.
 func TestClickingAChatRowOpensIt(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob", "cy")
-	befriend(t, o, "ann", "bob")
-	befriend(t, o, "ann", "cy")
-	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
-	bob.OpenChatWith("ann")
-	bob.Compose("from bob")
-	cy.OpenChatWith("ann")
-	cy.Compose("from cy")
-	ann.WaitFor("two conversations", func() bool { return len(ann.ConversationNames()) == 2 })
+	ann := annWithTwoChats(t)
 	ann.Section("chats")
 
 	for _, peer := range []string{"bob", "cy"} {

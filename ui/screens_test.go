@@ -241,7 +241,9 @@ func TestOfflineQueueAndRetry(t *testing.T) {
 	ann.WaitChat("ann: blocked [Sent]")
 }
 
-func TestConversationListPinMuteSearch(t *testing.T) {
+// annWithTwoChats is Ann's window with two chats, from Bob ("from bob") then Cy ("from cy").
+func annWithTwoChats(t *testing.T) *Harness {
+	t.Helper()
 	o, _, hs := memApp(t, "ann", "bob", "cy")
 	befriend(t, o, "ann", "bob")
 	befriend(t, o, "ann", "cy")
@@ -251,6 +253,11 @@ func TestConversationListPinMuteSearch(t *testing.T) {
 	cy.OpenChatWith("ann")
 	cy.Compose("from cy")
 	ann.WaitFor("two conversations", func() bool { return len(ann.ConversationNames()) == 2 })
+	return ann
+}
+
+func TestConversationListPinMuteSearch(t *testing.T) {
+	ann := annWithTwoChats(t)
 
 	bobConv := SingleConversationID("ann", "bob")
 	ann.C.PinConversation(bobConv, true)
