@@ -237,3 +237,22 @@ func TestSignUpEnterAndStaleError(t *testing.T) {
 		t.Fatalf("signed up as %q", h.SelfID())
 	}
 }
+
+// TestPasswordRuleShowsBeforeTheFirstTry: the new-password fields of sign-up and of creating an
+// office say the rule before anything is submitted.
+func TestPasswordRuleShowsBeforeTheFirstTry(t *testing.T) {
+	o := NewMemOffice("LanIM office", nil)
+	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	h.WaitText("Welcome to LanIM")
+	h.TapText("Create a new office")
+	h.WaitText("Create your office")
+	if es := h.Entries(); len(es) < 4 || es[3].PlaceHolder != "At least 6 characters" {
+		t.Fatalf("create office: the password field does not say the rule")
+	}
+	h.C.showSignUp(nil)
+	h.Drain()
+	h.WaitText("Create your account")
+	if es := h.Entries(); len(es) < 3 || es[2].PlaceHolder != "At least 6 characters" {
+		t.Fatalf("sign-up: the password field does not say the rule")
+	}
+}

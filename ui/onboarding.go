@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -120,6 +121,9 @@ func validUserID(id string) bool {
 
 const minPassword = 6
 
+// passwordRule is the new-password field's placeholder.
+var passwordRule = fmt.Sprintf("At least %d characters", minPassword)
+
 // accountCheck validates a sign-up form; "" when it is fine.
 func accountCheck(userID, nickname, password, confirm string) string {
 	switch {
@@ -187,6 +191,7 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	userID := widget.NewEntry()
 	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
 	password := widget.NewPasswordEntry()
+	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
 	confirm := widget.NewPasswordEntry()
 	errLine := formError()
 	var b *busy
@@ -473,6 +478,7 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 	userID := widget.NewEntry()
 	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
 	password := widget.NewPasswordEntry()
+	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
 	confirm := widget.NewPasswordEntry()
 	errLine := formError()
 	var b *busy
