@@ -238,12 +238,16 @@ func TestSignUpEnterAndStaleError(t *testing.T) {
 	}
 }
 
-// TestPasswordRuleShowsBeforeTheFirstTry: the new-password fields of sign-up and of creating an
-// office say the rule before anything is submitted.
-func TestPasswordRuleShowsBeforeTheFirstTry(t *testing.T) {
+// TestFreshOfficeOnboarding: a brand-new install offers no sign-in (it has no account), and the
+// new-password fields of creating the office and of sign-up say the rule before the first try.
+func TestFreshOfficeOnboarding(t *testing.T) {
 	o := NewMemOffice("LanIM office", nil)
 	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
 	h.WaitText("Welcome to LanIM")
+	// A brand-new install has no account to sign in to: the welcome screen does not offer it.
+	if h.Shows("I already have an account") || h.findButton("I already have an account here: sign in") != nil {
+		t.Fatalf("a fresh office offers to sign in: %v", h.Texts())
+	}
 	h.TapText("Create a new office")
 	h.WaitText("Create your office")
 	if es := h.Entries(); len(es) < 4 || es[3].PlaceHolder != "At least 6 characters" {

@@ -156,7 +156,8 @@ func signInError(err error) string {
 	return "Could not sign in: " + errorText(err)
 }
 
-// showOnboarding is the first start on a fresh office: create it or join another.
+// showOnboarding is the first start on a fresh office: create it or join another. It offers no
+// sign-in: it shows only while the office has no account.
 func (c *Controller) showOnboarding(info *OfficeInfo) {
 	create := newChoice(theme.ContentAddIcon(), "Create a new office",
 		"Start an office on this computer, then invite the others with a join code.",
@@ -164,8 +165,7 @@ func (c *Controller) showOnboarding(info *OfficeInfo) {
 	join := newChoice(theme.LoginIcon(), "Join an office",
 		"Pick an office on this network and paste a join code from one of its office admins.",
 		func() { c.showJoinOffice(info) })
-	signIn := linkButton("I already have an account here: sign in", func() { c.showSignIn(info, "") })
-	body := container.NewVBox(create, join, container.NewCenter(signIn))
+	body := container.NewVBox(create, join)
 	c.win.SetContent(c.onboardCard("Welcome to LanIM",
 		"Office chat with no server: every computer in the office keeps a copy of the conversation.", body))
 }
