@@ -100,12 +100,10 @@ func (p *contactsPage) refreshList() {
 		p.list.Add(row)
 	}
 	if n == 0 {
-		l := widget.NewLabel("No friends yet. Add one with the button above.")
+		l := emptyNote("No friends yet. Add one with the button above.")
 		if q != "" {
-			l.SetText("Nobody matches “" + p.search.Text + "”.")
+			setText(l, "Nobody matches “"+p.search.Text+"”.")
 		}
-		l.Importance = widget.LowImportance
-		l.Wrapping = fyne.TextWrapWord
 		p.list.Add(l)
 	}
 	p.list.Refresh()
@@ -291,20 +289,43 @@ func (p *contactsPage) addFriendID(id string) {
 	userID.SetText(id)
 	note := widget.NewEntry()
 	note.SetText("Hi, it's " + c.self.Nickname)
-	d := dialog.NewForm("Add a friend", "Send request", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("User ID", userID),
-		widget.NewFormItem("Message", note),
-	}, func(ok bool) {
-		if !ok {
+	// The dialog stays open until the request is sent: a wrong ID shows its error under the
+	// fields and keeps what was typed. Enter in either field sends.
+	errLine := formError()
+	var d *dialog.CustomDialog
+	send := func() {
+		to, msg := strings.TrimSpace(userID.Text), strings.TrimSpace(note.Text)
+		if to == "" {
+			showFormError(errLine, "Type their user ID.")
 			return
 		}
-		to, msg := strings.TrimSpace(userID.Text), strings.TrimSpace(note.Text)
-		c.try("send the friend request", func(ctx context.Context) error { return c.be.AddFriend(ctx, to, msg) },
-			func() {
+		errLine.Hide()
+		call(c, func(ctx context.Context) (struct{}, error) { return struct{}{}, c.be.AddFriend(ctx, to, msg) },
+			func(struct{}) {
+				d.Hide()
 				c.toast("Friend request sent to " + to)
 				c.reloadContacts()
+			}, func(err error) {
+				if IsTokenError(err) {
+					d.Hide()
+					c.fail("send the friend request", err)
+					return
+				}
+				if code := ErrorCode(err); code == CodeNotFound || code == 1101 {
+					showFormError(errLine, "Nobody in this office has the user ID “"+to+"”. Check it and try again.")
+					return
+				}
+				showFormError(errLine, "Could not send the request: "+errorText(err))
 			})
-	}, c.win)
+	}
+	userID.OnSubmitted = func(string) { send() }
+	note.OnSubmitted = func(string) { send() }
+	userID.OnChanged = func(string) { errLine.Hide() }
+	sendBtn := widget.NewButtonWithIcon("Send request", theme.ConfirmIcon(), send)
+	sendBtn.Importance = widget.HighImportance
+	form := widget.NewForm(widget.NewFormItem("User ID", userID), widget.NewFormItem("Message", note))
+	d = dialog.NewCustomWithoutButtons("Add a friend", container.NewVBox(form, errLine), c.win)
+	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", d.Hide), sendBtn})
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
 	d.Show()
 	if id == "" {

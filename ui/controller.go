@@ -423,6 +423,7 @@ func (c *Controller) reloadConversations() {
 				conv.PeerReadSeq = old.PeerReadSeq
 			}
 			fresh[conv.ID] = conv
+			c.readSystemLine(conv)
 		}
 		for id, old := range c.convs {
 			// A chat the user just started has no message on the node yet: keep it.
@@ -648,6 +649,23 @@ func (c *Controller) markRead(conv *Conversation) {
 	c.try("mark as read", func(ctx context.Context) error { return c.be.MarkRead(ctx, id, seq) }, nil)
 }
 
+// readSystemLine counts a system line (the answer to a friend request, a group event) as read
+// when it is all that is new in conv: nobody wrote it to the user, so it must not show as unread
+// (the node stores it in the chat counting as unread, as upstream does). The node learns the new
+// read seq unless the user is the line's sender (the node already raised theirs).
+func (c *Controller) readSystemLine(conv *Conversation) {
+	m := conv.LastMsg
+	if m == nil || !IsNotification(m) || m.Seq < 1 || m.Seq != conv.MaxSeq || conv.ReadSeq != m.Seq-1 {
+		return
+	}
+	conv.ReadSeq = m.Seq
+	if m.SendID == c.self.UserID {
+		return
+	}
+	id, seq := conv.ID, m.Seq
+	c.try("mark as read", func(ctx context.Context) error { return c.be.MarkRead(ctx, id, seq) }, nil)
+}
+
 // --- messages ---
 
 // gotMessage applies a new message push: the list row, the open chat, a notification.
@@ -691,6 +709,7 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 	} else if m.Seq > 0 && MentionsUser(m, c.self.UserID) {
 		conv.AtMe = true
 	}
+	c.readSystemLine(conv)
 	if !own && conv.Type == SessionSingle && m.Seq > conv.PeerReadSeq+1 {
 		// A reply means the peer had the chat open: the app marks a chat read when it opens, but
 		// the node skips that receipt when the reply's own send already moved the peer's read seq.

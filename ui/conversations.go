@@ -17,7 +17,7 @@ type conversationList struct {
 	list    *widget.List
 	rows    []*Conversation // what the list shows (after the search filter)
 	current string          // the open conversation
-	empty   *widget.Label
+	empty   *widget.RichText
 }
 
 func newConversationList(c *Controller) *conversationList {
@@ -45,9 +45,9 @@ func newConversationList(c *Controller) *conversationList {
 			c.OpenConversation(l.rows[i].ID)
 		}
 	}
-	l.empty = widget.NewLabel("No conversations yet.\nStart one from Contacts or Groups.")
-	l.empty.Alignment = fyne.TextAlignCenter
-	l.empty.Importance = widget.LowImportance
+	l.empty = emptyNote("No conversations yet.\nStart one from Contacts or Groups.")
+	l.empty.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
+	l.empty.Wrapping = fyne.TextWrapOff // centred: it has its own line break
 	newChat := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { c.shell.show(sectionContacts) })
 	newChat.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, nil, newChat, heading("Chats"))
@@ -67,17 +67,23 @@ func (l *conversationList) focusSearch() {
 func (l *conversationList) refresh() {
 	q := strings.ToLower(strings.TrimSpace(l.search.Text))
 	l.rows = l.rows[:0]
+	// Chats whose name matches come first, then those whose last message does: Enter opens the
+	// first row, and "bob" means the chat with Bob, not a group where Bob spoke last.
+	var byPreview []*Conversation
 	for _, conv := range l.c.sortedConversations() {
-		if q == "" || strings.Contains(strings.ToLower(l.c.conversationName(conv)), q) ||
-			strings.Contains(strings.ToLower(Preview(conv.LastMsg, l.c.self.UserID, conv.Type == SessionGroup)), q) {
+		switch {
+		case q == "" || strings.Contains(strings.ToLower(l.c.conversationName(conv)), q):
 			l.rows = append(l.rows, conv)
+		case strings.Contains(strings.ToLower(Preview(conv.LastMsg, l.c.self.UserID, conv.Type == SessionGroup)), q):
+			byPreview = append(byPreview, conv)
 		}
 	}
+	l.rows = append(l.rows, byPreview...)
 	l.empty.Hidden = len(l.rows) > 0
 	if q != "" && len(l.rows) == 0 {
-		l.empty.SetText("No chat matches “" + l.search.Text + "”.")
+		setText(l.empty, "No chat matches “"+l.search.Text+"”.")
 	} else {
-		l.empty.SetText("No conversations yet.\nStart one from Contacts or Groups.")
+		setText(l.empty, "No conversations yet.\nStart one from Contacts or Groups.")
 	}
 	l.list.Refresh()
 	l.syncSelection()
@@ -114,8 +120,9 @@ func (l *conversationList) step(delta int) {
 	l.c.OpenConversation(l.rows[next].ID)
 }
 
-// convRow is one conversation: avatar, name and time, preview and badges. Right-click opens
-// its menu (pin, mute, mark read).
+// convRow is one conversation: avatar, name and time, preview and badges. A click opens it;
+// right-click opens its menu (pin, mute, mark read). The row takes the primary tap itself: the
+// desktop driver hands a click to the front-most tap handler, which is this row, not the list.
 type convRow struct {
 	widget.BaseWidget
 	c       *Controller
@@ -154,6 +161,13 @@ func (r *convRow) set(conv *Conversation) {
 	r.badge.set(conv.Unread(), conv.Muted())
 	r.bg.Hidden = !conv.Pinned
 	r.Refresh()
+}
+
+// Tapped opens the conversation.
+func (r *convRow) Tapped(*fyne.PointEvent) {
+	if r.conv != nil {
+		r.c.OpenConversation(r.conv.ID)
+	}
 }
 
 func (r *convRow) TappedSecondary(e *fyne.PointEvent) {

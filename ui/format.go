@@ -215,6 +215,12 @@ func NotificationText(m *pb.MsgData, self string) string {
 			}
 			return n.member(t.OpUser) + " renamed the group to “" + name + "”"
 		}
+	case 1201:
+		var t pb.FriendApplicationApprovedTips
+		if decode(&t) && t.FromToUserID != nil && t.FromToUserID.FromUserID == self {
+			return "Your friend request was accepted. Say hello!"
+		}
+		return "You are now friends. Say hello!"
 	case ContentRevoke:
 		var t pb.RevokeMsgTips
 		var c pb.MessageRevokedContent

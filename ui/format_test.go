@@ -74,7 +74,10 @@ func TestNotificationText(t *testing.T) {
 		{1520, &pb.GroupInfoSetNameTips{Group: g, OpUser: bob}, "Bob renamed the group to “Team”"},
 		{ContentRevoke, &pb.RevokeMsgTips{RevokerUserID: "bob"}, "bob withdrew a message"},
 		{ContentRevoke, &pb.MessageRevokedContent{RevokerID: "bob", RevokerNickname: "Bob"}, "Bob withdrew a message"},
-		{1201, &pb.FriendApplicationApprovedTips{}, ""},
+		{1201, &pb.FriendApplicationApprovedTips{FromToUserID: &pb.FromToUserID{FromUserID: "ann", ToUserID: "bob"}},
+			"Your friend request was accepted. Say hello!"},
+		{1201, &pb.FriendApplicationApprovedTips{FromToUserID: &pb.FromToUserID{FromUserID: "bob", ToUserID: "ann"}},
+			"You are now friends. Say hello!"},
 	}
 	for _, tc := range tests {
 		m := NewNotification(tc.kind, "x", tc.tips)

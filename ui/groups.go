@@ -103,12 +103,10 @@ func (p *groupsPage) refreshList() {
 		p.list.Add(row)
 	}
 	if n == 0 {
-		l := widget.NewLabel("No groups yet. Create one with +, or join one by its ID.")
+		l := emptyNote("No groups yet. Create one with +, or join one by its ID.")
 		if q != "" {
-			l.SetText("No group matches “" + p.search.Text + "”.")
+			setText(l, "No group matches “"+p.search.Text+"”.")
 		}
-		l.Importance = widget.LowImportance
-		l.Wrapping = fyne.TextWrapWord
 		p.list.Add(l)
 	}
 	p.list.Refresh()

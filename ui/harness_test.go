@@ -417,6 +417,25 @@ func (h *Harness) Unread(convID string) int64 {
 	return -1
 }
 
+// convRowOf is the visible chats-list row of a conversation, or nil.
+func (h *Harness) convRowOf(convID string) *convRow {
+	var found *convRow
+	walk(h.Canvas().Content(), func(o fyne.CanvasObject) {
+		if r, ok := o.(*convRow); ok && r.conv != nil && r.conv.ID == convID {
+			found = r
+		}
+	})
+	return found
+}
+
+// ConversationPreview is the preview line a conversation's visible row shows ("" without one).
+func (h *Harness) ConversationPreview(convID string) string {
+	if r := h.convRowOf(convID); r != nil {
+		return r.preview.String()
+	}
+	return ""
+}
+
 // ConversationNames lists the conversation rows in order.
 func (h *Harness) ConversationNames() []string {
 	var out []string

@@ -248,11 +248,17 @@ func (p *officePage) adminsSection(st *ClusterStatus) fyne.CanvasObject {
 			id := id
 			remove := widget.NewButton("Remove", func() { p.setAdmin(id, false) })
 			remove.Importance = widget.LowImportance
+			if len(st.OfficeAdmins) == 1 {
+				remove.Disable() // the node refuses it: the office keeps an admin
+			}
 			action = container.NewCenter(remove)
 		}
 		row := container.NewBorder(nil, nil, container.NewCenter(newAvatar(c.pics, id, c.userName(id), face, 32)), action,
 			tight(bold(name), subtle(id)))
 		body.Add(container.NewStack(newCard(10), container.NewPadded(row)))
+	}
+	if p.canRun() && len(st.OfficeAdmins) == 1 {
+		body.Add(wrapped(subtle("The office needs an admin: add another before removing this one.")))
 	}
 	if p.canRun() {
 		add := widget.NewButtonWithIcon("Add an office admin…", iconPersonAdd, p.addAdmin)

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -58,6 +59,15 @@ func showFormError(l *widget.Label, msg string) {
 	l.Show()
 }
 
+// formKeys makes Enter in any of a form's entries submit it, and hides its error as soon as a
+// field is edited: the error was about what was typed before.
+func formKeys(errLine *widget.Label, submit func(), entries ...*widget.Entry) {
+	for _, e := range entries {
+		e.OnSubmitted = func(string) { submit() }
+		e.OnChanged = func(string) { errLine.Hide() }
+	}
+}
+
 // busy disables a button while its action runs and puts a spinner beside it.
 type busy struct {
 	btn  *widget.Button
@@ -111,6 +121,9 @@ func validUserID(id string) bool {
 
 const minPassword = 6
 
+// passwordRule is the new-password field's placeholder.
+var passwordRule = fmt.Sprintf("At least %d characters", minPassword)
+
 // accountCheck validates a sign-up form; "" when it is fine.
 func accountCheck(userID, nickname, password, confirm string) string {
 	switch {
@@ -143,7 +156,8 @@ func signInError(err error) string {
 	return "Could not sign in: " + errorText(err)
 }
 
-// showOnboarding is the first start on a fresh office: create it or join another.
+// showOnboarding is the first start on a fresh office: create it or join another. It offers no
+// sign-in: it shows only while the office has no account.
 func (c *Controller) showOnboarding(info *OfficeInfo) {
 	create := newChoice(theme.ContentAddIcon(), "Create a new office",
 		"Start an office on this computer, then invite the others with a join code.",
@@ -151,8 +165,7 @@ func (c *Controller) showOnboarding(info *OfficeInfo) {
 	join := newChoice(theme.LoginIcon(), "Join an office",
 		"Pick an office on this network and paste a join code from one of its office admins.",
 		func() { c.showJoinOffice(info) })
-	signIn := linkButton("I already have an account here: sign in", func() { c.showSignIn(info, "") })
-	body := container.NewVBox(create, join, container.NewCenter(signIn))
+	body := container.NewVBox(create, join)
 	c.win.SetContent(c.onboardCard("Welcome to LanIM",
 		"Office chat with no server: every computer in the office keeps a copy of the conversation.", body))
 }
@@ -178,6 +191,7 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	userID := widget.NewEntry()
 	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
 	password := widget.NewPasswordEntry()
+	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
 	confirm := widget.NewPasswordEntry()
 	errLine := formError()
 	var b *busy
@@ -221,7 +235,7 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	btn := widget.NewButtonWithIcon("Create office", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)
-	confirm.OnSubmitted = func(string) { submit() }
+	formKeys(errLine, submit, office, nickname, userID, password, confirm)
 	form := widget.NewForm(
 		widget.NewFormItem("Office name", office),
 		widget.NewFormItem("Your name", nickname),
@@ -464,6 +478,7 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 	userID := widget.NewEntry()
 	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
 	password := widget.NewPasswordEntry()
+	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
 	confirm := widget.NewPasswordEntry()
 	errLine := formError()
 	var b *busy
@@ -482,7 +497,7 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 			showFormError(errLine, signInError(err))
 		})
 	}
-	confirm.OnSubmitted = func(string) { submit() }
+	formKeys(errLine, submit, nickname, userID, password, confirm)
 	btn := widget.NewButtonWithIcon("Create account", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+
 	"lanim/app"
 	"lanim/node/client"
 	"lanim/ui"
@@ -146,9 +148,7 @@ func TestRealGroupChat(t *testing.T) {
 	n := startNode(t)
 	a := ui.NewTestApp(t)
 	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
-	ann.WaitText("Welcome to LanIM")
-	ann.Tap("I already have an account here: sign in")
-	signUpVia(ann, "ann", "Ann Lee")
+	createOfficeVia(ann, "Acme", "ann", "Ann Lee")
 	bob := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
 	signUpVia(bob, "bob", "Bob Martin")
 	cy := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
@@ -268,15 +268,22 @@ func TestRealSignInThrottled(t *testing.T) {
 	h.WaitText("Too many wrong passwords for this user ID")
 }
 
+// annAndBob opens two windows on a fresh node: Ann creates the office "Acme", Bob signs up.
+func annAndBob(t *testing.T, n *app.Node) (a fyne.App, ann, bob *ui.Harness) {
+	t.Helper()
+	a = ui.NewTestApp(t)
+	ann = ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	createOfficeVia(ann, "Acme", "ann", "Ann Lee")
+	bob = ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
+	signUpVia(bob, "bob", "Bob Martin")
+	return a, ann, bob
+}
+
 // TestRealPictureMessage: a picture sent from one window reaches the other through the node's object
 // API: the bubble draws the node's thumbnail, and the URL serves the bytes that were sent.
 func TestRealPictureMessage(t *testing.T) {
 	n := startNode(t)
-	a := ui.NewTestApp(t)
-	ann := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
-	createOfficeVia(ann, "Acme", "ann", "Ann Lee")
-	bob := ui.NewHarness(t, a, backendOf(t, n), ui.HarnessOptions{RealClock: true})
-	signUpVia(bob, "bob", "Bob Martin")
+	_, ann, bob := annAndBob(t, n)
 	ann.AddFriend("bob", "Hi")
 	bob.Section("contacts")
 	bob.WaitFor("the friend request", func() bool { return bob.PendingFriendRequests() == 1 })

@@ -52,6 +52,14 @@ func truncated(t *widget.RichText) *widget.RichText {
 	return t
 }
 
+// emptyNote is the word-wrapped line a page shows when it has nothing to list: secondary text,
+// not the disabled colour a low-importance label takes (too faint to read, 1.4:1).
+func emptyNote(s string) *widget.RichText {
+	t := styledText(s, colorSubtle, theme.SizeNameText, fyne.TextStyle{})
+	t.Wrapping = fyne.TextWrapWord
+	return t
+}
+
 func subtle(s string) *widget.RichText {
 	return styledText(s, colorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{})
 }
