@@ -2,6 +2,7 @@ package blob
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -44,13 +45,18 @@ type Part struct {
 type upState struct {
 	busy       map[int]bool // parts whose bytes are being written into data
 	assembling bool         // Assemble runs (or ran): data is no longer written to
+	// sha is the SHA-256 of data[:hashed], advanced by each part that arrives in order (clients send
+	// them so), which spares complete a read of the whole file. It is nil while a part advances it,
+	// and for good (hashed -1) once hashed bytes may have changed: complete then reads the file.
+	sha    hash.Hash
+	hashed int64
 }
 
 // upload returns the state of an upload, creating it. s.mu must be held.
 func (s *Store) upload(id string) *upState {
 	st := s.ups[id]
 	if st == nil {
-		st = &upState{busy: map[int]bool{}}
+		st = &upState{busy: map[int]bool{}, sha: sha256.New()}
 		s.ups[id] = st
 	}
 	return st
@@ -58,9 +64,46 @@ func (s *Store) upload(id string) *upState {
 
 // forget drops the state of an upload nobody writes to. s.mu must be held.
 func (s *Store) forget(id string) {
-	if st := s.ups[id]; st != nil && len(st.busy) == 0 && !st.assembling {
+	if st := s.ups[id]; st != nil && len(st.busy) == 0 && !st.assembling && st.hashed <= 0 {
 		delete(s.ups, id)
 	}
+}
+
+// claim marks part n, at off, as being written (s.mu held). It returns the SHA-256 to advance with
+// the part's bytes when the part is the next in order.
+func (st *upState) claim(n int, off int64) hash.Hash {
+	st.busy[n] = true
+	switch {
+	case off < st.hashed:
+		st.unhash() // hashed bytes are written again
+	case off == st.hashed && st.sha != nil:
+		h := st.sha
+		st.sha = nil
+		return h
+	}
+	return nil
+}
+
+// unhash gives up the SHA-256 of the parts in order.
+func (st *upState) unhash() { st.sha, st.hashed = nil, -1 }
+
+// unclaim ends the write of part n, at off, of size bytes; h is what claim returned, advanced with
+// the part's bytes when ok.
+func (s *Store) unclaim(id string, n int, off, size int64, h hash.Hash, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.ups[id]; st != nil {
+		delete(st.busy, n)
+		if h != nil && st.hashed == off {
+			if ok {
+				st.sha, st.hashed = h, off+size
+			} else {
+				st.unhash()
+			}
+		}
+		s.forget(id)
+	}
+	s.partDone.Broadcast()
 }
 
 func (s *Store) uploadDir(id string) (string, error) {
@@ -164,15 +207,16 @@ func (s *Store) WritePart(id string, n int, off, size int64, wantMD5 string, r i
 	_, err = os.Stat(s.markerPath(dir, n))
 	st := s.upload(id)
 	direct := errors.Is(err, fs.ErrNotExist) && !st.busy[n]
+	var sha hash.Hash
 	if direct {
-		st.busy[n] = true
+		sha = st.claim(n, off)
 	} else {
 		s.forget(id)
 	}
 	s.mu.Unlock()
 	var sum string
 	if direct {
-		sum, err = s.writeInPlace(id, dir, n, off, size, wantMD5, r)
+		sum, err = s.writeInPlace(id, dir, n, off, size, wantMD5, sha, r)
 	} else {
 		sum, err = s.writeReplacement(id, dir, n, off, size, wantMD5, r)
 	}
@@ -213,16 +257,17 @@ func (s *Store) trimData(id, dir string) {
 	}
 }
 
-// writeInPlace streams a part not received before straight into the upload's file; the caller
-// has claimed part n.
-func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 string, r io.Reader) (string, error) {
-	defer s.unclaim(id, n)
+// writeInPlace streams a part not received before straight into the upload's file, advancing sha
+// (when not nil) with it; the caller has claimed part n.
+func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 string, sha hash.Hash,
+	r io.Reader) (_ string, err error) {
+	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
 	f, err := s.openData(id, dir, off+size)
 	if err != nil {
 		return "", err
 	}
 	h := md5.New()
-	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, io.TeeReader(io.LimitReader(r, size), h),
+	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)),
 		make([]byte, copyBufSize))
 	if err == nil {
 		err = checkPart(got, size, r, h, wantMD5)
@@ -242,7 +287,7 @@ func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 str
 
 // writeReplacement receives a part again: its bytes go to a temp file, and only once they are
 // whole and match their MD5 are they copied over the earlier part.
-func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5 string, r io.Reader) (string, error) {
+func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5 string, r io.Reader) (_ string, err error) {
 	t, err := s.newPlainTemp()
 	if err != nil {
 		return "", err
@@ -262,9 +307,10 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	for st.busy[n] {
 		s.partDone.Wait()
 	}
-	st.busy[n] = true
+	st = s.upload(id) // the wait may have let it be forgotten
+	sha := st.claim(n, off)
 	s.mu.Unlock()
-	defer s.unclaim(id, n)
+	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
 	// The earlier part is given up first: from here on its bytes are being replaced.
 	if err := s.dropMarker(dir, n); err != nil {
 		return "", err
@@ -273,7 +319,7 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	if err != nil {
 		return "", err
 	}
-	_, err = io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, io.NewSectionReader(t.f, 0, size),
+	_, err = io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, io.TeeReader(io.NewSectionReader(t.f, 0, size), hashes(sha)),
 		make([]byte, copyBufSize))
 	if err == nil {
 		err = f.Sync()
@@ -301,15 +347,15 @@ func checkPart(got, size int64, r io.Reader, h hash.Hash, wantMD5 string) error 
 	return nil
 }
 
-// unclaim ends the write of part n.
-func (s *Store) unclaim(id string, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st := s.ups[id]; st != nil {
-		delete(st.busy, n)
-		s.forget(id)
+// hashes writes to each of hs that is not nil.
+func hashes(hs ...hash.Hash) io.Writer {
+	var ws []io.Writer
+	for _, h := range hs {
+		if h != nil {
+			ws = append(ws, h)
+		}
 	}
-	s.partDone.Broadcast()
+	return io.MultiWriter(ws...)
 }
 
 // openData opens the upload's file for writing, grown to at least end bytes. Its size counts
@@ -460,6 +506,11 @@ func (s *Store) RemovePart(id string, p Part) {
 	if err != nil {
 		return
 	}
+	s.mu.Lock()
+	if st := s.ups[id]; st != nil {
+		st.unhash() // the part's bytes, perhaps hashed, will be written again
+	}
+	s.mu.Unlock()
 	s.dropMarker(dir, p.Number)
 	s.trimData(id, dir)
 }
@@ -491,7 +542,7 @@ func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err e
 			s.mu.Unlock()
 		}
 	}()
-	if key, size, err = s.joinParts(dir, parts); err != nil {
+	if key, size, err = s.joinParts(dir, st, parts); err != nil {
 		return "", 0, fmt.Errorf("assemble %s: %w", id, err)
 	}
 	return key, size, nil
@@ -499,7 +550,7 @@ func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err e
 
 // joinParts checks that parts are the received parts laid end to end, hashes the upload's file and
 // renames it into place.
-func (s *Store) joinParts(dir string, parts []Part) (key string, size int64, err error) {
+func (s *Store) joinParts(dir string, st *upState, parts []Part) (key string, size int64, err error) {
 	ms, err := s.markers(dir)
 	if err != nil {
 		return "", 0, err
@@ -532,7 +583,10 @@ func (s *Store) joinParts(dir string, parts []Part) (key string, size int64, err
 	if fi.Size() != size {
 		return "", 0, fmt.Errorf("the upload's file holds %d bytes, its parts %d", fi.Size(), size)
 	}
-	if key, err = hashFile(f); err != nil {
+	// No part is being written (Assemble made sure): st is stable.
+	if st.sha != nil && st.hashed == size {
+		key = hex.EncodeToString(st.sha.Sum(nil))
+	} else if key, err = hashFile(f); err != nil {
 		return "", 0, diskErr(err)
 	}
 	note := filepath.Join(dir, "assembled")
@@ -627,6 +681,7 @@ func (s *Store) RemoveUpload(id string) error {
 	s.used -= freed
 	if st := s.ups[id]; st != nil {
 		st.assembling = false
+		st.unhash()
 		s.forget(id)
 	}
 	return nil

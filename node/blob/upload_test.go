@@ -214,3 +214,23 @@ func TestAssembleChecksOffsets(t *testing.T) {
 		t.Fatal("assembled parts that overlap")
 	}
 }
+
+// TestUploadStateForgotten: once an upload is removed the store keeps nothing of it in memory.
+func TestUploadStateForgotten(t *testing.T) {
+	s := openStore(t, 0)
+	parts := threeParts(t, s, "u")
+	putParts(t, s, "u", parts, 1, 2)
+	if _, err := s.WritePart("u", 3, 2000, 300, md5Of(parts[0][:300]), bytes.NewReader(parts[2])); !errors.Is(err, ErrPartMD5) {
+		t.Fatalf("part 3 with another MD5: %v", err)
+	}
+	putParts(t, s, "u", parts, 3)
+	assembleAll(t, s, "u", parts)
+	if err := s.RemoveUpload("u"); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.ups) != 0 {
+		t.Fatalf("state of %d uploads kept", len(s.ups))
+	}
+}
