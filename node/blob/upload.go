@@ -303,12 +303,10 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	s.mu.Lock()
-	st := s.upload(id)
-	for st.busy[n] {
+	for s.upload(id).busy[n] { // the state may be forgotten and made again while waiting
 		s.partDone.Wait()
 	}
-	st = s.upload(id) // the wait may have let it be forgotten
-	sha := st.claim(n, off)
+	sha := s.upload(id).claim(n, off)
 	s.mu.Unlock()
 	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
 	// The earlier part is given up first: from here on its bytes are being replaced.
