@@ -29,6 +29,23 @@ func openStore(t *testing.T, budget int64) *Store {
 }
 
 // files lists every file under dir (the store keeps nothing it did not commit).
+// concurrently runs f(0..n-1) at once and fails the test on any error.
+func concurrently(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() { errs <- f(i) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func files(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
@@ -107,21 +124,10 @@ func TestConcurrentIngestOneKey(t *testing.T) {
 	s := openStore(t, 0)
 	data := bytes.Repeat([]byte{7}, 3<<20)
 	key := keyOf(data)
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		wg.Go(func() {
-			_, err := s.Ingest(key, bytes.NewReader(data))
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	concurrently(t, 8, func(int) error {
+		_, err := s.Ingest(key, bytes.NewReader(data))
+		return err
+	})
 	if s.Used() != int64(len(data)) {
 		t.Fatalf("used %d, want one copy %d", s.Used(), len(data))
 	}

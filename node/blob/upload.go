@@ -262,24 +262,12 @@ func (s *Store) trimData(id, dir string) {
 func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 string, sha hash.Hash,
 	r io.Reader) (_ string, err error) {
 	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
-	f, err := s.openData(id, dir, off+size)
+	h := md5.New()
+	err = s.writeAt(id, dir, off, size, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)), func(got int64) error {
+		return checkPart(got, size, r, h, wantMD5)
+	})
 	if err != nil {
 		return "", err
-	}
-	h := md5.New()
-	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)),
-		make([]byte, copyBufSize))
-	if err == nil {
-		err = checkPart(got, size, r, h, wantMD5)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", diskErr(err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	return sum, s.setMarker(id, dir, n, sum, off, size)
@@ -313,22 +301,30 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	if err := s.dropMarker(dir, n); err != nil {
 		return "", err
 	}
-	f, err := s.openData(id, dir, off+size)
-	if err != nil {
+	if err := s.writeAt(id, dir, off, size, io.TeeReader(io.NewSectionReader(t.f, 0, size), hashes(sha)), nil); err != nil {
 		return "", err
 	}
-	_, err = io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, io.TeeReader(io.NewSectionReader(t.f, 0, size), hashes(sha)),
-		make([]byte, copyBufSize))
+	return sum, s.setMarker(id, dir, n, sum, off, size)
+}
+
+// writeAt copies r into the upload's file at off, runs check (when set) on the count copied, and
+// flushes the file to disk: a part is answered only once it is durable.
+func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func(got int64) error) error {
+	f, err := s.openData(id, dir, off+size)
+	if err != nil {
+		return err
+	}
+	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, r, make([]byte, copyBufSize))
+	if err == nil && check != nil {
+		err = check(got)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return "", diskErr(err)
-	}
-	return sum, s.setMarker(id, dir, n, sum, off, size)
+	return diskErr(err)
 }
 
 // checkPart checks a part's size (r must be at its end) and MD5.

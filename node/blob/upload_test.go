@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 )
@@ -125,25 +124,11 @@ func TestGoodRePutReplaces(t *testing.T) {
 func TestConcurrentParts(t *testing.T) {
 	s := openStore(t, 0)
 	parts := threeParts(t, s, "u")
-	var wg sync.WaitGroup
-	errs := make(chan error, 9)
-	for range 3 {
-		for n := 1; n <= 3; n++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := s.WritePart("u", n, int64(n-1)*1000, int64(len(parts[n-1])), "", bytes.NewReader(parts[n-1]))
-				errs <- err
-			}()
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	concurrently(t, 9, func(i int) error {
+		n := i%3 + 1
+		_, err := s.WritePart("u", n, int64(n-1)*1000, int64(len(parts[n-1])), "", bytes.NewReader(parts[n-1]))
+		return err
+	})
 	assembleAll(t, s, "u", parts)
 }
 
