@@ -521,12 +521,6 @@ func (s *Server) checkParts(id string, up *upload, sums []string) ([]blob.Part, 
 // commits the object (a, with the key and size filled) and removes the upload.
 func (s *Server) finishUpload(c *call, id string, up *upload, parts []blob.Part, a *im.CompleteObject) (string, error) {
 	key, size, done := s.cfg.Blobs.Assembled(id)
-	bs := s.cfg.Blobs
-	if !done && len(parts) > 1 && bs.Budget() > 0 && bs.Used()+up.PartSize > bs.Budget() {
-		// Joining parts needs one part's room beyond them; refusing now keeps the parts for a retry.
-		return "", im.ErrFilesFull.With("this computer needs %d MB free to join the file's parts; its space for files is used up",
-			up.PartSize>>20)
-	}
 	if !done {
 		var err error
 		if key, size, err = s.cfg.Blobs.Assemble(id, parts); err != nil {
@@ -561,6 +555,8 @@ func (s *Server) storageErr(what string, err error) error {
 		return im.DiskFull()
 	case errors.Is(err, blob.ErrPartSize):
 		return im.ErrArgs.With("the part is not the size it was signed for")
+	case errors.Is(err, blob.ErrPartsBusy):
+		return im.ErrArgs.With("a part of the upload is still being received: complete it once every part is answered")
 	case errors.Is(err, fs.ErrNotExist):
 		return im.ErrRecordNotFound.With("no such upload: it was completed, or it expired")
 	}

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -130,19 +131,24 @@ func (s *Server) receivePart(w http.ResponseWriter, r *http.Request, id string, 
 	if length >= 0 && length != want {
 		return im.ErrArgs.With("part %d has %d bytes; it must have %d", n, length, want)
 	}
-	sum, err := s.cfg.Blobs.WritePart(id, n, want, body)
-	if err != nil {
-		if errors.Is(err, blob.ErrPartSize) {
-			return im.ErrArgs.With("part %d is not %d bytes long", n, want)
-		}
-		return s.storageErr("store part", err)
-	}
+	var wantMD5 string
 	if cm := r.Header.Get("Content-MD5"); cm != "" {
 		raw, derr := base64.StdEncoding.DecodeString(cm)
-		if derr != nil || hex.EncodeToString(raw) != sum {
-			s.cfg.Blobs.RemovePart(id, blob.Part{Number: n, MD5: sum, Size: want})
+		if derr != nil || len(raw) != md5.Size {
+			return im.ErrArgs.With("part %d: Content-MD5 is not the base64 of an MD5", n)
+		}
+		wantMD5 = hex.EncodeToString(raw)
+	}
+	// The part lands at its place in the upload's file; the store checks its size and MD5 first.
+	sum, err := s.cfg.Blobs.WritePart(id, n, int64(n-1)*up.PartSize, want, wantMD5, body)
+	if err != nil {
+		switch {
+		case errors.Is(err, blob.ErrPartSize):
+			return im.ErrArgs.With("part %d is not %d bytes long", n, want)
+		case errors.Is(err, blob.ErrPartMD5):
 			return im.ErrArgs.With("part %d does not match its Content-MD5", n)
 		}
+		return s.storageErr("store part", err)
 	}
 	w.Header().Set("ETag", `"`+sum+`"`)
 	w.WriteHeader(http.StatusOK)

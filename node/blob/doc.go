@@ -7,14 +7,18 @@
 //
 //	<k0k1>/<key>            a blob, read-only once renamed into place
 //	tmp/                    files being written; renamed into place when complete, removed at Open
-//	uploads/<id>/           one multipart upload: info (the API's JSON), expire, <n>.<md5>.part
-//	                        files, and once the parts are joined "assembled" (the blob's key)
+//	uploads/<id>/           one multipart upload: info (the API's JSON), expire, data (each part
+//	                        written once, in place at its offset; renamed into place as the blob),
+//	                        a <n>.part marker per received part, "assembled" (the blob's key)
 //	derived/<key>/<name>    files computed from a blob (thumbnails), removed with nothing else
 //
 // Why these choices:
 //   - Every write goes to a temp file in the same file system and is renamed into place, so a crash
 //     never leaves a half blob under a key, and concurrent writers of one key cannot corrupt it.
 //   - Bytes are streamed, never held whole in memory: a 2 GiB upload costs a 1 MiB copy buffer.
+//   - An upload's bytes land on disk once: a part goes straight to its offset in the upload's file
+//     (a part sent again goes to a temp file first, so a refused one cannot spoil the good bytes),
+//     and complete hashes that file with one read and renames it: no copy, no room beyond it.
 //   - A blob's bytes are verified against its key when written, and again the first time it is
 //     opened after its file changed (size or modification time differ from the last check) or the
 //     process restarted: a blob whose bytes do not match its key is never handed out, it is

@@ -42,8 +42,10 @@ type Store struct {
 	budget int64 // bytes; <= 0: no budget
 
 	mu       sync.Mutex
-	used     int64            // bytes held, including reservations of writes in progress
-	verified map[string]stamp // blobs whose bytes were checked against their key, as they were then
+	used     int64               // bytes held, including reservations of writes in progress
+	verified map[string]stamp    // blobs whose bytes were checked against their key, as they were then
+	ups      map[string]*upState // uploads being written to or assembled
+	partDone *sync.Cond          // on mu: a part's write ended
 }
 
 // stamp identifies a file's state cheaply: a blob is hashed again when its stamp changes.
@@ -57,7 +59,8 @@ func stampOf(fi fs.FileInfo) stamp { return stamp{size: fi.Size(), mtime: fi.Mod
 // Open opens (creating it if needed) the store in dir, with a budget in bytes for everything it
 // holds (<= 0: no budget). Temp files left by a crash are removed.
 func Open(dir string, budget int64) (*Store, error) {
-	s := &Store{dir: dir, budget: budget, verified: map[string]stamp{}}
+	s := &Store{dir: dir, budget: budget, verified: map[string]stamp{}, ups: map[string]*upState{}}
+	s.partDone = sync.NewCond(&s.mu)
 	if err := os.RemoveAll(s.tmpDir()); err != nil {
 		return nil, fmt.Errorf("blob store: clear temp files: %w", err)
 	}

@@ -29,6 +29,23 @@ func openStore(t *testing.T, budget int64) *Store {
 }
 
 // files lists every file under dir (the store keeps nothing it did not commit).
+// concurrently runs f(0..n-1) at once and fails the test on any error.
+func concurrently(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() { errs <- f(i) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func files(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
@@ -107,21 +124,10 @@ func TestConcurrentIngestOneKey(t *testing.T) {
 	s := openStore(t, 0)
 	data := bytes.Repeat([]byte{7}, 3<<20)
 	key := keyOf(data)
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		wg.Go(func() {
-			_, err := s.Ingest(key, bytes.NewReader(data))
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	concurrently(t, 8, func(int) error {
+		_, err := s.Ingest(key, bytes.NewReader(data))
+		return err
+	})
 	if s.Used() != int64(len(data)) {
 		t.Fatalf("used %d, want one copy %d", s.Used(), len(data))
 	}
@@ -173,25 +179,25 @@ func TestUploadParts(t *testing.T) {
 	before := s.Used()
 	// Too short, too long: refused, nothing kept.
 	for _, body := range [][]byte{p1[:999], append(append([]byte{}, p1...), 'x')} {
-		if _, err := s.WritePart("u1", 1, 1000, bytes.NewReader(body)); !errors.Is(err, ErrPartSize) {
+		if _, err := s.WritePart("u1", 1, 0, 1000, "", bytes.NewReader(body)); !errors.Is(err, ErrPartSize) {
 			t.Fatalf("part of %d bytes: %v, want ErrPartSize", len(body), err)
 		}
 	}
 	if s.Used() != before {
 		t.Fatalf("a refused part kept %d bytes", s.Used()-before)
 	}
-	if _, err := s.WritePart("nope", 1, 4, bytes.NewReader(p2)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := s.WritePart("nope", 1, 0, 4, "", bytes.NewReader(p2)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("part of unknown upload: %v", err)
 	}
-	if _, err := s.WritePart("../u1", 1, 4, bytes.NewReader(p2)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := s.WritePart("../u1", 1, 0, 4, "", bytes.NewReader(p2)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("part with a path in its id: %v", err)
 	}
 	// Part 2 first, then part 1 twice (the second replaces the first).
-	if sum, err := s.WritePart("u1", 2, 4, bytes.NewReader(p2)); err != nil || sum != md5Of(p2) {
+	if sum, err := s.WritePart("u1", 2, 1000, 4, "", bytes.NewReader(p2)); err != nil || sum != md5Of(p2) {
 		t.Fatalf("part 2: %s %v", sum, err)
 	}
 	for range 2 {
-		if sum, err := s.WritePart("u1", 1, 1000, bytes.NewReader(p1)); err != nil || sum != md5Of(p1) {
+		if sum, err := s.WritePart("u1", 1, 0, 1000, "", bytes.NewReader(p1)); err != nil || sum != md5Of(p1) {
 			t.Fatalf("part 1: %s %v", sum, err)
 		}
 	}
@@ -226,7 +232,7 @@ func TestSweepUploads(t *testing.T) {
 	now := time.Now()
 	s.CreateUpload("old", now.Add(-time.Minute), []byte("{}"))
 	s.CreateUpload("new", now.Add(time.Hour), []byte("{}"))
-	s.WritePart("old", 1, 3, strings.NewReader("abc"))
+	s.WritePart("old", 1, 0, 3, "", strings.NewReader("abc"))
 	n, err := s.SweepUploads(now)
 	if err != nil || n != 1 {
 		t.Fatalf("swept %d %v", n, err)
@@ -237,7 +243,7 @@ func TestSweepUploads(t *testing.T) {
 	if _, err := s.UploadInfo("new"); err != nil {
 		t.Fatalf("live upload swept: %v", err)
 	}
-	if _, err := s.WritePart("old", 2, 3, strings.NewReader("abc")); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := s.WritePart("old", 2, 3, 3, "", strings.NewReader("abc")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("part for a swept upload: %v", err)
 	}
 	left, _ := Open(s.Dir(), 0)
@@ -271,7 +277,7 @@ func TestSinglePartIsRenamed(t *testing.T) {
 	s := openStore(t, 0)
 	data := bytes.Repeat([]byte("x"), 10000)
 	s.CreateUpload("one", time.Now().Add(time.Hour), []byte("{}"))
-	if _, err := s.WritePart("one", 1, int64(len(data)), bytes.NewReader(data)); err != nil {
+	if _, err := s.WritePart("one", 1, 0, int64(len(data)), "", bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}
 	parts, _ := s.Parts("one")

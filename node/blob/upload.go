@@ -2,13 +2,16 @@ package blob
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,15 +21,89 @@ import (
 // ErrPartSize: a part's body is not the size it was signed for; nothing was kept.
 var ErrPartSize = errors.New("part is not the size it was signed for")
 
+// ErrPartMD5: a part's bytes do not have the MD5 its sender announced; nothing was kept.
+var ErrPartMD5 = errors.New("part does not match its MD5")
+
+// ErrPartsBusy: a part of the upload is being received, so it cannot be assembled yet.
+var ErrPartsBusy = errors.New("a part of the upload is still being received")
+
 // A multipart upload lives in uploads/<id>/: "info" holds the caller's description of it (the API's
-// JSON, opaque here), "expire" its expiry in Unix milliseconds, and each received part is
-// "<n>.<md5 hex>.part", so a part's MD5 is known without reading it again.
+// JSON, opaque here), "expire" its expiry in Unix milliseconds, "data" the file being put together:
+// each part is written once, in place at its offset, and the whole file becomes the blob by a rename.
+// Each received part has a marker "<n>.part" holding "<md5 hex> <offset> <size>"; a part is there
+// only while its marker is. A marker is written after the part's bytes are synced, and removed
+// before bytes are written over a received part, so a crash never leaves a marker over other bytes.
 
 // Part is one received part of an upload.
 type Part struct {
 	Number int
 	MD5    string // lowercase hex
 	Size   int64
+}
+
+// upState is what the store knows in memory of an upload being written to (guarded by Store.mu).
+type upState struct {
+	busy       map[int]bool // parts whose bytes are being written into data
+	assembling bool         // Assemble runs (or ran): data is no longer written to
+	// sha is the SHA-256 of data[:hashed], advanced by each part that arrives in order (clients send
+	// them so), which spares complete a read of the whole file. It is nil while a part advances it,
+	// and for good (hashed -1) once hashed bytes may have changed: complete then reads the file.
+	sha    hash.Hash
+	hashed int64
+}
+
+// upload returns the state of an upload, creating it. s.mu must be held.
+func (s *Store) upload(id string) *upState {
+	st := s.ups[id]
+	if st == nil {
+		st = &upState{busy: map[int]bool{}, sha: sha256.New()}
+		s.ups[id] = st
+	}
+	return st
+}
+
+// forget drops the state of an upload nobody writes to. s.mu must be held.
+func (s *Store) forget(id string) {
+	if st := s.ups[id]; st != nil && len(st.busy) == 0 && !st.assembling && st.hashed <= 0 {
+		delete(s.ups, id)
+	}
+}
+
+// claim marks part n, at off, as being written (s.mu held). It returns the SHA-256 to advance with
+// the part's bytes when the part is the next in order.
+func (st *upState) claim(n int, off int64) hash.Hash {
+	st.busy[n] = true
+	switch {
+	case off < st.hashed:
+		st.unhash() // hashed bytes are written again
+	case off == st.hashed && st.sha != nil:
+		h := st.sha
+		st.sha = nil
+		return h
+	}
+	return nil
+}
+
+// unhash gives up the SHA-256 of the parts in order.
+func (st *upState) unhash() { st.sha, st.hashed = nil, -1 }
+
+// unclaim ends the write of part n, at off, of size bytes; h is what claim returned, advanced with
+// the part's bytes when ok.
+func (s *Store) unclaim(id string, n int, off, size int64, h hash.Hash, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.ups[id]; st != nil {
+		delete(st.busy, n)
+		if h != nil && st.hashed == off {
+			if ok {
+				st.sha, st.hashed = h, off+size
+			} else {
+				st.unhash()
+			}
+		}
+		s.forget(id)
+	}
+	s.partDone.Broadcast()
 }
 
 func (s *Store) uploadDir(id string) (string, error) {
@@ -111,53 +188,293 @@ func (s *Store) UploadInfo(id string) ([]byte, error) {
 }
 
 // WritePart streams part n of an upload from r, which must hold exactly size bytes (else
-// ErrPartSize). A part received again replaces the earlier one. On any error nothing is kept.
-// It returns the part's MD5 (lowercase hex).
-func (s *Store) WritePart(id string, n int, size int64, r io.Reader) (string, error) {
+// ErrPartSize) with MD5 wantMD5 when that is not "" (else ErrPartMD5), into the upload's file at
+// off. It returns the part's MD5 (lowercase hex) once the bytes are on disk. On any error nothing is
+// kept, and a part received before is left as it was: a part received again is checked in a temp
+// file before it replaces the earlier one.
+func (s *Store) WritePart(id string, n int, off, size int64, wantMD5 string, r io.Reader) (string, error) {
 	dir, err := s.uploadDir(id)
 	if err != nil {
 		return "", err
 	}
+	if n < 1 || off < 0 || size < 0 {
+		return "", fmt.Errorf("part %d at %d of %d bytes: %w", n, off, size, ErrPartSize)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "info")); err != nil {
 		return "", fmt.Errorf("upload %s: %w", id, diskErr(err))
 	}
+	s.mu.Lock()
+	_, err = os.Stat(s.markerPath(dir, n))
+	st := s.upload(id)
+	direct := errors.Is(err, fs.ErrNotExist) && !st.busy[n]
+	var sha hash.Hash
+	if direct {
+		sha = st.claim(n, off)
+	} else {
+		s.forget(id)
+	}
+	s.mu.Unlock()
+	var sum string
+	if direct {
+		sum, err = s.writeInPlace(id, dir, n, off, size, wantMD5, sha, r)
+	} else {
+		sum, err = s.writeReplacement(id, dir, n, off, size, wantMD5, r)
+	}
+	if err != nil {
+		s.trimData(id, dir)
+		return "", fmt.Errorf("part %d: %w", n, err)
+	}
+	return sum, nil
+}
+
+// trimData shortens the upload's file to the end of its last received part when nobody writes to
+// it, so a refused part that grew the file keeps no room.
+func (s *Store) trimData(id, dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.ups[id]; st != nil && (len(st.busy) > 0 || st.assembling) {
+		return
+	}
+	if _, err := os.Stat(filepath.Join(dir, "assembled")); err == nil {
+		return
+	}
+	ms, err := s.markers(dir)
+	if err != nil {
+		return
+	}
+	var end int64
+	for _, m := range ms {
+		end = max(end, m.off+m.Size)
+	}
+	data := filepath.Join(dir, "data")
+	fi, err := os.Stat(data)
+	switch {
+	case err != nil:
+	case end == 0 && os.Remove(data) == nil: // no part received: no file
+		s.used -= fi.Size()
+	case fi.Size() > end && os.Truncate(data, end) == nil:
+		s.used -= fi.Size() - end
+	}
+}
+
+// writeInPlace streams a part not received before straight into the upload's file, advancing sha
+// (when not nil) with it; the caller has claimed part n.
+func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 string, sha hash.Hash,
+	r io.Reader) (_ string, err error) {
+	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
+	h := md5.New()
+	err = s.writeAt(id, dir, off, size, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)), func(got int64) error {
+		return checkPart(got, size, r, h, wantMD5)
+	})
+	if err != nil {
+		return "", err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	return sum, s.setMarker(id, dir, n, sum, off, size)
+}
+
+// writeReplacement receives a part again: its bytes go to a temp file, and only once they are
+// whole and match their MD5 are they copied over the earlier part.
+func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5 string, r io.Reader) (_ string, err error) {
 	t, err := s.newPlainTemp()
 	if err != nil {
-		return "", fmt.Errorf("part %d: %w", n, err)
+		return "", err
 	}
+	defer t.discard()
 	h := md5.New()
-	got, err := t.fill(io.TeeReader(io.LimitReader(r, size+1), h))
-	if err == nil && got != size {
-		err = ErrPartSize
-	}
+	got, err := t.fill(io.TeeReader(io.LimitReader(r, size), h))
 	if err == nil {
-		err = t.close()
+		err = checkPart(got, size, r, h, wantMD5)
 	}
 	if err != nil {
-		t.discard()
-		return "", fmt.Errorf("part %d: %w", n, err)
+		return "", err
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	// The upload may have completed or expired while the part streamed in.
-	if _, err := os.Stat(filepath.Join(dir, "info")); err != nil {
-		os.Remove(t.f.Name())
-		s.used -= t.reserved
-		return "", fmt.Errorf("upload %s: %w", id, diskErr(err))
+	for s.upload(id).busy[n] { // the state may be forgotten and made again while waiting
+		s.partDone.Wait()
 	}
-	old, _ := filepath.Glob(filepath.Join(dir, strconv.Itoa(n)+".*.part"))
-	for _, p := range old {
-		if fi, err := os.Stat(p); err == nil && os.Remove(p) == nil {
-			s.used -= fi.Size()
+	sha := s.upload(id).claim(n, off)
+	s.mu.Unlock()
+	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
+	// The earlier part is given up first: from here on its bytes are being replaced.
+	if err := s.dropMarker(dir, n); err != nil {
+		return "", err
+	}
+	if err := s.writeAt(id, dir, off, size, io.TeeReader(io.NewSectionReader(t.f, 0, size), hashes(sha)), nil); err != nil {
+		return "", err
+	}
+	return sum, s.setMarker(id, dir, n, sum, off, size)
+}
+
+// writeAt copies r into the upload's file at off, runs check (when set) on the count copied, and
+// flushes the file to disk: a part is answered only once it is durable.
+func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func(got int64) error) error {
+	f, err := s.openData(id, dir, off+size)
+	if err != nil {
+		return err
+	}
+	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, r, make([]byte, copyBufSize))
+	if err == nil && check != nil {
+		err = check(got)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return diskErr(err)
+}
+
+// checkPart checks a part's size (r must be at its end) and MD5.
+func checkPart(got, size int64, r io.Reader, h hash.Hash, wantMD5 string) error {
+	if got != size {
+		return ErrPartSize
+	}
+	if k, _ := io.ReadFull(r, make([]byte, 1)); k > 0 {
+		return ErrPartSize
+	}
+	if wantMD5 != "" && hex.EncodeToString(h.Sum(nil)) != wantMD5 {
+		return ErrPartMD5
+	}
+	return nil
+}
+
+// hashes writes to each of hs that is not nil.
+func hashes(hs ...hash.Hash) io.Writer {
+	var ws []io.Writer
+	for _, h := range hs {
+		if h != nil {
+			ws = append(ws, h)
 		}
 	}
-	if err := os.Rename(t.f.Name(), filepath.Join(dir, strconv.Itoa(n)+"."+sum+".part")); err != nil {
-		os.Remove(t.f.Name())
-		s.used -= t.reserved
-		return "", fmt.Errorf("part %d: %w", n, diskErr(err))
+	return io.MultiWriter(ws...)
+}
+
+// openData opens the upload's file for writing, grown to at least end bytes. Its size counts
+// against the budget: growing it reserves the room first.
+func (s *Store) openData(id, dir string, end int64) (*os.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The upload may have completed or expired; once it is assembled its file is the blob.
+	if _, err := os.Stat(filepath.Join(dir, "info")); err != nil {
+		return nil, fmt.Errorf("upload %s: %w", id, diskErr(err))
 	}
-	return sum, nil
+	if _, err := os.Stat(filepath.Join(dir, "assembled")); err == nil || s.ups[id] != nil && s.ups[id].assembling {
+		return nil, fmt.Errorf("upload %s is complete: %w", id, fs.ErrNotExist)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, diskErr(err)
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() < end {
+		if s.budget > 0 && s.used+end-fi.Size() > s.budget {
+			err = ErrBudget
+		} else if err = f.Truncate(end); err == nil {
+			s.used += end - fi.Size()
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, diskErr(err)
+	}
+	return f, nil
+}
+
+func (s *Store) markerPath(dir string, n int) string {
+	return filepath.Join(dir, strconv.Itoa(n)+".part")
+}
+
+// setMarker notes part n as received, unless the upload is gone.
+func (s *Store) setMarker(id, dir string, n int, sum string, off, size int64) error {
+	b := []byte(sum + " " + strconv.FormatInt(off, 10) + " " + strconv.FormatInt(size, 10))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := os.Stat(filepath.Join(dir, "info")); err != nil {
+		return fmt.Errorf("upload %s: %w", id, diskErr(err))
+	}
+	if s.budget > 0 && s.used+int64(len(b)) > s.budget {
+		return ErrBudget
+	}
+	p := s.markerPath(dir, n)
+	if fi, err := os.Stat(p); err == nil && os.Remove(p) == nil {
+		s.used -= fi.Size()
+	}
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		os.Remove(p)
+		return diskErr(err)
+	}
+	s.used += int64(len(b))
+	return nil
+}
+
+// dropMarker removes part n's marker (absent is not an error), durably: bytes are written over a
+// received part only once no marker claims them.
+func (s *Store) dropMarker(dir string, n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.markerPath(dir, n)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil
+	}
+	if err := os.Remove(p); err != nil {
+		return diskErr(err)
+	}
+	s.used -= fi.Size()
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return diskErr(err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && runtime.GOOS != "windows" {
+		return diskErr(err)
+	}
+	return nil
+}
+
+// marker is a part's marker as read back.
+type marker struct {
+	Part
+	off int64
+}
+
+// markers reads an upload's part markers, by part number.
+func (s *Store) markers(dir string) ([]marker, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, diskErr(err)
+	}
+	var ms []marker
+	for _, e := range entries {
+		num, ok := strings.CutSuffix(e.Name(), ".part")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			continue // also a part file of an upload started by an older version: it is sent again
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) != 3 {
+			continue
+		}
+		off, err1 := strconv.ParseInt(f[1], 10, 64)
+		size, err2 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		ms = append(ms, marker{Part{Number: n, MD5: f[0], Size: size}, off})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Number < ms[j].Number })
+	return ms, nil
 }
 
 // Parts lists an upload's received parts by number.
@@ -166,46 +483,35 @@ func (s *Store) Parts(id string) ([]Part, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(dir)
+	ms, err := s.markers(dir)
 	if err != nil {
-		return nil, fmt.Errorf("upload %s: %w", id, diskErr(err))
+		return nil, fmt.Errorf("upload %s: %w", id, err)
 	}
-	var parts []Part
-	for _, e := range entries {
-		f := strings.Split(e.Name(), ".")
-		if len(f) != 3 || f[2] != "part" {
-			continue
-		}
-		n, err := strconv.Atoi(f[0])
-		if err != nil {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			continue
-		}
-		parts = append(parts, Part{Number: n, MD5: f[1], Size: fi.Size()})
+	parts := make([]Part, len(ms))
+	for i, m := range ms {
+		parts[i] = m.Part
 	}
-	sort.Slice(parts, func(i, j int) bool { return parts[i].Number < parts[j].Number })
 	return parts, nil
 }
 
-// RemovePart deletes one received part (a part the caller found to be wrong).
+// RemovePart forgets one received part (a part the caller found to be wrong): it has to be sent again.
 func (s *Store) RemovePart(id string, p Part) {
 	dir, err := s.uploadDir(id)
 	if err != nil {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if os.Remove(filepath.Join(dir, strconv.Itoa(p.Number)+"."+p.MD5+".part")) == nil {
-		s.used -= p.Size
+	if st := s.ups[id]; st != nil {
+		st.unhash() // the part's bytes, perhaps hashed, will be written again
 	}
+	s.mu.Unlock()
+	s.dropMarker(dir, p.Number)
+	s.trimData(id, dir)
 }
 
-// Assemble joins the given parts, in order, into one blob and returns its key and size. Each part
-// file is removed as soon as it is copied, so the upload needs about one part's room beyond its
-// size (a single part is renamed: none). The result is noted in the upload, which stays until
+// Assemble makes the given parts, in order, one blob and returns its key and size. The parts are in
+// place in the upload's file already: it is hashed with one read and renamed into place, so
+// assembling needs no room beyond the parts. The result is noted in the upload, which stays until
 // RemoveUpload, so a caller that fails after Assemble (no quorum to commit the object) can retry
 // with Assembled instead of the parts, which are gone.
 func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err error) {
@@ -213,18 +519,107 @@ func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err e
 	if err != nil {
 		return "", 0, err
 	}
-	if len(parts) == 1 {
-		key, size, err = s.adoptPart(id, dir, parts[0])
-	} else {
-		key, size, err = s.joinParts(id, dir, parts)
+	s.mu.Lock()
+	st := s.upload(id)
+	if len(st.busy) > 0 || st.assembling {
+		s.forget(id)
+		s.mu.Unlock()
+		return "", 0, fmt.Errorf("assemble %s: %w", id, ErrPartsBusy)
 	}
-	if err != nil {
-		return "", 0, err
-	}
-	if err := s.writeSmall(filepath.Join(dir, "assembled"), []byte(key+" "+strconv.FormatInt(size, 10))); err != nil {
+	st.assembling = true
+	s.mu.Unlock()
+	defer func() {
+		if err != nil {
+			s.mu.Lock()
+			st.assembling = false
+			s.forget(id)
+			s.mu.Unlock()
+		}
+	}()
+	if key, size, err = s.joinParts(dir, st, parts); err != nil {
 		return "", 0, fmt.Errorf("assemble %s: %w", id, err)
 	}
 	return key, size, nil
+}
+
+// joinParts checks that parts are the received parts laid end to end, hashes the upload's file and
+// renames it into place.
+func (s *Store) joinParts(dir string, st *upState, parts []Part) (key string, size int64, err error) {
+	ms, err := s.markers(dir)
+	if err != nil {
+		return "", 0, err
+	}
+	byNum := make(map[int]marker, len(ms))
+	for _, m := range ms {
+		byNum[m.Number] = m
+	}
+	for _, p := range parts {
+		m, ok := byNum[p.Number]
+		if !ok || m.Part != p || m.off != size {
+			return "", 0, fmt.Errorf("part %d is not the one received at offset %d: %w", p.Number, size, fs.ErrNotExist)
+		}
+		size += p.Size
+	}
+	data := filepath.Join(dir, "data")
+	flag := os.O_RDONLY
+	if size == 0 {
+		flag |= os.O_CREATE // an empty upload: no part wrote the file
+	}
+	f, err := os.OpenFile(data, flag, 0o600)
+	if err != nil {
+		return "", 0, diskErr(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", 0, diskErr(err)
+	}
+	if fi.Size() != size {
+		return "", 0, fmt.Errorf("the upload's file holds %d bytes, its parts %d", fi.Size(), size)
+	}
+	// No part is being written (Assemble made sure): st is stable.
+	if st.sha != nil && st.hashed == size {
+		key = hex.EncodeToString(st.sha.Sum(nil))
+	} else if key, err = hashFile(f); err != nil {
+		return "", 0, diskErr(err)
+	}
+	note := filepath.Join(dir, "assembled")
+	if err := s.replaceSmall(note, []byte(key+" "+strconv.FormatInt(size, 10))); err != nil {
+		return "", 0, err
+	}
+	dst := s.path(key)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return "", 0, diskErr(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := os.Stat(dst); err == nil {
+		if os.Remove(data) == nil {
+			s.used -= size
+		}
+	} else if err := os.Rename(data, dst); err != nil {
+		return "", 0, diskErr(err)
+	} else if fi, err := os.Stat(dst); err == nil {
+		s.verified[key] = stampOf(fi)
+	}
+	// The parts are the blob now.
+	for _, m := range ms {
+		p := s.markerPath(dir, m.Number)
+		if fi, err := os.Stat(p); err == nil && os.Remove(p) == nil {
+			s.used -= fi.Size()
+		}
+	}
+	return key, size, nil
+}
+
+// replaceSmall writes a small file in place of any earlier one, counted against the budget.
+func (s *Store) replaceSmall(path string, b []byte) error {
+	s.mu.Lock()
+	if fi, err := os.Stat(path); err == nil && os.Remove(path) == nil {
+		s.used -= fi.Size()
+	}
+	s.mu.Unlock()
+	return s.writeSmall(path, b)
 }
 
 // Assembled returns the blob an upload was assembled into, when Assemble ran and the blob is there.
@@ -257,71 +652,6 @@ func (s *Store) UploadCount() (int, error) {
 	return len(entries), nil
 }
 
-// joinParts copies parts, in order, into a new blob.
-func (s *Store) joinParts(id, dir string, parts []Part) (key string, size int64, err error) {
-	t, err := s.newTemp()
-	if err != nil {
-		return "", 0, fmt.Errorf("assemble %s: %w", id, err)
-	}
-	for _, p := range parts {
-		path := filepath.Join(dir, strconv.Itoa(p.Number)+"."+p.MD5+".part")
-		if err := t.appendFile(path); err != nil {
-			t.discard()
-			return "", 0, fmt.Errorf("assemble %s part %d: %w", id, p.Number, err)
-		}
-		s.RemovePart(id, p)
-		size += p.Size
-	}
-	key = t.sum()
-	if err := s.commit(t, key); err != nil {
-		return "", 0, fmt.Errorf("assemble %s: %w", id, err)
-	}
-	return key, size, nil
-}
-
-// adoptPart makes the only part of an upload a blob by renaming it: no copy, no second room.
-func (s *Store) adoptPart(id, dir string, p Part) (string, int64, error) {
-	path := filepath.Join(dir, strconv.Itoa(p.Number)+"."+p.MD5+".part")
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, fmt.Errorf("assemble %s: %w", id, diskErr(err))
-	}
-	key, err := hashFile(f)
-	f.Close()
-	if err != nil {
-		return "", 0, fmt.Errorf("assemble %s: %w", id, diskErr(err))
-	}
-	dst := s.path(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return "", 0, fmt.Errorf("assemble %s: %w", id, diskErr(err))
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := os.Stat(dst); err == nil {
-		if os.Remove(path) == nil {
-			s.used -= p.Size
-		}
-		return key, p.Size, nil
-	}
-	if err := os.Rename(path, dst); err != nil {
-		return "", 0, fmt.Errorf("assemble %s: %w", id, diskErr(err))
-	}
-	if fi, err := os.Stat(dst); err == nil {
-		s.verified[key] = stampOf(fi)
-	}
-	return key, p.Size, nil
-}
-
-func (t *temp) appendFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return diskErr(err)
-	}
-	defer f.Close()
-	_, err = t.fill(f)
-	return err
-}
-
 // RemoveUpload deletes an upload and every part it holds (absent is not an error).
 func (s *Store) RemoveUpload(id string) error {
 	dir, err := s.uploadDir(id)
@@ -343,6 +673,11 @@ func (s *Store) RemoveUpload(id string) error {
 		return fmt.Errorf("remove upload %s: %w", id, diskErr(err))
 	}
 	s.used -= freed
+	if st := s.ups[id]; st != nil {
+		st.assembling = false
+		st.unhash()
+		s.forget(id)
+	}
 	return nil
 }
 

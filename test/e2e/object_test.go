@@ -388,8 +388,16 @@ func TestObjectRefusals(t *testing.T) {
 	if env := complete(tok, []string{sums[0], md5hex(wrong)}); env.ErrCode != 1001 || !strings.Contains(env.ErrDlt, "hash") {
 		t.Fatalf("complete with MD5s that are not the upload's hash: %+v", env)
 	}
-	if files := o.blobFiles(); len(files) != 1 || !strings.Contains(files[0], "1."+sums[0]) {
+	// Only part 1 is kept: its marker, and its bytes at the start of the upload's file.
+	files := o.blobFiles()
+	if len(files) != 2 || filepath.Base(files[0]) != "1.part" || filepath.Base(files[1]) != "data" {
 		t.Fatalf("after the refusals the store holds %v, want only part 1", files)
+	}
+	if b, err := os.ReadFile(filepath.Join(o.DataDir, "blobs", files[0])); err != nil || !strings.HasPrefix(string(b), sums[0]) {
+		t.Fatalf("part 1's marker %q %v, want its MD5 %s", b, err, sums[0])
+	}
+	if fi, err := os.Stat(filepath.Join(o.DataDir, "blobs", files[1])); err != nil || fi.Size() != int64(len(parts[0])) {
+		t.Fatalf("the upload's file after the refusals: %v, want part 1's %d bytes", err, len(parts[0]))
 	}
 	o.PostErr(t, "/object/access_url", tok, map[string]any{"name": "alice/x.bin"}, 1004)
 	// Sent right, it completes.
