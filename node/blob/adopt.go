@@ -3,7 +3,6 @@ package blob
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 )
@@ -50,40 +49,26 @@ func (s *Store) adopt(key, path, sum string) error {
 	if !ValidKey(key) {
 		return ErrBadKey
 	}
+	size, err := syncChecked(path, key, sum)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(s.path(key)), 0o700); err != nil {
+		return diskErr(err)
+	}
+	if err := s.reserve(size); err != nil {
+		return err
+	}
+	if s.place(key, path, size) {
+		return nil
+	}
+	// Some systems refuse to rename a file that others have open (Windows: the viewers following
+	// the spool): copy it in instead, hashing it again on the way.
 	f, err := os.Open(path)
 	if err != nil {
 		return diskErr(err)
 	}
 	defer f.Close()
-	if sum == "" {
-		if sum, err = hashFile(f); err != nil {
-			return diskErr(err)
-		}
-	}
-	if sum != key {
-		return ErrHashMismatch
-	}
-	if err := f.Sync(); err != nil { // a blob is kept only once it is durable
-		return diskErr(err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return diskErr(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(s.path(key)), 0o700); err != nil {
-		return diskErr(err)
-	}
-	if err := s.reserve(fi.Size()); err != nil {
-		return err
-	}
-	if s.place(key, path, fi.Size()) {
-		return nil
-	}
-	// Some systems refuse to rename a file that others have open (Windows: the viewers following
-	// the spool): copy it in instead, hashing it again on the way.
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return diskErr(err)
-	}
 	t, err := s.newTemp()
 	if err != nil {
 		return err
@@ -97,6 +82,33 @@ func (s *Store) adopt(key, path, sum string) error {
 		return ErrHashMismatch
 	}
 	return s.commit(t, key)
+}
+
+// syncChecked checks the file at path against key (sum, or its hash when sum is ""), flushes it
+// to disk (a blob is kept only once it is durable) and returns its size. It closes the file before
+// it returns, so that a rename is not refused where open files cannot be renamed.
+func syncChecked(path, key, sum string) (int64, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0) // writable: Windows syncs only such handles
+	if err != nil {
+		return 0, diskErr(err)
+	}
+	defer f.Close()
+	if sum == "" {
+		if sum, err = hashFile(f); err != nil {
+			return 0, diskErr(err)
+		}
+	}
+	if sum != key {
+		return 0, ErrHashMismatch
+	}
+	if err := f.Sync(); err != nil {
+		return 0, diskErr(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, diskErr(err)
+	}
+	return fi.Size(), diskErr(f.Close())
 }
 
 // place renames the file at path, whose size is reserved, into place as key, or drops it when
