@@ -126,8 +126,8 @@ func (b *blobs) join(key string) (*flight, *os.File, error) {
 	return f, src, nil
 }
 
-// clearSpools removes the spool files that versions before the store's temp dir held them left in
-// DIR/tmp (the store clears its own temp dir when it opens).
+// clearSpools removes spool files left in DIR/tmp, where earlier versions kept them (the store
+// clears its temp dir, where they are now, when it opens).
 func (b *blobs) clearSpools() {
 	old, _ := filepath.Glob(filepath.Join(b.n.cfg.DataDir, "tmp", spoolPattern))
 	for _, p := range old {
