@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net"
@@ -190,18 +191,16 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) (string, er
 	if err != nil {
 		return "", err
 	}
-	h := newChunkHash()
-	defer h.sum() // ends its goroutine
-	w := io.MultiWriter(spool, h)
+	h := sha256.New()
 	lastErr := error(ErrBlobUnavailable)
 	for _, s := range srcs {
 		before := f.progress()
-		err := b.fillFrom(ctx, s, f, w)
+		err := b.fillFrom(ctx, s, f, hashedWriter{spool, h})
 		if f.progress() > before {
 			f.senders = append(f.senders, s.id)
 		}
 		if err == nil {
-			return h.sum(), nil
+			return hex.EncodeToString(h.Sum(nil)), nil
 		}
 		if ctx.Err() != nil {
 			return "", ctx.Err()
@@ -217,58 +216,16 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) (string, er
 	return "", fmt.Errorf("%w (last: %v)", ErrBlobUnavailable, lastErr)
 }
 
-// chunkHash is a SHA-256 computed on a goroutine of its own, so the hash of one chunk overlaps
-// the receiving and writing of the next: in one goroutine the hash would be half the cost of the
-// transfer's critical path. It holds chunkHashDepth copy buffers.
-type chunkHash struct {
-	full chan []byte // chunks to hash, in order
-	free chan []byte // buffers given back
-	out  chan string // the sum, once full is closed and drained
-	res  string
-	done bool
+// hashedWriter writes to w and hashes what it wrote.
+type hashedWriter struct {
+	w io.Writer
+	h hash.Hash
 }
 
-const chunkHashDepth = 4
-
-func newChunkHash() *chunkHash {
-	c := &chunkHash{full: make(chan []byte, chunkHashDepth), free: make(chan []byte, chunkHashDepth),
-		out: make(chan string, 1)}
-	for range chunkHashDepth {
-		c.free <- make([]byte, 0, blobBuf)
-	}
-	go func() {
-		h := sha256.New()
-		for p := range c.full {
-			h.Write(p)
-			c.free <- p[:0]
-		}
-		c.out <- hex.EncodeToString(h.Sum(nil))
-	}()
-	return c
-}
-
-// Write hands a copy of p to the hashing goroutine; it waits only when that one is
-// chunkHashDepth chunks behind.
-func (c *chunkHash) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		buf := <-c.free
-		k := min(len(p), cap(buf))
-		c.full <- append(buf, p[:k]...)
-		p = p[k:]
-	}
-	return n, nil
-}
-
-// sum waits for every chunk written and returns the lowercase hex SHA-256 of them all; nothing
-// may be written after it.
-func (c *chunkHash) sum() string {
-	if !c.done {
-		c.done = true
-		close(c.full)
-		c.res = <-c.out
-	}
-	return c.res
+func (hw hashedWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	return n, err
 }
 
 // fillFrom asks one member for the rest of the blob.
