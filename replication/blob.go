@@ -33,6 +33,12 @@ type BlobStore interface {
 	Open(key string) (*os.File, error)
 	// Ingest keeps r's bytes under key when they hash to it (and keeps nothing when they do not).
 	Ingest(key string, r io.Reader) (int64, error)
+	// CreateTemp creates a file on the store's file system for Adopt, removed when the store
+	// opens again.
+	CreateTemp(pattern string) (*os.File, error)
+	// Adopt keeps the complete file at path (from CreateTemp) as key when sum, the SHA-256 its
+	// writer computed, is key; the file is gone afterwards, kept or not.
+	Adopt(key, path, sum string) error
 }
 
 // ErrBlobUnavailable: no member of the office could send the blob now. It matches fs.ErrNotExist,

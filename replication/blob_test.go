@@ -164,10 +164,10 @@ func (m *blobMember) has(key string) bool {
 	return err == nil
 }
 
-// spools lists the fetch spool files left in the member's data dir.
+// spools lists the fetch spool files left in the member's store.
 func (m *blobMember) spools(t *testing.T) []string {
 	t.Helper()
-	found, err := filepath.Glob(filepath.Join(m.cfg.DataDir, "tmp", spoolPattern))
+	found, err := filepath.Glob(filepath.Join(m.blobs.Dir(), "tmp", spoolPattern))
 	if err != nil {
 		t.Fatal(err)
 	}

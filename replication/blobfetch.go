@@ -2,8 +2,11 @@ package replication
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net"
@@ -19,27 +22,28 @@ import (
 )
 
 // Fetching a blob this node lacks. One fetch per key runs at a time, whoever asks: the bytes
-// arrive in a spool file in DIR/tmp that every asker follows from its first byte at its own pace
-// (a slow viewer does not slow the transfer down, and a second viewer does not start a second
-// transfer). The store ingests the spool as it fills, checking the bytes against the key; the
-// last blobBuf bytes reach the viewers only once the store kept the blob, so a viewer never gets a
-// complete copy of bytes that do not match. Then this node records its hold.
+// arrive in a spool file in the store's temp dir that every asker follows from its first byte at
+// its own pace (a slow viewer does not slow the transfer down, and a second viewer does not start
+// a second transfer). The bytes are hashed as they arrive; the last blobBuf bytes reach the
+// viewers only once the whole spool matched the key, so a viewer never gets a complete copy of
+// bytes that do not match. Then the store adopts the spool as the blob (a rename: the bytes are
+// written once) and this node records its hold.
 
 const spoolPattern = "blob-*.spool"
 
 // flight is one fetch in progress.
 type flight struct {
 	key  string
-	path string // the spool file
+	path string // the spool file, in the store's temp dir
 
-	mu      sync.Mutex
-	size    int64 // -1 until a member answered
-	written int64 // bytes in the spool
-	failed  error // the transfer failed (the store's ingest stops)
-	done    bool  // the fetch ended: err, or the blob is in the store
-	err     error
-	moved   chan struct{} // closed and replaced whenever the fields above change
-	refs    int           // the runner and every follower; the last one removes the spool
+	mu       sync.Mutex
+	size     int64 // -1 until a member answered
+	written  int64 // bytes in the spool
+	verified bool  // the whole spool hashed to the key: viewers may have its last bytes
+	done     bool  // the fetch ended: err, or the blob is in the store
+	err      error
+	moved    chan struct{} // closed and replaced whenever the fields above change
+	refs     int           // the runner and every follower; the last one removes the spool
 
 	senders []raft.ServerID // members that sent bytes of the spool (the runner's)
 }
@@ -54,7 +58,7 @@ func (n *Node) FetchBlob(ctx context.Context, key string, w io.Writer) error {
 	if n.blobs == nil {
 		return ErrBlobUnavailable
 	}
-	f, err := n.blobs.join(key)
+	f, src, err := n.blobs.join(key)
 	if err != nil {
 		return err
 	}
@@ -62,7 +66,8 @@ func (n *Node) FetchBlob(ctx context.Context, key string, w io.Writer) error {
 		return n.blobs.copyLocal(key, w)
 	}
 	defer n.blobs.leave(f)
-	return f.copyTo(ctx, w, false)
+	defer src.Close()
+	return f.copyTo(ctx, src, w)
 }
 
 // copyLocal writes a blob this node holds to w.
@@ -76,29 +81,41 @@ func (b *blobs) copyLocal(key string, w io.Writer) error {
 	return err
 }
 
-// join returns the fetch of key in progress, starting one when there is none; nil when the blob
-// is in the store (it arrived meanwhile). The caller must leave the flight it got.
-func (b *blobs) join(key string) (*flight, error) {
+// join returns the fetch of key in progress and the spool opened for reading, starting a fetch
+// when there is none; a nil flight when the blob is in the store (it arrived meanwhile). The
+// spool is opened under b.mu, as the runner renames it into the store under b.mu when it ends the
+// flight. The caller must close the file and leave the flight it got.
+func (b *blobs) join(key string) (*flight, *os.File, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if f := b.flights[key]; f != nil {
+		src, err := os.Open(f.path)
+		if err != nil {
+			return nil, nil, spoolErr(err)
+		}
 		f.mu.Lock()
 		f.refs++
 		f.mu.Unlock()
-		return f, nil
+		return f, src, nil
 	}
 	if _, err := b.store.Stat(key); err == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if b.closed {
-		return nil, fmt.Errorf("fetch blob: %w", net.ErrClosed)
+		return nil, nil, fmt.Errorf("fetch blob: %w", net.ErrClosed)
 	}
 	if b.n.id == nil {
-		return nil, ErrBlobUnavailable // standalone: nobody to ask
+		return nil, nil, ErrBlobUnavailable // standalone: nobody to ask
 	}
-	spool, err := os.CreateTemp(b.spoolDir(), spoolPattern)
+	spool, err := b.store.CreateTemp(spoolPattern)
 	if err != nil {
-		return nil, spoolErr(err)
+		return nil, nil, spoolErr(err)
+	}
+	src, err := os.Open(spool.Name())
+	if err != nil {
+		spool.Close()
+		os.Remove(spool.Name())
+		return nil, nil, spoolErr(err)
 	}
 	f := &flight{key: key, path: spool.Name(), size: -1, moved: make(chan struct{}), refs: 2}
 	b.flights[key] = f
@@ -107,20 +124,19 @@ func (b *blobs) join(key string) (*flight, error) {
 		defer b.n.wg.Done()
 		b.fly(f, spool)
 	}()
-	return f, nil
+	return f, src, nil
 }
 
-func (b *blobs) spoolDir() string { return filepath.Join(b.n.cfg.DataDir, "tmp") }
-
-// clearSpools removes the spool files a stopped process left.
+// clearSpools removes spool files left in DIR/tmp, where earlier versions kept them (the store
+// clears its temp dir, where they are now, when it opens).
 func (b *blobs) clearSpools() {
-	old, _ := filepath.Glob(filepath.Join(b.spoolDir(), spoolPattern))
+	old, _ := filepath.Glob(filepath.Join(b.n.cfg.DataDir, "tmp", spoolPattern))
 	for _, p := range old {
 		os.Remove(p)
 	}
 }
 
-// leave drops a reference; the last one removes the spool.
+// leave drops a reference; the last one removes the spool (gone already once adopted).
 func (b *blobs) leave(f *flight) {
 	f.mu.Lock()
 	f.refs--
@@ -131,76 +147,63 @@ func (b *blobs) leave(f *flight) {
 	}
 }
 
-// fly runs the fetch: the spool from the members while the store ingests it, then the hold.
+// fly runs the fetch: the spool from the members, its check against the key, the store's
+// adoption of it, then the hold.
 func (b *blobs) fly(f *flight, spool *os.File) {
 	defer b.leave(f)
-	ctx, cancel := context.WithCancel(b.n.ctx)
-	defer cancel()
-	filled := make(chan error, 1)
-	go func() {
-		err := b.fill(ctx, f, spool)
-		if cerr := spool.Close(); err == nil && cerr != nil {
-			err = spoolErr(cerr)
-		}
+	sum, err := b.fill(b.n.ctx, f, spool)
+	if err == nil {
+		err = spool.Sync() // before the rename below, which holds b.mu
 		if err != nil {
-			f.update(func() { f.failed = err })
+			err = spoolErr(err)
 		}
-		filled <- err
-	}()
-	pr, pw := io.Pipe()
-	fed := make(chan struct{})
-	go func() {
-		defer close(fed)
-		pw.CloseWithError(f.copyTo(ctx, pw, true))
-	}()
-	_, ierr := b.store.Ingest(f.key, pr)
-	pr.CloseWithError(errIngestEnded)
-	if ierr != nil {
-		cancel() // no use fetching bytes the store will not keep
 	}
-	err := <-filled
-	<-fed
+	if cerr := spool.Close(); err == nil && cerr != nil {
+		err = spoolErr(cerr)
+	}
 	switch {
 	case err != nil:
-	case errors.Is(ierr, blob.ErrHashMismatch):
+	case sum != f.key:
 		b.markSuspects(f.key, f.senders)
 		err = fmt.Errorf("blob %s from %v: %w (%w)", f.key, f.senders, errBlobCorrupt, ErrBlobUnavailable)
 	default:
-		err = ierr
+		f.update(func() { f.verified = true })
 	}
+	b.mu.Lock()
+	if err == nil {
+		// Under b.mu: a viewer joining now opens the spool before it moves, or finds the blob.
+		err = b.store.Adopt(f.key, f.path, sum)
+	}
+	delete(b.flights, f.key)
+	b.mu.Unlock()
 	if err == nil {
 		b.held(f.key)
 	} else if b.n.ctx.Err() == nil {
 		b.n.log.Warn("blobs: fetch failed", "key", f.key, "err", err)
 	}
-	b.mu.Lock()
-	delete(b.flights, f.key)
-	b.mu.Unlock()
 	f.update(func() { f.done, f.err = true, err })
 }
 
-// errIngestEnded stops the copy into a store ingest that returned.
-var errIngestEnded = errors.New("the store's ingest ended")
-
 // fill copies the blob into the spool from the members that may have it, each one taking over
-// where the last one stopped.
-func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) error {
+// where the last one stopped, and returns the SHA-256 (lowercase hex) of the bytes it wrote.
+func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) (string, error) {
 	srcs, err := b.sources(ctx, f.key)
 	if err != nil {
-		return err
+		return "", err
 	}
+	h := sha256.New()
 	lastErr := error(ErrBlobUnavailable)
 	for _, s := range srcs {
 		before := f.progress()
-		err := b.fillFrom(ctx, s, f, spool)
+		err := b.fillFrom(ctx, s, f, hashedWriter{spool, h})
 		if f.progress() > before {
 			f.senders = append(f.senders, s.id)
 		}
 		if err == nil {
-			return nil
+			return hex.EncodeToString(h.Sum(nil)), nil
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 		if !isCode(err, codeNotFound) {
 			b.n.log.Info("blobs: a member could not send a blob", "key", f.key, "member", s.id, "err", err)
@@ -208,9 +211,21 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) error {
 		lastErr = err
 	}
 	if errors.Is(lastErr, fs.ErrNotExist) {
-		return lastErr
+		return "", lastErr
 	}
-	return fmt.Errorf("%w (last: %v)", ErrBlobUnavailable, lastErr)
+	return "", fmt.Errorf("%w (last: %v)", ErrBlobUnavailable, lastErr)
+}
+
+// hashedWriter writes to w and hashes what it wrote.
+type hashedWriter struct {
+	w io.Writer
+	h hash.Hash
+}
+
+func (hw hashedWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	return n, err
 }
 
 // fillFrom asks one member for the rest of the blob.
@@ -273,25 +288,19 @@ func (f *flight) update(change func()) {
 	f.moved = make(chan struct{})
 }
 
-// copyTo copies the spool to w as it fills, from its first byte. A viewer (raw false) gets the
-// last blobBuf bytes only once the store kept the blob, and returns when the fetch ended: nil when
-// the blob is in the store. The store's ingest (raw true) gets every byte as it arrives and an end
-// once the last one did, or the transfer's failure.
-func (f *flight) copyTo(ctx context.Context, w io.Writer, raw bool) error {
-	src, err := os.Open(f.path)
-	if err != nil {
-		return spoolErr(err)
-	}
-	defer src.Close()
+// copyTo copies the spool (src) to w as it fills, from its first byte, and returns when the fetch
+// ended: nil when the blob is in the store. The last blobBuf bytes go out only once the whole
+// spool matched the key.
+func (f *flight) copyTo(ctx context.Context, src *os.File, w io.Writer) error {
 	buf := make([]byte, blobBuf)
 	var pos int64
 	for {
 		f.mu.Lock()
 		limit := f.written
-		if !raw && !(f.done && f.err == nil) {
+		if !f.verified {
 			limit = max(0, f.written-blobBuf)
 		}
-		size, failed, done, ferr, moved := f.size, f.failed, f.done, f.err, f.moved
+		done, ferr, moved := f.done, f.err, f.moved
 		f.mu.Unlock()
 		switch {
 		case pos < limit:
@@ -301,11 +310,7 @@ func (f *flight) copyTo(ctx context.Context, w io.Writer, raw bool) error {
 				return err
 			}
 			continue
-		case raw && failed != nil:
-			return failed
-		case raw && size >= 0 && pos == size:
-			return nil
-		case !raw && done:
+		case done:
 			return ferr
 		}
 		select {
@@ -327,17 +332,4 @@ func spoolErr(err error) error {
 		err = pe.Err
 	}
 	return fmt.Errorf("fetch blob: spool: %w", err)
-}
-
-// ctxReader stops reading once ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
