@@ -217,10 +217,10 @@ func (s *Server) initiateUpload(c *call, req *objectwire.InitiateUploadReq) (any
 	if err := im.CheckObjectFields(req.ContentType, req.Cause); err != nil {
 		return nil, err
 	}
-	hash := strings.ToLower(req.Hash)
-	if !isHexLen(hash, 32) {
-		return nil, im.ErrArgs.With("hash must be the 32 hex digits of the MD5 of the part MD5s")
+	if err := im.CheckObjectHash(req.Hash); err != nil {
+		return nil, err
 	}
+	hash := strings.ToLower(req.Hash)
 	ps, err := s.partSize(req.Size)
 	if err != nil {
 		return nil, err
@@ -308,14 +308,6 @@ func randomID() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func isHexLen(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil && strings.ToLower(s) == s
 }
 
 // commitObject proposes object.complete and returns the object's URL.

@@ -37,13 +37,22 @@ func (a *CompleteObject) Check(c Caller) error {
 	if !isHex(a.Key, 64) {
 		return ErrArgs.With("key must be the lowercase hex SHA-256 of the bytes")
 	}
-	if !isHex(strings.ToLower(a.Hash), 32) {
-		return ErrArgs.With("hash must be 32 hex digits (MD5 of the part MD5s)")
+	if err := CheckObjectHash(a.Hash); err != nil {
+		return err
 	}
 	if a.Size < 0 || a.Size > MaxObjectSize {
 		return ErrArgs.With("size %d is not in 0..%d", a.Size, int64(MaxObjectSize))
 	}
 	return CheckObjectFields(a.ContentType, a.Cause)
+}
+
+// CheckObjectHash is upstream's rule for an upload's hash: the 32 hex digits (either case) of the
+// MD5 of the comma-joined part MD5s.
+func CheckObjectHash(hash string) error {
+	if !isHex(strings.ToLower(hash), 32) {
+		return ErrArgs.With("hash must be the 32 hex digits of the MD5 of the part MD5s")
+	}
+	return nil
 }
 
 // CheckObjectFields limits an object's content type and cause.
