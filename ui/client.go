@@ -75,15 +75,15 @@ func (b *ClientBackend) emit(e Event) {
 	}
 }
 
-// apiError turns node/client's error into the UI's, so screens see OpenIM codes; an endpoint the
-// node lacks (HTTP 404) is ErrNotSupported.
+// apiError is node/client's error as the screens take it: the node's *openim.Error itself, and
+// an endpoint the node lacks (HTTP 404) as ErrNotSupported.
 func apiError(err error) error {
 	if err == nil {
 		return nil
 	}
 	var ce *openim.Error
 	if errors.As(err, &ce) {
-		return &openim.Error{Code: ce.Code, Msg: ce.Msg, Detail: ce.Detail}
+		return ce
 	}
 	if strings.Contains(err.Error(), "HTTP 404") {
 		return fmt.Errorf("%w (%v)", ErrNotSupported, err)
