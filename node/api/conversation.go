@@ -2,6 +2,7 @@ package api
 
 import (
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -25,7 +26,7 @@ func (s *Server) conversationRoutes() {
 // that user or the admin.
 func (c *call) ownerAccess(field, userID string) error {
 	if userID == "" {
-		return im.ErrArgs.With("%s is required", field)
+		return openim.ErrArgs.With("%s is required", field)
 	}
 	return c.caller.Access(userID)
 }
@@ -75,14 +76,14 @@ func getConversation(c *call, req *getConversationReq) (any, error) {
 		return nil, err
 	}
 	if req.ConversationID == "" {
-		return nil, im.ErrArgs.With("conversationID is required")
+		return nil, openim.ErrArgs.With("conversationID is required")
 	}
 	row, ok, err := store.GetConversation(c.ctx, c.q(), req.OwnerUserID, req.ConversationID)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, im.ErrRecordNotFound.With("conversation %s of %s", req.ConversationID, req.OwnerUserID)
+		return nil, openim.ErrRecordNotFound.With("conversation %s of %s", req.ConversationID, req.OwnerUserID)
 	}
 	return &getConversationResp{Conversation: row.Conversation}, nil
 }
@@ -94,8 +95,8 @@ type getConversationsReq struct {
 
 // checkConversationIDs bounds a list of conversation IDs to look up.
 func checkConversationIDs(ids []string) error {
-	if len(ids) > im.MaxBatch {
-		return im.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(ids), im.MaxBatch)
+	if len(ids) > openim.MaxBatch {
+		return openim.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(ids), openim.MaxBatch)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -39,7 +40,7 @@ func (s *Server) signUp(c *call, req *signUpReq) (any, error) {
 		return nil, err
 	}
 	if !s.signUps.Allow(signUpKey, c.now) {
-		return nil, im.ErrRateLimited.With("more than %d sign-ups in a row on this computer: try again in %v",
+		return nil, openim.ErrRateLimited.With("more than %d sign-ups in a row on this computer: try again in %v",
 			SignUpBurst, SignUpInterval)
 	}
 	signer, err := s.cfg.Verifier.Signer(c.ctx)
@@ -72,17 +73,17 @@ func (s *Server) login(c *call, req *loginReq) (any, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, im.ErrRecordNotFound.With("no user %q", req.UserID)
+		return nil, openim.ErrRecordNotFound.With("no user %q", req.UserID)
 	}
 	if err := s.signInAllowed(c, req.UserID); err != nil {
 		return nil, err
 	}
 	if hash == "" || bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil {
 		s.signIns.Allow(req.UserID, c.now)
-		return nil, im.ErrNoPermission.With("wrong user ID or password")
+		return nil, openim.ErrNoPermission.With("wrong user ID or password")
 	}
-	if req.PlatformID == im.PlatformAdmin || !im.ValidPlatform(req.PlatformID) {
-		return nil, im.ErrArgs.With("platformID %d is not a user platform", req.PlatformID)
+	if req.PlatformID == openim.PlatformAdmin || !openim.ValidPlatform(req.PlatformID) {
+		return nil, openim.ErrArgs.With("platformID %d is not a user platform", req.PlatformID)
 	}
 	c.caller = im.Caller{UserID: req.UserID, Platform: req.PlatformID}
 	return c.issueToken(req.UserID, req.PlatformID)
@@ -110,7 +111,7 @@ func (s *Server) setPassword(c *call, req *setPasswordReq) (any, error) {
 func hashPassword(p string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
 	if err != nil {
-		return "", im.ErrInternal.With("hash password: %v", err)
+		return "", openim.ErrInternal.With("hash password: %v", err)
 	}
 	return string(h), nil
 }

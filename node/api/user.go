@@ -2,6 +2,7 @@ package api
 
 import (
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -26,10 +27,10 @@ type getUsersInfoResp struct {
 
 func getUsersInfo(c *call, req *getUsersInfoReq) (any, error) {
 	if req.UserIDs == nil {
-		return nil, im.ErrArgs.With("userIDs is required")
+		return nil, openim.ErrArgs.With("userIDs is required")
 	}
-	if len(req.UserIDs) > im.MaxBatch {
-		return nil, im.ErrArgs.With("userIDs has %d IDs, at most %d", len(req.UserIDs), im.MaxBatch)
+	if len(req.UserIDs) > openim.MaxBatch {
+		return nil, openim.ErrArgs.With("userIDs has %d IDs, at most %d", len(req.UserIDs), openim.MaxBatch)
 	}
 	users, err := store.GetUsers(c.ctx, c.q(), req.UserIDs)
 	if err != nil {

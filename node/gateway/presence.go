@@ -8,15 +8,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/gateway/wire"
-	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
-)
-
-// Presence status values of UserStatusChangeTips.
-const (
-	statusOffline int32 = 0
-	statusOnline  int32 = 1
 )
 
 // notifyPresence tells this node's connections that a user's platforms changed: a 2005 push to
@@ -64,9 +58,9 @@ func (g *Gateway) notifyPresence(ctx context.Context, p *Presence, changes []pla
 // statusChangeMsg is the 1304 notification to one friend: online-only (seq 0, never stored), in
 // the pair's n_ stream, as upstream v3.4-3.7 sent it.
 func statusChangeMsg(userID, to string, ch platformChange, now int64) (*pb.MsgData, error) {
-	status := statusOffline
+	status := openim.StatusOffline
 	if ch.online {
-		status = statusOnline
+		status = openim.StatusOnline
 	}
 	detail, err := pb.MarshalJSON(&pb.UserStatusChangeTips{FromUserID: userID, ToUserID: to, Status: status,
 		PlatformID: ch.platformID})
@@ -83,13 +77,13 @@ func statusChangeMsg(userID, to string, ch platformChange, now int64) (*pb.MsgDa
 		ClientMsgID:      randomHex(16),
 		ServerMsgID:      randomHex(16),
 		SenderPlatformID: ch.platformID,
-		SessionType:      im.SingleChat,
-		MsgFrom:          im.MsgFromSystem,
-		ContentType:      im.UserStatusChange,
+		SessionType:      openim.SingleChat,
+		MsgFrom:          openim.MsgFromSystem,
+		ContentType:      openim.UserStatusChange,
 		Content:          content,
 		SendTime:         now,
 		CreateTime:       now,
-		Status:           im.MsgStatusSuccess,
+		Status:           openim.MsgStatusSuccess,
 		Options:          onlineOnlyOptions(),
 	}, nil
 }
@@ -109,7 +103,7 @@ func onlineOnlyOptions() map[string]bool {
 // 0.0.14 has no case for 1304 in its user-notification switch, and its transpiled switch then
 // calls .then on a number and leaves an unhandled rejection behind.
 func (g *Gateway) deliverStatusChange(owner, userID string, msg *pb.MsgData, opID string) {
-	convID := im.NotificationConversationID(im.SingleChat, userID, owner, "")
+	convID := openim.NotificationConversationID(openim.SingleChat, userID, owner, "")
 	data, err := proto.Marshal(pushMessages(convID, msg))
 	if err != nil {
 		g.cfg.Log.Error("presence: encode 1304 push", "err", err)

@@ -9,6 +9,7 @@ import (
 
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -36,20 +37,20 @@ func (c *conn) sendTyping(req *wire.Req, msg *pb.MsgData) ([]byte, error) {
 	out.ServerMsgID = randomHex(16)
 	out.SendTime = c.g.cfg.Now().UnixMilli()
 	out.Seq = 0
-	out.Status = im.MsgStatusSuccess
-	out.MsgFrom = im.MsgFromUser
+	out.Status = openim.MsgStatusSuccess
+	out.MsgFrom = openim.MsgFromUser
 	out.Options = typingOptions()
 	if out.SenderPlatformID == 0 {
 		out.SenderPlatformID = c.platformID
 	}
-	if out.SessionType == im.WriteGroupChat {
-		out.SessionType = im.ReadGroupChat
+	if out.SessionType == openim.WriteGroupChat {
+		out.SessionType = openim.ReadGroupChat
 	}
 	opID := req.OperationID
 	if opID == "" {
 		opID = c.opID
 	}
-	convID := im.ChatConversationID(out.SessionType, out.SendID, out.RecvID, out.GroupID)
+	convID := openim.ChatConversationID(out.SessionType, out.SendID, out.RecvID, out.GroupID)
 	c.g.publishTransient(TransientEvent{ExceptConn: c.key,
 		Push: &im.Push{UserIDs: to, ConversationID: convID, Msg: out, OperationID: opID}})
 	return proto.Marshal(&pb.UserSendMsgResp{ServerMsgID: out.ServerMsgID, ClientMsgID: out.ClientMsgID,
@@ -61,45 +62,45 @@ func (c *conn) sendTyping(req *wire.Req, msg *pb.MsgData) ([]byte, error) {
 func (c *conn) typingRecipients(ctx context.Context, msg *pb.MsgData) ([]string, error) {
 	q := c.g.q
 	if q == nil {
-		return nil, im.ErrInternal.With("no database")
+		return nil, openim.ErrInternal.With("no database")
 	}
 	switch msg.SessionType {
-	case im.SingleChat:
-		if msg.RecvID == "" || len(msg.RecvID) > im.MaxIDLen {
-			return nil, im.ErrArgs.With("typing: recvID is required")
+	case openim.SingleChat:
+		if msg.RecvID == "" || len(msg.RecvID) > openim.MaxIDLen {
+			return nil, openim.ErrArgs.With("typing: recvID is required")
 		}
 		blocked, err := store.IsBlocked(ctx, q, msg.RecvID, msg.SendID)
 		if err != nil {
 			return nil, err
 		}
 		if blocked {
-			return nil, im.ErrBlockedByPeer.With("%s blocked %s", msg.RecvID, msg.SendID)
+			return nil, openim.ErrBlockedByPeer.With("%s blocked %s", msg.RecvID, msg.SendID)
 		}
 		return dedupe([]string{msg.RecvID, msg.SendID}), nil
-	case im.ReadGroupChat, im.WriteGroupChat:
-		if msg.GroupID == "" || len(msg.GroupID) > im.MaxIDLen {
-			return nil, im.ErrArgs.With("typing: groupID is required")
+	case openim.ReadGroupChat, openim.WriteGroupChat:
+		if msg.GroupID == "" || len(msg.GroupID) > openim.MaxIDLen {
+			return nil, openim.ErrArgs.With("typing: groupID is required")
 		}
 		g, err := store.GetGroup(ctx, q, msg.GroupID)
 		if err != nil {
 			return nil, err
 		}
 		if g == nil {
-			return nil, im.ErrGroupIDNotFound.With("group %s", msg.GroupID)
+			return nil, openim.ErrGroupIDNotFound.With("group %s", msg.GroupID)
 		}
-		if g.Status == im.GroupStatusDismissed {
-			return nil, im.ErrDismissedAlready.With("group %s is dismissed", msg.GroupID)
+		if g.Status == openim.GroupStatusDismissed {
+			return nil, openim.ErrDismissedAlready.With("group %s is dismissed", msg.GroupID)
 		}
 		m, err := store.GetMember(ctx, q, msg.GroupID, msg.SendID)
 		if err != nil {
 			return nil, err
 		}
 		if m == nil {
-			return nil, im.ErrNotInGroupYet.With("%s is not in group %s", msg.SendID, msg.GroupID)
+			return nil, openim.ErrNotInGroupYet.With("%s is not in group %s", msg.SendID, msg.GroupID)
 		}
 		return store.MemberIDs(ctx, q, msg.GroupID)
 	default:
-		return nil, im.ErrArgs.With("typing: sessionType %d: use 1 (single) or 3 (group)", msg.SessionType)
+		return nil, openim.ErrArgs.With("typing: sessionType %d: use 1 (single) or 3 (group)", msg.SessionType)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -194,7 +195,7 @@ func SortedConversationList(ctx context.Context, q store.Q, ownerID string, ids 
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, ErrRecordNotFound.With("%s has no such conversation", ownerID)
+		return nil, openim.ErrRecordNotFound.With("%s has no such conversation", ownerID)
 	}
 	states, err := loadStates(ctx, q, ownerID, rows)
 	if err != nil {
@@ -272,7 +273,7 @@ func (p *peers) msgInfo(ownerID string, msg *pb.MsgData) *MsgInfo {
 		SendID: msg.SendID, RecvID: msg.RecvID, GroupID: msg.GroupID, LatestMsgRecvTime: msg.SendTime,
 		MsgFrom: msg.MsgFrom, ContentType: msg.ContentType, Content: string(msg.Content), Ex: msg.Ex}
 	switch msg.SessionType {
-	case ReadGroupChat, WriteGroupChat:
+	case openim.ReadGroupChat, openim.WriteGroupChat:
 		if g := p.groups[msg.GroupID]; g != nil {
 			info.GroupName, info.GroupFaceURL = g.GroupName, g.FaceURL
 			info.GroupMemberCount, info.GroupType = g.MemberCount, g.GroupType

@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -44,14 +45,14 @@ func (o *op) storeMessage(conversationID string, msg *pb.MsgData, text string) e
 // conversation as soon as its first message arrives.
 func (o *op) ensureChatConversations(conversationID string, msg *pb.MsgData, recipients []string) error {
 	switch msg.SessionType {
-	case SingleChat, NotificationChat:
-		if msg.SessionType == SingleChat {
+	case openim.SingleChat, openim.NotificationChat:
+		if msg.SessionType == openim.SingleChat {
 			if err := o.ensureConversation(store.ConversationKey{OwnerID: msg.SendID, ConversationID: conversationID,
 				Type: msg.SessionType, UserID: msg.RecvID}); err != nil {
 				return err
 			}
 		}
-		if msg.SessionType == SingleChat && msg.RecvID == msg.SendID {
+		if msg.SessionType == openim.SingleChat && msg.RecvID == msg.SendID {
 			return nil
 		}
 		return o.ensureConversation(store.ConversationKey{OwnerID: msg.RecvID, ConversationID: conversationID,
@@ -59,7 +60,7 @@ func (o *op) ensureChatConversations(conversationID string, msg *pb.MsgData, rec
 	default:
 		for _, uid := range recipients {
 			if err := o.ensureConversation(store.ConversationKey{OwnerID: uid, ConversationID: conversationID,
-				Type: ReadGroupChat, GroupID: msg.GroupID}); err != nil {
+				Type: openim.ReadGroupChat, GroupID: msg.GroupID}); err != nil {
 				return err
 			}
 		}
@@ -101,9 +102,9 @@ func (o *op) notify(n note) error {
 	if err != nil {
 		return err
 	}
-	sessionType := SingleChat
+	sessionType := openim.SingleChat
 	if n.groupID != "" {
-		sessionType = ReadGroupChat
+		sessionType = openim.ReadGroupChat
 	}
 	clientMsgID, err := o.serverClientMsgID()
 	if err != nil {
@@ -116,15 +117,15 @@ func (o *op) notify(n note) error {
 		ClientMsgID: clientMsgID,
 		ServerMsgID: o.newID(),
 		SessionType: sessionType,
-		MsgFrom:     MsgFromSystem,
+		MsgFrom:     openim.MsgFromSystem,
 		ContentType: n.contentType,
 		Content:     content,
 		SendTime:    o.now,
 		CreateTime:  o.now,
-		Status:      MsgStatusSuccess,
+		Status:      openim.MsgStatusSuccess,
 		Options:     notificationOptions(n.chatCopy),
 	}
-	if err := o.deliver(NotificationConversationID(sessionType, n.sendID, n.recvID, n.groupID), msg, n.to); err != nil {
+	if err := o.deliver(openim.NotificationConversationID(sessionType, n.sendID, n.recvID, n.groupID), msg, n.to); err != nil {
 		return err
 	}
 	if !n.chatCopy {
@@ -137,7 +138,7 @@ func (o *op) notify(n note) error {
 	chat.ServerMsgID = o.newID()
 	// Upstream resets the copy's options to these two; every other key is missing, which means true.
 	chat.Options = map[string]bool{"offlinePush": false, "unreadCount": true}
-	chatID := ChatConversationID(sessionType, n.sendID, n.recvID, n.groupID)
+	chatID := openim.ChatConversationID(sessionType, n.sendID, n.recvID, n.groupID)
 	if err := o.ensureChatConversations(chatID, chat, n.to); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package im
 import (
 	"context"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -36,7 +37,7 @@ func (q *ApplyListQuery) Check(c Caller) error {
 		return err
 	}
 	for _, r := range q.HandleResults {
-		if err := checkRange("handleResults", r, FriendRequestRefused, FriendRequestAgreed); err != nil {
+		if err := checkRange("handleResults", r, openim.FriendRequestRefused, openim.FriendRequestAgreed); err != nil {
 			return err
 		}
 	}
@@ -107,7 +108,7 @@ func checkPair(c Caller, field1, id1, field2, id2 string) error {
 	if c.UserID == id1 || c.UserID == id2 || c.Admin() {
 		return nil
 	}
-	return ErrNoPermission.With("%s may not read about %s and %s", c.UserID, id1, id2)
+	return openim.ErrNoPermission.With("%s may not read about %s and %s", c.UserID, id1, id2)
 }
 
 // IncrementalQuery is get_incremental_friends: the changes since a client's position.

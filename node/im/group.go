@@ -3,6 +3,7 @@ package im
 import (
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -13,27 +14,6 @@ import (
 // groups their joined-group log, so the tips carry groupMemberVersion(ID) after the change and the
 // incremental sync returns real diffs. This file holds the group-wide commands and the helpers the
 // member (member.go) and application (group_request.go) commands share.
-
-// Group policy values (GroupInfo.needVerification).
-const (
-	// VerifyApplyInviteDirect: applications need approval, invitations join directly.
-	VerifyApplyInviteDirect int32 = 0
-	// VerifyAll: applications and invitations by ordinary members both need approval.
-	VerifyAll int32 = 1
-	// VerifyNone: anyone who applies joins directly.
-	VerifyNone int32 = 2
-)
-
-// WorkingGroup is the only group type upstream creates (GroupInfo.groupType).
-const WorkingGroup int32 = 2
-
-// Join sources (GroupMemberFullInfo.joinSource).
-const (
-	JoinByAdmin      int32 = 1
-	JoinByInvitation int32 = 2
-	JoinBySearch     int32 = 3
-	JoinByQRCode     int32 = 4
-)
 
 // groupOpAdminLevel is UserInfo.appMangerLevel of an app admin, shown in a synthetic opUser.
 const groupOpAdminLevel int32 = 2
@@ -63,7 +43,7 @@ func groupHandlers() map[string]handler {
 // needGroupCaller rejects commands without an authenticated user (the node itself proposes none here).
 func needGroupCaller(c Caller) error {
 	if c.UserID == "" {
-		return ErrNoPermission.With("a user must make this change")
+		return openim.ErrNoPermission.With("a user must make this change")
 	}
 	return nil
 }
@@ -71,18 +51,18 @@ func needGroupCaller(c Caller) error {
 // checkGroupProfile limits the free-text fields of a group.
 func checkGroupProfile(name, notification, introduction, faceURL, ex string) error {
 	return checkFields(
-		checkLine("groupName", name, MaxNameLen),
-		checkText("notification", notification, MaxTextLen),
-		checkText("introduction", introduction, MaxTextLen),
-		checkURL("faceURL", faceURL, MaxURLLen),
-		checkEx("ex", ex, MaxExLen),
+		checkLine("groupName", name, openim.MaxNameLen),
+		checkText("notification", notification, openim.MaxTextLen),
+		checkText("introduction", introduction, openim.MaxTextLen),
+		checkURL("faceURL", faceURL, openim.MaxURLLen),
+		checkEx("ex", ex, openim.MaxExLen),
 	)
 }
 
 // checkGroupPolicy limits the enumerated fields of a group.
 func checkGroupPolicy(needVerification, lookMemberInfo, applyMemberFriend int32) error {
 	return checkFields(
-		checkRange("needVerification", needVerification, VerifyApplyInviteDirect, VerifyNone),
+		checkRange("needVerification", needVerification, openim.VerifyApplyInviteDirect, openim.VerifyNone),
 		checkRange("lookMemberInfo", lookMemberInfo, 0, 1),
 		checkRange("applyMemberFriend", applyMemberFriend, 0, 1),
 	)
@@ -98,7 +78,7 @@ func (o *op) group(groupID string) (*pb.GroupInfo, error) {
 		return nil, err
 	}
 	if g == nil {
-		return nil, ErrRecordNotFound.With("group %s not found", groupID)
+		return nil, openim.ErrRecordNotFound.With("group %s not found", groupID)
 	}
 	return g, nil
 }
@@ -109,8 +89,8 @@ func (o *op) liveGroup(groupID string) (*pb.GroupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if g.Status == GroupStatusDismissed {
-		return nil, ErrDismissedAlready.With("group %s is dismissed", groupID)
+	if g.Status == openim.GroupStatusDismissed {
+		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", groupID)
 	}
 	return g, nil
 }
@@ -127,7 +107,7 @@ func (o *op) callerMember(groupID string) (*pb.GroupMemberFullInfo, error) {
 	if err != nil || m != nil || o.caller.Admin() {
 		return m, err
 	}
-	return nil, ErrNoPermission.With("%s is not in group %s", o.caller.UserID, groupID)
+	return nil, openim.ErrNoPermission.With("%s is not in group %s", o.caller.UserID, groupID)
 }
 
 // requireManager passes the group's owner and admins and app admins (upstream's CheckGroupAdmin).
@@ -136,8 +116,8 @@ func (o *op) requireManager(groupID string) (*pb.GroupMemberFullInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m != nil && m.RoleLevel < RoleAdmin && !o.caller.Admin() {
-		return nil, ErrNoPermission.With("%s is not the owner or an admin of group %s", o.caller.UserID, groupID)
+	if m != nil && m.RoleLevel < openim.RoleAdmin && !o.caller.Admin() {
+		return nil, openim.ErrNoPermission.With("%s is not the owner or an admin of group %s", o.caller.UserID, groupID)
 	}
 	return m, nil
 }
@@ -165,8 +145,8 @@ func (o *op) asMember(groupID, userID string) (*pb.GroupMemberFullInfo, error) {
 	if u != nil {
 		out.Nickname, out.FaceURL = u.Nickname, u.FaceURL
 	}
-	if IsAdmin(userID) {
-		out.RoleLevel, out.AppMangerLevel = RoleAdmin, groupOpAdminLevel
+	if openim.IsAdmin(userID) {
+		out.RoleLevel, out.AppMangerLevel = openim.RoleAdmin, groupOpAdminLevel
 	} else {
 		out.OperatorUserID = userID
 	}
@@ -215,8 +195,8 @@ func (o *op) addMember(m *pb.GroupMemberFullInfo) error {
 // invite and approval, so their clients know the conversation before its first message.
 func (o *op) openGroupConversations(groupID string, userIDs []string) error {
 	for _, uid := range userIDs {
-		if err := o.ensureConversation(store.ConversationKey{OwnerID: uid, ConversationID: GroupConversationID(groupID),
-			Type: ReadGroupChat, GroupID: groupID}); err != nil {
+		if err := o.ensureConversation(store.ConversationKey{OwnerID: uid, ConversationID: openim.GroupConversationID(groupID),
+			Type: openim.ReadGroupChat, GroupID: groupID}); err != nil {
 			return err
 		}
 	}
@@ -238,7 +218,7 @@ func (o *op) removeMember(groupID, userID string) error {
 // freezeGroupConversations ends the leavers' pull window at the group chat's current max seq, so
 // they keep the history up to their leaving (the notification of it included) and see nothing after.
 func (o *op) freezeGroupConversations(groupID string, userIDs []string) error {
-	seq, err := store.GetSeq(o.ctx, o.tx, GroupConversationID(groupID))
+	seq, err := store.GetSeq(o.ctx, o.tx, openim.GroupConversationID(groupID))
 	if err != nil {
 		return err
 	}
@@ -255,11 +235,11 @@ func (o *op) freezeGroupConversations(groupID string, userIDs []string) error {
 
 // setGroupConversationMaxSeq writes a member's max_seq, logging a change in their conversation log.
 func (o *op) setGroupConversationMaxSeq(userID, groupID string, maxSeq int64) error {
-	changed, err := store.SetGroupConversationMaxSeq(o.ctx, o.tx, userID, GroupConversationID(groupID), maxSeq)
+	changed, err := store.SetGroupConversationMaxSeq(o.ctx, o.tx, userID, openim.GroupConversationID(groupID), maxSeq)
 	if err != nil || !changed {
 		return err
 	}
-	_, err = o.bumpVersion(conversationLog(userID), GroupConversationID(groupID), store.VersionUpdate)
+	_, err = o.bumpVersion(conversationLog(userID), openim.GroupConversationID(groupID), store.VersionUpdate)
 	return err
 }
 
@@ -330,13 +310,13 @@ func (a *CreateGroup) Check(c Caller) error {
 	}
 	g := a.GroupInfo
 	if g == nil {
-		return ErrArgs.With("groupInfo is required")
+		return openim.ErrArgs.With("groupInfo is required")
 	}
-	if g.GroupType != WorkingGroup {
-		return ErrArgs.With("groupType must be %d", WorkingGroup)
+	if g.GroupType != openim.WorkingGroup {
+		return openim.ErrArgs.With("groupType must be %d", openim.WorkingGroup)
 	}
 	if a.OwnerUserID == "" {
-		return ErrArgs.With("ownerUserID is required")
+		return openim.ErrArgs.With("ownerUserID is required")
 	}
 	if err := c.Access(a.OwnerUserID); err != nil {
 		return err
@@ -366,7 +346,7 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 		return nil, err
 	}
 	if existing != nil {
-		return nil, ErrGroupIDExisted.With("group %s already exists", in.GroupID)
+		return nil, openim.ErrGroupIDExisted.With("group %s already exists", in.GroupID)
 	}
 	everyone := a.everyone(o.caller)
 	missing, err := store.MissingUsers(o.ctx, o.tx, everyone)
@@ -374,12 +354,12 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, ErrUserIDNotFound.With("user %s not found", missing[0])
+		return nil, openim.ErrUserIDNotFound.With("user %s not found", missing[0])
 	}
 	g := &pb.GroupInfo{
 		GroupID: in.GroupID, GroupName: in.GroupName, Notification: in.Notification, Introduction: in.Introduction,
-		FaceURL: in.FaceURL, OwnerUserID: a.OwnerUserID, CreateTime: o.now, Ex: in.Ex, Status: GroupStatusOK,
-		CreatorUserID: in.CreatorUserID, GroupType: WorkingGroup, NeedVerification: in.NeedVerification,
+		FaceURL: in.FaceURL, OwnerUserID: a.OwnerUserID, CreateTime: o.now, Ex: in.Ex, Status: openim.GroupStatusOK,
+		CreatorUserID: in.CreatorUserID, GroupType: openim.WorkingGroup, NeedVerification: in.NeedVerification,
 		LookMemberInfo: in.LookMemberInfo, ApplyMemberFriend: in.ApplyMemberFriend,
 	}
 	if g.Notification != "" {
@@ -390,18 +370,18 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 	}
 	join := func(userID string, role int32) error {
 		return o.addMember(&pb.GroupMemberFullInfo{GroupID: g.GroupID, UserID: userID, RoleLevel: role, JoinTime: o.now,
-			JoinSource: JoinByInvitation, OperatorUserID: o.caller.UserID, InviterUserID: o.caller.UserID})
+			JoinSource: openim.JoinByInvitation, OperatorUserID: o.caller.UserID, InviterUserID: o.caller.UserID})
 	}
-	if err := join(a.OwnerUserID, RoleOwner); err != nil {
+	if err := join(a.OwnerUserID, openim.RoleOwner); err != nil {
 		return nil, err
 	}
 	for _, uid := range a.AdminUserIDs {
-		if err := join(uid, RoleAdmin); err != nil {
+		if err := join(uid, openim.RoleAdmin); err != nil {
 			return nil, err
 		}
 	}
 	for _, uid := range a.MemberUserIDs {
-		if err := join(uid, RoleMember); err != nil {
+		if err := join(uid, openim.RoleMember); err != nil {
 			return nil, err
 		}
 	}
@@ -434,11 +414,11 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 	}
 	tips := &pb.GroupCreatedTips{Group: g, OpUser: opUser, MemberList: list, OperationTime: o.now,
 		GroupOwnerUser: all[0], GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}
-	if err := o.groupNote(GroupCreated, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
+	if err := o.groupNote(openim.GroupCreated, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
 		return nil, err
 	}
 	if g.Notification != "" {
-		if err := o.groupNote(GroupInfoSetAnnouncement, g.GroupID, &pb.GroupInfoSetAnnouncementTips{OpUser: opUser,
+		if err := o.groupNote(openim.GroupInfoSetAnnouncement, g.GroupID, &pb.GroupInfoSetAnnouncementTips{OpUser: opUser,
 			Group: g, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, true); err != nil {
 			return nil, err
 		}
@@ -474,7 +454,7 @@ func (a *SetGroupInfo) Check(c Caller) error {
 		return err
 	}
 	if a.GroupName != nil && strings.TrimSpace(*a.GroupName) == "" {
-		return ErrArgs.With("groupName is empty")
+		return openim.ErrArgs.With("groupName is empty")
 	}
 	g := &pb.GroupInfo{}
 	a.apply(g, 0, "")
@@ -546,19 +526,19 @@ func setGroupInfo(o *op, a *SetGroupInfo) (any, error) {
 				return nil, err
 			}
 		}
-		if err := o.groupNote(GroupInfoSetAnnouncement, g.GroupID, &pb.GroupInfoSetAnnouncementTips{OpUser: opUser,
+		if err := o.groupNote(openim.GroupInfoSetAnnouncement, g.GroupID, &pb.GroupInfoSetAnnouncementTips{OpUser: opUser,
 			Group: g, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, g.Notification != ""); err != nil {
 			return nil, err
 		}
 	}
 	if a.GroupName != nil {
-		if err := o.groupNote(GroupInfoSetName, g.GroupID, &pb.GroupInfoSetNameTips{OpUser: opUser, Group: g,
+		if err := o.groupNote(openim.GroupInfoSetName, g.GroupID, &pb.GroupInfoSetNameTips{OpUser: opUser, Group: g,
 			GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, true); err != nil {
 			return nil, err
 		}
 	}
 	if a.otherFields() {
-		if err := o.groupNote(GroupInfoSet, g.GroupID, &pb.GroupInfoSetTips{OpUser: opUser, Group: g,
+		if err := o.groupNote(openim.GroupInfoSet, g.GroupID, &pb.GroupInfoSetTips{OpUser: opUser, Group: g,
 			GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, false); err != nil {
 			return nil, err
 		}
@@ -569,7 +549,7 @@ func setGroupInfo(o *op, a *SetGroupInfo) (any, error) {
 // markAnnouncement sets groupAtType 4 on each member's group conversation (creating it if
 // missing, as upstream's SetConversations does) and tells each changed member's devices (1300).
 func (o *op) markAnnouncement(groupID string, members []string) error {
-	convID := GroupConversationID(groupID)
+	convID := openim.GroupConversationID(groupID)
 	if err := o.openGroupConversations(groupID, members); err != nil {
 		return err
 	}
@@ -584,7 +564,7 @@ func (o *op) markAnnouncement(groupID string, members []string) error {
 		if _, err := o.bumpVersion(conversationLog(uid), convID, store.VersionUpdate); err != nil {
 			return err
 		}
-		if err := o.notify(note{contentType: ConversationChange, sendID: uid, recvID: uid,
+		if err := o.notify(note{contentType: openim.ConversationChange, sendID: uid, recvID: uid,
 			tips: &pb.ConversationUpdateTips{UserID: uid, ConversationIDList: []string{convID}}, to: []string{uid}}); err != nil {
 			return err
 		}
@@ -611,11 +591,11 @@ func (a *GroupRef) refuse(o *op) error {
 }
 
 func muteGroup(o *op, a *GroupRef) (any, error) {
-	return nil, o.setGroupStatus(a.GroupID, GroupStatusMuted, GroupMuted)
+	return nil, o.setGroupStatus(a.GroupID, openim.GroupStatusMuted, openim.GroupMuted)
 }
 
 func cancelMuteGroup(o *op, a *GroupRef) (any, error) {
-	return nil, o.setGroupStatus(a.GroupID, GroupStatusOK, GroupCancelMuted)
+	return nil, o.setGroupStatus(a.GroupID, openim.GroupStatusOK, openim.GroupCancelMuted)
 }
 
 // setGroupStatus mutes or unmutes a whole group: managers only, never a dismissed group (upstream
@@ -646,7 +626,7 @@ func (o *op) setGroupStatus(groupID string, status, contentType int32) error {
 	}
 	var tips any = &pb.GroupMutedTips{Group: g, OpUser: opUser, OperationTime: o.now,
 		GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}
-	if contentType == GroupCancelMuted {
+	if contentType == openim.GroupCancelMuted {
 		tips = &pb.GroupCancelMutedTips{Group: g, OpUser: opUser, OperationTime: o.now,
 			GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}
 	}
@@ -670,7 +650,7 @@ func (a *TransferGroup) Check(c Caller) error {
 		return err
 	}
 	if a.OldOwnerUserID == a.NewOwnerUserID {
-		return ErrArgs.With("oldOwnerUserID and newOwnerUserID are the same")
+		return openim.ErrArgs.With("oldOwnerUserID and newOwnerUserID are the same")
 	}
 	return nil
 }
@@ -692,10 +672,10 @@ func (a *TransferGroup) decide(o *op) (g *pb.GroupInfo, oldOwner, newOwner *pb.G
 		return nil, nil, nil, err
 	}
 	if oldOwner == nil || newOwner == nil {
-		return nil, nil, nil, ErrArgs.With("%s and %s must both be in group %s", a.OldOwnerUserID, a.NewOwnerUserID, a.GroupID)
+		return nil, nil, nil, openim.ErrArgs.With("%s and %s must both be in group %s", a.OldOwnerUserID, a.NewOwnerUserID, a.GroupID)
 	}
-	if !o.caller.Admin() && !(o.caller.UserID == oldOwner.UserID && oldOwner.RoleLevel == RoleOwner) {
-		return nil, nil, nil, ErrNoPermission.With("only the owner of group %s may transfer it", a.GroupID)
+	if !o.caller.Admin() && !(o.caller.UserID == oldOwner.UserID && oldOwner.RoleLevel == openim.RoleOwner) {
+		return nil, nil, nil, openim.ErrNoPermission.With("only the owner of group %s may transfer it", a.GroupID)
 	}
 	return g, oldOwner, newOwner, nil
 }
@@ -713,7 +693,7 @@ func transferGroup(o *op, a *TransferGroup) (any, error) {
 			return nil, err
 		}
 	}
-	if err := store.SetMemberRole(o.ctx, o.tx, a.GroupID, newOwner.UserID, RoleOwner); err != nil {
+	if err := store.SetMemberRole(o.ctx, o.tx, a.GroupID, newOwner.UserID, openim.RoleOwner); err != nil {
 		return nil, err
 	}
 	if err := store.SetMemberRole(o.ctx, o.tx, a.GroupID, oldOwner.UserID, newOwner.RoleLevel); err != nil {
@@ -752,7 +732,7 @@ func transferGroup(o *op, a *TransferGroup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, o.groupNote(GroupOwnerTransferred, g.GroupID, &pb.GroupOwnerTransferredTips{Group: g, OpUser: opUser,
+	return nil, o.groupNote(openim.GroupOwnerTransferred, g.GroupID, &pb.GroupOwnerTransferredTips{Group: g, OpUser: opUser,
 		NewGroupOwner: newOwner, OldGroupOwner: oldOwner.UserID, OperationTime: o.now, OldGroupOwnerInfo: oldOwner,
 		GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, true)
 }
@@ -784,10 +764,10 @@ func (a *DismissGroup) decide(o *op) (*pb.GroupInfo, error) {
 		return nil, err
 	}
 	if !o.caller.Admin() && o.caller.UserID != g.OwnerUserID {
-		return nil, ErrNoPermission.With("only the owner of group %s may dismiss it", a.GroupID)
+		return nil, openim.ErrNoPermission.With("only the owner of group %s may dismiss it", a.GroupID)
 	}
-	if g.Status == GroupStatusDismissed && !a.DeleteMember {
-		return nil, ErrDismissedAlready.With("group %s is dismissed", a.GroupID)
+	if g.Status == openim.GroupStatusDismissed && !a.DeleteMember {
+		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", a.GroupID)
 	}
 	return g, nil
 }
@@ -808,7 +788,7 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.Status = GroupStatusDismissed
+	g.Status = openim.GroupStatusDismissed
 	if err := store.UpdateGroup(o.ctx, o.tx, g); err != nil {
 		return nil, err
 	}
@@ -817,7 +797,7 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 	}
 	if !a.DeleteMember {
 		tips := &pb.GroupDismissedTips{Group: g, OpUser: opUser, OperationTime: o.now}
-		if err := o.groupNote(GroupDismissed, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
+		if err := o.groupNote(openim.GroupDismissed, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
 			return nil, err
 		}
 	}

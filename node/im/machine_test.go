@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -42,9 +43,9 @@ func (tm *testM) apply(caller, kind string, args any) (*Result, []Event) {
 	tm.t.Helper()
 	tm.index++
 	tm.now += 1000
-	platform := PlatformWeb
-	if IsAdmin(caller) {
-		platform = PlatformAdmin
+	platform := openim.PlatformWeb
+	if openim.IsAdmin(caller) {
+		platform = openim.PlatformAdmin
 	}
 	cmd, err := NewCommand(kind, Caller{UserID: caller, Platform: platform}, tm.now, fmt.Sprintf("op-%d", tm.index), args)
 	if err != nil {
@@ -79,7 +80,7 @@ func (tm *testM) ok(caller, kind string, args any) []Event {
 }
 
 // fail applies a command that must fail with code and returns the error.
-func (tm *testM) fail(caller, kind string, args any, code int) *Error {
+func (tm *testM) fail(caller, kind string, args any, code int) *openim.Error {
 	tm.t.Helper()
 	res, _ := tm.apply(caller, kind, args)
 	if res.Err == nil {
@@ -98,7 +99,7 @@ func (tm *testM) register(ids ...string) {
 	for i, id := range ids {
 		users[i] = NewUser{UserID: id, Nickname: "Name " + id, FaceURL: "face://" + id}
 	}
-	tm.ok(AdminUserID, "user.register", &RegisterUsers{Users: users})
+	tm.ok(openim.AdminUserID, "user.register", &RegisterUsers{Users: users})
 }
 
 // q reads committed state, as the API does.
@@ -163,8 +164,8 @@ func TestTestMachine(t *testing.T) {
 		t.Fatalf("alice = %v, %v", u, err)
 	}
 	tm.fail("alice", "user.register", &RegisterUsers{Users: []NewUser{{UserID: "bob", Nickname: "Bob"}}},
-		ErrNoPermission.Code)
-	if res, _ := tm.apply("", "no.such.kind", nil); res.Err == nil || res.Err.Code != ErrArgs.Code {
+		openim.ErrNoPermission.Code)
+	if res, _ := tm.apply("", "no.such.kind", nil); res.Err == nil || res.Err.Code != openim.ErrArgs.Code {
 		t.Fatalf("unknown kind: %v", res.Err)
 	}
 }
@@ -182,13 +183,13 @@ func TestPanicFailsTheCommand(t *testing.T) {
 		byID["written, then this"]++ // a nil map: the bug this test stands for
 		return nil, nil
 	}
-	res, events := tm.apply(AdminUserID, "test.panic", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
-	if res.Err == nil || res.Err.Code != ErrInternal.Code || events != nil {
+	res, events := tm.apply(openim.AdminUserID, "test.panic", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
+	if res.Err == nil || res.Err.Code != openim.ErrInternal.Code || events != nil {
 		t.Fatalf("a panicking command gave %v with %d events, want ErrInternal and none", res.Err, len(events))
 	}
 	users, err := store.GetUsers(context.Background(), tm.db.Reader(), []string{"ann"})
 	if err != nil || len(users) != 0 {
 		t.Fatalf("the panicking command's write stayed: %v %v", users, err)
 	}
-	tm.ok(AdminUserID, "user.register", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
+	tm.ok(openim.AdminUserID, "user.register", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
 }

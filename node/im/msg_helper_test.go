@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -40,9 +41,9 @@ func msgTestMachine(t *testing.T) *msgTM {
 // apply commits one command from caller (platform 5, the admin's 10) and returns its result.
 func (tm *msgTM) apply(caller, kind string, args any) (json.RawMessage, error) {
 	tm.t.Helper()
-	platform := PlatformWeb
-	if IsAdmin(caller) {
-		platform = PlatformAdmin
+	platform := openim.PlatformWeb
+	if openim.IsAdmin(caller) {
+		platform = openim.PlatformAdmin
 	}
 	tm.index++
 	tm.now += 1000
@@ -60,7 +61,7 @@ func (tm *msgTM) apply(caller, kind string, args any) (json.RawMessage, error) {
 		if err := tx.Rollback(); err != nil {
 			tm.t.Fatal(err)
 		}
-		if res.Err.Code == ErrInternal.Code {
+		if res.Err.Code == openim.ErrInternal.Code {
 			tm.t.Fatalf("%s: internal error: %v", kind, res.Err)
 		}
 		return nil, res.Err
@@ -85,7 +86,7 @@ func (tm *msgTM) must(caller, kind string, args any) json.RawMessage {
 func (tm *msgTM) wantCode(code int, caller, kind string, args any) {
 	tm.t.Helper()
 	_, err := tm.apply(caller, kind, args)
-	var e *Error
+	var e *openim.Error
 	if !errors.As(err, &e) || e.Code != code {
 		tm.t.Fatalf("%s by %q: got %v, want code %d", kind, caller, err, code)
 	}
@@ -97,7 +98,7 @@ func (tm *msgTM) users(ids ...string) {
 	for _, id := range ids {
 		users = append(users, NewUser{UserID: id, Nickname: "Nick " + id})
 	}
-	tm.must(AdminUserID, "user.register", &RegisterUsers{Users: users})
+	tm.must(openim.AdminUserID, "user.register", &RegisterUsers{Users: users})
 }
 
 // exec runs SQL on the state directly, for what other areas own (groups, blacks).
@@ -122,9 +123,9 @@ func (tm *msgTM) group(groupID, owner string, members ...string) {
 	tm.t.Helper()
 	tm.exec(`INSERT INTO groups (group_id, group_name, owner_id, create_time) VALUES (?, ?, ?, ?)`,
 		groupID, "Group "+groupID, owner, tm.now)
-	tm.join(groupID, owner, RoleOwner)
+	tm.join(groupID, owner, openim.RoleOwner)
 	for _, m := range members {
-		tm.join(groupID, m, RoleMember)
+		tm.join(groupID, m, openim.RoleMember)
 	}
 }
 
@@ -146,10 +147,10 @@ func (tm *msgTM) leave(groupID, userID string) {
 // text builds a text message from sendID to a user (recvID) or a group ("g:" + ID).
 func (tm *msgTM) text(sendID, to, words string) *pb.MsgData {
 	tm.ids++
-	m := &pb.MsgData{SendID: sendID, ClientMsgID: fmt.Sprintf("c%d", tm.ids), SessionType: SingleChat,
-		ContentType: Text, Content: []byte(fmt.Sprintf(`{"content":%q}`, words))}
+	m := &pb.MsgData{SendID: sendID, ClientMsgID: fmt.Sprintf("c%d", tm.ids), SessionType: openim.SingleChat,
+		ContentType: openim.Text, Content: []byte(fmt.Sprintf(`{"content":%q}`, words))}
 	if len(to) > 2 && to[:2] == "g:" {
-		m.GroupID, m.SessionType = to[2:], ReadGroupChat
+		m.GroupID, m.SessionType = to[2:], openim.ReadGroupChat
 	} else {
 		m.RecvID = to
 	}
@@ -177,7 +178,7 @@ func (tm *msgTM) pull(userID, cid string, lo, hi int64) []*pb.MsgData {
 		tm.t.Fatal(err)
 	}
 	pm := resp.Msgs[cid]
-	if IsNotificationConversation(cid) {
+	if openim.IsNotificationConversation(cid) {
 		pm = resp.NotificationMsgs[cid]
 	}
 	if pm == nil {
@@ -197,7 +198,7 @@ func (tm *msgTM) visible(userID, cid string) []string {
 }
 
 func msgText(m *pb.MsgData) string {
-	if m.Status == MsgStatusDeleted {
+	if m.Status == openim.MsgStatusDeleted {
 		return "-"
 	}
 	var t struct {
@@ -205,7 +206,7 @@ func msgText(m *pb.MsgData) string {
 		Detail  string `json:"detail"`
 	}
 	json.Unmarshal(m.Content, &t)
-	if m.ContentType == MsgRevokeNotification {
+	if m.ContentType == openim.MsgRevokeNotification {
 		return "revoked"
 	}
 	return t.Content

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -53,12 +54,12 @@ func noNullTips(t *testing.T, what string, events []Event) {
 func TestTipsHaveNoNullLists(t *testing.T) {
 	tm := groupTestMachine(t, "a", "b", "c")
 	noNullTips(t, "create", tm.create("g1", "a", nil, nil, 2))
-	noNullTips(t, "join", tm.ok("b", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch}))
+	noNullTips(t, "join", tm.ok("b", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch}))
 	noNullTips(t, "invite", tm.ok("a", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"c"}}))
 	noNullTips(t, "kick", tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c"}}))
 	noNullTips(t, "quit", tm.ok("b", "group.quit", &QuitGroup{GroupID: "g1"}))
 	noNullTips(t, "dismiss", tm.ok("a", "group.dismiss", &DismissGroup{GroupID: "g1"}))
-	noNullTips(t, "friend", tm.ok(AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}))
+	noNullTips(t, "friend", tm.ok(openim.AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}))
 }
 
 // TestNotifyWritesEmptyListsAsArrays: whatever tips a rule hands to notify, a nil list in them is
@@ -72,7 +73,7 @@ func TestNotifyWritesEmptyListsAsArrays(t *testing.T) {
 	}
 	defer tx.Rollback()
 	o := &op{ctx: ctx, tx: tx, index: 1000, cmd: &Command{Kind: "test"}, now: groupTestNow}
-	if err := o.notify(note{contentType: MemberKicked, sendID: "a", recvID: "b", to: []string{"b"},
+	if err := o.notify(note{contentType: openim.MemberKicked, sendID: "a", recvID: "b", to: []string{"b"},
 		tips: &pb.MemberKickedTips{}}); err != nil {
 		t.Fatal(err)
 	}
