@@ -14,6 +14,7 @@ import (
 
 	"lanim/node/client"
 	"lanim/node/pb"
+	"lanim/test/nodeproc"
 )
 
 // Office clusters: 3 and 5 real `lanim node` processes on 127.0.0.1, joined with join codes over
@@ -67,7 +68,7 @@ type clusterMember struct {
 func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	t.Helper()
 	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
-	addr := freeAddr(t)
+	addr := nodeproc.MustFreeAddr(t)
 	founder := newNode(t, o.secret, append([]string{"--cluster-addr", addr}, o.args...)...)
 	founder.start(t)
 	o.members = append(o.members, &member{Node: founder, ClusterAddr: addr})
@@ -104,7 +105,7 @@ func (o *office) joinWith(t *testing.T, code string) *member {
 	t.Helper()
 	live := o.live()
 	via := live[len(live)-1]
-	addr := freeAddr(t)
+	addr := nodeproc.MustFreeAddr(t)
 	n := newNode(t, o.secret, append([]string{"--cluster-addr", addr, "--join", via.ClusterAddr, "--join-code", code},
 		o.args...)...)
 	n.start(t)
@@ -117,7 +118,7 @@ func (o *office) joinWith(t *testing.T, code string) *member {
 func (o *office) live() []*member {
 	var out []*member
 	for _, m := range o.members {
-		if m.running() {
+		if m.Running() {
 			out = append(out, m)
 		}
 	}
@@ -441,8 +442,8 @@ func TestClusterJoinRefused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			out, code := runLanim(t, 60*time.Second, append([]string{"node", "--data", dir, "--api-addr", freeAddr(t),
-				"--ws-addr", freeAddr(t), "--cluster-addr", freeAddr(t), "--join", o.members[0].ClusterAddr,
+			out, code := runLanim(t, 60*time.Second, append([]string{"node", "--data", dir, "--api-addr", nodeproc.MustFreeAddr(t),
+				"--ws-addr", nodeproc.MustFreeAddr(t), "--cluster-addr", nodeproc.MustFreeAddr(t), "--join", o.members[0].ClusterAddr,
 				"--join-code", tc.code}, clusterFlags...)...)
 			if code == 0 || !strings.Contains(out, tc.want) {
 				t.Fatalf("exit %d, want a failure mentioning %q; output:\n%s", code, tc.want, out)
@@ -483,7 +484,7 @@ func TestClusterFiveNodesGracefulLeave(t *testing.T) {
 	leaving := []*member{o.leader(t), o.follower(t)}
 	for _, m := range leaving {
 		m.PostOK(t, "/cluster/leave", m.AdminToken, nil, nil)
-		if !m.waitExit(stopTimeout) {
+		if !m.WaitExit(stopTimeout) {
 			t.Fatalf("node %s still runs after leaving", m.APIAddr)
 		}
 		if code := m.Cmd.ProcessState.ExitCode(); code != 0 {
@@ -501,7 +502,7 @@ func TestClusterFiveNodesGracefulLeave(t *testing.T) {
 	}
 	o.converged(t)
 
-	out, code := runLanim(t, 60*time.Second, leaving[0].args...)
+	out, code := runLanim(t, 60*time.Second, leaving[0].Args...)
 	if code == 0 || !strings.Contains(out, "left its office") {
 		t.Fatalf("a node that left started again: exit %d\n%s", code, out)
 	}
@@ -712,9 +713,9 @@ func TestClusterMembershipChanges(t *testing.T) {
 	moved := o.follower(t)
 	movedID := moved.status(t).NodeID
 	moved.Stop(t) // a graceful quit: it gives up its vote
-	newAddr := freeAddr(t)
-	i := slices.Index(moved.args, "--cluster-addr")
-	moved.args[i+1], moved.ClusterAddr = newAddr, newAddr
+	newAddr := nodeproc.MustFreeAddr(t)
+	i := slices.Index(moved.Args, "--cluster-addr")
+	moved.Args[i+1], moved.ClusterAddr = newAddr, newAddr
 	moved.start(t)
 	sts := o.waitVoters(t, 4)
 	for _, st := range sts {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/test/nodeproc"
 )
 
 // Office-level settings and people across two real nodes: the office's name, the office admin
@@ -73,7 +74,7 @@ func TestClusterOfficeAdmins(t *testing.T) {
 
 	// bob, an office admin, makes his own (second) computer leave with his token there.
 	n2.PostOK(t, "/cluster/leave", bob2, nil, nil)
-	if !n2.waitExit(stopTimeout) {
+	if !n2.WaitExit(stopTimeout) {
 		t.Fatalf("node %s still runs after its office admin made it leave", n2.APIAddr)
 	}
 	sts := o.waitVoters(t, 1)
@@ -153,7 +154,7 @@ func TestClusterPresenceAcrossNodes(t *testing.T) {
 // an account; a node whose discovery is off says so and sends nothing.
 func TestDiscoverWithoutToken(t *testing.T) {
 	t.Parallel()
-	n := startNode(t, "--cluster-addr", freeAddr(t), "--discovery", "off")
+	n := startNode(t, "--cluster-addr", nodeproc.MustFreeAddr(t), "--discovery", "off")
 	var out struct {
 		Enabled bool              `json:"enabled"`
 		Offices []json.RawMessage `json:"offices"`

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"lanim/test/nodeproc"
 )
 
 // Upgrades keep data: a node of the previous release, replaced by this binary on the same data dir,
@@ -29,7 +31,7 @@ func TestUpgradeRollingOffice(t *testing.T) {
 	oldBin := buildRevision(t, rev)
 
 	secret := rand.Text()
-	addrA, addrB := freeAddr(t), freeAddr(t)
+	addrA, addrB := nodeproc.MustFreeAddr(t), nodeproc.MustFreeAddr(t)
 	a := &member{Node: newNode(t, secret, append([]string{"--cluster-addr", addrA}, clusterFlags...)...), ClusterAddr: addrA}
 	a.Bin = oldBin
 	a.start(t)
@@ -67,7 +69,7 @@ func TestUpgradeRollingOffice(t *testing.T) {
 	upgrade := func(m *member, c *chat, settled func(*testing.T) []clusterStatus) {
 		t.Helper()
 		m.Stop(t)
-		m.Bin = ""
+		m.Bin = lanimBin
 		m.start(t)
 		sts := settled(t)
 		for i, st := range sts {
