@@ -40,29 +40,6 @@ type office struct {
 	members []*member
 }
 
-type clusterStatus struct {
-	OfficeID      string          `json:"officeID"`
-	OfficeName    string          `json:"officeName"`
-	OfficeAdmins  []string        `json:"officeAdmins"`
-	OnlineUserIDs []string        `json:"onlineUserIDs"`
-	NodeID        string          `json:"nodeID"`
-	LeaderID      string          `json:"leaderID"`
-	AppliedIndex  uint64          `json:"appliedIndex"`
-	StateDigest   string          `json:"stateDigest"`
-	Members       []clusterMember `json:"members"`
-	// Files: copies wanted of each, how many have fewer, how many no member keeps.
-	BlobCopies           int `json:"blobCopies"`
-	BlobsUnderReplicated int `json:"blobsUnderReplicated"`
-	BlobsLost            int `json:"blobsLost"`
-}
-
-type clusterMember struct {
-	NodeID   string `json:"nodeID"`
-	Address  string `json:"address"`
-	Suffrage string `json:"suffrage"`
-	Healthy  bool   `json:"healthy"`
-}
-
 // startOffice founds an office and joins members until it has size, then waits until min(size, 5)
 // of them are healthy voters and every member applied the same log.
 func startOffice(t *testing.T, size int, extraArgs ...string) *office {
@@ -83,9 +60,7 @@ func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 // invite asks a member for a join code.
 func (o *office) invite(t *testing.T, via *member) string {
 	t.Helper()
-	var out struct {
-		JoinCode string `json:"joinCode"`
-	}
+	var out client.Invite
 	via.PostOK(t, "/cluster/invite", via.AdminToken, nil, &out)
 	if !strings.HasPrefix(out.JoinCode, "lanim1-") {
 		t.Fatalf("join code %q", out.JoinCode)
@@ -126,32 +101,32 @@ func (o *office) live() []*member {
 }
 
 // status is a member's /cluster/status.
-func (m *member) status(t *testing.T) clusterStatus {
+func (m *member) status(t *testing.T) client.ClusterStatus {
 	t.Helper()
-	var st clusterStatus
+	var st client.ClusterStatus
 	m.PostOK(t, "/cluster/status", m.AdminToken, nil, &st)
 	return st
 }
 
 // tryStatus is status for polling: an error instead of a failed test.
-func (m *member) tryStatus() (clusterStatus, error) {
+func (m *member) tryStatus() (client.ClusterStatus, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	env, err := m.post(ctx, "/cluster/status", m.AdminToken, nil)
 	if err != nil {
-		return clusterStatus{}, err
+		return client.ClusterStatus{}, err
 	}
 	if env.ErrCode != 0 {
-		return clusterStatus{}, fmt.Errorf("errCode %d %s", env.ErrCode, env.ErrDlt)
+		return client.ClusterStatus{}, fmt.Errorf("errCode %d %s", env.ErrCode, env.ErrDlt)
 	}
-	var st clusterStatus
+	var st client.ClusterStatus
 	return st, json.Unmarshal(env.Data, &st)
 }
 
 // statuses polls every live member until cond holds for all their statuses together.
-func (o *office) statuses(t *testing.T, what string, cond func([]clusterStatus) bool) []clusterStatus {
+func (o *office) statuses(t *testing.T, what string, cond func([]client.ClusterStatus) bool) []client.ClusterStatus {
 	t.Helper()
-	var last []clusterStatus
+	var last []client.ClusterStatus
 	var lastErr error
 	deadline := time.Now().Add(settleTimeout)
 	for attempt := 0; attempt <= int(settleTimeout/(100*time.Millisecond)) && time.Now().Before(deadline); attempt++ {
@@ -174,7 +149,7 @@ func (o *office) statuses(t *testing.T, what string, cond func([]clusterStatus) 
 	return nil
 }
 
-func describe(sts []clusterStatus) string {
+func describe(sts []client.ClusterStatus) string {
 	var b strings.Builder
 	for _, st := range sts {
 		fmt.Fprintf(&b, "  node %s leader %s applied %d digest %.12s members", st.NodeID, st.LeaderID, st.AppliedIndex,
@@ -188,9 +163,9 @@ func describe(sts []clusterStatus) string {
 }
 
 // waitVoters waits until every live member reports the same leader and voters healthy voters.
-func (o *office) waitVoters(t *testing.T, voters int) []clusterStatus {
+func (o *office) waitVoters(t *testing.T, voters int) []client.ClusterStatus {
 	t.Helper()
-	return o.statuses(t, fmt.Sprintf("%d healthy voters", voters), func(sts []clusterStatus) bool {
+	return o.statuses(t, fmt.Sprintf("%d healthy voters", voters), func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
 			n := 0
 			for _, m := range st.Members {
@@ -208,9 +183,9 @@ func (o *office) waitVoters(t *testing.T, voters int) []clusterStatus {
 
 // converged waits until every live member applied the same log: equal applied index and state
 // digest, the same leader, and the same office.
-func (o *office) converged(t *testing.T) []clusterStatus {
+func (o *office) converged(t *testing.T) []client.ClusterStatus {
 	t.Helper()
-	return o.statuses(t, "one applied index and state digest", func(sts []clusterStatus) bool {
+	return o.statuses(t, "one applied index and state digest", func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
 			if st.StateDigest != sts[0].StateDigest {
 				return false
@@ -222,13 +197,13 @@ func (o *office) converged(t *testing.T) []clusterStatus {
 
 // caughtUp waits until every live member has applied the same index under one leader of one office,
 // without comparing state digests (members running different releases digest different schemas).
-func (o *office) caughtUp(t *testing.T) []clusterStatus {
+func (o *office) caughtUp(t *testing.T) []client.ClusterStatus {
 	t.Helper()
 	return o.statuses(t, "one applied index", sameIndex)
 }
 
 // sameIndex reports whether the members have applied one index under one leader of one office.
-func sameIndex(sts []clusterStatus) bool {
+func sameIndex(sts []client.ClusterStatus) bool {
 	for _, st := range sts {
 		if st.AppliedIndex == 0 || st.AppliedIndex != sts[0].AppliedIndex ||
 			st.LeaderID == "" || st.LeaderID != sts[0].LeaderID || st.OfficeID != sts[0].OfficeID {
@@ -242,7 +217,7 @@ func sameIndex(sts []clusterStatus) bool {
 func (o *office) leader(t *testing.T) *member {
 	t.Helper()
 	var id string
-	o.statuses(t, "an agreed leader among the live members", func(sts []clusterStatus) bool {
+	o.statuses(t, "an agreed leader among the live members", func(sts []client.ClusterStatus) bool {
 		id = sts[0].LeaderID
 		for _, st := range sts {
 			if st.LeaderID != id {
@@ -738,9 +713,9 @@ func TestClusterMembershipChanges(t *testing.T) {
 	}
 	victimID := victim.status(t).NodeID
 	victim.Kill9(t)
-	o.statuses(t, "the dead member removed", func(sts []clusterStatus) bool {
+	o.statuses(t, "the dead member removed", func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
-			if len(st.Members) != 3 || slices.ContainsFunc(st.Members, func(m clusterMember) bool { return m.NodeID == victimID }) {
+			if len(st.Members) != 3 || slices.ContainsFunc(st.Members, func(m client.ClusterMember) bool { return m.NodeID == victimID }) {
 				return false
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"lanim/node/client"
 	"lanim/test/nodeproc"
 )
 
@@ -55,7 +56,7 @@ func TestMakeBuildChecksDeps(t *testing.T) {
 // appliedIndex is the node's last applied log index.
 func appliedIndex(t *testing.T, n *Node) uint64 {
 	t.Helper()
-	var st clusterStatus
+	var st client.ClusterStatus
 	n.PostOK(t, "/cluster/status", n.AdminToken, nil, &st)
 	return st.AppliedIndex
 }

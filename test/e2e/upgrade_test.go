@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"lanim/node/client"
 	"lanim/test/nodeproc"
 )
 
@@ -66,7 +67,7 @@ func TestUpgradeRollingOffice(t *testing.T) {
 	// and serves everything the previous release wrote, with the tokens it issued. settled waits for
 	// the office to agree: a mixed office agrees on the applied index only, since the state digest
 	// covers each binary's own schema (this one has tables the previous release lacks).
-	upgrade := func(m *member, c *chat, settled func(*testing.T) []clusterStatus) {
+	upgrade := func(m *member, c *chat, settled func(*testing.T) []client.ClusterStatus) {
 		t.Helper()
 		m.Stop(t)
 		m.Bin = lanimBin

@@ -89,12 +89,8 @@ func TestSmokeTwoWindows(t *testing.T) {
 
 	// Creating the office named it and made Ann its office admin: she makes the join code with her
 	// own token (no admin secret).
-	var st struct {
-		OfficeName   string   `json:"officeName"`
-		OfficeAdmins []string `json:"officeAdmins"`
-	}
-	if err := ann.Call(context.Background(), "/cluster/status", nil, &st); err != nil || st.OfficeName != "Acme Smoke Test" ||
-		fmt.Sprint(st.OfficeAdmins) != "[ann]" {
+	st, err := ann.ClusterStatus(context.Background())
+	if err != nil || st.OfficeName != "Acme Smoke Test" || fmt.Sprint(st.OfficeAdmins) != "[ann]" {
 		t.Fatalf("office after window A created it: %+v %v", st, err)
 	}
 
@@ -349,13 +345,11 @@ func (s *smoke) waitAPI() {
 // inviteCode makes a join code on A's node as an office admin, with their own token.
 func (s *smoke) inviteCode(admin *client.Client) string {
 	s.t.Helper()
-	var r struct {
-		JoinCode string `json:"joinCode"`
-	}
-	if err := admin.Call(context.Background(), "/cluster/invite", nil, &r); err != nil {
+	code, err := admin.Invite(context.Background())
+	if err != nil {
 		s.t.Fatal(err)
 	}
-	return r.JoinCode
+	return code
 }
 
 // waitOnline waits until the node at api tells who (signed in there as an iOS session, so no
@@ -363,11 +357,8 @@ func (s *smoke) inviteCode(admin *client.Client) string {
 func (s *smoke) waitOnline(api, who, userID string) {
 	s.t.Helper()
 	c := client.New(api, nil)
-	var r struct {
-		Token string `json:"token"`
-	}
-	if err := c.Call(context.Background(), "/auth/user_login", map[string]any{"userID": who, "password": "password1",
-		"platformID": 1}, &r); err != nil {
+	r, err := c.Login(context.Background(), client.Login{UserID: who, Password: "password1", PlatformID: 1})
+	if err != nil {
 		s.t.Fatal(err)
 	}
 	c = c.WithToken(r.Token)
@@ -387,12 +378,11 @@ func (s *smoke) login(userID string) *client.Client {
 	c := client.New(s.api, nil)
 	var token string
 	s.until("the account "+userID, func() bool {
-		var r struct {
-			Token string `json:"token"`
+		r, err := c.Login(context.Background(), client.Login{UserID: userID, Password: "password1",
+			PlatformID: webPlatform})
+		if err == nil {
+			token = r.Token
 		}
-		err := c.Call(context.Background(), "/auth/user_login", map[string]any{"userID": userID,
-			"password": "password1", "platformID": webPlatform}, &r)
-		token = r.Token
 		return err == nil
 	})
 	return c.WithToken(token)
