@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
-import { post, userToken, until, sleep, WEB } from './nodes.mjs';
+import { post, userToken, until, sleep, matches, WEB } from '../../harness/node.mjs';
 
-export { WEB };
+export { WEB, textOf, untilCached } from '../../harness/node.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdkDir = resolve(here, '../node_modules/@openim/wasm-client-sdk');
@@ -136,15 +136,6 @@ export class Browser {
     await c.open();
     this.clients.push(c);
     return c;
-  }
-}
-
-// matches applies a matcher to an event's data; one that throws (on null data) does not match.
-function matches(match, data) {
-  try {
-    return match(data);
-  } catch {
-    return false;
   }
 }
 
@@ -358,22 +349,6 @@ export function suite(name, browser) {
       writeRoutes(name);
     },
   };
-}
-
-// textOf is the text of a received text message.
-export const textOf = (m) => m.textElem?.content;
-
-// untilCached retries an SDK call that fails with 10002 "message not exist": the core learns its
-// own message's seq only from the echo push, which may still be on its way when the call is made.
-export async function untilCached(call, tries = 200) {
-  for (let i = 1; ; i++) {
-    try {
-      return await call();
-    } catch (e) {
-      if (e?.errCode !== 10002 || i >= tries) throw e;
-      await sleep(25);
-    }
-  }
 }
 
 export { post };
