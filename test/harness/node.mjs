@@ -158,17 +158,6 @@ export async function userToken(node, userID, platformID = WEB) {
   return (await post(node, '/auth/get_user_token', node.adminToken, { userID, platformID })).token;
 }
 
-// matches applies a test's matcher to an event's data. The SDKs send some events with null data
-// (removeBlack looks up the black entry it just deleted and reports OnBlackDeleted(null)), and a
-// matcher that throws on them must not take the run down: such an event does not match.
-export function matches(match, data) {
-  try {
-    return match(data);
-  } catch {
-    return false;
-  }
-}
-
 // textOf is the text of a received text message.
 export const textOf = (m) => m.textElem?.content;
 

@@ -2,7 +2,8 @@
 // @openim/client-sdk instances talking to it over loopback. Nothing is mocked.
 import WS from 'ws';
 import { getSDK, CbEvents } from '@openim/client-sdk';
-import { userToken, matches, WEB } from '../../harness/node.mjs';
+import { userToken, WEB } from '../../harness/node.mjs';
+import { EventLog } from '../../harness/events.mjs';
 
 // The SDK is written for the browser's WebSocket. Three things make ws behave like it:
 // - binary frames as ArrayBuffers (ws hands out Buffers unless told otherwise);
@@ -32,49 +33,16 @@ export { CbEvents, WEB };
 export { startNode, post, registerUsers, textOf, untilCached } from '../../harness/node.mjs';
 
 // Client is one SDK instance that records every callback it receives, so a test can wait for an
-// event and assert its payload.
-export class Client {
+// event (10 s by default) and assert its payload.
+export class Client extends EventLog {
   constructor(node, userID) {
+    super(userID, 10000);
     this.node = node;
     this.userID = userID;
     this.sdk = getSDK();
-    this.events = [];
-    this.waiters = [];
     for (const name of Object.values(CbEvents)) {
       this.sdk.on(name, (e) => this.record(name, e));
     }
-  }
-
-  record(name, e) {
-    const item = { name, data: e?.data, errCode: e?.errCode, errMsg: e?.errMsg, operationID: e?.operationID };
-    this.events.push(item);
-    this.waiters = this.waiters.filter((w) => {
-      if (w.name !== name || !matches(w.match, item.data)) return true;
-      w.resolve(item.data);
-      return false;
-    });
-  }
-
-  // waitFor resolves with the data of the first event `name` (already seen or upcoming) whose
-  // data matches, or rejects after timeoutMs.
-  waitFor(name, match = () => true, timeoutMs = 10000) {
-    const seen = this.events.find((e) => e.name === name && matches(match, e.data));
-    if (seen) return Promise.resolve(seen.data);
-    return new Promise((resolve, reject) => {
-      const w = { name, match, resolve };
-      this.waiters.push(w);
-      setTimeout(() => {
-        if (!this.waiters.includes(w)) return;
-        this.waiters = this.waiters.filter((x) => x !== w);
-        const names = [...new Set(this.events.map((e) => e.name))].join(', ');
-        reject(new Error(`${this.userID}: no ${name} within ${timeoutMs} ms (seen: ${names})`));
-      }, timeoutMs);
-    });
-  }
-
-  // count is how many times an event was seen.
-  count(name, match = () => true) {
-    return this.events.filter((e) => e.name === name && match(e.data)).length;
   }
 
   async login(platformID = WEB) {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
-import { post, userToken, until, sleep, matches, WEB } from '../../harness/node.mjs';
+import { post, userToken, until, sleep, WEB } from '../../harness/node.mjs';
+import { EventLog } from '../../harness/events.mjs';
 
 export { WEB, textOf, untilCached } from '../../harness/node.mjs';
 
@@ -140,14 +141,13 @@ export class Browser {
 }
 
 // Client is one page with one user's SDK core. It records every event and every REST call.
-export class Client {
+export class Client extends EventLog {
   constructor(browser, node, userID, fresh) {
+    super(userID, eventMs);
     this.browser = browser;
     this.fresh = fresh;
     this.node = node;
     this.userID = userID;
-    this.events = [];
-    this.waiters = [];
     this.calls = new Map(); // REST path -> calls since the scenario began
     this.answers = []; // { path, errCode } of every REST answer since the scenario began
     this.errors = [];
@@ -192,43 +192,6 @@ export class Client {
   // answered waits until the core has called path and got an answer since the scenario began.
   async answered(path) {
     await until(`${this.userID}: a call of ${path}`, () => this.answers.some((a) => a.path === path), eventMs);
-  }
-
-  record(name, ev) {
-    const item = { name, data: ev?.data, errCode: ev?.errCode, errMsg: ev?.errMsg };
-    this.events.push(item);
-    this.waiters = this.waiters.filter((w) => {
-      if (w.name !== name || !matches(w.match, item.data)) return true;
-      w.resolve(item.data);
-      return false;
-    });
-  }
-
-  // waitFor resolves with the data of the first event `name` (seen since `since`, an index into the
-  // events, or upcoming) whose data matches, or rejects after timeoutMs.
-  waitFor(name, match = () => true, { timeoutMs = eventMs, since = 0 } = {}) {
-    const seen = this.events.slice(since).find((e) => e.name === name && matches(match, e.data));
-    if (seen) return Promise.resolve(seen.data);
-    return new Promise((resolve, reject) => {
-      const w = { name, match, resolve };
-      this.waiters.push(w);
-      setTimeout(() => {
-        if (!this.waiters.includes(w)) return;
-        this.waiters = this.waiters.filter((x) => x !== w);
-        const names = this.events.slice(since).map((e) => e.name).join(', ');
-        reject(new Error(`${this.userID}: no matching ${name} within ${timeoutMs} ms (events since: ${names})`));
-      }, timeoutMs);
-    });
-  }
-
-  // count is how many times an event was seen.
-  count(name, match = () => true) {
-    return this.events.filter((e) => e.name === name && matches(match, e.data)).length;
-  }
-
-  // mark is the position in the event log: waitFor(..., { since: mark }) ignores older events.
-  mark() {
-    return this.events.length;
   }
 
   // call runs an SDK method and returns its data; a failure throws an Error carrying errCode.
