@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"lanim/node/api"
+	"lanim/node/client"
 	"lanim/node/gateway"
 	"lanim/replication"
 )
@@ -37,16 +37,16 @@ func raftTuning(cfg *NodeConfig) replication.Tuning {
 // clusterAPI is replication as the REST API sees it (POST /cluster/*).
 type clusterAPI struct{ repl *replication.Node }
 
-func (c clusterAPI) Status(ctx context.Context) (*api.ClusterStatus, error) {
+func (c clusterAPI) Status(ctx context.Context) (*client.ClusterStatus, error) {
 	st, err := c.repl.Status(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &api.ClusterStatus{OfficeID: st.OfficeID, OfficeName: st.OfficeName, NodeID: st.NodeID, LeaderID: st.LeaderID,
-		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []api.ClusterMember{},
+	out := &client.ClusterStatus{OfficeID: st.OfficeID, OfficeName: st.OfficeName, NodeID: st.NodeID, LeaderID: st.LeaderID,
+		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []client.ClusterMember{},
 		BlobCopies: st.BlobCopies, BlobsUnderReplicated: st.BlobsUnderHeld, BlobsLost: st.BlobsLost}
 	for _, m := range st.Members {
-		out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Address: m.Address,
+		out.Members = append(out.Members, client.ClusterMember{NodeID: m.NodeID, Address: m.Address,
 			Suffrage: m.Suffrage, Healthy: m.Healthy})
 	}
 	return out, nil
@@ -56,14 +56,14 @@ func (c clusterAPI) Invite(ctx context.Context) (string, error) { return c.repl.
 
 func (c clusterAPI) Leave(ctx context.Context) error { return c.repl.Leave(ctx) }
 
-func (c clusterAPI) Discover(ctx context.Context) (*api.DiscoverResp, error) {
+func (c clusterAPI) Discover(ctx context.Context) (*client.Discovery, error) {
 	found, enabled, err := c.repl.Discover(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &api.DiscoverResp{Enabled: enabled, Offices: []api.DiscoveredOffice{}}
+	out := &client.Discovery{Enabled: enabled, Offices: []client.DiscoveredOffice{}}
 	for _, f := range found {
-		out.Offices = append(out.Offices, api.DiscoveredOffice{OfficeID: f.OfficeID, OfficeName: f.OfficeName,
+		out.Offices = append(out.Offices, client.DiscoveredOffice{OfficeID: f.OfficeID, OfficeName: f.OfficeName,
 			Addresses: f.Addrs})
 	}
 	return out, nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"lanim/node/pb"
+	"lanim/test/nodeproc"
 )
 
 // The login-sync account: syncFriends friends, syncGroups groups of syncGroupSize members, and
@@ -162,7 +163,7 @@ func loginOnce(ctx context.Context, o Options, n *Node, user, cpuProfDir string)
 		"LANIM_TOKEN="+tok, fmt.Sprintf("LANIM_TIMEOUT_MS=%d", loginTimeout.Milliseconds()))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.SysProcAttr = childProcAttr()
+	cmd.SysProcAttr = nodeproc.SysProcAttr()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return res, 0, err

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +17,7 @@ import (
 	"lanim/node/client"
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/test/nodeproc"
 )
 
 const (
@@ -34,19 +33,8 @@ type Node struct {
 	Secret                       string
 	Admin                        *client.Client // holds the admin token
 
-	cmd    *exec.Cmd
-	exited chan struct{}
-	root   string // temp dir holding DataDir and the log
-}
-
-// freeAddr is a loopback address with a port nobody listens on right now.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	proc *nodeproc.Proc
+	root string // temp dir holding DataDir and the log
 }
 
 // startProfiledNode starts a single node that, with o.PprofDir, serves its profiler on the
@@ -54,7 +42,7 @@ func freeAddr() (string, error) {
 func startProfiledNode(ctx context.Context, o Options) (n *Node, pprofAddr string, err error) {
 	var extra []string
 	if o.PprofDir != "" {
-		if pprofAddr, err = freeAddr(); err != nil {
+		if pprofAddr, err = nodeproc.FreeAddr(); err != nil {
 			return nil, "", err
 		}
 		if err := os.MkdirAll(o.PprofDir, 0o755); err != nil {
@@ -73,80 +61,42 @@ func startNode(ctx context.Context, bin, secret string, cluster bool, extra ...s
 	if err != nil {
 		return nil, fmt.Errorf("temp dir: %w", err)
 	}
-	n := &Node{DataDir: filepath.Join(root, "data"), Secret: secret, root: root, exited: make(chan struct{})}
-	if n.APIAddr, err = freeAddr(); err == nil {
-		if n.WSAddr, err = freeAddr(); err == nil && cluster {
-			n.ClusterAddr, err = freeAddr()
+	n := &Node{DataDir: filepath.Join(root, "data"), Secret: secret, root: root}
+	if n.APIAddr, err = nodeproc.FreeAddr(); err == nil {
+		if n.WSAddr, err = nodeproc.FreeAddr(); err == nil && cluster {
+			n.ClusterAddr, err = nodeproc.FreeAddr()
 		}
 	}
 	if err != nil {
 		os.RemoveAll(root)
 		return nil, err
 	}
-	args := []string{"node", "--data", n.DataDir, "--api-addr", n.APIAddr, "--ws-addr", n.WSAddr, "--admin-secret", secret}
 	if cluster {
-		args = append(args, "--cluster-addr", n.ClusterAddr, "--discovery", "off", "--autopilot-stabilization", "1s")
+		extra = append([]string{"--cluster-addr", n.ClusterAddr, "--discovery", "off", "--autopilot-stabilization", "1s"},
+			extra...)
 	}
-	args = append(args, extra...)
-	logf, err := os.Create(filepath.Join(root, "node.log"))
+	n.proc = &nodeproc.Proc{Bin: bin, Args: nodeproc.NodeArgs(n.DataDir, n.APIAddr, n.WSAddr, secret, extra...),
+		LogPath: filepath.Join(root, "node.log")}
+	if err := n.proc.Start(); err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	c := client.New(n.APIAddr, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}})
+	wctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	tok, err := n.proc.WaitNode(wctx, c, n.WSAddr, secret)
 	if err != nil {
-		os.RemoveAll(root)
-		return nil, fmt.Errorf("node log: %w", err)
+		n.Stop()
+		return nil, fmt.Errorf("node %s: %w; log:\n%s", n.APIAddr, err, n.proc.LogTail(4000))
 	}
-	n.cmd = exec.Command(bin, args...)
-	n.cmd.Stdout, n.cmd.Stderr = logf, logf
-	n.cmd.SysProcAttr = childProcAttr()
-	if err := n.cmd.Start(); err != nil {
-		logf.Close()
-		os.RemoveAll(root)
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() { n.cmd.Wait(); logf.Close(); close(n.exited) }()
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-	c := client.New(n.APIAddr, hc)
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		tok, err := c.AdminToken(cctx, secret)
-		cancel()
-		if err == nil {
-			n.Admin = c.WithToken(tok)
-			return n, nil
-		}
-		select {
-		case <-n.exited:
-			n.Stop()
-			return nil, fmt.Errorf("node exited before it was ready; log:\n%s", n.logTail())
-		case <-ctx.Done():
-			n.Stop()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			n.Stop()
-			return nil, fmt.Errorf("node %s not ready within %v: %v", n.APIAddr, readyTimeout, err)
-		}
-	}
-}
-
-func (n *Node) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(n.root, "node.log"))
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
+	n.Admin = c.WithToken(tok)
+	return n, nil
 }
 
 // Stop ends the process (SIGTERM, then SIGKILL) and removes its temp dir.
 func (n *Node) Stop() {
-	if n.cmd != nil && n.cmd.Process != nil {
-		n.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-n.exited:
-		case <-time.After(stopTimeout):
-			n.cmd.Process.Kill()
-			<-n.exited
-		}
+	if n.proc.Running() {
+		_ = n.proc.Stop(syscall.SIGTERM, stopTimeout) // the benchmark only needs the process gone
 	}
 	os.RemoveAll(n.root)
 }
@@ -163,7 +113,7 @@ type memory struct{ rss, file int64 }
 
 func (n *Node) memory() (memory, error) {
 	var m memory
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.proc.Cmd.Process.Pid))
 	if err != nil {
 		return m, fmt.Errorf("rss: %w", err)
 	}
@@ -194,7 +144,7 @@ func (n *Node) memory() (memory, error) {
 // mappedRSS is the resident memory of each mapped file of the process (Rss of /proc/PID/smaps,
 // summed per path; anonymous mappings are left out), in bytes.
 func (n *Node) mappedRSS() (map[string]int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", n.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", n.proc.Cmd.Process.Pid))
 	if err != nil {
 		return nil, fmt.Errorf("smaps: %w", err)
 	}
@@ -222,7 +172,7 @@ func (n *Node) mappedRSS() (map[string]int64, error) {
 // CPU is the user+system CPU time the process has used so far (utime and stime of
 // /proc/PID/stat, in clock ticks of 1/100 s, which Linux reports on every architecture Go runs).
 func (n *Node) CPU() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.proc.Cmd.Process.Pid))
 	if err != nil {
 		return 0, fmt.Errorf("cpu: %w", err)
 	}

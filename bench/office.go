@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"lanim/node/client"
 )
 
 // settleTimeout bounds an office's election and joins.
@@ -25,17 +27,14 @@ func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]
 		return nil, err
 	}
 	for len(nodes) < size {
-		var inv struct {
-			JoinCode string `json:"joinCode"`
-		}
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		err := founder.Admin.Call(cctx, "/cluster/invite", nil, &inv)
+		code, err := founder.Admin.Invite(cctx)
 		cancel()
 		if err != nil {
 			return fail(fmt.Errorf("invite: %w", err))
 		}
 		m, err := startNode(ctx, bin, secret, true, append([]string{"--join", nodes[len(nodes)-1].ClusterAddr,
-			"--join-code", inv.JoinCode}, extra...)...)
+			"--join-code", code}, extra...)...)
 		if err != nil {
 			return fail(fmt.Errorf("member %d: %w", len(nodes)+1, err))
 		}
@@ -47,15 +46,6 @@ func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]
 	return nodes, nil
 }
 
-type clusterStatus struct {
-	LeaderID     string `json:"leaderID"`
-	AppliedIndex uint64 `json:"appliedIndex"`
-	Members      []struct {
-		Suffrage string `json:"suffrage"`
-		Healthy  bool   `json:"healthy"`
-	} `json:"members"`
-}
-
 // waitVoters polls /cluster/status until every node sees all nodes as healthy voters under one leader.
 func waitVoters(ctx context.Context, nodes []*Node) error {
 	deadline := time.Now().Add(settleTimeout)
@@ -64,9 +54,8 @@ func waitVoters(ctx context.Context, nodes []*Node) error {
 		ok := true
 		leader := ""
 		for _, n := range nodes {
-			var st clusterStatus
 			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := n.Admin.Call(cctx, "/cluster/status", nil, &st)
+			st, err := n.Admin.ClusterStatus(cctx)
 			cancel()
 			if err != nil {
 				ok, last = false, err.Error()
@@ -74,7 +63,7 @@ func waitVoters(ctx context.Context, nodes []*Node) error {
 			}
 			voters := 0
 			for _, m := range st.Members {
-				if m.Suffrage == "voter" && m.Healthy {
+				if m.Suffrage == client.SuffrageVoter && m.Healthy {
 					voters++
 				}
 			}

@@ -114,29 +114,21 @@ var page = map[string]int{"pageNumber": 1, "showNumber": openim.MaxPageSize}
 
 // --- Account ---
 
-type tokenAnswer struct {
-	Token             string `json:"token"`
-	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
-}
-
 func (b *ClientBackend) SignUp(ctx context.Context, userID, nickname, password string) (*Session, error) {
-	var t tokenAnswer
-	err := b.api.Call(ctx, "/auth/user_signup", map[string]any{"userID": userID, "nickname": nickname,
-		"password": password, "platformID": Platform()}, &t)
+	t, err := b.api.SignUp(ctx, client.SignUp{UserID: userID, Nickname: nickname, Password: password,
+		PlatformID: Platform()})
 	if err != nil {
 		return nil, apiError(err)
 	}
-	return b.start(userID, t)
+	return b.start(userID, *t)
 }
 
 func (b *ClientBackend) SignIn(ctx context.Context, userID, password string) (*Session, error) {
-	var t tokenAnswer
-	err := b.api.Call(ctx, "/auth/user_login", map[string]any{"userID": userID, "password": password,
-		"platformID": Platform()}, &t)
+	t, err := b.api.Login(ctx, client.Login{UserID: userID, Password: password, PlatformID: Platform()})
 	if err != nil {
 		return nil, apiError(err)
 	}
-	return b.start(userID, t)
+	return b.start(userID, *t)
 }
 
 func (b *ClientBackend) Resume(ctx context.Context, s *Session) error {
@@ -149,12 +141,12 @@ func (b *ClientBackend) Resume(ctx context.Context, s *Session) error {
 	if r.UserID != s.UserID {
 		return openim.ErrTokenInvalid.With("the token is another user's")
 	}
-	_, err := b.start(s.UserID, tokenAnswer{Token: s.Token})
+	_, err := b.start(s.UserID, client.TokenResp{Token: s.Token})
 	return err
 }
 
 // start adopts a token and opens the WebSocket loop.
-func (b *ClientBackend) start(userID string, t tokenAnswer) (*Session, error) {
+func (b *ClientBackend) start(userID string, t client.TokenResp) (*Session, error) {
 	b.stopConn()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.mu.Lock()
@@ -505,16 +497,9 @@ func (b *ClientBackend) JoinOffice(ctx context.Context, code string, via *Office
 // Discover asks the node which offices it hears on the LAN. Before sign-in the call goes without
 // a token: the node answers callers on its own machine.
 func (b *ClientBackend) Discover(ctx context.Context) ([]OfficeAd, error) {
-	var r struct {
-		Enabled bool `json:"enabled"`
-		Offices []struct {
-			OfficeID   string   `json:"officeID"`
-			OfficeName string   `json:"officeName"`
-			Addresses  []string `json:"addresses"`
-		} `json:"offices"`
-	}
-	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/discover", nil, &r)); err != nil {
-		return nil, err
+	r, err := b.officeClient(ctx).Discover(ctx)
+	if err != nil {
+		return nil, apiError(err)
 	}
 	if !r.Enabled {
 		return nil, ErrNoDiscovery
@@ -527,11 +512,11 @@ func (b *ClientBackend) Discover(ctx context.Context) ([]OfficeAd, error) {
 }
 
 func (b *ClientBackend) ClusterStatus(ctx context.Context) (*ClusterStatus, error) {
-	var raw map[string]any
-	if err := apiError(b.officeClient(ctx).Call(ctx, "/cluster/status", nil, &raw)); err != nil {
-		return nil, err
+	wire, err := b.officeClient(ctx).ClusterStatus(ctx)
+	if err != nil {
+		return nil, apiError(err)
 	}
-	st := parseClusterStatus(raw)
+	st := officeStatus(wire)
 	if b.cfg.AdminSecret != nil {
 		secret, err := b.cfg.AdminSecret()
 		st.AdminHere = err == nil && secret != ""
@@ -540,14 +525,14 @@ func (b *ClientBackend) ClusterStatus(ctx context.Context) (*ClusterStatus, erro
 }
 
 func (b *ClientBackend) InviteCode(ctx context.Context) (string, error) {
-	var raw map[string]any
-	if err := b.officeCall(ctx, "/cluster/invite", nil, &raw); err != nil {
+	var r client.Invite
+	if err := b.officeCall(ctx, "/cluster/invite", nil, &r); err != nil {
 		return "", err
 	}
-	if code := str(raw, "joinCode", "code", "inviteCode"); code != "" {
-		return code, nil
+	if r.JoinCode == "" {
+		return "", errors.New("the node's invite answer has no join code")
 	}
-	return "", fmt.Errorf("the node's invite answer has no code: %v", raw)
+	return r.JoinCode, nil
 }
 
 func (b *ClientBackend) LeaveOffice(ctx context.Context) error {

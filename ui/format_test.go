@@ -3,12 +3,14 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"lanim/node/client"
 	"lanim/node/openim"
 	"lanim/node/pb"
 )
@@ -88,15 +90,17 @@ func TestNotificationText(t *testing.T) {
 	}
 }
 
-// TestParseClusterStatus reads the cluster branch's /cluster/status answer.
-func TestParseClusterStatus(t *testing.T) {
-	var raw map[string]any
-	json.Unmarshal([]byte(`{"officeID":"o1","officeName":"Acme","officeAdmins":["ann"],"onlineUserIDs":["ann","bob"],
-		"nodeID":"n1","leaderID":"n2","appliedIndex":42,"stateDigest":"ab",
+// TestOfficeStatus reads the node's /cluster/status answer into the office panel's view.
+func TestOfficeStatus(t *testing.T) {
+	var wire client.ClusterStatus
+	if err := json.Unmarshal([]byte(`{"officeID":"o1","officeName":"Acme","officeAdmins":["ann"],"onlineUserIDs":["ann","bob"],
+		"nodeID":"n1","leaderID":"n2","appliedIndex":42,"stateDigest":"ab","blobCopies":2,"blobsUnderReplicated":1,
 		"members":[{"nodeID":"n1","address":"10.0.0.1:7000","suffrage":"voter","healthy":true},
 		{"nodeID":"n2","address":"10.0.0.2:7000","suffrage":"voter","healthy":true},
-		{"nodeID":"n3","address":"10.0.0.3:7000","suffrage":"nonvoter","healthy":false}]}`), &raw)
-	st := parseClusterStatus(raw)
+		{"nodeID":"n3","address":"10.0.0.3:7000","suffrage":"nonvoter","healthy":false}]}`), &wire); err != nil {
+		t.Fatal(err)
+	}
+	st := officeStatus(&wire)
 	if st.NodeID != "n1" || st.LeaderID != "n2" || !st.HasQuorum || len(st.Nodes) != 3 || st.OfficeName != "Acme" ||
 		fmt.Sprint(st.OfficeAdmins, st.Online) != "[ann] [ann bob]" {
 		t.Fatalf("status: %+v", st)
@@ -104,15 +108,17 @@ func TestParseClusterStatus(t *testing.T) {
 	if n := st.Nodes[1]; !n.Leader || !n.Voter || !n.Reachable || n.Addr != "10.0.0.2:7000" {
 		t.Fatalf("leader node: %+v", n)
 	}
-	if n := st.Nodes[2]; n.Voter || n.Reachable {
+	if n := st.Nodes[2]; n.Voter || n.Reachable || n.Leader {
 		t.Fatalf("unhealthy non-voter: %+v", n)
 	}
-	if want := (KV{"Office ID", "o1"}); len(st.Extra) != 1 || st.Extra[0] != want {
+	if want := []KV{{"Blob copies", "2"}, {"Blobs lost", "0"}, {"Blobs under replicated", "1"}, {"Office ID", "o1"}}; !slices.Equal(st.Extra, want) {
 		t.Fatalf("extra: %+v", st.Extra)
 	}
-	if want := []KV{{"Applied index", "42"}, {"State digest", "ab"}}; len(st.Health) != 2 ||
-		st.Health[0] != want[0] || st.Health[1] != want[1] {
+	if want := []KV{{"Applied index", "42"}, {"State digest", "ab"}}; !slices.Equal(st.Health, want) {
 		t.Fatalf("health: %+v", st.Health)
+	}
+	if st := officeStatus(&client.ClusterStatus{NodeID: "n1"}); st.HasQuorum {
+		t.Fatalf("no leader, yet a quorum: %+v", st)
 	}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"lanim/node/auth"
+	"lanim/node/client"
 	"lanim/node/im"
 	"lanim/node/openim"
 )
@@ -24,11 +25,6 @@ func (s *Server) signInAllowed(c *call, key string) error {
 		return openim.ErrRateLimited.With("too many failed sign-ins for %s: try again in %v", key, SignInInterval)
 	}
 	return nil
-}
-
-type tokenResp struct {
-	Token             string `json:"token"`
-	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
 }
 
 type getAdminTokenReq struct {
@@ -87,7 +83,7 @@ func (c *call) issueToken(userID string, platformID int32) (any, error) {
 		Expire: expire.Unix()}); err != nil {
 		return nil, err
 	}
-	return &tokenResp{Token: token, ExpireTimeSeconds: int64(auth.TokenTTL.Seconds())}, nil
+	return &client.TokenResp{Token: token, ExpireTimeSeconds: int64(auth.TokenTTL.Seconds())}, nil
 }
 
 type parseTokenReq struct {

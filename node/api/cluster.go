@@ -4,73 +4,26 @@ import (
 	"context"
 	"net"
 
+	"lanim/node/client"
 	"lanim/node/im"
 	"lanim/node/openim"
 	"lanim/node/store"
 )
 
-// Cluster is the office network as the API sees it (replication, adapted in app).
+// Cluster is the office network as the API sees it (replication, adapted in app); its answers are
+// node/client's wire types.
 type Cluster interface {
-	Status(ctx context.Context) (*ClusterStatus, error)
+	Status(ctx context.Context) (*client.ClusterStatus, error)
 	// Invite records a single-use join code and returns it.
 	Invite(ctx context.Context) (string, error)
 	// Leave takes this node out of its office for good; the process stops afterwards.
 	Leave(ctx context.Context) error
 	// Discover lists the other offices announcing themselves on the LAN.
-	Discover(ctx context.Context) (*DiscoverResp, error)
-}
-
-// ClusterStatus is POST /cluster/status's data: this node's view of its office.
-type ClusterStatus struct {
-	OfficeID     string          `json:"officeID"`
-	OfficeName   string          `json:"officeName"`
-	NodeID       string          `json:"nodeID"`
-	LeaderID     string          `json:"leaderID"`
-	AppliedIndex uint64          `json:"appliedIndex"`
-	StateDigest  string          `json:"stateDigest"`
-	Members      []ClusterMember `json:"members"`
-	// OfficeAdmins are the users who may invite computers, rename the office and grant the role
-	// (besides imAdmin), by user ID.
-	OfficeAdmins []string `json:"officeAdmins"`
-	// OnlineUserIDs are the users connected anywhere in the office (up to MaxOnlineListed).
-	OnlineUserIDs []string `json:"onlineUserIDs"`
-	// BlobCopies is how many members should keep each file; BlobsUnderReplicated counts the files
-	// fewer members keep yet (copies are pushed in the background), BlobsLost those no member of
-	// the office keeps any more.
-	BlobCopies           int `json:"blobCopies"`
-	BlobsUnderReplicated int `json:"blobsUnderReplicated"`
-	BlobsLost            int `json:"blobsLost"`
+	Discover(ctx context.Context) (*client.Discovery, error)
 }
 
 // MaxOnlineListed bounds the online users /cluster/status lists.
 const MaxOnlineListed = 1000
-
-// ClusterMember is one node of the office.
-type ClusterMember struct {
-	NodeID   string `json:"nodeID"`
-	Address  string `json:"address"`
-	Suffrage string `json:"suffrage"` // "voter" or "nonvoter"
-	Healthy  bool   `json:"healthy"`
-}
-
-// DiscoverResp is POST /cluster/discover's data.
-type DiscoverResp struct {
-	// Enabled is false when this node does not look on the LAN (--discovery off, a standalone
-	// node, or a loopback cluster address); Offices is then empty.
-	Enabled bool               `json:"enabled"`
-	Offices []DiscoveredOffice `json:"offices"`
-}
-
-// DiscoveredOffice is an office whose members answered on the LAN.
-type DiscoveredOffice struct {
-	OfficeID   string   `json:"officeID"`
-	OfficeName string   `json:"officeName"`
-	Addresses  []string `json:"addresses"` // cluster addresses of the members that answered
-}
-
-type inviteResp struct {
-	JoinCode string `json:"joinCode"`
-}
 
 func (s *Server) clusterRoutes() {
 	s.add("/cluster/status", s.clusterStatus)
@@ -139,7 +92,7 @@ func (s *Server) clusterInvite(c *call, _ []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &inviteResp{JoinCode: code}, nil
+	return &client.Invite{JoinCode: code}, nil
 }
 
 // clusterLeave takes the node that serves the call out of the office: an office admin makes

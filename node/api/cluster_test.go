@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"lanim/node/auth"
+	"lanim/node/client"
 	"lanim/node/store"
 )
 
@@ -16,8 +17,8 @@ import (
 // heard.
 type fakeCluster struct{ Cluster }
 
-func (fakeCluster) Discover(context.Context) (*DiscoverResp, error) {
-	return &DiscoverResp{Enabled: true, Offices: []DiscoveredOffice{{OfficeID: "o1", OfficeName: "Acme",
+func (fakeCluster) Discover(context.Context) (*client.Discovery, error) {
+	return &client.Discovery{Enabled: true, Offices: []client.DiscoveredOffice{{OfficeID: "o1", OfficeName: "Acme",
 		Addresses: []string{"10.0.0.7:10003"}}}}, nil
 }
 

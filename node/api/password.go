@@ -3,6 +3,7 @@ package api
 import (
 	"golang.org/x/crypto/bcrypt"
 
+	"lanim/node/client"
 	"lanim/node/im"
 	"lanim/node/openim"
 	"lanim/node/store"
@@ -58,7 +59,7 @@ func (s *Server) signUp(c *call, req *signUpReq) (any, error) {
 	if _, err := c.proposeChecked("user.signup", a); err != nil {
 		return nil, err
 	}
-	return &tokenResp{Token: token, ExpireTimeSeconds: expire.Unix() - c.now.Unix()}, nil
+	return &client.TokenResp{Token: token, ExpireTimeSeconds: expire.Unix() - c.now.Unix()}, nil
 }
 
 type loginReq struct {

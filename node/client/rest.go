@@ -125,21 +125,16 @@ func (c *Client) Call(ctx context.Context, path string, req, resp any) error {
 	return nil
 }
 
-type tokenResp struct {
-	Token             string `json:"token"`
-	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
-}
-
 // AdminToken gets the admin's token with the office's admin secret.
 func (c *Client) AdminToken(ctx context.Context, secret string) (string, error) {
-	var r tokenResp
+	var r TokenResp
 	err := c.Call(ctx, "/auth/get_admin_token", map[string]string{"secret": secret, "userID": openim.AdminUserID}, &r)
 	return r.Token, err
 }
 
 // UserToken gets a user's token for a platform; the client must hold the admin's token.
 func (c *Client) UserToken(ctx context.Context, userID string, platformID int32) (string, error) {
-	var r tokenResp
+	var r TokenResp
 	err := c.Call(ctx, "/auth/get_user_token", map[string]any{"userID": userID, "platformID": platformID}, &r)
 	return r.Token, err
 }

@@ -15,12 +15,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	_ "github.com/mattn/go-sqlite3"
-)
 
-type tokenResp struct {
-	Token             string `json:"token"`
-	ExpireTimeSeconds int64  `json:"expireTimeSeconds"`
-}
+	"lanim/node/client"
+)
 
 type parsedToken struct {
 	UserID            string `json:"userID"`
@@ -41,7 +38,7 @@ func TestAdminToken(t *testing.T) {
 	n.PostErr(t, "/auth/get_admin_token", "", map[string]string{"userID": "imAdmin"}, 1002)
 	n.PostErr(t, "/auth/get_admin_token", "", map[string]string{"secret": n.AdminSecret, "userID": "alice"}, 1001)
 
-	var tok tokenResp
+	var tok client.TokenResp
 	n.PostOK(t, "/auth/get_admin_token", "", map[string]string{"secret": n.AdminSecret, "userID": "imAdmin"}, &tok)
 	if tok.Token == "" || tok.ExpireTimeSeconds != ninetyDays {
 		t.Fatalf("admin token = %+v", tok)
@@ -67,7 +64,7 @@ func TestUserToken(t *testing.T) {
 	n.PostErr(t, "/auth/get_user_token", admin, map[string]any{"userID": "bob", "platformID": 99}, 1001)
 	n.PostErr(t, "/auth/get_user_token", admin, map[string]any{"userID": "bob", "platformID": 0}, 1001)
 
-	var tok tokenResp
+	var tok client.TokenResp
 	n.PostOK(t, "/auth/get_user_token", admin, map[string]any{"userID": "bob", "platformID": 7}, &tok)
 	if tok.ExpireTimeSeconds != ninetyDays {
 		t.Fatalf("expireTimeSeconds = %d, want the 90-day duration", tok.ExpireTimeSeconds)
@@ -101,7 +98,7 @@ func TestUserToken(t *testing.T) {
 		if platform == 10 {
 			continue
 		}
-		var tok tokenResp
+		var tok client.TokenResp
 		n.PostOK(t, "/auth/get_user_token", admin, map[string]any{"userID": "alice", "platformID": platform}, &tok)
 		var p parsedToken
 		n.PostOK(t, "/auth/parse_token", "", map[string]string{"token": tok.Token}, &p)

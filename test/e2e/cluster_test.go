@@ -14,6 +14,7 @@ import (
 
 	"lanim/node/client"
 	"lanim/node/pb"
+	"lanim/test/nodeproc"
 )
 
 // Office clusters: 3 and 5 real `lanim node` processes on 127.0.0.1, joined with join codes over
@@ -39,35 +40,12 @@ type office struct {
 	members []*member
 }
 
-type clusterStatus struct {
-	OfficeID      string          `json:"officeID"`
-	OfficeName    string          `json:"officeName"`
-	OfficeAdmins  []string        `json:"officeAdmins"`
-	OnlineUserIDs []string        `json:"onlineUserIDs"`
-	NodeID        string          `json:"nodeID"`
-	LeaderID      string          `json:"leaderID"`
-	AppliedIndex  uint64          `json:"appliedIndex"`
-	StateDigest   string          `json:"stateDigest"`
-	Members       []clusterMember `json:"members"`
-	// Files: copies wanted of each, how many have fewer, how many no member keeps.
-	BlobCopies           int `json:"blobCopies"`
-	BlobsUnderReplicated int `json:"blobsUnderReplicated"`
-	BlobsLost            int `json:"blobsLost"`
-}
-
-type clusterMember struct {
-	NodeID   string `json:"nodeID"`
-	Address  string `json:"address"`
-	Suffrage string `json:"suffrage"`
-	Healthy  bool   `json:"healthy"`
-}
-
 // startOffice founds an office and joins members until it has size, then waits until min(size, 5)
 // of them are healthy voters and every member applied the same log.
 func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	t.Helper()
 	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
-	addr := freeAddr(t)
+	addr := nodeproc.MustFreeAddr(t)
 	founder := newNode(t, o.secret, append([]string{"--cluster-addr", addr}, o.args...)...)
 	founder.start(t)
 	o.members = append(o.members, &member{Node: founder, ClusterAddr: addr})
@@ -82,9 +60,7 @@ func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 // invite asks a member for a join code.
 func (o *office) invite(t *testing.T, via *member) string {
 	t.Helper()
-	var out struct {
-		JoinCode string `json:"joinCode"`
-	}
+	var out client.Invite
 	via.PostOK(t, "/cluster/invite", via.AdminToken, nil, &out)
 	if !strings.HasPrefix(out.JoinCode, "lanim1-") {
 		t.Fatalf("join code %q", out.JoinCode)
@@ -104,7 +80,7 @@ func (o *office) joinWith(t *testing.T, code string) *member {
 	t.Helper()
 	live := o.live()
 	via := live[len(live)-1]
-	addr := freeAddr(t)
+	addr := nodeproc.MustFreeAddr(t)
 	n := newNode(t, o.secret, append([]string{"--cluster-addr", addr, "--join", via.ClusterAddr, "--join-code", code},
 		o.args...)...)
 	n.start(t)
@@ -117,7 +93,7 @@ func (o *office) joinWith(t *testing.T, code string) *member {
 func (o *office) live() []*member {
 	var out []*member
 	for _, m := range o.members {
-		if m.running() {
+		if m.Running() {
 			out = append(out, m)
 		}
 	}
@@ -125,32 +101,32 @@ func (o *office) live() []*member {
 }
 
 // status is a member's /cluster/status.
-func (m *member) status(t *testing.T) clusterStatus {
+func (m *member) status(t *testing.T) client.ClusterStatus {
 	t.Helper()
-	var st clusterStatus
+	var st client.ClusterStatus
 	m.PostOK(t, "/cluster/status", m.AdminToken, nil, &st)
 	return st
 }
 
 // tryStatus is status for polling: an error instead of a failed test.
-func (m *member) tryStatus() (clusterStatus, error) {
+func (m *member) tryStatus() (client.ClusterStatus, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	env, err := m.post(ctx, "/cluster/status", m.AdminToken, nil)
 	if err != nil {
-		return clusterStatus{}, err
+		return client.ClusterStatus{}, err
 	}
 	if env.ErrCode != 0 {
-		return clusterStatus{}, fmt.Errorf("errCode %d %s", env.ErrCode, env.ErrDlt)
+		return client.ClusterStatus{}, fmt.Errorf("errCode %d %s", env.ErrCode, env.ErrDlt)
 	}
-	var st clusterStatus
+	var st client.ClusterStatus
 	return st, json.Unmarshal(env.Data, &st)
 }
 
 // statuses polls every live member until cond holds for all their statuses together.
-func (o *office) statuses(t *testing.T, what string, cond func([]clusterStatus) bool) []clusterStatus {
+func (o *office) statuses(t *testing.T, what string, cond func([]client.ClusterStatus) bool) []client.ClusterStatus {
 	t.Helper()
-	var last []clusterStatus
+	var last []client.ClusterStatus
 	var lastErr error
 	deadline := time.Now().Add(settleTimeout)
 	for attempt := 0; attempt <= int(settleTimeout/(100*time.Millisecond)) && time.Now().Before(deadline); attempt++ {
@@ -173,7 +149,7 @@ func (o *office) statuses(t *testing.T, what string, cond func([]clusterStatus) 
 	return nil
 }
 
-func describe(sts []clusterStatus) string {
+func describe(sts []client.ClusterStatus) string {
 	var b strings.Builder
 	for _, st := range sts {
 		fmt.Fprintf(&b, "  node %s leader %s applied %d digest %.12s members", st.NodeID, st.LeaderID, st.AppliedIndex,
@@ -187,9 +163,9 @@ func describe(sts []clusterStatus) string {
 }
 
 // waitVoters waits until every live member reports the same leader and voters healthy voters.
-func (o *office) waitVoters(t *testing.T, voters int) []clusterStatus {
+func (o *office) waitVoters(t *testing.T, voters int) []client.ClusterStatus {
 	t.Helper()
-	return o.statuses(t, fmt.Sprintf("%d healthy voters", voters), func(sts []clusterStatus) bool {
+	return o.statuses(t, fmt.Sprintf("%d healthy voters", voters), func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
 			n := 0
 			for _, m := range st.Members {
@@ -207,9 +183,9 @@ func (o *office) waitVoters(t *testing.T, voters int) []clusterStatus {
 
 // converged waits until every live member applied the same log: equal applied index and state
 // digest, the same leader, and the same office.
-func (o *office) converged(t *testing.T) []clusterStatus {
+func (o *office) converged(t *testing.T) []client.ClusterStatus {
 	t.Helper()
-	return o.statuses(t, "one applied index and state digest", func(sts []clusterStatus) bool {
+	return o.statuses(t, "one applied index and state digest", func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
 			if st.StateDigest != sts[0].StateDigest {
 				return false
@@ -221,13 +197,13 @@ func (o *office) converged(t *testing.T) []clusterStatus {
 
 // caughtUp waits until every live member has applied the same index under one leader of one office,
 // without comparing state digests (members running different releases digest different schemas).
-func (o *office) caughtUp(t *testing.T) []clusterStatus {
+func (o *office) caughtUp(t *testing.T) []client.ClusterStatus {
 	t.Helper()
 	return o.statuses(t, "one applied index", sameIndex)
 }
 
 // sameIndex reports whether the members have applied one index under one leader of one office.
-func sameIndex(sts []clusterStatus) bool {
+func sameIndex(sts []client.ClusterStatus) bool {
 	for _, st := range sts {
 		if st.AppliedIndex == 0 || st.AppliedIndex != sts[0].AppliedIndex ||
 			st.LeaderID == "" || st.LeaderID != sts[0].LeaderID || st.OfficeID != sts[0].OfficeID {
@@ -241,7 +217,7 @@ func sameIndex(sts []clusterStatus) bool {
 func (o *office) leader(t *testing.T) *member {
 	t.Helper()
 	var id string
-	o.statuses(t, "an agreed leader among the live members", func(sts []clusterStatus) bool {
+	o.statuses(t, "an agreed leader among the live members", func(sts []client.ClusterStatus) bool {
 		id = sts[0].LeaderID
 		for _, st := range sts {
 			if st.LeaderID != id {
@@ -441,8 +417,8 @@ func TestClusterJoinRefused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			out, code := runLanim(t, 60*time.Second, append([]string{"node", "--data", dir, "--api-addr", freeAddr(t),
-				"--ws-addr", freeAddr(t), "--cluster-addr", freeAddr(t), "--join", o.members[0].ClusterAddr,
+			out, code := runLanim(t, 60*time.Second, append([]string{"node", "--data", dir, "--api-addr", nodeproc.MustFreeAddr(t),
+				"--ws-addr", nodeproc.MustFreeAddr(t), "--cluster-addr", nodeproc.MustFreeAddr(t), "--join", o.members[0].ClusterAddr,
 				"--join-code", tc.code}, clusterFlags...)...)
 			if code == 0 || !strings.Contains(out, tc.want) {
 				t.Fatalf("exit %d, want a failure mentioning %q; output:\n%s", code, tc.want, out)
@@ -483,7 +459,7 @@ func TestClusterFiveNodesGracefulLeave(t *testing.T) {
 	leaving := []*member{o.leader(t), o.follower(t)}
 	for _, m := range leaving {
 		m.PostOK(t, "/cluster/leave", m.AdminToken, nil, nil)
-		if !m.waitExit(stopTimeout) {
+		if !m.WaitExit(stopTimeout) {
 			t.Fatalf("node %s still runs after leaving", m.APIAddr)
 		}
 		if code := m.Cmd.ProcessState.ExitCode(); code != 0 {
@@ -501,7 +477,7 @@ func TestClusterFiveNodesGracefulLeave(t *testing.T) {
 	}
 	o.converged(t)
 
-	out, code := runLanim(t, 60*time.Second, leaving[0].args...)
+	out, code := runLanim(t, 60*time.Second, leaving[0].Args...)
 	if code == 0 || !strings.Contains(out, "left its office") {
 		t.Fatalf("a node that left started again: exit %d\n%s", code, out)
 	}
@@ -712,9 +688,9 @@ func TestClusterMembershipChanges(t *testing.T) {
 	moved := o.follower(t)
 	movedID := moved.status(t).NodeID
 	moved.Stop(t) // a graceful quit: it gives up its vote
-	newAddr := freeAddr(t)
-	i := slices.Index(moved.args, "--cluster-addr")
-	moved.args[i+1], moved.ClusterAddr = newAddr, newAddr
+	newAddr := nodeproc.MustFreeAddr(t)
+	i := slices.Index(moved.Args, "--cluster-addr")
+	moved.Args[i+1], moved.ClusterAddr = newAddr, newAddr
 	moved.start(t)
 	sts := o.waitVoters(t, 4)
 	for _, st := range sts {
@@ -737,9 +713,9 @@ func TestClusterMembershipChanges(t *testing.T) {
 	}
 	victimID := victim.status(t).NodeID
 	victim.Kill9(t)
-	o.statuses(t, "the dead member removed", func(sts []clusterStatus) bool {
+	o.statuses(t, "the dead member removed", func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
-			if len(st.Members) != 3 || slices.ContainsFunc(st.Members, func(m clusterMember) bool { return m.NodeID == victimID }) {
+			if len(st.Members) != 3 || slices.ContainsFunc(st.Members, func(m client.ClusterMember) bool { return m.NodeID == victimID }) {
 				return false
 			}
 		}

@@ -32,9 +32,9 @@ func TestDiskFull(t *testing.T) {
 	})
 	n := newNode(t, "disk-full-secret")
 	n.DataDir = filepath.Join(disk, "data")
-	for i, a := range n.args {
+	for i, a := range n.Args {
 		if a == "--data" {
-			n.args[i+1] = n.DataDir
+			n.Args[i+1] = n.DataDir
 		}
 	}
 	n.start(t)

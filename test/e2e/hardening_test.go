@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lanim/node/client"
+	"lanim/test/nodeproc"
 )
 
 // Hardening: what an outside probe and a newcomer met first (issue 16).
@@ -53,7 +56,7 @@ func TestMakeBuildChecksDeps(t *testing.T) {
 // appliedIndex is the node's last applied log index.
 func appliedIndex(t *testing.T, n *Node) uint64 {
 	t.Helper()
-	var st clusterStatus
+	var st client.ClusterStatus
 	n.PostOK(t, "/cluster/status", n.AdminToken, nil, &st)
 	return st.AppliedIndex
 }
@@ -170,8 +173,8 @@ func TestJoinWithAnotherOfficesCode(t *testing.T) {
 	b.members[0].PostOK(t, "/cluster/set_office_name", b.members[0].AdminToken, map[string]any{"officeName": "Beta Inc"}, nil)
 	code := b.invite(t, b.members[0])
 	dir := t.TempDir()
-	out, exit := runLanim(t, 60*time.Second, append([]string{"node", "--data", dir, "--api-addr", freeAddr(t),
-		"--ws-addr", freeAddr(t), "--cluster-addr", freeAddr(t), "--join", a.members[0].ClusterAddr, "--join-code", code},
+	out, exit := runLanim(t, 60*time.Second, append([]string{"node", "--data", dir, "--api-addr", nodeproc.MustFreeAddr(t),
+		"--ws-addr", nodeproc.MustFreeAddr(t), "--cluster-addr", nodeproc.MustFreeAddr(t), "--join", a.members[0].ClusterAddr, "--join-code", code},
 		clusterFlags...)...)
 	if exit == 0 || !strings.Contains(out, "Alpha Ltd") || !strings.Contains(out, "Beta Inc") {
 		t.Fatalf("exit %d, want a failure naming both offices (Alpha Ltd, Beta Inc); output:\n%s", exit, out)

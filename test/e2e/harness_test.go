@@ -1,6 +1,6 @@
-// Package e2e tests LanIM end to end: every test starts real `lanim node` processes on 127.0.0.1 ports and talks
-// to them only through the public REST and WebSocket API, as a client would. It imports nothing from lanim, so
-// it exercises the binary as shipped.
+// Package e2e tests LanIM end to end: every test starts real `lanim node` processes on 127.0.0.1 ports
+// (test/nodeproc) and talks to them only through the public REST and WebSocket API, as a client would, so it
+// exercises the binary as shipped.
 //
 // The binary comes from $LANIM_BIN (make test passes bin/lanim); without it TestMain builds one once.
 package e2e
@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,11 +21,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lanim/node/client"
+	"lanim/test/nodeproc"
 )
 
 const (
 	readyTimeout   = 30 * time.Second // from process start until get_admin_token answers errCode 0
-	readyInterval  = 50 * time.Millisecond
 	stopTimeout    = 10 * time.Second // from SIGTERM (or SIGKILL) until the process has exited
 	requestTimeout = 30 * time.Second // one HTTP request
 	buildTimeout   = 15 * time.Minute // a cold build links Fyne, go-gl and SQLite
@@ -94,21 +95,18 @@ type Envelope struct {
 }
 
 // Node is one `lanim node` process started by startNode. Its methods that take t must be called from the
-// test's goroutine, as t.Fatal requires. When a test fails, the cleanup prints the node's log.
+// test's goroutine, as t.Fatal requires. When a test fails, the cleanup prints the node's log. The embedded
+// Proc holds the binary (upgrade tests switch Bin), the arguments after it, the log and the current run.
 type Node struct {
+	*nodeproc.Proc
 	APIAddr     string // host:port of the REST API
 	WSAddr      string // host:port of the WebSocket gateway
 	DataDir     string
 	AdminSecret string
 	AdminToken  string // from the latest start; Restart fetches a new one
-	LogPath     string // stdout and stderr of every start, appended
-	Bin         string // the binary the next start runs; empty runs lanimBin (upgrade tests switch it)
-	Cmd         *exec.Cmd
 
-	args   []string      // everything after `lanim`
-	exited chan struct{} // closed when the current Cmd has been waited for
-	http   *http.Client
-	tr     *http.Transport // closed between starts so no request reuses a connection to a dead process
+	http *http.Client
+	tr   *http.Transport // closed between starts so no request reuses a connection to a dead process
 }
 
 // startNode starts `lanim node` on a fresh data dir and free loopback ports, waits until it serves the API,
@@ -126,23 +124,18 @@ func newNode(t *testing.T, adminSecret string, extraArgs ...string) *Node {
 	t.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	n := &Node{
-		APIAddr:     freeAddr(t),
-		WSAddr:      freeAddr(t),
+		APIAddr:     nodeproc.MustFreeAddr(t),
+		WSAddr:      nodeproc.MustFreeAddr(t),
 		DataDir:     t.TempDir(),
 		AdminSecret: adminSecret,
-		LogPath:     filepath.Join(t.TempDir(), "node.log"),
 		tr:          tr,
 		http:        &http.Client{Transport: tr},
 	}
-	n.args = append([]string{"node",
-		"--data", n.DataDir,
-		"--api-addr", n.APIAddr,
-		"--ws-addr", n.WSAddr,
-		"--admin-secret", n.AdminSecret,
-	}, extraArgs...)
+	n.Proc = &nodeproc.Proc{Bin: lanimBin, LogPath: filepath.Join(t.TempDir(), "node.log"),
+		Args: nodeproc.NodeArgs(n.DataDir, n.APIAddr, n.WSAddr, n.AdminSecret, extraArgs...)}
 	// Registered after t.TempDir, so it runs before the data dir is removed.
 	t.Cleanup(func() {
-		if n.running() {
+		if n.Running() {
 			if err := n.stop(syscall.SIGTERM); err != nil {
 				t.Errorf("stop node %s: %v", n.APIAddr, err)
 			}
@@ -158,7 +151,7 @@ func newNode(t *testing.T, adminSecret string, extraArgs ...string) *Node {
 // again with the same data dir, ports and flags. After Kill9 it is a crash recovery.
 func (n *Node) Restart(t *testing.T) {
 	t.Helper()
-	if n.running() {
+	if n.Running() {
 		n.Stop(t)
 	}
 	n.start(t)
@@ -172,16 +165,12 @@ func (n *Node) Stop(t *testing.T) {
 	}
 }
 
-// Kill9 kills the node with SIGKILL, as a crash would (what it wrote to files survives: this is not a power
-// cut), and waits until it is gone.
+// Kill9 kills the node with SIGKILL, as a crash would, and waits until it is gone.
 func (n *Node) Kill9(t *testing.T) {
 	t.Helper()
 	defer n.tr.CloseIdleConnections()
-	if err := n.Cmd.Process.Kill(); err != nil {
-		t.Fatalf("kill -9 node %s: %v", n.APIAddr, err)
-	}
-	if !n.waitExit(stopTimeout) {
-		t.Fatalf("node %s still running %v after SIGKILL", n.APIAddr, stopTimeout)
+	if err := n.Kill(stopTimeout); err != nil {
+		t.Fatalf("node %s: %v", n.APIAddr, err)
 	}
 }
 
@@ -197,120 +186,32 @@ func (n *Node) start(t *testing.T) {
 // become ready (an office without a quorum) are launched together, then waited for.
 func (n *Node) launch(t *testing.T) {
 	t.Helper()
-	logFile, err := os.OpenFile(n.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	if err := n.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer logFile.Close() // the child has its own copy of the descriptor
-	bin := n.Bin
-	if bin == "" {
-		bin = lanimBin
-	}
-	fmt.Fprintf(logFile, "==== %s %s %s\n", time.Now().Format(time.RFC3339Nano), bin, strings.Join(n.args, " "))
-	cmd := exec.Command(bin, n.args...)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.SysProcAttr = childProcAttr()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait() // the exit status stays in cmd.ProcessState
-		close(exited)
-	}()
-	n.Cmd, n.exited = cmd, exited
 }
 
-// waitReady polls get_admin_token until it answers errCode 0 (storing the token), then checks that the
-// WebSocket port accepts connections too.
+// waitReady waits until get_admin_token answers errCode 0 (storing the token) and the WebSocket port
+// accepts connections, at most readyTimeout.
 func (n *Node) waitReady() error {
-	deadline := time.Now().Add(readyTimeout)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
-	body := map[string]string{"secret": n.AdminSecret, "userID": adminUserID}
-	var lastErr error
-	for attempt := 0; attempt < int(readyTimeout/readyInterval)+1 && time.Now().Before(deadline); attempt++ {
-		if !n.running() {
-			return fmt.Errorf("process exited: %s", n.Cmd.ProcessState)
-		}
-		env, err := n.post(ctx, "/auth/get_admin_token", "", body)
-		switch {
-		case err != nil:
-			lastErr = err
-		case env.ErrCode != 0:
-			lastErr = fmt.Errorf("get_admin_token: errCode %d %s %s", env.ErrCode, env.ErrMsg, env.ErrDlt)
-		default:
-			var tok struct {
-				Token string `json:"token"`
-			}
-			if err := json.Unmarshal(env.Data, &tok); err != nil || tok.Token == "" {
-				return fmt.Errorf("get_admin_token: no token in data %s", env.Data)
-			}
-			n.AdminToken = tok.Token
-			conn, err := net.DialTimeout("tcp", n.WSAddr, time.Until(deadline))
-			if err != nil {
-				return fmt.Errorf("API ready but WebSocket port: %w", err)
-			}
-			return conn.Close()
-		}
-		time.Sleep(readyInterval)
+	token, err := n.WaitNode(ctx, client.New(n.APIAddr, n.http), n.WSAddr, n.AdminSecret)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("no errCode 0 from get_admin_token within %v; last: %v", readyTimeout, lastErr)
-}
-
-// waitExit reports whether the current process exits within d.
-func (n *Node) waitExit(d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-n.exited:
-		return true
-	case <-timer.C:
-		return false
-	}
-}
-
-func (n *Node) running() bool {
-	if n.exited == nil {
-		return false
-	}
-	select {
-	case <-n.exited:
-		return false
-	default:
-		return true
-	}
+	n.AdminToken = token
+	return nil
 }
 
 // stop sends sig and waits stopTimeout for an exit with code 0; on timeout it kills the process.
 func (n *Node) stop(sig os.Signal) error {
 	defer n.tr.CloseIdleConnections()
-	if err := n.Cmd.Process.Signal(sig); err != nil {
-		return fmt.Errorf("signal %v: %w", sig, err)
-	}
-	if !n.waitExit(stopTimeout) {
-		_ = n.Cmd.Process.Kill()
-		<-n.exited // SIGKILL cannot be ignored, so this returns
-		return fmt.Errorf("still running %v after %v; killed", stopTimeout, sig)
-	}
-	if code := n.Cmd.ProcessState.ExitCode(); code != 0 {
-		return fmt.Errorf("exit after %v: %s, want exit code 0", sig, n.Cmd.ProcessState)
-	}
-	return nil
+	return n.Proc.Stop(sig, stopTimeout)
 }
 
 // logTail returns the end of the node's log.
-func (n *Node) logTail() string {
-	data, err := os.ReadFile(n.LogPath)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	if len(data) > logTailBytes {
-		data = append([]byte("...\n"), data[len(data)-logTailBytes:]...)
-	}
-	return string(data)
-}
+func (n *Node) logTail() string { return n.LogTail(logTailBytes) }
 
 // Post sends an OpenIM REST request (POST, JSON, a fresh operationID, the token header unless token is empty)
 // and returns the envelope, failing the test on a transport error or a status other than 200. A body that is
@@ -439,17 +340,6 @@ func requireUser(t *testing.T, n *Node, userID string) {
 	}
 }
 
-// freeAddr returns a 127.0.0.1 address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // pollUntil calls cond every 50 ms until it returns true, failing the test if it has not within timeout.
 func pollUntil(t *testing.T, timeout time.Duration, cond func() bool) {
 	t.Helper()
@@ -482,7 +372,7 @@ func runLanimEnv(t *testing.T, timeout time.Duration, env []string, args ...stri
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, lanimBin, args...)
-	cmd.SysProcAttr = childProcAttr()
+	cmd.SysProcAttr = nodeproc.SysProcAttr()
 	cmd.WaitDelay = time.Second
 	cmd.Env = append(os.Environ(), env...)
 	var out, errOut bytes.Buffer

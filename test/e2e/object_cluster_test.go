@@ -34,7 +34,7 @@ func TestObjectAcrossOffice(t *testing.T) {
 	o.converged(t) // b knows the object (a link travels in a message, which comes later still)
 	requireObject(t, b, link, content)
 	// Three voters want three copies; the one that is down lacks it for as long as it is down.
-	o.statuses(t, "one file under-replicated", func(sts []clusterStatus) bool {
+	o.statuses(t, "one file under-replicated", func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
 			if st.BlobCopies != 3 || st.BlobsUnderReplicated != 1 || st.BlobsLost != 0 {
 				return false
@@ -59,7 +59,7 @@ func TestObjectAcrossOffice(t *testing.T) {
 }
 
 // blobsReplicated: every member reports each file on as many members as it wants.
-func blobsReplicated(sts []clusterStatus) bool {
+func blobsReplicated(sts []client.ClusterStatus) bool {
 	for _, st := range sts {
 		if st.BlobCopies < 1 || st.BlobsUnderReplicated != 0 || st.BlobsLost != 0 {
 			return false

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/test/nodeproc"
 )
 
 // Office-level settings and people across two real nodes: the office's name, the office admin
@@ -39,9 +39,7 @@ func TestClusterOfficeAdmins(t *testing.T) {
 	// she then invites and renames with her own token.
 	n1.PostOK(t, "/cluster/set_office_admin", n1.AdminToken, map[string]any{"userID": "alice", "officeAdmin": true}, nil)
 	pollUntil(t, settleTimeout, func() bool { return n2.Post(t, "/cluster/invite", alice, nil).ErrCode == 0 })
-	var inv struct {
-		JoinCode string `json:"joinCode"`
-	}
+	var inv client.Invite
 	n2.PostOK(t, "/cluster/invite", alice, nil, &inv)
 	if !strings.HasPrefix(inv.JoinCode, "lanim1-") {
 		t.Fatalf("alice's join code %q", inv.JoinCode)
@@ -50,7 +48,7 @@ func TestClusterOfficeAdmins(t *testing.T) {
 	for _, bad := range []string{"", "   ", strings.Repeat("x", 61), "two\nlines"} {
 		n2.PostErr(t, "/cluster/set_office_name", alice, map[string]any{"officeName": bad}, 1001)
 	}
-	o.statuses(t, "the new name and admin on both nodes", func(sts []clusterStatus) bool {
+	o.statuses(t, "the new name and admin on both nodes", func(sts []client.ClusterStatus) bool {
 		for _, st := range sts {
 			if st.OfficeName != "Acme Design" || !slices.Equal(st.OfficeAdmins, []string{"alice"}) {
 				return false
@@ -73,7 +71,7 @@ func TestClusterOfficeAdmins(t *testing.T) {
 
 	// bob, an office admin, makes his own (second) computer leave with his token there.
 	n2.PostOK(t, "/cluster/leave", bob2, nil, nil)
-	if !n2.waitExit(stopTimeout) {
+	if !n2.WaitExit(stopTimeout) {
 		t.Fatalf("node %s still runs after its office admin made it leave", n2.APIAddr)
 	}
 	sts := o.waitVoters(t, 1)
@@ -153,11 +151,8 @@ func TestClusterPresenceAcrossNodes(t *testing.T) {
 // an account; a node whose discovery is off says so and sends nothing.
 func TestDiscoverWithoutToken(t *testing.T) {
 	t.Parallel()
-	n := startNode(t, "--cluster-addr", freeAddr(t), "--discovery", "off")
-	var out struct {
-		Enabled bool              `json:"enabled"`
-		Offices []json.RawMessage `json:"offices"`
-	}
+	n := startNode(t, "--cluster-addr", nodeproc.MustFreeAddr(t), "--discovery", "off")
+	var out client.Discovery
 	n.PostOK(t, "/cluster/discover", "", nil, &out)
 	if out.Enabled || out.Offices == nil || len(out.Offices) != 0 {
 		t.Fatalf("discover with discovery off: %+v", out)

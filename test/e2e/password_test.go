@@ -9,13 +9,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"lanim/node/client"
 )
 
 // The desktop app's password accounts: user_signup, user_login and set_password (LanIM's own).
 
 func signUp(t *testing.T, n *Node, userID, password string) string {
 	t.Helper()
-	var tok tokenResp
+	var tok client.TokenResp
 	n.PostOK(t, "/auth/user_signup", "", map[string]any{"userID": userID, "nickname": "N" + userID,
 		"password": password, "platformID": platformWeb}, &tok)
 	return tok.Token
@@ -60,7 +62,7 @@ func TestPasswordAccounts(t *testing.T) {
 	if env.ErrCode != 0 {
 		t.Fatalf("alice's sign-in: %d %s", env.ErrCode, env.ErrDlt)
 	}
-	var again tokenResp // a sign-in on her platform ends the sign-up's session: use the new token
+	var again client.TokenResp // a sign-in on her platform ends the sign-up's session: use the new token
 	if err := json.Unmarshal(env.Data, &again); err != nil || again.Token == "" {
 		t.Fatalf("sign-in answer %s: %v", env.Data, err)
 	}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lanim/test/nodeproc"
 )
 
 // TestSmoke checks the basics of one node's life: the admin token works, a second process cannot open the
@@ -27,8 +29,8 @@ func TestSmoke(t *testing.T) {
 	t.Run("SecondProcessOnSameDataDirFails", func(t *testing.T) {
 		out, code := runLanim(t, stopTimeout, "node",
 			"--data", n.DataDir,
-			"--api-addr", freeAddr(t),
-			"--ws-addr", freeAddr(t),
+			"--api-addr", nodeproc.MustFreeAddr(t),
+			"--ws-addr", nodeproc.MustFreeAddr(t),
 			"--admin-secret", n.AdminSecret,
 		)
 		if code == 0 {
@@ -58,7 +60,7 @@ func TestBusyPortFails(t *testing.T) {
 			}
 			defer busy.Close()
 			addr := busy.Addr().String()
-			args := map[string]string{"--api-addr": freeAddr(t), "--ws-addr": freeAddr(t)}
+			args := map[string]string{"--api-addr": nodeproc.MustFreeAddr(t), "--ws-addr": nodeproc.MustFreeAddr(t)}
 			args[flag] = addr
 			out, code := runLanim(t, stopTimeout, "node",
 				"--data", t.TempDir(),
@@ -82,8 +84,8 @@ func TestBusyPortFails(t *testing.T) {
 func TestGeneratedAdminSecret(t *testing.T) {
 	t.Parallel()
 	n := newNode(t, "")
-	i := slices.Index(n.args, "--admin-secret")
-	n.args = slices.Delete(n.args, i, i+2) // the flag and its (empty) value
+	i := slices.Index(n.Args, "--admin-secret")
+	n.Args = slices.Delete(n.Args, i, i+2) // the flag and its (empty) value
 	path := filepath.Join(n.DataDir, "admin-secret")
 	n.launch(t)
 	pollUntil(t, readyTimeout, func() bool {

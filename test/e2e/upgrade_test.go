@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"lanim/node/client"
+	"lanim/test/nodeproc"
 )
 
 // Upgrades keep data: a node of the previous release, replaced by this binary on the same data dir,
@@ -29,7 +32,7 @@ func TestUpgradeRollingOffice(t *testing.T) {
 	oldBin := buildRevision(t, rev)
 
 	secret := rand.Text()
-	addrA, addrB := freeAddr(t), freeAddr(t)
+	addrA, addrB := nodeproc.MustFreeAddr(t), nodeproc.MustFreeAddr(t)
 	a := &member{Node: newNode(t, secret, append([]string{"--cluster-addr", addrA}, clusterFlags...)...), ClusterAddr: addrA}
 	a.Bin = oldBin
 	a.start(t)
@@ -64,10 +67,10 @@ func TestUpgradeRollingOffice(t *testing.T) {
 	// and serves everything the previous release wrote, with the tokens it issued. settled waits for
 	// the office to agree: a mixed office agrees on the applied index only, since the state digest
 	// covers each binary's own schema (this one has tables the previous release lacks).
-	upgrade := func(m *member, c *chat, settled func(*testing.T) []clusterStatus) {
+	upgrade := func(m *member, c *chat, settled func(*testing.T) []client.ClusterStatus) {
 		t.Helper()
 		m.Stop(t)
-		m.Bin = ""
+		m.Bin = lanimBin
 		m.start(t)
 		sts := settled(t)
 		for i, st := range sts {

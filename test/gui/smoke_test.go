@@ -17,7 +17,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +28,7 @@ import (
 	"lanim/node/client"
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/test/nodeproc"
 )
 
 const (
@@ -50,7 +50,7 @@ func TestSmokeTwoWindows(t *testing.T) {
 	if os.Getenv("LANIM_GUI_SMOKE") != "1" {
 		t.Skip("the GUI smoke test runs under `make test-gui` (LANIM_GUI_SMOKE=1 with an X display)")
 	}
-	s := &smoke{t: t, bin: os.Getenv("LANIM_BIN"), api: freeAddr(t), ws: freeAddr(t)}
+	s := &smoke{t: t, bin: os.Getenv("LANIM_BIN"), api: nodeproc.MustFreeAddr(t), ws: nodeproc.MustFreeAddr(t)}
 	for _, need := range []string{"xdotool", "import"} {
 		if _, err := exec.LookPath(need); err != nil {
 			t.Fatalf("%s is missing (apt-get install xdotool imagemagick): %v", need, err)
@@ -77,7 +77,7 @@ func TestSmokeTwoWindows(t *testing.T) {
 
 	// Window A: first start, onboarding by keyboard (Tab to "Create a new office", Enter).
 	dataA := t.TempDir()
-	a := s.start("A", "--data", dataA, "--api-addr", s.api, "--ws-addr", s.ws, "--cluster-addr", freeAddr(t))
+	a := s.start("A", "--data", dataA, "--api-addr", s.api, "--ws-addr", s.ws, "--cluster-addr", nodeproc.MustFreeAddr(t))
 	s.waitAPI()
 	winA := s.window(a, 0)
 	s.shot("01-welcome")
@@ -90,12 +90,8 @@ func TestSmokeTwoWindows(t *testing.T) {
 
 	// Creating the office named it and made Ann its office admin: she makes the join code with her
 	// own token (no admin secret).
-	var st struct {
-		OfficeName   string   `json:"officeName"`
-		OfficeAdmins []string `json:"officeAdmins"`
-	}
-	if err := ann.Call(context.Background(), "/cluster/status", nil, &st); err != nil || st.OfficeName != "Acme Smoke Test" ||
-		fmt.Sprint(st.OfficeAdmins) != "[ann]" {
+	st, err := ann.ClusterStatus(context.Background())
+	if err != nil || st.OfficeName != "Acme Smoke Test" || fmt.Sprint(st.OfficeAdmins) != "[ann]" {
 		t.Fatalf("office after window A created it: %+v %v", st, err)
 	}
 
@@ -103,17 +99,16 @@ func TestSmokeTwoWindows(t *testing.T) {
 	// code typed on its welcome screen ("Join an office", the second stop). Then "Create an
 	// account" (three stops after the user ID on the sign-in screen); Space presses a button.
 	code := s.inviteCode(ann)
-	apiB := freeAddr(t)
-	b := s.start("B", "--data", t.TempDir(), "--api-addr", apiB, "--ws-addr", freeAddr(t),
-		"--cluster-addr", freeAddr(t))
+	apiB := nodeproc.MustFreeAddr(t)
+	b := s.start("B", "--data", t.TempDir(), "--api-addr", apiB, "--ws-addr", nodeproc.MustFreeAddr(t),
+		"--cluster-addr", nodeproc.MustFreeAddr(t))
 	winB := s.window(b, 1100)
 	s.keys(winB, "Tab", "Tab", "Return")
 	s.sleep()
 	s.typeText(winB, code)
 	s.keys(winB, "Return")
 	s.until("window B to join the office", func() bool {
-		return strings.Contains(b.out.String(), "ready") &&
-			strings.Count(b.out.String(), "ready") >= 2
+		return strings.Count(b.Log(), "ready") >= 2
 	})
 	s.sleep()
 	s.shot("03-b-joined")
@@ -194,30 +189,25 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.stop(b)
 }
 
-// proc is a running app.
+// proc is a running app; its output (the node's "ready" lines) is in its log.
 type proc struct {
+	*nodeproc.Proc
 	name string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
 }
 
 func (s *smoke) start(name string, args ...string) *proc {
 	s.t.Helper()
-	var out bytes.Buffer
-	cmd := exec.Command(s.bin, args...)
-	cmd.Env = s.env
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start %s: %v", name, err)
+	p := &proc{name: name, Proc: &nodeproc.Proc{Bin: s.bin, Args: args, Env: s.env,
+		LogPath: filepath.Join(s.t.TempDir(), "output.log")}}
+	if err := p.Start(); err != nil {
+		s.t.Fatalf("window %s: %v", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, out: &out}
 	s.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
+		if p.Running() {
+			_ = p.Kill(waitFor)
 		}
 		if s.t.Failed() {
-			s.t.Logf("output of window %s:\n%s", name, out.String())
+			s.t.Logf("output of window %s:\n%s", name, p.Log())
 			s.logWarnings(name, args)
 		}
 	})
@@ -249,17 +239,8 @@ func (s *smoke) logWarnings(name string, args []string) {
 // stop ends an app as the desktop would (SIGTERM closes the window) and waits for it.
 func (s *smoke) stop(p *proc) {
 	s.t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			s.t.Errorf("window %s exited with %v:\n%s", p.name, err, p.out.String())
-		}
-	case <-time.After(waitFor):
-		p.cmd.Process.Kill()
-		s.t.Errorf("window %s did not stop on SIGTERM", p.name)
+	if err := p.Stop(syscall.SIGTERM, waitFor); err != nil {
+		s.t.Errorf("window %s: %v:\n%s", p.name, err, p.Log())
 	}
 }
 
@@ -269,7 +250,7 @@ func (s *smoke) window(p *proc, x int) string {
 	s.t.Helper()
 	var id string
 	s.until("the window of "+p.name, func() bool {
-		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--pid", fmt.Sprint(p.cmd.Process.Pid)).Output()
+		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--pid", fmt.Sprint(p.Cmd.Process.Pid)).Output()
 		if err != nil {
 			return false
 		}
@@ -365,13 +346,11 @@ func (s *smoke) waitAPI() {
 // inviteCode makes a join code on A's node as an office admin, with their own token.
 func (s *smoke) inviteCode(admin *client.Client) string {
 	s.t.Helper()
-	var r struct {
-		JoinCode string `json:"joinCode"`
-	}
-	if err := admin.Call(context.Background(), "/cluster/invite", nil, &r); err != nil {
+	code, err := admin.Invite(context.Background())
+	if err != nil {
 		s.t.Fatal(err)
 	}
-	return r.JoinCode
+	return code
 }
 
 // waitOnline waits until the node at api tells who (signed in there as an iOS session, so no
@@ -379,11 +358,8 @@ func (s *smoke) inviteCode(admin *client.Client) string {
 func (s *smoke) waitOnline(api, who, userID string) {
 	s.t.Helper()
 	c := client.New(api, nil)
-	var r struct {
-		Token string `json:"token"`
-	}
-	if err := c.Call(context.Background(), "/auth/user_login", map[string]any{"userID": who, "password": "password1",
-		"platformID": 1}, &r); err != nil {
+	r, err := c.Login(context.Background(), client.Login{UserID: who, Password: "password1", PlatformID: 1})
+	if err != nil {
 		s.t.Fatal(err)
 	}
 	c = c.WithToken(r.Token)
@@ -403,12 +379,11 @@ func (s *smoke) login(userID string) *client.Client {
 	c := client.New(s.api, nil)
 	var token string
 	s.until("the account "+userID, func() bool {
-		var r struct {
-			Token string `json:"token"`
+		r, err := c.Login(context.Background(), client.Login{UserID: userID, Password: "password1",
+			PlatformID: webPlatform})
+		if err == nil {
+			token = r.Token
 		}
-		err := c.Call(context.Background(), "/auth/user_login", map[string]any{"userID": userID,
-			"password": "password1", "platformID": webPlatform}, &r)
-		token = r.Token
 		return err == nil
 	})
 	return c.WithToken(token)
@@ -497,13 +472,4 @@ func (s *smoke) waitRead(c *client.Client, owner string) {
 		m := s.chat(c, owner)
 		return m != nil && m.MaxSeq > 0 && m.ReadSeq >= m.MaxSeq
 	})
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -118,7 +118,7 @@ test('reconnect catches up on messages sent while away', async () => {
     sent.push(msg.clientMsgID);
   }
   for (const id of sent) {
-    await b.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((x) => x.clientMsgID === id), 20000);
+    await b.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((x) => x.clientMsgID === id), { timeoutMs: 20000 });
   }
   assert.ok(b.count(CbEvents.OnConnectSuccess) > connects, 'bob connected again');
   await a.waitFor(CbEvents.OnUserStatusChanged, (s) => s.userID === 'bob' && s.status === 1 && s.platformIDs.includes(5));

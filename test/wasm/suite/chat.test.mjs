@@ -5,7 +5,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Browser, suite, textOf, untilCached, post } from './harness.mjs';
-import { startNode, registerUsers } from './nodes.mjs';
+import { startNode, registerUsers } from '../../harness/node.mjs';
 
 let node;
 let browser;

@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
-import { post, userToken, until, sleep, WEB } from './nodes.mjs';
+import { post, userToken, until, sleep, WEB } from '../../harness/node.mjs';
+import { EventLog } from '../../harness/events.mjs';
 
-export { WEB };
+export { WEB, textOf, untilCached } from '../../harness/node.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdkDir = resolve(here, '../node_modules/@openim/wasm-client-sdk');
@@ -139,24 +140,14 @@ export class Browser {
   }
 }
 
-// matches applies a matcher to an event's data; one that throws (on null data) does not match.
-function matches(match, data) {
-  try {
-    return match(data);
-  } catch {
-    return false;
-  }
-}
-
 // Client is one page with one user's SDK core. It records every event and every REST call.
-export class Client {
+export class Client extends EventLog {
   constructor(browser, node, userID, fresh) {
+    super(userID, eventMs);
     this.browser = browser;
     this.fresh = fresh;
     this.node = node;
     this.userID = userID;
-    this.events = [];
-    this.waiters = [];
     this.calls = new Map(); // REST path -> calls since the scenario began
     this.answers = []; // { path, errCode } of every REST answer since the scenario began
     this.errors = [];
@@ -201,43 +192,6 @@ export class Client {
   // answered waits until the core has called path and got an answer since the scenario began.
   async answered(path) {
     await until(`${this.userID}: a call of ${path}`, () => this.answers.some((a) => a.path === path), eventMs);
-  }
-
-  record(name, ev) {
-    const item = { name, data: ev?.data, errCode: ev?.errCode, errMsg: ev?.errMsg };
-    this.events.push(item);
-    this.waiters = this.waiters.filter((w) => {
-      if (w.name !== name || !matches(w.match, item.data)) return true;
-      w.resolve(item.data);
-      return false;
-    });
-  }
-
-  // waitFor resolves with the data of the first event `name` (seen since `since`, an index into the
-  // events, or upcoming) whose data matches, or rejects after timeoutMs.
-  waitFor(name, match = () => true, { timeoutMs = eventMs, since = 0 } = {}) {
-    const seen = this.events.slice(since).find((e) => e.name === name && matches(match, e.data));
-    if (seen) return Promise.resolve(seen.data);
-    return new Promise((resolve, reject) => {
-      const w = { name, match, resolve };
-      this.waiters.push(w);
-      setTimeout(() => {
-        if (!this.waiters.includes(w)) return;
-        this.waiters = this.waiters.filter((x) => x !== w);
-        const names = this.events.slice(since).map((e) => e.name).join(', ');
-        reject(new Error(`${this.userID}: no matching ${name} within ${timeoutMs} ms (events since: ${names})`));
-      }, timeoutMs);
-    });
-  }
-
-  // count is how many times an event was seen.
-  count(name, match = () => true) {
-    return this.events.filter((e) => e.name === name && matches(match, e.data)).length;
-  }
-
-  // mark is the position in the event log: waitFor(..., { since: mark }) ignores older events.
-  mark() {
-    return this.events.length;
   }
 
   // call runs an SDK method and returns its data; a failure throws an Error carrying errCode.
@@ -358,22 +312,6 @@ export function suite(name, browser) {
       writeRoutes(name);
     },
   };
-}
-
-// textOf is the text of a received text message.
-export const textOf = (m) => m.textElem?.content;
-
-// untilCached retries an SDK call that fails with 10002 "message not exist": the core learns its
-// own message's seq only from the echo push, which may still be on its way when the call is made.
-export async function untilCached(call, tries = 200) {
-  for (let i = 1; ; i++) {
-    try {
-      return await call();
-    } catch (e) {
-      if (e?.errCode !== 10002 || i >= tries) throw e;
-      await sleep(25);
-    }
-  }
 }
 
 export { post };

@@ -4,7 +4,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Browser, suite, textOf, post } from './harness.mjs';
-import { startOffice, registerUsers, userToken, until } from './nodes.mjs';
+import { startOffice, registerUsers, userToken, until } from '../../harness/node.mjs';
 
 let nodes = [];
 let browser;

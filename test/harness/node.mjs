@@ -1,6 +1,8 @@
-// Real `lanim node` processes for the SDK core suite: one standalone node, or an office of several
-// joined with join codes (as test/e2e's startOffice does: --cluster-addr on the founder, then
-// /cluster/invite on a member and --join ADDR --join-code CODE on the newcomer). Nothing is mocked.
+// Real `lanim node` processes for the JS suites (test/js: @openim/client-sdk under Node; test/wasm:
+// the official SDK core in Chromium): one standalone node, or an office of several joined with join
+// codes (as test/e2e's startOffice does: --cluster-addr on the founder, then /cluster/invite on a
+// member and --join ADDR --join-code CODE on the newcomer), and the REST calls the suites make
+// themselves. It uses Node's own modules only, so both suites import it from here. Nothing is mocked.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +12,16 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const lanimBin = process.env.LANIM_BIN || resolve(here, '../../../bin/lanim');
+const lanimBin = process.env.LANIM_BIN || resolve(here, '../../bin/lanim');
+
+// WEB is the web platform (5), the one the SDKs sign in as.
 export const WEB = 5;
 
 // settleMs bounds an office's election, joins and promotions on a loaded 2-core machine.
 const settleMs = 90000;
+
+// readyMs bounds a node's start until the admin token works.
+const readyMs = 60000;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,7 +36,8 @@ export function freePort() {
   });
 }
 
-// until polls fn (a boolean-returning async function) every 100 ms until it holds or ms have passed.
+// until polls fn (a boolean-returning async function) every 100 ms until it holds or ms have passed;
+// an error fn throws is retried, unless it is marked fatal.
 export async function until(what, fn, ms = settleMs) {
   const deadline = Date.now() + ms;
   let last;
@@ -37,6 +45,7 @@ export async function until(what, fn, ms = settleMs) {
     try {
       if (await fn()) return;
     } catch (e) {
+      if (e?.fatal) throw e;
       last = e;
     }
     await sleep(100);
@@ -65,7 +74,7 @@ export async function post(node, path, token, body) {
 // startNode runs `lanim node` on a fresh data dir with extra flags and waits until secret gets an
 // admin token (a member joining an office answers with the office's secret, not its own).
 export async function startNode({ secret = randomBytes(8).toString('hex'), args = [] } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'lanim-wasm-'));
+  const dir = mkdtempSync(join(tmpdir(), 'lanim-node-'));
   const [apiPort, wsPort] = [await freePort(), await freePort()];
   const logPath = join(dir, 'node.log');
   const log = openSync(logPath, 'w');
@@ -80,6 +89,7 @@ export async function startNode({ secret = randomBytes(8).toString('hex'), args 
     api: `http://127.0.0.1:${apiPort}`,
     ws: `ws://127.0.0.1:${wsPort}`,
     secret,
+    proc,
     adminToken: '',
     log: () => readFileSync(logPath, 'utf8'),
     async stop() {
@@ -97,7 +107,7 @@ export async function startNode({ secret = randomBytes(8).toString('hex'), args 
       if (proc.exitCode !== null) throw Object.assign(new Error(`lanim node exited: ${node.log()}`), { fatal: true });
       node.adminToken = (await post(node, '/auth/get_admin_token', '', { secret, userID: 'imAdmin' })).token;
       return true;
-    }, 60000);
+    }, readyMs);
   } catch (e) {
     await node.stop();
     throw e;
@@ -146,4 +156,20 @@ export async function registerUsers(node, ...ids) {
 
 export async function userToken(node, userID, platformID = WEB) {
   return (await post(node, '/auth/get_user_token', node.adminToken, { userID, platformID })).token;
+}
+
+// textOf is the text of a received text message.
+export const textOf = (m) => m.textElem?.content;
+
+// untilCached retries an SDK call that fails with 10002 "message not exist": an SDK learns its own
+// message's seq only from the echo push, which may still be on its way when the call is made.
+export async function untilCached(call, tries = 200) {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (e?.errCode !== 10002 || i >= tries) throw e;
+      await sleep(25);
+    }
+  }
 }
