@@ -52,7 +52,13 @@ func (c clusterAPI) Status(ctx context.Context) (*client.ClusterStatus, error) {
 	return out, nil
 }
 
-func (c clusterAPI) Invite(ctx context.Context) (string, error) { return c.repl.Invite(ctx) }
+func (c clusterAPI) Invite(ctx context.Context) (code, short string, err error) {
+	inv, err := c.repl.Invite(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return inv.Code, inv.ShortCode, nil
+}
 
 func (c clusterAPI) Leave(ctx context.Context) error { return c.repl.Leave(ctx) }
 

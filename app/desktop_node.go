@@ -82,13 +82,18 @@ func (e *embeddedNode) Join(ctx context.Context, code string, via *ui.OfficeAd) 
 	if code == "" {
 		return errors.New("the join code is empty")
 	}
-	officeID, err := replication.JoinCodeOffice(code)
-	if err != nil {
-		return fmt.Errorf("this is not a join code (one starts with lanim1-): %w", err)
+	officeID := "" // a short code names no office: the member's proof shows it is the code's
+	if !replication.IsShortJoinCode(code) {
+		id, err := replication.JoinCodeOffice(code)
+		if err != nil {
+			return fmt.Errorf("this is not a join code (a short one has 16 letters and digits, a long one "+
+				"starts with lanim1-): %w", err)
+		}
+		officeID = id
 	}
 	var addrs []string
 	if via != nil {
-		if via.ID != officeID {
+		if officeID != "" && via.ID != officeID {
 			name := via.Name
 			if name == "" {
 				name = via.ID

@@ -83,7 +83,7 @@ func openBlobOffice(t testing.TB, ctx context.Context, copies int, budgets ...in
 			if err != nil {
 				t.Fatal(err)
 			}
-			cc.JoinCode = code
+			cc.JoinCode = code.Code
 		}
 		m := &blobMember{clusterNode: openClusterNode(t, id, cc, func(c *Config) { c.Blobs, c.BlobCopies = st, copies }),
 			blobs: st}

@@ -120,12 +120,12 @@ func TestInProcessCluster(t *testing.T) {
 	if err := a.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
-	code, err := a.Invite(ctx)
+	inv, err := a.Invite(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Point the code at a dead address: the joiner finds the office by discovery.
-	jc, err := parseJoinCode(code)
+	jc, err := parseJoinCode(inv.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,10 +198,12 @@ func TestInProcessCluster(t *testing.T) {
 	})
 }
 
-func createOffice(t testing.TB, ctx context.Context, n *Node) {
+func createOffice(t testing.TB, ctx context.Context, n *Node) { createOfficeID(t, ctx, n, "office-x") }
+
+func createOfficeID(t testing.TB, ctx context.Context, n *Node, officeID string) {
 	t.Helper()
 	cmd, err := im.NewCommand("office.create", im.Caller{}, time.Now().UnixMilli(), "", &im.CreateOffice{
-		Office: im.Office{OfficeID: "office-x", Name: "x", JWTKey: make([]byte, 32), AdminSecretHash: "h"}})
+		Office: im.Office{OfficeID: officeID, Name: officeID, JWTKey: make([]byte, 32), AdminSecretHash: "h"}})
 	if err != nil {
 		t.Fatal(err)
 	}

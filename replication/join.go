@@ -41,7 +41,9 @@ const inviteTTL = 24 * time.Hour
 var nodeIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 type joinRequest struct {
-	Secret  []byte `json:"secret"`
+	Secret []byte `json:"secret,omitempty"`
+	// Proof replaces Secret for a short code (shortcode.go).
+	Proof   []byte `json:"proof,omitempty"`
 	NodeID  string `json:"nodeID"`
 	Address string `json:"address"`
 	CSR     []byte `json:"csr"` // DER
@@ -53,6 +55,8 @@ type joinReply struct {
 	Cert     []byte   `json:"cert"` // PEM
 	Index    uint64   `json:"index"`
 	Members  []string `json:"members"`
+	// Proof answers a short code's proof (shortcode.go).
+	Proof []byte `json:"proof,omitempty"`
 }
 
 // ErrJoinRefused is returned by Open when the office refused the join code.
@@ -60,6 +64,9 @@ var ErrJoinRefused = errors.New("join refused")
 
 // join redeems the join code with a member of its office and saves the identity it gets.
 func (n *Node) join(cc *ClusterConfig) (*identity, error) {
+	if IsShortJoinCode(cc.JoinCode) {
+		return n.joinShort(cc)
+	}
 	code, err := parseJoinCode(cc.JoinCode)
 	if err != nil {
 		return nil, fmt.Errorf("replication: %w", err)
@@ -68,7 +75,7 @@ func (n *Node) join(cc *ClusterConfig) (*identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := &joinRequest{Secret: code.Secret[:], NodeID: n.cfg.NodeID, Address: string(n.self), CSR: csr}
+	req := &joinRequest{Secret: code.Secret, NodeID: n.cfg.NodeID, Address: string(n.self), CSR: csr}
 	cl := newRPCClient(pinnedClientConfig(code.Pin), streamJoin)
 	defer cl.close()
 
@@ -120,8 +127,14 @@ func (n *Node) join(cc *ClusterConfig) (*identity, error) {
 		}
 		return nil, fmt.Errorf("replication: no member of the office answered the join: %w", errors.Join(errs...))
 	}
+	return n.adoptJoin(&reply, code.Pin, keyPEM)
+}
+
+// adoptJoin checks the office's answer against the CA the newcomer trusts (pin), then saves the
+// identity it got and remembers the members.
+func (n *Node) adoptJoin(reply *joinReply, pin [32]byte, keyPEM []byte) (*identity, error) {
 	ca, err := parseCert(reply.CA)
-	if err != nil || caPin(ca) != code.Pin {
+	if err != nil || caPin(ca) != pin {
 		return nil, fmt.Errorf("replication: the office sent a CA that does not match the join code")
 	}
 	id, err := newIdentity(n.cfg.NodeID, reply.CA, reply.Cert, keyPEM)
@@ -203,21 +216,34 @@ func (n *Node) handleJoin(ctx context.Context, _ string, body json.RawMessage) (
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, &rpcError{Code: codeBadReq, Msg: "bad join request"}
 	}
-	if !nodeIDPattern.MatchString(req.NodeID) || len(req.Secret) != 16 || len(req.CSR) == 0 {
+	secretOK := len(req.Secret) == secretLen || len(req.Secret) == secretLenV1
+	proofOK := len(req.Proof) == sha256.Size && len(req.Secret) == 0
+	if !nodeIDPattern.MatchString(req.NodeID) || !(secretOK || proofOK) || len(req.CSR) == 0 {
 		return nil, &rpcError{Code: codeBadReq, Msg: "a join needs a node ID, a secret and a certificate request"}
 	}
 	if csr, err := x509.ParseCertificateRequest(req.CSR); err != nil || csr.CheckSignature() != nil {
 		return nil, &rpcError{Code: codeBadReq, Msg: "bad certificate request"}
 	}
-	sum := sha256.Sum256(req.Secret)
-	hash := hex.EncodeToString(sum[:])
 	// A look first: an unknown code is refused without writing to the log, so a stranger cannot
 	// fill it with attempts.
-	open, err := n.inviteOpen(ctx, hash)
-	if err != nil {
-		return nil, err
+	var hash string
+	if proofOK {
+		h, err := n.matchProof(ctx, req.Proof)
+		if err != nil {
+			return nil, err
+		}
+		hash = h
+	} else {
+		key := inviteKey(req.Secret)
+		open, err := n.inviteOpen(ctx, hex.EncodeToString(key[:]))
+		if err != nil {
+			return nil, err
+		}
+		if open {
+			hash = hex.EncodeToString(key[:])
+		}
 	}
-	if !open {
+	if hash == "" {
 		return nil, refused("%s", errJoinCode.Detail)
 	}
 	cfg, err := n.configuration()
@@ -261,6 +287,10 @@ func (n *Node) handleJoin(ctx context.Context, _ string, body json.RawMessage) (
 	if off != nil {
 		reply.OfficeID = off.OfficeID
 	}
+	if proofOK {
+		key, _ := hex.DecodeString(hash) // matchProof's hash is an invite's key, 64 hex digits
+		reply.Proof = officeProof([32]byte(key), caPin(n.id.ca), req.NodeID)
+	}
 	n.log.Info("admitted a new node", "node", req.NodeID, "address", req.Address)
 	return reply, nil
 }
@@ -301,45 +331,53 @@ func (n *Node) handleInviteOpen(ctx context.Context, _ string, body json.RawMess
 	return known && inv.UsedBy == "", nil
 }
 
+// Invitation is one single-use invite, written two ways: the long code works from anywhere the
+// members' addresses or mDNS reach; the short code, for a person to read aloud or type, needs the
+// office on the LAN or a member named with --join.
+type Invitation struct {
+	Code      string
+	ShortCode string
+}
+
 // Invite records a new single-use join code in the office's state and returns it.
-func (n *Node) Invite(ctx context.Context) (string, error) {
+func (n *Node) Invite(ctx context.Context) (*Invitation, error) {
 	if n.id == nil {
-		return "", openim.ErrArgs.With("this node runs without --cluster-addr: it has no office network to invite to")
+		return nil, openim.ErrArgs.With("this node runs without --cluster-addr: it has no office network to invite to")
 	}
 	off, err := im.LoadOffice(ctx, n.cfg.DB.Reader())
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if off == nil {
-		return "", openim.ErrInternal.With("the office is not created yet")
+		return nil, openim.ErrInternal.With("the office is not created yet")
 	}
-	code := &joinCode{OfficeID: off.OfficeID, Pin: caPin(n.id.ca)}
-	if _, err := rand.Read(code.Secret[:]); err != nil {
-		return "", err
+	code := &joinCode{OfficeID: off.OfficeID, Pin: caPin(n.id.ca), Secret: make([]byte, secretLen)}
+	if _, err := rand.Read(code.Secret); err != nil {
+		return nil, err
 	}
-	sum := sha256.Sum256(code.Secret[:])
+	key := inviteKey(code.Secret)
 	now := time.Now().UnixMilli()
 	entry, err := newClusterCommand(kindInvite, now,
-		&inviteArgs{Hash: hex.EncodeToString(sum[:]), Expires: now + inviteTTL.Milliseconds()})
+		&inviteArgs{Hash: hex.EncodeToString(key[:]), Expires: now + inviteTTL.Milliseconds()})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	res, _, err := n.commit(ctx, entry)
 	if errors.Is(err, errNoQuorum) {
-		return "", n.noQuorum("invite", err)
+		return nil, n.noQuorum("invite", err)
 	}
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if res.Err != nil {
-		return "", res.Err
+		return nil, res.Err
 	}
 	cfg, err := n.configuration()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	code.Addrs = n.memberAddrs(cfg)
-	return code.String(), nil
+	return &Invitation{Code: code.String(), ShortCode: shortCode(code.Secret)}, nil
 }
 
 // memberAddrs lists the members' addresses for a newcomer: the leader first, then voters, then

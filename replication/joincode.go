@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,29 +13,41 @@ import (
 // SHA-256 of the office CA certificate (to authenticate the member it dials before sending
 // anything), a one-time secret (to authenticate itself) and the cluster addresses of some members.
 //
-// Wire form: "lanim1-" + base64url(version 1 | pin[32] | secret[16] | len officeID | officeID |
+// Wire form: "lanim1-" + base64url(version 2 | pin[32] | secret[10] | len officeID | officeID |
 // count | (len addr | addr)...). The office ID and the addresses are not secret; the secret is
-// single-use and only its hash is kept in the office's state.
+// single-use and only its hash is kept in the office's state. Version 1 codes (a 16-byte secret)
+// from older releases still parse.
+//
+// The same secret is also handed out alone as a short code a person can read aloud or type (see
+// shortcode.go), for a newcomer that found the office on the LAN.
 
 const (
 	joinCodePrefix  = "lanim1-"
-	joinCodeVersion = 1
+	joinCodeVersion = 2
 	maxCodeAddrs    = 8
+	// secretLen is the size of an invite's secret: 80 bits, the short code's 16 base32 characters.
+	secretLen = 10
+	// secretLenV1 is the secret size of version 1 codes.
+	secretLenV1 = 16
 )
 
 type joinCode struct {
 	OfficeID string
 	Pin      [32]byte
-	Secret   [16]byte
+	Secret   []byte
 	Addrs    []string
 }
 
 var errBadJoinCode = errors.New("malformed join code")
 
 func (c *joinCode) String() string {
-	b := []byte{joinCodeVersion}
+	version := byte(joinCodeVersion)
+	if len(c.Secret) == secretLenV1 {
+		version = 1
+	}
+	b := []byte{version}
 	b = append(b, c.Pin[:]...)
-	b = append(b, c.Secret[:]...)
+	b = append(b, c.Secret...)
 	b = appendShort(b, c.OfficeID)
 	addrs := c.Addrs
 	if len(addrs) > maxCodeAddrs {
@@ -65,12 +78,18 @@ func parseJoinCode(s string) (*joinCode, error) {
 		return nil, fmt.Errorf("%w: %v", errBadJoinCode, err)
 	}
 	r := reader{b: b}
-	if v := r.byte(); v != joinCodeVersion {
+	size := 0
+	switch v := r.byte(); v {
+	case 1:
+		size = secretLenV1
+	case joinCodeVersion:
+		size = secretLen
+	default:
 		return nil, fmt.Errorf("%w: version %d", errBadJoinCode, v)
 	}
 	c := &joinCode{}
 	copy(c.Pin[:], r.next(32))
-	copy(c.Secret[:], r.next(16))
+	c.Secret = bytes.Clone(r.next(size))
 	c.OfficeID = r.short()
 	n := int(r.byte())
 	if n > maxCodeAddrs {

@@ -38,6 +38,7 @@ func (n *Node) handlers() map[string]rpcHandler {
 		"health":        n.handleHealth,
 		"relay":         n.handleRelay,
 		"invite.open":   n.handleInviteOpen,
+		"invite.match":  n.handleInviteMatch,
 	}
 }
 

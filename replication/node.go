@@ -93,7 +93,8 @@ type Node struct {
 	outbox    *outbox
 	relay     *relay
 	browse    browser
-	joinIndex uint64 // the redemption's index: a joiner is ready once it applied it
+	guesses   guessBudget // wrong short join codes this member checks
+	joinIndex uint64      // the redemption's index: a joiner is ready once it applied it
 	blobSrv   *blobServer
 
 	blobs *blobs // nil without a blob store

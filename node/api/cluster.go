@@ -15,7 +15,8 @@ import (
 type Cluster interface {
 	Status(ctx context.Context) (*client.ClusterStatus, error)
 	// Invite records a single-use join code and returns it.
-	Invite(ctx context.Context) (string, error)
+	// Invite returns one single-use invite as a long join code and as a short one.
+	Invite(ctx context.Context) (code, short string, err error)
 	// Leave takes this node out of its office for good; the process stops afterwards.
 	Leave(ctx context.Context) error
 	// Discover lists the other offices announcing themselves on the LAN.
@@ -88,11 +89,11 @@ func (s *Server) clusterInvite(c *call, _ []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	code, err := cl.Invite(c.ctx)
+	code, short, err := cl.Invite(c.ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &client.Invite{JoinCode: code}, nil
+	return &client.Invite{JoinCode: code, ShortCode: short}, nil
 }
 
 // clusterLeave takes the node that serves the call out of the office: an office admin makes

@@ -56,6 +56,8 @@ type DiscoveredOffice struct {
 // Invite is POST /cluster/invite's data.
 type Invite struct {
 	JoinCode string `json:"joinCode"`
+	// ShortCode is the same invite for a person to read aloud or type, on the office's LAN.
+	ShortCode string `json:"shortCode"`
 }
 
 // ClusterStatus asks the node for its office's status; any valid token may.

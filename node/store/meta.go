@@ -36,6 +36,31 @@ func SetMeta(ctx context.Context, q Q, key string, value []byte) error {
 	return nil
 }
 
+// KV is one meta row.
+type KV struct {
+	Key   string
+	Value []byte
+}
+
+// MetaWithPrefix returns the meta rows whose key starts with prefix, in key order.
+func MetaWithPrefix(ctx context.Context, q Q, prefix string) ([]KV, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key`,
+		len(prefix), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("list meta %s: %w", prefix, err)
+	}
+	defer rows.Close()
+	var out []KV
+	for rows.Next() {
+		var kv KV
+		if err := rows.Scan(&kv.Key, &kv.Value); err != nil {
+			return nil, fmt.Errorf("list meta %s: %w", prefix, err)
+		}
+		out = append(out, kv)
+	}
+	return out, rows.Err()
+}
+
 // AppliedIndex is the last Raft index applied to this database (0 for a new one).
 func AppliedIndex(ctx context.Context, q Q) (uint64, error) {
 	v, ok, err := GetMeta(ctx, q, MetaAppliedIndex)

@@ -60,12 +60,19 @@ func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 // invite asks a member for a join code.
 func (o *office) invite(t *testing.T, via *member) string {
 	t.Helper()
+	code, _ := o.inviteBoth(t, via)
+	return code
+}
+
+// inviteBoth asks a member for an invite, as its long and its short join code.
+func (o *office) inviteBoth(t *testing.T, via *member) (code, short string) {
+	t.Helper()
 	var out client.Invite
 	via.PostOK(t, "/cluster/invite", via.AdminToken, nil, &out)
-	if !strings.HasPrefix(out.JoinCode, "lanim1-") {
-		t.Fatalf("join code %q", out.JoinCode)
+	if !strings.HasPrefix(out.JoinCode, "lanim1-") || len(strings.ReplaceAll(out.ShortCode, "-", "")) != 16 {
+		t.Fatalf("join codes %q and %q", out.JoinCode, out.ShortCode)
 	}
-	return out.JoinCode
+	return out.JoinCode, out.ShortCode
 }
 
 // join adds a member with a fresh join code from a live member.
@@ -398,12 +405,13 @@ func TestClusterMinorityQueuesSends(t *testing.T) {
 	}
 }
 
-// TestClusterJoinRefused: a wrong, reused, malformed or foreign join code is refused; the refused
-// node gets no certificate.
+// TestClusterJoinRefused: a wrong, reused, malformed or foreign join code, long or short, is
+// refused; the refused node gets no certificate. The fresh code's short form then admits a node
+// through a follower, which asks the leader to match its proof.
 func TestClusterJoinRefused(t *testing.T) {
 	o := startOffice(t, 1)
-	used := o.invite(t, o.members[0])
-	fresh := o.invite(t, o.members[0])
+	used, usedShort := o.inviteBoth(t, o.members[0])
+	fresh, freshShort := o.inviteBoth(t, o.members[0])
 	o.joinWith(t, used)
 
 	cases := []struct {
@@ -411,6 +419,8 @@ func TestClusterJoinRefused(t *testing.T) {
 	}{
 		{"wrong secret", flipChar(fresh, 54), "not valid"},
 		{"reused", used, "not valid"},
+		{"reused, short", usedShort, "not valid"},
+		{"wrong short code", flipShort(freshShort), "not valid"},
 		{"malformed", "lanim1-nonsense", "malformed"},
 		{"forged office certificate", flipChar(fresh, 10), "does not match"},
 	}
@@ -428,14 +438,23 @@ func TestClusterJoinRefused(t *testing.T) {
 			}
 		})
 	}
-	// The failed attempts did not burn the fresh code: it still admits one node.
-	o.joinWith(t, fresh)
+	// The failed attempts did not burn the fresh code: its short form still admits one node.
+	o.joinWith(t, freshShort)
 	o.waitVoters(t, 3)
 	o.converged(t)
 }
 
+// flipShort changes the first character of a short join code to another of its alphabet.
+func flipShort(code string) string {
+	r := byte('2')
+	if code[0] == '2' {
+		r = '3'
+	}
+	return string(r) + code[1:]
+}
+
 // flipChar changes the base64 character at i of a join code's payload. The payload is version (byte
-// 0), CA pin (1-32), secret (33-48): character 10 holds bits of pin bytes 7-8, character 54 bits
+// 0), CA pin (1-32), secret (33-42): character 10 holds bits of pin bytes 7-8, character 54 bits
 // of secret bytes 40-41.
 func flipChar(code string, i int) string {
 	i += len("lanim1-")
