@@ -229,14 +229,6 @@ func (c *conn) send(req *wire.Req) {
 		c.reply(req, nil, im.ErrNoPermission.With("sendID %q is not the connection's user %s", msg.SendID, c.userID))
 		return
 	}
-	if msg.ClientMsgID == "" || len(msg.ClientMsgID) > im.MaxIDLen {
-		c.reply(req, nil, im.ErrArgs.With("send: clientMsgID is required (at most %d bytes)", im.MaxIDLen))
-		return
-	}
-	if len(msg.Content) > im.MaxContentBytes {
-		c.reply(req, nil, im.ErrArgs.With("send: content is %d bytes, at most %d", len(msg.Content), im.MaxContentBytes))
-		return
-	}
 	if msg.ContentType == im.Typing {
 		data, err := c.sendTyping(req, &msg)
 		c.reply(req, data, err)

@@ -1,0 +1,50 @@
+package im
+
+import (
+	"context"
+	"slices"
+
+	"lanim/node/pb"
+	"lanim/node/store"
+)
+
+// Typing (113) is relayed, never stored: the gateway delivers it without Raft, so no FSM sees it.
+// Its rules are the send's (message.go) that matter for a message nobody keeps, with the send's
+// codes: the IDs a send needs, the peer has not blocked the sender (1302), the group exists (1004),
+// is not dismissed (1204) and has the sender as a member (1203).
+
+// TypingRecipients checks a typing message from its sender against the state in q and returns who
+// gets it: the peer and the sender (single chat), or every member (group, sessionType 2 or 3).
+func TypingRecipients(ctx context.Context, q store.Q, m *pb.MsgData) ([]string, error) {
+	if err := checkClientMsgID(m.ClientMsgID); err != nil {
+		return nil, err
+	}
+	if len(m.Content) > MaxContentBytes {
+		return nil, ErrArgs.With("content is %d bytes, at most %d", len(m.Content), MaxContentBytes)
+	}
+	switch m.SessionType {
+	case SingleChat:
+		if err := checkID("recvID", m.RecvID); err != nil {
+			return nil, err
+		}
+		if err := checkNotBlocked(ctx, q, m.RecvID, m.SendID); err != nil {
+			return nil, err
+		}
+		to := pair(m.RecvID, m.SendID)
+		slices.Sort(to)
+		return to, nil
+	case ReadGroupChat, WriteGroupChat:
+		if err := checkID("groupID", m.GroupID); err != nil {
+			return nil, err
+		}
+		if _, err := groupToSendTo(ctx, q, m.GroupID); err != nil {
+			return nil, err
+		}
+		if _, err := sendingMember(ctx, q, m.GroupID, m.SendID); err != nil {
+			return nil, err
+		}
+		return store.MemberIDs(ctx, q, m.GroupID)
+	default:
+		return nil, ErrArgs.With("typing: sessionType %d: use 1 (single) or 3 (group)", m.SessionType)
+	}
+}
