@@ -51,23 +51,9 @@ func (s *Server) getAdminToken(c *call, req *getAdminTokenReq) (any, error) {
 	return c.issueToken(req.UserID, im.PlatformAdmin)
 }
 
-type getUserTokenReq struct {
-	PlatformID int32  `json:"platformID"`
-	UserID     string `json:"userID"`
-}
-
-func (s *Server) getUserToken(c *call, req *getUserTokenReq) (any, error) {
-	if !c.caller.Admin() {
-		return nil, im.ErrNoPermission.With("get_user_token is for the admin")
-	}
-	if req.PlatformID == im.PlatformAdmin || im.IsAdmin(req.UserID) {
-		return nil, im.ErrNoPermission.With("admin tokens come from get_admin_token")
-	}
-	if !im.ValidPlatform(req.PlatformID) {
-		return nil, im.ErrArgs.With("platformID %d is unknown", req.PlatformID)
-	}
-	if req.UserID == "" {
-		return nil, im.ErrArgs.With("userID is required")
+func (s *Server) getUserToken(c *call, req *im.UserToken) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
 	}
 	return c.issueToken(req.UserID, req.PlatformID)
 }

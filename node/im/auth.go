@@ -33,6 +33,31 @@ func (a *IssueToken) Check(c Caller) error {
 	return nil
 }
 
+// UserToken is /auth/get_user_token: the admin has a token signed for a user, which is then
+// recorded as an IssueToken.
+type UserToken struct {
+	PlatformID int32  `json:"platformID"`
+	UserID     string `json:"userID"`
+}
+
+// Check: the admin only, for an ordinary user on a user platform (admin tokens come from
+// get_admin_token).
+func (a *UserToken) Check(c Caller) error {
+	if !c.Admin() {
+		return ErrNoPermission.With("get_user_token is for the admin")
+	}
+	if a.PlatformID == PlatformAdmin || IsAdmin(a.UserID) {
+		return ErrNoPermission.With("admin tokens come from get_admin_token")
+	}
+	if !ValidPlatform(a.PlatformID) {
+		return ErrArgs.With("platformID %d is unknown", a.PlatformID)
+	}
+	if a.UserID == "" {
+		return ErrArgs.With("userID is required")
+	}
+	return nil
+}
+
 // ForceLogout kicks every token of a user on a platform.
 type ForceLogout struct {
 	UserID     string `json:"userID"`
