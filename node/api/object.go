@@ -35,7 +35,6 @@ import (
 	"lanim/node/api/objectwire"
 	"lanim/node/blob"
 	"lanim/node/im"
-	"lanim/node/store"
 )
 
 // Upstream's part numbers (MinIO's): the SDK core computes its part size from part_limit and
@@ -229,7 +228,7 @@ func (s *Server) initiateUpload(c *call, req *objectwire.InitiateUploadReq) (any
 		return nil, im.ErrArgs.With("partSize %d: a file of %d bytes goes in parts of %d bytes", req.PartSize, req.Size, ps)
 	}
 	// The dedupe fast path: the office has these bytes under some name; give this name the same key.
-	found, err := store.ObjectByHash(c.ctx, c.q(), hash, req.Size)
+	found, err := im.ObjectWithBytes(c.ctx, c.q(), hash, req.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -575,7 +574,7 @@ func (s *Server) accessURL(c *call, req *accessURLReq) (any, error) {
 			return nil, err
 		}
 	}
-	o, err := store.LatestObject(c.ctx, c.q(), req.Name)
+	o, err := im.LatestObject(c.ctx, c.q(), req.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -201,7 +201,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) err
 		return im.ErrArgs.With("GET an object")
 	}
 	key, name, _ := strings.Cut(p[len("/object/"):], "/")
-	o, err := store.GetObject(r.Context(), s.cfg.DB.Reader(), name, key)
+	o, err := im.Object(r.Context(), s.cfg.DB.Reader(), name, key)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
 	"lanim/node/pb"
-	"lanim/node/store"
 )
 
 // Presence status values of UserStatusChangeTips.
@@ -40,7 +39,7 @@ func (g *Gateway) notifyPresence(ctx context.Context, p *Presence, changes []pla
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	owners, err := store.FriendOwners(ctx, g.q, p.UserID)
+	owners, err := im.PresenceRecipients(ctx, g.q, p.UserID)
 	if err != nil {
 		g.cfg.Log.Warn("presence: friends look-up failed", "user", p.UserID, "err", err)
 		return

@@ -8,8 +8,10 @@ import (
 	"lanim/node/store"
 )
 
-// Typing (113) is relayed, never stored: the gateway delivers it without Raft, so no FSM sees it.
-// Its rules are the send's (message.go) that matter for a message nobody keeps, with the send's
+// What the gateway relays without Raft, never stored, so no FSM sees it: typing (113) and
+// presence (1304). Who may receive each is decided here.
+
+// Typing's rules are the send's (message.go) that matter for a message nobody keeps, with the send's
 // codes: the IDs a send needs, the peer has not blocked the sender (1302), the group exists (1004),
 // is not dismissed (1204) and has the sender as a member (1203).
 
@@ -47,4 +49,10 @@ func TypingRecipients(ctx context.Context, q store.Q, m *pb.MsgData) ([]string, 
 	default:
 		return nil, ErrArgs.With("typing: sessionType %d: use 1 (single) or 3 (group)", m.SessionType)
 	}
+}
+
+// PresenceRecipients lists who is told of userID's presence changes (1304): the users who have
+// userID in their friend list.
+func PresenceRecipients(ctx context.Context, q store.Q, userID string) ([]string, error) {
+	return store.FriendOwners(ctx, q, userID)
 }
