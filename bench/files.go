@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 )
 
 // The files scenario: one big file uploaded to a node with node/client's Upload (the SDK core's
@@ -321,7 +322,7 @@ func resolveOn(ctx context.Context, n *Node, name string) (string, error) {
 		if err == nil {
 			return res.URL, nil
 		}
-		if client.Code(err) != 1004 || time.Now().After(deadline) {
+		if openim.Code(err) != 1004 || time.Now().After(deadline) {
 			return "", fmt.Errorf("access_url of %s on %s: %w", name, n.APIAddr, err)
 		}
 		select {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -370,7 +371,7 @@ func (n *Node) dial(ctx context.Context, id, token string) (*client.Conn, error)
 		if err == nil {
 			return c, nil
 		}
-		if client.Code(err) != 1507 || time.Now().After(deadline) || ctx.Err() != nil {
+		if openim.Code(err) != 1507 || time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, fmt.Errorf("ws login %s: %w", id, err)
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -22,6 +22,7 @@ import (
 
 	"lanim/node/blob"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -361,7 +362,7 @@ func TestBlobPush(t *testing.T) {
 	b.put(t, content, key)
 	// The upload completes on b: its FSM sees object.complete for bytes it has, and b records its
 	// hold and pushes.
-	cmd, err := im.NewCommand(completeKind, im.Caller{UserID: im.AdminUserID, Platform: im.PlatformAdmin},
+	cmd, err := im.NewCommand(completeKind, im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin},
 		time.Now().UnixMilli(), "", &im.CompleteObject{Name: "f.bin", Key: key, Hash: "0123456789abcdef0123456789abcdef",
 			Size: int64(len(content))})
 	if err != nil {
@@ -432,7 +433,7 @@ func TestBlobHoldAfterRestart(t *testing.T) {
 	}
 	_, other := randomBlob(t, 10) // an object whose bytes are elsewhere
 	for _, k := range []string{key, other} {
-		cmd, err := im.NewCommand(completeKind, im.Caller{UserID: im.AdminUserID, Platform: im.PlatformAdmin},
+		cmd, err := im.NewCommand(completeKind, im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin},
 			time.Now().UnixMilli(), "", &im.CompleteObject{Name: "f-" + k[:8], Key: k, Hash: "0123456789abcdef0123456789abcdef"})
 		if err != nil {
 			t.Fatal(err)

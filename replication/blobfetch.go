@@ -19,6 +19,7 @@ import (
 
 	"lanim/node/blob"
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // Fetching a blob this node lacks. One fetch per key runs at a time, whoever asks: the bytes
@@ -53,7 +54,7 @@ type flight struct {
 // error matching fs.ErrNotExist when no member could send it.
 func (n *Node) FetchBlob(ctx context.Context, key string, w io.Writer) error {
 	if !im.ValidBlobKey(key) {
-		return im.ErrArgs.With("%q is not a blob key", key)
+		return openim.ErrArgs.With("%q is not a blob key", key)
 	}
 	if n.blobs == nil {
 		return ErrBlobUnavailable

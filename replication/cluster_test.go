@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -142,7 +143,7 @@ func TestInProcessCluster(t *testing.T) {
 	}
 
 	// A write on the follower is forwarded; the follower reads it at once.
-	cmd, err := im.NewCommand("user.register", im.Caller{UserID: im.AdminUserID, Platform: im.PlatformAdmin},
+	cmd, err := im.NewCommand("user.register", im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin},
 		time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: []im.NewUser{{UserID: "u1", Nickname: "U"}}})
 	if err != nil {
 		t.Fatal(err)

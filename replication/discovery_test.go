@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // TestMDNSInNetns runs the real mDNS discoverer inside a fresh network namespace (root and
@@ -145,7 +146,7 @@ func TestDiscoverOffices(t *testing.T) {
 	}
 
 	// A rename reaches the LAN.
-	cmd, err := im.NewCommand("office.rename", im.Caller{UserID: im.AdminUserID, Platform: im.PlatformAdmin},
+	cmd, err := im.NewCommand("office.rename", im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin},
 		time.Now().UnixMilli(), "op", &im.RenameOffice{OfficeName: "Acme"})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // The write path. Every node accepts writes: the leader applies them through Raft, a follower
@@ -45,8 +46,8 @@ type applyReply struct {
 }
 
 // Propose commits cmd through Raft and returns the state machine's result once this node has
-// applied it. A message send without a quorum goes to the outbox (im.ErrQueued); any other write
-// without a quorum fails with im.ErrNoQuorum.
+// applied it. A message send without a quorum goes to the outbox (openim.ErrQueued); any other write
+// without a quorum fails with openim.ErrNoQuorum.
 func (n *Node) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error) {
 	entry, err := cmd.Encode()
 	if err != nil {
@@ -67,9 +68,9 @@ func (n *Node) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error)
 
 // noQuorum is the client's answer to a write that found no quorum: a plain word, the internals
 // (leaders, addresses, Raft's errors) go to the log.
-func (n *Node) noQuorum(what string, err error) *im.Error {
+func (n *Node) noQuorum(what string, err error) *openim.Error {
 	n.log.Warn("no quorum", "for", what, "err", err)
-	return im.ErrNoQuorum.With("too few of the office's computers can be reached to agree on a change; reads still work")
+	return openim.ErrNoQuorum.With("too few of the office's computers can be reached to agree on a change; reads still work")
 }
 
 // commit applies one log entry through the leader and returns its result and index once this

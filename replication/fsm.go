@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -192,7 +193,7 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 		if err != nil {
 			return results, false, err
 		}
-		if res.Err != nil && res.Err.Code == im.ErrDiskFull.Code {
+		if res.Err != nil && res.Err.Code == openim.ErrDiskFull.Code {
 			return results, false, fmt.Errorf("%w: %s at index %d", errDiskFull, res.Err.Detail, l.Index)
 		}
 		if res.Err != nil && !savepoints {
@@ -230,7 +231,7 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint bool) (_ *im.Result, _ []im.Event, key string, _ error) {
 	cmd, err := im.DecodeCommand(l.Data)
 	if err != nil {
-		return &im.Result{Err: im.ErrArgs.With("%v", err)}, nil, "", nil
+		return &im.Result{Err: openim.ErrArgs.With("%v", err)}, nil, "", nil
 	}
 	key = completedKey(cmd)
 	if savepoint {
@@ -246,7 +247,7 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 		res, events = f.machine.Apply(ctx, tx, l.Index, cmd)
 	}
 	if res.Err != nil {
-		if res.Err.Code == im.ErrInternal.Code && savepoint {
+		if res.Err.Code == openim.ErrInternal.Code && savepoint {
 			f.log.Error("command failed", "index", l.Index, "kind", cmd.Kind, "err", res.Err)
 		}
 		events = nil

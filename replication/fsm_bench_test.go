@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -45,7 +46,7 @@ func BenchmarkApplySend(b *testing.B) {
 			}
 		}
 	}
-	admin := im.Caller{UserID: im.AdminUserID, Platform: im.PlatformAdmin}
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
 	var users []im.NewUser
 	for i := range 2 * pairs {
 		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
@@ -57,8 +58,8 @@ func BenchmarkApplySend(b *testing.B) {
 	})
 	send := func(i int) *raft.Log {
 		from, to := fmt.Sprint("u", 2*(i%pairs)), fmt.Sprint("u", 2*(i%pairs)+1)
-		return entry("msg.send", im.Caller{UserID: from, Platform: im.PlatformWeb}, &im.SendMsg{MsgData: &pb.MsgData{
-			SendID: from, RecvID: to, ClientMsgID: fmt.Sprintf("%032x", index), SenderPlatformID: im.PlatformWeb,
+		return entry("msg.send", im.Caller{UserID: from, Platform: openim.PlatformWeb}, &im.SendMsg{MsgData: &pb.MsgData{
+			SendID: from, RecvID: to, ClientMsgID: fmt.Sprintf("%032x", index), SenderPlatformID: openim.PlatformWeb,
 			SessionType: 1, MsgFrom: 100, ContentType: 101, CreateTime: now, Status: 1,
 			Content: []byte(`{"content":"benchmark message, about as long as a chat line"}`)}})
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -44,7 +45,7 @@ func TestFSMWaitsForDiskSpace(t *testing.T) {
 	f := &fsm{db: db, machine: im.NewMachine(), tmpDir: t.TempDir(), stop: stop,
 		log: slog.New(notifyHandler{msg: "the disk is full", ch: waiting})}
 	entry := func(index uint64, kind string, caller string, args any) *raft.Log {
-		cmd, err := im.NewCommand(kind, im.Caller{UserID: caller, Platform: im.PlatformAdmin}, 1, "op", args)
+		cmd, err := im.NewCommand(kind, im.Caller{UserID: caller, Platform: openim.PlatformAdmin}, 1, "op", args)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func TestFSMWaitsForDiskSpace(t *testing.T) {
 	// 200 users fit SQLite's page cache, so the disk fills at the commit; 1,000 spill out of it
 	// during the statements.
 	for i, count := range []int{200, 1000} {
-		waitForSpace(t, f, waiting, disk, entry(uint64(2+i), "user.register", im.AdminUserID, newUsers(i, count)))
+		waitForSpace(t, f, waiting, disk, entry(uint64(2+i), "user.register", openim.AdminUserID, newUsers(i, count)))
 		for _, id := range []string{fmt.Sprintf("u%d_%04d", i, 0), fmt.Sprintf("u%d_%04d", i, count-1)} {
 			if u, err := store.GetUser(context.Background(), db.Reader(), id); err != nil || u == nil {
 				t.Fatalf("user %s not stored after space was freed (%v)", id, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // Joining an office, in two steps:
@@ -303,14 +304,14 @@ func (n *Node) handleInviteOpen(ctx context.Context, _ string, body json.RawMess
 // Invite records a new single-use join code in the office's state and returns it.
 func (n *Node) Invite(ctx context.Context) (string, error) {
 	if n.id == nil {
-		return "", im.ErrArgs.With("this node runs without --cluster-addr: it has no office network to invite to")
+		return "", openim.ErrArgs.With("this node runs without --cluster-addr: it has no office network to invite to")
 	}
 	off, err := im.LoadOffice(ctx, n.cfg.DB.Reader())
 	if err != nil {
 		return "", err
 	}
 	if off == nil {
-		return "", im.ErrInternal.With("the office is not created yet")
+		return "", openim.ErrInternal.With("the office is not created yet")
 	}
 	code := &joinCode{OfficeID: off.OfficeID, Pin: caPin(n.id.ca)}
 	if _, err := rand.Read(code.Secret[:]); err != nil {

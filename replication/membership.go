@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // Membership. A node keeps itself in its office's Raft configuration at its current address: at
@@ -324,10 +325,10 @@ func (n *Node) Quit(ctx context.Context) {
 // not start as a member again. Left() is closed afterwards.
 func (n *Node) Leave(ctx context.Context) error {
 	if n.id == nil {
-		return im.ErrArgs.With("this node runs without --cluster-addr: there is no office network to leave")
+		return openim.ErrArgs.With("this node runs without --cluster-addr: there is no office network to leave")
 	}
 	if n.hasLeft() {
-		return im.ErrArgs.With("this node already left its office")
+		return openim.ErrArgs.With("this node already left its office")
 	}
 	cfg, err := n.configuration()
 	if err != nil {
@@ -345,10 +346,10 @@ func (n *Node) Leave(ctx context.Context) error {
 		}
 	}
 	if others == 0 {
-		return im.ErrArgs.With("this node is the whole office: there is nothing to leave")
+		return openim.ErrArgs.With("this node is the whole office: there is nothing to leave")
 	}
 	if voter && otherVoters == 0 {
-		return im.ErrArgs.With("this node is the office's last voter: wait until another node is promoted")
+		return openim.ErrArgs.With("this node is the office's last voter: wait until another node is promoted")
 	}
 	if err := n.handOver(ctx); err != nil {
 		return n.noQuorum("leave: hand leadership over", err)

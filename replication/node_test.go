@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -75,12 +76,12 @@ func testCommands(t *testing.T, from, to int) []*im.Command {
 		}
 		cmds = append(cmds, c)
 	}
-	admin := im.Caller{UserID: im.AdminUserID, Platform: im.PlatformAdmin}
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
 	if from == 0 {
 		add("office.create", im.Caller{}, &im.CreateOffice{Office: im.Office{OfficeID: "office1",
 			JWTKey: make([]byte, 32), AdminSecretHash: "x"}})
 	}
-	user := func(id string) im.Caller { return im.Caller{UserID: id, Platform: im.PlatformWeb} }
+	user := func(id string) im.Caller { return im.Caller{UserID: id, Platform: openim.PlatformWeb} }
 	for i := from; i < to; i++ {
 		uid := fmt.Sprintf("u%d", i)
 		add("user.register", admin, &im.RegisterUsers{Users: []im.NewUser{{UserID: uid, Nickname: "N" + uid}}})
@@ -89,7 +90,7 @@ func testCommands(t *testing.T, from, to int) []*im.Command {
 		}
 		nick := "renamed" + uid // after the friend commands: 1209s to whoever lists uid
 		add("user.update", user(uid), &im.UpdateUser{UserInfo: im.UserPatch{UserID: uid, Nickname: &nick}})
-		add("auth.token", admin, &im.IssueToken{UserID: uid, PlatformID: im.PlatformWeb, Token: "tok-" + uid,
+		add("auth.token", admin, &im.IssueToken{UserID: uid, PlatformID: openim.PlatformWeb, Token: "tok-" + uid,
 			Expire: 1_800_000_000})
 		// A rule failure in the middle of the log: it must change nothing, deterministically, even
 		// the new user listed before the duplicate one.
@@ -103,7 +104,7 @@ func testCommands(t *testing.T, from, to int) []*im.Command {
 // admin. Each derives notifications with seqs, chat copies and friend version log entries.
 func friendCommands(add func(kind string, caller im.Caller, args any), i int, admin im.Caller) {
 	uid, prev := fmt.Sprintf("u%d", i), fmt.Sprintf("u%d", i-1)
-	user := func(id string) im.Caller { return im.Caller{UserID: id, Platform: im.PlatformWeb} }
+	user := func(id string) im.Caller { return im.Caller{UserID: id, Platform: openim.PlatformWeb} }
 	add("friend.add", user(uid), &im.AddFriend{FromUserID: uid, ToUserID: prev, ReqMsg: "hi " + prev})
 	agree := i%2 == 0
 	result := im.FriendRequestRefused
@@ -271,9 +272,9 @@ func (h halfDone) Apply(ctx context.Context, tx store.Q, index uint64, cmd *im.C
 		return h.Machine.Apply(ctx, tx, index, cmd)
 	}
 	if err := store.SetMeta(ctx, tx, "half", []byte("written")); err != nil {
-		return &im.Result{Err: im.ErrInternal.With("%v", err)}, nil
+		return &im.Result{Err: openim.ErrInternal.With("%v", err)}, nil
 	}
-	return &im.Result{Err: im.ErrArgs.With("fails after a write")}, []im.Event{{Kick: &im.Kick{}}}
+	return &im.Result{Err: openim.ErrArgs.With("fails after a write")}, []im.Event{{Kick: &im.Kick{}}}
 }
 
 // TestFailedCommandChangesNothing runs a failing command between two good ones in one batch: its

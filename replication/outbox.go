@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // The outbox keeps users working without a quorum. A message send ("msg.send") that cannot be
 // committed now is stored, with its clientMsgID, in DIR/outbox.db: a node-local SQLite file (not
 // state.db, which a snapshot install replaces wholesale) written with synchronous=FULL, so a
-// message the caller was told is queued survives a crash. The caller gets im.ErrQueued with the
+// message the caller was told is queued survives a crash. The caller gets openim.ErrQueued with the
 // clientMsgID as the detail. A drainer proposes the queued commands oldest first, one at a time,
 // as soon as there is a leader; while anything is queued, new sends queue behind it, so a user's
 // messages commit in the order they were typed. An entry leaves the outbox only once the office
@@ -155,7 +156,7 @@ func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (
 	}
 	seq, err := n.outbox.add(id, entry)
 	if err != nil {
-		return nil, im.ErrInternal.With("%v", err)
+		return nil, openim.ErrInternal.With("%v", err)
 	}
 	if _, leader := n.raft.LeaderWithID(); leader != "" {
 		ch, cancel := n.outbox.wait(seq)
@@ -169,7 +170,7 @@ func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (
 		case <-ctx.Done():
 		}
 	}
-	return nil, im.ErrQueued.With("%s", id)
+	return nil, openim.ErrQueued.With("%s", id)
 }
 
 // drainOutbox proposes queued sends in order whenever there is a leader.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -66,7 +67,7 @@ type revokeArgs struct {
 
 // errJoinCode is the one answer to every bad join code (unknown, used, expired), so a guesser
 // learns nothing.
-var errJoinCode = im.ErrNoPermission.With("the join code is not valid (wrong, expired or already used)")
+var errJoinCode = openim.ErrNoPermission.With("the join code is not valid (wrong, expired or already used)")
 
 // isClusterKind reports whether the FSM applies kind itself rather than through node/im.
 func isClusterKind(kind string) bool { return strings.HasPrefix(kind, clusterKindPrefix) }
@@ -75,7 +76,7 @@ func isClusterKind(kind string) bool { return strings.HasPrefix(kind, clusterKin
 // command) and reports rule failures as results.
 func applyCluster(ctx context.Context, tx store.Q, cmd *im.Command) *im.Result {
 	if cmd.Caller != "" {
-		return &im.Result{Err: im.ErrNoPermission.With("%s is proposed by nodes only", cmd.Kind)}
+		return &im.Result{Err: openim.ErrNoPermission.With("%s is proposed by nodes only", cmd.Kind)}
 	}
 	var err error
 	switch cmd.Kind {
@@ -100,7 +101,7 @@ func applyCluster(ctx context.Context, tx store.Q, cmd *im.Command) *im.Result {
 			err = putJSON(ctx, tx, metaRevokedPrefix+a.NodeID, map[string]int64{"at": cmd.Time})
 		}
 	default:
-		err = im.ErrArgs.With("unknown command %q", cmd.Kind)
+		err = openim.ErrArgs.With("unknown command %q", cmd.Kind)
 	}
 	if err != nil {
 		return &im.Result{Err: im.ApplyError(err)}
@@ -110,7 +111,7 @@ func applyCluster(ctx context.Context, tx store.Q, cmd *im.Command) *im.Result {
 
 func decodeArgs(cmd *im.Command, v any) error {
 	if err := json.Unmarshal(cmd.Args, v); err != nil {
-		return im.ErrArgs.With("%s: %v", cmd.Kind, err)
+		return openim.ErrArgs.With("%s: %v", cmd.Kind, err)
 	}
 	return nil
 }
@@ -118,7 +119,7 @@ func decodeArgs(cmd *im.Command, v any) error {
 // applyInit records the office CA once; a second init with the same certificate is a no-op.
 func applyInit(ctx context.Context, tx store.Q, a *initArgs) error {
 	if len(a.CA.Cert) == 0 || len(a.CA.Key) == 0 {
-		return im.ErrArgs.With("cluster.init needs a CA certificate and key")
+		return openim.ErrArgs.With("cluster.init needs a CA certificate and key")
 	}
 	var cur caRecord
 	ok, err := getJSON(ctx, tx, metaCA, &cur)
@@ -129,19 +130,19 @@ func applyInit(ctx context.Context, tx store.Q, a *initArgs) error {
 		if string(cur.Cert) == string(a.CA.Cert) {
 			return nil
 		}
-		return im.ErrArgs.With("the office already has a CA")
+		return openim.ErrArgs.With("the office already has a CA")
 	}
 	return putJSON(ctx, tx, metaCA, a.CA)
 }
 
 func applyInvite(ctx context.Context, tx store.Q, now int64, a *inviteArgs) error {
 	if len(a.Hash) != 64 || a.Expires <= now {
-		return im.ErrArgs.With("cluster.invite needs a secret hash and a future expiry")
+		return openim.ErrArgs.With("cluster.invite needs a secret hash and a future expiry")
 	}
 	key := metaInvitePrefix + a.Hash
 	if _, ok, err := store.GetMeta(ctx, tx, key); err != nil || ok {
 		if ok {
-			return im.ErrArgs.With("invite exists")
+			return openim.ErrArgs.With("invite exists")
 		}
 		return err
 	}
@@ -152,7 +153,7 @@ func applyInvite(ctx context.Context, tx store.Q, now int64, a *inviteArgs) erro
 // one newcomer gets each code.
 func applyRedeem(ctx context.Context, tx store.Q, now int64, a *redeemArgs) error {
 	if a.NodeID == "" {
-		return im.ErrArgs.With("cluster.redeem needs a node ID")
+		return openim.ErrArgs.With("cluster.redeem needs a node ID")
 	}
 	key := metaInvitePrefix + a.Hash
 	var inv inviteRecord
@@ -168,7 +169,7 @@ func applyRedeem(ctx context.Context, tx store.Q, now int64, a *redeemArgs) erro
 		return err
 	}
 	if revoked {
-		return im.ErrNoPermission.With("node %s left the office; join with a new data dir", a.NodeID)
+		return openim.ErrNoPermission.With("node %s left the office; join with a new data dir", a.NodeID)
 	}
 	inv.UsedBy, inv.UsedAt = a.NodeID, now
 	return putJSON(ctx, tx, key, inv)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -31,19 +32,19 @@ func TestClusterState(t *testing.T) {
 	}{
 		{"init", kindInit, 1, "", &initArgs{CA: caRecord{Cert: []byte("cert"), Key: []byte("key")}}, 0},
 		{"init again, same CA", kindInit, 2, "", &initArgs{CA: caRecord{Cert: []byte("cert"), Key: []byte("key")}}, 0},
-		{"init with another CA", kindInit, 3, "", &initArgs{CA: caRecord{Cert: []byte("other"), Key: []byte("k")}}, im.ErrArgs.Code},
-		{"a user may not invite", kindInvite, 4, "imAdmin", &inviteArgs{Hash: hash, Expires: 100}, im.ErrNoPermission.Code},
+		{"init with another CA", kindInit, 3, "", &initArgs{CA: caRecord{Cert: []byte("other"), Key: []byte("k")}}, openim.ErrArgs.Code},
+		{"a user may not invite", kindInvite, 4, "imAdmin", &inviteArgs{Hash: hash, Expires: 100}, openim.ErrNoPermission.Code},
 		{"invite", kindInvite, 5, "", &inviteArgs{Hash: hash, Expires: 100}, 0},
-		{"invite expiring in the past", kindInvite, 6, "", &inviteArgs{Hash: other, Expires: 5}, im.ErrArgs.Code},
+		{"invite expiring in the past", kindInvite, 6, "", &inviteArgs{Hash: other, Expires: 5}, openim.ErrArgs.Code},
 		{"invite 2", kindInvite, 7, "", &inviteArgs{Hash: other, Expires: 50}, 0},
-		{"unknown code", kindRedeem, 8, "", &redeemArgs{Hash: strings.Repeat("00", 32), NodeID: "n2"}, im.ErrNoPermission.Code},
+		{"unknown code", kindRedeem, 8, "", &redeemArgs{Hash: strings.Repeat("00", 32), NodeID: "n2"}, openim.ErrNoPermission.Code},
 		{"redeem", kindRedeem, 9, "", &redeemArgs{Hash: hash, NodeID: "n2"}, 0},
-		{"redeem again", kindRedeem, 10, "", &redeemArgs{Hash: hash, NodeID: "n3"}, im.ErrNoPermission.Code},
-		{"redeem expired", kindRedeem, 51, "", &redeemArgs{Hash: other, NodeID: "n3"}, im.ErrNoPermission.Code},
+		{"redeem again", kindRedeem, 10, "", &redeemArgs{Hash: hash, NodeID: "n3"}, openim.ErrNoPermission.Code},
+		{"redeem expired", kindRedeem, 51, "", &redeemArgs{Hash: other, NodeID: "n3"}, openim.ErrNoPermission.Code},
 		{"revoke", kindRevoke, 52, "", &revokeArgs{NodeID: "n2"}, 0},
 		{"invite 3", kindInvite, 53, "", &inviteArgs{Hash: strings.Repeat("ef", 32), Expires: 100}, 0},
-		{"a node that left cannot join again", kindRedeem, 54, "", &redeemArgs{Hash: strings.Repeat("ef", 32), NodeID: "n2"}, im.ErrNoPermission.Code},
-		{"unknown kind", "cluster.nope", 55, "", struct{}{}, im.ErrArgs.Code},
+		{"a node that left cannot join again", kindRedeem, 54, "", &redeemArgs{Hash: strings.Repeat("ef", 32), NodeID: "n2"}, openim.ErrNoPermission.Code},
+		{"unknown kind", "cluster.nope", 55, "", struct{}{}, openim.ErrArgs.Code},
 	}
 	for i, s := range steps {
 		cmd, err := im.NewCommand(s.kind, im.Caller{UserID: s.caller}, s.time, "", s.args)

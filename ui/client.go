@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -80,7 +81,7 @@ func apiError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var ce *client.APIError
+	var ce *openim.Error
 	if errors.As(err, &ce) {
 		return &APIError{Code: ce.Code, Msg: ce.Msg, Detail: ce.Detail}
 	}
@@ -208,7 +209,7 @@ func (b *ClientBackend) connLoop(ctx context.Context, userID, token string, done
 	for ctx.Err() == nil {
 		conn, err := client.Dial(ctx, b.cfg.WSAddr, client.DialOptions{UserID: userID, Token: token, PlatformID: Platform()})
 		if err != nil {
-			if c := client.Code(err); c >= firstTokenCode && c <= lastTokenCode {
+			if openim.IsTokenError(err) {
 				b.emit(KickedEvent{})
 				return
 			}

@@ -16,6 +16,7 @@ import (
 
 	"lanim/app"
 	"lanim/node/client"
+	"lanim/node/openim"
 	"lanim/ui"
 )
 
@@ -250,7 +251,7 @@ func TestRealSignInThrottled(t *testing.T) {
 	// is allowed every 6 s, so the loop is bounded by the 10-guess burst plus a few).
 	api := client.New(n.APIAddr(), nil)
 	throttled := func(err error) bool {
-		var ce *client.APIError
+		var ce *openim.Error
 		return errors.As(err, &ce) && ce.Code == ui.CodeRateLimited
 	}
 	var err error

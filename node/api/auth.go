@@ -3,6 +3,7 @@ package api
 import (
 	"lanim/node/auth"
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 func (s *Server) authRoutes() {
@@ -20,7 +21,7 @@ const adminSecretKey = "admin secret"
 // password or secret is even compared.
 func (s *Server) signInAllowed(c *call, key string) error {
 	if s.signIns.Spent(key, c.now) {
-		return im.ErrRateLimited.With("too many failed sign-ins for %s: try again in %v", key, SignInInterval)
+		return openim.ErrRateLimited.With("too many failed sign-ins for %s: try again in %v", key, SignInInterval)
 	}
 	return nil
 }
@@ -42,13 +43,13 @@ func (s *Server) getAdminToken(c *call, req *getAdminTokenReq) (any, error) {
 	}
 	if req.Secret == "" || !s.cfg.AdminSecretOK(c.ctx, req.Secret) {
 		s.signIns.Allow(adminSecretKey, c.now)
-		return nil, im.ErrNoPermission.With("wrong secret")
+		return nil, openim.ErrNoPermission.With("wrong secret")
 	}
-	if !im.IsAdmin(req.UserID) {
-		return nil, im.ErrArgs.With("%q is not an admin user", req.UserID)
+	if !openim.IsAdmin(req.UserID) {
+		return nil, openim.ErrArgs.With("%q is not an admin user", req.UserID)
 	}
-	c.caller = im.Caller{UserID: req.UserID, Platform: im.PlatformAdmin}
-	return c.issueToken(req.UserID, im.PlatformAdmin)
+	c.caller = im.Caller{UserID: req.UserID, Platform: openim.PlatformAdmin}
+	return c.issueToken(req.UserID, openim.PlatformAdmin)
 }
 
 func (s *Server) getUserToken(c *call, req *im.UserToken) (any, error) {
@@ -87,7 +88,7 @@ type parseTokenResp struct {
 
 func (s *Server) parseToken(c *call, req *parseTokenReq) (any, error) {
 	if req.Token == "" {
-		return nil, im.ErrArgs.With("token is required")
+		return nil, openim.ErrArgs.With("token is required")
 	}
 	claims, ierr := s.cfg.Verifier.Verify(c.ctx, req.Token, c.now)
 	if ierr != nil {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -56,9 +57,9 @@ func decode(body []byte, v any) error {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError
 		if errors.As(err, &typeErr) || errors.As(err, &syntaxErr) {
-			return &im.Error{Code: im.ErrArgs.Code, Msg: err.Error()}
+			return &openim.Error{Code: openim.ErrArgs.Code, Msg: err.Error()}
 		}
-		return im.ErrArgs.With("%v", err)
+		return openim.ErrArgs.With("%v", err)
 	}
 	return nil
 }
@@ -101,10 +102,10 @@ type Pagination struct {
 // page returns offset and limit, checking the bounds.
 func (p *Pagination) page() (offset, limit int, err error) {
 	if p == nil || p.PageNumber < 1 || p.ShowNumber < 1 {
-		return 0, 0, im.ErrArgs.With("pagination needs pageNumber >= 1 and showNumber >= 1")
+		return 0, 0, openim.ErrArgs.With("pagination needs pageNumber >= 1 and showNumber >= 1")
 	}
-	if p.ShowNumber > im.MaxPageSize {
-		return 0, 0, im.ErrArgs.With("showNumber %d is over %d", p.ShowNumber, im.MaxPageSize)
+	if p.ShowNumber > openim.MaxPageSize {
+		return 0, 0, openim.ErrArgs.With("showNumber %d is over %d", p.ShowNumber, openim.MaxPageSize)
 	}
 	return int(p.PageNumber-1) * int(p.ShowNumber), int(p.ShowNumber), nil
 }
@@ -136,7 +137,7 @@ func (c *call) proposeChecked(kind string, a interface{ Check(im.Caller) error }
 // without tracking the strings.
 func checkUTF8(body []byte) error {
 	if !utf8.Valid(body) {
-		return im.ErrArgs.With("the body is not valid UTF-8")
+		return openim.ErrArgs.With("the body is not valid UTF-8")
 	}
 	for i := 0; i < len(body); i++ {
 		if body[i] != '\\' || i+1 >= len(body) {
@@ -153,7 +154,7 @@ func checkUTF8(body []byte) error {
 		case utf16.DecodeRune(r, escapedRune(body[i+6:])) != utf8.RuneError:
 			i += 11 // a high surrogate and its low half
 		default:
-			return im.ErrArgs.With("the body escapes half a surrogate pair (\\u%04X): not valid UTF-16 text", r)
+			return openim.ErrArgs.With("the body escapes half a surrogate pair (\\u%04X): not valid UTF-16 text", r)
 		}
 	}
 	return nil

@@ -15,7 +15,7 @@ import (
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
-	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // TestDecodeRefusesInvalidUTF8: a body whose strings are not UTF-8 (raw bytes, or an escaped lone
@@ -26,7 +26,7 @@ func TestDecodeRefusesInvalidUTF8(t *testing.T) {
 	}
 	for _, body := range []string{"{\"name\":\"a\xffb\"}", "{\"name\":\"\xc3\"}", `{"name":"\ud800"}`,
 		`{"name":"\udc00x"}`, `{"name":"\ud800\u0041"}`, `{"name":"\uD83D"}`} {
-		if err := decode([]byte(body), &v); !errors.Is(err, im.ErrArgs) {
+		if err := decode([]byte(body), &v); !errors.Is(err, openim.ErrArgs) {
 			t.Errorf("%q: decoded as %q, err %v; want 1001", body, v.Name, err)
 		}
 	}
@@ -49,10 +49,10 @@ func TestInternalErrorsSayNoMore(t *testing.T) {
 		code int
 	}{
 		{fmt.Errorf("open /home/ann/.local/share/lanim/state.db: permission denied"), 500},
-		{im.ErrInternal.With("hash password: /tmp/x"), 500},
+		{openim.ErrInternal.With("hash password: /tmp/x"), 500},
 		{fmt.Errorf("propose user.update: %w", sqlite3.Error{Code: sqlite3.ErrFull}), 1693},
 		{fmt.Errorf("write /data/raft/raft.db: %w", &os.PathError{Op: "write", Path: "/data/raft/raft.db", Err: syscall.ENOSPC}), 1693},
-		{im.ErrArgs.With("userID is required"), 1001},
+		{openim.ErrArgs.With("userID is required"), 1001},
 	} {
 		w := httptest.NewRecorder()
 		s.write(w, httptest.NewRequest("POST", "/x", nil), nil, tc.err)

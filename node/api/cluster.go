@@ -5,6 +5,7 @@ import (
 	"net"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -82,7 +83,7 @@ func (s *Server) clusterRoutes() {
 
 func (s *Server) cluster() (Cluster, error) {
 	if s.cfg.Cluster == nil {
-		return nil, im.ErrArgs.With("this node has no cluster")
+		return nil, openim.ErrArgs.With("this node has no cluster")
 	}
 	return s.cfg.Cluster, nil
 }
@@ -106,7 +107,7 @@ func (s *Server) clusterStatus(c *call, _ []byte) (any, error) {
 	st.OnlineUserIDs = []string{}
 	if s.cfg.Presence != nil {
 		for _, id := range s.cfg.Presence.OnlineUsers(MaxOnlineListed + 1) {
-			if !im.IsAdmin(id) && len(st.OnlineUserIDs) < MaxOnlineListed {
+			if !openim.IsAdmin(id) && len(st.OnlineUserIDs) < MaxOnlineListed {
 				st.OnlineUserIDs = append(st.OnlineUserIDs, id)
 			}
 		}
@@ -121,7 +122,7 @@ func (c *call) mayRunOffice(what string) error {
 		return err
 	}
 	if !ok {
-		return im.ErrNoPermission.With("only an office admin may %s", what)
+		return openim.ErrNoPermission.With("only an office admin may %s", what)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -78,7 +79,7 @@ func (c *call) freeGroupID() (string, error) {
 			return id, nil
 		}
 	}
-	return "", im.ErrInternal.With("no free group ID after %d attempts", groupIDAttempts)
+	return "", openim.ErrInternal.With("no free group ID after %d attempts", groupIDAttempts)
 }
 
 // setGroupInfoReq is set_group_info: empty strings mean "unchanged"; the wrapped fields are
@@ -100,7 +101,7 @@ type setGroupInfoReq struct {
 func setGroupInfo(c *call, req *setGroupInfoReq) (any, error) {
 	in := req.GroupInfoForSet
 	if in == nil {
-		return nil, im.ErrArgs.With("groupInfoForSet is required")
+		return nil, openim.ErrArgs.With("groupInfoForSet is required")
 	}
 	nonEmpty := func(s string) *string {
 		if s == "" {
@@ -149,7 +150,7 @@ func getGroupMemberList(c *call, req *getGroupMemberListReq) (any, error) {
 		return nil, err
 	}
 	if req.Filter < 0 || req.Filter > 5 {
-		return nil, im.ErrArgs.With("filter %d is not in 0..5", req.Filter)
+		return nil, openim.ErrArgs.With("filter %d is not in 0..5", req.Filter)
 	}
 	members, total, err := c.groups().MemberList(req.GroupID, req.Keyword, offset, limit)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -26,7 +27,7 @@ func (c *call) decodeJSSDK(body []byte, req proto.Message) error {
 		return decode(body, req)
 	}
 	if err := proto.Unmarshal(body, req); err != nil {
-		return im.ErrArgs.With("bad protobuf body: %v", err)
+		return openim.ErrArgs.With("bad protobuf body: %v", err)
 	}
 	return nil
 }
@@ -47,7 +48,7 @@ func (c *call) encodeJSSDK(resp proto.Message, nonEmpty bool) (any, error) {
 	}
 	b, err := proto.Marshal(resp)
 	if err != nil {
-		return nil, im.ErrInternal.With("encode response: %v", err)
+		return nil, openim.ErrInternal.With("encode response: %v", err)
 	}
 	if nonEmpty {
 		return neverEmpty(b), nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -60,8 +61,8 @@ type msgDataJSON struct {
 }
 
 // adminContentTypes are the content types of upstream's admin send.
-var adminContentTypes = map[int32]bool{im.Text: true, im.Picture: true, im.Voice: true, im.Video: true,
-	im.File: true, im.AtText: true, im.Custom: true, im.Quote: true, im.MarkdownText: true, im.OANotification: true}
+var adminContentTypes = map[int32]bool{openim.Text: true, openim.Picture: true, openim.Voice: true, openim.Video: true,
+	openim.File: true, openim.AtText: true, openim.Custom: true, openim.Quote: true, openim.MarkdownText: true, im.OANotification: true}
 
 func sendMsg(c *call, body []byte) (any, error) {
 	var req sendMsgReq
@@ -104,13 +105,13 @@ func msgContent(raw json.RawMessage) ([]byte, error) {
 	case raw[0] == '{':
 		var out bytes.Buffer
 		if err := json.Compact(&out, raw); err != nil {
-			return nil, im.ErrArgs.With("content: %v", err)
+			return nil, openim.ErrArgs.With("content: %v", err)
 		}
 		return out.Bytes(), nil
 	case raw[0] == '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, im.ErrArgs.With("content: %v", err)
+			return nil, openim.ErrArgs.With("content: %v", err)
 		}
 		if b, err := base64.StdEncoding.DecodeString(s); err == nil {
 			return b, nil
@@ -118,9 +119,9 @@ func msgContent(raw json.RawMessage) ([]byte, error) {
 		if json.Valid([]byte(s)) && bytes.HasPrefix(bytes.TrimSpace([]byte(s)), []byte("{")) {
 			return []byte(s), nil
 		}
-		return nil, im.ErrArgs.With("content must be base64 of the message element, or the element as a JSON object")
+		return nil, openim.ErrArgs.With("content must be base64 of the message element, or the element as a JSON object")
 	default:
-		return nil, im.ErrArgs.With("content must be base64 of the message element, or the element as a JSON object")
+		return nil, openim.ErrArgs.With("content must be base64 of the message element, or the element as a JSON object")
 	}
 }
 
@@ -128,14 +129,14 @@ func msgContent(raw json.RawMessage) ([]byte, error) {
 // options isOnlineOnly and notOfflinePush stand for.
 func (c *call) adminMsg(req *sendMsgReq) (*pb.MsgData, error) {
 	if !c.caller.Admin() {
-		return nil, im.ErrNoPermission.With("send_msg without msgData is the admin's form; send {msgData: MsgData}")
+		return nil, openim.ErrNoPermission.With("send_msg without msgData is the admin's form; send {msgData: MsgData}")
 	}
 	if !adminContentTypes[req.ContentType] {
-		return nil, im.ErrArgs.With("contentType %d is not one the admin form sends", req.ContentType)
+		return nil, openim.ErrArgs.With("contentType %d is not one the admin form sends", req.ContentType)
 	}
 	content := bytes.TrimSpace(req.Content)
 	if len(content) == 0 || content[0] != '{' {
-		return nil, im.ErrArgs.With("content must be a JSON object")
+		return nil, openim.ErrArgs.With("content must be a JSON object")
 	}
 	content, err := msgContent(content)
 	if err != nil {
@@ -143,10 +144,10 @@ func (c *call) adminMsg(req *sendMsgReq) (*pb.MsgData, error) {
 	}
 	m := &pb.MsgData{SendID: req.SendID, RecvID: req.RecvID, GroupID: req.GroupID, ClientMsgID: req.ClientMsgID,
 		SenderNickname: req.SenderNickname, SenderFaceURL: req.SenderFaceURL, SenderPlatformID: req.SenderPlatformID,
-		SessionType: req.SessionType, MsgFrom: im.MsgFromSystem, ContentType: req.ContentType, Content: content,
+		SessionType: req.SessionType, MsgFrom: openim.MsgFromSystem, ContentType: req.ContentType, Content: content,
 		CreateTime: req.SendTime, OfflinePushInfo: req.OfflinePushInfo, Ex: req.Ex, Options: map[string]bool{}}
 	if m.ContentType == im.OANotification {
-		m.SessionType = im.NotificationChat
+		m.SessionType = openim.NotificationChat
 	}
 	if m.ClientMsgID == "" {
 		b := make([]byte, 16)
@@ -192,7 +193,7 @@ func getHasReadAndMaxSeq(c *call, req *pb.GetConversationsHasReadAndMaxSeqReq) (
 // reader checks a read's userID: required, and the caller's own (or the caller is the admin).
 func (c *call) reader(userID string) error {
 	if userID == "" {
-		return im.ErrArgs.With("userID is required")
+		return openim.ErrArgs.With("userID is required")
 	}
 	return c.caller.Access(userID)
 }
@@ -272,7 +273,7 @@ func searchMsg(c *call, req *searchMsgReq) (any, error) {
 	if req.SendTime != "" {
 		day, err := time.Parse(time.DateOnly, req.SendTime)
 		if err != nil {
-			return nil, im.ErrArgs.With("sendTime %q: want a day as 2006-01-02", req.SendTime)
+			return nil, openim.ErrArgs.With("sendTime %q: want a day as 2006-01-02", req.SendTime)
 		}
 		from, to := day.UnixMilli(), day.Add(24*time.Hour).UnixMilli()-1
 		sq.StartTime, sq.EndTime = max(sq.StartTime, from), to

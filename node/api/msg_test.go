@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 func TestMsgContentForms(t *testing.T) {
@@ -25,7 +25,7 @@ func TestMsgContentForms(t *testing.T) {
 	for _, c := range cases {
 		got, err := msgContent([]byte(c.raw))
 		if c.bad {
-			if !errors.Is(err, im.ErrArgs) {
+			if !errors.Is(err, openim.ErrArgs) {
 				t.Errorf("%s: err %v, want ArgsError", c.name, err)
 			}
 			continue

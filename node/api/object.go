@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"lanim/node/openim"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -150,11 +151,11 @@ func nodePartLimit() objectwire.PartLimit {
 // this node's limits, for the sizes this node accepts.
 func (s *Server) partSize(size int64) (int64, error) {
 	if max := s.maxObjectSize(); size > max {
-		return 0, im.ErrArgs.With("the file is %d bytes; this computer accepts files up to %d bytes", size, max)
+		return 0, openim.ErrArgs.With("the file is %d bytes; this computer accepts files up to %d bytes", size, max)
 	}
 	ps, err := nodePartLimit().PartSize(size)
 	if err != nil {
-		return 0, im.ErrArgs.With("%v", err)
+		return 0, openim.ErrArgs.With("%v", err)
 	}
 	return ps, nil
 }
@@ -187,7 +188,7 @@ func (s *Server) partSizeEndpoint(c *call, req *partSizeReq) (any, error) {
 
 func (s *Server) needBlobs() error {
 	if s.cfg.Blobs == nil {
-		return im.ErrArgs.With("this node stores no files")
+		return openim.ErrArgs.With("this node stores no files")
 	}
 	return nil
 }
@@ -225,7 +226,7 @@ func (s *Server) initiateUpload(c *call, req *objectwire.InitiateUploadReq) (any
 		return nil, err
 	}
 	if req.PartSize != 0 && req.PartSize != ps {
-		return nil, im.ErrArgs.With("partSize %d: a file of %d bytes goes in parts of %d bytes", req.PartSize, req.Size, ps)
+		return nil, openim.ErrArgs.With("partSize %d: a file of %d bytes goes in parts of %d bytes", req.PartSize, req.Size, ps)
 	}
 	// The dedupe fast path: the office has these bytes under some name; give this name the same key.
 	found, err := im.ObjectWithBytes(c.ctx, c.q(), hash, req.Size)
@@ -279,13 +280,13 @@ func (s *Server) haveBlob(ctx context.Context, key string) bool {
 func (s *Server) createUpload(up *upload) (string, error) {
 	bs := s.cfg.Blobs
 	if b := bs.Budget(); b > 0 && bs.Used()+up.Size > b {
-		return "", im.ErrFilesFull.With("this computer's space for files is used up (%d of %d MB); a file of %d MB does not fit",
+		return "", openim.ErrFilesFull.With("this computer's space for files is used up (%d of %d MB); a file of %d MB does not fit",
 			bs.Used()>>20, b>>20, up.Size>>20)
 	}
 	if n, err := bs.UploadCount(); err != nil {
 		return "", s.storageErr("count uploads", err)
 	} else if n >= MaxOpenUploads {
-		return "", im.ErrRateLimited.With("this computer has %d unfinished uploads: finish some, or wait until they expire", n)
+		return "", openim.ErrRateLimited.With("this computer has %d unfinished uploads: finish some, or wait until they expire", n)
 	}
 	id := randomID()
 	if err := bs.CreateUpload(id, time.UnixMilli(up.Expire), mustJSON(up)); err != nil {
@@ -356,14 +357,14 @@ func (s *Server) sign(what, id string, n int, expire int64) string {
 func (s *Server) checkSign(q url.Values, what, id string, n int) error {
 	expire, err := strconv.ParseInt(q.Get("expires"), 10, 64)
 	if err != nil {
-		return im.ErrNoPermission.With("the upload URL has no expiry: ask auth_sign for a new one")
+		return openim.ErrNoPermission.With("the upload URL has no expiry: ask auth_sign for a new one")
 	}
 	want := s.sign(what, id, n, expire)
 	if !hmac.Equal([]byte(q.Get("signature")), []byte(want)) {
-		return im.ErrNoPermission.With("the upload URL's signature is not valid")
+		return openim.ErrNoPermission.With("the upload URL's signature is not valid")
 	}
 	if s.cfg.Now().UnixMilli() > expire {
-		return im.ErrNoPermission.With("the upload URL expired: ask auth_sign for a new one")
+		return openim.ErrNoPermission.With("the upload URL expired: ask auth_sign for a new one")
 	}
 	return nil
 }
@@ -395,7 +396,7 @@ func (s *Server) loadUpload(c *call, id string) (*upload, error) {
 		return nil, err
 	}
 	if up.UserID != c.caller.UserID {
-		return nil, im.ErrNoPermission.With("upload %s is not yours", id)
+		return nil, openim.ErrNoPermission.With("upload %s is not yours", id)
 	}
 	return up, nil
 }
@@ -410,7 +411,7 @@ func (s *Server) readUpload(id string) (*upload, error) {
 		return nil, fmt.Errorf("upload %s: %w", id, err)
 	}
 	if s.cfg.Now().UnixMilli() > up.Expire {
-		return nil, im.ErrRecordNotFound.With("upload %s expired: start it again", id)
+		return nil, openim.ErrRecordNotFound.With("upload %s expired: start it again", id)
 	}
 	return up, nil
 }
@@ -426,11 +427,11 @@ func (s *Server) authSign(c *call, req *authSignReq) (any, error) {
 		return nil, err
 	}
 	if len(req.PartNumbers) == 0 || len(req.PartNumbers) > MaxNumParts {
-		return nil, im.ErrArgs.With("partNumbers lists %d parts: 1..%d", len(req.PartNumbers), MaxNumParts)
+		return nil, openim.ErrArgs.With("partNumbers lists %d parts: 1..%d", len(req.PartNumbers), MaxNumParts)
 	}
 	for _, n := range req.PartNumbers {
 		if n < 1 || n > up.Parts {
-			return nil, im.ErrArgs.With("part %d: the upload has parts 1..%d", n, up.Parts)
+			return nil, openim.ErrArgs.With("part %d: the upload has parts 1..%d", n, up.Parts)
 		}
 	}
 	return s.signParts(c.r, req.UploadID, up.Expire, req.PartNumbers), nil
@@ -450,17 +451,17 @@ func (s *Server) completeUpload(c *call, req *objectwire.CompleteUploadReq) (any
 		return nil, err
 	}
 	if len(req.Parts) != up.Parts {
-		return nil, im.ErrArgs.With("parts lists %d MD5s; the upload has %d parts", len(req.Parts), up.Parts)
+		return nil, openim.ErrArgs.With("parts lists %d MD5s; the upload has %d parts", len(req.Parts), up.Parts)
 	}
 	sums := make([]string, len(req.Parts))
 	for i, p := range req.Parts {
 		sums[i] = strings.ToLower(p)
 	}
 	if h := md5Hex(strings.Join(sums, ",")); h != up.Hash {
-		return nil, im.ErrArgs.With("the part MD5s hash to %s, the upload was started with %s", h, up.Hash)
+		return nil, openim.ErrArgs.With("the part MD5s hash to %s, the upload was started with %s", h, up.Hash)
 	}
 	if !s.obj.completing.take(req.UploadID) {
-		return nil, im.ErrArgs.With("upload %s is being completed already", req.UploadID)
+		return nil, openim.ErrArgs.With("upload %s is being completed already", req.UploadID)
 	}
 	defer s.obj.completing.give(req.UploadID)
 	var parts []blob.Part
@@ -493,15 +494,15 @@ func (s *Server) checkParts(id string, up *upload, sums []string) ([]blob.Part, 
 		n := i + 1
 		p, ok := byNum[n]
 		if !ok {
-			return nil, im.ErrArgs.With("part %d was not uploaded", n)
+			return nil, openim.ErrArgs.With("part %d was not uploaded", n)
 		}
 		if p.MD5 != sum {
 			s.cfg.Blobs.RemovePart(id, p)
-			return nil, im.ErrArgs.With("part %d has MD5 %s, not %s: upload it again", n, p.MD5, sum)
+			return nil, openim.ErrArgs.With("part %d has MD5 %s, not %s: upload it again", n, p.MD5, sum)
 		}
 		if want := partLen(up.Size, up.PartSize, n); p.Size != want {
 			s.cfg.Blobs.RemovePart(id, p)
-			return nil, im.ErrArgs.With("part %d has %d bytes, not %d: upload it again", n, p.Size, want)
+			return nil, openim.ErrArgs.With("part %d has %d bytes, not %d: upload it again", n, p.Size, want)
 		}
 		parts[i] = p
 	}
@@ -519,7 +520,7 @@ func (s *Server) finishUpload(c *call, id string, up *upload, parts []blob.Part,
 		}
 	}
 	if size != up.Size {
-		return "", im.ErrArgs.With("the parts hold %d bytes, the upload was started for %d", size, up.Size)
+		return "", openim.ErrArgs.With("the parts hold %d bytes, the upload was started for %d", size, up.Size)
 	}
 	a.Key, a.Size = key, size
 	u, err := s.commitObject(c, a)
@@ -541,18 +542,18 @@ func md5Hex(s string) string {
 func (s *Server) storageErr(what string, err error) error {
 	switch {
 	case errors.Is(err, blob.ErrBudget):
-		return im.ErrFilesFull.With("this computer's space for files (%d MB) is used up", s.cfg.Blobs.Budget()>>20)
+		return openim.ErrFilesFull.With("this computer's space for files (%d MB) is used up", s.cfg.Blobs.Budget()>>20)
 	case errors.Is(err, blob.ErrDiskFull):
 		return im.DiskFull()
 	case errors.Is(err, blob.ErrPartSize):
-		return im.ErrArgs.With("the part is not the size it was signed for")
+		return openim.ErrArgs.With("the part is not the size it was signed for")
 	case errors.Is(err, blob.ErrPartsBusy):
-		return im.ErrArgs.With("a part of the upload is still being received: complete it once every part is answered")
+		return openim.ErrArgs.With("a part of the upload is still being received: complete it once every part is answered")
 	case errors.Is(err, fs.ErrNotExist):
-		return im.ErrRecordNotFound.With("no such upload: it was completed, or it expired")
+		return openim.ErrRecordNotFound.With("no such upload: it was completed, or it expired")
 	}
 	s.cfg.Log.Error("object storage", "op", what, "err", err)
-	return im.ErrInternal.With("%s failed on this computer's disk", what)
+	return openim.ErrInternal.With("%s failed on this computer's disk", what)
 }
 
 type accessURLReq struct {
@@ -563,7 +564,7 @@ type accessURLReq struct {
 // accessURL answers the URL of the newest object of a name, to its owner or an office admin.
 func (s *Server) accessURL(c *call, req *accessURLReq) (any, error) {
 	if req.Name == "" {
-		return nil, im.ErrArgs.With("name is required")
+		return nil, openim.ErrArgs.With("name is required")
 	}
 	if err := im.CheckObjectName(c.caller, req.Name); err != nil {
 		ok, aerr := im.MayRunOffice(c.ctx, c.q(), c.caller.UserID)
@@ -579,7 +580,7 @@ func (s *Server) accessURL(c *call, req *accessURLReq) (any, error) {
 		return nil, err
 	}
 	if o == nil {
-		return nil, im.ErrRecordNotFound.With("no object %q", req.Name)
+		return nil, openim.ErrRecordNotFound.With("no object %q", req.Name)
 	}
 	u := objectURL(c.r, o.Key, o.Name)
 	if len(req.Query) > 0 {
@@ -613,7 +614,7 @@ func (s *Server) initiateFormData(c *call, req *formDataReq) (any, error) {
 		return nil, err
 	}
 	if req.Size < 0 || req.Size > min(MaxFormDataSize, s.maxObjectSize()) {
-		return nil, im.ErrArgs.With("a form-data upload holds 0..%d bytes; use a multipart upload for larger files",
+		return nil, openim.ErrArgs.With("a form-data upload holds 0..%d bytes; use a multipart upload for larger files",
 			int64(MaxFormDataSize))
 	}
 	expire := c.now.Add(UploadLifetime).UnixMilli()
@@ -646,10 +647,10 @@ func (s *Server) completeFormData(c *call, req *completeFormReq) (any, error) {
 		return nil, err
 	}
 	if !up.Form {
-		return nil, im.ErrArgs.With("upload %s is a multipart upload: complete it with complete_multipart_upload", req.ID)
+		return nil, openim.ErrArgs.With("upload %s is a multipart upload: complete it with complete_multipart_upload", req.ID)
 	}
 	if !s.obj.completing.take(req.ID) {
-		return nil, im.ErrArgs.With("upload %s is being completed already", req.ID)
+		return nil, openim.ErrArgs.With("upload %s is being completed already", req.ID)
 	}
 	defer s.obj.completing.give(req.ID)
 	got, err := s.cfg.Blobs.Parts(req.ID)
@@ -657,7 +658,7 @@ func (s *Server) completeFormData(c *call, req *completeFormReq) (any, error) {
 		return nil, s.storageErr("list parts", err)
 	}
 	if _, _, done := s.cfg.Blobs.Assembled(req.ID); !done && (len(got) != 1 || got[0].Number != 1) {
-		return nil, im.ErrArgs.With("the file of upload %s was not posted", req.ID)
+		return nil, openim.ErrArgs.With("the file of upload %s was not posted", req.ID)
 	}
 	if up.Hash == "" {
 		// Upstream's hash of a one-part object, noted before the part becomes the blob.

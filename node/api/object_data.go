@@ -21,6 +21,7 @@ import (
 
 	"lanim/node/blob"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -54,14 +55,14 @@ func (s *Server) serveObjectData(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	if s.cfg.Blobs == nil {
-		s.writeDataErr(w, r, im.ErrRecordNotFound.With("this node stores no files"))
+		s.writeDataErr(w, r, openim.ErrRecordNotFound.With("this node stores no files"))
 		return true
 	}
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
 				s.cfg.Log.Error("panic in object route", "path", p, "panic", v)
-				s.writeDataErr(w, r, im.ErrInternal.With("internal error"))
+				s.writeDataErr(w, r, openim.ErrInternal.With("internal error"))
 			}
 		}()
 		if err := serve(w, r, p); err != nil {
@@ -73,19 +74,19 @@ func (s *Server) serveObjectData(w http.ResponseWriter, r *http.Request) bool {
 
 // writeDataErr answers a data route's failure: an HTTP error status with the OpenIM envelope.
 func (s *Server) writeDataErr(w http.ResponseWriter, r *http.Request, err error) {
-	e := im.AsError(err)
-	if e.Code == im.ErrInternal.Code {
+	e := openim.AsError(err)
+	if e.Code == openim.ErrInternal.Code {
 		s.cfg.Log.Error("object request failed", "path", r.URL.Path, "err", err)
 	}
 	status := http.StatusInternalServerError
 	switch e.Code {
-	case im.ErrArgs.Code:
+	case openim.ErrArgs.Code:
 		status = http.StatusBadRequest
-	case im.ErrNoPermission.Code:
+	case openim.ErrNoPermission.Code:
 		status = http.StatusForbidden
-	case im.ErrRecordNotFound.Code:
+	case openim.ErrRecordNotFound.Code:
 		status = http.StatusNotFound
-	case im.ErrFilesFull.Code:
+	case openim.ErrFilesFull.Code:
 		status = http.StatusInsufficientStorage
 	}
 	b, _ := json.Marshal(envelope{ErrCode: e.Code, ErrMsg: e.Msg, ErrDlt: e.Detail})
@@ -104,12 +105,12 @@ func (s *Server) writeDataErr(w http.ResponseWriter, r *http.Request, err error)
 func (s *Server) putPart(w http.ResponseWriter, r *http.Request, p string) error {
 	if r.Method != http.MethodPut {
 		w.Header().Set("Allow", "PUT, OPTIONS")
-		return im.ErrArgs.With("PUT a part")
+		return openim.ErrArgs.With("PUT a part")
 	}
 	id, nStr, ok := strings.Cut(p[len(partPath):], "/")
 	n, err := strconv.Atoi(nStr)
 	if !ok || err != nil || n < 1 || n > MaxNumParts {
-		return im.ErrRecordNotFound.With("no such part URL")
+		return openim.ErrRecordNotFound.With("no such part URL")
 	}
 	if err := s.checkSign(r.URL.Query(), "part", id, n); err != nil {
 		return err
@@ -119,7 +120,7 @@ func (s *Server) putPart(w http.ResponseWriter, r *http.Request, p string) error
 		return err
 	}
 	if n > up.Parts || up.Form {
-		return im.ErrArgs.With("part %d: the upload has parts 1..%d", n, up.Parts)
+		return openim.ErrArgs.With("part %d: the upload has parts 1..%d", n, up.Parts)
 	}
 	return s.receivePart(w, r, id, up, n, r.Body, r.ContentLength)
 }
@@ -129,13 +130,13 @@ func (s *Server) receivePart(w http.ResponseWriter, r *http.Request, id string, 
 	length int64) error {
 	want := partLen(up.Size, up.PartSize, n)
 	if length >= 0 && length != want {
-		return im.ErrArgs.With("part %d has %d bytes; it must have %d", n, length, want)
+		return openim.ErrArgs.With("part %d has %d bytes; it must have %d", n, length, want)
 	}
 	var wantMD5 string
 	if cm := r.Header.Get("Content-MD5"); cm != "" {
 		raw, derr := base64.StdEncoding.DecodeString(cm)
 		if derr != nil || len(raw) != md5.Size {
-			return im.ErrArgs.With("part %d: Content-MD5 is not the base64 of an MD5", n)
+			return openim.ErrArgs.With("part %d: Content-MD5 is not the base64 of an MD5", n)
 		}
 		wantMD5 = hex.EncodeToString(raw)
 	}
@@ -144,9 +145,9 @@ func (s *Server) receivePart(w http.ResponseWriter, r *http.Request, id string, 
 	if err != nil {
 		switch {
 		case errors.Is(err, blob.ErrPartSize):
-			return im.ErrArgs.With("part %d is not %d bytes long", n, want)
+			return openim.ErrArgs.With("part %d is not %d bytes long", n, want)
 		case errors.Is(err, blob.ErrPartMD5):
-			return im.ErrArgs.With("part %d does not match its Content-MD5", n)
+			return openim.ErrArgs.With("part %d does not match its Content-MD5", n)
 		}
 		return s.storageErr("store part", err)
 	}
@@ -160,7 +161,7 @@ func (s *Server) receivePart(w http.ResponseWriter, r *http.Request, id string, 
 func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p string) error {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST, OPTIONS")
-		return im.ErrArgs.With("POST the form")
+		return openim.ErrArgs.With("POST the form")
 	}
 	id := p[len(formPath):]
 	if err := s.checkSign(r.URL.Query(), "form", id, 1); err != nil {
@@ -171,19 +172,19 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p string) erro
 		return err
 	}
 	if !up.Form {
-		return im.ErrArgs.With("upload %s takes parts, not a form", id)
+		return openim.ErrArgs.With("upload %s takes parts, not a form", id)
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return im.ErrArgs.With("the body must be multipart/form-data: %v", err)
+		return openim.ErrArgs.With("the body must be multipart/form-data: %v", err)
 	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return im.ErrArgs.With("the form has no file field")
+			return openim.ErrArgs.With("the form has no file field")
 		}
 		if err != nil {
-			return im.ErrArgs.With("read form: %v", err)
+			return openim.ErrArgs.With("read form: %v", err)
 		}
 		if part.FormName() == "file" {
 			return s.receivePart(w, r, id, up, 1, part, -1)
@@ -198,7 +199,7 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p string) erro
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
-		return im.ErrArgs.With("GET an object")
+		return openim.ErrArgs.With("GET an object")
 	}
 	key, name, _ := strings.Cut(p[len("/object/"):], "/")
 	o, err := im.Object(r.Context(), s.cfg.DB.Reader(), name, key)
@@ -206,7 +207,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) err
 		return err
 	}
 	if o == nil {
-		return im.ErrRecordNotFound.With("no such object")
+		return openim.ErrRecordNotFound.With("no such object")
 	}
 	q := r.URL.Query()
 	h := w.Header()
@@ -278,7 +279,7 @@ func contentTypeOf(o *store.Object) string {
 // blobErr answers a blob this node has not got and could not fetch.
 func (s *Server) blobErr(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return im.ErrRecordNotFound.With("the file is not on this computer and no computer of the office sent it")
+		return openim.ErrRecordNotFound.With("the file is not on this computer and no computer of the office sent it")
 	}
 	return s.storageErr("read file", err)
 }

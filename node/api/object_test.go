@@ -19,6 +19,7 @@ import (
 	"lanim/node/auth"
 	"lanim/node/blob"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -226,7 +227,7 @@ type machineProposer struct {
 
 func (p *machineProposer) Propose(ctx context.Context, cmd *im.Command) (*im.Result, error) {
 	if p.down {
-		return nil, im.ErrNoQuorum.With("no quorum")
+		return nil, openim.ErrNoQuorum.With("no quorum")
 	}
 	p.e.index++
 	tx, err := p.e.db.Begin(ctx)
@@ -263,7 +264,7 @@ func TestCompleteRetriesAfterNoQuorum(t *testing.T) {
 		}
 	}
 	req := &objectwire.CompleteUploadReq{UploadID: id, Parts: sums, Name: "alice/r.bin"}
-	if _, err := e.s.completeUpload(c, req); !errors.Is(err, im.ErrNoQuorum) {
+	if _, err := e.s.completeUpload(c, req); !errors.Is(err, openim.ErrNoQuorum) {
 		t.Fatalf("complete without quorum: %v", err)
 	}
 	p.down = false

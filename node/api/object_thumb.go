@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -37,13 +37,13 @@ func (s *Server) serveThumbnail(w http.ResponseWriter, r *http.Request, o *store
 		th, err2 = 0, nil
 	}
 	if err1 != nil || err2 != nil || tw < 0 || th < 0 || tw > MaxThumbSide || th > MaxThumbSide {
-		return im.ErrArgs.With("width and height must be 0..%d", MaxThumbSide)
+		return openim.ErrArgs.With("width and height must be 0..%d", MaxThumbSide)
 	}
 	format := strings.ToLower(q.Get("format"))
 	switch format {
 	case "", "jpeg", "jpg", "png":
 	default:
-		return im.ErrArgs.With("format %q: use jpeg or png", format)
+		return openim.ErrArgs.With("format %q: use jpeg or png", format)
 	}
 	src, err := s.cfg.Blobs.Open(o.Key)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // Password accounts (LanIM's own endpoints, used by the desktop app). Sign-up and sign-in need no
@@ -36,7 +37,7 @@ func (s *Server) signUp(c *call, req *signUpReq) (any, error) {
 		return nil, err
 	}
 	if !s.signUps.Allow(signUpKey, c.now) {
-		return nil, im.ErrRateLimited.With("more than %d sign-ups in a row on this computer: try again in %v",
+		return nil, openim.ErrRateLimited.With("more than %d sign-ups in a row on this computer: try again in %v",
 			SignUpBurst, SignUpInterval)
 	}
 	signer, err := s.cfg.Verifier.Signer(c.ctx)

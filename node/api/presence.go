@@ -1,6 +1,9 @@
 package api
 
-import "lanim/node/im"
+import (
+	"lanim/node/im"
+	"lanim/node/openim"
+)
 
 // Presence is who is online in the office: the gateway's connections and what the other nodes
 // relayed to it, so every node answers for the whole office.
@@ -51,7 +54,7 @@ func (s *Server) getUsersOnlineStatus(c *call, req *getUsersOnlineStatusReq) (an
 		for _, p := range platforms[id] {
 			st.Status = 1
 			st.DetailPlatformStatus = append(st.DetailPlatformStatus, platformStatus{PlatformID: p,
-				Platform: im.PlatformName(p)})
+				Platform: openim.PlatformName(p)})
 		}
 		out = append(out, st)
 	}

@@ -1,6 +1,6 @@
 package api
 
-import "lanim/node/im"
+import "lanim/node/openim"
 
 // Push tokens and app badges serve upstream's offline push (FCM, APNs): LanIM has none. A node
 // talks only to its LAN, never to Google's or Apple's push services, so a device token would be
@@ -35,14 +35,14 @@ func fcmUpdateToken(c *call, req *fcmUpdateTokenReq) (any, error) {
 		return nil, err
 	}
 	switch {
-	case !im.ValidPlatform(req.PlatformID):
-		return nil, im.ErrArgs.With("platformID %d is unknown", req.PlatformID)
+	case !openim.ValidPlatform(req.PlatformID):
+		return nil, openim.ErrArgs.With("platformID %d is unknown", req.PlatformID)
 	case req.FcmToken == "":
-		return nil, im.ErrArgs.With("fcmToken is required")
+		return nil, openim.ErrArgs.With("fcmToken is required")
 	case len(req.FcmToken) > maxFCMTokenLen:
-		return nil, im.ErrArgs.With("fcmToken is over %d bytes", maxFCMTokenLen)
+		return nil, openim.ErrArgs.With("fcmToken is over %d bytes", maxFCMTokenLen)
 	case req.ExpireTime < 0:
-		return nil, im.ErrArgs.With("expireTime %d is negative", req.ExpireTime)
+		return nil, openim.ErrArgs.With("expireTime %d is negative", req.ExpireTime)
 	}
 	return nil, nil
 }
@@ -56,13 +56,13 @@ type setAppBadgeReq struct {
 // setAppBadge: self or admin, a count that is not negative.
 func setAppBadge(c *call, req *setAppBadgeReq) (any, error) {
 	if req.UserID == "" {
-		return nil, im.ErrArgs.With("userID is required")
+		return nil, openim.ErrArgs.With("userID is required")
 	}
 	if err := c.caller.Access(req.UserID); err != nil {
 		return nil, err
 	}
 	if req.AppUnreadCount < 0 {
-		return nil, im.ErrArgs.With("appUnreadCount %d is negative", req.AppUnreadCount)
+		return nil, openim.ErrArgs.With("appUnreadCount %d is negative", req.AppUnreadCount)
 	}
 	return nil, nil
 }

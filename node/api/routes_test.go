@@ -14,6 +14,7 @@ import (
 
 	"lanim/node/auth"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -76,7 +77,7 @@ func newAPIHarness(t *testing.T) *apiHarness {
 	var tok struct {
 		Token string `json:"token"`
 	}
-	h.ok("", "/auth/get_admin_token", map[string]any{"secret": testAdminSecret, "userID": im.AdminUserID}, &tok)
+	h.ok("", "/auth/get_admin_token", map[string]any{"secret": testAdminSecret, "userID": openim.AdminUserID}, &tok)
 	h.admin = tok.Token
 	return h
 }
@@ -140,7 +141,7 @@ func (h *apiHarness) register(ids ...string) {
 		var tok struct {
 			Token string `json:"token"`
 		}
-		h.ok("", "/auth/get_user_token", map[string]any{"userID": id, "platformID": im.PlatformWeb}, &tok)
+		h.ok("", "/auth/get_user_token", map[string]any{"userID": id, "platformID": openim.PlatformWeb}, &tok)
 		h.tokens[id] = tok.Token
 	}
 }
@@ -210,7 +211,7 @@ func newWalkOffice(t *testing.T) *walkOffice {
 		{"groupID": w.gid, "sessionType": 3},
 	} {
 		msg["sendID"], msg["clientMsgID"], msg["contentType"] = "rich", fmt.Sprintf("c%d", h.ops), 101
-		msg["senderPlatformID"], msg["content"] = im.PlatformWeb, map[string]any{"content": "hi"}
+		msg["senderPlatformID"], msg["content"] = openim.PlatformWeb, map[string]any{"content": "hi"}
 		h.ok("rich", "/msg/send_msg", map[string]any{"msgData": msg}, nil)
 	}
 	h.ok("rich", "/user/process_user_command_add", map[string]any{"userID": "rich", "type": 2, "uuid": "fav-1",
@@ -227,7 +228,7 @@ func (w *walkOffice) body(user string) map[string]any {
 		"friendUserID": "peer", "blackUserID": "peer", "groupID": w.gid, "groupIDs": []string{w.gid},
 		"conversationID": w.single, "conversationIDs": []string{w.single, w.group},
 		"pagination": map[string]any{"pageNumber": 1, "showNumber": 20}, "version": 0, "versionID": "",
-		"idHash": 0, "reqList": []map[string]any{{"groupID": w.gid}}, "platformID": im.PlatformWeb,
+		"idHash": 0, "reqList": []map[string]any{{"groupID": w.gid}}, "platformID": openim.PlatformWeb,
 		"seqs": []int64{1}, "seqRanges": []map[string]any{{"conversationID": w.single, "begin": 1, "end": 5, "num": 5}},
 		"uuid": "walk-1", "type": 1, "value": "v", "fcmToken": "token", "appUnreadCount": 3,
 		"seq": 1, "isPinned": true, "remark": "r", "joinSource": 3, "memberUserIDs": []string{"peer"},
@@ -238,7 +239,7 @@ func (w *walkOffice) body(user string) map[string]any {
 		"order": 0, "keyword": "", "startTime": 0, "endTime": time.Now().UnixMilli(), "handleResults": []int{},
 		"msgData": map[string]any{"sendID": user, "recvID": "peer", "sessionType": 1, "contentType": 101,
 			"content": map[string]any{"content": "walk"}, "clientMsgID": fmt.Sprintf("walk%d", w.ops),
-			"senderPlatformID": im.PlatformWeb},
+			"senderPlatformID": openim.PlatformWeb},
 	}
 }
 

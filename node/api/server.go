@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"lanim/node/openim"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -174,12 +175,12 @@ func (s *Server) serve(r *http.Request, rt route) (data any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.cfg.Log.Error("panic in handler", "path", r.URL.Path, "panic", p)
-			data, err = nil, im.ErrInternal.With("internal error")
+			data, err = nil, openim.ErrInternal.With("internal error")
 		}
 	}()
 	c := &call{s: s, ctx: r.Context(), r: r, opID: r.Header.Get("operationID"), now: s.cfg.Now()}
 	if c.opID == "" {
-		return nil, im.ErrArgs.With("header must have operationID")
+		return nil, openim.ErrArgs.With("header must have operationID")
 	}
 	token := r.Header.Get("token")
 	if !rt.public && !(rt.local && token == "" && fromLoopback(r.RemoteAddr)) {
@@ -189,7 +190,7 @@ func (s *Server) serve(r *http.Request, rt route) (data any, err error) {
 		}
 		c.caller = im.Caller{UserID: claims.UserID, Platform: claims.PlatformID}
 		if !c.caller.Admin() && !s.requests.Allow(claims.UserID, c.now) {
-			return nil, im.ErrRateLimited.With("more than %d requests a second from %s: slow down", UserRequestRate, claims.UserID)
+			return nil, openim.ErrRateLimited.With("more than %d requests a second from %s: slow down", UserRequestRate, claims.UserID)
 		}
 	}
 	body, err := readBody(r)
@@ -205,25 +206,25 @@ func readBody(r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil {
-			return nil, im.ErrArgs.With("bad Content-Type %q", ct)
+			return nil, openim.ErrArgs.With("bad Content-Type %q", ct)
 		}
 		switch mt {
 		case "application/json", "text/plain":
 		case "application/x-protobuf", "application/protobuf":
 			if !strings.HasPrefix(r.URL.Path, "/jssdk/") {
-				return nil, im.ErrArgs.With("%s takes JSON, not %s", r.URL.Path, mt)
+				return nil, openim.ErrArgs.With("%s takes JSON, not %s", r.URL.Path, mt)
 			}
 		default:
-			return nil, im.ErrArgs.With("unsupported Content-Type %s: send application/json", mt)
+			return nil, openim.ErrArgs.With("unsupported Content-Type %s: send application/json", mt)
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, im.ErrArgs.With("body over %d bytes", MaxBodyBytes)
+			return nil, openim.ErrArgs.With("body over %d bytes", MaxBodyBytes)
 		}
-		return nil, im.ErrArgs.With("read body: %v", err)
+		return nil, openim.ErrArgs.With("read body: %v", err)
 	}
 	return body, nil
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -45,7 +46,7 @@ type uploadLogsReq struct {
 // Each file must be an object of this office that the caller uploaded.
 func (s *Server) uploadLogs(c *call, req *uploadLogsReq) (any, error) {
 	if len(req.FileURLs) == 0 || len(req.FileURLs) > MaxLogFiles {
-		return nil, im.ErrArgs.With("fileURLs lists %d files: 1..%d", len(req.FileURLs), MaxLogFiles)
+		return nil, openim.ErrArgs.With("fileURLs lists %d files: 1..%d", len(req.FileURLs), MaxLogFiles)
 	}
 	for _, f := range req.FileURLs {
 		o, err := s.objectOfURL(c, f.URL)
@@ -53,14 +54,14 @@ func (s *Server) uploadLogs(c *call, req *uploadLogsReq) (any, error) {
 			return nil, err
 		}
 		if o.UserID != c.caller.UserID && !c.caller.Admin() {
-			return nil, im.ErrNoPermission.With("%s is not a file you uploaded", f.URL)
+			return nil, openim.ErrNoPermission.With("%s is not a file you uploaded", f.URL)
 		}
 		base := path.Base(f.Filename)
 		if f.Filename == "" || base == "." || base == "/" {
 			base = path.Base(o.Name)
 		}
-		if !utf8.ValidString(base) || utf8.RuneCountInString(base) > im.MaxNameLen {
-			return nil, im.ErrArgs.With("filename must be valid UTF-8 of at most %d characters", im.MaxNameLen)
+		if !utf8.ValidString(base) || utf8.RuneCountInString(base) > openim.MaxNameLen {
+			return nil, openim.ErrArgs.With("filename must be valid UTF-8 of at most %d characters", openim.MaxNameLen)
 		}
 		name := c.caller.UserID + "/log/" + strconv.Itoa(int(req.Platform)) + "/" +
 			strconv.FormatInt(c.now.UnixMilli(), 10) + "/" + base
@@ -76,19 +77,19 @@ func (s *Server) uploadLogs(c *call, req *uploadLogsReq) (any, error) {
 func (s *Server) objectOfURL(c *call, raw string) (*store.Object, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, im.ErrArgs.With("%q is not a URL", raw)
+		return nil, openim.ErrArgs.With("%q is not a URL", raw)
 	}
 	_, rest, ok := strings.Cut(u.Path, "/object/")
 	key, name, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 {
-		return nil, im.ErrArgs.With("%q is not a file URL of this office", raw)
+		return nil, openim.ErrArgs.With("%q is not a file URL of this office", raw)
 	}
 	o, err := im.Object(c.ctx, c.q(), name, key)
 	if err != nil {
 		return nil, err
 	}
 	if o == nil {
-		return nil, im.ErrRecordNotFound.With("no file at %q", raw)
+		return nil, openim.ErrRecordNotFound.With("no file at %q", raw)
 	}
 	return o, nil
 }
@@ -116,7 +117,7 @@ func (s *Server) searchLogs(c *call, req *searchLogsReq) (any, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, im.ErrNoPermission.With("only an office admin reads the apps' logs")
+		return nil, openim.ErrNoPermission.With("only an office admin reads the apps' logs")
 	}
 	offset, limit, err := req.Pagination.page()
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // TokenTTL is how long a token lives (upstream's default tokenPolicy.expire: 90 days).
@@ -55,7 +55,7 @@ func (s *Signer) Sign(userID string, platformID int32, now time.Time) (token str
 
 // Parse checks a token's signature and times and returns its claims, or upstream's token error:
 // 1501 expired, 1503 malformed, 1504 not valid yet, 1505 anything else (a wrong signature).
-func (s *Signer) Parse(token string, now time.Time) (*Claims, *im.Error) {
+func (s *Signer) Parse(token string, now time.Time) (*Claims, *openim.Error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return s.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -64,16 +64,16 @@ func (s *Signer) Parse(token string, now time.Time) (*Claims, *im.Error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, im.ErrTokenExpired.With("token expired")
+		return nil, openim.ErrTokenExpired.With("token expired")
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return nil, im.ErrTokenMalformed.With("token is not a JWT")
+		return nil, openim.ErrTokenMalformed.With("token is not a JWT")
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return nil, im.ErrTokenNotValidYet.With("token not valid yet")
+		return nil, openim.ErrTokenNotValidYet.With("token not valid yet")
 	default:
-		return nil, im.ErrTokenUnknown.With("%v", err)
+		return nil, openim.ErrTokenUnknown.With("%v", err)
 	}
 	if c.UserID == "" {
-		return nil, im.ErrTokenUnknown.With("token has no UserID")
+		return nil, openim.ErrTokenUnknown.With("token has no UserID")
 	}
 	return &c, nil
 }

@@ -6,26 +6,26 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 func TestSignParse(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	s := NewSigner(key)
 	now := time.Unix(1_800_000_000, 0)
-	tok, exp, err := s.Sign("alice", im.PlatformWeb, now)
+	tok, exp, err := s.Sign("alice", openim.PlatformWeb, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !exp.Equal(now.Add(TokenTTL)) {
 		t.Fatalf("expire %v", exp)
 	}
-	tok2, _, _ := s.Sign("alice", im.PlatformWeb, now)
+	tok2, _, _ := s.Sign("alice", openim.PlatformWeb, now)
 	if tok == tok2 {
 		t.Fatal("two tokens issued in the same second are equal")
 	}
 	c, ierr := s.Parse(tok, now.Add(time.Hour))
-	if ierr != nil || c.UserID != "alice" || c.PlatformID != im.PlatformWeb {
+	if ierr != nil || c.UserID != "alice" || c.PlatformID != openim.PlatformWeb {
 		t.Fatalf("parse: %+v %v", c, ierr)
 	}
 
@@ -40,11 +40,11 @@ func TestSignParse(t *testing.T) {
 		at    time.Time
 		code  int
 	}{
-		{"expired", tok, now.Add(TokenTTL + time.Second), im.ErrTokenExpired.Code},
-		{"garbage", "not-a-jwt", now, im.ErrTokenMalformed.Code},
-		{"other key", other, now, im.ErrTokenUnknown.Code},
-		{"other algorithm", hs384, now, im.ErrTokenUnknown.Code},
-		{"no user", noUser, now, im.ErrTokenUnknown.Code},
+		{"expired", tok, now.Add(TokenTTL + time.Second), openim.ErrTokenExpired.Code},
+		{"garbage", "not-a-jwt", now, openim.ErrTokenMalformed.Code},
+		{"other key", other, now, openim.ErrTokenUnknown.Code},
+		{"other algorithm", hs384, now, openim.ErrTokenUnknown.Code},
+		{"no user", noUser, now, openim.ErrTokenUnknown.Code},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, ierr := s.Parse(tc.token, tc.at); ierr == nil || ierr.Code != tc.code {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -42,13 +43,13 @@ func (v *Verifier) Signer(ctx context.Context) (*Signer, error) {
 }
 
 // Verify returns the token's claims, or the OpenIM error a client gets for it.
-func (v *Verifier) Verify(ctx context.Context, token string, now time.Time) (*Claims, *im.Error) {
+func (v *Verifier) Verify(ctx context.Context, token string, now time.Time) (*Claims, *openim.Error) {
 	if token == "" {
-		return nil, im.ErrArgs.With("header must have token")
+		return nil, openim.ErrArgs.With("header must have token")
 	}
 	s, err := v.Signer(ctx)
 	if err != nil {
-		return nil, im.ErrInternal.With("%v", err)
+		return nil, openim.ErrInternal.With("%v", err)
 	}
 	claims, ierr := s.Parse(token, now)
 	if ierr != nil {
@@ -57,13 +58,13 @@ func (v *Verifier) Verify(ctx context.Context, token string, now time.Time) (*Cl
 	status, ok, err := store.TokenStatus(ctx, v.q, token)
 	switch {
 	case err != nil:
-		return nil, im.ErrInternal.With("%v", err)
+		return nil, openim.ErrInternal.With("%v", err)
 	case !ok:
-		return nil, im.ErrTokenNotExist.With("token is not known to this office")
-	case status == im.TokenKicked:
-		return nil, im.ErrTokenKicked.With("token was kicked")
-	case status != im.TokenNormal:
-		return nil, im.ErrTokenUnknown.With("token status %d", status)
+		return nil, openim.ErrTokenNotExist.With("token is not known to this office")
+	case status == openim.TokenKicked:
+		return nil, openim.ErrTokenKicked.With("token was kicked")
+	case status != openim.TokenNormal:
+		return nil, openim.ErrTokenUnknown.With("token status %d", status)
 	}
 	return claims, nil
 }

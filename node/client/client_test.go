@@ -37,10 +37,3 @@ func TestDecodePush(t *testing.T) {
 		t.Fatalf("empty 2005: %+v %v", p, err)
 	}
 }
-
-func TestAPIError(t *testing.T) {
-	err := error(&APIError{Code: 1506, Msg: "TokenKickedError", Detail: "token was kicked"})
-	if Code(err) != 1506 || err.Error() != "openim error 1506 TokenKickedError: token was kicked" {
-		t.Fatalf("%v", err)
-	}
-}

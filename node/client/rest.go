@@ -9,42 +9,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
-
-// AdminUserID is the office's app manager (get_admin_token's userID).
-const AdminUserID = "imAdmin"
-
-// APIError is an OpenIM error answer: errCode, errMsg and errDlt (empty over WebSocket, whose
-// errMsg carries the detail after ": ").
-type APIError struct {
-	Code   int
-	Msg    string
-	Detail string
-}
-
-func (e *APIError) Error() string {
-	if e.Detail == "" {
-		return fmt.Sprintf("openim error %d %s", e.Code, e.Msg)
-	}
-	return fmt.Sprintf("openim error %d %s: %s", e.Code, e.Msg, e.Detail)
-}
-
-// Code returns err's OpenIM code, or 0 when err is not an APIError.
-func Code(err error) int {
-	var e *APIError
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return 0
-}
 
 type opIDKey struct{}
 
@@ -106,7 +79,7 @@ type envelope struct {
 }
 
 // Call posts req as JSON to path and decodes the answer's data into resp (when not nil). An
-// errCode is returned as an *APIError.
+// errCode is returned as an *openim.Error.
 func (c *Client) Call(ctx context.Context, path string, req, resp any) error {
 	if req == nil {
 		req = struct{}{}
@@ -141,7 +114,7 @@ func (c *Client) Call(ctx context.Context, path string, req, resp any) error {
 		return fmt.Errorf("%s: bad answer: %w", path, err)
 	}
 	if env.ErrCode != 0 {
-		return &APIError{Code: env.ErrCode, Msg: env.ErrMsg, Detail: env.ErrDlt}
+		return &openim.Error{Code: env.ErrCode, Msg: env.ErrMsg, Detail: env.ErrDlt}
 	}
 	if resp == nil || len(env.Data) == 0 || string(env.Data) == "null" {
 		return nil
@@ -160,7 +133,7 @@ type tokenResp struct {
 // AdminToken gets the admin's token with the office's admin secret.
 func (c *Client) AdminToken(ctx context.Context, secret string) (string, error) {
 	var r tokenResp
-	err := c.Call(ctx, "/auth/get_admin_token", map[string]string{"secret": secret, "userID": AdminUserID}, &r)
+	err := c.Call(ctx, "/auth/get_admin_token", map[string]string{"secret": secret, "userID": openim.AdminUserID}, &r)
 	return r.Token, err
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"lanim/node/api/objectwire"
+	"lanim/node/openim"
 )
 
 // The object API's wire shapes are the node's own (package objectwire), so client and node cannot
@@ -187,7 +188,7 @@ func answerError(res *http.Response) error {
 	raw, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 	var env envelope
 	if json.Unmarshal(raw, &env) == nil && env.ErrCode != 0 {
-		return &APIError{Code: env.ErrCode, Msg: env.ErrMsg, Detail: env.ErrDlt}
+		return &openim.Error{Code: env.ErrCode, Msg: env.ErrMsg, Detail: env.ErrDlt}
 	}
 	return fmt.Errorf("HTTP %s: %.200s", res.Status, raw)
 }

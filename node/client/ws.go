@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/gateway/wire"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -81,7 +82,7 @@ type Conn struct {
 }
 
 // Dial logs in over WebSocket at addr ("127.0.0.1:10001" or a ws:// URL). A refused login is an
-// *APIError (1501-1507 token, 1601 too many connections, 1602 bad parameters).
+// *openim.Error (1501-1507 token, 1601 too many connections, 1602 bad parameters).
 func Dial(ctx context.Context, addr string, o DialOptions) (*Conn, error) {
 	if o.SDKType == "" {
 		o.SDKType = "js"
@@ -102,7 +103,7 @@ func Dial(ctx context.Context, addr string, o DialOptions) (*Conn, error) {
 			body, _ := io.ReadAll(res.Body)
 			var r wire.Result
 			if json.Unmarshal(body, &r) == nil && r.ErrCode != 0 {
-				return nil, &APIError{Code: r.ErrCode, Msg: r.ErrMsg, Detail: r.ErrDlt}
+				return nil, &openim.Error{Code: r.ErrCode, Msg: r.ErrMsg, Detail: r.ErrDlt}
 			}
 		}
 		return nil, fmt.Errorf("ws dial: %w", err)
@@ -168,7 +169,7 @@ func connectResult(ctx context.Context, ws *websocket.Conn) error {
 		return fmt.Errorf("ws: bad connect result %q: %w", b, err)
 	}
 	if r.ErrCode != 0 {
-		return &APIError{Code: r.ErrCode, Msg: r.ErrMsg, Detail: r.ErrDlt}
+		return &openim.Error{Code: r.ErrCode, Msg: r.ErrMsg, Detail: r.ErrDlt}
 	}
 	return nil
 }
@@ -199,7 +200,7 @@ func (c *Conn) Close() error {
 }
 
 // Request sends a request and decodes the answer's data into resp (when not nil). An errCode is
-// returned as an *APIError.
+// returned as an *openim.Error.
 func (c *Conn) Request(ctx context.Context, id int32, req, resp proto.Message) error {
 	var data []byte
 	if req != nil {
@@ -214,7 +215,7 @@ func (c *Conn) Request(ctx context.Context, id int32, req, resp proto.Message) e
 	}
 	if r.ErrCode != 0 {
 		msg, detail, _ := strings.Cut(r.ErrMsg, ": ")
-		return &APIError{Code: r.ErrCode, Msg: msg, Detail: detail}
+		return &openim.Error{Code: r.ErrCode, Msg: msg, Detail: detail}
 	}
 	if resp != nil {
 		if err := proto.Unmarshal(r.Data, resp); err != nil {

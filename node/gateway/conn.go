@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"lanim/node/openim"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,7 +13,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"lanim/node/gateway/wire"
-	"lanim/node/im"
 )
 
 const (
@@ -116,7 +116,7 @@ func (c *conn) serve() {
 	// A kick committed between the handshake's token check and register would have missed this
 	// connection: check the token once more now that kicks reach it (and before resuming).
 	ierr := c.g.checkToken(c.ctx, params{token: c.token, userID: c.userID, platformID: c.platformID})
-	kicked := ierr != nil && ierr.Code != im.ErrInternal.Code
+	kicked := ierr != nil && ierr.Code != openim.ErrInternal.Code
 	if backlog != nil && !kicked && !c.resume(backlog) {
 		c.drop()
 	}
@@ -124,7 +124,7 @@ func (c *conn) serve() {
 	wg.Add(2)
 	go func() { defer wg.Done(); c.writeLoop() }()
 	go func() { defer wg.Done(); c.workLoop() }()
-	if c.platformID == im.PlatformWeb {
+	if c.platformID == openim.PlatformWeb {
 		wg.Add(1)
 		go func() { defer wg.Done(); c.pingLoop() }()
 	}
@@ -187,29 +187,29 @@ func (c *conn) handleBinary(data []byte) {
 		id, msgIncr, opID, ok := c.codec.Peek(data)
 		if ok {
 			c.enqueue(c.errorFrame(&wire.Req{ReqIdentifier: id, MsgIncr: msgIncr, OperationID: opID},
-				im.ErrArgs.With("undecodable request: %v", err)))
+				openim.ErrArgs.With("undecodable request: %v", err)))
 		}
 		c.closeAfterQueued(statusPolicyViolation, "undecodable request")
 		return
 	}
 	if req.SendID != c.userID {
-		c.enqueue(c.errorFrame(req, im.ErrNoPermission.With("sendID %q is not the connection's user %s", req.SendID, c.userID)))
+		c.enqueue(c.errorFrame(req, openim.ErrNoPermission.With("sendID %q is not the connection's user %s", req.SendID, c.userID)))
 		c.closeAfterQueued(statusPolicyViolation, "sendID is not the connection's user")
 		return
 	}
 	if !knownRequest(req.ReqIdentifier) {
-		c.enqueue(c.errorFrame(req, im.ErrArgs.With("unknown reqIdentifier %d", req.ReqIdentifier)))
+		c.enqueue(c.errorFrame(req, openim.ErrArgs.With("unknown reqIdentifier %d", req.ReqIdentifier)))
 		c.closeAfterQueued(statusPolicyViolation, "unknown reqIdentifier")
 		return
 	}
 	if !c.limiter.AllowN(c.g.cfg.Now(), 1) {
-		c.enqueue(c.errorFrame(req, im.ErrRateLimited.With("more than %d requests per second: slow down", ConnRequestRate)))
+		c.enqueue(c.errorFrame(req, openim.ErrRateLimited.With("more than %d requests per second: slow down", ConnRequestRate)))
 		return
 	}
 	select {
 	case c.reqs <- req:
 	default:
-		c.enqueue(c.errorFrame(req, im.ErrRateLimited.With("more than %d requests waiting: wait for the answers", MaxPending)))
+		c.enqueue(c.errorFrame(req, openim.ErrRateLimited.With("more than %d requests waiting: wait for the answers", MaxPending)))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"lanim/node/auth"
 	"lanim/node/client"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 	"lanim/replication"
@@ -113,7 +114,7 @@ func (e *testEnv) users(ids ...string) {
 	for _, id := range ids {
 		us = append(us, im.NewUser{UserID: id, Nickname: id})
 	}
-	e.propose(im.Caller{UserID: im.AdminUserID, Platform: im.PlatformAdmin}, "user.register", &im.RegisterUsers{Users: us})
+	e.propose(im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}, "user.register", &im.RegisterUsers{Users: us})
 }
 
 // token issues a token through Raft (kicking the user's older tokens on the platform).
@@ -258,7 +259,7 @@ func (r *fakeReader) HasReadAndMaxSeqs(ctx context.Context, q store.Q, userID st
 func (r *fakeReader) LastMessages(ctx context.Context, q store.Q, userID string, req *pb.GetLastMessageReq) (*pb.GetLastMessageResp, error) {
 	r.saw(userID)
 	if len(req.ConversationIDs) > 0 && req.ConversationIDs[0] == "fail" {
-		return nil, im.ErrRecordNotFound.With("conversation fail")
+		return nil, openim.ErrRecordNotFound.With("conversation fail")
 	}
 	return &pb.GetLastMessageResp{Msgs: map[string]*pb.MsgData{"si_a_b": {ClientMsgID: "last"}}}, nil
 }

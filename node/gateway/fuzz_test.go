@@ -12,6 +12,7 @@ import (
 
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -63,7 +64,7 @@ func FuzzRequest(f *testing.F) {
 		b, _ := proto.Marshal(m)
 		f.Add(id, b)
 	}
-	typing, _ := proto.Marshal(&pb.MsgData{SendID: "alice", RecvID: "bob", ClientMsgID: "t", SessionType: 1, ContentType: im.Typing})
+	typing, _ := proto.Marshal(&pb.MsgData{SendID: "alice", RecvID: "bob", ClientMsgID: "t", SessionType: 1, ContentType: openim.Typing})
 	f.Add(wire.SendMsg, typing)
 	f.Add(wire.SendSignalMsg, []byte{})
 
@@ -80,7 +81,7 @@ func FuzzRequest(f *testing.F) {
 		if !knownRequest(id) {
 			return // closed by the reader before any worker sees it
 		}
-		c := newConn(g, params{userID: "alice", platformID: im.PlatformWeb, operationID: "op"})
+		c := newConn(g, params{userID: "alice", platformID: openim.PlatformWeb, operationID: "op"})
 		defer c.cancel()
 		c.serveRequest(&wire.Req{ReqIdentifier: id, SendID: "alice", MsgIncr: "m", OperationID: "o", Data: data})
 		if len(c.out) != 1 {

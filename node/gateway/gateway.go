@@ -13,6 +13,7 @@ import (
 
 	"lanim/node/auth"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -47,7 +48,7 @@ type Proposer interface {
 
 // Verifier checks a token (auth.Verifier).
 type Verifier interface {
-	Verify(ctx context.Context, token string, now time.Time) (*auth.Claims, *im.Error)
+	Verify(ctx context.Context, token string, now time.Time) (*auth.Claims, *openim.Error)
 }
 
 // Config is what the gateway needs.

@@ -11,7 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"lanim/node/gateway/wire"
-	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // params are a connection's query parameters (openim-semantics.md 7.1).
@@ -42,7 +42,7 @@ type vParams struct {
 
 // parseParams reads the query (or its v form). The returned params carry msgResp even on error,
 // so the refusal takes the form the client asked for.
-func parseParams(r *http.Request) (params, *im.Error) {
+func parseParams(r *http.Request) (params, *openim.Error) {
 	query := r.URL.Query()
 	if v := query.Get("v"); v != "" {
 		return parseV(v)
@@ -55,52 +55,52 @@ func parseParams(r *http.Request) (params, *im.Error) {
 	p.sdkVersion = query.Get("sdkVersion")
 	p.gzip = query.Get("compression") == "gzip" || r.Header.Get("compression") == "gzip"
 	if p.token == "" || p.userID == "" || p.operationID == "" {
-		return p, im.ErrConnArgs.With("args err, need token, sendID, platformID, operationID")
+		return p, openim.ErrConnArgs.With("args err, need token, sendID, platformID, operationID")
 	}
 	pid, err := strconv.ParseInt(query.Get("platformID"), 10, 32)
-	if err != nil || !im.ValidPlatform(int32(pid)) {
-		return p, im.ErrConnArgs.With("platformID %q is not a known platform", query.Get("platformID"))
+	if err != nil || !openim.ValidPlatform(int32(pid)) {
+		return p, openim.ErrConnArgs.With("platformID %q is not a known platform", query.Get("platformID"))
 	}
 	p.platformID = int32(pid)
 	if p.background, err = strconv.ParseBool(query.Get("isBackground")); err != nil {
-		return p, im.ErrConnArgs.With("isBackground %q is not a bool", query.Get("isBackground"))
+		return p, openim.ErrConnArgs.With("isBackground %q is not a bool", query.Get("isBackground"))
 	}
-	var ierr *im.Error
+	var ierr *openim.Error
 	p.gob, ierr = sdkTypeGob(query.Get("sdkType"))
 	return p, ierr
 }
 
-func parseV(v string) (params, *im.Error) {
+func parseV(v string) (params, *openim.Error) {
 	var p params
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
 	if err != nil {
-		return p, im.ErrConnArgs.With("v is not base64url: %v", err)
+		return p, openim.ErrConnArgs.With("v is not base64url: %v", err)
 	}
 	var vp vParams
 	if err := json.Unmarshal(raw, &vp); err != nil {
-		return p, im.ErrConnArgs.With("v is not JSON: %v", err)
+		return p, openim.ErrConnArgs.With("v is not JSON: %v", err)
 	}
 	p = params{userID: vp.UserID, token: vp.Token, platformID: vp.PlatformID, operationID: vp.OperationID,
 		background: vp.Background, msgResp: vp.SendResponse, gzip: vp.Compression == "gzip", sdkVersion: vp.SDKVersion}
 	if p.token == "" || p.userID == "" || p.operationID == "" {
-		return p, im.ErrConnArgs.With("args err, need token, userID, platformID, operationID")
+		return p, openim.ErrConnArgs.With("args err, need token, userID, platformID, operationID")
 	}
-	if !im.ValidPlatform(p.platformID) {
-		return p, im.ErrConnArgs.With("platformID %d is not a known platform", p.platformID)
+	if !openim.ValidPlatform(p.platformID) {
+		return p, openim.ErrConnArgs.With("platformID %d is not a known platform", p.platformID)
 	}
-	var ierr *im.Error
+	var ierr *openim.Error
 	p.gob, ierr = sdkTypeGob(vp.SDKType)
 	return p, ierr
 }
 
-func sdkTypeGob(sdkType string) (bool, *im.Error) {
+func sdkTypeGob(sdkType string) (bool, *openim.Error) {
 	switch sdkType {
 	case "", "go":
 		return true, nil
 	case "js":
 		return false, nil
 	default:
-		return false, im.ErrConnArgs.With("sdkType %q: use js or go", sdkType)
+		return false, openim.ErrConnArgs.With("sdkType %q: use js or go", sdkType)
 	}
 }
 
@@ -120,7 +120,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer g.nconns.Add(-1)
 	if g.nconns.Add(1) > int64(g.cfg.MaxConns) {
 		p, _ := parseParams(r)
-		g.refuse(w, r, p, im.ErrConnOverMaxNum.With("over max conn num limit %d", g.cfg.MaxConns))
+		g.refuse(w, r, p, openim.ErrConnOverMaxNum.With("over max conn num limit %d", g.cfg.MaxConns))
 		return
 	}
 	p, ierr := parseParams(r)
@@ -158,13 +158,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkToken verifies the token and that it belongs to the connecting user and platform.
-func (g *Gateway) checkToken(ctx context.Context, p params) *im.Error {
+func (g *Gateway) checkToken(ctx context.Context, p params) *openim.Error {
 	claims, ierr := g.cfg.Verifier.Verify(ctx, p.token, g.cfg.Now())
 	if ierr != nil {
 		return ierr
 	}
 	if claims.UserID != p.userID || claims.PlatformID != p.platformID {
-		return im.ErrTokenInvalid.With("token is for %s on platform %d, not %s on %d",
+		return openim.ErrTokenInvalid.With("token is for %s on platform %d, not %s on %d",
 			claims.UserID, claims.PlatformID, p.userID, p.platformID)
 	}
 	return nil
@@ -172,7 +172,7 @@ func (g *Gateway) checkToken(ctx context.Context, p params) *im.Error {
 
 // refuse answers a failed handshake: with isMsgResp, upgrade, send the error as a text frame and
 // close; otherwise a plain HTTP 200 whose body is the envelope (the Go SDK reads it after a failed dial).
-func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, p params, ierr *im.Error) {
+func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, p params, ierr *openim.Error) {
 	body, _ := json.Marshal(wire.Result{ErrCode: ierr.Code, ErrMsg: ierr.Msg, ErrDlt: ierr.Detail})
 	if !p.msgResp {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -194,7 +194,7 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, p params, ierr 
 }
 
 // closeReason fits an error into a close frame's 123 bytes.
-func closeReason(e *im.Error) string {
+func closeReason(e *openim.Error) string {
 	s := strconv.Itoa(e.Code) + " " + e.Msg
 	if len(s) > 120 {
 		s = s[:120]

@@ -15,7 +15,7 @@ import (
 
 	"lanim/node/client"
 	"lanim/node/gateway/wire"
-	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // rawDial opens a WebSocket with a raw query; the caller closes it.
@@ -45,12 +45,12 @@ func query(uid, token string, pid int32, extra string) string {
 func TestHandshake(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.users("alice", "bob")
-	alice := e.token("alice", im.PlatformWeb)
-	aliceIOS := e.token("alice", im.PlatformIOS)
-	bob := e.token("bob", im.PlatformWeb)
-	kicked := e.token("bob", im.PlatformIOS)
-	e.token("bob", im.PlatformIOS) // kicks the previous iOS token
-	forged, _, _ := auth_signerOther().Sign("alice", im.PlatformWeb, time.Now())
+	alice := e.token("alice", openim.PlatformWeb)
+	aliceIOS := e.token("alice", openim.PlatformIOS)
+	bob := e.token("bob", openim.PlatformWeb)
+	kicked := e.token("bob", openim.PlatformIOS)
+	e.token("bob", openim.PlatformIOS) // kicks the previous iOS token
+	forged, _, _ := auth_signerOther().Sign("alice", openim.PlatformWeb, time.Now())
 
 	cases := []struct {
 		name  string
@@ -112,7 +112,7 @@ func TestHandshake(t *testing.T) {
 		}
 		_, err = client.Dial(context.Background(), e.addr(), client.DialOptions{UserID: "alice", Token: bob,
 			PlatformID: 5, NoConnectResult: true})
-		if client.Code(err) != 1502 {
+		if openim.Code(err) != 1502 {
 			t.Fatalf("client dial: %v, want 1502", err)
 		}
 	})
@@ -149,11 +149,11 @@ func TestHandshake(t *testing.T) {
 func TestHandshakeConnLimit(t *testing.T) {
 	e := newEnv(t, envOpts{maxConns: 2})
 	e.users("alice")
-	tok := e.token("alice", im.PlatformWeb)
+	tok := e.token("alice", openim.PlatformWeb)
 	e.dial("alice", 5, tok, client.DialOptions{})
 	e.dial("alice", 5, tok, client.DialOptions{})
 	_, err := client.Dial(context.Background(), e.addr(), client.DialOptions{UserID: "alice", Token: tok, PlatformID: 5})
-	var ae *client.APIError
+	var ae *openim.Error
 	if !errors.As(err, &ae) || ae.Code != 1601 {
 		t.Fatalf("third connection: %v, want 1601", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -82,13 +83,13 @@ func statusChangeMsg(userID, to string, ch platformChange, now int64) (*pb.MsgDa
 		ClientMsgID:      randomHex(16),
 		ServerMsgID:      randomHex(16),
 		SenderPlatformID: ch.platformID,
-		SessionType:      im.SingleChat,
-		MsgFrom:          im.MsgFromSystem,
-		ContentType:      im.UserStatusChange,
+		SessionType:      openim.SingleChat,
+		MsgFrom:          openim.MsgFromSystem,
+		ContentType:      openim.UserStatusChange,
 		Content:          content,
 		SendTime:         now,
 		CreateTime:       now,
-		Status:           im.MsgStatusSuccess,
+		Status:           openim.MsgStatusSuccess,
 		Options:          onlineOnlyOptions(),
 	}, nil
 }
@@ -108,7 +109,7 @@ func onlineOnlyOptions() map[string]bool {
 // 0.0.14 has no case for 1304 in its user-notification switch, and its transpiled switch then
 // calls .then on a number and leaves an unhandled rejection behind.
 func (g *Gateway) deliverStatusChange(owner, userID string, msg *pb.MsgData, opID string) {
-	convID := im.NotificationConversationID(im.SingleChat, userID, owner, "")
+	convID := openim.NotificationConversationID(openim.SingleChat, userID, owner, "")
 	data, err := proto.Marshal(pushMessages(convID, msg))
 	if err != nil {
 		g.cfg.Log.Error("presence: encode 1304 push", "err", err)

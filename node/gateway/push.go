@@ -6,6 +6,7 @@ import (
 
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -74,7 +75,7 @@ func (g *Gateway) deliverPush(p *im.Push, except string, keep bool) {
 // notificationMsgs, every other one in msgs.
 func pushMessages(conversationID string, msg *pb.MsgData) *pb.PushMessages {
 	entry := map[string]*pb.PullMsgs{conversationID: {Msgs: []*pb.MsgData{msg}}}
-	if im.IsNotificationConversation(conversationID) {
+	if openim.IsNotificationConversation(conversationID) {
 		return &pb.PushMessages{NotificationMsgs: entry}
 	}
 	return &pb.PushMessages{Msgs: entry}

@@ -15,12 +15,13 @@ import (
 	"lanim/node/client"
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
 func textMsg(from, to, clientMsgID string) *pb.MsgData {
-	return &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: clientMsgID, SenderPlatformID: 5, SessionType: im.SingleChat,
-		MsgFrom: im.MsgFromUser, ContentType: im.Text, Content: []byte(`{"content":"hi"}`), CreateTime: 1, Status: 1}
+	return &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: clientMsgID, SenderPlatformID: 5, SessionType: openim.SingleChat,
+		MsgFrom: openim.MsgFromUser, ContentType: openim.Text, Content: []byte(`{"content":"hi"}`), CreateTime: 1, Status: 1}
 }
 
 // TestSendReplyBeforeEcho: the FSM publishes the echo before Propose returns, yet the sending
@@ -58,10 +59,10 @@ func TestSendReplyBeforeEcho(t *testing.T) {
 	// Sending as someone else, or without a clientMsgID: an error answer, never proposed.
 	c := e.dial("alice", 5, aTok, client.DialOptions{})
 	before := e.prop.proposed("msg.send")
-	if _, err := c.SendMsg(context.Background(), textMsg("bob", "alice", "x")); client.Code(err) != 1002 {
+	if _, err := c.SendMsg(context.Background(), textMsg("bob", "alice", "x")); openim.Code(err) != 1002 {
 		t.Fatalf("send as bob: %v", err)
 	}
-	if _, err := c.SendMsg(context.Background(), textMsg("alice", "bob", "")); client.Code(err) != 1001 {
+	if _, err := c.SendMsg(context.Background(), textMsg("alice", "bob", "")); openim.Code(err) != 1001 {
 		t.Fatalf("send without clientMsgID: %v", err)
 	}
 	if e.prop.proposed("msg.send") != before {
@@ -81,7 +82,7 @@ func TestTyping(t *testing.T) {
 	ctx := client.WithOperationID(context.Background(), "op-typing")
 
 	typing := textMsg("alice", "bob", "t1")
-	typing.ContentType = im.Typing
+	typing.ContentType = openim.Typing
 	typing.Content = []byte(`{"msgTips":"yes"}`)
 	r, err := a1.SendMsg(ctx, typing)
 	if err != nil || r.ServerMsgID == "" || r.ClientMsgID != "t1" || r.SendTime == 0 {
@@ -90,7 +91,7 @@ func TestTyping(t *testing.T) {
 	for _, c := range []*client.Conn{bob, a2} {
 		p := nextPush(t, c)
 		m := p.Msgs.Msgs["si_alice_bob"].GetMsgs()
-		if p.OperationID != "op-typing" || len(m) != 1 || m[0].Seq != 0 || m[0].ContentType != im.Typing ||
+		if p.OperationID != "op-typing" || len(m) != 1 || m[0].Seq != 0 || m[0].ContentType != openim.Typing ||
 			m[0].ServerMsgID != r.ServerMsgID || len(m[0].Options) != 8 {
 			t.Fatalf("%s got %+v", c.UserID(), p)
 		}
@@ -105,7 +106,7 @@ func TestTyping(t *testing.T) {
 	for _, u := range []string{"alice", "bob"} {
 		e.exec(`INSERT INTO group_members (group_id, user_id) VALUES ('g1', ?)`, u)
 	}
-	gt := &pb.MsgData{SendID: "alice", GroupID: "g1", ClientMsgID: "t2", SessionType: im.ReadGroupChat, ContentType: im.Typing}
+	gt := &pb.MsgData{SendID: "alice", GroupID: "g1", ClientMsgID: "t2", SessionType: openim.ReadGroupChat, ContentType: openim.Typing}
 	if _, err := a1.SendMsg(ctx, gt); err != nil {
 		t.Fatal(err)
 	}
@@ -116,18 +117,18 @@ func TestTyping(t *testing.T) {
 	}
 	// Carol is not a member, cannot type to the group; bob blocked carol.
 	gt.SendID, gt.ClientMsgID = "carol", "t3"
-	if _, err := carol.SendMsg(ctx, gt); client.Code(err) != 1203 {
+	if _, err := carol.SendMsg(ctx, gt); openim.Code(err) != 1203 {
 		t.Fatalf("non-member typing: %v", err)
 	}
 	// An unknown group answers the send's code (1004), not a typing-only one.
 	gt.GroupID, gt.ClientMsgID = "nogroup", "t5"
-	if _, err := carol.SendMsg(ctx, gt); client.Code(err) != 1004 {
+	if _, err := carol.SendMsg(ctx, gt); openim.Code(err) != 1004 {
 		t.Fatalf("typing to an unknown group: %v", err)
 	}
 	e.exec(`INSERT INTO blacks (owner_id, block_id, create_time) VALUES ('bob', 'carol', 0)`)
 	ct := textMsg("carol", "bob", "t4")
-	ct.ContentType = im.Typing
-	if _, err := carol.SendMsg(ctx, ct); client.Code(err) != 1302 {
+	ct.ContentType = openim.Typing
+	if _, err := carol.SendMsg(ctx, ct); openim.Code(err) != 1302 {
 		t.Fatalf("blocked typing: %v", err)
 	}
 	if n := e.prop.proposed("msg.send"); n != 0 {
@@ -195,7 +196,7 @@ func TestPresence(t *testing.T) {
 		t.Helper()
 		p := nextPush(t, carol)
 		m := p.Msgs.GetNotificationMsgs()["n_alice_carol"].GetMsgs()
-		if len(m) != 1 || m[0].ContentType != im.UserStatusChange || m[0].Seq != 0 || m[0].MsgFrom != im.MsgFromSystem ||
+		if len(m) != 1 || m[0].ContentType != openim.UserStatusChange || m[0].Seq != 0 || m[0].MsgFrom != openim.MsgFromSystem ||
 			m[0].ClientMsgID == "" {
 			t.Fatalf("1304 push %+v", p)
 		}
@@ -343,7 +344,7 @@ func TestChatWithRealReads(t *testing.T) {
 	}
 	// A rule failure in the FSM is an answer, and the connection stays usable.
 	bad := textMsg("alice", "nobody", "c9")
-	if _, err := alice.SendMsg(ctx, bad); client.Code(err) == 0 {
+	if _, err := alice.SendMsg(ctx, bad); openim.Code(err) == 0 {
 		t.Fatal("send to an unknown user succeeded")
 	}
 	if _, err := alice.NewestSeqs(ctx); err != nil {
@@ -399,7 +400,7 @@ func TestTransientRelay(t *testing.T) {
 	status("[3]")
 	// A remote typing message reaches local connections; nothing is relayed back.
 	msg := textMsg("zed", "bob", "t")
-	msg.ContentType = im.Typing
+	msg.ContentType = openim.Typing
 	e.gw.DeliverRemote(TransientEvent{Origin: "n3", ExceptConn: "other/1",
 		Push: &im.Push{UserIDs: []string{"bob"}, ConversationID: "si_bob_zed", Msg: msg, OperationID: "op-remote"}})
 	if p := nextPush(t, bob); p.OperationID != "op-remote" || p.Msgs.Msgs["si_bob_zed"] == nil {

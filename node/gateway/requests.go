@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"lanim/node/openim"
 	"runtime/debug"
 	"time"
 
@@ -34,7 +35,7 @@ func (c *conn) serveRequest(req *wire.Req) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.g.cfg.Log.Error("panic serving ws request", "req", req.ReqIdentifier, "panic", p, "stack", string(debug.Stack()))
-			c.reply(req, nil, im.ErrInternal.With("internal error"))
+			c.reply(req, nil, openim.ErrInternal.With("internal error"))
 		}
 	}()
 	var data []byte
@@ -65,9 +66,9 @@ func (c *conn) serveRequest(req *wire.Req) {
 	case wire.SubUserOnlineStatus:
 		data, err = c.subscribeStatus(req)
 	case wire.SendSignalMsg:
-		err = im.ErrArgs.With("reqIdentifier 1004 (SendSignalMsg) is not supported: send messages with 1003")
+		err = openim.ErrArgs.With("reqIdentifier 1004 (SendSignalMsg) is not supported: send messages with 1003")
 	default:
-		err = im.ErrArgs.With("unknown reqIdentifier %d", req.ReqIdentifier)
+		err = openim.ErrArgs.With("unknown reqIdentifier %d", req.ReqIdentifier)
 	}
 	c.reply(req, data, err)
 }
@@ -82,13 +83,13 @@ func serveRead[R any, PR interface {
 	fn func(context.Context, store.Q, string, PR) (S, error)) ([]byte, error) {
 	in := PR(new(R))
 	if err := proto.Unmarshal(req.Data, in); err != nil {
-		return nil, im.ErrArgs.With("request %d: bad protobuf: %v", req.ReqIdentifier, err)
+		return nil, openim.ErrArgs.With("request %d: bad protobuf: %v", req.ReqIdentifier, err)
 	}
 	if uid := userOf(in); uid != "" && uid != c.userID {
-		return nil, im.ErrNoPermission.With("userID %q is not the connection's user %s", uid, c.userID)
+		return nil, openim.ErrNoPermission.With("userID %q is not the connection's user %s", uid, c.userID)
 	}
 	if c.g.q == nil {
-		return nil, im.ErrInternal.With("no database")
+		return nil, openim.ErrInternal.With("no database")
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, readTimeout)
 	defer cancel()
@@ -127,7 +128,7 @@ func (c *conn) errorFrame(req *wire.Req, err error) frame {
 		ErrCode: e.Code, ErrMsg: errMsg(e)}, 0, "")
 }
 
-func errMsg(e *im.Error) string {
+func errMsg(e *openim.Error) string {
 	if e.Detail == "" {
 		return e.Msg
 	}
@@ -149,7 +150,7 @@ func (c *conn) respFrame(r *wire.Resp, closeCode websocket.StatusCode, reason st
 func (c *conn) logout(req *wire.Req) {
 	var in pb.DelUserPushTokenReq
 	if err := proto.Unmarshal(req.Data, &in); err != nil {
-		c.reply(req, nil, im.ErrArgs.With("logout: bad protobuf: %v", err))
+		c.reply(req, nil, openim.ErrArgs.With("logout: bad protobuf: %v", err))
 		return
 	}
 	c.noResume.Store(true)
@@ -161,10 +162,10 @@ func (c *conn) logout(req *wire.Req) {
 func (c *conn) setBackground(req *wire.Req) error {
 	var in pb.SetAppBackgroundStatusReq
 	if err := proto.Unmarshal(req.Data, &in); err != nil {
-		return im.ErrArgs.With("background: bad protobuf: %v", err)
+		return openim.ErrArgs.With("background: bad protobuf: %v", err)
 	}
 	if in.UserID != "" && in.UserID != c.userID {
-		return im.ErrNoPermission.With("userID %q is not the connection's user %s", in.UserID, c.userID)
+		return openim.ErrNoPermission.With("userID %q is not the connection's user %s", in.UserID, c.userID)
 	}
 	c.background.Store(in.IsBackground)
 	return nil
@@ -175,15 +176,15 @@ func (c *conn) setBackground(req *wire.Req) error {
 func (c *conn) subscribeStatus(req *wire.Req) ([]byte, error) {
 	var in pb.SubUserOnlineStatus
 	if err := proto.Unmarshal(req.Data, &in); err != nil {
-		return nil, im.ErrArgs.With("subscribe: bad protobuf: %v", err)
+		return nil, openim.ErrArgs.With("subscribe: bad protobuf: %v", err)
 	}
 	for _, list := range [][]string{in.SubscribeUserID, in.UnsubscribeUserID} {
-		if len(list) > im.MaxBatch {
-			return nil, im.ErrArgs.With("subscribe: %d user IDs, at most %d", len(list), im.MaxBatch)
+		if len(list) > openim.MaxBatch {
+			return nil, openim.ErrArgs.With("subscribe: %d user IDs, at most %d", len(list), openim.MaxBatch)
 		}
 		for _, uid := range list {
-			if uid == "" || len(uid) > im.MaxIDLen {
-				return nil, im.ErrArgs.With("subscribe: bad user ID %q", uid)
+			if uid == "" || len(uid) > openim.MaxIDLen {
+				return nil, openim.ErrArgs.With("subscribe: bad user ID %q", uid)
 			}
 		}
 	}
@@ -202,7 +203,7 @@ func (c *conn) subscribeStatus(req *wire.Req) ([]byte, error) {
 	}
 	c.mu.Unlock()
 	if n > MaxSubscriptions {
-		return nil, im.ErrArgs.With("subscribe: at most %d users per connection", MaxSubscriptions)
+		return nil, openim.ErrArgs.With("subscribe: at most %d users per connection", MaxSubscriptions)
 	}
 	for _, uid := range in.UnsubscribeUserID {
 		c.g.unsubscribe(c, uid)
@@ -222,14 +223,14 @@ func (c *conn) subscribeStatus(req *wire.Req) ([]byte, error) {
 func (c *conn) send(req *wire.Req) {
 	var msg pb.MsgData
 	if err := proto.Unmarshal(req.Data, &msg); err != nil {
-		c.reply(req, nil, im.ErrArgs.With("send: bad protobuf MsgData: %v", err))
+		c.reply(req, nil, openim.ErrArgs.With("send: bad protobuf MsgData: %v", err))
 		return
 	}
 	if msg.SendID != c.userID {
-		c.reply(req, nil, im.ErrNoPermission.With("sendID %q is not the connection's user %s", msg.SendID, c.userID))
+		c.reply(req, nil, openim.ErrNoPermission.With("sendID %q is not the connection's user %s", msg.SendID, c.userID))
 		return
 	}
-	if msg.ContentType == im.Typing {
+	if msg.ContentType == openim.Typing {
 		data, err := c.sendTyping(req, &msg)
 		c.reply(req, data, err)
 		return

@@ -14,7 +14,7 @@ import (
 
 	"lanim/node/client"
 	"lanim/node/gateway/wire"
-	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -125,7 +125,7 @@ func TestControlPings(t *testing.T) {
 	const readTimeout = 3 * time.Second // the client pings every tenth of it: a stall of this long on a busy CI machine is unlikely
 	e := newEnv(t, envOpts{readTimeout: readTimeout, pingInterval: 50 * time.Millisecond})
 	e.users("alice")
-	tokens := map[int32]string{im.PlatformWeb: e.token("alice", im.PlatformWeb), im.PlatformWindows: e.token("alice", im.PlatformWindows)}
+	tokens := map[int32]string{openim.PlatformWeb: e.token("alice", openim.PlatformWeb), openim.PlatformWindows: e.token("alice", openim.PlatformWindows)}
 
 	// dial opens a raw connection that counts the node's pings and keeps reading (control frames
 	// are handled inside Read); ended is closed when the node closes it.
@@ -162,8 +162,8 @@ func TestControlPings(t *testing.T) {
 		}()
 		return p
 	}
-	web := dial(im.PlatformWeb)
-	windows := dial(im.PlatformWindows)
+	web := dial(openim.PlatformWeb)
+	windows := dial(openim.PlatformWindows)
 	for i := 0; i < 3; i++ {
 		select {
 		case <-web.pings:
@@ -248,7 +248,7 @@ func TestRequests(t *testing.T) {
 	if r, err := c.LastMessages(ctx, "si_a_b"); err != nil || r.Msgs["si_a_b"].GetClientMsgID() != "last" {
 		t.Fatalf("1007: %v %v", r, err)
 	}
-	if _, err := c.LastMessages(ctx, "fail"); client.Code(err) != 1004 {
+	if _, err := c.LastMessages(ctx, "fail"); openim.Code(err) != 1004 {
 		t.Fatalf("1007 error: %v, want 1004", err)
 	}
 	e.reader.mu.Lock()
@@ -259,10 +259,10 @@ func TestRequests(t *testing.T) {
 	}
 	e.reader.mu.Unlock()
 	// Someone else's data: refused, connection stays open.
-	if err := c.Request(ctx, wire.HasReadAndMaxSeq, &pb.GetConversationsHasReadAndMaxSeqReq{UserID: "bob"}, nil); client.Code(err) != 1002 {
+	if err := c.Request(ctx, wire.HasReadAndMaxSeq, &pb.GetConversationsHasReadAndMaxSeqReq{UserID: "bob"}, nil); openim.Code(err) != 1002 {
 		t.Fatalf("1006 for bob: %v, want 1002", err)
 	}
-	if err := c.Request(ctx, wire.SendSignalMsg, nil, nil); client.Code(err) != 1001 {
+	if err := c.Request(ctx, wire.SendSignalMsg, nil, nil); openim.Code(err) != 1001 {
 		t.Fatalf("1004: %v, want 1001", err)
 	}
 	if err := c.SetBackground(ctx, true); err != nil {
@@ -271,7 +271,7 @@ func TestRequests(t *testing.T) {
 	if cs := e.gw.conns("alice"); len(cs) != 1 || !cs[0].background.Load() {
 		t.Fatal("2004 did not set the connection's background flag")
 	}
-	if err := c.Request(ctx, wire.SetBackground, &pb.SetAppBackgroundStatusReq{UserID: "bob", IsBackground: false}, nil); client.Code(err) != 1002 {
+	if err := c.Request(ctx, wire.SetBackground, &pb.SetAppBackgroundStatusReq{UserID: "bob", IsBackground: false}, nil); openim.Code(err) != 1002 {
 		t.Fatalf("2004 for bob: %v, want 1002", err)
 	}
 	if tips, err := c.SubscribeStatus(ctx, []string{"alice", "bob"}, nil); err != nil || len(tips.Subscribers) != 2 ||
@@ -377,7 +377,7 @@ func TestBadFrames(t *testing.T) {
 		limited := 0
 		for i := 0; i < n; i++ {
 			resp := r.next()
-			if resp.ErrCode == im.ErrRateLimited.Code {
+			if resp.ErrCode == openim.ErrRateLimited.Code {
 				limited++
 				if !strings.Contains(resp.ErrMsg, "slow down") && !strings.Contains(resp.ErrMsg, "wait") {
 					t.Fatalf("rate limit message %q", resp.ErrMsg)

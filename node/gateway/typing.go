@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"lanim/node/openim"
 
 	"google.golang.org/protobuf/proto"
 
@@ -23,7 +24,7 @@ func typingOptions() map[string]bool {
 // recipients im.TypingRecipients allows, on every connection but the sending one. The answer carries a server message ID made here.
 func (c *conn) sendTyping(req *wire.Req, msg *pb.MsgData) ([]byte, error) {
 	if c.g.q == nil {
-		return nil, im.ErrInternal.With("no database")
+		return nil, openim.ErrInternal.With("no database")
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, readTimeout)
 	defer cancel()
@@ -35,20 +36,20 @@ func (c *conn) sendTyping(req *wire.Req, msg *pb.MsgData) ([]byte, error) {
 	out.ServerMsgID = randomHex(16)
 	out.SendTime = c.g.cfg.Now().UnixMilli()
 	out.Seq = 0
-	out.Status = im.MsgStatusSuccess
-	out.MsgFrom = im.MsgFromUser
+	out.Status = openim.MsgStatusSuccess
+	out.MsgFrom = openim.MsgFromUser
 	out.Options = typingOptions()
 	if out.SenderPlatformID == 0 {
 		out.SenderPlatformID = c.platformID
 	}
-	if out.SessionType == im.WriteGroupChat {
-		out.SessionType = im.ReadGroupChat
+	if out.SessionType == openim.WriteGroupChat {
+		out.SessionType = openim.ReadGroupChat
 	}
 	opID := req.OperationID
 	if opID == "" {
 		opID = c.opID
 	}
-	convID := im.ChatConversationID(out.SessionType, out.SendID, out.RecvID, out.GroupID)
+	convID := openim.ChatConversationID(out.SessionType, out.SendID, out.RecvID, out.GroupID)
 	c.g.publishTransient(TransientEvent{ExceptConn: c.key,
 		Push: &im.Push{UserIDs: to, ConversationID: convID, Msg: out, OperationID: opID}})
 	return proto.Marshal(&pb.UserSendMsgResp{ServerMsgID: out.ServerMsgID, ClientMsgID: out.ClientMsgID,

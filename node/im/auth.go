@@ -1,6 +1,9 @@
 package im
 
-import "lanim/node/store"
+import (
+	"lanim/node/openim"
+	"lanim/node/store"
+)
 
 // maxTokensPerPlatform bounds the token rows of one user on one platform (kicked ones included,
 // so a kicked token keeps answering 1506 rather than 1507 for a while).
@@ -22,13 +25,13 @@ func (a *IssueToken) Check(c Caller) error {
 		return err
 	}
 	if a.Token == "" || a.Expire <= 0 {
-		return ErrArgs.With("token and expiry are required")
+		return openim.ErrArgs.With("token and expiry are required")
 	}
-	if !ValidPlatform(a.PlatformID) {
-		return ErrArgs.With("platformID %d is unknown", a.PlatformID)
+	if !openim.ValidPlatform(a.PlatformID) {
+		return openim.ErrArgs.With("platformID %d is unknown", a.PlatformID)
 	}
-	if (a.PlatformID == PlatformAdmin) != IsAdmin(a.UserID) {
-		return ErrNoPermission.With("platform %d is for the admin only", PlatformAdmin)
+	if (a.PlatformID == openim.PlatformAdmin) != openim.IsAdmin(a.UserID) {
+		return openim.ErrNoPermission.With("platform %d is for the admin only", openim.PlatformAdmin)
 	}
 	return nil
 }
@@ -44,16 +47,16 @@ type UserToken struct {
 // get_admin_token).
 func (a *UserToken) Check(c Caller) error {
 	if !c.Admin() {
-		return ErrNoPermission.With("get_user_token is for the admin")
+		return openim.ErrNoPermission.With("get_user_token is for the admin")
 	}
-	if a.PlatformID == PlatformAdmin || IsAdmin(a.UserID) {
-		return ErrNoPermission.With("admin tokens come from get_admin_token")
+	if a.PlatformID == openim.PlatformAdmin || openim.IsAdmin(a.UserID) {
+		return openim.ErrNoPermission.With("admin tokens come from get_admin_token")
 	}
-	if !ValidPlatform(a.PlatformID) {
-		return ErrArgs.With("platformID %d is unknown", a.PlatformID)
+	if !openim.ValidPlatform(a.PlatformID) {
+		return openim.ErrArgs.With("platformID %d is unknown", a.PlatformID)
 	}
 	if a.UserID == "" {
-		return ErrArgs.With("userID is required")
+		return openim.ErrArgs.With("userID is required")
 	}
 	return nil
 }
@@ -67,12 +70,12 @@ type ForceLogout struct {
 // Check: admin only, a known platform.
 func (a *ForceLogout) Check(c Caller) error {
 	if !c.Admin() {
-		return ErrNoPermission.With("force_logout is for the admin")
+		return openim.ErrNoPermission.With("force_logout is for the admin")
 	}
 	if err := checkID("userID", a.UserID); err != nil {
 		return err
 	}
-	return checkRange("platformID", a.PlatformID, PlatformIOS, PlatformAdmin)
+	return checkRange("platformID", a.PlatformID, openim.PlatformIOS, openim.PlatformAdmin)
 }
 
 func authHandlers() map[string]handler {
@@ -88,12 +91,12 @@ func issueToken(o *op, a *IssueToken) (any, error) {
 		return nil, err
 	}
 	if u == nil {
-		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
-	if !IsAdmin(a.UserID) && u.AppMangerLevel >= 3 {
-		return nil, ErrArgs.With("user %s cannot get a token", a.UserID)
+	if !openim.IsAdmin(a.UserID) && u.AppMangerLevel >= 3 {
+		return nil, openim.ErrArgs.With("user %s cannot get a token", a.UserID)
 	}
-	if a.PlatformID != PlatformAdmin {
+	if a.PlatformID != openim.PlatformAdmin {
 		if err := o.kickTokens(a.UserID, a.PlatformID); err != nil {
 			return nil, err
 		}
@@ -102,7 +105,7 @@ func issueToken(o *op, a *IssueToken) (any, error) {
 		return nil, err
 	}
 	return nil, store.InsertToken(o.ctx, o.tx, &store.Token{Token: a.Token, UserID: a.UserID, PlatformID: a.PlatformID,
-		Status: TokenNormal, Issued: o.now, Expire: a.Expire})
+		Status: openim.TokenNormal, Issued: o.now, Expire: a.Expire})
 }
 
 func forceLogout(o *op, a *ForceLogout) (any, error) {
@@ -111,14 +114,14 @@ func forceLogout(o *op, a *ForceLogout) (any, error) {
 		return nil, err
 	}
 	if u == nil {
-		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	return nil, o.kickTokens(a.UserID, a.PlatformID)
 }
 
 // kickTokens marks the user's live tokens on a platform kicked and closes their connections.
 func (o *op) kickTokens(userID string, platformID int32) error {
-	kicked, err := store.SetTokensStatus(o.ctx, o.tx, userID, platformID, TokenNormal, TokenKicked)
+	kicked, err := store.SetTokensStatus(o.ctx, o.tx, userID, platformID, openim.TokenNormal, openim.TokenKicked)
 	if err != nil || len(kicked) == 0 {
 		return err
 	}

@@ -1,6 +1,7 @@
 package im
 
 import (
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -21,9 +22,9 @@ func (a *AddBlack) Check(c Caller) error {
 		return err
 	}
 	if a.OwnerUserID == a.BlackUserID {
-		return ErrArgs.With("%s cannot block themselves", a.OwnerUserID)
+		return openim.ErrArgs.With("%s cannot block themselves", a.OwnerUserID)
 	}
-	return checkEx("ex", a.Ex, MaxExLen)
+	return checkEx("ex", a.Ex, openim.MaxExLen)
 }
 
 // RemoveBlack is /friend/remove_black.
@@ -56,9 +57,9 @@ func addBlack(o *op, a *AddBlack) (any, error) {
 		return nil, err
 	}
 	if !added {
-		return nil, ErrDuplicateKey.With("%s is already in %s's black list", a.BlackUserID, a.OwnerUserID)
+		return nil, openim.ErrDuplicateKey.With("%s is already in %s's black list", a.BlackUserID, a.OwnerUserID)
 	}
-	return nil, o.notify(note{contentType: BlackAdded, sendID: a.OwnerUserID, recvID: a.OwnerUserID,
+	return nil, o.notify(note{contentType: openim.BlackAdded, sendID: a.OwnerUserID, recvID: a.OwnerUserID,
 		tips: &pb.BlackAddedTips{FromToUserID: fromTo(a.OwnerUserID, a.BlackUserID)}, to: []string{a.OwnerUserID}})
 }
 
@@ -69,6 +70,6 @@ func removeBlack(o *op, a *RemoveBlack) (any, error) {
 	if err != nil || !removed {
 		return nil, err
 	}
-	return nil, o.notify(note{contentType: BlackDeleted, sendID: a.OwnerUserID, recvID: a.OwnerUserID,
+	return nil, o.notify(note{contentType: openim.BlackDeleted, sendID: a.OwnerUserID, recvID: a.OwnerUserID,
 		tips: &pb.BlackDeletedTips{FromToUserID: fromTo(a.OwnerUserID, a.BlackUserID)}, to: []string{a.OwnerUserID}})
 }

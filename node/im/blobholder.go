@@ -1,6 +1,7 @@
 package im
 
 import (
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -23,21 +24,21 @@ type HoldBlobs struct {
 // Check: nodes only, a node ID, and 1..MaxHoldKeys distinct blob keys.
 func (a *HoldBlobs) Check(c Caller) error {
 	if c.UserID != "" {
-		return ErrNoPermission.With("%s is proposed by nodes only", KindHoldBlobs)
+		return openim.ErrNoPermission.With("%s is proposed by nodes only", KindHoldBlobs)
 	}
 	if !validNodeID(a.NodeID) {
-		return ErrArgs.With("nodeID %q: at most %d letters, digits, _, - or .", a.NodeID, MaxIDLen)
+		return openim.ErrArgs.With("nodeID %q: at most %d letters, digits, _, - or .", a.NodeID, openim.MaxIDLen)
 	}
 	if len(a.Keys) == 0 || len(a.Keys) > MaxHoldKeys {
-		return ErrArgs.With("keys: %d, want 1..%d", len(a.Keys), MaxHoldKeys)
+		return openim.ErrArgs.With("keys: %d, want 1..%d", len(a.Keys), MaxHoldKeys)
 	}
 	seen := make(map[string]bool, len(a.Keys))
 	for _, k := range a.Keys {
 		if !ValidBlobKey(k) {
-			return ErrArgs.With("key %q is not a lowercase hex SHA-256", k)
+			return openim.ErrArgs.With("key %q is not a lowercase hex SHA-256", k)
 		}
 		if seen[k] {
-			return ErrArgs.With("key %s is listed twice", k)
+			return openim.ErrArgs.With("key %s is listed twice", k)
 		}
 		seen[k] = true
 	}
@@ -49,7 +50,7 @@ func ValidBlobKey(key string) bool { return isHex(key, 64) }
 
 // validNodeID: a node ID as a data dir makes it (hex), or as tests and certificates name nodes.
 func validNodeID(id string) bool {
-	if id == "" || len(id) > MaxIDLen {
+	if id == "" || len(id) > openim.MaxIDLen {
 		return false
 	}
 	for _, r := range id {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -23,14 +24,14 @@ func TestHoldBlobs(t *testing.T) {
 		args   HoldBlobs
 		code   int
 	}{
-		{AdminUserID, HoldBlobs{NodeID: "n1", Keys: []string{ka}}, ErrNoPermission.Code},
-		{"", HoldBlobs{NodeID: "", Keys: []string{ka}}, ErrArgs.Code},
-		{"", HoldBlobs{NodeID: "n 1", Keys: []string{ka}}, ErrArgs.Code},
-		{"", HoldBlobs{NodeID: "n1"}, ErrArgs.Code},
-		{"", HoldBlobs{NodeID: "n1", Keys: []string{strings.ToUpper(ka)}}, ErrArgs.Code},
-		{"", HoldBlobs{NodeID: "n1", Keys: []string{ka[:63]}}, ErrArgs.Code},
-		{"", HoldBlobs{NodeID: "n1", Keys: []string{ka, ka}}, ErrArgs.Code},
-		{"", HoldBlobs{NodeID: "n1", Keys: make([]string, MaxHoldKeys+1)}, ErrArgs.Code},
+		{openim.AdminUserID, HoldBlobs{NodeID: "n1", Keys: []string{ka}}, openim.ErrNoPermission.Code},
+		{"", HoldBlobs{NodeID: "", Keys: []string{ka}}, openim.ErrArgs.Code},
+		{"", HoldBlobs{NodeID: "n 1", Keys: []string{ka}}, openim.ErrArgs.Code},
+		{"", HoldBlobs{NodeID: "n1"}, openim.ErrArgs.Code},
+		{"", HoldBlobs{NodeID: "n1", Keys: []string{strings.ToUpper(ka)}}, openim.ErrArgs.Code},
+		{"", HoldBlobs{NodeID: "n1", Keys: []string{ka[:63]}}, openim.ErrArgs.Code},
+		{"", HoldBlobs{NodeID: "n1", Keys: []string{ka, ka}}, openim.ErrArgs.Code},
+		{"", HoldBlobs{NodeID: "n1", Keys: make([]string, MaxHoldKeys+1)}, openim.ErrArgs.Code},
 	} {
 		res, _ := tm.apply(tc.caller, KindHoldBlobs, &tc.args)
 		if res.Err == nil || res.Err.Code != tc.code {

@@ -3,6 +3,8 @@ package im
 import (
 	"encoding/json"
 	"fmt"
+
+	"lanim/node/openim"
 )
 
 // Command is one state change as it travels through Raft. The proposer fills Time from its clock
@@ -77,18 +79,18 @@ type Caller struct {
 }
 
 // Admin reports whether the caller is an app manager.
-func (c Caller) Admin() bool { return IsAdmin(c.UserID) }
+func (c Caller) Admin() bool { return openim.IsAdmin(c.UserID) }
 
 // Access is upstream's CheckAccess: the caller acts for owner, or is an admin.
 func (c Caller) Access(owner string) error {
 	if c.UserID == owner || c.Admin() {
 		return nil
 	}
-	return ErrNoPermission.With("%s may not act for %s", c.UserID, owner)
+	return openim.ErrNoPermission.With("%s may not act for %s", c.UserID, owner)
 }
 
 // Result is what the proposer gets back from the FSM: an error, or the response data as JSON.
 type Result struct {
-	Err  *Error          `json:"err,omitempty"`
+	Err  *openim.Error   `json:"err,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
 }

@@ -5,49 +5,25 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
-
-// maxConversationIDLen is the longest chat conversation ID: "si_" + two IDs + "_".
-const maxConversationIDLen = 3 + 2*MaxIDLen + 1
-
-// Chat conversation ID prefixes (convid.go builds them).
-const (
-	convPrefixSingle     = "si_"
-	convPrefixGroup      = "sg_"
-	convPrefixNotifyChat = "sn_"
-	convPrefixLen        = 3 // every chat prefix is three bytes
-)
-
-// chatConversationType is the type a chat conversation ID names, 0 for anything else (n_ streams,
-// legacy g_ IDs, garbage).
-func chatConversationType(conversationID string) int32 {
-	switch {
-	case strings.HasPrefix(conversationID, convPrefixSingle):
-		return SingleChat
-	case strings.HasPrefix(conversationID, convPrefixGroup):
-		return ReadGroupChat
-	case strings.HasPrefix(conversationID, convPrefixNotifyChat):
-		return NotificationChat
-	}
-	return 0
-}
 
 // checkConversationID accepts the chat conversation IDs a user may hold a row for: si_, sg_ or sn_
 // followed by ID characters.
 func checkConversationID(id string) error {
 	if id == "" {
-		return ErrArgs.With("conversationID is required")
+		return openim.ErrArgs.With("conversationID is required")
 	}
-	if len(id) > maxConversationIDLen {
-		return ErrArgs.With("conversationID is %d bytes, at most %d", len(id), maxConversationIDLen)
+	if len(id) > openim.MaxConversationIDLen {
+		return openim.ErrArgs.With("conversationID is %d bytes, at most %d", len(id), openim.MaxConversationIDLen)
 	}
-	if chatConversationType(id) == 0 || !onlyIDChars(id[convPrefixLen:]) {
-		return ErrArgs.With("conversationID %q is not a si_, sg_ or sn_ conversation", id)
+	if openim.ChatConversationType(id) == 0 || !onlyIDChars(id[openim.ChatPrefixLen:]) {
+		return openim.ErrArgs.With("conversationID %q is not a si_, sg_ or sn_ conversation", id)
 	}
-	if chatConversationType(id) == ReadGroupChat && !validID(id[convPrefixLen:]) {
-		return ErrArgs.With("conversationID %q does not name a group", id)
+	if openim.ChatConversationType(id) == openim.ReadGroupChat && !openim.ValidID(id[openim.ChatPrefixLen:]) {
+		return openim.ErrArgs.With("conversationID %q does not name a group", id)
 	}
 	return nil
 }
@@ -107,12 +83,12 @@ func (r *ConversationReq) check() error {
 	if err := checkConversationID(r.ConversationID); err != nil {
 		return err
 	}
-	typ := chatConversationType(r.ConversationID)
+	typ := openim.ChatConversationType(r.ConversationID)
 	if r.ConversationType != 0 && r.ConversationType != typ {
-		return ErrArgs.With("conversationType %d does not match conversationID %s", r.ConversationType, r.ConversationID)
+		return openim.ErrArgs.With("conversationType %d does not match conversationID %s", r.ConversationType, r.ConversationID)
 	}
-	if typ == ReadGroupChat && r.GroupID != "" && r.GroupID != r.ConversationID[convPrefixLen:] {
-		return ErrArgs.With("groupID %s does not match conversationID %s", r.GroupID, r.ConversationID)
+	if typ == openim.ReadGroupChat && r.GroupID != "" && r.GroupID != r.ConversationID[openim.ChatPrefixLen:] {
+		return openim.ErrArgs.With("groupID %s does not match conversationID %s", r.GroupID, r.ConversationID)
 	}
 	var errs []error
 	if r.RecvMsgOpt != nil {
@@ -122,16 +98,16 @@ func (r *ConversationReq) check() error {
 		errs = append(errs, checkRange("groupAtType", *r.GroupAtType, 0, 4))
 	}
 	if r.AttachedInfo != nil {
-		errs = append(errs, checkEx("attachedInfo", *r.AttachedInfo, MaxExLen))
+		errs = append(errs, checkEx("attachedInfo", *r.AttachedInfo, openim.MaxExLen))
 	}
 	if r.Ex != nil {
-		errs = append(errs, checkEx("ex", *r.Ex, MaxExLen))
+		errs = append(errs, checkEx("ex", *r.Ex, openim.MaxExLen))
 	}
 	if r.BurnDuration != nil && *r.BurnDuration < 0 {
-		errs = append(errs, ErrArgs.With("burnDuration %d is negative", *r.BurnDuration))
+		errs = append(errs, openim.ErrArgs.With("burnDuration %d is negative", *r.BurnDuration))
 	}
 	if r.MsgDestructTime != nil && *r.MsgDestructTime < 0 {
-		errs = append(errs, ErrArgs.With("msgDestructTime %d is negative", *r.MsgDestructTime))
+		errs = append(errs, openim.ErrArgs.With("msgDestructTime %d is negative", *r.MsgDestructTime))
 	}
 	return checkFields(errs...)
 }
@@ -147,7 +123,7 @@ type SetConversations struct {
 // conversation ID; settings within their ranges.
 func (a *SetConversations) Check(c Caller) error {
 	if a.Conversation == nil {
-		return ErrArgs.With("conversation is required")
+		return openim.ErrArgs.With("conversation is required")
 	}
 	if err := a.Conversation.check(); err != nil {
 		return err
@@ -178,7 +154,7 @@ func setConversations(o *op, a *SetConversations) (any, error) {
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, ErrUserIDNotFound.With("user %s", missing[0])
+		return nil, openim.ErrUserIDNotFound.With("user %s", missing[0])
 	}
 	req := a.Conversation
 	if req.hasSettings() {
@@ -190,14 +166,14 @@ func setConversations(o *op, a *SetConversations) (any, error) {
 			if !changed {
 				continue
 			}
-			if err := o.notify(note{contentType: ConversationChange, sendID: owner, recvID: owner,
+			if err := o.notify(note{contentType: openim.ConversationChange, sendID: owner, recvID: owner,
 				tips: &pb.ConversationUpdateTips{UserID: owner, ConversationIDList: []string{req.ConversationID}},
 				to:   []string{owner}}); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if req.IsPrivateChat == nil || chatConversationType(req.ConversationID) == ReadGroupChat {
+	if req.IsPrivateChat == nil || openim.ChatConversationType(req.ConversationID) == openim.ReadGroupChat {
 		return nil, nil
 	}
 	for _, owner := range a.UserIDs {
@@ -245,7 +221,7 @@ func (o *op) ownConversation(owner string, req *ConversationReq) (row store.Conv
 	}
 	row, ok, err := store.GetConversation(o.ctx, o.tx, owner, req.ConversationID)
 	if err == nil && !ok {
-		err = o.wrap("create conversation", ErrInternal.With("row %s/%s missing after insert", owner, req.ConversationID))
+		err = o.wrap("create conversation", openim.ErrInternal.With("row %s/%s missing after insert", owner, req.ConversationID))
 	}
 	return row, false, err
 }
@@ -255,51 +231,51 @@ func (o *op) ownConversation(owner string, req *ConversationReq) (row store.Conv
 // between owner and an existing user (hint, the request's userID, is tried first), a group chat
 // needs owner to be a member.
 func (o *op) conversationKey(owner, conversationID, hint string) (store.ConversationKey, error) {
-	k := store.ConversationKey{OwnerID: owner, ConversationID: conversationID, Type: chatConversationType(conversationID)}
+	k := store.ConversationKey{OwnerID: owner, ConversationID: conversationID, Type: openim.ChatConversationType(conversationID)}
 	switch k.Type {
-	case ReadGroupChat:
-		k.GroupID = conversationID[convPrefixLen:]
+	case openim.ReadGroupChat:
+		k.GroupID = conversationID[openim.ChatPrefixLen:]
 		g, err := store.GetGroup(o.ctx, o.tx, k.GroupID)
 		if err != nil {
 			return k, err
 		}
 		if g == nil {
-			return k, ErrGroupIDNotFound.With("group %s", k.GroupID)
+			return k, openim.ErrGroupIDNotFound.With("group %s", k.GroupID)
 		}
 		m, err := store.GetMember(o.ctx, o.tx, k.GroupID, owner)
 		if err != nil {
 			return k, err
 		}
 		if m == nil {
-			return k, ErrNotInGroupYet.With("%s is not in group %s", owner, k.GroupID)
+			return k, openim.ErrNotInGroupYet.With("%s is not in group %s", owner, k.GroupID)
 		}
 		return k, nil
-	case SingleChat, NotificationChat:
-		build := SingleConversationID
-		if k.Type == NotificationChat {
-			build = NotificationChatConversationID
+	case openim.SingleChat, openim.NotificationChat:
+		build := openim.SingleConversationID
+		if k.Type == openim.NotificationChat {
+			build = openim.NotificationChatConversationID
 		}
 		peer, ok := chatPeer(conversationID, owner, hint, build)
 		if !ok {
-			return k, ErrArgs.With("%s is not a chat of %s", conversationID, owner)
+			return k, openim.ErrArgs.With("%s is not a chat of %s", conversationID, owner)
 		}
 		u, err := store.GetUser(o.ctx, o.tx, peer)
 		if err != nil {
 			return k, err
 		}
 		if u == nil {
-			return k, ErrUserIDNotFound.With("user %s", peer)
+			return k, openim.ErrUserIDNotFound.With("user %s", peer)
 		}
 		k.UserID = peer
 		return k, nil
 	}
-	return k, ErrArgs.With("conversationID %q is not a chat conversation", conversationID)
+	return k, openim.ErrArgs.With("conversationID %q is not a chat conversation", conversationID)
 }
 
 // chatPeer finds the other user of a two-user conversation ID that owner is part of. IDs may hold
 // "_", so the candidates (hint, then what is left beside owner) are checked by rebuilding the ID.
 func chatPeer(conversationID, owner, hint string, build func(a, b string) string) (string, bool) {
-	pair := conversationID[convPrefixLen:]
+	pair := conversationID[openim.ChatPrefixLen:]
 	candidates := []string{hint}
 	if rest, ok := strings.CutPrefix(pair, owner+"_"); ok {
 		candidates = append(candidates, rest)
@@ -308,7 +284,7 @@ func chatPeer(conversationID, owner, hint string, build func(a, b string) string
 		candidates = append(candidates, rest)
 	}
 	for _, c := range candidates {
-		if validID(c) && build(owner, c) == conversationID {
+		if openim.ValidID(c) && build(owner, c) == conversationID {
 			return c, true
 		}
 	}
@@ -328,7 +304,7 @@ func (o *op) setPrivateChat(owner string, req *ConversationReq, private bool) er
 			return err
 		}
 	}
-	return o.notify(note{contentType: ConversationPrivateChat, sendID: owner, recvID: k.UserID,
+	return o.notify(note{contentType: openim.ConversationPrivateChat, sendID: owner, recvID: k.UserID,
 		tips: &pb.ConversationSetPrivateTips{RecvID: k.UserID, SendID: owner, IsPrivate: private,
 			ConversationID: req.ConversationID},
 		to: pair(owner, k.UserID), chatCopy: true})
@@ -345,7 +321,7 @@ func (o *op) chatKey(owner string, req *ConversationReq) (store.ConversationKey,
 		return o.conversationKey(owner, req.ConversationID, req.UserID)
 	}
 	if row.UserID == "" {
-		return store.ConversationKey{}, ErrArgs.With("%s has no peer", req.ConversationID)
+		return store.ConversationKey{}, openim.ErrArgs.With("%s has no peer", req.ConversationID)
 	}
 	return store.ConversationKey{OwnerID: owner, ConversationID: row.ConversationID, Type: row.ConversationType,
 		UserID: row.UserID}, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -194,7 +195,7 @@ func SortedConversationList(ctx context.Context, q store.Q, ownerID string, ids 
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, ErrRecordNotFound.With("%s has no such conversation", ownerID)
+		return nil, openim.ErrRecordNotFound.With("%s has no such conversation", ownerID)
 	}
 	states, err := loadStates(ctx, q, ownerID, rows)
 	if err != nil {
@@ -272,7 +273,7 @@ func (p *peers) msgInfo(ownerID string, msg *pb.MsgData) *MsgInfo {
 		SendID: msg.SendID, RecvID: msg.RecvID, GroupID: msg.GroupID, LatestMsgRecvTime: msg.SendTime,
 		MsgFrom: msg.MsgFrom, ContentType: msg.ContentType, Content: string(msg.Content), Ex: msg.Ex}
 	switch msg.SessionType {
-	case ReadGroupChat, WriteGroupChat:
+	case openim.ReadGroupChat, openim.WriteGroupChat:
 		if g := p.groups[msg.GroupID]; g != nil {
 			info.GroupName, info.GroupFaceURL = g.GroupName, g.FaceURL
 			info.GroupMemberCount, info.GroupType = g.MemberCount, g.GroupType
@@ -374,15 +375,15 @@ func JSSDKActiveConversations(ctx context.Context, q store.Q, ownerID string, co
 // owner field, named field): required, and the caller is that user or the admin.
 func CheckOwner(c Caller, field, ownerID string) error {
 	if ownerID == "" {
-		return ErrArgs.With("%s is required", field)
+		return openim.ErrArgs.With("%s is required", field)
 	}
 	return c.Access(ownerID)
 }
 
 // CheckConversationIDs bounds a list of conversation IDs to look up.
 func CheckConversationIDs(ids []string) error {
-	if len(ids) > MaxBatch {
-		return ErrArgs.With("conversationIDs has %d IDs, at most %d", len(ids), MaxBatch)
+	if len(ids) > openim.MaxBatch {
+		return openim.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(ids), openim.MaxBatch)
 	}
 	return nil
 }
@@ -408,14 +409,14 @@ func AllConversations(ctx context.Context, q store.Q, ownerID string) ([]*pb.Con
 // OneConversation is get_conversation: 1001 without an ID, 1004 when the owner has no such row.
 func OneConversation(ctx context.Context, q store.Q, ownerID, conversationID string) (*pb.Conversation, error) {
 	if conversationID == "" {
-		return nil, ErrArgs.With("conversationID is required")
+		return nil, openim.ErrArgs.With("conversationID is required")
 	}
 	row, ok, err := store.GetConversation(ctx, q, ownerID, conversationID)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, ErrRecordNotFound.With("conversation %s of %s", conversationID, ownerID)
+		return nil, openim.ErrRecordNotFound.With("conversation %s of %s", conversationID, ownerID)
 	}
 	return row.Conversation, nil
 }

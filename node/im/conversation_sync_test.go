@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -173,7 +174,7 @@ func syncTestAccount(t *testing.T) *testM {
 	}
 
 	// si_alice_bob: both ways, bob's newest revoked, alice read up to 1, bob read alice's message.
-	ab := SingleConversationID("alice", "bob")
+	ab := openim.SingleConversationID("alice", "bob")
 	tm.send(tm.text("bob", "alice", "b1"))
 	tm.send(tm.text("alice", "bob", "a2"))
 	read("bob", ab, 2)
@@ -183,28 +184,28 @@ func syncTestAccount(t *testing.T) *testM {
 
 	// si_bob_carol: carol's newest was read by bob (isRead in carol's list).
 	tm.send(tm.text("carol", "bob", "cb1"))
-	read("bob", SingleConversationID("bob", "carol"), 1)
+	read("bob", openim.SingleConversationID("bob", "carol"), 1)
 
 	// si_alice_carol: the newest deleted for alice alone.
-	ac := SingleConversationID("alice", "carol")
+	ac := openim.SingleConversationID("alice", "carol")
 	tm.send(tm.text("carol", "alice", "c1"))
 	tm.send(tm.text("carol", "alice", "c2"))
 	tm.must("alice", "msg.delete", &DeleteMsgs{ConversationID: ac, Seqs: []int64{2}, UserID: "alice"})
 
 	// si_alice_dave: every message deleted for alice; alice's own message was read by dave.
-	ad := SingleConversationID("alice", "dave")
+	ad := openim.SingleConversationID("alice", "dave")
 	tm.send(tm.text("alice", "dave", "d1"))
 	tm.send(tm.text("dave", "alice", "d2"))
 	tm.must("alice", "msg.delete", &DeleteMsgs{ConversationID: ad, Seqs: []int64{1, 2}, UserID: "alice"})
 
 	// si_alice_erin: cleared by alice (hidden), erin still sees it; pinned by erin.
-	ae := SingleConversationID("alice", "erin")
+	ae := openim.SingleConversationID("alice", "erin")
 	tm.send(tm.text("erin", "alice", "e1"))
 	tm.must("alice", "msg.clear", &ClearConversationsMsg{ConversationIDs: []string{ae}, UserID: "alice"})
 	pin("erin", ae)
 
 	// si_alice_frank: a pinned row with no message yet.
-	pin("alice", SingleConversationID("alice", "frank"))
+	pin("alice", openim.SingleConversationID("alice", "frank"))
 
 	// si_alice_x_y is shared by alice+x_y and alice_x+y: alice's newest readable is her own.
 	tm.send(tm.text("x_y", "alice", "mine"))
@@ -219,8 +220,8 @@ func syncTestAccount(t *testing.T) *testM {
 	tm.send(tm.text("frank", "bob", "f1"))
 	tm.send(tm.text("frank", "bob", "f2"))
 	tm.exec(`DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE conversation_id = ? AND seq = 2)`,
-		SingleConversationID("bob", "frank"))
-	tm.exec(`DELETE FROM messages WHERE conversation_id = ? AND seq = 2`, SingleConversationID("bob", "frank"))
+		openim.SingleConversationID("bob", "frank"))
+	tm.exec(`DELETE FROM messages WHERE conversation_id = ? AND seq = 2`, openim.SingleConversationID("bob", "frank"))
 
 	// Groups: g1 alice is in (pinned), g2 alice left (frozen maxSeq), g3 a stray row alice never
 	// had access to, g4 joined with no message.
@@ -246,8 +247,8 @@ func syncTestAccount(t *testing.T) *testM {
 	tm.exec(`INSERT INTO conversations (owner_id, conversation_id, conversation_type, group_id) VALUES ('alice', 'n_g2', 3, 'g2')`)
 
 	// sn_: a notification-account chat from the admin.
-	tm.must(AdminUserID, "msg.send", &SendMsg{MsgData: &pb.MsgData{SendID: AdminUserID, RecvID: "alice", ClientMsgID: "oa1",
-		SessionType: NotificationChat, ContentType: OANotification, Content: []byte(`{"text":"office closed friday"}`)}})
+	tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: &pb.MsgData{SendID: openim.AdminUserID, RecvID: "alice", ClientMsgID: "oa1",
+		SessionType: openim.NotificationChat, ContentType: OANotification, Content: []byte(`{"text":"office closed friday"}`)}})
 
 	// Equal send times for two conversations: the ID breaks the tie.
 	tm.now -= 1000
@@ -320,7 +321,7 @@ func TestLoginSyncMatchesPerConversationReads(t *testing.T) {
 
 	// The account holds what it should: spot checks that the reference is not vacuous.
 	resp, err := JSSDKConversations(ctx, q, "alice", []string{"si_alice_bob", "si_alice_carol", "si_alice_dave",
-		"si_alice_erin", "si_alice_x_y", "si_alice_p_q", "sg_g2", "sg_g3", "sn_" + sortedPair(AdminUserID, "alice")})
+		"si_alice_erin", "si_alice_x_y", "si_alice_p_q", "sg_g2", "sg_g3", openim.NotificationChatConversationID(openim.AdminUserID, "alice")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +331,7 @@ func TestLoginSyncMatchesPerConversationReads(t *testing.T) {
 	}
 	want := []string{"si_alice_bob 3 revoked", "si_alice_carol 2 c1", "si_alice_dave 2 none", "si_alice_erin 1 none",
 		"si_alice_x_y 2 mine", "si_alice_p_q 52 none", "sg_g2 2 alice left", "sg_g3 0 none",
-		"sn_" + sortedPair(AdminUserID, "alice") + " 1 office"}
+		openim.NotificationChatConversationID(openim.AdminUserID, "alice") + " 1 office"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("alice's conversations\n got %q\nwant %q", got, want)
 	}

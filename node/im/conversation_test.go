@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"lanim/node/openim"
 	"slices"
 	"strings"
 	"testing"
@@ -45,9 +46,9 @@ func (a *convTestSendArgs) Check(Caller) error { return nil }
 
 func convTestSend(o *op, a *convTestSendArgs) (any, error) {
 	m := a.Msg
-	m.SendTime, m.CreateTime, m.Status, m.MsgFrom = o.now, o.now, MsgStatusSuccess, MsgFromUser
+	m.SendTime, m.CreateTime, m.Status, m.MsgFrom = o.now, o.now, openim.MsgStatusSuccess, openim.MsgFromUser
 	m.ClientMsgID, m.ServerMsgID = o.newID(), o.newID()
-	id := ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
+	id := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
 	if err := o.ensureChatConversations(id, m, a.Recipients); err != nil {
 		return nil, err
 	}
@@ -61,10 +62,10 @@ func convTestSend(o *op, a *convTestSendArgs) (any, error) {
 // testSend stores a text message from one user to another (or to a group, with its members).
 func (tm *testM) testSend(from, to, groupID, text string, members ...string) {
 	tm.t.Helper()
-	m := &pb.MsgData{SendID: from, RecvID: to, GroupID: groupID, SessionType: SingleChat, ContentType: Text,
+	m := &pb.MsgData{SendID: from, RecvID: to, GroupID: groupID, SessionType: openim.SingleChat, ContentType: openim.Text,
 		Content: []byte(fmt.Sprintf(`{"content":%q}`, text))}
 	if groupID != "" {
-		m.SessionType = ReadGroupChat
+		m.SessionType = openim.ReadGroupChat
 	}
 	tm.ok(from, "test.send", &convTestSendArgs{Msg: m, Recipients: members})
 }
@@ -82,7 +83,7 @@ func convPtr[T any](v T) *T { return &v }
 
 func convWantCode(t *testing.T, err error, code int) {
 	t.Helper()
-	var e *Error
+	var e *openim.Error
 	if !errors.As(err, &e) || e.Code != code {
 		t.Fatalf("err %v, want code %d", err, code)
 	}
@@ -100,12 +101,12 @@ func convPushes(events []Event, contentType int32) []*Push {
 }
 
 func TestSetConversationsCheck(t *testing.T) {
-	si := SingleConversationID("alice", "bob")
-	many := make([]string, MaxBatch+1)
+	si := openim.SingleConversationID("alice", "bob")
+	many := make([]string, openim.MaxBatch+1)
 	for i := range many {
 		many[i] = fmt.Sprintf("u%d", i)
 	}
-	long := strings.Repeat("x", MaxExLen+1)
+	long := strings.Repeat("x", openim.MaxExLen+1)
 	cases := []struct {
 		name   string
 		caller string
@@ -113,17 +114,17 @@ func TestSetConversationsCheck(t *testing.T) {
 		code   int // 0 = passes
 	}{
 		{"self", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, IsPinned: convPtr(true)}}, 0},
-		{"admin for many", AdminUserID, SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: si}}, 0},
+		{"admin for many", openim.AdminUserID, SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: si}}, 0},
 		{"group id", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g1", ConversationType: 3, GroupID: "g1"}}, 0},
 		{"no conversation", "alice", SetConversations{UserIDs: []string{"alice"}}, 1001},
 		{"no conversationID", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{}}, 1001},
 		{"notification stream", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "n_alice_bob"}}, 1001},
 		{"bad characters", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_a-b"}}, 1001},
-		{"too long", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_" + strings.Repeat("a", maxConversationIDLen)}}, 1001},
+		{"too long", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_" + strings.Repeat("a", openim.MaxConversationIDLen)}}, 1001},
 		{"type mismatch", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, ConversationType: 3}}, 1001},
 		{"group mismatch", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g1", GroupID: "g2"}}, 1001},
 		{"no users", "alice", SetConversations{Conversation: &ConversationReq{ConversationID: si}}, 1001},
-		{"too many users", AdminUserID, SetConversations{UserIDs: many, Conversation: &ConversationReq{ConversationID: si}}, 1001},
+		{"too many users", openim.AdminUserID, SetConversations{UserIDs: many, Conversation: &ConversationReq{ConversationID: si}}, 1001},
 		{"duplicate user", "alice", SetConversations{UserIDs: []string{"alice", "alice"}, Conversation: &ConversationReq{ConversationID: si}}, 1001},
 		{"other user", "alice", SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: si}}, 1002},
 		{"recvMsgOpt", "alice", SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: si, RecvMsgOpt: convPtr[int32](3)}}, 1001},
@@ -150,7 +151,7 @@ func TestSetConversationsCheck(t *testing.T) {
 func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
 	tm := convMachine(t)
 	tm.register("alice", "bob")
-	si := SingleConversationID("alice", "bob")
+	si := openim.SingleConversationID("alice", "bob")
 	if h := tm.head(conversationLog("alice")); h.Version != 0 || h.ID != logVersionID(conversationLog("alice")) || len(h.ID) != 24 {
 		t.Fatalf("head before any change: %+v", h)
 	}
@@ -159,14 +160,14 @@ func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
 	events := tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, IsPinned: convPtr(true), RecvMsgOpt: convPtr[int32](2), Ex: convPtr("x")}})
 	r := tm.row("alice", si)
-	if r.ConversationType != SingleChat || r.UserID != "bob" || !r.IsPinned || r.RecvMsgOpt != 2 || r.Ex != "x" || r.OwnerUserID != "alice" {
+	if r.ConversationType != openim.SingleChat || r.UserID != "bob" || !r.IsPinned || r.RecvMsgOpt != 2 || r.Ex != "x" || r.OwnerUserID != "alice" {
 		t.Fatalf("created row %+v", r.Conversation)
 	}
 	if h := tm.head(conversationLog("alice")); h.Version != 1 || h.ID != logVersionID(conversationLog("alice")) {
 		t.Fatalf("head after create: %+v", h)
 	}
-	tips := convPushes(events, ConversationChange)
-	if len(tips) != 1 || !slices.Equal(tips[0].UserIDs, []string{"alice"}) || !IsNotificationConversation(tips[0].ConversationID) {
+	tips := convPushes(events, openim.ConversationChange)
+	if len(tips) != 1 || !slices.Equal(tips[0].UserIDs, []string{"alice"}) || !openim.IsNotificationConversation(tips[0].ConversationID) {
 		t.Fatalf("1300 pushes %+v", tips)
 	}
 	var detail struct{ Detail string }
@@ -215,12 +216,12 @@ func TestSetConversationsApplyRules(t *testing.T) {
 		a      *SetConversations
 		code   int
 	}{
-		{"unknown user", AdminUserID, &SetConversations{UserIDs: []string{"alice", "nobody"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}}, ErrUserIDNotFound.Code},
-		{"chat of others", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_bob_carol", IsPinned: convPtr(true)}}, ErrArgs.Code},
-		{"unknown peer", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_alice_zed", IsPinned: convPtr(true)}}, ErrUserIDNotFound.Code},
-		{"not a member", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g1", IsPinned: convPtr(true)}}, ErrNotInGroupYet.Code},
-		{"unknown group", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g9", IsPinned: convPtr(true)}}, ErrGroupIDNotFound.Code},
-		{"other user in the FSM", "alice", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}}, ErrNoPermission.Code},
+		{"unknown user", openim.AdminUserID, &SetConversations{UserIDs: []string{"alice", "nobody"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}}, openim.ErrUserIDNotFound.Code},
+		{"chat of others", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_bob_carol", IsPinned: convPtr(true)}}, openim.ErrArgs.Code},
+		{"unknown peer", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "si_alice_zed", IsPinned: convPtr(true)}}, openim.ErrUserIDNotFound.Code},
+		{"not a member", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g1", IsPinned: convPtr(true)}}, openim.ErrNotInGroupYet.Code},
+		{"unknown group", "alice", &SetConversations{UserIDs: []string{"alice"}, Conversation: &ConversationReq{ConversationID: "sg_g9", IsPinned: convPtr(true)}}, openim.ErrGroupIDNotFound.Code},
+		{"other user in the FSM", "alice", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}}, openim.ErrNoPermission.Code},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,10 +238,10 @@ func TestSetConversationsApplyRules(t *testing.T) {
 	}
 	// A member gets the group row; an admin sets for two users at once, each with their own peer.
 	tm.ok("bob", "conversation.set", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "sg_g1", RecvMsgOpt: convPtr[int32](1)}})
-	if r := tm.row("bob", "sg_g1"); r.GroupID != "g1" || r.ConversationType != ReadGroupChat || r.RecvMsgOpt != 1 {
+	if r := tm.row("bob", "sg_g1"); r.GroupID != "g1" || r.ConversationType != openim.ReadGroupChat || r.RecvMsgOpt != 1 {
 		t.Fatalf("group row %+v", r.Conversation)
 	}
-	tm.ok(AdminUserID, "conversation.set", &SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", UserID: "bob", Ex: convPtr("e")}})
+	tm.ok(openim.AdminUserID, "conversation.set", &SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", UserID: "bob", Ex: convPtr("e")}})
 	if a, b := tm.row("alice", "si_alice_bob"), tm.row("bob", "si_alice_bob"); a.UserID != "bob" || b.UserID != "alice" || a.Ex != "e" || b.Ex != "e" {
 		t.Fatalf("rows %+v / %+v", a.Conversation, b.Conversation)
 	}
@@ -261,7 +262,7 @@ func TestChatPeer(t *testing.T) {
 		{"si_a_b", "a", "c", "b", true}, // a wrong hint is only a first guess
 	}
 	for _, tc := range cases {
-		got, ok := chatPeer(tc.id, tc.owner, tc.hint, SingleConversationID)
+		got, ok := chatPeer(tc.id, tc.owner, tc.hint, openim.SingleConversationID)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("chatPeer(%s, %s, %s) = %s, %v; want %s, %v", tc.id, tc.owner, tc.hint, got, ok, tc.want, tc.ok)
 		}
@@ -272,24 +273,24 @@ func TestSetPrivateChat(t *testing.T) {
 	tm := convMachine(t)
 	tm.register("alice", "bob")
 	tm.groupRows("g1", "alice", "bob")
-	si := SingleConversationID("alice", "bob")
+	si := openim.SingleConversationID("alice", "bob")
 	events := tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: convPtr(true)}})
 	a, b := tm.row("alice", si), tm.row("bob", si)
 	if !a.IsPrivateChat || !b.IsPrivateChat || a.UserID != "bob" || b.UserID != "alice" {
 		t.Fatalf("rows %+v / %+v", a.Conversation, b.Conversation)
 	}
-	pushes := convPushes(events, ConversationPrivateChat)
+	pushes := convPushes(events, openim.ConversationPrivateChat)
 	if len(pushes) != 2 {
 		t.Fatalf("1701 pushes %+v", pushes)
 	}
 	// One in the n_ stream, one stored copy in the chat with a seq, both to both users.
 	stream, chat := pushes[0], pushes[1]
-	if !IsNotificationConversation(stream.ConversationID) || chat.ConversationID != si || chat.Msg.Seq != 1 ||
+	if !openim.IsNotificationConversation(stream.ConversationID) || chat.ConversationID != si || chat.Msg.Seq != 1 ||
 		stream.Msg.SendID != "alice" || stream.Msg.RecvID != "bob" || len(chat.UserIDs) != 2 {
 		t.Fatalf("1701 pushes %+v / %+v", stream, chat)
 	}
-	if len(convPushes(events, ConversationChange)) != 0 {
+	if len(convPushes(events, openim.ConversationChange)) != 0 {
 		t.Fatal("isPrivateChat alone sends no 1300")
 	}
 	if tm.head(conversationLog("alice")).Version == 0 || tm.head(conversationLog("bob")).Version == 0 {
@@ -299,7 +300,7 @@ func TestSetPrivateChat(t *testing.T) {
 	before := tm.head(conversationLog("bob"))
 	events = tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: convPtr(true)}})
-	if tm.head(conversationLog("bob")) != before || len(convPushes(events, ConversationPrivateChat)) != 2 {
+	if tm.head(conversationLog("bob")) != before || len(convPushes(events, openim.ConversationPrivateChat)) != 2 {
 		t.Fatalf("repeat: head %+v -> %+v", before, tm.head(conversationLog("bob")))
 	}
 	// Groups have no private chat: the field is ignored.
@@ -386,7 +387,7 @@ func TestLatestVisibleMessage(t *testing.T) {
 	tm.register("alice", "bob", "carol")
 	tm.groupRows("g1", "alice", "bob", "carol")
 	ctx := context.Background()
-	si := SingleConversationID("alice", "bob")
+	si := openim.SingleConversationID("alice", "bob")
 	for i := 1; i <= 3; i++ {
 		tm.testSend("bob", "alice", "", fmt.Sprintf("m%d", i))
 	}
@@ -413,7 +414,7 @@ func TestLatestVisibleMessage(t *testing.T) {
 	tm.exec(`UPDATE messages SET revoke = ? WHERE conversation_id = ? AND seq = 2`, `{"revokerID":"bob","seq":2}`, si)
 	m := last("alice", si)
 	var detail struct{ Detail string }
-	if err := json.Unmarshal(m.Content, &detail); err != nil || m.ContentType != MsgRevokeNotification || detail.Detail != `{"revokerID":"bob","seq":2}` {
+	if err := json.Unmarshal(m.Content, &detail); err != nil || m.ContentType != openim.MsgRevokeNotification || detail.Detail != `{"revokerID":"bob","seq":2}` {
 		t.Fatalf("revoked: ct %d content %s (%v)", m.ContentType, m.Content, err)
 	}
 	// Cleared (user min seq past the end): no last message.
@@ -513,7 +514,7 @@ func TestSortedConversationList(t *testing.T) {
 	tm.register("alice", "bob", "carol")
 	tm.groupRows("g1", "alice", "bob")
 	ctx := context.Background()
-	if _, err := SortedConversationList(ctx, tm.q(), "alice", nil); !errors.Is(err, ErrRecordNotFound) {
+	if _, err := SortedConversationList(ctx, tm.q(), "alice", nil); !errors.Is(err, openim.ErrRecordNotFound) {
 		t.Fatalf("no conversations: %v", err)
 	}
 	tm.testSend("bob", "alice", "", "a")
@@ -559,7 +560,7 @@ func TestConversationApplyDeterministic(t *testing.T) {
 		tm := convMachine(t)
 		tm.register("alice", "bob")
 		tm.testSend("bob", "alice", "", "hi")
-		tm.ok(AdminUserID, "conversation.set", &SetConversations{UserIDs: []string{"alice", "bob"},
+		tm.ok(openim.AdminUserID, "conversation.set", &SetConversations{UserIDs: []string{"alice", "bob"},
 			Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true), IsPrivateChat: convPtr(true)}})
 		d, err := tm.db.Digest(context.Background())
 		if err != nil {

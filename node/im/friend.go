@@ -1,6 +1,7 @@
 package im
 
 import (
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -35,9 +36,9 @@ func (a *AddFriend) Check(c Caller) error {
 		return err
 	}
 	if a.FromUserID == a.ToUserID {
-		return ErrCannotAddYourself.With("%s cannot add themselves", a.FromUserID)
+		return openim.ErrCannotAddYourself.With("%s cannot add themselves", a.FromUserID)
 	}
-	return checkFields(checkText("reqMsg", a.ReqMsg, MaxTextLen), checkEx("ex", a.Ex, MaxExLen))
+	return checkFields(checkText("reqMsg", a.ReqMsg, openim.MaxTextLen), checkEx("ex", a.Ex, openim.MaxExLen))
 }
 
 // RespondFriendApply is /friend/add_friend_response: to answers from's request.
@@ -57,9 +58,9 @@ func (a *RespondFriendApply) Check(c Caller) error {
 		return err
 	}
 	if a.HandleResult != FriendRequestAgreed && a.HandleResult != FriendRequestRefused {
-		return ErrArgs.With("handleResult %d: use 1 (agree) or -1 (refuse)", a.HandleResult)
+		return openim.ErrArgs.With("handleResult %d: use 1 (agree) or -1 (refuse)", a.HandleResult)
 	}
-	return checkText("handleMsg", a.HandleMsg, MaxTextLen)
+	return checkText("handleMsg", a.HandleMsg, openim.MaxTextLen)
 }
 
 // DeleteFriend is /friend/delete_friend: owner drops friend from their own list only.
@@ -91,7 +92,7 @@ func (a *SetFriendRemark) Check(c Caller) error {
 	if err := c.Access(a.OwnerUserID); err != nil {
 		return err
 	}
-	return checkLine("remark", a.Remark, MaxNameLen)
+	return checkLine("remark", a.Remark, openim.MaxNameLen)
 }
 
 // UpdateFriends is /friend/update_friends: the present fields are written to every listed friend.
@@ -115,14 +116,14 @@ func (a *UpdateFriends) Check(c Caller) error {
 		return err
 	}
 	if a.IsPinned == nil && a.Remark == nil && a.Ex == nil {
-		return ErrArgs.With("nothing to update: set isPinned, remark or ex")
+		return openim.ErrArgs.With("nothing to update: set isPinned, remark or ex")
 	}
 	var errs []error
 	if a.Remark != nil {
-		errs = append(errs, checkLine("remark", *a.Remark, MaxNameLen))
+		errs = append(errs, checkLine("remark", *a.Remark, openim.MaxNameLen))
 	}
 	if a.Ex != nil {
-		errs = append(errs, checkEx("ex", *a.Ex, MaxExLen))
+		errs = append(errs, checkEx("ex", *a.Ex, openim.MaxExLen))
 	}
 	return checkFields(errs...)
 }
@@ -136,14 +137,14 @@ type ImportFriend struct {
 // Check: admin only; owner not in the list (1301).
 func (a *ImportFriend) Check(c Caller) error {
 	if !c.Admin() {
-		return ErrNoPermission.With("import_friend is for the admin")
+		return openim.ErrNoPermission.With("import_friend is for the admin")
 	}
 	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkIDs("friendUserIDs", a.FriendUserIDs)); err != nil {
 		return err
 	}
 	for _, id := range a.FriendUserIDs {
 		if id == a.OwnerUserID {
-			return ErrCannotAddYourself.With("%s cannot be their own friend", id)
+			return openim.ErrCannotAddYourself.With("%s cannot be their own friend", id)
 		}
 	}
 	return nil
@@ -177,7 +178,7 @@ func addFriend(o *op, a *AddFriend) (any, error) {
 		return nil, err
 	}
 	if fwd && back {
-		return nil, ErrRelationshipAlrdy.With("%s and %s are already friends", a.FromUserID, a.ToUserID)
+		return nil, openim.ErrRelationshipAlrdy.With("%s and %s are already friends", a.FromUserID, a.ToUserID)
 	}
 	if err := store.UpsertFriendRequest(o.ctx, o.tx, a.FromUserID, a.ToUserID, a.ReqMsg, a.Ex, o.now); err != nil {
 		return nil, err
@@ -186,7 +187,7 @@ func addFriend(o *op, a *AddFriend) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, o.notify(note{contentType: FriendApplication, sendID: a.FromUserID, recvID: a.ToUserID,
+	return nil, o.notify(note{contentType: openim.FriendApplication, sendID: a.FromUserID, recvID: a.ToUserID,
 		tips: &pb.FriendApplicationTips{FromToUserID: fromTo(a.FromUserID, a.ToUserID), Request: req},
 		to:   pair(a.FromUserID, a.ToUserID)})
 }
@@ -199,13 +200,13 @@ func respondFriendApply(o *op, a *RespondFriendApply) (any, error) {
 		return nil, err
 	}
 	if req == nil {
-		return nil, ErrRecordNotFound.With("no friend request from %s to %s", a.FromUserID, a.ToUserID)
+		return nil, openim.ErrRecordNotFound.With("no friend request from %s to %s", a.FromUserID, a.ToUserID)
 	}
 	if a.HandleResult == FriendRequestRefused {
 		return nil, o.refuseFriendApply(a, req)
 	}
 	if req.HandleResult != FriendRequestPending {
-		return nil, ErrArgs.With("the friend request has been processed")
+		return nil, openim.ErrArgs.With("the friend request has been processed")
 	}
 	if err := o.handleFriendRequest(a.FromUserID, a.ToUserID, FriendRequestAgreed, a.HandleMsg); err != nil {
 		return nil, err
@@ -235,7 +236,7 @@ func respondFriendApply(o *op, a *RespondFriendApply) (any, error) {
 
 func (o *op) refuseFriendApply(a *RespondFriendApply, req *pb.FriendRequest) error {
 	if req.HandleResult != FriendRequestPending {
-		return ErrFriendRequestDone.With("the friend request from %s to %s was already answered", a.FromUserID, a.ToUserID)
+		return openim.ErrFriendRequestDone.With("the friend request from %s to %s was already answered", a.FromUserID, a.ToUserID)
 	}
 	if err := o.handleFriendRequest(a.FromUserID, a.ToUserID, FriendRequestRefused, a.HandleMsg); err != nil {
 		return err
@@ -244,7 +245,7 @@ func (o *op) refuseFriendApply(a *RespondFriendApply, req *pb.FriendRequest) err
 	if err != nil {
 		return err
 	}
-	return o.notify(note{contentType: FriendApplicationRejected, sendID: a.ToUserID, recvID: a.FromUserID,
+	return o.notify(note{contentType: openim.FriendApplicationRejected, sendID: a.ToUserID, recvID: a.FromUserID,
 		tips: &pb.FriendApplicationRejectedTips{FromToUserID: fromTo(a.FromUserID, a.ToUserID),
 			HandleMsg: a.HandleMsg, Request: req},
 		to: pair(a.ToUserID, a.FromUserID)})
@@ -290,7 +291,7 @@ func (o *op) friendApproved(sendID, applicant, responder, handleMsg string, req 
 	if sendID == applicant {
 		recvID = responder
 	}
-	return o.notify(note{contentType: FriendApplicationApproved, sendID: sendID, recvID: recvID,
+	return o.notify(note{contentType: openim.FriendApplicationApproved, sendID: sendID, recvID: recvID,
 		tips: &pb.FriendApplicationApprovedTips{FromToUserID: fromTo(applicant, responder), HandleMsg: handleMsg,
 			FriendVersion: h.Version, FriendVersionID: h.ID, Request: req},
 		to: pair(applicant, responder), chatCopy: true})
@@ -320,7 +321,7 @@ func (o *op) friendsAdded(rows []friendRow) error {
 		if err != nil {
 			return err
 		}
-		err = o.notify(note{contentType: FriendAdded, sendID: r.owner, recvID: r.owner,
+		err = o.notify(note{contentType: openim.FriendAdded, sendID: r.owner, recvID: r.owner,
 			tips: &pb.FriendAddedTips{Friend: friends[0], OperationTime: o.now, OpUser: opUser,
 				FriendVersion: h.Version, FriendVersionID: h.ID},
 			to: []string{r.owner}})
@@ -342,7 +343,7 @@ func deleteFriend(o *op, a *DeleteFriend) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, o.notify(note{contentType: FriendDeleted, sendID: a.OwnerUserID, recvID: a.FriendUserID,
+	return nil, o.notify(note{contentType: openim.FriendDeleted, sendID: a.OwnerUserID, recvID: a.FriendUserID,
 		tips: &pb.FriendDeletedTips{FromToUserID: fromTo(a.OwnerUserID, a.FriendUserID),
 			FriendVersion: h.Version, FriendVersionID: h.ID},
 		to: pair(a.OwnerUserID, a.FriendUserID)})
@@ -360,7 +361,7 @@ func setFriendRemark(o *op, a *SetFriendRemark) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, o.notify(note{contentType: FriendRemarkSet, sendID: a.OwnerUserID, recvID: a.FriendUserID,
+	return nil, o.notify(note{contentType: openim.FriendRemarkSet, sendID: a.OwnerUserID, recvID: a.FriendUserID,
 		tips: &pb.FriendInfoChangedTips{FromToUserID: fromTo(a.OwnerUserID, a.FriendUserID),
 			FriendVersion: h.Version, FriendVersionID: h.ID},
 		to: pair(a.OwnerUserID, a.FriendUserID)})
@@ -382,7 +383,7 @@ func updateFriends(o *op, a *UpdateFriends) (any, error) {
 			return nil, err
 		}
 	}
-	return nil, o.notify(note{contentType: FriendsInfoUpdate, sendID: a.OwnerUserID, recvID: a.OwnerUserID,
+	return nil, o.notify(note{contentType: openim.FriendsInfoUpdate, sendID: a.OwnerUserID, recvID: a.OwnerUserID,
 		tips: &pb.FriendsInfoUpdateTips{FromToUserID: &pb.FromToUserID{ToUserID: a.OwnerUserID},
 			FriendIDs: a.FriendUserIDs, FriendVersion: h.Version, FriendVersionID: h.ID},
 		to: []string{a.OwnerUserID}})
@@ -419,7 +420,7 @@ func (o *op) requireUsers(ids ...string) error {
 		return err
 	}
 	if len(missing) > 0 {
-		return ErrRecordNotFound.With("user %s does not exist", missing[0])
+		return openim.ErrRecordNotFound.With("user %s does not exist", missing[0])
 	}
 	return nil
 }
@@ -439,7 +440,7 @@ func (o *op) requireFriends(owner string, ids []string) error {
 	}
 	for _, id := range ids {
 		if !have[id] {
-			return ErrRecordNotFound.With("%s is not in %s's friend list", id, owner)
+			return openim.ErrRecordNotFound.With("%s is not in %s's friend list", id, owner)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package im
 import (
 	"context"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -107,7 +108,7 @@ func checkPair(c Caller, field1, id1, field2, id2 string) error {
 	if c.UserID == id1 || c.UserID == id2 || c.Admin() {
 		return nil
 	}
-	return ErrNoPermission.With("%s may not read about %s and %s", c.UserID, id1, id2)
+	return openim.ErrNoPermission.With("%s may not read about %s and %s", c.UserID, id1, id2)
 }
 
 // IncrementalQuery is get_incremental_friends: the changes since a client's position.

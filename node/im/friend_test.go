@@ -3,6 +3,7 @@ package im
 import (
 	"bytes"
 	"context"
+	"lanim/node/openim"
 	"slices"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func checkPush(t *testing.T, tm *testM, p *Push, contentType int32, conversation
 		t.Fatalf("push = ct %d %s seq %d %s→%s to %v; want ct %d %s seq %d %s→%s to %v", m.ContentType,
 			p.ConversationID, m.Seq, m.SendID, m.RecvID, p.UserIDs, contentType, conversationID, seq, sendID, recvID, to)
 	}
-	if m.SessionType != SingleChat || m.MsgFrom != MsgFromSystem || p.OperationID == "" {
+	if m.SessionType != openim.SingleChat || m.MsgFrom != openim.MsgFromSystem || p.OperationID == "" {
 		t.Fatalf("push %d: sessionType %d msgFrom %d opID %q", contentType, m.SessionType, m.MsgFrom, p.OperationID)
 	}
 	stored := tm.messages(conversationID)
@@ -83,19 +84,19 @@ func checkPush(t *testing.T, tm *testM, p *Push, contentType int32, conversation
 
 func TestAddFriendRules(t *testing.T) {
 	tm := friendTest(t)
-	long := strings.Repeat("x", MaxTextLen+1)
+	long := strings.Repeat("x", openim.MaxTextLen+1)
 	cases := []struct {
 		name   string
 		caller string
 		args   AddFriend
 		code   int
 	}{
-		{"to self", "a", AddFriend{FromUserID: "a", ToUserID: "a"}, ErrCannotAddYourself.Code},
-		{"for someone else", "c", AddFriend{FromUserID: "a", ToUserID: "b"}, ErrNoPermission.Code},
-		{"unknown target", "a", AddFriend{FromUserID: "a", ToUserID: "nobody"}, ErrRecordNotFound.Code},
-		{"bad target ID", "a", AddFriend{FromUserID: "a", ToUserID: "b:x"}, ErrArgs.Code},
-		{"no target", "a", AddFriend{FromUserID: "a"}, ErrArgs.Code},
-		{"message too long", "a", AddFriend{FromUserID: "a", ToUserID: "b", ReqMsg: long}, ErrArgs.Code},
+		{"to self", "a", AddFriend{FromUserID: "a", ToUserID: "a"}, openim.ErrCannotAddYourself.Code},
+		{"for someone else", "c", AddFriend{FromUserID: "a", ToUserID: "b"}, openim.ErrNoPermission.Code},
+		{"unknown target", "a", AddFriend{FromUserID: "a", ToUserID: "nobody"}, openim.ErrRecordNotFound.Code},
+		{"bad target ID", "a", AddFriend{FromUserID: "a", ToUserID: "b:x"}, openim.ErrArgs.Code},
+		{"no target", "a", AddFriend{FromUserID: "a"}, openim.ErrArgs.Code},
+		{"message too long", "a", AddFriend{FromUserID: "a", ToUserID: "b", ReqMsg: long}, openim.ErrArgs.Code},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -113,7 +114,7 @@ func TestAddFriendNotifiesBothEnds(t *testing.T) {
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes, want 1", len(ev))
 	}
-	checkPush(t, tm, ev[0], FriendApplication, "n_a_b", 1, "a", "b", "a", "b")
+	checkPush(t, tm, ev[0], openim.FriendApplication, "n_a_b", 1, "a", "b", "a", "b")
 	var tips pb.FriendApplicationTips
 	tipsOf(t, ev[0].Msg, &tips)
 	r := tips.Request
@@ -124,7 +125,7 @@ func TestAddFriendNotifiesBothEnds(t *testing.T) {
 	}
 
 	// The admin may apply for a user; the second application replaces the first.
-	tm.ok(AdminUserID, "friend.add", &AddFriend{FromUserID: "a", ToUserID: "b", ReqMsg: "again"})
+	tm.ok(openim.AdminUserID, "friend.add", &AddFriend{FromUserID: "a", ToUserID: "b", ReqMsg: "again"})
 	if r := tm.request("a", "b"); r.ReqMsg != "again" || r.Ex != "" || r.CreateTime != tm.now {
 		t.Fatalf("request after re-apply = %+v", r)
 	}
@@ -138,10 +139,10 @@ func TestAcceptFriend(t *testing.T) {
 	tm.ok("a", "friend.add", &AddFriend{FromUserID: "a", ToUserID: "b", ReqMsg: "hi"})
 	tm.ok("b", "friend.add", &AddFriend{FromUserID: "b", ToUserID: "a", ReqMsg: "me too"})
 	tm.fail("a", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "b", HandleResult: 1},
-		ErrNoPermission.Code)
-	tm.fail("b", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "b", HandleResult: 0}, ErrArgs.Code)
+		openim.ErrNoPermission.Code)
+	tm.fail("b", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "b", HandleResult: 0}, openim.ErrArgs.Code)
 	tm.fail("b", "friend.respond", &RespondFriendApply{FromUserID: "c", ToUserID: "b", HandleResult: 1},
-		ErrRecordNotFound.Code)
+		openim.ErrRecordNotFound.Code)
 
 	ev := pushes(tm.ok("b", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "b",
 		HandleResult: FriendRequestAgreed, HandleMsg: "welcome"}))
@@ -149,7 +150,7 @@ func TestAcceptFriend(t *testing.T) {
 		t.Fatalf("%d pushes, want 1201, its chat copy and two 1204", len(ev))
 	}
 	// 1201 responder → applicant in n_ (after the two 1203), and its stored copy in the chat.
-	checkPush(t, tm, ev[0], FriendApplicationApproved, "n_a_b", 3, "b", "a", "a", "b")
+	checkPush(t, tm, ev[0], openim.FriendApplicationApproved, "n_a_b", 3, "b", "a", "a", "b")
 	var tips pb.FriendApplicationApprovedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" || tips.HandleMsg != "welcome" ||
@@ -161,13 +162,13 @@ func TestAcceptFriend(t *testing.T) {
 	if !ev[0].Msg.Options["isSendMsg"] {
 		t.Fatal("1201 is not marked isSendMsg")
 	}
-	checkPush(t, tm, ev[1], FriendApplicationApproved, "si_a_b", 1, "b", "a", "a", "b")
+	checkPush(t, tm, ev[1], openim.FriendApplicationApproved, "si_a_b", 1, "b", "a", "a", "b")
 
 	// 1204 to each owner alone, about their own new row, in their own stream.
 	for i, owner := range []string{"a", "b"} {
 		peer := map[string]string{"a": "b", "b": "a"}[owner]
 		p := ev[2+i]
-		checkPush(t, tm, p, FriendAdded, "n_"+owner+"_"+owner, 1, owner, owner, owner)
+		checkPush(t, tm, p, openim.FriendAdded, "n_"+owner+"_"+owner, 1, owner, owner, owner)
 		var added pb.FriendAddedTips
 		tipsOf(t, p.Msg, &added)
 		f := added.Friend
@@ -188,12 +189,12 @@ func TestAcceptFriend(t *testing.T) {
 	}
 	// Answering again: agree says "processed" (1001), refuse says 1305.
 	if err := tm.fail("b", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "b", HandleResult: 1},
-		ErrArgs.Code); !strings.Contains(err.Detail, "processed") {
+		openim.ErrArgs.Code); !strings.Contains(err.Detail, "processed") {
 		t.Fatalf("second agree: %v", err)
 	}
 	tm.fail("b", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "b", HandleResult: -1},
-		ErrFriendRequestDone.Code)
-	tm.fail("a", "friend.add", &AddFriend{FromUserID: "a", ToUserID: "b"}, ErrRelationshipAlrdy.Code)
+		openim.ErrFriendRequestDone.Code)
+	tm.fail("a", "friend.add", &AddFriend{FromUserID: "a", ToUserID: "b"}, openim.ErrRelationshipAlrdy.Code)
 }
 
 func TestRefuseFriend(t *testing.T) {
@@ -204,7 +205,7 @@ func TestRefuseFriend(t *testing.T) {
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes, want 1", len(ev))
 	}
-	checkPush(t, tm, ev[0], FriendApplicationRejected, "n_a_c", 2, "c", "a", "c", "a")
+	checkPush(t, tm, ev[0], openim.FriendApplicationRejected, "n_a_c", 2, "c", "a", "c", "a")
 	var tips pb.FriendApplicationRejectedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "c" || tips.HandleMsg != "no" ||
@@ -215,8 +216,8 @@ func TestRefuseFriend(t *testing.T) {
 		t.Fatal("friends after refuse")
 	}
 	tm.fail("c", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "c", HandleResult: -1},
-		ErrFriendRequestDone.Code)
-	tm.fail("c", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "c", HandleResult: 1}, ErrArgs.Code)
+		openim.ErrFriendRequestDone.Code)
+	tm.fail("c", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "c", HandleResult: 1}, openim.ErrArgs.Code)
 	// A new application makes it pending again.
 	tm.ok("a", "friend.add", &AddFriend{FromUserID: "a", ToUserID: "c", ReqMsg: "please"})
 	if r := tm.request("a", "c"); r.HandleResult != FriendRequestPending || r.HandleMsg != "" || r.HandleTime != 0 {
@@ -228,12 +229,12 @@ func TestRefuseFriend(t *testing.T) {
 func TestDeleteFriendIsOneSided(t *testing.T) {
 	tm := friendTest(t)
 	tm.befriend("a", "b")
-	tm.fail("c", "friend.delete", &DeleteFriend{OwnerUserID: "a", FriendUserID: "b"}, ErrNoPermission.Code)
+	tm.fail("c", "friend.delete", &DeleteFriend{OwnerUserID: "a", FriendUserID: "b"}, openim.ErrNoPermission.Code)
 	ev := pushes(tm.ok("a", "friend.delete", &DeleteFriend{OwnerUserID: "a", FriendUserID: "b"}))
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes, want 1", len(ev))
 	}
-	checkPush(t, tm, ev[0], FriendDeleted, "n_a_b", 3, "a", "b", "a", "b")
+	checkPush(t, tm, ev[0], openim.FriendDeleted, "n_a_b", 3, "a", "b", "a", "b")
 	var tips pb.FriendDeletedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" || tips.FriendVersion != 2 ||
@@ -255,16 +256,16 @@ func TestSetFriendRemark(t *testing.T) {
 	tm := friendTest(t)
 	tm.befriend("a", "b")
 	tm.fail("a", "friend.remark", &SetFriendRemark{OwnerUserID: "a", FriendUserID: "c", Remark: "x"},
-		ErrRecordNotFound.Code)
+		openim.ErrRecordNotFound.Code)
 	tm.fail("b", "friend.remark", &SetFriendRemark{OwnerUserID: "a", FriendUserID: "b", Remark: "x"},
-		ErrNoPermission.Code)
+		openim.ErrNoPermission.Code)
 	tm.fail("a", "friend.remark", &SetFriendRemark{OwnerUserID: "a", FriendUserID: "b",
-		Remark: strings.Repeat("é", MaxNameLen+1)}, ErrArgs.Code)
+		Remark: strings.Repeat("é", openim.MaxNameLen+1)}, openim.ErrArgs.Code)
 	ev := pushes(tm.ok("a", "friend.remark", &SetFriendRemark{OwnerUserID: "a", FriendUserID: "b", Remark: "Bobby"}))
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes, want 1", len(ev))
 	}
-	checkPush(t, tm, ev[0], FriendRemarkSet, "n_a_b", 3, "a", "b", "a", "b")
+	checkPush(t, tm, ev[0], openim.FriendRemarkSet, "n_a_b", 3, "a", "b", "a", "b")
 	var tips pb.FriendInfoChangedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.ToUserID != "b" || tips.FriendVersion != 2 {
@@ -290,13 +291,13 @@ func TestUpdateFriends(t *testing.T) {
 		args   UpdateFriends
 		code   int
 	}{
-		{"nothing to set", "a", UpdateFriends{OwnerUserID: "a", FriendUserIDs: []string{"b"}}, ErrArgs.Code},
-		{"empty list", "a", UpdateFriends{OwnerUserID: "a", IsPinned: &yes}, ErrArgs.Code},
-		{"duplicates", "a", UpdateFriends{OwnerUserID: "a", FriendUserIDs: []string{"b", "b"}, IsPinned: &yes}, ErrArgs.Code},
+		{"nothing to set", "a", UpdateFriends{OwnerUserID: "a", FriendUserIDs: []string{"b"}}, openim.ErrArgs.Code},
+		{"empty list", "a", UpdateFriends{OwnerUserID: "a", IsPinned: &yes}, openim.ErrArgs.Code},
+		{"duplicates", "a", UpdateFriends{OwnerUserID: "a", FriendUserIDs: []string{"b", "b"}, IsPinned: &yes}, openim.ErrArgs.Code},
 		{"not a friend", "b", UpdateFriends{OwnerUserID: "b", FriendUserIDs: []string{"c"}, IsPinned: &yes},
-			ErrRecordNotFound.Code},
+			openim.ErrRecordNotFound.Code},
 		{"for someone else", "b", UpdateFriends{OwnerUserID: "a", FriendUserIDs: []string{"c"}, IsPinned: &yes},
-			ErrNoPermission.Code},
+			openim.ErrNoPermission.Code},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { tm.fail(c.caller, "friend.update", &c.args, c.code) })
@@ -306,7 +307,7 @@ func TestUpdateFriends(t *testing.T) {
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes, want 1", len(ev))
 	}
-	checkPush(t, tm, ev[0], FriendsInfoUpdate, "n_a_a", 3, "a", "a", "a")
+	checkPush(t, tm, ev[0], openim.FriendsInfoUpdate, "n_a_a", 3, "a", "a", "a")
 	var tips pb.FriendsInfoUpdateTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.ToUserID != "a" || !slices.Equal(tips.FriendIDs, []string{"c"}) || tips.FriendVersion != 3 {
@@ -328,10 +329,10 @@ func TestImportFriend(t *testing.T) {
 		args   ImportFriend
 		code   int
 	}{
-		{"not admin", "a", ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}, ErrNoPermission.Code},
-		{"self", AdminUserID, ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b", "a"}}, ErrCannotAddYourself.Code},
-		{"unknown", AdminUserID, ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b", "zz"}}, ErrRecordNotFound.Code},
-		{"empty", AdminUserID, ImportFriend{OwnerUserID: "a"}, ErrArgs.Code},
+		{"not admin", "a", ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}, openim.ErrNoPermission.Code},
+		{"self", openim.AdminUserID, ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b", "a"}}, openim.ErrCannotAddYourself.Code},
+		{"unknown", openim.AdminUserID, ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b", "zz"}}, openim.ErrRecordNotFound.Code},
+		{"empty", openim.AdminUserID, ImportFriend{OwnerUserID: "a"}, openim.ErrArgs.Code},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { tm.fail(c.caller, "friend.import", &c.args, c.code) })
@@ -339,34 +340,34 @@ func TestImportFriend(t *testing.T) {
 	if tm.isFriend("a", "b") {
 		t.Fatal("a failed import left a friendship")
 	}
-	ev := pushes(tm.ok(AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b", "c"}}))
+	ev := pushes(tm.ok(openim.AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b", "c"}}))
 	// Per friend: 1201, its chat copy, 1204 to a, 1204 to the friend.
 	if len(ev) != 8 {
 		t.Fatalf("%d pushes, want 8", len(ev))
 	}
-	checkPush(t, tm, ev[0], FriendApplicationApproved, "n_a_b", 1, "a", "b", "a", "b")
+	checkPush(t, tm, ev[0], openim.FriendApplicationApproved, "n_a_b", 1, "a", "b", "a", "b")
 	var tips pb.FriendApplicationApprovedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.Request != nil || tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" {
 		t.Fatalf("import 1201 tips = %+v", &tips)
 	}
-	checkPush(t, tm, ev[2], FriendAdded, "n_a_a", 1, "a", "a", "a")
-	checkPush(t, tm, ev[3], FriendAdded, "n_b_b", 1, "b", "b", "b")
-	checkPush(t, tm, ev[4], FriendApplicationApproved, "n_a_c", 1, "a", "c", "a", "c")
-	checkPush(t, tm, ev[6], FriendAdded, "n_a_a", 2, "a", "a", "a")
+	checkPush(t, tm, ev[2], openim.FriendAdded, "n_a_a", 1, "a", "a", "a")
+	checkPush(t, tm, ev[3], openim.FriendAdded, "n_b_b", 1, "b", "b", "b")
+	checkPush(t, tm, ev[4], openim.FriendApplicationApproved, "n_a_c", 1, "a", "c", "a", "c")
+	checkPush(t, tm, ev[6], openim.FriendAdded, "n_a_a", 2, "a", "a", "a")
 	for _, pair := range [][2]string{{"a", "b"}, {"b", "a"}, {"a", "c"}, {"c", "a"}} {
-		if f := tm.friendInfo(pair[0], pair[1]); f.AddSource != addSourceImport || f.OperatorUserID != AdminUserID {
+		if f := tm.friendInfo(pair[0], pair[1]); f.AddSource != addSourceImport || f.OperatorUserID != openim.AdminUserID {
 			t.Fatalf("imported friend %v = %+v", pair, f)
 		}
 	}
 	// Importing existing friendships again changes nothing and tells no one.
-	if ev := tm.ok(AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}); len(ev) != 0 {
+	if ev := tm.ok(openim.AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}); len(ev) != 0 {
 		t.Fatalf("re-import pushed %d", len(ev))
 	}
 	// Mending a one-sided friendship creates only the missing row and tells only its owner (1204).
 	tm.ok("b", "friend.delete", &DeleteFriend{OwnerUserID: "b", FriendUserID: "a"})
-	ev = pushes(tm.ok(AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}))
-	if len(ev) != 3 || ev[2].Msg.ContentType != FriendAdded || !slices.Equal(ev[2].UserIDs, []string{"b"}) {
+	ev = pushes(tm.ok(openim.AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}))
+	if len(ev) != 3 || ev[2].Msg.ContentType != openim.FriendAdded || !slices.Equal(ev[2].UserIDs, []string{"b"}) {
 		t.Fatalf("mending import pushed %d: %v", len(ev), ev)
 	}
 }
@@ -380,10 +381,10 @@ func TestBlackList(t *testing.T) {
 		args   AddBlack
 		code   int
 	}{
-		{"self", "a", AddBlack{OwnerUserID: "a", BlackUserID: "a"}, ErrArgs.Code},
-		{"for someone else", "c", AddBlack{OwnerUserID: "a", BlackUserID: "b"}, ErrNoPermission.Code},
-		{"unknown", "a", AddBlack{OwnerUserID: "a", BlackUserID: "nobody"}, ErrRecordNotFound.Code},
-		{"ex too long", "a", AddBlack{OwnerUserID: "a", BlackUserID: "b", Ex: strings.Repeat("x", MaxExLen+1)}, ErrArgs.Code},
+		{"self", "a", AddBlack{OwnerUserID: "a", BlackUserID: "a"}, openim.ErrArgs.Code},
+		{"for someone else", "c", AddBlack{OwnerUserID: "a", BlackUserID: "b"}, openim.ErrNoPermission.Code},
+		{"unknown", "a", AddBlack{OwnerUserID: "a", BlackUserID: "nobody"}, openim.ErrRecordNotFound.Code},
+		{"ex too long", "a", AddBlack{OwnerUserID: "a", BlackUserID: "b", Ex: strings.Repeat("x", openim.MaxExLen+1)}, openim.ErrArgs.Code},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { tm.fail(c.caller, "friend.black_add", &c.args, c.code) })
@@ -394,14 +395,14 @@ func TestBlackList(t *testing.T) {
 	}
 	// To the owner's devices only, in their own stream (after the 1204 of befriend): the blocked
 	// user is not told.
-	checkPush(t, tm, ev[0], BlackAdded, "n_a_a", 2, "a", "a", "a")
+	checkPush(t, tm, ev[0], openim.BlackAdded, "n_a_a", 2, "a", "a", "a")
 	var tips pb.BlackAddedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" {
 		t.Fatalf("1207 tips = %+v", &tips)
 	}
 	if err := tm.fail("a", "friend.black_add", &AddBlack{OwnerUserID: "a", BlackUserID: "b"},
-		ErrDuplicateKey.Code); !strings.Contains(err.Detail, "already") {
+		openim.ErrDuplicateKey.Code); !strings.Contains(err.Detail, "already") {
 		t.Fatalf("duplicate block: %v", err)
 	}
 	blacks, total, err := store.ListBlacks(context.Background(), tm.q(), "a", 0, 10)
@@ -416,11 +417,11 @@ func TestBlackList(t *testing.T) {
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes, want 1", len(ev))
 	}
-	checkPush(t, tm, ev[0], BlackDeleted, "n_a_a", 3, "a", "a", "a")
+	checkPush(t, tm, ev[0], openim.BlackDeleted, "n_a_a", 3, "a", "a", "a")
 	if ev := tm.ok("a", "friend.black_remove", &RemoveBlack{OwnerUserID: "a", BlackUserID: "b"}); len(ev) != 0 {
 		t.Fatalf("removing an absent entry pushed %d", len(ev))
 	}
-	tm.fail("c", "friend.black_remove", &RemoveBlack{OwnerUserID: "a", BlackUserID: "b"}, ErrNoPermission.Code)
+	tm.fail("c", "friend.black_remove", &RemoveBlack{OwnerUserID: "a", BlackUserID: "b"}, openim.ErrNoPermission.Code)
 }
 
 func TestIncrementalFriends(t *testing.T) {
@@ -501,7 +502,7 @@ func TestFriendApplyIsDeterministic(t *testing.T) {
 		tm := friendTest(t)
 		tm.befriend("a", "b")
 		tm.ok("a", "friend.black_add", &AddBlack{OwnerUserID: "a", BlackUserID: "c"})
-		tm.ok(AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "c", FriendUserIDs: []string{"b"}})
+		tm.ok(openim.AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "c", FriendUserIDs: []string{"b"}})
 		var out [][]*pb.MsgData
 		for _, id := range []string{"n_a_b", "si_a_b", "n_a_a", "n_b_b", "n_b_c"} {
 			out = append(out, tm.messages(id))

@@ -1,6 +1,7 @@
 package im
 
 import (
+	"lanim/node/openim"
 	"strings"
 
 	"lanim/node/pb"
@@ -63,7 +64,7 @@ func groupHandlers() map[string]handler {
 // needGroupCaller rejects commands without an authenticated user (the node itself proposes none here).
 func needGroupCaller(c Caller) error {
 	if c.UserID == "" {
-		return ErrNoPermission.With("a user must make this change")
+		return openim.ErrNoPermission.With("a user must make this change")
 	}
 	return nil
 }
@@ -71,11 +72,11 @@ func needGroupCaller(c Caller) error {
 // checkGroupProfile limits the free-text fields of a group.
 func checkGroupProfile(name, notification, introduction, faceURL, ex string) error {
 	return checkFields(
-		checkLine("groupName", name, MaxNameLen),
-		checkText("notification", notification, MaxTextLen),
-		checkText("introduction", introduction, MaxTextLen),
-		checkURL("faceURL", faceURL, MaxURLLen),
-		checkEx("ex", ex, MaxExLen),
+		checkLine("groupName", name, openim.MaxNameLen),
+		checkText("notification", notification, openim.MaxTextLen),
+		checkText("introduction", introduction, openim.MaxTextLen),
+		checkURL("faceURL", faceURL, openim.MaxURLLen),
+		checkEx("ex", ex, openim.MaxExLen),
 	)
 }
 
@@ -98,7 +99,7 @@ func (o *op) group(groupID string) (*pb.GroupInfo, error) {
 		return nil, err
 	}
 	if g == nil {
-		return nil, ErrRecordNotFound.With("group %s not found", groupID)
+		return nil, openim.ErrRecordNotFound.With("group %s not found", groupID)
 	}
 	return g, nil
 }
@@ -109,8 +110,8 @@ func (o *op) liveGroup(groupID string) (*pb.GroupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if g.Status == GroupStatusDismissed {
-		return nil, ErrDismissedAlready.With("group %s is dismissed", groupID)
+	if g.Status == openim.GroupStatusDismissed {
+		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", groupID)
 	}
 	return g, nil
 }
@@ -127,7 +128,7 @@ func (o *op) callerMember(groupID string) (*pb.GroupMemberFullInfo, error) {
 	if err != nil || m != nil || o.caller.Admin() {
 		return m, err
 	}
-	return nil, ErrNoPermission.With("%s is not in group %s", o.caller.UserID, groupID)
+	return nil, openim.ErrNoPermission.With("%s is not in group %s", o.caller.UserID, groupID)
 }
 
 // requireManager passes the group's owner and admins and app admins (upstream's CheckGroupAdmin).
@@ -136,8 +137,8 @@ func (o *op) requireManager(groupID string) (*pb.GroupMemberFullInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m != nil && m.RoleLevel < RoleAdmin && !o.caller.Admin() {
-		return nil, ErrNoPermission.With("%s is not the owner or an admin of group %s", o.caller.UserID, groupID)
+	if m != nil && m.RoleLevel < openim.RoleAdmin && !o.caller.Admin() {
+		return nil, openim.ErrNoPermission.With("%s is not the owner or an admin of group %s", o.caller.UserID, groupID)
 	}
 	return m, nil
 }
@@ -165,8 +166,8 @@ func (o *op) asMember(groupID, userID string) (*pb.GroupMemberFullInfo, error) {
 	if u != nil {
 		out.Nickname, out.FaceURL = u.Nickname, u.FaceURL
 	}
-	if IsAdmin(userID) {
-		out.RoleLevel, out.AppMangerLevel = RoleAdmin, groupOpAdminLevel
+	if openim.IsAdmin(userID) {
+		out.RoleLevel, out.AppMangerLevel = openim.RoleAdmin, groupOpAdminLevel
 	} else {
 		out.OperatorUserID = userID
 	}
@@ -244,8 +245,8 @@ func (o *op) addMember(m *pb.GroupMemberFullInfo) error {
 // invite and approval, so their clients know the conversation before its first message.
 func (o *op) openGroupConversations(groupID string, userIDs []string) error {
 	for _, uid := range userIDs {
-		if err := o.ensureConversation(store.ConversationKey{OwnerID: uid, ConversationID: GroupConversationID(groupID),
-			Type: ReadGroupChat, GroupID: groupID}); err != nil {
+		if err := o.ensureConversation(store.ConversationKey{OwnerID: uid, ConversationID: openim.GroupConversationID(groupID),
+			Type: openim.ReadGroupChat, GroupID: groupID}); err != nil {
 			return err
 		}
 	}
@@ -267,7 +268,7 @@ func (o *op) removeMember(groupID, userID string) error {
 // freezeGroupConversations ends the leavers' pull window at the group chat's current max seq, so
 // they keep the history up to their leaving (the notification of it included) and see nothing after.
 func (o *op) freezeGroupConversations(groupID string, userIDs []string) error {
-	seq, err := store.GetSeq(o.ctx, o.tx, GroupConversationID(groupID))
+	seq, err := store.GetSeq(o.ctx, o.tx, openim.GroupConversationID(groupID))
 	if err != nil {
 		return err
 	}
@@ -284,11 +285,11 @@ func (o *op) freezeGroupConversations(groupID string, userIDs []string) error {
 
 // setGroupConversationMaxSeq writes a member's max_seq, logging a change in their conversation log.
 func (o *op) setGroupConversationMaxSeq(userID, groupID string, maxSeq int64) error {
-	changed, err := store.SetGroupConversationMaxSeq(o.ctx, o.tx, userID, GroupConversationID(groupID), maxSeq)
+	changed, err := store.SetGroupConversationMaxSeq(o.ctx, o.tx, userID, openim.GroupConversationID(groupID), maxSeq)
 	if err != nil || !changed {
 		return err
 	}
-	_, err = o.bumpVersion(conversationLog(userID), GroupConversationID(groupID), store.VersionUpdate)
+	_, err = o.bumpVersion(conversationLog(userID), openim.GroupConversationID(groupID), store.VersionUpdate)
 	return err
 }
 
@@ -344,13 +345,13 @@ func (a *CreateGroup) Check(c Caller) error {
 	}
 	g := a.GroupInfo
 	if g == nil {
-		return ErrArgs.With("groupInfo is required")
+		return openim.ErrArgs.With("groupInfo is required")
 	}
 	if g.GroupType != WorkingGroup {
-		return ErrArgs.With("groupType must be %d", WorkingGroup)
+		return openim.ErrArgs.With("groupType must be %d", WorkingGroup)
 	}
 	if a.OwnerUserID == "" {
-		return ErrArgs.With("ownerUserID is required")
+		return openim.ErrArgs.With("ownerUserID is required")
 	}
 	if err := c.Access(a.OwnerUserID); err != nil {
 		return err
@@ -380,7 +381,7 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 		return nil, err
 	}
 	if existing != nil {
-		return nil, ErrGroupIDExisted.With("group %s already exists", in.GroupID)
+		return nil, openim.ErrGroupIDExisted.With("group %s already exists", in.GroupID)
 	}
 	everyone := a.everyone(o.caller)
 	missing, err := store.MissingUsers(o.ctx, o.tx, everyone)
@@ -388,11 +389,11 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, ErrUserIDNotFound.With("user %s not found", missing[0])
+		return nil, openim.ErrUserIDNotFound.With("user %s not found", missing[0])
 	}
 	g := &pb.GroupInfo{
 		GroupID: in.GroupID, GroupName: in.GroupName, Notification: in.Notification, Introduction: in.Introduction,
-		FaceURL: in.FaceURL, OwnerUserID: a.OwnerUserID, CreateTime: o.now, Ex: in.Ex, Status: GroupStatusOK,
+		FaceURL: in.FaceURL, OwnerUserID: a.OwnerUserID, CreateTime: o.now, Ex: in.Ex, Status: openim.GroupStatusOK,
 		CreatorUserID: in.CreatorUserID, GroupType: WorkingGroup, NeedVerification: in.NeedVerification,
 		LookMemberInfo: in.LookMemberInfo, ApplyMemberFriend: in.ApplyMemberFriend,
 	}
@@ -406,16 +407,16 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 		return o.addMember(&pb.GroupMemberFullInfo{GroupID: g.GroupID, UserID: userID, RoleLevel: role, JoinTime: o.now,
 			JoinSource: JoinByInvitation, OperatorUserID: o.caller.UserID, InviterUserID: o.caller.UserID})
 	}
-	if err := join(a.OwnerUserID, RoleOwner); err != nil {
+	if err := join(a.OwnerUserID, openim.RoleOwner); err != nil {
 		return nil, err
 	}
 	for _, uid := range a.AdminUserIDs {
-		if err := join(uid, RoleAdmin); err != nil {
+		if err := join(uid, openim.RoleAdmin); err != nil {
 			return nil, err
 		}
 	}
 	for _, uid := range a.MemberUserIDs {
-		if err := join(uid, RoleMember); err != nil {
+		if err := join(uid, openim.RoleMember); err != nil {
 			return nil, err
 		}
 	}
@@ -440,11 +441,11 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 	}
 	tips := &pb.GroupCreatedTips{Group: g, OpUser: t.opUser, MemberList: list, OperationTime: o.now,
 		GroupOwnerUser: all[0], GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}
-	if err := t.send(GroupCreated, tips, chatCopyOverride(a.SendMessage, true)); err != nil {
+	if err := t.send(openim.GroupCreated, tips, chatCopyOverride(a.SendMessage, true)); err != nil {
 		return nil, err
 	}
 	if g.Notification != "" {
-		if err := t.send(GroupInfoSetAnnouncement, &pb.GroupInfoSetAnnouncementTips{OpUser: t.opUser,
+		if err := t.send(openim.GroupInfoSetAnnouncement, &pb.GroupInfoSetAnnouncementTips{OpUser: t.opUser,
 			Group: g, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true); err != nil {
 			return nil, err
 		}
@@ -480,7 +481,7 @@ func (a *SetGroupInfo) Check(c Caller) error {
 		return err
 	}
 	if a.GroupName != nil && strings.TrimSpace(*a.GroupName) == "" {
-		return ErrArgs.With("groupName is empty")
+		return openim.ErrArgs.With("groupName is empty")
 	}
 	g := &pb.GroupInfo{}
 	a.apply(g, 0, "")
@@ -544,19 +545,19 @@ func setGroupInfo(o *op, a *SetGroupInfo) (any, error) {
 				return nil, err
 			}
 		}
-		if err := t.send(GroupInfoSetAnnouncement, &pb.GroupInfoSetAnnouncementTips{OpUser: t.opUser,
+		if err := t.send(openim.GroupInfoSetAnnouncement, &pb.GroupInfoSetAnnouncementTips{OpUser: t.opUser,
 			Group: g, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, g.Notification != ""); err != nil {
 			return nil, err
 		}
 	}
 	if a.GroupName != nil {
-		if err := t.send(GroupInfoSetName, &pb.GroupInfoSetNameTips{OpUser: t.opUser, Group: g,
+		if err := t.send(openim.GroupInfoSetName, &pb.GroupInfoSetNameTips{OpUser: t.opUser, Group: g,
 			GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true); err != nil {
 			return nil, err
 		}
 	}
 	if a.otherFields() {
-		if err := t.send(GroupInfoSet, &pb.GroupInfoSetTips{OpUser: t.opUser, Group: g,
+		if err := t.send(openim.GroupInfoSet, &pb.GroupInfoSetTips{OpUser: t.opUser, Group: g,
 			GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, false); err != nil {
 			return nil, err
 		}
@@ -567,7 +568,7 @@ func setGroupInfo(o *op, a *SetGroupInfo) (any, error) {
 // markAnnouncement sets groupAtType 4 on each member's group conversation (creating it if
 // missing, as upstream's SetConversations does) and tells each changed member's devices (1300).
 func (o *op) markAnnouncement(groupID string, members []string) error {
-	convID := GroupConversationID(groupID)
+	convID := openim.GroupConversationID(groupID)
 	if err := o.openGroupConversations(groupID, members); err != nil {
 		return err
 	}
@@ -582,7 +583,7 @@ func (o *op) markAnnouncement(groupID string, members []string) error {
 		if _, err := o.bumpVersion(conversationLog(uid), convID, store.VersionUpdate); err != nil {
 			return err
 		}
-		if err := o.notify(note{contentType: ConversationChange, sendID: uid, recvID: uid,
+		if err := o.notify(note{contentType: openim.ConversationChange, sendID: uid, recvID: uid,
 			tips: &pb.ConversationUpdateTips{UserID: uid, ConversationIDList: []string{convID}}, to: []string{uid}}); err != nil {
 			return err
 		}
@@ -609,11 +610,11 @@ func (a *GroupRef) refuse(o *op) error {
 }
 
 func muteGroup(o *op, a *GroupRef) (any, error) {
-	return nil, o.setGroupStatus(a.GroupID, GroupStatusMuted, GroupMuted)
+	return nil, o.setGroupStatus(a.GroupID, openim.GroupStatusMuted, openim.GroupMuted)
 }
 
 func cancelMuteGroup(o *op, a *GroupRef) (any, error) {
-	return nil, o.setGroupStatus(a.GroupID, GroupStatusOK, GroupCancelMuted)
+	return nil, o.setGroupStatus(a.GroupID, openim.GroupStatusOK, openim.GroupCancelMuted)
 }
 
 // setGroupStatus mutes or unmutes a whole group: managers only, never a dismissed group (upstream
@@ -636,7 +637,7 @@ func (o *op) setGroupStatus(groupID string, status, contentType int32) error {
 	}
 	var tips any = &pb.GroupMutedTips{Group: g, OpUser: t.opUser, OperationTime: o.now,
 		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}
-	if contentType == GroupCancelMuted {
+	if contentType == openim.GroupCancelMuted {
 		tips = &pb.GroupCancelMutedTips{Group: g, OpUser: t.opUser, OperationTime: o.now,
 			GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}
 	}
@@ -660,7 +661,7 @@ func (a *TransferGroup) Check(c Caller) error {
 		return err
 	}
 	if a.OldOwnerUserID == a.NewOwnerUserID {
-		return ErrArgs.With("oldOwnerUserID and newOwnerUserID are the same")
+		return openim.ErrArgs.With("oldOwnerUserID and newOwnerUserID are the same")
 	}
 	return nil
 }
@@ -682,10 +683,10 @@ func (a *TransferGroup) decide(o *op) (g *pb.GroupInfo, oldOwner, newOwner *pb.G
 		return nil, nil, nil, err
 	}
 	if oldOwner == nil || newOwner == nil {
-		return nil, nil, nil, ErrArgs.With("%s and %s must both be in group %s", a.OldOwnerUserID, a.NewOwnerUserID, a.GroupID)
+		return nil, nil, nil, openim.ErrArgs.With("%s and %s must both be in group %s", a.OldOwnerUserID, a.NewOwnerUserID, a.GroupID)
 	}
-	if !o.caller.Admin() && !(o.caller.UserID == oldOwner.UserID && oldOwner.RoleLevel == RoleOwner) {
-		return nil, nil, nil, ErrNoPermission.With("only the owner of group %s may transfer it", a.GroupID)
+	if !o.caller.Admin() && !(o.caller.UserID == oldOwner.UserID && oldOwner.RoleLevel == openim.RoleOwner) {
+		return nil, nil, nil, openim.ErrNoPermission.With("only the owner of group %s may transfer it", a.GroupID)
 	}
 	return g, oldOwner, newOwner, nil
 }
@@ -703,7 +704,7 @@ func transferGroup(o *op, a *TransferGroup) (any, error) {
 			return nil, err
 		}
 	}
-	if err := store.SetMemberRole(o.ctx, o.tx, a.GroupID, newOwner.UserID, RoleOwner); err != nil {
+	if err := store.SetMemberRole(o.ctx, o.tx, a.GroupID, newOwner.UserID, openim.RoleOwner); err != nil {
 		return nil, err
 	}
 	if err := store.SetMemberRole(o.ctx, o.tx, a.GroupID, oldOwner.UserID, newOwner.RoleLevel); err != nil {
@@ -734,7 +735,7 @@ func transferGroup(o *op, a *TransferGroup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, t.send(GroupOwnerTransferred, &pb.GroupOwnerTransferredTips{Group: g, OpUser: t.opUser,
+	return nil, t.send(openim.GroupOwnerTransferred, &pb.GroupOwnerTransferredTips{Group: g, OpUser: t.opUser,
 		NewGroupOwner: newOwner, OldGroupOwner: oldOwner.UserID, OperationTime: o.now, OldGroupOwnerInfo: oldOwner,
 		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
@@ -766,10 +767,10 @@ func (a *DismissGroup) decide(o *op) (*pb.GroupInfo, error) {
 		return nil, err
 	}
 	if !o.caller.Admin() && o.caller.UserID != g.OwnerUserID {
-		return nil, ErrNoPermission.With("only the owner of group %s may dismiss it", a.GroupID)
+		return nil, openim.ErrNoPermission.With("only the owner of group %s may dismiss it", a.GroupID)
 	}
-	if g.Status == GroupStatusDismissed && !a.DeleteMember {
-		return nil, ErrDismissedAlready.With("group %s is dismissed", a.GroupID)
+	if g.Status == openim.GroupStatusDismissed && !a.DeleteMember {
+		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", a.GroupID)
 	}
 	return g, nil
 }
@@ -787,7 +788,7 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 		return nil, err
 	}
 	members := t.to
-	g.Status = GroupStatusDismissed
+	g.Status = openim.GroupStatusDismissed
 	if err := store.UpdateGroup(o.ctx, o.tx, g); err != nil {
 		return nil, err
 	}
@@ -796,7 +797,7 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 	}
 	if !a.DeleteMember {
 		tips := &pb.GroupDismissedTips{Group: g, OpUser: t.opUser, OperationTime: o.now}
-		if err := t.send(GroupDismissed, tips, chatCopyOverride(a.SendMessage, true)); err != nil {
+		if err := t.send(openim.GroupDismissed, tips, chatCopyOverride(a.SendMessage, true)); err != nil {
 			return nil, err
 		}
 	}

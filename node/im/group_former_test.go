@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -38,20 +39,20 @@ func TestFormerMemberReads(t *testing.T) {
 		{"a", []string{"a", "d"}}, // a member: every listed member
 		{"b", []string{"a"}},      // left before d joined; c is gone now
 		{"c", []string{"a", "d"}}, // kicked after d joined
-		{AdminUserID, []string{"a", "d"}},
+		{openim.AdminUserID, []string{"a", "d"}},
 	} {
 		got, err := tm.reader(c.reader).MembersInfo("g1", all)
 		if err != nil || !slices.Equal(memberIDs(got), c.want) {
 			t.Errorf("%s reads %v, %v; want %v", c.reader, memberIDs(got), err, c.want)
 		}
 	}
-	if _, err := tm.reader("x").MembersInfo("g1", all); !errors.Is(err, ErrNoPermission) {
+	if _, err := tm.reader("x").MembersInfo("g1", all); !errors.Is(err, openim.ErrNoPermission) {
 		t.Errorf("never a member: %v, want 1002", err)
 	}
-	if _, err := tm.reader("b").MembersInfo("nope", all); !errors.Is(err, ErrRecordNotFound) {
+	if _, err := tm.reader("b").MembersInfo("nope", all); !errors.Is(err, openim.ErrRecordNotFound) {
 		t.Errorf("unknown group: %v, want 1004", err)
 	}
-	if _, err := tm.reader("b").MembersInfo("g1", nil); !errors.Is(err, ErrArgs) {
+	if _, err := tm.reader("b").MembersInfo("g1", nil); !errors.Is(err, openim.ErrArgs) {
 		t.Errorf("no userIDs: %v, want 1001", err)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -34,7 +35,7 @@ type GroupReader struct {
 // isManager reports whether userID is the owner or an admin of the group.
 func (r GroupReader) isManager(groupID, userID string) (bool, error) {
 	m, err := store.GetMember(r.Ctx, r.Q, groupID, userID)
-	return m != nil && m.RoleLevel >= RoleAdmin, err
+	return m != nil && m.RoleLevel >= openim.RoleAdmin, err
 }
 
 // existingGroup is the group, 1001 for a bad ID, 1004 for an unknown one.
@@ -47,7 +48,7 @@ func (r GroupReader) existingGroup(groupID string) (*pb.GroupInfo, error) {
 		return nil, err
 	}
 	if g == nil {
-		return nil, ErrRecordNotFound.With("group %s not found", groupID)
+		return nil, openim.ErrRecordNotFound.With("group %s not found", groupID)
 	}
 	return g, nil
 }
@@ -67,7 +68,7 @@ func (r GroupReader) requireSeeMembers(groupID string) (*pb.GroupInfo, error) {
 		return nil, err
 	}
 	if m == nil {
-		return nil, ErrNoPermission.With("%s is not in group %s", r.Caller.UserID, groupID)
+		return nil, openim.ErrNoPermission.With("%s is not in group %s", r.Caller.UserID, groupID)
 	}
 	return g, nil
 }
@@ -85,7 +86,7 @@ func (r GroupReader) MemberList(groupID, keyword string, offset, limit int) ([]*
 	if _, err := r.requireSeeMembers(groupID); err != nil {
 		return nil, 0, err
 	}
-	if err := checkKeyword("keyword", keyword, MaxNameLen); err != nil {
+	if err := checkKeyword("keyword", keyword, openim.MaxNameLen); err != nil {
 		return nil, 0, err
 	}
 	return store.MembersPage(r.Ctx, r.Q, groupID, keyword, offset, limit)
@@ -118,7 +119,7 @@ func (r GroupReader) MembersInfo(groupID string, userIDs []string) ([]*pb.GroupM
 	}
 	left, former := entries[r.Caller.UserID]
 	if !former || left.State != store.VersionDelete {
-		return nil, ErrNoPermission.With("%s is not in group %s", r.Caller.UserID, groupID)
+		return nil, openim.ErrNoPermission.With("%s is not in group %s", r.Caller.UserID, groupID)
 	}
 	ms, err := store.GetMembers(r.Ctx, r.Q, groupID, userIDs)
 	if err != nil {
@@ -193,18 +194,18 @@ func (r GroupReader) requireManages(groupID string) error {
 		if err != nil || g != nil {
 			return err
 		}
-		return ErrGroupIDNotFound.With("group %s not found", groupID)
+		return openim.ErrGroupIDNotFound.With("group %s not found", groupID)
 	}
 	ok, err := r.isManager(groupID, r.Caller.UserID)
 	if err != nil || ok {
 		return err
 	}
-	return ErrNoPermission.With("%s is not the owner or an admin of group %s", r.Caller.UserID, groupID)
+	return openim.ErrNoPermission.With("%s is not the owner or an admin of group %s", r.Caller.UserID, groupID)
 }
 
 func checkHandleResults(results []int32) error {
 	if len(results) > 3 {
-		return ErrArgs.With("handleResults lists %d values", len(results))
+		return openim.ErrArgs.With("handleResults lists %d values", len(results))
 	}
 	for _, v := range results {
 		if err := checkRange("handleResults", v, GroupRequestRefused, GroupRequestAgreed); err != nil {
@@ -233,7 +234,7 @@ func (r GroupReader) UserApplications(userID string, groupIDs []string, results 
 		return nil, 0, err
 	}
 	if u == nil {
-		return nil, 0, ErrRecordNotFound.With("user %s not found", userID)
+		return nil, 0, openim.ErrRecordNotFound.With("user %s not found", userID)
 	}
 	reqs, total, err := store.GroupRequests(r.Ctx, r.Q, store.GroupRequestFilter{UserID: userID, GroupIDs: groupIDs,
 		HandleResults: results}, offset, limit)
@@ -259,7 +260,7 @@ func (r GroupReader) SpecifiedRequest(groupID, userID string) ([]*pb.GroupReques
 			return nil, err
 		}
 		if !ok {
-			return nil, ErrNoPermission.With("only the applicant and the group's managers see this request")
+			return nil, openim.ErrNoPermission.With("only the applicant and the group's managers see this request")
 		}
 	}
 	req, err := store.GetGroupRequest(r.Ctx, r.Q, groupID, userID)
@@ -475,8 +476,8 @@ func (r GroupReader) IncrementalMembers(groupID, versionID string, version uint6
 	if err != nil {
 		return nil, err
 	}
-	if g.Status == GroupStatusDismissed {
-		return nil, ErrDismissedAlready.With("group %s is dismissed", groupID)
+	if g.Status == openim.GroupStatusDismissed {
+		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", groupID)
 	}
 	return r.incrementalMembers(g, versionID, version, false)
 }
@@ -531,8 +532,8 @@ func (r GroupReader) IncrementalMembersBatch(userID string, reqs []MemberVersion
 	if err := checkFields(checkID("userID", userID), r.Caller.Access(userID)); err != nil {
 		return nil, err
 	}
-	if len(reqs) > MaxBatch {
-		return nil, ErrArgs.With("reqList has %d groups, at most %d", len(reqs), MaxBatch)
+	if len(reqs) > openim.MaxBatch {
+		return nil, openim.ErrArgs.With("reqList has %d groups, at most %d", len(reqs), openim.MaxBatch)
 	}
 	for _, req := range reqs {
 		if err := checkID("groupID", req.GroupID); err != nil {
@@ -570,7 +571,7 @@ func (r GroupReader) liveGroupOf(groupID, userID string) (*pb.GroupInfo, error) 
 		return nil, err
 	}
 	g, err := store.GetGroup(r.Ctx, r.Q, groupID)
-	if err != nil || g == nil || g.Status == GroupStatusDismissed {
+	if err != nil || g == nil || g.Status == openim.GroupStatusDismissed {
 		return nil, err
 	}
 	return g, nil

@@ -1,6 +1,7 @@
 package im
 
 import (
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -40,7 +41,7 @@ func (a *JoinGroup) applicant(c Caller) string { return idOrDefault(a.InviterUse
 func (a *JoinGroup) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID),
 		checkRange("joinSource", a.JoinSource, JoinByAdmin, JoinByQRCode),
-		checkText("reqMessage", a.ReqMessage, MaxTextLen), checkEx("ex", a.Ex, MaxExLen)); err != nil {
+		checkText("reqMessage", a.ReqMessage, openim.MaxTextLen), checkEx("ex", a.Ex, openim.MaxExLen)); err != nil {
 		return err
 	}
 	if a.InviterUserID != "" {
@@ -61,7 +62,7 @@ func joinGroup(o *op, a *JoinGroup) (any, error) {
 		return nil, err
 	}
 	if u == nil {
-		return nil, ErrRecordNotFound.With("user %s not found", userID)
+		return nil, openim.ErrRecordNotFound.With("user %s not found", userID)
 	}
 	g, err := o.liveGroup(a.GroupID)
 	if err != nil {
@@ -72,10 +73,10 @@ func joinGroup(o *op, a *JoinGroup) (any, error) {
 		return nil, err
 	}
 	if m != nil {
-		return nil, ErrArgs.With("%s is already in group %s", userID, a.GroupID)
+		return nil, openim.ErrArgs.With("%s is already in group %s", userID, a.GroupID)
 	}
 	if g.NeedVerification == VerifyNone {
-		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: userID, RoleLevel: RoleMember,
+		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: userID, RoleLevel: openim.RoleMember,
 			JoinTime: o.now, JoinSource: a.JoinSource, OperatorUserID: o.caller.UserID, InviterUserID: userID}); err != nil {
 			return nil, err
 		}
@@ -105,7 +106,7 @@ func (o *op) applyToGroup(g *pb.GroupInfo, r *store.GroupRequest) error {
 		return err
 	}
 	tips := &pb.JoinGroupApplicationTips{Group: g, Applicant: applicant, ReqMsg: r.ReqMsg, Uuid: o.newID(), Request: request}
-	return o.userNotes(JoinGroupApplication, append(managers, asker, o.caller.UserID), func(string) any { return tips })
+	return o.userNotes(openim.JoinGroupApplication, append(managers, asker, o.caller.UserID), func(string) any { return tips })
 }
 
 // publicUser is a user's public profile (empty but for the ID when the user is gone).
@@ -147,11 +148,11 @@ type ApplicationResponse struct {
 // Check: IDs, handleResult 1 or -1.
 func (a *ApplicationResponse) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkID("fromUserID", a.FromUserID),
-		checkText("handledMsg", a.HandledMsg, MaxTextLen)); err != nil {
+		checkText("handledMsg", a.HandledMsg, openim.MaxTextLen)); err != nil {
 		return err
 	}
 	if a.HandleResult != GroupRequestAgreed && a.HandleResult != GroupRequestRefused {
-		return ErrArgs.With("handleResult must be %d or %d", GroupRequestAgreed, GroupRequestRefused)
+		return openim.ErrArgs.With("handleResult must be %d or %d", GroupRequestAgreed, GroupRequestRefused)
 	}
 	return nil
 }
@@ -172,17 +173,17 @@ func respondToApplication(o *op, a *ApplicationResponse) (any, error) {
 		return nil, err
 	}
 	if r == nil {
-		return nil, ErrRecordNotFound.With("no request from %s to group %s", a.FromUserID, a.GroupID)
+		return nil, openim.ErrRecordNotFound.With("no request from %s to group %s", a.FromUserID, a.GroupID)
 	}
 	if r.HandleResult != GroupRequestPending {
-		return nil, ErrGroupRequestDone.With("the request from %s was already handled", a.FromUserID)
+		return nil, openim.ErrGroupRequestDone.With("the request from %s was already handled", a.FromUserID)
 	}
 	u, err := store.GetUser(o.ctx, o.tx, a.FromUserID)
 	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		return nil, ErrRecordNotFound.With("user %s not found", a.FromUserID)
+		return nil, openim.ErrRecordNotFound.With("user %s not found", a.FromUserID)
 	}
 	in, err := o.member(a.GroupID, a.FromUserID)
 	if err != nil {
@@ -194,7 +195,7 @@ func respondToApplication(o *op, a *ApplicationResponse) (any, error) {
 	}
 	joins := a.HandleResult == GroupRequestAgreed && in == nil
 	if joins {
-		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: a.FromUserID, RoleLevel: RoleMember,
+		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: a.FromUserID, RoleLevel: openim.RoleMember,
 			JoinTime: o.now, JoinSource: r.JoinSource, OperatorUserID: o.caller.UserID,
 			InviterUserID: r.InviterUserID}); err != nil {
 			return nil, err
@@ -238,12 +239,12 @@ func (o *op) answerApplication(r *store.GroupRequest) error {
 		return receiverManager
 	}
 	if r.HandleResult == GroupRequestAgreed {
-		return o.userNotes(GroupApplicationAccepted, append(managers, r.UserID), func(uid string) any {
+		return o.userNotes(openim.GroupApplicationAccepted, append(managers, r.UserID), func(uid string) any {
 			return &pb.GroupApplicationAcceptedTips{Group: g, OpUser: opUser, HandleMsg: r.HandleMsg,
 				ReceiverAs: receiverAs(uid), Uuid: uuid, Request: request}
 		})
 	}
-	return o.userNotes(GroupApplicationRejected, append(managers, r.UserID), func(uid string) any {
+	return o.userNotes(openim.GroupApplicationRejected, append(managers, r.UserID), func(uid string) any {
 		return &pb.GroupApplicationRejectedTips{Group: g, OpUser: opUser, HandleMsg: r.HandleMsg,
 			ReceiverAs: receiverAs(uid), Uuid: uuid, Request: request}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"lanim/node/openim"
 	"slices"
 	"strings"
 	"testing"
@@ -119,8 +120,8 @@ func wantGroupPush(t *testing.T, p *Push, want ...string) {
 func wantGroupNote(t *testing.T, p *Push, gid, sender string) {
 	t.Helper()
 	m := p.Msg
-	if p.ConversationID != "n_"+gid || m.SessionType != ReadGroupChat || m.GroupID != gid || m.RecvID != gid ||
-		m.SendID != sender || m.MsgFrom != MsgFromSystem || m.Seq == 0 {
+	if p.ConversationID != "n_"+gid || m.SessionType != openim.ReadGroupChat || m.GroupID != gid || m.RecvID != gid ||
+		m.SendID != sender || m.MsgFrom != openim.MsgFromSystem || m.Seq == 0 {
 		t.Fatalf("group note: conv %s session %d group %s recv %s send %s from %d seq %d", p.ConversationID,
 			m.SessionType, m.GroupID, m.RecvID, m.SendID, m.MsgFrom, m.Seq)
 	}
@@ -178,21 +179,21 @@ func TestCreateGroup(t *testing.T) {
 		g.NotificationUserID != "a" || g.NotificationUpdateTime != tm.now {
 		t.Fatalf("groupInfo %+v", g)
 	}
-	for uid, role := range map[string]int32{"a": RoleOwner, "b": RoleAdmin, "c": RoleMember} {
+	for uid, role := range map[string]int32{"a": openim.RoleOwner, "b": openim.RoleAdmin, "c": openim.RoleMember} {
 		m := tm.member("g1", uid)
 		if m == nil || m.RoleLevel != role || m.JoinSource != JoinByInvitation || m.InviterUserID != "a" ||
 			m.OperatorUserID != "a" || m.JoinTime != tm.now {
 			t.Fatalf("member %s: %+v", uid, m)
 		}
 	}
-	p := oneGroupNote(t, events, GroupCreated)
+	p := oneGroupNote(t, events, openim.GroupCreated)
 	wantGroupNote(t, p, "g1", "a")
 	wantGroupPush(t, p, "a", "b", "c")
 	if p.Msg.Options["isSendMsg"] != true {
 		t.Fatal("1501 must be marked isSendMsg")
 	}
 	tp := groupTips[pb.GroupCreatedTips](t, p)
-	if tp.Group.GroupID != "g1" || tp.OpUser.UserID != "a" || tp.OpUser.RoleLevel != RoleOwner ||
+	if tp.Group.GroupID != "g1" || tp.OpUser.UserID != "a" || tp.OpUser.RoleLevel != openim.RoleOwner ||
 		tp.GroupOwnerUser.UserID != "a" || len(tp.MemberList) != 1 || tp.MemberList[0].UserID != "a" ||
 		tp.OperationTime != tm.now || tp.OpUser.Nickname != "Nick a" {
 		t.Fatalf("tips %+v", tp)
@@ -201,7 +202,7 @@ func TestCreateGroup(t *testing.T) {
 	if tp.GroupMemberVersion != 3 {
 		t.Fatalf("member version %d after 3 inserts", tp.GroupMemberVersion)
 	}
-	copies := groupChatCopies(events, GroupCreated)
+	copies := groupChatCopies(events, openim.GroupCreated)
 	if len(copies) != 1 || copies[0].ConversationID != "sg_g1" {
 		t.Fatalf("1501 chat copy: %s", describeGroupEvents(events))
 	}
@@ -210,8 +211,8 @@ func TestCreateGroup(t *testing.T) {
 			t.Fatalf("no sg_g1 conversation for %s", uid)
 		}
 	}
-	ann := oneGroupNote(t, events, GroupInfoSetAnnouncement)
-	if len(groupChatCopies(events, GroupInfoSetAnnouncement)) != 1 {
+	ann := oneGroupNote(t, events, openim.GroupInfoSetAnnouncement)
+	if len(groupChatCopies(events, openim.GroupInfoSetAnnouncement)) != 1 {
 		t.Fatal("1519 at creation must have a chat copy")
 	}
 	wantGroupPush(t, ann, "a", "b", "c")
@@ -224,18 +225,18 @@ func TestCreateGroup(t *testing.T) {
 
 func TestCreateGroupByAdminAndOptions(t *testing.T) {
 	tm := officeMachine(t, "a", "b")
-	events := tm.ok(AdminUserID, "group.create", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"b"},
+	events := tm.ok(openim.AdminUserID, "group.create", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"b"},
 		GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: WorkingGroup}, SendMessage: gptr(false)})
-	tp := groupTips[pb.GroupCreatedTips](t, oneGroupNote(t, events, GroupCreated))
+	tp := groupTips[pb.GroupCreatedTips](t, oneGroupNote(t, events, openim.GroupCreated))
 	// Upstream counts the operator; an admin who is not a member is a synthetic admin member.
-	if tp.Group.MemberCount != 3 || tp.OpUser.UserID != AdminUserID || tp.OpUser.RoleLevel != RoleAdmin ||
+	if tp.Group.MemberCount != 3 || tp.OpUser.UserID != openim.AdminUserID || tp.OpUser.RoleLevel != openim.RoleAdmin ||
 		tp.OpUser.AppMangerLevel != groupOpAdminLevel || tp.OpUser.GroupID != "g1" || len(tp.MemberList) != 2 {
 		t.Fatalf("tips %+v", tp)
 	}
-	if len(groupChatCopies(events, GroupCreated)) != 0 {
+	if len(groupChatCopies(events, openim.GroupCreated)) != 0 {
 		t.Fatal("sendMessage false: no chat copy")
 	}
-	if tm.member("g1", AdminUserID) != nil {
+	if tm.member("g1", openim.AdminUserID) != nil {
 		t.Fatal("the admin is not made a member")
 	}
 }
@@ -250,36 +251,36 @@ func TestCreateGroupRules(t *testing.T) {
 		args   *CreateGroup
 		code   int
 	}{
-		{"no groupInfo", "a", &CreateGroup{OwnerUserID: "a"}, ErrArgs.Code},
-		{"group type", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("g", 1)}, ErrArgs.Code},
-		{"no owner", "a", &CreateGroup{GroupInfo: info("g", 2)}, ErrArgs.Code},
-		{"owner not caller", "a", &CreateGroup{OwnerUserID: "b", GroupInfo: info("g", 2)}, ErrNoPermission.Code},
-		{"no group ID", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("", 2)}, ErrArgs.Code},
-		{"bad group ID", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("g/1", 2)}, ErrArgs.Code},
-		{"duplicate member", "a", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"b", "b"}, GroupInfo: info("g", 2)}, ErrArgs.Code},
-		{"owner also admin", "a", &CreateGroup{OwnerUserID: "a", AdminUserIDs: []string{"a"}, GroupInfo: info("g", 2)}, ErrArgs.Code},
-		{"unknown user", "a", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"zz"}, GroupInfo: info("g", 2)}, ErrUserIDNotFound.Code},
-		{"taken ID", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("taken", 2)}, ErrGroupIDExisted.Code},
-		{"needVerification", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: &pb.GroupInfo{GroupID: "g", GroupType: 2, NeedVerification: 3}}, ErrArgs.Code},
-		{"long name", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: &pb.GroupInfo{GroupID: "g", GroupType: 2, GroupName: strings.Repeat("x", MaxNameLen+1)}}, ErrArgs.Code},
+		{"no groupInfo", "a", &CreateGroup{OwnerUserID: "a"}, openim.ErrArgs.Code},
+		{"group type", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("g", 1)}, openim.ErrArgs.Code},
+		{"no owner", "a", &CreateGroup{GroupInfo: info("g", 2)}, openim.ErrArgs.Code},
+		{"owner not caller", "a", &CreateGroup{OwnerUserID: "b", GroupInfo: info("g", 2)}, openim.ErrNoPermission.Code},
+		{"no group ID", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("", 2)}, openim.ErrArgs.Code},
+		{"bad group ID", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("g/1", 2)}, openim.ErrArgs.Code},
+		{"duplicate member", "a", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"b", "b"}, GroupInfo: info("g", 2)}, openim.ErrArgs.Code},
+		{"owner also admin", "a", &CreateGroup{OwnerUserID: "a", AdminUserIDs: []string{"a"}, GroupInfo: info("g", 2)}, openim.ErrArgs.Code},
+		{"unknown user", "a", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"zz"}, GroupInfo: info("g", 2)}, openim.ErrUserIDNotFound.Code},
+		{"taken ID", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: info("taken", 2)}, openim.ErrGroupIDExisted.Code},
+		{"needVerification", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: &pb.GroupInfo{GroupID: "g", GroupType: 2, NeedVerification: 3}}, openim.ErrArgs.Code},
+		{"long name", "a", &CreateGroup{OwnerUserID: "a", GroupInfo: &pb.GroupInfo{GroupID: "g", GroupType: 2, GroupName: strings.Repeat("x", openim.MaxNameLen+1)}}, openim.ErrArgs.Code},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tm.fail(tc.caller, "group.create", tc.args, tc.code) })
 	}
-	many := make([]string, MaxBatch)
+	many := make([]string, openim.MaxBatch)
 	for i := range many {
 		many[i] = "u" + itoa(i)
 	}
-	tm.fail("a", "group.create", &CreateGroup{OwnerUserID: "a", MemberUserIDs: many, GroupInfo: info("g", 2)}, ErrArgs.Code)
+	tm.fail("a", "group.create", &CreateGroup{OwnerUserID: "a", MemberUserIDs: many, GroupInfo: info("g", 2)}, openim.ErrArgs.Code)
 }
 
 func TestSetGroupInfo(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
-	tm.fail("c", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, ErrNoPermission.Code)
-	tm.fail("x", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, ErrNoPermission.Code)
-	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("  ")}, ErrArgs.Code)
-	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: gptr(int32(7))}, ErrArgs.Code)
-	tm.fail(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "nope", GroupName: gptr("n")}, ErrRecordNotFound.Code)
+	tm.fail("c", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, openim.ErrNoPermission.Code)
+	tm.fail("x", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, openim.ErrNoPermission.Code)
+	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("  ")}, openim.ErrArgs.Code)
+	tm.fail("b", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: gptr(int32(7))}, openim.ErrArgs.Code)
+	tm.fail(openim.AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "nope", GroupName: gptr("n")}, openim.ErrRecordNotFound.Code)
 	if ev := tm.ok("b", "group.set_info", &SetGroupInfo{GroupID: "g1"}); len(ev) != 0 {
 		t.Fatalf("an empty patch notifies: %s", describeGroupEvents(ev))
 	}
@@ -295,16 +296,16 @@ func TestSetGroupInfo(t *testing.T) {
 	if h := tm.memberHead("g1"); h.Version != before+1 {
 		t.Fatalf("member version %d → %d, want one group-info bump", before, h.Version)
 	}
-	ann := groupTips[pb.GroupInfoSetAnnouncementTips](t, oneGroupNote(t, events, GroupInfoSetAnnouncement))
-	name := groupTips[pb.GroupInfoSetNameTips](t, oneGroupNote(t, events, GroupInfoSetName))
-	set := groupTips[pb.GroupInfoSetTips](t, oneGroupNote(t, events, GroupInfoSet))
+	ann := groupTips[pb.GroupInfoSetAnnouncementTips](t, oneGroupNote(t, events, openim.GroupInfoSetAnnouncement))
+	name := groupTips[pb.GroupInfoSetNameTips](t, oneGroupNote(t, events, openim.GroupInfoSetName))
+	set := groupTips[pb.GroupInfoSetTips](t, oneGroupNote(t, events, openim.GroupInfoSet))
 	if ann.OpUser.UserID != "b" || ann.Group.Notification != "hi" || name.Group.GroupName != "New" || set.Group.Introduction != "intro" {
 		t.Fatalf("groupTips %+v %+v %+v", ann, name, set)
 	}
 	wantMemberVersion(t, tm, "g1", set.GroupMemberVersion, set.GroupMemberVersionID)
 	wantMemberVersion(t, tm, "g1", ann.GroupMemberVersion, ann.GroupMemberVersionID)
-	if len(groupChatCopies(events, GroupInfoSetAnnouncement)) != 1 || len(groupChatCopies(events, GroupInfoSetName)) != 1 ||
-		len(groupChatCopies(events, GroupInfoSet)) != 0 {
+	if len(groupChatCopies(events, openim.GroupInfoSetAnnouncement)) != 1 || len(groupChatCopies(events, openim.GroupInfoSetName)) != 1 ||
+		len(groupChatCopies(events, openim.GroupInfoSet)) != 0 {
 		t.Fatalf("chat copies: %s", describeGroupEvents(events))
 	}
 	for _, uid := range []string{"a", "b", "c"} {
@@ -312,18 +313,18 @@ func TestSetGroupInfo(t *testing.T) {
 			t.Fatalf("groupAtType of %s = %d", uid, at)
 		}
 	}
-	if cc := groupNotes(events, ConversationChange); len(cc) != 3 {
+	if cc := groupNotes(events, openim.ConversationChange); len(cc) != 3 {
 		t.Fatalf("want 1300 to each member, got %d", len(cc))
 	}
 
 	// Clearing the announcement (set_group_info_ex with "") → 1519 without a chat copy.
 	events = tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Notification: gptr("")})
-	if oneGroupNote(t, events, GroupInfoSetAnnouncement) == nil || len(groupChatCopies(events, GroupInfoSetAnnouncement)) != 0 ||
-		len(groupNotes(events, GroupInfoSet)) != 0 {
+	if oneGroupNote(t, events, openim.GroupInfoSetAnnouncement) == nil || len(groupChatCopies(events, openim.GroupInfoSetAnnouncement)) != 0 ||
+		len(groupNotes(events, openim.GroupInfoSet)) != 0 {
 		t.Fatalf("clear announcement: %s", describeGroupEvents(events))
 	}
 	// An app admin outside the group is a manager.
-	tm.ok(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", Ex: gptr("e")})
+	tm.ok(openim.AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", Ex: gptr("e")})
 }
 
 func TestJoinGroupDirect(t *testing.T) {
@@ -331,10 +332,10 @@ func TestJoinGroupDirect(t *testing.T) {
 	tm.create("g1", "a", nil, []string{"b"}, VerifyNone)
 	events := tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch, InviterUserID: "c"})
 	m := tm.member("g1", "c")
-	if m == nil || m.RoleLevel != RoleMember || m.JoinSource != JoinBySearch {
+	if m == nil || m.RoleLevel != openim.RoleMember || m.JoinSource != JoinBySearch {
 		t.Fatalf("member %+v", m)
 	}
-	p := oneGroupNote(t, events, MemberEnter)
+	p := oneGroupNote(t, events, openim.MemberEnter)
 	wantGroupNote(t, p, "g1", "c")
 	wantGroupPush(t, p, "a", "b", "c")
 	tp := groupTips[pb.MemberEnterTips](t, p)
@@ -342,13 +343,13 @@ func TestJoinGroupDirect(t *testing.T) {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	if len(groupChatCopies(events, MemberEnter)) != 1 {
+	if len(groupChatCopies(events, openim.MemberEnter)) != 1 {
 		t.Fatal("1510 has a chat copy")
 	}
 	if _, _, ok := tm.conversation("c", "sg_g1"); !ok {
 		t.Fatal("no conversation for the entrant")
 	}
-	tm.fail("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch}, ErrArgs.Code) // already in
+	tm.fail("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch}, openim.ErrArgs.Code) // already in
 }
 
 func TestJoinGroupRules(t *testing.T) {
@@ -362,17 +363,17 @@ func TestJoinGroupRules(t *testing.T) {
 		args   *JoinGroup
 		code   int
 	}{
-		{"no joinSource", "b", &JoinGroup{GroupID: "g1"}, ErrArgs.Code},
-		{"joinSource 5", "b", &JoinGroup{GroupID: "g1", JoinSource: 5}, ErrArgs.Code},
-		{"for someone else", "b", &JoinGroup{GroupID: "g1", JoinSource: 3, InviterUserID: "c"}, ErrNoPermission.Code},
-		{"unknown group", "b", &JoinGroup{GroupID: "nope", JoinSource: 3}, ErrRecordNotFound.Code},
-		{"dismissed", "b", &JoinGroup{GroupID: "gone", JoinSource: 3}, ErrDismissedAlready.Code},
-		{"owner again", "a", &JoinGroup{GroupID: "g1", JoinSource: 3}, ErrArgs.Code},
-		{"admin for unknown user", AdminUserID, &JoinGroup{GroupID: "g1", JoinSource: 3, InviterUserID: "zz"}, ErrRecordNotFound.Code},
+		{"no joinSource", "b", &JoinGroup{GroupID: "g1"}, openim.ErrArgs.Code},
+		{"joinSource 5", "b", &JoinGroup{GroupID: "g1", JoinSource: 5}, openim.ErrArgs.Code},
+		{"for someone else", "b", &JoinGroup{GroupID: "g1", JoinSource: 3, InviterUserID: "c"}, openim.ErrNoPermission.Code},
+		{"unknown group", "b", &JoinGroup{GroupID: "nope", JoinSource: 3}, openim.ErrRecordNotFound.Code},
+		{"dismissed", "b", &JoinGroup{GroupID: "gone", JoinSource: 3}, openim.ErrDismissedAlready.Code},
+		{"owner again", "a", &JoinGroup{GroupID: "g1", JoinSource: 3}, openim.ErrArgs.Code},
+		{"admin for unknown user", openim.AdminUserID, &JoinGroup{GroupID: "g1", JoinSource: 3, InviterUserID: "zz"}, openim.ErrRecordNotFound.Code},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tm.fail(tc.caller, "group.join", tc.args, tc.code) })
 	}
-	tm.ok(AdminUserID, "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinByAdmin, InviterUserID: "b"})
+	tm.ok(openim.AdminUserID, "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinByAdmin, InviterUserID: "b"})
 	if tm.member("g1", "b") == nil {
 		t.Fatal("an admin joins a user")
 	}
@@ -386,11 +387,11 @@ func TestApplicationFlow(t *testing.T) {
 	if tm.member("g1", "d") != nil {
 		t.Fatal("an application does not add the member")
 	}
-	apps := groupNotes(events, JoinGroupApplication)
+	apps := groupNotes(events, openim.JoinGroupApplication)
 	var recipients []string
 	for _, p := range apps {
-		if p.Msg.SessionType != SingleChat || p.Msg.SendID != "d" || p.Msg.GroupID != "" ||
-			p.ConversationID != NotificationConversationID(SingleChat, "d", p.Msg.RecvID, "") {
+		if p.Msg.SessionType != openim.SingleChat || p.Msg.SendID != "d" || p.Msg.GroupID != "" ||
+			p.ConversationID != openim.NotificationConversationID(openim.SingleChat, "d", p.Msg.RecvID, "") {
 			t.Fatalf("1503 shape: %s session %d send %s", p.ConversationID, p.Msg.SessionType, p.Msg.SendID)
 		}
 		wantGroupPush(t, p, dedupe([]string{"d", p.Msg.RecvID})...)
@@ -408,31 +409,31 @@ func TestApplicationFlow(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ReqMsg != "let me in" || got[0].GroupInfo.GroupID != "g1" || got[0].Ex != "x" {
 		t.Fatalf("specified request: %+v %v", got, err)
 	}
-	if _, err := tm.reader("c").SpecifiedRequest("g1", "d"); !errors.Is(err, ErrNoPermission) {
+	if _, err := tm.reader("c").SpecifiedRequest("g1", "d"); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatalf("an ordinary member reads another's request: %v", err)
 	}
 	recv, total, err := tm.reader("b").RecvApplications("b", nil, nil, 0, 10)
 	if err != nil || total != 1 || len(recv) != 1 || recv[0].UserInfo.UserID != "d" {
 		t.Fatalf("recv applications of b: %+v %d %v", recv, total, err)
 	}
-	if _, _, err := tm.reader("c").RecvApplications("c", []string{"g1"}, nil, 0, 10); !errors.Is(err, ErrNoPermission) {
+	if _, _, err := tm.reader("c").RecvApplications("c", []string{"g1"}, nil, 0, 10); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatalf("an ordinary member lists a group's applications: %v", err)
 	}
 
 	resp := &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandledMsg: "welcome", HandleResult: GroupRequestAgreed}
-	tm.fail("c", "group.application_response", resp, ErrNoPermission.Code)
-	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: 1}, ErrRecordNotFound.Code)
-	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandleResult: 0}, ErrArgs.Code)
+	tm.fail("c", "group.application_response", resp, openim.ErrNoPermission.Code)
+	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: 1}, openim.ErrRecordNotFound.Code)
+	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandleResult: 0}, openim.ErrArgs.Code)
 	events = tm.ok("b", "group.application_response", resp)
 	if m := tm.member("g1", "d"); m == nil || m.JoinSource != JoinBySearch || m.OperatorUserID != "b" {
 		t.Fatalf("approved member %+v", m)
 	}
-	accepted := groupNotes(events, GroupApplicationAccepted)
+	accepted := groupNotes(events, openim.GroupApplicationAccepted)
 	as := map[string]int32{}
 	for _, p := range accepted {
 		tp := groupTips[pb.GroupApplicationAcceptedTips](t, p)
 		as[p.Msg.RecvID] = tp.ReceiverAs
-		if p.Msg.SessionType != SingleChat || tp.OpUser.UserID != "b" || tp.HandleMsg != "welcome" ||
+		if p.Msg.SessionType != openim.SingleChat || tp.OpUser.UserID != "b" || tp.HandleMsg != "welcome" ||
 			tp.Request.HandleResult != GroupRequestAgreed || tp.Request.HandleUserID != "b" {
 			t.Fatalf("1505 %+v", tp)
 		}
@@ -440,30 +441,30 @@ func TestApplicationFlow(t *testing.T) {
 	if len(as) != 3 || as["a"] != 1 || as["b"] != 1 || as["d"] != 0 {
 		t.Fatalf("1505 receivers %v", as)
 	}
-	enter := oneGroupNote(t, events, MemberEnter)
+	enter := oneGroupNote(t, events, openim.MemberEnter)
 	wantGroupPush(t, enter, "a", "b", "c", "d")
 	if _, _, ok := tm.conversation("d", "sg_g1"); !ok {
 		t.Fatal("no conversation for the approved member")
 	}
-	tm.fail("b", "group.application_response", resp, ErrGroupRequestDone.Code)
+	tm.fail("b", "group.application_response", resp, openim.ErrGroupRequestDone.Code)
 
 	tm.ok("e", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
-	events = tm.ok(AdminUserID, "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: GroupRequestRefused})
+	events = tm.ok(openim.AdminUserID, "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: GroupRequestRefused})
 	if tm.member("g1", "e") != nil {
 		t.Fatal("a refused applicant joined")
 	}
-	rejected := groupNotes(events, GroupApplicationRejected)
-	if len(rejected) != 3 || len(groupNotes(events, MemberEnter)) != 0 {
+	rejected := groupNotes(events, openim.GroupApplicationRejected)
+	if len(rejected) != 3 || len(groupNotes(events, openim.MemberEnter)) != 0 {
 		t.Fatalf("refuse: %s", describeGroupEvents(events))
 	}
-	if op := groupTips[pb.GroupApplicationRejectedTips](t, rejected[0]).OpUser; op.RoleLevel != RoleAdmin || op.AppMangerLevel != groupOpAdminLevel {
+	if op := groupTips[pb.GroupApplicationRejectedTips](t, rejected[0]).OpUser; op.RoleLevel != openim.RoleAdmin || op.AppMangerLevel != groupOpAdminLevel {
 		t.Fatalf("opUser of an app admin: %+v", op)
 	}
 	mine, total, err := tm.reader("e").UserApplications("e", nil, []int32{GroupRequestRefused}, 0, 10)
 	if err != nil || total != 1 || mine[0].HandleResult != GroupRequestRefused {
 		t.Fatalf("own applications: %+v %v", mine, err)
 	}
-	if _, _, err := tm.reader("d").UserApplications("e", nil, nil, 0, 10); !errors.Is(err, ErrNoPermission) {
+	if _, _, err := tm.reader("d").UserApplications("e", nil, nil, 0, 10); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatalf("another user's applications: %v", err)
 	}
 	// A new application replaces the handled one.
@@ -476,15 +477,15 @@ func TestApplicationFlow(t *testing.T) {
 func TestQuitGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", nil, []string{"b", "c"}, VerifyNone)
-	tm.fail("x", "group.quit", &QuitGroup{GroupID: "g1"}, ErrRecordNotFound.Code)
-	tm.fail("a", "group.quit", &QuitGroup{GroupID: "g1"}, ErrNoPermission.Code)
-	tm.fail("c", "group.quit", &QuitGroup{GroupID: "g1", UserID: "b"}, ErrNoPermission.Code)
+	tm.fail("x", "group.quit", &QuitGroup{GroupID: "g1"}, openim.ErrRecordNotFound.Code)
+	tm.fail("a", "group.quit", &QuitGroup{GroupID: "g1"}, openim.ErrNoPermission.Code)
+	tm.fail("c", "group.quit", &QuitGroup{GroupID: "g1", UserID: "b"}, openim.ErrNoPermission.Code)
 
 	events := tm.ok("b", "group.quit", &QuitGroup{GroupID: "g1"})
 	if tm.member("g1", "b") != nil {
 		t.Fatal("still a member")
 	}
-	p := oneGroupNote(t, events, MemberQuit)
+	p := oneGroupNote(t, events, openim.MemberQuit)
 	wantGroupNote(t, p, "g1", "b")
 	wantGroupPush(t, p, "a", "b", "c")
 	tp := groupTips[pb.MemberQuitTips](t, p)
@@ -492,7 +493,7 @@ func TestQuitGroup(t *testing.T) {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	copies := groupChatCopies(events, MemberQuit)
+	copies := groupChatCopies(events, openim.MemberQuit)
 	if len(copies) != 1 {
 		t.Fatal("1504 has a chat copy")
 	}
@@ -508,7 +509,7 @@ func TestQuitGroup(t *testing.T) {
 		t.Fatalf("rejoining lifts the window, max_seq %d", maxSeq)
 	}
 	// An admin takes a user out.
-	tm.ok(AdminUserID, "group.quit", &QuitGroup{GroupID: "g1", UserID: "c"})
+	tm.ok(openim.AdminUserID, "group.quit", &QuitGroup{GroupID: "g1", UserID: "c"})
 }
 
 func TestKickGroup(t *testing.T) {
@@ -520,22 +521,22 @@ func TestKickGroup(t *testing.T) {
 		kicked []string
 		code   int
 	}{
-		{"member kicks", "c", []string{"d"}, ErrNoPermission.Code},
-		{"admin kicks admin", "b", []string{"b2"}, ErrNoPermission.Code},
-		{"admin kicks owner", "b", []string{"a"}, ErrArgs.Code},
-		{"kick self", "a", []string{"a"}, ErrArgs.Code},
-		{"not a member", "a", []string{"x"}, ErrUserIDNotFound.Code},
-		{"outsider kicks", "x", []string{"c"}, ErrNoPermission.Code},
-		{"twice", "a", []string{"c", "c"}, ErrArgs.Code},
-		{"empty", "a", nil, ErrArgs.Code},
-		{"app admin kicks owner", AdminUserID, []string{"a"}, ErrArgs.Code},
+		{"member kicks", "c", []string{"d"}, openim.ErrNoPermission.Code},
+		{"admin kicks admin", "b", []string{"b2"}, openim.ErrNoPermission.Code},
+		{"admin kicks owner", "b", []string{"a"}, openim.ErrArgs.Code},
+		{"kick self", "a", []string{"a"}, openim.ErrArgs.Code},
+		{"not a member", "a", []string{"x"}, openim.ErrUserIDNotFound.Code},
+		{"outsider kicks", "x", []string{"c"}, openim.ErrNoPermission.Code},
+		{"twice", "a", []string{"c", "c"}, openim.ErrArgs.Code},
+		{"empty", "a", nil, openim.ErrArgs.Code},
+		{"app admin kicks owner", openim.AdminUserID, []string{"a"}, openim.ErrArgs.Code},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tm.fail(tc.caller, "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: tc.kicked}, tc.code)
 		})
 	}
 	events := tm.ok("b", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c"}})
-	p := oneGroupNote(t, events, MemberKicked)
+	p := oneGroupNote(t, events, openim.MemberKicked)
 	wantGroupNote(t, p, "g1", "b")
 	wantGroupPush(t, p, "a", "b", "b2", "c", "d")
 	tp := groupTips[pb.MemberKickedTips](t, p)
@@ -547,11 +548,11 @@ func TestKickGroup(t *testing.T) {
 		t.Fatalf("kicked member's window: %d", maxSeq)
 	}
 	events = tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"b2", "d"}, SendMessage: gptr(false)})
-	if len(groupChatCopies(events, MemberKicked)) != 0 {
+	if len(groupChatCopies(events, openim.MemberKicked)) != 0 {
 		t.Fatal("sendMessage false: no chat copy")
 	}
-	events = tm.ok(AdminUserID, "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"b"}})
-	if op := groupTips[pb.MemberKickedTips](t, oneGroupNote(t, events, MemberKicked)).OpUser; op.UserID != AdminUserID || op.RoleLevel != RoleAdmin {
+	events = tm.ok(openim.AdminUserID, "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"b"}})
+	if op := groupTips[pb.MemberKickedTips](t, oneGroupNote(t, events, openim.MemberKicked)).OpUser; op.UserID != openim.AdminUserID || op.RoleLevel != openim.RoleAdmin {
 		t.Fatalf("opUser %+v", op)
 	}
 	if ids, _ := store.MemberIDs(context.Background(), tm.db.Reader(), "g1"); !slices.Equal(ids, []string{"a"}) {
@@ -562,18 +563,18 @@ func TestKickGroup(t *testing.T) {
 func TestInviteToGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "d", "e", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, VerifyApplyInviteDirect)
-	tm.fail("x", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d"}}, ErrNoPermission.Code)
-	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"zz"}}, ErrRecordNotFound.Code)
-	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"b"}}, ErrArgs.Code)
-	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d", "d"}}, ErrArgs.Code)
-	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "nope", InvitedUserIDs: []string{"d"}}, ErrRecordNotFound.Code)
+	tm.fail("x", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d"}}, openim.ErrNoPermission.Code)
+	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"zz"}}, openim.ErrRecordNotFound.Code)
+	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"b"}}, openim.ErrArgs.Code)
+	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d", "d"}}, openim.ErrArgs.Code)
+	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "nope", InvitedUserIDs: []string{"d"}}, openim.ErrRecordNotFound.Code)
 
 	// needVerification 0: an ordinary member's invitation joins directly.
 	events := tm.ok("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d"}})
 	if m := tm.member("g1", "d"); m == nil || m.InviterUserID != "c" || m.JoinSource != JoinByInvitation {
 		t.Fatalf("invited member %+v", m)
 	}
-	p := oneGroupNote(t, events, MemberInvited)
+	p := oneGroupNote(t, events, openim.MemberInvited)
 	wantGroupNote(t, p, "g1", "c")
 	wantGroupPush(t, p, "a", "b", "c", "d")
 	tp := groupTips[pb.MemberInvitedTips](t, p)
@@ -588,11 +589,11 @@ func TestInviteToGroup(t *testing.T) {
 	// needVerification 1: an ordinary member's invitation waits for a manager.
 	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: gptr(VerifyAll)})
 	events = tm.ok("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"e"}, Reason: "friend"})
-	if tm.member("g1", "e") != nil || len(groupNotes(events, MemberInvited)) != 0 {
+	if tm.member("g1", "e") != nil || len(groupNotes(events, openim.MemberInvited)) != 0 {
 		t.Fatal("the invitation needs approval")
 	}
 	var to []string
-	for _, p := range groupNotes(events, JoinGroupApplication) {
+	for _, p := range groupNotes(events, openim.JoinGroupApplication) {
 		to = append(to, p.Msg.RecvID)
 		tp := groupTips[pb.JoinGroupApplicationTips](t, p)
 		if tp.Applicant.UserID != "c" || tp.Request.UserInfo.UserID != "e" || tp.Request.InviterUserID != "c" {
@@ -603,7 +604,7 @@ func TestInviteToGroup(t *testing.T) {
 		t.Fatalf("1503 to %v (the invitee is not told)", to)
 	}
 	events = tm.ok("a", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: GroupRequestAgreed})
-	inv := groupTips[pb.MemberInvitedTips](t, oneGroupNote(t, events, MemberInvited))
+	inv := groupTips[pb.MemberInvitedTips](t, oneGroupNote(t, events, openim.MemberInvited))
 	if inv.OpUser.UserID != "a" || inv.InviterUser.UserID != "c" || inv.InvitedUserList[0].UserID != "e" {
 		t.Fatalf("approved invitation groupTips %+v", inv)
 	}
@@ -617,33 +618,33 @@ func TestInviteToGroup(t *testing.T) {
 func TestTransferGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
-	tm.fail("b", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "b"}, ErrNoPermission.Code)
-	tm.fail("a", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "a"}, ErrArgs.Code)
-	tm.fail("a", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "x"}, ErrArgs.Code)
-	tm.fail("b", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "b", NewOwnerUserID: "c"}, ErrNoPermission.Code)
+	tm.fail("b", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "b"}, openim.ErrNoPermission.Code)
+	tm.fail("a", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "a"}, openim.ErrArgs.Code)
+	tm.fail("a", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "x"}, openim.ErrArgs.Code)
+	tm.fail("b", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "b", NewOwnerUserID: "c"}, openim.ErrNoPermission.Code)
 
 	tm.ok("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b", MutedSeconds: 60})
 	events := tm.ok("a", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "b"})
-	if a, b := tm.member("g1", "a"), tm.member("g1", "b"); a.RoleLevel != RoleAdmin || b.RoleLevel != RoleOwner || b.MuteEndTime != 0 {
+	if a, b := tm.member("g1", "a"), tm.member("g1", "b"); a.RoleLevel != openim.RoleAdmin || b.RoleLevel != openim.RoleOwner || b.MuteEndTime != 0 {
 		t.Fatalf("roles after transfer: a %d, b %d (mute %d)", a.RoleLevel, b.RoleLevel, b.MuteEndTime)
 	}
 	if g := tm.groupInfo("g1"); g.OwnerUserID != "b" {
 		t.Fatalf("owner %s", g.OwnerUserID)
 	}
-	if len(groupNotes(events, GroupMemberCancelMuted)) != 1 {
+	if len(groupNotes(events, openim.GroupMemberCancelMuted)) != 1 {
 		t.Fatal("a muted new owner is unmuted (1513)")
 	}
-	p := oneGroupNote(t, events, GroupOwnerTransferred)
+	p := oneGroupNote(t, events, openim.GroupOwnerTransferred)
 	wantGroupPush(t, p, "a", "b", "c")
 	tp := groupTips[pb.GroupOwnerTransferredTips](t, p)
-	if tp.NewGroupOwner.UserID != "b" || tp.NewGroupOwner.RoleLevel != RoleOwner || tp.OldGroupOwner != "a" ||
-		tp.OldGroupOwnerInfo.RoleLevel != RoleAdmin || tp.Group.OwnerUserID != "b" || tp.OpUser.UserID != "a" {
+	if tp.NewGroupOwner.UserID != "b" || tp.NewGroupOwner.RoleLevel != openim.RoleOwner || tp.OldGroupOwner != "a" ||
+		tp.OldGroupOwnerInfo.RoleLevel != openim.RoleAdmin || tp.Group.OwnerUserID != "b" || tp.OpUser.UserID != "a" {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	// The old owner took b's admin level; an app admin may transfer on anyone's behalf.
-	tm.ok(AdminUserID, "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "b", NewOwnerUserID: "c"})
-	if tm.member("g1", "b").RoleLevel != RoleMember || tm.member("g1", "c").RoleLevel != RoleOwner {
+	tm.ok(openim.AdminUserID, "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "b", NewOwnerUserID: "c"})
+	if tm.member("g1", "b").RoleLevel != openim.RoleMember || tm.member("g1", "c").RoleLevel != openim.RoleOwner {
 		t.Fatal("second transfer")
 	}
 }
@@ -651,37 +652,37 @@ func TestTransferGroup(t *testing.T) {
 func TestDismissGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
-	tm.fail("b", "group.dismiss", &DismissGroup{GroupID: "g1"}, ErrNoPermission.Code)
-	tm.fail("c", "group.dismiss", &DismissGroup{GroupID: "g1"}, ErrNoPermission.Code)
-	tm.fail("a", "group.dismiss", &DismissGroup{GroupID: "nope"}, ErrRecordNotFound.Code)
+	tm.fail("b", "group.dismiss", &DismissGroup{GroupID: "g1"}, openim.ErrNoPermission.Code)
+	tm.fail("c", "group.dismiss", &DismissGroup{GroupID: "g1"}, openim.ErrNoPermission.Code)
+	tm.fail("a", "group.dismiss", &DismissGroup{GroupID: "nope"}, openim.ErrRecordNotFound.Code)
 
 	events := tm.ok("a", "group.dismiss", &DismissGroup{GroupID: "g1"})
-	p := oneGroupNote(t, events, GroupDismissed)
+	p := oneGroupNote(t, events, openim.GroupDismissed)
 	wantGroupNote(t, p, "g1", "a")
 	wantGroupPush(t, p, "a", "b", "c")
 	tp := groupTips[pb.GroupDismissedTips](t, p)
-	if tp.Group.Status != GroupStatusDismissed || tp.Group.MemberCount != 3 || tp.OpUser.UserID != "a" {
+	if tp.Group.Status != openim.GroupStatusDismissed || tp.Group.MemberCount != 3 || tp.OpUser.UserID != "a" {
 		t.Fatalf("tips %+v", tp)
 	}
-	if len(groupChatCopies(events, GroupDismissed)) != 1 {
+	if len(groupChatCopies(events, openim.GroupDismissed)) != 1 {
 		t.Fatal("1511 has a chat copy")
 	}
 	g := tm.groupInfo("g1")
-	if g.Status != GroupStatusDismissed || g.MemberCount != 0 {
+	if g.Status != openim.GroupStatusDismissed || g.MemberCount != 0 {
 		t.Fatalf("after dismiss: %+v", g)
 	}
 	joined, _ := tm.reader("c").FullJoinedGroupIDs("c", 0)
 	if len(joined.GroupIDs) != 0 {
 		t.Fatalf("c still lists %v", joined.GroupIDs)
 	}
-	tm.fail(AdminUserID, "group.dismiss", &DismissGroup{GroupID: "g1"}, ErrDismissedAlready.Code)
-	tm.fail(AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("x")}, ErrDismissedAlready.Code)
-	tm.fail(AdminUserID, "group.mute", &GroupRef{GroupID: "g1"}, ErrDismissedAlready.Code)
-	tm.fail(AdminUserID, "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"b"}}, ErrDismissedAlready.Code)
+	tm.fail(openim.AdminUserID, "group.dismiss", &DismissGroup{GroupID: "g1"}, openim.ErrDismissedAlready.Code)
+	tm.fail(openim.AdminUserID, "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("x")}, openim.ErrDismissedAlready.Code)
+	tm.fail(openim.AdminUserID, "group.mute", &GroupRef{GroupID: "g1"}, openim.ErrDismissedAlready.Code)
+	tm.fail(openim.AdminUserID, "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"b"}}, openim.ErrDismissedAlready.Code)
 
 	tm.create("g2", "a", nil, []string{"b"}, 0)
-	events = tm.ok(AdminUserID, "group.dismiss", &DismissGroup{GroupID: "g2", DeleteMember: true})
-	if len(groupNotes(events, GroupDismissed)) != 0 || tm.groupInfo("g2").MemberCount != 0 {
+	events = tm.ok(openim.AdminUserID, "group.dismiss", &DismissGroup{GroupID: "g2", DeleteMember: true})
+	if len(groupNotes(events, openim.GroupDismissed)) != 0 || tm.groupInfo("g2").MemberCount != 0 {
 		t.Fatalf("deleteMember: %s", describeGroupEvents(events))
 	}
 }
@@ -693,40 +694,40 @@ func TestMuteMember(t *testing.T) {
 		name, caller, target string
 		code                 int
 	}{
-		{"owner", "b", "a", ErrNoPermission.Code},
-		{"owner by app admin", AdminUserID, "a", ErrNoPermission.Code},
-		{"admin by admin", "b", "b2", ErrNoPermission.Code},
-		{"member by member", "c", "d", ErrNoPermission.Code},
-		{"self", "c", "c", ErrNoPermission.Code},
-		{"outsider", "x", "c", ErrNoPermission.Code},
-		{"not a member", "a", "x", ErrRecordNotFound.Code},
+		{"owner", "b", "a", openim.ErrNoPermission.Code},
+		{"owner by app admin", openim.AdminUserID, "a", openim.ErrNoPermission.Code},
+		{"admin by admin", "b", "b2", openim.ErrNoPermission.Code},
+		{"member by member", "c", "d", openim.ErrNoPermission.Code},
+		{"self", "c", "c", openim.ErrNoPermission.Code},
+		{"outsider", "x", "c", openim.ErrNoPermission.Code},
+		{"not a member", "a", "x", openim.ErrRecordNotFound.Code},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tm.fail(tc.caller, "group.mute_member", &MuteMember{GroupID: "g1", UserID: tc.target, MutedSeconds: 10}, tc.code)
 			tm.fail(tc.caller, "group.cancel_mute_member", &MemberRef{GroupID: "g1", UserID: tc.target}, tc.code)
 		})
 	}
-	tm.fail("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c"}, ErrArgs.Code)
-	tm.fail("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c", MutedSeconds: -1}, ErrArgs.Code)
+	tm.fail("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c"}, openim.ErrArgs.Code)
+	tm.fail("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c", MutedSeconds: -1}, openim.ErrArgs.Code)
 
 	tm.ok("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b", MutedSeconds: 30})
-	tm.ok(AdminUserID, "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b2", MutedSeconds: 30})
+	tm.ok(openim.AdminUserID, "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b2", MutedSeconds: 30})
 	events := tm.ok("b", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c", MutedSeconds: 90})
 	if m := tm.member("g1", "c"); m.MuteEndTime != tm.now+90_000 {
 		t.Fatalf("muteEndTime %d", m.MuteEndTime)
 	}
-	p := oneGroupNote(t, events, GroupMemberMuted)
+	p := oneGroupNote(t, events, openim.GroupMemberMuted)
 	wantGroupPush(t, p, "a", "b", "b2", "c", "d")
 	tp := groupTips[pb.GroupMemberMutedTips](t, p)
 	if tp.MutedUser.UserID != "c" || tp.MutedSeconds != 90 || tp.MutedUser.MuteEndTime != tm.now+90_000 || tp.OpUser.UserID != "b" {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	if len(groupChatCopies(events, GroupMemberMuted)) != 1 {
+	if len(groupChatCopies(events, openim.GroupMemberMuted)) != 1 {
 		t.Fatal("1512 has a chat copy")
 	}
 	events = tm.ok("b", "group.cancel_mute_member", &MemberRef{GroupID: "g1", UserID: "c"})
-	ct := groupTips[pb.GroupMemberCancelMutedTips](t, oneGroupNote(t, events, GroupMemberCancelMuted))
+	ct := groupTips[pb.GroupMemberCancelMutedTips](t, oneGroupNote(t, events, openim.GroupMemberCancelMuted))
 	if tm.member("g1", "c").MuteEndTime != 0 || ct.MutedUser.UserID != "c" {
 		t.Fatalf("unmute groupTips %+v", ct)
 	}
@@ -736,22 +737,22 @@ func TestMuteMember(t *testing.T) {
 func TestMuteGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
-	tm.fail("c", "group.mute", &GroupRef{GroupID: "g1"}, ErrNoPermission.Code)
-	tm.fail("c", "group.cancel_mute", &GroupRef{GroupID: "g1"}, ErrNoPermission.Code)
+	tm.fail("c", "group.mute", &GroupRef{GroupID: "g1"}, openim.ErrNoPermission.Code)
+	tm.fail("c", "group.cancel_mute", &GroupRef{GroupID: "g1"}, openim.ErrNoPermission.Code)
 	events := tm.ok("b", "group.mute", &GroupRef{GroupID: "g1"})
-	if tm.groupInfo("g1").Status != GroupStatusMuted {
+	if tm.groupInfo("g1").Status != openim.GroupStatusMuted {
 		t.Fatal("not muted")
 	}
-	p := oneGroupNote(t, events, GroupMuted)
+	p := oneGroupNote(t, events, openim.GroupMuted)
 	wantGroupPush(t, p, "a", "b", "c")
 	tp := groupTips[pb.GroupMutedTips](t, p)
-	if tp.Group.Status != GroupStatusMuted || tp.OpUser.UserID != "b" {
+	if tp.Group.Status != openim.GroupStatusMuted || tp.OpUser.UserID != "b" {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	events = tm.ok("a", "group.cancel_mute", &GroupRef{GroupID: "g1"})
-	cp := groupTips[pb.GroupCancelMutedTips](t, oneGroupNote(t, events, GroupCancelMuted))
-	if tm.groupInfo("g1").Status != GroupStatusOK || cp.Group.Status != GroupStatusOK || len(groupChatCopies(events, GroupCancelMuted)) != 1 {
+	cp := groupTips[pb.GroupCancelMutedTips](t, oneGroupNote(t, events, openim.GroupCancelMuted))
+	if tm.groupInfo("g1").Status != openim.GroupStatusOK || cp.Group.Status != openim.GroupStatusOK || len(groupChatCopies(events, openim.GroupCancelMuted)) != 1 {
 		t.Fatalf("cancel mute %+v", cp)
 	}
 }
@@ -768,50 +769,50 @@ func TestSetMemberInfo(t *testing.T) {
 		args   *SetMemberInfo
 		code   int
 	}{
-		{"empty", "a", &SetMemberInfo{}, ErrArgs.Code},
-		{"role 100", "a", set("g1", "c", nil, gptr(RoleOwner)), ErrNoPermission.Code},
-		{"role 30", "a", set("g1", "c", nil, gptr(int32(30))), ErrArgs.Code},
-		{"owner's own role", "a", set("g1", "a", nil, gptr(RoleMember)), ErrArgs.Code},
-		{"admin edits owner", "b", set("g1", "a", gptr("n"), nil), ErrNoPermission.Code},
-		{"admin edits admin", "b", set("g1", "b2", gptr("n"), nil), ErrNoPermission.Code},
-		{"member edits member", "c", set("g1", "d", gptr("n"), nil), ErrNoPermission.Code},
-		{"member raises self", "c", set("g1", "c", nil, gptr(RoleAdmin)), ErrNoPermission.Code},
-		{"outsider", "x", set("g1", "c", gptr("n"), nil), ErrNoPermission.Code},
-		{"target not in group", "a", set("g1", "x", gptr("n"), nil), ErrArgs.Code},
-		{"listed twice", "a", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g1", UserID: "c"}, {GroupID: "g1", UserID: "c"}}}, ErrArgs.Code},
-		{"long nickname", "c", set("g1", "c", gptr(strings.Repeat("n", MaxNameLen+1)), nil), ErrArgs.Code},
+		{"empty", "a", &SetMemberInfo{}, openim.ErrArgs.Code},
+		{"role 100", "a", set("g1", "c", nil, gptr(openim.RoleOwner)), openim.ErrNoPermission.Code},
+		{"role 30", "a", set("g1", "c", nil, gptr(int32(30))), openim.ErrArgs.Code},
+		{"owner's own role", "a", set("g1", "a", nil, gptr(openim.RoleMember)), openim.ErrArgs.Code},
+		{"admin edits owner", "b", set("g1", "a", gptr("n"), nil), openim.ErrNoPermission.Code},
+		{"admin edits admin", "b", set("g1", "b2", gptr("n"), nil), openim.ErrNoPermission.Code},
+		{"member edits member", "c", set("g1", "d", gptr("n"), nil), openim.ErrNoPermission.Code},
+		{"member raises self", "c", set("g1", "c", nil, gptr(openim.RoleAdmin)), openim.ErrNoPermission.Code},
+		{"outsider", "x", set("g1", "c", gptr("n"), nil), openim.ErrNoPermission.Code},
+		{"target not in group", "a", set("g1", "x", gptr("n"), nil), openim.ErrArgs.Code},
+		{"listed twice", "a", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g1", UserID: "c"}, {GroupID: "g1", UserID: "c"}}}, openim.ErrArgs.Code},
+		{"long nickname", "c", set("g1", "c", gptr(strings.Repeat("n", openim.MaxNameLen+1)), nil), openim.ErrArgs.Code},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tm.fail(tc.caller, "group.set_member_info", tc.args, tc.code) })
 	}
 
 	events := tm.ok("c", "group.set_member_info", set("g1", "c", gptr("Cee"), nil))
-	p := oneGroupNote(t, events, GroupMemberInfoSet)
+	p := oneGroupNote(t, events, openim.GroupMemberInfoSet)
 	wantGroupPush(t, p, "a", "b", "b2", "c", "d")
 	tp := groupTips[pb.GroupMemberInfoSetTips](t, p)
 	if tp.ChangedUser.Nickname != "Cee" || tp.ChangedUser.FaceURL != "face-c" || tp.OpUser.UserID != "c" {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
-	if len(groupChatCopies(events, GroupMemberInfoSet)) != 0 {
+	if len(groupChatCopies(events, openim.GroupMemberInfoSet)) != 0 {
 		t.Fatal("1516 has no chat copy")
 	}
-	tm.ok("b", "group.set_member_info", set("g1", "b", nil, gptr(RoleMember))) // an admin steps down
-	events = tm.ok("b2", "group.set_member_info", set("g1", "d", nil, gptr(RoleAdmin)))
-	if tm.member("g1", "d").RoleLevel != RoleAdmin {
+	tm.ok("b", "group.set_member_info", set("g1", "b", nil, gptr(openim.RoleMember))) // an admin steps down
+	events = tm.ok("b2", "group.set_member_info", set("g1", "d", nil, gptr(openim.RoleAdmin)))
+	if tm.member("g1", "d").RoleLevel != openim.RoleAdmin {
 		t.Fatal("an admin promotes a member")
 	}
-	if groupTips[pb.GroupMemberInfoSetTips](t, oneGroupNote(t, events, GroupMemberSetToAdmin)).ChangedUser.RoleLevel != RoleAdmin {
+	if groupTips[pb.GroupMemberInfoSetTips](t, oneGroupNote(t, events, openim.GroupMemberSetToAdmin)).ChangedUser.RoleLevel != openim.RoleAdmin {
 		t.Fatal("1517 groupTips")
 	}
 	events = tm.ok("a", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{
-		{GroupID: "g1", UserID: "d", RoleLevel: gptr(RoleMember), Ex: gptr("e")}, {GroupID: "g1", UserID: "a", Nickname: gptr("Boss")}}})
-	if len(groupNotes(events, GroupMemberSetToOrdinaryUser)) != 1 || len(groupNotes(events, GroupMemberInfoSet)) != 2 {
+		{GroupID: "g1", UserID: "d", RoleLevel: gptr(openim.RoleMember), Ex: gptr("e")}, {GroupID: "g1", UserID: "a", Nickname: gptr("Boss")}}})
+	if len(groupNotes(events, openim.GroupMemberSetToOrdinaryUser)) != 1 || len(groupNotes(events, openim.GroupMemberInfoSet)) != 2 {
 		t.Fatalf("owner batch: %s", describeGroupEvents(events))
 	}
-	if m := tm.member("g1", "d"); m.RoleLevel != RoleMember || m.Ex != "e" {
+	if m := tm.member("g1", "d"); m.RoleLevel != openim.RoleMember || m.Ex != "e" {
 		t.Fatalf("d %+v", m)
 	}
-	tm.ok(AdminUserID, "group.set_member_info", set("g1", "c", nil, gptr(RoleAdmin)))
+	tm.ok(openim.AdminUserID, "group.set_member_info", set("g1", "c", nil, gptr(openim.RoleAdmin)))
 }
 
 func TestProfileChangeNotifiesGroups(t *testing.T) {
@@ -822,7 +823,7 @@ func TestProfileChangeNotifiesGroups(t *testing.T) {
 		Nickname: gptr("own"), FaceURL: gptr("own-face")}}})
 	before1, before2 := tm.memberHead("g1").Version, tm.memberHead("g2").Version
 	events := tm.ok("b", "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "b", Nickname: gptr("Bee")}})
-	ps := groupNotes(events, GroupMemberInfoSet)
+	ps := groupNotes(events, openim.GroupMemberInfoSet)
 	if len(ps) != 1 || ps[0].ConversationID != "n_g1" {
 		t.Fatalf("1516 only where the profile shows: %s", describeGroupEvents(events))
 	}
@@ -837,7 +838,7 @@ func TestProfileChangeNotifiesGroups(t *testing.T) {
 	}
 	// ex alone is no profile change.
 	events = tm.ok("b", "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "b", Ex: gptr("x")}})
-	if len(groupNotes(events, GroupMemberInfoSet)) != 0 {
+	if len(groupNotes(events, openim.GroupMemberInfoSet)) != 0 {
 		t.Fatal("1516 after an ex change")
 	}
 }
@@ -848,17 +849,17 @@ func TestGroupReads(t *testing.T) {
 	tm.create("g2", "b", nil, nil, 0)
 	tm.ok("c", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g1", UserID: "c", Nickname: gptr("zed")}}})
 
-	if _, _, err := tm.reader("x").MemberList("g1", "", 0, 10); !errors.Is(err, ErrNoPermission) {
+	if _, _, err := tm.reader("x").MemberList("g1", "", 0, 10); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatalf("outsider lists members: %v", err)
 	}
-	if _, _, err := tm.reader("x").MemberList("nope", "", 0, 10); !errors.Is(err, ErrRecordNotFound) {
+	if _, _, err := tm.reader("x").MemberList("nope", "", 0, 10); !errors.Is(err, openim.ErrRecordNotFound) {
 		t.Fatalf("unknown group: %v", err)
 	}
 	members, total, err := tm.reader("c").MemberList("g1", "", 0, 10)
 	if err != nil || total != 3 || members[0].UserID != "a" || members[1].UserID != "b" || members[2].UserID != "c" {
 		t.Fatalf("member list %v %d %v", members, total, err)
 	}
-	found, total, _ := tm.reader(AdminUserID).MemberList("g1", "ze", 0, 10)
+	found, total, _ := tm.reader(openim.AdminUserID).MemberList("g1", "ze", 0, 10)
 	if total != 1 || found[0].UserID != "c" {
 		t.Fatalf("keyword search: %v", found)
 	}
@@ -870,21 +871,21 @@ func TestGroupReads(t *testing.T) {
 	if err != nil || len(info) != 1 || info[0].Nickname != "zed" {
 		t.Fatalf("members info %v %v", info, err)
 	}
-	if _, err := tm.reader("x").MembersInfo("g1", []string{"c"}); !errors.Is(err, ErrNoPermission) {
+	if _, err := tm.reader("x").MembersInfo("g1", []string{"c"}); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatalf("outsider reads members: %v", err)
 	}
 	groups, err := tm.reader("x").GroupsInfo([]string{"g2", "nope", "g1"})
 	if err != nil || len(groups) != 2 || groups[0].GroupID != "g2" || groups[1].MemberCount != 3 || groups[1].OwnerUserID != "a" {
 		t.Fatalf("groups info %v %v", groups, err)
 	}
-	if _, err := tm.reader("x").GroupsInfo(nil); !errors.Is(err, ErrArgs) {
+	if _, err := tm.reader("x").GroupsInfo(nil); !errors.Is(err, openim.ErrArgs) {
 		t.Fatal("empty groupIDs")
 	}
 	joined, total, err := tm.reader("b").JoinedGroups("b", 0, 10)
 	if err != nil || total != 2 || len(joined) != 2 {
 		t.Fatalf("joined %v %v", joined, err)
 	}
-	if _, _, err := tm.reader("c").JoinedGroups("b", 0, 10); !errors.Is(err, ErrNoPermission) {
+	if _, _, err := tm.reader("c").JoinedGroups("b", 0, 10); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatal("another user's groups")
 	}
 	ids, err := tm.reader("c").FullMemberIDs("g1", 0)
@@ -895,10 +896,10 @@ func TestGroupReads(t *testing.T) {
 	if !same.Equal || len(same.UserIDs) != 0 {
 		t.Fatalf("equal hash %+v", same)
 	}
-	if _, err := tm.reader("x").FullMemberIDs("g1", 0); !errors.Is(err, ErrNoPermission) {
+	if _, err := tm.reader("x").FullMemberIDs("g1", 0); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatal("outsider's member IDs")
 	}
-	if _, err := tm.reader("x").FullJoinedGroupIDs("c", 0); !errors.Is(err, ErrNoPermission) {
+	if _, err := tm.reader("x").FullJoinedGroupIDs("c", 0); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatal("another user's group IDs")
 	}
 	none, err := tm.reader("x").FullJoinedGroupIDs("x", 0)
@@ -930,7 +931,7 @@ func TestIncrementalSync(t *testing.T) {
 	if stale, _ := r.IncrementalJoinGroups("b", "other", 1); !stale.Full {
 		t.Fatal("another log ID → full")
 	}
-	if _, err := tm.reader("c").IncrementalJoinGroups("b", "", 0); !errors.Is(err, ErrNoPermission) {
+	if _, err := tm.reader("c").IncrementalJoinGroups("b", "", 0); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatal("another user's joined groups")
 	}
 
@@ -980,7 +981,7 @@ func TestIncrementalSync(t *testing.T) {
 	if strings.Contains(string(raw), `"insert"`) || strings.Contains(string(raw), `"update"`) || strings.Contains(string(raw), `"delete":null`) {
 		t.Fatalf("empty inserts and updates must be left out, lists never null: %s", raw)
 	}
-	if _, err := tm.reader("b").IncrementalMembersBatch("a", nil); !errors.Is(err, ErrNoPermission) {
+	if _, err := tm.reader("b").IncrementalMembersBatch("a", nil); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatal("another user's batch")
 	}
 }

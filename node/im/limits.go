@@ -4,41 +4,17 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"lanim/node/openim"
 )
 
-// Limits on what a client may send. They keep one request from holding the FSM (and every node)
-// busy, and the replicated state small. Documented in README's API section.
-const (
-	MaxIDLen        = 64    // userID, groupID, conversation IDs are derived from these
-	MaxNameLen      = 255   // nickname, group name, remark (characters)
-	MaxURLLen       = 1024  // faceURL
-	MaxExLen        = 8192  // ex, attachedInfo (bytes)
-	MaxTextLen      = 4096  // reqMsg, handleMsg, notification, introduction, reason (characters)
-	MaxBatch        = 1000  // IDs in one request (upstream: kick, invite, create)
-	MaxContentBytes = 65536 // message content
-	MaxPageSize     = 1000  // showNumber
-)
-
-// validID: letters, digits and "_" (upstream's user_register check), at most MaxIDLen bytes.
-func validID(id string) bool {
-	if id == "" || len(id) > MaxIDLen {
-		return false
-	}
-	for _, r := range id {
-		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// checkID is validID as an error naming the field.
+// checkID is openim.ValidID as an error naming the field.
 func checkID(field, id string) error {
 	if id == "" {
-		return ErrArgs.With("%s is required", field)
+		return openim.ErrArgs.With("%s is required", field)
 	}
-	if !validID(id) {
-		return ErrArgs.With("%s %q: use at most %d letters, digits or _", field, id, MaxIDLen)
+	if !openim.ValidID(id) {
+		return openim.ErrArgs.With("%s %q: use at most %d letters, digits or _", field, id, openim.MaxIDLen)
 	}
 	return nil
 }
@@ -46,10 +22,10 @@ func checkID(field, id string) error {
 // checkIDs checks a list: non-empty, at most MaxBatch, each valid, no duplicates.
 func checkIDs(field string, ids []string) error {
 	if len(ids) == 0 {
-		return ErrArgs.With("%s is empty", field)
+		return openim.ErrArgs.With("%s is empty", field)
 	}
-	if len(ids) > MaxBatch {
-		return ErrArgs.With("%s has %d IDs, at most %d", field, len(ids), MaxBatch)
+	if len(ids) > openim.MaxBatch {
+		return openim.ErrArgs.With("%s has %d IDs, at most %d", field, len(ids), openim.MaxBatch)
 	}
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -57,7 +33,7 @@ func checkIDs(field string, ids []string) error {
 			return err
 		}
 		if seen[id] {
-			return ErrArgs.With("%s lists %s twice", field, id)
+			return openim.ErrArgs.With("%s lists %s twice", field, id)
 		}
 		seen[id] = true
 	}
@@ -81,14 +57,14 @@ func checkChars(field, s, allowed string) error {
 	for i, r := range s {
 		if r == utf8.RuneError {
 			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				return ErrArgs.With("%s is not valid UTF-8 (byte %d)", field, i)
+				return openim.ErrArgs.With("%s is not valid UTF-8 (byte %d)", field, i)
 			}
 		}
 		if unicode.IsControl(r) && !strings.ContainsRune(allowed, r) {
 			if allowed == "" {
-				return ErrArgs.With("%s holds the control character %U: a one-line field holds none", field, r)
+				return openim.ErrArgs.With("%s holds the control character %U: a one-line field holds none", field, r)
 			}
-			return ErrArgs.With("%s holds the control character %U: only newline and tab are allowed", field, r)
+			return openim.ErrArgs.With("%s holds the control character %U: only newline and tab are allowed", field, r)
 		}
 	}
 	return nil
@@ -118,14 +94,14 @@ func checkEx(field, s string, max int) error {
 // may be searched for; only its length and encoding are checked.
 func checkKeyword(field, s string, max int) error {
 	if !utf8.ValidString(s) {
-		return ErrArgs.With("%s is not valid UTF-8", field)
+		return openim.ErrArgs.With("%s is not valid UTF-8", field)
 	}
 	return checkRunes(field, s, max)
 }
 
 func checkRunes(field, s string, max int) error {
 	if n := utf8.RuneCountInString(s); n > max {
-		return ErrArgs.With("%s is %d characters, at most %d", field, n, max)
+		return openim.ErrArgs.With("%s is %d characters, at most %d", field, n, max)
 	}
 	return nil
 }
@@ -133,7 +109,7 @@ func checkRunes(field, s string, max int) error {
 // checkBytes limits a field by bytes.
 func checkBytes(field, s string, max int) error {
 	if len(s) > max {
-		return ErrArgs.With("%s is %d bytes, at most %d", field, len(s), max)
+		return openim.ErrArgs.With("%s is %d bytes, at most %d", field, len(s), max)
 	}
 	return nil
 }
@@ -151,7 +127,7 @@ func checkFields(errs ...error) error {
 // checkRange limits an enumerated int field.
 func checkRange(field string, v, lo, hi int32) error {
 	if v < lo || v > hi {
-		return ErrArgs.With("%s %d is not in %d..%d", field, v, lo, hi)
+		return openim.ErrArgs.With("%s %d is not in %d..%d", field, v, lo, hi)
 	}
 	return nil
 }

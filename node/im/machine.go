@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -26,7 +27,7 @@ func args[A any, PA interface {
 		a := PA(new(A))
 		if len(raw) > 0 {
 			if err := decodeArgs(raw, a); err != nil {
-				return nil, ErrArgs.With("%v", err)
+				return nil, openim.ErrArgs.With("%v", err)
 			}
 		}
 		if err := a.Check(o.caller); err != nil {
@@ -76,12 +77,12 @@ func NewMachine() *Machine {
 func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Command) (res *Result, events []Event) {
 	defer func() {
 		if p := recover(); p != nil {
-			res, events = &Result{Err: ErrInternal.With("%s at index %d panicked: %v", cmd.Kind, index, p)}, nil
+			res, events = &Result{Err: openim.ErrInternal.With("%s at index %d panicked: %v", cmd.Kind, index, p)}, nil
 		}
 	}()
 	h, ok := m.handlers[cmd.Kind]
 	if !ok {
-		return &Result{Err: ErrArgs.With("unknown command %q", cmd.Kind)}, nil
+		return &Result{Err: openim.ErrArgs.With("unknown command %q", cmd.Kind)}, nil
 	}
 	o := &op{
 		ctx:    ctx,
@@ -99,7 +100,7 @@ func (m *Machine) Apply(ctx context.Context, tx store.Q, index uint64, cmd *Comm
 	if data != nil {
 		raw, err := pb.MarshalJSON(data)
 		if err != nil {
-			return &Result{Err: ErrInternal.With("encode %s result: %v", cmd.Kind, err)}, nil
+			return &Result{Err: openim.ErrInternal.With("encode %s result: %v", cmd.Kind, err)}, nil
 		}
 		res.Data = raw
 	}

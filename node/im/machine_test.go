@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"lanim/node/openim"
 	"path/filepath"
 	"testing"
 
@@ -59,9 +60,9 @@ func (tm *testM) apply(caller, kind string, args any) (*Result, []Event) {
 	tm.t.Helper()
 	tm.index++
 	tm.now += tm.step
-	platform := PlatformWeb
-	if IsAdmin(caller) {
-		platform = PlatformAdmin
+	platform := openim.PlatformWeb
+	if openim.IsAdmin(caller) {
+		platform = openim.PlatformAdmin
 	}
 	cmd, err := NewCommand(kind, Caller{UserID: caller, Platform: platform}, tm.now, fmt.Sprintf("op-%d", tm.index), args)
 	if err != nil {
@@ -107,7 +108,7 @@ func (tm *testM) must(caller, kind string, args any) json.RawMessage {
 }
 
 // fail applies a command that must fail with code and change nothing; it returns the error.
-func (tm *testM) fail(caller, kind string, args any, code int) *Error {
+func (tm *testM) fail(caller, kind string, args any, code int) *openim.Error {
 	tm.t.Helper()
 	before, err := tm.db.Digest(context.Background())
 	if err != nil {
@@ -135,7 +136,7 @@ func (tm *testM) register(ids ...string) {
 	for i, id := range ids {
 		users[i] = NewUser{UserID: id, Nickname: "Nick " + id, FaceURL: "face-" + id}
 	}
-	tm.ok(AdminUserID, "user.register", &RegisterUsers{Users: users})
+	tm.ok(openim.AdminUserID, "user.register", &RegisterUsers{Users: users})
 }
 
 // exec runs SQL on the state directly, for what another area owns (groups, blacks).
@@ -217,8 +218,8 @@ func TestTestMachine(t *testing.T) {
 		t.Fatalf("alice = %v, %v", u, err)
 	}
 	tm.fail("alice", "user.register", &RegisterUsers{Users: []NewUser{{UserID: "bob", Nickname: "Bob"}}},
-		ErrNoPermission.Code)
-	if res, _ := tm.apply("", "no.such.kind", nil); res.Err == nil || res.Err.Code != ErrArgs.Code {
+		openim.ErrNoPermission.Code)
+	if res, _ := tm.apply("", "no.such.kind", nil); res.Err == nil || res.Err.Code != openim.ErrArgs.Code {
 		t.Fatalf("unknown kind: %v", res.Err)
 	}
 }
@@ -236,13 +237,13 @@ func TestPanicFailsTheCommand(t *testing.T) {
 		byID["written, then this"]++ // a nil map: the bug this test stands for
 		return nil, nil
 	}
-	res, events := tm.apply(AdminUserID, "test.panic", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
-	if res.Err == nil || res.Err.Code != ErrInternal.Code || events != nil {
+	res, events := tm.apply(openim.AdminUserID, "test.panic", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
+	if res.Err == nil || res.Err.Code != openim.ErrInternal.Code || events != nil {
 		t.Fatalf("a panicking command gave %v with %d events, want ErrInternal and none", res.Err, len(events))
 	}
 	users, err := store.GetUsers(context.Background(), tm.db.Reader(), []string{"ann"})
 	if err != nil || len(users) != 0 {
 		t.Fatalf("the panicking command's write stayed: %v %v", users, err)
 	}
-	tm.ok(AdminUserID, "user.register", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
+	tm.ok(openim.AdminUserID, "user.register", &RegisterUsers{Users: []NewUser{{UserID: "ann", Nickname: "Ann"}}})
 }

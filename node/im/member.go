@@ -1,6 +1,7 @@
 package im
 
 import (
+	"lanim/node/openim"
 	"math"
 
 	"lanim/node/pb"
@@ -39,10 +40,10 @@ func quitGroup(o *op, a *QuitGroup) (any, error) {
 		return nil, err
 	}
 	if m == nil {
-		return nil, ErrRecordNotFound.With("%s is not in group %s", userID, a.GroupID)
+		return nil, openim.ErrRecordNotFound.With("%s is not in group %s", userID, a.GroupID)
 	}
-	if m.RoleLevel == RoleOwner {
-		return nil, ErrNoPermission.With("the owner cannot quit group %s: transfer or dismiss it", a.GroupID)
+	if m.RoleLevel == openim.RoleOwner {
+		return nil, openim.ErrNoPermission.With("the owner cannot quit group %s: transfer or dismiss it", a.GroupID)
 	}
 	if err := o.removeMember(a.GroupID, userID); err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func quitGroup(o *op, a *QuitGroup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := t.send(MemberQuit, &pb.MemberQuitTips{Group: t.group, QuitUser: m, OperationTime: o.now,
+	if err := t.send(openim.MemberQuit, &pb.MemberQuitTips{Group: t.group, QuitUser: m, OperationTime: o.now,
 		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true); err != nil {
 		return nil, err
 	}
@@ -72,12 +73,12 @@ type KickGroup struct {
 // Check: IDs valid and distinct; the caller does not kick themselves.
 func (a *KickGroup) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("kickedUserIDs", a.KickedUserIDs),
-		checkText("reason", a.Reason, MaxTextLen)); err != nil {
+		checkText("reason", a.Reason, openim.MaxTextLen)); err != nil {
 		return err
 	}
 	for _, id := range a.KickedUserIDs {
 		if id == c.UserID {
-			return ErrArgs.With("you cannot kick yourself")
+			return openim.ErrArgs.With("you cannot kick yourself")
 		}
 	}
 	return nil
@@ -100,7 +101,7 @@ func kickGroup(o *op, a *KickGroup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := t.send(MemberKicked, &pb.MemberKickedTips{Group: t.group, OpUser: t.opUser, KickedUserList: kicked,
+	if err := t.send(openim.MemberKicked, &pb.MemberKickedTips{Group: t.group, OpUser: t.opUser, KickedUserList: kicked,
 		OperationTime: o.now, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID},
 		chatCopyOverride(a.SendMessage, true)); err != nil {
 		return nil, err
@@ -121,7 +122,7 @@ func (a *KickGroup) decide(o *op) ([]*pb.GroupMemberFullInfo, error) {
 	}
 	for _, id := range a.KickedUserIDs {
 		if id == g.OwnerUserID {
-			return nil, ErrArgs.With("the owner cannot be kicked")
+			return nil, openim.ErrArgs.With("the owner cannot be kicked")
 		}
 	}
 	opMember, err := o.callerMember(a.GroupID)
@@ -133,19 +134,19 @@ func (a *KickGroup) decide(o *op) ([]*pb.GroupMemberFullInfo, error) {
 		return nil, err
 	}
 	if len(kicked) != len(a.KickedUserIDs) {
-		return nil, ErrUserIDNotFound.With("%s is not in group %s", firstNonMember(a.KickedUserIDs, kicked), a.GroupID)
+		return nil, openim.ErrUserIDNotFound.With("%s is not in group %s", firstNonMember(a.KickedUserIDs, kicked), a.GroupID)
 	}
 	if o.caller.Admin() {
 		return kicked, nil
 	}
 	for _, m := range kicked {
 		switch {
-		case opMember.RoleLevel == RoleOwner:
-		case opMember.RoleLevel == RoleAdmin && m.RoleLevel < RoleAdmin:
-		case opMember.RoleLevel == RoleAdmin:
-			return nil, ErrNoPermission.With("an admin cannot kick the owner or another admin")
+		case opMember.RoleLevel == openim.RoleOwner:
+		case opMember.RoleLevel == openim.RoleAdmin && m.RoleLevel < openim.RoleAdmin:
+		case opMember.RoleLevel == openim.RoleAdmin:
+			return nil, openim.ErrNoPermission.With("an admin cannot kick the owner or another admin")
 		default:
-			return nil, ErrNoPermission.With("only the owner or an admin may kick members")
+			return nil, openim.ErrNoPermission.With("only the owner or an admin may kick members")
 		}
 	}
 	return kicked, nil
@@ -179,7 +180,7 @@ type InviteToGroup struct {
 // Check: IDs valid and distinct.
 func (a *InviteToGroup) Check(c Caller) error {
 	return checkFields(needGroupCaller(c), checkID("groupID", a.GroupID), checkIDs("invitedUserIDs", a.InvitedUserIDs),
-		checkText("reason", a.Reason, MaxTextLen))
+		checkText("reason", a.Reason, openim.MaxTextLen))
 }
 
 // inviteToGroup: any member (or an app admin) invites existing users who are not members yet. In
@@ -200,7 +201,7 @@ func inviteToGroup(o *op, a *InviteToGroup) (any, error) {
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, ErrRecordNotFound.With("user %s not found", missing[0])
+		return nil, openim.ErrRecordNotFound.With("user %s not found", missing[0])
 	}
 	already, err := store.GetMembers(o.ctx, o.tx, a.GroupID, a.InvitedUserIDs)
 	if err != nil {
@@ -208,9 +209,9 @@ func inviteToGroup(o *op, a *InviteToGroup) (any, error) {
 	}
 	if len(already) > 0 {
 		// Upstream answers a duplicate-key 500 here; the cause is the caller's input.
-		return nil, ErrArgs.With("%s is already in group %s", already[0].UserID, a.GroupID)
+		return nil, openim.ErrArgs.With("%s is already in group %s", already[0].UserID, a.GroupID)
 	}
-	if g.NeedVerification == VerifyAll && opMember != nil && opMember.RoleLevel < RoleAdmin && !o.caller.Admin() {
+	if g.NeedVerification == VerifyAll && opMember != nil && opMember.RoleLevel < openim.RoleAdmin && !o.caller.Admin() {
 		for _, uid := range a.InvitedUserIDs {
 			r := &store.GroupRequest{GroupID: a.GroupID, UserID: uid, ReqMsg: a.Reason, ReqTime: o.now,
 				JoinSource: JoinByInvitation, InviterUserID: o.caller.UserID}
@@ -221,7 +222,7 @@ func inviteToGroup(o *op, a *InviteToGroup) (any, error) {
 		return nil, nil
 	}
 	for _, uid := range a.InvitedUserIDs {
-		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: uid, RoleLevel: RoleMember,
+		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: uid, RoleLevel: openim.RoleMember,
 			JoinTime: o.now, JoinSource: JoinByInvitation, OperatorUserID: o.caller.UserID,
 			InviterUserID: o.caller.UserID}); err != nil {
 			return nil, err
@@ -250,7 +251,7 @@ func (o *op) membersInvited(groupID, inviterID string, userIDs []string, chatCop
 			return err
 		}
 	}
-	return t.send(MemberInvited, &pb.MemberInvitedTips{Group: t.group, OpUser: t.opUser, InvitedUserList: invited,
+	return t.send(openim.MemberInvited, &pb.MemberInvitedTips{Group: t.group, OpUser: t.opUser, InvitedUserList: invited,
 		OperationTime: o.now, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID, InviterUser: inviter},
 		chatCopy)
 }
@@ -269,7 +270,7 @@ func (o *op) memberEntered(groupID, userID string) error {
 	if err != nil {
 		return err
 	}
-	return t.send(MemberEnter, &pb.MemberEnterTips{Group: t.group, EntrantUser: entrant, OperationTime: o.now,
+	return t.send(openim.MemberEnter, &pb.MemberEnterTips{Group: t.group, EntrantUser: entrant, OperationTime: o.now,
 		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
 
@@ -289,7 +290,7 @@ func (a *MuteMember) Check(c Caller) error {
 		return err
 	}
 	if a.MutedSeconds <= 0 || a.MutedSeconds > math.MaxUint32 {
-		return ErrArgs.With("mutedSeconds must be 1..%d", uint32(math.MaxUint32))
+		return openim.ErrArgs.With("mutedSeconds must be 1..%d", uint32(math.MaxUint32))
 	}
 	return nil
 }
@@ -333,7 +334,7 @@ func muteMember(o *op, a *MuteMember) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, t.send(GroupMemberMuted, &pb.GroupMemberMutedTips{Group: t.group, OpUser: t.opUser,
+	return nil, t.send(openim.GroupMemberMuted, &pb.GroupMemberMutedTips{Group: t.group, OpUser: t.opUser,
 		OperationTime: o.now, MutedUser: target, MutedSeconds: uint32(a.MutedSeconds),
 		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
@@ -356,20 +357,20 @@ func (o *op) mayMute(groupID, userID string) (*pb.GroupMemberFullInfo, error) {
 		return nil, err
 	}
 	if target == nil {
-		return nil, ErrRecordNotFound.With("%s is not in group %s", userID, groupID)
+		return nil, openim.ErrRecordNotFound.With("%s is not in group %s", userID, groupID)
 	}
-	if target.RoleLevel == RoleOwner {
-		return nil, ErrNoPermission.With("the owner of group %s cannot be muted", groupID)
+	if target.RoleLevel == openim.RoleOwner {
+		return nil, openim.ErrNoPermission.With("the owner of group %s cannot be muted", groupID)
 	}
 	opMember, err := o.callerMember(groupID)
 	if err != nil || o.caller.Admin() {
 		return target, err
 	}
-	if target.RoleLevel == RoleAdmin && opMember.RoleLevel != RoleOwner {
-		return nil, ErrNoPermission.With("only the owner mutes an admin")
+	if target.RoleLevel == openim.RoleAdmin && opMember.RoleLevel != openim.RoleOwner {
+		return nil, openim.ErrNoPermission.With("only the owner mutes an admin")
 	}
-	if opMember.RoleLevel < RoleAdmin {
-		return nil, ErrNoPermission.With("only the owner or an admin mutes members")
+	if opMember.RoleLevel < openim.RoleAdmin {
+		return nil, openim.ErrNoPermission.With("only the owner or an admin mutes members")
 	}
 	return target, nil
 }
@@ -390,7 +391,7 @@ func (o *op) unmute(groupID, userID string) error {
 	if err != nil {
 		return err
 	}
-	return t.send(GroupMemberCancelMuted, &pb.GroupMemberCancelMutedTips{Group: t.group, OpUser: t.opUser,
+	return t.send(openim.GroupMemberCancelMuted, &pb.GroupMemberCancelMutedTips{Group: t.group, OpUser: t.opUser,
 		OperationTime: o.now, MutedUser: target, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
 
@@ -417,8 +418,8 @@ func (a *SetMemberInfo) Check(c Caller) error {
 	if err := needGroupCaller(c); err != nil {
 		return err
 	}
-	if len(a.Members) == 0 || len(a.Members) > MaxBatch {
-		return ErrArgs.With("members must list 1..%d entries", MaxBatch)
+	if len(a.Members) == 0 || len(a.Members) > openim.MaxBatch {
+		return openim.ErrArgs.With("members must list 1..%d entries", openim.MaxBatch)
 	}
 	seen := make(map[[2]string]bool, len(a.Members))
 	for _, m := range a.Members {
@@ -427,27 +428,27 @@ func (a *SetMemberInfo) Check(c Caller) error {
 		}
 		key := [2]string{m.GroupID, m.UserID}
 		if seen[key] {
-			return ErrArgs.With("member %s of group %s is listed twice", m.UserID, m.GroupID)
+			return openim.ErrArgs.With("member %s of group %s is listed twice", m.UserID, m.GroupID)
 		}
 		seen[key] = true
 		if m.RoleLevel != nil {
 			switch *m.RoleLevel {
-			case RoleOwner:
-				return ErrNoPermission.With("roleLevel %d is set by transfer_group only", RoleOwner)
-			case RoleAdmin, RoleMember:
+			case openim.RoleOwner:
+				return openim.ErrNoPermission.With("roleLevel %d is set by transfer_group only", openim.RoleOwner)
+			case openim.RoleAdmin, openim.RoleMember:
 			default:
-				return ErrArgs.With("roleLevel %d: use %d or %d", *m.RoleLevel, RoleAdmin, RoleMember)
+				return openim.ErrArgs.With("roleLevel %d: use %d or %d", *m.RoleLevel, openim.RoleAdmin, openim.RoleMember)
 			}
 		}
 		var errs []error
 		if m.Nickname != nil {
-			errs = append(errs, checkLine("nickname", *m.Nickname, MaxNameLen))
+			errs = append(errs, checkLine("nickname", *m.Nickname, openim.MaxNameLen))
 		}
 		if m.FaceURL != nil {
-			errs = append(errs, checkURL("faceURL", *m.FaceURL, MaxURLLen))
+			errs = append(errs, checkURL("faceURL", *m.FaceURL, openim.MaxURLLen))
 		}
 		if m.Ex != nil {
-			errs = append(errs, checkEx("ex", *m.Ex, MaxExLen))
+			errs = append(errs, checkEx("ex", *m.Ex, openim.MaxExLen))
 		}
 		if err := checkFields(errs...); err != nil {
 			return err
@@ -485,16 +486,16 @@ func setMemberInfo(o *op, a *SetMemberInfo) (any, error) {
 			return nil, err
 		}
 		if p.RoleLevel != nil {
-			ct := GroupMemberSetToAdmin
-			if *p.RoleLevel == RoleMember {
-				ct = GroupMemberSetToOrdinaryUser
+			ct := openim.GroupMemberSetToAdmin
+			if *p.RoleLevel == openim.RoleMember {
+				ct = openim.GroupMemberSetToOrdinaryUser
 			}
 			if err := o.memberInfoSet(ct, p.GroupID, p.UserID); err != nil {
 				return nil, err
 			}
 		}
 		if p.Nickname != nil || p.FaceURL != nil || p.Ex != nil {
-			if err := o.memberInfoSet(GroupMemberInfoSet, p.GroupID, p.UserID); err != nil {
+			if err := o.memberInfoSet(openim.GroupMemberInfoSet, p.GroupID, p.UserID); err != nil {
 				return nil, err
 			}
 		}
@@ -541,7 +542,7 @@ func (o *op) maySetMembers(groupID string, patches []MemberPatch) error {
 		return err
 	}
 	if len(members) != len(targets) {
-		return ErrArgs.With("%s is not in group %s", firstNonMember(targets, members), groupID)
+		return openim.ErrArgs.With("%s is not in group %s", firstNonMember(targets, members), groupID)
 	}
 	opMember, err := o.callerMember(groupID)
 	if err != nil || o.caller.Admin() {
@@ -549,26 +550,26 @@ func (o *op) maySetMembers(groupID string, patches []MemberPatch) error {
 	}
 	for _, m := range members {
 		switch opMember.RoleLevel {
-		case RoleOwner:
-		case RoleAdmin:
-			if m.RoleLevel == RoleOwner {
-				return ErrNoPermission.With("an admin cannot change the owner")
+		case openim.RoleOwner:
+		case openim.RoleAdmin:
+			if m.RoleLevel == openim.RoleOwner {
+				return openim.ErrNoPermission.With("an admin cannot change the owner")
 			}
-			if m.RoleLevel == RoleAdmin && m.UserID != o.caller.UserID {
-				return ErrNoPermission.With("an admin cannot change another admin")
+			if m.RoleLevel == openim.RoleAdmin && m.UserID != o.caller.UserID {
+				return openim.ErrNoPermission.With("an admin cannot change another admin")
 			}
 		default:
 			if m.UserID != o.caller.UserID {
-				return ErrNoPermission.With("a member changes only their own group profile")
+				return openim.ErrNoPermission.With("a member changes only their own group profile")
 			}
 		}
 	}
 	if self != nil && self.RoleLevel != nil {
 		if *self.RoleLevel > opMember.RoleLevel {
-			return ErrNoPermission.With("you cannot raise your own role")
+			return openim.ErrNoPermission.With("you cannot raise your own role")
 		}
-		if opMember.RoleLevel == RoleOwner {
-			return ErrArgs.With("the owner cannot change their own role: transfer the group")
+		if opMember.RoleLevel == openim.RoleOwner {
+			return openim.ErrArgs.With("the owner cannot change their own role: transfer the group")
 		}
 	}
 	return nil
@@ -607,7 +608,7 @@ func (o *op) groupProfileChanged(userID string) error {
 		if err := o.memberChanged(m.GroupID, userID); err != nil {
 			return err
 		}
-		if err := o.memberInfoSet(GroupMemberInfoSet, m.GroupID, userID); err != nil {
+		if err := o.memberInfoSet(openim.GroupMemberInfoSet, m.GroupID, userID); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package im
 import (
 	"context"
 	"encoding/json"
+	"lanim/node/openim"
 	"maps"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ type SendMsg struct {
 
 func (a *SendMsg) marshalArgs() ([]byte, error) {
 	if a.MsgData == nil {
-		return nil, ErrArgs.With("msgData is required")
+		return nil, openim.ErrArgs.With("msgData is required")
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(a.MsgData)
 }
@@ -65,7 +66,7 @@ type SendMsgResult struct {
 func (a *SendMsg) Check(c Caller) error {
 	m := a.MsgData
 	if m == nil {
-		return ErrArgs.With("msgData is required")
+		return openim.ErrArgs.With("msgData is required")
 	}
 	if err := checkID("sendID", m.SendID); err != nil {
 		return err
@@ -77,25 +78,25 @@ func (a *SendMsg) Check(c Caller) error {
 		return err
 	}
 	switch m.SessionType {
-	case SingleChat:
+	case openim.SingleChat:
 		if err := checkID("recvID", m.RecvID); err != nil {
 			return err
 		}
-	case ReadGroupChat:
+	case openim.ReadGroupChat:
 		if err := checkID("groupID", m.GroupID); err != nil {
 			return err
 		}
-	case NotificationChat:
+	case openim.NotificationChat:
 		if !c.Admin() {
-			return ErrNoPermission.With("notification-account messages (sessionType 4) are sent by the admin")
+			return openim.ErrNoPermission.With("notification-account messages (sessionType 4) are sent by the admin")
 		}
 		if err := checkID("recvID", m.RecvID); err != nil {
 			return err
 		}
-	case WriteGroupChat:
-		return ErrArgs.With("sessionType 2 (write-diffusion group) is not supported: send group messages as sessionType 3")
+	case openim.WriteGroupChat:
+		return openim.ErrArgs.With("sessionType 2 (write-diffusion group) is not supported: send group messages as sessionType 3")
 	default:
-		return ErrArgs.With("unknown sessionType %d", m.SessionType)
+		return openim.ErrArgs.With("unknown sessionType %d", m.SessionType)
 	}
 	if err := checkMsgContent(c, m); err != nil {
 		return err
@@ -105,27 +106,27 @@ func (a *SendMsg) Check(c Caller) error {
 
 // userContentTypes are the content types a client may send.
 var userContentTypes = map[int32]bool{
-	Text: true, Picture: true, Voice: true, Video: true, File: true, AtText: true, Merger: true, Card: true,
-	Location: true, Custom: true, Quote: true, Face: true, AdvancedText: true, MarkdownText: true,
-	CustomNotTriggerConversation: true, CustomOnlineOnly: true,
+	openim.Text: true, openim.Picture: true, openim.Voice: true, openim.Video: true, openim.File: true, openim.AtText: true, openim.Merger: true, openim.Card: true,
+	openim.Location: true, openim.Custom: true, openim.Quote: true, openim.Face: true, openim.AdvancedText: true, openim.MarkdownText: true,
+	openim.CustomNotTriggerConversation: true, openim.CustomOnlineOnly: true,
 }
 
 func checkMsgContent(c Caller, m *pb.MsgData) error {
 	switch {
-	case m.ContentType == Typing:
-		return ErrArgs.With("typing (113) is never stored: send it over the WebSocket (1003), which relays it")
+	case m.ContentType == openim.Typing:
+		return openim.ErrArgs.With("typing (113) is never stored: send it over the WebSocket (1003), which relays it")
 	case m.ContentType == OANotification:
-		if !c.Admin() || m.SessionType != NotificationChat {
-			return ErrArgs.With("contentType 1400 is the admin's, with sessionType 4")
+		if !c.Admin() || m.SessionType != openim.NotificationChat {
+			return openim.ErrArgs.With("contentType 1400 is the admin's, with sessionType 4")
 		}
 	case !userContentTypes[m.ContentType]:
-		return ErrArgs.With("contentType %d is not a message type a client sends", m.ContentType)
+		return openim.ErrArgs.With("contentType %d is not a message type a client sends", m.ContentType)
 	}
 	if len(m.Content) == 0 {
-		return ErrArgs.With("content is required")
+		return openim.ErrArgs.With("content is required")
 	}
-	if len(m.Content) > MaxContentBytes {
-		return ErrArgs.With("content is %d bytes, at most %d", len(m.Content), MaxContentBytes)
+	if len(m.Content) > openim.MaxContentBytes {
+		return openim.ErrArgs.With("content is %d bytes, at most %d", len(m.Content), openim.MaxContentBytes)
 	}
 	// JSON text as bytes: the log keeps them as sent, so the FSM sees what the API saw. Outside its
 	// strings (checked per field) JSON may hold line breaks and tabs as white space.
@@ -137,31 +138,31 @@ func checkMsgContent(c Caller, m *pb.MsgData) error {
 
 func checkMsgFields(m *pb.MsgData) error {
 	errs := []error{
-		checkLine("senderNickname", m.SenderNickname, MaxNameLen),
-		checkURL("senderFaceURL", m.SenderFaceURL, MaxURLLen),
-		checkEx("ex", m.Ex, MaxExLen),
-		checkEx("attachedInfo", m.AttachedInfo, MaxExLen),
-		checkRange("senderPlatformID", m.SenderPlatformID, 0, PlatformHarmonyOS),
+		checkLine("senderNickname", m.SenderNickname, openim.MaxNameLen),
+		checkURL("senderFaceURL", m.SenderFaceURL, openim.MaxURLLen),
+		checkEx("ex", m.Ex, openim.MaxExLen),
+		checkEx("attachedInfo", m.AttachedInfo, openim.MaxExLen),
+		checkRange("senderPlatformID", m.SenderPlatformID, 0, openim.PlatformHarmonyOS),
 	}
-	if len(m.AtUserIDList) > MaxBatch {
-		errs = append(errs, ErrArgs.With("atUserIDList has %d IDs, at most %d", len(m.AtUserIDList), MaxBatch))
+	if len(m.AtUserIDList) > openim.MaxBatch {
+		errs = append(errs, openim.ErrArgs.With("atUserIDList has %d IDs, at most %d", len(m.AtUserIDList), openim.MaxBatch))
 	}
 	for _, id := range m.AtUserIDList {
 		errs = append(errs, checkID("atUserIDList", id))
 	}
 	if len(m.Options) > maxOptions {
-		errs = append(errs, ErrArgs.With("options has %d keys, at most %d", len(m.Options), maxOptions))
+		errs = append(errs, openim.ErrArgs.With("options has %d keys, at most %d", len(m.Options), maxOptions))
 	}
 	for _, k := range slices.Sorted(maps.Keys(m.Options)) { // sorted: every node reports the same key
 		if len(k) > maxOptionKeyLen {
-			errs = append(errs, ErrArgs.With("option key of %d bytes, at most %d", len(k), maxOptionKeyLen))
+			errs = append(errs, openim.ErrArgs.With("option key of %d bytes, at most %d", len(k), maxOptionKeyLen))
 		}
 	}
 	if p := m.OfflinePushInfo; p != nil {
-		errs = append(errs, checkLine("offlinePushInfo.title", p.Title, MaxNameLen),
-			checkText("offlinePushInfo.desc", p.Desc, MaxTextLen), checkEx("offlinePushInfo.ex", p.Ex, MaxExLen),
-			checkURL("offlinePushInfo.iOSPushSound", p.IOSPushSound, MaxURLLen),
-			checkEx("offlinePushInfo.signalInfo", p.SignalInfo, MaxExLen))
+		errs = append(errs, checkLine("offlinePushInfo.title", p.Title, openim.MaxNameLen),
+			checkText("offlinePushInfo.desc", p.Desc, openim.MaxTextLen), checkEx("offlinePushInfo.ex", p.Ex, openim.MaxExLen),
+			checkURL("offlinePushInfo.iOSPushSound", p.IOSPushSound, openim.MaxURLLen),
+			checkEx("offlinePushInfo.signalInfo", p.SignalInfo, openim.MaxExLen))
 	}
 	return checkFields(errs...)
 }
@@ -169,14 +170,14 @@ func checkMsgFields(m *pb.MsgData) error {
 // checkClientMsgID: required; letters, digits, "-" and "_" (the SDKs send 32 hex digits, others UUIDs).
 func checkClientMsgID(id string) error {
 	if id == "" {
-		return ErrArgs.With("clientMsgID is required")
+		return openim.ErrArgs.With("clientMsgID is required")
 	}
 	if len(id) > maxClientMsgIDLen {
-		return ErrArgs.With("clientMsgID is %d bytes, at most %d", len(id), maxClientMsgIDLen)
+		return openim.ErrArgs.With("clientMsgID is %d bytes, at most %d", len(id), maxClientMsgIDLen)
 	}
 	for _, r := range id {
 		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return ErrArgs.With("clientMsgID %q: use letters, digits, - or _", id)
+			return openim.ErrArgs.With("clientMsgID %q: use letters, digits, - or _", id)
 		}
 	}
 	return nil
@@ -207,7 +208,7 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 	}
 	if ok {
 		if prev.SendID != m.SendID {
-			return nil, ErrArgs.With("clientMsgID %s is another sender's message", m.ClientMsgID)
+			return nil, openim.ErrArgs.With("clientMsgID %s is another sender's message", m.ClientMsgID)
 		}
 		return &SendMsgResult{ServerMsgID: prev.ServerMsgID, ClientMsgID: prev.ClientMsgID, SendTime: prev.SendTime,
 			Seq: prev.Seq}, nil
@@ -217,11 +218,11 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 		return nil, err
 	}
 	if sender == nil {
-		return nil, ErrRecordNotFound.With("sender %s is not a user", m.SendID)
+		return nil, openim.ErrRecordNotFound.With("sender %s is not a user", m.SendID)
 	}
 	o.stampMsg(m, sender)
 	var to []string
-	if m.SessionType == ReadGroupChat {
+	if m.SessionType == openim.ReadGroupChat {
 		to, err = o.checkGroupSend(m)
 	} else {
 		to, err = o.checkSingleSend(m, sender)
@@ -229,7 +230,7 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cid := ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
+	cid := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
 	res := &SendMsgResult{ServerMsgID: m.ServerMsgID, ClientMsgID: m.ClientMsgID, SendTime: m.SendTime}
 	if optionOn(m.Options, "history") {
 		if err := o.ensureSendConversations(cid, m); err != nil {
@@ -255,11 +256,11 @@ func (o *op) stampMsg(m *pb.MsgData, sender *pb.UserInfo) {
 	if m.CreateTime == 0 {
 		m.CreateTime = o.now
 	}
-	m.Status = MsgStatusSuccess
+	m.Status = openim.MsgStatusSuccess
 	m.Seq = 0
 	m.IsRead = false
-	if !o.caller.Admin() || m.MsgFrom != MsgFromSystem {
-		m.MsgFrom = MsgFromUser
+	if !o.caller.Admin() || m.MsgFrom != openim.MsgFromSystem {
+		m.MsgFrom = openim.MsgFromUser
 	}
 	if m.SendID == o.caller.UserID && o.caller.Platform != 0 {
 		m.SenderPlatformID = o.caller.Platform
@@ -281,16 +282,16 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		return nil, err
 	}
 	if recv == nil {
-		return nil, ErrRecordNotFound.With("receiver %s is not a user", m.RecvID)
+		return nil, openim.ErrRecordNotFound.With("receiver %s is not a user", m.RecvID)
 	}
-	system := o.caller.Admin() || IsNotification(m.ContentType) || sender.AppMangerLevel >= 2
+	system := o.caller.Admin() || openim.IsNotification(m.ContentType) || sender.AppMangerLevel >= 2
 	if !system {
 		if err := checkNotBlocked(o.ctx, o.tx, m.RecvID, m.SendID); err != nil {
 			return nil, err
 		}
 	}
-	if !IsNotification(m.ContentType) {
-		row, err := conversationRow(o.ctx, o.tx, m.RecvID, ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
+	if !openim.IsNotification(m.ContentType) {
+		row, err := conversationRow(o.ctx, o.tx, m.RecvID, openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +301,7 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		}
 		switch opt {
 		case 1:
-			return nil, ErrArgs.With("message is not sent: %s does not receive messages", m.RecvID)
+			return nil, openim.ErrArgs.With("message is not sent: %s does not receive messages", m.RecvID)
 		case 2:
 			setOption(m, "offlinePush", false)
 		}
@@ -318,16 +319,16 @@ func (o *op) checkGroupSend(m *pb.MsgData) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !o.caller.Admin() && !IsNotification(m.ContentType) {
+	if !o.caller.Admin() && !openim.IsNotification(m.ContentType) {
 		member, err := sendingMember(o.ctx, o.tx, m.GroupID, m.SendID)
 		if err != nil {
 			return nil, err
 		}
 		if member.MuteEndTime >= o.now {
-			return nil, ErrMutedInGroup.With("%s is muted in group %s", m.SendID, m.GroupID)
+			return nil, openim.ErrMutedInGroup.With("%s is muted in group %s", m.SendID, m.GroupID)
 		}
-		if g.Status == GroupStatusMuted && member.RoleLevel < RoleAdmin {
-			return nil, ErrMutedGroup.With("group %s is muted", m.GroupID)
+		if g.Status == openim.GroupStatusMuted && member.RoleLevel < openim.RoleAdmin {
+			return nil, openim.ErrMutedGroup.With("group %s is muted", m.GroupID)
 		}
 	}
 	return store.MemberIDs(o.ctx, o.tx, m.GroupID)
@@ -340,7 +341,7 @@ func checkNotBlocked(ctx context.Context, q store.Q, recvID, sendID string) erro
 		return err
 	}
 	if blocked {
-		return ErrBlockedByPeer.With("%s has blocked %s", recvID, sendID)
+		return openim.ErrBlockedByPeer.With("%s has blocked %s", recvID, sendID)
 	}
 	return nil
 }
@@ -352,10 +353,10 @@ func groupToSendTo(ctx context.Context, q store.Q, groupID string) (*pb.GroupInf
 		return nil, err
 	}
 	if g == nil {
-		return nil, ErrRecordNotFound.With("group %s", groupID)
+		return nil, openim.ErrRecordNotFound.With("group %s", groupID)
 	}
-	if g.Status == GroupStatusDismissed {
-		return nil, ErrDismissedAlready.With("group %s is dismissed", groupID)
+	if g.Status == openim.GroupStatusDismissed {
+		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", groupID)
 	}
 	return g, nil
 }
@@ -367,7 +368,7 @@ func sendingMember(ctx context.Context, q store.Q, groupID, userID string) (*pb.
 		return nil, err
 	}
 	if m == nil {
-		return nil, ErrNotInGroupYet.With("%s is not in group %s", userID, groupID)
+		return nil, openim.ErrNotInGroupYet.With("%s is not in group %s", userID, groupID)
 	}
 	return m, nil
 }
@@ -375,7 +376,7 @@ func sendingMember(ctx context.Context, q store.Q, groupID, userID string) (*pb.
 // ensureSendConversations creates the rows a stored message needs before its push: both sides of
 // a single chat, the receiver of a notification-account chat, every member of a group lacking one.
 func (o *op) ensureSendConversations(cid string, m *pb.MsgData) error {
-	if m.SessionType != ReadGroupChat {
+	if m.SessionType != openim.ReadGroupChat {
 		return o.ensureChatConversations(cid, m, nil)
 	}
 	missing, err := store.MembersWithoutConversation(o.ctx, o.tx, m.GroupID, cid)
@@ -415,17 +416,17 @@ func searchText(contentType int32, content []byte) string {
 	}
 	var parts []any
 	switch contentType {
-	case Text, MarkdownText:
+	case openim.Text, openim.MarkdownText:
 		parts = []any{elem.Content}
-	case AtText, Quote, AdvancedText, OANotification:
+	case openim.AtText, openim.Quote, openim.AdvancedText, OANotification:
 		parts = []any{elem.Text}
-	case File:
+	case openim.File:
 		parts = []any{elem.FileName}
-	case Card:
+	case openim.Card:
 		parts = []any{elem.Nickname}
-	case Location, Custom, CustomNotTriggerConversation, CustomOnlineOnly:
+	case openim.Location, openim.Custom, openim.CustomNotTriggerConversation, openim.CustomOnlineOnly:
 		parts = []any{elem.Description}
-	case Merger:
+	case openim.Merger:
 		parts = append([]any{elem.Title}, elem.AbstractList...)
 	}
 	var texts []string

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"lanim/node/openim"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
 	if res.Seq != 1 || res.ServerMsgID == "" || res.ClientMsgID != m.ClientMsgID || res.SendTime != tm.now {
 		t.Fatalf("result %+v", res)
 	}
-	cid := SingleConversationID("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
 	pushes := tm.lastPushes()
 	if len(pushes) != 1 || pushes[0].ConversationID != cid || !slices.Equal(pushes[0].UserIDs, []string{"bob", "alice"}) ||
 		pushes[0].OperationID == "" || pushes[0].Msg.Seq != 1 {
@@ -38,8 +39,8 @@ func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
 		t.Fatalf("sender hasReadSeq %d, want 1", got)
 	}
 	got := tm.pull("bob", cid, 1, 1)
-	if len(got) != 1 || msgText(got[0]) != "hello" || got[0].Status != MsgStatusSuccess || got[0].MsgFrom != MsgFromUser ||
-		got[0].SenderNickname != "Nick alice" || got[0].SenderPlatformID != PlatformWeb || got[0].ServerMsgID != res.ServerMsgID {
+	if len(got) != 1 || msgText(got[0]) != "hello" || got[0].Status != openim.MsgStatusSuccess || got[0].MsgFrom != openim.MsgFromUser ||
+		got[0].SenderNickname != "Nick alice" || got[0].SenderPlatformID != openim.PlatformWeb || got[0].ServerMsgID != res.ServerMsgID {
 		t.Fatalf("pulled %+v", got)
 	}
 	if _, ok := got[0].Options["isNotNotification"]; ok {
@@ -50,7 +51,7 @@ func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
 func TestSendSeqsAreContinuous(t *testing.T) {
 	tm := officeMachine(t)
 	tm.register("alice", "bob")
-	cid := SingleConversationID("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
 	for i := 1; i <= 30; i++ {
 		from, to := "alice", "bob"
 		if i%3 == 0 {
@@ -65,7 +66,7 @@ func TestSendSeqsAreContinuous(t *testing.T) {
 		t.Fatalf("pulled %d", len(msgs))
 	}
 	for i, m := range msgs {
-		if m.Seq != int64(i+1) || m.Status != MsgStatusSuccess {
+		if m.Seq != int64(i+1) || m.Status != openim.MsgStatusSuccess {
 			t.Fatalf("msg %d: seq %d status %d", i, m.Seq, m.Status)
 		}
 	}
@@ -88,7 +89,7 @@ func TestSendIdempotent(t *testing.T) {
 	}
 	other := tm.text("carol", "bob", "steal")
 	other.ClientMsgID = m.ClientMsgID
-	tm.fail("carol", "msg.send", &SendMsg{MsgData: other}, ErrArgs.Code)
+	tm.fail("carol", "msg.send", &SendMsg{MsgData: other}, openim.ErrArgs.Code)
 }
 
 func TestSendSingleRules(t *testing.T) {
@@ -101,39 +102,39 @@ func TestSendSingleRules(t *testing.T) {
 	tm.exec(`UPDATE conversations SET recv_msg_opt = 1 WHERE owner_id = 'dave'`)
 
 	big := tm.text("alice", "dave", "x")
-	big.Content = []byte(`{"content":"` + strings.Repeat("a", MaxContentBytes) + `"}`)
+	big.Content = []byte(`{"content":"` + strings.Repeat("a", openim.MaxContentBytes) + `"}`)
 	cases := []struct {
 		name   string
 		caller string
 		msg    func() *pb.MsgData
 		code   int
 	}{
-		{"unknown receiver", "alice", func() *pb.MsgData { return tm.text("alice", "nobody", "x") }, ErrRecordNotFound.Code},
-		{"blocked", "alice", func() *pb.MsgData { return tm.text("alice", "bob", "x") }, ErrBlockedByPeer.Code},
-		{"receiver refuses all", "alice", func() *pb.MsgData { return tm.text("alice", "carol", "x") }, ErrArgs.Code},
-		{"receiver refuses conversation", "bob", func() *pb.MsgData { return tm.text("bob", "dave", "x") }, ErrArgs.Code},
-		{"as someone else", "carol", func() *pb.MsgData { return tm.text("alice", "dave", "x") }, ErrNoPermission.Code},
-		{"sessionType 2", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.SessionType = 2; return m }, ErrArgs.Code},
-		{"sessionType 4 by a user", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.SessionType = 4; return m }, ErrNoPermission.Code},
+		{"unknown receiver", "alice", func() *pb.MsgData { return tm.text("alice", "nobody", "x") }, openim.ErrRecordNotFound.Code},
+		{"blocked", "alice", func() *pb.MsgData { return tm.text("alice", "bob", "x") }, openim.ErrBlockedByPeer.Code},
+		{"receiver refuses all", "alice", func() *pb.MsgData { return tm.text("alice", "carol", "x") }, openim.ErrArgs.Code},
+		{"receiver refuses conversation", "bob", func() *pb.MsgData { return tm.text("bob", "dave", "x") }, openim.ErrArgs.Code},
+		{"as someone else", "carol", func() *pb.MsgData { return tm.text("alice", "dave", "x") }, openim.ErrNoPermission.Code},
+		{"sessionType 2", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.SessionType = 2; return m }, openim.ErrArgs.Code},
+		{"sessionType 4 by a user", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.SessionType = 4; return m }, openim.ErrNoPermission.Code},
 		{"typing", "alice", func() *pb.MsgData {
 			m := tm.text("alice", "dave", "x")
-			m.ContentType, m.Content = Typing, []byte(`{"msgTips":"yes"}`)
+			m.ContentType, m.Content = openim.Typing, []byte(`{"msgTips":"yes"}`)
 			return m
-		}, ErrArgs.Code},
-		{"notification type", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.ContentType = 1201; return m }, ErrArgs.Code},
+		}, openim.ErrArgs.Code},
+		{"notification type", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.ContentType = 1201; return m }, openim.ErrArgs.Code},
 		{"text without content", "alice", func() *pb.MsgData {
 			m := tm.text("alice", "dave", "x")
 			m.Content = []byte(`{"content":""}`)
 			return m
-		}, ErrArgs.Code},
+		}, openim.ErrArgs.Code},
 		{"not JSON", "alice", func() *pb.MsgData {
 			m := tm.text("alice", "dave", "x")
-			m.ContentType, m.Content = Picture, []byte(`{"sourcePicture":`)
+			m.ContentType, m.Content = openim.Picture, []byte(`{"sourcePicture":`)
 			return m
-		}, ErrArgs.Code},
-		{"too big", "alice", func() *pb.MsgData { return big }, ErrArgs.Code},
-		{"no clientMsgID", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.ClientMsgID = ""; return m }, ErrArgs.Code},
-		{"sender not a user", AdminUserID, func() *pb.MsgData { return tm.text("ghost", "dave", "x") }, ErrRecordNotFound.Code},
+		}, openim.ErrArgs.Code},
+		{"too big", "alice", func() *pb.MsgData { return big }, openim.ErrArgs.Code},
+		{"no clientMsgID", "alice", func() *pb.MsgData { m := tm.text("alice", "dave", "x"); m.ClientMsgID = ""; return m }, openim.ErrArgs.Code},
+		{"sender not a user", openim.AdminUserID, func() *pb.MsgData { return tm.text("ghost", "dave", "x") }, openim.ErrRecordNotFound.Code},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -148,7 +149,7 @@ func TestSendSingleRules(t *testing.T) {
 	}
 	m := tm.text("alice", "bob", "from admin")
 	var res SendMsgResult
-	mustJSON(t, tm.must(AdminUserID, "msg.send", &SendMsg{MsgData: m}), &res)
+	mustJSON(t, tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: m}), &res)
 	if res.Seq == 0 {
 		t.Fatal("admin send as alice not stored")
 	}
@@ -176,16 +177,16 @@ func TestSendGroupRules(t *testing.T) {
 	if tm.conv("out", "sg_g1") != nil {
 		t.Fatal("row for a non-member")
 	}
-	tm.fail("out", "msg.send", &SendMsg{MsgData: tm.text("out", "g:g1", "x")}, ErrNotInGroupYet.Code)
-	tm.fail("muted", "msg.send", &SendMsg{MsgData: tm.text("muted", "g:g1", "x")}, ErrMutedInGroup.Code)
-	tm.fail("mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:nope", "x")}, ErrRecordNotFound.Code)
+	tm.fail("out", "msg.send", &SendMsg{MsgData: tm.text("out", "g:g1", "x")}, openim.ErrNotInGroupYet.Code)
+	tm.fail("muted", "msg.send", &SendMsg{MsgData: tm.text("muted", "g:g1", "x")}, openim.ErrMutedInGroup.Code)
+	tm.fail("mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:nope", "x")}, openim.ErrRecordNotFound.Code)
 	tm.exec(`UPDATE groups SET status = 3 WHERE group_id = 'g1'`)
-	tm.fail("mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:g1", "x")}, ErrMutedGroup.Code)
+	tm.fail("mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:g1", "x")}, openim.ErrMutedGroup.Code)
 	tm.send(tm.text("adm", "g:g1", "admins talk"))
 	tm.send(tm.text("owner", "g:g1", "owner talks"))
-	tm.must(AdminUserID, "msg.send", &SendMsg{MsgData: tm.text(AdminUserID, "g:g1", "app admin talks")})
+	tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: tm.text(openim.AdminUserID, "g:g1", "app admin talks")})
 	tm.exec(`UPDATE groups SET status = 2 WHERE group_id = 'g1'`)
-	tm.fail("owner", "msg.send", &SendMsg{MsgData: tm.text("owner", "g:g1", "x")}, ErrDismissedAlready.Code)
+	tm.fail("owner", "msg.send", &SendMsg{MsgData: tm.text("owner", "g:g1", "x")}, openim.ErrDismissedAlready.Code)
 	if got := tm.visible("mem", "sg_g1"); !slices.Equal(got, []string{"hi all", "admins talk", "owner talks", "app admin talks"}) {
 		t.Fatalf("group history %q", got)
 	}
@@ -220,14 +221,14 @@ func TestSendWithoutHistoryIsNotStored(t *testing.T) {
 func TestNotificationChatRowForReceiver(t *testing.T) {
 	tm := officeMachine(t)
 	tm.register("bob")
-	m := &pb.MsgData{SendID: AdminUserID, RecvID: "bob", ClientMsgID: "oa1", SessionType: NotificationChat,
+	m := &pb.MsgData{SendID: openim.AdminUserID, RecvID: "bob", ClientMsgID: "oa1", SessionType: openim.NotificationChat,
 		ContentType: OANotification, Content: []byte(`{"text":"office closed friday"}`)}
-	tm.must(AdminUserID, "msg.send", &SendMsg{MsgData: m})
-	cid := NotificationChatConversationID(AdminUserID, "bob")
+	tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: m})
+	cid := openim.NotificationChatConversationID(openim.AdminUserID, "bob")
 	if tm.conv("bob", cid) == nil {
 		t.Fatal("no sn_ row for the receiver")
 	}
-	if got := tm.pull("bob", cid, 1, 5); len(got) != 1 || got[0].MsgFrom != MsgFromUser {
+	if got := tm.pull("bob", cid, 1, 5); len(got) != 1 || got[0].MsgFrom != openim.MsgFromUser {
 		t.Fatalf("bob reads %+v", got)
 	}
 }
@@ -259,7 +260,7 @@ func TestServerIDsSkipTakenClientMsgIDs(t *testing.T) {
 	sum := md5.Sum([]byte(fmt.Sprintf("%d/1", tm.index+2)))
 	trap.ClientMsgID = hex.EncodeToString(sum[:])
 	tm.send(trap)
-	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: SingleConversationID("alice", "bob"), Seqs: []int64{2}, UserID: "bob"})
+	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: openim.SingleConversationID("alice", "bob"), Seqs: []int64{2}, UserID: "bob"})
 	if p := tm.lastPushes(); len(p) != 1 || p[0].Msg.ClientMsgID == trap.ClientMsgID {
 		t.Fatalf("receipt %+v", p)
 	}

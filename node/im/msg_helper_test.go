@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"lanim/node/openim"
 
 	"lanim/node/pb"
 	"lanim/node/store"
@@ -14,9 +15,9 @@ func (tm *testM) makeGroup(groupID, owner string, members ...string) {
 	tm.t.Helper()
 	tm.exec(`INSERT INTO groups (group_id, group_name, owner_id, create_time) VALUES (?, ?, ?, ?)`,
 		groupID, "Group "+groupID, owner, tm.now)
-	tm.join(groupID, owner, RoleOwner)
+	tm.join(groupID, owner, openim.RoleOwner)
 	for _, m := range members {
-		tm.join(groupID, m, RoleMember)
+		tm.join(groupID, m, openim.RoleMember)
 	}
 }
 
@@ -38,10 +39,10 @@ func (tm *testM) leave(groupID, userID string) {
 // text builds a text message from sendID to a user (recvID) or a group ("g:" + ID).
 func (tm *testM) text(sendID, to, words string) *pb.MsgData {
 	tm.ids++
-	m := &pb.MsgData{SendID: sendID, ClientMsgID: fmt.Sprintf("c%d", tm.ids), SessionType: SingleChat,
-		ContentType: Text, Content: []byte(fmt.Sprintf(`{"content":%q}`, words))}
+	m := &pb.MsgData{SendID: sendID, ClientMsgID: fmt.Sprintf("c%d", tm.ids), SessionType: openim.SingleChat,
+		ContentType: openim.Text, Content: []byte(fmt.Sprintf(`{"content":%q}`, words))}
 	if len(to) > 2 && to[:2] == "g:" {
-		m.GroupID, m.SessionType = to[2:], ReadGroupChat
+		m.GroupID, m.SessionType = to[2:], openim.ReadGroupChat
 	} else {
 		m.RecvID = to
 	}
@@ -67,7 +68,7 @@ func (tm *testM) pull(userID, cid string, lo, hi int64) []*pb.MsgData {
 		tm.t.Fatal(err)
 	}
 	pm := resp.Msgs[cid]
-	if IsNotificationConversation(cid) {
+	if openim.IsNotificationConversation(cid) {
 		pm = resp.NotificationMsgs[cid]
 	}
 	if pm == nil {
@@ -87,7 +88,7 @@ func (tm *testM) visible(userID, cid string) []string {
 }
 
 func msgText(m *pb.MsgData) string {
-	if m.Status == MsgStatusDeleted {
+	if m.Status == openim.MsgStatusDeleted {
 		return "-"
 	}
 	var t struct {
@@ -95,7 +96,7 @@ func msgText(m *pb.MsgData) string {
 		Detail  string `json:"detail"`
 	}
 	json.Unmarshal(m.Content, &t)
-	if m.ContentType == MsgRevokeNotification {
+	if m.ContentType == openim.MsgRevokeNotification {
 		return "revoked"
 	}
 	return t.Content

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -26,9 +27,6 @@ const MaxPullConversations = 100
 
 // MaxPullSeqs bounds the seqs one pull returns or asks for.
 const MaxPullSeqs = 1000
-
-// maxConvIDLen is the longest conversation ID: a prefix and two user IDs.
-const maxConvIDLen = len("si_") + 2*MaxIDLen + 1
 
 // msgAccess is what one user may read of one conversation.
 type msgAccess struct {
@@ -110,22 +108,22 @@ func (f *accessFacts) seq(ctx context.Context, conversationID string) (store.Seq
 
 // access works out what the user may read of conversationID; nil means nothing.
 func (f *accessFacts) access(ctx context.Context, conversationID string) (*msgAccess, error) {
-	if conversationID == "" || len(conversationID) > maxConvIDLen {
+	if conversationID == "" || len(conversationID) > openim.MaxConversationIDLen {
 		return nil, nil
 	}
 	a := &msgAccess{userID: f.userID, conversationID: conversationID}
 	var err error
 	switch {
-	case strings.HasPrefix(conversationID, "si_"), strings.HasPrefix(conversationID, "sn_"):
-		a.peer, a.pair = pairPeer(conversationID[3:], f.userID)
+	case strings.HasPrefix(conversationID, openim.PrefixSingle), strings.HasPrefix(conversationID, openim.PrefixNotifyChat):
+		a.peer, a.pair = openim.PairPeer(conversationID[openim.ChatPrefixLen:], f.userID)
 		if !a.pair {
 			return nil, nil
 		}
 		if a.row, err = f.row(ctx, conversationID); err != nil {
 			return nil, err
 		}
-	case strings.HasPrefix(conversationID, "sg_"):
-		a.groupID = conversationID[3:]
+	case strings.HasPrefix(conversationID, openim.PrefixGroup):
+		a.groupID = conversationID[openim.ChatPrefixLen:]
 		if a.row, err = f.row(ctx, conversationID); err != nil {
 			return nil, err
 		}
@@ -138,7 +136,7 @@ func (f *accessFacts) access(ctx context.Context, conversationID string) (*msgAc
 			return nil, nil
 		}
 		a.group = true
-	case strings.HasPrefix(conversationID, "n_"):
+	case strings.HasPrefix(conversationID, openim.PrefixNotification):
 		if err := a.loadNotificationAccess(ctx, f); err != nil {
 			return nil, err
 		}
@@ -173,8 +171,8 @@ func (f *accessFacts) access(ctx context.Context, conversationID string) (*msgAc
 // 1504/1508, which quit and kick store before freezing the row.
 func (a *msgAccess) loadNotificationAccess(ctx context.Context, f *accessFacts) error {
 	rest := a.conversationID[2:]
-	a.peer, a.pair = pairPeer(rest, a.userID)
-	if !validID(rest) {
+	a.peer, a.pair = openim.PairPeer(rest, a.userID)
+	if !openim.ValidID(rest) {
 		return nil
 	}
 	member, err := f.member(ctx, rest)
@@ -185,11 +183,11 @@ func (a *msgAccess) loadNotificationAccess(ctx context.Context, f *accessFacts) 
 		a.group, a.groupID = true, rest
 		return nil
 	}
-	row, err := f.row(ctx, GroupConversationID(rest))
+	row, err := f.row(ctx, openim.GroupConversationID(rest))
 	if err != nil || row == nil || row.MaxSeq == 0 {
 		return err
 	}
-	last, ok, err := store.MessageAt(ctx, f.q, GroupConversationID(rest), row.MaxSeq)
+	last, ok, err := store.MessageAt(ctx, f.q, openim.GroupConversationID(rest), row.MaxSeq)
 	if err != nil || !ok {
 		return err
 	}
@@ -207,7 +205,7 @@ func (a *msgAccess) readable(m *store.StoredMessage) bool {
 		return false
 	}
 	switch m.SessionType {
-	case ReadGroupChat, WriteGroupChat:
+	case openim.ReadGroupChat, openim.WriteGroupChat:
 		return a.group && m.Seq <= a.groupHi
 	default:
 		return a.pair && (m.SendID == a.userID || m.SendID == a.peer)
@@ -224,18 +222,6 @@ func conversationRow(ctx context.Context, q store.Q, ownerID, conversationID str
 		return nil, err
 	}
 	return &r, nil
-}
-
-// pairPeer finds the other user of a pair ID ("<a>_<b>", sorted) that userID is part of. The peer is
-// unique: the ID is rebuilt from each candidate and compared.
-func pairPeer(pairID, userID string) (string, bool) {
-	if rest, ok := strings.CutPrefix(pairID, userID+"_"); ok && validID(rest) && sortedPair(userID, rest) == pairID {
-		return rest, true
-	}
-	if rest, ok := strings.CutSuffix(pairID, "_"+userID); ok && validID(rest) && sortedPair(userID, rest) == pairID {
-		return rest, true
-	}
-	return "", false
 }
 
 // notificationTwin is the n_ stream beside a chat conversation (upstream: replace the prefix).

@@ -3,6 +3,8 @@ package im
 import (
 	"encoding/json"
 	"fmt"
+
+	"lanim/node/openim"
 )
 
 // Message elements. A client sends its element as JSON in MsgData.content; upstream's send_msg
@@ -30,23 +32,23 @@ const (
 
 // elemRules lists the required fields per content type (the JS SDK's entity.d.ts names).
 var elemRules = map[int32][]elemField{
-	Text:                         {{"content", textField}},
-	MarkdownText:                 {{"content", textField}},
-	AdvancedText:                 {{"text", textField}},
-	AtText:                       {{"text", stringField}, {"atUserList", arrayField}},
-	Picture:                      {{"sourcePicture", objectField}},
-	Voice:                        {{"sourceUrl", textField}},
-	Video:                        {{"videoUrl", textField}},
-	File:                         {{"sourceUrl", textField}, {"fileName", textField}},
-	Merger:                       {{"title", stringField}, {"multiMessage", nonEmptyArray}},
-	Card:                         {{"userID", textField}},
-	Location:                     {{"longitude", numberField}, {"latitude", numberField}},
-	Custom:                       {{"data", stringField}},
-	CustomNotTriggerConversation: {{"data", stringField}},
-	CustomOnlineOnly:             {{"data", stringField}},
-	Quote:                        {{"text", stringField}, {"quoteMessage", objectField}},
-	Face:                         {{"index", numberField}},
-	OANotification:               {{"text", textField}},
+	openim.Text:                         {{"content", textField}},
+	openim.MarkdownText:                 {{"content", textField}},
+	openim.AdvancedText:                 {{"text", textField}},
+	openim.AtText:                       {{"text", stringField}, {"atUserList", arrayField}},
+	openim.Picture:                      {{"sourcePicture", objectField}},
+	openim.Voice:                        {{"sourceUrl", textField}},
+	openim.Video:                        {{"videoUrl", textField}},
+	openim.File:                         {{"sourceUrl", textField}, {"fileName", textField}},
+	openim.Merger:                       {{"title", stringField}, {"multiMessage", nonEmptyArray}},
+	openim.Card:                         {{"userID", textField}},
+	openim.Location:                     {{"longitude", numberField}, {"latitude", numberField}},
+	openim.Custom:                       {{"data", stringField}},
+	openim.CustomNotTriggerConversation: {{"data", stringField}},
+	openim.CustomOnlineOnly:             {{"data", stringField}},
+	openim.Quote:                        {{"text", stringField}, {"quoteMessage", objectField}},
+	openim.Face:                         {{"index", numberField}},
+	OANotification:                      {{"text", textField}},
 }
 
 // checkElem checks content against its type's element: a JSON object with the required fields,
@@ -54,30 +56,30 @@ var elemRules = map[int32][]elemField{
 func checkElem(contentType int32, content []byte) error {
 	var elem map[string]json.RawMessage
 	if err := json.Unmarshal(content, &elem); err != nil || elem == nil {
-		return ErrArgs.With("content of contentType %d must be a JSON object (its message element)", contentType)
+		return openim.ErrArgs.With("content of contentType %d must be a JSON object (its message element)", contentType)
 	}
 	for _, f := range elemRules[contentType] {
 		if err := f.check(elem[f.name]); err != nil {
-			return ErrArgs.With("contentType %d: %s %v", contentType, f.name, err)
+			return openim.ErrArgs.With("contentType %d: %s %v", contentType, f.name, err)
 		}
 	}
 	switch contentType {
-	case Picture:
+	case openim.Picture:
 		var p struct {
 			SourcePicture struct {
 				URL string `json:"url"`
 			} `json:"sourcePicture"`
 		}
 		if json.Unmarshal(content, &p) != nil || p.SourcePicture.URL == "" {
-			return ErrArgs.With("contentType %d: sourcePicture.url is required", contentType)
+			return openim.ErrArgs.With("contentType %d: sourcePicture.url is required", contentType)
 		}
-	case Location:
+	case openim.Location:
 		var l struct {
 			Longitude float64 `json:"longitude"`
 			Latitude  float64 `json:"latitude"`
 		}
 		if json.Unmarshal(content, &l) != nil || l.Longitude < -180 || l.Longitude > 180 || l.Latitude < -90 || l.Latitude > 90 {
-			return ErrArgs.With("contentType %d: longitude must be in -180..180 and latitude in -90..90", contentType)
+			return openim.ErrArgs.With("contentType %d: longitude must be in -180..180 and latitude in -90..90", contentType)
 		}
 	}
 	return nil
@@ -97,7 +99,7 @@ func (f elemField) check(raw json.RawMessage) error {
 		}
 		if err == nil {
 			if terr := checkChars("it", s, multiLine); terr != nil {
-				return fmt.Errorf("is not text: %s", AsError(terr).Detail)
+				return fmt.Errorf("is not text: %s", openim.AsError(terr).Detail)
 			}
 		}
 	case numberField:

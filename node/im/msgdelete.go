@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -23,7 +24,7 @@ func (d *DeleteSyncOpt) forEveryone() bool { return d != nil && d.IsSyncOther }
 
 func checkDeleteOpt(c Caller, d *DeleteSyncOpt) error {
 	if d.forEveryone() && !c.Admin() {
-		return ErrNoPermission.With("deleting for everyone (IsSyncOther) is for the admin; revoke your own messages instead")
+		return openim.ErrNoPermission.With("deleting for everyone (IsSyncOther) is for the admin; revoke your own messages instead")
 	}
 	return nil
 }
@@ -42,7 +43,7 @@ func (a *DeleteMsgs) Check(c Caller) error {
 		return err
 	}
 	if len(a.Seqs) == 0 {
-		return ErrArgs.With("seqs is empty")
+		return openim.ErrArgs.With("seqs is empty")
 	}
 	if err := checkSeqs(a.Seqs); err != nil {
 		return err
@@ -66,10 +67,10 @@ func (a *ClearConversationsMsg) Check(c Caller) error {
 		return err
 	}
 	if len(a.ConversationIDs) == 0 {
-		return ErrArgs.With("conversationIDs is empty")
+		return openim.ErrArgs.With("conversationIDs is empty")
 	}
-	if len(a.ConversationIDs) > MaxBatch {
-		return ErrArgs.With("conversationIDs has %d IDs, at most %d", len(a.ConversationIDs), MaxBatch)
+	if len(a.ConversationIDs) > openim.MaxBatch {
+		return openim.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(a.ConversationIDs), openim.MaxBatch)
 	}
 	for _, id := range a.ConversationIDs {
 		if err := checkMsgConversationID("conversationIDs", id); err != nil {
@@ -104,7 +105,7 @@ func deleteMsgs(o *op, a *DeleteMsgs) (any, error) {
 		return nil, err
 	}
 	if acc == nil {
-		return nil, ErrRecordNotFound.With("conversation %s", a.ConversationID)
+		return nil, openim.ErrRecordNotFound.With("conversation %s", a.ConversationID)
 	}
 	var seqs []int64
 	for _, s := range a.Seqs {
@@ -122,13 +123,13 @@ func deleteMsgs(o *op, a *DeleteMsgs) (any, error) {
 		if err := store.MarkDeleted(o.ctx, o.tx, a.UserID, a.ConversationID, seqs); err != nil {
 			return nil, err
 		}
-		return nil, o.notify(note{contentType: DeleteMsgsNotification, sendID: a.UserID, recvID: a.UserID,
+		return nil, o.notify(note{contentType: openim.DeleteMsgsNotification, sendID: a.UserID, recvID: a.UserID,
 			to: []string{a.UserID}, tips: tips})
 	}
 	if err := store.DeleteMessages(o.ctx, o.tx, a.ConversationID, seqs); err != nil {
 		return nil, err
 	}
-	n, err := o.conversationNote(acc, DeleteMsgsNotification, tips)
+	n, err := o.conversationNote(acc, openim.DeleteMsgsNotification, tips)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +141,8 @@ func deleteMsgs(o *op, a *DeleteMsgs) (any, error) {
 func (o *op) conversationNote(acc *msgAccess, contentType int32, tips any) (note, error) {
 	n := note{contentType: contentType, sendID: acc.userID, recvID: acc.userID, to: []string{acc.userID}, tips: tips}
 	switch {
-	case IsNotificationConversation(acc.conversationID):
-	case strings.HasPrefix(acc.conversationID, "sg_"):
+	case openim.IsNotificationConversation(acc.conversationID):
+	case strings.HasPrefix(acc.conversationID, openim.PrefixGroup):
 		members, err := store.MemberIDs(o.ctx, o.tx, acc.groupID)
 		if err != nil {
 			return n, err
@@ -201,7 +202,7 @@ func (o *op) clearConversations(userID string, ids []string, opt *DeleteSyncOpt)
 		if err := store.RaiseMinSeq(o.ctx, o.tx, id, acc.seq.MaxSeq+1); err != nil {
 			return err
 		}
-		n, err := o.conversationNote(acc, ClearConversation, &pb.ClearConversationTips{UserID: userID,
+		n, err := o.conversationNote(acc, openim.ClearConversation, &pb.ClearConversationTips{UserID: userID,
 			ConversationIDs: []string{id}})
 		if err != nil {
 			return err
@@ -213,6 +214,6 @@ func (o *op) clearConversations(userID string, ids []string, opt *DeleteSyncOpt)
 	if len(cleared) == 0 {
 		return nil
 	}
-	return o.notify(note{contentType: ClearConversation, sendID: userID, recvID: userID, to: []string{userID},
+	return o.notify(note{contentType: openim.ClearConversation, sendID: userID, recvID: userID, to: []string{userID},
 		tips: &pb.ClearConversationTips{UserID: userID, ConversationIDs: cleared}})
 }

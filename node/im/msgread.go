@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -36,9 +37,9 @@ func NewestSeqs(ctx context.Context, q store.Q, userID string) (*pb.GetMaxSeqRes
 		ids = append(ids, r.ConversationID, notificationTwin(r.ConversationID))
 	}
 	for _, g := range groups {
-		ids = append(ids, GroupConversationID(g), "n_"+g)
+		ids = append(ids, openim.GroupConversationID(g), openim.PrefixNotification+g)
 	}
-	ids = append(ids, "n_"+sortedPair(userID, userID))
+	ids = append(ids, openim.SelfNotificationConversationID(userID))
 	resp := &pb.GetMaxSeqResp{MaxSeqs: map[string]int64{}, MinSeqs: map[string]int64{}}
 	for _, id := range dedupe(ids) {
 		a, err := loadMsgAccess(ctx, q, userID, id)
@@ -63,7 +64,7 @@ func NewestSeqs(ctx context.Context, q store.Q, userID string) (*pb.GetMaxSeqRes
 // left out (or cut, marked isEnd false), and the client pulls them again.
 func PullBySeqRanges(ctx context.Context, q store.Q, userID string, req *pb.PullMessageBySeqsReq) (*pb.PullMessageBySeqsResp, error) {
 	if len(req.SeqRanges) > MaxPullConversations {
-		return nil, ErrArgs.With("seqRanges has %d conversations, at most %d", len(req.SeqRanges), MaxPullConversations)
+		return nil, openim.ErrArgs.With("seqRanges has %d conversations, at most %d", len(req.SeqRanges), MaxPullConversations)
 	}
 	desc := req.Order == pb.PullOrder_PullOrderDesc
 	resp := &pb.PullMessageBySeqsResp{Msgs: map[string]*pb.PullMsgs{}, NotificationMsgs: map[string]*pb.PullMsgs{}}
@@ -73,7 +74,7 @@ func PullBySeqRanges(ctx context.Context, q store.Q, userID string, req *pb.Pull
 			continue
 		}
 		if r.Num < 0 || r.Num > MaxPullSeqs {
-			return nil, ErrArgs.With("num %d of %s is not in 0..%d", r.Num, r.ConversationID, MaxPullSeqs)
+			return nil, openim.ErrArgs.With("num %d of %s is not in 0..%d", r.Num, r.ConversationID, MaxPullSeqs)
 		}
 		if budget == 0 {
 			break
@@ -82,7 +83,7 @@ func PullBySeqRanges(ctx context.Context, q store.Q, userID string, req *pb.Pull
 		if err != nil {
 			return nil, err
 		}
-		notification := IsNotificationConversation(r.ConversationID)
+		notification := openim.IsNotificationConversation(r.ConversationID)
 		if a == nil || max(r.Begin, a.lo) > min(r.End, a.hi) {
 			// Every asked conversation gets an entry (an SDK pages history until isEnd): nothing
 			// here, for one the reader may not see just as for an empty range.
@@ -133,7 +134,7 @@ func putPulled(resp *pb.PullMessageBySeqsResp, conversationID string, notificati
 // readable window are dropped; missing or unreadable ones inside it are placeholders.
 func PullBySeqs(ctx context.Context, q store.Q, userID string, req *pb.GetSeqMessageReq) (*pb.GetSeqMessageResp, error) {
 	if len(req.Conversations) > MaxPullConversations {
-		return nil, ErrArgs.With("conversations has %d entries, at most %d", len(req.Conversations), MaxPullConversations)
+		return nil, openim.ErrArgs.With("conversations has %d entries, at most %d", len(req.Conversations), MaxPullConversations)
 	}
 	total := 0
 	for _, c := range req.Conversations {
@@ -142,7 +143,7 @@ func PullBySeqs(ctx context.Context, q store.Q, userID string, req *pb.GetSeqMes
 		}
 	}
 	if total > MaxPullSeqs {
-		return nil, ErrArgs.With("%d seqs asked, at most %d", total, MaxPullSeqs)
+		return nil, openim.ErrArgs.With("%d seqs asked, at most %d", total, MaxPullSeqs)
 	}
 	desc := req.Order == pb.PullOrder_PullOrderDesc
 	resp := &pb.GetSeqMessageResp{Msgs: map[string]*pb.PullMsgs{}, NotificationMsgs: map[string]*pb.PullMsgs{}}
@@ -151,7 +152,7 @@ func PullBySeqs(ctx context.Context, q store.Q, userID string, req *pb.GetSeqMes
 			continue
 		}
 		m := resp.Msgs
-		if IsNotificationConversation(c.ConversationID) {
+		if openim.IsNotificationConversation(c.ConversationID) {
 			m = resp.NotificationMsgs
 		}
 		pm := m[c.ConversationID]
@@ -198,8 +199,8 @@ func PullBySeqs(ctx context.Context, q store.Q, userID string, req *pb.GetSeqMes
 // position and readable max seq per conversation row (all rows when the list is empty; never n_).
 // After leaving a group, maxSeq is the maxSeq frozen on the row.
 func HasReadAndMaxSeqs(ctx context.Context, q store.Q, userID string, req *pb.GetConversationsHasReadAndMaxSeqReq) (*pb.GetConversationsHasReadAndMaxSeqResp, error) {
-	if len(req.ConversationIDs) > MaxBatch {
-		return nil, ErrArgs.With("conversationIDs has %d IDs, at most %d", len(req.ConversationIDs), MaxBatch)
+	if len(req.ConversationIDs) > openim.MaxBatch {
+		return nil, openim.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(req.ConversationIDs), openim.MaxBatch)
 	}
 	var rows []store.ConversationRow
 	var err error
@@ -249,7 +250,7 @@ const lastMessageScan = 50
 // without one are left out.
 func LastMessages(ctx context.Context, q store.Q, userID string, req *pb.GetLastMessageReq) (*pb.GetLastMessageResp, error) {
 	if len(req.ConversationIDs) > MaxPullConversations {
-		return nil, ErrArgs.With("conversationIDs has %d IDs, at most %d", len(req.ConversationIDs), MaxPullConversations)
+		return nil, openim.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(req.ConversationIDs), MaxPullConversations)
 	}
 	resp := &pb.GetLastMessageResp{Msgs: map[string]*pb.MsgData{}}
 	for _, id := range dedupe(req.ConversationIDs) {
@@ -326,7 +327,7 @@ func lastReadableMessages(ctx context.Context, q store.Q, userID string, accesse
 		m, ok := top[store.MessageRef{ConversationID: a.conversationID, Seq: a.hi}]
 		if ok && !m.DeletedByOwner && a.readable(&m.StoredMessage) {
 			shown = append(shown, a)
-			if strings.HasPrefix(a.conversationID, "si_") {
+			if strings.HasPrefix(a.conversationID, openim.PrefixSingle) {
 				singles = append(singles, a.conversationID)
 			}
 			continue
@@ -346,7 +347,7 @@ func lastReadableMessages(ctx context.Context, q store.Q, userID string, accesse
 	for _, a := range shown {
 		m := top[store.MessageRef{ConversationID: a.conversationID, Seq: a.hi}]
 		var rs map[string]int64
-		if strings.HasPrefix(a.conversationID, "si_") {
+		if strings.HasPrefix(a.conversationID, openim.PrefixSingle) {
 			if rs = readSeqs[a.conversationID]; rs == nil {
 				rs = map[string]int64{}
 			}
@@ -373,7 +374,7 @@ func (a *msgAccess) render(ctx context.Context, q store.Q, seqs []int64, stored 
 		return nil, err
 	}
 	var readSeqs map[string]int64
-	if strings.HasPrefix(a.conversationID, "si_") {
+	if strings.HasPrefix(a.conversationID, openim.PrefixSingle) {
 		if readSeqs, err = store.HasReadSeqs(ctx, q, a.conversationID); err != nil {
 			return nil, err
 		}
@@ -386,7 +387,7 @@ func (a *msgAccess) render(ctx context.Context, q store.Q, seqs []int64, stored 
 	for _, seq := range seqs {
 		m, ok := bySeq[seq]
 		if !ok || !a.readable(m) {
-			out = append(out, &pb.MsgData{Seq: seq, Status: MsgStatusDeleted})
+			out = append(out, &pb.MsgData{Seq: seq, Status: openim.MsgStatusDeleted})
 			continue
 		}
 		msg, err := renderStored(m, deleted[seq], readSeqs)
@@ -408,13 +409,13 @@ func renderStored(m *store.StoredMessage, deleted bool, readSeqs map[string]int6
 	}
 	switch {
 	case deleted:
-		msg.Status, msg.Content = MsgStatusDeleted, nil
+		msg.Status, msg.Content = openim.MsgStatusDeleted, nil
 	case m.Revoke != nil:
 		if err := applyRevoke(msg, m.Revoke); err != nil {
 			return nil, err
 		}
 	}
-	if readSeqs != nil && msg.SessionType == SingleChat {
+	if readSeqs != nil && msg.SessionType == openim.SingleChat {
 		msg.IsRead = readSeqs[msg.RecvID] >= m.Seq
 	}
 	return msg, nil
@@ -436,7 +437,7 @@ func applyRevoke(msg *pb.MsgData, revoke []byte) error {
 	if err != nil {
 		return fmt.Errorf("encode revoked content: %w", err)
 	}
-	msg.ContentType = MsgRevokeNotification
+	msg.ContentType = openim.MsgRevokeNotification
 	msg.Content = content
 	return nil
 }

@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"lanim/node/openim"
 	"slices"
 	"testing"
 
@@ -14,12 +15,12 @@ func TestPullRangesNumPlaceholdersAndNotifications(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		tm.send(tm.text("alice", "bob", string(rune('a'+i))))
 	}
-	cid := SingleConversationID("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
 	tm.exec(`DELETE FROM messages WHERE conversation_id = ? AND seq = 4`, cid) // a hole in the log
 	ctx := context.Background()
 	resp, err := PullBySeqRanges(ctx, tm.q(), "bob", &pb.PullMessageBySeqsReq{SeqRanges: []*pb.SeqRange{
 		{ConversationID: cid, Begin: 0, End: 100, Num: 3},
-		{ConversationID: SingleConversationID("carol", "dave"), Begin: 1, End: 10, Num: 10},
+		{ConversationID: openim.SingleConversationID("carol", "dave"), Begin: 1, End: 10, Num: 10},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -28,13 +29,13 @@ func TestPullRangesNumPlaceholdersAndNotifications(t *testing.T) {
 	if got == nil || len(got.Msgs) != 3 || !got.IsEnd {
 		t.Fatalf("range %+v", got)
 	}
-	if got.Msgs[0].Seq != 4 || got.Msgs[0].Status != MsgStatusDeleted || got.Msgs[0].ClientMsgID != "" ||
+	if got.Msgs[0].Seq != 4 || got.Msgs[0].Status != openim.MsgStatusDeleted || got.Msgs[0].ClientMsgID != "" ||
 		got.Msgs[1].Seq != 5 || msgText(got.Msgs[2]) != "f" {
 		t.Fatalf("last 3 with the placeholder: %+v", got.Msgs)
 	}
 	// A conversation bob may not read is answered as an empty one, so a client paging until
 	// isEnd stops: nothing of it, the same as for an unknown conversation.
-	other := resp.Msgs[SingleConversationID("carol", "dave")]
+	other := resp.Msgs[openim.SingleConversationID("carol", "dave")]
 	if len(resp.Msgs) != 2 || len(resp.NotificationMsgs) != 0 || other == nil || len(other.Msgs) != 0 || !other.IsEnd {
 		t.Fatalf("other conversations answered: %v %v", resp.Msgs, resp.NotificationMsgs)
 	}
@@ -42,13 +43,13 @@ func TestPullRangesNumPlaceholdersAndNotifications(t *testing.T) {
 	// n_ ranges return every seq, num ignored.
 	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1}, UserID: "bob"})
 	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{2}, UserID: "bob"})
-	ncid := "n_" + sortedPair("alice", "bob")
+	ncid := "n_" + "alice_bob"
 	resp, err = PullBySeqRanges(ctx, tm.q(), "alice", &pb.PullMessageBySeqsReq{SeqRanges: []*pb.SeqRange{
 		{ConversationID: ncid, Begin: 1, End: 10, Num: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := resp.NotificationMsgs[ncid]; n == nil || len(n.Msgs) != 2 || n.Msgs[0].ContentType != HasReadReceipt {
+	if n := resp.NotificationMsgs[ncid]; n == nil || len(n.Msgs) != 2 || n.Msgs[0].ContentType != openim.HasReadReceipt {
 		t.Fatalf("notification range %+v", n)
 	}
 
@@ -71,7 +72,7 @@ func TestPullBySeqsEntryForEveryConversation(t *testing.T) {
 	tm.register("alice", "bob", "mallory")
 	tm.send(tm.text("alice", "bob", "one"))
 	tm.send(tm.text("bob", "alice", "two"))
-	cid := SingleConversationID("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
 	ctx := context.Background()
 	req := &pb.GetSeqMessageReq{Conversations: []*pb.ConversationSeqs{
 		{ConversationID: cid, Seqs: []int64{0, 2, 1, 2, 9}},
@@ -112,12 +113,12 @@ func TestReadersSeeOnlyTheirConversations(t *testing.T) {
 	tm := officeMachine(t)
 	tm.register("alice", "bob", "mallory", "a", "b_c", "a_b", "c")
 	tm.send(tm.text("alice", "bob", "secret"))
-	cid := SingleConversationID("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
 	tm.exec(`INSERT INTO conversations (owner_id, conversation_id, conversation_type, user_id) VALUES ('mallory', ?, 1, 'bob')`, cid)
 	if got := tm.visible("mallory", cid); len(got) != 0 {
 		t.Fatalf("mallory reads %q", got)
 	}
-	if got := tm.visible("mallory", "n_"+sortedPair("alice", "bob")); len(got) != 0 {
+	if got := tm.visible("mallory", "n_"+"alice_bob"); len(got) != 0 {
 		t.Fatalf("mallory reads alice's notifications %q", got)
 	}
 	ctx := context.Background()
@@ -129,11 +130,11 @@ func TestReadersSeeOnlyTheirConversations(t *testing.T) {
 	if err != nil || len(seqs.Seqs) != 0 {
 		t.Fatalf("mallory's seqs %v %v", seqs, err)
 	}
-	tm.fail("mallory", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "mallory"}, ErrRecordNotFound.Code)
+	tm.fail("mallory", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "mallory"}, openim.ErrRecordNotFound.Code)
 
 	// si_a_b_c is the ID of a+b_c and of a_b+c.
-	shared := SingleConversationID("a", "b_c")
-	if shared != SingleConversationID("a_b", "c") {
+	shared := openim.SingleConversationID("a", "b_c")
+	if shared != openim.SingleConversationID("a_b", "c") {
 		t.Fatalf("IDs differ: %s", shared)
 	}
 	tm.send(tm.text("a", "b_c", "for b_c"))
@@ -193,7 +194,7 @@ func TestGroupReadsAfterLeaving(t *testing.T) {
 		t.Fatalf("stranger reads %q", got)
 	}
 	// Rejoining opens the window again, history included.
-	tm.join("g1", "leaver", RoleMember)
+	tm.join("g1", "leaver", openim.RoleMember)
 	if got := tm.visible("leaver", "sg_g1"); len(got) != 3 {
 		t.Fatalf("rejoined leaver reads %q", got)
 	}
@@ -215,7 +216,7 @@ func TestGroupNotificationStreamAfterLeaving(t *testing.T) {
 		t.Fatalf("owner's n_g1: %d", len(got))
 	}
 	got := tm.pull("leaver", "n_g1", 1, 10)
-	if len(got) != 1 || got[0].ContentType != HasReadReceipt {
+	if len(got) != 1 || got[0].ContentType != openim.HasReadReceipt {
 		t.Fatalf("leaver's n_g1: %+v", got)
 	}
 }
@@ -227,14 +228,14 @@ func TestNewestSeqsAndHasRead(t *testing.T) {
 	tm.send(tm.text("alice", "bob", "1"))
 	tm.send(tm.text("bob", "alice", "2"))
 	tm.send(tm.text("bob", "g:g1", "g"))
-	tm.must("alice", "msg.mark_read", &MarkMsgsAsRead{ConversationID: SingleConversationID("alice", "bob"), Seqs: []int64{2}, UserID: "alice"})
+	tm.must("alice", "msg.mark_read", &MarkMsgsAsRead{ConversationID: openim.SingleConversationID("alice", "bob"), Seqs: []int64{2}, UserID: "alice"})
 	tm.exec(`UPDATE conversations SET is_pinned = 1 WHERE owner_id = 'alice' AND conversation_id = 'sg_g1'`)
 	ctx := context.Background()
 	seqs, err := NewestSeqs(ctx, tm.q(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pair := sortedPair("alice", "bob")
+	pair := "alice_bob"
 	want := map[string]int64{"si_" + pair: 2, "n_" + pair: 1, "sg_g1": 1}
 	if len(seqs.MaxSeqs) != len(want) {
 		t.Fatalf("maxSeqs %v, want %v", seqs.MaxSeqs, want)
@@ -284,11 +285,11 @@ func TestGroupHistoryThroughGroupCommands(t *testing.T) {
 	if slices.Contains(carol, "after carol left") || !slices.Contains(carol, "hello") {
 		t.Fatalf("carol reads %q", carol)
 	}
-	if got := tm.pull("carol", "n_g7", 1, 100); len(got) == 0 || got[len(got)-1].ContentType != MemberQuit {
+	if got := tm.pull("carol", "n_g7", 1, 100); len(got) == 0 || got[len(got)-1].ContentType != openim.MemberQuit {
 		t.Fatalf("carol's notifications end with %+v", got)
 	}
 	tm.must("owner", "group.dismiss", &DismissGroup{GroupID: "g7"})
-	tm.fail("bob", "msg.send", &SendMsg{MsgData: tm.text("bob", "g:g7", "x")}, ErrDismissedAlready.Code)
+	tm.fail("bob", "msg.send", &SendMsg{MsgData: tm.text("bob", "g:g7", "x")}, openim.ErrDismissedAlready.Code)
 	bob := tm.visible("bob", "sg_g7")
 	if !slices.Contains(bob, "hello") || !slices.Contains(bob, "after carol left") {
 		t.Fatalf("bob reads %q after the dismissal", bob)

@@ -2,6 +2,7 @@ package im
 
 import (
 	"fmt"
+	"lanim/node/openim"
 
 	"google.golang.org/protobuf/proto"
 
@@ -43,14 +44,14 @@ func (o *op) storeMessage(conversationID string, msg *pb.MsgData, text string) e
 // conversation as soon as its first message arrives.
 func (o *op) ensureChatConversations(conversationID string, msg *pb.MsgData, recipients []string) error {
 	switch msg.SessionType {
-	case SingleChat, NotificationChat:
-		if msg.SessionType == SingleChat {
+	case openim.SingleChat, openim.NotificationChat:
+		if msg.SessionType == openim.SingleChat {
 			if err := o.ensureConversation(store.ConversationKey{OwnerID: msg.SendID, ConversationID: conversationID,
 				Type: msg.SessionType, UserID: msg.RecvID}); err != nil {
 				return err
 			}
 		}
-		if msg.SessionType == SingleChat && msg.RecvID == msg.SendID {
+		if msg.SessionType == openim.SingleChat && msg.RecvID == msg.SendID {
 			return nil
 		}
 		return o.ensureConversation(store.ConversationKey{OwnerID: msg.RecvID, ConversationID: conversationID,
@@ -58,7 +59,7 @@ func (o *op) ensureChatConversations(conversationID string, msg *pb.MsgData, rec
 	default:
 		for _, uid := range recipients {
 			if err := o.ensureConversation(store.ConversationKey{OwnerID: uid, ConversationID: conversationID,
-				Type: ReadGroupChat, GroupID: msg.GroupID}); err != nil {
+				Type: openim.ReadGroupChat, GroupID: msg.GroupID}); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"lanim/node/openim"
 	"slices"
 	"testing"
 
@@ -13,33 +14,33 @@ func TestRevokeSingle(t *testing.T) {
 	tm.register("alice", "bob")
 	tm.send(tm.text("alice", "bob", "oops typo"))
 	tm.send(tm.text("bob", "alice", "reply"))
-	cid := SingleConversationID("alice", "bob")
-	tm.fail("bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "bob"}, ErrNoPermission.Code)
-	tm.fail("bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"}, ErrNoPermission.Code)
-	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 9, UserID: "alice"}, ErrRecordNotFound.Code)
-	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 0, UserID: "alice"}, ErrArgs.Code)
-	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: "n_" + sortedPair("alice", "bob"), Seq: 1, UserID: "alice"}, ErrArgs.Code)
+	cid := openim.SingleConversationID("alice", "bob")
+	tm.fail("bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "bob"}, openim.ErrNoPermission.Code)
+	tm.fail("bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"}, openim.ErrNoPermission.Code)
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 9, UserID: "alice"}, openim.ErrRecordNotFound.Code)
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 0, UserID: "alice"}, openim.ErrArgs.Code)
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: "n_" + "alice_bob", Seq: 1, UserID: "alice"}, openim.ErrArgs.Code)
 	tm.must("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"})
 	p := tm.lastPushes()
-	ncid := "n_" + sortedPair("alice", "bob")
+	ncid := "n_" + "alice_bob"
 	if len(p) != 1 || p[0].ConversationID != ncid || !slices.Equal(p[0].UserIDs, []string{"alice", "bob"}) ||
-		p[0].Msg.ContentType != MsgRevokeNotification || p[0].Msg.Seq == 0 {
+		p[0].Msg.ContentType != openim.MsgRevokeNotification || p[0].Msg.Seq == 0 {
 		t.Fatalf("revoke push %+v", p)
 	}
 	var rt pb.RevokeMsgTips
 	tipsOf(t, p[0].Msg, &rt)
-	if rt.RevokerUserID != "alice" || rt.Seq != 1 || rt.ConversationID != cid || rt.SesstionType != SingleChat ||
+	if rt.RevokerUserID != "alice" || rt.Seq != 1 || rt.ConversationID != cid || rt.SesstionType != openim.SingleChat ||
 		rt.ClientMsgID == "" || rt.IsAdminRevoke {
 		t.Fatalf("tips %+v", &rt)
 	}
-	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"}, ErrMsgAlreadyRevoke.Code)
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"}, openim.ErrMsgAlreadyRevoke.Code)
 	got := tm.pull("bob", cid, 1, 2)
-	if got[0].ContentType != MsgRevokeNotification || got[0].Seq != 1 || msgText(got[1]) != "reply" {
+	if got[0].ContentType != openim.MsgRevokeNotification || got[0].Seq != 1 || msgText(got[1]) != "reply" {
 		t.Fatalf("pulled %+v", got)
 	}
 	var rc pb.MessageRevokedContent
 	tipsOf(t, got[0], &rc)
-	if rc.RevokerID != "alice" || rc.SourceMessageSendID != "alice" || rc.Seq != 1 || rc.SessionType != SingleChat ||
+	if rc.RevokerID != "alice" || rc.SourceMessageSendID != "alice" || rc.Seq != 1 || rc.SessionType != openim.SingleChat ||
 		rc.RevokerNickname != "Nick alice" || rc.SourceMessageSenderNickname != "Nick alice" || rc.RevokeTime == 0 {
 		t.Fatalf("revoked content %+v", &rc)
 	}
@@ -48,9 +49,9 @@ func TestRevokeSingle(t *testing.T) {
 		t.Fatalf("revoked text still found: %d %v", len(hits), err)
 	}
 	// The admin revokes anyone's.
-	tm.must(AdminUserID, "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 2, UserID: "alice"})
+	tm.must(openim.AdminUserID, "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 2, UserID: "alice"})
 	tipsOf(t, tm.lastPushes()[0].Msg, &rt)
-	if !rt.IsAdminRevoke || rt.RevokerUserID != AdminUserID {
+	if !rt.IsAdminRevoke || rt.RevokerUserID != openim.AdminUserID {
 		t.Fatalf("admin tips %+v", &rt)
 	}
 }
@@ -68,9 +69,9 @@ func TestRevokeGroupRoles(t *testing.T) {
 		revoker, author string
 		code            int
 	}{
-		{"mem2", "mem", ErrNoPermission.Code},
-		{"adm", "owner", ErrNoPermission.Code},
-		{"adm", "adm2", ErrNoPermission.Code},
+		{"mem2", "mem", openim.ErrNoPermission.Code},
+		{"adm", "owner", openim.ErrNoPermission.Code},
+		{"adm", "adm2", openim.ErrNoPermission.Code},
 		{"adm", "mem", 0},
 		{"owner", "adm2", 0},
 		{"mem2", "mem2", 0},
@@ -99,12 +100,12 @@ func TestMarkAsRead(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		tm.send(tm.text("alice", "bob", "m"))
 	}
-	cid := SingleConversationID("alice", "bob")
-	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{5}, UserID: "bob"}, ErrArgs.Code)
-	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: nil, UserID: "bob"}, ErrArgs.Code)
-	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{0}, UserID: "bob"}, ErrArgs.Code)
-	tm.fail("carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: SingleConversationID("alice", "carol"), Seqs: []int64{1}, UserID: "carol"}, ErrRecordNotFound.Code)
-	tm.fail("carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1}, UserID: "bob"}, ErrNoPermission.Code)
+	cid := openim.SingleConversationID("alice", "bob")
+	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{5}, UserID: "bob"}, openim.ErrArgs.Code)
+	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: nil, UserID: "bob"}, openim.ErrArgs.Code)
+	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{0}, UserID: "bob"}, openim.ErrArgs.Code)
+	tm.fail("carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: openim.SingleConversationID("alice", "carol"), Seqs: []int64{1}, UserID: "carol"}, openim.ErrRecordNotFound.Code)
+	tm.fail("carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1}, UserID: "bob"}, openim.ErrNoPermission.Code)
 	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1, 3}, UserID: "bob"})
 	if got := tm.conv("bob", cid).HasReadSeq; got != 3 {
 		t.Fatalf("hasReadSeq %d", got)
@@ -130,7 +131,7 @@ func TestMarkAsRead(t *testing.T) {
 	}
 
 	// mark_conversation_as_read lists (old, new] plus the seqs given.
-	tm.fail("bob", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: cid, HasReadSeq: 5, UserID: "bob"}, ErrArgs.Code)
+	tm.fail("bob", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: cid, HasReadSeq: 5, UserID: "bob"}, openim.ErrArgs.Code)
 	tm.must("bob", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: cid, HasReadSeq: 4, Seqs: []int64{2}, UserID: "bob"})
 	tipsOf(t, tm.lastPushes()[0].Msg, &rt)
 	if !slices.Equal(rt.Seqs, []int64{4, 2}) || rt.HasReadSeq != 4 {
@@ -171,12 +172,12 @@ func TestDeleteForSelf(t *testing.T) {
 	tm.register("alice", "bob")
 	tm.send(tm.text("alice", "bob", "keep"))
 	tm.send(tm.text("alice", "bob", "hide"))
-	cid := SingleConversationID("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
 	tm.fail("bob", "msg.delete", &DeleteMsgs{ConversationID: cid, Seqs: []int64{2}, UserID: "bob",
-		DeleteSyncOpt: &DeleteSyncOpt{IsSyncOther: true}}, ErrNoPermission.Code)
+		DeleteSyncOpt: &DeleteSyncOpt{IsSyncOther: true}}, openim.ErrNoPermission.Code)
 	tm.must("bob", "msg.delete", &DeleteMsgs{ConversationID: cid, Seqs: []int64{2, 99}, UserID: "bob"})
 	p := tm.lastPushes()
-	if len(p) != 1 || p[0].Msg.ContentType != DeleteMsgsNotification || !slices.Equal(p[0].UserIDs, []string{"bob"}) {
+	if len(p) != 1 || p[0].Msg.ContentType != openim.DeleteMsgsNotification || !slices.Equal(p[0].UserIDs, []string{"bob"}) {
 		t.Fatalf("2102 %+v", p)
 	}
 	var dt pb.DeleteMsgsTips
@@ -185,7 +186,7 @@ func TestDeleteForSelf(t *testing.T) {
 		t.Fatalf("tips %+v", &dt)
 	}
 	got := tm.pull("bob", cid, 2, 2)[0]
-	if got.Status != MsgStatusDeleted || len(got.Content) != 0 || got.ClientMsgID == "" {
+	if got.Status != openim.MsgStatusDeleted || len(got.Content) != 0 || got.ClientMsgID == "" {
 		t.Fatalf("bob's deleted message %+v", got)
 	}
 	if got := tm.visible("alice", cid); !slices.Equal(got, []string{"keep", "hide"}) {
@@ -196,7 +197,7 @@ func TestDeleteForSelf(t *testing.T) {
 		t.Fatalf("bob's last %+v %v", last.Msgs, err)
 	}
 	// The admin deletes for everyone: a hole for both.
-	tm.must(AdminUserID, "msg.delete", &DeleteMsgs{ConversationID: cid, Seqs: []int64{1}, UserID: "alice",
+	tm.must(openim.AdminUserID, "msg.delete", &DeleteMsgs{ConversationID: cid, Seqs: []int64{1}, UserID: "alice",
 		DeleteSyncOpt: &DeleteSyncOpt{IsSyncOther: true}})
 	if got := tm.visible("alice", cid); !slices.Equal(got, []string{"-", "hide"}) {
 		t.Fatalf("after delete for everyone alice reads %q", got)
@@ -211,7 +212,7 @@ func TestClearConversation(t *testing.T) {
 	tm.register("alice", "bob")
 	tm.send(tm.text("alice", "bob", "old1"))
 	tm.send(tm.text("bob", "alice", "old2"))
-	cid := SingleConversationID("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
 	tm.must("bob", "msg.clear", &ClearConversationsMsg{ConversationIDs: []string{cid, "si_bob_nobody"}, UserID: "bob"})
 	row := tm.conv("bob", cid)
 	if row.MinSeq != 3 || row.HasReadSeq != 2 {
@@ -253,7 +254,7 @@ func TestSearch(t *testing.T) {
 	tm.send(tm.text("alice", "bob", "Meeting at ten"))
 	tm.send(tm.text("bob", "alice", "明天开会议"))
 	file := tm.text("alice", "bob", "")
-	file.ContentType, file.Content = File, []byte(`{"sourceUrl":"http://files/b","fileName":"budget-2025.xlsx","fileSize":10}`)
+	file.ContentType, file.Content = openim.File, []byte(`{"sourceUrl":"http://files/b","fileName":"budget-2025.xlsx","fileSize":10}`)
 	tm.send(file)
 	tm.send(tm.text("bob", "g:g1", "meeting notes in the group"))
 	tm.send(tm.text("alice", "carol", "private meeting with carol"))
@@ -276,7 +277,7 @@ func TestSearch(t *testing.T) {
 		}
 		return out
 	}
-	si := SingleConversationID("alice", "bob")
+	si := openim.SingleConversationID("alice", "bob")
 	cases := []struct {
 		name string
 		who  string
@@ -288,14 +289,14 @@ func TestSearch(t *testing.T) {
 		{"two characters", "alice", SearchQuery{Keyword: "会议"}, []string{si + ":明天开会议"}},
 		{"file name", "bob", SearchQuery{Keyword: "budget"}, []string{si + ":budget-2025.xlsx"}},
 		{"by sender", "alice", SearchQuery{Keyword: "meeting", SendID: "alice"},
-			[]string{SingleConversationID("alice", "carol") + ":private meeting with carol", si + ":Meeting at ten"}},
+			[]string{openim.SingleConversationID("alice", "carol") + ":private meeting with carol", si + ":Meeting at ten"}},
 		{"in one conversation", "bob", SearchQuery{Keyword: "meeting", ConversationID: "sg_g1"},
 			[]string{"sg_g1:meeting notes in the group"}},
 		{"by peer", "alice", SearchQuery{Keyword: "meeting", RecvID: "carol"},
-			[]string{SingleConversationID("alice", "carol") + ":private meeting with carol"}},
-		{"content type", "bob", SearchQuery{ContentType: File}, []string{si + ":budget-2025.xlsx"}},
+			[]string{openim.SingleConversationID("alice", "carol") + ":private meeting with carol"}},
+		{"content type", "bob", SearchQuery{ContentType: openim.File}, []string{si + ":budget-2025.xlsx"}},
 		{"not carol's", "carol", SearchQuery{Keyword: "meeting"},
-			[]string{SingleConversationID("alice", "carol") + ":private meeting with carol"}},
+			[]string{openim.SingleConversationID("alice", "carol") + ":private meeting with carol"}},
 		{"another's conversation named", "carol", SearchQuery{Keyword: "meeting", ConversationID: si}, nil},
 		{"nothing", "bob", SearchQuery{Keyword: "zzz"}, nil},
 		{"query syntax is literal", "bob", SearchQuery{Keyword: `budget-2025 "x" OR *`}, nil},
@@ -316,7 +317,7 @@ func TestSearch(t *testing.T) {
 		t.Fatalf("time range: %d %v", total, err)
 	}
 	// The admin searches everything.
-	if got := search(AdminUserID, SearchQuery{Keyword: "meeting"}); len(got) != 3 {
+	if got := search(openim.AdminUserID, SearchQuery{Keyword: "meeting"}); len(got) != 3 {
 		t.Fatalf("admin finds %q", got)
 	}
 }

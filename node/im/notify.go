@@ -3,6 +3,7 @@ package im
 import (
 	"encoding/json"
 	"fmt"
+	"lanim/node/openim"
 
 	"google.golang.org/protobuf/proto"
 
@@ -34,9 +35,9 @@ func (o *op) notify(n note) error {
 	if err != nil {
 		return err
 	}
-	sessionType := SingleChat
+	sessionType := openim.SingleChat
 	if n.groupID != "" {
-		sessionType = ReadGroupChat
+		sessionType = openim.ReadGroupChat
 	}
 	clientMsgID, err := o.serverClientMsgID()
 	if err != nil {
@@ -49,15 +50,15 @@ func (o *op) notify(n note) error {
 		ClientMsgID: clientMsgID,
 		ServerMsgID: o.newID(),
 		SessionType: sessionType,
-		MsgFrom:     MsgFromSystem,
+		MsgFrom:     openim.MsgFromSystem,
 		ContentType: n.contentType,
 		Content:     content,
 		SendTime:    o.now,
 		CreateTime:  o.now,
-		Status:      MsgStatusSuccess,
+		Status:      openim.MsgStatusSuccess,
 		Options:     notificationOptions(n.chatCopy),
 	}
-	if err := o.deliver(NotificationConversationID(sessionType, n.sendID, n.recvID, n.groupID), msg, n.to); err != nil {
+	if err := o.deliver(openim.NotificationConversationID(sessionType, n.sendID, n.recvID, n.groupID), msg, n.to); err != nil {
 		return err
 	}
 	if !n.chatCopy {
@@ -70,7 +71,7 @@ func (o *op) notify(n note) error {
 	chat.ServerMsgID = o.newID()
 	// Upstream resets the copy's options to these two; every other key is missing, which means true.
 	chat.Options = map[string]bool{"offlinePush": false, "unreadCount": true}
-	chatID := ChatConversationID(sessionType, n.sendID, n.recvID, n.groupID)
+	chatID := openim.ChatConversationID(sessionType, n.sendID, n.recvID, n.groupID)
 	if err := o.ensureChatConversations(chatID, chat, n.to); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package im
 import (
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -29,19 +30,19 @@ type CompleteObject struct {
 // Check: a signed-in user, upstream's name rule, well-formed hashes, a size within the ceiling.
 func (a *CompleteObject) Check(c Caller) error {
 	if c.UserID == "" {
-		return ErrNoPermission.With("objects are uploaded by a user")
+		return openim.ErrNoPermission.With("objects are uploaded by a user")
 	}
 	if err := CheckObjectName(c, a.Name); err != nil {
 		return err
 	}
 	if !isHex(a.Key, 64) {
-		return ErrArgs.With("key must be the lowercase hex SHA-256 of the bytes")
+		return openim.ErrArgs.With("key must be the lowercase hex SHA-256 of the bytes")
 	}
 	if err := CheckObjectHash(a.Hash); err != nil {
 		return err
 	}
 	if a.Size < 0 || a.Size > MaxObjectSize {
-		return ErrArgs.With("size %d is not in 0..%d", a.Size, int64(MaxObjectSize))
+		return openim.ErrArgs.With("size %d is not in 0..%d", a.Size, int64(MaxObjectSize))
 	}
 	return CheckObjectFields(a.ContentType, a.Cause)
 }
@@ -50,7 +51,7 @@ func (a *CompleteObject) Check(c Caller) error {
 // MD5 of the comma-joined part MD5s.
 func CheckObjectHash(hash string) error {
 	if !isHex(strings.ToLower(hash), 32) {
-		return ErrArgs.With("hash must be the 32 hex digits of the MD5 of the part MD5s")
+		return openim.ErrArgs.With("hash must be the 32 hex digits of the MD5 of the part MD5s")
 	}
 	return nil
 }
@@ -65,13 +66,13 @@ func CheckObjectFields(contentType, cause string) error {
 // of every one-line field.
 func CheckObjectName(c Caller, name string) error {
 	if name == "" {
-		return ErrArgs.With("name is required")
+		return openim.ErrArgs.With("name is required")
 	}
 	if err := checkLine("name", name, MaxObjectNameLen); err != nil {
 		return err
 	}
 	if !c.Admin() && !strings.HasPrefix(name, c.UserID+"/") {
-		return ErrNoPermission.With("object names of %s start with %q", c.UserID, c.UserID+"/")
+		return openim.ErrNoPermission.With("object names of %s start with %q", c.UserID, c.UserID+"/")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -47,14 +48,14 @@ func TestCompleteObjectRules(t *testing.T) {
 		tm.fail(c.caller, "object.complete", a, c.code)
 	}
 	// JSON carries no invalid UTF-8 to the FSM (it becomes U+FFFD); the API's check refuses it.
-	if err := CheckObjectName(Caller{UserID: "alice"}, "alice/\xff.png"); err == nil || AsError(err).Code != 1001 {
+	if err := CheckObjectName(Caller{UserID: "alice"}, "alice/\xff.png"); err == nil || openim.AsError(err).Code != 1001 {
 		t.Fatalf("invalid UTF-8 name: %v", err)
 	}
 	if o, _ := store.LatestObject(context.Background(), tm.q(), "alice/a.png"); o != nil {
 		t.Fatalf("a refused command wrote %+v", o)
 	}
 	// The admin names objects freely (logs, office files).
-	tm.ok(AdminUserID, "object.complete", &CompleteObject{Name: "office/logo.png", Key: testKey1, Hash: testHash, Size: 10})
+	tm.ok(openim.AdminUserID, "object.complete", &CompleteObject{Name: "office/logo.png", Key: testKey1, Hash: testHash, Size: 10})
 }
 
 // TestCompleteObjectRows: a name completed again with the same bytes replaces its row; with other

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -28,12 +29,12 @@ type CreateOffice struct {
 // Check requires the node itself to propose it, with a key and a secret hash.
 func (a *CreateOffice) Check(c Caller) error {
 	if c.UserID != "" {
-		return ErrNoPermission.With("only a node creates an office")
+		return openim.ErrNoPermission.With("only a node creates an office")
 	}
 	if a.OfficeID == "" || len(a.JWTKey) < 32 || a.AdminSecretHash == "" {
-		return ErrArgs.With("office needs an ID, a 32-byte key and an admin secret")
+		return openim.ErrArgs.With("office needs an ID, a 32-byte key and an admin secret")
 	}
-	return checkLine("name", a.Name, MaxNameLen)
+	return checkLine("name", a.Name, openim.MaxNameLen)
 }
 
 func officeHandlers() map[string]handler {
@@ -47,7 +48,7 @@ func officeHandlers() map[string]handler {
 func createOffice(o *op, a *CreateOffice) (any, error) {
 	if _, ok, err := store.GetMeta(o.ctx, o.tx, store.MetaOffice); err != nil || ok {
 		if ok {
-			return nil, ErrArgs.With("the office already exists")
+			return nil, openim.ErrArgs.With("the office already exists")
 		}
 		return nil, err
 	}
@@ -59,7 +60,7 @@ func createOffice(o *op, a *CreateOffice) (any, error) {
 	if err := store.SetMeta(o.ctx, o.tx, store.MetaOffice, b); err != nil {
 		return nil, err
 	}
-	admin := &pb.UserInfo{UserID: AdminUserID, Nickname: "superAdmin", CreateTime: o.now, AppMangerLevel: 2}
+	admin := &pb.UserInfo{UserID: openim.AdminUserID, Nickname: "superAdmin", CreateTime: o.now, AppMangerLevel: 2}
 	return nil, store.InsertUser(o.ctx, o.tx, admin)
 }
 
@@ -76,23 +77,19 @@ func LoadOffice(ctx context.Context, q store.Q) (*Office, error) {
 	return &off, nil
 }
 
-// MaxOfficeNameLen bounds the office's name (characters): it heads every window and is announced
-// on the LAN in one mDNS TXT string, which holds 255 bytes ("name=" and 60 runes of 4 bytes fit).
-const MaxOfficeNameLen = 60
-
 // checkOfficeName: not blank, at most MaxOfficeNameLen characters once trimmed, one line.
 func checkOfficeName(name string) error {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return ErrArgs.With("officeName is required")
+		return openim.ErrArgs.With("officeName is required")
 	}
-	return checkLine("officeName", name, MaxOfficeNameLen)
+	return checkLine("officeName", name, openim.MaxOfficeNameLen)
 }
 
 // MayRunOffice reports whether userID may make office-level changes (invite a computer, make this
 // node leave, rename the office, grant the office admin role): imAdmin, or an office admin.
 func MayRunOffice(ctx context.Context, q store.Q, userID string) (bool, error) {
-	if IsAdmin(userID) {
+	if openim.IsAdmin(userID) {
 		return true, nil
 	}
 	if userID == "" {
@@ -108,7 +105,7 @@ func (o *op) requireOfficeAdmin(what string) error {
 		return err
 	}
 	if !ok {
-		return ErrNoPermission.With("only an office admin may %s", what)
+		return openim.ErrNoPermission.With("only an office admin may %s", what)
 	}
 	return nil
 }
@@ -121,7 +118,7 @@ type RenameOffice struct {
 // Check: a user asks (the role is checked against the state), with a valid name.
 func (a *RenameOffice) Check(c Caller) error {
 	if c.UserID == "" {
-		return ErrNoPermission.With("an office admin renames the office")
+		return openim.ErrNoPermission.With("an office admin renames the office")
 	}
 	return checkOfficeName(a.OfficeName)
 }
@@ -141,7 +138,7 @@ func (a *RenameOffice) decide(o *op) (*Office, error) {
 		return nil, err
 	}
 	if off == nil {
-		return nil, ErrRecordNotFound.With("the office is not created yet")
+		return nil, openim.ErrRecordNotFound.With("the office is not created yet")
 	}
 	return off, nil
 }
@@ -168,13 +165,13 @@ type SetOfficeAdmin struct {
 // Check: a user asks, about a valid user ID other than imAdmin (who needs no role).
 func (a *SetOfficeAdmin) Check(c Caller) error {
 	if c.UserID == "" {
-		return ErrNoPermission.With("an office admin grants the role")
+		return openim.ErrNoPermission.With("an office admin grants the role")
 	}
 	if err := checkID("userID", a.UserID); err != nil {
 		return err
 	}
-	if IsAdmin(a.UserID) {
-		return ErrArgs.With("%s runs the office without the role", AdminUserID)
+	if openim.IsAdmin(a.UserID) {
+		return openim.ErrArgs.With("%s runs the office without the role", openim.AdminUserID)
 	}
 	return nil
 }
@@ -200,7 +197,7 @@ func (a *SetOfficeAdmin) refuse(o *op) error {
 		return err
 	}
 	if u == nil {
-		return ErrRecordNotFound.With("user %s", a.UserID)
+		return openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	if a.OfficeAdmin {
 		return nil
@@ -210,7 +207,7 @@ func (a *SetOfficeAdmin) refuse(o *op) error {
 		return err
 	}
 	if len(admins) == 1 && admins[0] == a.UserID {
-		return ErrArgs.With("%s is the last office admin: grant the role to someone else first", a.UserID)
+		return openim.ErrArgs.With("%s is the last office admin: grant the role to someone else first", a.UserID)
 	}
 	return nil
 }

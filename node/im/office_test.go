@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -13,7 +14,7 @@ import (
 // names are checked; the last office admin stays.
 func TestOfficeNameAndAdmins(t *testing.T) {
 	tm := testMachine(t)
-	tm.fail(AdminUserID, "office.rename", &RenameOffice{OfficeName: "Acme"}, ErrRecordNotFound.Code)
+	tm.fail(openim.AdminUserID, "office.rename", &RenameOffice{OfficeName: "Acme"}, openim.ErrRecordNotFound.Code)
 	tm.ok("", "office.create", &CreateOffice{Office: Office{OfficeID: "office1", Name: "LanIM office",
 		JWTKey: make([]byte, 32), AdminSecretHash: "hash"}})
 	tm.register("alice", "bob", "carol")
@@ -28,14 +29,14 @@ func TestOfficeNameAndAdmins(t *testing.T) {
 		{"a user may not rename", "alice", "office.rename", &RenameOffice{OfficeName: "Mine"}, 1002},
 		{"a user may not grant", "alice", "office.setAdmin", &SetOfficeAdmin{UserID: "alice", OfficeAdmin: true}, 1002},
 		{"the node is not a user", "", "office.setAdmin", &SetOfficeAdmin{UserID: "alice", OfficeAdmin: true}, 1002},
-		{"imAdmin grants", AdminUserID, "office.setAdmin", &SetOfficeAdmin{UserID: "alice", OfficeAdmin: true}, 0},
-		{"granting twice is fine", AdminUserID, "office.setAdmin", &SetOfficeAdmin{UserID: "alice", OfficeAdmin: true}, 0},
+		{"imAdmin grants", openim.AdminUserID, "office.setAdmin", &SetOfficeAdmin{UserID: "alice", OfficeAdmin: true}, 0},
+		{"granting twice is fine", openim.AdminUserID, "office.setAdmin", &SetOfficeAdmin{UserID: "alice", OfficeAdmin: true}, 0},
 		{"an office admin renames", "alice", "office.rename", &RenameOffice{OfficeName: "  Acme Design  "}, 0},
 		{"blank name", "alice", "office.rename", &RenameOffice{OfficeName: "   "}, 1001},
-		{"name too long", "alice", "office.rename", &RenameOffice{OfficeName: strings.Repeat("é", MaxOfficeNameLen+1)}, 1001},
+		{"name too long", "alice", "office.rename", &RenameOffice{OfficeName: strings.Repeat("é", openim.MaxOfficeNameLen+1)}, 1001},
 		{"two lines", "alice", "office.rename", &RenameOffice{OfficeName: "Acme\nDesign"}, 1001},
 		{"unknown user", "alice", "office.setAdmin", &SetOfficeAdmin{UserID: "nobody", OfficeAdmin: true}, 1004},
-		{"imAdmin needs no role", "alice", "office.setAdmin", &SetOfficeAdmin{UserID: AdminUserID, OfficeAdmin: true}, 1001},
+		{"imAdmin needs no role", "alice", "office.setAdmin", &SetOfficeAdmin{UserID: openim.AdminUserID, OfficeAdmin: true}, 1001},
 		{"bad user ID", "alice", "office.setAdmin", &SetOfficeAdmin{UserID: "a b", OfficeAdmin: true}, 1001},
 		{"the last admin stays", "alice", "office.setAdmin", &SetOfficeAdmin{UserID: "alice"}, 1001},
 		{"an office admin grants", "alice", "office.setAdmin", &SetOfficeAdmin{UserID: "bob", OfficeAdmin: true}, 0},
@@ -64,7 +65,7 @@ func TestOfficeNameAndAdmins(t *testing.T) {
 	if err != nil || !slices.Equal(admins, []string{"bob"}) {
 		t.Fatalf("office admins %v %v, want [bob]", admins, err)
 	}
-	for id, want := range map[string]bool{AdminUserID: true, "bob": true, "alice": false, "carol": false, "": false} {
+	for id, want := range map[string]bool{openim.AdminUserID: true, "bob": true, "alice": false, "carol": false, "": false} {
 		if got, err := MayRunOffice(ctx, tm.q(), id); err != nil || got != want {
 			t.Errorf("MayRunOffice(%q) = %v %v, want %v", id, got, err, want)
 		}

@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"lanim/node/openim"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -13,16 +14,10 @@ import (
 // a separate chat server. The proposer hashes the password (bcrypt) and checks it on sign-in; the
 // log carries only hashes.
 
-// Password length limits.
-const (
-	MinPasswordLen = 6
-	MaxPasswordLen = 128
-)
-
 // CheckPassword applies the length rules to a clear-text password before it is hashed.
 func CheckPassword(p string) error {
-	if n := len([]rune(p)); n < MinPasswordLen || n > MaxPasswordLen {
-		return ErrArgs.With("password must have %d to %d characters", MinPasswordLen, MaxPasswordLen)
+	if n := len([]rune(p)); n < openim.MinPasswordLen || n > openim.MaxPasswordLen {
+		return openim.ErrArgs.With("password must have %d to %d characters", openim.MinPasswordLen, openim.MaxPasswordLen)
 	}
 	return nil
 }
@@ -31,7 +26,7 @@ func CheckPassword(p string) error {
 func HashPassword(p string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
 	if err != nil {
-		return "", ErrInternal.With("hash password: %v", err)
+		return "", openim.ErrInternal.With("hash password: %v", err)
 	}
 	return string(h), nil
 }
@@ -52,7 +47,7 @@ func (a *SignIn) PasswordHash(ctx context.Context, q store.Q) (string, error) {
 		return "", err
 	}
 	if !ok {
-		return "", ErrRecordNotFound.With("no user %q", a.UserID)
+		return "", openim.ErrRecordNotFound.With("no user %q", a.UserID)
 	}
 	return hash, nil
 }
@@ -63,14 +58,14 @@ func (a *SignIn) Verify(hash string) error {
 	if hash == "" || bcrypt.CompareHashAndPassword([]byte(hash), []byte(a.Password)) != nil {
 		return ErrWrongPassword
 	}
-	if a.PlatformID == PlatformAdmin || !ValidPlatform(a.PlatformID) {
-		return ErrArgs.With("platformID %d is not a user platform", a.PlatformID)
+	if a.PlatformID == openim.PlatformAdmin || !openim.ValidPlatform(a.PlatformID) {
+		return openim.ErrArgs.With("platformID %d is not a user platform", a.PlatformID)
 	}
 	return nil
 }
 
 // ErrWrongPassword is a failed password sign-in; it names neither which part was wrong.
-var ErrWrongPassword = ErrNoPermission.With("wrong user ID or password")
+var ErrWrongPassword = openim.ErrNoPermission.With("wrong user ID or password")
 
 // SignUp registers a user with a password and records their first token in one step.
 type SignUp struct {
@@ -86,14 +81,14 @@ func (a *SignUp) Check(c Caller) error {
 	if err := a.User.check(); err != nil {
 		return err
 	}
-	if IsAdmin(a.User.UserID) || a.User.AppMangerLevel != 0 {
-		return ErrNoPermission.With("sign-up makes ordinary users")
+	if openim.IsAdmin(a.User.UserID) || a.User.AppMangerLevel != 0 {
+		return openim.ErrNoPermission.With("sign-up makes ordinary users")
 	}
 	if a.PasswordHash == "" || a.Token == "" {
-		return ErrArgs.With("password and token are required")
+		return openim.ErrArgs.With("password and token are required")
 	}
-	if !ValidPlatform(a.PlatformID) || a.PlatformID == PlatformAdmin {
-		return ErrArgs.With("platformID %d is not a user platform", a.PlatformID)
+	if !openim.ValidPlatform(a.PlatformID) || a.PlatformID == openim.PlatformAdmin {
+		return openim.ErrArgs.With("platformID %d is not a user platform", a.PlatformID)
 	}
 	return nil
 }
@@ -110,7 +105,7 @@ func (a *SetPassword) Check(c Caller) error {
 		return err
 	}
 	if a.PasswordHash == "" {
-		return ErrArgs.With("password is required")
+		return openim.ErrArgs.With("password is required")
 	}
 	return c.Access(a.UserID)
 }
@@ -129,7 +124,7 @@ func (a *SignUp) refuse(o *op) error {
 		return err
 	}
 	if u != nil {
-		return ErrRegisteredAlready.With("user %s is already registered", a.User.UserID)
+		return openim.ErrRegisteredAlready.With("user %s is already registered", a.User.UserID)
 	}
 	return nil
 }
@@ -147,7 +142,7 @@ func signUp(o *op, a *SignUp) (any, error) {
 		return nil, err
 	}
 	return nil, store.InsertToken(o.ctx, o.tx, &store.Token{Token: a.Token, UserID: u.UserID, PlatformID: a.PlatformID,
-		Status: TokenNormal, Issued: o.now, Expire: a.Expire})
+		Status: openim.TokenNormal, Issued: o.now, Expire: a.Expire})
 }
 
 func setPassword(o *op, a *SetPassword) (any, error) {
@@ -156,7 +151,7 @@ func setPassword(o *op, a *SetPassword) (any, error) {
 		return nil, err
 	}
 	if u == nil {
-		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	return nil, store.SetPasswordHash(o.ctx, o.tx, a.UserID, a.PasswordHash)
 }

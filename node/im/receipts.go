@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -29,7 +30,7 @@ func (a *MarkMsgsAsRead) Check(c Caller) error {
 		return err
 	}
 	if len(a.Seqs) == 0 {
-		return ErrArgs.With("seqs is empty")
+		return openim.ErrArgs.With("seqs is empty")
 	}
 	return checkSeqs(a.Seqs)
 }
@@ -48,7 +49,7 @@ func (a *MarkConversationAsRead) Check(c Caller) error {
 		return err
 	}
 	if a.HasReadSeq < 0 {
-		return ErrArgs.With("hasReadSeq must not be negative")
+		return openim.ErrArgs.With("hasReadSeq must not be negative")
 	}
 	return checkSeqs(a.Seqs)
 }
@@ -67,7 +68,7 @@ func (a *SetConversationHasReadSeq) Check(c Caller) error {
 		return err
 	}
 	if a.HasReadSeq < 0 {
-		return ErrArgs.With("hasReadSeq must not be negative")
+		return openim.ErrArgs.With("hasReadSeq must not be negative")
 	}
 	return nil
 }
@@ -84,12 +85,12 @@ func checkReader(c Caller, userID, conversationID string) error {
 
 // checkSeqs: at most MaxBatch, each 1 or more.
 func checkSeqs(seqs []int64) error {
-	if len(seqs) > MaxBatch {
-		return ErrArgs.With("seqs has %d entries, at most %d", len(seqs), MaxBatch)
+	if len(seqs) > openim.MaxBatch {
+		return openim.ErrArgs.With("seqs has %d entries, at most %d", len(seqs), openim.MaxBatch)
 	}
 	for _, s := range seqs {
 		if s < 1 {
-			return ErrArgs.With("seq %d: seqs start at 1", s)
+			return openim.ErrArgs.With("seq %d: seqs start at 1", s)
 		}
 	}
 	return nil
@@ -102,7 +103,7 @@ func (o *op) readTarget(userID, conversationID string) (*msgAccess, error) {
 		return nil, err
 	}
 	if acc == nil || acc.row == nil {
-		return nil, ErrRecordNotFound.With("conversation %s of %s", conversationID, userID)
+		return nil, openim.ErrRecordNotFound.With("conversation %s of %s", conversationID, userID)
 	}
 	return acc, nil
 }
@@ -114,7 +115,7 @@ func markMsgsAsRead(o *op, a *MarkMsgsAsRead) (any, error) {
 		return nil, err
 	}
 	if top := slices.Max(a.Seqs); top > acc.hi {
-		return nil, ErrArgs.With("seq %d is over the conversation's maxSeq %d", top, acc.hi)
+		return nil, openim.ErrArgs.With("seq %d is over the conversation's maxSeq %d", top, acc.hi)
 	}
 	last := a.Seqs[len(a.Seqs)-1]
 	if _, err := store.RaiseHasReadSeq(o.ctx, o.tx, a.UserID, a.ConversationID, last); err != nil {
@@ -133,7 +134,7 @@ func markConversationAsRead(o *op, a *MarkConversationAsRead) (any, error) {
 		return nil, err
 	}
 	if a.HasReadSeq > acc.hi {
-		return nil, ErrArgs.With("hasReadSeq %d is over the conversation's maxSeq %d", a.HasReadSeq, acc.hi)
+		return nil, openim.ErrArgs.With("hasReadSeq %d is over the conversation's maxSeq %d", a.HasReadSeq, acc.hi)
 	}
 	old := acc.row.HasReadSeq
 	if a.HasReadSeq <= old && len(a.Seqs) == 0 {
@@ -165,7 +166,7 @@ func setConversationHasReadSeq(o *op, a *SetConversationHasReadSeq) (any, error)
 		return nil, err
 	}
 	if a.HasReadSeq > acc.hi {
-		return nil, ErrArgs.With("hasReadSeq %d is over the conversation's maxSeq %d", a.HasReadSeq, acc.hi)
+		return nil, openim.ErrArgs.With("hasReadSeq %d is over the conversation's maxSeq %d", a.HasReadSeq, acc.hi)
 	}
 	if err := store.SetHasReadSeq(o.ctx, o.tx, a.UserID, a.ConversationID, a.HasReadSeq); err != nil {
 		return nil, err
@@ -173,7 +174,7 @@ func setConversationHasReadSeq(o *op, a *SetConversationHasReadSeq) (any, error)
 	if a.NoNotification {
 		return nil, nil
 	}
-	return nil, o.notify(note{contentType: HasReadReceipt, sendID: a.UserID, recvID: a.UserID, to: []string{a.UserID},
+	return nil, o.notify(note{contentType: openim.HasReadReceipt, sendID: a.UserID, recvID: a.UserID, to: []string{a.UserID},
 		tips: &pb.MarkAsReadTips{MarkAsReadUserID: a.UserID, ConversationID: a.ConversationID, Seqs: []int64{},
 			HasReadSeq: a.HasReadSeq}})
 }
@@ -182,11 +183,11 @@ func setConversationHasReadSeq(o *op, a *SetConversationHasReadSeq) (any, error)
 // group when toGroup and the conversation is a group's; to the reader's own devices otherwise.
 func (o *op) readReceipt(acc *msgAccess, tips *pb.MarkAsReadTips, toGroup bool) error {
 	reader := tips.MarkAsReadUserID
-	n := note{contentType: HasReadReceipt, sendID: reader, recvID: reader, to: []string{reader}, tips: tips}
+	n := note{contentType: openim.HasReadReceipt, sendID: reader, recvID: reader, to: []string{reader}, tips: tips}
 	switch {
-	case strings.HasPrefix(acc.conversationID, "si_"):
+	case strings.HasPrefix(acc.conversationID, openim.PrefixSingle):
 		n.recvID, n.to = acc.peer, pair(reader, acc.peer)
-	case strings.HasPrefix(acc.conversationID, "sg_") && toGroup:
+	case strings.HasPrefix(acc.conversationID, openim.PrefixGroup) && toGroup:
 		members, err := store.MemberIDs(o.ctx, o.tx, acc.groupID)
 		if err != nil {
 			return err

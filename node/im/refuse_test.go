@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -13,8 +14,8 @@ func TestRefuseIsTheFSMsVerdict(t *testing.T) {
 	tm := officeMachine(t, "ann", "bob", "cy", "dan")
 	tm.create("g1", "ann", []string{"cy"}, []string{"bob"}, 0)
 	tm.ok("ann", "msg.send", &SendMsg{MsgData: &pb.MsgData{SendID: "ann", RecvID: "bob", ClientMsgID: "c1",
-		SessionType: SingleChat, ContentType: Text, Content: []byte(`{"content":"hi"}`)}})
-	pairID := SingleConversationID("ann", "bob")
+		SessionType: openim.SingleChat, ContentType: openim.Text, Content: []byte(`{"content":"hi"}`)}})
+	pairID := openim.SingleConversationID("ann", "bob")
 	str := func(s string) *string { return &s }
 	cases := []struct {
 		name, caller, kind string
@@ -37,8 +38,8 @@ func TestRefuseIsTheFSMsVerdict(t *testing.T) {
 		{"dismiss as an admin", "cy", "group.dismiss", &DismissGroup{GroupID: "g1"}, 1002},
 		{"rename the office", "bob", "office.rename", &RenameOffice{OfficeName: "Bob's"}, 1002},
 		{"grant the office role", "bob", "office.setAdmin", &SetOfficeAdmin{UserID: "bob", OfficeAdmin: true}, 1002},
-		{"grant it to nobody", AdminUserID, "office.setAdmin", &SetOfficeAdmin{UserID: "zed", OfficeAdmin: true}, 1004},
-		{"sign up a taken ID", "", "user.signup", &SignUp{User: NewUser{UserID: "ann", Nickname: "Ann"}, PasswordHash: "h", Token: "t", PlatformID: PlatformWeb}, 1102},
+		{"grant it to nobody", openim.AdminUserID, "office.setAdmin", &SetOfficeAdmin{UserID: "zed", OfficeAdmin: true}, 1004},
+		{"sign up a taken ID", "", "user.signup", &SignUp{User: NewUser{UserID: "ann", Nickname: "Ann"}, PasswordHash: "h", Token: "t", PlatformID: openim.PlatformWeb}, 1102},
 		{"mute a member", "ann", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "bob", MutedSeconds: 60}, 0},
 		{"revoke one's own message", "ann", "msg.revoke", &RevokeMsg{ConversationID: pairID, Seq: 1, UserID: "ann"}, 0},
 		{"revoke it again", "ann", "msg.revoke", &RevokeMsg{ConversationID: pairID, Seq: 1, UserID: "ann"}, 1404},
@@ -46,8 +47,8 @@ func TestRefuseIsTheFSMsVerdict(t *testing.T) {
 		{"mute a dismissed group", "ann", "group.mute", &GroupRef{GroupID: "g1"}, 1002},
 	}
 	for _, tc := range cases {
-		err := Refuse(context.Background(), tm.db.Reader(), Caller{UserID: tc.caller, Platform: PlatformWeb}, tm.now, tc.args)
-		if got := AsError(err); (got == nil) != (tc.code == 0) || got != nil && got.Code != tc.code {
+		err := Refuse(context.Background(), tm.db.Reader(), Caller{UserID: tc.caller, Platform: openim.PlatformWeb}, tm.now, tc.args)
+		if got := openim.AsError(err); (got == nil) != (tc.code == 0) || got != nil && got.Code != tc.code {
 			t.Errorf("%s: Refuse = %v, want code %d", tc.name, err, tc.code)
 		}
 		res, _ := tm.apply(tc.caller, tc.kind, tc.args)

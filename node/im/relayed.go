@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"lanim/node/openim"
 	"slices"
 
 	"lanim/node/pb"
@@ -21,11 +22,11 @@ func TypingRecipients(ctx context.Context, q store.Q, m *pb.MsgData) ([]string, 
 	if err := checkClientMsgID(m.ClientMsgID); err != nil {
 		return nil, err
 	}
-	if len(m.Content) > MaxContentBytes {
-		return nil, ErrArgs.With("content is %d bytes, at most %d", len(m.Content), MaxContentBytes)
+	if len(m.Content) > openim.MaxContentBytes {
+		return nil, openim.ErrArgs.With("content is %d bytes, at most %d", len(m.Content), openim.MaxContentBytes)
 	}
 	switch m.SessionType {
-	case SingleChat:
+	case openim.SingleChat:
 		if err := checkID("recvID", m.RecvID); err != nil {
 			return nil, err
 		}
@@ -35,7 +36,7 @@ func TypingRecipients(ctx context.Context, q store.Q, m *pb.MsgData) ([]string, 
 		to := pair(m.RecvID, m.SendID)
 		slices.Sort(to)
 		return to, nil
-	case ReadGroupChat, WriteGroupChat:
+	case openim.ReadGroupChat, openim.WriteGroupChat:
 		if err := checkID("groupID", m.GroupID); err != nil {
 			return nil, err
 		}
@@ -47,7 +48,7 @@ func TypingRecipients(ctx context.Context, q store.Q, m *pb.MsgData) ([]string, 
 		}
 		return store.MemberIDs(ctx, q, m.GroupID)
 	default:
-		return nil, ErrArgs.With("typing: sessionType %d: use 1 (single) or 3 (group)", m.SessionType)
+		return nil, openim.ErrArgs.With("typing: sessionType %d: use 1 (single) or 3 (group)", m.SessionType)
 	}
 }
 

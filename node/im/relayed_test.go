@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"lanim/node/openim"
 	"slices"
 	"testing"
 
@@ -14,13 +15,13 @@ func TestTypingRecipients(t *testing.T) {
 	tm := officeMachine(t, "alice", "bob", "carol")
 	tm.makeGroup("g1", "alice", "bob")
 	tm.exec(`INSERT INTO groups (group_id, group_name, owner_id, status) VALUES ('gone', 'Gone', 'alice', ?)`,
-		GroupStatusDismissed)
+		openim.GroupStatusDismissed)
 	tm.exec(`INSERT INTO blacks (owner_id, block_id, create_time) VALUES ('bob', 'carol', 0)`)
 	typing := func(from, to, group string) *pb.MsgData {
-		m := &pb.MsgData{SendID: from, RecvID: to, GroupID: group, ClientMsgID: "t1", SessionType: SingleChat,
-			ContentType: Typing}
+		m := &pb.MsgData{SendID: from, RecvID: to, GroupID: group, ClientMsgID: "t1", SessionType: openim.SingleChat,
+			ContentType: openim.Typing}
 		if group != "" {
-			m.SessionType = ReadGroupChat
+			m.SessionType = openim.ReadGroupChat
 		}
 		return m
 	}
@@ -33,17 +34,17 @@ func TestTypingRecipients(t *testing.T) {
 	}{
 		{"single", typing("bob", "alice", ""), 0, []string{"alice", "bob"}},
 		{"group", typing("bob", "", "g1"), 0, []string{"alice", "bob"}},
-		{"blocked", typing("carol", "bob", ""), ErrBlockedByPeer.Code, nil},
-		{"unknown group", typing("bob", "", "nope"), ErrRecordNotFound.Code, nil},
-		{"dismissed group", typing("alice", "", "gone"), ErrDismissedAlready.Code, nil},
-		{"not a member", typing("carol", "", "g1"), ErrNotInGroupYet.Code, nil},
-		{"no receiver", typing("bob", "", ""), ErrArgs.Code, nil},
-		{"bad clientMsgID", &pb.MsgData{SendID: "bob", RecvID: "alice", ClientMsgID: "a b", SessionType: SingleChat}, ErrArgs.Code, nil},
-		{"notification session", &pb.MsgData{SendID: "bob", RecvID: "alice", ClientMsgID: "t", SessionType: NotificationChat}, ErrArgs.Code, nil},
+		{"blocked", typing("carol", "bob", ""), openim.ErrBlockedByPeer.Code, nil},
+		{"unknown group", typing("bob", "", "nope"), openim.ErrRecordNotFound.Code, nil},
+		{"dismissed group", typing("alice", "", "gone"), openim.ErrDismissedAlready.Code, nil},
+		{"not a member", typing("carol", "", "g1"), openim.ErrNotInGroupYet.Code, nil},
+		{"no receiver", typing("bob", "", ""), openim.ErrArgs.Code, nil},
+		{"bad clientMsgID", &pb.MsgData{SendID: "bob", RecvID: "alice", ClientMsgID: "a b", SessionType: openim.SingleChat}, openim.ErrArgs.Code, nil},
+		{"notification session", &pb.MsgData{SendID: "bob", RecvID: "alice", ClientMsgID: "t", SessionType: openim.NotificationChat}, openim.ErrArgs.Code, nil},
 	} {
 		to, err := TypingRecipients(ctx, tm.q(), tc.msg)
 		if tc.code != 0 {
-			if e, ok := err.(*Error); !ok || e.Code != tc.code {
+			if e, ok := err.(*openim.Error); !ok || e.Code != tc.code {
 				t.Errorf("%s: %v, want code %d", tc.name, err, tc.code)
 			}
 			continue
@@ -63,9 +64,9 @@ func TestSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.ok("", "user.signup", &SignUp{User: NewUser{UserID: "ann", Nickname: "Ann"}, PasswordHash: hash, Token: "tok",
-		PlatformID: PlatformWeb})
+		PlatformID: openim.PlatformWeb})
 	ctx := context.Background()
-	if _, err := (&SignIn{UserID: "nobody"}).PasswordHash(ctx, tm.q()); err == nil || err.(*Error).Code != ErrRecordNotFound.Code {
+	if _, err := (&SignIn{UserID: "nobody"}).PasswordHash(ctx, tm.q()); err == nil || err.(*openim.Error).Code != openim.ErrRecordNotFound.Code {
 		t.Fatalf("unknown user: %v", err)
 	}
 	for _, tc := range []struct {
@@ -73,18 +74,18 @@ func TestSignIn(t *testing.T) {
 		want error
 		code int
 	}{
-		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: PlatformWeb}, nil, 0},
-		{SignIn{UserID: "ann", Password: "secret-2", PlatformID: PlatformWeb}, ErrWrongPassword, ErrNoPermission.Code},
-		{SignIn{UserID: "nopass", Password: "", PlatformID: PlatformWeb}, ErrWrongPassword, ErrNoPermission.Code},
-		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: PlatformAdmin}, nil, ErrArgs.Code},
-		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: 99}, nil, ErrArgs.Code},
+		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: openim.PlatformWeb}, nil, 0},
+		{SignIn{UserID: "ann", Password: "secret-2", PlatformID: openim.PlatformWeb}, ErrWrongPassword, openim.ErrNoPermission.Code},
+		{SignIn{UserID: "nopass", Password: "", PlatformID: openim.PlatformWeb}, ErrWrongPassword, openim.ErrNoPermission.Code},
+		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: openim.PlatformAdmin}, nil, openim.ErrArgs.Code},
+		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: 99}, nil, openim.ErrArgs.Code},
 	} {
 		hash, err := tc.in.PasswordHash(ctx, tm.q())
 		if err != nil {
 			t.Fatal(err)
 		}
 		err = tc.in.Verify(hash)
-		if tc.code == 0 && err != nil || tc.code != 0 && (err == nil || err.(*Error).Code != tc.code) ||
+		if tc.code == 0 && err != nil || tc.code != 0 && (err == nil || err.(*openim.Error).Code != tc.code) ||
 			tc.want != nil && err != tc.want {
 			t.Errorf("%+v: %v, want code %d", tc.in, err, tc.code)
 		}

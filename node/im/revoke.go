@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -27,11 +28,11 @@ func (a *RevokeMsg) Check(c Caller) error {
 	if err := checkMsgConversationID("conversationID", a.ConversationID); err != nil {
 		return err
 	}
-	if IsNotificationConversation(a.ConversationID) {
-		return ErrArgs.With("notifications cannot be revoked")
+	if openim.IsNotificationConversation(a.ConversationID) {
+		return openim.ErrArgs.With("notifications cannot be revoked")
 	}
 	if a.Seq < 1 {
-		return ErrArgs.With("seq must be 1 or more")
+		return openim.ErrArgs.With("seq must be 1 or more")
 	}
 	return nil
 }
@@ -54,10 +55,10 @@ func revokeMsg(o *op, a *RevokeMsg) (any, error) {
 	if _, err := store.SetRevoke(o.ctx, o.tx, a.ConversationID, a.Seq, content); err != nil {
 		return nil, err
 	}
-	n := note{contentType: MsgRevokeNotification, sendID: a.UserID, to: append(to, o.caller.UserID),
+	n := note{contentType: openim.MsgRevokeNotification, sendID: a.UserID, to: append(to, o.caller.UserID),
 		tips: &pb.RevokeMsgTips{RevokerUserID: o.caller.UserID, ClientMsgID: msg.ClientMsgID, RevokeTime: o.now,
 			SesstionType: msg.SessionType, Seq: msg.Seq, ConversationID: a.ConversationID, IsAdminRevoke: o.caller.Admin()}}
-	if msg.SessionType == ReadGroupChat {
+	if msg.SessionType == openim.ReadGroupChat {
 		n.recvID, n.groupID = msg.GroupID, msg.GroupID
 	} else {
 		// The tips land in the pair's n_ stream, whoever revokes.
@@ -89,17 +90,17 @@ func (a *RevokeMsg) decide(o *op) (*revokeTarget, error) {
 		return nil, err
 	}
 	if acc == nil {
-		return nil, ErrRecordNotFound.With("conversation %s", a.ConversationID)
+		return nil, openim.ErrRecordNotFound.With("conversation %s", a.ConversationID)
 	}
 	stored, ok, err := store.MessageAt(o.ctx, o.tx, a.ConversationID, a.Seq)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || !acc.readable(&stored) {
-		return nil, ErrRecordNotFound.With("message %d of %s", a.Seq, a.ConversationID)
+		return nil, openim.ErrRecordNotFound.With("message %d of %s", a.Seq, a.ConversationID)
 	}
 	if stored.Revoke != nil {
-		return nil, ErrMsgAlreadyRevoke.With("message %d of %s is already revoked", a.Seq, a.ConversationID)
+		return nil, openim.ErrMsgAlreadyRevoke.With("message %d of %s is already revoked", a.Seq, a.ConversationID)
 	}
 	t := &revokeTarget{}
 	if t.msg, err = decodeStoredMsg(&stored); err != nil {
@@ -109,7 +110,7 @@ func (a *RevokeMsg) decide(o *op) (*revokeTarget, error) {
 		return nil, err
 	}
 	if t.revoker == nil {
-		return nil, ErrRecordNotFound.With("user %s", a.UserID)
+		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	if t.role, t.to, err = o.revokeRights(a.UserID, t.revoker, t.msg); err != nil {
 		return nil, err
@@ -122,12 +123,12 @@ func (a *RevokeMsg) decide(o *op) (*revokeTarget, error) {
 func (o *op) revokeRights(userID string, revoker *pb.UserInfo, msg *pb.MsgData) (role int32, to []string, err error) {
 	admin := o.caller.Admin()
 	switch msg.SessionType {
-	case SingleChat:
+	case openim.SingleChat:
 		if !admin && msg.SendID != userID {
-			return 0, nil, ErrNoPermission.With("only the sender revokes a single-chat message")
+			return 0, nil, openim.ErrNoPermission.With("only the sender revokes a single-chat message")
 		}
 		return revoker.AppMangerLevel, pair(msg.SendID, msg.RecvID), nil
-	case ReadGroupChat:
+	case openim.ReadGroupChat:
 		me, err := store.GetMember(o.ctx, o.tx, msg.GroupID, userID)
 		if err != nil {
 			return 0, nil, err
@@ -144,7 +145,7 @@ func (o *op) revokeRights(userID string, revoker *pb.UserInfo, msg *pb.MsgData) 
 		return role, append(members, userID), err
 	default:
 		if !admin {
-			return 0, nil, ErrNoPermission.With("messages of sessionType %d are revoked by the admin", msg.SessionType)
+			return 0, nil, openim.ErrNoPermission.With("messages of sessionType %d are revoked by the admin", msg.SessionType)
 		}
 		return revoker.AppMangerLevel, pair(msg.SendID, msg.RecvID), nil
 	}
@@ -153,37 +154,37 @@ func (o *op) revokeRights(userID string, revoker *pb.UserInfo, msg *pb.MsgData) 
 // mayRevokeOthers: the group owner revokes anyone's message, a group admin an ordinary member's.
 func (o *op) mayRevokeOthers(me *pb.GroupMemberFullInfo, msg *pb.MsgData) error {
 	if me == nil {
-		return ErrNoPermission.With("only the sender, the group owner or an admin revokes this message")
+		return openim.ErrNoPermission.With("only the sender, the group owner or an admin revokes this message")
 	}
 	switch me.RoleLevel {
-	case RoleOwner:
+	case openim.RoleOwner:
 		return nil
-	case RoleAdmin:
+	case openim.RoleAdmin:
 		sender, err := store.GetMember(o.ctx, o.tx, msg.GroupID, msg.SendID)
 		if err != nil {
 			return err
 		}
-		if sender != nil && sender.RoleLevel != RoleMember {
-			return ErrNoPermission.With("a group admin revokes only ordinary members' messages")
+		if sender != nil && sender.RoleLevel != openim.RoleMember {
+			return openim.ErrNoPermission.With("a group admin revokes only ordinary members' messages")
 		}
 		return nil
 	default:
-		return ErrNoPermission.With("only the sender, the group owner or an admin revokes this message")
+		return openim.ErrNoPermission.With("only the sender, the group owner or an admin revokes this message")
 	}
 }
 
 // checkMsgConversationID: a conversation ID of a known kind (si_, sg_, sn_, n_) within length.
 func checkMsgConversationID(field, id string) error {
 	if id == "" {
-		return ErrArgs.With("%s is required", field)
+		return openim.ErrArgs.With("%s is required", field)
 	}
-	if len(id) > maxConvIDLen {
-		return ErrArgs.With("%s is %d bytes, at most %d", field, len(id), maxConvIDLen)
+	if len(id) > openim.MaxConversationIDLen {
+		return openim.ErrArgs.With("%s is %d bytes, at most %d", field, len(id), openim.MaxConversationIDLen)
 	}
-	for _, p := range []string{"si_", "sg_", "sn_", "n_"} {
+	for _, p := range []string{openim.PrefixSingle, openim.PrefixGroup, openim.PrefixNotifyChat, openim.PrefixNotification} {
 		if len(id) > len(p) && id[:len(p)] == p {
 			return nil
 		}
 	}
-	return ErrArgs.With("%s %q is not a conversation ID (si_, sg_, sn_ or n_)", field, id)
+	return openim.ErrArgs.With("%s %q is not a conversation ID (si_, sg_, sn_ or n_)", field, id)
 }

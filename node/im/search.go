@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -127,7 +128,7 @@ func searchScopes(ctx context.Context, q store.Q, searcher Caller, sq *SearchQue
 	}
 	var scopes []store.SearchScope
 	for _, id := range ids {
-		if IsNotificationConversation(id) {
+		if openim.IsNotificationConversation(id) {
 			continue
 		}
 		a, err := loadMsgAccess(ctx, q, searcher.UserID, id)
@@ -162,9 +163,9 @@ func adminScopes(ctx context.Context, q store.Q, sq *SearchQuery) ([]store.Searc
 	if err != nil {
 		return nil, err
 	}
-	scopes := []store.SearchScope{all(GroupConversationID(sq.RecvID))}
+	scopes := []store.SearchScope{all(openim.GroupConversationID(sq.RecvID))}
 	for _, r := range rows {
-		if !strings.HasPrefix(r.ConversationID, "sg_") {
+		if !strings.HasPrefix(r.ConversationID, openim.PrefixGroup) {
 			scopes = append(scopes, all(r.ConversationID))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -17,8 +18,8 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 			GroupName: name, Notification: notification, Ex: ex}}
 	}
 	text := func(nick, ex, content string) *SendMsg {
-		return &SendMsg{MsgData: &pb.MsgData{SendID: "ann", RecvID: "bob", ClientMsgID: "c1", SessionType: SingleChat,
-			ContentType: Text, Content: []byte(content), SenderNickname: nick, Ex: ex}}
+		return &SendMsg{MsgData: &pb.MsgData{SendID: "ann", RecvID: "bob", ClientMsgID: "c1", SessionType: openim.SingleChat,
+			ContentType: openim.Text, Content: []byte(content), SenderNickname: nick, Ex: ex}}
 	}
 	bad := []struct {
 		name, caller, kind string
@@ -50,15 +51,15 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 	}
 	// The log's JSON encoding turns invalid UTF-8 in a string into U+FFFD, so only the API sees
 	// such a name as sent (and refuses it).
-	if err := group("a\xffb", "", "").Check(Caller{UserID: "ann"}); !errors.Is(err, ErrArgs) {
+	if err := group("a\xffb", "", "").Check(Caller{UserID: "ann"}); !errors.Is(err, openim.ErrArgs) {
 		t.Errorf("group name not UTF-8: Check = %v, want 1001", err)
 	}
 	tm := testMachine(t)
 	for _, tc := range bad {
-		if err := tc.args.Check(Caller{UserID: tc.caller}); !errors.Is(err, ErrArgs) {
+		if err := tc.args.Check(Caller{UserID: tc.caller}); !errors.Is(err, openim.ErrArgs) {
 			t.Errorf("%s: Check = %v, want 1001", tc.name, err)
 		}
-		if res, _ := tm.apply(tc.caller, tc.kind, tc.args); res.Err == nil || res.Err.Code != ErrArgs.Code {
+		if res, _ := tm.apply(tc.caller, tc.kind, tc.args); res.Err == nil || res.Err.Code != openim.ErrArgs.Code {
 			t.Errorf("%s: the FSM answers %v, want 1001", tc.name, res.Err)
 		}
 	}
@@ -78,7 +79,7 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
-	if err := checkLine("nickname", strings.Repeat("é", MaxNameLen), MaxNameLen); err != nil {
-		t.Errorf("a name of %d characters: %v", MaxNameLen, err)
+	if err := checkLine("nickname", strings.Repeat("é", openim.MaxNameLen), openim.MaxNameLen); err != nil {
+		t.Errorf("a name of %d characters: %v", openim.MaxNameLen, err)
 	}
 }

@@ -3,6 +3,7 @@ package im
 import (
 	"context"
 	"encoding/json"
+	"lanim/node/openim"
 	"testing"
 
 	"lanim/node/pb"
@@ -58,7 +59,7 @@ func TestTipsHaveNoNullLists(t *testing.T) {
 	noNullTips(t, "kick", tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c"}}))
 	noNullTips(t, "quit", tm.ok("b", "group.quit", &QuitGroup{GroupID: "g1"}))
 	noNullTips(t, "dismiss", tm.ok("a", "group.dismiss", &DismissGroup{GroupID: "g1"}))
-	noNullTips(t, "friend", tm.ok(AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}))
+	noNullTips(t, "friend", tm.ok(openim.AdminUserID, "friend.import", &ImportFriend{OwnerUserID: "a", FriendUserIDs: []string{"b"}}))
 }
 
 // TestNotifyWritesEmptyListsAsArrays: whatever tips a rule hands to notify, a nil list in them is
@@ -72,7 +73,7 @@ func TestNotifyWritesEmptyListsAsArrays(t *testing.T) {
 	}
 	defer tx.Rollback()
 	o := &op{ctx: ctx, tx: tx, index: 1000, cmd: &Command{Kind: "test"}, now: testStart}
-	if err := o.notify(note{contentType: MemberKicked, sendID: "a", recvID: "b", to: []string{"b"},
+	if err := o.notify(note{contentType: openim.MemberKicked, sendID: "a", recvID: "b", to: []string{"b"},
 		tips: &pb.MemberKickedTips{}}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package im
 import (
 	"context"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -34,7 +35,7 @@ func UnhandledGroupApplicationCount(ctx context.Context, q store.Q, caller Calle
 
 func nonNegative(field string, v int64) error {
 	if v < 0 {
-		return ErrArgs.With("%s %d is negative", field, v)
+		return openim.ErrArgs.With("%s %d is negative", field, v)
 	}
 	return nil
 }

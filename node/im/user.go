@@ -1,6 +1,7 @@
 package im
 
 import (
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
@@ -19,9 +20,9 @@ func (u *NewUser) check() error {
 	return checkFields(
 		checkID("userID", u.UserID),
 		nonEmpty("nickname", u.Nickname),
-		checkLine("nickname", u.Nickname, MaxNameLen),
-		checkURL("faceURL", u.FaceURL, MaxURLLen),
-		checkEx("ex", u.Ex, MaxExLen),
+		checkLine("nickname", u.Nickname, openim.MaxNameLen),
+		checkURL("faceURL", u.FaceURL, openim.MaxURLLen),
+		checkEx("ex", u.Ex, openim.MaxExLen),
 		checkRange("appMangerLevel", u.AppMangerLevel, 0, 4),
 		checkRange("globalRecvMsgOpt", u.GlobalRecvMsgOpt, 0, 2),
 	)
@@ -35,7 +36,7 @@ type RegisterUsers struct {
 // Check: admin only; users non-empty, valid, no duplicates.
 func (a *RegisterUsers) Check(c Caller) error {
 	if !c.Admin() {
-		return ErrNoPermission.With("user_register is for the admin")
+		return openim.ErrNoPermission.With("user_register is for the admin")
 	}
 	ids := make([]string, len(a.Users))
 	for i := range a.Users {
@@ -73,17 +74,17 @@ func (a *UpdateUser) Check(c Caller) error {
 		return err
 	}
 	if p.AppMangerLevel != nil && !c.Admin() {
-		return ErrNoPermission.With("only the admin sets appMangerLevel")
+		return openim.ErrNoPermission.With("only the admin sets appMangerLevel")
 	}
 	var errs []error
 	if p.Nickname != nil {
-		errs = append(errs, nonEmpty("nickname", *p.Nickname), checkLine("nickname", *p.Nickname, MaxNameLen))
+		errs = append(errs, nonEmpty("nickname", *p.Nickname), checkLine("nickname", *p.Nickname, openim.MaxNameLen))
 	}
 	if p.FaceURL != nil {
-		errs = append(errs, checkURL("faceURL", *p.FaceURL, MaxURLLen))
+		errs = append(errs, checkURL("faceURL", *p.FaceURL, openim.MaxURLLen))
 	}
 	if p.Ex != nil {
-		errs = append(errs, checkEx("ex", *p.Ex, MaxExLen))
+		errs = append(errs, checkEx("ex", *p.Ex, openim.MaxExLen))
 	}
 	if p.AppMangerLevel != nil {
 		errs = append(errs, checkRange("appMangerLevel", *p.AppMangerLevel, 0, 4))
@@ -111,7 +112,7 @@ func registerUsers(o *op, a *RegisterUsers) (any, error) {
 		return nil, err
 	}
 	if len(existing) > 0 {
-		return nil, ErrRegisteredAlready.With("user %s is already registered", existing[0].UserID)
+		return nil, openim.ErrRegisteredAlready.With("user %s is already registered", existing[0].UserID)
 	}
 	for _, u := range a.Users {
 		err := store.InsertUser(o.ctx, o.tx, &pb.UserInfo{UserID: u.UserID, Nickname: u.Nickname, FaceURL: u.FaceURL,
@@ -132,7 +133,7 @@ func updateUser(o *op, a *UpdateUser) (any, error) {
 		return nil, err
 	}
 	if u == nil {
-		return nil, ErrRecordNotFound.With("user %s", p.UserID)
+		return nil, openim.ErrRecordNotFound.With("user %s", p.UserID)
 	}
 	oldName, oldFace := u.Nickname, u.FaceURL
 	set(&u.Nickname, p.Nickname)
@@ -143,7 +144,7 @@ func updateUser(o *op, a *UpdateUser) (any, error) {
 	if err := store.UpdateUser(o.ctx, o.tx, u); err != nil {
 		return nil, err
 	}
-	if err := o.notify(note{contentType: UserInfoUpdated, sendID: o.caller.UserID, recvID: u.UserID,
+	if err := o.notify(note{contentType: openim.UserInfoUpdated, sendID: o.caller.UserID, recvID: u.UserID,
 		tips: &pb.UserInfoUpdatedTips{UserID: u.UserID}, to: pair(o.caller.UserID, u.UserID)}); err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func (o *op) profileChanged(userID string) error {
 		if _, err := o.bumpVersion(friendLog(owner), userID, store.VersionUpdate); err != nil {
 			return err
 		}
-		if err := o.notify(note{contentType: FriendInfoUpdated, sendID: userID, recvID: owner,
+		if err := o.notify(note{contentType: openim.FriendInfoUpdated, sendID: userID, recvID: owner,
 			tips: &pb.UserInfoUpdatedTips{UserID: userID}, to: []string{owner}}); err != nil {
 			return err
 		}
@@ -183,7 +184,7 @@ func set[T any](dst *T, v *T) {
 
 func nonEmpty(field, s string) error {
 	if s == "" {
-		return ErrArgs.With("%s is required", field)
+		return openim.ErrArgs.With("%s is required", field)
 	}
 	return nil
 }

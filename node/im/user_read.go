@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"lanim/node/openim"
 
 	"lanim/node/pb"
 	"lanim/node/store"
@@ -12,10 +13,10 @@ import (
 // UsersInfo is get_users_info: the known users among ids (1001 without a list or past MaxBatch).
 func UsersInfo(ctx context.Context, q store.Q, ids []string) ([]*pb.UserInfo, error) {
 	if ids == nil {
-		return nil, ErrArgs.With("userIDs is required")
+		return nil, openim.ErrArgs.With("userIDs is required")
 	}
-	if len(ids) > MaxBatch {
-		return nil, ErrArgs.With("userIDs has %d IDs, at most %d", len(ids), MaxBatch)
+	if len(ids) > openim.MaxBatch {
+		return nil, openim.ErrArgs.With("userIDs has %d IDs, at most %d", len(ids), openim.MaxBatch)
 	}
 	return store.GetUsers(ctx, q, ids)
 }

@@ -3,6 +3,7 @@ package im
 import (
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -21,7 +22,7 @@ func TestUpdateUserNotifies(t *testing.T) {
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes after an ex change, want the 1303 only", len(ev))
 	}
-	checkPush(t, tm, ev[0], UserInfoUpdated, "n_a_a", 3, "a", "a", "a") // after two 1204s
+	checkPush(t, tm, ev[0], openim.UserInfoUpdated, "n_a_a", 3, "a", "a", "a") // after two 1204s
 	var self pb.UserInfoUpdatedTips
 	tipsOf(t, ev[0].Msg, &self)
 	if self.UserID != "a" {
@@ -34,9 +35,9 @@ func TestUpdateUserNotifies(t *testing.T) {
 	if len(ev) != 2 {
 		t.Fatalf("%d pushes after a rename, want 1303 and one 1209", len(ev))
 	}
-	checkPush(t, tm, ev[0], UserInfoUpdated, "n_a_a", 4, "a", "a", "a")
+	checkPush(t, tm, ev[0], openim.UserInfoUpdated, "n_a_a", 4, "a", "a", "a")
 	// c lists a (n_a_c already holds c's 1203 and a's 1201); b does not any more.
-	checkPush(t, tm, ev[1], FriendInfoUpdated, "n_a_c", 3, "a", "c", "c")
+	checkPush(t, tm, ev[1], openim.FriendInfoUpdated, "n_a_c", 3, "a", "c", "c")
 	var friend pb.UserInfoUpdatedTips
 	tipsOf(t, ev[1].Msg, &friend)
 	if friend.UserID != "a" {
@@ -50,10 +51,10 @@ func TestUpdateUserNotifies(t *testing.T) {
 	}
 
 	// The admin as operator: 1303 admin → a, to both, in their pair's stream.
-	ev = pushes(tm.ok(AdminUserID, "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "a", FaceURL: str("face://new")}}))
+	ev = pushes(tm.ok(openim.AdminUserID, "user.update", &UpdateUser{UserInfo: UserPatch{UserID: "a", FaceURL: str("face://new")}}))
 	if len(ev) != 2 {
 		t.Fatalf("%d pushes after the admin's face change, want 2", len(ev))
 	}
-	checkPush(t, tm, ev[0], UserInfoUpdated, "n_a_"+AdminUserID, 1, AdminUserID, "a", AdminUserID, "a")
-	checkPush(t, tm, ev[1], FriendInfoUpdated, "n_a_c", 4, "a", "c", "c")
+	checkPush(t, tm, ev[0], openim.UserInfoUpdated, "n_a_"+openim.AdminUserID, 1, openim.AdminUserID, "a", openim.AdminUserID, "a")
+	checkPush(t, tm, ev[1], openim.FriendInfoUpdated, "n_a_c", 4, "a", "c", "c")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -87,7 +88,7 @@ type UserCommandSet struct {
 func (a *UserCommandSet) Check(c Caller) error {
 	value, _ := a.Value.Get()
 	ex, _ := a.Ex.Get()
-	return checkFields(a.UserCommandRef.Check(c), checkEx("value", value, MaxExLen), checkEx("ex", ex, MaxExLen))
+	return checkFields(a.UserCommandRef.Check(c), checkEx("value", value, openim.MaxExLen), checkEx("ex", ex, openim.MaxExLen))
 }
 
 func userCommandHandlers() map[string]handler {
@@ -109,7 +110,7 @@ func addUserCommand(o *op, a *UserCommandSet) (any, error) {
 		return nil, err
 	}
 	if n >= MaxUserCommands {
-		return nil, ErrArgs.With("%s has %d command items, at most %d", a.UserID, n, MaxUserCommands)
+		return nil, openim.ErrArgs.With("%s has %d command items, at most %d", a.UserID, n, MaxUserCommands)
 	}
 	value, _ := a.Value.Get()
 	ex, _ := a.Ex.Get()
@@ -119,24 +120,24 @@ func addUserCommand(o *op, a *UserCommandSet) (any, error) {
 		return nil, err
 	}
 	if !added {
-		return nil, ErrDuplicateKey.With("%s already has item %s of type %d", a.UserID, a.UUID, a.Type)
+		return nil, openim.ErrDuplicateKey.With("%s already has item %s of type %d", a.UserID, a.UUID, a.Type)
 	}
-	return nil, o.userCommandNote(UserCommandAdd, a.UserID)
+	return nil, o.userCommandNote(openim.UserCommandAdd, a.UserID)
 }
 
 // updateUserCommand: value or ex must be given (1001); the item must exist (1004). → 1307.
 func updateUserCommand(o *op, a *UserCommandSet) (any, error) {
 	if a.Value.s == nil && a.Ex.s == nil {
-		return nil, ErrArgs.With("nothing to update: give value or ex")
+		return nil, openim.ErrArgs.With("nothing to update: give value or ex")
 	}
 	found, err := store.UpdateUserCommand(o.ctx, o.tx, a.UserID, a.Type, a.UUID, a.Value.s, a.Ex.s)
-	return nil, o.userCommandChanged(UserCommandUpdate, &a.UserCommandRef, found, err)
+	return nil, o.userCommandChanged(openim.UserCommandUpdate, &a.UserCommandRef, found, err)
 }
 
 // deleteUserCommand: the item must exist (1004). → 1306.
 func deleteUserCommand(o *op, a *UserCommandRef) (any, error) {
 	found, err := store.DeleteUserCommand(o.ctx, o.tx, a.UserID, a.Type, a.UUID)
-	return nil, o.userCommandChanged(UserCommandDelete, a, found, err)
+	return nil, o.userCommandChanged(openim.UserCommandDelete, a, found, err)
 }
 
 // userCommandChanged ends an update or delete: 1004 when the item was not there, else the
@@ -146,7 +147,7 @@ func (o *op) userCommandChanged(contentType int32, a *UserCommandRef, found bool
 		return err
 	}
 	if !found {
-		return ErrRecordNotFound.With("%s has no item %s of type %d", a.UserID, a.UUID, a.Type)
+		return openim.ErrRecordNotFound.With("%s has no item %s of type %d", a.UserID, a.UUID, a.Type)
 	}
 	return o.userCommandNote(contentType, a.UserID)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/store"
 )
 
@@ -49,7 +50,7 @@ func TestUserCommands(t *testing.T) {
 		got[0].CreateTime != tm.now/1000 {
 		t.Fatalf("after add: %+v", got)
 	}
-	tm.fail("a", "user.command_add", &UserCommandSet{UserCommandRef: ref, Value: Str("again")}, ErrDuplicateKey.Code)
+	tm.fail("a", "user.command_add", &UserCommandSet{UserCommandRef: ref, Value: Str("again")}, openim.ErrDuplicateKey.Code)
 	other := ref
 	other.Type = 2 // the same uuid under another type is another item
 	tm.ok("a", "user.command_add", &UserCommandSet{UserCommandRef: other})
@@ -60,20 +61,20 @@ func TestUserCommands(t *testing.T) {
 		args   *UserCommandSet
 		code   int
 	}{
-		{"another user's", "b", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1, UUID: "x"}}, ErrNoPermission.Code},
-		{"no uuid", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1}}, ErrArgs.Code},
-		{"long uuid", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", UUID: strings.Repeat("u", MaxUUIDLen+1)}}, ErrArgs.Code},
-		{"big value", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", UUID: "v"}, Value: Str(strings.Repeat("v", MaxExLen+1))}, ErrArgs.Code},
-		{"big ex", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", UUID: "v"}, Ex: Str(strings.Repeat("v", MaxExLen+1))}, ErrArgs.Code},
-		{"unknown user (admin)", AdminUserID, &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "ghost", UUID: "v"}}, ErrRecordNotFound.Code},
+		{"another user's", "b", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1, UUID: "x"}}, openim.ErrNoPermission.Code},
+		{"no uuid", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1}}, openim.ErrArgs.Code},
+		{"long uuid", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", UUID: strings.Repeat("u", MaxUUIDLen+1)}}, openim.ErrArgs.Code},
+		{"big value", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", UUID: "v"}, Value: Str(strings.Repeat("v", openim.MaxExLen+1))}, openim.ErrArgs.Code},
+		{"big ex", "a", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", UUID: "v"}, Ex: Str(strings.Repeat("v", openim.MaxExLen+1))}, openim.ErrArgs.Code},
+		{"unknown user (admin)", openim.AdminUserID, &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "ghost", UUID: "v"}}, openim.ErrRecordNotFound.Code},
 	} {
 		t.Run(bad.name, func(t *testing.T) { tm.fail(bad.caller, "user.command_add", bad.args, bad.code) })
 	}
 
-	tm.fail("a", "user.command_update", &UserCommandSet{UserCommandRef: ref}, ErrArgs.Code)
+	tm.fail("a", "user.command_update", &UserCommandSet{UserCommandRef: ref}, openim.ErrArgs.Code)
 	tm.fail("a", "user.command_update", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1, UUID: "nope"},
-		Ex: Str("e")}, ErrRecordNotFound.Code)
-	tm.fail("b", "user.command_update", &UserCommandSet{UserCommandRef: ref, Ex: Str("e")}, ErrNoPermission.Code)
+		Ex: Str("e")}, openim.ErrRecordNotFound.Code)
+	tm.fail("b", "user.command_update", &UserCommandSet{UserCommandRef: ref, Ex: Str("e")}, openim.ErrNoPermission.Code)
 	notes = userCommandNotes(t, tm.ok("a", "user.command_update", &UserCommandSet{UserCommandRef: ref, Ex: Str("e1")}))
 	if !slices.Equal(notes, []string{"1307 a a a"}) {
 		t.Fatalf("update notified %v", notes)
@@ -82,8 +83,8 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("an update of ex changed value: %+v", got[0])
 	}
 
-	tm.fail("a", "user.command_delete", &UserCommandRef{UserID: "a", Type: 3, UUID: "fav-1"}, ErrRecordNotFound.Code)
-	tm.fail("b", "user.command_delete", &ref, ErrNoPermission.Code)
+	tm.fail("a", "user.command_delete", &UserCommandRef{UserID: "a", Type: 3, UUID: "fav-1"}, openim.ErrRecordNotFound.Code)
+	tm.fail("b", "user.command_delete", &ref, openim.ErrNoPermission.Code)
 	notes = userCommandNotes(t, tm.ok("a", "user.command_delete", &ref))
 	if !slices.Equal(notes, []string{"1306 a a a"}) {
 		t.Fatalf("delete notified %v", notes)
@@ -116,7 +117,7 @@ func TestUserCommandLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.ok("a", "user.command_add", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1, UUID: "last"}})
-	tm.fail("a", "user.command_add", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1, UUID: "over"}}, ErrArgs.Code)
+	tm.fail("a", "user.command_add", &UserCommandSet{UserCommandRef: UserCommandRef{UserID: "a", Type: 1, UUID: "over"}}, openim.ErrArgs.Code)
 }
 
 // TestOptStringForms: value and ex come as a protobuf wrapper (the official core) or a plain string.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 )
 
 // TestDiskFull: with the data dir's disk full (a real tmpfs, filled), writes answer 1693 DiskFull,
@@ -59,7 +60,7 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 	_, err := ws.SendMsg(wsCtx(t, "op-full"), wsText("ann", "bob", "ws-full", "over the WebSocket"))
-	if client.Code(err) != 1693 || strings.Contains(err.Error(), "/") {
+	if openim.Code(err) != 1693 || strings.Contains(err.Error(), "/") {
 		t.Errorf("a WebSocket send on a full disk: %v; want 1693 and no path", err)
 	}
 	var users struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -199,7 +200,7 @@ func TestWSLoginAndKick(t *testing.T) {
 		{"unknown platform", client.DialOptions{UserID: "bob", PlatformID: 77, Token: bobTok}, 1602},
 	} {
 		_, err := client.Dial(wsCtx(t, ""), n.WSAddr, tc.o)
-		if client.Code(err) != tc.code {
+		if openim.Code(err) != tc.code {
 			t.Fatalf("%s: %v, want %d", tc.name, err, tc.code)
 		}
 	}
@@ -214,7 +215,7 @@ func TestWSLoginAndKick(t *testing.T) {
 	case <-time.After(wsTimeout):
 		t.Fatal("kicked connection still open")
 	}
-	if _, err := client.Dial(wsCtx(t, ""), n.WSAddr, client.DialOptions{UserID: "alice", PlatformID: 5, Token: old}); client.Code(err) != 1506 {
+	if _, err := client.Dial(wsCtx(t, ""), n.WSAddr, client.DialOptions{UserID: "alice", PlatformID: 5, Token: old}); openim.Code(err) != 1506 {
 		t.Fatalf("kicked token: %v, want 1506", err)
 	}
 	// force_logout kicks too.

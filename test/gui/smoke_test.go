@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -357,7 +358,7 @@ func (s *smoke) waitAPI() {
 	c := client.New(s.api, nil)
 	s.until("the node's API", func() bool {
 		err := c.Call(context.Background(), "/auth/parse_token", map[string]string{"token": "x"}, nil)
-		return client.Code(err) != 0
+		return openim.Code(err) != 0
 	})
 }
 

@@ -1,4 +1,4 @@
-package im
+package openim
 
 // AdminUserID is the office's app manager, created with the office (upstream's default imAdmin).
 const AdminUserID = "imAdmin"
@@ -103,6 +103,13 @@ const (
 
 // IsNotification reports whether a content type is a server notification (upstream: 1000 < ct < 5000).
 func IsNotification(contentType int32) bool { return contentType > 1000 && contentType < 5000 }
+
+// Conversation receive options (Conversation.recvMsgOpt, User.globalRecvMsgOpt).
+const (
+	RecvNormal     int32 = 0 // receive and notify
+	RecvNotReceive int32 = 1 // do not receive
+	RecvNotNotify  int32 = 2 // receive without a notification (muted)
+)
 
 // Group roles (GroupMemberFullInfo.roleLevel).
 const (
