@@ -322,7 +322,7 @@ func resolveOn(ctx context.Context, n *Node, name string) (string, error) {
 		if err == nil {
 			return res.URL, nil
 		}
-		if openim.Code(err) != 1004 || time.Now().After(deadline) {
+		if openim.Code(err) != openim.ErrRecordNotFound.Code || time.Now().After(deadline) {
 			return "", fmt.Errorf("access_url of %s on %s: %w", name, n.APIAddr, err)
 		}
 		select {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -80,9 +81,9 @@ func measureFanOut(ctx context.Context, o Options, nodes []*Node, tag, label str
 	runs := max(o.Runs, 5)
 	for run := range runs {
 		id := fmt.Sprintf("fan_%s_%d_%d", tag, run, time.Now().UnixNano())
-		msg := &pb.MsgData{SendID: owner, GroupID: gid, ClientMsgID: id, SenderPlatformID: platform, SessionType: 3,
-			MsgFrom: 100, ContentType: 101, Content: []byte(`{"content":"benchmark group message"}`),
-			CreateTime: time.Now().UnixMilli(), Status: 1}
+		msg := &pb.MsgData{SendID: owner, GroupID: gid, ClientMsgID: id, SenderPlatformID: platform, SessionType: openim.ReadGroupChat,
+			MsgFrom: openim.MsgFromUser, ContentType: openim.Text, Content: []byte(`{"content":"benchmark group message"}`),
+			CreateTime: time.Now().UnixMilli(), Status: openim.MsgStatusSending}
 		start := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		_, err := conns[0].SendMsg(cctx, msg)

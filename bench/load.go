@@ -11,6 +11,7 @@ import (
 
 	"lanim/node/client"
 	"lanim/node/gateway"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -68,9 +69,9 @@ func msgID(run int64, sender, i int, sent time.Time) string {
 }
 
 func textMsg(from, to, id string) *pb.MsgData {
-	return &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: id, SenderPlatformID: platform, SessionType: 1,
-		MsgFrom: 100, ContentType: 101, Content: []byte(`{"content":"benchmark message, about as long as a chat line"}`),
-		CreateTime: time.Now().UnixMilli(), Status: 1}
+	return &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: id, SenderPlatformID: platform, SessionType: openim.SingleChat,
+		MsgFrom: openim.MsgFromUser, ContentType: openim.Text, Content: []byte(`{"content":"benchmark message, about as long as a chat line"}`),
+		CreateTime: time.Now().UnixMilli(), Status: openim.MsgStatusSending}
 }
 
 // consume reads a connection's pushes until it ends, handing chat messages to rec (nil: drop them).

@@ -354,7 +354,7 @@ func (n *Node) tokens(ctx context.Context, ids []string) (map[string]string, err
 }
 
 // platform is the web platform: one connection per user and platform is what the JS SDK makes.
-const platform = 5
+const platform = openim.PlatformWeb
 
 // tokenWait bounds how long a login retries a token this node has not applied yet (tokens are
 // minted on one node and replicated to the others).
@@ -371,7 +371,7 @@ func (n *Node) dial(ctx context.Context, id, token string) (*client.Conn, error)
 		if err == nil {
 			return c, nil
 		}
-		if openim.Code(err) != 1507 || time.Now().After(deadline) || ctx.Err() != nil {
+		if openim.Code(err) != openim.ErrTokenNotExist.Code || time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, fmt.Errorf("ws login %s: %w", id, err)
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -107,9 +107,9 @@ func friendCommands(add func(kind string, caller im.Caller, args any), i int, ad
 	user := func(id string) im.Caller { return im.Caller{UserID: id, Platform: openim.PlatformWeb} }
 	add("friend.add", user(uid), &im.AddFriend{FromUserID: uid, ToUserID: prev, ReqMsg: "hi " + prev})
 	agree := i%2 == 0
-	result := im.FriendRequestRefused
+	result := openim.FriendRequestRefused
 	if agree {
-		result = im.FriendRequestAgreed
+		result = openim.FriendRequestAgreed
 	}
 	add("friend.respond", user(prev), &im.RespondFriendApply{FromUserID: uid, ToUserID: prev, HandleResult: result})
 	if agree {

@@ -25,6 +25,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -62,12 +63,12 @@ type fileElem struct {
 
 func pictureOf(m *pb.MsgData) (pictureElem, bool) {
 	var e pictureElem
-	return e, m.ContentType == ContentPicture && json.Unmarshal(m.Content, &e) == nil
+	return e, m.ContentType == openim.Picture && json.Unmarshal(m.Content, &e) == nil
 }
 
 func fileOf(m *pb.MsgData) (fileElem, bool) {
 	var e fileElem
-	return e, m.ContentType == ContentFile && json.Unmarshal(m.Content, &e) == nil
+	return e, m.ContentType == openim.File && json.Unmarshal(m.Content, &e) == nil
 }
 
 // thumbSize is the box of the thumbnail the bubble asks the node for (the SDKs' snapshot size,
@@ -226,9 +227,9 @@ func (c *Controller) SendFiles(conv *Conversation, paths []string) {
 // SendAttachment shows the message at once and uploads its bytes; the message itself goes out
 // when the upload is done. A failed upload leaves it with Retry, like a failed send.
 func (c *Controller) SendAttachment(conv *Conversation, a *attachment) {
-	ct := ContentFile
+	ct := openim.File
 	if a.picture {
-		ct = ContentPicture
+		ct = openim.Picture
 	}
 	m := newMessage(c.self, conv, ct, c.clock.now().UnixMilli())
 	m.Content = a.content()

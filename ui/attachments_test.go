@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -95,7 +96,7 @@ func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 	release := o.HoldUploads()
 	ann.C.dropped(fyne.NewPos(500, 300), []fyne.URI{storage.NewFileURI(path)})
 	ann.WaitFor("the upload at half way", func() bool {
-		r := ann.rowOf(ContentPicture)
+		r := ann.rowOf(openim.Picture)
 		if r == nil {
 			return false
 		}
@@ -105,12 +106,12 @@ func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 	if !ann.ChatShows("ann: 📷 Picture [Sending…]") {
 		t.Fatalf("picture while uploading: %v", ann.ChatLines())
 	}
-	ann.WaitFor("the local thumbnail", func() bool { return ann.rowOf(ContentPicture).att.(*pictureView).img.Image != nil })
+	ann.WaitFor("the local thumbnail", func() bool { return ann.rowOf(openim.Picture).att.(*pictureView).img.Image != nil })
 	release()
-	conv := SingleConversationID("ann", "bob")
-	ann.WaitFor("the picture stored", func() bool { m := lastMessage(o, conv); return m != nil && m.ContentType == ContentPicture })
+	conv := openim.SingleConversationID("ann", "bob")
+	ann.WaitFor("the picture stored", func() bool { m := lastMessage(o, conv); return m != nil && m.ContentType == openim.Picture })
 	ann.WaitChat("ann: 📷 Picture [Sent]")
-	if ann.rowOf(ContentPicture).att.(*pictureView).bar.Visible() {
+	if ann.rowOf(openim.Picture).att.(*pictureView).bar.Visible() {
 		t.Fatal("the progress bar stays after the upload")
 	}
 
@@ -124,10 +125,10 @@ func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 	// Bob sees the thumbnail the node serves for the URL, at the picture's shape.
 	bob.OpenChatWith("ann")
 	bob.WaitFor("bob's thumbnail", func() bool {
-		r := bob.rowOf(ContentPicture)
+		r := bob.rowOf(openim.Picture)
 		return r != nil && r.att.(*pictureView).img.Image != nil
 	})
-	pv := bob.rowOf(ContentPicture).att.(*pictureView)
+	pv := bob.rowOf(openim.Picture).att.(*pictureView)
 	if !slices.Contains(o.Downloads(), thumbnailURL(e.SourcePicture.URL)) {
 		t.Fatalf("the bubble did not ask for the thumbnail: %v", o.Downloads())
 	}
@@ -195,7 +196,7 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 	if e.Text != "" {
 		t.Fatalf("the paste also typed %q", e.Text)
 	}
-	f, _ := fileOf(lastMessage(o, SingleConversationID("ann", "bob")))
+	f, _ := fileOf(lastMessage(o, openim.SingleConversationID("ann", "bob")))
 	if f.FileName != "Q3 report.pdf" || f.FileSize != int64(len(report)) || f.FileType != "application/pdf" ||
 		!bytes.Equal(o.Object(f.SourceURL), report) {
 		t.Fatalf("file element %+v", f)
@@ -213,7 +214,7 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 	bob.C.opts.OpenURL = func(u *url.URL) error { opened = append(opened, u.String()); return nil }
 	bob.Tap("Open")
 	bob.WaitFor("the file opened", func() bool { return len(opened) == 1 })
-	local := bob.C.localCopy(bob.rowOf(ContentFile).msg.ClientMsgID, "Q3 report.pdf")
+	local := bob.C.localCopy(bob.rowOf(openim.File).msg.ClientMsgID, "Q3 report.pdf")
 	if u, _ := url.Parse(opened[0]); u.Scheme != "file" || u.Path != local {
 		t.Fatalf("opened %v, want %s", opened, local)
 	}
@@ -259,21 +260,21 @@ func TestFailedUploadRetries(t *testing.T) {
 	ann.pickInFileDialog("diagram.png")
 	ann.WaitChat("ann: 📷 Picture [Not sent]")
 	ann.WaitText("Could not upload diagram.png: the connection to the node dropped")
-	if ann.rowOf(ContentPicture).att.(*pictureView).bar.Visible() {
+	if ann.rowOf(openim.Picture).att.(*pictureView).bar.Visible() {
 		t.Fatal("the progress bar stays after the upload failed")
 	}
-	conv := SingleConversationID("ann", "bob")
+	conv := openim.SingleConversationID("ann", "bob")
 	if m := lastMessage(o, conv); m != nil {
 		t.Fatalf("a message went out without its upload: %v", m)
 	}
-	ann.WaitFor("the local thumbnail", func() bool { return ann.rowOf(ContentPicture).att.(*pictureView).img.Image != nil })
+	ann.WaitFor("the local thumbnail", func() bool { return ann.rowOf(openim.Picture).att.(*pictureView).img.Image != nil })
 	ann.Settle()
 	ann.Snapshot(t, "upload-failed")
 
 	ann.Tap("Retry")
 	ann.WaitChat("ann: 📷 Picture [Sent]")
 	bob.OpenChatWith("ann")
-	bob.WaitFor("bob's picture", func() bool { return bob.rowOf(ContentPicture) != nil })
+	bob.WaitFor("bob's picture", func() bool { return bob.rowOf(openim.Picture) != nil })
 	o.mu.Lock()
 	n := len(o.convs[conv])
 	o.mu.Unlock()
@@ -293,7 +294,7 @@ func TestPasteScreenshot(t *testing.T) {
 	ann.Canvas().Focus(e)
 	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: ann.App.Clipboard()})
 	ann.WaitChat("ann: 📷 Picture [Sent]")
-	p, _ := pictureOf(lastMessage(o, SingleConversationID("ann", "bob")))
+	p, _ := pictureOf(lastMessage(o, openim.SingleConversationID("ann", "bob")))
 	if p.SourcePicture.Width != 64 || p.SourcePicture.Height != 48 || !bytes.Equal(o.Object(p.SourcePicture.URL), shot) ||
 		!strings.HasSuffix(p.SourcePicture.URL, ".png") {
 		t.Fatalf("pasted picture %+v", p)
@@ -395,7 +396,7 @@ func (h *Harness) SendFile(path string) {
 
 // PictureShown reports the URL of the open chat's newest picture once its thumbnail is drawn.
 func (h *Harness) PictureShown() (url string, ok bool) {
-	r := h.rowOf(ContentPicture)
+	r := h.rowOf(openim.Picture)
 	if r == nil || r.att.(*pictureView).img.Image == nil {
 		return "", false
 	}

@@ -3,9 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -70,14 +70,14 @@ type Office interface {
 type Chats interface {
 	Conversations(ctx context.Context) ([]*Conversation, error)
 	PinConversation(ctx context.Context, conversationID string, pinned bool) error
-	// SetRecvOpt sets a conversation's receive option (RecvNormal or RecvNotNotify: muted).
+	// SetRecvOpt sets a conversation's receive option (openim.RecvNormal or openim.RecvNotNotify: muted).
 	SetRecvOpt(ctx context.Context, conversationID string, opt int32) error
 	MarkRead(ctx context.Context, conversationID string, hasReadSeq int64) error
 	// History returns up to count messages with seq < beforeSeq (beforeSeq 0: the newest), oldest
 	// first.
 	History(ctx context.Context, conversationID string, beforeSeq int64, count int) ([]*pb.MsgData, error)
 	// Send sends a message the caller built (clientMsgID set). It returns the stored message; an
-	// error with code CodeQueued means the node holds it in its outbox until a quorum is back.
+	// error with code openim.ErrQueued.Code means the node holds it in its outbox until a quorum is back.
 	Send(ctx context.Context, msg *pb.MsgData) (*pb.MsgData, error)
 	Revoke(ctx context.Context, conversationID string, seq int64) error
 	// Typing tells the peer of a single chat that the user is typing.
@@ -189,7 +189,7 @@ type KV struct{ Key, Value string }
 // Conversation is one row of the conversation list.
 type Conversation struct {
 	ID       string
-	Type     int32 // SessionSingle or SessionGroup
+	Type     int32 // openim.SingleChat or openim.ReadGroupChat
 	PeerID   string
 	GroupID  string
 	Name     string
@@ -215,7 +215,7 @@ func (c *Conversation) Unread() int64 {
 }
 
 // Muted reports whether new messages stay silent.
-func (c *Conversation) Muted() bool { return c.RecvOpt != RecvNormal }
+func (c *Conversation) Muted() bool { return c.RecvOpt != openim.RecvNormal }
 
 // GroupPatch changes a group's profile; nil fields stay.
 type GroupPatch struct {
@@ -293,31 +293,8 @@ const (
 	NoQuorum
 )
 
-// APIError is an error the node answered with: an OpenIM code and message.
-type APIError struct {
-	Code   int
-	Msg    string
-	Detail string
-}
-
-func (e *APIError) Error() string {
-	if e.Detail == "" {
-		return fmt.Sprintf("%s (%d)", e.Msg, e.Code)
-	}
-	return fmt.Sprintf("%s (%d): %s", e.Msg, e.Code, e.Detail)
-}
-
 // ErrNotSupported is returned by a backend whose node lacks a feature (an endpoint answering 404).
 var ErrNotSupported = errors.New("not supported by this node")
 
 // ErrNoDiscovery is Discover's answer on a node that does not look for offices on the LAN.
 var ErrNoDiscovery = errors.New("this computer does not search the network for offices")
-
-// ErrorCode returns the OpenIM code of err, or 0.
-func ErrorCode(err error) int {
-	var e *APIError
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return 0
-}

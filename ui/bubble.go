@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -124,9 +125,9 @@ func (r *msgRow) set(m *pb.MsgData) {
 	}
 	if r.att == nil {
 		switch m.ContentType {
-		case ContentPicture:
+		case openim.Picture:
 			r.att = newPictureView(r.c, r.convID)
-		case ContentFile:
+		case openim.File:
 			r.att = newFileView(r.c, r.convID, r.own)
 		}
 	}
@@ -210,7 +211,7 @@ type rect struct {
 func (r *msgRow) geometry(width float32) msgGeometry {
 	var g msgGeometry
 	left := float32(0)
-	group := r.c.shell != nil && r.c.shell.chat.conv != nil && r.c.shell.chat.conv.Type == SessionGroup
+	group := r.c.shell != nil && r.c.shell.chat.conv != nil && r.c.shell.chat.conv.Type == openim.ReadGroupChat
 	if !r.own && group {
 		left = bubbleAvatar + bubbleGap
 	}

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/ui"
 )
 
@@ -13,7 +14,7 @@ import (
 func TestRealAcceptedFriendRequestIsNoPhantomUnread(t *testing.T) {
 	n := startNode(t)
 	a, ann, bob := annAndBob(t, n)
-	conv := ui.SingleConversationID("ann", "bob")
+	conv := openim.SingleConversationID("ann", "bob")
 
 	// Bob asks, Ann accepts.
 	bob.AddFriend("ann", "hi, it's Bob")

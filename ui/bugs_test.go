@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/openim"
 )
 
 // Tests for the bugs issue 13 lists, each named for what the user saw.
@@ -23,7 +25,7 @@ func TestClickingAChatRowOpensIt(t *testing.T) {
 	ann.Section("chats")
 
 	for _, peer := range []string{"bob", "cy"} {
-		id := SingleConversationID("ann", peer)
+		id := openim.SingleConversationID("ann", peer)
 		row := ann.convRowOf(id)
 		if row == nil {
 			t.Fatalf("no row for the chat with %s", peer)
@@ -51,11 +53,11 @@ func TestChatSearchRanksNameMatchesFirst(t *testing.T) {
 	bob.Compose("hi ann")
 	ann.WaitFor("bob's chat", func() bool { return len(ann.ConversationNames()) == 1 })
 	gid := ann.CreateGroup("Design team", "bob")
-	bob.WaitFor("the group on bob's side", func() bool { return bob.C.convs[GroupConversationID(gid)] != nil })
-	bob.OpenConversation(GroupConversationID(gid))
+	bob.WaitFor("the group on bob's side", func() bool { return bob.C.convs[openim.GroupConversationID(gid)] != nil })
+	bob.OpenConversation(openim.GroupConversationID(gid))
 	bob.Compose("news for the team")
 	ann.WaitFor("bob's group message", func() bool {
-		c := ann.C.convs[GroupConversationID(gid)]
+		c := ann.C.convs[openim.GroupConversationID(gid)]
 		return c != nil && c.LastMsg != nil && c.LastMsg.SendID == "bob"
 	})
 	ann.Section("chats")
@@ -69,7 +71,7 @@ func TestChatSearchRanksNameMatchesFirst(t *testing.T) {
 	ann.Drain()
 	ann.C.shell.chats.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	ann.Drain()
-	if got, want := ann.OpenConversationID(), SingleConversationID("ann", "bob"); got != want {
+	if got, want := ann.OpenConversationID(), openim.SingleConversationID("ann", "bob"); got != want {
 		t.Fatalf("Ctrl+K bob + Enter opened %q, want the chat with Bob %q", got, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -161,7 +162,7 @@ func (v *chatView) open(conv *Conversation) {
 		v.ready = true
 		v.fillViewport()
 	})
-	if conv.Type == SessionGroup {
+	if conv.Type == openim.ReadGroupChat {
 		v.loadMembers()
 	}
 	v.c.win.Canvas().Focus(v.composer.entry)
@@ -188,7 +189,7 @@ func (v *chatView) loadMembers() {
 
 // mentionable is who "@" offers: the group's members but the user.
 func (v *chatView) mentionable() []mention {
-	if v.conv == nil || v.conv.Type != SessionGroup {
+	if v.conv == nil || v.conv.Type != openim.ReadGroupChat {
 		return nil
 	}
 	var out []mention
@@ -218,12 +219,12 @@ func (v *chatView) updateHeader() {
 	switch {
 	case time.Now().Before(v.typingUntil):
 		sub = "typing…"
-	case conv.Type == SessionGroup:
+	case conv.Type == openim.ReadGroupChat:
 		if n := len(v.members); n > 0 {
 			sub = plural(n, "member")
 		}
 		for _, g := range v.c.groups {
-			if g.GroupID == conv.GroupID && g.Status == GroupStatusMuted {
+			if g.GroupID == conv.GroupID && g.Status == openim.GroupStatusMuted {
 				sub += " · muted: only admins can post"
 			}
 		}
@@ -244,7 +245,7 @@ func (v *chatView) updateHeader() {
 		v.muteBtn.SetIcon(iconBellOff)
 	}
 	v.avatar.setOnline(0)
-	if conv.Type == SessionSingle {
+	if conv.Type == openim.SingleChat {
 		v.avatar.setOnline(v.c.online(conv.PeerID))
 	}
 }
@@ -256,7 +257,7 @@ func (v *chatView) merge(msgs []*pb.MsgData) {
 		byID[m.ClientMsgID] = i
 	}
 	for _, m := range msgs {
-		if m.Status == StatusDeleted || m.ContentType == ContentTyping {
+		if m.Status == openim.MsgStatusDeleted || m.ContentType == openim.Typing {
 			continue
 		}
 		if i, ok := byID[m.ClientMsgID]; ok {
@@ -300,14 +301,14 @@ func (v *chatView) render() {
 			rows = append(rows, newNoticeRow(v.c.clock.dayLabel(ts)))
 			prev = nil
 		}
-		if IsNotification(m) {
+		if openim.IsNotification(m.ContentType) {
 			if text := NotificationText(m, v.c.self.UserID); text != "" {
 				rows = append(rows, newNoticeRow(text))
 			}
 			prev = m
 			continue
 		}
-		first := prev == nil || IsNotification(prev) || prev.SendID != m.SendID
+		first := prev == nil || openim.IsNotification(prev.ContentType) || prev.SendID != m.SendID
 		r := v.rows[m.ClientMsgID]
 		if r == nil || r.showSender != (first && m.SendID != v.c.self.UserID) {
 			r = newMsgRow(v.c, v.conv.ID, m, first)
@@ -389,7 +390,7 @@ func (v *chatView) reloadNewest() {
 
 // received shows a new message of the open conversation (a push, or the user's own send).
 func (v *chatView) received(m *pb.MsgData) {
-	if v.conv == nil || ConversationIDOf(m) != v.conv.ID {
+	if v.conv == nil || openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID) != v.conv.ID {
 		return
 	}
 	stick := v.atBottom() || m.SendID == v.c.self.UserID
@@ -410,7 +411,7 @@ func (v *chatView) received(m *pb.MsgData) {
 
 // stored replaces a pending message with the node's copy.
 func (v *chatView) stored(m *pb.MsgData) {
-	if v.conv == nil || ConversationIDOf(m) != v.conv.ID || m.Seq == 0 {
+	if v.conv == nil || openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID) != v.conv.ID || m.Seq == 0 {
 		return
 	}
 	v.merge([]*pb.MsgData{m})
@@ -443,7 +444,7 @@ func (v *chatView) revoked(e RevokeEvent) {
 	}
 	for i, m := range v.msgs {
 		if m.ClientMsgID == e.ClientMsgID {
-			n := NewNotification(ContentRevoke, e.RevokerID, &pb.RevokeMsgTips{RevokerUserID: e.RevokerID,
+			n := NewNotification(openim.MsgRevokeNotification, e.RevokerID, &pb.RevokeMsgTips{RevokerUserID: e.RevokerID,
 				ClientMsgID: m.ClientMsgID, Seq: m.Seq, ConversationID: e.ConversationID, SesstionType: m.SessionType})
 			n.ClientMsgID, n.Seq, n.SendTime, n.SendID, n.SenderNickname = m.ClientMsgID, m.Seq, m.SendTime, m.SendID, m.SenderNickname
 			n.SessionType, n.GroupID, n.RecvID = m.SessionType, m.GroupID, m.RecvID
@@ -482,7 +483,7 @@ func (v *chatView) conversationChanged(conv *Conversation) {
 }
 
 func (v *chatView) groupsChanged() {
-	if v.conv != nil && v.conv.Type == SessionGroup {
+	if v.conv != nil && v.conv.Type == openim.ReadGroupChat {
 		v.loadMembers()
 	}
 }
@@ -502,7 +503,7 @@ func (v *chatView) showInfo() {
 	if v.conv == nil {
 		return
 	}
-	if v.conv.Type == SessionGroup {
+	if v.conv.Type == openim.ReadGroupChat {
 		v.c.shell.show(sectionGroups)
 		v.c.shell.groups.showGroup(v.conv.GroupID)
 		return

@@ -75,15 +75,15 @@ func (b *ClientBackend) emit(e Event) {
 	}
 }
 
-// apiError turns node/client's error into the UI's, so screens see OpenIM codes; an endpoint the
-// node lacks (HTTP 404) is ErrNotSupported.
+// apiError is node/client's error as the screens take it: the node's *openim.Error itself, and
+// an endpoint the node lacks (HTTP 404) as ErrNotSupported.
 func apiError(err error) error {
 	if err == nil {
 		return nil
 	}
 	var ce *openim.Error
 	if errors.As(err, &ce) {
-		return &APIError{Code: ce.Code, Msg: ce.Msg, Detail: ce.Detail}
+		return ce
 	}
 	if strings.Contains(err.Error(), "HTTP 404") {
 		return fmt.Errorf("%w (%v)", ErrNotSupported, err)
@@ -97,7 +97,7 @@ func (b *ClientBackend) call(ctx context.Context, path string, req, resp any) er
 	user := b.user
 	b.mu.Unlock()
 	if user == nil {
-		return &APIError{Code: 1507, Msg: "TokenNotExistError", Detail: "not signed in"}
+		return openim.ErrTokenNotExist.With("not signed in")
 	}
 	return apiError(user.Call(ctx, path, req, resp))
 }
@@ -110,7 +110,7 @@ func (b *ClientBackend) me() string {
 }
 
 // page is the one page the app asks for: the node caps pages at 1,000.
-var page = map[string]int{"pageNumber": 1, "showNumber": 1000}
+var page = map[string]int{"pageNumber": 1, "showNumber": openim.MaxPageSize}
 
 // --- Account ---
 
@@ -147,7 +147,7 @@ func (b *ClientBackend) Resume(ctx context.Context, s *Session) error {
 		return apiError(err)
 	}
 	if r.UserID != s.UserID {
-		return &APIError{Code: 1502, Msg: "TokenInvalidError", Detail: "the token is another user's"}
+		return openim.ErrTokenInvalid.With("the token is another user's")
 	}
 	_, err := b.start(s.UserID, tokenAnswer{Token: s.Token})
 	return err
@@ -292,11 +292,11 @@ func (b *ClientBackend) translate(p client.Push) []Event {
 	for _, id := range sortedKeys(p.Msgs.Msgs) {
 		for _, m := range p.Msgs.Msgs[id].GetMsgs() {
 			switch {
-			case m.ContentType == ContentTyping:
+			case m.ContentType == openim.Typing:
 				if m.SendID != self {
 					out = append(out, TypingEvent{ConversationID: id, UserID: m.SendID})
 				}
-			case m.Status != StatusDeleted:
+			case m.Status != openim.MsgStatusDeleted:
 				out = append(out, MessageEvent{Msg: m})
 			}
 		}
@@ -315,42 +315,42 @@ func (b *ClientBackend) translate(p client.Push) []Event {
 func notificationEvent(m *pb.MsgData, self string) Event {
 	detail := NotificationDetail(m)
 	switch t := m.ContentType; {
-	case t == ContentRevoke:
+	case t == openim.MsgRevokeNotification:
 		var tips pb.RevokeMsgTips
 		if json.Unmarshal(detail, &tips) != nil {
 			return nil
 		}
 		return RevokeEvent{ConversationID: tips.ConversationID, ClientMsgID: tips.ClientMsgID,
 			RevokerID: tips.RevokerUserID, Seq: tips.Seq}
-	case t == 2200:
+	case t == openim.HasReadReceipt:
 		var tips pb.MarkAsReadTips
 		if json.Unmarshal(detail, &tips) != nil {
 			return nil
 		}
 		return ReadEvent{ConversationID: tips.ConversationID, UserID: tips.MarkAsReadUserID, HasReadSeq: tips.HasReadSeq}
-	case t == 1203:
+	case t == openim.FriendApplication:
 		var tips pb.FriendApplicationTips
 		if json.Unmarshal(detail, &tips) == nil && tips.Request != nil && tips.Request.ToUserID == self {
 			return ContactsEvent{Request: tips.Request}
 		}
 		return ContactsEvent{}
-	case t >= 1201 && t <= 1210:
+	case t >= openim.FriendApplicationApproved && t <= openim.FriendsInfoUpdate:
 		return ContactsEvent{}
-	case t == 1300 || t == 1701:
+	case t == openim.ConversationChange || t == openim.ConversationPrivateChat:
 		return ConversationsEvent{}
-	case t == 1303:
+	case t == openim.UserInfoUpdated:
 		var tips pb.UserInfoUpdatedTips
 		if json.Unmarshal(detail, &tips) == nil && tips.UserID == self {
 			return SelfEvent{}
 		}
 		return ContactsEvent{}
-	case t == 1304:
+	case t == openim.UserStatusChange:
 		var tips pb.UserStatusChangeTips
 		if json.Unmarshal(detail, &tips) != nil {
 			return nil
 		}
-		return PresenceEvent{UserID: tips.FromUserID, Online: tips.Status == 1}
-	case t >= 1501 && t <= 1520:
+		return PresenceEvent{UserID: tips.FromUserID, Online: tips.Status == openim.StatusOnline}
+	case t >= openim.GroupCreated && t <= openim.GroupInfoSetName:
 		gid := m.GroupID
 		if gid == "" {
 			gid = m.RecvID
@@ -367,7 +367,7 @@ func (b *ClientBackend) connNow(ctx context.Context) (*client.Conn, error) {
 		conn, ch, user := b.conn, b.connCh, b.user
 		b.mu.Unlock()
 		if user == nil {
-			return nil, &APIError{Code: 1507, Msg: "TokenNotExistError", Detail: "not signed in"}
+			return nil, openim.ErrTokenNotExist.With("not signed in")
 		}
 		if conn != nil {
 			return conn, nil
@@ -473,7 +473,7 @@ func (b *ClientBackend) officeCall(ctx context.Context, path string, req, resp a
 	b.mu.Unlock()
 	if user != nil {
 		err := apiError(user.Call(ctx, path, req, resp))
-		if ErrorCode(err) != CodeNoPermission {
+		if openim.Code(err) != openim.ErrNoPermission.Code {
 			return err
 		}
 		if admin := b.admin(ctx); admin != nil {
@@ -612,7 +612,7 @@ func (b *ClientBackend) setConversation(ctx context.Context, id string, set map[
 	conv := b.convs[id]
 	b.mu.Unlock()
 	if conv == nil {
-		return &APIError{Code: CodeNotFound, Msg: "RecordNotFoundError", Detail: "unknown conversation " + id}
+		return openim.ErrRecordNotFound.With("unknown conversation %s", id)
 	}
 	set["conversationID"] = id
 	set["conversationType"] = conv.Type
@@ -672,7 +672,7 @@ func (b *ClientBackend) Send(ctx context.Context, m *pb.MsgData) (*pb.MsgData, e
 	}
 	// The answer has no seq: the echo push brings the stored message.
 	out := proto.Clone(m).(*pb.MsgData)
-	out.ServerMsgID, out.SendTime, out.Status = r.ServerMsgID, r.SendTime, StatusSent
+	out.ServerMsgID, out.SendTime, out.Status = r.ServerMsgID, r.SendTime, openim.MsgStatusSuccess
 	return out, nil
 }
 
@@ -692,7 +692,7 @@ func (b *ClientBackend) Typing(ctx context.Context, recvID string) error {
 	}
 	content, _ := json.Marshal(map[string]string{"msgTips": "yes"})
 	_, err = conn.SendMsg(ctx, &pb.MsgData{SendID: b.me(), RecvID: recvID, ClientMsgID: NewClientMsgID(),
-		SenderPlatformID: Platform(), SessionType: SessionSingle, MsgFrom: MsgFromUser, ContentType: ContentTyping,
+		SenderPlatformID: Platform(), SessionType: openim.SingleChat, MsgFrom: openim.MsgFromUser, ContentType: openim.Typing,
 		Content: content, CreateTime: time.Now().UnixMilli(), Options: typingOptions})
 	return apiError(err)
 }
@@ -895,7 +895,7 @@ func (b *ClientBackend) Upload(ctx context.Context, name, contentType string, r 
 	user := b.user
 	b.mu.Unlock()
 	if user == nil {
-		return "", &APIError{Code: 1507, Msg: "TokenNotExistError", Detail: "not signed in"}
+		return "", openim.ErrTokenNotExist.With("not signed in")
 	}
 	url, err := user.Upload(ctx, name, contentType, r, size, progress)
 	return url, apiError(err)

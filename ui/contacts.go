@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -46,7 +47,7 @@ func newContactsPage(c *Controller) *contactsPage {
 func pendingRequests(in []*pb.FriendRequest) int {
 	n := 0
 	for _, r := range in {
-		if r.HandleResult == 0 {
+		if r.HandleResult == openim.FriendRequestPending {
 			n++
 		}
 	}
@@ -306,12 +307,12 @@ func (p *contactsPage) addFriendID(id string) {
 				c.toast("Friend request sent to " + to)
 				c.reloadContacts()
 			}, func(err error) {
-				if IsTokenError(err) {
+				if openim.IsTokenError(err) {
 					d.Hide()
 					c.fail("send the friend request", err)
 					return
 				}
-				if code := ErrorCode(err); code == CodeNotFound || code == 1101 {
+				if code := openim.Code(err); code == openim.ErrRecordNotFound.Code || code == openim.ErrUserIDNotFound.Code {
 					showFormError(errLine, "Nobody in this office has the user ID “"+to+"”. Check it and try again.")
 					return
 				}
@@ -345,7 +346,7 @@ func (p *contactsPage) showRequests() {
 	for _, r := range c.reqIn {
 		r := r
 		var right fyne.CanvasObject
-		if r.HandleResult == 0 {
+		if r.HandleResult == openim.FriendRequestPending {
 			accept := widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), func() {
 				c.try("accept the request", func(ctx context.Context) error {
 					return c.be.RespondFriend(ctx, r.FromUserID, true)
@@ -377,11 +378,12 @@ func (p *contactsPage) showRequests() {
 	p.refreshList()
 }
 
+// handled names a request's handleResult; group requests use the same values (openim.GroupRequest*).
 func handled(result int32) string {
 	switch result {
-	case 1:
+	case openim.FriendRequestAgreed:
 		return "Accepted"
-	case -1:
+	case openim.FriendRequestRefused:
 		return "Declined"
 	}
 	return "Pending"

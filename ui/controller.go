@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -205,10 +206,10 @@ func (c *Controller) try(what string, fn func(ctx context.Context) error, done f
 func (c *Controller) fail(what string, err error) {
 	c.log.Warn("action failed", "action", what, "err", err)
 	switch {
-	case IsTokenError(err) && c.session != nil:
+	case openim.IsTokenError(err) && c.session != nil:
 		c.signedOut("Your session has ended. Please sign in again.")
 		return
-	case ErrorCode(err) == CodeNoQuorum:
+	case openim.Code(err) == openim.ErrNoQuorum.Code:
 		c.setConn(NoQuorum)
 	}
 	c.toast(fmt.Sprintf("Could not %s: %s", what, errorText(err)))
@@ -216,7 +217,7 @@ func (c *Controller) fail(what string, err error) {
 
 // errorText is an error as a user reads it.
 func errorText(err error) string {
-	var e *APIError
+	var e *openim.Error
 	switch {
 	case errors.Is(err, ErrNotSupported):
 		return "this node does not support it yet"
@@ -226,33 +227,33 @@ func errorText(err error) string {
 		return err.Error()
 	}
 	switch e.Code {
-	case CodeNoQuorum:
+	case openim.ErrNoQuorum.Code:
 		return "the office is unreachable (no quorum); try again when it is back"
-	case CodeRateLimited:
+	case openim.ErrRateLimited.Code:
 		return "too many requests at once; wait a moment and try again"
-	case CodeWrongPassword:
+	case openim.ErrNoPermission.Code:
 		return "wrong password or not allowed"
-	case CodeNotFound, 1101:
+	case openim.ErrRecordNotFound.Code, openim.ErrUserIDNotFound.Code:
 		return "not found"
-	case CodeUserExists:
+	case openim.ErrRegisteredAlready.Code:
 		return "that user ID is taken"
-	case 1301:
+	case openim.ErrCannotAddYourself.Code:
 		return "you cannot add yourself"
-	case 1302:
+	case openim.ErrBlockedByPeer.Code:
 		return "you are blocked by this user"
-	case 1303:
+	case openim.ErrNotPeersFriend.Code:
 		return "you are not friends"
-	case CodeAlreadyFriends:
+	case openim.ErrRelationshipAlrdy.Code:
 		return "already done"
-	case 1402:
+	case openim.ErrMutedInGroup.Code:
 		return "you are muted in this group"
-	case 1403:
+	case openim.ErrMutedGroup.Code:
 		return "the group is muted"
-	case 1404:
+	case openim.ErrMsgAlreadyRevoke.Code:
 		return "the message was already withdrawn"
-	case 1203:
+	case openim.ErrNotInGroupYet.Code:
 		return "you are not in this group"
-	case 1201:
+	case openim.ErrGroupIDNotFound.Code:
 		return "no such group"
 	}
 	if e.Detail != "" {
@@ -323,7 +324,7 @@ func (c *Controller) Start() {
 				c.log.Warn("clear session", "err", serr)
 			}
 			reason := "Please sign in again."
-			if !IsTokenError(err) {
+			if !openim.IsTokenError(err) {
 				reason = "Could not sign in: " + errorText(err)
 			}
 			run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) { c.showSignIn(info, reason) })
@@ -534,7 +535,7 @@ func (c *Controller) sortedConversations() []*Conversation {
 // conversationName is how a conversation is titled: a group's name; for a single chat the
 // friend's remark or nickname, else the name the node gave, else the peer's ID.
 func (c *Controller) conversationName(conv *Conversation) string {
-	if conv.Type == SessionGroup {
+	if conv.Type == openim.ReadGroupChat {
 		if conv.Name != "" {
 			return conv.Name
 		}
@@ -581,14 +582,14 @@ func (c *Controller) OpenConversation(id string) {
 
 // OpenChatWith opens (or starts) the single chat with a user.
 func (c *Controller) OpenChatWith(userID string) {
-	id := SingleConversationID(c.self.UserID, userID)
+	id := openim.SingleConversationID(c.self.UserID, userID)
 	if c.convs[id] == nil {
 		name := userID
 		face := ""
 		if u := c.users[userID]; u != nil {
 			name, face = u.Nickname, u.FaceURL
 		}
-		c.convs[id] = &Conversation{ID: id, Type: SessionSingle, PeerID: userID, Name: name, FaceURL: face,
+		c.convs[id] = &Conversation{ID: id, Type: openim.SingleChat, PeerID: userID, Name: name, FaceURL: face,
 			LastTime: c.clock.now().UnixMilli()}
 		c.conversationsChanged()
 	}
@@ -597,9 +598,9 @@ func (c *Controller) OpenChatWith(userID string) {
 
 // OpenGroupChat opens (or starts) a group's chat.
 func (c *Controller) OpenGroupChat(g *pb.GroupInfo) {
-	id := GroupConversationID(g.GroupID)
+	id := openim.GroupConversationID(g.GroupID)
 	if c.convs[id] == nil {
-		c.convs[id] = &Conversation{ID: id, Type: SessionGroup, GroupID: g.GroupID, Name: g.GroupName,
+		c.convs[id] = &Conversation{ID: id, Type: openim.ReadGroupChat, GroupID: g.GroupID, Name: g.GroupName,
 			FaceURL: g.FaceURL, LastTime: c.clock.now().UnixMilli()}
 		c.conversationsChanged()
 	}
@@ -620,9 +621,9 @@ func (c *Controller) PinConversation(id string, pinned bool) {
 
 // MuteConversation silences or unsilences a conversation.
 func (c *Controller) MuteConversation(id string, muted bool) {
-	opt := RecvNormal
+	opt := openim.RecvNormal
 	if muted {
-		opt = RecvNotNotify
+		opt = openim.RecvNotNotify
 	}
 	c.try("mute the conversation", func(ctx context.Context) error {
 		return c.be.SetRecvOpt(ctx, id, opt)
@@ -655,7 +656,7 @@ func (c *Controller) markRead(conv *Conversation) {
 // read seq unless the user is the line's sender (the node already raised theirs).
 func (c *Controller) readSystemLine(conv *Conversation) {
 	m := conv.LastMsg
-	if m == nil || !IsNotification(m) || m.Seq < 1 || m.Seq != conv.MaxSeq || conv.ReadSeq != m.Seq-1 {
+	if m == nil || !openim.IsNotification(m.ContentType) || m.Seq < 1 || m.Seq != conv.MaxSeq || conv.ReadSeq != m.Seq-1 {
 		return
 	}
 	conv.ReadSeq = m.Seq
@@ -670,11 +671,11 @@ func (c *Controller) readSystemLine(conv *Conversation) {
 
 // gotMessage applies a new message push: the list row, the open chat, a notification.
 func (c *Controller) gotMessage(m *pb.MsgData) {
-	if m.ContentType == ContentTyping {
+	if m.ContentType == openim.Typing {
 		return
 	}
-	id := ConversationIDOf(m)
-	own := m.SendID == c.self.UserID && m.MsgFrom == MsgFromUser
+	id := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
+	own := m.SendID == c.self.UserID && m.MsgFrom == openim.MsgFromUser
 	if own {
 		c.confirmed(id, m)
 		if c.conn == NoQuorum && m.Seq > 0 {
@@ -685,7 +686,7 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 	if conv == nil {
 		// A new conversation: the node has its row now; the list reload fills in names.
 		conv = &Conversation{ID: id, Type: m.SessionType, GroupID: m.GroupID}
-		if m.SessionType != SessionGroup {
+		if m.SessionType != openim.ReadGroupChat {
 			// The peer is whichever side is not the user: a system copy (a friend request's
 			// answer) may have the user as sender.
 			conv.PeerID = m.SendID
@@ -710,7 +711,7 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 		conv.AtMe = true
 	}
 	c.readSystemLine(conv)
-	if !own && conv.Type == SessionSingle && m.Seq > conv.PeerReadSeq+1 {
+	if !own && conv.Type == openim.SingleChat && m.Seq > conv.PeerReadSeq+1 {
 		// A reply means the peer had the chat open: the app marks a chat read when it opens, but
 		// the node skips that receipt when the reply's own send already moved the peer's read seq.
 		conv.PeerReadSeq = m.Seq - 1
@@ -726,10 +727,10 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 		}
 	}
 	c.conversationsChanged()
-	if !own && !IsNotification(m) && !conv.Muted() && (!c.focused || !open) {
+	if !own && !openim.IsNotification(m.ContentType) && !conv.Muted() && (!c.focused || !open) {
 		title := c.conversationName(conv)
 		body := MessageText(m)
-		if conv.Type == SessionGroup {
+		if conv.Type == openim.ReadGroupChat {
 			body = m.SenderNickname + ": " + body
 		}
 		c.notify(title, body)
@@ -746,7 +747,7 @@ func (c *Controller) gotRead(e ReadEvent) {
 		c.conversationsChanged()
 		return
 	}
-	if conv.Type == SessionSingle && e.HasReadSeq > conv.PeerReadSeq {
+	if conv.Type == openim.SingleChat && e.HasReadSeq > conv.PeerReadSeq {
 		conv.PeerReadSeq = e.HasReadSeq
 		if c.shell != nil {
 			c.shell.chat.receiptsChanged(conv)
@@ -776,7 +777,7 @@ func (c *Controller) Retry(convID, clientMsgID string) {
 	for _, o := range c.outgoing[convID] {
 		if o.msg.ClientMsgID == clientMsgID {
 			o.failed, o.queued = nil, false
-			o.msg.Status = StatusSending
+			o.msg.Status = openim.MsgStatusSending
 			c.shell.chat.statusChanged(o)
 			if o.att != nil && o.att.url == "" {
 				c.upload(convID, o) // the upload failed: the message has no URL yet
@@ -822,16 +823,16 @@ func (c *Controller) sent(convID string, o *outMsg, stored *pb.MsgData, err erro
 			c.conversationsChanged()
 		}
 		return
-	case ErrorCode(err) == CodeQueued:
+	case openim.Code(err) == openim.ErrQueued.Code:
 		o.queued = true
 		c.setConn(NoQuorum)
-	case IsTokenError(err):
+	case openim.IsTokenError(err):
 		c.fail("send", err)
 		return
 	default:
 		o.failed = err
-		o.msg.Status = StatusFailed
-		if ErrorCode(err) == CodeNoQuorum {
+		o.msg.Status = openim.MsgStatusFailed
+		if openim.Code(err) == openim.ErrNoQuorum.Code {
 			c.setConn(NoQuorum)
 		}
 	}
@@ -870,7 +871,7 @@ func (c *Controller) statusOf(convID string, m *pb.MsgData) msgState {
 			return stateSending
 		}
 	}
-	if conv := c.convs[convID]; conv != nil && conv.Type == SessionSingle && m.Seq > 0 &&
+	if conv := c.convs[convID]; conv != nil && conv.Type == openim.SingleChat && m.Seq > 0 &&
 		(m.Seq <= conv.PeerReadSeq || m.IsRead) {
 		return stateRead
 	}
@@ -897,7 +898,7 @@ const typingEvery = 3 * time.Second
 
 // Typing tells the peer of a single chat the user is typing.
 func (c *Controller) Typing(conv *Conversation) {
-	if conv.Type != SessionSingle {
+	if conv.Type != openim.SingleChat {
 		return
 	}
 	peer := conv.PeerID

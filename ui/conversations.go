@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/openim"
 )
 
 // conversationList is the chats pane: a search box over the conversations, pinned first.
@@ -74,7 +76,7 @@ func (l *conversationList) refresh() {
 		switch {
 		case q == "" || strings.Contains(strings.ToLower(l.c.conversationName(conv)), q):
 			l.rows = append(l.rows, conv)
-		case strings.Contains(strings.ToLower(Preview(conv.LastMsg, l.c.self.UserID, conv.Type == SessionGroup)), q):
+		case strings.Contains(strings.ToLower(Preview(conv.LastMsg, l.c.self.UserID, conv.Type == openim.ReadGroupChat)), q):
 			byPreview = append(byPreview, conv)
 		}
 	}
@@ -151,7 +153,7 @@ func (r *convRow) set(conv *Conversation) {
 	r.avatar.set(conv.PeerID+conv.GroupID, r.c.conversationName(conv), conv.FaceURL)
 	setText(r.name, r.c.conversationName(conv))
 	setText(r.time, r.c.clock.listTime(conv.LastTime))
-	preview := Preview(conv.LastMsg, r.c.self.UserID, conv.Type == SessionGroup)
+	preview := Preview(conv.LastMsg, r.c.self.UserID, conv.Type == openim.ReadGroupChat)
 	if conv.AtMe {
 		preview = "[@you] " + preview
 	}

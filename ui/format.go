@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -130,83 +131,83 @@ func NotificationText(m *pb.MsgData, self string) string {
 	detail := NotificationDetail(m)
 	decode := func(v any) bool { return json.Unmarshal(detail, v) == nil }
 	switch m.ContentType {
-	case 1501:
+	case openim.GroupCreated:
 		var t pb.GroupCreatedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " created the group"
 		}
-	case 1502:
+	case openim.GroupInfoSet:
 		var t pb.GroupInfoSetTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " updated the group info"
 		}
-	case 1504:
+	case openim.MemberQuit:
 		var t pb.MemberQuitTips
 		if decode(&t) {
 			return n.member(t.QuitUser) + " left the group"
 		}
-	case 1507:
+	case openim.GroupOwnerTransferred:
 		var t pb.GroupOwnerTransferredTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " made " + n.member(t.NewGroupOwner) + " the owner"
 		}
-	case 1508:
+	case openim.MemberKicked:
 		var t pb.MemberKickedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " removed " + n.members(t.KickedUserList)
 		}
-	case 1509:
+	case openim.MemberInvited:
 		var t pb.MemberInvitedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " invited " + n.members(t.InvitedUserList)
 		}
-	case 1510:
+	case openim.MemberEnter:
 		var t pb.MemberEnterTips
 		if decode(&t) {
 			return n.member(t.EntrantUser) + " joined the group"
 		}
-	case 1511:
+	case openim.GroupDismissed:
 		var t pb.GroupDismissedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " dismissed the group"
 		}
-	case 1512:
+	case openim.GroupMemberMuted:
 		var t pb.GroupMemberMutedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " muted " + n.member(t.MutedUser) + " for " + muteText(t.MutedSeconds)
 		}
-	case 1513:
+	case openim.GroupMemberCancelMuted:
 		var t pb.GroupMemberCancelMutedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " unmuted " + n.member(t.MutedUser)
 		}
-	case 1514:
+	case openim.GroupMuted:
 		var t pb.GroupMutedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " muted the group: only admins can post"
 		}
-	case 1515:
+	case openim.GroupCancelMuted:
 		var t pb.GroupCancelMutedTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " unmuted the group"
 		}
-	case 1516, 1517, 1518:
+	case openim.GroupMemberInfoSet, openim.GroupMemberSetToAdmin, openim.GroupMemberSetToOrdinaryUser:
 		var t pb.GroupMemberInfoSetTips
 		if decode(&t) {
 			switch m.ContentType {
-			case 1517:
+			case openim.GroupMemberSetToAdmin:
 				return n.member(t.OpUser) + " made " + n.member(t.ChangedUser) + " an admin"
-			case 1518:
+			case openim.GroupMemberSetToOrdinaryUser:
 				return n.member(t.ChangedUser) + " is no longer an admin"
 			}
 			return n.member(t.ChangedUser) + " changed their group profile"
 		}
-	case 1519:
+	case openim.GroupInfoSetAnnouncement:
 		var t pb.GroupInfoSetAnnouncementTips
 		if decode(&t) {
 			return n.member(t.OpUser) + " changed the notice"
 		}
-	case 1520:
+	case openim.GroupInfoSetName:
 		var t pb.GroupInfoSetNameTips
 		if decode(&t) {
 			name := ""
@@ -215,13 +216,13 @@ func NotificationText(m *pb.MsgData, self string) string {
 			}
 			return n.member(t.OpUser) + " renamed the group to “" + name + "”"
 		}
-	case 1201:
+	case openim.FriendApplicationApproved:
 		var t pb.FriendApplicationApprovedTips
 		if decode(&t) && t.FromToUserID != nil && t.FromToUserID.FromUserID == self {
 			return "Your friend request was accepted. Say hello!"
 		}
 		return "You are now friends. Say hello!"
-	case ContentRevoke:
+	case openim.MsgRevokeNotification:
 		var t pb.RevokeMsgTips
 		var c pb.MessageRevokedContent
 		decode(&t)
@@ -246,7 +247,7 @@ func Preview(m *pb.MsgData, self string, group bool) string {
 	if m == nil {
 		return ""
 	}
-	if IsNotification(m) {
+	if openim.IsNotification(m.ContentType) {
 		return NotificationText(m, self)
 	}
 	text := MessageText(m)

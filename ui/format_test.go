@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -72,8 +73,8 @@ func TestNotificationText(t *testing.T) {
 		{1518, &pb.GroupMemberInfoSetTips{Group: g, OpUser: ann, ChangedUser: bob}, "Bob is no longer an admin"},
 		{1519, &pb.GroupInfoSetAnnouncementTips{Group: g, OpUser: bob}, "Bob changed the notice"},
 		{1520, &pb.GroupInfoSetNameTips{Group: g, OpUser: bob}, "Bob renamed the group to “Team”"},
-		{ContentRevoke, &pb.RevokeMsgTips{RevokerUserID: "bob"}, "bob withdrew a message"},
-		{ContentRevoke, &pb.MessageRevokedContent{RevokerID: "bob", RevokerNickname: "Bob"}, "Bob withdrew a message"},
+		{openim.MsgRevokeNotification, &pb.RevokeMsgTips{RevokerUserID: "bob"}, "bob withdrew a message"},
+		{openim.MsgRevokeNotification, &pb.MessageRevokedContent{RevokerID: "bob", RevokerNickname: "Bob"}, "Bob withdrew a message"},
 		{1201, &pb.FriendApplicationApprovedTips{FromToUserID: &pb.FromToUserID{FromUserID: "ann", ToUserID: "bob"}},
 			"Your friend request was accepted. Say hello!"},
 		{1201, &pb.FriendApplicationApprovedTips{FromToUserID: &pb.FromToUserID{FromUserID: "bob", ToUserID: "ann"}},
@@ -120,7 +121,7 @@ func TestHistoryOnScroll(t *testing.T) {
 	o, _, hs := memApp(t, "ann", "bob")
 	b := o.NewBackend()
 	b.SignIn(nil, "bob", "password1")
-	conv := &Conversation{Type: SessionSingle, PeerID: "ann"}
+	conv := &Conversation{Type: openim.SingleChat, PeerID: "ann"}
 	bob := &pb.UserInfo{UserID: "bob", Nickname: "Bob"}
 	for i := 0; i < 45; i++ {
 		b.Send(nil, NewTextMessage(bob, conv, "message "+string(rune('A'+i%26)), nil, testNow.UnixMilli()))
@@ -148,6 +149,6 @@ func TestNotifyWhenUnfocused(t *testing.T) {
 	bob.OpenChatWith("ann")
 	test.AssertNotificationSent(t, fyne.NewNotification("Bob", "are you there?"), func() {
 		bob.Compose("are you there?")
-		ann.WaitFor("the message", func() bool { return ann.Unread(SingleConversationID("ann", "bob")) == 1 })
+		ann.WaitFor("the message", func() bool { return ann.Unread(openim.SingleConversationID("ann", "bob")) == 1 })
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 
@@ -50,7 +51,7 @@ func newGroupsPage(c *Controller) *groupsPage {
 func pendingGroupRequests(rs []*pb.GroupRequest) int {
 	n := 0
 	for _, r := range rs {
-		if r.HandleResult == 0 {
+		if r.HandleResult == openim.GroupRequestPending {
 			n++
 		}
 	}
@@ -125,9 +126,9 @@ func (p *groupsPage) showEmpty() {
 
 func roleName(role int32) string {
 	switch role {
-	case RoleOwner:
+	case openim.RoleOwner:
 		return "Owner"
-	case RoleAdmin:
+	case openim.RoleAdmin:
 		return "Admin"
 	}
 	return ""
@@ -169,10 +170,10 @@ func (p *groupsPage) renderGroup() {
 		return
 	}
 	me := p.me()
-	admin, owner := me.RoleLevel >= RoleAdmin, me.RoleLevel == RoleOwner
+	admin, owner := me.RoleLevel >= openim.RoleAdmin, me.RoleLevel == openim.RoleOwner
 	av := newAvatar(c.pics, g.GroupID, g.GroupName, g.FaceURL, 80)
 	info := tight(heading(g.GroupName), subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member")))
-	if g.Status == GroupStatusMuted {
+	if g.Status == openim.GroupStatusMuted {
 		info.Objects = append(info.Objects, styledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
 	head := container.NewHBox(av, widget.NewLabel(""), container.NewVBox(layout.NewSpacer(), info, layout.NewSpacer()))
@@ -197,7 +198,7 @@ func (p *groupsPage) renderGroup() {
 	if admin {
 		buttons.Add(widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { p.edit(g) }))
 		label, mute := "Mute all", true
-		if g.Status == GroupStatusMuted {
+		if g.Status == openim.GroupStatusMuted {
 			label, mute = "Unmute all", false
 		}
 		buttons.Add(widget.NewButtonWithIcon(label, iconBellOff, func() {
@@ -272,14 +273,14 @@ func (p *groupsPage) memberMenu(g *pb.GroupInfo, m, me *pb.GroupMemberFullInfo) 
 		return act("mute the member", func(ctx context.Context) error { return c.be.MuteMember(ctx, gid, uid, secs) })
 	}
 	items := []*fyne.MenuItem{fyne.NewMenuItem("Message", func() { c.OpenChatWith(uid) })}
-	if me.RoleLevel == RoleOwner {
-		if m.RoleLevel == RoleAdmin {
+	if me.RoleLevel == openim.RoleOwner {
+		if m.RoleLevel == openim.RoleAdmin {
 			items = append(items, fyne.NewMenuItem("Remove admin", act("change the role", func(ctx context.Context) error {
-				return c.be.SetRole(ctx, gid, uid, RoleMember)
+				return c.be.SetRole(ctx, gid, uid, openim.RoleMember)
 			})))
 		} else {
 			items = append(items, fyne.NewMenuItem("Make admin", act("change the role", func(ctx context.Context) error {
-				return c.be.SetRole(ctx, gid, uid, RoleAdmin)
+				return c.be.SetRole(ctx, gid, uid, openim.RoleAdmin)
 			})))
 		}
 	}
@@ -353,7 +354,7 @@ func (p *groupsPage) createGroup() {
 		}
 		memberIDs := picked(checks, ids)
 		run(c, "create the group", func(ctx context.Context) (*pb.GroupInfo, error) {
-			return c.be.CreateGroup(ctx, &pb.GroupInfo{GroupName: gname, GroupType: 2}, memberIDs)
+			return c.be.CreateGroup(ctx, &pb.GroupInfo{GroupName: gname, GroupType: openim.WorkingGroup}, memberIDs)
 		}, func(g *pb.GroupInfo) {
 			c.reloadGroups()
 			c.OpenGroupChat(g)
@@ -434,9 +435,9 @@ func (p *groupsPage) edit(g *pb.GroupInfo) {
 	})
 	verify := widget.NewSelect([]string{"Anyone can join", "Admins approve requests", "Admins approve everyone"}, nil)
 	switch g.NeedVerification {
-	case 2:
+	case openim.VerifyNone:
 		verify.SetSelectedIndex(0)
-	case 1:
+	case openim.VerifyAll:
 		verify.SetSelectedIndex(2)
 	default:
 		verify.SetSelectedIndex(1)
@@ -466,7 +467,7 @@ func (p *groupsPage) edit(g *pb.GroupInfo) {
 		if face != g.FaceURL {
 			patch.FaceURL = &face
 		}
-		nv := [...]int32{2, 0, 1}[max(verify.SelectedIndex(), 0)]
+		nv := [...]int32{openim.VerifyNone, openim.VerifyApplyInviteDirect, openim.VerifyAll}[max(verify.SelectedIndex(), 0)]
 		if nv != g.NeedVerification {
 			patch.NeedVerification = &nv
 		}

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/openim"
 )
 
 // Harness drives one app window in a test: the controller's UI updates queue up and run on the
@@ -503,7 +505,7 @@ func (h *Harness) CreateGroup(name string, members ...string) string {
 	h.C.shell.groups.lastChecks.SetSelected(picks)
 	h.Tap("Create")
 	h.WaitFor("the new group's chat", func() bool {
-		return h.C.shell.chat.conv != nil && h.C.shell.chat.conv.Type == SessionGroup && h.C.shell.chat.conv.Name == name
+		return h.C.shell.chat.conv != nil && h.C.shell.chat.conv.Type == openim.ReadGroupChat && h.C.shell.chat.conv.Name == name
 	})
 	return h.C.shell.chat.conv.GroupID
 }

@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/openim"
 )
 
 // The screens before sign-in: welcome (create or join an office), sign in, sign up. Each is a
@@ -106,33 +108,18 @@ func linkButton(text string, tapped func()) *widget.Button {
 	return b
 }
 
-// validUserID mirrors the node's rule (letters, digits, _), so a typo is caught before a round trip.
-func validUserID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, r := range id {
-		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-const minPassword = 6
-
 // passwordRule is the new-password field's placeholder.
-var passwordRule = fmt.Sprintf("At least %d characters", minPassword)
+var passwordRule = fmt.Sprintf("At least %d characters", openim.MinPasswordLen)
 
 // accountCheck validates a sign-up form; "" when it is fine.
 func accountCheck(userID, nickname, password, confirm string) string {
 	switch {
-	case !validUserID(userID):
-		return "User ID: use letters, digits and _ only (at most 64)."
-	case utf8.RuneCountInString(nickname) > 255:
+	case !openim.ValidID(userID):
+		return fmt.Sprintf("User ID: use letters, digits and _ only (at most %d).", openim.MaxIDLen)
+	case utf8.RuneCountInString(nickname) > openim.MaxNameLen:
 		return "Your name is too long."
-	case utf8.RuneCountInString(password) < minPassword:
-		return "Password: at least 6 characters."
+	case utf8.RuneCountInString(password) < openim.MinPasswordLen:
+		return fmt.Sprintf("Password: at least %d characters.", openim.MinPasswordLen)
 	case password != confirm:
 		return "The passwords do not match."
 	}
@@ -141,16 +128,16 @@ func accountCheck(userID, nickname, password, confirm string) string {
 
 // signInError explains a failed sign-in or sign-up.
 func signInError(err error) string {
-	switch ErrorCode(err) {
-	case CodeWrongPassword:
+	switch openim.Code(err) {
+	case openim.ErrNoPermission.Code:
 		return "Wrong password."
-	case CodeNotFound, 1101:
+	case openim.ErrRecordNotFound.Code, openim.ErrUserIDNotFound.Code:
 		return "There is no account with this user ID in this office."
-	case CodeUserExists:
+	case openim.ErrRegisteredAlready.Code:
 		return "This user ID is taken; pick another."
-	case CodeNoQuorum:
+	case openim.ErrNoQuorum.Code:
 		return "The office is out of reach (no quorum). Try again when the other computers are back."
-	case CodeRateLimited:
+	case openim.ErrRateLimited.Code:
 		return "Too many wrong passwords for this user ID. Wait a few seconds before the next try."
 	}
 	return "Could not sign in: " + errorText(err)
@@ -249,16 +236,13 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	c.win.Canvas().Focus(office)
 }
 
-// MaxOfficeName is the node's limit on an office's name, in characters.
-const MaxOfficeName = 60
-
 // officeNameCheck validates an office name; "" when it is fine.
 func officeNameCheck(name string) string {
 	switch name = strings.TrimSpace(name); {
 	case name == "":
 		return "Give the office a name."
-	case utf8.RuneCountInString(name) > MaxOfficeName:
-		return "The office name is too long (at most 60 characters)."
+	case utf8.RuneCountInString(name) > openim.MaxOfficeNameLen:
+		return fmt.Sprintf("The office name is too long (at most %d characters).", openim.MaxOfficeNameLen)
 	}
 	return ""
 }

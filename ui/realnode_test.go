@@ -114,7 +114,7 @@ func TestRealOnboardingAndChat(t *testing.T) {
 	ann.OpenChatWith("bob")
 	ann.Compose("Hello from Ann")
 	ann.WaitChat("ann: Hello from Ann")
-	conv := ui.SingleConversationID("ann", "bob")
+	conv := openim.SingleConversationID("ann", "bob")
 	bob.WaitFor("bob's unread message", func() bool { return bob.Unread(conv) == 1 })
 	bob.OpenChatWith("ann")
 	bob.WaitChat("ann: Hello from Ann")
@@ -163,14 +163,14 @@ func TestRealGroupChat(t *testing.T) {
 	}
 
 	gid := ann.CreateGroup("Design team", "bob", "cy")
-	ann.WaitFor("the group chat", func() bool { return ann.OpenConversationID() == ui.GroupConversationID(gid) })
+	ann.WaitFor("the group chat", func() bool { return ann.OpenConversationID() == openim.GroupConversationID(gid) })
 	ann.WaitChat("— You created the group")
 	ann.Compose("Welcome to the design team")
-	bob.WaitFor("the group in bob's list", func() bool { return bob.Unread(ui.GroupConversationID(gid)) >= 1 })
-	bob.OpenConversation(ui.GroupConversationID(gid))
+	bob.WaitFor("the group in bob's list", func() bool { return bob.Unread(openim.GroupConversationID(gid)) >= 1 })
+	bob.OpenConversation(openim.GroupConversationID(gid))
 	bob.WaitChat("ann: Welcome to the design team")
 	bob.Compose("Thanks!")
-	cy.WaitFor("cy's unread", func() bool { return cy.Unread(ui.GroupConversationID(gid)) >= 2 })
+	cy.WaitFor("cy's unread", func() bool { return cy.Unread(openim.GroupConversationID(gid)) >= 2 })
 
 	// The group page: members with roles; the owner removes Cy.
 	ann.Section("groups")
@@ -183,7 +183,7 @@ func TestRealGroupChat(t *testing.T) {
 	cy.WaitFor("cy out of the group", func() bool { return cy.GroupCount() == 0 })
 	ann.WaitFor("two members left", func() bool { return !ann.Shows("Cy Wong") })
 	ann.Section("chats")
-	ann.OpenConversation(ui.GroupConversationID(gid))
+	ann.OpenConversation(openim.GroupConversationID(gid))
 	ann.WaitChat("— You removed Cy Wong")
 }
 
@@ -212,7 +212,7 @@ func TestRealOfficePanel(t *testing.T) {
 
 	bob := ui.NewHarness(t, a, elsewhereBackendOf(t, n), ui.HarnessOptions{RealClock: true})
 	signUpVia(bob, "bob", "Bob Martin")
-	if _, err := bob.Backend().InviteCode(context.Background()); ui.ErrorCode(err) != 1002 {
+	if _, err := bob.Backend().InviteCode(context.Background()); openim.Code(err) != openim.ErrNoPermission.Code {
 		t.Fatalf("bob's invite without the role: %v, want 1002", err)
 	}
 	bob.Section("office")
@@ -252,7 +252,7 @@ func TestRealSignInThrottled(t *testing.T) {
 	api := client.New(n.APIAddr(), nil)
 	throttled := func(err error) bool {
 		var ce *openim.Error
-		return errors.As(err, &ce) && ce.Code == ui.CodeRateLimited
+		return errors.As(err, &ce) && ce.Code == openim.ErrRateLimited.Code
 	}
 	var err error
 	for range 20 {

@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+
+	"lanim/node/openim"
 )
 
 // Screen tests on the in-memory office: every screen's behaviour, fast and deterministic. The
@@ -137,7 +139,7 @@ func TestChatSendReceiveReadRevoke(t *testing.T) {
 	o, _, hs := memApp(t, "ann", "bob")
 	befriend(t, o, "ann", "bob")
 	ann, bob := hs["ann"], hs["bob"]
-	conv := SingleConversationID("ann", "bob")
+	conv := openim.SingleConversationID("ann", "bob")
 
 	ann.OpenChatWith("bob")
 	ann.Compose("Hello Bob")
@@ -196,7 +198,7 @@ func TestChatMarkup(t *testing.T) {
 	ann, bob := hs["ann"], hs["bob"]
 	ann.OpenChatWith("bob")
 	ann.Compose("Hi Bob! Lunch at noon? 🍕")
-	bob.WaitFor("the message", func() bool { return bob.Unread(SingleConversationID("ann", "bob")) == 1 })
+	bob.WaitFor("the message", func() bool { return bob.Unread(openim.SingleConversationID("ann", "bob")) == 1 })
 	bob.OpenChatWith("ann")
 	bob.Compose("Sure, see you there")
 	ann.WaitChat("bob: Sure, see you there")
@@ -225,7 +227,7 @@ func TestOfflineQueueAndRetry(t *testing.T) {
 	o.SetQuorum(true)
 	ann.WaitChat("ann: sent while offline [Sent]")
 	ann.WaitFor("the banner to go", func() bool { return !ann.C.shell.banner.Visible() })
-	bob.WaitFor("bob to get it", func() bool { return bob.Unread(SingleConversationID("ann", "bob")) == 1 })
+	bob.WaitFor("bob to get it", func() bool { return bob.Unread(openim.SingleConversationID("ann", "bob")) == 1 })
 
 	// A send that fails offers a retry with the same clientMsgID.
 	o.mu.Lock()
@@ -259,7 +261,7 @@ func annWithTwoChats(t *testing.T) *Harness {
 func TestConversationListPinMuteSearch(t *testing.T) {
 	ann := annWithTwoChats(t)
 
-	bobConv := SingleConversationID("ann", "bob")
+	bobConv := openim.SingleConversationID("ann", "bob")
 	ann.C.PinConversation(bobConv, true)
 	ann.WaitFor("bob pinned first", func() bool { return ann.ConversationNames()[0] == "Bob" })
 	ann.C.MuteConversation(bobConv, true)
@@ -334,7 +336,7 @@ func TestGroups(t *testing.T) {
 	ann.C.shell.groups.lastChecks.SetSelected([]string{"Bob (bob)"})
 	ann.Tap("Create")
 	ann.WaitFor("the group chat", func() bool {
-		return ann.C.shell.chat.conv != nil && ann.C.shell.chat.conv.Type == SessionGroup
+		return ann.C.shell.chat.conv != nil && ann.C.shell.chat.conv.Type == openim.ReadGroupChat
 	})
 	ann.WaitChat("— You created the group")
 	gid := ann.C.shell.chat.conv.GroupID
@@ -383,7 +385,7 @@ func TestGroups(t *testing.T) {
 	})
 	act("transfer", func(ctx context.Context) error { return annBe.TransferOwner(ctx, gid, "bob") })
 	ann.Section("chats")
-	ann.C.OpenConversation(GroupConversationID(gid))
+	ann.C.OpenConversation(openim.GroupConversationID(gid))
 	ann.WaitChat("— You muted Cy for 10 minutes")
 	ann.WaitChat("— You muted the group: only admins can post")
 	ann.WaitChat("— You removed Cy")

@@ -62,7 +62,7 @@ type msgDataJSON struct {
 
 // adminContentTypes are the content types of upstream's admin send.
 var adminContentTypes = map[int32]bool{openim.Text: true, openim.Picture: true, openim.Voice: true, openim.Video: true,
-	openim.File: true, openim.AtText: true, openim.Custom: true, openim.Quote: true, openim.MarkdownText: true, im.OANotification: true}
+	openim.File: true, openim.AtText: true, openim.Custom: true, openim.Quote: true, openim.MarkdownText: true, openim.OANotification: true}
 
 func sendMsg(c *call, body []byte) (any, error) {
 	var req sendMsgReq
@@ -146,7 +146,7 @@ func (c *call) adminMsg(req *sendMsgReq) (*pb.MsgData, error) {
 		SenderNickname: req.SenderNickname, SenderFaceURL: req.SenderFaceURL, SenderPlatformID: req.SenderPlatformID,
 		SessionType: req.SessionType, MsgFrom: openim.MsgFromSystem, ContentType: req.ContentType, Content: content,
 		CreateTime: req.SendTime, OfflinePushInfo: req.OfflinePushInfo, Ex: req.Ex, Options: map[string]bool{}}
-	if m.ContentType == im.OANotification {
+	if m.ContentType == openim.OANotification {
 		m.SessionType = openim.NotificationChat
 	}
 	if m.ClientMsgID == "" {

@@ -13,12 +13,6 @@ import (
 	"lanim/node/pb"
 )
 
-// Presence status values of UserStatusChangeTips.
-const (
-	statusOffline int32 = 0
-	statusOnline  int32 = 1
-)
-
 // notifyPresence tells this node's connections that a user's platforms changed: a 2005 push to
 // the connections subscribed to the user (what the JS SDK listens to), and the seed's 1304
 // UserStatusChange, one per changed platform, to each connected user who has the user as a friend.
@@ -64,9 +58,9 @@ func (g *Gateway) notifyPresence(ctx context.Context, p *Presence, changes []pla
 // statusChangeMsg is the 1304 notification to one friend: online-only (seq 0, never stored), in
 // the pair's n_ stream, as upstream v3.4-3.7 sent it.
 func statusChangeMsg(userID, to string, ch platformChange, now int64) (*pb.MsgData, error) {
-	status := statusOffline
+	status := openim.StatusOffline
 	if ch.online {
-		status = statusOnline
+		status = openim.StatusOnline
 	}
 	detail, err := pb.MarshalJSON(&pb.UserStatusChangeTips{FromUserID: userID, ToUserID: to, Status: status,
 		PlatformID: ch.platformID})

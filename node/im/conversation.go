@@ -19,26 +19,13 @@ func checkConversationID(id string) error {
 	if len(id) > openim.MaxConversationIDLen {
 		return openim.ErrArgs.With("conversationID is %d bytes, at most %d", len(id), openim.MaxConversationIDLen)
 	}
-	if openim.ChatConversationType(id) == 0 || !onlyIDChars(id[openim.ChatPrefixLen:]) {
+	if openim.ChatConversationType(id) == 0 || !openim.OnlyIDChars(id[openim.ChatPrefixLen:]) {
 		return openim.ErrArgs.With("conversationID %q is not a si_, sg_ or sn_ conversation", id)
 	}
 	if openim.ChatConversationType(id) == openim.ReadGroupChat && !openim.ValidID(id[openim.ChatPrefixLen:]) {
 		return openim.ErrArgs.With("conversationID %q does not name a group", id)
 	}
 	return nil
-}
-
-// onlyIDChars: non-empty, letters, digits and "_" only.
-func onlyIDChars(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // ConversationReq is the conversation of a set_conversations request (upstream's ConversationReq).

@@ -248,7 +248,7 @@ func syncTestAccount(t *testing.T) *testM {
 
 	// sn_: a notification-account chat from the admin.
 	tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: &pb.MsgData{SendID: openim.AdminUserID, RecvID: "alice", ClientMsgID: "oa1",
-		SessionType: openim.NotificationChat, ContentType: OANotification, Content: []byte(`{"text":"office closed friday"}`)}})
+		SessionType: openim.NotificationChat, ContentType: openim.OANotification, Content: []byte(`{"text":"office closed friday"}`)}})
 
 	// Equal send times for two conversations: the ID breaks the tie.
 	tm.now -= 1000
@@ -341,7 +341,7 @@ func lastText(m *pb.MsgData) string {
 	switch {
 	case m == nil:
 		return "none"
-	case m.ContentType == OANotification:
+	case m.ContentType == openim.OANotification:
 		return "office"
 	}
 	return msgText(m)

@@ -6,13 +6,6 @@ import (
 	"lanim/node/store"
 )
 
-// Friend request states (FriendRequest.handleResult).
-const (
-	FriendRequestPending int32 = 0
-	FriendRequestAgreed  int32 = 1
-	FriendRequestRefused int32 = -1
-)
-
 // Friend sources (FriendInfo.addSource).
 const (
 	addSourceImport      int32 = 1 // made by the admin (import_friend)
@@ -57,7 +50,7 @@ func (a *RespondFriendApply) Check(c Caller) error {
 	if err := c.Access(a.ToUserID); err != nil {
 		return err
 	}
-	if a.HandleResult != FriendRequestAgreed && a.HandleResult != FriendRequestRefused {
+	if a.HandleResult != openim.FriendRequestAgreed && a.HandleResult != openim.FriendRequestRefused {
 		return openim.ErrArgs.With("handleResult %d: use 1 (agree) or -1 (refuse)", a.HandleResult)
 	}
 	return checkText("handleMsg", a.HandleMsg, openim.MaxTextLen)
@@ -202,13 +195,13 @@ func respondFriendApply(o *op, a *RespondFriendApply) (any, error) {
 	if req == nil {
 		return nil, openim.ErrRecordNotFound.With("no friend request from %s to %s", a.FromUserID, a.ToUserID)
 	}
-	if a.HandleResult == FriendRequestRefused {
+	if a.HandleResult == openim.FriendRequestRefused {
 		return nil, o.refuseFriendApply(a, req)
 	}
-	if req.HandleResult != FriendRequestPending {
+	if req.HandleResult != openim.FriendRequestPending {
 		return nil, openim.ErrArgs.With("the friend request has been processed")
 	}
-	if err := o.handleFriendRequest(a.FromUserID, a.ToUserID, FriendRequestAgreed, a.HandleMsg); err != nil {
+	if err := o.handleFriendRequest(a.FromUserID, a.ToUserID, openim.FriendRequestAgreed, a.HandleMsg); err != nil {
 		return nil, err
 	}
 	// The responder's own pending request to the applicant is answered by this agreement too.
@@ -216,8 +209,8 @@ func respondFriendApply(o *op, a *RespondFriendApply) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rev != nil && rev.HandleResult == FriendRequestPending {
-		if err := o.handleFriendRequest(a.ToUserID, a.FromUserID, FriendRequestAgreed, a.HandleMsg); err != nil {
+	if rev != nil && rev.HandleResult == openim.FriendRequestPending {
+		if err := o.handleFriendRequest(a.ToUserID, a.FromUserID, openim.FriendRequestAgreed, a.HandleMsg); err != nil {
 			return nil, err
 		}
 	}
@@ -235,10 +228,10 @@ func respondFriendApply(o *op, a *RespondFriendApply) (any, error) {
 }
 
 func (o *op) refuseFriendApply(a *RespondFriendApply, req *pb.FriendRequest) error {
-	if req.HandleResult != FriendRequestPending {
+	if req.HandleResult != openim.FriendRequestPending {
 		return openim.ErrFriendRequestDone.With("the friend request from %s to %s was already answered", a.FromUserID, a.ToUserID)
 	}
-	if err := o.handleFriendRequest(a.FromUserID, a.ToUserID, FriendRequestRefused, a.HandleMsg); err != nil {
+	if err := o.handleFriendRequest(a.FromUserID, a.ToUserID, openim.FriendRequestRefused, a.HandleMsg); err != nil {
 		return err
 	}
 	req, err := store.GetFriendRequest(o.ctx, o.tx, a.FromUserID, a.ToUserID)

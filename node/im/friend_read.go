@@ -37,7 +37,7 @@ func (q *ApplyListQuery) Check(c Caller) error {
 		return err
 	}
 	for _, r := range q.HandleResults {
-		if err := checkRange("handleResults", r, FriendRequestRefused, FriendRequestAgreed); err != nil {
+		if err := checkRange("handleResults", r, openim.FriendRequestRefused, openim.FriendRequestAgreed); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,7 @@ func friendTest(t *testing.T) *testM {
 func (tm *testM) befriend(from, to string) {
 	tm.t.Helper()
 	tm.ok(from, "friend.add", &AddFriend{FromUserID: from, ToUserID: to, ReqMsg: "hi"})
-	tm.ok(to, "friend.respond", &RespondFriendApply{FromUserID: from, ToUserID: to, HandleResult: FriendRequestAgreed})
+	tm.ok(to, "friend.respond", &RespondFriendApply{FromUserID: from, ToUserID: to, HandleResult: openim.FriendRequestAgreed})
 }
 
 func (tm *testM) isFriend(owner, friend string) bool {
@@ -120,7 +120,7 @@ func TestAddFriendNotifiesBothEnds(t *testing.T) {
 	r := tips.Request
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" || r == nil ||
 		r.FromNickname != "Nick a" || r.FromFaceURL != "face-a" || r.ToNickname != "Nick b" || r.ToFaceURL != "face-b" ||
-		r.ReqMsg != "hello" || r.Ex != "x1" || r.HandleResult != FriendRequestPending || r.CreateTime != tm.now {
+		r.ReqMsg != "hello" || r.Ex != "x1" || r.HandleResult != openim.FriendRequestPending || r.CreateTime != tm.now {
 		t.Fatalf("tips = %+v, request %+v", &tips, r)
 	}
 
@@ -145,7 +145,7 @@ func TestAcceptFriend(t *testing.T) {
 		openim.ErrRecordNotFound.Code)
 
 	ev := pushes(tm.ok("b", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "b",
-		HandleResult: FriendRequestAgreed, HandleMsg: "welcome"}))
+		HandleResult: openim.FriendRequestAgreed, HandleMsg: "welcome"}))
 	if len(ev) != 4 {
 		t.Fatalf("%d pushes, want 1201, its chat copy and two 1204", len(ev))
 	}
@@ -155,7 +155,7 @@ func TestAcceptFriend(t *testing.T) {
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" || tips.HandleMsg != "welcome" ||
 		tips.FriendVersion != 1 || tips.FriendVersionID != logVersionID(friendLog("a")) || tips.Request == nil ||
-		tips.Request.HandleResult != FriendRequestAgreed || tips.Request.HandlerUserID != "b" ||
+		tips.Request.HandleResult != openim.FriendRequestAgreed || tips.Request.HandlerUserID != "b" ||
 		tips.Request.HandleTime != tm.now {
 		t.Fatalf("1201 tips = %+v", &tips)
 	}
@@ -184,7 +184,7 @@ func TestAcceptFriend(t *testing.T) {
 		t.Fatal("not friends both ways after accept")
 	}
 	// b's own pending request to a was agreed along with a's.
-	if r := tm.request("b", "a"); r.HandleResult != FriendRequestAgreed || r.HandlerUserID != "b" {
+	if r := tm.request("b", "a"); r.HandleResult != openim.FriendRequestAgreed || r.HandlerUserID != "b" {
 		t.Fatalf("reverse request = %+v", r)
 	}
 	// Answering again: agree says "processed" (1001), refuse says 1305.
@@ -201,7 +201,7 @@ func TestRefuseFriend(t *testing.T) {
 	tm := friendTest(t)
 	tm.ok("a", "friend.add", &AddFriend{FromUserID: "a", ToUserID: "c"})
 	ev := pushes(tm.ok("c", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "c",
-		HandleResult: FriendRequestRefused, HandleMsg: "no"}))
+		HandleResult: openim.FriendRequestRefused, HandleMsg: "no"}))
 	if len(ev) != 1 {
 		t.Fatalf("%d pushes, want 1", len(ev))
 	}
@@ -209,7 +209,7 @@ func TestRefuseFriend(t *testing.T) {
 	var tips pb.FriendApplicationRejectedTips
 	tipsOf(t, ev[0].Msg, &tips)
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "c" || tips.HandleMsg != "no" ||
-		tips.Request.HandleResult != FriendRequestRefused {
+		tips.Request.HandleResult != openim.FriendRequestRefused {
 		t.Fatalf("1202 tips = %+v", &tips)
 	}
 	if tm.isFriend("a", "c") || tm.isFriend("c", "a") {
@@ -220,7 +220,7 @@ func TestRefuseFriend(t *testing.T) {
 	tm.fail("c", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "c", HandleResult: 1}, openim.ErrArgs.Code)
 	// A new application makes it pending again.
 	tm.ok("a", "friend.add", &AddFriend{FromUserID: "a", ToUserID: "c", ReqMsg: "please"})
-	if r := tm.request("a", "c"); r.HandleResult != FriendRequestPending || r.HandleMsg != "" || r.HandleTime != 0 {
+	if r := tm.request("a", "c"); r.HandleResult != openim.FriendRequestPending || r.HandleMsg != "" || r.HandleTime != 0 {
 		t.Fatalf("request after re-apply = %+v", r)
 	}
 	tm.ok("c", "friend.respond", &RespondFriendApply{FromUserID: "a", ToUserID: "c", HandleResult: 1})

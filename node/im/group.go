@@ -15,27 +15,6 @@ import (
 // incremental sync returns real diffs. This file holds the group-wide commands and the helpers the
 // member (member.go) and application (group_request.go) commands share.
 
-// Group policy values (GroupInfo.needVerification).
-const (
-	// VerifyApplyInviteDirect: applications need approval, invitations join directly.
-	VerifyApplyInviteDirect int32 = 0
-	// VerifyAll: applications and invitations by ordinary members both need approval.
-	VerifyAll int32 = 1
-	// VerifyNone: anyone who applies joins directly.
-	VerifyNone int32 = 2
-)
-
-// WorkingGroup is the only group type upstream creates (GroupInfo.groupType).
-const WorkingGroup int32 = 2
-
-// Join sources (GroupMemberFullInfo.joinSource).
-const (
-	JoinByAdmin      int32 = 1
-	JoinByInvitation int32 = 2
-	JoinBySearch     int32 = 3
-	JoinByQRCode     int32 = 4
-)
-
 // groupOpAdminLevel is UserInfo.appMangerLevel of an app admin, shown in a synthetic opUser.
 const groupOpAdminLevel int32 = 2
 
@@ -83,7 +62,7 @@ func checkGroupProfile(name, notification, introduction, faceURL, ex string) err
 // checkGroupPolicy limits the enumerated fields of a group.
 func checkGroupPolicy(needVerification, lookMemberInfo, applyMemberFriend int32) error {
 	return checkFields(
-		checkRange("needVerification", needVerification, VerifyApplyInviteDirect, VerifyNone),
+		checkRange("needVerification", needVerification, openim.VerifyApplyInviteDirect, openim.VerifyNone),
 		checkRange("lookMemberInfo", lookMemberInfo, 0, 1),
 		checkRange("applyMemberFriend", applyMemberFriend, 0, 1),
 	)
@@ -347,8 +326,8 @@ func (a *CreateGroup) Check(c Caller) error {
 	if g == nil {
 		return openim.ErrArgs.With("groupInfo is required")
 	}
-	if g.GroupType != WorkingGroup {
-		return openim.ErrArgs.With("groupType must be %d", WorkingGroup)
+	if g.GroupType != openim.WorkingGroup {
+		return openim.ErrArgs.With("groupType must be %d", openim.WorkingGroup)
 	}
 	if a.OwnerUserID == "" {
 		return openim.ErrArgs.With("ownerUserID is required")
@@ -394,7 +373,7 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 	g := &pb.GroupInfo{
 		GroupID: in.GroupID, GroupName: in.GroupName, Notification: in.Notification, Introduction: in.Introduction,
 		FaceURL: in.FaceURL, OwnerUserID: a.OwnerUserID, CreateTime: o.now, Ex: in.Ex, Status: openim.GroupStatusOK,
-		CreatorUserID: in.CreatorUserID, GroupType: WorkingGroup, NeedVerification: in.NeedVerification,
+		CreatorUserID: in.CreatorUserID, GroupType: openim.WorkingGroup, NeedVerification: in.NeedVerification,
 		LookMemberInfo: in.LookMemberInfo, ApplyMemberFriend: in.ApplyMemberFriend,
 	}
 	if g.Notification != "" {
@@ -405,7 +384,7 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 	}
 	join := func(userID string, role int32) error {
 		return o.addMember(&pb.GroupMemberFullInfo{GroupID: g.GroupID, UserID: userID, RoleLevel: role, JoinTime: o.now,
-			JoinSource: JoinByInvitation, OperatorUserID: o.caller.UserID, InviterUserID: o.caller.UserID})
+			JoinSource: openim.JoinByInvitation, OperatorUserID: o.caller.UserID, InviterUserID: o.caller.UserID})
 	}
 	if err := join(a.OwnerUserID, openim.RoleOwner); err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func TestFormerMemberReads(t *testing.T) {
 	tm.now += 1000
 	tm.ok("b", "group.quit", &QuitGroup{GroupID: "g1"})
 	tm.now += 1000
-	tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
+	tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch})
 	tm.now += 1000
 	tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c"}})
 

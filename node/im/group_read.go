@@ -208,7 +208,7 @@ func checkHandleResults(results []int32) error {
 		return openim.ErrArgs.With("handleResults lists %d values", len(results))
 	}
 	for _, v := range results {
-		if err := checkRange("handleResults", v, GroupRequestRefused, GroupRequestAgreed); err != nil {
+		if err := checkRange("handleResults", v, openim.GroupRequestRefused, openim.GroupRequestAgreed); err != nil {
 			return err
 		}
 	}

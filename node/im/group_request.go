@@ -9,13 +9,6 @@ import (
 // Joining a group: a direct join, an application (and an ordinary member's invitation in a group
 // where every join needs approval), and the manager's answer to it.
 
-// Group request results (GroupRequest.handleResult).
-const (
-	GroupRequestPending int32 = 0
-	GroupRequestAgreed  int32 = 1
-	GroupRequestRefused int32 = -1
-)
-
 // Receivers of 1505/1506 (GroupApplicationAcceptedTips.receiverAs).
 const (
 	receiverApplicant int32 = 0
@@ -40,7 +33,7 @@ func (a *JoinGroup) applicant(c Caller) string { return idOrDefault(a.InviterUse
 // group; LanIM closes that.
 func (a *JoinGroup) Check(c Caller) error {
 	if err := checkFields(needGroupCaller(c), checkID("groupID", a.GroupID),
-		checkRange("joinSource", a.JoinSource, JoinByAdmin, JoinByQRCode),
+		checkRange("joinSource", a.JoinSource, openim.JoinByAdmin, openim.JoinByQRCode),
 		checkText("reqMessage", a.ReqMessage, openim.MaxTextLen), checkEx("ex", a.Ex, openim.MaxExLen)); err != nil {
 		return err
 	}
@@ -75,7 +68,7 @@ func joinGroup(o *op, a *JoinGroup) (any, error) {
 	if m != nil {
 		return nil, openim.ErrArgs.With("%s is already in group %s", userID, a.GroupID)
 	}
-	if g.NeedVerification == VerifyNone {
+	if g.NeedVerification == openim.VerifyNone {
 		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: userID, RoleLevel: openim.RoleMember,
 			JoinTime: o.now, JoinSource: a.JoinSource, OperatorUserID: o.caller.UserID, InviterUserID: userID}); err != nil {
 			return nil, err
@@ -151,8 +144,8 @@ func (a *ApplicationResponse) Check(c Caller) error {
 		checkText("handledMsg", a.HandledMsg, openim.MaxTextLen)); err != nil {
 		return err
 	}
-	if a.HandleResult != GroupRequestAgreed && a.HandleResult != GroupRequestRefused {
-		return openim.ErrArgs.With("handleResult must be %d or %d", GroupRequestAgreed, GroupRequestRefused)
+	if a.HandleResult != openim.GroupRequestAgreed && a.HandleResult != openim.GroupRequestRefused {
+		return openim.ErrArgs.With("handleResult must be %d or %d", openim.GroupRequestAgreed, openim.GroupRequestRefused)
 	}
 	return nil
 }
@@ -175,7 +168,7 @@ func respondToApplication(o *op, a *ApplicationResponse) (any, error) {
 	if r == nil {
 		return nil, openim.ErrRecordNotFound.With("no request from %s to group %s", a.FromUserID, a.GroupID)
 	}
-	if r.HandleResult != GroupRequestPending {
+	if r.HandleResult != openim.GroupRequestPending {
 		return nil, openim.ErrGroupRequestDone.With("the request from %s was already handled", a.FromUserID)
 	}
 	u, err := store.GetUser(o.ctx, o.tx, a.FromUserID)
@@ -193,7 +186,7 @@ func respondToApplication(o *op, a *ApplicationResponse) (any, error) {
 	if err := store.PutGroupRequest(o.ctx, o.tx, r); err != nil {
 		return nil, err
 	}
-	joins := a.HandleResult == GroupRequestAgreed && in == nil
+	joins := a.HandleResult == openim.GroupRequestAgreed && in == nil
 	if joins {
 		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: a.FromUserID, RoleLevel: openim.RoleMember,
 			JoinTime: o.now, JoinSource: r.JoinSource, OperatorUserID: o.caller.UserID,
@@ -238,7 +231,7 @@ func (o *op) answerApplication(r *store.GroupRequest) error {
 		}
 		return receiverManager
 	}
-	if r.HandleResult == GroupRequestAgreed {
+	if r.HandleResult == openim.GroupRequestAgreed {
 		return o.userNotes(openim.GroupApplicationAccepted, append(managers, r.UserID), func(uid string) any {
 			return &pb.GroupApplicationAcceptedTips{Group: g, OpUser: opUser, HandleMsg: r.HandleMsg,
 				ReceiverAs: receiverAs(uid), Uuid: uuid, Request: request}

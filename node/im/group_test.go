@@ -41,7 +41,7 @@ func (tm *testM) groupInfo(gid string) *pb.GroupInfo {
 func (tm *testM) create(gid, owner string, admins, members []string, needVerification int32) []Event {
 	tm.t.Helper()
 	return tm.ok(owner, "group.create", &CreateGroup{OwnerUserID: owner, AdminUserIDs: admins, MemberUserIDs: members,
-		GroupInfo: &pb.GroupInfo{GroupID: gid, GroupName: "G " + gid, GroupType: WorkingGroup, NeedVerification: needVerification}})
+		GroupInfo: &pb.GroupInfo{GroupID: gid, GroupName: "G " + gid, GroupType: openim.WorkingGroup, NeedVerification: needVerification}})
 }
 
 // groupNotes are the pushes of notifications of a content type in their n_ streams, in order.
@@ -166,7 +166,7 @@ func gptr[T any](v T) *T { return &v }
 func TestCreateGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "d")
 	res, events := tm.apply("a", "group.create", &CreateGroup{OwnerUserID: "a", AdminUserIDs: []string{"b"},
-		MemberUserIDs: []string{"c"}, GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupName: "One", GroupType: WorkingGroup,
+		MemberUserIDs: []string{"c"}, GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupName: "One", GroupType: openim.WorkingGroup,
 			Notification: "hello", CreatorUserID: "a"}})
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -181,7 +181,7 @@ func TestCreateGroup(t *testing.T) {
 	}
 	for uid, role := range map[string]int32{"a": openim.RoleOwner, "b": openim.RoleAdmin, "c": openim.RoleMember} {
 		m := tm.member("g1", uid)
-		if m == nil || m.RoleLevel != role || m.JoinSource != JoinByInvitation || m.InviterUserID != "a" ||
+		if m == nil || m.RoleLevel != role || m.JoinSource != openim.JoinByInvitation || m.InviterUserID != "a" ||
 			m.OperatorUserID != "a" || m.JoinTime != tm.now {
 			t.Fatalf("member %s: %+v", uid, m)
 		}
@@ -226,7 +226,7 @@ func TestCreateGroup(t *testing.T) {
 func TestCreateGroupByAdminAndOptions(t *testing.T) {
 	tm := officeMachine(t, "a", "b")
 	events := tm.ok(openim.AdminUserID, "group.create", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"b"},
-		GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: WorkingGroup}, SendMessage: gptr(false)})
+		GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: openim.WorkingGroup}, SendMessage: gptr(false)})
 	tp := groupTips[pb.GroupCreatedTips](t, oneGroupNote(t, events, openim.GroupCreated))
 	// Upstream counts the operator; an admin who is not a member is a synthetic admin member.
 	if tp.Group.MemberCount != 3 || tp.OpUser.UserID != openim.AdminUserID || tp.OpUser.RoleLevel != openim.RoleAdmin ||
@@ -287,9 +287,9 @@ func TestSetGroupInfo(t *testing.T) {
 
 	before := tm.memberHead("g1").Version
 	events := tm.ok("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("New"), Notification: gptr(" hi "),
-		Introduction: gptr("intro"), NeedVerification: gptr(VerifyNone)})
+		Introduction: gptr("intro"), NeedVerification: gptr(openim.VerifyNone)})
 	g := tm.groupInfo("g1")
-	if g.GroupName != "New" || g.Notification != "hi" || g.Introduction != "intro" || g.NeedVerification != VerifyNone ||
+	if g.GroupName != "New" || g.Notification != "hi" || g.Introduction != "intro" || g.NeedVerification != openim.VerifyNone ||
 		g.NotificationUserID != "b" || g.NotificationUpdateTime != tm.now {
 		t.Fatalf("group %+v", g)
 	}
@@ -329,10 +329,10 @@ func TestSetGroupInfo(t *testing.T) {
 
 func TestJoinGroupDirect(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c")
-	tm.create("g1", "a", nil, []string{"b"}, VerifyNone)
-	events := tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch, InviterUserID: "c"})
+	tm.create("g1", "a", nil, []string{"b"}, openim.VerifyNone)
+	events := tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch, InviterUserID: "c"})
 	m := tm.member("g1", "c")
-	if m == nil || m.RoleLevel != openim.RoleMember || m.JoinSource != JoinBySearch {
+	if m == nil || m.RoleLevel != openim.RoleMember || m.JoinSource != openim.JoinBySearch {
 		t.Fatalf("member %+v", m)
 	}
 	p := oneGroupNote(t, events, openim.MemberEnter)
@@ -349,13 +349,13 @@ func TestJoinGroupDirect(t *testing.T) {
 	if _, _, ok := tm.conversation("c", "sg_g1"); !ok {
 		t.Fatal("no conversation for the entrant")
 	}
-	tm.fail("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch}, openim.ErrArgs.Code) // already in
+	tm.fail("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch}, openim.ErrArgs.Code) // already in
 }
 
 func TestJoinGroupRules(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c")
-	tm.create("g1", "a", nil, nil, VerifyNone)
-	tm.create("gone", "a", nil, nil, VerifyNone)
+	tm.create("g1", "a", nil, nil, openim.VerifyNone)
+	tm.create("gone", "a", nil, nil, openim.VerifyNone)
 	tm.ok("a", "group.dismiss", &DismissGroup{GroupID: "gone"})
 	for _, tc := range []struct {
 		name   string
@@ -373,7 +373,7 @@ func TestJoinGroupRules(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { tm.fail(tc.caller, "group.join", tc.args, tc.code) })
 	}
-	tm.ok(openim.AdminUserID, "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinByAdmin, InviterUserID: "b"})
+	tm.ok(openim.AdminUserID, "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinByAdmin, InviterUserID: "b"})
 	if tm.member("g1", "b") == nil {
 		t.Fatal("an admin joins a user")
 	}
@@ -381,9 +381,9 @@ func TestJoinGroupRules(t *testing.T) {
 
 func TestApplicationFlow(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "d", "e")
-	tm.create("g1", "a", []string{"b"}, []string{"c"}, VerifyApplyInviteDirect)
+	tm.create("g1", "a", []string{"b"}, []string{"c"}, openim.VerifyApplyInviteDirect)
 
-	events := tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch, ReqMessage: "let me in", Ex: "x"})
+	events := tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch, ReqMessage: "let me in", Ex: "x"})
 	if tm.member("g1", "d") != nil {
 		t.Fatal("an application does not add the member")
 	}
@@ -398,7 +398,7 @@ func TestApplicationFlow(t *testing.T) {
 		recipients = append(recipients, p.Msg.RecvID)
 		tp := groupTips[pb.JoinGroupApplicationTips](t, p)
 		if tp.Applicant.UserID != "d" || tp.ReqMsg != "let me in" || tp.Request.UserInfo.UserID != "d" ||
-			tp.Request.HandleResult != GroupRequestPending || tp.Group.GroupID != "g1" || tp.Request.GroupInfo != nil {
+			tp.Request.HandleResult != openim.GroupRequestPending || tp.Group.GroupID != "g1" || tp.Request.GroupInfo != nil {
 			t.Fatalf("1503 groupTips %+v", tp)
 		}
 	}
@@ -420,12 +420,12 @@ func TestApplicationFlow(t *testing.T) {
 		t.Fatalf("an ordinary member lists a group's applications: %v", err)
 	}
 
-	resp := &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandledMsg: "welcome", HandleResult: GroupRequestAgreed}
+	resp := &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandledMsg: "welcome", HandleResult: openim.GroupRequestAgreed}
 	tm.fail("c", "group.application_response", resp, openim.ErrNoPermission.Code)
 	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: 1}, openim.ErrRecordNotFound.Code)
 	tm.fail("b", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "d", HandleResult: 0}, openim.ErrArgs.Code)
 	events = tm.ok("b", "group.application_response", resp)
-	if m := tm.member("g1", "d"); m == nil || m.JoinSource != JoinBySearch || m.OperatorUserID != "b" {
+	if m := tm.member("g1", "d"); m == nil || m.JoinSource != openim.JoinBySearch || m.OperatorUserID != "b" {
 		t.Fatalf("approved member %+v", m)
 	}
 	accepted := groupNotes(events, openim.GroupApplicationAccepted)
@@ -434,7 +434,7 @@ func TestApplicationFlow(t *testing.T) {
 		tp := groupTips[pb.GroupApplicationAcceptedTips](t, p)
 		as[p.Msg.RecvID] = tp.ReceiverAs
 		if p.Msg.SessionType != openim.SingleChat || tp.OpUser.UserID != "b" || tp.HandleMsg != "welcome" ||
-			tp.Request.HandleResult != GroupRequestAgreed || tp.Request.HandleUserID != "b" {
+			tp.Request.HandleResult != openim.GroupRequestAgreed || tp.Request.HandleUserID != "b" {
 			t.Fatalf("1505 %+v", tp)
 		}
 	}
@@ -448,8 +448,8 @@ func TestApplicationFlow(t *testing.T) {
 	}
 	tm.fail("b", "group.application_response", resp, openim.ErrGroupRequestDone.Code)
 
-	tm.ok("e", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
-	events = tm.ok(openim.AdminUserID, "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: GroupRequestRefused})
+	tm.ok("e", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch})
+	events = tm.ok(openim.AdminUserID, "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: openim.GroupRequestRefused})
 	if tm.member("g1", "e") != nil {
 		t.Fatal("a refused applicant joined")
 	}
@@ -460,23 +460,23 @@ func TestApplicationFlow(t *testing.T) {
 	if op := groupTips[pb.GroupApplicationRejectedTips](t, rejected[0]).OpUser; op.RoleLevel != openim.RoleAdmin || op.AppMangerLevel != groupOpAdminLevel {
 		t.Fatalf("opUser of an app admin: %+v", op)
 	}
-	mine, total, err := tm.reader("e").UserApplications("e", nil, []int32{GroupRequestRefused}, 0, 10)
-	if err != nil || total != 1 || mine[0].HandleResult != GroupRequestRefused {
+	mine, total, err := tm.reader("e").UserApplications("e", nil, []int32{openim.GroupRequestRefused}, 0, 10)
+	if err != nil || total != 1 || mine[0].HandleResult != openim.GroupRequestRefused {
 		t.Fatalf("own applications: %+v %v", mine, err)
 	}
 	if _, _, err := tm.reader("d").UserApplications("e", nil, nil, 0, 10); !errors.Is(err, openim.ErrNoPermission) {
 		t.Fatalf("another user's applications: %v", err)
 	}
 	// A new application replaces the handled one.
-	tm.ok("e", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinByQRCode, ReqMessage: "again"})
-	if got, _ := tm.reader("e").SpecifiedRequest("g1", "e"); got[0].HandleResult != GroupRequestPending || got[0].ReqMsg != "again" {
+	tm.ok("e", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinByQRCode, ReqMessage: "again"})
+	if got, _ := tm.reader("e").SpecifiedRequest("g1", "e"); got[0].HandleResult != openim.GroupRequestPending || got[0].ReqMsg != "again" {
 		t.Fatalf("re-application %+v", got[0])
 	}
 }
 
 func TestQuitGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "x")
-	tm.create("g1", "a", nil, []string{"b", "c"}, VerifyNone)
+	tm.create("g1", "a", nil, []string{"b", "c"}, openim.VerifyNone)
 	tm.fail("x", "group.quit", &QuitGroup{GroupID: "g1"}, openim.ErrRecordNotFound.Code)
 	tm.fail("a", "group.quit", &QuitGroup{GroupID: "g1"}, openim.ErrNoPermission.Code)
 	tm.fail("c", "group.quit", &QuitGroup{GroupID: "g1", UserID: "b"}, openim.ErrNoPermission.Code)
@@ -504,7 +504,7 @@ func TestQuitGroup(t *testing.T) {
 	if maxSeq, _, _ := tm.conversation("c", "sg_g1"); maxSeq != 0 {
 		t.Fatal("a staying member's window is unlimited")
 	}
-	tm.ok("b", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
+	tm.ok("b", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch})
 	if maxSeq, _, _ := tm.conversation("b", "sg_g1"); maxSeq != 0 {
 		t.Fatalf("rejoining lifts the window, max_seq %d", maxSeq)
 	}
@@ -562,7 +562,7 @@ func TestKickGroup(t *testing.T) {
 
 func TestInviteToGroup(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "d", "e", "x")
-	tm.create("g1", "a", []string{"b"}, []string{"c"}, VerifyApplyInviteDirect)
+	tm.create("g1", "a", []string{"b"}, []string{"c"}, openim.VerifyApplyInviteDirect)
 	tm.fail("x", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d"}}, openim.ErrNoPermission.Code)
 	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"zz"}}, openim.ErrRecordNotFound.Code)
 	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"b"}}, openim.ErrArgs.Code)
@@ -571,7 +571,7 @@ func TestInviteToGroup(t *testing.T) {
 
 	// needVerification 0: an ordinary member's invitation joins directly.
 	events := tm.ok("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d"}})
-	if m := tm.member("g1", "d"); m == nil || m.InviterUserID != "c" || m.JoinSource != JoinByInvitation {
+	if m := tm.member("g1", "d"); m == nil || m.InviterUserID != "c" || m.JoinSource != openim.JoinByInvitation {
 		t.Fatalf("invited member %+v", m)
 	}
 	p := oneGroupNote(t, events, openim.MemberInvited)
@@ -587,7 +587,7 @@ func TestInviteToGroup(t *testing.T) {
 	}
 
 	// needVerification 1: an ordinary member's invitation waits for a manager.
-	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: gptr(VerifyAll)})
+	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", NeedVerification: gptr(openim.VerifyAll)})
 	events = tm.ok("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"e"}, Reason: "friend"})
 	if tm.member("g1", "e") != nil || len(groupNotes(events, openim.MemberInvited)) != 0 {
 		t.Fatal("the invitation needs approval")
@@ -603,7 +603,7 @@ func TestInviteToGroup(t *testing.T) {
 	if !groupSameSet(to, []string{"a", "b", "c"}) {
 		t.Fatalf("1503 to %v (the invitee is not told)", to)
 	}
-	events = tm.ok("a", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: GroupRequestAgreed})
+	events = tm.ok("a", "group.application_response", &ApplicationResponse{GroupID: "g1", FromUserID: "e", HandleResult: openim.GroupRequestAgreed})
 	inv := groupTips[pb.MemberInvitedTips](t, oneGroupNote(t, events, openim.MemberInvited))
 	if inv.OpUser.UserID != "a" || inv.InviterUser.UserID != "c" || inv.InvitedUserList[0].UserID != "e" {
 		t.Fatalf("approved invitation groupTips %+v", inv)
@@ -910,7 +910,7 @@ func TestGroupReads(t *testing.T) {
 
 func TestIncrementalSync(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c", "d")
-	tm.create("g1", "a", nil, []string{"b"}, VerifyNone)
+	tm.create("g1", "a", nil, []string{"b"}, openim.VerifyNone)
 	r := tm.reader("b")
 
 	first, err := r.IncrementalJoinGroups("b", "", 0)
@@ -940,7 +940,7 @@ func TestIncrementalSync(t *testing.T) {
 	if err != nil || !m0.Full || m0.Group == nil || m0.Insert != nil {
 		t.Fatalf("first member sync %+v %v", m0, err)
 	}
-	tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
+	tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch})
 	tm.ok("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c", MutedSeconds: 5})
 	tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Introduction: gptr("i")})
 	m1, _ := ra.IncrementalMembers("g1", m0.VersionID, m0.Version)
@@ -949,7 +949,7 @@ func TestIncrementalSync(t *testing.T) {
 		m1.Group.Introduction != "i" || m1.Delete != nil {
 		t.Fatalf("member diff %+v", m1)
 	}
-	tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
+	tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch})
 	tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c"}})
 	m2, _ := ra.IncrementalMembers("g1", m1.VersionID, m1.Version)
 	if len(m2.Insert) != 1 || m2.Insert[0].UserID != "d" || !slices.Equal(m2.Delete, []string{"c"}) || m2.Update != nil {

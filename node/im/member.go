@@ -211,10 +211,10 @@ func inviteToGroup(o *op, a *InviteToGroup) (any, error) {
 		// Upstream answers a duplicate-key 500 here; the cause is the caller's input.
 		return nil, openim.ErrArgs.With("%s is already in group %s", already[0].UserID, a.GroupID)
 	}
-	if g.NeedVerification == VerifyAll && opMember != nil && opMember.RoleLevel < openim.RoleAdmin && !o.caller.Admin() {
+	if g.NeedVerification == openim.VerifyAll && opMember != nil && opMember.RoleLevel < openim.RoleAdmin && !o.caller.Admin() {
 		for _, uid := range a.InvitedUserIDs {
 			r := &store.GroupRequest{GroupID: a.GroupID, UserID: uid, ReqMsg: a.Reason, ReqTime: o.now,
-				JoinSource: JoinByInvitation, InviterUserID: o.caller.UserID}
+				JoinSource: openim.JoinByInvitation, InviterUserID: o.caller.UserID}
 			if err := o.applyToGroup(g, r); err != nil {
 				return nil, err
 			}
@@ -223,7 +223,7 @@ func inviteToGroup(o *op, a *InviteToGroup) (any, error) {
 	}
 	for _, uid := range a.InvitedUserIDs {
 		if err := o.addMember(&pb.GroupMemberFullInfo{GroupID: a.GroupID, UserID: uid, RoleLevel: openim.RoleMember,
-			JoinTime: o.now, JoinSource: JoinByInvitation, OperatorUserID: o.caller.UserID,
+			JoinTime: o.now, JoinSource: openim.JoinByInvitation, OperatorUserID: o.caller.UserID,
 			InviterUserID: o.caller.UserID}); err != nil {
 			return nil, err
 		}

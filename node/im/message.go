@@ -14,9 +14,6 @@ import (
 	"lanim/node/store"
 )
 
-// OANotification is the content type of an admin's notification-account message (sessionType 4).
-const OANotification int32 = 1400
-
 // Limits of a send beyond the content.
 const (
 	maxClientMsgIDLen = 64
@@ -115,7 +112,7 @@ func checkMsgContent(c Caller, m *pb.MsgData) error {
 	switch {
 	case m.ContentType == openim.Typing:
 		return openim.ErrArgs.With("typing (113) is never stored: send it over the WebSocket (1003), which relays it")
-	case m.ContentType == OANotification:
+	case m.ContentType == openim.OANotification:
 		if !c.Admin() || m.SessionType != openim.NotificationChat {
 			return openim.ErrArgs.With("contentType 1400 is the admin's, with sessionType 4")
 		}
@@ -418,7 +415,7 @@ func searchText(contentType int32, content []byte) string {
 	switch contentType {
 	case openim.Text, openim.MarkdownText:
 		parts = []any{elem.Content}
-	case openim.AtText, openim.Quote, openim.AdvancedText, OANotification:
+	case openim.AtText, openim.Quote, openim.AdvancedText, openim.OANotification:
 		parts = []any{elem.Text}
 	case openim.File:
 		parts = []any{elem.FileName}

@@ -222,7 +222,7 @@ func TestNotificationChatRowForReceiver(t *testing.T) {
 	tm := officeMachine(t)
 	tm.register("bob")
 	m := &pb.MsgData{SendID: openim.AdminUserID, RecvID: "bob", ClientMsgID: "oa1", SessionType: openim.NotificationChat,
-		ContentType: OANotification, Content: []byte(`{"text":"office closed friday"}`)}
+		ContentType: openim.OANotification, Content: []byte(`{"text":"office closed friday"}`)}
 	tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: m})
 	cid := openim.NotificationChatConversationID(openim.AdminUserID, "bob")
 	if tm.conv("bob", cid) == nil {

@@ -48,7 +48,7 @@ var elemRules = map[int32][]elemField{
 	openim.CustomOnlineOnly:             {{"data", stringField}},
 	openim.Quote:                        {{"text", stringField}, {"quoteMessage", objectField}},
 	openim.Face:                         {{"index", numberField}},
-	OANotification:                      {{"text", textField}},
+	openim.OANotification:               {{"text", textField}},
 }
 
 // checkElem checks content against its type's element: a JSON object with the required fields,

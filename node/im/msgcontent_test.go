@@ -47,8 +47,8 @@ func TestCheckElem(t *testing.T) {
 		{"face", openim.Face, `{"index":3,"data":""}`, true},
 		{"face without index", openim.Face, `{"data":"x"}`, false},
 		{"advanced text", openim.AdvancedText, `{"text":"hi","messageEntityList":[]}`, true},
-		{"OA notification", OANotification, `{"notificationName":"HR","text":"office closed"}`, true},
-		{"OA notification without text", OANotification, `{"notificationName":"HR"}`, false},
+		{"OA notification", openim.OANotification, `{"notificationName":"HR","text":"office closed"}`, true},
+		{"OA notification without text", openim.OANotification, `{"notificationName":"HR"}`, false},
 		{"null", openim.Custom, `null`, false},
 		{"not JSON", openim.Picture, `{"sourcePicture":`, false},
 	}

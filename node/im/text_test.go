@@ -14,7 +14,7 @@ import (
 func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 	p := func(s string) *string { return &s }
 	group := func(name, notification, ex string) *CreateGroup {
-		return &CreateGroup{OwnerUserID: "ann", GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: WorkingGroup,
+		return &CreateGroup{OwnerUserID: "ann", GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: openim.WorkingGroup,
 			GroupName: name, Notification: notification, Ex: ex}}
 	}
 	text := func(nick, ex, content string) *SendMsg {

@@ -54,7 +54,7 @@ func noNullTips(t *testing.T, what string, events []Event) {
 func TestTipsHaveNoNullLists(t *testing.T) {
 	tm := officeMachine(t, "a", "b", "c")
 	noNullTips(t, "create", tm.create("g1", "a", nil, nil, 2))
-	noNullTips(t, "join", tm.ok("b", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch}))
+	noNullTips(t, "join", tm.ok("b", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch}))
 	noNullTips(t, "invite", tm.ok("a", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"c"}}))
 	noNullTips(t, "kick", tm.ok("a", "group.kick", &KickGroup{GroupID: "g1", KickedUserIDs: []string{"c"}}))
 	noNullTips(t, "quit", tm.ok("b", "group.quit", &QuitGroup{GroupID: "g1"}))

@@ -182,8 +182,8 @@ func TestUnhandledCounts(t *testing.T) {
 	}
 
 	tm.create("g1", "a", []string{"b"}, nil, 0) // needVerification 0: joining asks
-	tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
-	tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: JoinBySearch})
+	tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch})
+	tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch})
 	for _, who := range []string{"a", "b"} {
 		if n := count(UnhandledGroupApplicationCount, who, who, 0); n != 2 {
 			t.Fatalf("%s manages g1 and sees %d pending requests, want 2", who, n)

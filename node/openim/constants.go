@@ -51,6 +51,9 @@ const (
 	CustomOnlineOnly             int32 = 120
 )
 
+// AtAllTag in MsgData.atUserIDList mentions every member of a group.
+const AtAllTag = "AtAllTag"
+
 // Notification content types.
 const (
 	FriendApplicationApproved int32 = 1201
@@ -111,6 +114,12 @@ const (
 	RecvNotNotify  int32 = 2 // receive without a notification (muted)
 )
 
+// Presence statuses (UserStatusChangeTips.status, the 2005 push's status).
+const (
+	StatusOffline int32 = 0
+	StatusOnline  int32 = 1
+)
+
 // Group roles (GroupMemberFullInfo.roleLevel).
 const (
 	RoleOwner  int32 = 100
@@ -164,3 +173,41 @@ const (
 	TokenKicked  = 2
 	TokenExpired = 3
 )
+
+// Friend request states (FriendRequest.handleResult).
+const (
+	FriendRequestPending int32 = 0
+	FriendRequestAgreed  int32 = 1
+	FriendRequestRefused int32 = -1
+)
+
+// Group request results (GroupRequest.handleResult).
+const (
+	GroupRequestPending int32 = 0
+	GroupRequestAgreed  int32 = 1
+	GroupRequestRefused int32 = -1
+)
+
+// Group policy values (GroupInfo.needVerification).
+const (
+	// VerifyApplyInviteDirect: applications need approval, invitations join directly.
+	VerifyApplyInviteDirect int32 = 0
+	// VerifyAll: applications and invitations by ordinary members both need approval.
+	VerifyAll int32 = 1
+	// VerifyNone: anyone who applies joins directly.
+	VerifyNone int32 = 2
+)
+
+// WorkingGroup is the only group type upstream creates (GroupInfo.groupType).
+const WorkingGroup int32 = 2
+
+// Join sources (GroupMemberFullInfo.joinSource).
+const (
+	JoinByAdmin      int32 = 1
+	JoinByInvitation int32 = 2
+	JoinBySearch     int32 = 3
+	JoinByQRCode     int32 = 4
+)
+
+// OANotification is the content type of an admin's notification-account message (sessionType 4).
+const OANotification int32 = 1400

@@ -52,4 +52,7 @@ func TestValidID(t *testing.T) {
 			t.Errorf("ValidID(%q) = %v, want %v", id, got, want)
 		}
 	}
+	if long := strings.Repeat("x", 2*MaxIDLen+1); !OnlyIDChars(long) || ValidID(long) || OnlyIDChars("") || OnlyIDChars("a-b") {
+		t.Error("OnlyIDChars takes ID characters of any length and nothing else")
+	}
 }

@@ -13,12 +13,17 @@ const (
 	MaxPageSize     = 1000  // showNumber
 )
 
-// ValidID is the ID rule: letters, digits and "_" (upstream's user_register check), at most MaxIDLen bytes.
-func ValidID(id string) bool {
-	if id == "" || len(id) > MaxIDLen {
+// ValidID is the ID rule: letters, digits and "_" (upstream's user_register check), at most
+// MaxIDLen bytes.
+func ValidID(id string) bool { return len(id) <= MaxIDLen && OnlyIDChars(id) }
+
+// OnlyIDChars reports whether s is non-empty and holds only the characters of an ID (letters,
+// digits and "_"), whatever its length: a pair of IDs joined by "_" passes too.
+func OnlyIDChars(s string) bool {
+	if s == "" {
 		return false
 	}
-	for _, r := range id {
+	for _, r := range s {
 		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
 			return false
 		}
