@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"lanim/node/openim"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +35,7 @@ import (
 	"lanim/node/api/objectwire"
 	"lanim/node/blob"
 	"lanim/node/im"
+	"lanim/node/openim"
 )
 
 // Upstream's part numbers (MinIO's): the SDK core computes its part size from part_limit and

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"lanim/node/openim"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"lanim/node/gateway/wire"
+	"lanim/node/openim"
 )
 
 const (

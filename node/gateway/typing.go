@@ -2,12 +2,12 @@ package gateway
 
 import (
 	"context"
-	"lanim/node/openim"
 
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/gateway/wire"
 	"lanim/node/im"
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 

@@ -3,11 +3,11 @@ package im
 import (
 	"bytes"
 	"context"
-	"lanim/node/openim"
 	"slices"
 	"strings"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

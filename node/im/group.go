@@ -1,9 +1,9 @@
 package im
 
 import (
-	"lanim/node/openim"
 	"strings"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

@@ -1,9 +1,9 @@
 package im
 
 import (
-	"lanim/node/openim"
 	"math"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

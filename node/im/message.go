@@ -3,13 +3,13 @@ package im
 import (
 	"context"
 	"encoding/json"
-	"lanim/node/openim"
 	"maps"
 	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

@@ -2,10 +2,10 @@ package im
 
 import (
 	"fmt"
-	"lanim/node/openim"
 
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

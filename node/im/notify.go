@@ -3,10 +3,10 @@ package im
 import (
 	"encoding/json"
 	"fmt"
-	"lanim/node/openim"
 
 	"google.golang.org/protobuf/proto"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

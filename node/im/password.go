@@ -2,10 +2,10 @@ package im
 
 import (
 	"context"
-	"lanim/node/openim"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

@@ -2,9 +2,9 @@ package im
 
 import (
 	"context"
-	"lanim/node/openim"
 	"slices"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )

@@ -2,10 +2,10 @@ package im
 
 import (
 	"context"
-	"lanim/node/openim"
 	"slices"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 

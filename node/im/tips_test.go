@@ -3,9 +3,9 @@ package im
 import (
 	"context"
 	"encoding/json"
-	"lanim/node/openim"
 	"testing"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 )
 

@@ -2,8 +2,8 @@ package im
 
 import (
 	"context"
-	"lanim/node/openim"
 
+	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
 )
