@@ -142,10 +142,10 @@ type loadResult struct {
 }
 
 // senderInterval paces each sender just under the gateway's per-connection limit
-// (gateway.RequestRate requests per second; faster sends are refused with 1692 RateLimited), so
+// (gateway.ConnRequestRate requests per second; faster sends are refused with 1692 RateLimited), so
 // a saturated sender sends about senderRate messages per second and never gets refused.
 const (
-	senderRate     = gateway.RequestRate * 24 / 25
+	senderRate     = gateway.ConnRequestRate * 24 / 25
 	senderInterval = time.Second / senderRate
 )
 

@@ -173,7 +173,7 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 	p("")
 	p("Each sender is its own user with its own WS connection and sends 1003 (a one-to-one text message) to its own peer,")
 	p("who is connected (in the office, to the next node, so every message crosses nodes); each sender waits for the")
-	p("answer before the next send and sends at most %d per second: the gateway refuses more than %d requests per second", senderRate, gateway.RequestRate)
+	p("answer before the next send and sends at most %d per second: the gateway refuses more than %d requests per second", senderRate, gateway.ConnRequestRate)
 	p("on one connection (1692 RateLimited), so one sender cannot go faster and 256 senders are needed to offer more than")
 	p("5,000 messages per second. A message counts when the receiver has its push; messages/s is the count over the")
 	p("time from the run's start to the last push.")

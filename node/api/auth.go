@@ -48,23 +48,9 @@ func (s *Server) getAdminToken(c *call, req *getAdminTokenReq) (any, error) {
 	return c.issueToken(req.UserID, openim.PlatformAdmin)
 }
 
-type getUserTokenReq struct {
-	PlatformID int32  `json:"platformID"`
-	UserID     string `json:"userID"`
-}
-
-func (s *Server) getUserToken(c *call, req *getUserTokenReq) (any, error) {
-	if !c.caller.Admin() {
-		return nil, openim.ErrNoPermission.With("get_user_token is for the admin")
-	}
-	if req.PlatformID == openim.PlatformAdmin || openim.IsAdmin(req.UserID) {
-		return nil, openim.ErrNoPermission.With("admin tokens come from get_admin_token")
-	}
-	if !openim.ValidPlatform(req.PlatformID) {
-		return nil, openim.ErrArgs.With("platformID %d is unknown", req.PlatformID)
-	}
-	if req.UserID == "" {
-		return nil, openim.ErrArgs.With("userID is required")
+func (s *Server) getUserToken(c *call, req *im.UserToken) (any, error) {
+	if err := req.Check(c.caller); err != nil {
+		return nil, err
 	}
 	return c.issueToken(req.UserID, req.PlatformID)
 }

@@ -2,9 +2,7 @@ package api
 
 import (
 	"lanim/node/im"
-	"lanim/node/openim"
 	"lanim/node/pb"
-	"lanim/node/store"
 )
 
 func (s *Server) conversationRoutes() {
@@ -22,25 +20,9 @@ func (s *Server) conversationRoutes() {
 	s.add("/jssdk/get_active_conversations", jssdkGetActiveConversations)
 }
 
-// ownerAccess is upstream's CheckAccess on a request's owner field: required, and the caller is
-// that user or the admin.
+// ownerAccess runs im.CheckOwner for the caller.
 func (c *call) ownerAccess(field, userID string) error {
-	if userID == "" {
-		return openim.ErrArgs.With("%s is required", field)
-	}
-	return c.caller.Access(userID)
-}
-
-// conversations lists the wire part of rows.
-func conversations(rows []store.ConversationRow) []*pb.Conversation {
-	if len(rows) == 0 {
-		return nil
-	}
-	out := make([]*pb.Conversation, len(rows))
-	for i, r := range rows {
-		out[i] = r.Conversation
-	}
-	return out
+	return im.CheckOwner(c.caller, field, userID)
 }
 
 type getAllConversationsReq struct {
@@ -55,11 +37,11 @@ func getAllConversations(c *call, req *getAllConversationsReq) (any, error) {
 	if err := c.ownerAccess("ownerUserID", req.OwnerUserID); err != nil {
 		return nil, err
 	}
-	rows, err := store.AllConversations(c.ctx, c.q(), req.OwnerUserID)
+	list, err := im.AllConversations(c.ctx, c.q(), req.OwnerUserID)
 	if err != nil {
 		return nil, err
 	}
-	return &conversationsResp{Conversations: conversations(rows)}, nil
+	return &conversationsResp{Conversations: list}, nil
 }
 
 type getConversationReq struct {
@@ -75,17 +57,11 @@ func getConversation(c *call, req *getConversationReq) (any, error) {
 	if err := c.ownerAccess("ownerUserID", req.OwnerUserID); err != nil {
 		return nil, err
 	}
-	if req.ConversationID == "" {
-		return nil, openim.ErrArgs.With("conversationID is required")
-	}
-	row, ok, err := store.GetConversation(c.ctx, c.q(), req.OwnerUserID, req.ConversationID)
+	conv, err := im.OneConversation(c.ctx, c.q(), req.OwnerUserID, req.ConversationID)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, openim.ErrRecordNotFound.With("conversation %s of %s", req.ConversationID, req.OwnerUserID)
-	}
-	return &getConversationResp{Conversation: row.Conversation}, nil
+	return &getConversationResp{Conversation: conv}, nil
 }
 
 type getConversationsReq struct {
@@ -93,27 +69,16 @@ type getConversationsReq struct {
 	ConversationIDs []string `json:"conversationIDs"`
 }
 
-// checkConversationIDs bounds a list of conversation IDs to look up.
-func checkConversationIDs(ids []string) error {
-	if len(ids) > openim.MaxBatch {
-		return openim.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(ids), openim.MaxBatch)
-	}
-	return nil
-}
-
 // getConversations returns the owner's rows among the IDs; unknown IDs are left out.
 func getConversations(c *call, req *getConversationsReq) (any, error) {
 	if err := c.ownerAccess("ownerUserID", req.OwnerUserID); err != nil {
 		return nil, err
 	}
-	if err := checkConversationIDs(req.ConversationIDs); err != nil {
-		return nil, err
-	}
-	rows, err := store.GetConversations(c.ctx, c.q(), req.OwnerUserID, req.ConversationIDs)
+	list, err := im.SomeConversations(c.ctx, c.q(), req.OwnerUserID, req.ConversationIDs)
 	if err != nil {
 		return nil, err
 	}
-	return &conversationsResp{Conversations: conversations(rows)}, nil
+	return &conversationsResp{Conversations: list}, nil
 }
 
 type getSortedConversationListReq struct {
@@ -134,7 +99,7 @@ func getSortedConversationList(c *call, req *getSortedConversationListReq) (any,
 	if err := c.ownerAccess("userID", req.UserID); err != nil {
 		return nil, err
 	}
-	if err := checkConversationIDs(req.ConversationIDs); err != nil {
+	if err := im.CheckConversationIDs(req.ConversationIDs); err != nil {
 		return nil, err
 	}
 	offset, limit := 0, 0
@@ -222,7 +187,7 @@ func getNotNotifyConversationIDs(c *call, req *convUserReq) (any, error) {
 	if err := c.ownerAccess("userID", req.UserID); err != nil {
 		return nil, err
 	}
-	ids, err := store.NotNotifyConversationIDs(c.ctx, c.q(), req.UserID)
+	ids, err := im.NotNotifyConversationIDs(c.ctx, c.q(), req.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +198,7 @@ func getPinnedConversationIDs(c *call, req *convUserReq) (any, error) {
 	if err := c.ownerAccess("userID", req.UserID); err != nil {
 		return nil, err
 	}
-	ids, err := store.PinnedConversationIDs(c.ctx, c.q(), req.UserID)
+	ids, err := im.PinnedConversationIDs(c.ctx, c.q(), req.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -258,9 +223,9 @@ func getOwnerConversation(c *call, req *getOwnerConversationReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, total, err := store.PageConversations(c.ctx, c.q(), req.UserID, offset, limit)
+	list, total, err := im.ConversationPage(c.ctx, c.q(), req.UserID, offset, limit)
 	if err != nil {
 		return nil, err
 	}
-	return &getOwnerConversationResp{Total: total, Conversations: conversations(rows)}, nil
+	return &getOwnerConversationResp{Total: total, Conversations: list}, nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"lanim/node/im"
 	"lanim/node/pb"
-	"lanim/node/store"
 )
 
 func (s *Server) friendRoutes() {
@@ -52,7 +51,7 @@ func getFriendList(c *call, req *pagedOwnerReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	friends, total, err := store.ListFriends(c.ctx, c.q(), req.UserID, offset, limit)
+	friends, total, err := im.Friends(c.ctx, c.q(), req.UserID, offset, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +66,7 @@ func getDesignatedFriends(c *call, req *im.DesignatedFriendsQuery) (any, error) 
 	if err := req.Check(c.caller); err != nil {
 		return nil, err
 	}
-	friends, err := store.GetFriends(c.ctx, c.q(), req.OwnerUserID, req.FriendUserIDs)
+	friends, err := im.DesignatedFriends(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -84,11 +83,7 @@ func isFriend(c *call, req *im.IsFriendQuery) (any, error) {
 	if err := req.Check(c.caller); err != nil {
 		return nil, err
 	}
-	in1, err := store.IsFriend(c.ctx, c.q(), req.UserID1, req.UserID2)
-	if err != nil {
-		return nil, err
-	}
-	in2, err := store.IsFriend(c.ctx, c.q(), req.UserID2, req.UserID1)
+	in1, in2, err := im.IsFriend(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -100,12 +95,12 @@ type applyListReq struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
-func (r *applyListReq) filter(c *call) (store.FriendRequestFilter, error) {
+// page runs the access rule, then reads the page.
+func (r *applyListReq) page(c *call) (offset, limit int, err error) {
 	if err := r.Check(c.caller); err != nil {
-		return store.FriendRequestFilter{}, err
+		return 0, 0, err
 	}
-	offset, limit, err := r.Pagination.page()
-	return store.FriendRequestFilter{UserID: r.UserID, HandleResults: r.HandleResults, Offset: offset, Limit: limit}, err
+	return r.Pagination.page()
 }
 
 // friendApplyListResp is the applications a user received; the key has upstream's capital F.
@@ -115,11 +110,11 @@ type friendApplyListResp struct {
 }
 
 func getFriendApplyList(c *call, req *applyListReq) (any, error) {
-	f, err := req.filter(c)
+	offset, limit, err := req.page(c)
 	if err != nil {
 		return nil, err
 	}
-	rs, total, err := store.FriendRequestsTo(c.ctx, c.q(), f)
+	rs, total, err := im.FriendApplications(c.ctx, c.q(), &req.ApplyListQuery, false, offset, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +127,11 @@ type selfFriendApplyListResp struct {
 }
 
 func getSelfFriendApplyList(c *call, req *applyListReq) (any, error) {
-	f, err := req.filter(c)
+	offset, limit, err := req.page(c)
 	if err != nil {
 		return nil, err
 	}
-	rs, total, err := store.FriendRequestsFrom(c.ctx, c.q(), f)
+	rs, total, err := im.FriendApplications(c.ctx, c.q(), &req.ApplyListQuery, true, offset, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +148,7 @@ func getDesignatedFriendApply(c *call, req *im.DesignatedApplyQuery) (any, error
 	if err := req.Check(c.caller); err != nil {
 		return nil, err
 	}
-	rs, err := store.FriendRequestsBetween(c.ctx, c.q(), req.FromUserID, req.ToUserID)
+	rs, err := im.DesignatedApplications(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +165,7 @@ func getBlackList(c *call, req *pagedOwnerReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	blacks, total, err := store.ListBlacks(c.ctx, c.q(), req.UserID, offset, limit)
+	blacks, total, err := im.Blacks(c.ctx, c.q(), req.UserID, offset, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +176,7 @@ func getSpecifiedBlacks(c *call, req *im.SpecifiedBlacksQuery) (any, error) {
 	if err := req.Check(c.caller); err != nil {
 		return nil, err
 	}
-	blacks, err := store.GetBlacks(c.ctx, c.q(), req.OwnerUserID, req.UserIDList)
+	blacks, err := im.SpecifiedBlacks(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
 	}

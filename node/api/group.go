@@ -8,7 +8,6 @@ import (
 	"lanim/node/im"
 	"lanim/node/openim"
 	"lanim/node/pb"
-	"lanim/node/store"
 )
 
 func (s *Server) groupRoutes() {
@@ -72,11 +71,11 @@ func (c *call) freeGroupID() (string, error) {
 			return "", err
 		}
 		id := strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])), 10)
-		g, err := store.GetGroup(c.ctx, c.q(), id)
+		taken, err := im.GroupIDTaken(c.ctx, c.q(), id)
 		if err != nil {
 			return "", err
 		}
-		if g == nil {
+		if !taken {
 			return id, nil
 		}
 	}

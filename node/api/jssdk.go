@@ -80,7 +80,7 @@ func jssdkGetConversations(c *call, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkConversationIDs(req.ConversationIDs); err != nil {
+	if err := im.CheckConversationIDs(req.ConversationIDs); err != nil {
 		return nil, err
 	}
 	resp, err := im.JSSDKConversations(c.ctx, c.q(), owner, req.ConversationIDs)

@@ -11,7 +11,6 @@ import (
 	"lanim/node/im"
 	"lanim/node/openim"
 	"lanim/node/pb"
-	"lanim/node/store"
 )
 
 func (s *Server) msgRoutes() {
@@ -287,52 +286,24 @@ func searchMsg(c *call, req *searchMsgReq) (any, error) {
 		return nil, err
 	}
 	resp := &searchMsgResp{ChatLogs: []*searchChatLog{}, ChatLogsNum: int32(min(total, 1<<31-1)), Total: total}
-	names := map[string]string{}
-	groups := map[string]*pb.GroupInfo{}
 	for _, h := range hits {
-		l, err := c.chatLog(h, names, groups)
-		if err != nil {
-			return nil, err
-		}
-		resp.ChatLogs = append(resp.ChatLogs, &searchChatLog{ChatLog: l})
+		resp.ChatLogs = append(resp.ChatLogs, &searchChatLog{ChatLog: hitChatLog(h)})
 	}
 	return resp, nil
 }
 
-// chatLog fills a hit's ChatLog with the receiver's name or the group's details, looked up once.
-func (c *call) chatLog(h im.SearchHit, names map[string]string, groups map[string]*pb.GroupInfo) (*chatLog, error) {
+// hitChatLog is a hit's ChatLog, with the receiver's name or the group's details.
+func hitChatLog(h im.SearchHit) *chatLog {
 	m := h.Msg
 	l := &chatLog{ServerMsgID: m.ServerMsgID, ClientMsgID: m.ClientMsgID, SendID: m.SendID, RecvID: m.RecvID,
 		GroupID: m.GroupID, SenderPlatformID: m.SenderPlatformID, SenderNickname: m.SenderNickname,
 		SenderFaceURL: m.SenderFaceURL, SessionType: m.SessionType, MsgFrom: m.MsgFrom, ContentType: m.ContentType,
 		Content: string(m.Content), Status: m.Status, SendTime: m.SendTime, CreateTime: m.CreateTime, Ex: m.Ex,
 		Seq: m.Seq, ConversationID: h.ConversationID}
-	if m.GroupID != "" {
-		g, ok := groups[m.GroupID]
-		if !ok {
-			var err error
-			if g, err = store.GetGroup(c.ctx, c.q(), m.GroupID); err != nil {
-				return nil, err
-			}
-			groups[m.GroupID] = g
-		}
-		if g != nil {
-			l.GroupName, l.GroupFaceURL, l.GroupMemberCount = g.GroupName, g.FaceURL, g.MemberCount
-			l.GroupOwner, l.GroupType = g.OwnerUserID, g.GroupType
-		}
-		return l, nil
+	if g := h.Group; g != nil {
+		l.GroupName, l.GroupFaceURL, l.GroupMemberCount = g.GroupName, g.FaceURL, g.MemberCount
+		l.GroupOwner, l.GroupType = g.OwnerUserID, g.GroupType
 	}
-	name, ok := names[m.RecvID]
-	if !ok {
-		u, err := store.GetUser(c.ctx, c.q(), m.RecvID)
-		if err != nil {
-			return nil, err
-		}
-		if u != nil {
-			name = u.Nickname
-		}
-		names[m.RecvID] = name
-	}
-	l.RecvNickname = name
-	return l, nil
+	l.RecvNickname = h.RecvNickname
+	return l
 }

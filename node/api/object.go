@@ -36,7 +36,6 @@ import (
 	"lanim/node/blob"
 	"lanim/node/im"
 	"lanim/node/openim"
-	"lanim/node/store"
 )
 
 // Upstream's part numbers (MinIO's): the SDK core computes its part size from part_limit and
@@ -230,7 +229,7 @@ func (s *Server) initiateUpload(c *call, req *objectwire.InitiateUploadReq) (any
 		return nil, openim.ErrArgs.With("partSize %d: a file of %d bytes goes in parts of %d bytes", req.PartSize, req.Size, ps)
 	}
 	// The dedupe fast path: the office has these bytes under some name; give this name the same key.
-	found, err := store.ObjectByHash(c.ctx, c.q(), hash, req.Size)
+	found, err := im.ObjectWithBytes(c.ctx, c.q(), hash, req.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -576,7 +575,7 @@ func (s *Server) accessURL(c *call, req *accessURLReq) (any, error) {
 			return nil, err
 		}
 	}
-	o, err := store.LatestObject(c.ctx, c.q(), req.Name)
+	o, err := im.LatestObject(c.ctx, c.q(), req.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"lanim/node/blob"
+	"lanim/node/im"
 	"lanim/node/openim"
 	"lanim/node/store"
 )
@@ -201,7 +202,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p string) err
 		return openim.ErrArgs.With("GET an object")
 	}
 	key, name, _ := strings.Cut(p[len("/object/"):], "/")
-	o, err := store.GetObject(r.Context(), s.cfg.DB.Reader(), name, key)
+	o, err := im.Object(r.Context(), s.cfg.DB.Reader(), name, key)
 	if err != nil {
 		return err
 	}

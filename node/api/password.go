@@ -1,12 +1,9 @@
 package api
 
 import (
-	"golang.org/x/crypto/bcrypt"
-
 	"lanim/node/client"
 	"lanim/node/im"
 	"lanim/node/openim"
-	"lanim/node/store"
 )
 
 // Password accounts (LanIM's own endpoints, used by the desktop app). Sign-up and sign-in need no
@@ -52,7 +49,7 @@ func (s *Server) signUp(c *call, req *signUpReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.PasswordHash, err = hashPassword(req.Password); err != nil {
+	if a.PasswordHash, err = im.HashPassword(req.Password); err != nil {
 		return nil, err
 	}
 	a.Token, a.Expire = token, expire.Unix()
@@ -62,29 +59,20 @@ func (s *Server) signUp(c *call, req *signUpReq) (any, error) {
 	return &client.TokenResp{Token: token, ExpireTimeSeconds: expire.Unix() - c.now.Unix()}, nil
 }
 
-type loginReq struct {
-	UserID     string `json:"userID"`
-	Password   string `json:"password"`
-	PlatformID int32  `json:"platformID"`
-}
-
-func (s *Server) login(c *call, req *loginReq) (any, error) {
-	hash, ok, err := store.PasswordHash(c.ctx, c.q(), req.UserID)
+// login signs in with a password (im.SignIn); failed attempts count against the user's budget.
+func (s *Server) login(c *call, req *im.SignIn) (any, error) {
+	hash, err := req.PasswordHash(c.ctx, c.q())
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, openim.ErrRecordNotFound.With("no user %q", req.UserID)
 	}
 	if err := s.signInAllowed(c, req.UserID); err != nil {
 		return nil, err
 	}
-	if hash == "" || bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil {
-		s.signIns.Allow(req.UserID, c.now)
-		return nil, openim.ErrNoPermission.With("wrong user ID or password")
-	}
-	if req.PlatformID == openim.PlatformAdmin || !openim.ValidPlatform(req.PlatformID) {
-		return nil, openim.ErrArgs.With("platformID %d is not a user platform", req.PlatformID)
+	if err := req.Verify(hash); err != nil {
+		if err == im.ErrWrongPassword {
+			s.signIns.Allow(req.UserID, c.now)
+		}
+		return nil, err
 	}
 	c.caller = im.Caller{UserID: req.UserID, Platform: req.PlatformID}
 	return c.issueToken(req.UserID, req.PlatformID)
@@ -102,17 +90,9 @@ func (s *Server) setPassword(c *call, req *setPasswordReq) (any, error) {
 	if err := c.caller.Access(req.UserID); err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(req.Password)
+	hash, err := im.HashPassword(req.Password)
 	if err != nil {
 		return nil, err
 	}
 	return c.proposeChecked("user.set_password", &im.SetPassword{UserID: req.UserID, PasswordHash: hash})
-}
-
-func hashPassword(p string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
-	if err != nil {
-		return "", openim.ErrInternal.With("hash password: %v", err)
-	}
-	return string(h), nil
 }

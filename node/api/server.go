@@ -30,11 +30,11 @@ const MaxBodyBytes = 1 << 20
 
 // Request budgets, per user ID, so one client's flood slows only itself.
 const (
-	// RequestRate and RequestBurst bound a user's REST requests (the admin's are not: the app
+	// UserRequestRate and UserRequestBurst bound a user's REST requests (the admin's are not: the app
 	// server and the office's tools act for everyone). The JS SDK's login sync of a large account
 	// stays well inside the burst.
-	RequestRate  = 100
-	RequestBurst = 1000
+	UserRequestRate  = 100
+	UserRequestBurst = 1000
 	// SignInBurst failed sign-ins (user_login, get_admin_token) in a row are allowed for one user
 	// ID, then one per SignInInterval: a password cannot be guessed at the speed of the API.
 	SignInBurst    = 10
@@ -103,7 +103,7 @@ func New(cfg Config) *Server {
 		cfg.Log = slog.Default()
 	}
 	s := &Server{cfg: cfg, routes: map[string]route{},
-		requests: ratelimit.NewKeyed(RequestRate, RequestBurst),
+		requests: ratelimit.NewKeyed(UserRequestRate, UserRequestBurst),
 		signIns:  ratelimit.NewKeyed(1/SignInInterval.Seconds(), SignInBurst),
 		signUps:  ratelimit.NewKeyed(1/SignUpInterval.Seconds(), SignUpBurst), obj: newObjects(&cfg)}
 	s.authRoutes()
@@ -190,7 +190,7 @@ func (s *Server) serve(r *http.Request, rt route) (data any, err error) {
 		}
 		c.caller = im.Caller{UserID: claims.UserID, Platform: claims.PlatformID}
 		if !c.caller.Admin() && !s.requests.Allow(claims.UserID, c.now) {
-			return nil, openim.ErrRateLimited.With("more than %d requests a second from %s: slow down", RequestRate, claims.UserID)
+			return nil, openim.ErrRateLimited.With("more than %d requests a second from %s: slow down", UserRequestRate, claims.UserID)
 		}
 	}
 	body, err := readBody(r)

@@ -84,7 +84,7 @@ func (s *Server) objectOfURL(c *call, raw string) (*store.Object, error) {
 	if !ok || !ok2 {
 		return nil, openim.ErrArgs.With("%q is not a file URL of this office", raw)
 	}
-	o, err := store.GetObject(c.ctx, c.q(), name, key)
+	o, err := im.Object(c.ctx, c.q(), name, key)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *Server) searchLogs(c *call, req *searchLogsReq) (any, error) {
 	if end == 0 {
 		end = c.now.UnixMilli() + 1
 	}
-	objs, err := store.ObjectsByCause(c.ctx, c.q(), LogCause, req.StartTime, end, offset+limit)
+	objs, err := im.ObjectsByCause(c.ctx, c.q(), LogCause, req.StartTime, end, offset+limit)
 	if err != nil {
 		return nil, err
 	}

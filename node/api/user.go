@@ -2,9 +2,7 @@ package api
 
 import (
 	"lanim/node/im"
-	"lanim/node/openim"
 	"lanim/node/pb"
-	"lanim/node/store"
 )
 
 func (s *Server) userRoutes() {
@@ -26,13 +24,7 @@ type getUsersInfoResp struct {
 }
 
 func getUsersInfo(c *call, req *getUsersInfoReq) (any, error) {
-	if req.UserIDs == nil {
-		return nil, openim.ErrArgs.With("userIDs is required")
-	}
-	if len(req.UserIDs) > openim.MaxBatch {
-		return nil, openim.ErrArgs.With("userIDs has %d IDs, at most %d", len(req.UserIDs), openim.MaxBatch)
-	}
-	users, err := store.GetUsers(c.ctx, c.q(), req.UserIDs)
+	users, err := im.UsersInfo(c.ctx, c.q(), req.UserIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +89,7 @@ func getAllUsersUID(c *call, req *getAllUsersUIDReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, total, err := store.AllUserIDs(c.ctx, c.q(), offset, limit)
+	ids, total, err := im.AllUserIDs(c.ctx, c.q(), offset, limit)
 	if err != nil {
 		return nil, err
 	}

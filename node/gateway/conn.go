@@ -96,7 +96,7 @@ func newConn(g *Gateway, p params) *conn {
 		reqs:       make(chan *wire.Req, MaxPending),
 		closeQ:     make(chan closeReq, 1),
 		subs:       map[string]struct{}{},
-		limiter:    rate.NewLimiter(RequestRate, RequestBurst),
+		limiter:    rate.NewLimiter(ConnRequestRate, ConnRequestBurst),
 	}
 	c.background.Store(p.background)
 	// Not derived from the gateway's context: Close closes connections with a close frame first.
@@ -203,7 +203,7 @@ func (c *conn) handleBinary(data []byte) {
 		return
 	}
 	if !c.limiter.AllowN(c.g.cfg.Now(), 1) {
-		c.enqueue(c.errorFrame(req, openim.ErrRateLimited.With("more than %d requests per second: slow down", RequestRate)))
+		c.enqueue(c.errorFrame(req, openim.ErrRateLimited.With("more than %d requests per second: slow down", ConnRequestRate)))
 		return
 	}
 	select {

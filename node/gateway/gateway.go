@@ -31,10 +31,10 @@ const (
 	WriteTimeout = 10 * time.Second
 	// ProposeTimeout bounds a 1003 send through Raft.
 	ProposeTimeout = 15 * time.Second
-	// RequestRate and RequestBurst limit the requests of one connection (a token bucket); past it
+	// ConnRequestRate and ConnRequestBurst limit the requests of one connection (a token bucket); past it
 	// requests get ErrRateLimited. The JS SDK's bursts (login sync, history pages) stay well inside.
-	RequestRate  = 50
-	RequestBurst = 200
+	ConnRequestRate  = 50
+	ConnRequestBurst = 200
 	// MaxPending is the requests of one connection waiting for its worker; past it, ErrRateLimited.
 	MaxPending = 64
 	// MaxSubscriptions bounds the users one connection watches with 2005.

@@ -8,9 +8,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/gateway/wire"
+	"lanim/node/im"
 	"lanim/node/openim"
 	"lanim/node/pb"
-	"lanim/node/store"
 )
 
 // notifyPresence tells this node's connections that a user's platforms changed: a 2005 push to
@@ -34,7 +34,7 @@ func (g *Gateway) notifyPresence(ctx context.Context, p *Presence, changes []pla
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	owners, err := store.FriendOwners(ctx, g.q, p.UserID)
+	owners, err := im.PresenceRecipients(ctx, g.q, p.UserID)
 	if err != nil {
 		g.cfg.Log.Warn("presence: friends look-up failed", "user", p.UserID, "err", err)
 		return

@@ -120,6 +120,11 @@ func TestTyping(t *testing.T) {
 	if _, err := carol.SendMsg(ctx, gt); openim.Code(err) != 1203 {
 		t.Fatalf("non-member typing: %v", err)
 	}
+	// An unknown group answers the send's code (1004), not a typing-only one.
+	gt.GroupID, gt.ClientMsgID = "nogroup", "t5"
+	if _, err := carol.SendMsg(ctx, gt); openim.Code(err) != 1004 {
+		t.Fatalf("typing to an unknown group: %v", err)
+	}
 	e.exec(`INSERT INTO blacks (owner_id, block_id, create_time) VALUES ('bob', 'carol', 0)`)
 	ct := textMsg("carol", "bob", "t4")
 	ct.ContentType = openim.Typing

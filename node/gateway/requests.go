@@ -230,14 +230,6 @@ func (c *conn) send(req *wire.Req) {
 		c.reply(req, nil, openim.ErrNoPermission.With("sendID %q is not the connection's user %s", msg.SendID, c.userID))
 		return
 	}
-	if msg.ClientMsgID == "" || len(msg.ClientMsgID) > openim.MaxIDLen {
-		c.reply(req, nil, openim.ErrArgs.With("send: clientMsgID is required (at most %d bytes)", openim.MaxIDLen))
-		return
-	}
-	if len(msg.Content) > openim.MaxContentBytes {
-		c.reply(req, nil, openim.ErrArgs.With("send: content is %d bytes, at most %d", len(msg.Content), openim.MaxContentBytes))
-		return
-	}
 	if msg.ContentType == openim.Typing {
 		data, err := c.sendTyping(req, &msg)
 		c.reply(req, data, err)

@@ -370,7 +370,7 @@ func TestBadFrames(t *testing.T) {
 	})
 	t.Run("flood is rate limited", func(t *testing.T) {
 		r := dialRaw(t, e, "alice", tok, 5, wire.Codec{})
-		const n = RequestBurst + 100
+		const n = ConnRequestBurst + 100
 		for i := 0; i < n; i++ {
 			r.send(&wire.Req{ReqIdentifier: wire.SetBackground, SendID: "alice", MsgIncr: "f"})
 		}

@@ -36,6 +36,31 @@ func (a *IssueToken) Check(c Caller) error {
 	return nil
 }
 
+// UserToken is /auth/get_user_token: the admin has a token signed for a user, which is then
+// recorded as an IssueToken.
+type UserToken struct {
+	PlatformID int32  `json:"platformID"`
+	UserID     string `json:"userID"`
+}
+
+// Check: the admin only, for an ordinary user on a user platform (admin tokens come from
+// get_admin_token).
+func (a *UserToken) Check(c Caller) error {
+	if !c.Admin() {
+		return openim.ErrNoPermission.With("get_user_token is for the admin")
+	}
+	if a.PlatformID == openim.PlatformAdmin || openim.IsAdmin(a.UserID) {
+		return openim.ErrNoPermission.With("admin tokens come from get_admin_token")
+	}
+	if !openim.ValidPlatform(a.PlatformID) {
+		return openim.ErrArgs.With("platformID %d is unknown", a.PlatformID)
+	}
+	if a.UserID == "" {
+		return openim.ErrArgs.With("userID is required")
+	}
+	return nil
+}
+
 // ForceLogout kicks every token of a user on a platform.
 type ForceLogout struct {
 	UserID     string `json:"userID"`

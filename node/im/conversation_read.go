@@ -370,3 +370,78 @@ func JSSDKActiveConversations(ctx context.Context, q store.Q, ownerID string, co
 	}
 	return &pb.GetActiveConversationsResp{UnreadCount: totalUnread(active), Conversations: msgs}, nil
 }
+
+// CheckOwner is the access rule of every conversation read (upstream's CheckAccess on the request's
+// owner field, named field): required, and the caller is that user or the admin.
+func CheckOwner(c Caller, field, ownerID string) error {
+	if ownerID == "" {
+		return openim.ErrArgs.With("%s is required", field)
+	}
+	return c.Access(ownerID)
+}
+
+// CheckConversationIDs bounds a list of conversation IDs to look up.
+func CheckConversationIDs(ids []string) error {
+	if len(ids) > openim.MaxBatch {
+		return openim.ErrArgs.With("conversationIDs has %d IDs, at most %d", len(ids), openim.MaxBatch)
+	}
+	return nil
+}
+
+// wireConversations lists the wire part of rows; none is nil.
+func wireConversations(rows []store.ConversationRow) []*pb.Conversation {
+	if len(rows) == 0 {
+		return nil
+	}
+	out := make([]*pb.Conversation, len(rows))
+	for i, r := range rows {
+		out[i] = r.Conversation
+	}
+	return out
+}
+
+// AllConversations is get_all_conversations: every conversation of the owner.
+func AllConversations(ctx context.Context, q store.Q, ownerID string) ([]*pb.Conversation, error) {
+	rows, err := store.AllConversations(ctx, q, ownerID)
+	return wireConversations(rows), err
+}
+
+// OneConversation is get_conversation: 1001 without an ID, 1004 when the owner has no such row.
+func OneConversation(ctx context.Context, q store.Q, ownerID, conversationID string) (*pb.Conversation, error) {
+	if conversationID == "" {
+		return nil, openim.ErrArgs.With("conversationID is required")
+	}
+	row, ok, err := store.GetConversation(ctx, q, ownerID, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, openim.ErrRecordNotFound.With("conversation %s of %s", conversationID, ownerID)
+	}
+	return row.Conversation, nil
+}
+
+// SomeConversations is get_conversations: the owner's rows among ids; unknown IDs are left out.
+func SomeConversations(ctx context.Context, q store.Q, ownerID string, ids []string) ([]*pb.Conversation, error) {
+	if err := CheckConversationIDs(ids); err != nil {
+		return nil, err
+	}
+	rows, err := store.GetConversations(ctx, q, ownerID, ids)
+	return wireConversations(rows), err
+}
+
+// ConversationPage is get_owner_conversation: a page of the owner's conversations, with the total.
+func ConversationPage(ctx context.Context, q store.Q, ownerID string, offset, limit int) ([]*pb.Conversation, int64, error) {
+	rows, total, err := store.PageConversations(ctx, q, ownerID, offset, limit)
+	return wireConversations(rows), total, err
+}
+
+// NotNotifyConversationIDs lists the owner's conversations whose recvMsgOpt is not 0.
+func NotNotifyConversationIDs(ctx context.Context, q store.Q, ownerID string) ([]string, error) {
+	return store.NotNotifyConversationIDs(ctx, q, ownerID)
+}
+
+// PinnedConversationIDs lists the owner's pinned conversations.
+func PinnedConversationIDs(ctx context.Context, q store.Q, ownerID string) ([]string, error) {
+	return store.PinnedConversationIDs(ctx, q, ownerID)
+}

@@ -161,9 +161,9 @@ func refHasReadAndMaxSeqs(t *testing.T, q store.Q, owner string, rows []store.Co
 
 // syncTestAccount builds an account for alice with every kind of conversation the access rules
 // treat differently, and returns the machine.
-func syncTestAccount(t *testing.T) *msgTM {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob", "carol", "dave", "erin", "frank", "x_y", "alice_x", "y", "p_q", "alice_p", "q")
+func syncTestAccount(t *testing.T) *testM {
+	tm := officeMachine(t)
+	tm.register("alice", "bob", "carol", "dave", "erin", "frank", "x_y", "alice_x", "y", "p_q", "alice_p", "q")
 	tm.exec(`INSERT INTO friends (owner_id, friend_id, remark, create_time) VALUES ('alice', 'bob', 'Bobby', 1), ('alice', 'carol', '', 2)`)
 	pin := func(owner, cid string) {
 		tm.must(owner, "conversation.set", &SetConversations{UserIDs: []string{owner},
@@ -225,22 +225,22 @@ func syncTestAccount(t *testing.T) *msgTM {
 
 	// Groups: g1 alice is in (pinned), g2 alice left (frozen maxSeq), g3 a stray row alice never
 	// had access to, g4 joined with no message.
-	tm.group("g1", "alice", "bob", "carol")
+	tm.makeGroup("g1", "alice", "bob", "carol")
 	tm.send(tm.text("bob", "g:g1", "g1-1"))
 	tm.send(tm.text("alice", "g:g1", "g1-2"))
 	tm.send(tm.text("carol", "g:g1", "g1-3"))
 	tm.must("carol", "msg.revoke", &RevokeMsg{ConversationID: "sg_g1", Seq: 3, UserID: "carol"})
 	read("alice", "sg_g1", 2)
 	pin("alice", "sg_g1")
-	tm.group("g2", "bob", "alice", "carol")
+	tm.makeGroup("g2", "bob", "alice", "carol")
 	tm.send(tm.text("bob", "g:g2", "g2-1"))
 	tm.send(tm.text("alice", "g:g2", "alice left"))
 	tm.leave("g2", "alice")
 	tm.send(tm.text("bob", "g:g2", "g2-after"))
-	tm.group("g3", "bob", "carol")
+	tm.makeGroup("g3", "bob", "carol")
 	tm.send(tm.text("bob", "g:g3", "g3-1"))
 	tm.exec(`INSERT INTO conversations (owner_id, conversation_id, conversation_type, group_id) VALUES ('alice', 'sg_g3', 3, 'g3')`)
-	tm.group("g4", "carol", "alice")
+	tm.makeGroup("g4", "carol", "alice")
 	tm.must("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: "sg_g4", RecvMsgOpt: ptrTo[int32](2)}})
 	// An n_ stream row (no area makes one; the rules still apply to it).

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,102 +14,16 @@ import (
 	"lanim/node/store"
 )
 
-// convTestMachine applies commands to a real SQLite store the way the FSM does: one transaction
-// per command, under a savepoint that a failed rule rolls back.
-type convTestMachine struct {
-	t     *testing.T
-	db    *store.DB
-	m     *Machine
-	index uint64
-	now   int64
+// convMachine is a test machine that also applies test.send, which stores a chat message the way
+// message delivery does (rows first, then the message).
+func convMachine(t *testing.T) *testM {
+	tm := testMachine(t)
+	tm.m.handlers["test.send"] = args(convTestSend)
+	return tm
 }
 
-func newConvTestMachine(t *testing.T) *convTestMachine {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	m := NewMachine()
-	// test.send stores a chat message the way message delivery does (rows first, then the message).
-	m.handlers["test.send"] = args(convTestSend)
-	return &convTestMachine{t: t, db: db, m: m, now: 1_700_000_000_000}
-}
-
-// apply commits one command and returns its result and events (none when it failed).
-func (tm *convTestMachine) apply(kind string, caller string, a any) (*Result, []Event) {
-	tm.t.Helper()
-	ctx := context.Background()
-	tm.index++
-	tm.now += 1000
-	cmd, err := NewCommand(kind, Caller{UserID: caller, Platform: openim.PlatformWeb}, tm.now, "op", a)
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	tx, err := tm.db.Begin(ctx)
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
-		tm.t.Fatal(err)
-	}
-	res, events := tm.m.Apply(ctx, tx, tm.index, cmd)
-	if res.Err != nil {
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO cmd`); err != nil {
-			tm.t.Fatal(err)
-		}
-		events = nil
-	}
-	if _, err := tx.ExecContext(ctx, `RELEASE cmd`); err != nil {
-		tm.t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		tm.t.Fatal(err)
-	}
-	return res, events
-}
-
-// ok applies a command that must succeed.
-func (tm *convTestMachine) ok(kind, caller string, a any) []Event {
-	tm.t.Helper()
-	res, events := tm.apply(kind, caller, a)
-	if res.Err != nil {
-		tm.t.Fatalf("%s: %v", kind, res.Err)
-	}
-	return events
-}
-
-func (tm *convTestMachine) q() store.Q { return tm.db.Reader() }
-
-func (tm *convTestMachine) exec(query string, args ...any) {
-	tm.t.Helper()
-	ctx := context.Background()
-	tx, err := tm.db.Begin(ctx)
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		tm.t.Fatalf("%s: %v", query, err)
-	}
-	if err := tx.Commit(); err != nil {
-		tm.t.Fatal(err)
-	}
-}
-
-func (tm *convTestMachine) register(ids ...string) {
-	tm.t.Helper()
-	users := make([]NewUser, len(ids))
-	for i, id := range ids {
-		users[i] = NewUser{UserID: id, Nickname: "Nick " + id}
-	}
-	tm.ok("user.register", openim.AdminUserID, &RegisterUsers{Users: users})
-}
-
-// group makes a group with the members directly in the tables.
-func (tm *convTestMachine) group(groupID string, members ...string) {
+// groupRows makes a group with the members directly in the tables.
+func (tm *testM) groupRows(groupID string, members ...string) {
 	tm.t.Helper()
 	tm.exec(`INSERT INTO groups (group_id, group_name, face_url, owner_id, create_time) VALUES (?, ?, ?, ?, 1)`,
 		groupID, "Group "+groupID, "face-"+groupID, members[0])
@@ -119,7 +32,7 @@ func (tm *convTestMachine) group(groupID string, members ...string) {
 	}
 }
 
-func (tm *convTestMachine) friend(owner, friend, remark string) {
+func (tm *testM) friendRow(owner, friend, remark string) {
 	tm.t.Helper()
 	tm.exec(`INSERT INTO friends (owner_id, friend_id, remark, create_time) VALUES (?, ?, ?, 1)`, owner, friend, remark)
 }
@@ -146,33 +59,24 @@ func convTestSend(o *op, a *convTestSendArgs) (any, error) {
 	return m.Seq, err
 }
 
-// send stores a text message from one user to another (or to a group, with its members).
-func (tm *convTestMachine) send(from, to, groupID, text string, members ...string) {
+// testSend stores a text message from one user to another (or to a group, with its members).
+func (tm *testM) testSend(from, to, groupID, text string, members ...string) {
 	tm.t.Helper()
 	m := &pb.MsgData{SendID: from, RecvID: to, GroupID: groupID, SessionType: openim.SingleChat, ContentType: openim.Text,
 		Content: []byte(fmt.Sprintf(`{"content":%q}`, text))}
 	if groupID != "" {
 		m.SessionType = openim.ReadGroupChat
 	}
-	tm.ok("test.send", from, &convTestSendArgs{Msg: m, Recipients: members})
+	tm.ok(from, "test.send", &convTestSendArgs{Msg: m, Recipients: members})
 }
 
-func (tm *convTestMachine) row(owner, conversationID string) store.ConversationRow {
+func (tm *testM) row(owner, conversationID string) store.ConversationRow {
 	tm.t.Helper()
 	r, ok, err := store.GetConversation(context.Background(), tm.q(), owner, conversationID)
 	if err != nil || !ok {
 		tm.t.Fatalf("conversation %s/%s: ok %v, err %v", owner, conversationID, ok, err)
 	}
 	return r
-}
-
-func (tm *convTestMachine) head(owner string) store.VersionHead {
-	tm.t.Helper()
-	h, err := logHead(context.Background(), tm.q(), conversationLog(owner))
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	return h
 }
 
 func convPtr[T any](v T) *T { return &v }
@@ -245,21 +149,21 @@ func TestSetConversationsCheck(t *testing.T) {
 }
 
 func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
-	tm := newConvTestMachine(t)
+	tm := convMachine(t)
 	tm.register("alice", "bob")
 	si := openim.SingleConversationID("alice", "bob")
-	if h := tm.head("alice"); h.Version != 0 || h.ID != logVersionID(conversationLog("alice")) || len(h.ID) != 24 {
+	if h := tm.head(conversationLog("alice")); h.Version != 0 || h.ID != logVersionID(conversationLog("alice")) || len(h.ID) != 24 {
 		t.Fatalf("head before any change: %+v", h)
 	}
 
 	// No row yet: it is created from the ID (peer bob), with the settings, and logged as an insert.
-	events := tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	events := tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, IsPinned: convPtr(true), RecvMsgOpt: convPtr[int32](2), Ex: convPtr("x")}})
 	r := tm.row("alice", si)
 	if r.ConversationType != openim.SingleChat || r.UserID != "bob" || !r.IsPinned || r.RecvMsgOpt != 2 || r.Ex != "x" || r.OwnerUserID != "alice" {
 		t.Fatalf("created row %+v", r.Conversation)
 	}
-	if h := tm.head("alice"); h.Version != 1 || h.ID != logVersionID(conversationLog("alice")) {
+	if h := tm.head(conversationLog("alice")); h.Version != 1 || h.ID != logVersionID(conversationLog("alice")) {
 		t.Fatalf("head after create: %+v", h)
 	}
 	tips := convPushes(events, openim.ConversationChange)
@@ -276,20 +180,20 @@ func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
 	}
 
 	// The same values again change nothing: no notification, no version.
-	events = tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	events = tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, IsPinned: convPtr(true)}})
-	if len(events) != 0 || tm.head("alice").Version != 1 {
-		t.Fatalf("unchanged set: events %d, head %+v", len(events), tm.head("alice"))
+	if len(events) != 0 || tm.head(conversationLog("alice")).Version != 1 {
+		t.Fatalf("unchanged set: events %d, head %+v", len(events), tm.head(conversationLog("alice")))
 	}
 
 	// Null and absent fields are left alone; present ones (even empty) are written.
-	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, Ex: convPtr(""), GroupAtType: convPtr[int32](1)}})
 	r = tm.row("alice", si)
 	if !r.IsPinned || r.RecvMsgOpt != 2 || r.Ex != "" || r.GroupAtType != 1 {
 		t.Fatalf("after partial set %+v", r.Conversation)
 	}
-	ch, err := IncrementalConversations(context.Background(), tm.q(), "alice", tm.head("alice").ID, 1)
+	ch, err := IncrementalConversations(context.Background(), tm.q(), "alice", tm.head(conversationLog("alice")).ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,9 +207,9 @@ func TestSetConversationsCreatesUpdatesAndNotifies(t *testing.T) {
 }
 
 func TestSetConversationsApplyRules(t *testing.T) {
-	tm := newConvTestMachine(t)
+	tm := convMachine(t)
 	tm.register("alice", "bob", "carol")
-	tm.group("g1", "bob")
+	tm.groupRows("g1", "bob")
 	cases := []struct {
 		name   string
 		caller string
@@ -321,7 +225,7 @@ func TestSetConversationsApplyRules(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res, events := tm.apply("conversation.set", tc.caller, tc.a)
+			res, events := tm.apply(tc.caller, "conversation.set", tc.a)
 			if res.Err == nil || res.Err.Code != tc.code || len(events) != 0 {
 				t.Fatalf("result %+v, events %d; want code %d", res.Err, len(events), tc.code)
 			}
@@ -329,15 +233,15 @@ func TestSetConversationsApplyRules(t *testing.T) {
 	}
 	// Nothing was written by any failed command (the first user of "unknown user" was rolled back).
 	ids, err := store.ConversationIDs(context.Background(), tm.q(), "alice")
-	if err != nil || len(ids) != 0 || tm.head("alice").Version != 0 {
-		t.Fatalf("rows %v (%v), head %+v after failures", ids, err, tm.head("alice"))
+	if err != nil || len(ids) != 0 || tm.head(conversationLog("alice")).Version != 0 {
+		t.Fatalf("rows %v (%v), head %+v after failures", ids, err, tm.head(conversationLog("alice")))
 	}
 	// A member gets the group row; an admin sets for two users at once, each with their own peer.
-	tm.ok("conversation.set", "bob", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "sg_g1", RecvMsgOpt: convPtr[int32](1)}})
+	tm.ok("bob", "conversation.set", &SetConversations{UserIDs: []string{"bob"}, Conversation: &ConversationReq{ConversationID: "sg_g1", RecvMsgOpt: convPtr[int32](1)}})
 	if r := tm.row("bob", "sg_g1"); r.GroupID != "g1" || r.ConversationType != openim.ReadGroupChat || r.RecvMsgOpt != 1 {
 		t.Fatalf("group row %+v", r.Conversation)
 	}
-	tm.ok("conversation.set", openim.AdminUserID, &SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", UserID: "bob", Ex: convPtr("e")}})
+	tm.ok(openim.AdminUserID, "conversation.set", &SetConversations{UserIDs: []string{"alice", "bob"}, Conversation: &ConversationReq{ConversationID: "si_alice_bob", UserID: "bob", Ex: convPtr("e")}})
 	if a, b := tm.row("alice", "si_alice_bob"), tm.row("bob", "si_alice_bob"); a.UserID != "bob" || b.UserID != "alice" || a.Ex != "e" || b.Ex != "e" {
 		t.Fatalf("rows %+v / %+v", a.Conversation, b.Conversation)
 	}
@@ -366,11 +270,11 @@ func TestChatPeer(t *testing.T) {
 }
 
 func TestSetPrivateChat(t *testing.T) {
-	tm := newConvTestMachine(t)
+	tm := convMachine(t)
 	tm.register("alice", "bob")
-	tm.group("g1", "alice", "bob")
+	tm.groupRows("g1", "alice", "bob")
 	si := openim.SingleConversationID("alice", "bob")
-	events := tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	events := tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: convPtr(true)}})
 	a, b := tm.row("alice", si), tm.row("bob", si)
 	if !a.IsPrivateChat || !b.IsPrivateChat || a.UserID != "bob" || b.UserID != "alice" {
@@ -389,18 +293,18 @@ func TestSetPrivateChat(t *testing.T) {
 	if len(convPushes(events, openim.ConversationChange)) != 0 {
 		t.Fatal("isPrivateChat alone sends no 1300")
 	}
-	if tm.head("alice").Version == 0 || tm.head("bob").Version == 0 {
+	if tm.head(conversationLog("alice")).Version == 0 || tm.head(conversationLog("bob")).Version == 0 {
 		t.Fatal("private chat not logged for both")
 	}
 	// Setting it again changes no row but is still announced (as upstream does).
-	before := tm.head("bob")
-	events = tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	before := tm.head(conversationLog("bob"))
+	events = tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: si, IsPrivateChat: convPtr(true)}})
-	if tm.head("bob") != before || len(convPushes(events, openim.ConversationPrivateChat)) != 2 {
-		t.Fatalf("repeat: head %+v -> %+v", before, tm.head("bob"))
+	if tm.head(conversationLog("bob")) != before || len(convPushes(events, openim.ConversationPrivateChat)) != 2 {
+		t.Fatalf("repeat: head %+v -> %+v", before, tm.head(conversationLog("bob")))
 	}
 	// Groups have no private chat: the field is ignored.
-	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: "sg_g1", IsPinned: convPtr(true), IsPrivateChat: convPtr(true)}})
 	if r := tm.row("alice", "sg_g1"); r.IsPrivateChat || !r.IsPinned {
 		t.Fatalf("group row %+v", r.Conversation)
@@ -408,16 +312,16 @@ func TestSetPrivateChat(t *testing.T) {
 }
 
 func TestIncrementalConversations(t *testing.T) {
-	tm := newConvTestMachine(t)
+	tm := convMachine(t)
 	tm.register("alice", "bob", "carol")
 	ctx := context.Background()
 	id := logVersionID(conversationLog("alice"))
-	tm.send("bob", "alice", "", "hi") // creates both rows: alice's log version 1
-	tm.send("carol", "alice", "", "yo")
-	if h := tm.head("alice"); h.Version != 2 || h.ID != id {
+	tm.testSend("bob", "alice", "", "hi") // creates both rows: alice's log version 1
+	tm.testSend("carol", "alice", "", "yo")
+	if h := tm.head(conversationLog("alice")); h.Version != 2 || h.ID != id {
 		t.Fatalf("head %+v", h)
 	}
-	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true)}})
 
 	cases := []struct {
@@ -479,13 +383,13 @@ func TestIDHash(t *testing.T) {
 }
 
 func TestLatestVisibleMessage(t *testing.T) {
-	tm := newConvTestMachine(t)
+	tm := convMachine(t)
 	tm.register("alice", "bob", "carol")
-	tm.group("g1", "alice", "bob", "carol")
+	tm.groupRows("g1", "alice", "bob", "carol")
 	ctx := context.Background()
 	si := openim.SingleConversationID("alice", "bob")
 	for i := 1; i <= 3; i++ {
-		tm.send("bob", "alice", "", fmt.Sprintf("m%d", i))
+		tm.testSend("bob", "alice", "", fmt.Sprintf("m%d", i))
 	}
 	last := func(owner, conversationID string) *pb.MsgData {
 		t.Helper()
@@ -520,10 +424,10 @@ func TestLatestVisibleMessage(t *testing.T) {
 	}
 
 	// Left the group at seq 2: later messages are not shown, maxSeq is frozen.
-	tm.send("bob", "g1", "g1", "g-1", "alice", "bob", "carol")
-	tm.send("bob", "g1", "g1", "g-2", "alice", "bob", "carol")
+	tm.testSend("bob", "g1", "g1", "g-1", "alice", "bob", "carol")
+	tm.testSend("bob", "g1", "g1", "g-2", "alice", "bob", "carol")
 	tm.exec(`UPDATE conversations SET max_seq = 2 WHERE owner_id = 'carol' AND conversation_id = 'sg_g1'`)
-	tm.send("bob", "g1", "g1", "g-3", "alice", "bob")
+	tm.testSend("bob", "g1", "g1", "g-3", "alice", "bob")
 	resp, err := JSSDKConversations(ctx, tm.q(), "carol", []string{"sg_g1"})
 	if err != nil {
 		t.Fatal(err)
@@ -538,16 +442,16 @@ func TestLatestVisibleMessage(t *testing.T) {
 }
 
 func TestJSSDKConversations(t *testing.T) {
-	tm := newConvTestMachine(t)
+	tm := convMachine(t)
 	tm.register("alice", "bob", "carol", "dave")
-	tm.group("g1", "alice", "carol")
-	tm.friend("alice", "bob", "Bobby")
+	tm.groupRows("g1", "alice", "carol")
+	tm.friendRow("alice", "bob", "Bobby")
 	ctx := context.Background()
-	tm.send("bob", "alice", "", "1")   // si_alice_bob seq 1
-	tm.send("carol", "alice", "", "2") // si_alice_carol seq 1
-	tm.send("carol", "g1", "g1", "3", "alice", "carol")
-	tm.send("alice", "dave", "", "4") // alice's own message: read
-	tm.send("bob", "alice", "", "5")  // si_alice_bob seq 2, newest of alice's incoming
+	tm.testSend("bob", "alice", "", "1")   // si_alice_bob seq 1
+	tm.testSend("carol", "alice", "", "2") // si_alice_carol seq 1
+	tm.testSend("carol", "g1", "g1", "3", "alice", "carol")
+	tm.testSend("alice", "dave", "", "4") // alice's own message: read
+	tm.testSend("bob", "alice", "", "5")  // si_alice_bob seq 2, newest of alice's incoming
 
 	// get_conversations: the order asked, unknown IDs left out, peers and friends filled in.
 	resp, err := JSSDKConversations(ctx, tm.q(), "alice", []string{"si_alice_carol", "si_nope", "si_alice_bob", "sg_g1"})
@@ -576,9 +480,9 @@ func TestJSSDKConversations(t *testing.T) {
 	}
 
 	// Active: pinned first, then newest first; count limits the list but not the unread total.
-	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: "si_alice_carol", IsPinned: convPtr(true)}})
-	if res, _ := tm.apply("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	if res, _ := tm.apply("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: "si_alice_zed_x", RecvMsgOpt: convPtr[int32](0)}}); res.Err == nil {
 		t.Fatal("a chat with an unknown user was created")
 	}
@@ -606,17 +510,17 @@ func TestJSSDKConversations(t *testing.T) {
 }
 
 func TestSortedConversationList(t *testing.T) {
-	tm := newConvTestMachine(t)
+	tm := convMachine(t)
 	tm.register("alice", "bob", "carol")
-	tm.group("g1", "alice", "bob")
+	tm.groupRows("g1", "alice", "bob")
 	ctx := context.Background()
 	if _, err := SortedConversationList(ctx, tm.q(), "alice", nil); !errors.Is(err, openim.ErrRecordNotFound) {
 		t.Fatalf("no conversations: %v", err)
 	}
-	tm.send("bob", "alice", "", "a")
-	tm.send("bob", "g1", "g1", "b", "alice", "bob")
-	tm.send("alice", "carol", "", "c")
-	tm.ok("conversation.set", "alice", &SetConversations{UserIDs: []string{"alice"},
+	tm.testSend("bob", "alice", "", "a")
+	tm.testSend("bob", "g1", "g1", "b", "alice", "bob")
+	tm.testSend("alice", "carol", "", "c")
+	tm.ok("alice", "conversation.set", &SetConversations{UserIDs: []string{"alice"},
 		Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true), RecvMsgOpt: convPtr[int32](2)}})
 	list, err := SortedConversationList(ctx, tm.q(), "alice", nil)
 	if err != nil {
@@ -653,10 +557,10 @@ func TestSortedConversationList(t *testing.T) {
 // The same commands give the same state on two machines (apply is deterministic).
 func TestConversationApplyDeterministic(t *testing.T) {
 	run := func() string {
-		tm := newConvTestMachine(t)
+		tm := convMachine(t)
 		tm.register("alice", "bob")
-		tm.send("bob", "alice", "", "hi")
-		tm.ok("conversation.set", openim.AdminUserID, &SetConversations{UserIDs: []string{"alice", "bob"},
+		tm.testSend("bob", "alice", "", "hi")
+		tm.ok(openim.AdminUserID, "conversation.set", &SetConversations{UserIDs: []string{"alice", "bob"},
 			Conversation: &ConversationReq{ConversationID: "si_alice_bob", IsPinned: convPtr(true), IsPrivateChat: convPtr(true)}})
 		d, err := tm.db.Digest(context.Background())
 		if err != nil {

@@ -44,7 +44,7 @@ func (tm *testM) request(from, to string) *pb.FriendRequest {
 	return r
 }
 
-func (tm *testM) friend(owner, friend string) *pb.FriendInfo {
+func (tm *testM) friendInfo(owner, friend string) *pb.FriendInfo {
 	tm.t.Helper()
 	fs, err := store.GetFriends(context.Background(), tm.q(), owner, []string{friend})
 	if err != nil || len(fs) != 1 {
@@ -119,7 +119,7 @@ func TestAddFriendNotifiesBothEnds(t *testing.T) {
 	tipsOf(t, ev[0].Msg, &tips)
 	r := tips.Request
 	if tips.FromToUserID.FromUserID != "a" || tips.FromToUserID.ToUserID != "b" || r == nil ||
-		r.FromNickname != "Name a" || r.FromFaceURL != "face://a" || r.ToNickname != "Name b" || r.ToFaceURL != "face://b" ||
+		r.FromNickname != "Nick a" || r.FromFaceURL != "face-a" || r.ToNickname != "Nick b" || r.ToFaceURL != "face-b" ||
 		r.ReqMsg != "hello" || r.Ex != "x1" || r.HandleResult != openim.FriendRequestPending || r.CreateTime != tm.now {
 		t.Fatalf("tips = %+v, request %+v", &tips, r)
 	}
@@ -173,7 +173,7 @@ func TestAcceptFriend(t *testing.T) {
 		tipsOf(t, p.Msg, &added)
 		f := added.Friend
 		if f == nil || f.OwnerUserID != owner || f.FriendUser == nil || f.FriendUser.UserID != peer ||
-			f.FriendUser.Nickname != "Name "+peer || f.AddSource != addSourceApplication || f.CreateTime != tm.now/1000 ||
+			f.FriendUser.Nickname != "Nick "+peer || f.AddSource != addSourceApplication || f.CreateTime != tm.now/1000 ||
 			added.OpUser.UserID != "b" || added.OperationTime != tm.now || added.FriendVersion != 1 ||
 			added.FriendVersionID != logVersionID(friendLog(owner)) {
 			t.Fatalf("1204 to %s = %+v", owner, &added)
@@ -271,11 +271,11 @@ func TestSetFriendRemark(t *testing.T) {
 	if tips.FromToUserID.ToUserID != "b" || tips.FriendVersion != 2 {
 		t.Fatalf("1206 tips = %+v", &tips)
 	}
-	if f := tm.friend("a", "b"); f.Remark != "Bobby" {
+	if f := tm.friendInfo("a", "b"); f.Remark != "Bobby" {
 		t.Fatalf("remark = %q", f.Remark)
 	}
 	tm.ok("a", "friend.remark", &SetFriendRemark{OwnerUserID: "a", FriendUserID: "b"})
-	if f := tm.friend("a", "b"); f.Remark != "" {
+	if f := tm.friendInfo("a", "b"); f.Remark != "" {
 		t.Fatalf("remark after clearing = %q", f.Remark)
 	}
 }
@@ -356,7 +356,7 @@ func TestImportFriend(t *testing.T) {
 	checkPush(t, tm, ev[4], openim.FriendApplicationApproved, "n_a_c", 1, "a", "c", "a", "c")
 	checkPush(t, tm, ev[6], openim.FriendAdded, "n_a_a", 2, "a", "a", "a")
 	for _, pair := range [][2]string{{"a", "b"}, {"b", "a"}, {"a", "c"}, {"c", "a"}} {
-		if f := tm.friend(pair[0], pair[1]); f.AddSource != addSourceImport || f.OperatorUserID != openim.AdminUserID {
+		if f := tm.friendInfo(pair[0], pair[1]); f.AddSource != addSourceImport || f.OperatorUserID != openim.AdminUserID {
 			t.Fatalf("imported friend %v = %+v", pair, f)
 		}
 	}
@@ -406,7 +406,7 @@ func TestBlackList(t *testing.T) {
 		t.Fatalf("duplicate block: %v", err)
 	}
 	blacks, total, err := store.ListBlacks(context.Background(), tm.q(), "a", 0, 10)
-	if err != nil || total != 1 || blacks[0].BlackUserInfo.UserID != "b" || blacks[0].BlackUserInfo.Nickname != "Name b" ||
+	if err != nil || total != 1 || blacks[0].BlackUserInfo.UserID != "b" || blacks[0].BlackUserInfo.Nickname != "Nick b" ||
 		blacks[0].CreateTime != (tm.now-1000)/1000 || blacks[0].Ex != "spam" || blacks[0].OperatorUserID != "a" {
 		t.Fatalf("black list = %v (total %d, %v)", blacks, total, err)
 	}
@@ -487,7 +487,7 @@ func TestIncrementalFriends(t *testing.T) {
 	if ch := since(h0.ID, 3); ch.Delete[0] != "c" {
 		t.Fatalf("since 3: %+v", ch)
 	}
-	if ch := since(h0.ID, 1); ch.Update[0].Remark != "B" || ch.Update[0].FriendUser.Nickname != "Name b" {
+	if ch := since(h0.ID, 1); ch.Update[0].Remark != "B" || ch.Update[0].FriendUser.Nickname != "Nick b" {
 		t.Fatalf("updated entry = %+v", ch.Update[0])
 	}
 	tm.befriend("c", "a")

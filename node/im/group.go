@@ -153,15 +153,44 @@ func (o *op) asMember(groupID, userID string) (*pb.GroupMemberFullInfo, error) {
 	return out, nil
 }
 
-// opUser is the caller as a GroupMemberFullInfo for tips.
-func (o *op) opUser(groupID string) (*pb.GroupMemberFullInfo, error) {
-	return o.asMember(groupID, o.caller.UserID)
+// groupTip is what every group tip (15xx) shares: the group, the caller as a member (opUser), the
+// member log's head (the tips' groupMemberVersion and groupMemberVersionID) and the recipients,
+// the members plus extra (leavers). Read it after the change the tip reports.
+type groupTip struct {
+	o      *op
+	group  *pb.GroupInfo
+	opUser *pb.GroupMemberFullInfo
+	head   store.VersionHead
+	to     []string
 }
 
-// memberHead is the group's member version log position, for the tips of a change just made.
-func (o *op) memberHead(groupID string) (store.VersionHead, error) {
-	h, _, err := store.GetVersionHead(o.ctx, o.tx, memberLog(groupID))
-	return h, err
+// groupTip reads the shared parts of a tip about groupID; extra (leavers) get it too.
+func (o *op) groupTip(groupID string, extra ...string) (*groupTip, error) {
+	g, err := o.group(groupID)
+	if err != nil {
+		return nil, err
+	}
+	opUser, err := o.asMember(groupID, o.caller.UserID)
+	if err != nil {
+		return nil, err
+	}
+	head, _, err := store.GetVersionHead(o.ctx, o.tx, memberLog(groupID))
+	if err != nil {
+		return nil, err
+	}
+	ids, err := store.MemberIDs(o.ctx, o.tx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return &groupTip{o: o, group: g, opUser: opUser, head: head, to: dedupe(append(ids, extra...))}, nil
+}
+
+// send is the group-wide notification of tips from the caller to the recipients; chatCopy also
+// stores it in the group chat.
+func (t *groupTip) send(contentType int32, tips any, chatCopy bool) error {
+	groupID := t.group.GroupID
+	return t.o.notify(note{contentType: contentType, sendID: t.o.caller.UserID, recvID: groupID, groupID: groupID,
+		tips: tips, to: t.to, chatCopy: chatCopy})
 }
 
 // groupChanged logs a change of the group itself (profile, status, owner) in its member log.
@@ -241,21 +270,6 @@ func (o *op) setGroupConversationMaxSeq(userID, groupID string, maxSeq int64) er
 	}
 	_, err = o.bumpVersion(conversationLog(userID), openim.GroupConversationID(groupID), store.VersionUpdate)
 	return err
-}
-
-// groupNote is a group-wide notification from the caller to the members listed in to.
-func (o *op) groupNote(contentType int32, groupID string, tips any, to []string, chatCopy bool) error {
-	return o.notify(note{contentType: contentType, sendID: o.caller.UserID, recvID: groupID, groupID: groupID,
-		tips: tips, to: to, chatCopy: chatCopy})
-}
-
-// toMembers notifies the current members of a group, plus extra (leavers).
-func (o *op) toMembers(groupID string, extra ...string) ([]string, error) {
-	ids, err := store.MemberIDs(o.ctx, o.tx, groupID)
-	if err != nil {
-		return nil, err
-	}
-	return dedupe(append(ids, extra...)), nil
 }
 
 // userNotes sends one user-targeted notification (sessionType 1, as upstream sends 1503, 1505 and
@@ -388,19 +402,11 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 	// Upstream counts the caller even when it is not made a member.
 	g.MemberCount = uint32(len(everyone))
 
-	members, err := store.MemberIDs(o.ctx, o.tx, g.GroupID)
+	t, err := o.groupTip(g.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	all, err := store.GetMembers(o.ctx, o.tx, g.GroupID, members)
-	if err != nil {
-		return nil, err
-	}
-	opUser, err := o.opUser(g.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	head, err := o.memberHead(g.GroupID)
+	all, err := store.GetMembers(o.ctx, o.tx, g.GroupID, t.to)
 	if err != nil {
 		return nil, err
 	}
@@ -412,14 +418,14 @@ func createGroup(o *op, a *CreateGroup) (any, error) {
 			break
 		}
 	}
-	tips := &pb.GroupCreatedTips{Group: g, OpUser: opUser, MemberList: list, OperationTime: o.now,
-		GroupOwnerUser: all[0], GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}
-	if err := o.groupNote(openim.GroupCreated, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
+	tips := &pb.GroupCreatedTips{Group: g, OpUser: t.opUser, MemberList: list, OperationTime: o.now,
+		GroupOwnerUser: all[0], GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}
+	if err := t.send(openim.GroupCreated, tips, chatCopyOverride(a.SendMessage, true)); err != nil {
 		return nil, err
 	}
 	if g.Notification != "" {
-		if err := o.groupNote(openim.GroupInfoSetAnnouncement, g.GroupID, &pb.GroupInfoSetAnnouncementTips{OpUser: opUser,
-			Group: g, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, true); err != nil {
+		if err := t.send(openim.GroupInfoSetAnnouncement, &pb.GroupInfoSetAnnouncementTips{OpUser: t.opUser,
+			Group: g, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true); err != nil {
 			return nil, err
 		}
 	}
@@ -508,38 +514,30 @@ func setGroupInfo(o *op, a *SetGroupInfo) (any, error) {
 	if err := o.groupChanged(g.GroupID); err != nil {
 		return nil, err
 	}
-	members, err := o.toMembers(g.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	opUser, err := o.opUser(g.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	head, err := o.memberHead(g.GroupID)
+	t, err := o.groupTip(g.GroupID)
 	if err != nil {
 		return nil, err
 	}
 	if a.Notification != nil {
 		if g.Notification != "" {
-			if err := o.markAnnouncement(g.GroupID, members); err != nil {
+			if err := o.markAnnouncement(g.GroupID, t.to); err != nil {
 				return nil, err
 			}
 		}
-		if err := o.groupNote(openim.GroupInfoSetAnnouncement, g.GroupID, &pb.GroupInfoSetAnnouncementTips{OpUser: opUser,
-			Group: g, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, g.Notification != ""); err != nil {
+		if err := t.send(openim.GroupInfoSetAnnouncement, &pb.GroupInfoSetAnnouncementTips{OpUser: t.opUser,
+			Group: g, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, g.Notification != ""); err != nil {
 			return nil, err
 		}
 	}
 	if a.GroupName != nil {
-		if err := o.groupNote(openim.GroupInfoSetName, g.GroupID, &pb.GroupInfoSetNameTips{OpUser: opUser, Group: g,
-			GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, true); err != nil {
+		if err := t.send(openim.GroupInfoSetName, &pb.GroupInfoSetNameTips{OpUser: t.opUser, Group: g,
+			GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true); err != nil {
 			return nil, err
 		}
 	}
 	if a.otherFields() {
-		if err := o.groupNote(openim.GroupInfoSet, g.GroupID, &pb.GroupInfoSetTips{OpUser: opUser, Group: g,
-			GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, false); err != nil {
+		if err := t.send(openim.GroupInfoSet, &pb.GroupInfoSetTips{OpUser: t.opUser, Group: g,
+			GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, false); err != nil {
 			return nil, err
 		}
 	}
@@ -612,25 +610,17 @@ func (o *op) setGroupStatus(groupID string, status, contentType int32) error {
 	if err := o.groupChanged(groupID); err != nil {
 		return err
 	}
-	opUser, err := o.opUser(groupID)
+	t, err := o.groupTip(groupID)
 	if err != nil {
 		return err
 	}
-	head, err := o.memberHead(groupID)
-	if err != nil {
-		return err
-	}
-	members, err := o.toMembers(groupID)
-	if err != nil {
-		return err
-	}
-	var tips any = &pb.GroupMutedTips{Group: g, OpUser: opUser, OperationTime: o.now,
-		GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}
+	var tips any = &pb.GroupMutedTips{Group: g, OpUser: t.opUser, OperationTime: o.now,
+		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}
 	if contentType == openim.GroupCancelMuted {
-		tips = &pb.GroupCancelMutedTips{Group: g, OpUser: opUser, OperationTime: o.now,
-			GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}
+		tips = &pb.GroupCancelMutedTips{Group: g, OpUser: t.opUser, OperationTime: o.now,
+			GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}
 	}
-	return o.groupNote(contentType, groupID, tips, members, true)
+	return t.send(contentType, tips, true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -720,21 +710,13 @@ func transferGroup(o *op, a *TransferGroup) (any, error) {
 	if newOwner, err = o.member(g.GroupID, newOwner.UserID); err != nil {
 		return nil, err
 	}
-	opUser, err := o.opUser(g.GroupID)
+	t, err := o.groupTip(g.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	head, err := o.memberHead(g.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	members, err := o.toMembers(g.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	return nil, o.groupNote(openim.GroupOwnerTransferred, g.GroupID, &pb.GroupOwnerTransferredTips{Group: g, OpUser: opUser,
+	return nil, t.send(openim.GroupOwnerTransferred, &pb.GroupOwnerTransferredTips{Group: g, OpUser: t.opUser,
 		NewGroupOwner: newOwner, OldGroupOwner: oldOwner.UserID, OperationTime: o.now, OldGroupOwnerInfo: oldOwner,
-		GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, members, true)
+		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -780,14 +762,11 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	opUser, err := o.opUser(g.GroupID)
+	t, err := o.groupTip(g.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	members, err := o.toMembers(g.GroupID)
-	if err != nil {
-		return nil, err
-	}
+	members := t.to
 	g.Status = openim.GroupStatusDismissed
 	if err := store.UpdateGroup(o.ctx, o.tx, g); err != nil {
 		return nil, err
@@ -796,8 +775,8 @@ func dismissGroup(o *op, a *DismissGroup) (any, error) {
 		return nil, err
 	}
 	if !a.DeleteMember {
-		tips := &pb.GroupDismissedTips{Group: g, OpUser: opUser, OperationTime: o.now}
-		if err := o.groupNote(openim.GroupDismissed, g.GroupID, tips, members, chatCopyOverride(a.SendMessage, true)); err != nil {
+		tips := &pb.GroupDismissedTips{Group: g, OpUser: t.opUser, OperationTime: o.now}
+		if err := t.send(openim.GroupDismissed, tips, chatCopyOverride(a.SendMessage, true)); err != nil {
 			return nil, err
 		}
 	}

@@ -22,7 +22,7 @@ func memberIDs(ms []*pb.GroupMemberFullInfo) []string {
 // (they still read that history), nobody who joined later; someone who never was in gets 1002; the
 // member batch answers every group asked about, a left one with the caller's own position.
 func TestFormerMemberReads(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "d", "x")
+	tm := officeMachine(t, "a", "b", "c", "d", "x")
 	tm.create("g1", "a", nil, []string{"b", "c"}, 2) // anyone joins directly
 	tm.now += 1000
 	tm.ok("b", "group.quit", &QuitGroup{GroupID: "g1"})

@@ -18,6 +18,13 @@ import (
 // refetches everything, as upstream does past its log limit.
 const maxGroupSyncDiff = 500
 
+// GroupIDTaken reports whether a group (live or dismissed) has this ID: the proposer draws a
+// random ID for create_group until it finds a free one.
+func GroupIDTaken(ctx context.Context, q store.Q, groupID string) (bool, error) {
+	g, err := store.GetGroup(ctx, q, groupID)
+	return g != nil, err
+}
+
 // GroupReader answers group reads for one caller.
 type GroupReader struct {
 	Ctx    context.Context

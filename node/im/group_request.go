@@ -216,7 +216,7 @@ func (o *op) answerApplication(r *store.GroupRequest) error {
 	if err != nil {
 		return err
 	}
-	opUser, err := o.opUser(r.GroupID)
+	opUser, err := o.asMember(r.GroupID, o.caller.UserID)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,96 +15,11 @@ import (
 
 // groupTM applies commands through Machine.Apply on a real SQLite store, one transaction per
 // command, rolled back on a rule failure as the FSM does.
-type groupTM struct {
-	t     *testing.T
-	db    *store.DB
-	m     *Machine
-	index uint64
-	now   int64
-}
-
-const groupTestNow int64 = 1_700_000_000_000
-
-func groupTestMachine(t *testing.T, users ...string) *groupTM {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tm := &groupTM{t: t, db: db, m: NewMachine(), now: groupTestNow}
-	tm.ok("", "office.create", &CreateOffice{Office: Office{OfficeID: "o1", JWTKey: make([]byte, 32), AdminSecretHash: "x"}})
-	if len(users) > 0 {
-		reg := &RegisterUsers{}
-		for _, u := range users {
-			reg.Users = append(reg.Users, NewUser{UserID: u, Nickname: "Nick " + u, FaceURL: "face-" + u})
-		}
-		tm.ok(openim.AdminUserID, "user.register", reg)
-	}
-	return tm
-}
-
-func (tm *groupTM) apply(caller, kind string, args any) (*Result, []Event) {
-	tm.t.Helper()
-	ctx := context.Background()
-	tx, err := tm.db.Begin(ctx)
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	tm.index++
-	cmd, err := NewCommand(kind, Caller{UserID: caller, Platform: openim.PlatformWeb}, tm.now, "op1", args)
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	res, events := tm.m.Apply(ctx, tx, tm.index, cmd)
-	if res.Err != nil {
-		if err := tx.Rollback(); err != nil {
-			tm.t.Fatal(err)
-		}
-		return res, nil
-	}
-	if err := tx.Commit(); err != nil {
-		tm.t.Fatal(err)
-	}
-	return res, events
-}
-
-// ok applies a command that must succeed and returns its events.
-func (tm *groupTM) ok(caller, kind string, args any) []Event {
-	tm.t.Helper()
-	res, events := tm.apply(caller, kind, args)
-	if res.Err != nil {
-		tm.t.Fatalf("%s by %q: %v", kind, caller, res.Err)
-	}
-	return events
-}
-
-// fail applies a command that must fail with code and change nothing.
-func (tm *groupTM) fail(caller, kind string, args any, code int) {
-	tm.t.Helper()
-	before, err := tm.db.Digest(context.Background())
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	res, _ := tm.apply(caller, kind, args)
-	if res.Err == nil || res.Err.Code != code {
-		tm.t.Fatalf("%s by %q: got %v, want code %d", kind, caller, res.Err, code)
-	}
-	after, err := tm.db.Digest(context.Background())
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	// The applied index is not stored by these tests, so a failed command leaves the digest as is.
-	if before != after {
-		tm.t.Fatalf("%s by %q failed but changed the state", kind, caller)
-	}
-}
-
-func (tm *groupTM) reader(caller string) GroupReader {
+func (tm *testM) reader(caller string) GroupReader {
 	return GroupReader{Ctx: context.Background(), Q: tm.db.Reader(), Caller: Caller{UserID: caller}}
 }
 
-func (tm *groupTM) member(gid, uid string) *pb.GroupMemberFullInfo {
+func (tm *testM) member(gid, uid string) *pb.GroupMemberFullInfo {
 	tm.t.Helper()
 	m, err := store.GetMember(context.Background(), tm.db.Reader(), gid, uid)
 	if err != nil {
@@ -114,7 +28,7 @@ func (tm *groupTM) member(gid, uid string) *pb.GroupMemberFullInfo {
 	return m
 }
 
-func (tm *groupTM) group(gid string) *pb.GroupInfo {
+func (tm *testM) groupInfo(gid string) *pb.GroupInfo {
 	tm.t.Helper()
 	g, err := store.GetGroup(context.Background(), tm.db.Reader(), gid)
 	if err != nil {
@@ -124,7 +38,7 @@ func (tm *groupTM) group(gid string) *pb.GroupInfo {
 }
 
 // create makes group gid owned by owner with the given admins and members.
-func (tm *groupTM) create(gid, owner string, admins, members []string, needVerification int32) []Event {
+func (tm *testM) create(gid, owner string, admins, members []string, needVerification int32) []Event {
 	tm.t.Helper()
 	return tm.ok(owner, "group.create", &CreateGroup{OwnerUserID: owner, AdminUserIDs: admins, MemberUserIDs: members,
 		GroupInfo: &pb.GroupInfo{GroupID: gid, GroupName: "G " + gid, GroupType: openim.WorkingGroup, NeedVerification: needVerification}})
@@ -213,16 +127,12 @@ func wantGroupNote(t *testing.T, p *Push, gid, sender string) {
 	}
 }
 
-func (tm *groupTM) memberHead(gid string) store.VersionHead {
+func (tm *testM) memberHead(gid string) store.VersionHead {
 	tm.t.Helper()
-	h, err := logHead(context.Background(), tm.db.Reader(), memberLog(gid))
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	return h
+	return tm.head(memberLog(gid))
 }
 
-func wantMemberVersion(t *testing.T, tm *groupTM, gid string, version uint64, versionID string) {
+func wantMemberVersion(t *testing.T, tm *testM, gid string, version uint64, versionID string) {
 	t.Helper()
 	h := tm.memberHead(gid)
 	if version != h.Version || versionID != h.ID || versionID == "" {
@@ -230,7 +140,7 @@ func wantMemberVersion(t *testing.T, tm *groupTM, gid string, version uint64, ve
 	}
 }
 
-func (tm *groupTM) conversation(owner, convID string) (maxSeq int64, atType int32, ok bool) {
+func (tm *testM) conversation(owner, convID string) (maxSeq int64, atType int32, ok bool) {
 	tm.t.Helper()
 	err := tm.db.Reader().QueryRow(`SELECT max_seq, group_at_type FROM conversations WHERE owner_id = ? AND conversation_id = ?`,
 		owner, convID).Scan(&maxSeq, &atType)
@@ -240,7 +150,7 @@ func (tm *groupTM) conversation(owner, convID string) (maxSeq int64, atType int3
 	return maxSeq, atType, true
 }
 
-func (tm *groupTM) maxSeq(convID string) int64 {
+func (tm *testM) maxSeq(convID string) int64 {
 	tm.t.Helper()
 	s, err := store.GetSeq(context.Background(), tm.db.Reader(), convID)
 	if err != nil {
@@ -254,7 +164,7 @@ func gptr[T any](v T) *T { return &v }
 // ---------------------------------------------------------------------------------------------
 
 func TestCreateGroup(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "d")
+	tm := officeMachine(t, "a", "b", "c", "d")
 	res, events := tm.apply("a", "group.create", &CreateGroup{OwnerUserID: "a", AdminUserIDs: []string{"b"},
 		MemberUserIDs: []string{"c"}, GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupName: "One", GroupType: openim.WorkingGroup,
 			Notification: "hello", CreatorUserID: "a"}})
@@ -265,14 +175,14 @@ func TestCreateGroup(t *testing.T) {
 	if err := json.Unmarshal(res.Data, &out); err != nil {
 		t.Fatal(err)
 	}
-	if g := out.GroupInfo; g.GroupID != "g1" || g.OwnerUserID != "a" || g.MemberCount != 3 || g.CreateTime != groupTestNow ||
-		g.NotificationUserID != "a" || g.NotificationUpdateTime != groupTestNow {
+	if g := out.GroupInfo; g.GroupID != "g1" || g.OwnerUserID != "a" || g.MemberCount != 3 || g.CreateTime != tm.now ||
+		g.NotificationUserID != "a" || g.NotificationUpdateTime != tm.now {
 		t.Fatalf("groupInfo %+v", g)
 	}
 	for uid, role := range map[string]int32{"a": openim.RoleOwner, "b": openim.RoleAdmin, "c": openim.RoleMember} {
 		m := tm.member("g1", uid)
 		if m == nil || m.RoleLevel != role || m.JoinSource != openim.JoinByInvitation || m.InviterUserID != "a" ||
-			m.OperatorUserID != "a" || m.JoinTime != groupTestNow {
+			m.OperatorUserID != "a" || m.JoinTime != tm.now {
 			t.Fatalf("member %s: %+v", uid, m)
 		}
 	}
@@ -285,7 +195,7 @@ func TestCreateGroup(t *testing.T) {
 	tp := groupTips[pb.GroupCreatedTips](t, p)
 	if tp.Group.GroupID != "g1" || tp.OpUser.UserID != "a" || tp.OpUser.RoleLevel != openim.RoleOwner ||
 		tp.GroupOwnerUser.UserID != "a" || len(tp.MemberList) != 1 || tp.MemberList[0].UserID != "a" ||
-		tp.OperationTime != groupTestNow || tp.OpUser.Nickname != "Nick a" {
+		tp.OperationTime != tm.now || tp.OpUser.Nickname != "Nick a" {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
@@ -314,7 +224,7 @@ func TestCreateGroup(t *testing.T) {
 }
 
 func TestCreateGroupByAdminAndOptions(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b")
+	tm := officeMachine(t, "a", "b")
 	events := tm.ok(openim.AdminUserID, "group.create", &CreateGroup{OwnerUserID: "a", MemberUserIDs: []string{"b"},
 		GroupInfo: &pb.GroupInfo{GroupID: "g1", GroupType: openim.WorkingGroup}, SendMessage: gptr(false)})
 	tp := groupTips[pb.GroupCreatedTips](t, oneGroupNote(t, events, openim.GroupCreated))
@@ -332,7 +242,7 @@ func TestCreateGroupByAdminAndOptions(t *testing.T) {
 }
 
 func TestCreateGroupRules(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b")
+	tm := officeMachine(t, "a", "b")
 	tm.create("taken", "a", nil, nil, 0)
 	info := func(id string, typ int32) *pb.GroupInfo { return &pb.GroupInfo{GroupID: id, GroupType: typ} }
 	for _, tc := range []struct {
@@ -364,7 +274,7 @@ func TestCreateGroupRules(t *testing.T) {
 }
 
 func TestSetGroupInfo(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "x")
+	tm := officeMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
 	tm.fail("c", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, openim.ErrNoPermission.Code)
 	tm.fail("x", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("n")}, openim.ErrNoPermission.Code)
@@ -378,9 +288,9 @@ func TestSetGroupInfo(t *testing.T) {
 	before := tm.memberHead("g1").Version
 	events := tm.ok("b", "group.set_info", &SetGroupInfo{GroupID: "g1", GroupName: gptr("New"), Notification: gptr(" hi "),
 		Introduction: gptr("intro"), NeedVerification: gptr(openim.VerifyNone)})
-	g := tm.group("g1")
+	g := tm.groupInfo("g1")
 	if g.GroupName != "New" || g.Notification != "hi" || g.Introduction != "intro" || g.NeedVerification != openim.VerifyNone ||
-		g.NotificationUserID != "b" || g.NotificationUpdateTime != groupTestNow {
+		g.NotificationUserID != "b" || g.NotificationUpdateTime != tm.now {
 		t.Fatalf("group %+v", g)
 	}
 	if h := tm.memberHead("g1"); h.Version != before+1 {
@@ -418,7 +328,7 @@ func TestSetGroupInfo(t *testing.T) {
 }
 
 func TestJoinGroupDirect(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c")
+	tm := officeMachine(t, "a", "b", "c")
 	tm.create("g1", "a", nil, []string{"b"}, openim.VerifyNone)
 	events := tm.ok("c", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch, InviterUserID: "c"})
 	m := tm.member("g1", "c")
@@ -443,7 +353,7 @@ func TestJoinGroupDirect(t *testing.T) {
 }
 
 func TestJoinGroupRules(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c")
+	tm := officeMachine(t, "a", "b", "c")
 	tm.create("g1", "a", nil, nil, openim.VerifyNone)
 	tm.create("gone", "a", nil, nil, openim.VerifyNone)
 	tm.ok("a", "group.dismiss", &DismissGroup{GroupID: "gone"})
@@ -470,7 +380,7 @@ func TestJoinGroupRules(t *testing.T) {
 }
 
 func TestApplicationFlow(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "d", "e")
+	tm := officeMachine(t, "a", "b", "c", "d", "e")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, openim.VerifyApplyInviteDirect)
 
 	events := tm.ok("d", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch, ReqMessage: "let me in", Ex: "x"})
@@ -565,7 +475,7 @@ func TestApplicationFlow(t *testing.T) {
 }
 
 func TestQuitGroup(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "x")
+	tm := officeMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", nil, []string{"b", "c"}, openim.VerifyNone)
 	tm.fail("x", "group.quit", &QuitGroup{GroupID: "g1"}, openim.ErrRecordNotFound.Code)
 	tm.fail("a", "group.quit", &QuitGroup{GroupID: "g1"}, openim.ErrNoPermission.Code)
@@ -603,7 +513,7 @@ func TestQuitGroup(t *testing.T) {
 }
 
 func TestKickGroup(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "b2", "c", "d", "x")
+	tm := officeMachine(t, "a", "b", "b2", "c", "d", "x")
 	tm.create("g1", "a", []string{"b", "b2"}, []string{"c", "d"}, 0)
 	for _, tc := range []struct {
 		name   string
@@ -651,7 +561,7 @@ func TestKickGroup(t *testing.T) {
 }
 
 func TestInviteToGroup(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "d", "e", "x")
+	tm := officeMachine(t, "a", "b", "c", "d", "e", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, openim.VerifyApplyInviteDirect)
 	tm.fail("x", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"d"}}, openim.ErrNoPermission.Code)
 	tm.fail("c", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"zz"}}, openim.ErrRecordNotFound.Code)
@@ -706,7 +616,7 @@ func TestInviteToGroup(t *testing.T) {
 }
 
 func TestTransferGroup(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "x")
+	tm := officeMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
 	tm.fail("b", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "b"}, openim.ErrNoPermission.Code)
 	tm.fail("a", "group.transfer", &TransferGroup{GroupID: "g1", OldOwnerUserID: "a", NewOwnerUserID: "a"}, openim.ErrArgs.Code)
@@ -718,7 +628,7 @@ func TestTransferGroup(t *testing.T) {
 	if a, b := tm.member("g1", "a"), tm.member("g1", "b"); a.RoleLevel != openim.RoleAdmin || b.RoleLevel != openim.RoleOwner || b.MuteEndTime != 0 {
 		t.Fatalf("roles after transfer: a %d, b %d (mute %d)", a.RoleLevel, b.RoleLevel, b.MuteEndTime)
 	}
-	if g := tm.group("g1"); g.OwnerUserID != "b" {
+	if g := tm.groupInfo("g1"); g.OwnerUserID != "b" {
 		t.Fatalf("owner %s", g.OwnerUserID)
 	}
 	if len(groupNotes(events, openim.GroupMemberCancelMuted)) != 1 {
@@ -740,7 +650,7 @@ func TestTransferGroup(t *testing.T) {
 }
 
 func TestDismissGroup(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c")
+	tm := officeMachine(t, "a", "b", "c")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
 	tm.fail("b", "group.dismiss", &DismissGroup{GroupID: "g1"}, openim.ErrNoPermission.Code)
 	tm.fail("c", "group.dismiss", &DismissGroup{GroupID: "g1"}, openim.ErrNoPermission.Code)
@@ -757,7 +667,7 @@ func TestDismissGroup(t *testing.T) {
 	if len(groupChatCopies(events, openim.GroupDismissed)) != 1 {
 		t.Fatal("1511 has a chat copy")
 	}
-	g := tm.group("g1")
+	g := tm.groupInfo("g1")
 	if g.Status != openim.GroupStatusDismissed || g.MemberCount != 0 {
 		t.Fatalf("after dismiss: %+v", g)
 	}
@@ -772,13 +682,13 @@ func TestDismissGroup(t *testing.T) {
 
 	tm.create("g2", "a", nil, []string{"b"}, 0)
 	events = tm.ok(openim.AdminUserID, "group.dismiss", &DismissGroup{GroupID: "g2", DeleteMember: true})
-	if len(groupNotes(events, openim.GroupDismissed)) != 0 || tm.group("g2").MemberCount != 0 {
+	if len(groupNotes(events, openim.GroupDismissed)) != 0 || tm.groupInfo("g2").MemberCount != 0 {
 		t.Fatalf("deleteMember: %s", describeGroupEvents(events))
 	}
 }
 
 func TestMuteMember(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "b2", "c", "d", "x")
+	tm := officeMachine(t, "a", "b", "b2", "c", "d", "x")
 	tm.create("g1", "a", []string{"b", "b2"}, []string{"c", "d"}, 0)
 	for _, tc := range []struct {
 		name, caller, target string
@@ -803,13 +713,13 @@ func TestMuteMember(t *testing.T) {
 	tm.ok("a", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b", MutedSeconds: 30})
 	tm.ok(openim.AdminUserID, "group.mute_member", &MuteMember{GroupID: "g1", UserID: "b2", MutedSeconds: 30})
 	events := tm.ok("b", "group.mute_member", &MuteMember{GroupID: "g1", UserID: "c", MutedSeconds: 90})
-	if m := tm.member("g1", "c"); m.MuteEndTime != groupTestNow+90_000 {
+	if m := tm.member("g1", "c"); m.MuteEndTime != tm.now+90_000 {
 		t.Fatalf("muteEndTime %d", m.MuteEndTime)
 	}
 	p := oneGroupNote(t, events, openim.GroupMemberMuted)
 	wantGroupPush(t, p, "a", "b", "b2", "c", "d")
 	tp := groupTips[pb.GroupMemberMutedTips](t, p)
-	if tp.MutedUser.UserID != "c" || tp.MutedSeconds != 90 || tp.MutedUser.MuteEndTime != groupTestNow+90_000 || tp.OpUser.UserID != "b" {
+	if tp.MutedUser.UserID != "c" || tp.MutedSeconds != 90 || tp.MutedUser.MuteEndTime != tm.now+90_000 || tp.OpUser.UserID != "b" {
 		t.Fatalf("tips %+v", tp)
 	}
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
@@ -825,12 +735,12 @@ func TestMuteMember(t *testing.T) {
 }
 
 func TestMuteGroup(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c")
+	tm := officeMachine(t, "a", "b", "c")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
 	tm.fail("c", "group.mute", &GroupRef{GroupID: "g1"}, openim.ErrNoPermission.Code)
 	tm.fail("c", "group.cancel_mute", &GroupRef{GroupID: "g1"}, openim.ErrNoPermission.Code)
 	events := tm.ok("b", "group.mute", &GroupRef{GroupID: "g1"})
-	if tm.group("g1").Status != openim.GroupStatusMuted {
+	if tm.groupInfo("g1").Status != openim.GroupStatusMuted {
 		t.Fatal("not muted")
 	}
 	p := oneGroupNote(t, events, openim.GroupMuted)
@@ -842,13 +752,13 @@ func TestMuteGroup(t *testing.T) {
 	wantMemberVersion(t, tm, "g1", tp.GroupMemberVersion, tp.GroupMemberVersionID)
 	events = tm.ok("a", "group.cancel_mute", &GroupRef{GroupID: "g1"})
 	cp := groupTips[pb.GroupCancelMutedTips](t, oneGroupNote(t, events, openim.GroupCancelMuted))
-	if tm.group("g1").Status != openim.GroupStatusOK || cp.Group.Status != openim.GroupStatusOK || len(groupChatCopies(events, openim.GroupCancelMuted)) != 1 {
+	if tm.groupInfo("g1").Status != openim.GroupStatusOK || cp.Group.Status != openim.GroupStatusOK || len(groupChatCopies(events, openim.GroupCancelMuted)) != 1 {
 		t.Fatalf("cancel mute %+v", cp)
 	}
 }
 
 func TestSetMemberInfo(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "b2", "c", "d", "x")
+	tm := officeMachine(t, "a", "b", "b2", "c", "d", "x")
 	tm.create("g1", "a", []string{"b", "b2"}, []string{"c", "d"}, 0)
 	set := func(gid, uid string, nick *string, role *int32) *SetMemberInfo {
 		return &SetMemberInfo{Members: []MemberPatch{{GroupID: gid, UserID: uid, Nickname: nick, RoleLevel: role}}}
@@ -906,7 +816,7 @@ func TestSetMemberInfo(t *testing.T) {
 }
 
 func TestProfileChangeNotifiesGroups(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b")
+	tm := officeMachine(t, "a", "b")
 	tm.create("g1", "a", nil, []string{"b"}, 0)
 	tm.create("g2", "a", nil, []string{"b"}, 0)
 	tm.ok("b", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g2", UserID: "b",
@@ -934,7 +844,7 @@ func TestProfileChangeNotifiesGroups(t *testing.T) {
 }
 
 func TestGroupReads(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "x")
+	tm := officeMachine(t, "a", "b", "c", "x")
 	tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)
 	tm.create("g2", "b", nil, nil, 0)
 	tm.ok("c", "group.set_member_info", &SetMemberInfo{Members: []MemberPatch{{GroupID: "g1", UserID: "c", Nickname: gptr("zed")}}})
@@ -999,7 +909,7 @@ func TestGroupReads(t *testing.T) {
 }
 
 func TestIncrementalSync(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "d")
+	tm := officeMachine(t, "a", "b", "c", "d")
 	tm.create("g1", "a", nil, []string{"b"}, openim.VerifyNone)
 	r := tm.reader("b")
 
@@ -1078,7 +988,7 @@ func TestIncrementalSync(t *testing.T) {
 
 func TestGroupCommandsAreDeterministic(t *testing.T) {
 	run := func() (string, string) {
-		tm := groupTestMachine(t, "a", "b", "c")
+		tm := officeMachine(t, "a", "b", "c")
 		var all []Event
 		all = append(all, tm.create("g1", "a", []string{"b"}, []string{"c"}, 0)...)
 		all = append(all, tm.ok("a", "group.set_info", &SetGroupInfo{GroupID: "g1", Notification: gptr("n")})...)

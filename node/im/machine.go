@@ -68,9 +68,6 @@ func NewMachine() *Machine {
 	return m
 }
 
-// Known reports whether kind is a command this machine applies.
-func (m *Machine) Known(kind string) bool { _, ok := m.handlers[kind]; return ok }
-
 // Apply applies cmd, committed at index, inside tx. A rule failure is returned as Result.Err; the
 // caller must then roll back this command's changes (a savepoint) and drop its events.
 //

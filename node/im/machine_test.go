@@ -14,19 +14,25 @@ import (
 	"lanim/node/store"
 )
 
-// testM applies commands to a real SQLite store in a temporary directory, one transaction per
-// command, as the FSM does: a rule failure rolls the command back and drops its events.
+// testM is the one FSM test harness of node/im: it applies commands to a real SQLite store in a
+// temporary directory, one transaction per command, as the FSM does: a rule failure rolls the
+// command back and drops its events. Every helper takes (caller, kind, args) in that order; the
+// area test files add their own builders and views as methods.
 type testM struct {
-	t     testing.TB
-	db    *store.DB
-	m     *Machine
-	index uint64 // log index of the last command
-	now   int64  // ms, the last command's time
+	t      testing.TB
+	db     *store.DB
+	m      *Machine
+	index  uint64  // log index of the last command
+	now    int64   // ms, the last command's time
+	step   int64   // ms the clock moves before each command; 0 keeps it still
+	events []Event // of the last successful command
+	ids    int     // clientMsgIDs drawn by text
 }
 
 // testStart is the clock of a test machine's first command (ms).
 const testStart int64 = 1_700_000_000_000
 
+// testMachine is a machine with no office and no users; each command is one second after the last.
 func testMachine(t testing.TB) *testM {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
@@ -34,15 +40,26 @@ func testMachine(t testing.TB) *testM {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &testM{t: t, db: db, m: NewMachine(), now: testStart}
+	return &testM{t: t, db: db, m: NewMachine(), now: testStart, step: 1000}
 }
 
-// apply applies one command of caller ("" for the node itself) and returns its result and
-// events. Every command is one second after the previous one.
+// officeMachine is a machine with an office and the users registered (see register).
+func officeMachine(t testing.TB, users ...string) *testM {
+	t.Helper()
+	tm := testMachine(t)
+	tm.ok("", "office.create", &CreateOffice{Office: Office{OfficeID: "o1", JWTKey: make([]byte, 32), AdminSecretHash: "x"}})
+	if len(users) > 0 {
+		tm.register(users...)
+	}
+	return tm
+}
+
+// apply applies one command of caller ("" for the node itself; the admin's platform is 10, any
+// other caller's 5) and returns its result and events.
 func (tm *testM) apply(caller, kind string, args any) (*Result, []Event) {
 	tm.t.Helper()
 	tm.index++
-	tm.now += 1000
+	tm.now += tm.step
 	platform := openim.PlatformWeb
 	if openim.IsAdmin(caller) {
 		platform = openim.PlatformAdmin
@@ -66,6 +83,7 @@ func (tm *testM) apply(caller, kind string, args any) (*Result, []Event) {
 	if err := tx.Commit(); err != nil {
 		tm.t.Fatalf("commit: %v", err)
 	}
+	tm.events = events
 	return res, events
 }
 
@@ -79,27 +97,63 @@ func (tm *testM) ok(caller, kind string, args any) []Event {
 	return events
 }
 
-// fail applies a command that must fail with code and returns the error.
-func (tm *testM) fail(caller, kind string, args any, code int) *openim.Error {
+// must applies a command that must succeed and returns its result data.
+func (tm *testM) must(caller, kind string, args any) json.RawMessage {
 	tm.t.Helper()
 	res, _ := tm.apply(caller, kind, args)
-	if res.Err == nil {
-		tm.t.Fatalf("%s by %q succeeded, want error %d", kind, caller, code)
+	if res.Err != nil {
+		tm.t.Fatalf("%s by %q: %v", kind, caller, res.Err)
 	}
-	if res.Err.Code != code {
+	return res.Data
+}
+
+// fail applies a command that must fail with code and change nothing; it returns the error.
+func (tm *testM) fail(caller, kind string, args any, code int) *openim.Error {
+	tm.t.Helper()
+	before, err := tm.db.Digest(context.Background())
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	res, _ := tm.apply(caller, kind, args)
+	if res.Err == nil || res.Err.Code != code {
 		tm.t.Fatalf("%s by %q: got %v, want code %d", kind, caller, res.Err, code)
+	}
+	after, err := tm.db.Digest(context.Background())
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	// The applied index is not stored by these tests, so a failed command leaves the digest as is.
+	if before != after {
+		tm.t.Fatalf("%s by %q failed but changed the state", kind, caller)
 	}
 	return res.Err
 }
 
-// register adds users with the nickname "Name <id>" and the face "face://<id>".
+// register adds users with the nickname "Nick <id>" and the face "face-<id>".
 func (tm *testM) register(ids ...string) {
 	tm.t.Helper()
 	users := make([]NewUser, len(ids))
 	for i, id := range ids {
-		users[i] = NewUser{UserID: id, Nickname: "Name " + id, FaceURL: "face://" + id}
+		users[i] = NewUser{UserID: id, Nickname: "Nick " + id, FaceURL: "face-" + id}
 	}
 	tm.ok(openim.AdminUserID, "user.register", &RegisterUsers{Users: users})
+}
+
+// exec runs SQL on the state directly, for what another area owns (groups, blacks).
+func (tm *testM) exec(query string, args ...any) {
+	tm.t.Helper()
+	ctx := context.Background()
+	tx, err := tm.db.Begin(ctx)
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		tx.Rollback()
+		tm.t.Fatalf("%s: %v", query, err)
+	}
+	if err := tx.Commit(); err != nil {
+		tm.t.Fatal(err)
+	}
 }
 
 // q reads committed state, as the API does.
@@ -160,7 +214,7 @@ func TestTestMachine(t *testing.T) {
 	tm := testMachine(t)
 	tm.register("alice")
 	u, err := store.GetUser(context.Background(), tm.q(), "alice")
-	if err != nil || u == nil || u.Nickname != "Name alice" || u.CreateTime != tm.now {
+	if err != nil || u == nil || u.Nickname != "Nick alice" || u.CreateTime != tm.now {
 		t.Fatalf("alice = %v, %v", u, err)
 	}
 	tm.fail("alice", "user.register", &RegisterUsers{Users: []NewUser{{UserID: "bob", Nickname: "Bob"}}},

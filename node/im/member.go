@@ -48,20 +48,12 @@ func quitGroup(o *op, a *QuitGroup) (any, error) {
 	if err := o.removeMember(a.GroupID, userID); err != nil {
 		return nil, err
 	}
-	g, err := o.group(a.GroupID)
+	t, err := o.groupTip(a.GroupID, userID)
 	if err != nil {
 		return nil, err
 	}
-	head, err := o.memberHead(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	to, err := o.toMembers(a.GroupID, userID)
-	if err != nil {
-		return nil, err
-	}
-	if err := o.groupNote(openim.MemberQuit, a.GroupID, &pb.MemberQuitTips{Group: g, QuitUser: m, OperationTime: o.now,
-		GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to, true); err != nil {
+	if err := t.send(openim.MemberQuit, &pb.MemberQuitTips{Group: t.group, QuitUser: m, OperationTime: o.now,
+		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true); err != nil {
 		return nil, err
 	}
 	return nil, o.freezeGroupConversations(a.GroupID, []string{userID})
@@ -100,29 +92,17 @@ func kickGroup(o *op, a *KickGroup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	opUser, err := o.opUser(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
 	for _, id := range a.KickedUserIDs {
 		if err := o.removeMember(a.GroupID, id); err != nil {
 			return nil, err
 		}
 	}
-	g, err := o.group(a.GroupID)
+	t, err := o.groupTip(a.GroupID, a.KickedUserIDs...)
 	if err != nil {
 		return nil, err
 	}
-	head, err := o.memberHead(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	to, err := o.toMembers(a.GroupID, a.KickedUserIDs...)
-	if err != nil {
-		return nil, err
-	}
-	if err := o.groupNote(openim.MemberKicked, a.GroupID, &pb.MemberKickedTips{Group: g, OpUser: opUser, KickedUserList: kicked,
-		OperationTime: o.now, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to,
+	if err := t.send(openim.MemberKicked, &pb.MemberKickedTips{Group: t.group, OpUser: t.opUser, KickedUserList: kicked,
+		OperationTime: o.now, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID},
 		chatCopyOverride(a.SendMessage, true)); err != nil {
 		return nil, err
 	}
@@ -257,7 +237,7 @@ func (o *op) membersInvited(groupID, inviterID string, userIDs []string, chatCop
 	if err := o.openGroupConversations(groupID, userIDs); err != nil {
 		return err
 	}
-	g, err := o.group(groupID)
+	t, err := o.groupTip(groupID)
 	if err != nil {
 		return err
 	}
@@ -265,27 +245,15 @@ func (o *op) membersInvited(groupID, inviterID string, userIDs []string, chatCop
 	if err != nil {
 		return err
 	}
-	opUser, err := o.opUser(groupID)
-	if err != nil {
-		return err
-	}
-	inviter := opUser
+	inviter := t.opUser
 	if inviterID != o.caller.UserID {
 		if inviter, err = o.asMember(groupID, inviterID); err != nil {
 			return err
 		}
 	}
-	head, err := o.memberHead(groupID)
-	if err != nil {
-		return err
-	}
-	to, err := o.toMembers(groupID)
-	if err != nil {
-		return err
-	}
-	return o.groupNote(openim.MemberInvited, groupID, &pb.MemberInvitedTips{Group: g, OpUser: opUser, InvitedUserList: invited,
-		OperationTime: o.now, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID, InviterUser: inviter},
-		to, chatCopy)
+	return t.send(openim.MemberInvited, &pb.MemberInvitedTips{Group: t.group, OpUser: t.opUser, InvitedUserList: invited,
+		OperationTime: o.now, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID, InviterUser: inviter},
+		chatCopy)
 }
 
 // memberEntered opens the entrant's conversation and sends 1510 (a direct join, or an approved
@@ -294,7 +262,7 @@ func (o *op) memberEntered(groupID, userID string) error {
 	if err := o.openGroupConversations(groupID, []string{userID}); err != nil {
 		return err
 	}
-	g, err := o.group(groupID)
+	t, err := o.groupTip(groupID)
 	if err != nil {
 		return err
 	}
@@ -302,16 +270,8 @@ func (o *op) memberEntered(groupID, userID string) error {
 	if err != nil {
 		return err
 	}
-	head, err := o.memberHead(groupID)
-	if err != nil {
-		return err
-	}
-	to, err := o.toMembers(groupID)
-	if err != nil {
-		return err
-	}
-	return o.groupNote(openim.MemberEnter, groupID, &pb.MemberEnterTips{Group: g, EntrantUser: entrant, OperationTime: o.now,
-		GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to, true)
+	return t.send(openim.MemberEnter, &pb.MemberEnterTips{Group: t.group, EntrantUser: entrant, OperationTime: o.now,
+		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,25 +330,13 @@ func muteMember(o *op, a *MuteMember) (any, error) {
 		return nil, err
 	}
 	target.MuteEndTime = end
-	g, err := o.group(a.GroupID)
+	t, err := o.groupTip(a.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	opUser, err := o.opUser(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	head, err := o.memberHead(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	to, err := o.toMembers(a.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	return nil, o.groupNote(openim.GroupMemberMuted, a.GroupID, &pb.GroupMemberMutedTips{Group: g, OpUser: opUser,
+	return nil, t.send(openim.GroupMemberMuted, &pb.GroupMemberMutedTips{Group: t.group, OpUser: t.opUser,
 		OperationTime: o.now, MutedUser: target, MutedSeconds: uint32(a.MutedSeconds),
-		GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to, true)
+		GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
 
 func cancelMuteMember(o *op, a *MemberRef) (any, error) {
@@ -435,7 +383,7 @@ func (o *op) unmute(groupID, userID string) error {
 	if err := o.memberChanged(groupID, userID); err != nil {
 		return err
 	}
-	g, err := o.group(groupID)
+	t, err := o.groupTip(groupID)
 	if err != nil {
 		return err
 	}
@@ -443,20 +391,8 @@ func (o *op) unmute(groupID, userID string) error {
 	if err != nil {
 		return err
 	}
-	opUser, err := o.opUser(groupID)
-	if err != nil {
-		return err
-	}
-	head, err := o.memberHead(groupID)
-	if err != nil {
-		return err
-	}
-	to, err := o.toMembers(groupID)
-	if err != nil {
-		return err
-	}
-	return o.groupNote(openim.GroupMemberCancelMuted, groupID, &pb.GroupMemberCancelMutedTips{Group: g, OpUser: opUser,
-		OperationTime: o.now, MutedUser: target, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to, true)
+	return t.send(openim.GroupMemberCancelMuted, &pb.GroupMemberCancelMutedTips{Group: t.group, OpUser: t.opUser,
+		OperationTime: o.now, MutedUser: target, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,7 +577,7 @@ func (o *op) maySetMembers(groupID string, patches []MemberPatch) error {
 
 // memberInfoSet sends a GroupMemberInfoSetTips (1516, 1517 or 1518) about userID to the group.
 func (o *op) memberInfoSet(contentType int32, groupID, userID string) error {
-	g, err := o.group(groupID)
+	t, err := o.groupTip(groupID)
 	if err != nil {
 		return err
 	}
@@ -649,20 +585,8 @@ func (o *op) memberInfoSet(contentType int32, groupID, userID string) error {
 	if err != nil {
 		return err
 	}
-	opUser, err := o.opUser(groupID)
-	if err != nil {
-		return err
-	}
-	head, err := o.memberHead(groupID)
-	if err != nil {
-		return err
-	}
-	to, err := o.toMembers(groupID)
-	if err != nil {
-		return err
-	}
-	return o.groupNote(contentType, groupID, &pb.GroupMemberInfoSetTips{Group: g, OpUser: opUser, OperationTime: o.now,
-		ChangedUser: changed, GroupMemberVersion: head.Version, GroupMemberVersionID: head.ID}, to, false)
+	return t.send(contentType, &pb.GroupMemberInfoSetTips{Group: t.group, OpUser: t.opUser, OperationTime: o.now,
+		ChangedUser: changed, GroupMemberVersion: t.head.Version, GroupMemberVersionID: t.head.ID}, false)
 }
 
 // groupProfileChanged follows a user's new nickname or face into every group where the member

@@ -1,6 +1,7 @@
 package im
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -282,12 +283,8 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 	}
 	system := o.caller.Admin() || openim.IsNotification(m.ContentType) || sender.AppMangerLevel >= 2
 	if !system {
-		blocked, err := store.IsBlocked(o.ctx, o.tx, m.RecvID, m.SendID)
-		if err != nil {
+		if err := checkNotBlocked(o.ctx, o.tx, m.RecvID, m.SendID); err != nil {
 			return nil, err
-		}
-		if blocked {
-			return nil, openim.ErrBlockedByPeer.With("%s has blocked %s", m.RecvID, m.SendID)
 		}
 	}
 	if !openim.IsNotification(m.ContentType) {
@@ -315,23 +312,14 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 // checkGroupSend applies the group rules and returns the members, who all get the push. The admin
 // sends to any group that is not dismissed, member or not, muted or not.
 func (o *op) checkGroupSend(m *pb.MsgData) ([]string, error) {
-	g, err := store.GetGroup(o.ctx, o.tx, m.GroupID)
+	g, err := groupToSendTo(o.ctx, o.tx, m.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	if g == nil {
-		return nil, openim.ErrRecordNotFound.With("group %s", m.GroupID)
-	}
-	if g.Status == openim.GroupStatusDismissed {
-		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", m.GroupID)
-	}
 	if !o.caller.Admin() && !openim.IsNotification(m.ContentType) {
-		member, err := store.GetMember(o.ctx, o.tx, m.GroupID, m.SendID)
+		member, err := sendingMember(o.ctx, o.tx, m.GroupID, m.SendID)
 		if err != nil {
 			return nil, err
-		}
-		if member == nil {
-			return nil, openim.ErrNotInGroupYet.With("%s is not in group %s", m.SendID, m.GroupID)
 		}
 		if member.MuteEndTime >= o.now {
 			return nil, openim.ErrMutedInGroup.With("%s is muted in group %s", m.SendID, m.GroupID)
@@ -341,6 +329,45 @@ func (o *op) checkGroupSend(m *pb.MsgData) ([]string, error) {
 		}
 	}
 	return store.MemberIDs(o.ctx, o.tx, m.GroupID)
+}
+
+// checkNotBlocked: recvID has not blocked sendID (1302).
+func checkNotBlocked(ctx context.Context, q store.Q, recvID, sendID string) error {
+	blocked, err := store.IsBlocked(ctx, q, recvID, sendID)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return openim.ErrBlockedByPeer.With("%s has blocked %s", recvID, sendID)
+	}
+	return nil
+}
+
+// groupToSendTo loads the group a message goes to: 1004 when unknown, 1204 when dismissed.
+func groupToSendTo(ctx context.Context, q store.Q, groupID string) (*pb.GroupInfo, error) {
+	g, err := store.GetGroup(ctx, q, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, openim.ErrRecordNotFound.With("group %s", groupID)
+	}
+	if g.Status == openim.GroupStatusDismissed {
+		return nil, openim.ErrDismissedAlready.With("group %s is dismissed", groupID)
+	}
+	return g, nil
+}
+
+// sendingMember loads the sender's member row: 1203 when they are not in the group.
+func sendingMember(ctx context.Context, q store.Q, groupID, userID string) (*pb.GroupMemberFullInfo, error) {
+	m, err := store.GetMember(ctx, q, groupID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, openim.ErrNotInGroupYet.With("%s is not in group %s", userID, groupID)
+	}
+	return m, nil
 }
 
 // ensureSendConversations creates the rows a stored message needs before its push: both sides of

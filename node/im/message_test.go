@@ -16,8 +16,8 @@ import (
 )
 
 func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	m := tm.text("alice", "bob", "hello")
 	m.Options = map[string]bool{"isNotNotification": false} // a user cannot aim at an n_ stream
 	res := tm.send(m)
@@ -25,7 +25,7 @@ func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	cid := openim.SingleConversationID("alice", "bob")
-	pushes := tm.pushes()
+	pushes := tm.lastPushes()
 	if len(pushes) != 1 || pushes[0].ConversationID != cid || !slices.Equal(pushes[0].UserIDs, []string{"bob", "alice"}) ||
 		pushes[0].OperationID == "" || pushes[0].Msg.Seq != 1 {
 		t.Fatalf("push %+v", pushes[0])
@@ -49,8 +49,8 @@ func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
 }
 
 func TestSendSeqsAreContinuous(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	cid := openim.SingleConversationID("alice", "bob")
 	for i := 1; i <= 30; i++ {
 		from, to := "alice", "bob"
@@ -73,15 +73,15 @@ func TestSendSeqsAreContinuous(t *testing.T) {
 }
 
 func TestSendIdempotent(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob", "carol")
+	tm := officeMachine(t)
+	tm.register("alice", "bob", "carol")
 	m := tm.text("alice", "bob", "once")
 	first := tm.send(m)
 	again := tm.send(m)
 	if again != first {
 		t.Fatalf("retry %+v, first %+v", again, first)
 	}
-	if len(tm.pushes()) != 0 {
+	if len(tm.lastPushes()) != 0 {
 		t.Fatal("a retry pushed again")
 	}
 	if next := tm.send(tm.text("alice", "bob", "next")); next.Seq != 2 {
@@ -89,12 +89,12 @@ func TestSendIdempotent(t *testing.T) {
 	}
 	other := tm.text("carol", "bob", "steal")
 	other.ClientMsgID = m.ClientMsgID
-	tm.wantCode(openim.ErrArgs.Code, "carol", "msg.send", &SendMsg{MsgData: other})
+	tm.fail("carol", "msg.send", &SendMsg{MsgData: other}, openim.ErrArgs.Code)
 }
 
 func TestSendSingleRules(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob", "carol", "dave", "sys")
+	tm := officeMachine(t)
+	tm.register("alice", "bob", "carol", "dave", "sys")
 	tm.exec(`INSERT INTO blacks (owner_id, block_id, create_time) VALUES ('bob', 'alice', 0)`)
 	tm.exec(`UPDATE users SET global_recv_msg_opt = 1 WHERE user_id = 'carol'`)
 	tm.exec(`UPDATE users SET app_manger_level = 2 WHERE user_id = 'sys'`)
@@ -139,7 +139,7 @@ func TestSendSingleRules(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tm.t = t
-			tm.wantCode(c.code, c.caller, "msg.send", &SendMsg{MsgData: c.msg()})
+			tm.fail(c.caller, "msg.send", &SendMsg{MsgData: c.msg()}, c.code)
 		})
 	}
 	tm.t = t
@@ -156,16 +156,16 @@ func TestSendSingleRules(t *testing.T) {
 }
 
 func TestSendGroupRules(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("owner", "adm", "mem", "muted", "out")
-	tm.group("g1", "owner", "adm", "mem", "muted")
+	tm := officeMachine(t)
+	tm.register("owner", "adm", "mem", "muted", "out")
+	tm.makeGroup("g1", "owner", "adm", "mem", "muted")
 	tm.exec(`UPDATE group_members SET role_level = 60 WHERE user_id = 'adm'`)
 	tm.exec(`UPDATE group_members SET mute_end_time = ? WHERE user_id = 'muted'`, tm.now+1_000_000)
 	res := tm.send(tm.text("mem", "g:g1", "hi all"))
 	if res.Seq != 1 {
 		t.Fatalf("seq %d", res.Seq)
 	}
-	p := tm.pushes()[0]
+	p := tm.lastPushes()[0]
 	if p.ConversationID != "sg_g1" || !slices.Equal(p.UserIDs, []string{"owner", "adm", "mem", "muted"}) {
 		t.Fatalf("push %+v", p)
 	}
@@ -177,31 +177,31 @@ func TestSendGroupRules(t *testing.T) {
 	if tm.conv("out", "sg_g1") != nil {
 		t.Fatal("row for a non-member")
 	}
-	tm.wantCode(openim.ErrNotInGroupYet.Code, "out", "msg.send", &SendMsg{MsgData: tm.text("out", "g:g1", "x")})
-	tm.wantCode(openim.ErrMutedInGroup.Code, "muted", "msg.send", &SendMsg{MsgData: tm.text("muted", "g:g1", "x")})
-	tm.wantCode(openim.ErrRecordNotFound.Code, "mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:nope", "x")})
+	tm.fail("out", "msg.send", &SendMsg{MsgData: tm.text("out", "g:g1", "x")}, openim.ErrNotInGroupYet.Code)
+	tm.fail("muted", "msg.send", &SendMsg{MsgData: tm.text("muted", "g:g1", "x")}, openim.ErrMutedInGroup.Code)
+	tm.fail("mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:nope", "x")}, openim.ErrRecordNotFound.Code)
 	tm.exec(`UPDATE groups SET status = 3 WHERE group_id = 'g1'`)
-	tm.wantCode(openim.ErrMutedGroup.Code, "mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:g1", "x")})
+	tm.fail("mem", "msg.send", &SendMsg{MsgData: tm.text("mem", "g:g1", "x")}, openim.ErrMutedGroup.Code)
 	tm.send(tm.text("adm", "g:g1", "admins talk"))
 	tm.send(tm.text("owner", "g:g1", "owner talks"))
 	tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: tm.text(openim.AdminUserID, "g:g1", "app admin talks")})
 	tm.exec(`UPDATE groups SET status = 2 WHERE group_id = 'g1'`)
-	tm.wantCode(openim.ErrDismissedAlready.Code, "owner", "msg.send", &SendMsg{MsgData: tm.text("owner", "g:g1", "x")})
+	tm.fail("owner", "msg.send", &SendMsg{MsgData: tm.text("owner", "g:g1", "x")}, openim.ErrDismissedAlready.Code)
 	if got := tm.visible("mem", "sg_g1"); !slices.Equal(got, []string{"hi all", "admins talk", "owner talks", "app admin talks"}) {
 		t.Fatalf("group history %q", got)
 	}
 }
 
 func TestSendWithoutHistoryIsNotStored(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	m := tm.text("alice", "bob", "online only")
 	m.Options = map[string]bool{"history": false, "senderSync": false}
 	res := tm.send(m)
 	if res.Seq != 0 {
 		t.Fatalf("seq %d", res.Seq)
 	}
-	p := tm.pushes()
+	p := tm.lastPushes()
 	if len(p) != 1 || !slices.Equal(p[0].UserIDs, []string{"bob"}) || p[0].Msg.Seq != 0 {
 		t.Fatalf("pushes %+v", p)
 	}
@@ -219,8 +219,8 @@ func TestSendWithoutHistoryIsNotStored(t *testing.T) {
 }
 
 func TestNotificationChatRowForReceiver(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("bob")
+	tm := officeMachine(t)
+	tm.register("bob")
 	m := &pb.MsgData{SendID: openim.AdminUserID, RecvID: "bob", ClientMsgID: "oa1", SessionType: openim.NotificationChat,
 		ContentType: openim.OANotification, Content: []byte(`{"text":"office closed friday"}`)}
 	tm.must(openim.AdminUserID, "msg.send", &SendMsg{MsgData: m})
@@ -241,7 +241,7 @@ func mustJSON(t *testing.T, raw []byte, out any) {
 }
 
 // storeMsgAt reads a stored message, for tests that look under the rendering.
-func storeMsgAt(t *testing.T, tm *msgTM, cid string, seq int64) (store.StoredMessage, bool) {
+func storeMsgAt(t *testing.T, tm *testM, cid string, seq int64) (store.StoredMessage, bool) {
 	t.Helper()
 	m, ok, err := store.MessageAt(context.Background(), tm.q(), cid, seq)
 	if err != nil {
@@ -253,15 +253,15 @@ func storeMsgAt(t *testing.T, tm *msgTM, cid string, seq int64) (store.StoredMes
 // A user who stores the clientMsgID the next command would derive for its notification does not
 // make that command fail.
 func TestServerIDsSkipTakenClientMsgIDs(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	tm.send(tm.text("alice", "bob", "x"))
 	trap := tm.text("alice", "bob", "trap")
 	sum := md5.Sum([]byte(fmt.Sprintf("%d/1", tm.index+2)))
 	trap.ClientMsgID = hex.EncodeToString(sum[:])
 	tm.send(trap)
 	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: openim.SingleConversationID("alice", "bob"), Seqs: []int64{2}, UserID: "bob"})
-	if p := tm.pushes(); len(p) != 1 || p[0].Msg.ClientMsgID == trap.ClientMsgID {
+	if p := tm.lastPushes(); len(p) != 1 || p[0].Msg.ClientMsgID == trap.ClientMsgID {
 		t.Fatalf("receipt %+v", p)
 	}
 }

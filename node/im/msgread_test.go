@@ -10,8 +10,8 @@ import (
 )
 
 func TestPullRangesNumPlaceholdersAndNotifications(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	for i := 0; i < 6; i++ {
 		tm.send(tm.text("alice", "bob", string(rune('a'+i))))
 	}
@@ -43,7 +43,7 @@ func TestPullRangesNumPlaceholdersAndNotifications(t *testing.T) {
 	// n_ ranges return every seq, num ignored.
 	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1}, UserID: "bob"})
 	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{2}, UserID: "bob"})
-	ncid := openim.NotificationConversationID(openim.SingleChat, "alice", "bob", "")
+	ncid := "n_" + "alice_bob"
 	resp, err = PullBySeqRanges(ctx, tm.q(), "alice", &pb.PullMessageBySeqsReq{SeqRanges: []*pb.SeqRange{
 		{ConversationID: ncid, Begin: 1, End: 10, Num: 1}}})
 	if err != nil {
@@ -68,8 +68,8 @@ func TestPullRangesNumPlaceholdersAndNotifications(t *testing.T) {
 }
 
 func TestPullBySeqsEntryForEveryConversation(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob", "mallory")
+	tm := officeMachine(t)
+	tm.register("alice", "bob", "mallory")
 	tm.send(tm.text("alice", "bob", "one"))
 	tm.send(tm.text("bob", "alice", "two"))
 	cid := openim.SingleConversationID("alice", "bob")
@@ -110,15 +110,15 @@ func TestPullBySeqsEntryForEveryConversation(t *testing.T) {
 // A user reads only their own conversations: not another pair's, even with a row made for it, and
 // not the other pair of an ID two pairs share.
 func TestReadersSeeOnlyTheirConversations(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob", "mallory", "a", "b_c", "a_b", "c")
+	tm := officeMachine(t)
+	tm.register("alice", "bob", "mallory", "a", "b_c", "a_b", "c")
 	tm.send(tm.text("alice", "bob", "secret"))
 	cid := openim.SingleConversationID("alice", "bob")
 	tm.exec(`INSERT INTO conversations (owner_id, conversation_id, conversation_type, user_id) VALUES ('mallory', ?, 1, 'bob')`, cid)
 	if got := tm.visible("mallory", cid); len(got) != 0 {
 		t.Fatalf("mallory reads %q", got)
 	}
-	if got := tm.visible("mallory", openim.NotificationConversationID(openim.SingleChat, "alice", "bob", "")); len(got) != 0 {
+	if got := tm.visible("mallory", "n_"+"alice_bob"); len(got) != 0 {
 		t.Fatalf("mallory reads alice's notifications %q", got)
 	}
 	ctx := context.Background()
@@ -130,7 +130,7 @@ func TestReadersSeeOnlyTheirConversations(t *testing.T) {
 	if err != nil || len(seqs.Seqs) != 0 {
 		t.Fatalf("mallory's seqs %v %v", seqs, err)
 	}
-	tm.wantCode(openim.ErrRecordNotFound.Code, "mallory", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "mallory"})
+	tm.fail("mallory", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "mallory"}, openim.ErrRecordNotFound.Code)
 
 	// si_a_b_c is the ID of a+b_c and of a_b+c.
 	shared := openim.SingleConversationID("a", "b_c")
@@ -158,9 +158,9 @@ func TestReadersSeeOnlyTheirConversations(t *testing.T) {
 }
 
 func TestGroupReadsAfterLeaving(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("owner", "leaver", "stranger")
-	tm.group("g1", "owner", "leaver")
+	tm := officeMachine(t)
+	tm.register("owner", "leaver", "stranger")
+	tm.makeGroup("g1", "owner", "leaver")
 	tm.send(tm.text("owner", "g:g1", "before"))
 	tm.send(tm.text("leaver", "g:g1", "mine"))
 	tm.leave("g1", "leaver")
@@ -201,9 +201,9 @@ func TestGroupReadsAfterLeaving(t *testing.T) {
 }
 
 func TestGroupNotificationStreamAfterLeaving(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("owner", "leaver")
-	tm.group("g1", "owner", "leaver")
+	tm := officeMachine(t)
+	tm.register("owner", "leaver")
+	tm.makeGroup("g1", "owner", "leaver")
 	tm.send(tm.text("owner", "g:g1", "one"))
 	tm.must("leaver", "msg.mark_read", &MarkMsgsAsRead{ConversationID: "sg_g1", Seqs: []int64{1}, UserID: "leaver"})
 	// quit and kick store their tips' chat copy in sg_ before freezing the leaver's row: it marks
@@ -222,9 +222,9 @@ func TestGroupNotificationStreamAfterLeaving(t *testing.T) {
 }
 
 func TestNewestSeqsAndHasRead(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
-	tm.group("g1", "alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
+	tm.makeGroup("g1", "alice", "bob")
 	tm.send(tm.text("alice", "bob", "1"))
 	tm.send(tm.text("bob", "alice", "2"))
 	tm.send(tm.text("bob", "g:g1", "g"))
@@ -274,8 +274,8 @@ func TestNewestSeqsAndHasRead(t *testing.T) {
 // Through the groups area's own commands: quit freezes the leaver's window after its 1504 chat
 // copy, and a dismissal leaves every former member their history.
 func TestGroupHistoryThroughGroupCommands(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("owner", "bob", "carol")
+	tm := officeMachine(t)
+	tm.register("owner", "bob", "carol")
 	tm.must("owner", "group.create", &CreateGroup{OwnerUserID: "owner", MemberUserIDs: []string{"bob", "carol"},
 		GroupInfo: &pb.GroupInfo{GroupID: "g7", GroupName: "seven", GroupType: 2}})
 	tm.send(tm.text("bob", "g:g7", "hello"))
@@ -289,7 +289,7 @@ func TestGroupHistoryThroughGroupCommands(t *testing.T) {
 		t.Fatalf("carol's notifications end with %+v", got)
 	}
 	tm.must("owner", "group.dismiss", &DismissGroup{GroupID: "g7"})
-	tm.wantCode(openim.ErrDismissedAlready.Code, "bob", "msg.send", &SendMsg{MsgData: tm.text("bob", "g:g7", "x")})
+	tm.fail("bob", "msg.send", &SendMsg{MsgData: tm.text("bob", "g:g7", "x")}, openim.ErrDismissedAlready.Code)
 	bob := tm.visible("bob", "sg_g7")
 	if !slices.Contains(bob, "hello") || !slices.Contains(bob, "after carol left") {
 		t.Fatalf("bob reads %q after the dismissal", bob)

@@ -10,36 +10,36 @@ import (
 )
 
 func TestRevokeSingle(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	tm.send(tm.text("alice", "bob", "oops typo"))
 	tm.send(tm.text("bob", "alice", "reply"))
 	cid := openim.SingleConversationID("alice", "bob")
-	tm.wantCode(openim.ErrNoPermission.Code, "bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "bob"})
-	tm.wantCode(openim.ErrNoPermission.Code, "bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"})
-	tm.wantCode(openim.ErrRecordNotFound.Code, "alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 9, UserID: "alice"})
-	tm.wantCode(openim.ErrArgs.Code, "alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 0, UserID: "alice"})
-	tm.wantCode(openim.ErrArgs.Code, "alice", "msg.revoke", &RevokeMsg{ConversationID: openim.NotificationConversationID(openim.SingleChat, "alice", "bob", ""), Seq: 1, UserID: "alice"})
+	tm.fail("bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "bob"}, openim.ErrNoPermission.Code)
+	tm.fail("bob", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"}, openim.ErrNoPermission.Code)
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 9, UserID: "alice"}, openim.ErrRecordNotFound.Code)
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 0, UserID: "alice"}, openim.ErrArgs.Code)
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: "n_" + "alice_bob", Seq: 1, UserID: "alice"}, openim.ErrArgs.Code)
 	tm.must("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"})
-	p := tm.pushes()
-	ncid := openim.NotificationConversationID(openim.SingleChat, "alice", "bob", "")
+	p := tm.lastPushes()
+	ncid := "n_" + "alice_bob"
 	if len(p) != 1 || p[0].ConversationID != ncid || !slices.Equal(p[0].UserIDs, []string{"alice", "bob"}) ||
 		p[0].Msg.ContentType != openim.MsgRevokeNotification || p[0].Msg.Seq == 0 {
 		t.Fatalf("revoke push %+v", p)
 	}
 	var rt pb.RevokeMsgTips
-	msgTips(t, p[0].Msg, &rt)
+	tipsOf(t, p[0].Msg, &rt)
 	if rt.RevokerUserID != "alice" || rt.Seq != 1 || rt.ConversationID != cid || rt.SesstionType != openim.SingleChat ||
 		rt.ClientMsgID == "" || rt.IsAdminRevoke {
 		t.Fatalf("tips %+v", &rt)
 	}
-	tm.wantCode(openim.ErrMsgAlreadyRevoke.Code, "alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"})
+	tm.fail("alice", "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 1, UserID: "alice"}, openim.ErrMsgAlreadyRevoke.Code)
 	got := tm.pull("bob", cid, 1, 2)
 	if got[0].ContentType != openim.MsgRevokeNotification || got[0].Seq != 1 || msgText(got[1]) != "reply" {
 		t.Fatalf("pulled %+v", got)
 	}
 	var rc pb.MessageRevokedContent
-	msgTips(t, got[0], &rc)
+	tipsOf(t, got[0], &rc)
 	if rc.RevokerID != "alice" || rc.SourceMessageSendID != "alice" || rc.Seq != 1 || rc.SessionType != openim.SingleChat ||
 		rc.RevokerNickname != "Nick alice" || rc.SourceMessageSenderNickname != "Nick alice" || rc.RevokeTime == 0 {
 		t.Fatalf("revoked content %+v", &rc)
@@ -50,16 +50,16 @@ func TestRevokeSingle(t *testing.T) {
 	}
 	// The admin revokes anyone's.
 	tm.must(openim.AdminUserID, "msg.revoke", &RevokeMsg{ConversationID: cid, Seq: 2, UserID: "alice"})
-	msgTips(t, tm.pushes()[0].Msg, &rt)
+	tipsOf(t, tm.lastPushes()[0].Msg, &rt)
 	if !rt.IsAdminRevoke || rt.RevokerUserID != openim.AdminUserID {
 		t.Fatalf("admin tips %+v", &rt)
 	}
 }
 
 func TestRevokeGroupRoles(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("owner", "adm", "adm2", "mem", "mem2")
-	tm.group("g1", "owner", "adm", "adm2", "mem", "mem2")
+	tm := officeMachine(t)
+	tm.register("owner", "adm", "adm2", "mem", "mem2")
+	tm.makeGroup("g1", "owner", "adm", "adm2", "mem", "mem2")
 	tm.exec(`UPDATE group_members SET role_level = 60 WHERE user_id IN ('adm', 'adm2')`)
 	for _, u := range []string{"owner", "adm", "adm2", "mem", "mem2"} {
 		tm.send(tm.text(u, "g:g1", "by "+u))
@@ -79,11 +79,11 @@ func TestRevokeGroupRoles(t *testing.T) {
 	for _, c := range cases {
 		args := &RevokeMsg{ConversationID: "sg_g1", Seq: seqOf[c.author], UserID: c.revoker}
 		if c.code != 0 {
-			tm.wantCode(c.code, c.revoker, "msg.revoke", args)
+			tm.fail(c.revoker, "msg.revoke", args, c.code)
 			continue
 		}
 		tm.must(c.revoker, "msg.revoke", args)
-		p := tm.pushes()
+		p := tm.lastPushes()
 		if len(p) != 1 || p[0].ConversationID != "n_g1" || len(p[0].UserIDs) != 5 {
 			t.Fatalf("%s revoking %s: pushes %+v", c.revoker, c.author, p)
 		}
@@ -95,27 +95,27 @@ func TestRevokeGroupRoles(t *testing.T) {
 }
 
 func TestMarkAsRead(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob", "carol")
+	tm := officeMachine(t)
+	tm.register("alice", "bob", "carol")
 	for i := 0; i < 4; i++ {
 		tm.send(tm.text("alice", "bob", "m"))
 	}
 	cid := openim.SingleConversationID("alice", "bob")
-	tm.wantCode(openim.ErrArgs.Code, "bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{5}, UserID: "bob"})
-	tm.wantCode(openim.ErrArgs.Code, "bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: nil, UserID: "bob"})
-	tm.wantCode(openim.ErrArgs.Code, "bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{0}, UserID: "bob"})
-	tm.wantCode(openim.ErrRecordNotFound.Code, "carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: openim.SingleConversationID("alice", "carol"), Seqs: []int64{1}, UserID: "carol"})
-	tm.wantCode(openim.ErrNoPermission.Code, "carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1}, UserID: "bob"})
+	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{5}, UserID: "bob"}, openim.ErrArgs.Code)
+	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: nil, UserID: "bob"}, openim.ErrArgs.Code)
+	tm.fail("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{0}, UserID: "bob"}, openim.ErrArgs.Code)
+	tm.fail("carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: openim.SingleConversationID("alice", "carol"), Seqs: []int64{1}, UserID: "carol"}, openim.ErrRecordNotFound.Code)
+	tm.fail("carol", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1}, UserID: "bob"}, openim.ErrNoPermission.Code)
 	tm.must("bob", "msg.mark_read", &MarkMsgsAsRead{ConversationID: cid, Seqs: []int64{1, 3}, UserID: "bob"})
 	if got := tm.conv("bob", cid).HasReadSeq; got != 3 {
 		t.Fatalf("hasReadSeq %d", got)
 	}
-	p := tm.pushes()
+	p := tm.lastPushes()
 	if len(p) != 1 || p[0].Msg.SendID != "bob" || p[0].Msg.RecvID != "alice" || !slices.Equal(p[0].UserIDs, []string{"bob", "alice"}) {
 		t.Fatalf("receipt %+v", p)
 	}
 	var rt pb.MarkAsReadTips
-	msgTips(t, p[0].Msg, &rt)
+	tipsOf(t, p[0].Msg, &rt)
 	if rt.MarkAsReadUserID != "bob" || !slices.Equal(rt.Seqs, []int64{1, 3}) || rt.HasReadSeq != 3 {
 		t.Fatalf("tips %+v", &rt)
 	}
@@ -131,14 +131,14 @@ func TestMarkAsRead(t *testing.T) {
 	}
 
 	// mark_conversation_as_read lists (old, new] plus the seqs given.
-	tm.wantCode(openim.ErrArgs.Code, "bob", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: cid, HasReadSeq: 5, UserID: "bob"})
+	tm.fail("bob", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: cid, HasReadSeq: 5, UserID: "bob"}, openim.ErrArgs.Code)
 	tm.must("bob", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: cid, HasReadSeq: 4, Seqs: []int64{2}, UserID: "bob"})
-	msgTips(t, tm.pushes()[0].Msg, &rt)
+	tipsOf(t, tm.lastPushes()[0].Msg, &rt)
 	if !slices.Equal(rt.Seqs, []int64{4, 2}) || rt.HasReadSeq != 4 {
 		t.Fatalf("conversation receipt %+v", &rt)
 	}
 	tm.must("bob", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: cid, HasReadSeq: 4, UserID: "bob"})
-	if len(tm.pushes()) != 0 {
+	if len(tm.lastPushes()) != 0 {
 		t.Fatal("receipt with nothing newly read")
 	}
 	// set_conversation_has_read_seq may lower it.
@@ -146,42 +146,42 @@ func TestMarkAsRead(t *testing.T) {
 	if got := tm.conv("bob", cid).HasReadSeq; got != 1 {
 		t.Fatalf("set read seq: %d", got)
 	}
-	if p := tm.pushes(); len(p) != 1 || !slices.Equal(p[0].UserIDs, []string{"bob"}) {
+	if p := tm.lastPushes(); len(p) != 1 || !slices.Equal(p[0].UserIDs, []string{"bob"}) {
 		t.Fatalf("set read seq push %+v", p)
 	}
 }
 
 func TestMarkAsReadGroup(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("owner", "mem")
-	tm.group("g1", "owner", "mem")
+	tm := officeMachine(t)
+	tm.register("owner", "mem")
+	tm.makeGroup("g1", "owner", "mem")
 	tm.send(tm.text("owner", "g:g1", "x"))
 	tm.must("mem", "msg.mark_read", &MarkMsgsAsRead{ConversationID: "sg_g1", Seqs: []int64{1}, UserID: "mem"})
-	if p := tm.pushes(); len(p) != 1 || p[0].ConversationID != "n_g1" || len(p[0].UserIDs) != 2 {
+	if p := tm.lastPushes(); len(p) != 1 || p[0].ConversationID != "n_g1" || len(p[0].UserIDs) != 2 {
 		t.Fatalf("group receipt %+v", p)
 	}
 	tm.send(tm.text("owner", "g:g1", "y"))
 	tm.must("mem", "msg.mark_conversation_read", &MarkConversationAsRead{ConversationID: "sg_g1", HasReadSeq: 2, UserID: "mem"})
-	if p := tm.pushes(); len(p) != 1 || p[0].ConversationID != "n_mem_mem" || !slices.Equal(p[0].UserIDs, []string{"mem"}) {
+	if p := tm.lastPushes(); len(p) != 1 || p[0].ConversationID != "n_mem_mem" || !slices.Equal(p[0].UserIDs, []string{"mem"}) {
 		t.Fatalf("self receipt %+v", p)
 	}
 }
 
 func TestDeleteForSelf(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	tm.send(tm.text("alice", "bob", "keep"))
 	tm.send(tm.text("alice", "bob", "hide"))
 	cid := openim.SingleConversationID("alice", "bob")
-	tm.wantCode(openim.ErrNoPermission.Code, "bob", "msg.delete", &DeleteMsgs{ConversationID: cid, Seqs: []int64{2}, UserID: "bob",
-		DeleteSyncOpt: &DeleteSyncOpt{IsSyncOther: true}})
+	tm.fail("bob", "msg.delete", &DeleteMsgs{ConversationID: cid, Seqs: []int64{2}, UserID: "bob",
+		DeleteSyncOpt: &DeleteSyncOpt{IsSyncOther: true}}, openim.ErrNoPermission.Code)
 	tm.must("bob", "msg.delete", &DeleteMsgs{ConversationID: cid, Seqs: []int64{2, 99}, UserID: "bob"})
-	p := tm.pushes()
+	p := tm.lastPushes()
 	if len(p) != 1 || p[0].Msg.ContentType != openim.DeleteMsgsNotification || !slices.Equal(p[0].UserIDs, []string{"bob"}) {
 		t.Fatalf("2102 %+v", p)
 	}
 	var dt pb.DeleteMsgsTips
-	msgTips(t, p[0].Msg, &dt)
+	tipsOf(t, p[0].Msg, &dt)
 	if !slices.Equal(dt.Seqs, []int64{2}) {
 		t.Fatalf("tips %+v", &dt)
 	}
@@ -208,8 +208,8 @@ func TestDeleteForSelf(t *testing.T) {
 }
 
 func TestClearConversation(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
 	tm.send(tm.text("alice", "bob", "old1"))
 	tm.send(tm.text("bob", "alice", "old2"))
 	cid := openim.SingleConversationID("alice", "bob")
@@ -219,7 +219,7 @@ func TestClearConversation(t *testing.T) {
 		t.Fatalf("row %+v", row)
 	}
 	var ct pb.ClearConversationTips
-	msgTips(t, tm.pushes()[0].Msg, &ct)
+	tipsOf(t, tm.lastPushes()[0].Msg, &ct)
 	if !slices.Equal(ct.ConversationIDs, []string{cid}) {
 		t.Fatalf("1703 %+v", &ct)
 	}
@@ -248,9 +248,9 @@ func TestClearConversation(t *testing.T) {
 }
 
 func TestSearch(t *testing.T) {
-	tm := msgTestMachine(t)
-	tm.users("alice", "bob", "carol")
-	tm.group("g1", "alice", "bob")
+	tm := officeMachine(t)
+	tm.register("alice", "bob", "carol")
+	tm.makeGroup("g1", "alice", "bob")
 	tm.send(tm.text("alice", "bob", "Meeting at ten"))
 	tm.send(tm.text("bob", "alice", "明天开会议"))
 	file := tm.text("alice", "bob", "")

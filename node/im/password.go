@@ -1,6 +1,10 @@
 package im
 
 import (
+	"context"
+
+	"golang.org/x/crypto/bcrypt"
+
 	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
@@ -17,6 +21,51 @@ func CheckPassword(p string) error {
 	}
 	return nil
 }
+
+// HashPassword hashes a clear-text password for the log (bcrypt); the proposer runs it.
+func HashPassword(p string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
+	if err != nil {
+		return "", openim.ErrInternal.With("hash password: %v", err)
+	}
+	return string(h), nil
+}
+
+// SignIn is a password sign-in (/auth/user_login). It is checked against the replica by the
+// proposer, which then records the new token through Raft (auth.token). The API bounds the failed
+// attempts per user between PasswordHash and Verify.
+type SignIn struct {
+	UserID     string `json:"userID"`
+	Password   string `json:"password"`
+	PlatformID int32  `json:"platformID"`
+}
+
+// PasswordHash is the user's password hash in q ("" when they have none): 1004 for no such user.
+func (a *SignIn) PasswordHash(ctx context.Context, q store.Q) (string, error) {
+	hash, ok, err := store.PasswordHash(ctx, q, a.UserID)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", openim.ErrRecordNotFound.With("no user %q", a.UserID)
+	}
+	return hash, nil
+}
+
+// Verify compares the password with hash, then checks the platform. A wrong password (or none
+// set) is ErrWrongPassword, which the API counts as a failed attempt; a bad platform is 1001.
+func (a *SignIn) Verify(hash string) error {
+	if hash == "" || bcrypt.CompareHashAndPassword([]byte(hash), []byte(a.Password)) != nil {
+		return ErrWrongPassword
+	}
+	if a.PlatformID == openim.PlatformAdmin || !openim.ValidPlatform(a.PlatformID) {
+		return openim.ErrArgs.With("platformID %d is not a user platform", a.PlatformID)
+	}
+	return nil
+}
+
+// ErrWrongPassword is a failed password sign-in; it names neither which part was wrong.
+var ErrWrongPassword = openim.ErrNoPermission.With("wrong user ID or password")
 
 // SignUp registers a user with a password and records their first token in one step.
 type SignUp struct {

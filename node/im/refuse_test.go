@@ -11,7 +11,7 @@ import (
 // TestRefuseIsTheFSMsVerdict: for every command with a refuse method, the refusal the API decides
 // on the replica is the FSM's, code for code, and a command the replica lets through is applied.
 func TestRefuseIsTheFSMsVerdict(t *testing.T) {
-	tm := groupTestMachine(t, "ann", "bob", "cy", "dan")
+	tm := officeMachine(t, "ann", "bob", "cy", "dan")
 	tm.create("g1", "ann", []string{"cy"}, []string{"bob"}, 0)
 	tm.ok("ann", "msg.send", &SendMsg{MsgData: &pb.MsgData{SendID: "ann", RecvID: "bob", ClientMsgID: "c1",
 		SessionType: openim.SingleChat, ContentType: openim.Text, Content: []byte(`{"content":"hi"}`)}})

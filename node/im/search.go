@@ -30,6 +30,10 @@ type SearchQuery struct {
 type SearchHit struct {
 	ConversationID string
 	Msg            *pb.MsgData
+	// Group is a group message's group (nil once it is gone); RecvNickname is any other message's
+	// receiver's nickname ("" when unknown). A search answer shows them beside the message.
+	Group        *pb.GroupInfo
+	RecvNickname string
 }
 
 // SearchMessages finds messages the searcher may read: in their own chat conversations, within
@@ -60,14 +64,49 @@ func SearchMessages(ctx context.Context, q store.Q, searcher Caller, sq *SearchQ
 		return nil, 0, err
 	}
 	hits := make([]SearchHit, 0, len(stored))
+	groups, names := map[string]*pb.GroupInfo{}, map[string]string{}
 	for i := range stored {
 		msg, err := decodeStoredMsg(&stored[i])
 		if err != nil {
 			return nil, 0, err
 		}
-		hits = append(hits, SearchHit{ConversationID: stored[i].ConversationID, Msg: msg})
+		h := SearchHit{ConversationID: stored[i].ConversationID, Msg: msg}
+		if err := h.describe(ctx, q, groups, names); err != nil {
+			return nil, 0, err
+		}
+		hits = append(hits, h)
 	}
 	return hits, total, nil
+}
+
+// describe fills the hit's group or receiver's nickname, looking each up once per search.
+func (h *SearchHit) describe(ctx context.Context, q store.Q, groups map[string]*pb.GroupInfo, names map[string]string) error {
+	m := h.Msg
+	if m.GroupID != "" {
+		g, ok := groups[m.GroupID]
+		if !ok {
+			var err error
+			if g, err = store.GetGroup(ctx, q, m.GroupID); err != nil {
+				return err
+			}
+			groups[m.GroupID] = g
+		}
+		h.Group = g
+		return nil
+	}
+	name, ok := names[m.RecvID]
+	if !ok {
+		u, err := store.GetUser(ctx, q, m.RecvID)
+		if err != nil {
+			return err
+		}
+		if u != nil {
+			name = u.Nickname
+		}
+		names[m.RecvID] = name
+	}
+	h.RecvNickname = name
+	return nil
 }
 
 // searchScopes lists the chat conversations searched, each with what the searcher may read of it.

@@ -52,7 +52,7 @@ func noNullTips(t *testing.T, what string, events []Event) {
 // TestTipsHaveNoNullLists: the group and friend notifications that can carry empty lists (no
 // invited users, no admins, a kick of one) write them as [].
 func TestTipsHaveNoNullLists(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c")
+	tm := officeMachine(t, "a", "b", "c")
 	noNullTips(t, "create", tm.create("g1", "a", nil, nil, 2))
 	noNullTips(t, "join", tm.ok("b", "group.join", &JoinGroup{GroupID: "g1", JoinSource: openim.JoinBySearch}))
 	noNullTips(t, "invite", tm.ok("a", "group.invite", &InviteToGroup{GroupID: "g1", InvitedUserIDs: []string{"c"}}))
@@ -65,14 +65,14 @@ func TestTipsHaveNoNullLists(t *testing.T) {
 // TestNotifyWritesEmptyListsAsArrays: whatever tips a rule hands to notify, a nil list in them is
 // pushed and stored as [] (the official core maps over tips lists in its local database code).
 func TestNotifyWritesEmptyListsAsArrays(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b")
+	tm := officeMachine(t, "a", "b")
 	ctx := context.Background()
 	tx, err := tm.db.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	o := &op{ctx: ctx, tx: tx, index: 1000, cmd: &Command{Kind: "test"}, now: groupTestNow}
+	o := &op{ctx: ctx, tx: tx, index: 1000, cmd: &Command{Kind: "test"}, now: testStart}
 	if err := o.notify(note{contentType: openim.MemberKicked, sendID: "a", recvID: "b", to: []string{"b"},
 		tips: &pb.MemberKickedTips{}}); err != nil {
 		t.Fatal(err)

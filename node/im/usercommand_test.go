@@ -27,7 +27,7 @@ func userCommandNotes(t *testing.T, events []Event) []string {
 
 func jsonNum(v int32) string { b, _ := json.Marshal(v); return string(b) }
 
-func (tm *groupTM) commands(userID string) []*store.UserCommand {
+func (tm *testM) commands(userID string) []*store.UserCommand {
 	tm.t.Helper()
 	cmds, err := UserCommands(context.Background(), tm.db.Reader(), Caller{UserID: userID}, userID)
 	if err != nil {
@@ -39,7 +39,7 @@ func (tm *groupTM) commands(userID string) []*store.UserCommand {
 // TestUserCommands: a user adds, updates and deletes their own items, each change announced to
 // their own devices only; bad input and other users' items change nothing.
 func TestUserCommands(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b")
+	tm := officeMachine(t, "a", "b")
 	ref := UserCommandRef{UserID: "a", Type: 1, UUID: "fav-1"}
 
 	notes := userCommandNotes(t, tm.ok("a", "user.command_add", &UserCommandSet{UserCommandRef: ref, Value: Str("hello")}))
@@ -47,7 +47,7 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("add notified %v", notes)
 	}
 	if got := tm.commands("a"); len(got) != 1 || got[0].Value != "hello" || got[0].Ex != "" || got[0].Type != 1 ||
-		got[0].CreateTime != groupTestNow/1000 {
+		got[0].CreateTime != tm.now/1000 {
 		t.Fatalf("after add: %+v", got)
 	}
 	tm.fail("a", "user.command_add", &UserCommandSet{UserCommandRef: ref, Value: Str("again")}, openim.ErrDuplicateKey.Code)
@@ -102,7 +102,7 @@ func TestUserCommands(t *testing.T) {
 
 // TestUserCommandLimit: the MaxUserCommands-th item is the last one a user may add.
 func TestUserCommandLimit(t *testing.T) {
-	tm := groupTestMachine(t, "a")
+	tm := officeMachine(t, "a")
 	ctx := context.Background()
 	tx, err := tm.db.Begin(ctx)
 	if err != nil {
@@ -157,7 +157,7 @@ func TestOptStringForms(t *testing.T) {
 
 // TestUnhandledCounts: pending requests to the user, or to the groups they manage, since a time.
 func TestUnhandledCounts(t *testing.T) {
-	tm := groupTestMachine(t, "a", "b", "c", "d")
+	tm := officeMachine(t, "a", "b", "c", "d")
 	ctx, q := context.Background(), tm.db.Reader()
 	count := func(fn func(context.Context, store.Q, Caller, string, int64) (int64, error), caller, user string, since int64) int64 {
 		t.Helper()

@@ -160,3 +160,48 @@ func FullFriendIDs(ctx context.Context, q store.Q, ownerID string) (store.Versio
 	ids, err := store.FriendIDs(ctx, q, ownerID)
 	return h, ids, err
 }
+
+// Friends is get_friend_list: a page of the owner's friends, with their total.
+func Friends(ctx context.Context, q store.Q, ownerID string, offset, limit int) ([]*pb.FriendInfo, int64, error) {
+	return store.ListFriends(ctx, q, ownerID, offset, limit)
+}
+
+// DesignatedFriends is get_designated_friends: the owner's entries for the listed users.
+func DesignatedFriends(ctx context.Context, q store.Q, a *DesignatedFriendsQuery) ([]*pb.FriendInfo, error) {
+	return store.GetFriends(ctx, q, a.OwnerUserID, a.FriendUserIDs)
+}
+
+// IsFriend is is_friend: whether each user has the other in their friend list.
+func IsFriend(ctx context.Context, q store.Q, a *IsFriendQuery) (in1, in2 bool, err error) {
+	if in1, err = store.IsFriend(ctx, q, a.UserID1, a.UserID2); err != nil {
+		return false, false, err
+	}
+	in2, err = store.IsFriend(ctx, q, a.UserID2, a.UserID1)
+	return in1, in2, err
+}
+
+// FriendApplications is get_friend_apply_list (received) or get_self_friend_apply_list (sent):
+// a page of the user's requests in the asked states, newest first, with their total.
+func FriendApplications(ctx context.Context, q store.Q, a *ApplyListQuery, sent bool, offset, limit int) ([]*pb.FriendRequest, int64, error) {
+	f := store.FriendRequestFilter{UserID: a.UserID, HandleResults: a.HandleResults, Offset: offset, Limit: limit}
+	if sent {
+		return store.FriendRequestsFrom(ctx, q, f)
+	}
+	return store.FriendRequestsTo(ctx, q, f)
+}
+
+// DesignatedApplications is get_designated_friend_apply: the requests between the two users in
+// both directions, newest first.
+func DesignatedApplications(ctx context.Context, q store.Q, a *DesignatedApplyQuery) ([]*pb.FriendRequest, error) {
+	return store.FriendRequestsBetween(ctx, q, a.FromUserID, a.ToUserID)
+}
+
+// Blacks is get_black_list: a page of the owner's black list, with its total.
+func Blacks(ctx context.Context, q store.Q, ownerID string, offset, limit int) ([]*pb.BlackInfo, int64, error) {
+	return store.ListBlacks(ctx, q, ownerID, offset, limit)
+}
+
+// SpecifiedBlacks is get_specified_blacks: the owner's entries for the listed users.
+func SpecifiedBlacks(ctx context.Context, q store.Q, a *SpecifiedBlacksQuery) ([]*pb.BlackInfo, error) {
+	return store.GetBlacks(ctx, q, a.OwnerUserID, a.UserIDList)
+}

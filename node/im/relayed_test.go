@@ -1,0 +1,93 @@
+package im
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"lanim/node/openim"
+	"lanim/node/pb"
+)
+
+// TestTypingRecipients: typing follows the send's rules and codes (an unknown group is 1004, as
+// for msg.send), and reaches the pair or every member.
+func TestTypingRecipients(t *testing.T) {
+	tm := officeMachine(t, "alice", "bob", "carol")
+	tm.makeGroup("g1", "alice", "bob")
+	tm.exec(`INSERT INTO groups (group_id, group_name, owner_id, status) VALUES ('gone', 'Gone', 'alice', ?)`,
+		openim.GroupStatusDismissed)
+	tm.exec(`INSERT INTO blacks (owner_id, block_id, create_time) VALUES ('bob', 'carol', 0)`)
+	typing := func(from, to, group string) *pb.MsgData {
+		m := &pb.MsgData{SendID: from, RecvID: to, GroupID: group, ClientMsgID: "t1", SessionType: openim.SingleChat,
+			ContentType: openim.Typing}
+		if group != "" {
+			m.SessionType = openim.ReadGroupChat
+		}
+		return m
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		msg  *pb.MsgData
+		code int
+		want []string
+	}{
+		{"single", typing("bob", "alice", ""), 0, []string{"alice", "bob"}},
+		{"group", typing("bob", "", "g1"), 0, []string{"alice", "bob"}},
+		{"blocked", typing("carol", "bob", ""), openim.ErrBlockedByPeer.Code, nil},
+		{"unknown group", typing("bob", "", "nope"), openim.ErrRecordNotFound.Code, nil},
+		{"dismissed group", typing("alice", "", "gone"), openim.ErrDismissedAlready.Code, nil},
+		{"not a member", typing("carol", "", "g1"), openim.ErrNotInGroupYet.Code, nil},
+		{"no receiver", typing("bob", "", ""), openim.ErrArgs.Code, nil},
+		{"bad clientMsgID", &pb.MsgData{SendID: "bob", RecvID: "alice", ClientMsgID: "a b", SessionType: openim.SingleChat}, openim.ErrArgs.Code, nil},
+		{"notification session", &pb.MsgData{SendID: "bob", RecvID: "alice", ClientMsgID: "t", SessionType: openim.NotificationChat}, openim.ErrArgs.Code, nil},
+	} {
+		to, err := TypingRecipients(ctx, tm.q(), tc.msg)
+		if tc.code != 0 {
+			if e, ok := err.(*openim.Error); !ok || e.Code != tc.code {
+				t.Errorf("%s: %v, want code %d", tc.name, err, tc.code)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(to, tc.want) {
+			t.Errorf("%s: %v %v, want %v", tc.name, to, err, tc.want)
+		}
+	}
+}
+
+// TestSignIn: an unknown user is 1004; a wrong password (or none set) is the one 1002 that names
+// neither part; a right password on the admin's or an unknown platform is 1001.
+func TestSignIn(t *testing.T) {
+	tm := officeMachine(t, "nopass")
+	hash, err := HashPassword("secret-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.ok("", "user.signup", &SignUp{User: NewUser{UserID: "ann", Nickname: "Ann"}, PasswordHash: hash, Token: "tok",
+		PlatformID: openim.PlatformWeb})
+	ctx := context.Background()
+	if _, err := (&SignIn{UserID: "nobody"}).PasswordHash(ctx, tm.q()); err == nil || err.(*openim.Error).Code != openim.ErrRecordNotFound.Code {
+		t.Fatalf("unknown user: %v", err)
+	}
+	for _, tc := range []struct {
+		in   SignIn
+		want error
+		code int
+	}{
+		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: openim.PlatformWeb}, nil, 0},
+		{SignIn{UserID: "ann", Password: "secret-2", PlatformID: openim.PlatformWeb}, ErrWrongPassword, openim.ErrNoPermission.Code},
+		{SignIn{UserID: "nopass", Password: "", PlatformID: openim.PlatformWeb}, ErrWrongPassword, openim.ErrNoPermission.Code},
+		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: openim.PlatformAdmin}, nil, openim.ErrArgs.Code},
+		{SignIn{UserID: "ann", Password: "secret-1", PlatformID: 99}, nil, openim.ErrArgs.Code},
+	} {
+		hash, err := tc.in.PasswordHash(ctx, tm.q())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tc.in.Verify(hash)
+		if tc.code == 0 && err != nil || tc.code != 0 && (err == nil || err.(*openim.Error).Code != tc.code) ||
+			tc.want != nil && err != tc.want {
+			t.Errorf("%+v: %v, want code %d", tc.in, err, tc.code)
+		}
+	}
+}
