@@ -569,8 +569,13 @@ func (b *ClientBackend) Conversations(ctx context.Context) ([]*Conversation, err
 		return nil, err
 	}
 	out := make([]*Conversation, 0, len(r.Conversations))
+	me := b.me()
 	for _, cm := range r.Conversations {
-		out = append(out, conversationOf(cm))
+		c := conversationOf(cm)
+		// The node keeps no mention flag (the SDK derives it): an unread last message that
+		// mentions the user marks the row, as a mention arriving live does.
+		c.AtMe = cm.LastMsg != nil && cm.LastMsg.Seq > c.ReadSeq && MentionsUser(cm.LastMsg, me)
+		out = append(out, c)
 	}
 	b.mu.Lock()
 	for _, c := range out {

@@ -319,7 +319,7 @@ func (c *Controller) Start() {
 		func(err error) {
 			// The saved session no longer holds (expired, or signed out elsewhere): sign in again.
 			c.log.Info("saved session refused", "err", err)
-			if serr := saveSession(c.opts.SessionPath, nil); serr != nil {
+			if serr := SaveSession(c.opts.SessionPath, nil); serr != nil {
 				c.log.Warn("clear session", "err", serr)
 			}
 			reason := "Please sign in again."
@@ -349,7 +349,7 @@ func (c *Controller) showWelcome() {
 func (c *Controller) signedIn(s *Session) {
 	c.epoch++
 	c.session = s
-	if err := saveSession(c.opts.SessionPath, s); err != nil {
+	if err := SaveSession(c.opts.SessionPath, s); err != nil {
 		c.log.Warn("save session", "err", err)
 	}
 	c.self = &pb.UserInfo{UserID: s.UserID, Nickname: s.UserID}
@@ -368,7 +368,7 @@ func (c *Controller) SignOut() { c.signedOut("") }
 // signedOut ends the session (the user signed out, or the node ended it: reason says why) and
 // shows sign-in once the backend has let go of the session, so a quick sign-in cannot race it.
 func (c *Controller) signedOut(reason string) {
-	if err := saveSession(c.opts.SessionPath, nil); err != nil {
+	if err := SaveSession(c.opts.SessionPath, nil); err != nil {
 		c.log.Warn("clear session", "err", err)
 	}
 	c.resetState()

@@ -563,7 +563,7 @@ func TestExpiredSessionAsksToSignIn(t *testing.T) {
 	b := o.NewBackend()
 	b.SignUp(context.Background(), "bob", "Bob", "password1")
 	dir := t.TempDir()
-	if err := saveSession(dir+"/session.json", &Session{UserID: "bob", Token: "stale"}); err != nil {
+	if err := SaveSession(dir+"/session.json", &Session{UserID: "bob", Token: "stale"}); err != nil {
 		t.Fatal(err)
 	}
 	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{SessionDir: dir})
