@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -288,7 +290,7 @@ func (b *ClientBackend) translate(p client.Push) []Event {
 		return out
 	}
 	self := b.me()
-	for _, id := range sortedKeys(p.Msgs.Msgs) {
+	for _, id := range slices.Sorted(maps.Keys(p.Msgs.Msgs)) {
 		for _, m := range p.Msgs.Msgs[id].GetMsgs() {
 			switch {
 			case m.ContentType == ContentTyping:
@@ -300,7 +302,7 @@ func (b *ClientBackend) translate(p client.Push) []Event {
 			}
 		}
 	}
-	for _, id := range sortedKeys(p.Msgs.NotificationMsgs) {
+	for _, id := range slices.Sorted(maps.Keys(p.Msgs.NotificationMsgs)) {
 		for _, m := range p.Msgs.NotificationMsgs[id].GetMsgs() {
 			if e := notificationEvent(m, self); e != nil {
 				out = append(out, e)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"google.golang.org/protobuf/proto"
 
 	"lanim/node/pb"
 )
@@ -788,7 +789,7 @@ func (c *Controller) Retry(convID, clientMsgID string) {
 }
 
 func (c *Controller) send(convID string, o *outMsg) {
-	msg, epoch := clone(o.msg), c.epoch
+	msg, epoch := proto.Clone(o.msg).(*pb.MsgData), c.epoch
 	go func() {
 		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
 		defer cancel()

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -23,14 +24,22 @@ import (
 // ClientBackend over node/client, two windows for two users. These are the flows of the screen
 // tests in screens_test.go with the node's real rules, pushes and timing.
 
+func init() { ui.StartNode = startNodeClock }
+
 func startNode(t *testing.T) *app.Node { return startNodeWith(t, "") }
 
 // startNodeWith starts a node; clusterAddr (a loopback address: no mDNS) makes it an office on
 // the network, which join codes need.
 func startNodeWith(t *testing.T, clusterAddr string) *app.Node {
+	return startNodeClock(t, clusterAddr, nil).(*app.Node)
+}
+
+// startNodeClock is ui.StartNode: a node on a temp dir and free loopback ports, with a clock (nil:
+// time.Now), closed when the test ends.
+func startNodeClock(t testing.TB, clusterAddr string, now func() time.Time) ui.Node {
 	t.Helper()
 	cfg := &app.NodeConfig{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
-		Cluster: app.ClusterFlags{Addr: clusterAddr, Discovery: "off"}}
+		Cluster: app.ClusterFlags{Addr: clusterAddr, Discovery: "off"}, Now: now}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	n, err := app.StartNode(context.Background(), cfg, io.Discard, log)
 	if err != nil {

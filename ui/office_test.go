@@ -1,0 +1,383 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"lanim/node/pb"
+)
+
+// The screen tests run against a real node: app.StartNode on a temp dir and free loopback ports.
+// Package ui cannot import app (app imports ui), so realnode_test.go (package ui_test, in the same
+// test binary) sets StartNode before the tests run.
+
+// Node is a running node as the screen tests use it (*app.Node).
+type Node interface {
+	APIAddr() string
+	WSAddr() string
+	AdminSecret() (string, error)
+}
+
+// StartNode starts a node for one test, closed when the test ends. clusterAddr (a loopback
+// address: no mDNS) makes it an office on the network, which join codes need; now is its clock
+// (nil: time.Now).
+var StartNode func(t testing.TB, clusterAddr string, now func() time.Time) Node
+
+// testOffice is one test's node.
+type testOffice struct {
+	t    testing.TB
+	node Node
+
+	mu     sync.Mutex
+	groups int // groups its probes created
+}
+
+// officeOptions tune newOffice.
+type officeOptions struct {
+	// clusterAddr: see StartNode.
+	clusterAddr string
+	// name is the office's name ("" leaves the node's default).
+	name string
+}
+
+// newOffice starts a node whose clock starts at testNow and runs at a tenth of the real pace, so
+// the times the screens show (and the masters hold) stay those of testNow, while the node's rate
+// limits and expiries still see time pass.
+func newOffice(t testing.TB, o officeOptions) *testOffice {
+	t.Helper()
+	if StartNode == nil {
+		t.Fatal("no StartNode: realnode_test.go sets it")
+	}
+	start := time.Now()
+	clock := func() time.Time { return testNow.Add(time.Since(start) / 10) }
+	off := &testOffice{t: t, node: StartNode(t, o.clusterAddr, clock)}
+	if o.name != "" {
+		if err := off.backend().NameOffice(context.Background(), o.name); err != nil {
+			t.Fatalf("name the office: %v", err)
+		}
+	}
+	return off
+}
+
+func (o *testOffice) config(adminSecret bool) ClientConfig {
+	var out io.Writer = io.Discard
+	if os.Getenv("LANIM_UI_DEBUG") != "" {
+		out = os.Stderr
+	}
+	cfg := ClientConfig{APIAddr: o.node.APIAddr(), WSAddr: o.node.WSAddr(),
+		Log: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if adminSecret {
+		cfg.AdminSecret = o.node.AdminSecret
+	}
+	return cfg
+}
+
+// backend is a new app on the node's own computer (it holds the admin secret).
+func (o *testOffice) backend() *ClientBackend {
+	b := NewClientBackend(o.config(true))
+	o.t.Cleanup(b.Close)
+	return b
+}
+
+// elsewhere is a new app on another computer of the office, without the admin secret.
+func (o *testOffice) elsewhere() *ClientBackend {
+	b := NewClientBackend(o.config(false))
+	o.t.Cleanup(b.Close)
+	return b
+}
+
+// signUp makes accounts (password "password1", nickname the ID capitalised) and signs them out.
+func (o *testOffice) signUp(users ...string) {
+	o.t.Helper()
+	ctx := context.Background()
+	for _, u := range users {
+		b := o.backend()
+		if _, err := b.SignUp(ctx, u, strings.ToUpper(u[:1])+u[1:], "password1"); err != nil {
+			o.t.Fatalf("sign up %s: %v", u, err)
+		}
+		if err := b.SignOut(ctx); err != nil {
+			o.t.Fatalf("sign out %s: %v", u, err)
+		}
+	}
+}
+
+// signIn opens a window on be and signs in through the sign-in screen.
+func signIn(t testing.TB, a fyne.App, be Backend, user string) *Harness {
+	t.Helper()
+	h := NewHarness(t, a, be, HarnessOptions{})
+	h.WaitText("Sign in to LanIM")
+	h.Fill(user, "password1")
+	h.Tap("Sign in")
+	h.SignedIn()
+	return h
+}
+
+// realApp is an office named "Test office" with users signed up and a window per user, signed in,
+// each on a probe.
+func realApp(t *testing.T, users ...string) (*testOffice, fyne.App, map[string]*Harness) {
+	t.Helper()
+	return realAppWith(t, officeOptions{name: "Test office"}, users...)
+}
+
+// realAppWith is realApp on an office made with o.
+func realAppWith(t *testing.T, oo officeOptions, users ...string) (*testOffice, fyne.App, map[string]*Harness) {
+	t.Helper()
+	o := newOffice(t, oo)
+	o.signUp(users...)
+	a := NewTestApp(t)
+	hs := map[string]*Harness{}
+	for _, u := range users {
+		hs[u] = signIn(t, a, o.newProbe(false), u)
+	}
+	return o, a, hs
+}
+
+// befriend makes two signed-in users friends through their windows' backends.
+func befriend(t *testing.T, a, b *Harness) {
+	t.Helper()
+	ctx := context.Background()
+	if err := a.C.be.AddFriend(ctx, b.SelfID(), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.C.be.RespondFriend(ctx, a.SelfID(), true); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitFor(b.SelfID()+" in the friends", func() bool { return a.C.friendOf(b.SelfID()) })
+	b.WaitFor(a.SelfID()+" in the friends", func() bool { return b.C.friendOf(a.SelfID()) })
+}
+
+// friendOf reports whether the window lists userID as a friend.
+func (c *Controller) friendOf(userID string) bool {
+	for _, f := range c.friends {
+		if f.FriendUser.GetUserID() == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// userMessages are the users' messages of a conversation as the node stores them (its newest
+// 100, oldest first), without system lines.
+func userMessages(t testing.TB, be Backend, convID string) []*pb.MsgData {
+	t.Helper()
+	msgs, err := be.History(context.Background(), convID, 0, 100)
+	if err != nil {
+		t.Fatalf("history of %s: %v", convID, err)
+	}
+	var out []*pb.MsgData
+	for _, m := range msgs {
+		if m.MsgFrom == MsgFromUser {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// lastMessage is the newest user message of a conversation on the node (nil: none).
+func lastMessage(t testing.TB, be Backend, convID string) *pb.MsgData {
+	t.Helper()
+	msgs := userMessages(t, be, convID)
+	if len(msgs) == 0 {
+		return nil
+	}
+	return msgs[len(msgs)-1]
+}
+
+// object is the bytes the node serves at an object URL.
+func object(t testing.TB, be Backend, url string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := be.Download(context.Background(), url, &b, nil); err != nil {
+		t.Fatalf("download %s: %v", url, err)
+	}
+	return b.Bytes()
+}
+
+// probe is a window's real backend with the test's hands on what only the network or the machine
+// decides: uploads held half way or failed, the downloads made, the offices on the LAN, the
+// identity of the computers in the office panel, and the office out of reach. It holds no rules:
+// every answer is the node's, or fixed data.
+type probe struct {
+	*ClientBackend
+
+	mu        sync.Mutex
+	hold      chan struct{} // uploads wait half way until it closes (nil: they go)
+	fail      int           // uploads left to fail
+	downloads []string
+	lan       []OfficeAd
+	joins     []probeJoin
+	cutOff    bool
+	queued    []*pb.MsgData
+	office    *testOffice
+}
+
+type probeJoin struct {
+	Code string
+	Via  *OfficeAd
+}
+
+// newProbe wraps a new backend on the office (elsewhere: on another computer).
+func (o *testOffice) newProbe(elsewhere bool) *probe {
+	cfg := o.config(!elsewhere)
+	p := &probe{office: o}
+	cfg.Join = func(_ context.Context, code string, via *OfficeAd) error {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.joins = append(p.joins, probeJoin{code, via})
+		return nil
+	}
+	p.ClientBackend = NewClientBackend(cfg)
+	o.t.Cleanup(p.ClientBackend.Close)
+	return p
+}
+
+// probeOf is the probe a window of realApp runs on.
+func probeOf(h *Harness) *probe { return h.C.be.(*probe) }
+
+// holdUploads makes uploads stop half way until the returned func is called.
+func (p *probe) holdUploads() (release func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch := make(chan struct{})
+	p.hold = ch
+	return sync.OnceFunc(func() { close(ch) })
+}
+
+// failUploads makes the next n uploads fail as a dropped connection does.
+func (p *probe) failUploads(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fail = n
+}
+
+// errDropped is how a failed upload fails: the connection to the node dropped.
+var errDropped = errors.New("the connection to the node dropped")
+
+func (p *probe) Upload(ctx context.Context, name, contentType string, r io.ReaderAt, size int64,
+	progress func(done, total int64)) (string, error) {
+	p.mu.Lock()
+	hold, fail := p.hold, p.fail > 0
+	if fail {
+		p.fail--
+	}
+	p.mu.Unlock()
+	if fail {
+		return "", errDropped
+	}
+	if hold != nil {
+		if progress != nil {
+			progress(size/2, size)
+		}
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	return p.ClientBackend.Upload(ctx, name, contentType, r, size, progress)
+}
+
+func (p *probe) Download(ctx context.Context, url string, w io.Writer, progress func(done, total int64)) (int64, error) {
+	p.mu.Lock()
+	p.downloads = append(p.downloads, url)
+	p.mu.Unlock()
+	return p.ClientBackend.Download(ctx, url, w, progress)
+}
+
+// Downloads lists the object URLs downloaded so far.
+func (p *probe) Downloads() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.downloads...)
+}
+
+// setLAN sets the offices Discover finds.
+func (p *probe) setLAN(ads []OfficeAd) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lan = ads
+}
+
+func (p *probe) Discover(context.Context) ([]OfficeAd, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]OfficeAd(nil), p.lan...), nil
+}
+
+// Joins lists the joins the window asked for.
+func (p *probe) Joins() []probeJoin {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]probeJoin(nil), p.joins...)
+}
+
+// ClusterStatus is the node's, with the computers' identity (IDs, random ports, health figures)
+// replaced by one fixed computer, so the office panel renders the same on every run.
+func (p *probe) ClusterStatus(ctx context.Context) (*ClusterStatus, error) {
+	st, err := p.ClientBackend.ClusterStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.NodeID, st.LeaderID = "node-1", "node-1"
+	st.Nodes = []NodeStatus{{ID: "node-1", Name: "front-desk", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true}}
+	st.Health = []KV{{Key: "State", Value: "Leader"}, {Key: "Users", Value: "2"}}
+	st.Extra = nil
+	return st, nil
+}
+
+// CreateGroup names new groups g1, g2... in the order the test creates them (the node would draw
+// a random ID, which the group page shows).
+func (p *probe) CreateGroup(ctx context.Context, info *pb.GroupInfo, memberIDs []string) (*pb.GroupInfo, error) {
+	if info.GroupID == "" {
+		p.office.mu.Lock()
+		p.office.groups++
+		info.GroupID = fmt.Sprintf("g%d", p.office.groups)
+		p.office.mu.Unlock()
+	}
+	return p.ClientBackend.CreateGroup(ctx, info, memberIDs)
+}
+
+// cut takes the office out of reach (no quorum): the window hears so, and sends wait as the
+// node's outbox holds them.
+func (p *probe) cut() {
+	p.mu.Lock()
+	p.cutOff = true
+	p.mu.Unlock()
+	p.emit(ConnEvent{State: NoQuorum})
+}
+
+// reconnect brings the office back: the held sends go to the node, whose pushes tell the window.
+func (p *probe) reconnect(t testing.TB) {
+	p.mu.Lock()
+	p.cutOff = false
+	queued := p.queued
+	p.queued = nil
+	p.mu.Unlock()
+	for _, m := range queued {
+		if _, err := p.ClientBackend.Send(context.Background(), m); err != nil {
+			t.Fatalf("send the held message: %v", err)
+		}
+	}
+}
+
+func (p *probe) Send(ctx context.Context, m *pb.MsgData) (*pb.MsgData, error) {
+	p.mu.Lock()
+	if p.cutOff {
+		p.queued = append(p.queued, m)
+		p.mu.Unlock()
+		return nil, &APIError{Code: CodeQueued, Msg: "MessageQueued"}
+	}
+	p.mu.Unlock()
+	return p.ClientBackend.Send(ctx, m)
+}
