@@ -27,12 +27,109 @@ type Node interface {
 	APIAddr() string
 	WSAddr() string
 	AdminSecret() (string, error)
+	Close() error
 }
 
-// StartNode starts a node for one test, closed when the test ends. clusterAddr (a loopback
-// address: no mDNS) makes it an office on the network, which join codes need; now is its clock
-// (nil: time.Now).
-var StartNode func(t testing.TB, clusterAddr string, now func() time.Time) Node
+// StartNode starts a node on a temp dir (removed by Close). clusterAddr (a loopback address: no
+// mDNS) makes it an office on the network, which join codes need; now is its clock.
+var StartNode func(clusterAddr string, now func() time.Time) (Node, error)
+
+// TestMain closes the nodes still starting or closing when the tests end.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	nodes.shutdown()
+	os.Exit(code)
+}
+
+// nodes keeps one standalone node started ahead, so a test does not wait for a node's start (its
+// Raft election takes a second or two), and closes nodes behind the tests.
+var nodes = &nodePool{}
+
+type nodePool struct {
+	mu      sync.Mutex
+	next    chan warmNode // the node started ahead (nil: none yet)
+	closing sync.WaitGroup
+}
+
+type warmNode struct {
+	node  Node
+	clock *testClock
+	err   error
+}
+
+// start starts a node in the background.
+func (p *nodePool) start(clusterAddr string) chan warmNode {
+	ch := make(chan warmNode, 1)
+	go func() {
+		clock := &testClock{}
+		n, err := StartNode(clusterAddr, clock.now)
+		ch <- warmNode{n, clock, err}
+	}()
+	return ch
+}
+
+// take returns a started node, whose close runs in the background when the test ends.
+func (p *nodePool) take(t testing.TB, clusterAddr string) (Node, *testClock) {
+	t.Helper()
+	var ch chan warmNode
+	if clusterAddr != "" {
+		ch = p.start(clusterAddr)
+	} else {
+		p.mu.Lock()
+		ch = p.next
+		if ch == nil {
+			ch = p.start("")
+		}
+		p.next = p.start("")
+		p.mu.Unlock()
+	}
+	w := <-ch
+	if w.err != nil {
+		t.Fatalf("start node: %v", w.err)
+	}
+	p.closing.Add(1)
+	t.Cleanup(func() {
+		go func() {
+			defer p.closing.Done()
+			w.node.Close()
+		}()
+	})
+	return w.node, w.clock
+}
+
+// shutdown closes the node started ahead and waits for the closes under way.
+func (p *nodePool) shutdown() {
+	p.mu.Lock()
+	ch := p.next
+	p.next = nil
+	p.mu.Unlock()
+	if ch != nil {
+		if w := <-ch; w.err == nil {
+			w.node.Close()
+		}
+	}
+	p.closing.Wait()
+}
+
+// testClock is a test node's clock: from reset on it reads testNow and runs at a tenth of the real
+// pace, so the times the screens show (and the masters hold) stay those of testNow, while the
+// node's rate limits and expiries still see time pass.
+type testClock struct {
+	mu    sync.Mutex
+	start time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return testNow.Add(time.Since(c.start) / 10)
+}
+
+func (c *testClock) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.start = time.Now()
+}
 
 // testOffice is one test's node.
 type testOffice struct {
@@ -51,17 +148,15 @@ type officeOptions struct {
 	name string
 }
 
-// newOffice starts a node whose clock starts at testNow and runs at a tenth of the real pace, so
-// the times the screens show (and the masters hold) stay those of testNow, while the node's rate
-// limits and expiries still see time pass.
+// newOffice is a fresh node for the test, its clock at testNow.
 func newOffice(t testing.TB, o officeOptions) *testOffice {
 	t.Helper()
 	if StartNode == nil {
 		t.Fatal("no StartNode: realnode_test.go sets it")
 	}
-	start := time.Now()
-	clock := func() time.Time { return testNow.Add(time.Since(start) / 10) }
-	off := &testOffice{t: t, node: StartNode(t, o.clusterAddr, clock)}
+	n, clock := nodes.take(t, o.clusterAddr)
+	clock.reset()
+	off := &testOffice{t: t, node: n}
 	if o.name != "" {
 		if err := off.backend().NameOffice(context.Background(), o.name); err != nil {
 			t.Fatalf("name the office: %v", err)
