@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -192,19 +193,19 @@ func (o *testOffice) elsewhere() *ClientBackend {
 	return b
 }
 
-// signUp makes accounts (password "password1", nickname the ID capitalised) and signs them out.
-func (o *testOffice) signUp(users ...string) {
+// signUp makes accounts (password "password1", nickname the ID capitalised) and returns their
+// sessions, signed in on the node.
+func (o *testOffice) signUp(users ...string) map[string]*Session {
 	o.t.Helper()
-	ctx := context.Background()
+	sessions := map[string]*Session{}
 	for _, u := range users {
-		b := o.backend()
-		if _, err := b.SignUp(ctx, u, strings.ToUpper(u[:1])+u[1:], "password1"); err != nil {
+		s, err := o.backend().SignUp(context.Background(), u, strings.ToUpper(u[:1])+u[1:], "password1")
+		if err != nil {
 			o.t.Fatalf("sign up %s: %v", u, err)
 		}
-		if err := b.SignOut(ctx); err != nil {
-			o.t.Fatalf("sign out %s: %v", u, err)
-		}
+		sessions[u] = s
 	}
+	return sessions
 }
 
 // signIn opens a window on be and signs in through the sign-in screen.
@@ -218,8 +219,8 @@ func signIn(t testing.TB, a fyne.App, be Backend, user string) *Harness {
 	return h
 }
 
-// realApp is an office named "Test office" with users signed up and a window per user, signed in,
-// each on a probe.
+// realApp is an office named "Test office" with users signed up and a window per user on a probe,
+// which resumes the user's session as the app does on its next start.
 func realApp(t *testing.T, users ...string) (*testOffice, fyne.App, map[string]*Harness) {
 	t.Helper()
 	return realAppWith(t, officeOptions{name: "Test office"}, users...)
@@ -229,11 +230,16 @@ func realApp(t *testing.T, users ...string) (*testOffice, fyne.App, map[string]*
 func realAppWith(t *testing.T, oo officeOptions, users ...string) (*testOffice, fyne.App, map[string]*Harness) {
 	t.Helper()
 	o := newOffice(t, oo)
-	o.signUp(users...)
+	sessions := o.signUp(users...)
 	a := NewTestApp(t)
 	hs := map[string]*Harness{}
 	for _, u := range users {
-		hs[u] = signIn(t, a, o.newProbe(false), u)
+		dir := t.TempDir()
+		if err := SaveSession(filepath.Join(dir, "session.json"), sessions[u]); err != nil {
+			t.Fatal(err)
+		}
+		hs[u] = NewHarness(t, a, o.newProbe(false), HarnessOptions{SessionDir: dir})
+		hs[u].SignedIn()
 	}
 	return o, a, hs
 }
