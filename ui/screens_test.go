@@ -320,7 +320,7 @@ func TestGroups(t *testing.T) {
 	cy.WaitFor("cy's group", func() bool { return len(cy.C.groups) == 1 })
 
 	// Admin actions on the group page.
-	ann.C.shell.groups.showGroup(gid)
+	ann.ShowGroup(gid)
 	ann.WaitText("Members")
 	ann.WaitText("Cy")
 	ann.WaitText("3 members")
