@@ -186,13 +186,6 @@ func (o *testOffice) backend() *ClientBackend {
 	return b
 }
 
-// elsewhere is a new app on another computer of the office, without the admin secret.
-func (o *testOffice) elsewhere() *ClientBackend {
-	b := NewClientBackend(o.config(false))
-	o.t.Cleanup(b.Close)
-	return b
-}
-
 // signUp makes accounts (password "password1", nickname the ID capitalised) and returns their
 // sessions, signed in on the node.
 func (o *testOffice) signUp(users ...string) map[string]*Session {
