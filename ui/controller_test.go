@@ -31,11 +31,11 @@ func (b *slowFriends) Friends(ctx context.Context) ([]*pb.FriendInfo, error) {
 // replace the newer one.
 func TestStaleContactsAnswerIsDropped(t *testing.T) {
 	o := newOffice(t, officeOptions{})
-	o.signUp("ann", "bob")
+	sessions := o.signUp("ann", "bob")
 	a := NewTestApp(t)
 	be := &slowFriends{ClientBackend: o.backend(), held: make(chan struct{}), release: make(chan struct{})}
-	ann := signIn(t, a, be, "ann")
-	bob := signIn(t, a, o.backend(), "bob")
+	ann := resumeIn(t, a, be, sessions["ann"])
+	bob := resumeIn(t, a, o.backend(), sessions["bob"])
 	ann.Section("contacts")
 	ann.Settle()
 

@@ -212,6 +212,18 @@ func signIn(t testing.TB, a fyne.App, be Backend, user string) *Harness {
 	return h
 }
 
+// resumeIn opens a window on be that resumes a saved session, as the app's next start does.
+func resumeIn(t testing.TB, a fyne.App, be Backend, s *Session) *Harness {
+	t.Helper()
+	dir := t.TempDir()
+	if err := SaveSession(filepath.Join(dir, "session.json"), s); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHarness(t, a, be, HarnessOptions{SessionDir: dir})
+	h.SignedIn()
+	return h
+}
+
 // realApp is an office named "Test office" with users signed up and a window per user on a probe,
 // which resumes the user's session as the app does on its next start.
 func realApp(t *testing.T, users ...string) (*testOffice, fyne.App, map[string]*Harness) {
@@ -227,12 +239,7 @@ func realAppWith(t *testing.T, oo officeOptions, users ...string) (*testOffice, 
 	a := NewTestApp(t)
 	hs := map[string]*Harness{}
 	for _, u := range users {
-		dir := t.TempDir()
-		if err := SaveSession(filepath.Join(dir, "session.json"), sessions[u]); err != nil {
-			t.Fatal(err)
-		}
-		hs[u] = NewHarness(t, a, o.newProbe(false), HarnessOptions{SessionDir: dir})
-		hs[u].SignedIn()
+		hs[u] = resumeIn(t, a, o.newProbe(false), sessions[u])
 	}
 	return o, a, hs
 }
