@@ -209,6 +209,7 @@ func signIn(t testing.TB, a fyne.App, be Backend, user string) *Harness {
 	h.Fill(user, "password1")
 	h.Tap("Sign in")
 	h.SignedIn()
+	waitConnected(h)
 	return h
 }
 
@@ -221,7 +222,27 @@ func resumeIn(t testing.TB, a fyne.App, be Backend, s *Session) *Harness {
 	}
 	h := NewHarness(t, a, be, HarnessOptions{SessionDir: dir})
 	h.SignedIn()
+	waitConnected(h)
 	return h
+}
+
+// waitConnected waits until the window's backend has its WebSocket: pushes sent before it would
+// miss the window (its first loads may have gone out before the test's setup).
+func waitConnected(h *Harness) {
+	h.T.Helper()
+	c, ok := h.C.be.(interface{ connected() bool })
+	if !ok {
+		h.T.Fatalf("%T has no connected()", h.C.be)
+	}
+	h.WaitFor("the WebSocket", c.connected)
+	h.Settle()
+}
+
+// connected reports whether the backend has its WebSocket to the node.
+func (b *ClientBackend) connected() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.conn != nil
 }
 
 // realApp is an office named "Test office" with users signed up and a window per user on a probe,
