@@ -26,6 +26,9 @@ type NodeConfig struct {
 	FilesBudgetMB int64
 	// BlobCopies is how many members of the office keep each file (--blob-copies; 0: every voter).
 	BlobCopies int
+	// Now is the clock the node stamps requests with (time.Now when nil): the demo backdates its
+	// sample office with it, and screen tests pin the times their masters show.
+	Now func() time.Time
 }
 
 // ClusterFlags place the node in an office on the network (see replication.ClusterConfig).

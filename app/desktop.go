@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -26,7 +25,7 @@ const AppID = "com.lanim.app"
 // desktopFlags are the desktop app's own flags; every other flag is a node flag (--data,
 // --api-addr, --ws-addr...), parsed by parseNodeFlags.
 type desktopFlags struct {
-	// demo runs the GUI on an in-memory office with sample data and no node.
+	// demo runs the GUI on a sample office: the embedded node on a throwaway data dir (app/demo.go).
 	demo bool
 	// connectAPI and connectWS open the GUI on a node that already runs (a `lanim node`, or
 	// another app's node) instead of starting one; --data then only holds the app's session.
@@ -95,7 +94,7 @@ func freeAddr(addr string) (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// runDesktop opens the desktop app with its embedded node (or, with --demo, an in-memory office).
+// runDesktop opens the desktop app with its embedded node (with --demo, on a sample office).
 func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	df, rest, err := takeDesktopFlags(args)
 	if err != nil {
@@ -108,11 +107,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	icon := fyne.NewStaticResource("lanim.png", assets.Icon)
 	a := fyneapp.NewWithID(AppID)
 	if df.demo {
-		office := ui.NewMemOffice("Acme Design Studio", nil)
-		pw := ui.SeedDemo(office, time.Now())
-		fmt.Fprintf(stdout, "lanim: demo office; sign in as ann (or bob, cyrus, dana, eve, farid) with password %s\n", pw)
-		ui.Run(a, office.NewBackend(), ui.Options{Icon: icon, Title: "LanIM (demo)"})
-		return nil
+		return runDemo(ctx, a, icon, stdout)
 	}
 	if df.connectAPI != "" {
 		return runRemoteDesktop(ctx, a, icon, cfg.DataDir, df)

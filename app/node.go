@@ -98,7 +98,7 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	verifier := auth.NewVerifier(n.db.Reader())
 	// The gateway is the FSM's sink, so it exists before Raft; it proposes through n.repl, which
 	// is set before the WS port serves anyone.
-	n.gw = gateway.New(gateway.Config{Verifier: verifier, DB: n.db, Log: n.log,
+	n.gw = gateway.New(gateway.Config{Verifier: verifier, DB: n.db, Log: n.log, Now: cfg.Now,
 		Proposer: proposerOf(func() gateway.Proposer { return diskGuard{next: n.repl, dir: cfg.DataDir} })})
 	if n.repl, err = replication.Open(replication.Config{DataDir: cfg.DataDir, NodeID: nodeID, DB: n.db,
 		Machine: machine, Sink: n.gw, Log: n.log, Cluster: clusterCfg, Tuning: raftTuning(cfg),
@@ -133,7 +133,7 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	}
 
 	apiHandler := api.New(api.Config{DB: n.db, Proposer: diskGuard{next: n.repl, dir: cfg.DataDir}, Verifier: verifier,
-		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Presence: n.gw, Log: n.log,
+		AdminSecretOK: n.adminSecretOK, Cluster: clusterAPI{n.repl}, Presence: n.gw, Log: n.log, Now: cfg.Now,
 		Blobs: n.blobs, Fetcher: n.repl, MaxObjectSize: cfg.MaxObjectMB << 20, SignKey: []byte(signKey)})
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	swept := make(chan struct{})

@@ -212,6 +212,28 @@ func (a *attachment) content() []byte {
 	return b
 }
 
+// SendAttachment sends bytes held in memory as a picture (when they decode as one) or a file message,
+// the way the composer does: upload under the message's object name, then the message with the
+// URL. It serves callers without a window (the demo's sample office).
+func SendAttachment(ctx context.Context, be Backend, self *pb.UserInfo, conv *Conversation, name string, data []byte,
+	now int64) (*pb.MsgData, error) {
+	a, err := imageAttachment(name, data)
+	if err != nil { // not a picture: a file
+		a = &attachment{name: name, data: data, size: int64(len(data)), mime: mimeOf(name, data)}
+	}
+	ct := openim.File
+	if a.picture {
+		ct = openim.Picture
+	}
+	m := newMessage(self, conv, ct, now)
+	if a.url, err = be.Upload(ctx, a.objectName(self.UserID, m.ClientMsgID), a.mime, bytes.NewReader(data),
+		a.size, nil); err != nil {
+		return nil, fmt.Errorf("upload %s: %w", name, err)
+	}
+	m.Content = a.content()
+	return be.Send(ctx, m)
+}
+
 // SendFiles sends files (picked, dropped or pasted paths) to a conversation, one message each.
 func (c *Controller) SendFiles(conv *Conversation, paths []string) {
 	for _, p := range paths {

@@ -21,7 +21,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
-	"lanim/node/pb"
 )
 
 // Screen tests of pictures and files: sending (drop, the file dialog, paste), the bubbles,
@@ -52,16 +51,16 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 	return p
 }
 
-// chatPair is ann's and bob's windows with their chat open on both sides.
-func chatPair(t *testing.T) (*MemOffice, *Harness, *Harness) {
+// chatPair is ann's and bob's windows with their chat open on ann's side.
+func chatPair(t *testing.T) (*Harness, *Harness) {
 	t.Helper()
-	o, _, hs := memApp(t, "ann", "bob")
-	befriend(t, o, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
 	ann, bob := hs["ann"], hs["bob"]
+	befriend(t, ann, bob)
 	ann.Settle()
 	ann.OpenChatWith("bob")
 	ann.Settle()
-	return o, ann, bob
+	return ann, bob
 }
 
 // rowOf is the open chat's bubble of the newest message of a content type.
@@ -75,25 +74,14 @@ func (h *Harness) rowOf(contentType int32) *msgRow {
 	return found
 }
 
-// lastMessage is the newest message stored in a conversation of the office.
-func lastMessage(o *MemOffice, convID string) *pb.MsgData {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	msgs := o.convs[convID]
-	if len(msgs) == 0 {
-		return nil
-	}
-	return clone(msgs[len(msgs)-1])
-}
-
 func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
-	o, ann, bob := chatPair(t)
+	ann, bob := chatPair(t)
 	pic := GradientPNG(t, 400, 300)
 	path := writeFile(t, t.TempDir(), "office-plan.png", pic)
 
 	// Ann drops the picture on her window: it shows at once with the upload's progress, and goes
 	// out when the upload is done.
-	release := o.HoldUploads()
+	release := probeOf(ann).holdUploads()
 	ann.C.dropped(fyne.NewPos(500, 300), []fyne.URI{storage.NewFileURI(path)})
 	ann.WaitFor("the upload at half way", func() bool {
 		r := ann.rowOf(openim.Picture)
@@ -109,16 +97,16 @@ func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 	ann.WaitFor("the local thumbnail", func() bool { return ann.rowOf(openim.Picture).att.(*pictureView).img.Image != nil })
 	release()
 	conv := openim.SingleConversationID("ann", "bob")
-	ann.WaitFor("the picture stored", func() bool { m := lastMessage(o, conv); return m != nil && m.ContentType == openim.Picture })
+	ann.WaitFor("the picture stored", func() bool { m := lastMessage(t, ann.C.be, conv); return m != nil && m.ContentType == openim.Picture })
 	ann.WaitChat("ann: 📷 Picture [Sent]")
 	if ann.rowOf(openim.Picture).att.(*pictureView).bar.Visible() {
 		t.Fatal("the progress bar stays after the upload")
 	}
 
 	// The message carries the upload's URL, which serves the same bytes.
-	e, _ := pictureOf(lastMessage(o, conv))
+	e, _ := pictureOf(lastMessage(t, ann.C.be, conv))
 	if e.SourcePicture.Width != 400 || e.SourcePicture.Height != 300 || e.SourcePicture.Type != "image/png" ||
-		!bytes.Equal(o.Object(e.SourcePicture.URL), pic) || e.SnapshotPicture.URL != thumbnailURL(e.SourcePicture.URL) {
+		!bytes.Equal(object(t, ann.C.be, e.SourcePicture.URL), pic) || e.SnapshotPicture.URL != thumbnailURL(e.SourcePicture.URL) {
 		t.Fatalf("picture element %+v", e)
 	}
 
@@ -129,8 +117,8 @@ func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 		return r != nil && r.att.(*pictureView).img.Image != nil
 	})
 	pv := bob.rowOf(openim.Picture).att.(*pictureView)
-	if !slices.Contains(o.Downloads(), thumbnailURL(e.SourcePicture.URL)) {
-		t.Fatalf("the bubble did not ask for the thumbnail: %v", o.Downloads())
+	if !slices.Contains(probeOf(bob).Downloads(), thumbnailURL(e.SourcePicture.URL)) {
+		t.Fatalf("the bubble did not ask for the thumbnail: %v", probeOf(bob).Downloads())
 	}
 	if s := pv.MinSize(); s.Width != pictureBox || s.Height != pictureBox*3/4 {
 		t.Fatalf("thumbnail size %v", s)
@@ -155,8 +143,8 @@ func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 		})
 		return full != nil
 	})
-	if !slices.Contains(o.Downloads(), e.SourcePicture.URL) {
-		t.Fatalf("the viewer did not load the picture: %v", o.Downloads())
+	if !slices.Contains(probeOf(bob).Downloads(), e.SourcePicture.URL) {
+		t.Fatalf("the viewer did not load the picture: %v", probeOf(bob).Downloads())
 	}
 	if b := full.Image.Bounds(); b.Dx() != 400 || b.Dy() != 300 {
 		t.Fatalf("full-size image %v", b)
@@ -171,7 +159,7 @@ func TestPictureBubbleThumbnailAndFullSize(t *testing.T) {
 }
 
 func TestFileBubbleOpenAndSaveAs(t *testing.T) {
-	o, ann, bob := chatPair(t)
+	ann, bob := chatPair(t)
 	report := bytes.Repeat([]byte("quarterly numbers\n"), 2000)
 	path := writeFile(t, t.TempDir(), "Q3 report.pdf", report)
 
@@ -182,7 +170,7 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 	ann.Canvas().Focus(e)
 	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: ann.App.Clipboard()})
 	ann.WaitText("Send 1 file?") // a path may be meant as text: the app asks
-	release := o.HoldUploads()
+	release := probeOf(ann).holdUploads()
 	ann.Tap("Send")
 	// The file's bubble shows the upload's progress, without Open and Save as until it is done.
 	ann.WaitText("Uploading 18.0 KB of 36.0 KB")
@@ -196,9 +184,9 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 	if e.Text != "" {
 		t.Fatalf("the paste also typed %q", e.Text)
 	}
-	f, _ := fileOf(lastMessage(o, openim.SingleConversationID("ann", "bob")))
+	f, _ := fileOf(lastMessage(t, ann.C.be, openim.SingleConversationID("ann", "bob")))
 	if f.FileName != "Q3 report.pdf" || f.FileSize != int64(len(report)) || f.FileType != "application/pdf" ||
-		!bytes.Equal(o.Object(f.SourceURL), report) {
+		!bytes.Equal(object(t, ann.C.be, f.SourceURL), report) {
 		t.Fatalf("file element %+v", f)
 	}
 
@@ -222,10 +210,10 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 		t.Fatalf("the opened copy: %d bytes, %v", len(got), err)
 	}
 	// A second Open uses the copy.
-	n := len(o.Downloads())
+	n := len(probeOf(bob).Downloads())
 	bob.Tap("Open")
 	bob.WaitFor("the file opened again", func() bool { return len(opened) == 2 })
-	if len(o.Downloads()) != n {
+	if len(probeOf(bob).Downloads()) != n {
 		t.Fatal("Open downloaded the file again")
 	}
 
@@ -250,10 +238,10 @@ func TestFileBubbleOpenAndSaveAs(t *testing.T) {
 }
 
 func TestFailedUploadRetries(t *testing.T) {
-	o, ann, bob := chatPair(t)
+	ann, bob := chatPair(t)
 	dir := t.TempDir()
 	writeFile(t, dir, "diagram.png", GradientPNG(t, 120, 90))
-	o.FailUploads(1)
+	probeOf(ann).failUploads(1)
 	// The composer's attach button: the file dialog, in the folder last used.
 	ann.C.files.dir = dir
 	test.Tap(ann.C.shell.chat.composer.attach)
@@ -264,7 +252,7 @@ func TestFailedUploadRetries(t *testing.T) {
 		t.Fatal("the progress bar stays after the upload failed")
 	}
 	conv := openim.SingleConversationID("ann", "bob")
-	if m := lastMessage(o, conv); m != nil {
+	if m := lastMessage(t, ann.C.be, conv); m != nil {
 		t.Fatalf("a message went out without its upload: %v", m)
 	}
 	ann.WaitFor("the local thumbnail", func() bool { return ann.rowOf(openim.Picture).att.(*pictureView).img.Image != nil })
@@ -275,10 +263,7 @@ func TestFailedUploadRetries(t *testing.T) {
 	ann.WaitChat("ann: 📷 Picture [Sent]")
 	bob.OpenChatWith("ann")
 	bob.WaitFor("bob's picture", func() bool { return bob.rowOf(openim.Picture) != nil })
-	o.mu.Lock()
-	n := len(o.convs[conv])
-	o.mu.Unlock()
-	if n != 1 {
+	if n := len(userMessages(t, ann.C.be, conv)); n != 1 {
 		t.Fatalf("%d messages after one retry", n)
 	}
 	if ann.findButton("Retry") != nil {
@@ -287,15 +272,15 @@ func TestFailedUploadRetries(t *testing.T) {
 }
 
 func TestPasteScreenshot(t *testing.T) {
-	o, ann, _ := chatPair(t)
+	ann, _ := chatPair(t)
 	shot := GradientPNG(t, 64, 48)
 	ann.C.opts.ClipboardImage = func(context.Context) ([]byte, error) { return shot, nil }
 	e := ann.C.shell.chat.composer.entry
 	ann.Canvas().Focus(e)
 	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: ann.App.Clipboard()})
 	ann.WaitChat("ann: 📷 Picture [Sent]")
-	p, _ := pictureOf(lastMessage(o, openim.SingleConversationID("ann", "bob")))
-	if p.SourcePicture.Width != 64 || p.SourcePicture.Height != 48 || !bytes.Equal(o.Object(p.SourcePicture.URL), shot) ||
+	p, _ := pictureOf(lastMessage(t, ann.C.be, openim.SingleConversationID("ann", "bob")))
+	if p.SourcePicture.Width != 64 || p.SourcePicture.Height != 48 || !bytes.Equal(object(t, ann.C.be, p.SourcePicture.URL), shot) ||
 		!strings.HasSuffix(p.SourcePicture.URL, ".png") {
 		t.Fatalf("pasted picture %+v", p)
 	}
@@ -344,7 +329,7 @@ func (h *Harness) pickInFileDialog(name string) {
 }
 
 func TestProfilePictureUpload(t *testing.T) {
-	o, ann, bob := chatPair(t)
+	ann, bob := chatPair(t)
 	dir := t.TempDir()
 	pic := GradientPNG(t, 200, 200)
 	writeFile(t, dir, "me.png", pic)
@@ -356,7 +341,7 @@ func TestProfilePictureUpload(t *testing.T) {
 	ann.pickInFileDialog("me.png")
 	ann.WaitFor("the new faceURL", func() bool { return isPictureURL(ann.C.self.FaceURL) })
 	face := ann.C.self.FaceURL
-	if !bytes.Equal(o.Object(face), pic) || !strings.HasPrefix(face, memObjectPrefix+"ann/face_") {
+	if !bytes.Equal(object(t, ann.C.be, face), pic) || !strings.Contains(face, "/ann/face_") {
 		t.Fatalf("faceURL %q", face)
 	}
 	// The profile's avatar draws the picture (a small thumbnail of it).
@@ -369,8 +354,8 @@ func TestProfilePictureUpload(t *testing.T) {
 		})
 		return found
 	})
-	if !slices.Contains(o.Downloads(), avatarURL(face)) {
-		t.Fatalf("the avatar did not ask for its thumbnail: %v", o.Downloads())
+	if !slices.Contains(probeOf(ann).Downloads(), avatarURL(face)) {
+		t.Fatalf("the avatar did not ask for its thumbnail: %v", probeOf(ann).Downloads())
 	}
 	ann.Settle()
 	ann.Snapshot(t, "profile-picture")
@@ -418,7 +403,7 @@ func TestLocalCopyStaysInDownloads(t *testing.T) {
 }
 
 func TestGroupPictureUpload(t *testing.T) {
-	o, ann, bob := chatPair(t)
+	ann, bob := chatPair(t)
 	gid := ann.CreateGroup("Design", "bob")
 	dir := t.TempDir()
 	pic := GradientPNG(t, 120, 120)
@@ -451,7 +436,7 @@ func TestGroupPictureUpload(t *testing.T) {
 		}
 		return isPictureURL(face)
 	})
-	if !bytes.Equal(o.Object(face), pic) {
+	if !bytes.Equal(object(t, ann.C.be, face), pic) {
 		t.Fatalf("group faceURL %q", face)
 	}
 	// Bob's chat list draws the group's picture.

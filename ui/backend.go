@@ -10,7 +10,7 @@ import (
 )
 
 // Backend is everything the screens need from the node, grouped by area. The app implements it
-// over node/client (ClientBackend); tests and the demo use the in-memory MemBackend. Entities are
+// over node/client (ClientBackend), and so do the screen tests and the demo, on a real node. Entities are
 // the OpenIM wire types from node/pb, so an implementation only forwards what the node returns.
 //
 // Every method may block on the network: the controller calls them from goroutines, never from

@@ -46,8 +46,8 @@ func TestClickingAChatRowOpensIt(t *testing.T) {
 // TestChatSearchRanksNameMatchesFirst: Ctrl+K "bob" + Enter opens the chat with Bob even when a
 // group where Bob spoke last is newer in the list.
 func TestChatSearchRanksNameMatchesFirst(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
-	befriend(t, o, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
+	befriend(t, hs["ann"], hs["bob"])
 	ann, bob := hs["ann"], hs["bob"]
 	bob.OpenChatWith("ann")
 	bob.Compose("hi ann")
@@ -140,7 +140,7 @@ func TestThemeTextContrast(t *testing.T) {
 // colour that reaches WCAG AA on the pane behind it, in both themes (a low-importance label
 // takes the disabled colour: 1.4:1).
 func TestEmptyStatesAreReadable(t *testing.T) {
-	_, a, hs := memApp(t, "ann")
+	_, a, hs := realApp(t, "ann")
 	ann := hs["ann"]
 	notes := map[string]string{"chats": "No conversations yet", "contacts": "No friends yet", "groups": "No groups yet"}
 	for _, mode := range []ThemeMode{ThemeLight, ThemeDark} {
@@ -180,7 +180,7 @@ func (h *Harness) pressEnter(e *widget.Entry) {
 // TestAddFriendDialogEnterAndWrongID: Enter in the user ID field sends the request; a wrong ID
 // keeps the dialog open with what was typed and says why; editing clears the error.
 func TestAddFriendDialogEnterAndWrongID(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
 	ann := hs["ann"]
 	ann.Section("contacts")
 	ann.C.shell.contacts.addFriend()
@@ -202,11 +202,7 @@ func TestAddFriendDialogEnterAndWrongID(t *testing.T) {
 	if ann.Shows("Add a friend") {
 		t.Fatalf("the dialog stays open after the request was sent: %v", ann.Texts())
 	}
-	bb := o.NewBackend()
-	if _, err := bb.SignIn(context.Background(), "bob", "password1"); err != nil {
-		t.Fatal(err)
-	}
-	if reqs, _, err := bb.FriendRequests(context.Background()); err != nil || len(reqs) != 1 || reqs[0].FromUserID != "ann" {
+	if reqs, _, err := hs["bob"].C.be.FriendRequests(context.Background()); err != nil || len(reqs) != 1 || reqs[0].FromUserID != "ann" {
 		t.Fatalf("bob's requests: %v %v", reqs, err)
 	}
 }
@@ -214,13 +210,9 @@ func TestAddFriendDialogEnterAndWrongID(t *testing.T) {
 // TestSignUpEnterAndStaleError: Enter in the user ID field submits the sign-up; the "user ID
 // taken" error goes away once the ID is edited; Enter then creates the account.
 func TestSignUpEnterAndStaleError(t *testing.T) {
-	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
-	b := o.NewBackend()
-	if _, err := b.SignUp(context.Background(), "bob", "Bob", "password1"); err != nil {
-		t.Fatal(err)
-	}
-	b.SignOut(context.Background())
-	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	o := newOffice(t, officeOptions{})
+	o.signUp("bob")
+	h := NewHarness(t, NewTestApp(t), o.backend(), HarnessOptions{})
 	h.WaitText("Sign in to LanIM")
 	h.Tap("Create an account")
 	h.WaitText("Create your account")
@@ -243,8 +235,8 @@ func TestSignUpEnterAndStaleError(t *testing.T) {
 // TestFreshOfficeOnboarding: a brand-new install offers no sign-in (it has no account), and the
 // new-password fields of creating the office and of sign-up say the rule before the first try.
 func TestFreshOfficeOnboarding(t *testing.T) {
-	o := NewMemOffice("LanIM office", nil)
-	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	o := newOffice(t, officeOptions{})
+	h := NewHarness(t, NewTestApp(t), o.backend(), HarnessOptions{})
 	h.WaitText("Welcome to LanIM")
 	// A brand-new install has no account to sign in to: the welcome screen does not offer it.
 	if h.Shows("I already have an account") || h.findButton("I already have an account here: sign in") != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -281,7 +283,7 @@ func (b *ClientBackend) translate(p client.Push) []Event {
 		return out
 	}
 	self := b.me()
-	for _, id := range sortedKeys(p.Msgs.Msgs) {
+	for _, id := range slices.Sorted(maps.Keys(p.Msgs.Msgs)) {
 		for _, m := range p.Msgs.Msgs[id].GetMsgs() {
 			switch {
 			case m.ContentType == openim.Typing:
@@ -293,7 +295,7 @@ func (b *ClientBackend) translate(p client.Push) []Event {
 			}
 		}
 	}
-	for _, id := range sortedKeys(p.Msgs.NotificationMsgs) {
+	for _, id := range slices.Sorted(maps.Keys(p.Msgs.NotificationMsgs)) {
 		for _, m := range p.Msgs.NotificationMsgs[id].GetMsgs() {
 			if e := notificationEvent(m, self); e != nil {
 				out = append(out, e)
@@ -555,8 +557,13 @@ func (b *ClientBackend) Conversations(ctx context.Context) ([]*Conversation, err
 		return nil, err
 	}
 	out := make([]*Conversation, 0, len(r.Conversations))
+	me := b.me()
 	for _, cm := range r.Conversations {
-		out = append(out, conversationOf(cm))
+		c := conversationOf(cm)
+		// The node keeps no mention flag (the SDK derives it): an unread last message that
+		// mentions the user marks the row, as a mention arriving live does.
+		c.AtMe = cm.LastMsg != nil && cm.LastMsg.Seq > c.ReadSeq && MentionsUser(cm.LastMsg, me)
+		out = append(out, c)
 	}
 	b.mu.Lock()
 	for _, c := range out {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"google.golang.org/protobuf/proto"
 
 	"lanim/node/openim"
 	"lanim/node/pb"
@@ -320,7 +321,7 @@ func (c *Controller) Start() {
 		func(err error) {
 			// The saved session no longer holds (expired, or signed out elsewhere): sign in again.
 			c.log.Info("saved session refused", "err", err)
-			if serr := saveSession(c.opts.SessionPath, nil); serr != nil {
+			if serr := SaveSession(c.opts.SessionPath, nil); serr != nil {
 				c.log.Warn("clear session", "err", serr)
 			}
 			reason := "Please sign in again."
@@ -350,7 +351,7 @@ func (c *Controller) showWelcome() {
 func (c *Controller) signedIn(s *Session) {
 	c.epoch++
 	c.session = s
-	if err := saveSession(c.opts.SessionPath, s); err != nil {
+	if err := SaveSession(c.opts.SessionPath, s); err != nil {
 		c.log.Warn("save session", "err", err)
 	}
 	c.self = &pb.UserInfo{UserID: s.UserID, Nickname: s.UserID}
@@ -369,7 +370,7 @@ func (c *Controller) SignOut() { c.signedOut("") }
 // signedOut ends the session (the user signed out, or the node ended it: reason says why) and
 // shows sign-in once the backend has let go of the session, so a quick sign-in cannot race it.
 func (c *Controller) signedOut(reason string) {
-	if err := saveSession(c.opts.SessionPath, nil); err != nil {
+	if err := SaveSession(c.opts.SessionPath, nil); err != nil {
 		c.log.Warn("clear session", "err", err)
 	}
 	c.resetState()
@@ -789,7 +790,7 @@ func (c *Controller) Retry(convID, clientMsgID string) {
 }
 
 func (c *Controller) send(convID string, o *outMsg) {
-	msg, epoch := clone(o.msg), c.epoch
+	msg, epoch := proto.Clone(o.msg).(*pb.MsgData), c.epoch
 	go func() {
 		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
 		defer cancel()

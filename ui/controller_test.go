@@ -11,14 +11,14 @@ import (
 
 // slowFriends holds the answer of one Friends call until released, as a busy node would.
 type slowFriends struct {
-	*MemBackend
+	*ClientBackend
 	hold    atomic.Bool   // the next call is held
 	held    chan struct{} // closed once the held call has its answer
 	release chan struct{}
 }
 
 func (b *slowFriends) Friends(ctx context.Context) ([]*pb.FriendInfo, error) {
-	list, err := b.MemBackend.Friends(ctx)
+	list, err := b.ClientBackend.Friends(ctx)
 	if b.hold.CompareAndSwap(true, false) {
 		close(b.held)
 		<-b.release
@@ -30,28 +30,19 @@ func (b *slowFriends) Friends(ctx context.Context) ([]*pb.FriendInfo, error) {
 // pushes close together on a busy node). The older answer, without the new friend, must not
 // replace the newer one.
 func TestStaleContactsAnswerIsDropped(t *testing.T) {
-	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
-	ctx := context.Background()
-	for _, u := range []string{"ann", "bob"} {
-		b := o.NewBackend()
-		if _, err := b.SignUp(ctx, u, strings.ToUpper(u[:1])+u[1:], "password1"); err != nil {
-			t.Fatal(err)
-		}
-		b.SignOut(ctx)
-	}
-	be := &slowFriends{MemBackend: o.NewBackend(), held: make(chan struct{}), release: make(chan struct{})}
-	ann := NewHarness(t, NewTestApp(t), be, HarnessOptions{})
-	ann.WaitText("Sign in to LanIM")
-	ann.Fill("ann", "password1")
-	ann.Tap("Sign in")
-	ann.SignedIn()
+	o := newOffice(t, officeOptions{})
+	sessions := o.signUp("ann", "bob")
+	a := NewTestApp(t)
+	be := &slowFriends{ClientBackend: o.backend(), held: make(chan struct{}), release: make(chan struct{})}
+	ann := resumeIn(t, a, be, sessions["ann"])
+	bob := resumeIn(t, a, o.backend(), sessions["bob"])
 	ann.Section("contacts")
 	ann.Settle()
 
 	be.hold.Store(true)
 	ann.C.reloadContacts() // answers "no friends", late
 	<-be.held
-	befriend(t, o, "ann", "bob")
+	befriend(t, ann, bob)
 	ann.WaitFor("bob in ann's friends", func() bool { return len(ann.C.friends) == 1 })
 	close(be.release)
 	ann.Settle()

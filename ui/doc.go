@@ -11,7 +11,7 @@
 // the network, and a test can run the same updates on its own goroutine (harness_test.go).
 // Answers that belong to an earlier session (the user signed out meanwhile) are dropped.
 //
-// Backends: ClientBackend is the node through node/client (REST and the msg gateway's WebSocket,
-// redialled when it drops); MemOffice is an office in memory, the test double of the screen tests
-// and the data of `lanim --demo`.
+// Backend: ClientBackend is the node through node/client (REST and the msg gateway's WebSocket,
+// redialled when it drops). The screen tests run it against a real node started in the test
+// (office_test.go), and `lanim --demo` against the embedded node with a sample office (app/demo.go).
 package ui

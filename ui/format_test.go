@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -124,23 +125,27 @@ func TestOfficeStatus(t *testing.T) {
 
 // TestHistoryOnScroll: a long chat opens on its newest page and loads the older one at the top.
 func TestHistoryOnScroll(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
-	b := o.NewBackend()
-	b.SignIn(nil, "bob", "password1")
+	_, _, hs := realApp(t, "ann", "bob")
+	ann := hs["ann"]
+	befriend(t, ann, hs["bob"])
 	conv := &Conversation{Type: openim.SingleChat, PeerID: "ann"}
 	bob := &pb.UserInfo{UserID: "bob", Nickname: "Bob"}
 	for i := 0; i < 45; i++ {
-		b.Send(nil, NewTextMessage(bob, conv, "message "+string(rune('A'+i%26)), nil, testNow.UnixMilli()))
+		m := NewTextMessage(bob, conv, "message "+string(rune('A'+i%26)), nil, testNow.UnixMilli())
+		if _, err := hs["bob"].C.be.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
 	}
-	ann := hs["ann"]
+	// The chat holds the 45 messages after the line saying they are friends.
+	const total = 46
 	ann.Settle() // the pushes of the 45 sends arrive before the chat opens
 	ann.OpenChatWith("bob")
 	ann.WaitFor("the newest page", func() bool { return len(ann.C.shell.chat.msgs) == historyPage })
 	if !ann.C.shell.chat.hasMore {
-		t.Fatal("a 45-message chat should say there is more")
+		t.Fatal("a 46-message chat should say there is more")
 	}
 	ann.C.shell.chat.scrolled(fyne.NewPos(0, 0))
-	ann.WaitFor("the older page", func() bool { return len(ann.C.shell.chat.msgs) == 45 })
+	ann.WaitFor("the older page", func() bool { return len(ann.C.shell.chat.msgs) == total })
 	if ann.C.shell.chat.msgs[0].Seq != 1 {
 		t.Fatalf("oldest seq %d", ann.C.shell.chat.msgs[0].Seq)
 	}
@@ -148,8 +153,8 @@ func TestHistoryOnScroll(t *testing.T) {
 
 // TestNotifyWhenUnfocused: a message while the window is not focused makes a desktop notification.
 func TestNotifyWhenUnfocused(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
-	befriend(t, o, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
+	befriend(t, hs["ann"], hs["bob"])
 	ann, bob := hs["ann"], hs["bob"]
 	ann.C.SetFocused(false)
 	bob.OpenChatWith("ann")

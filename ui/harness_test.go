@@ -4,6 +4,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
+	"lanim/node/pb"
 )
 
 // Harness drives one app window in a test: the controller's UI updates queue up and run on the
@@ -524,8 +526,13 @@ func (h *Harness) OpenConversation(id string) {
 	h.Drain()
 }
 
-// ShowGroup opens a group's page.
+// ShowGroup opens a group's page once the group is in the list (a new group's push may still be
+// on its way).
 func (h *Harness) ShowGroup(id string) {
+	h.T.Helper()
+	h.WaitFor("group "+id+" in the list", func() bool {
+		return slices.ContainsFunc(h.C.groups, func(g *pb.GroupInfo) bool { return g.GroupID == id })
+	})
 	h.C.shell.groups.showGroup(id)
 	h.Drain()
 }

@@ -11,8 +11,8 @@ import (
 // TestKeyboardNavigation walks onboarding and the main window with the keyboard only: Tab moves
 // between the choices and fields, Enter picks and submits, Ctrl+K and Alt+Down reach the chats.
 func TestKeyboardNavigation(t *testing.T) {
-	o := NewMemOffice("LanIM office", nil)
-	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	o := newOffice(t, officeOptions{})
+	h := NewHarness(t, NewTestApp(t), o.backend(), HarnessOptions{})
 	h.WaitText("Welcome to LanIM")
 	cv := h.Canvas()
 	enter := func() {

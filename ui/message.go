@@ -114,8 +114,8 @@ func NotificationDetail(m *pb.MsgData) []byte {
 	return []byte(e.Detail)
 }
 
-// NewNotification builds a notification message carrying tips as its detail (used by the
-// in-memory backend; the node builds its own).
+// NewNotification builds a notification message carrying tips as its detail (the chat's own line
+// for a withdrawn message; the node builds the others).
 func NewNotification(contentType int32, sendID string, tips any) *pb.MsgData {
 	detail, _ := json.Marshal(tips)
 	content, _ := json.Marshal(notificationElem{Detail: string(detail)})

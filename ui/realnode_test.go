@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -24,21 +25,49 @@ import (
 // ClientBackend over node/client, two windows for two users. These are the flows of the screen
 // tests in screens_test.go with the node's real rules, pushes and timing.
 
+func init() { ui.StartNode = startNodeAt }
+
 func startNode(t *testing.T) *app.Node { return startNodeWith(t, "") }
 
-// startNodeWith starts a node; clusterAddr (a loopback address: no mDNS) makes it an office on
-// the network, which join codes need.
+// startNodeWith starts a node, closed when the test ends; clusterAddr (a loopback address: no
+// mDNS) makes it an office on the network, which join codes need.
 func startNodeWith(t *testing.T, clusterAddr string) *app.Node {
 	t.Helper()
-	cfg := &app.NodeConfig{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
-		Cluster: app.ClusterFlags{Addr: clusterAddr, Discovery: "off"}}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	n, err := app.StartNode(context.Background(), cfg, io.Discard, log)
+	n, err := startNodeAt(clusterAddr, nil)
 	if err != nil {
 		t.Fatalf("start node: %v", err)
 	}
 	t.Cleanup(func() { n.Close() })
-	return n
+	return n.(dirNode).Node
+}
+
+// startNodeAt is ui.StartNode: a node on a temp dir and free loopback ports, with a clock (nil:
+// time.Now); its Close removes the dir.
+func startNodeAt(clusterAddr string, now func() time.Time) (ui.Node, error) {
+	dir, err := os.MkdirTemp("", "lanim-ui-test-")
+	if err != nil {
+		return nil, err
+	}
+	cfg := &app.NodeConfig{DataDir: dir, APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
+		Cluster: app.ClusterFlags{Addr: clusterAddr, Discovery: "off"}, Now: now}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	n, err := app.StartNode(context.Background(), cfg, io.Discard, log)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return dirNode{n, dir}, nil
+}
+
+// dirNode is a node that removes its data dir when it closes.
+type dirNode struct {
+	*app.Node
+	dir string
+}
+
+func (n dirNode) Close() error {
+	err := n.Node.Close()
+	return errors.Join(err, os.RemoveAll(n.dir))
 }
 
 func backendOf(t *testing.T, n *app.Node) *ui.ClientBackend {

@@ -14,55 +14,14 @@ import (
 	"lanim/node/openim"
 )
 
-// Screen tests on the in-memory office: every screen's behaviour, fast and deterministic. The
-// same flows run against a real node in realnode_test.go.
-
-// memApp is an office with users signed up (password "password1") and a harness per user.
-func memApp(t *testing.T, users ...string) (*MemOffice, fyne.App, map[string]*Harness) {
-	t.Helper()
-	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
-	ctx := context.Background()
-	for _, u := range users {
-		b := o.NewBackend()
-		if _, err := b.SignUp(ctx, u, strings.ToUpper(u[:1])+u[1:], "password1"); err != nil {
-			t.Fatal(err)
-		}
-		b.SignOut(ctx)
-	}
-	a := NewTestApp(t)
-	hs := map[string]*Harness{}
-	for _, u := range users {
-		h := NewHarness(t, a, o.NewBackend(), HarnessOptions{})
-		h.WaitText("Sign in to LanIM")
-		h.Fill(u, "password1")
-		h.Tap("Sign in")
-		h.SignedIn()
-		hs[u] = h
-	}
-	return o, a, hs
-}
-
-func befriend(t *testing.T, o *MemOffice, a, b string) {
-	t.Helper()
-	ctx := context.Background()
-	ba, bb := o.NewBackend(), o.NewBackend()
-	ba.SignIn(ctx, a, "password1")
-	bb.SignIn(ctx, b, "password1")
-	if err := ba.AddFriend(ctx, b, "hi"); err != nil {
-		t.Fatal(err)
-	}
-	if err := bb.RespondFriend(ctx, a, true); err != nil {
-		t.Fatal(err)
-	}
-	ba.SignOut(ctx)
-	bb.SignOut(ctx)
-}
+// Screen tests: every screen's behaviour, on a real node (office_test.go) whose clock starts at
+// testNow, so the masters' times hold. realnode_test.go walks the same flows end to end.
 
 func TestOnboardingCreatesOfficeAndAccount(t *testing.T) {
-	o := NewMemOffice("LanIM office", func() int64 { return testNow.UnixMilli() })
+	o := newOffice(t, officeOptions{})
 	a := NewTestApp(t)
 	dir := t.TempDir()
-	h := NewHarness(t, a, o.NewBackend(), HarnessOptions{SessionDir: dir})
+	h := NewHarness(t, a, o.backend(), HarnessOptions{SessionDir: dir})
 	h.WaitText("Welcome to LanIM")
 	h.Snapshot(t, "welcome")
 
@@ -81,16 +40,16 @@ func TestOnboardingCreatesOfficeAndAccount(t *testing.T) {
 	h.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
 	h.Tap("Create office")
 	h.SignedIn()
-	if info, _ := o.NewBackend().OfficeInfo(context.Background()); info.Name != "Acme" || info.Users != 1 {
-		t.Fatalf("office after onboarding: %+v", info)
+	if info, err := o.backend().OfficeInfo(context.Background()); err != nil || info.Name != "Acme" || info.Users != 1 {
+		t.Fatalf("office after onboarding: %+v %v", info, err)
 	}
 	// The account that created the office runs it.
-	if st, _ := o.NewBackend().ClusterStatus(context.Background()); !slices.Equal(st.OfficeAdmins, []string{"ann"}) {
-		t.Fatalf("office admins after onboarding: %v", st.OfficeAdmins)
+	if st, err := o.backend().ClusterStatus(context.Background()); err != nil || !slices.Equal(st.OfficeAdmins, []string{"ann"}) {
+		t.Fatalf("office admins after onboarding: %+v %v", st, err)
 	}
 
 	// The next start signs in straight away with the saved session.
-	h2 := NewHarness(t, a, o.NewBackend(), HarnessOptions{SessionDir: dir})
+	h2 := NewHarness(t, a, o.backend(), HarnessOptions{SessionDir: dir})
 	h2.SignedIn()
 	if h2.SelfID() != "ann" {
 		t.Fatalf("resumed as %q", h2.SelfID())
@@ -98,12 +57,10 @@ func TestOnboardingCreatesOfficeAndAccount(t *testing.T) {
 }
 
 func TestSignInErrorsAndSignOut(t *testing.T) {
-	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
-	b := o.NewBackend()
-	b.SignUp(context.Background(), "bob", "Bob", "password1")
-	b.SignOut(context.Background())
+	o := newOffice(t, officeOptions{name: "Test office"})
+	o.signUp("bob")
 	a := NewTestApp(t)
-	h := NewHarness(t, a, o.NewBackend(), HarnessOptions{})
+	h := NewHarness(t, a, o.backend(), HarnessOptions{})
 	h.WaitText("Sign in to LanIM")
 	h.Snapshot(t, "signin")
 
@@ -136,8 +93,8 @@ func TestSignInErrorsAndSignOut(t *testing.T) {
 }
 
 func TestChatSendReceiveReadRevoke(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
-	befriend(t, o, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
+	befriend(t, hs["ann"], hs["bob"])
 	ann, bob := hs["ann"], hs["bob"]
 	conv := openim.SingleConversationID("ann", "bob")
 
@@ -193,8 +150,8 @@ func TestChatSendReceiveReadRevoke(t *testing.T) {
 }
 
 func TestChatMarkup(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
-	befriend(t, o, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
+	befriend(t, hs["ann"], hs["bob"])
 	ann, bob := hs["ann"], hs["bob"]
 	ann.OpenChatWith("bob")
 	ann.Compose("Hi Bob! Lunch at noon? 🍕")
@@ -210,13 +167,14 @@ func TestChatMarkup(t *testing.T) {
 }
 
 func TestOfflineQueueAndRetry(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
-	befriend(t, o, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
+	befriend(t, hs["ann"], hs["bob"])
 	ann, bob := hs["ann"], hs["bob"]
 	ann.WaitFor("bob as a friend", func() bool { return len(ann.C.friends) == 1 })
 	ann.OpenChatWith("bob")
 
-	o.SetQuorum(false)
+	p := probeOf(ann)
+	p.cut()
 	ann.WaitFor("the offline banner", func() bool { return ann.C.shell.banner.Visible() })
 	ann.WaitText("Offline: the office is out of reach")
 	ann.Compose("sent while offline")
@@ -224,21 +182,21 @@ func TestOfflineQueueAndRetry(t *testing.T) {
 	ann.Settle()
 	ann.Snapshot(t, "offline")
 
-	o.SetQuorum(true)
+	p.reconnect(t)
 	ann.WaitChat("ann: sent while offline [Sent]")
 	ann.WaitFor("the banner to go", func() bool { return !ann.C.shell.banner.Visible() })
 	bob.WaitFor("bob to get it", func() bool { return bob.Unread(openim.SingleConversationID("ann", "bob")) == 1 })
 
 	// A send that fails offers a retry with the same clientMsgID.
-	o.mu.Lock()
-	o.blacks["bob"] = map[string]int64{"ann": 1}
-	o.mu.Unlock()
+	if err := bob.C.be.Block(context.Background(), "ann"); err != nil {
+		t.Fatal(err)
+	}
 	ann.Compose("blocked")
 	ann.WaitChat("ann: blocked [Not sent]")
 	ann.WaitText("Retry")
-	o.mu.Lock()
-	delete(o.blacks, "bob")
-	o.mu.Unlock()
+	if err := bob.C.be.Unblock(context.Background(), "ann"); err != nil {
+		t.Fatal(err)
+	}
 	ann.Tap("Retry")
 	ann.WaitChat("ann: blocked [Sent]")
 }
@@ -246,9 +204,9 @@ func TestOfflineQueueAndRetry(t *testing.T) {
 // annWithTwoChats is Ann's window with two chats, from Bob ("from bob") then Cy ("from cy").
 func annWithTwoChats(t *testing.T) *Harness {
 	t.Helper()
-	o, _, hs := memApp(t, "ann", "bob", "cy")
-	befriend(t, o, "ann", "bob")
-	befriend(t, o, "ann", "cy")
+	_, _, hs := realApp(t, "ann", "bob", "cy")
+	befriend(t, hs["ann"], hs["bob"])
+	befriend(t, hs["ann"], hs["cy"])
 	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
 	bob.OpenChatWith("ann")
 	bob.Compose("from bob")
@@ -289,7 +247,7 @@ func TestConversationListPinMuteSearch(t *testing.T) {
 }
 
 func TestContacts(t *testing.T) {
-	_, _, hs := memApp(t, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob")
 	ann, bob := hs["ann"], hs["bob"]
 	ann.Section("contacts")
 	ann.C.shell.contacts.addFriend()
@@ -324,8 +282,8 @@ func TestContacts(t *testing.T) {
 }
 
 func TestGroups(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob", "cy")
-	befriend(t, o, "ann", "bob")
+	_, _, hs := realApp(t, "ann", "bob", "cy")
+	befriend(t, hs["ann"], hs["bob"])
 	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
 	ann.WaitFor("ann's friends", func() bool { return len(ann.C.friends) == 1 })
 
@@ -352,7 +310,7 @@ func TestGroups(t *testing.T) {
 	ann.WaitChat("bob: @Ann welcome")
 
 	// Cy asks to join; Ann approves.
-	if err := cyBackend(t, o).ApplyToJoin(context.Background(), gid, "let me in"); err != nil {
+	if err := cy.C.be.ApplyToJoin(context.Background(), gid, "let me in"); err != nil {
 		t.Fatal(err)
 	}
 	ann.WaitFor("the join request", func() bool { return len(ann.C.groupReq) == 1 })
@@ -360,13 +318,15 @@ func TestGroups(t *testing.T) {
 	ann.TapText("Join requests")
 	ann.WaitText("let me in")
 	ann.Tap("Accept")
-	ann.WaitFor("cy joined", func() bool { return memberCount(o, gid) == 3 })
+	ann.WaitFor("cy joined", func() bool { return memberCount(t, ann, gid) == 3 })
 	cy.WaitFor("cy's group", func() bool { return len(cy.C.groups) == 1 })
 
 	// Admin actions on the group page.
-	ann.C.shell.groups.showGroup(gid)
+	ann.ShowGroup(gid)
 	ann.WaitText("Members")
 	ann.WaitText("Cy")
+	ann.WaitText("3 members")
+	ann.Settle()
 	ann.Snapshot(t, "group")
 	act := func(what string, fn func(ctx context.Context) error) {
 		t.Helper()
@@ -396,22 +356,18 @@ func TestGroups(t *testing.T) {
 	ann.WaitFor("the group gone", func() bool { return len(ann.C.groups) == 0 })
 }
 
-func cyBackend(t *testing.T, o *MemOffice) *MemBackend {
-	b := o.NewBackend()
-	if _, err := b.SignIn(context.Background(), "cy", "password1"); err != nil {
+// memberCount is how many members the node lists for a group.
+func memberCount(t *testing.T, h *Harness, gid string) int {
+	t.Helper()
+	ms, err := h.C.be.Members(context.Background(), gid)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b
-}
-
-func memberCount(o *MemOffice, gid string) int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.groups[gid].members)
+	return len(ms)
 }
 
 func TestProfileAndTheme(t *testing.T) {
-	_, a, hs := memApp(t, "ann")
+	_, a, hs := realApp(t, "ann")
 	ann := hs["ann"]
 	ann.Section("profile")
 	ann.Fill("Ann Lee")
@@ -431,19 +387,19 @@ func TestProfileAndTheme(t *testing.T) {
 // TestOfficePanel: on the computer that created the office the user runs it: makes a join code,
 // renames the office, and makes someone an office admin.
 func TestOfficePanel(t *testing.T) {
-	o, _, hs := memApp(t, "ann", "bob")
+	o, _, hs := realAppWith(t, officeOptions{name: "Test office", clusterAddr: "127.0.0.1:0"}, "ann", "bob")
 	ann := hs["ann"]
 	ann.Section("office")
 	ann.WaitText("Working: the office has a quorum")
 	ann.WaitText("front-desk (this computer)")
 	ann.WaitText("Nobody yet")
-	if err := o.NewBackend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
+	if err := o.backend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
 		t.Fatal(err)
 	}
 	ann.Tap("Refresh")
 	ann.WaitText("Ann (you)")
 	ann.Tap("Make a join code")
-	ann.WaitText("lanim1-MEMORY-OFFICE-INVITE-1")
+	ann.WaitText("lanim1-")
 	ann.Tap("Close")
 	ann.Tap("Rename…")
 	ann.Fill("  Acme Design Studio ")
@@ -455,8 +411,8 @@ func TestOfficePanel(t *testing.T) {
 	ann.Fill("nobody")
 	ann.Tap("Make admin")
 	ann.WaitText("Could not make nobody an office admin: not found")
-	if info, _ := o.NewBackend().OfficeInfo(context.Background()); info.Name != "Acme Design Studio" {
-		t.Fatalf("office name %q", info.Name)
+	if info, err := o.backend().OfficeInfo(context.Background()); err != nil || info.Name != "Acme Design Studio" {
+		t.Fatalf("office %+v %v", info, err)
 	}
 }
 
@@ -464,16 +420,13 @@ func TestOfficePanel(t *testing.T) {
 // role cannot invite or leave and is told whom to ask; once an admin grants the role, they can,
 // and they can hand it on. The last admin cannot be removed.
 func TestOfficeAdminsFromAnotherComputer(t *testing.T) {
-	o, a, hs := memApp(t, "ann", "bob")
+	o, a, hs := realAppWith(t, officeOptions{name: "Test office", clusterAddr: "127.0.0.1:0"}, "ann")
+	o.signUp("bob")
 	ann := hs["ann"]
-	if err := o.NewBackend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
+	if err := o.backend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
 		t.Fatal(err)
 	}
-	bob := NewHarness(t, a, o.NewBackend().OnAnotherComputer(), HarnessOptions{})
-	bob.WaitText("Sign in to LanIM")
-	bob.Fill("bob", "password1")
-	bob.Tap("Sign in")
-	bob.SignedIn()
+	bob := signIn(t, a, o.newProbe(true), "bob")
 	bob.Section("office")
 	bob.WaitText("Office admins make join codes for new computers: ask Ann.")
 	for _, b := range []string{"Make a join code", "Leave the office…"} {
@@ -496,7 +449,7 @@ func TestOfficeAdminsFromAnotherComputer(t *testing.T) {
 	bob.Tap("Refresh")
 	bob.WaitText("Bob (you)")
 	bob.Tap("Make a join code")
-	bob.WaitText("lanim1-MEMORY-OFFICE-INVITE-1")
+	bob.WaitText("lanim1-")
 	bob.Tap("Close")
 	// Bob removes Ann, then cannot remove himself: the office keeps an admin.
 	bob.removeAdmin("Ann")
@@ -510,12 +463,14 @@ func TestOfficeAdminsFromAnotherComputer(t *testing.T) {
 // TestJoinScreenPicksAnOffice: the join screen lists the offices found on the LAN; the user picks
 // one and pastes its code, and the join goes through that office's addresses.
 func TestJoinScreenPicksAnOffice(t *testing.T) {
-	o := NewMemOffice("LanIM office", func() int64 { return testNow.UnixMilli() })
-	o.SetLAN([]OfficeAd{
+	o := newOffice(t, officeOptions{name: "LanIM office"})
+	lan := []OfficeAd{
 		{ID: "a1", Name: "Acme Design Studio", Addrs: []string{"192.168.1.20:10003", "192.168.1.21:10003"}},
 		{ID: "b2", Name: "Bakery front office", Addrs: []string{"192.168.1.40:10003"}},
-	})
-	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	}
+	p := o.newProbe(false)
+	p.setLAN(lan)
+	h := NewHarness(t, NewTestApp(t), p, HarnessOptions{})
 	h.WaitText("Welcome to LanIM")
 	h.TapText("Join an office")
 	h.WaitText("Pick your office (2 offices found on this network):")
@@ -529,14 +484,16 @@ func TestJoinScreenPicksAnOffice(t *testing.T) {
 	h.Fill("lanim1-BAKERY")
 	h.Tap("Join office")
 	h.WaitText("This computer joined LanIM office")
-	joins := o.Joins()
+	joins := p.Joins()
 	if len(joins) != 1 || joins[0].Code != "lanim1-BAKERY" || joins[0].Via == nil || joins[0].Via.ID != "b2" ||
 		!slices.Equal(joins[0].Via.Addrs, []string{"192.168.1.40:10003"}) {
 		t.Fatalf("joins %+v", joins)
 	}
 
 	// Nothing picked: the code alone (it carries addresses). Picking twice unpicks.
-	h2 := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	p2 := o.newProbe(false)
+	p2.setLAN(lan)
+	h2 := NewHarness(t, NewTestApp(t), p2, HarnessOptions{})
 	h2.WaitText("Welcome to LanIM")
 	h2.TapText("Join an office")
 	h2.WaitText("Pick your office")
@@ -547,13 +504,12 @@ func TestJoinScreenPicksAnOffice(t *testing.T) {
 	h2.Fill("lanim1-ANY")
 	h2.Tap("Join office")
 	h2.WaitText("This computer joined")
-	if joins := o.Joins(); len(joins) != 2 || joins[1].Via != nil {
+	if joins := p2.Joins(); len(joins) != 1 || joins[0].Code != "lanim1-ANY" || joins[0].Via != nil {
 		t.Fatalf("joins %+v", joins)
 	}
 
 	// No office on the network.
-	o.SetLAN(nil)
-	h3 := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{})
+	h3 := NewHarness(t, NewTestApp(t), o.newProbe(false), HarnessOptions{})
 	h3.WaitText("Welcome to LanIM")
 	h3.TapText("Join an office")
 	h3.WaitText("No other office answered on this network")
@@ -561,14 +517,13 @@ func TestJoinScreenPicksAnOffice(t *testing.T) {
 
 // TestExpiredSessionAsksToSignIn: a saved session the node refuses leads to sign-in, not a hang.
 func TestExpiredSessionAsksToSignIn(t *testing.T) {
-	o := NewMemOffice("Test office", func() int64 { return testNow.UnixMilli() })
-	b := o.NewBackend()
-	b.SignUp(context.Background(), "bob", "Bob", "password1")
+	o := newOffice(t, officeOptions{})
+	o.signUp("bob")
 	dir := t.TempDir()
-	if err := saveSession(dir+"/session.json", &Session{UserID: "bob", Token: "stale"}); err != nil {
+	if err := SaveSession(dir+"/session.json", &Session{UserID: "bob", Token: "stale"}); err != nil {
 		t.Fatal(err)
 	}
-	h := NewHarness(t, NewTestApp(t), o.NewBackend(), HarnessOptions{SessionDir: dir})
+	h := NewHarness(t, NewTestApp(t), o.backend(), HarnessOptions{SessionDir: dir})
 	h.WaitText("Please sign in again.")
 	if es := h.Entries(); es[0].Text != "bob" {
 		t.Fatalf("sign-in should offer bob, has %q", es[0].Text)

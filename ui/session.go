@@ -61,8 +61,9 @@ func stateSeen(path string) bool {
 	return f != nil && f.UserID != ""
 }
 
-// saveSession keeps s for the next start; nil forgets it but keeps the user ID.
-func saveSession(path string, s *Session) error {
+// SaveSession keeps s for the next start; nil forgets it but keeps the user ID. The demo writes
+// its user's, so the app opens signed in.
+func SaveSession(path string, s *Session) error {
 	if path == "" {
 		return nil
 	}
