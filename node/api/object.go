@@ -547,6 +547,8 @@ func (s *Server) storageErr(what string, err error) error {
 		return im.DiskFull()
 	case errors.Is(err, blob.ErrPartSize):
 		return im.ErrArgs.With("the part is not the size it was signed for")
+	case errors.Is(err, blob.ErrPartMD5):
+		return im.ErrArgs.With("%v: upload it again", errors.Unwrap(err))
 	case errors.Is(err, blob.ErrPartsBusy):
 		return im.ErrArgs.With("a part of the upload is still being received: complete it once every part is answered")
 	case errors.Is(err, fs.ErrNotExist):
