@@ -248,31 +248,26 @@ func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) 
 		}
 		f.update(func() { f.size = rep.Size })
 	}
-	// The bytes are received (and decrypted) here while the buffer before is hashed and written.
-	left := rep.Size - offset
-	k, err := blob.PipeCopy(spoolWriter{w: w, f: f}, io.LimitReader(st.r, left))
-	if err == nil && k < left {
-		err = io.ErrUnexpectedEOF
+	buf := make([]byte, blobBuf)
+	for left := rep.Size - offset; left > 0; {
+		// Whole buffers: a TLS read returns one 16 KiB record, and each spool write wakes every
+		// follower.
+		k, err := io.ReadFull(st.r, buf[:min(int64(len(buf)), left)])
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return spoolErr(werr)
+			}
+			left -= int64(k)
+			f.update(func() { f.written += int64(k) })
+		}
+		if err != nil && left > 0 {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
 	}
-	return err
-}
-
-// spoolWriter writes a fetch's bytes to the spool (w hashes them on the way) and tells the
-// followers. PipeCopy gives it whole buffers where it can: each write wakes every follower.
-type spoolWriter struct {
-	w io.Writer
-	f *flight
-}
-
-func (sw spoolWriter) Write(p []byte) (int, error) {
-	k, err := sw.w.Write(p)
-	if k > 0 {
-		sw.f.update(func() { sw.f.written += int64(k) })
-	}
-	if err != nil {
-		return k, spoolErr(err)
-	}
-	return k, nil
+	return nil
 }
 
 // progress is how many bytes the spool holds.

@@ -269,7 +269,7 @@ func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 str
 	r io.Reader) (_ string, err error) {
 	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
 	h := md5.New()
-	err = s.writeAt(id, dir, off, size, io.TeeReader(io.LimitReader(r, size), h), sha, func(got int64) error {
+	err = s.writeAt(id, dir, off, size, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)), func(got int64) error {
 		return checkPart(got, size, r, h, wantMD5)
 	})
 	if err != nil {
@@ -307,22 +307,20 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	if err := s.dropMarker(id, dir, n); err != nil {
 		return "", err
 	}
-	if err := s.writeAt(id, dir, off, size, io.NewSectionReader(t.f, 0, size), sha, nil); err != nil {
+	if err := s.writeAt(id, dir, off, size, io.TeeReader(io.NewSectionReader(t.f, 0, size), hashes(sha)), nil); err != nil {
 		return "", err
 	}
 	return sum, s.setMarker(id, dir, n, sum, off, size)
 }
 
-// writeAt copies r into the upload's file at off, advancing sha (when not nil) with the bytes as it
-// writes them while the next ones are read (the part's MD5, in r, runs beside), and runs check
-// (when set) on the count copied. The bytes reach the disk when the upload is assembled (joinParts
-// syncs the file).
-func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, sha hash.Hash, check func(got int64) error) error {
+// writeAt copies r into the upload's file at off and runs check (when set) on the count copied.
+// The bytes reach the disk when the upload is assembled (joinParts syncs the file).
+func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func(got int64) error) error {
 	f, err := s.openData(id, dir, off+size)
 	if err != nil {
 		return err
 	}
-	got, err := PipeCopy(writers(io.NewOffsetWriter(f, off), sha), r)
+	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, r, make([]byte, copyBufSize))
 	if err == nil && check != nil {
 		err = check(got)
 	}
@@ -346,15 +344,15 @@ func checkPart(got, size int64, r io.Reader, h hash.Hash, wantMD5 string) error 
 	return nil
 }
 
-// writers writes to each of ws that is not nil.
-func writers(ws ...io.Writer) io.Writer {
-	var to []io.Writer
-	for _, w := range ws {
-		if w != nil {
-			to = append(to, w)
+// hashes writes to each of hs that is not nil.
+func hashes(hs ...hash.Hash) io.Writer {
+	var ws []io.Writer
+	for _, h := range hs {
+		if h != nil {
+			ws = append(ws, h)
 		}
 	}
-	return io.MultiWriter(to...)
+	return io.MultiWriter(ws...)
 }
 
 // openData opens the upload's file for writing, grown to at least end bytes. Its size counts
@@ -643,7 +641,7 @@ func (s *Store) hashParts(id, dir string, st *upState, f *os.File, parts []Part,
 		if recheck[p.Number] {
 			h = md5.New()
 		}
-		if _, err := io.CopyBuffer(writers(sha, h), io.LimitReader(f, p.Size), buf); err != nil {
+		if _, err := io.CopyBuffer(hashes(sha, h), io.LimitReader(f, p.Size), buf); err != nil {
 			return "", diskErr(err)
 		}
 		if h != nil && hex.EncodeToString(h.Sum(nil)) != p.MD5 {
