@@ -314,7 +314,8 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 }
 
 // writeAt copies r into the upload's file at off and runs check (when set) on the count copied.
-// The bytes reach the disk when the upload is assembled (joinParts syncs the file).
+// The bytes start on their way to the disk; they are there once the upload is assembled (joinParts
+// syncs the file).
 func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func(got int64) error) error {
 	f, err := s.openData(id, dir, off+size)
 	if err != nil {
@@ -323,6 +324,9 @@ func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func
 	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, r, make([]byte, copyBufSize))
 	if err == nil && check != nil {
 		err = check(got)
+	}
+	if err == nil {
+		startWriteback(f, off, size)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
