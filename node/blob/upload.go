@@ -521,8 +521,8 @@ func (s *Store) RemovePart(id string, p Part) {
 }
 
 // Assemble makes the given parts, in order, one blob and returns its key and size. The parts are in
-// place in the upload's file already: it is hashed (with one read at most), synced and renamed into place, so
-// assembling needs no room beyond the parts. The result is noted in the upload, which stays until
+// place in the upload's file already: it is hashed (with one read at most), synced and renamed into
+// place, so assembling needs no room beyond the parts. The result is noted in the upload, which stays until
 // RemoveUpload, so a caller that fails after Assemble (no quorum to commit the object) can retry
 // with Assembled instead of the parts, which are gone.
 func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err error) {
@@ -572,8 +572,11 @@ func (s *Store) joinParts(id, dir string, st *upState, parts []Part) (key string
 		size += p.Size
 	}
 	data := filepath.Join(dir, "data")
-	// Writable: Windows syncs only such handles. An empty upload: no part wrote the file.
-	f, err := os.OpenFile(data, os.O_RDWR|os.O_CREATE, 0o600)
+	flag := os.O_RDWR // writable: Windows syncs only such handles
+	if size == 0 {
+		flag |= os.O_CREATE // an empty upload: no part wrote the file
+	}
+	f, err := os.OpenFile(data, flag, 0o600)
 	if err != nil {
 		return "", 0, diskErr(err)
 	}
