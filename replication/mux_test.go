@@ -15,20 +15,26 @@ import (
 	"time"
 )
 
-func TestMuxRoutesByFirstByte(t *testing.T) {
+// newTestMux is a mux on a loopback port, closed when the test ends, with a server's and a
+// client's identity of one office. Register the stream kinds, then serve.
+func newTestMux(t *testing.T) (m *mux, addr string, srv, cli *identity) {
+	t.Helper()
 	office := newTestOffice(t)
-	srv := office.identity(t, "srv")
-	cli := office.identity(t, "cli")
+	srv, cli = office.identity(t, "srv"), office.identity(t, "cli")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMux(ln, slog.New(slog.DiscardHandler))
+	m = newMux(ln, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { m.close() })
+	return m, ln.Addr().String(), srv, cli
+}
+
+func TestMuxRoutesByFirstByte(t *testing.T) {
+	m, addr, srv, cli := newTestMux(t)
 	raftLn := m.listen(streamRaft, srv.serverConfig(nil))
 	joinLn := m.listen(streamJoin, srv.joinServerConfig())
 	go m.serve()
-	defer m.close()
-	addr := ln.Addr().String()
 
 	// Each kind reaches its own listener, with the peer's identity when it has one.
 	got := make(chan string, 2)
@@ -204,18 +210,10 @@ func TestRPCRoundTrip(t *testing.T) {
 // TestBlobStreamBatchesRecords: a blob stream's write of a copy buffer reaches TCP in a few
 // writes, not one per 16 KiB TLS record, and arrives whole; other stream kinds are not batched.
 func TestBlobStreamBatchesRecords(t *testing.T) {
-	office := newTestOffice(t)
-	srv := office.identity(t, "srv")
-	cli := office.identity(t, "cli")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newMux(ln, slog.New(slog.DiscardHandler))
+	m, addr, srv, cli := newTestMux(t)
 	blobLn := m.listen(streamBlob, srv.serverConfig(nil))
 	raftLn := m.listen(streamRaft, srv.serverConfig(nil))
 	go m.serve()
-	defer m.close()
 	go func() { // raft: accepted and dropped
 		if c, err := raftLn.Accept(); err == nil {
 			c.Close()
@@ -239,7 +237,7 @@ func TestBlobStreamBatchesRecords(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rc, err := dialStream(ctx, ln.Addr().String(), streamRaft, cli.clientConfig())
+	rc, err := dialStream(ctx, addr, streamRaft, cli.clientConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +245,7 @@ func TestBlobStreamBatchesRecords(t *testing.T) {
 	if batchOf(rc) != nil {
 		t.Fatal("a raft stream is batched")
 	}
-	c, err := dialStream(ctx, ln.Addr().String(), streamBlob, cli.clientConfig())
+	c, err := dialStream(ctx, addr, streamBlob, cli.clientConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
