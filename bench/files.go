@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"lanim/node/client"
@@ -39,6 +40,9 @@ type fileFigures struct {
 	Download, PlainGet, DownloadRatio                            Spread
 	Cross, CrossPlain, CrossRatio                                Spread
 	UploadRSS, DownloadRSS, CrossRSS                             Spread
+	// CPU seconds per GiB moved: LanIM's node(s) and this process (the client), and the plain
+	// copy's (this process, both ends).
+	UploadCPU, PutCPU, DownloadCPU, GetCPU, CrossCPU, CrossPlainCPU Spread
 }
 
 const (
@@ -86,6 +90,7 @@ func measureFiles(ctx context.Context, o Options) (*fileFigures, error) {
 // measureSingle uploads and downloads the file on a fresh node per run, each beside the plain copy.
 func (f *fileFigures) measureSingle(ctx context.Context, o Options, hc *http.Client, plain *plainCopy, src *os.File) error {
 	var up, upParts, put, upRatio, partsRatio, down, get, downRatio, upRSS, downRSS []float64
+	var upCPU, putCPU, downCPU, getCPU []float64
 	for run := range o.Runs {
 		if err := stampRun(src, run); err != nil {
 			return err
@@ -103,18 +108,26 @@ func (f *fileFigures) measureSingle(ctx context.Context, o Options, hc *http.Cli
 		upRatio, partsRatio = append(upRatio, res.up/res.put), append(partsRatio, res.upParts/res.put)
 		down, get, downRatio = append(down, res.down), append(get, res.get), append(downRatio, res.down/res.get)
 		upRSS, downRSS = append(upRSS, res.upRSS), append(downRSS, res.downRSS)
+		upCPU, putCPU = append(upCPU, res.upCPU), append(putCPU, res.putCPU)
+		downCPU, getCPU = append(downCPU, res.downCPU), append(getCPU, res.getCPU)
 		o.logf("files run %d/%d: upload %.0f MB/s (parts %.0f), plain PUT %.0f; download %.0f, plain GET %.0f; "+
-			"RSS +%.1f / +%.1f MB", run+1, o.Runs, res.up, res.upParts, res.put, res.down, res.get, res.upRSS, res.downRSS)
+			"RSS +%.1f / +%.1f MB; CPU s/GiB %.2f / %.2f, %.2f / %.2f", run+1, o.Runs, res.up, res.upParts, res.put, res.down,
+			res.get, res.upRSS, res.downRSS, res.upCPU, res.putCPU, res.downCPU, res.getCPU)
 	}
 	f.Upload, f.UploadParts, f.PlainPut = SpreadOf(up), SpreadOf(upParts), SpreadOf(put)
 	f.UploadRatio, f.UploadPartsRatio = SpreadOf(upRatio), SpreadOf(partsRatio)
 	f.Download, f.PlainGet, f.DownloadRatio = SpreadOf(down), SpreadOf(get), SpreadOf(downRatio)
 	f.UploadRSS, f.DownloadRSS = SpreadOf(upRSS), SpreadOf(downRSS)
+	f.UploadCPU, f.PutCPU = SpreadOf(upCPU), SpreadOf(putCPU)
+	f.DownloadCPU, f.GetCPU = SpreadOf(downCPU), SpreadOf(getCPU)
 	return nil
 }
 
 // singleResult is one run on one node: MB/s and MB of RSS growth.
-type singleResult struct{ up, upParts, put, down, get, upRSS, downRSS float64 }
+type singleResult struct {
+	up, upParts, put, down, get, upRSS, downRSS float64
+	upCPU, putCPU, downCPU, getCPU              float64 // s per GiB
+}
 
 func (f *fileFigures) singleRun(ctx context.Context, hc *http.Client, plain *plainCopy, n *Node, src *os.File,
 	run int) (singleResult, error) {
@@ -123,25 +136,37 @@ func (f *fileFigures) singleRun(ctx context.Context, hc *http.Client, plain *pla
 	if err != nil {
 		return res, err
 	}
-	if res.put, err = plain.put(ctx, hc, src, f.Size); err != nil {
+	if res.putCPU, err = cpuPerGiB(f.Size, func() (err error) {
+		res.put, err = plain.put(ctx, hc, src, f.Size)
+		return err
+	}); err != nil {
 		return res, err
 	}
 	var upDur, partsDur time.Duration
 	var objURL string
 	res.upRSS, err = watchRSS(ctx, func() (err error) {
-		objURL, upDur, partsDur, err = timedUpload(ctx, c, objectName(run), src, f.Size)
+		res.upCPU, err = cpuPerGiB(f.Size, func() (err error) {
+			objURL, upDur, partsDur, err = timedUpload(ctx, c, objectName(run), src, f.Size)
+			return err
+		}, n)
 		return err
 	}, n)
 	if err != nil {
 		return res, err
 	}
 	res.up, res.upParts = rate(f.Size, upDur), rate(f.Size, partsDur)
-	if res.get, err = plain.get(ctx, hc, src, f.Size); err != nil {
+	if res.getCPU, err = cpuPerGiB(f.Size, func() (err error) {
+		res.get, err = plain.get(ctx, hc, src, f.Size)
+		return err
+	}); err != nil {
 		return res, err
 	}
 	var downDur time.Duration
 	res.downRSS, err = watchRSS(ctx, func() (err error) {
-		downDur, err = timedGet(ctx, c, objURL, src, f.Size)
+		res.downCPU, err = cpuPerGiB(f.Size, func() (err error) {
+			downDur, err = timedGet(ctx, c, objURL, src, f.Size)
+			return err
+		}, n)
 		return err
 	}, n)
 	res.down = rate(f.Size, downDur)
@@ -163,7 +188,7 @@ func (f *fileFigures) measureCross(ctx context.Context, o Options, hc *http.Clie
 	if err != nil {
 		return err
 	}
-	var cross, plainGet, ratios, rss []float64
+	var cross, plainGet, ratios, rss, crossCPU, plainCPU []float64
 	for run := range o.Runs {
 		// Other content than the single-node runs' and each other's: nothing is deduplicated.
 		if err := stampRun(src, o.Runs+run); err != nil {
@@ -182,23 +207,31 @@ func (f *fileFigures) measureCross(ctx context.Context, o Options, hc *http.Clie
 			return err
 		}
 		var dur time.Duration
+		var cpu, gCPU, g float64
 		grew, err := watchRSS(ctx, func() (err error) {
-			dur, err = timedGet(ctx, client.New(b.APIAddr, hc), bURL, src, f.Size)
+			cpu, err = cpuPerGiB(f.Size, func() (err error) {
+				dur, err = timedGet(ctx, client.New(b.APIAddr, hc), bURL, src, f.Size)
+				return err
+			}, a, b)
 			return err
 		}, a, b)
 		if err != nil {
 			return fmt.Errorf("GET on B: %w", err)
 		}
-		g, err := plain.get(ctx, hc, src, f.Size)
-		if err != nil {
+		if gCPU, err = cpuPerGiB(f.Size, func() (err error) {
+			g, err = plain.get(ctx, hc, src, f.Size)
+			return err
+		}); err != nil {
 			return err
 		}
 		got := rate(f.Size, dur)
 		cross, plainGet, ratios, rss = append(cross, got), append(plainGet, g), append(ratios, got/g), append(rss, grew)
-		o.logf("files cross-node run %d/%d: upload on A %.0f MB/s; GET on B %.0f MB/s, plain GET %.0f; RSS +%.1f MB",
-			run+1, o.Runs, rate(f.Size, upDur), got, g, grew)
+		crossCPU, plainCPU = append(crossCPU, cpu), append(plainCPU, gCPU)
+		o.logf("files cross-node run %d/%d: upload on A %.0f MB/s; GET on B %.0f MB/s, plain GET %.0f; RSS +%.1f MB; "+
+			"CPU s/GiB %.2f / %.2f", run+1, o.Runs, rate(f.Size, upDur), got, g, grew, cpu, gCPU)
 	}
 	f.Cross, f.CrossPlain, f.CrossRatio, f.CrossRSS = SpreadOf(cross), SpreadOf(plainGet), SpreadOf(ratios), SpreadOf(rss)
+	f.CrossCPU, f.CrossPlainCPU = SpreadOf(crossCPU), SpreadOf(plainCPU)
 	return nil
 }
 
@@ -352,6 +385,39 @@ func lacksBlob(n *Node, objURL string) error {
 		return err
 	}
 	return nil
+}
+
+// cpuPerGiB runs transfer and returns the CPU time (user and system) that nodes and this process
+// used meanwhile, in seconds per GiB of size. On a shared machine a transfer's rate depends on
+// what else runs; its CPU time much less.
+func cpuPerGiB(size int64, transfer func() error, nodes ...*Node) (float64, error) {
+	used := func() (time.Duration, error) {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			return 0, fmt.Errorf("cpu: %w", err)
+		}
+		sum := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		for _, n := range nodes {
+			c, err := n.CPU()
+			if err != nil {
+				return 0, err
+			}
+			sum += c
+		}
+		return sum, nil
+	}
+	before, err := used()
+	if err != nil {
+		return 0, err
+	}
+	if err := transfer(); err != nil {
+		return 0, err
+	}
+	after, err := used()
+	if err != nil {
+		return 0, err
+	}
+	return (after - before).Seconds() / (float64(size) / (1 << 30)), nil
 }
 
 // watchRSS runs transfer while sampling the nodes' RSS every rssEvery, and returns the largest
@@ -525,6 +591,16 @@ func (r *Report) filesMarkdown(p func(string, ...any)) {
 	row("Upload, first part byte to complete's answer", f.UploadParts, "PUT", f.PlainPut, f.UploadPartsRatio, "")
 	row("Download (GET on the node that has the file)", f.Download, "GET", f.PlainGet, f.DownloadRatio, f.DownloadRSS.Format(1))
 	row("Cross-node (GET on B, which fetches from A)", f.Cross, "GET", f.CrossPlain, f.CrossRatio, f.CrossRSS.Format(1))
+	p("")
+	p("CPU time per GiB moved, in seconds (user and system, from /proc and getrusage; on a shared machine a rate depends")
+	p("on what else runs, the CPU time much less). LanIM: the node (cross-node: A and B) and the benchmark process, which")
+	p("runs the client and checks the bytes; plain: the benchmark process, which runs both ends and checks the bytes.")
+	p("")
+	p("| Transfer | LanIM CPU s/GiB | Plain CPU s/GiB |")
+	p("|---|---|---|")
+	p("| Upload (the whole Upload call) / PUT | %s | %s |", f.UploadCPU.Format(2), f.PutCPU.Format(2))
+	p("| Download / GET | %s | %s |", f.DownloadCPU.Format(2), f.GetCPU.Format(2))
+	p("| Cross-node / GET | %s | %s |", f.CrossCPU.Format(2), f.CrossPlainCPU.Format(2))
 	p("")
 }
 

@@ -153,22 +153,20 @@ func (b *blobs) leave(f *flight) {
 func (b *blobs) fly(f *flight, spool *os.File) {
 	defer b.leave(f)
 	sum, err := b.fill(b.n.ctx, f, spool)
-	if err == nil {
-		err = spool.Sync() // before the rename below, which holds b.mu
-		if err != nil {
-			err = spoolErr(err)
-		}
-	}
-	if cerr := spool.Close(); err == nil && cerr != nil {
-		err = spoolErr(cerr)
-	}
 	switch {
 	case err != nil:
 	case sum != f.key:
 		b.markSuspects(f.key, f.senders)
 		err = fmt.Errorf("blob %s from %v: %w (%w)", f.key, f.senders, errBlobCorrupt, ErrBlobUnavailable)
 	default:
+		// The viewers may have the last bytes now: they match. Keeping them waits for the disk.
 		f.update(func() { f.verified = true })
+		if err = spool.Sync(); err != nil { // before the rename below, which holds b.mu
+			err = spoolErr(err)
+		}
+	}
+	if cerr := spool.Close(); err == nil && cerr != nil {
+		err = spoolErr(cerr)
 	}
 	b.mu.Lock()
 	if err == nil {
@@ -305,7 +303,9 @@ func (f *flight) copyTo(ctx context.Context, src *os.File, w io.Writer) error {
 		f.mu.Unlock()
 		switch {
 		case pos < limit:
-			k, err := io.CopyBuffer(w, io.LimitReader(onlyReader{src}, limit-pos), buf)
+			// The spool itself, not hidden: a writer that reads from files (an HTTP answer) sends it
+			// with sendfile.
+			k, err := io.CopyBuffer(w, io.LimitReader(src, limit-pos), buf)
 			pos += k
 			if err != nil {
 				return err

@@ -64,6 +64,11 @@ type progressConn struct {
 	net.Conn
 	idle         time.Duration
 	rMoved, wSet time.Time
+	batch        *batchConn // gathers the TLS records of each Write, when the stream has one
+}
+
+func newProgressConn(c net.Conn) *progressConn {
+	return &progressConn{Conn: c, idle: blobIdle, batch: batchOf(c)}
 }
 
 func (c *progressConn) Read(p []byte) (int, error) {
@@ -78,6 +83,9 @@ func (c *progressConn) Write(p []byte) (int, error) {
 	if now := time.Now(); now.Sub(c.wSet) > time.Second {
 		c.Conn.SetWriteDeadline(now.Add(c.idle))
 		c.wSet = now
+	}
+	if c.batch != nil {
+		return c.batch.batch(func() (int, error) { return c.Conn.Write(p) })
 	}
 	return c.Conn.Write(p)
 }
@@ -138,7 +146,7 @@ func (s *blobServer) serveConn(c net.Conn) {
 	if tc, ok := c.(*tls.Conn); ok {
 		peer = peerNodeID(tc.ConnectionState())
 	}
-	pc := &progressConn{Conn: c, idle: blobIdle}
+	pc := newProgressConn(c)
 	r := bufio.NewReaderSize(pc, blobBuf)
 	var req blobRequest
 	if err := readFrame(r, &req); err != nil {
@@ -279,7 +287,7 @@ func (n *Node) openBlob(ctx context.Context, addr string, req *blobRequest) (*bl
 	if err != nil {
 		return nil, nil, &dialError{err: err}
 	}
-	pc := &progressConn{Conn: c, idle: blobIdle}
+	pc := newProgressConn(c)
 	s := &blobStream{w: pc, r: bufio.NewReaderSize(pc, blobBuf), stop: context.AfterFunc(ctx, func() { c.Close() })}
 	if err := writeFrame(pc, req); err != nil {
 		s.close()

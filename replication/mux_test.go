@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -14,20 +15,26 @@ import (
 	"time"
 )
 
-func TestMuxRoutesByFirstByte(t *testing.T) {
+// newTestMux is a mux on a loopback port, closed when the test ends, with a server's and a
+// client's identity of one office. Register the stream kinds, then serve.
+func newTestMux(t *testing.T) (m *mux, addr string, srv, cli *identity) {
+	t.Helper()
 	office := newTestOffice(t)
-	srv := office.identity(t, "srv")
-	cli := office.identity(t, "cli")
+	srv, cli = office.identity(t, "srv"), office.identity(t, "cli")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMux(ln, slog.New(slog.DiscardHandler))
+	m = newMux(ln, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { m.close() })
+	return m, ln.Addr().String(), srv, cli
+}
+
+func TestMuxRoutesByFirstByte(t *testing.T) {
+	m, addr, srv, cli := newTestMux(t)
 	raftLn := m.listen(streamRaft, srv.serverConfig(nil))
 	joinLn := m.listen(streamJoin, srv.joinServerConfig())
 	go m.serve()
-	defer m.close()
-	addr := ln.Addr().String()
 
 	// Each kind reaches its own listener, with the peer's identity when it has one.
 	got := make(chan string, 2)
@@ -198,4 +205,80 @@ func TestRPCRoundTrip(t *testing.T) {
 	if err := c.call(ctx, ln.Addr().String(), "echo", "again", &out); err != nil || out != "cli:again" {
 		t.Fatalf("after server closed streams: %q %v", out, err)
 	}
+}
+
+// TestBlobStreamBatchesRecords: a blob stream's write of a copy buffer reaches TCP in a few
+// writes, not one per 16 KiB TLS record, and arrives whole; other stream kinds are not batched.
+func TestBlobStreamBatchesRecords(t *testing.T) {
+	m, addr, srv, cli := newTestMux(t)
+	blobLn := m.listen(streamBlob, srv.serverConfig(nil))
+	raftLn := m.listen(streamRaft, srv.serverConfig(nil))
+	go m.serve()
+	go func() { // raft: accepted and dropped
+		if c, err := raftLn.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	payload := make([]byte, blobBuf)
+	for i := range payload {
+		payload[i] = byte(i * 31)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := blobLn.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer c.Close()
+		b := make([]byte, len(payload))
+		io.ReadFull(c, b)
+		got <- b
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rc, err := dialStream(ctx, addr, streamRaft, cli.clientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	if batchOf(rc) != nil {
+		t.Fatal("a raft stream is batched")
+	}
+	c, err := dialStream(ctx, addr, streamBlob, cli.clientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	bc := batchOf(c)
+	if bc == nil {
+		t.Fatal("a blob stream has no batchConn")
+	}
+	counted := &countWrites{Conn: bc.Conn}
+	bc.Conn = counted
+	if _, err := newProgressConn(c).Write(payload); err != nil {
+		t.Fatal(err)
+	}
+	if counted.n > 2 {
+		t.Fatalf("%d TCP writes for %d bytes (%d TLS records)", counted.n, len(payload), len(payload)/(16<<10))
+	}
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, payload) {
+			t.Fatal("the blob stream's bytes arrived changed")
+		}
+	case <-ctx.Done():
+		t.Fatal("timed out")
+	}
+}
+
+// countWrites counts the writes to a connection.
+type countWrites struct {
+	net.Conn
+	n int
+}
+
+func (c *countWrites) Write(p []byte) (int, error) {
+	c.n++
+	return c.Conn.Write(p)
 }

@@ -547,6 +547,8 @@ func (s *Server) storageErr(what string, err error) error {
 		return im.DiskFull()
 	case errors.Is(err, blob.ErrPartSize):
 		return openim.ErrArgs.With("the part is not the size it was signed for")
+	case errors.Is(err, blob.ErrPartMD5):
+		return openim.ErrArgs.With("%v: upload it again", errors.Unwrap(err))
 	case errors.Is(err, blob.ErrPartsBusy):
 		return openim.ErrArgs.With("a part of the upload is still being received: complete it once every part is answered")
 	case errors.Is(err, fs.ErrNotExist):

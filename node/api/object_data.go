@@ -304,7 +304,7 @@ func (s *Server) streamFetch(w http.ResponseWriter, r *http.Request, o *store.Ob
 	}
 	w.Header().Set("Content-Length", strconv.FormatInt(o.Size, 10))
 	w.Header().Set("Accept-Ranges", "bytes")
-	lw := &lazyWriter{w: w}
+	lw := &lazyWriter{w: w, left: o.Size}
 	err := s.cfg.Fetcher.FetchBlob(r.Context(), o.Key, lw)
 	if err == nil && !lw.started {
 		lw.w.WriteHeader(http.StatusOK) // an empty file
@@ -320,16 +320,38 @@ func (s *Server) streamFetch(w http.ResponseWriter, r *http.Request, o *store.Ob
 }
 
 // lazyWriter sends the status line with the first byte, so a fetch that fails at once can still
-// answer an error.
+// answer an error, and flushes the answer with its last byte: the viewer has the whole file while
+// this node still syncs and keeps its copy.
 type lazyWriter struct {
 	w       http.ResponseWriter
 	started bool
+	left    int64 // bytes of the answer not yet written
 }
 
-func (l *lazyWriter) Write(p []byte) (int, error) {
+func (l *lazyWriter) start() {
 	if !l.started {
 		l.started = true
 		l.w.WriteHeader(http.StatusOK)
 	}
-	return l.w.Write(p)
+}
+
+func (l *lazyWriter) Write(p []byte) (int, error) {
+	l.start()
+	k, err := l.w.Write(p)
+	return k, l.wrote(int64(k), err)
+}
+
+// ReadFrom lets the HTTP server send a file it is given (the fetch's spool) with sendfile.
+func (l *lazyWriter) ReadFrom(r io.Reader) (int64, error) {
+	l.start()
+	k, err := io.Copy(l.w, r)
+	return k, l.wrote(k, err)
+}
+
+func (l *lazyWriter) wrote(k int64, err error) error {
+	l.left -= k
+	if err == nil && l.left == 0 {
+		err = http.NewResponseController(l.w).Flush()
+	}
+	return err
 }

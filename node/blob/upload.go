@@ -31,8 +31,11 @@ var ErrPartsBusy = errors.New("a part of the upload is still being received")
 // JSON, opaque here), "expire" its expiry in Unix milliseconds, "data" the file being put together:
 // each part is written once, in place at its offset, and the whole file becomes the blob by a rename.
 // Each received part has a marker "<n>.part" holding "<md5 hex> <offset> <size>"; a part is there
-// only while its marker is. A marker is written after the part's bytes are synced, and removed
-// before bytes are written over a received part, so a crash never leaves a marker over other bytes.
+// only while its marker is. A marker is written after the part's bytes, and removed before bytes
+// are written over a received part. The file is synced once, when it is assembled (the blob is
+// acknowledged only then): a sync per part cost more than the rest of the part's write. A crash of
+// the machine may thus lose bytes a marker names, so Assemble checks the MD5 of every part this
+// store did not receive itself (one received before the node restarted) as it hashes the file.
 
 // Part is one received part of an upload.
 type Part struct {
@@ -50,13 +53,16 @@ type upState struct {
 	// and for good (hashed -1) once hashed bytes may have changed: complete then reads the file.
 	sha    hash.Hash
 	hashed int64
+	// mine are the parts this store wrote and marked (number → MD5): their bytes are the ones
+	// their markers name, in the page cache if not yet on disk.
+	mine map[int]string
 }
 
 // upload returns the state of an upload, creating it. s.mu must be held.
 func (s *Store) upload(id string) *upState {
 	st := s.ups[id]
 	if st == nil {
-		st = &upState{busy: map[int]bool{}, sha: sha256.New()}
+		st = &upState{busy: map[int]bool{}, sha: sha256.New(), mine: map[int]string{}}
 		s.ups[id] = st
 	}
 	return st
@@ -64,7 +70,7 @@ func (s *Store) upload(id string) *upState {
 
 // forget drops the state of an upload nobody writes to. s.mu must be held.
 func (s *Store) forget(id string) {
-	if st := s.ups[id]; st != nil && len(st.busy) == 0 && !st.assembling && st.hashed <= 0 {
+	if st := s.ups[id]; st != nil && len(st.busy) == 0 && !st.assembling && st.hashed <= 0 && len(st.mine) == 0 {
 		delete(s.ups, id)
 	}
 }
@@ -298,7 +304,7 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	s.mu.Unlock()
 	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
 	// The earlier part is given up first: from here on its bytes are being replaced.
-	if err := s.dropMarker(dir, n); err != nil {
+	if err := s.dropMarker(id, dir, n); err != nil {
 		return "", err
 	}
 	if err := s.writeAt(id, dir, off, size, io.TeeReader(io.NewSectionReader(t.f, 0, size), hashes(sha)), nil); err != nil {
@@ -307,8 +313,9 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	return sum, s.setMarker(id, dir, n, sum, off, size)
 }
 
-// writeAt copies r into the upload's file at off, runs check (when set) on the count copied, and
-// flushes the file to disk: a part is answered only once it is durable.
+// writeAt copies r into the upload's file at off and runs check (when set) on the count copied.
+// The bytes start on their way to the disk; they are there once the upload is assembled (joinParts
+// syncs the file).
 func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func(got int64) error) error {
 	f, err := s.openData(id, dir, off+size)
 	if err != nil {
@@ -319,7 +326,7 @@ func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func
 		err = check(got)
 	}
 	if err == nil {
-		err = f.Sync()
+		startWriteback(f, off, size)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -407,14 +414,18 @@ func (s *Store) setMarker(id, dir string, n int, sum string, off, size int64) er
 		return diskErr(err)
 	}
 	s.used += int64(len(b))
+	s.upload(id).mine[n] = sum
 	return nil
 }
 
 // dropMarker removes part n's marker (absent is not an error), durably: bytes are written over a
 // received part only once no marker claims them.
-func (s *Store) dropMarker(dir string, n int) error {
+func (s *Store) dropMarker(id, dir string, n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st := s.ups[id]; st != nil {
+		delete(st.mine, n)
+	}
 	p := s.markerPath(dir, n)
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -505,13 +516,13 @@ func (s *Store) RemovePart(id string, p Part) {
 		st.unhash() // the part's bytes, perhaps hashed, will be written again
 	}
 	s.mu.Unlock()
-	s.dropMarker(dir, p.Number)
+	s.dropMarker(id, dir, p.Number)
 	s.trimData(id, dir)
 }
 
 // Assemble makes the given parts, in order, one blob and returns its key and size. The parts are in
-// place in the upload's file already: it is hashed with one read and renamed into place, so
-// assembling needs no room beyond the parts. The result is noted in the upload, which stays until
+// place in the upload's file already: it is hashed (with one read at most), synced and renamed into
+// place, so assembling needs no room beyond the parts. The result is noted in the upload, which stays until
 // RemoveUpload, so a caller that fails after Assemble (no quorum to commit the object) can retry
 // with Assembled instead of the parts, which are gone.
 func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err error) {
@@ -536,15 +547,15 @@ func (s *Store) Assemble(id string, parts []Part) (key string, size int64, err e
 			s.mu.Unlock()
 		}
 	}()
-	if key, size, err = s.joinParts(dir, st, parts); err != nil {
+	if key, size, err = s.joinParts(id, dir, st, parts); err != nil {
 		return "", 0, fmt.Errorf("assemble %s: %w", id, err)
 	}
 	return key, size, nil
 }
 
-// joinParts checks that parts are the received parts laid end to end, hashes the upload's file and
-// renames it into place.
-func (s *Store) joinParts(dir string, st *upState, parts []Part) (key string, size int64, err error) {
+// joinParts checks that parts are the received parts laid end to end, hashes the upload's file,
+// syncs it (the upload is acknowledged only once on disk) and renames it into place.
+func (s *Store) joinParts(id, dir string, st *upState, parts []Part) (key string, size int64, err error) {
 	ms, err := s.markers(dir)
 	if err != nil {
 		return "", 0, err
@@ -561,7 +572,7 @@ func (s *Store) joinParts(dir string, st *upState, parts []Part) (key string, si
 		size += p.Size
 	}
 	data := filepath.Join(dir, "data")
-	flag := os.O_RDONLY
+	flag := os.O_RDWR // writable: Windows syncs only such handles
 	if size == 0 {
 		flag |= os.O_CREATE // an empty upload: no part wrote the file
 	}
@@ -578,9 +589,10 @@ func (s *Store) joinParts(dir string, st *upState, parts []Part) (key string, si
 		return "", 0, fmt.Errorf("the upload's file holds %d bytes, its parts %d", fi.Size(), size)
 	}
 	// No part is being written (Assemble made sure): st is stable.
-	if st.sha != nil && st.hashed == size {
-		key = hex.EncodeToString(st.sha.Sum(nil))
-	} else if key, err = hashFile(f); err != nil {
+	if key, err = s.hashParts(id, dir, st, f, parts, size); err != nil {
+		return "", 0, err
+	}
+	if err := f.Sync(); err != nil {
 		return "", 0, diskErr(err)
 	}
 	note := filepath.Join(dir, "assembled")
@@ -610,6 +622,41 @@ func (s *Store) joinParts(dir string, st *upState, parts []Part) (key string, si
 		}
 	}
 	return key, size, nil
+}
+
+// hashParts returns the SHA-256 of the upload's file f, which holds parts end to end (size bytes):
+// the one advanced as the parts arrived when it covers them all and every part was received by this
+// store, else from one read of the file that also checks the MD5 of each part received before a
+// restart. Such a part whose bytes are not the ones its marker names (a crash lost them) is given
+// up, with an error matching ErrPartMD5: it has to be sent again.
+func (s *Store) hashParts(id, dir string, st *upState, f *os.File, parts []Part, size int64) (string, error) {
+	s.mu.Lock()
+	recheck := map[int]bool{}
+	for _, p := range parts {
+		if st.mine[p.Number] != p.MD5 {
+			recheck[p.Number] = true
+		}
+	}
+	s.mu.Unlock()
+	if len(recheck) == 0 && st.sha != nil && st.hashed == size {
+		return hex.EncodeToString(st.sha.Sum(nil)), nil
+	}
+	sha := sha256.New()
+	buf := make([]byte, copyBufSize)
+	for _, p := range parts {
+		var h hash.Hash
+		if recheck[p.Number] {
+			h = md5.New()
+		}
+		if _, err := io.CopyBuffer(hashes(sha, h), io.LimitReader(f, p.Size), buf); err != nil {
+			return "", diskErr(err)
+		}
+		if h != nil && hex.EncodeToString(h.Sum(nil)) != p.MD5 {
+			s.dropMarker(id, dir, p.Number)
+			return "", fmt.Errorf("part %d, received before a restart: %w", p.Number, ErrPartMD5)
+		}
+	}
+	return hex.EncodeToString(sha.Sum(nil)), nil
 }
 
 // replaceSmall writes a small file in place of any earlier one, counted against the budget.
@@ -676,6 +723,7 @@ func (s *Store) RemoveUpload(id string) error {
 	if st := s.ups[id]; st != nil {
 		st.assembling = false
 		st.unhash()
+		clear(st.mine)
 		s.forget(id)
 	}
 	return nil

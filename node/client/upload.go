@@ -5,11 +5,14 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 
 	"lanim/node/api/objectwire"
 	"lanim/node/openim"
@@ -106,18 +109,36 @@ func (c *Client) Upload(ctx context.Context, name, contentType string, r io.Read
 }
 
 // partMD5s reads r once and returns the lowercase hex MD5 of each part (none for an empty file).
+// The parts are hashed by as many goroutines as the process may run at once (at most hashWorkers):
+// each part's MD5 stands alone, and MD5 is the slow part of a big upload's start.
 func partMD5s(r io.ReaderAt, size, partSize int64) ([]string, error) {
-	var sums []string
-	buf := make([]byte, 256<<10)
-	for off := int64(0); off < size; off += partSize {
-		h := md5.New()
-		if _, err := io.CopyBuffer(h, io.NewSectionReader(r, off, min(partSize, size-off)), buf); err != nil {
-			return nil, err
-		}
-		sums = append(sums, hex.EncodeToString(h.Sum(nil)))
+	n := int((size + partSize - 1) / partSize)
+	sums := make([]string, n)
+	workers := min(runtime.GOMAXPROCS(0), hashWorkers, n)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			buf := make([]byte, 256<<10)
+			for i := w; i < n && errs[w] == nil; i += workers {
+				off := int64(i) * partSize
+				h := md5.New()
+				if _, err := io.CopyBuffer(h, io.NewSectionReader(r, off, min(partSize, size-off)), buf); err != nil {
+					errs[w] = err
+				}
+				sums[i] = hex.EncodeToString(h.Sum(nil))
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return sums, nil
 }
+
+// hashWorkers bounds the goroutines that hash a file's parts.
+const hashWorkers = 4
 
 func md5Hex(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
 
