@@ -228,8 +228,18 @@ export class Client extends EventLog {
     }, eventMs);
     this.token = token;
     const since = this.mark();
-    await this.call('login', { userID: this.userID, token, platformID: WEB, apiAddr: this.node.api,
-      wsAddr: this.node.ws, logLevel: Number(process.env.SDK_LOG ?? 2), isLogStandardOutput: false });
+    const args = { userID: this.userID, token, platformID: WEB, apiAddr: this.node.api, wsAddr: this.node.ws,
+      logLevel: Number(process.env.SDK_LOG ?? 2), isLogStandardOutput: false };
+    // The core opens its browser database with a timeout of its own, which a loaded machine can
+    // miss before any call reaches the node: that one failure is tried again, at most twice.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call('login', args);
+        break;
+      } catch (e) {
+        if (attempt === 3 || !/init database invoke javascript timeout/.test(e.message)) throw e;
+      }
+    }
     await this.waitFor('OnSyncServerFinish', () => true, { since, timeoutMs: 2 * eventMs });
     return this;
   }
