@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 )
@@ -271,5 +272,5 @@ func migrate(db *sql.DB) error {
 			return fmt.Errorf("%.60s: %w", stmt, err)
 		}
 	}
-	return nil
+	return stripStoredMessages(context.Background(), db)
 }
