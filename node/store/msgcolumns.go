@@ -94,21 +94,10 @@ func withColumns(m *StoredMessage) {
 	m.Msg = b
 }
 
-// msgColumnsVersion is the schema version (PRAGMA user_version) from which every stored msg
-// leaves out its column fields.
-const msgColumnsVersion = 1
-
-// stripStoredMessages brings a database written by an older build (or restored from its snapshot)
-// to msgColumnsVersion: it strips every stored msg, in batches. Every node does the same to the
-// same rows, so their state digests agree again once all run this build.
+// stripStoredMessages strips every stored msg of a database written by an older build, in
+// batches. Every node does the same to the same rows, so their state digests agree again once all
+// run this build.
 func stripStoredMessages(ctx context.Context, db *sql.DB) error {
-	var version int
-	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return fmt.Errorf("schema version: %w", err)
-	}
-	if version >= msgColumnsVersion {
-		return nil
-	}
 	const batch = 2000
 	for after := int64(-1); ; {
 		rows, err := db.QueryContext(ctx, `SELECT id, conversation_id, seq, client_msg_id, server_msg_id, send_id,
@@ -150,13 +139,9 @@ func stripStoredMessages(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 		if n < batch {
-			break
+			return nil
 		}
 	}
-	if _, err := db.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, msgColumnsVersion)); err != nil {
-		return fmt.Errorf("schema version: %w", err)
-	}
-	return nil
 }
 
 // inTx runs fn in one transaction of db, committed when fn succeeds.
