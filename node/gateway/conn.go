@@ -116,13 +116,14 @@ func newConn(g *Gateway, p params) *conn {
 	return c
 }
 
-// serve runs the connection until it ends, then unregisters it.
-func (c *conn) serve() {
-	defer c.cancel()
+// start registers the connection and does its first work (the token check again, the resume
+// backlog, presence); false when the gateway is closed (the connection is then closed). run follows.
+func (c *conn) start() bool {
 	backlog, ok := c.g.register(c)
 	if !ok {
+		c.cancel()
 		c.ws.Close(statusGoingAway, "node shutting down")
-		return
+		return false
 	}
 	c.idle = time.AfterFunc(c.g.cfg.ReadTimeout, func() { c.drop() })
 	// A kick committed between the handshake's token check and register would have missed this
@@ -141,6 +142,14 @@ func (c *conn) serve() {
 	if kicked {
 		c.kick()
 	}
+	return true
+}
+
+// run reads the connection until it ends, then unregisters it. It runs on a goroutine of its own,
+// which thus never grew its stack through the handshake's work (start): an idle connection's
+// reader stays small.
+func (c *conn) run() {
+	defer c.cancel()
 	c.readLoop()
 	c.g.suspend(c)
 	c.idle.Stop()

@@ -154,6 +154,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if !c.start() {
+		return
+	}
 	// The connection runs on a goroutine of its own and the handler returns: net/http then lets
 	// go of the request, its own buffers (smallBuffers gave the connection smaller ones) and the
 	// handler's deep stack, none of which a hijacked connection uses again.
@@ -162,7 +165,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer g.wg.Done()
 		defer g.nconns.Add(-1)
-		c.serve()
+		c.run()
 	}()
 }
 
