@@ -79,27 +79,21 @@ func (s *logStore) Close() error { return s.db.Close() }
 func indexKey(i uint64) []byte { return binary.BigEndian.AppendUint64(nil, i) }
 
 // FirstIndex is the first index in the log, 0 when empty.
-func (s *logStore) FirstIndex() (uint64, error) {
-	var first uint64
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		if k, _ := tx.Bucket(bucketLogs).Cursor().First(); k != nil {
-			first = binary.BigEndian.Uint64(k)
-		}
-		return nil
-	})
-	return first, err
-}
+func (s *logStore) FirstIndex() (uint64, error) { return s.endIndex((*bbolt.Cursor).First) }
 
 // LastIndex is the last index in the log, 0 when empty.
-func (s *logStore) LastIndex() (uint64, error) {
-	var last uint64
+func (s *logStore) LastIndex() (uint64, error) { return s.endIndex((*bbolt.Cursor).Last) }
+
+// endIndex is the index of the log's entry that seek (First or Last) finds, 0 when empty.
+func (s *logStore) endIndex(seek func(*bbolt.Cursor) ([]byte, []byte)) (uint64, error) {
+	var index uint64
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		if k, _ := tx.Bucket(bucketLogs).Cursor().Last(); k != nil {
-			last = binary.BigEndian.Uint64(k)
+		if k, _ := seek(tx.Bucket(bucketLogs).Cursor()); k != nil {
+			index = binary.BigEndian.Uint64(k)
 		}
 		return nil
 	})
-	return last, err
+	return index, err
 }
 
 // GetLog reads the entry at index into l.

@@ -356,24 +356,7 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	f := &fsm{db: db, machine: im.NewMachine(), tmpDir: t.TempDir(), log: discardLog()}
-	rc, err := os.Open(sink.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Restore(rc); err != nil {
-		t.Fatal(err)
-	}
-	got, err := db.Digest(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
+	if got := restoredDigest(t, sink.path); got != want {
 		t.Fatalf("restored digest %s, want %s", got, want)
 	}
 	// The snapshot is compressed: gzip, and smaller than the database it holds.
@@ -402,22 +385,32 @@ func TestRestoreUncompressedSnapshot(t *testing.T) {
 	if err := tn.db.Backup(context.Background(), old); err != nil {
 		t.Fatal(err)
 	}
+	if got := restoredDigest(t, old); got != want {
+		t.Fatalf("restored digest %s, want %s", got, want)
+	}
+}
+
+// restoredDigest restores the snapshot file at path into a fresh database and digests it.
+func restoredDigest(t *testing.T, path string) string {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	f := &fsm{db: db, machine: im.NewMachine(), tmpDir: t.TempDir(), log: discardLog()}
-	rc, err := os.Open(old)
+	rc, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Restore(rc); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := db.Digest(context.Background()); err != nil || got != want {
-		t.Fatalf("restored digest %s (%v), want %s", got, err, want)
+	got, err := db.Digest(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return got
 }
 
 type fileSink struct {
