@@ -23,24 +23,37 @@ const (
 	fieldSendTime    = 15
 )
 
-// columnFields are m's fields kept as columns, in the form they take inside msg.
-type columnFields struct {
-	strs map[protowire.Number]string
-	ints map[protowire.Number]int64
+// columnString and columnInt are the value of m's column kept as field num, ok false for a field
+// that is no column.
+func columnString(m *StoredMessage, num protowire.Number) (string, bool) {
+	switch num {
+	case fieldSendID:
+		return m.SendID, true
+	case fieldClientMsgID:
+		return m.ClientMsgID, true
+	case fieldServerMsgID:
+		return m.ServerMsgID, true
+	}
+	return "", false
 }
 
-func fieldsOf(m *StoredMessage) columnFields {
-	return columnFields{
-		strs: map[protowire.Number]string{fieldSendID: m.SendID, fieldClientMsgID: m.ClientMsgID, fieldServerMsgID: m.ServerMsgID},
-		ints: map[protowire.Number]int64{fieldSessionType: int64(m.SessionType), fieldContentType: int64(m.ContentType),
-			fieldSeq: m.Seq, fieldSendTime: m.SendTime},
+func columnInt(m *StoredMessage, num protowire.Number) (int64, bool) {
+	switch num {
+	case fieldSessionType:
+		return int64(m.SessionType), true
+	case fieldContentType:
+		return int64(m.ContentType), true
+	case fieldSeq:
+		return m.Seq, true
+	case fieldSendTime:
+		return m.SendTime, true
 	}
+	return 0, false
 }
 
 // stripColumns is m.Msg without the fields that equal m's columns. A msg that does not parse is
 // kept whole.
 func stripColumns(m *StoredMessage) []byte {
-	cols := fieldsOf(m)
 	out := make([]byte, 0, len(m.Msg))
 	b := m.Msg
 	for len(b) > 0 {
@@ -54,12 +67,12 @@ func stripColumns(m *StoredMessage) []byte {
 		}
 		field, value := b[:n+size], b[n:n+size]
 		b = b[n+size:]
-		if s, ok := cols.strs[num]; ok && typ == protowire.BytesType {
+		if s, ok := columnString(m, num); ok && typ == protowire.BytesType {
 			if v, k := protowire.ConsumeBytes(value); k > 0 && string(v) == s {
 				continue
 			}
 		}
-		if i, ok := cols.ints[num]; ok && typ == protowire.VarintType {
+		if i, ok := columnInt(m, num); ok && typ == protowire.VarintType {
 			if v, k := protowire.ConsumeVarint(value); k > 0 && int64(v) == i {
 				continue
 			}
@@ -73,22 +86,16 @@ func stripColumns(m *StoredMessage) []byte {
 // field reads as).
 func withColumns(m *StoredMessage) {
 	b := m.Msg
-	for _, f := range []struct {
-		num protowire.Number
-		s   string
-	}{{fieldSendID, m.SendID}, {fieldClientMsgID, m.ClientMsgID}, {fieldServerMsgID, m.ServerMsgID}} {
-		if f.s != "" {
-			b = protowire.AppendTag(b, f.num, protowire.BytesType)
-			b = protowire.AppendString(b, f.s)
+	for _, num := range []protowire.Number{fieldSendID, fieldClientMsgID, fieldServerMsgID} {
+		if s, _ := columnString(m, num); s != "" {
+			b = protowire.AppendTag(b, num, protowire.BytesType)
+			b = protowire.AppendString(b, s)
 		}
 	}
-	for _, f := range []struct {
-		num protowire.Number
-		v   int64
-	}{{fieldSessionType, int64(m.SessionType)}, {fieldContentType, int64(m.ContentType)}, {fieldSeq, m.Seq}, {fieldSendTime, m.SendTime}} {
-		if f.v != 0 {
-			b = protowire.AppendTag(b, f.num, protowire.VarintType)
-			b = protowire.AppendVarint(b, uint64(f.v))
+	for _, num := range []protowire.Number{fieldSessionType, fieldContentType, fieldSeq, fieldSendTime} {
+		if v, _ := columnInt(m, num); v != 0 {
+			b = protowire.AppendTag(b, num, protowire.VarintType)
+			b = protowire.AppendVarint(b, uint64(v))
 		}
 	}
 	m.Msg = b
