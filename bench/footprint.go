@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +18,36 @@ type footprint struct {
 	ConnRSS        Spread // MB more with idleConns idle WS connections
 	DiskPer100k    Spread // MB of data dir per 100,000 messages
 	DiskMsgsPerRun int
-	DiskFiles      []string // the files that grew over all runs, "path +N MB"
+	DiskFiles      []string          // the files that grew over all runs, "path +N MB"
+	DiskSplit      map[string]Spread // DiskPer100k by diskGroup
+}
+
+// diskGroups are the parts of a data dir the footprint splits its growth into, in report order.
+var diskGroups = []string{"state.db", "raft.db", "snapshots", "blobs", "other"}
+
+// diskGroup names the part of the data dir a file (its path under the data dir) belongs to:
+// state.db with its WAL and shared memory, the Raft log, Raft's snapshots, the blob store.
+func diskGroup(path string) string {
+	switch {
+	case strings.HasPrefix(path, "state.db"):
+		return "state.db"
+	case path == filepath.Join("raft", "raft.db"):
+		return "raft.db"
+	case strings.HasPrefix(path, filepath.Join("raft", "snapshots")+string(filepath.Separator)):
+		return "snapshots"
+	case strings.HasPrefix(path, "blobs"+string(filepath.Separator)):
+		return "blobs"
+	}
+	return "other"
+}
+
+// groupSizes sums file sizes by diskGroup.
+func groupSizes(files map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for path, size := range files {
+		out[diskGroup(path)] += size
+	}
+	return out
 }
 
 const (
@@ -68,6 +99,8 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 	if err != nil {
 		return f, err
 	}
+	groupsBefore := groupSizes(firstFiles)
+	split := map[string][]float64{}
 	for run := range o.Runs {
 		b := o.bar(f.DiskMsgsPerRun, fmt.Sprintf("data dir run %d/%d: sending", run+1, o.Runs))
 		err := fill(ctx, n.Admin, []pair{{from: "disk_a", to: "disk_b"}}, f.DiskMsgsPerRun, fillWorkers, b)
@@ -75,17 +108,28 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 		if err != nil {
 			return f, err
 		}
-		after, err := n.DiskUsage()
+		after, files, err := n.diskFiles()
 		if err != nil {
 			return f, err
 		}
-		per := float64(after-before) / mb * 100000 / float64(f.DiskMsgsPerRun)
+		scale := func(bytes int64) float64 { return float64(bytes) / mb * 100000 / float64(f.DiskMsgsPerRun) }
+		per := scale(after - before)
 		disk = append(disk, per)
-		o.logf("data dir run %d/%d: +%.1f MB for %d messages (%.1f MB per 100,000)", run+1, o.Runs,
-			float64(after-before)/mb, f.DiskMsgsPerRun, per)
-		before = after
+		groups := groupSizes(files)
+		var parts []string
+		for _, g := range diskGroups {
+			split[g] = append(split[g], scale(groups[g]-groupsBefore[g]))
+			parts = append(parts, fmt.Sprintf("%s %+.1f", g, scale(groups[g]-groupsBefore[g])))
+		}
+		o.logf("data dir run %d/%d: +%.1f MB for %d messages (%.1f MB per 100,000: %s)", run+1, o.Runs,
+			float64(after-before)/mb, f.DiskMsgsPerRun, per, strings.Join(parts, ", "))
+		before, groupsBefore = after, groups
 	}
 	f.DiskPer100k = SpreadOf(disk)
+	f.DiskSplit = map[string]Spread{}
+	for g, v := range split {
+		f.DiskSplit[g] = SpreadOf(v)
+	}
 	_, files, err := n.diskFiles()
 	if err != nil {
 		return f, err

@@ -49,7 +49,7 @@ type growthPoint struct {
 	Disk     float64       // MB, the whole data dir
 	State    float64       // MB, state.db with its WAL and shared memory
 	RaftLog  float64       // MB, raft/raft.db
-	Snaps    float64       // MB, raft/snapshots (the two newest Raft snapshots, each a copy of state.db)
+	Snaps    float64       // MB, raft/snapshots (the newest Raft snapshot, a compressed copy of state.db)
 	FillRate float64       // msg/s of the fill that led to this point
 	Busy     time.Duration // how long the node stayed busy after the fill (commits, a Raft snapshot)
 	InSnap   int           // runs during which the node took a Raft snapshot
@@ -166,16 +166,8 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 			return g, err
 		}
 		pt.Disk = float64(total) / mb
-		for path, size := range files {
-			switch {
-			case strings.HasPrefix(path, "state.db"):
-				pt.State += float64(size) / mb
-			case path == filepath.Join("raft", "raft.db"):
-				pt.RaftLog += float64(size) / mb
-			case strings.HasPrefix(path, filepath.Join("raft", "snapshots")+string(filepath.Separator)):
-				pt.Snaps += float64(size) / mb
-			}
-		}
+		groups := groupSizes(files)
+		pt.State, pt.RaftLog, pt.Snaps = float64(groups["state.db"])/mb, float64(groups["raft.db"])/mb, float64(groups["snapshots"])/mb
 		o.logf("growth, %s stored: data dir %.1f MB (state %.1f MB, raft log %.1f MB, snapshots %.1f MB); busy %v after the fill; mapped in RSS: %s",
 			num(float64(stored), 0), pt.Disk, pt.State, pt.RaftLog, pt.Snaps, pt.Busy.Round(time.Second), strings.Join(pt.Mapped, ", "))
 		g.Points = append(g.Points, pt)

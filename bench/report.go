@@ -91,7 +91,8 @@ func (r *Report) targets() []target {
 		foot = *r.Foot
 	}
 	add("idle RSS of a headless node", "< 40 MB", foot.IdleRSS, 1, "MB", func(v float64) bool { return v < 40 })
-	add("RSS for 1,000 idle WS connections", "< 50 MB more", foot.ConnRSS, 1, "MB", func(v float64) bool { return v < 50 })
+	add("RSS for 1,000 idle WS connections", "≤ 20 MB more", foot.ConnRSS, 1, "MB", func(v float64) bool { return v <= 20 })
+	add("data dir per 100,000 text messages", "≤ 60 MB", foot.DiskPer100k, 1, "MB", func(v float64) bool { return v <= 60 })
 	var files fileFigures
 	if r.Files != nil {
 		files = *r.Files
@@ -249,6 +250,11 @@ func (r *Report) footprintMarkdown(p func(string, ...any)) {
 		p("| RSS growth with %s idle WS connections (after %v) | %s MB |", num(idleConns, 0), settleIdle, f.ConnRSS.Format(1))
 		p("| Data dir growth per 100,000 one-to-one text messages (measured over %s messages per run, scaled) | %s MB |",
 			num(float64(f.DiskMsgsPerRun), 0), f.DiskPer100k.Format(1))
+		for _, g := range diskGroups {
+			if v, ok := f.DiskSplit[g]; ok {
+				p("| … of which %s | %s MB |", g, v.Format(1))
+			}
+		}
 		if total, state, ok := r.Growth.per100k(); ok {
 			g := r.Growth.Points
 			p("| Data dir growth per 100,000 messages over the growth curve (%s → %s stored) | %s MB, of which state.db %s MB |",

@@ -1,6 +1,8 @@
 package replication
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
@@ -273,7 +275,8 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	return &snapshot{db: f.db, tmpDir: f.tmpDir}, nil
 }
 
-// Restore replaces the state with a snapshot's database.
+// Restore replaces the state with a snapshot's database: gzip-compressed, or (from an older
+// build) the database file as it is.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	tmp, err := os.CreateTemp(f.tmpDir, "restore-*.db")
@@ -281,7 +284,12 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, rc); err != nil {
+	in, err := snapshotReader(rc)
+	if err != nil {
+		tmp.Close()
+		return fmt.Errorf("restore: %w", err)
+	}
+	if _, err := io.Copy(tmp, in); err != nil {
 		tmp.Close()
 		return fmt.Errorf("restore: copy: %w", err)
 	}
@@ -326,10 +334,38 @@ func (s *snapshot) persist(w io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	if _, err := io.Copy(w, f); err != nil {
+	// Compressed: a snapshot is a second copy of the whole state on every node's disk and travels
+	// whole to a member too far behind. The fastest level shrinks a chat database about five times
+	// at under a second of CPU per 100 MB.
+	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(zw, f); err != nil {
+		return fmt.Errorf("snapshot: write: %w", err)
+	}
+	if err := zw.Close(); err != nil {
 		return fmt.Errorf("snapshot: write: %w", err)
 	}
 	return nil
+}
+
+// snapshotReader reads a snapshot's database: gunzipped, or as it is when the snapshot is not
+// compressed (taken by an older build; a SQLite file never starts with gzip's magic bytes).
+func snapshotReader(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReader(r)
+	magic, err := br.Peek(2)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if magic[0] != 0x1f || magic[1] != 0x8b {
+		return br, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return zr, nil
 }
 
 func (s *snapshot) Release() {}

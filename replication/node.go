@@ -14,7 +14,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"lanim/node/im"
 	"lanim/node/store"
@@ -78,7 +77,7 @@ type Node struct {
 	log       *slog.Logger
 	raft      *raft.Raft
 	fsm       *fsm
-	bolt      *raftboltdb.BoltStore
+	bolt      *logStore
 	transport raft.Transport
 	self      raft.ServerAddress // the address other members dial
 	selfID    raft.ServerID
@@ -141,7 +140,7 @@ func (n *Node) open() (err error) {
 			return fmt.Errorf("replication: %w", err)
 		}
 	}
-	n.bolt, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db"), BoltOptions: boltOptions()})
+	n.bolt, err = openLogStore(filepath.Join(raftDir, "raft.db"))
 	if err != nil {
 		return fmt.Errorf("replication: open log store: %w", err)
 	}

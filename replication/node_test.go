@@ -1,6 +1,8 @@
 package replication
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -355,13 +357,50 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if got := restoredDigest(t, sink.path); got != want {
+		t.Fatalf("restored digest %s, want %s", got, want)
+	}
+	// The snapshot is compressed: gzip, and smaller than the database it holds.
+	raw, err := os.ReadFile(sink.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("snapshot is not gzip: %v", err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !bytes.HasPrefix(plain, []byte("SQLite format 3\x00")) || len(raw) >= len(plain)/2 {
+		t.Fatalf("snapshot of %d bytes holds %d bytes (%v): want a database, over twice as large", len(raw), len(plain), err)
+	}
+}
+
+// TestRestoreUncompressedSnapshot: a snapshot taken by an older build (the database file as it is)
+// still restores.
+func TestRestoreUncompressedSnapshot(t *testing.T) {
+	tn := openTestNode(t, t.TempDir())
+	defer tn.close(t)
+	propose(t, tn.node, testCommands(t, 0, 10))
+	want := tn.digest(t)
+	old := filepath.Join(t.TempDir(), "old.db")
+	if err := tn.db.Backup(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	if got := restoredDigest(t, old); got != want {
+		t.Fatalf("restored digest %s, want %s", got, want)
+	}
+}
+
+// restoredDigest restores the snapshot file at path into a fresh database and digests it.
+func restoredDigest(t *testing.T, path string) string {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	f := &fsm{db: db, machine: im.NewMachine(), tmpDir: t.TempDir(), log: discardLog()}
-	rc, err := os.Open(sink.path)
+	rc, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,9 +411,7 @@ func TestSnapshotRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != want {
-		t.Fatalf("restored digest %s, want %s", got, want)
-	}
+	return got
 }
 
 type fileSink struct {

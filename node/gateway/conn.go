@@ -44,10 +44,11 @@ type closeReq struct {
 	reason string
 }
 
-// conn is one client connection. Its goroutines: the HTTP handler's, which reads; a writer, the
-// only one that writes data frames; a worker, which serves requests in order; and, for Web
-// connections, a pinger. Everything else (pushes, presence, kicks) only enqueues frames, never
-// blocking: a connection whose queue is full is dropped.
+// conn is one client connection. Its goroutines: a reader; only while frames wait, a writer, the
+// only one that writes data frames; and only while requests wait, a worker, which serves them in
+// order. Web connections get their pings from a timer. Everything else (pushes, presence, kicks)
+// only enqueues frames, never blocking: a connection whose queue is full is dropped. An idle
+// connection thus holds one goroutine and no queue memory.
 type conn struct {
 	g          *Gateway
 	id         uint64
@@ -61,9 +62,21 @@ type conn struct {
 
 	ctx    context.Context // ends when the connection does
 	cancel context.CancelFunc
-	out    chan frame
+	out    outQueue
 	reqs   chan *wire.Req
-	closeQ chan closeReq
+	// working is set while a worker goroutine serves reqs; wg counts the writers and the workers.
+	working atomic.Bool
+	wg      sync.WaitGroup
+	// wmu guards writing (a writer goroutine runs) and ended (serve is done: no writer starts).
+	wmu     sync.Mutex
+	writing bool
+	ended   bool
+	// pingMu is held while a Web ping is sent; pingsDone, set under it when the connection ends,
+	// stops the ping timer from sending more.
+	pingMu    sync.Mutex
+	pingsDone bool
+	pinger    *time.Timer
+	closeQ    chan closeReq
 	// closing is set once a close is under way; later frames are not queued.
 	closing atomic.Bool
 	idle    *time.Timer
@@ -92,7 +105,6 @@ func newConn(g *Gateway, p params) *conn {
 		token:      p.token,
 		opID:       p.operationID,
 		codec:      wire.Codec{Gob: p.gob, Gzip: p.gzip},
-		out:        make(chan frame, g.cfg.QueueLen),
 		reqs:       make(chan *wire.Req, MaxPending),
 		closeQ:     make(chan closeReq, 1),
 		subs:       map[string]struct{}{},
@@ -104,13 +116,14 @@ func newConn(g *Gateway, p params) *conn {
 	return c
 }
 
-// serve runs the connection until it ends, then unregisters it.
-func (c *conn) serve() {
-	defer c.cancel()
+// start registers the connection and does its first work (the token check again, the resume
+// backlog, presence); false when the gateway is closed (the connection is then closed). run follows.
+func (c *conn) start() bool {
 	backlog, ok := c.g.register(c)
 	if !ok {
+		c.cancel()
 		c.ws.Close(statusGoingAway, "node shutting down")
-		return
+		return false
 	}
 	c.idle = time.AfterFunc(c.g.cfg.ReadTimeout, func() { c.drop() })
 	// A kick committed between the handshake's token check and register would have missed this
@@ -120,23 +133,33 @@ func (c *conn) serve() {
 	if backlog != nil && !kicked && !c.resume(backlog) {
 		c.drop()
 	}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); c.writeLoop() }()
-	go func() { defer wg.Done(); c.workLoop() }()
 	if c.platformID == openim.PlatformWeb {
-		wg.Add(1)
-		go func() { defer wg.Done(); c.pingLoop() }()
+		c.pingMu.Lock() // ping reads c.pinger under it
+		c.pinger = time.AfterFunc(c.g.cfg.PingInterval, c.ping)
+		c.pingMu.Unlock()
 	}
 	c.g.presenceChanged(c, true)
 	if kicked {
 		c.kick()
 	}
+	return true
+}
+
+// run reads the connection until it ends, then unregisters it. It runs on a goroutine of its own,
+// which thus never grew its stack through the handshake's work (start): an idle connection's
+// reader stays small.
+func (c *conn) run() {
+	defer c.cancel()
 	c.readLoop()
 	c.g.suspend(c)
 	c.idle.Stop()
 	c.cancel()
-	wg.Wait()
+	c.stopPings()
+	c.wmu.Lock()
+	c.ended = true
+	c.wmu.Unlock()
+	c.wg.Wait()
+	c.ws.CloseNow() // when the reader ended on its own and no writer was left to close it
 	c.g.unregister(c)
 	c.g.presenceChanged(c, false)
 }
@@ -208,74 +231,145 @@ func (c *conn) handleBinary(data []byte) {
 	}
 	select {
 	case c.reqs <- req:
+		c.startWorker()
 	default:
 		c.enqueue(c.errorFrame(req, openim.ErrRateLimited.With("more than %d requests waiting: wait for the answers", MaxPending)))
 	}
 }
 
-// workLoop serves requests one at a time, in arrival order, so a slow one (a send waiting for
-// Raft) never stops the reader from answering heartbeats.
-func (c *conn) workLoop() {
-	for {
+// startWorker starts a worker unless one runs. Only the reader calls it (after queueing a
+// request), so its wg.Add happens before serve's wg.Wait.
+func (c *conn) startWorker() {
+	if c.working.CompareAndSwap(false, true) {
+		c.wg.Add(1)
+		go func() { defer c.wg.Done(); c.work() }()
+	}
+}
+
+// work serves requests one at a time, in arrival order, so a slow one (a send waiting for Raft)
+// never stops the reader from answering heartbeats. It ends when none waits: an idle connection
+// keeps no worker.
+func (c *conn) work() {
+	for c.ctx.Err() == nil {
 		select {
-		case <-c.ctx.Done():
-			return
 		case req := <-c.reqs:
 			c.serveRequest(req)
+			continue
+		default:
+		}
+		c.working.Store(false)
+		// A request queued after the empty check saw working still set and started no worker:
+		// serve it here, unless the reader has started a new worker meanwhile.
+		if len(c.reqs) == 0 || !c.working.CompareAndSwap(false, true) {
+			return
 		}
 	}
 }
 
+// wakeWriter starts a writer unless one runs or the connection has ended.
+func (c *conn) wakeWriter() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.writing || c.ended {
+		return
+	}
+	c.writing = true
+	c.wg.Add(1)
+	go func() { defer c.wg.Done(); c.writeLoop() }()
+}
+
+// writeLoop writes the queued frames in order and ends when none is left, or when the connection
+// ends or a frame closes it (then writing stays set: no writer starts again).
 func (c *conn) writeLoop() {
 	for {
 		select {
-		case f := <-c.out:
-			if f.typ != 0 {
-				ctx, cancel := context.WithTimeout(c.ctx, WriteTimeout)
-				err := c.ws.Write(ctx, f.typ, f.data)
-				cancel()
-				if err != nil {
-					c.drop()
-					return
-				}
-			}
-			if f.gap > 0 {
-				select {
-				case <-time.After(f.gap):
-				case <-c.ctx.Done():
-					c.ws.CloseNow()
-					return
-				}
-			}
-			if f.closeCode != 0 {
-				c.ws.Close(f.closeCode, f.reason)
-				return
-			}
 		case r := <-c.closeQ:
 			c.ws.Close(r.code, r.reason)
 			return
-		case <-c.ctx.Done():
+		default:
+		}
+		if c.ctx.Err() != nil {
 			c.ws.CloseNow()
 			return
+		}
+		fs := c.out.take()
+		if len(fs) == 0 {
+			if c.writerDone() {
+				return
+			}
+			continue
+		}
+		for _, f := range fs {
+			if !c.writeFrame(f) {
+				return
+			}
 		}
 	}
 }
 
-// pingLoop sends Web connections an RFC 6455 ping every PingInterval, as upstream does; browsers
-// answer on their own. A missing pong is the read deadline's business.
-func (c *conn) pingLoop() {
-	t := time.NewTicker(c.g.cfg.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(c.ctx, WriteTimeout)
-			c.ws.Ping(ctx)
-			cancel()
+// writerDone ends the writer when no frame and no close waits; false when one arrived meanwhile
+// (its enqueuer saw writing set and started no writer).
+func (c *conn) writerDone() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if !c.out.empty() || len(c.closeQ) > 0 {
+		return false
+	}
+	c.writing = false
+	return true
+}
+
+// writeFrame writes one frame; false means the connection is over (closed, failed or ended).
+func (c *conn) writeFrame(f frame) bool {
+	if f.typ != 0 {
+		ctx, cancel := context.WithTimeout(c.ctx, WriteTimeout)
+		err := c.ws.Write(ctx, f.typ, f.data)
+		cancel()
+		if err != nil {
+			c.drop()
+			return false
 		}
 	}
+	if f.gap > 0 {
+		select {
+		case <-time.After(f.gap):
+		case <-c.ctx.Done():
+			c.ws.CloseNow()
+			return false
+		}
+	}
+	if f.closeCode != 0 {
+		c.ws.Close(f.closeCode, f.reason)
+		return false
+	}
+	return true
+}
+
+// ping sends a Web connection its RFC 6455 ping every PingInterval, as upstream does; browsers
+// answer on their own. A missing pong is the read deadline's business. It runs on the timer's
+// goroutine, so an idle connection keeps no pinger goroutine.
+func (c *conn) ping() {
+	c.pingMu.Lock()
+	defer c.pingMu.Unlock()
+	if c.pingsDone {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, WriteTimeout)
+	c.ws.Ping(ctx)
+	cancel()
+	c.pinger.Reset(c.g.cfg.PingInterval)
+}
+
+// stopPings waits for a ping under way (the connection's context is cancelled first, so that
+// one returns at once) and stops the timer.
+func (c *conn) stopPings() {
+	if c.pinger == nil {
+		return
+	}
+	c.pingMu.Lock()
+	c.pingsDone = true
+	c.pingMu.Unlock()
+	c.pinger.Stop()
 }
 
 // enqueue queues a frame without blocking; a full queue drops the connection (a slow client must
@@ -284,12 +378,12 @@ func (c *conn) enqueue(f frame) {
 	if c.closing.Load() {
 		return
 	}
-	select {
-	case c.out <- f:
+	if c.out.push(f, c.g.cfg.QueueLen) {
 		if f.closeCode != 0 {
 			c.closing.Store(true)
 		}
-	default:
+		c.wakeWriter()
+	} else {
 		c.g.cfg.Log.Warn("ws client too slow: dropped", "user", c.userID, "platform", c.platformID, "queued", c.g.cfg.QueueLen)
 		c.drop()
 	}
@@ -307,6 +401,7 @@ func (c *conn) closeGracefully(code websocket.StatusCode, reason string) {
 	}
 	select {
 	case c.closeQ <- closeReq{code: code, reason: reason}:
+		c.wakeWriter()
 	default:
 	}
 }

@@ -132,7 +132,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(g, p)
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
 		// Any origin: browsers run the JS SDK from the app's own origin; the token is the credential.
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
@@ -154,7 +154,19 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c.serve()
+	if !c.start() {
+		return
+	}
+	// The connection runs on a goroutine of its own and the handler returns: net/http then lets
+	// go of the request, its own buffers (smallBuffers gave the connection smaller ones) and the
+	// handler's deep stack, none of which a hijacked connection uses again.
+	g.wg.Add(1)
+	g.nconns.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer g.nconns.Add(-1)
+		c.run()
+	}()
 }
 
 // checkToken verifies the token and that it belongs to the connecting user and platform.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -162,25 +163,17 @@ func (tm *testM) q() store.Q { return tm.db.Reader() }
 // messages returns the messages stored in a conversation, in seq order.
 func (tm *testM) messages(conversationID string) []*pb.MsgData {
 	tm.t.Helper()
-	rows, err := tm.db.Reader().Query(`SELECT msg FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	stored, err := store.MessagesInRange(context.Background(), tm.db.Reader(), conversationID, 1, math.MaxInt64)
 	if err != nil {
 		tm.t.Fatalf("messages of %s: %v", conversationID, err)
 	}
-	defer rows.Close()
 	var out []*pb.MsgData
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			tm.t.Fatal(err)
-		}
+	for _, sm := range stored {
 		m := &pb.MsgData{}
-		if err := proto.Unmarshal(b, m); err != nil {
+		if err := proto.Unmarshal(sm.Msg, m); err != nil {
 			tm.t.Fatalf("decode message of %s: %v", conversationID, err)
 		}
 		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		tm.t.Fatal(err)
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	"lanim/node/openim"
 	"lanim/node/pb"
 	"lanim/node/store"
@@ -45,7 +47,8 @@ func SearchMessages(ctx context.Context, q store.Q, searcher Caller, sq *SearchQ
 		return nil, 0, err
 	}
 	f := &store.SearchFilter{Keyword: strings.TrimSpace(sq.Keyword), SendID: sq.SendID, ContentType: sq.ContentType,
-		SessionType: sq.SessionType, StartTime: sq.StartTime, EndTime: sq.EndTime, Offset: sq.Offset, Limit: sq.Limit}
+		SessionType: sq.SessionType, StartTime: sq.StartTime, EndTime: sq.EndTime, Offset: sq.Offset, Limit: sq.Limit,
+		TextOf: storedText}
 	if !searcher.Admin() || sq.ConversationID != "" || sq.RecvID != "" {
 		scopes, err := searchScopes(ctx, q, searcher, sq)
 		if err != nil {
@@ -170,4 +173,14 @@ func adminScopes(ctx context.Context, q store.Q, sq *SearchQuery) ([]store.Searc
 		}
 	}
 	return scopes, nil
+}
+
+// storedText is the indexed text of a stored message, for keywords the full-text index cannot
+// answer (it keeps no copy of the text).
+func storedText(contentType int32, msg []byte) string {
+	var m pb.MsgData
+	if proto.Unmarshal(msg, &m) != nil {
+		return ""
+	}
+	return searchText(contentType, m.Content)
 }

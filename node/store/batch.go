@@ -87,6 +87,7 @@ func MessagesAtRefs(ctx context.Context, q Q, ownerID string, refs []MessageRef)
 				&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke, &m.DeletedByOwner); err != nil {
 				return fmt.Errorf("scan message at ref: %w", err)
 			}
+			withColumns(&m.StoredMessage)
 			out[MessageRef{m.ConversationID, m.Seq}] = m
 		}
 		return rows.Err()

@@ -63,7 +63,7 @@ func InsertMessage(ctx context.Context, q Q, m *StoredMessage, text string) erro
 	res, err := q.ExecContext(ctx, `INSERT INTO messages
 		(conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type, content_type, send_time, msg)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, m.Seq, m.ClientMsgID, m.ServerMsgID, m.SendID, m.SessionType, m.ContentType, m.SendTime, m.Msg)
+		m.ConversationID, m.Seq, m.ClientMsgID, m.ServerMsgID, m.SendID, m.SessionType, m.ContentType, m.SendTime, stripColumns(m))
 	if err != nil {
 		return fmt.Errorf("insert message %s/%d: %w", m.ConversationID, m.Seq, err)
 	}
@@ -92,6 +92,7 @@ func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMe
 	if err != nil {
 		return m, false, fmt.Errorf("message by client id: %w", err)
 	}
+	withColumns(&m)
 	return m, true, nil
 }
 
@@ -102,6 +103,9 @@ func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
 	var m StoredMessage
 	err := row.Scan(&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType,
 		&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke)
+	if err == nil {
+		withColumns(&m)
+	}
 	return m, err
 }
 

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // schema is the whole state, one statement per object. Every table is replicated state: the FSM is
@@ -211,10 +213,11 @@ var schema = []string{
 	) WITHOUT ROWID`,
 
 	// messages_fts: full-text index of the searchable text of user messages (rowid = messages.id).
-	// trigram matches substrings, which also serves languages written without spaces. It keeps its
-	// text (not contentless): a keyword under three characters has no trigram, so search falls back
-	// to a scan of the indexed text.
-	`CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, tokenize='trigram')`,
+	// trigram matches substrings, which also serves languages written without spaces. Contentless:
+	// the text is in the message already, and a copy here cost a tenth of the database. A keyword
+	// the index cannot answer (under three characters) is matched against each candidate's text in
+	// Go (SearchFilter.TextOf). contentless_delete lets a revoke or delete drop a row by its rowid.
+	messagesFTS,
 
 	// version logs for incremental sync: one log per key ("friend:<uid>", "join:<uid>",
 	// "member:<gid>", "conv:<uid>"), one entry per element holding its latest change.
@@ -265,11 +268,57 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS blob_holders_node ON blob_holders (node_id, blob_key)`,
 }
 
+const messagesFTS = `CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, tokenize='trigram',
+	content='', contentless_delete=1)`
+
+// migrate creates what is missing, then brings the rows of a database written by an older build
+// (or restored from its snapshot) to this build's form. PRAGMA user_version counts the steps done.
 func migrate(db *sql.DB) error {
 	for _, stmt := range schema {
 		if _, err := db.Exec(stmt); err != nil {
 			return fmt.Errorf("%.60s: %w", stmt, err)
 		}
 	}
+	ctx := context.Background()
+	var version int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	for i, step := range []func(context.Context, *sql.DB) error{stripStoredMessages, contentlessFTS} {
+		if version > i {
+			continue
+		}
+		if err := step(ctx, db); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+			return fmt.Errorf("schema version: %w", err)
+		}
+	}
 	return nil
+}
+
+// contentlessFTS rebuilds a full-text index that keeps its own copy of the text (older builds)
+// as a contentless one, from that copy.
+func contentlessFTS(ctx context.Context, db *sql.DB) error {
+	var ddl string
+	if err := db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'messages_fts'`).Scan(&ddl); err != nil {
+		return fmt.Errorf("contentless index: %w", err)
+	}
+	if strings.Contains(ddl, "contentless_delete") {
+		return nil
+	}
+	return inTx(ctx, db, func(tx *sql.Tx) error {
+		for _, stmt := range []string{
+			strings.Replace(messagesFTS, "messages_fts", "messages_fts_new", 1),
+			`INSERT INTO messages_fts_new (rowid, text) SELECT rowid, text FROM messages_fts`,
+			`DROP TABLE messages_fts`,
+			`ALTER TABLE messages_fts_new RENAME TO messages_fts`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("contentless index: %.50s: %w", stmt, err)
+			}
+		}
+		return nil
+	})
 }

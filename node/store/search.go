@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,13 +43,16 @@ type SearchFilter struct {
 	EndTime     int64 // ms, inclusive
 	Offset      int
 	Limit       int
+	// TextOf is the indexed text of a stored message (its content type and whole msg), for
+	// keywords the full-text index cannot answer: the index keeps no copy of the text.
+	TextOf func(contentType int32, msg []byte) string
 }
 
-// trigramMin is the shortest keyword the trigram index answers; shorter ones scan the indexed text.
+// trigramMin is the shortest keyword the trigram index answers; shorter ones scan the candidates.
 const trigramMin = 3
 
 // ftsPhrase quotes keyword as one FTS5 phrase, which the trigram index matches as a substring. ok is
-// false when the index cannot answer it, and the search scans the indexed text instead: a keyword
+// false when the index cannot answer it, and the search scans the candidates' text instead: a keyword
 // under three characters has no trigram, FTS5 reads its query as a C string, so a NUL would end
 // the phrase early ("unterminated string"), and the trigram tokenizer does not split bytes that are
 // not UTF-8 as it split the text. Everything else is literal inside the double quotes, with a quote
@@ -83,15 +87,15 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 		from.WriteString(` AND NOT EXISTS (SELECT 1 FROM msg_deletes d WHERE d.owner_id = ? AND d.conversation_id = m.conversation_id AND d.seq = m.seq)`)
 		args = append(args, f.Owner)
 	}
+	scan := false
 	if f.Keyword != "" {
 		if phrase, ok := ftsPhrase(f.Keyword); ok {
 			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`)
 			args = append(args, phrase)
 		} else {
-			// Bytes, not characters: literal for any keyword, even one that is not UTF-8.
-			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts
-				WHERE instr(CAST(lower(text) AS BLOB), CAST(lower(?) AS BLOB)) > 0)`)
-			args = append(args, f.Keyword)
+			// Every indexed message is a candidate; scanSearch matches the keyword in Go.
+			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts)`)
+			scan = true
 		}
 	}
 	if f.SendID != "" {
@@ -115,6 +119,12 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 		args = append(args, f.EndTime)
 	}
 	query := from.String()
+	cols := `m.conversation_id, m.seq, m.client_msg_id, m.server_msg_id, m.send_id, m.session_type, m.content_type,
+		m.send_time, m.msg, m.revoke`
+	order := ` ORDER BY m.send_time DESC, m.id DESC`
+	if scan {
+		return scanSearch(ctx, q, f, fmt.Sprintf(query, cols)+order, args)
+	}
 	var total int64
 	if err := q.QueryRowContext(ctx, fmt.Sprintf(query, `count(*)`), args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count search: %w", err)
@@ -122,12 +132,56 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 	if total == 0 || f.Offset >= int(total) {
 		return nil, total, nil
 	}
-	cols := `m.conversation_id, m.seq, m.client_msg_id, m.server_msg_id, m.send_id, m.session_type, m.content_type,
-		m.send_time, m.msg, m.revoke`
-	msgs, err := queryMessages(ctx, q, fmt.Sprintf(query, cols)+` ORDER BY m.send_time DESC, m.id DESC LIMIT ? OFFSET ?`,
+	msgs, err := queryMessages(ctx, q, fmt.Sprintf(query, cols)+order+` LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
 	return msgs, total, nil
+}
+
+// scanSearch runs a search the index cannot answer: it reads the candidates newest first and
+// matches the keyword in each one's text (f.TextOf), counting every match and keeping the page.
+// The match is on bytes with ASCII letters folded (SQLite's lower), so any keyword is literal,
+// even one that is not UTF-8.
+func scanSearch(ctx context.Context, q Q, f *SearchFilter, query string, args []any) ([]StoredMessage, int64, error) {
+	if f.TextOf == nil {
+		return nil, 0, fmt.Errorf("search %q: no text reader for a keyword the index cannot answer", f.Keyword)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	keyword := asciiLower(f.Keyword)
+	var out []StoredMessage
+	var total int64
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("scan message: %w", err)
+		}
+		if !bytes.Contains(asciiLower(f.TextOf(m.ContentType, m.Msg)), keyword) {
+			continue
+		}
+		total++
+		if total > int64(f.Offset) && len(out) < f.Limit {
+			out = append(out, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	return out, total, nil
+}
+
+// asciiLower is s with ASCII letters folded, byte by byte, as SQLite's lower() without ICU does.
+func asciiLower(s string) []byte {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return b
 }

@@ -5,7 +5,20 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"lanim/node/pb"
 )
+
+// contentText is a test message's indexed text: its content as it is.
+func contentText(_ int32, msg []byte) string {
+	var m pb.MsgData
+	if proto.Unmarshal(msg, &m) != nil {
+		return ""
+	}
+	return string(m.Content)
+}
 
 // FuzzSearchKeyword searches for every keyword literally: a message whose text holds the keyword is
 // found, and no keyword, whatever bytes it holds, makes the search fail. The seeds (run by go test)
@@ -30,16 +43,21 @@ func FuzzSearchKeyword(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		text := "<" + keyword + ">"
+		msg, err := proto.Marshal(&pb.MsgData{Content: []byte(text)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		m := &StoredMessage{ConversationID: "si_" + sender + "_r", Seq: 1, ClientMsgID: "c" + sender,
-			ServerMsgID: "v" + sender, SendID: sender, SessionType: 1, ContentType: 101, SendTime: 1, Msg: []byte{}}
-		if err := InsertMessage(ctx, tx, m, "<"+keyword+">"); err != nil {
+			ServerMsgID: "v" + sender, SendID: sender, SessionType: 1, ContentType: 101, SendTime: 1, Msg: msg}
+		if err := InsertMessage(ctx, tx, m, text); err != nil {
 			tx.Rollback()
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		_, total, err := SearchMessages(ctx, db.Reader(), &SearchFilter{Keyword: keyword, SendID: sender, Limit: 10})
+		_, total, err := SearchMessages(ctx, db.Reader(), &SearchFilter{Keyword: keyword, SendID: sender, Limit: 10, TextOf: contentText})
 		if err != nil {
 			t.Fatalf("keyword %q: %v", keyword, err)
 		}
@@ -47,4 +65,66 @@ func FuzzSearchKeyword(f *testing.F) {
 			t.Fatalf("keyword %q: found %d messages holding it, want 1", keyword, total)
 		}
 	})
+}
+
+// TestContentlessIndexMigration: an index that kept its own copy of the text (older builds) is
+// rebuilt contentless from that copy when the database opens; long and short keywords still find
+// the old messages, and a revoke still drops one from the index.
+func TestContentlessIndexMigration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// The older build's index, holding two messages.
+	for _, stmt := range []string{`DROP TABLE messages_fts`, `CREATE VIRTUAL TABLE messages_fts USING fts5 (text, tokenize='trigram')`,
+		`PRAGMA user_version = 1`} {
+		if _, err := db.w.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seq, text := range map[int64]string{1: "lunch at noon?", 2: "ok"} {
+		m, _ := fullMessage(seq)
+		m.Msg, _ = proto.Marshal(&pb.MsgData{Content: []byte(text)})
+		if err := InsertMessage(ctx, db.w, m, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ddl string
+	if err := db.Reader().QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'messages_fts'`).Scan(&ddl); err != nil {
+		t.Fatal(err)
+	}
+	var copies int
+	db.Reader().QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts_content'`).Scan(&copies)
+	if copies != 0 {
+		t.Fatalf("the index still keeps a copy of the text: %s", ddl)
+	}
+	find := func(keyword string) int64 {
+		t.Helper()
+		_, total, err := SearchMessages(ctx, db.Reader(), &SearchFilter{Keyword: keyword, Limit: 10, TextOf: contentText})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	for keyword, want := range map[string]int64{"NOON": 1, "lunch at": 1, "ok": 1, "o": 2, "absent": 0, "zz": 0} {
+		if got := find(keyword); got != want {
+			t.Fatalf("%q finds %d messages, want %d", keyword, got, want)
+		}
+	}
+	if ok, err := SetRevoke(ctx, db.w, "si_alice_bob", 1, []byte(`{}`)); err != nil || !ok {
+		t.Fatalf("revoke: %v %v", ok, err)
+	}
+	var indexed int
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '"noon"'`).Scan(&indexed); err != nil || indexed != 0 {
+		t.Fatalf("a revoked message is still in the index (%d, %v)", indexed, err)
+	}
 }

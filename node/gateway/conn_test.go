@@ -1,0 +1,40 @@
+package gateway
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"lanim/node/client"
+)
+
+// TestIdleConnHoldsNothing: once its requests are answered and its frames written, a connection
+// keeps no worker, no writer and no queue memory; the next request starts them again.
+func TestIdleConnHoldsNothing(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.users("alice")
+	cl := e.dial("alice", 5, e.token("alice", 5), client.DialOptions{})
+	defer cl.Close()
+	conns := e.gw.conns("alice")
+	if len(conns) != 1 {
+		t.Fatalf("%d connections, want 1", len(conns))
+	}
+	c := conns[0]
+	idle := func() bool {
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		c.out.mu.Lock()
+		defer c.out.mu.Unlock()
+		return !c.working.Load() && !c.writing && c.out.frames == nil
+	}
+	for round := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		for range 5 {
+			if _, err := cl.NewestSeqs(ctx); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		cancel()
+		waitFor(t, "the connection to go idle", idle)
+	}
+}
