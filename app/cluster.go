@@ -22,7 +22,7 @@ func clusterConfig(cfg *NodeConfig) (*replication.ClusterConfig, error) {
 	}
 	cc := &replication.ClusterConfig{Addr: cl.Addr, Advertise: cl.Advertise, JoinCode: cl.JoinCode,
 		JoinAddrs: cl.Join, Autopilot: replication.AutopilotTuning{Stabilization: cl.Stabilization,
-			DeadServer: cl.DeadServer}}
+			DeadServer: cl.DeadServer, DemoteAfter: cl.DemoteAfter, NoDemotion: cl.DemoteAfter <= 0}}
 	if cl.Discovery == "mdns" {
 		cc.Discovery = &replication.MDNS{}
 	}

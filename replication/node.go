@@ -144,7 +144,7 @@ func (n *Node) open() (err error) {
 	if err != nil {
 		return fmt.Errorf("replication: open log store: %w", err)
 	}
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
+	hlog := newQuietLogger(hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr}))
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, snapshotsRetained, hlog)
 	if err != nil {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
@@ -484,7 +484,7 @@ func (n *Node) awaitVote(ctx context.Context, d time.Duration) {
 					self = self || s.ID == n.selfID
 				}
 			}
-			if self || voters >= maxVoters {
+			if self || voters >= n.pilot.votersWanted(len(cfg.Servers)) {
 				return
 			}
 		}

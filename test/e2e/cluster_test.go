@@ -62,8 +62,8 @@ type clusterMember struct {
 	Healthy  bool   `json:"healthy"`
 }
 
-// startOffice founds an office and joins members until it has size, then waits until min(size, 5)
-// of them are healthy voters and every member applied the same log.
+// startOffice founds an office and joins members until it has size, then waits until
+// officeVoters(size) of them are healthy voters and every member applied the same log.
 func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	t.Helper()
 	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
@@ -74,7 +74,7 @@ func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	for len(o.members) < size {
 		o.join(t)
 	}
-	o.waitVoters(t, min(size, 5))
+	o.waitVoters(t, officeVoters(size))
 	o.converged(t)
 	return o
 }
@@ -716,7 +716,7 @@ func TestClusterMembershipChanges(t *testing.T) {
 	i := slices.Index(moved.args, "--cluster-addr")
 	moved.args[i+1], moved.ClusterAddr = newAddr, newAddr
 	moved.start(t)
-	sts := o.waitVoters(t, 4)
+	sts := o.waitVoters(t, officeVoters(4))
 	for _, st := range sts {
 		if len(st.Members) != 4 {
 			t.Fatalf("after the move: %s", describe(sts))
@@ -747,7 +747,7 @@ func TestClusterMembershipChanges(t *testing.T) {
 	})
 	o.live()[0].RegisterUsers(t, "while_away")
 	victim.Restart(t)
-	o.waitVoters(t, 4)
+	o.waitVoters(t, officeVoters(4))
 	waitUsers(t, victim.Node, "while_away")
 	o.converged(t)
 }
