@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"lanim/node/api"
 	"lanim/node/gateway"
@@ -45,6 +46,10 @@ func (c clusterAPI) Status(ctx context.Context) (*api.ClusterStatus, error) {
 	out := &api.ClusterStatus{OfficeID: st.OfficeID, OfficeName: st.OfficeName, NodeID: st.NodeID, LeaderID: st.LeaderID,
 		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []api.ClusterMember{},
 		BlobCopies: st.BlobCopies, BlobsUnderReplicated: st.BlobsUnderHeld, BlobsLost: st.BlobsLost}
+	out.OutboxDepth = st.OutboxDepth
+	if !st.OutboxOldest.IsZero() {
+		out.OutboxOldestAgeMs = max(0, time.Since(st.OutboxOldest).Milliseconds())
+	}
 	for _, m := range st.Members {
 		out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Address: m.Address,
 			Suffrage: m.Suffrage, Healthy: m.Healthy})

@@ -7,3 +7,8 @@ import "syscall"
 func childProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
+
+// freeze stops the process as a closed lid does (SIGSTOP); thaw resumes it (SIGCONT).
+func (n *Node) freeze() error { return n.cmd.Process.Signal(syscall.SIGSTOP) }
+
+func (n *Node) thaw() error { return n.cmd.Process.Signal(syscall.SIGCONT) }

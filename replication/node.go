@@ -95,6 +95,7 @@ type Node struct {
 	browse    browser
 	joinIndex uint64 // the redemption's index: a joiner is ready once it applied it
 	blobSrv   *blobServer
+	leaders   *leaderWatch // ends calls to a leader Raft gave up on
 
 	blobs *blobs // nil without a blob store
 	// digests caches the state digest per applied index for Status.
@@ -323,6 +324,8 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	}
 	n.relay = newRelay(n)
 	n.pilot = newPilot(n, cc.Autopilot, hlog)
+	n.leaders = newLeaderWatch(func() raft.ServerID { _, id := n.raft.LeaderWithID(); return id })
+	n.goLoop(func() { n.leaders.run(n.ctx, n.raft, n.outbox.kick) })
 	rpcSrv := newRPCServer(n.log, n.handlers())
 	rpcSrv.serve(rpcLn)
 	joinSrv := newRPCServer(n.log, map[string]rpcHandler{"join": n.handleJoin, "office": n.handleOffice})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -59,6 +60,12 @@ func parseClusterStatus(raw map[string]any) *ClusterStatus {
 		if s, ok := item.(string); ok {
 			st.Online = append(st.Online, s)
 		}
+	}
+	if depth, ok := take("outboxDepth").(float64); ok {
+		st.Outbox = int(depth)
+	}
+	if age, ok := take("outboxOldestAgeMs").(float64); ok {
+		st.OutboxOldest = time.Duration(age) * time.Millisecond
 	}
 	if h, ok := take("health", "node", "this").(map[string]any); ok {
 		st.Health = kvs(h)

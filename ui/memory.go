@@ -366,6 +366,9 @@ func (b *MemBackend) ClusterStatus(context.Context) (*ClusterStatus, error) {
 	st := &ClusterStatus{OfficeName: o.name, AdminHere: !b.elsewhere, NodeID: "mem-1", LeaderID: "mem-1", HasQuorum: o.quorum,
 		Nodes:  []NodeStatus{{ID: "mem-1", Name: "front-desk", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true}},
 		Health: []KV{{"State", "Leader"}, {"Users", fmt.Sprint(len(o.users))}}}
+	if st.Outbox = len(o.outbox); st.Outbox > 0 {
+		st.OutboxOldest = time.Duration(o.now()-o.outbox[0].CreateTime) * time.Millisecond
+	}
 	for _, id := range o.order {
 		if len(o.sessions[id]) > 0 {
 			st.Online = append(st.Online, id)

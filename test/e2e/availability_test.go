@@ -226,3 +226,52 @@ func TestAvailabilityFlappingMemberKeepsVote(t *testing.T) {
 	}
 	o.waitVoters(t, 3)
 }
+
+// TestAvailabilityTwoSleepAtOnce: of three computers two close their lids at the same moment. The
+// one left has no majority, so nothing commits on it (no demotion either): every send is queued
+// (1690) and /cluster/status shows the outbox's depth and age. Once both wake, the outbox drains
+// in batches and every member holds each queued message once, in the order it was sent.
+func TestAvailabilityTwoSleepAtOnce(t *testing.T) {
+	o := startOffice(t, 3, availabilityFlags...)
+	lone := o.members[0]
+	lone.RegisterUsers(t, "alice", "bob")
+	l := &ledger{c: &chat{n: lone.Node, tokens: map[string]string{adminUserID: lone.AdminToken}}}
+	for _, u := range []string{"alice", "bob"} {
+		l.c.tokens[u] = lone.UserToken(t, u, 5)
+	}
+	o.converged(t)
+	for _, m := range o.members[1:] {
+		m.sleep(t)
+	}
+	// Sends until the office's loss shows, then a batch and a half more, all queued.
+	pollUntil(t, settleTimeout, func() bool { return !l.trySend(t, lone) })
+	for range 200 {
+		if l.trySend(t, lone) {
+			t.Fatal("a send committed with two of three voters asleep")
+		}
+	}
+	st := lone.status(t)
+	if st.OutboxDepth < 200 || st.OutboxOldestAgeMs <= 0 {
+		t.Fatalf("status of the lone node: outbox depth %d, oldest %d ms; want at least 200 queued", st.OutboxDepth,
+			st.OutboxOldestAgeMs)
+	}
+	for _, m := range o.members[1:] {
+		m.wake(t)
+	}
+	o.statuses(t, "the outbox drained", func(sts []clusterStatus) bool {
+		for _, st := range sts {
+			if st.OutboxDepth != 0 || st.OutboxOldestAgeMs != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	o.converged(t)
+	for _, m := range o.members {
+		mc := &chat{n: m.Node, tokens: l.c.tokens}
+		if got := mc.texts(t, "bob", siID("alice", "bob")); !slices.Equal(got, l.acked) {
+			t.Fatalf("on %s bob reads %d messages, want the %d sent, in order:\n got %q\nwant %q", m.APIAddr, len(got),
+				len(l.acked), got, l.acked)
+		}
+	}
+}

@@ -53,6 +53,9 @@ type clusterStatus struct {
 	BlobCopies           int `json:"blobCopies"`
 	BlobsUnderReplicated int `json:"blobsUnderReplicated"`
 	BlobsLost            int `json:"blobsLost"`
+	// This node's outbox: sends waiting for the office, and how long the oldest has waited.
+	OutboxDepth       int   `json:"outboxDepth"`
+	OutboxOldestAgeMs int64 `json:"outboxOldestAgeMs"`
 }
 
 type clusterMember struct {
