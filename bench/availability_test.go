@@ -22,8 +22,8 @@ func TestAvailabilityMarkdown(t *testing.T) {
 	s := func(v float64) Spread { return Spread{Median: v, Min: v, Max: v, N: 3} }
 	r := &Report{Options: Options{Runs: 3, Scenarios: []string{"availability"}},
 		Avail: &availabilityFigures{Phase: availPhase, DemoteAfter: 15 * time.Second, DrainSenders: 16, Queued: 2000,
-			On:  map[int]Spread{5: s(100), 4: s(93), 3: s(95), 2: s(91)},
-			Off: map[int]Spread{5: s(100), 4: s(96), 3: s(100), 2: s(0)},
+			On:       map[int]Spread{5: s(100), 4: s(93), 3: s(95), 2: s(91)},
+			Off:      map[int]Spread{5: s(100), 4: s(96), 3: s(100), 2: s(0)},
 			Demotion: s(16.2), Normal: s(800), Drain: s(2400)}}
 	var b strings.Builder
 	r.Markdown(&b, testNotes())
