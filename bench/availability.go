@@ -41,6 +41,8 @@ const (
 	// availSendTimeout bounds one send: a send through an awake computer answers within the
 	// outbox's own waits (a few seconds), whatever the office does.
 	availSendTimeout = 15 * time.Second
+	// probeIDs numbers the drain run's probes apart from its bursts' sends.
+	probeIDs = 1 << 30
 	// availPace is the pause between one computer's writes.
 	availPace = 200 * time.Millisecond
 )
@@ -382,7 +384,7 @@ func (f *availabilityFigures) drainRun(ctx context.Context, o Options) (normal, 
 	}
 	// Until the office's loss shows, a send may still wait on the old leader: queue past that.
 	for i := 0; ; i++ {
-		ok, err := lone.send(ctx, tag+"_probe", i)
+		ok, err := lone.send(ctx, tag, probeIDs+i)
 		if err != nil {
 			return 0, 0, err
 		}
