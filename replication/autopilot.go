@@ -52,6 +52,7 @@ type pilot struct {
 	gone     map[raft.ServerID]bool // quit or left: not promoted again until it registers
 	uptime   map[raft.ServerID]*uptime
 	silent   map[raft.ServerID]bool // logged as not answering (once per outage)
+	lastPlan string                 // the voter changes logged last
 }
 
 var _ autopilot.ApplicationIntegration = (*pilot)(nil)
@@ -250,7 +251,9 @@ func (pr *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *auto
 		minStable = 0
 	}
 	if pr.p.demoteAfter > 0 {
-		return planVoters(pr.p.candidates(s, time.Now(), minStable), pr.p.demoteAfter)
+		ch := planVoters(pr.p.candidates(s, time.Now(), minStable), pr.p.demoteAfter)
+		pr.p.logPlan(ch)
+		return ch
 	}
 	return growVoters(s, voters, minStable)
 }

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -87,6 +88,21 @@ func (p *pilot) answered(id raft.ServerID, ok bool) {
 	}
 	if ok {
 		p.lastSeen[id] = now
+	}
+}
+
+// logPlan logs the voter changes autopilot is about to make, once per distinct plan (autopilot
+// asks every reconcile round, and a change that cannot commit yet is planned again).
+func (p *pilot) logPlan(ch autopilot.RaftChanges) {
+	plan := fmt.Sprint(ch.Promotions, ch.Demotions)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if plan == p.lastPlan {
+		return
+	}
+	p.lastPlan = plan
+	if len(ch.Promotions)+len(ch.Demotions) > 0 {
+		p.n.log.Info("voters follow the members that answer", "promote", ch.Promotions, "demote", ch.Demotions)
 	}
 }
 
