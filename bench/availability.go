@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lanim/node/client"
@@ -343,32 +344,15 @@ func (f *availabilityFigures) drainRun(ctx context.Context, o Options) (normal, 
 	// burst sends count messages through lone with drainSenders at once; it returns how many the
 	// office committed.
 	burst := func(count int) (int, error) {
-		var mu sync.Mutex
-		var committed int
-		var firstErr error
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for range drainSenders {
-			wg.Go(func() {
-				for i := range next {
-					ok, err := lone.send(ctx, tag, i)
-					mu.Lock()
-					if ok {
-						committed++
-					}
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		for i := range count {
-			next <- i
-		}
-		close(next)
-		wg.Wait()
-		return committed, firstErr
+		var committed atomic.Int64
+		err := parallel(ctx, count, drainSenders, nil, func(i int) error {
+			ok, err := lone.send(ctx, tag, i)
+			if ok {
+				committed.Add(1)
+			}
+			return err
+		})
+		return int(committed.Load()), err
 	}
 	start := time.Now()
 	committed, err := burst(f.Queued)

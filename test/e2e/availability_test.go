@@ -79,6 +79,17 @@ type ledger struct {
 	acked []string
 }
 
+// newLedger registers alice and bob through m, with a token for each.
+func newLedger(t *testing.T, m *member) *ledger {
+	t.Helper()
+	m.RegisterUsers(t, "alice", "bob")
+	l := &ledger{c: &chat{n: m.Node, tokens: map[string]string{adminUserID: m.AdminToken}}}
+	for _, u := range []string{"alice", "bob"} {
+		l.c.tokens[u] = m.UserToken(t, u, 5)
+	}
+	return l
+}
+
 // trySend sends one message from alice to bob through m; it reports whether the office committed
 // it (errCode 0). A queued message (1690) is acknowledged too.
 func (l *ledger) trySend(t *testing.T, m *member) bool {
@@ -129,12 +140,7 @@ func (l *ledger) landedOnce(t *testing.T, members []*member) {
 // converges: one applied index and state digest, every acknowledged message exactly once.
 func TestAvailabilityOfficeSleepsOneByOne(t *testing.T) {
 	o := startOffice(t, 5, availabilityFlags...)
-	first := o.members[0]
-	first.RegisterUsers(t, "alice", "bob")
-	l := &ledger{c: &chat{n: first.Node, tokens: map[string]string{adminUserID: first.AdminToken}}}
-	for _, u := range []string{"alice", "bob"} {
-		l.c.tokens[u] = first.UserToken(t, u, 5)
-	}
+	l := newLedger(t, o.members[0])
 	o.converged(t)
 	l.writable(t, o.members)
 
@@ -234,11 +240,7 @@ func TestAvailabilityFlappingMemberKeepsVote(t *testing.T) {
 func TestAvailabilityTwoSleepAtOnce(t *testing.T) {
 	o := startOffice(t, 3, availabilityFlags...)
 	lone := o.members[0]
-	lone.RegisterUsers(t, "alice", "bob")
-	l := &ledger{c: &chat{n: lone.Node, tokens: map[string]string{adminUserID: lone.AdminToken}}}
-	for _, u := range []string{"alice", "bob"} {
-		l.c.tokens[u] = lone.UserToken(t, u, 5)
-	}
+	l := newLedger(t, lone)
 	o.converged(t)
 	for _, m := range o.members[1:] {
 		m.sleep(t)
