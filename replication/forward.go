@@ -231,9 +231,16 @@ func (n *Node) applyLocal(entry []byte) (*im.Result, uint64, error) {
 // before the first is waited for, so they share the log's fsyncs and commit in this order. It
 // returns the replies of the committed prefix and, when that is not all, why the rest was not.
 func (n *Node) applyLocalBatch(entries [][]byte) ([]applyReply, error) {
+	// Entries of a batch wait as long as it takes to be handed to Raft: one that timed out while
+	// the next got in would commit after it, out of order. Raft still ends the wait when this node
+	// stops leading.
+	timeout := enqueueTimeout
+	if len(entries) > 1 {
+		timeout = 0
+	}
 	futs := make([]raft.ApplyFuture, len(entries))
 	for i, e := range entries {
-		futs[i] = n.raft.Apply(e, enqueueTimeout)
+		futs[i] = n.raft.Apply(e, timeout)
 	}
 	out := make([]applyReply, 0, len(entries))
 	for _, f := range futs {

@@ -18,8 +18,8 @@ import (
 // clientMsgID as the detail. A drainer proposes the queued commands oldest first, in batches that
 // are in flight together (one forward, handed to Raft in order, so they commit in the order they
 // were queued: per sender and per conversation too), as soon as there is a leader; while anything
-// is queued, new sends queue behind it, so a user's messages commit in the order they were typed. An entry leaves the outbox only once the office
-// answered it. Retrying is safe because the FSM de-duplicates msg.send by clientMsgID: a send
+// is queued, new sends queue behind it, so a user's messages commit in the order they were typed.
+// An entry leaves the outbox only once the office answered it. Retrying is safe because the FSM de-duplicates msg.send by clientMsgID: a send
 // whose first attempt did commit (leadership lost mid-write) is not doubled.
 
 // sendKind is the command that may be queued.
