@@ -96,7 +96,7 @@ func measureAvailability(ctx context.Context, o Options) (*availabilityFigures, 
 type availNode struct {
 	*Node
 	id     string
-	user   *client.Client // alice's session on this computer
+	users  []*client.Client // the senders' sessions on this computer
 	stop   context.CancelFunc
 	mu     sync.Mutex
 	commit []time.Time // when each of its sends committed
@@ -122,13 +122,16 @@ func (n *availNode) status(ctx context.Context) (officeStatus, error) {
 }
 
 // availOffice starts an office of size with extra flags and gives every computer a session of
-// alice, who writes to bob.
-func startAvailOffice(ctx context.Context, o Options, size int, tag string, extra ...string) ([]*availNode, error) {
+// senders, who write to one recipient (each sender stays under the API's per-user rate limit).
+func startAvailOffice(ctx context.Context, o Options, size, senders int, tag string, extra ...string) ([]*availNode, error) {
 	nodes, err := startOffice(ctx, o.Bin, size, extra...)
 	if err != nil {
 		return nil, err
 	}
-	users := []string{tag + "_alice", tag + "_bob"}
+	users := []string{tag + "_bob"}
+	for i := range senders {
+		users = append(users, senderID(tag, i))
+	}
 	tokens, err := nodes[0].users(ctx, users)
 	if err != nil {
 		stopAll(nodes)
@@ -137,7 +140,10 @@ func startAvailOffice(ctx context.Context, o Options, size int, tag string, extr
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	out := make([]*availNode, len(nodes))
 	for i, n := range nodes {
-		out[i] = &availNode{Node: n, user: client.New(n.APIAddr, hc).WithToken(tokens[users[0]])}
+		out[i] = &availNode{Node: n}
+		for s := range senders {
+			out[i].users = append(out[i].users, client.New(n.APIAddr, hc).WithToken(tokens[senderID(tag, s)]))
+		}
 		st, err := out[i].status(ctx)
 		if err != nil {
 			stopAll(nodes)
@@ -158,12 +164,17 @@ func stopAvail(nodes []*availNode) {
 	}
 }
 
-// send sends one message from alice to bob through n; it reports whether the office committed it.
+// senderID is the user ID of sender i.
+func senderID(tag string, i int) string { return fmt.Sprintf("%s_s%d", tag, i) }
+
+// send sends message i through n, from sender i (of n.users) to the recipient; it reports whether
+// the office committed it.
 func (n *availNode) send(ctx context.Context, tag string, i int) (bool, error) {
 	cctx, cancel := context.WithTimeout(ctx, availSendTimeout)
 	defer cancel()
 	id := fmt.Sprintf("%s_%s_%d_%d", tag, n.id, i, time.Now().UnixNano())
-	err := n.user.Call(cctx, "/msg/send_msg", map[string]any{"msgData": textMsg(tag+"_alice", tag+"_bob", id)}, nil)
+	s := i % len(n.users)
+	err := n.users[s].Call(cctx, "/msg/send_msg", map[string]any{"msgData": textMsg(senderID(tag, s), tag+"_bob", id)}, nil)
 	var api *client.APIError
 	switch {
 	case err == nil:
@@ -216,7 +227,7 @@ func (f *availabilityFigures) sleepSequence(ctx context.Context, o Options, demo
 		flag = f.DemoteAfter.String()
 	}
 	tag := fmt.Sprintf("av%d", time.Now().UnixNano()%1e6)
-	nodes, err := startAvailOffice(ctx, o, availOffice, tag, "--autopilot-demote-after", flag)
+	nodes, err := startAvailOffice(ctx, o, availOffice, 1, tag, "--autopilot-demote-after", flag)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -335,7 +346,7 @@ func waitDemoted(ctx context.Context, watcher *availNode, id string, since time.
 // and measures how fast its outbox drains: from its first commit to empty.
 func (f *availabilityFigures) drainRun(ctx context.Context, o Options) (normal, drain float64, err error) {
 	tag := fmt.Sprintf("dr%d", time.Now().UnixNano()%1e6)
-	nodes, err := startAvailOffice(ctx, o, 3, tag)
+	nodes, err := startAvailOffice(ctx, o, 3, drainSenders, tag)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -435,7 +446,7 @@ func (r *Report) availabilityMarkdown(p func(string, ...any)) {
 	}
 	p("## Availability: the office keeps chatting as laptops sleep")
 	p("")
-	p("Five nodes; each writes through REST (alice to bob, one send every %v while awake). Every %v one goes to", availPace, f.Phase)
+	p("Five nodes; each writes through REST (one user to another, one send every %v while awake). Every %v one goes to", availPace, f.Phase)
 	p("sleep with SIGSTOP and no goodbye: the leader first, then a voter other than the leader, until two are awake.")
 	p("A cell is the share of one-second windows of that phase in which a node that was awake committed a write (errCode")
 	p("0; a queued send, 1690, does not count). *On*: the voters follow availability (`--autopilot-demote-after %v`);", f.DemoteAfter)
@@ -449,7 +460,7 @@ func (r *Report) availabilityMarkdown(p func(string, ...any)) {
 	p("")
 	p("From a voter's sleep until an awake node lists it as a non-voter: %s s (every sleep of every run).", f.Demotion.Format(1))
 	p("")
-	p("Outbox: %d senders send %d messages through one node of a three-node office (the normal send rate), then the", f.DrainSenders, f.Queued)
+	p("Outbox: %d senders (users) send %d messages through one node of a three-node office (the normal send rate), then the", f.DrainSenders, f.Queued)
 	p("two others sleep and the same senders queue %d more there (1690); the others wake, and the drain rate is the", f.Queued)
 	p("queued count over the time from the node knowing a leader again to an empty outbox.")
 	p("")
