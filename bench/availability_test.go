@@ -24,7 +24,7 @@ func TestAvailabilityMarkdown(t *testing.T) {
 		Avail: &availabilityFigures{Phase: availPhase, DemoteAfter: 15 * time.Second, DrainSenders: 16, Queued: 2000,
 			On:       map[int]Spread{5: s(100), 4: s(93), 3: s(95), 2: s(91)},
 			Off:      map[int]Spread{5: s(100), 4: s(96), 3: s(100), 2: s(0)},
-			Demotion: s(16.2), Normal: s(800), Drain: s(2400)}}
+			Demotion: s(16.2), Normal: s(800), Drain: s(2400), DrainRatio: s(3)}}
 	var b strings.Builder
 	r.Markdown(&b, testNotes())
 	md := b.String()
@@ -32,7 +32,7 @@ func TestAvailabilityMarkdown(t *testing.T) {
 		"## Availability",
 		"| 2 | 91 (91–91)% | 0 (0–0)% |",
 		"non-voter: 16.2 (16.2–16.2) s",
-		"| 800 (800–800) | 2,400 (2,400–2,400) | 3.00× |",
+		"| 800 (800–800) | 2,400 (2,400–2,400) | 3.00 (3.00–3.00)× |",
 		"| writes while an office of 5 sleeps one by one, worst phase until 2 awake | ≥ 90% of 1-s windows | 91 (91–91) % | met |",
 	} {
 		if !strings.Contains(md, want) {

@@ -108,7 +108,7 @@ func (r *Report) targets() []target {
 	}
 	add("writes while an office of 5 sleeps one by one, worst phase until 2 awake", "≥ 90% of 1-s windows",
 		avail.worstOn(), 0, "%", func(v float64) bool { return v >= 90 })
-	add("outbox drain rate / normal send rate", "≥ 0.5×", avail.drainRatio(), 2, "×", half)
+	add("outbox drain rate / normal send rate", "≥ 0.5×", avail.DrainRatio, 2, "×", half)
 	return t
 }
 
