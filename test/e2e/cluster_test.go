@@ -708,7 +708,7 @@ func TestClusterOutboxSurvivesCrash(t *testing.T) {
 
 // TestClusterMembershipChanges: a member that comes back at another address is the same member
 // (its node ID is per install); a member dead for longer than --autopilot-dead-server is removed,
-// and registers again, and gets its vote back, when it returns.
+// and registers again when it returns, the office again keeping three of its four as voters.
 func TestClusterMembershipChanges(t *testing.T) {
 	o := startOffice(t, 4, "--autopilot-dead-server", "2s")
 
