@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"lanim/node/client"
 	"lanim/node/gateway"
@@ -22,7 +23,7 @@ func clusterConfig(cfg *NodeConfig) (*replication.ClusterConfig, error) {
 	}
 	cc := &replication.ClusterConfig{Addr: cl.Addr, Advertise: cl.Advertise, JoinCode: cl.JoinCode,
 		JoinAddrs: cl.Join, Autopilot: replication.AutopilotTuning{Stabilization: cl.Stabilization,
-			DeadServer: cl.DeadServer}}
+			DeadServer: cl.DeadServer, DemoteAfter: cl.DemoteAfter, NoDemotion: cl.DemoteAfter <= 0}}
 	if cl.Discovery == "mdns" {
 		cc.Discovery = &replication.MDNS{}
 	}
@@ -45,6 +46,10 @@ func (c clusterAPI) Status(ctx context.Context) (*client.ClusterStatus, error) {
 	out := &client.ClusterStatus{OfficeID: st.OfficeID, OfficeName: st.OfficeName, NodeID: st.NodeID, LeaderID: st.LeaderID,
 		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []client.ClusterMember{},
 		BlobCopies: st.BlobCopies, BlobsUnderReplicated: st.BlobsUnderHeld, BlobsLost: st.BlobsLost}
+	out.OutboxDepth = st.OutboxDepth
+	if !st.OutboxOldest.IsZero() {
+		out.OutboxOldestAgeMs = max(0, time.Since(st.OutboxOldest).Milliseconds())
+	}
 	for _, m := range st.Members {
 		out.Members = append(out.Members, client.ClusterMember{NodeID: m.NodeID, Address: m.Address,
 			Suffrage: m.Suffrage, Healthy: m.Healthy})

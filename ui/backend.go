@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"lanim/node/openim"
 	"lanim/node/pb"
@@ -174,6 +175,10 @@ type ClusterStatus struct {
 	Online    []string // user IDs connected anywhere in the office
 	Health    []KV     // this node's health, in the node's order
 	Extra     []KV
+	// Outbox is how many messages wait in this computer's outbox for the office, and for how
+	// long the oldest has waited.
+	Outbox       int
+	OutboxOldest time.Duration
 }
 
 // NodeStatus is one member of the office's Raft group.
