@@ -8,6 +8,7 @@ import (
 
 	"lanim/node/client"
 	"lanim/node/gateway"
+	"lanim/node/im"
 	"lanim/replication"
 )
 
@@ -80,7 +81,7 @@ func (c clusterAPI) Discover(ctx context.Context) (*client.Discovery, error) {
 	return out, nil
 }
 
-// relayTransient carries the gateway's transient events (typing, presence) to the other members
+// relayTransient carries the gateway's transient events (typing, presence, queued sends) to the other members
 // over the cluster relay, and delivers theirs here; a member that stops answering has its
 // presence dropped until it greets this node again with who is connected there. On a standalone
 // node the relay has no peers.
@@ -100,6 +101,8 @@ func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) 
 		gw.DeliverRemote(ev)
 	})
 	repl.OnPeerGone(gw.ForgetNode)
+	// A send queued without a quorum is shown at once to the recipients this node can reach.
+	repl.OnQueued(func(cmd *im.Command) { gw.PublishPending(im.SendMsgData(cmd)) })
 	// The greeting: who is connected here, for a member that (re)gains contact with this one.
 	repl.OnGreet(func() [][]byte {
 		b, err := json.Marshal(gw.PresenceSnapshot())

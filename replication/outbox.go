@@ -35,6 +35,20 @@ type outbox struct {
 	wake    chan struct{}
 	mu      sync.Mutex
 	waiters map[int64]chan *im.Result
+	queued  func(cmd *im.Command) // told of each send queued (OnQueued)
+}
+
+// OnQueued sets the function told of each message send this node queues in its outbox, once it
+// is stored there (a client's retry of a queued send tells it again). The app relays the message
+// to the members this node can still reach, so their people see it before it commits. It is
+// called on the sender's goroutine and must not block.
+func (n *Node) OnQueued(fn func(cmd *im.Command)) {
+	if n.outbox == nil {
+		return
+	}
+	n.outbox.mu.Lock()
+	n.outbox.queued = fn
+	n.outbox.mu.Unlock()
 }
 
 type outboxEntry struct {
@@ -201,6 +215,12 @@ func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (
 	seq, err := n.outbox.add(id, entry)
 	if err != nil {
 		return nil, openim.ErrInternal.With("%v", err)
+	}
+	n.outbox.mu.Lock()
+	queued := n.outbox.queued
+	n.outbox.mu.Unlock()
+	if queued != nil {
+		queued(cmd)
 	}
 	if _, leader := n.raft.LeaderWithID(); leader != "" {
 		ch, cancel := n.outbox.wait(seq)

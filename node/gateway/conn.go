@@ -56,6 +56,7 @@ type conn struct {
 	platformID int32
 	token      string
 	opID       string // the handshake's operationID
+	pending    bool   // gets messages still waiting for a quorum (wire.PendingMsg)
 	codec      wire.Codec
 	ws         *websocket.Conn
 
@@ -91,6 +92,7 @@ func newConn(g *Gateway, p params) *conn {
 		platformID: p.platformID,
 		token:      p.token,
 		opID:       p.operationID,
+		pending:    p.pending,
 		codec:      wire.Codec{Gob: p.gob, Gzip: p.gzip},
 		out:        make(chan frame, g.cfg.QueueLen),
 		reqs:       make(chan *wire.Req, MaxPending),
