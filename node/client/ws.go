@@ -60,6 +60,9 @@ type Push struct {
 	Status        *pb.SubUserOnlineStatusTips
 }
 
+// Pending reports whether the push is LanIM's 2090: messages waiting for a quorum, not committed.
+func (p Push) Pending() bool { return p.ReqIdentifier == wire.PendingMsg }
+
 // Kicked reports whether the push is 2002 KickOnlineMsg.
 func (p Push) Kicked() bool { return p.ReqIdentifier == wire.KickOnline }
 
