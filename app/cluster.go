@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"lanim/node/client"
 	"lanim/node/gateway"
+	"lanim/node/im"
 	"lanim/replication"
 )
 
@@ -22,7 +24,7 @@ func clusterConfig(cfg *NodeConfig) (*replication.ClusterConfig, error) {
 	}
 	cc := &replication.ClusterConfig{Addr: cl.Addr, Advertise: cl.Advertise, JoinCode: cl.JoinCode,
 		JoinAddrs: cl.Join, Autopilot: replication.AutopilotTuning{Stabilization: cl.Stabilization,
-			DeadServer: cl.DeadServer}}
+			DeadServer: cl.DeadServer, DemoteAfter: cl.DemoteAfter, NoDemotion: cl.DemoteAfter <= 0}}
 	if cl.Discovery == "mdns" {
 		cc.Discovery = &replication.MDNS{}
 	}
@@ -45,6 +47,10 @@ func (c clusterAPI) Status(ctx context.Context) (*client.ClusterStatus, error) {
 	out := &client.ClusterStatus{OfficeID: st.OfficeID, OfficeName: st.OfficeName, NodeID: st.NodeID, LeaderID: st.LeaderID,
 		AppliedIndex: st.AppliedIndex, StateDigest: st.StateDigest, Members: []client.ClusterMember{},
 		BlobCopies: st.BlobCopies, BlobsUnderReplicated: st.BlobsUnderHeld, BlobsLost: st.BlobsLost}
+	out.OutboxDepth = st.OutboxDepth
+	if !st.OutboxOldest.IsZero() {
+		out.OutboxOldestAgeMs = max(0, time.Since(st.OutboxOldest).Milliseconds())
+	}
 	for _, m := range st.Members {
 		out.Members = append(out.Members, client.ClusterMember{NodeID: m.NodeID, Address: m.Address,
 			Suffrage: m.Suffrage, Healthy: m.Healthy})
@@ -75,7 +81,7 @@ func (c clusterAPI) Discover(ctx context.Context) (*client.Discovery, error) {
 	return out, nil
 }
 
-// relayTransient carries the gateway's transient events (typing, presence) to the other members
+// relayTransient carries the gateway's transient events (typing, presence, queued sends) to the other members
 // over the cluster relay, and delivers theirs here; a member that stops answering has its
 // presence dropped until it greets this node again with who is connected there. On a standalone
 // node the relay has no peers.
@@ -95,6 +101,8 @@ func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) 
 		gw.DeliverRemote(ev)
 	})
 	repl.OnPeerGone(gw.ForgetNode)
+	// A send queued without a quorum is shown at once to the recipients this node can reach.
+	repl.OnQueued(func(cmd *im.Command) { gw.PublishPending(im.SendMsgData(cmd)) })
 	// The greeting: who is connected here, for a member that (re)gains contact with this one.
 	repl.OnGreet(func() [][]byte {
 		b, err := json.Marshal(gw.PresenceSnapshot())

@@ -44,6 +44,7 @@ type ClusterFlags struct {
 	TrailingLogs      uint64
 	Stabilization     time.Duration
 	DeadServer        time.Duration
+	DemoteAfter       time.Duration // --autopilot-demote-after; 0 keeps every voter
 }
 
 func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, error) {
@@ -75,6 +76,8 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 		"how long a new node must be healthy before it gets a vote (0: 5s)")
 	fs.DurationVar(&cl.DeadServer, "autopilot-dead-server", 0,
 		"how long a node may be unreachable before it is removed from the office (0: 30m)")
+	fs.DurationVar(&cl.DemoteAfter, "autopilot-demote-after", 15*time.Second,
+		"how long a voter may stop answering before it gives up its vote to the computers that are on (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

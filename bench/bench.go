@@ -28,7 +28,7 @@ type Options struct {
 }
 
 // Scenarios are the parts of a run, by the names -only takes.
-var Scenarios = []string{"footprint", "single", "office", "loginsync", "growth", "files"}
+var Scenarios = []string{"footprint", "single", "office", "loginsync", "growth", "files", "availability"}
 
 // DefaultOptions is the full run: `make bench` on a 2-core machine in about 13 minutes, 3 of them
 // the files scenario's 1 GiB transfers. long takes the growth curve to a million messages.
@@ -72,6 +72,7 @@ type Report struct {
 	Login    *loginFigures
 	Growth   *growthFigures
 	Files    *fileFigures
+	Avail    *availabilityFigures
 	Problems []string
 }
 
@@ -134,6 +135,11 @@ func Run(ctx context.Context, o Options) *Report {
 	if ctx.Err() == nil && o.runs("files") {
 		if r.Files, err = measureFiles(ctx, o); err != nil {
 			problem("files", err)
+		}
+	}
+	if ctx.Err() == nil && o.runs("availability") {
+		if r.Avail, err = measureAvailability(ctx, o); err != nil {
+			problem("availability", err)
 		}
 	}
 	r.Machine.LoadEnd = loadAvg()

@@ -103,6 +103,13 @@ func (r *Report) targets() []target {
 	add("cross-node file fetch / plain loopback GET", "≥ 0.5×", files.CrossRatio, 2, "×", half)
 	add("node RSS growth during a file transfer (largest of the three)", "< 50 MB", r.Files.largestRSS(), 1, "MB",
 		func(v float64) bool { return v < 50 })
+	var avail availabilityFigures
+	if r.Avail != nil {
+		avail = *r.Avail
+	}
+	add("writes while an office of 5 sleeps one by one, worst phase until 2 awake", "≥ 90% of 1-s windows",
+		avail.worstOn(), 0, "%", func(v float64) bool { return v >= 90 })
+	add("outbox drain rate / normal send rate", "≥ 0.5×", avail.DrainRatio, 2, "×", half)
 	return t
 }
 
@@ -152,6 +159,7 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	r.loginMarkdown(p)
 	r.growthMarkdown(p)
 	r.filesMarkdown(p)
+	r.availabilityMarkdown(p)
 	if r.Foot != nil || r.Options.runs("footprint") {
 		r.footprintMarkdown(p)
 	}

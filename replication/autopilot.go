@@ -23,7 +23,18 @@ type AutopilotTuning struct {
 	// DeadServer is how long a member may stay unreachable before the leader removes it from the
 	// configuration (default 30 min). A removed node that comes back registers again.
 	DeadServer time.Duration
+	// DemoteAfter is how long a voter may stop answering the leader before it is demoted to a
+	// non-voter (default 15 s: longer than a Wi-Fi hiccup or an election, short enough that the
+	// office keeps its quorum as laptops close one by one). The voters then follow the members
+	// that answer: an odd number, at most maxVoters (voters.go).
+	DemoteAfter time.Duration
+	// NoDemotion keeps every voter whatever it answers, as before voters followed availability:
+	// stable non-voters are promoted up to maxVoters and nobody is demoted but a member that quits.
+	NoDemotion bool
 }
+
+// defaultDemoteAfter is AutopilotTuning.DemoteAfter's default.
+const defaultDemoteAfter = 15 * time.Second
 
 // pilot runs hashicorp/raft-autopilot on the leader: health of every member (last contact, term
 // and index compared to the leader's), promotion of stable non-voters up to maxVoters, and removal
@@ -33,9 +44,15 @@ type pilot struct {
 	ap   *autopilot.Autopilot
 	conf autopilot.Config
 
+	// demoteAfter is AutopilotTuning.DemoteAfter; 0 when voters do not follow availability.
+	demoteAfter time.Duration
+
 	mu       sync.Mutex
 	lastSeen map[raft.ServerID]time.Time
 	gone     map[raft.ServerID]bool // quit or left: not promoted again until it registers
+	uptime   map[raft.ServerID]*uptime
+	silent   map[raft.ServerID]bool // logged as not answering (once per outage)
+	lastPlan string                 // the voter changes logged last
 }
 
 var _ autopilot.ApplicationIntegration = (*pilot)(nil)
@@ -47,7 +64,14 @@ func newPilot(n *Node, t AutopilotTuning, hlog hclog.Logger) *pilot {
 	if t.DeadServer <= 0 {
 		t.DeadServer = 30 * time.Minute
 	}
-	p := &pilot{n: n, lastSeen: map[raft.ServerID]time.Time{}, gone: map[raft.ServerID]bool{}}
+	if t.DemoteAfter <= 0 {
+		t.DemoteAfter = defaultDemoteAfter
+	}
+	p := &pilot{n: n, lastSeen: map[raft.ServerID]time.Time{}, gone: map[raft.ServerID]bool{},
+		uptime: map[raft.ServerID]*uptime{}, silent: map[raft.ServerID]bool{}}
+	if !t.NoDemotion {
+		p.demoteAfter = t.DemoteAfter
+	}
 	p.conf = autopilot.Config{
 		CleanupDeadServers:      true,
 		LastContactThreshold:    3 * time.Second,
@@ -58,7 +82,7 @@ func newPilot(n *Node, t AutopilotTuning, hlog hclog.Logger) *pilot {
 	}
 	p.ap = autopilot.New(n.raft, p,
 		autopilot.WithLogger(hlog),
-		autopilot.WithPromoter(&promoter{}),
+		autopilot.WithPromoter(&promoter{p: p}),
 		autopilot.WithUpdateInterval(time.Second),
 		autopilot.WithReconcileInterval(2*time.Second))
 	return p
@@ -171,12 +195,12 @@ func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]
 			var st raftStats
 			if id == p.n.selfID {
 				st = *p.n.localStats()
+				p.answered(id, true)
 			} else if err := p.n.rpc.call(ctx, string(s.Address), "stats", nil, &st); err != nil {
 				st = raftStats{LastContact: -1}
+				p.answered(id, false)
 			} else {
-				p.mu.Lock()
-				p.lastSeen[id] = time.Now()
-				p.mu.Unlock()
+				p.answered(id, true)
 			}
 			mu.Lock()
 			out[id] = &autopilot.ServerStats{LastContact: st.LastContact, LastTerm: st.LastTerm, LastIndex: st.LastIndex}
@@ -207,15 +231,15 @@ func (p *pilot) RemoveFailedServer(s *autopilot.Server) {
 // minSafeVoters is the smallest office that survives the loss of a voter.
 const minSafeVoters = 3
 
-// promoter is autopilot's StablePromoter with a cap: stable non-voters are promoted, in node ID
-// order, while there are fewer than maxVoters voters. Below minSafeVoters a healthy non-voter is
-// promoted without waiting to be stable: an office of one or two voters survives no failure, so
-// a new office tolerates one as soon as its first members caught up.
+// promoter decides autopilot's promotions and demotions. By default the voters follow the
+// members that answer the leader (planVoters, voters.go); with NoDemotion it only grows the voter
+// set (growVoters).
 type promoter struct {
 	autopilot.StablePromoter
+	p *pilot
 }
 
-func (p *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *autopilot.State) autopilot.RaftChanges {
+func (pr *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *autopilot.State) autopilot.RaftChanges {
 	voters := 0
 	for _, srv := range s.Servers {
 		if srv.HasVotingRights() {
@@ -226,6 +250,19 @@ func (p *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *autop
 	if voters < minSafeVoters {
 		minStable = 0
 	}
+	if pr.p.demoteAfter > 0 {
+		ch := planVoters(pr.p.candidates(s, time.Now(), minStable), pr.p.demoteAfter)
+		pr.p.logPlan(ch)
+		return ch
+	}
+	return growVoters(s, voters, minStable)
+}
+
+// growVoters promotes stable non-voters, in node ID order, while there are fewer than maxVoters
+// voters. Below minSafeVoters a healthy non-voter is promoted without waiting to be stable: an
+// office of one or two voters survives no failure, so a new office tolerates one as soon as its
+// first members caught up.
+func growVoters(s *autopilot.State, voters int, minStable time.Duration) autopilot.RaftChanges {
 	var stable []raft.ServerID
 	now := time.Now()
 	for id, srv := range s.Servers {

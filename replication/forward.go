@@ -81,6 +81,18 @@ func (n *Node) commit(ctx context.Context, entry []byte) (*im.Result, uint64, er
 
 // commitWaiting is commit waiting at most wait for a leader each time it needs one.
 func (n *Node) commitWaiting(ctx context.Context, entry []byte, wait time.Duration) (*im.Result, uint64, error) {
+	replies, err := n.commitEntries(ctx, [][]byte{entry}, wait)
+	if len(replies) == 0 {
+		return nil, 0, err
+	}
+	return replies[0].Result, replies[0].Index, nil
+}
+
+// commitEntries commits entries in their order through the leader, all of them in flight at once
+// (one forward, one round of fsyncs), and returns the replies of the committed prefix once this
+// node has applied it. Fewer replies than entries come with the reason the rest did not commit
+// (errNoQuorum: they may still commit; re-proposing a message send is safe, it is de-duplicated).
+func (n *Node) commitEntries(ctx context.Context, entries [][]byte, wait time.Duration) ([]applyReply, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, commitTimeout)
@@ -91,52 +103,104 @@ func (n *Node) commitWaiting(ctx context.Context, entry []byte, wait time.Durati
 	for attempt := 0; attempt < 5; attempt++ {
 		addr, id, err := n.awaitLeader(ctx, avoid, wait)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if id != n.selfID && n.rpc == nil {
-			return nil, 0, fmt.Errorf("%w: leader %s is not this standalone node", errNoQuorum, id)
+			return nil, fmt.Errorf("%w: leader %s is not this standalone node", errNoQuorum, id)
 		}
 		if id == n.selfID {
-			res, index, err := n.applyLocal(entry)
-			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+			replies, err := n.applyLocalBatch(entries)
+			if len(replies) == 0 && (errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipTransferInProgress)) {
 				lastErr = err
 				if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
-					return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
+					return nil, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
 				}
 				continue
 			}
-			return res, index, err
+			if err != nil && len(replies) > 0 && !errors.Is(err, errNoQuorum) {
+				err = fmt.Errorf("%w: %v", errNoQuorum, err)
+			}
+			return replies, err
 		}
-		var out applyReply
-		err = n.rpc.call(ctx, string(addr), "apply", applyArgs{Cmd: entry}, &out)
+		replies, err := n.forwardEntries(ctx, addr, id, entries)
+		if len(replies) > 0 {
+			last := replies[len(replies)-1].Index
+			if werr := n.fsm.waitApplied(ctx, last); werr != nil {
+				n.log.Warn("committed write not applied here yet", "index", last, "err", werr)
+			}
+			if err != nil {
+				err = fmt.Errorf("%w: %v", errNoQuorum, err)
+			}
+			return replies, err
+		}
 		switch {
 		case err == nil:
-			if out.Result == nil {
-				return nil, 0, fmt.Errorf("leader %s sent no result", id)
-			}
-			if werr := n.fsm.waitApplied(ctx, out.Index); werr != nil {
-				n.log.Warn("committed write not applied here yet", "index", out.Index, "err", werr)
-			}
-			return out.Result, out.Index, nil
+			return nil, fmt.Errorf("leader %s sent no result", id)
 		case isCode(err, codeNotLeader):
 			lastErr = err
 			if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
-				return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
+				return nil, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
 			}
 		case isCode(err, codeNoQuorum):
-			return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, err)
+			return nil, fmt.Errorf("%w: %v", errNoQuorum, err)
 		case isDialError(err):
-			// Never sent: safe to send to the next leader.
+			// Never sent (the leader could not be reached, or Raft gave up on it while dialling):
+			// safe to send to the next leader.
 			lastErr, avoid = err, id
 		default:
 			var re *rpcError
 			if errors.As(err, &re) {
-				return nil, 0, err
+				return nil, err
 			}
-			return nil, 0, fmt.Errorf("%w: lost the leader %s mid-write (it may still commit): %v", errNoQuorum, id, err)
+			return nil, fmt.Errorf("%w: lost the leader %s mid-write (it may still commit): %v", errNoQuorum, id, err)
 		}
 	}
-	return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
+	return nil, fmt.Errorf("%w: %v", errNoQuorum, lastErr)
+}
+
+// applyBatchArgs and applyBatchReply are a forward of several entries: the replies of the
+// committed prefix, and why the rest did not commit.
+type applyBatchArgs struct {
+	Cmds []json.RawMessage `json:"cmds"`
+}
+
+type applyBatchReply struct {
+	Replies []applyReply `json:"replies"`
+	Err     *rpcError    `json:"err,omitempty"`
+}
+
+// maxApplyBatch bounds the entries of one forward.
+const maxApplyBatch = 256
+
+// forwardEntries sends entries to the leader: one entry as "apply", more as "apply.batch".
+func (n *Node) forwardEntries(ctx context.Context, addr raft.ServerAddress, id raft.ServerID, entries [][]byte) ([]applyReply, error) {
+	if len(entries) == 1 {
+		var out applyReply
+		if err := n.callLeaderAt(ctx, addr, id, "apply", applyArgs{Cmd: entries[0]}, &out); err != nil {
+			return nil, err
+		}
+		if out.Result == nil {
+			return nil, nil
+		}
+		return []applyReply{out}, nil
+	}
+	args := applyBatchArgs{Cmds: make([]json.RawMessage, len(entries))}
+	for i, e := range entries {
+		args.Cmds[i] = e
+	}
+	var out applyBatchReply
+	if err := n.callLeaderAt(ctx, addr, id, "apply.batch", &args, &out); err != nil {
+		return nil, err
+	}
+	for i, r := range out.Replies {
+		if r.Result == nil {
+			return out.Replies[:i], fmt.Errorf("leader %s sent no result", id)
+		}
+	}
+	if out.Err != nil {
+		return out.Replies, out.Err
+	}
+	return out.Replies, nil
 }
 
 // awaitLeader returns the current leader other than avoid, waiting up to wait for one.
@@ -161,7 +225,37 @@ func (n *Node) awaitLeader(ctx context.Context, avoid raft.ServerID, wait time.D
 
 // applyLocal applies an entry on this node as the leader.
 func (n *Node) applyLocal(entry []byte) (*im.Result, uint64, error) {
-	fut := n.raft.Apply(entry, enqueueTimeout)
+	return applyResult(n.raft.Apply(entry, enqueueTimeout))
+}
+
+// applyLocalBatch applies entries in order on this node as the leader: all are handed to Raft
+// before the first is waited for, so they share the log's fsyncs and commit in this order. It
+// returns the replies of the committed prefix and, when that is not all, why the rest was not.
+func (n *Node) applyLocalBatch(entries [][]byte) ([]applyReply, error) {
+	// Entries of a batch wait as long as it takes to be handed to Raft: one that timed out while
+	// the next got in would commit after it, out of order. Raft still ends the wait when this node
+	// stops leading.
+	timeout := enqueueTimeout
+	if len(entries) > 1 {
+		timeout = 0
+	}
+	futs := make([]raft.ApplyFuture, len(entries))
+	for i, e := range entries {
+		futs[i] = n.raft.Apply(e, timeout)
+	}
+	out := make([]applyReply, 0, len(entries))
+	for _, f := range futs {
+		res, index, err := applyResult(f)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, applyReply{Index: index, Result: res})
+	}
+	return out, nil
+}
+
+// applyResult waits for an entry handed to Raft on the leader and returns the FSM's result.
+func applyResult(fut raft.ApplyFuture) (*im.Result, uint64, error) {
 	if err := fut.Error(); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
@@ -201,6 +295,37 @@ func (n *Node) handleApply(ctx context.Context, peer string, body json.RawMessag
 	return &applyReply{Index: index, Result: res}, nil
 }
 
+// handleApplyBatch is the leader's side of a forwarded batch (the outbox drainer's).
+func (n *Node) handleApplyBatch(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+	var a applyBatchArgs
+	if err := json.Unmarshal(body, &a); err != nil || len(a.Cmds) == 0 || len(a.Cmds) > maxApplyBatch {
+		return nil, &rpcError{Code: codeBadReq, Msg: fmt.Sprintf("apply.batch needs 1 to %d commands", maxApplyBatch)}
+	}
+	if n.raft.State() != raft.Leader {
+		return nil, &rpcError{Code: codeNotLeader, Msg: "not the leader"}
+	}
+	entries := make([][]byte, len(a.Cmds))
+	for i, c := range a.Cmds {
+		if len(c) == 0 {
+			return nil, &rpcError{Code: codeBadReq, Msg: "apply.batch: an empty command"}
+		}
+		entries[i] = c
+	}
+	replies, err := n.applyLocalBatch(entries)
+	out := &applyBatchReply{Replies: replies}
+	switch {
+	case err == nil:
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		out.Err = &rpcError{Code: codeNotLeader, Msg: err.Error()}
+	default:
+		out.Err = &rpcError{Code: codeNoQuorum, Msg: err.Error()}
+	}
+	if len(replies) == 0 && out.Err != nil {
+		return nil, out.Err
+	}
+	return out, nil
+}
+
 // onLeader runs fn when this node leads; otherwise it forwards the same call to the leader, so a
 // member can ask any other member for a leader-only change.
 func (n *Node) onLeader(ctx context.Context, method string, args any, fn func() (any, error)) (any, error) {
@@ -212,7 +337,7 @@ func (n *Node) onLeader(ctx context.Context, method string, args any, fn func() 
 		return nil, &rpcError{Code: codeNoQuorum, Msg: "no leader"}
 	}
 	var out json.RawMessage
-	if err := n.rpc.call(ctx, string(addr), method, args, &out); err != nil {
+	if err := n.callLeaderAt(ctx, addr, id, method, args, &out); err != nil {
 		var re *rpcError
 		if errors.As(err, &re) {
 			return nil, re

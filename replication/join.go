@@ -311,7 +311,7 @@ func (n *Node) inviteOpen(ctx context.Context, hash string) (bool, error) {
 		return false, &rpcError{Code: codeNoQuorum, Msg: "no leader"}
 	}
 	var open bool
-	if err := n.rpc.call(ctx, string(addr), "invite.open", hash, &open); err != nil {
+	if err := n.callLeaderAt(ctx, addr, id, "invite.open", hash, &open); err != nil {
 		return false, &rpcError{Code: codeNoQuorum, Msg: err.Error()}
 	}
 	return open, nil

@@ -31,6 +31,7 @@ type memberArgs struct {
 func (n *Node) handlers() map[string]rpcHandler {
 	return map[string]rpcHandler{
 		"apply":         n.handleApply,
+		"apply.batch":   n.handleApplyBatch,
 		"member.add":    n.handleMemberAdd,
 		"member.demote": n.handleMemberDemote,
 		"member.leave":  n.handleMemberLeave,
@@ -404,7 +405,7 @@ func (n *Node) callLeader(ctx context.Context, method string, args any) error {
 		}
 		if id == n.selfID {
 			err = errors.New("this node leads again")
-		} else if err = n.rpc.call(ctx, string(addr), method, args, nil); err == nil || !isCode(err, codeNotLeader) {
+		} else if err = n.callLeaderAt(ctx, addr, id, method, args, nil); err == nil || !isCode(err, codeNotLeader) {
 			return err
 		}
 		if serr := sleepCtx(ctx, 100*time.Millisecond); serr != nil {

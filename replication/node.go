@@ -95,6 +95,7 @@ type Node struct {
 	guesses   guessBudget // wrong short join codes this member checks
 	joinIndex uint64      // the redemption's index: a joiner is ready once it applied it
 	blobSrv   *blobServer
+	leaders   *leaderWatch // ends calls to a leader Raft gave up on
 
 	blobs *blobs // nil without a blob store
 	// digests caches the state digest per applied index for Status.
@@ -144,7 +145,7 @@ func (n *Node) open() (err error) {
 	if err != nil {
 		return fmt.Errorf("replication: open log store: %w", err)
 	}
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
+	hlog := newQuietLogger(hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr}))
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, snapshotsRetained, hlog)
 	if err != nil {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
@@ -323,6 +324,8 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	}
 	n.relay = newRelay(n)
 	n.pilot = newPilot(n, cc.Autopilot, hlog)
+	n.leaders = newLeaderWatch(func() raft.ServerID { _, id := n.raft.LeaderWithID(); return id })
+	n.goLoop(func() { n.leaders.run(n.ctx, n.raft, n.outbox.kick) })
 	rpcSrv := newRPCServer(n.log, n.handlers())
 	rpcSrv.serve(rpcLn)
 	joinSrv := newRPCServer(n.log, map[string]rpcHandler{"join": n.handleJoin, "office": n.handleOffice})
@@ -484,7 +487,7 @@ func (n *Node) awaitVote(ctx context.Context, d time.Duration) {
 					self = self || s.ID == n.selfID
 				}
 			}
-			if self || voters >= maxVoters {
+			if self || voters >= n.pilot.votersWanted(len(cfg.Servers)) {
 				return
 			}
 		}

@@ -16,10 +16,11 @@ import (
 // committed now is stored, with its clientMsgID, in DIR/outbox.db: a node-local SQLite file (not
 // state.db, which a snapshot install replaces wholesale) written with synchronous=FULL, so a
 // message the caller was told is queued survives a crash. The caller gets openim.ErrQueued with the
-// clientMsgID as the detail. A drainer proposes the queued commands oldest first, one at a time,
-// as soon as there is a leader; while anything is queued, new sends queue behind it, so a user's
-// messages commit in the order they were typed. An entry leaves the outbox only once the office
-// answered it. Retrying is safe because the FSM de-duplicates msg.send by clientMsgID: a send
+// clientMsgID as the detail. A drainer proposes the queued commands oldest first, in batches that
+// are in flight together (one forward, handed to Raft in order, so they commit in the order they
+// were queued: per sender and per conversation too), as soon as there is a leader; while anything
+// is queued, new sends queue behind it, so a user's messages commit in the order they were typed.
+// An entry leaves the outbox only once the office answered it. Retrying is safe because the FSM de-duplicates msg.send by clientMsgID: a send
 // whose first attempt did commit (leadership lost mid-write) is not doubled.
 
 // sendKind is the command that may be queued.
@@ -34,6 +35,20 @@ type outbox struct {
 	wake    chan struct{}
 	mu      sync.Mutex
 	waiters map[int64]chan *im.Result
+	queued  func(cmd *im.Command) // told of each send queued (OnQueued)
+}
+
+// OnQueued sets the function told of each message send this node queues in its outbox, once it
+// is stored there (a client's retry of a queued send tells it again). The app relays the message
+// to the members this node can still reach, so their people see it before it commits. It is
+// called on the sender's goroutine and must not block.
+func (n *Node) OnQueued(fn func(cmd *im.Command)) {
+	if n.outbox == nil {
+		return
+	}
+	n.outbox.mu.Lock()
+	n.outbox.queued = fn
+	n.outbox.mu.Unlock()
 }
 
 type outboxEntry struct {
@@ -72,36 +87,79 @@ func (o *outbox) add(clientMsgID string, cmd []byte) (seq int64, err error) {
 	return seq, nil
 }
 
-// head is the oldest queued entry.
-func (o *outbox) head() (*outboxEntry, bool, error) {
-	e := &outboxEntry{}
-	err := o.db.QueryRow(`SELECT seq, client_msg_id, command FROM outbox ORDER BY seq LIMIT 1`).
-		Scan(&e.seq, &e.clientMsgID, &e.cmd)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
+// Drain batches: at most outboxBatch entries and outboxBatchBytes of commands (at least one entry).
+const (
+	outboxBatch      = 128
+	outboxBatchBytes = 4 << 20
+)
+
+// oldest is the head of the queue: the oldest entries, in order, within the batch limits.
+func (o *outbox) oldest() ([]outboxEntry, error) {
+	rows, err := o.db.Query(`SELECT seq, client_msg_id, command FROM outbox ORDER BY seq LIMIT ?`, outboxBatch)
 	if err != nil {
-		return nil, false, fmt.Errorf("outbox: head: %w", err)
+		return nil, fmt.Errorf("outbox: head: %w", err)
 	}
-	return e, true, nil
+	defer rows.Close()
+	var out []outboxEntry
+	size := 0
+	for rows.Next() {
+		var e outboxEntry
+		if err := rows.Scan(&e.seq, &e.clientMsgID, &e.cmd); err != nil {
+			return nil, fmt.Errorf("outbox: head: %w", err)
+		}
+		if size += len(e.cmd); len(out) > 0 && size > outboxBatchBytes {
+			break
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox: head: %w", err)
+	}
+	return out, nil
 }
 
 func (o *outbox) empty() bool {
-	_, ok, err := o.head()
-	return err == nil && !ok
+	var one int
+	err := o.db.QueryRow(`SELECT 1 FROM outbox LIMIT 1`).Scan(&one)
+	return errors.Is(err, sql.ErrNoRows)
 }
 
-// done removes an answered entry and hands its result to a caller still waiting for it.
-func (o *outbox) done(seq int64, res *im.Result) error {
-	if _, err := o.db.Exec(`DELETE FROM outbox WHERE seq = ?`, seq); err != nil {
+// depth is how many sends are queued and when the oldest of them was (zero when none is).
+func (o *outbox) depth() (int, time.Time, error) {
+	var n int
+	var oldest sql.NullInt64
+	if err := o.db.QueryRow(`SELECT COUNT(*), MIN(queued) FROM outbox`).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, fmt.Errorf("outbox: depth: %w", err)
+	}
+	if !oldest.Valid {
+		return n, time.Time{}, nil
+	}
+	return n, time.UnixMilli(oldest.Int64), nil
+}
+
+// done removes answered entries (one transaction, one fsync) and hands each result to a caller
+// still waiting for it.
+func (o *outbox) done(entries []outboxEntry, results []*im.Result) error {
+	tx, err := o.db.Begin()
+	if err != nil {
+		return fmt.Errorf("outbox: remove: %w", err)
+	}
+	defer tx.Rollback()
+	for _, e := range entries {
+		if _, err := tx.Exec(`DELETE FROM outbox WHERE seq = ?`, e.seq); err != nil {
+			return fmt.Errorf("outbox: remove: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("outbox: remove: %w", err)
 	}
 	o.mu.Lock()
-	ch := o.waiters[seq]
-	delete(o.waiters, seq)
-	o.mu.Unlock()
-	if ch != nil {
-		ch <- res
+	defer o.mu.Unlock()
+	for i, e := range entries {
+		if ch := o.waiters[e.seq]; ch != nil {
+			delete(o.waiters, e.seq)
+			ch <- results[i]
+		}
 	}
 	return nil
 }
@@ -158,6 +216,12 @@ func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (
 	if err != nil {
 		return nil, openim.ErrInternal.With("%v", err)
 	}
+	n.outbox.mu.Lock()
+	queued := n.outbox.queued
+	n.outbox.mu.Unlock()
+	if queued != nil {
+		queued(cmd)
+	}
 	if _, leader := n.raft.LeaderWithID(); leader != "" {
 		ch, cancel := n.outbox.wait(seq)
 		defer cancel()
@@ -184,37 +248,53 @@ func (n *Node) drainOutbox() {
 		case <-n.outbox.wake:
 		case <-t.C:
 		}
-		for n.drainOne() {
+		for n.drainBatch() {
 		}
 	}
 }
 
-// drainOne commits the oldest queued send; false when there is none or no quorum yet.
-func (n *Node) drainOne() bool {
+// drainBatch commits the oldest queued sends, all in flight together, and removes those the
+// office answered; false when none is queued or none could be committed now.
+func (n *Node) drainBatch() bool {
 	if _, leader := n.raft.LeaderWithID(); leader == "" {
 		return false
 	}
-	e, ok, err := n.outbox.head()
+	batch, err := n.outbox.oldest()
 	if err != nil {
 		n.log.Error("outbox", "err", err)
 		return false
 	}
-	if !ok {
+	if len(batch) == 0 {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(n.ctx, commitTimeout)
 	defer cancel()
-	res, _, err := n.commit(ctx, e.cmd)
+	cmds := make([][]byte, len(batch))
+	for i, e := range batch {
+		cmds[i] = e.cmd
+	}
+	replies, err := n.commitEntries(ctx, cmds, leaderWait)
+	if isCode(err, codeBadReq) && len(batch) > 1 {
+		// A leader of an older release knows no apply.batch: one at a time.
+		batch, cmds = batch[:1], cmds[:1]
+		replies, err = n.commitEntries(ctx, cmds, leaderWait)
+	}
 	if err != nil {
-		n.log.Debug("outbox: not committed yet", "clientMsgID", e.clientMsgID, "err", err)
+		n.log.Debug("outbox: not committed yet", "queued", len(batch), "committed", len(replies), "err", err)
+	}
+	if len(replies) == 0 {
 		return false
 	}
-	if res.Err != nil {
-		n.log.Warn("outbox: the office refused a queued message", "clientMsgID", e.clientMsgID, "err", res.Err)
+	results := make([]*im.Result, len(replies))
+	for i, r := range replies {
+		results[i] = r.Result
+		if r.Result.Err != nil {
+			n.log.Warn("outbox: the office refused a queued message", "clientMsgID", batch[i].clientMsgID, "err", r.Result.Err)
+		}
 	}
-	if err := n.outbox.done(e.seq, res); err != nil {
+	if err := n.outbox.done(batch[:len(replies)], results); err != nil {
 		n.log.Error("outbox", "err", err)
 		return false
 	}
-	return true
+	return err == nil
 }

@@ -39,17 +39,29 @@ func TestOutboxOrderAndDedupe(t *testing.T) {
 	defer o.close()
 	ch, cancel := o.wait(seqs[3])
 	defer cancel()
-	for i := range 5 {
-		e, ok, err := o.head()
-		if err != nil || !ok {
-			t.Fatalf("head %d: ok=%v %v", i, ok, err)
-		}
+	if n, oldest, err := o.depth(); err != nil || n != 5 || oldest.IsZero() || time.Since(oldest) < 0 {
+		t.Fatalf("depth %d, oldest %v, %v; want 5 and a time in the past", n, oldest, err)
+	}
+	batch, err := o.oldest()
+	if err != nil || len(batch) != 5 {
+		t.Fatalf("oldest: %d entries, %v", len(batch), err)
+	}
+	results := make([]*im.Result, len(batch))
+	for i, e := range batch {
 		if want := fmt.Sprintf("c%d", i); e.clientMsgID != want || string(e.cmd) != fmt.Sprintf(`{"n":%d}`, i) {
-			t.Fatalf("head %d: %s %s, want %s", i, e.clientMsgID, e.cmd, want)
+			t.Fatalf("entry %d: %s %s, want %s", i, e.clientMsgID, e.cmd, want)
 		}
-		if err := o.done(e.seq, &im.Result{Data: []byte(fmt.Sprint(i))}); err != nil {
-			t.Fatal(err)
-		}
+		results[i] = &im.Result{Data: []byte(fmt.Sprint(i))}
+	}
+	// The first three answered: they leave, the rest stays at the head, in order.
+	if err := o.done(batch[:3], results[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if rest, err := o.oldest(); err != nil || len(rest) != 2 || rest[0].clientMsgID != "c3" {
+		t.Fatalf("after three answered: %v %v", rest, err)
+	}
+	if err := o.done(batch[3:], results[3:]); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case res := <-ch:
@@ -58,6 +70,9 @@ func TestOutboxOrderAndDedupe(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the waiter of c3 got no result")
+	}
+	if n, oldest, err := o.depth(); err != nil || n != 0 || !oldest.IsZero() {
+		t.Fatalf("empty outbox: depth %d oldest %v %v", n, oldest, err)
 	}
 	if !o.empty() {
 		t.Fatal("outbox not empty after draining")

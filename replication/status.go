@@ -26,6 +26,10 @@ type Status struct {
 	BlobCopies     int
 	BlobsUnderHeld int
 	BlobsLost      int
+	// OutboxDepth is how many message sends wait in this node's outbox for the office, and
+	// OutboxOldest when the oldest of them was queued (zero when none waits).
+	OutboxDepth  int
+	OutboxOldest time.Time
 }
 
 // Member is one server of the Raft configuration.
@@ -65,6 +69,11 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 		st.Members = append(st.Members, Member{NodeID: string(s.ID), Address: string(s.Address),
 			Suffrage: suffrage, Healthy: health[string(s.ID)]})
 	}
+	if n.outbox != nil {
+		if st.OutboxDepth, st.OutboxOldest, err = n.outbox.depth(); err != nil {
+			return nil, err
+		}
+	}
 	if n.blobs != nil {
 		st.BlobCopies = n.blobs.copiesWanted(cfg)
 		st.BlobsUnderHeld, st.BlobsLost, err = store.CountUnderHeldBlobs(ctx, n.cfg.DB.Reader(), memberIDs(cfg), st.BlobCopies)
@@ -88,10 +97,10 @@ func (n *Node) health(ctx context.Context, leader raft.ServerID) map[string]bool
 	if leader == "" {
 		return out
 	}
-	addr, _ := n.raft.LeaderWithID()
+	addr, id := n.raft.LeaderWithID()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := n.rpc.call(ctx, string(addr), "health", nil, &out); err != nil {
+	if err := n.callLeaderAt(ctx, addr, id, "health", nil, &out); err != nil {
 		n.log.Debug("status: leader's health view", "err", err)
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"lanim/node/openim"
 	"lanim/node/pb"
@@ -174,6 +175,10 @@ type ClusterStatus struct {
 	Online    []string // user IDs connected anywhere in the office
 	Health    []KV     // this node's health, in the node's order
 	Extra     []KV
+	// Outbox is how many messages wait in this computer's outbox for the office, and for how
+	// long the oldest has waited.
+	Outbox       int
+	OutboxOldest time.Duration
 }
 
 // NodeStatus is one member of the office's Raft group.
@@ -229,6 +234,11 @@ type Event interface{ isEvent() }
 // MessageEvent is a new chat message, including the echo of the user's own sends.
 type MessageEvent struct{ Msg *pb.MsgData }
 
+// PendingEvent is someone's message that waits in their computer's outbox for the office (no
+// quorum): shown "Waiting for the office" until the committed copy (a MessageEvent with the same
+// clientMsgID) replaces it. Nothing keeps it: an app started later sees it only once it commits.
+type PendingEvent struct{ Msg *pb.MsgData }
+
 // RevokeEvent is a message withdrawn by its sender (or an admin).
 type RevokeEvent struct {
 	ConversationID, ClientMsgID, RevokerID string
@@ -270,6 +280,7 @@ type ConnEvent struct{ State ConnState }
 type KickedEvent struct{}
 
 func (MessageEvent) isEvent()       {}
+func (PendingEvent) isEvent()       {}
 func (RevokeEvent) isEvent()        {}
 func (ReadEvent) isEvent()          {}
 func (TypingEvent) isEvent()        {}

@@ -154,6 +154,9 @@ func (r *msgRow) updateMeta() {
 	}
 	meta := r.c.clock.msgTime(ts)
 	state := stateSent
+	if !r.own && r.msg.Seq == 0 && r.c.statusOf(r.convID, r.msg) == stateQueued {
+		meta += "  " + stateQueued.text() // someone's message waiting in their computer's outbox
+	}
 	if r.own {
 		state = r.c.statusOf(r.convID, r.msg)
 		r.state.Resource = colored(state.icon(), colorBubbleText)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -407,6 +408,12 @@ func (v *chatView) received(m *pb.MsgData) {
 	} else {
 		v.newPill.Show()
 	}
+}
+
+// has reports whether the open chat is convID and shows its committed message clientMsgID.
+func (v *chatView) has(convID, clientMsgID string) bool {
+	return v.conv != nil && v.conv.ID == convID &&
+		slices.ContainsFunc(v.msgs, func(m *pb.MsgData) bool { return m.ClientMsgID == clientMsgID })
 }
 
 // stored replaces a pending message with the node's copy.

@@ -201,7 +201,8 @@ func (b *ClientBackend) connLoop(ctx context.Context, userID, token string, done
 	wait := redialFirst
 	lost := false
 	for ctx.Err() == nil {
-		conn, err := client.Dial(ctx, b.cfg.WSAddr, client.DialOptions{UserID: userID, Token: token, PlatformID: Platform()})
+		conn, err := client.Dial(ctx, b.cfg.WSAddr, client.DialOptions{UserID: userID, Token: token, PlatformID: Platform(),
+			Pending: true})
 		if err != nil {
 			if openim.IsTokenError(err) {
 				b.emit(KickedEvent{})
@@ -286,6 +287,10 @@ func (b *ClientBackend) translate(p client.Push) []Event {
 	for _, id := range slices.Sorted(maps.Keys(p.Msgs.Msgs)) {
 		for _, m := range p.Msgs.Msgs[id].GetMsgs() {
 			switch {
+			case p.Pending():
+				if m.SendID != self && m.ContentType != openim.Typing {
+					out = append(out, PendingEvent{Msg: m})
+				}
 			case m.ContentType == openim.Typing:
 				if m.SendID != self {
 					out = append(out, TypingEvent{ConversationID: id, UserID: m.SendID})

@@ -66,8 +66,9 @@ type Controller struct {
 	presence map[string]bool
 	conn     ConnState
 	focused  bool
-	// outgoing holds the user's messages not yet confirmed by the node (sending, queued, failed),
-	// by conversation, so they survive switching chats.
+	// outgoing holds the messages not committed yet, by conversation, so they survive switching
+	// chats: the user's (sending, queued, failed) and others' still waiting in their computer's
+	// outbox (queued, relayed by the node).
 	outgoing map[string][]*outMsg
 
 	shell     *shell // nil while signed out
@@ -92,7 +93,8 @@ func (n *newest) start() func() bool {
 	return func() bool { return *n == mine }
 }
 
-// outMsg is a message the user sent that the node has not confirmed yet.
+// outMsg is a message the user sent that the node has not confirmed yet, or someone else's
+// waiting for the office (queued).
 type outMsg struct {
 	msg      *pb.MsgData
 	queued   bool // in the node's outbox, waiting for a quorum
@@ -271,6 +273,8 @@ func (c *Controller) handle(e Event) {
 	switch e := e.(type) {
 	case MessageEvent:
 		c.gotMessage(e.Msg)
+	case PendingEvent:
+		c.gotPending(e.Msg)
 	case RevokeEvent:
 		if c.shell != nil {
 			c.shell.chat.revoked(e)
@@ -682,6 +686,8 @@ func (c *Controller) gotMessage(m *pb.MsgData) {
 		if c.conn == NoQuorum && m.Seq > 0 {
 			c.setConn(Online) // a queued message was committed: the quorum is back
 		}
+	} else if m.Seq > 0 {
+		c.dropPending(id, m.ClientMsgID) // the committed copy replaces the one waiting
 	}
 	conv := c.convs[id]
 	if conv == nil {
@@ -840,6 +846,33 @@ func (c *Controller) sent(convID string, o *outMsg, stored *pb.MsgData, err erro
 	if c.shell != nil {
 		c.shell.chat.statusChanged(o)
 	}
+}
+
+// gotPending shows someone's message that waits for the office in its chat, once: not when the
+// committed copy is here already (it can overtake the relay) or the same message waits already.
+func (c *Controller) gotPending(m *pb.MsgData) {
+	id := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
+	conv := c.convs[id]
+	if (conv != nil && conv.LastMsg != nil && conv.LastMsg.ClientMsgID == m.ClientMsgID) ||
+		slices.ContainsFunc(c.outgoing[id], func(o *outMsg) bool { return o.msg.ClientMsgID == m.ClientMsgID }) ||
+		(c.shell != nil && c.shell.chat.has(id, m.ClientMsgID)) {
+		return
+	}
+	c.outgoing[id] = append(c.outgoing[id], &outMsg{msg: m, queued: true})
+	if conv != nil {
+		conv.LastMsg, conv.LastTime = m, m.CreateTime // the list shows what just came, as for a send
+		c.conversationsChanged()
+	}
+	if c.shell != nil {
+		c.shell.chat.received(m)
+	}
+}
+
+// dropPending forgets someone's message that waited for the office: its committed copy came.
+func (c *Controller) dropPending(convID, clientMsgID string) {
+	c.outgoing[convID] = slices.DeleteFunc(c.outgoing[convID], func(o *outMsg) bool {
+		return o.msg.ClientMsgID == clientMsgID && o.msg.SendID != c.self.UserID
+	})
 }
 
 // confirmed replaces a pending message with the node's stored copy.

@@ -388,6 +388,8 @@ func (h *Harness) ChatLines() []string {
 			line := x.msg.SendID + ": " + MessageText(x.msg)
 			if x.own {
 				line += " [" + h.C.statusOf(x.convID, x.msg).text() + "]"
+			} else if waiting := stateQueued.text(); strings.Contains(x.meta.String(), waiting) {
+				line += " [" + waiting + "]" // someone's message still in their computer's outbox
 			}
 			out = append(out, line)
 		case *noticeRow:

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -142,6 +143,9 @@ func (p *officePage) render(loadErr error) {
 			body.Add(statusLine(false, "No quorum: this computer cannot reach most of the office. "+
 				"Messages wait here until it can."))
 		}
+		if st.Outbox > 0 {
+			body.Add(statusLine(false, outboxLine(st.Outbox, st.OutboxOldest)))
+		}
 		body.Add(widget.NewLabel(""))
 		body.Add(bold("Computers"))
 		for _, n := range st.Nodes {
@@ -182,6 +186,12 @@ func (p *officePage) render(loadErr error) {
 	refresh.Importance = widget.LowImportance
 	p.body.Objects = []fyne.CanvasObject{detailPage("Office", refresh, body)}
 	p.body.Refresh()
+}
+
+// outboxLine says how many messages wait in this computer's outbox and for how long.
+func outboxLine(depth int, oldest time.Duration) string {
+	return plural(depth, "message") + " waiting here for the office; the oldest for " +
+		oldest.Round(time.Second).String() + "."
 }
 
 // nodeRow is one computer of the office.

@@ -16,6 +16,8 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"lanim/node/client"
+	"lanim/node/gateway/wire"
 	"lanim/node/openim"
 	"lanim/node/pb"
 )
@@ -456,6 +458,11 @@ func (p *probe) ClusterStatus(ctx context.Context) (*ClusterStatus, error) {
 	st.Nodes = []NodeStatus{{ID: "node-1", Name: "front-desk", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true}}
 	st.Health = []KV{{Key: "State", Value: "Leader"}, {Key: "Users", Value: "2"}}
 	st.Extra = nil
+	p.mu.Lock()
+	if st.Outbox = len(p.queued); st.Outbox > 0 { // the held sends stand in for the node's outbox
+		st.OutboxOldest = time.Minute
+	}
+	p.mu.Unlock()
 	return st, nil
 }
 
@@ -491,6 +498,24 @@ func (p *probe) reconnect(t testing.TB) {
 		if _, err := p.ClientBackend.Send(context.Background(), m); err != nil {
 			t.Fatalf("send the held message: %v", err)
 		}
+	}
+}
+
+// held are the sends the cut holds, as the node's outbox would.
+func (p *probe) held() []*pb.MsgData {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*pb.MsgData(nil), p.queued...)
+}
+
+// relayed hands the window the node's push of someone's message waiting in their computer's
+// outbox (LanIM's 2090), as the relay brings it from there.
+func (p *probe) relayed(m *pb.MsgData) {
+	convID := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
+	push := client.Push{ReqIdentifier: wire.PendingMsg, Msgs: &pb.PushMessages{
+		Msgs: map[string]*pb.PullMsgs{convID: {Msgs: []*pb.MsgData{m}}}}}
+	for _, e := range p.translate(push) {
+		p.emit(e)
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"time"
 
 	"lanim/node/client"
 )
@@ -12,6 +13,7 @@ import (
 func officeStatus(st *client.ClusterStatus) *ClusterStatus {
 	out := &ClusterStatus{OfficeName: st.OfficeName, OfficeAdmins: st.OfficeAdmins, NodeID: st.NodeID,
 		LeaderID: st.LeaderID, HasQuorum: st.LeaderID != "", Online: st.OnlineUserIDs,
+		Outbox: st.OutboxDepth, OutboxOldest: time.Duration(st.OutboxOldestAgeMs) * time.Millisecond,
 		Health: []KV{
 			{Key: "Applied index", Value: strconv.FormatUint(st.AppliedIndex, 10)},
 			{Key: "State digest", Value: st.StateDigest},

@@ -25,6 +25,10 @@ type ClusterStatus struct {
 	BlobCopies           int `json:"blobCopies"`
 	BlobsUnderReplicated int `json:"blobsUnderReplicated"`
 	BlobsLost            int `json:"blobsLost"`
+	// OutboxDepth counts the message sends waiting in this node's outbox for the office (answered
+	// 1690), OutboxOldestAgeMs how long the oldest has waited (0 when none does).
+	OutboxDepth       int   `json:"outboxDepth"`
+	OutboxOldestAgeMs int64 `json:"outboxOldestAgeMs"`
 }
 
 // ClusterMember is one node of the office.

@@ -46,16 +46,22 @@ type DialOptions struct {
 	PushBuffer int
 	HTTPClient *http.Client
 	HTTPHeader http.Header
+	// Pending asks for LanIM's pushes of messages still waiting for a quorum (lanimPending=true,
+	// wire.PendingMsg), which the OpenIM SDKs never ask for.
+	Pending bool
 }
 
-// Push is a frame the node sent on its own: 2001 (Msgs), 2002 (kicked; the node closes next) or
-// 2005 (Status).
+// Push is a frame the node sent on its own: 2001 (Msgs), 2002 (kicked; the node closes next),
+// 2005 (Status) or LanIM's 2090 (Msgs: messages waiting for a quorum, with DialOptions.Pending).
 type Push struct {
 	ReqIdentifier int32
 	OperationID   string
 	Msgs          *pb.PushMessages
 	Status        *pb.SubUserOnlineStatusTips
 }
+
+// Pending reports whether the push is LanIM's 2090: messages waiting for a quorum, not committed.
+func (p Push) Pending() bool { return p.ReqIdentifier == wire.PendingMsg }
 
 // Kicked reports whether the push is 2002 KickOnlineMsg.
 func (p Push) Kicked() bool { return p.ReqIdentifier == wire.KickOnline }
@@ -147,6 +153,9 @@ func wsURL(addr string, o DialOptions) string {
 		"&sdkType=" + url.QueryEscape(o.SDKType)
 	if o.Gzip {
 		q += "&compression=gzip"
+	}
+	if o.Pending {
+		q += "&lanimPending=true"
 	}
 	sep := "?"
 	if strings.Contains(addr, "?") {
@@ -326,7 +335,7 @@ func decodePush(r *wire.Resp) (Push, error) {
 	p := Push{ReqIdentifier: r.ReqIdentifier, OperationID: r.OperationID}
 	var err error
 	switch r.ReqIdentifier {
-	case wire.PushMsg:
+	case wire.PushMsg, wire.PendingMsg:
 		p.Msgs = &pb.PushMessages{}
 		err = proto.Unmarshal(r.Data, p.Msgs)
 	case wire.SubUserOnlineStatus:

@@ -57,6 +57,7 @@ type conn struct {
 	platformID int32
 	token      string
 	opID       string // the handshake's operationID
+	pending    bool   // gets messages still waiting for a quorum (wire.PendingMsg)
 	codec      wire.Codec
 	ws         *websocket.Conn
 
@@ -104,6 +105,7 @@ func newConn(g *Gateway, p params) *conn {
 		platformID: p.platformID,
 		token:      p.token,
 		opID:       p.operationID,
+		pending:    p.pending,
 		codec:      wire.Codec{Gob: p.gob, Gzip: p.gzip},
 		reqs:       make(chan *wire.Req, MaxPending),
 		closeQ:     make(chan closeReq, 1),

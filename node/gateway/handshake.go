@@ -25,6 +25,7 @@ type params struct {
 	gob         bool // sdkType go (or empty)
 	gzip        bool
 	sdkVersion  string
+	pending     bool // lanimPending: LanIM's desktop app asks for messages still waiting for a quorum (2090)
 }
 
 // vParams is the JSON of the alternative ?v=<base64url JSON> form.
@@ -38,6 +39,7 @@ type vParams struct {
 	SendResponse bool   `json:"sendResponse"`
 	Background   bool   `json:"background"`
 	SDKVersion   string `json:"sdkVersion"`
+	LanIMPending bool   `json:"lanimPending"`
 }
 
 // parseParams reads the query (or its v form). The returned params carry msgResp even on error,
@@ -53,6 +55,7 @@ func parseParams(r *http.Request) (params, *openim.Error) {
 	p.token = query.Get("token")
 	p.operationID = query.Get("operationID")
 	p.sdkVersion = query.Get("sdkVersion")
+	p.pending, _ = strconv.ParseBool(query.Get("lanimPending"))
 	p.gzip = query.Get("compression") == "gzip" || r.Header.Get("compression") == "gzip"
 	if p.token == "" || p.userID == "" || p.operationID == "" {
 		return p, openim.ErrConnArgs.With("args err, need token, sendID, platformID, operationID")
@@ -81,7 +84,8 @@ func parseV(v string) (params, *openim.Error) {
 		return p, openim.ErrConnArgs.With("v is not JSON: %v", err)
 	}
 	p = params{userID: vp.UserID, token: vp.Token, platformID: vp.PlatformID, operationID: vp.OperationID,
-		background: vp.Background, msgResp: vp.SendResponse, gzip: vp.Compression == "gzip", sdkVersion: vp.SDKVersion}
+		background: vp.Background, msgResp: vp.SendResponse, gzip: vp.Compression == "gzip", sdkVersion: vp.SDKVersion,
+		pending: vp.LanIMPending}
 	if p.token == "" || p.userID == "" || p.operationID == "" {
 		return p, openim.ErrConnArgs.With("args err, need token, userID, platformID, operationID")
 	}

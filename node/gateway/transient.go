@@ -6,10 +6,11 @@ import (
 	"sync"
 
 	"lanim/node/im"
+	"lanim/node/pb"
 )
 
-// TransientEvent is a delivery that is not logged in Raft: a typing message (Push) or a change
-// of a user's presence on one platform (Presence). Each node delivers it to its own connections;
+// TransientEvent is a delivery that is not logged in Raft: a typing message (Push), a change
+// of a user's presence on one platform (Presence) or a message waiting for a quorum (Pending). Each node delivers it to its own connections;
 // a cluster relays the events a node produces to the others (see the package doc).
 type TransientEvent struct {
 	// Origin is the ID of the node the event comes from. DeliverRemote needs it (presence is kept
@@ -23,6 +24,8 @@ type TransientEvent struct {
 	// Snapshot is every user online on the origin node: it replaces what this node knew of the
 	// origin (the relay's greeting, sent when two nodes (re)gain contact).
 	Snapshot *PresenceSnapshot `json:"snapshot,omitempty"`
+	// Pending is a message queued in the origin node's outbox, not committed (see pending.go).
+	Pending *pb.MsgData `json:"pending,omitempty"`
 }
 
 // PresenceSnapshot is who is connected to one node: user ID → platforms, ascending.
@@ -325,6 +328,9 @@ func (h *hub) deliver(ctx context.Context, j hubJob) {
 	}
 	if j.ev.Push != nil {
 		h.g.deliverPush(j.ev.Push, j.ev.ExceptConn, false)
+	}
+	if j.ev.Pending != nil {
+		h.g.deliverPending(ctx, j.ev.Pending)
 	}
 	if j.ev.Presence != nil && len(j.changes) > 0 {
 		h.g.notifyPresence(ctx, j.ev.Presence, j.changes, j.platforms)

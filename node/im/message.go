@@ -42,11 +42,16 @@ func (a *SendMsg) unmarshalArgs(b []byte) error {
 // SendClientMsgID is the clientMsgID of a msg.send command ("" when it has none), which the
 // outbox de-duplicates by.
 func SendClientMsgID(cmd *Command) string {
+	return SendMsgData(cmd).GetClientMsgID()
+}
+
+// SendMsgData is the message of a msg.send command (nil when it has none).
+func SendMsgData(cmd *Command) *pb.MsgData {
 	var a SendMsg
-	if decodeArgs(cmd.Args, &a) != nil || a.MsgData == nil {
-		return ""
+	if cmd.Kind != "msg.send" || decodeArgs(cmd.Args, &a) != nil {
+		return nil
 	}
-	return a.MsgData.ClientMsgID
+	return a.MsgData
 }
 
 // SendMsgResult is what a send returns: upstream's SendMsgResp plus the seq the message was stored
@@ -288,18 +293,11 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		}
 	}
 	if !openim.IsNotification(m.ContentType) {
-		row, err := conversationRow(o.ctx, o.tx, m.RecvID, openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
+		opt, err := recvMsgOpt(o.ctx, o.tx, recv, m)
 		if err != nil {
 			return nil, err
 		}
-		opt := recv.GlobalRecvMsgOpt
-		if row != nil && row.RecvMsgOpt > opt {
-			opt = row.RecvMsgOpt
-		}
-		switch opt {
-		case 1:
-			return nil, openim.ErrArgs.With("message is not sent: %s does not receive messages", m.RecvID)
-		case 2:
+		if opt == 2 {
 			setOption(m, "offlinePush", false)
 		}
 	}
@@ -317,18 +315,44 @@ func (o *op) checkGroupSend(m *pb.MsgData) ([]string, error) {
 		return nil, err
 	}
 	if !o.caller.Admin() && !openim.IsNotification(m.ContentType) {
-		member, err := sendingMember(o.ctx, o.tx, m.GroupID, m.SendID)
-		if err != nil {
+		if err := checkMemberSend(o.ctx, o.tx, g, m.SendID, o.now); err != nil {
 			return nil, err
-		}
-		if member.MuteEndTime >= o.now {
-			return nil, openim.ErrMutedInGroup.With("%s is muted in group %s", m.SendID, m.GroupID)
-		}
-		if g.Status == openim.GroupStatusMuted && member.RoleLevel < openim.RoleAdmin {
-			return nil, openim.ErrMutedGroup.With("group %s is muted", m.GroupID)
 		}
 	}
 	return store.MemberIDs(o.ctx, o.tx, m.GroupID)
+}
+
+// recvMsgOpt is how the receiver of a single chat message takes messages in that chat (their
+// global option or the conversation's, the stricter): 1 refuses the send.
+func recvMsgOpt(ctx context.Context, q store.Q, recv *pb.UserInfo, m *pb.MsgData) (int32, error) {
+	row, err := conversationRow(ctx, q, m.RecvID, openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
+	if err != nil {
+		return 0, err
+	}
+	opt := recv.GlobalRecvMsgOpt
+	if row != nil && row.RecvMsgOpt > opt {
+		opt = row.RecvMsgOpt
+	}
+	if opt == 1 {
+		return opt, openim.ErrArgs.With("message is not sent: %s does not receive messages", m.RecvID)
+	}
+	return opt, nil
+}
+
+// checkMemberSend: sendID is a member of g (1203), not muted there at now (1402), and may write
+// in a muted group (1403 unless an admin or the owner).
+func checkMemberSend(ctx context.Context, q store.Q, g *pb.GroupInfo, sendID string, now int64) error {
+	member, err := sendingMember(ctx, q, g.GroupID, sendID)
+	if err != nil {
+		return err
+	}
+	if member.MuteEndTime >= now {
+		return openim.ErrMutedInGroup.With("%s is muted in group %s", sendID, g.GroupID)
+	}
+	if g.Status == openim.GroupStatusMuted && member.RoleLevel < openim.RoleAdmin {
+		return openim.ErrMutedGroup.With("group %s is muted", g.GroupID)
+	}
+	return nil
 }
 
 // checkNotBlocked: recvID has not blocked sendID (1302).

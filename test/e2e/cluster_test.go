@@ -40,8 +40,8 @@ type office struct {
 	members []*member
 }
 
-// startOffice founds an office and joins members until it has size, then waits until min(size, 5)
-// of them are healthy voters and every member applied the same log.
+// startOffice founds an office and joins members until it has size, then waits until
+// officeVoters(size) of them are healthy voters and every member applied the same log.
 func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	t.Helper()
 	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
@@ -52,7 +52,7 @@ func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	for len(o.members) < size {
 		o.join(t)
 	}
-	o.waitVoters(t, min(size, 5))
+	o.waitVoters(t, officeVoters(size))
 	o.converged(t)
 	return o
 }
@@ -700,7 +700,7 @@ func TestClusterOutboxSurvivesCrash(t *testing.T) {
 
 // TestClusterMembershipChanges: a member that comes back at another address is the same member
 // (its node ID is per install); a member dead for longer than --autopilot-dead-server is removed,
-// and registers again, and gets its vote back, when it returns.
+// and registers again when it returns, the office again keeping three of its four as voters.
 func TestClusterMembershipChanges(t *testing.T) {
 	o := startOffice(t, 4, "--autopilot-dead-server", "2s")
 
@@ -711,7 +711,7 @@ func TestClusterMembershipChanges(t *testing.T) {
 	i := slices.Index(moved.Args, "--cluster-addr")
 	moved.Args[i+1], moved.ClusterAddr = newAddr, newAddr
 	moved.start(t)
-	sts := o.waitVoters(t, 4)
+	sts := o.waitVoters(t, officeVoters(4))
 	for _, st := range sts {
 		if len(st.Members) != 4 {
 			t.Fatalf("after the move: %s", describe(sts))
@@ -742,7 +742,7 @@ func TestClusterMembershipChanges(t *testing.T) {
 	})
 	o.live()[0].RegisterUsers(t, "while_away")
 	victim.Restart(t)
-	o.waitVoters(t, 4)
+	o.waitVoters(t, officeVoters(4))
 	waitUsers(t, victim.Node, "while_away")
 	o.converged(t)
 }

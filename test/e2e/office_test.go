@@ -90,7 +90,7 @@ func TestClusterPresenceAcrossNodes(t *testing.T) {
 	alice := wsDial(t, n1.Node, "alice", 5, n1.UserToken(t, "alice", 5), client.DialOptions{})
 
 	n2 := o.join(t)
-	o.waitVoters(t, 2)
+	o.waitVoters(t, officeVoters(2))
 	waitUsers(t, n2.Node, "alice", "bob")
 	bobTok := n2.UserToken(t, "bob", 3)
 	type online struct {

@@ -29,6 +29,10 @@ const (
 	Logout              int32 = 2003 // DelUserPushTokenReq → nothing, then close
 	SetBackground       int32 = 2004 // SetAppBackgroundStatusReq → nothing
 	SubUserOnlineStatus int32 = 2005 // SubUserOnlineStatus → SubUserOnlineStatusTips; also pushed
+	// PendingMsg is LanIM's own push (no OpenIM SDK knows it): PushMessages holding a message that
+	// waits in its sender's node's outbox for a quorum. Only connections that asked for it at login
+	// (lanimPending=true) get it; the committed message follows as a 2001 with the same clientMsgID.
+	PendingMsg int32 = 2090
 )
 
 // Limits of a frame. ReadLimit is upstream's read limit for a client frame; a gzip frame may
