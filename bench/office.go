@@ -48,6 +48,7 @@ func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]
 }
 
 type clusterStatus struct {
+	NodeID       string `json:"nodeID"`
 	LeaderID     string `json:"leaderID"`
 	AppliedIndex uint64 `json:"appliedIndex"`
 	Members      []struct {
@@ -56,8 +57,14 @@ type clusterStatus struct {
 	} `json:"members"`
 }
 
-// waitVoters polls /cluster/status until every node sees all nodes as healthy voters under one leader.
+// officeVoters is how many voters autopilot keeps (replication's maxVoters); the other members
+// stay non-voters.
+const officeVoters = 5
+
+// waitVoters polls /cluster/status until every node sees all nodes as healthy members, as many of
+// them voters as the office keeps (all of them up to officeVoters), under one leader.
 func waitVoters(ctx context.Context, nodes []*Node) error {
+	want := min(len(nodes), officeVoters)
 	deadline := time.Now().Add(settleTimeout)
 	var last string
 	for time.Now().Before(deadline) {
@@ -72,13 +79,16 @@ func waitVoters(ctx context.Context, nodes []*Node) error {
 				ok, last = false, err.Error()
 				break
 			}
-			voters := 0
+			voters, healthy := 0, 0
 			for _, m := range st.Members {
-				if m.Suffrage == "voter" && m.Healthy {
-					voters++
+				if m.Healthy {
+					healthy++
+					if m.Suffrage == "voter" {
+						voters++
+					}
 				}
 			}
-			if voters != len(nodes) || st.LeaderID == "" || (leader != "" && st.LeaderID != leader) {
+			if voters != want || healthy != len(nodes) || st.LeaderID == "" || (leader != "" && st.LeaderID != leader) {
 				b, _ := json.Marshal(st)
 				ok, last = false, string(b)
 				break

@@ -102,7 +102,7 @@ func (r *Report) targets() []target {
 	add("cross-node file fetch / plain loopback GET", "≥ 0.5×", files.CrossRatio, 2, "×", half)
 	add("node RSS growth during a file transfer (largest of the three)", "< 50 MB", r.Files.largestRSS(), 1, "MB",
 		func(v float64) bool { return v < 50 })
-	return t
+	return append(t, r.limitTargets()...)
 }
 
 // Markdown writes the report. notes is hand-written analysis appended under its own heading.
@@ -148,6 +148,8 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	if r.Single != nil || r.Office != nil {
 		r.loadMarkdown(p)
 	}
+	r.rawMarkdown(p)
+	r.idleMarkdown(p)
 	r.loginMarkdown(p)
 	r.growthMarkdown(p)
 	r.filesMarkdown(p)
