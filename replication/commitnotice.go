@@ -185,8 +185,14 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 	if n.raft.State() == raft.Leader || n.raft.CommitIndex() >= a.Index {
 		return nil, nil
 	}
-	// Raft would log a warning for an entry it lacks (it will get it, with the commit index, in
-	// the leader's next AppendEntries): only matching entries are handed over.
+	// The leader commits once a majority has an entry, so this member may still be storing it
+	// (the slower follower of three); the leader then sends nothing more until new entries come
+	// or CommitTimeout passes. Wait for it a little.
+	if !n.awaitLogged(ctx, a.Index) {
+		return nil, nil
+	}
+	// Raft would log a warning for an entry it lacks or holds with another term: only matching
+	// entries are handed over.
 	var l raft.Log
 	if err := n.bolt.GetLog(a.Index, &l); err != nil || l.Term != a.LogTerm {
 		return nil, nil
@@ -212,6 +218,32 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 	case <-ctx.Done():
 	}
 	return nil, nil
+}
+
+// noticeWait bounds how long a notice waits for its entry to reach this member's log; the poll
+// runs only while a notice waits.
+const (
+	noticeWait = 250 * time.Millisecond
+	noticePoll = 500 * time.Microsecond
+)
+
+// awaitLogged waits (up to noticeWait) until this member's log reaches index.
+func (n *Node) awaitLogged(ctx context.Context, index uint64) bool {
+	if n.raft.LastIndex() >= index {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, noticeWait)
+	defer cancel()
+	t := time.NewTicker(noticePoll)
+	defer t.Stop()
+	for n.raft.LastIndex() < index {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return true
 }
 
 // memberAddr is a member's address in the latest configuration, "" when it is not a member.
