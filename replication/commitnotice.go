@@ -34,11 +34,7 @@ import (
 // follower an AppendEntries with the commit index this often (randomised up to 2x). Notices bring
 // commits to the followers at once, so this is only the fallback for a lost notice; it was 10 ms
 // before them, about 100 empty RPCs a second per follower while idle, most of an idle leader's CPU.
-const commitTimeoutIdle = time.Second
-
-// noticeRefresh is how old the leader's list of followers may get before a notice re-reads it
-// from the configuration.
-const noticeRefresh = time.Second
+const commitTimeoutIdle = 5 * time.Second
 
 // noticeTimeout bounds one notice.
 const noticeTimeout = 2 * time.Second
@@ -55,13 +51,12 @@ type notifier struct {
 	n     *Node
 	ready atomic.Bool // Raft is running: n.raft may be read
 
-	mu        sync.Mutex
-	index     uint64 // the newest committed entry seen, and its term
-	term      uint64
-	peers     map[raft.ServerID]*noticePeer
-	refreshed time.Time
-	closed    bool
-	wg        sync.WaitGroup
+	mu     sync.Mutex
+	index  uint64 // the newest committed entry seen, and its term
+	term   uint64
+	peers  map[raft.ServerID]*noticePeer
+	closed bool
+	wg     sync.WaitGroup
 }
 
 type noticePeer struct {
@@ -87,9 +82,7 @@ func (c *notifier) committed(index, term uint64) {
 		return
 	}
 	c.index, c.term = index, term
-	if time.Since(c.refreshed) > noticeRefresh {
-		c.refreshLocked()
-	}
+	c.refreshLocked()
 	for _, p := range c.peers {
 		select {
 		case p.wake <- struct{}{}:
@@ -98,13 +91,13 @@ func (c *notifier) committed(index, term uint64) {
 	}
 }
 
-// refreshLocked makes the pumps match the other members of the configuration.
+// refreshLocked makes the pumps match the other members of the latest configuration (an atomic
+// read in Raft): a member added a moment ago gets the notice of its own first write.
 func (c *notifier) refreshLocked() {
 	cfg, err := c.n.configuration()
 	if err != nil {
 		return
 	}
-	c.refreshed = time.Now()
 	keep := map[raft.ServerID]bool{}
 	for _, s := range cfg.Servers {
 		if s.ID == c.n.selfID {

@@ -317,6 +317,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.rpc = newRPCClient(id.clientConfig(), streamRPC)
 	n.notices = newNotifier(n)
 	n.fsm.committing = n.notices.committed
+	officeTiming(rc)
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.bolt, n.bolt, snaps, transport); err != nil {
 		return fmt.Errorf("replication: start raft: %w", err)
 	}
@@ -343,6 +344,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.goLoop(n.pilot.run)
 	n.goLoop(n.drainOutbox)
 	n.goLoop(n.relay.watch)
+	n.goLoop(n.quietHeartbeats)
 	if cc.Discovery != nil {
 		n.goLoop(n.announce)
 	}
