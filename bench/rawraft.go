@@ -287,11 +287,7 @@ func (r *Report) rawMarkdown(p func(string, ...any)) {
 func (r *Report) limitTargets() []target {
 	var t []target
 	add := func(what, goal string, s Spread, dec int, unit string, met func(float64) bool) {
-		tg := target{what: what, goal: goal, value: "not measured"}
-		if s.N > 0 {
-			tg.value, tg.met, tg.known = s.Format(dec)+" "+unit, met(s.Median), true
-		}
-		t = append(t, tg)
+		t = append(t, newTarget(what, goal, s, dec, unit, met))
 	}
 	var office clusterFigures
 	if r.Office != nil {
@@ -325,4 +321,13 @@ func (r *Report) limitTargets() []target {
 		}
 	}
 	return t
+}
+
+// newTarget is one goal with its measured median (s.N == 0: not measured).
+func newTarget(what, goal string, s Spread, dec int, unit string, met func(float64) bool) target {
+	tg := target{what: what, goal: goal, value: "not measured"}
+	if s.N > 0 {
+		tg.value, tg.met, tg.known = s.Format(dec)+" "+unit, met(s.Median), true
+	}
+	return tg
 }

@@ -60,11 +60,7 @@ type target struct {
 func (r *Report) targets() []target {
 	var t []target
 	add := func(what, goal string, s Spread, dec int, unit string, met func(float64) bool) {
-		tg := target{what: what, goal: goal, value: "not measured"}
-		if s.N > 0 {
-			tg.value, tg.met, tg.known = s.Format(dec)+" "+unit, met(s.Median), true
-		}
-		t = append(t, tg)
+		t = append(t, newTarget(what, goal, s, dec, unit, met))
 	}
 	var single, office clusterFigures
 	if r.Single != nil {

@@ -28,7 +28,8 @@ import (
 //
 // It costs nothing while nobody writes: a notice follows a committed batch, there is no timer.
 // Under load the notices coalesce: one in flight per follower, the next carries the newest index.
-// A notice that is lost changes nothing; the next AppendEntries carries the commit index anyway.
+// A follower still storing the entry answers "behind" after a while and is asked again. A notice
+// that is lost changes nothing; the next AppendEntries carries the commit index anyway.
 
 // commitTimeoutIdle is Raft's CommitTimeout: with nothing new to send, the leader sends each
 // follower an AppendEntries with the commit index this often (randomised up to 2x). Notices bring
@@ -36,8 +37,8 @@ import (
 // before them, about 100 empty RPCs a second per follower while idle, most of an idle leader's CPU.
 const commitTimeoutIdle = 5 * time.Second
 
-// noticeTimeout bounds one notice.
-const noticeTimeout = 2 * time.Second
+// noticeTimeout bounds one notice (the follower waits up to noticeWait for the entry).
+const noticeTimeout = 3 * time.Second
 
 // commitArgs is a notice: the leader's term, and the last committed entry's index and term.
 type commitArgs struct {
@@ -84,10 +85,7 @@ func (c *notifier) committed(index, term uint64) {
 	c.index, c.term = index, term
 	c.refreshLocked()
 	for _, p := range c.peers {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		p.signal()
 	}
 }
 
@@ -151,9 +149,23 @@ func (c *notifier) pump(p *noticePeer) {
 		ctx, cancel := context.WithTimeout(c.n.ctx, noticeTimeout)
 		err := c.n.rpc.call(ctx, addr, "commit", &a, nil)
 		cancel()
-		if err != nil {
+		if isCode(err, codeBehind) {
+			// The follower is still storing the entry: ask again (with the newest index then)
+			// rather than leave it waiting for CommitTimeout.
+			c.mu.Lock()
+			p.sent = min(p.sent, a.Index-1)
+			c.mu.Unlock()
+			p.signal()
+		} else if err != nil {
 			c.n.log.Debug("commit notice not delivered", "peer", addr, "index", a.Index, "err", err)
 		}
+	}
+}
+
+func (p *noticePeer) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -182,7 +194,7 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 	// (the slower follower of three); the leader then sends nothing more until new entries come
 	// or CommitTimeout passes. Wait for it a little.
 	if !n.awaitLogged(ctx, a.Index) {
-		return nil, nil
+		return nil, &rpcError{Code: codeBehind, Msg: "the entry is not in this member's log yet"}
 	}
 	// Raft would log a warning for an entry it lacks or holds with another term: only matching
 	// entries are handed over.
@@ -213,12 +225,15 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 	return nil, nil
 }
 
-// noticeWait bounds how long a notice waits for its entry to reach this member's log; the poll
-// runs only while a notice waits.
+// noticeWait bounds how long a notice waits for its entry to reach this member's log (the leader
+// then sends it again); the poll runs only while a notice waits.
 const (
-	noticeWait = 250 * time.Millisecond
-	noticePoll = 500 * time.Microsecond
+	noticeWait = time.Second
+	noticePoll = time.Millisecond
 )
+
+// codeBehind answers a notice whose entry this member has not stored yet.
+const codeBehind = "behind"
 
 // awaitLogged waits (up to noticeWait) until this member's log reaches index.
 func (n *Node) awaitLogged(ctx context.Context, index uint64) bool {
