@@ -93,10 +93,7 @@ func leaderOf(ctx context.Context, nodes []*Node) (int, error) {
 	var ids []string
 	var st clusterStatus
 	for _, n := range nodes {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		err := n.Admin.Call(cctx, "/cluster/status", nil, &st)
-		cancel()
-		if err != nil {
+		if err := n.adminCall(ctx, callTimeout, "/cluster/status", &st); err != nil {
 			return 0, fmt.Errorf("status: %w", err)
 		}
 		ids = append(ids, st.NodeID)

@@ -3,8 +3,11 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"lanim/node/client"
 )
 
 // settleTimeout bounds an office's election and joins.
@@ -28,9 +31,7 @@ func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]
 		var inv struct {
 			JoinCode string `json:"joinCode"`
 		}
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		err := founder.Admin.Call(cctx, "/cluster/invite", nil, &inv)
-		cancel()
+		err := founder.adminCall(ctx, callTimeout, "/cluster/invite", &inv)
 		if err != nil {
 			return fail(fmt.Errorf("invite: %w", err))
 		}
@@ -72,9 +73,7 @@ func waitVoters(ctx context.Context, nodes []*Node) error {
 		leader := ""
 		for _, n := range nodes {
 			var st clusterStatus
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := n.Admin.Call(cctx, "/cluster/status", nil, &st)
-			cancel()
+			err := n.adminCall(ctx, 5*time.Second, "/cluster/status", &st)
 			if err != nil {
 				ok, last = false, err.Error()
 				break
@@ -106,6 +105,29 @@ func waitVoters(ctx context.Context, nodes []*Node) error {
 	}
 	return fmt.Errorf("office of %d not settled within %v; last: %s", len(nodes), settleTimeout, last)
 }
+
+// adminCall calls path with the node's admin token, and once more with a new one when the office
+// no longer knows it: an office keeps 20 tokens per user and platform, and every node the
+// benchmark starts gets its own admin token (more when a slow start makes it ask again), so a
+// large office prunes the oldest.
+func (n *Node) adminCall(ctx context.Context, timeout time.Duration, path string, out any) error {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := n.Admin.Call(cctx, path, nil, out)
+	var ae *client.APIError
+	if !errors.As(err, &ae) || ae.Code != tokenGone {
+		return err
+	}
+	tok, err := n.Admin.AdminToken(cctx, n.Secret)
+	if err != nil {
+		return fmt.Errorf("new admin token: %w", err)
+	}
+	n.Admin = n.Admin.WithToken(tok)
+	return n.Admin.Call(cctx, path, nil, out)
+}
+
+// tokenGone is OpenIM's TokenNotExistError.
+const tokenGone = 1507
 
 func stopAll(nodes []*Node) {
 	for _, n := range nodes {
