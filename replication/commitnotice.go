@@ -142,10 +142,15 @@ func (c *notifier) pump(p *noticePeer) {
 		case <-p.wake:
 		}
 		addr, a, ok := c.next(p)
-		if !ok || c.n.raft.State() != raft.Leader {
+		if !ok {
 			continue
 		}
+		// The term first, then the state: a node that stepped down (its term moves on as it
+		// becomes a candidate) never claims to lead a term it does not lead.
 		a.Term = c.n.raft.CurrentTerm()
+		if c.n.raft.State() != raft.Leader {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(c.n.ctx, noticeTimeout)
 		err := c.n.rpc.call(ctx, addr, "commit", &a, nil)
 		cancel()
