@@ -12,8 +12,9 @@ import (
 // scaled to an hour.
 
 // idleSettle is the pause after an office formed before the first window: promotions and the
-// first registrations are over by then.
-const idleSettle = 10 * time.Second
+// first registrations are over by then, and the members have had 30 s without a write, after
+// which they send heartbeats less often (replication's quietAfter).
+const idleSettle = 40 * time.Second
 
 // idleOffices are the office sizes measured besides a standalone node: 3 voters, and 15 members
 // (5 voters, 10 non-voters).
