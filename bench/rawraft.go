@@ -47,6 +47,12 @@ func (f *countFSM) Apply(*raft.Log) any {
 	return nil
 }
 
+func (f *countFSM) count() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
 func (f *countFSM) Snapshot() (raft.FSMSnapshot, error) { return countSnapshot{}, nil }
 
 func (f *countFSM) Restore(rc io.ReadCloser) error { return rc.Close() }
@@ -63,6 +69,7 @@ type rawGroup struct {
 	rafts []*raft.Raft
 	trans []*raft.NetworkTransport
 	logs  []*raftboltdb.BoltStore
+	fsms  []*countFSM
 }
 
 // startRawGroup starts three voters on loopback and waits for a leader.
@@ -103,7 +110,9 @@ func startRawGroup(ctx context.Context) (*rawGroup, error) {
 		cfg := raft.DefaultConfig()
 		cfg.LocalID = servers[i].ID
 		cfg.Logger = quiet
-		r, err := raft.NewRaft(cfg, &countFSM{}, store, store, snaps, t)
+		f := &countFSM{}
+		g.fsms = append(g.fsms, f)
+		r, err := raft.NewRaft(cfg, f, store, store, snaps, t)
 		if err != nil {
 			g.close()
 			return nil, fmt.Errorf("raft: %w", err)
