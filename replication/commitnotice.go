@@ -133,6 +133,7 @@ func (c *notifier) next(p *noticePeer) (addr string, a commitArgs, ok bool) {
 // pump sends one follower its notices, one at a time, until the peer leaves or the node stops.
 func (c *notifier) pump(p *noticePeer) {
 	defer c.wg.Done()
+	behind := 0 // notices in a row the follower could not match yet
 	for {
 		select {
 		case <-p.done:
@@ -154,16 +155,24 @@ func (c *notifier) pump(p *noticePeer) {
 		ctx, cancel := context.WithTimeout(c.n.ctx, noticeTimeout)
 		err := c.n.rpc.call(ctx, addr, "commit", &a, nil)
 		cancel()
-		if isCode(err, codeBehind) {
-			// The follower is still storing the entry: ask again (with the newest index then)
-			// rather than leave it waiting for CommitTimeout.
-			c.mu.Lock()
-			p.sent = min(p.sent, a.Index-1)
-			c.mu.Unlock()
-			p.signal()
-		} else if err != nil {
-			c.n.log.Debug("commit notice not delivered", "peer", addr, "index", a.Index, "err", err)
+		if !isCode(err, codeBehind) {
+			behind = 0
+			if err != nil {
+				c.n.log.Debug("commit notice not delivered", "peer", addr, "index", a.Index, "err", err)
+			}
+			continue
 		}
+		// The follower is still storing the entry: ask again (with the newest index then)
+		// rather than leave it waiting for CommitTimeout; less often while it stays behind (a
+		// member catching up on a snapshot).
+		c.mu.Lock()
+		p.sent = min(p.sent, a.Index-1)
+		c.mu.Unlock()
+		behind++
+		if behind > 2 && sleepCtx(c.n.ctx, min(time.Duration(behind)*time.Second, noticeBackoffMax)) != nil {
+			return
+		}
+		p.signal()
 	}
 }
 
@@ -236,6 +245,9 @@ const (
 	noticeWait = time.Second
 	noticePoll = time.Millisecond
 )
+
+// noticeBackoffMax bounds the pause before asking a follower that stays behind again.
+const noticeBackoffMax = 30 * time.Second
 
 // codeBehind answers a notice whose entry this member has not stored yet.
 const codeBehind = "behind"
