@@ -28,7 +28,7 @@ type Options struct {
 }
 
 // Scenarios are the parts of a run, by the names -only takes.
-var Scenarios = []string{"footprint", "single", "office", "loginsync", "growth", "files", "availability"}
+var Scenarios = []string{"footprint", "rawraft", "single", "office", "loginsync", "growth", "files", "availability", "idle"}
 
 // DefaultOptions is the full run: `make bench` on a 2-core machine in about 13 minutes, 3 of them
 // the files scenario's 1 GiB transfers. long takes the growth curve to a million messages.
@@ -73,6 +73,8 @@ type Report struct {
 	Growth   *growthFigures
 	Files    *fileFigures
 	Avail    *availabilityFigures
+	Raw      *rawFigures  // the raw-Raft baseline, measured in the same run
+	Idle     *idleFigures // CPU time of idle nodes
 	Problems []string
 }
 
@@ -108,6 +110,11 @@ func Run(ctx context.Context, o Options) *Report {
 			problem("footprint", err)
 		}
 	}
+	if ctx.Err() == nil && o.runs("rawraft") {
+		if r.Raw, err = measureRawRaft(ctx, o); err != nil {
+			problem("raw raft", err)
+		}
+	}
 	for _, size := range []int{1, 3} {
 		if ctx.Err() != nil || !o.runs(map[int]string{1: "single", 3: "office"}[size]) {
 			continue
@@ -140,6 +147,11 @@ func Run(ctx context.Context, o Options) *Report {
 	if ctx.Err() == nil && o.runs("availability") {
 		if r.Avail, err = measureAvailability(ctx, o); err != nil {
 			problem("availability", err)
+		}
+	}
+	if ctx.Err() == nil && o.runs("idle") {
+		if r.Idle, err = measureIdle(ctx, o); err != nil {
+			problem("idle", err)
 		}
 	}
 	r.Machine.LoadEnd = loadAvg()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lanim/node/client"
+	"lanim/node/openim"
 )
 
 // settleTimeout bounds an office's election and joins.
@@ -27,9 +28,9 @@ func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]
 		return nil, err
 	}
 	for len(nodes) < size {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		code, err := founder.Admin.Invite(cctx)
-		cancel()
+		var inv client.Invite
+		err := founder.adminCall(ctx, callTimeout, "/cluster/invite", &inv)
+		code := inv.JoinCode
 		if err != nil {
 			return fail(fmt.Errorf("invite: %w", err))
 		}
@@ -46,28 +47,42 @@ func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]
 	return nodes, nil
 }
 
-// waitVoters polls /cluster/status until every node sees all nodes as healthy voters under one leader.
+// officeVoters is how many voters the office keeps among n members that all answer: an odd number,
+// at most 5 (replication's voter policy); the others stay non-voters.
+func officeVoters(n int) int {
+	v := min(n, 5)
+	if v%2 == 0 {
+		v--
+	}
+	return v
+}
+
+// waitVoters polls /cluster/status until every node sees all nodes as healthy members, as many of
+// them voters as the office keeps, under one leader.
 func waitVoters(ctx context.Context, nodes []*Node) error {
+	want := officeVoters(len(nodes))
 	deadline := time.Now().Add(settleTimeout)
 	var last string
 	for time.Now().Before(deadline) {
 		ok := true
 		leader := ""
 		for _, n := range nodes {
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			st, err := n.Admin.ClusterStatus(cctx)
-			cancel()
+			var st client.ClusterStatus
+			err := n.adminCall(ctx, 5*time.Second, "/cluster/status", &st)
 			if err != nil {
 				ok, last = false, err.Error()
 				break
 			}
-			voters := 0
+			voters, healthy := 0, 0
 			for _, m := range st.Members {
-				if m.Suffrage == client.SuffrageVoter && m.Healthy {
-					voters++
+				if m.Healthy {
+					healthy++
+					if m.Suffrage == client.SuffrageVoter {
+						voters++
+					}
 				}
 			}
-			if voters != len(nodes) || st.LeaderID == "" || (leader != "" && st.LeaderID != leader) {
+			if voters != want || healthy != len(nodes) || st.LeaderID == "" || (leader != "" && st.LeaderID != leader) {
 				b, _ := json.Marshal(st)
 				ok, last = false, string(b)
 				break
@@ -84,6 +99,25 @@ func waitVoters(ctx context.Context, nodes []*Node) error {
 		}
 	}
 	return fmt.Errorf("office of %d not settled within %v; last: %s", len(nodes), settleTimeout, last)
+}
+
+// adminCall calls path with the node's admin token, and once more with a new one when the office
+// no longer knows it: an office keeps 20 tokens per user and platform, and every node the
+// benchmark starts gets its own admin token (more when a slow start makes it ask again), so a
+// large office prunes the oldest.
+func (n *Node) adminCall(ctx context.Context, timeout time.Duration, path string, out any) error {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := n.Admin.Call(cctx, path, nil, out)
+	if openim.Code(err) != openim.ErrTokenNotExist.Code {
+		return err
+	}
+	tok, err := n.Admin.AdminToken(cctx, n.Secret)
+	if err != nil {
+		return fmt.Errorf("new admin token: %w", err)
+	}
+	n.Admin = n.Admin.WithToken(tok)
+	return n.Admin.Call(cctx, path, nil, out)
 }
 
 func stopAll(nodes []*Node) {

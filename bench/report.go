@@ -60,11 +60,7 @@ type target struct {
 func (r *Report) targets() []target {
 	var t []target
 	add := func(what, goal string, s Spread, dec int, unit string, met func(float64) bool) {
-		tg := target{what: what, goal: goal, value: "not measured"}
-		if s.N > 0 {
-			tg.value, tg.met, tg.known = s.Format(dec)+" "+unit, met(s.Median), true
-		}
-		t = append(t, tg)
+		t = append(t, newTarget(what, goal, s, dec, unit, met))
 	}
 	var single, office clusterFigures
 	if r.Single != nil {
@@ -110,7 +106,7 @@ func (r *Report) targets() []target {
 	add("writes while an office of 5 sleeps one by one, worst phase until 2 awake", "≥ 90% of 1-s windows",
 		avail.worstOn(), 0, "%", func(v float64) bool { return v >= 90 })
 	add("outbox drain rate / normal send rate", "≥ 0.5×", avail.DrainRatio, 2, "×", half)
-	return t
+	return append(t, r.limitTargets()...)
 }
 
 // Markdown writes the report. notes is hand-written analysis appended under its own heading.
@@ -156,6 +152,8 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	if r.Single != nil || r.Office != nil {
 		r.loadMarkdown(p)
 	}
+	r.rawMarkdown(p)
+	r.idleMarkdown(p)
 	r.loginMarkdown(p)
 	r.growthMarkdown(p)
 	r.filesMarkdown(p)

@@ -35,6 +35,9 @@ type fsm struct {
 	// completed is told the blob keys of the objects each batch completed (after it commits), so
 	// the node that has their bytes records its hold and starts pushing copies. May be nil.
 	completed func(keys []string)
+	// committing is told the last index and term of each batch before it is applied: the entries
+	// are committed, and the leader notifies the followers at once (commitnotice.go). May be nil.
+	committing func(index, term uint64)
 
 	// mu guards applied and advanced: the index of the last committed batch and a channel closed
 	// (and replaced) whenever it moves, for read-your-writes waits.
@@ -108,6 +111,10 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // batch is rolled back and applied again once space is freed. Until then this node applies
 // nothing, and its API refuses writes (app's disk guard) while reads go on.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	if f.committing != nil && len(logs) > 0 {
+		last := logs[len(logs)-1]
+		f.committing(last.Index, last.Term)
+	}
 	wait := diskRetryFirst
 	for {
 		results, err := f.tryBatch(logs)

@@ -1,0 +1,57 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// TestRawRaftGroup: the baseline's three nodes elect a leader over loopback TCP, every commit of a
+// run reaches all three FSMs, and the run reports its commits.
+func TestRawRaftGroup(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	g, err := startRawGroup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	leader, err := g.leader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := rawEntry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entry) < 200 || len(entry) > 600 {
+		t.Fatalf("entry of %d bytes, want a text message's size", len(entry))
+	}
+	rate, lat, err := rawRun(ctx, leader, entry, 4, 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lat) == 0 || rate <= 0 {
+		t.Fatalf("no commits: rate %v, %d latencies", rate, len(lat))
+	}
+	if err := leader.Barrier(10 * time.Second).Error(); err != nil {
+		t.Fatal(err)
+	}
+	// The followers apply what the leader committed once they learn its commit index.
+	for _, r := range g.rafts {
+		deadline := time.Now().Add(30 * time.Second)
+		for r.AppliedIndex() < leader.AppliedIndex() && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if r.State() != raft.Leader && r.AppliedIndex() < leader.AppliedIndex() {
+			t.Fatalf("a follower applied %d of %d", r.AppliedIndex(), leader.AppliedIndex())
+		}
+	}
+	for i, f := range g.fsms {
+		if f.count() < uint64(len(lat)) {
+			t.Errorf("node %d applied %d entries, want at least %d", i, f.count(), len(lat))
+		}
+	}
+}

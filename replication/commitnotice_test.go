@@ -1,0 +1,173 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"lanim/node/im"
+	"lanim/node/openim"
+	"lanim/node/pb"
+)
+
+// pushLog records, in order, the pushes a node's FSM published.
+type pushLog struct {
+	mu     sync.Mutex
+	pushes []*im.Push
+}
+
+func (l *pushLog) Publish(events []im.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range events {
+		if e.Push != nil {
+			l.pushes = append(l.pushes, e.Push)
+		}
+	}
+}
+
+func (l *pushLog) all() []*im.Push {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]*im.Push(nil), l.pushes...)
+}
+
+// noticeOffice is three members in one process whose leader never sends an AppendEntries just to
+// carry the commit index (CommitTimeout of an hour): a follower learns a commit from the next
+// entry, or from a commit notice.
+func noticeOffice(t *testing.T, ctx context.Context) ([]*clusterNode, []*pushLog) {
+	t.Helper()
+	tuning := func(c *Config) { c.Tuning.CommitTimeout = time.Hour }
+	logs := []*pushLog{{}, {}, {}}
+	sink := func(i int) func(*Config) { return func(c *Config) { c.Sink = logs[i] } }
+	a := openClusterNode(t, "node-a", &ClusterConfig{Addr: "127.0.0.1:0",
+		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, tuning, sink(0))
+	if err := a.WaitLeader(ctx); err != nil {
+		t.Fatal(err)
+	}
+	createOffice(t, ctx, a.Node)
+	if err := a.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	nodes := []*clusterNode{a}
+	for i, id := range []string{"node-b", "node-c"} {
+		code, err := a.Invite(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := openClusterNode(t, id, &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, tuning, sink(i+1))
+		if err := m.WaitReady(ctx); err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, m)
+	}
+	return nodes, logs
+}
+
+// TestCommitNoticeBringsCommits: with no AppendEntries after the last entry, every follower still
+// applies it (and publishes its pushes): the commit notice told it. Messages of three
+// conversations, each sent in turn through all three nodes, reach every node's sink once each and
+// in the conversation's seq order.
+func TestCommitNoticeBringsCommits(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodes, logs := noticeOffice(t, ctx)
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
+	var users []im.NewUser
+	for i := range 6 {
+		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
+	}
+	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := nodes[0].Propose(ctx, register); err != nil || res.Err != nil {
+		t.Fatalf("register: %v %v", err, res)
+	}
+
+	// A lone entry: proposed on the leader, nothing follows it.
+	lone := sendCommand(t, "u0", "u1", "lone")
+	if res, err := nodes[0].Propose(ctx, lone); err != nil || res.Err != nil {
+		t.Fatalf("send: %v %v", err, res)
+	}
+	last := nodes[0].AppliedIndex()
+	for _, n := range nodes[1:] {
+		if err := n.fsm.waitApplied(ctx, last); err != nil {
+			t.Fatalf("%s never applied the lone entry %d: %v", n.selfID, last, err)
+		}
+	}
+
+	// Three conversations at once; each sends its messages one after another through a, b, c, a...
+	const perConversation = 30
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for conv := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			from, to := fmt.Sprint("u", 2*conv), fmt.Sprint("u", 2*conv+1)
+			for i := range perConversation {
+				cmd := sendCommand(t, from, to, fmt.Sprintf("c%d-%d", conv, i))
+				res, err := nodes[i%3].Propose(ctx, cmd)
+				if err == nil && res.Err != nil {
+					err = res.Err
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	last = nodes[0].AppliedIndex()
+	for _, n := range nodes {
+		if err := n.fsm.waitApplied(ctx, last); err != nil {
+			t.Fatalf("%s never applied %d: %v", n.selfID, last, err)
+		}
+	}
+	for i, l := range logs {
+		checkPushes(t, nodes[i].selfID, l.all(), 1+3*perConversation)
+	}
+}
+
+// checkPushes asserts that each message was pushed once and that each conversation's pushes came
+// in seq order without a gap.
+func checkPushes(t *testing.T, node any, pushes []*im.Push, want int) {
+	t.Helper()
+	seen := map[string]int{}
+	lastSeq := map[string]int64{}
+	for _, p := range pushes {
+		seen[p.Msg.ClientMsgID]++
+		if prev, ok := lastSeq[p.ConversationID]; ok && p.Msg.Seq != prev+1 {
+			t.Errorf("%s: conversation %s: seq %d after %d", node, p.ConversationID, p.Msg.Seq, prev)
+		}
+		lastSeq[p.ConversationID] = p.Msg.Seq
+	}
+	if len(seen) != want {
+		t.Errorf("%s: %d messages pushed, want %d", node, len(seen), want)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s: message %s pushed %d times", node, id, n)
+		}
+	}
+}
+
+func sendCommand(t *testing.T, from, to, id string) *im.Command {
+	t.Helper()
+	cmd, err := im.NewCommand("msg.send", im.Caller{UserID: from, Platform: openim.PlatformWeb}, time.Now().UnixMilli(), "op",
+		&im.SendMsg{MsgData: &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: id, SenderPlatformID: openim.PlatformWeb,
+			SessionType: 1, MsgFrom: 100, ContentType: 101, CreateTime: time.Now().UnixMilli(), Status: 1,
+			Content: []byte(`{"content":"hello"}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
