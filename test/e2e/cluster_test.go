@@ -44,16 +44,23 @@ type office struct {
 // officeVoters(size) of them are healthy voters and every member applied the same log.
 func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	t.Helper()
-	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
-	addr := nodeproc.MustFreeAddr(t)
-	founder := newNode(t, o.secret, append([]string{"--cluster-addr", addr}, o.args...)...)
-	founder.start(t)
-	o.members = append(o.members, &member{Node: founder, ClusterAddr: addr})
+	o := foundOffice(t, extraArgs...)
 	for len(o.members) < size {
 		o.join(t)
 	}
 	o.waitVoters(t, officeVoters(size))
 	o.converged(t)
+	return o
+}
+
+// foundOffice starts an office's founder; every member of it gets extraArgs after clusterFlags.
+func foundOffice(t *testing.T, extraArgs ...string) *office {
+	t.Helper()
+	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
+	addr := nodeproc.MustFreeAddr(t)
+	founder := newNode(t, o.secret, append([]string{"--cluster-addr", addr}, o.args...)...)
+	founder.start(t)
+	o.members = append(o.members, &member{Node: founder, ClusterAddr: addr})
 	return o
 }
 
