@@ -643,22 +643,7 @@ func TestClusterPushAcrossNodes(t *testing.T) {
 // (notifications, presence).
 func nextChat(t *testing.T, c *client.Conn, conversationID string) *pb.MsgData {
 	t.Helper()
-	deadline := time.After(wsTimeout)
-	for {
-		select {
-		case p, ok := <-c.Pushes():
-			if !ok {
-				t.Fatalf("connection of %s ended: %v", c.UserID(), c.Err())
-			}
-			if p.Msgs != nil {
-				if msgs := p.Msgs.Msgs[conversationID].GetMsgs(); len(msgs) > 0 {
-					return msgs[0]
-				}
-			}
-		case <-deadline:
-			t.Fatalf("no message in %s pushed to %s within %v", conversationID, c.UserID(), wsTimeout)
-		}
-	}
+	return nextChatPush(t, c, conversationID, "").msg
 }
 
 // TestClusterOutboxSurvivesCrash: sends queued by a node without a quorum survive that node's

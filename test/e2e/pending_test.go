@@ -69,8 +69,8 @@ type chatPush struct {
 	msg *pb.MsgData
 }
 
-// nextChatPush waits for the next push to c of message clientMsgID in conversationID, skipping
-// others.
+// nextChatPush waits for the next push to c of message clientMsgID ("": any) in conversationID,
+// skipping others.
 func nextChatPush(t *testing.T, c *client.Conn, conversationID, clientMsgID string) chatPush {
 	t.Helper()
 	deadline := time.After(wsTimeout)
@@ -81,7 +81,7 @@ func nextChatPush(t *testing.T, c *client.Conn, conversationID, clientMsgID stri
 				t.Fatalf("connection of %s ended: %v", c.UserID(), c.Err())
 			}
 			for _, m := range p.Msgs.GetMsgs()[conversationID].GetMsgs() {
-				if m.ClientMsgID == clientMsgID {
+				if clientMsgID == "" || m.ClientMsgID == clientMsgID {
 					return chatPush{p.ReqIdentifier, m}
 				}
 			}
