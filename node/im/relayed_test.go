@@ -26,12 +26,7 @@ func TestTypingRecipients(t *testing.T) {
 		return m
 	}
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		msg  *pb.MsgData
-		code int
-		want []string
-	}{
+	for _, tc := range []recipientsCase{
 		{"single", typing("bob", "alice", ""), 0, []string{"alice", "bob"}},
 		{"group", typing("bob", "", "g1"), 0, []string{"alice", "bob"}},
 		{"blocked", typing("carol", "bob", ""), openim.ErrBlockedByPeer.Code, nil},
@@ -45,6 +40,14 @@ func TestTypingRecipients(t *testing.T) {
 		to, err := TypingRecipients(ctx, tm.q(), tc.msg)
 		checkRecipients(t, tc.name, to, err, tc.code, tc.want)
 	}
+}
+
+// recipientsCase is a message and the code (0: none) or recipients wanted for it.
+type recipientsCase struct {
+	name string
+	msg  *pb.MsgData
+	code int
+	want []string
 }
 
 // checkRecipients compares a recipients answer with the code (0: none) and list wanted.
@@ -82,12 +85,7 @@ func TestPendingRecipients(t *testing.T) {
 	stored := text("alice", "bob", "", "s1")
 	tm.ok("alice", "msg.send", &SendMsg{MsgData: stored})
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		msg  *pb.MsgData
-		code int
-		want []string
-	}{
+	for _, tc := range []recipientsCase{
 		{"single", text("alice", "bob", "", "p1"), 0, []string{"bob"}},
 		{"group", text("bob", "", "g1", "p2"), 0, []string{"alice", "carol"}},
 		{"stored already", stored, 0, nil},
