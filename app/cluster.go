@@ -81,10 +81,10 @@ func (c clusterAPI) Discover(ctx context.Context) (*client.Discovery, error) {
 	return out, nil
 }
 
-// relayTransient carries the gateway's transient events (typing, presence, queued sends) to the other members
-// over the cluster relay, and delivers theirs here; a member that stops answering has its
-// presence dropped until it greets this node again with who is connected there. On a standalone
-// node the relay has no peers.
+// relayTransient carries the gateway's transient events (typing, presence, sends queued in the
+// outbox) to the other members over the cluster relay, and delivers theirs here; a member that
+// stops answering has its presence dropped until it greets this node again with who is connected
+// there. On a standalone node the relay has no peers.
 func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) {
 	gw.SetRelay(func(ev gateway.TransientEvent) {
 		ev.Origin = nodeID

@@ -29,4 +29,8 @@
 // union over nodes, and notifications fire only when that union changes; ForgetNode(origin) drops
 // a departed node's users. Events carry what every node needs to derive its own deliveries
 // (recipients, the message, the presence snapshot), so no node needs another's connection table.
+//
+// A message queued in its node's outbox without a quorum is a third kind (Pending, pending.go):
+// each node checks its recipients against its own replica with node/im's PendingRecipients and
+// pushes it as LanIM's 2090 only to the connections that asked for it at login (lanimPending).
 package gateway

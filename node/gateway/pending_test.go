@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"net/http/httptest"
 	"testing"
 
 	"lanim/node/client"
@@ -94,5 +96,21 @@ func TestPendingRelayed(t *testing.T) {
 	b.propose(im.Caller{UserID: "alice", Platform: 5}, "msg.send", &im.SendMsg{MsgData: textMsg("alice", "bob", "q5")})
 	if p := nextPush(t, bobSDK); p.ReqIdentifier != wire.PushMsg || p.Msgs.GetMsgs()["si_alice_bob"].GetMsgs()[0].ClientMsgID != "q5" {
 		t.Fatalf("the OpenIM connection got %d %+v", p.ReqIdentifier, p.Msgs)
+	}
+}
+
+// TestPendingAskedAtLogin: only a login that asks (query or v form) gets pending pushes; the
+// SDKs' logins do not.
+func TestPendingAskedAtLogin(t *testing.T) {
+	v := base64.RawURLEncoding.EncodeToString([]byte(`{"token":"t","userID":"u","platformID":5,"operationID":"o","lanimPending":true}`))
+	for query, want := range map[string]bool{
+		"sendID=u&token=t&platformID=5&operationID=o&isBackground=false":                   false,
+		"sendID=u&token=t&platformID=5&operationID=o&isBackground=false&lanimPending=true": true,
+		"v=" + v: true,
+	} {
+		p, err := parseParams(httptest.NewRequest("GET", "/?"+query, nil))
+		if err != nil || p.pending != want {
+			t.Errorf("%s: pending %v (%v), want %v", query, p.pending, err, want)
+		}
 	}
 }

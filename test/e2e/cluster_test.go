@@ -44,16 +44,23 @@ type office struct {
 // officeVoters(size) of them are healthy voters and every member applied the same log.
 func startOffice(t *testing.T, size int, extraArgs ...string) *office {
 	t.Helper()
-	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
-	addr := nodeproc.MustFreeAddr(t)
-	founder := newNode(t, o.secret, append([]string{"--cluster-addr", addr}, o.args...)...)
-	founder.start(t)
-	o.members = append(o.members, &member{Node: founder, ClusterAddr: addr})
+	o := foundOffice(t, extraArgs...)
 	for len(o.members) < size {
 		o.join(t)
 	}
 	o.waitVoters(t, officeVoters(size))
 	o.converged(t)
+	return o
+}
+
+// foundOffice starts an office's founder; every member of it gets extraArgs after clusterFlags.
+func foundOffice(t *testing.T, extraArgs ...string) *office {
+	t.Helper()
+	o := &office{secret: rand.Text(), args: append(slices.Clone(clusterFlags), extraArgs...)}
+	addr := nodeproc.MustFreeAddr(t)
+	founder := newNode(t, o.secret, append([]string{"--cluster-addr", addr}, o.args...)...)
+	founder.start(t)
+	o.members = append(o.members, &member{Node: founder, ClusterAddr: addr})
 	return o
 }
 
@@ -636,22 +643,7 @@ func TestClusterPushAcrossNodes(t *testing.T) {
 // (notifications, presence).
 func nextChat(t *testing.T, c *client.Conn, conversationID string) *pb.MsgData {
 	t.Helper()
-	deadline := time.After(wsTimeout)
-	for {
-		select {
-		case p, ok := <-c.Pushes():
-			if !ok {
-				t.Fatalf("connection of %s ended: %v", c.UserID(), c.Err())
-			}
-			if p.Msgs != nil {
-				if msgs := p.Msgs.Msgs[conversationID].GetMsgs(); len(msgs) > 0 {
-					return msgs[0]
-				}
-			}
-		case <-deadline:
-			t.Fatalf("no message in %s pushed to %s within %v", conversationID, c.UserID(), wsTimeout)
-		}
-	}
+	return nextChatPush(t, c, conversationID, "").msg
 }
 
 // TestClusterOutboxSurvivesCrash: sends queued by a node without a quorum survive that node's
