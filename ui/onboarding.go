@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // The screens before sign-in: welcome (create or join an office), sign in, sign up. Each is a
@@ -29,12 +31,12 @@ func (c *Controller) onboardCard(title, subtitle string, body fyne.CanvasObject)
 		logo.SetMinSize(fyne.NewSquareSize(64))
 		top = append(top, container.NewCenter(logo))
 	}
-	t := styledText(title, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{Bold: true})
+	t := widgets.StyledText(title, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{Bold: true})
 	t.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 	t.Segments[0].(*widget.TextSegment).Style.Inline = false
 	top = append(top, t)
 	if subtitle != "" {
-		s := styledText(subtitle, colorSubtle, theme.SizeNameText, fyne.TextStyle{})
+		s := widgets.StyledText(subtitle, style.ColorSubtle, theme.SizeNameText, fyne.TextStyle{})
 		s.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 		s.Segments[0].(*widget.TextSegment).Style.Inline = false
 		s.Wrapping = fyne.TextWrapWord
@@ -42,9 +44,9 @@ func (c *Controller) onboardCard(title, subtitle string, body fyne.CanvasObject)
 	}
 	top = append(top, widget.NewSeparator(), body)
 	inner := container.New(layout.NewCustomPaddedLayout(28, 28, 32, 32), container.NewVBox(top...))
-	card := container.NewStack(newCard(14), inner)
-	return container.NewStack(newSurface(colorOnboardBack),
-		container.NewVScroll(container.NewCenter(container.New(fixedWidth(460), card))))
+	card := container.NewStack(widgets.NewCard(14), inner)
+	return container.NewStack(widgets.NewSurface(style.ColorOnboardBack),
+		container.NewVScroll(container.NewCenter(container.New(widgets.FixedWidth(460), card))))
 }
 
 // formError is the red line under a form.
@@ -159,14 +161,14 @@ func (c *Controller) showOnboarding(info *OfficeInfo) {
 
 // newChoice is a large tappable option with an icon, a title and a sentence.
 func newChoice(icon fyne.Resource, title, text string, tapped func()) fyne.CanvasObject {
-	ic := widget.NewIcon(colored(icon, theme.ColorNamePrimary))
-	desc := styledText(text, colorSubtle, theme.SizeNameText, fyne.TextStyle{})
+	ic := widget.NewIcon(style.Colored(icon, theme.ColorNamePrimary))
+	desc := widgets.StyledText(text, style.ColorSubtle, theme.SizeNameText, fyne.TextStyle{})
 	desc.Wrapping = fyne.TextWrapWord
 	desc.Segments[0].(*widget.TextSegment).Style.Inline = false
-	body := container.NewBorder(nil, nil, container.NewCenter(container.New(fixedWidth(32), ic)), nil,
-		container.NewVBox(bold(title), desc))
-	row := container.NewStack(newCard(10), container.NewPadded(container.NewPadded(body)))
-	return newTapArea(row, tapped)
+	body := container.NewBorder(nil, nil, container.NewCenter(container.New(widgets.FixedWidth(32), ic)), nil,
+		container.NewVBox(widgets.Bold(title), desc))
+	row := container.NewStack(widgets.NewCard(10), container.NewPadded(container.NewPadded(body)))
+	return widgets.NewTapArea(row, tapped)
 }
 
 // showCreateOffice names the office this node made and creates the first account.
@@ -302,7 +304,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 
 	found := widget.NewLabel("Looking for offices on this network…")
 	found.Wrapping = fyne.TextWrapWord
-	step2 := bold("Paste the join code")
+	step2 := widgets.Bold("Paste the join code")
 	lan := container.NewVBox()
 	var ads []OfficeAd
 	var render func()
@@ -364,7 +366,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 	rescan := linkButton("Search again", refresh)
 	refresh()
 	back := linkButton("Back", func() { c.showOnboarding(info) })
-	note := subtle("An office admin makes the code on the Office page (Add a computer). It works once.")
+	note := widgets.Subtle("An office admin makes the code on the Office page (Add a computer). It works once.")
 	note.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(found, lan, container.NewHBox(rescan), widget.NewSeparator(), step2, code, note,
 		errLine, b.row(), container.NewHBox(layout.NewSpacer(), back))
@@ -390,16 +392,16 @@ func officeAdRow(ad OfficeAd, selected bool, tapped func()) fyne.CanvasObject {
 	}
 	var mark fyne.CanvasObject = layout.NewSpacer()
 	if selected {
-		mark = widget.NewIcon(colored(theme.ConfirmIcon(), theme.ColorNamePrimary))
+		mark = widget.NewIcon(style.Colored(theme.ConfirmIcon(), theme.ColorNamePrimary))
 	}
-	row := container.NewBorder(nil, nil, newAvatar(nil, ad.ID, name, "", 36), container.NewCenter(mark),
-		tight(bold(name), truncated(subtle(detail))))
-	card := newCard(10)
+	row := container.NewBorder(nil, nil, widgets.NewAvatar(nil, ad.ID, name, "", 36), container.NewCenter(mark),
+		widgets.Tight(widgets.Bold(name), widgets.Truncated(widgets.Subtle(detail))))
+	card := widgets.NewCard(10)
 	if selected {
-		card.setFill(theme.ColorNameSelection)
+		card.SetFill(theme.ColorNameSelection)
 	}
-	t := newTapArea(container.NewStack(card, container.NewPadded(row)), tapped)
-	t.setSelected(selected)
+	t := widgets.NewTapArea(container.NewStack(card, container.NewPadded(row)), tapped)
+	t.SetSelected(selected)
 	return t
 }
 
