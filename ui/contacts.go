@@ -21,27 +21,16 @@ import (
 // contactsPage is friends, friend requests and the black list: a list on the left, the picked
 // person or list on the right.
 type contactsPage struct {
-	c       *Controller
-	content fyne.CanvasObject
-	search  *keyEntry
-	list    *fyne.Container
-	detail  *fyne.Container
+	c *Controller
+	listPage
 	// shown is what the detail pane shows: "requests", "blocked" or a user ID.
 	shown string
 }
 
 func newContactsPage(c *Controller) *contactsPage {
-	p := &contactsPage{c: c, list: container.NewVBox(), detail: container.NewStack()}
-	p.search = newKeyEntry(c)
-	p.search.SetPlaceHolder("Search contacts")
-	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
-	p.search.OnChanged = func(string) { p.refreshList() }
-	add := widget.NewButtonWithIcon("", style.IconPersonAdd, p.addFriend)
-	add.Importance = widget.LowImportance
-	header := container.NewBorder(nil, nil, nil, add, widgets.Heading("Contacts"))
-	top := container.NewVBox(container.NewPadded(header), container.NewPadded(p.search))
-	left := widgets.TopThen(top, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = widgets.LeftThen(paneLeft(left), container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.detail))
+	p := &contactsPage{c: c}
+	p.listPage = newListPage(c, "Contacts", "Search contacts", func() { p.refreshList() },
+		widget.NewButtonWithIcon("", style.IconPersonAdd, func() { p.addFriend() }))
 	p.showEmpty()
 	return p
 }
@@ -73,7 +62,7 @@ func (p *contactsPage) refresh() {
 func (p *contactsPage) refreshList() {
 	c := p.c
 	p.list.RemoveAll()
-	q := strings.ToLower(strings.TrimSpace(p.search.Text))
+	q := p.query()
 	if q == "" {
 		reqRow := newSpecialRow(style.IconPersonAdd, "Friend requests", int64(pendingRequests(c.reqIn)), func() { p.showRequests() })
 		blockRow := newSpecialRow(style.IconBlock, "Blocked users", 0, func() { p.showBlocked() })
@@ -97,19 +86,9 @@ func (p *contactsPage) refreshList() {
 		id := u.UserID
 		av := widgets.NewAvatar(c.pics, id, name, u.FaceURL, 36)
 		av.SetOnline(c.online(id))
-		row := widgets.NewTapArea(container.NewPadded(container.NewBorder(nil, nil, av, nil,
-			widgets.Tight(widgets.Truncated(widgets.Bold(name)), widgets.Truncated(widgets.Subtle(id))))), func() { p.showUser(id) })
-		row.SetSelected(p.shown == id)
-		p.list.Add(row)
+		p.list.Add(listRow(av, name, widgets.Truncated(widgets.Subtle(id)), p.shown == id, func() { p.showUser(id) }))
 	}
-	if n == 0 {
-		l := widgets.EmptyNote("No friends yet. Add one with the button above.")
-		if q != "" {
-			widgets.SetText(l, "Nobody matches “"+p.search.Text+"”.")
-		}
-		p.list.Add(l)
-	}
-	p.list.Refresh()
+	p.endList(n, "No friends yet. Add one with the button above.", "Nobody matches “%s”.")
 }
 
 func sortFriends(fs []*pb.FriendInfo) {
@@ -141,15 +120,9 @@ func newSpecialRow(icon fyne.Resource, text string, count int64, tapped func()) 
 	return widgets.NewTapArea(container.NewPadded(row), tapped)
 }
 
-func (p *contactsPage) setDetail(o fyne.CanvasObject) {
-	p.detail.Objects = []fyne.CanvasObject{o}
-	p.detail.Refresh()
-}
-
 func (p *contactsPage) showEmpty() {
 	p.shown = ""
-	p.setDetail(container.NewCenter(container.NewVBox(container.NewCenter(widgets.Heading("Contacts")),
-		container.NewCenter(widgets.Subtle("Pick a friend, or add one by user ID.")))))
+	p.showHint("Contacts", "Pick a friend, or add one by user ID.")
 }
 
 // detailPage is the layout of a right-hand page: a title bar and scrolling content.

@@ -21,11 +21,8 @@ import (
 // groupsPage is the user's groups and their administration: a list on the left, the picked
 // group (profile, actions, members) or the join requests on the right.
 type groupsPage struct {
-	c       *Controller
-	content fyne.CanvasObject
-	search  *keyEntry
-	list    *fyne.Container
-	detail  *fyne.Container
+	c *Controller
+	listPage
 	shown   string // a group ID, "requests" or ""
 	members []*pb.GroupMemberFullInfo
 	// lastChecks is the member list of the last create dialog (tests pick from it).
@@ -33,19 +30,10 @@ type groupsPage struct {
 }
 
 func newGroupsPage(c *Controller) *groupsPage {
-	p := &groupsPage{c: c, list: container.NewVBox(), detail: container.NewStack()}
-	p.search = newKeyEntry(c)
-	p.search.SetPlaceHolder("Search groups")
-	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
-	p.search.OnChanged = func(string) { p.refreshList() }
-	create := widget.NewButtonWithIcon("", theme.ContentAddIcon(), p.createGroup)
-	create.Importance = widget.LowImportance
-	join := widget.NewButtonWithIcon("", theme.LoginIcon(), p.joinGroup)
-	join.Importance = widget.LowImportance
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(join, create), widgets.Heading("Groups"))
-	top := container.NewVBox(container.NewPadded(header), container.NewPadded(p.search))
-	left := widgets.TopThen(top, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = widgets.LeftThen(paneLeft(left), container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.detail))
+	p := &groupsPage{c: c}
+	p.listPage = newListPage(c, "Groups", "Search groups", func() { p.refreshList() },
+		widget.NewButtonWithIcon("", theme.LoginIcon(), func() { p.joinGroup() }),
+		widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { p.createGroup() }))
 	p.showEmpty()
 	return p
 }
@@ -87,7 +75,7 @@ func (p *groupsPage) group(id string) *pb.GroupInfo {
 func (p *groupsPage) refreshList() {
 	c := p.c
 	p.list.RemoveAll()
-	q := strings.ToLower(strings.TrimSpace(p.search.Text))
+	q := p.query()
 	if q == "" {
 		p.list.Add(newSpecialRow(style.IconMail, "Join requests", int64(pendingGroupRequests(c.groupReq)), p.showRequests))
 		p.list.Add(widget.NewSeparator())
@@ -99,31 +87,15 @@ func (p *groupsPage) refreshList() {
 		}
 		n++
 		id := g.GroupID
-		row := widgets.NewTapArea(container.NewPadded(container.NewBorder(nil, nil, widgets.NewAvatar(c.pics, id, g.GroupName, g.FaceURL, 36), nil,
-			widgets.Tight(widgets.Truncated(widgets.Bold(g.GroupName)), widgets.Subtle(plural(int(g.MemberCount), "member"))))),
-			func() { p.showGroup(id) })
-		row.SetSelected(p.shown == id)
-		p.list.Add(row)
+		p.list.Add(listRow(widgets.NewAvatar(c.pics, id, g.GroupName, g.FaceURL, 36), g.GroupName,
+			widgets.Subtle(plural(int(g.MemberCount), "member")), p.shown == id, func() { p.showGroup(id) }))
 	}
-	if n == 0 {
-		l := widgets.EmptyNote("No groups yet. Create one with +, or join one by its ID.")
-		if q != "" {
-			widgets.SetText(l, "No group matches “"+p.search.Text+"”.")
-		}
-		p.list.Add(l)
-	}
-	p.list.Refresh()
-}
-
-func (p *groupsPage) setDetail(o fyne.CanvasObject) {
-	p.detail.Objects = []fyne.CanvasObject{o}
-	p.detail.Refresh()
+	p.endList(n, "No groups yet. Create one with +, or join one by its ID.", "No group matches “%s”.")
 }
 
 func (p *groupsPage) showEmpty() {
 	p.shown = ""
-	p.setDetail(container.NewCenter(container.NewVBox(container.NewCenter(widgets.Heading("Groups")),
-		container.NewCenter(widgets.Subtle("Pick a group, create one, or join one by its ID.")))))
+	p.showHint("Groups", "Pick a group, create one, or join one by its ID.")
 }
 
 func roleName(role int32) string {

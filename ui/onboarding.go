@@ -113,6 +113,34 @@ func linkButton(text string, tapped func()) *widget.Button {
 // passwordRule is the new-password field's placeholder.
 var passwordRule = fmt.Sprintf("At least %d characters", openim.MinPasswordLen)
 
+// accountFields are the fields of a new account, in the sign-up and the create-office forms.
+type accountFields struct{ nickname, userID, password, confirm *widget.Entry }
+
+func newAccountFields() accountFields {
+	f := accountFields{nickname: widget.NewEntry(), userID: widget.NewEntry(), password: widget.NewPasswordEntry(),
+		confirm: widget.NewPasswordEntry()}
+	f.nickname.SetPlaceHolder("Your name, as others see it")
+	f.userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
+	f.password.SetPlaceHolder(passwordRule) // the rule shows before the first try
+	return f
+}
+
+// check validates the fields; "" when they are fine.
+func (f accountFields) check() string {
+	return accountCheck(f.userID.Text, f.nickname.Text, f.password.Text, f.confirm.Text)
+}
+
+// entries are the fields in form order.
+func (f accountFields) entries() []*widget.Entry {
+	return []*widget.Entry{f.nickname, f.userID, f.password, f.confirm}
+}
+
+// items are the form's rows.
+func (f accountFields) items() []*widget.FormItem {
+	return []*widget.FormItem{widget.NewFormItem("Your name", f.nickname), widget.NewFormItem("User ID", f.userID),
+		widget.NewFormItem("Password", f.password), widget.NewFormItem("Confirm", f.confirm)}
+}
+
 // accountCheck validates a sign-up form; "" when it is fine.
 func accountCheck(userID, nickname, password, confirm string) string {
 	switch {
@@ -175,13 +203,7 @@ func newChoice(icon fyne.Resource, title, text string, tapped func()) fyne.Canva
 func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	office := widget.NewEntry()
 	office.SetPlaceHolder("e.g. Acme Design Studio")
-	nickname := widget.NewEntry()
-	nickname.SetPlaceHolder("Your name, as others see it")
-	userID := widget.NewEntry()
-	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
-	password := widget.NewPasswordEntry()
-	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
-	confirm := widget.NewPasswordEntry()
+	acct := newAccountFields()
 	errLine := formError()
 	var b *busy
 	submit := func() {
@@ -190,13 +212,13 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 			showFormError(errLine, msg)
 			return
 		}
-		if msg := accountCheck(userID.Text, nickname.Text, password.Text, confirm.Text); msg != "" {
+		if msg := acct.check(); msg != "" {
 			showFormError(errLine, msg)
 			return
 		}
 		errLine.Hide()
 		b.start("Creating the office…")
-		id, nick, pw := userID.Text, strings.TrimSpace(nickname.Text), password.Text
+		id, nick, pw := acct.userID.Text, strings.TrimSpace(acct.nickname.Text), acct.password.Text
 		call(c, func(ctx context.Context) (*Session, error) {
 			if err := c.be.NameOffice(ctx, name); err != nil && !errors.Is(err, ErrNotSupported) {
 				return nil, &officeNameError{err}
@@ -224,14 +246,8 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	btn := widget.NewButtonWithIcon("Create office", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)
-	formKeys(errLine, submit, office, nickname, userID, password, confirm)
-	form := widget.NewForm(
-		widget.NewFormItem("Office name", office),
-		widget.NewFormItem("Your name", nickname),
-		widget.NewFormItem("User ID", userID),
-		widget.NewFormItem("Password", password),
-		widget.NewFormItem("Confirm", confirm),
-	)
+	formKeys(errLine, submit, append([]*widget.Entry{office}, acct.entries()...)...)
+	form := widget.NewForm(append([]*widget.FormItem{widget.NewFormItem("Office name", office)}, acct.items()...)...)
 	back := linkButton("Back", func() { c.showOnboarding(info) })
 	body := container.NewVBox(form, errLine, b.row(), container.NewCenter(back))
 	c.win.SetContent(c.onboardCard("Create your office", "You will be its first member.", body))
@@ -459,23 +475,17 @@ func (c *Controller) showSignIn(info *OfficeInfo, note string) {
 
 // showSignUp creates an account in this node's office.
 func (c *Controller) showSignUp(info *OfficeInfo) {
-	nickname := widget.NewEntry()
-	nickname.SetPlaceHolder("Your name, as others see it")
-	userID := widget.NewEntry()
-	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
-	password := widget.NewPasswordEntry()
-	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
-	confirm := widget.NewPasswordEntry()
+	acct := newAccountFields()
 	errLine := formError()
 	var b *busy
 	submit := func() {
-		if msg := accountCheck(userID.Text, nickname.Text, password.Text, confirm.Text); msg != "" {
+		if msg := acct.check(); msg != "" {
 			showFormError(errLine, msg)
 			return
 		}
 		errLine.Hide()
 		b.start("Creating your account…")
-		id, nick, pw := userID.Text, strings.TrimSpace(nickname.Text), password.Text
+		id, nick, pw := acct.userID.Text, strings.TrimSpace(acct.nickname.Text), acct.password.Text
 		call(c, func(ctx context.Context) (*Session, error) {
 			return c.be.SignUp(ctx, id, nick, pw)
 		}, func(s *Session) { c.signedIn(s) }, func(err error) {
@@ -483,16 +493,11 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 			showFormError(errLine, signInError(err))
 		})
 	}
-	formKeys(errLine, submit, nickname, userID, password, confirm)
+	formKeys(errLine, submit, acct.entries()...)
 	btn := widget.NewButtonWithIcon("Create account", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)
-	form := widget.NewForm(
-		widget.NewFormItem("Your name", nickname),
-		widget.NewFormItem("User ID", userID),
-		widget.NewFormItem("Password", password),
-		widget.NewFormItem("Confirm", confirm),
-	)
+	form := widget.NewForm(acct.items()...)
 	back := linkButton("I have an account: sign in", func() { c.showSignIn(info, "") })
 	sub := "Your password is kept hashed and copied to every computer in the office."
 	if info != nil && info.Name != "" {
@@ -500,5 +505,5 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 	}
 	c.win.SetContent(c.onboardCard("Create your account", sub,
 		container.NewVBox(form, errLine, b.row(), container.NewCenter(back))))
-	c.win.Canvas().Focus(nickname)
+	c.win.Canvas().Focus(acct.nickname)
 }
