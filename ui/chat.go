@@ -80,7 +80,7 @@ func newChatView(c *Controller) *chatView {
 	v.composer = newComposer(c)
 	v.composer.onSend = func(text string, mentions []string) {
 		if v.conv != nil {
-			c.SendText(v.conv, text, mentions)
+			c.SendText(v.conv, text, mentions, v.composer.reply)
 			v.scroll.ScrollToBottom()
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/pb"
 )
 
 // composeEntry is the message box: Enter sends, Shift+Enter starts a new line, and "@" asks for
@@ -116,6 +118,10 @@ type composer struct {
 	attach   *widget.Button
 	content  fyne.CanvasObject
 	mentions []mention
+	// reply is the message the next send quotes (nil: none), shown in replyBar above the box.
+	reply     *pb.MsgData
+	replyBar  *fyne.Container
+	replyText *widget.RichText
 	drafts   map[string]string
 	lastType time.Time
 	// members returns the people who can be mentioned (groups); nil in single chats.
@@ -150,7 +156,12 @@ func newComposer(c *Controller) *composer {
 	})
 	p.attach.Importance = widget.LowImportance
 	p.entry.onPaste = p.paste
-	row := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(p.attach, p.emoji)), container.NewVBox(p.send), p.entry)
+	p.replyText = truncated(styledText("", colorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{Italic: true}))
+	cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { p.setReply(nil, "") })
+	cancel.Importance = widget.LowImportance
+	p.replyBar = container.NewBorder(nil, nil, nil, cancel, p.replyText)
+	p.replyBar.Hide()
+	row := container.NewBorder(p.replyBar, nil, container.NewVBox(container.NewHBox(p.attach, p.emoji)), container.NewVBox(p.send), p.entry)
 	p.content = container.NewStack(newSurface(theme.ColorNameBackground), container.NewPadded(row))
 	return p
 }
@@ -161,7 +172,17 @@ func (p *composer) switchTo(from, to string) {
 		p.drafts[from] = p.entry.Text
 	}
 	p.mentions = nil
+	p.setReply(nil, "")
 	p.entry.SetText(p.drafts[to])
+}
+
+// setReply makes the next send a reply to m, described by label; nil sends no reply.
+func (p *composer) setReply(m *pb.MsgData, label string) {
+	p.reply = m
+	setText(p.replyText, label)
+	p.replyBar.Hidden = m == nil
+	p.replyBar.Refresh()
+	p.content.Refresh()
 }
 
 func (p *composer) submit() {
@@ -178,6 +199,9 @@ func (p *composer) submit() {
 	p.mentions = nil
 	p.entry.SetText("")
 	p.onSend(text, ids)
+	if p.reply != nil {
+		p.setReply(nil, "")
+	}
 }
 
 func contains(list []string, s string) bool {

@@ -756,13 +756,22 @@ func (c *Controller) gotRead(e ReadEvent) {
 	}
 }
 
-// SendText sends a text message to a conversation; mentions are the user IDs @-mentioned.
-func (c *Controller) SendText(conv *Conversation, text string, mentions []string) {
+// SendText sends a text message to a conversation; mentions are the user IDs @-mentioned; a
+// reply quotes the message quoted (nil: none).
+func (c *Controller) SendText(conv *Conversation, text string, mentions []string, quoted *pb.MsgData) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return
 	}
 	m := NewTextMessage(c.self, conv, text, mentions, c.clock.now().UnixMilli())
+	if quoted != nil {
+		m = NewQuoteMessage(c.self, conv, text, quoted, m.CreateTime)
+	}
+	c.sendNew(conv, m)
+}
+
+// sendNew shows a message the user wrote in its chat and the list, and sends it.
+func (c *Controller) sendNew(conv *Conversation, m *pb.MsgData) {
 	o := &outMsg{msg: m}
 	c.outgoing[conv.ID] = append(c.outgoing[conv.ID], o)
 	if cur := c.convs[conv.ID]; cur != nil {
