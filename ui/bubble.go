@@ -221,7 +221,7 @@ func (r *msgRow) menuItems() []*fyne.MenuItem {
 // geometry computes where the parts go in a row of the given width.
 type msgGeometry struct {
 	bubble, quote, text, name, meta, avatar, retry rect
-	height                                  float32
+	height                                         float32
 }
 
 // rect is a position and size in a row.

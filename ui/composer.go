@@ -122,8 +122,8 @@ type composer struct {
 	reply     *pb.MsgData
 	replyBar  *fyne.Container
 	replyText *widget.RichText
-	drafts   map[string]string
-	lastType time.Time
+	drafts    map[string]string
+	lastType  time.Time
 	// members returns the people who can be mentioned (groups); nil in single chats.
 	members func() []mention
 	onSend  func(text string, mentions []string)

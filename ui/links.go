@@ -134,9 +134,9 @@ func (t ownBubbleTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.
 	}
 	return t.current().Color(n, v)
 }
-func (t ownBubbleTheme) Font(s fyne.TextStyle) fyne.Resource      { return t.current().Font(s) }
-func (t ownBubbleTheme) Icon(n fyne.ThemeIconName) fyne.Resource  { return t.current().Icon(n) }
-func (t ownBubbleTheme) Size(n fyne.ThemeSizeName) float32        { return t.current().Size(n) }
+func (t ownBubbleTheme) Font(s fyne.TextStyle) fyne.Resource     { return t.current().Font(s) }
+func (t ownBubbleTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.current().Icon(n) }
+func (t ownBubbleTheme) Size(n fyne.ThemeSizeName) float32       { return t.current().Size(n) }
 
 // openLink opens a link of a message in the system's browser or mail program.
 func (c *Controller) openLink(u *url.URL) {
