@@ -82,6 +82,17 @@ type Chats interface {
 	Revoke(ctx context.Context, conversationID string, seq int64) error
 	// Typing tells the peer of a single chat that the user is typing.
 	Typing(ctx context.Context, recvID string) error
+	// SearchMessages finds up to limit of the user's messages, in every chat, whose text
+	// contains keyword (the node's full-text search), newest first.
+	SearchMessages(ctx context.Context, keyword string, limit int) ([]FoundMessage, error)
+}
+
+// FoundMessage is a message a search found, with the chat it is in.
+type FoundMessage struct {
+	ConversationID string
+	Msg            *pb.MsgData
+	// ChatName is the group's name, or the other user's name in a single chat, as the node knows it.
+	ChatName string
 }
 
 // Contacts is friends, friend requests and the black list.

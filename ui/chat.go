@@ -41,6 +41,9 @@ type chatView struct {
 	ready   bool // the first page is shown at the bottom: scrolling to the top may load more
 	newPill *widget.Button
 
+	jump  int64   // the seq to show once loaded (a search result), 0 for none
+	found *msgRow // the bubble a search opened, outlined
+
 	composer    *composer
 	members     []*pb.GroupMemberFullInfo
 	typingUntil time.Time
@@ -143,6 +146,7 @@ func (v *chatView) open(conv *Conversation) {
 	v.rows = map[string]*msgRow{}
 	v.hasMore, v.loading, v.ready = false, true, false
 	v.typingUntil = time.Time{}
+	v.jump, v.found = 0, nil
 	v.newPill.Hide()
 	v.composer.switchTo(prev, conv.ID)
 	v.empty.Hide()
@@ -161,6 +165,7 @@ func (v *chatView) open(conv *Conversation) {
 		v.scroll.ScrollToBottom()
 		v.ready = true
 		v.fillViewport()
+		v.tryJump()
 	})
 	if conv.Type == openim.ReadGroupChat {
 		v.loadMembers()
@@ -371,6 +376,7 @@ func (v *chatView) loadOlder() {
 		v.scroll.Offset.Y += v.col.MinSize().Height - oldH
 		v.scroll.Refresh()
 		v.fillViewport()
+		v.tryJump()
 	})
 }
 

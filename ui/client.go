@@ -677,6 +677,33 @@ var typingOptions = map[string]bool{"history": false, "persistent": false, "unre
 	"conversationUpdate": false, "offlinePush": false, "senderSync": false, "notPrivate": false,
 	"senderConversationUpdate": false}
 
+func (b *ClientBackend) SearchMessages(ctx context.Context, keyword string, limit int) ([]FoundMessage, error) {
+	var r client.SearchMsgResp
+	req := &client.SearchMsgReq{Keyword: keyword, Pagination: &client.Pagination{PageNumber: 1, ShowNumber: int32(limit)}}
+	if err := b.call(ctx, "/msg/search_msg", req, &r); err != nil {
+		return nil, err
+	}
+	me := b.me()
+	out := make([]FoundMessage, 0, len(r.ChatLogs))
+	for _, h := range r.ChatLogs {
+		l := h.ChatLog
+		m := &pb.MsgData{ServerMsgID: l.ServerMsgID, ClientMsgID: l.ClientMsgID, SendID: l.SendID, RecvID: l.RecvID,
+			GroupID: l.GroupID, SenderPlatformID: l.SenderPlatformID, SenderNickname: l.SenderNickname,
+			SenderFaceURL: l.SenderFaceURL, SessionType: l.SessionType, MsgFrom: l.MsgFrom, ContentType: l.ContentType,
+			Content: []byte(l.Content), Status: l.Status, SendTime: l.SendTime, CreateTime: l.CreateTime, Seq: l.Seq}
+		name := l.GroupName
+		if l.GroupID == "" {
+			// The chat is named for the other user: the receiver of one's own message, else its sender.
+			name = l.RecvNickname
+			if l.RecvID == me {
+				name = l.SenderNickname
+			}
+		}
+		out = append(out, FoundMessage{ConversationID: l.ConversationID, Msg: m, ChatName: name})
+	}
+	return out, nil
+}
+
 func (b *ClientBackend) Typing(ctx context.Context, recvID string) error {
 	conn, err := b.connNow(ctx)
 	if err != nil {

@@ -70,9 +70,10 @@ type Controller struct {
 	// by conversation, so they survive switching chats.
 	outgoing map[string][]*outMsg
 
-	shell     *shell // nil while signed out
-	tray      *tray  // nil without a system tray
-	lastToast string // for tests
+	shell     *shell         // nil while signed out
+	search    *messageSearch // the last message search opened
+	tray      *tray          // nil without a system tray
+	lastToast string         // for tests
 	keys      map[string]func()
 	files     *files      // uploads and downloads of pictures and files
 	pics      *imageCache // pictures decoded for display, by URL

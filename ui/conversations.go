@@ -52,7 +52,9 @@ func newConversationList(c *Controller) *conversationList {
 	l.empty.Wrapping = fyne.TextWrapOff // centred: it has its own line break
 	newChat := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { c.shell.show(sectionContacts) })
 	newChat.Importance = widget.LowImportance
-	header := container.NewBorder(nil, nil, nil, newChat, heading("Chats"))
+	searchMsgs := widget.NewButtonWithIcon("", theme.SearchIcon(), c.SearchMessages)
+	searchMsgs.Importance = widget.LowImportance
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(searchMsgs, newChat), heading("Chats"))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(l.search))
 	l.content = topThen(top, container.NewStack(l.list, container.NewCenter(l.empty)))
 	return l

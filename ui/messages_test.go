@@ -1,13 +1,18 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
@@ -200,5 +205,71 @@ func TestForwardSendsACopy(t *testing.T) {
 	}
 	if ann.OpenConversationID() != openim.SingleConversationID("ann", "bob") {
 		t.Fatal("forwarding left the chat")
+	}
+}
+
+// TestSearchMessagesJumpsToTheMessage: Ctrl+Shift+F searches every chat through the node; each
+// result names its chat and sender with the match in bold, and picking one opens that chat at
+// the message, loading the older pages it is in.
+func TestSearchMessagesJumpsToTheMessage(t *testing.T) {
+	_, _, hs := realApp(t, "ann", "bob", "cy")
+	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
+	befriend(t, ann, bob)
+	befriend(t, ann, cy)
+	ctx := context.Background()
+	send := func(from *Harness, to, text string) {
+		m := NewTextMessage(from.C.self, &Conversation{Type: openim.SingleChat, PeerID: to}, text, nil, time.Now().UnixMilli())
+		if _, err := from.Backend().Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(bob, "ann", "the Budget is approved")
+	for i := range 2 * historyPage {
+		send(bob, "ann", fmt.Sprintf("filler %d", i))
+	}
+	send(cy, "ann", "budget meeting at 3")
+	ann.WaitFor("two chats", func() bool { return len(ann.ConversationNames()) == 2 })
+	ann.OpenChatWith("cy")
+	ann.WaitChat("cy: budget meeting at 3")
+
+	ann.C.runShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift})
+	ann.Drain()
+	if ann.C.search == nil {
+		t.Fatal("Ctrl+Shift+F opens no message search")
+	}
+	test.Type(ann.C.search.entry, "BUDGET")
+	ann.WaitFor("two results", func() bool { return len(ann.C.search.results.Objects) == 2 })
+	for _, want := range []string{"Bob · Bob", "the Budget is approved", "Cy · Cy", "budget meeting at 3"} {
+		if !ann.Shows(want) {
+			t.Fatalf("the results do not show %q: %v", want, ann.Texts())
+		}
+	}
+	var bolded []string
+	walk(ann.C.search.results, func(o fyne.CanvasObject) {
+		if rt, ok := o.(*widget.RichText); ok {
+			for _, s := range rt.Segments {
+				if ts, ok := s.(*widget.TextSegment); ok && ts.Style.TextStyle.Bold && ts.Style.ColorName == theme.ColorNamePrimary {
+					bolded = append(bolded, ts.Text)
+				}
+			}
+		}
+	})
+	if !slices.Equal(bolded, []string{"budget", "Budget"}) && !slices.Equal(bolded, []string{"Budget", "budget"}) {
+		t.Fatalf("the matches highlighted: %q", bolded)
+	}
+
+	ann.TapText("the Budget is approved")
+	ann.WaitFor("the message found, in view", func() bool {
+		v := ann.C.shell.chat
+		return v.conv != nil && v.conv.ID == openim.SingleConversationID("ann", "bob") && v.found != nil &&
+			MessageText(v.found.msg) == "the Budget is approved"
+	})
+	v := ann.C.shell.chat
+	y := v.found.Position().Y
+	if y < v.scroll.Offset.Y || y > v.scroll.Offset.Y+v.scroll.Size().Height {
+		t.Fatalf("the message found is at %v, the view shows %v..%v", y, v.scroll.Offset.Y, v.scroll.Offset.Y+v.scroll.Size().Height)
+	}
+	if v.found.bg.stroke != theme.ColorNamePrimary {
+		t.Fatal("the message found is not outlined")
 	}
 }
