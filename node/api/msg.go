@@ -27,6 +27,24 @@ func (s *Server) msgRoutes() {
 	s.add("/msg/get_conversations_has_read_and_max_seq", read(getHasReadAndMaxSeq))
 	s.add("/msg/get_server_time", read(getServerTime))
 	s.add("/msg/search_msg", read(searchMsg))
+	s.add("/msg/get_group_read_seqs", read(getGroupReadSeqs))
+}
+
+// groupReadSeqsReq and groupReadSeqsResp are LanIM's /msg/get_group_read_seqs (im.GroupReader.ReadSeqs).
+type groupReadSeqsReq struct {
+	GroupID string `json:"groupID"`
+}
+
+type groupReadSeqsResp struct {
+	Reads []im.MemberReadSeq `json:"reads"`
+}
+
+func getGroupReadSeqs(c *call, req *groupReadSeqsReq) (any, error) {
+	reads, err := c.groups().ReadSeqs(req.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	return &groupReadSeqsResp{Reads: reads}, nil
 }
 
 // sendMsgReq is either form of /msg/send_msg: the seed's {msgData: MsgData}, or upstream's flat
