@@ -120,6 +120,8 @@ type Groups interface {
 	GroupRequests(ctx context.Context) ([]*pb.GroupRequest, error)
 	RespondGroupRequest(ctx context.Context, groupID, userID string, accept bool) error
 	Members(ctx context.Context, groupID string) ([]*pb.GroupMemberFullInfo, error)
+	// ReadSeqs returns how far each member has read the group's chat, by user ID.
+	ReadSeqs(ctx context.Context, groupID string) (map[string]int64, error)
 	Kick(ctx context.Context, groupID string, userIDs []string) error
 	// MuteMember mutes a member for seconds; 0 lifts the mute.
 	MuteMember(ctx context.Context, groupID, userID string, seconds uint32) error

@@ -174,6 +174,10 @@ func (r *msgRow) updateMeta() {
 		}
 		if state != stateSent {
 			meta += "  " + state.text()
+		} else if r.c.shell != nil {
+			if rb := r.c.shell.chat.readByText(r.msg.Seq); rb != "" {
+				meta += "  " + rb
+			}
 		}
 	}
 	r.retry.Hidden = state != stateFailed
@@ -207,6 +211,10 @@ func (r *msgRow) menuItems() []*fyne.MenuItem {
 		m := r.msg
 		items = append(items, fyne.NewMenuItem("Reply", func() { r.c.shell.chat.replyTo(m) }),
 			fyne.NewMenuItem("Forward…", func() { r.c.pickForward(m) }))
+	}
+	if r.own && r.c.shell != nil && len(r.c.shell.chat.readers(r.msg.Seq)) > 0 {
+		seq := r.msg.Seq
+		items = append(items, fyne.NewMenuItem("Read by…", func() { r.c.shell.chat.showReaders(seq) }))
 	}
 	if r.own && r.msg.Seq > 0 {
 		m := r.msg

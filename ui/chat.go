@@ -41,6 +41,9 @@ type chatView struct {
 	ready   bool // the first page is shown at the bottom: scrolling to the top may load more
 	newPill *widget.Button
 
+	reads        map[string]int64 // group chats: how far each member has read, by user ID
+	readersShown []string         // who the last "Read by" list named (for tests)
+
 	jump  int64   // the seq to show once loaded (a search result), 0 for none
 	found *msgRow // the bubble a search opened, outlined
 
@@ -147,6 +150,7 @@ func (v *chatView) open(conv *Conversation) {
 	v.hasMore, v.loading, v.ready = false, true, false
 	v.typingUntil = time.Time{}
 	v.jump, v.found = 0, nil
+	v.reads = nil
 	v.newPill.Hide()
 	v.composer.switchTo(prev, conv.ID)
 	v.empty.Hide()
@@ -169,6 +173,7 @@ func (v *chatView) open(conv *Conversation) {
 	})
 	if conv.Type == openim.ReadGroupChat {
 		v.loadMembers()
+		v.loadReads()
 	}
 	v.c.win.Canvas().Focus(v.composer.entry)
 }
@@ -188,6 +193,7 @@ func (v *chatView) loadMembers() {
 		if gen == v.gen {
 			v.members = ms
 			v.updateHeader()
+			v.receiptsChanged(v.conv)
 		}
 	}, func(error) {}) // not a member any more: the header says so through the group list
 }

@@ -749,6 +749,10 @@ func (c *Controller) gotRead(e ReadEvent) {
 		c.conversationsChanged()
 		return
 	}
+	if conv.Type == openim.ReadGroupChat && c.shell != nil {
+		c.shell.chat.memberRead(e)
+		return
+	}
 	if conv.Type == openim.SingleChat && e.HasReadSeq > conv.PeerReadSeq {
 		conv.PeerReadSeq = e.HasReadSeq
 		if c.shell != nil {

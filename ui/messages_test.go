@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -272,4 +273,48 @@ func TestSearchMessagesJumpsToTheMessage(t *testing.T) {
 	if v.found.bg.stroke != theme.ColorNamePrimary {
 		t.Fatal("the message found is not outlined")
 	}
+}
+
+// TestGroupReadBy: the user's message in a group says "Read by N" as members open the chat
+// (their receipts reach the group), a click on it lists who read it, and reopening the chat
+// gets the same from the node.
+func TestGroupReadBy(t *testing.T) {
+	_, _, hs := realApp(t, "ann", "bob", "cy")
+	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
+	befriend(t, ann, bob)
+	befriend(t, ann, cy)
+	gid := ann.CreateGroup("Design team", "bob", "cy")
+	cid := openim.GroupConversationID(gid)
+	ann.OpenConversation(cid)
+	ann.Compose("the agenda is out")
+	ann.WaitChat("ann: the agenda is out")
+	ann.Settle()
+	meta := func() string { return ann.bubbleOf("the agenda is out").meta.String() }
+	if strings.Contains(meta(), "Read by") {
+		t.Fatalf("nobody has read it yet, the bubble says %q", meta())
+	}
+
+	for i, h := range []*Harness{bob, cy} {
+		h.WaitFor("the group", func() bool { return h.C.convs[cid] != nil && h.C.convs[cid].MaxSeq > 0 })
+		h.OpenConversation(cid)
+		h.WaitChat("ann: the agenda is out")
+		want := fmt.Sprintf("Read by %d", i+1)
+		ann.WaitFor(want, func() bool { return strings.Contains(meta(), want) })
+	}
+
+	r := ann.bubbleOf("the agenda is out")
+	g := r.geometry(r.Size().Width)
+	test.TapAt(r, g.meta.Position.AddXY(g.meta.Size.Width/2, g.meta.Size.Height/2))
+	ann.Drain()
+	if got := ann.C.shell.chat.readersShown; !slices.Equal(got, []string{"bob", "cy"}) {
+		t.Fatalf("a click on Read by lists %v", got)
+	}
+	if !ann.Shows("Bob\nCy") {
+		t.Fatalf("the list does not name Bob and Cy: %v", ann.Texts())
+	}
+
+	ann.OpenChatWith("bob")
+	ann.OpenConversation(cid)
+	ann.WaitChat("ann: the agenda is out")
+	ann.WaitFor("Read by 2 from the node", func() bool { return strings.Contains(meta(), "Read by 2") })
 }

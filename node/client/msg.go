@@ -55,3 +55,15 @@ type ChatLog struct {
 	Seq              int64  `json:"seq"`
 	ConversationID   string `json:"conversationID"`
 }
+
+// GroupReadSeqsResp is /msg/get_group_read_seqs ({groupID}): how far each current member has read
+// the group's chat (LanIM's; members only).
+type GroupReadSeqsResp struct {
+	Reads []MemberReadSeq `json:"reads"`
+}
+
+// MemberReadSeq is one member's read position.
+type MemberReadSeq struct {
+	UserID     string `json:"userID"`
+	HasReadSeq int64  `json:"hasReadSeq"`
+}
