@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // composeEntry is the message box: Enter sends, Shift+Enter starts a new line, and "@" asks for
@@ -147,22 +149,22 @@ func newComposer(c *Controller) *composer {
 	}
 	p.send = widget.NewButtonWithIcon("", theme.MailSendIcon(), p.submit)
 	p.send.Importance = widget.HighImportance
-	p.emoji = widget.NewButtonWithIcon("", iconMood, p.pickEmoji)
+	p.emoji = widget.NewButtonWithIcon("", style.IconMood, p.pickEmoji)
 	p.emoji.Importance = widget.LowImportance
-	p.attach = widget.NewButtonWithIcon("", iconAttach, func() {
+	p.attach = widget.NewButtonWithIcon("", style.IconAttach, func() {
 		if p.onAttach != nil {
 			p.onAttach()
 		}
 	})
 	p.attach.Importance = widget.LowImportance
 	p.entry.onPaste = p.paste
-	p.replyText = truncated(styledText("", colorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{Italic: true}))
+	p.replyText = widgets.Truncated(widgets.StyledText("", style.ColorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{Italic: true}))
 	cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { p.setReply(nil, "") })
 	cancel.Importance = widget.LowImportance
 	p.replyBar = container.NewBorder(nil, nil, nil, cancel, p.replyText)
 	p.replyBar.Hide()
 	row := container.NewBorder(p.replyBar, nil, container.NewVBox(container.NewHBox(p.attach, p.emoji)), container.NewVBox(p.send), p.entry)
-	p.content = container.NewStack(newSurface(theme.ColorNameBackground), container.NewPadded(row))
+	p.content = container.NewStack(widgets.NewSurface(theme.ColorNameBackground), container.NewPadded(row))
 	return p
 }
 
@@ -179,7 +181,7 @@ func (p *composer) switchTo(from, to string) {
 // setReply makes the next send a reply to m, described by label; nil sends no reply.
 func (p *composer) setReply(m *pb.MsgData, label string) {
 	p.reply = m
-	setText(p.replyText, label)
+	widgets.SetText(p.replyText, label)
 	p.replyBar.Hidden = m == nil
 	p.replyBar.Refresh()
 	p.content.Refresh()
@@ -219,8 +221,8 @@ func (p *composer) pickEmoji() {
 	var pop *widget.PopUp
 	for _, e := range emojiSet {
 		e := e
-		cell := styledText(e, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{})
-		grid.Add(newTapArea(container.NewCenter(cell), func() {
+		cell := widgets.StyledText(e, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{})
+		grid.Add(widgets.NewTapArea(container.NewCenter(cell), func() {
 			p.entry.insert(e)
 			pop.Hide()
 			p.c.win.Canvas().Focus(p.entry)

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
+
+	"lanim/ui/widgets"
 )
 
 // Group read state: "Read by N" under the user's messages in a group, and who read it on a click.
@@ -92,13 +94,13 @@ func (v *chatView) showReaders(seq int64) {
 			not = append(not, v.c.userName(m.UserID))
 		}
 	}
-	box := container.NewVBox(bold("Read by " + strconv.Itoa(len(names))))
+	box := container.NewVBox(widgets.Bold("Read by " + strconv.Itoa(len(names))))
 	if len(names) > 0 {
 		box.Add(widget.NewLabel(strings.Join(names, "\n")))
 	}
 	if len(not) > 0 {
-		box.Add(bold("Not yet"))
-		box.Add(subtle(strings.Join(not, ", ")))
+		box.Add(widgets.Bold("Not yet"))
+		box.Add(widgets.Subtle(strings.Join(not, ", ")))
 	}
 	v.readersShown = read
 	dialog.ShowCustom("Read by", "Close", container.NewPadded(box), v.c.win)

@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/ui/style"
 )
 
 // Links in message text. Only web and mail links open: a message is written by someone else, so
@@ -130,7 +132,7 @@ func (ownBubbleTheme) current() fyne.Theme { return fyne.CurrentApp().Settings()
 
 func (t ownBubbleTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 	if n == theme.ColorNameHyperlink {
-		n = colorBubbleText
+		n = style.ColorBubbleText
 	}
 	return t.current().Color(n, v)
 }

@@ -270,7 +270,7 @@ func TestSearchMessagesJumpsToTheMessage(t *testing.T) {
 	if y < v.scroll.Offset.Y || y > v.scroll.Offset.Y+v.scroll.Size().Height {
 		t.Fatalf("the message found is at %v, the view shows %v..%v", y, v.scroll.Offset.Y, v.scroll.Offset.Y+v.scroll.Size().Height)
 	}
-	if v.found.bg.stroke != theme.ColorNamePrimary {
+	if v.found.bg.Stroke() != theme.ColorNamePrimary {
 		t.Fatal("the message found is not outlined")
 	}
 }

@@ -12,6 +12,9 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // Replies and forwards, as OpenIM clients send them. A reply is a quote message (114) whose
@@ -112,20 +115,20 @@ func NewForward(self *pb.UserInfo, conv *Conversation, m *pb.MsgData, now int64)
 // quoteView is the quoted message above a reply's text: who wrote it and the start of it.
 type quoteView struct {
 	widget.BaseWidget
-	bar  *surface
-	bg   *surface
+	bar  *widgets.Surface
+	bg   *widgets.Surface
 	text *widget.RichText
 }
 
 func newQuoteView(own bool) *quoteView {
-	q := &quoteView{bar: newSurface(theme.ColorNamePrimary), bg: newSurface(colorNoticePill)}
+	q := &quoteView{bar: widgets.NewSurface(theme.ColorNamePrimary), bg: widgets.NewSurface(style.ColorNoticePill)}
 	c := theme.ColorNameForeground
 	if own {
-		q.bar.setFill(colorBubbleText)
-		c = colorBubbleText
+		q.bar.SetFill(style.ColorBubbleText)
+		c = style.ColorBubbleText
 	}
-	q.bg.radius = 6
-	q.text = truncated(styledText("", c, theme.SizeNameCaptionText, fyne.TextStyle{}))
+	q.bg.SetRadius(6)
+	q.text = widgets.Truncated(widgets.StyledText("", c, theme.SizeNameCaptionText, fyne.TextStyle{}))
 	q.ExtendBaseWidget(q)
 	q.Hide()
 	return q
@@ -142,7 +145,7 @@ func (q *quoteView) show(c *Controller, m *pb.MsgData) {
 	if name == "" {
 		name = c.userName(quoted.SendID)
 	}
-	setText(q.text, name+": "+firstLine(quoteText(quoted)))
+	widgets.SetText(q.text, name+": "+firstLine(quoteText(quoted)))
 	q.Show()
 }
 
@@ -201,7 +204,7 @@ func (c *Controller) pickForward(m *pb.MsgData) {
 	list := container.NewVBox()
 	for _, conv := range convs {
 		conv := conv
-		list.Add(newTapArea(container.NewPadded(styledText(c.conversationName(conv), theme.ColorNameForeground, theme.SizeNameText, fyne.TextStyle{})), func() {
+		list.Add(widgets.NewTapArea(container.NewPadded(widgets.StyledText(c.conversationName(conv), theme.ColorNameForeground, theme.SizeNameText, fyne.TextStyle{})), func() {
 			d.Hide()
 			c.Forward(conv, m)
 		}))

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/ui/widgets"
 )
 
 // Searching messages in every chat (Ctrl+Shift+F, or the search button over the chats): the
@@ -35,14 +37,14 @@ type messageSearch struct {
 
 // SearchMessages opens the message search.
 func (c *Controller) SearchMessages() {
-	s := &messageSearch{c: c, entry: newKeyEntry(c), status: subtle("Type a word to search your messages in every chat."),
+	s := &messageSearch{c: c, entry: newKeyEntry(c), status: widgets.Subtle("Type a word to search your messages in every chat."),
 		results: container.NewVBox()}
 	s.entry.SetPlaceHolder("Search messages")
 	s.entry.OnChanged = func(string) { s.search() }
 	s.entry.OnSubmitted = func(string) { s.search() }
 	scroll := container.NewVScroll(s.results)
 	scroll.SetMinSize(fyne.NewSize(480, 360))
-	s.dlg = dialog.NewCustom("Search messages", "Close", topThen(container.NewVBox(s.entry, s.status), scroll), c.win)
+	s.dlg = dialog.NewCustom("Search messages", "Close", widgets.TopThen(container.NewVBox(s.entry, s.status), scroll), c.win)
 	s.dlg.Show()
 	c.win.Canvas().Focus(s.entry)
 	c.search = s
@@ -69,17 +71,17 @@ func (s *messageSearch) show(kw string, found []FoundMessage) {
 	s.results.RemoveAll()
 	switch {
 	case kw == "":
-		setText(s.status, "Type a word to search your messages in every chat.")
+		widgets.SetText(s.status, "Type a word to search your messages in every chat.")
 	case len(found) == 0:
-		setText(s.status, "No messages contain “"+kw+"”.")
+		widgets.SetText(s.status, "No messages contain “"+kw+"”.")
 	case len(found) == searchLimit:
-		setText(s.status, "The newest "+strconv.Itoa(searchLimit)+" messages with “"+kw+"”:")
+		widgets.SetText(s.status, "The newest "+strconv.Itoa(searchLimit)+" messages with “"+kw+"”:")
 	default:
-		setText(s.status, strconv.Itoa(len(found))+" found:")
+		widgets.SetText(s.status, strconv.Itoa(len(found))+" found:")
 	}
 	for _, f := range found {
 		f := f
-		s.results.Add(newTapArea(s.row(kw, f), func() {
+		s.results.Add(widgets.NewTapArea(s.row(kw, f), func() {
 			s.dlg.Hide()
 			s.c.OpenConversationAt(f.ConversationID, f.Msg.Seq)
 		}))
@@ -101,8 +103,8 @@ func (s *messageSearch) row(kw string, f FoundMessage) fyne.CanvasObject {
 		sender = c.userName(f.Msg.SendID)
 	}
 	ts := msgTime(f.Msg)
-	head := container.NewBorder(nil, nil, nil, subtle(c.clock.listTime(ts)+" "+c.clock.msgTime(ts)),
-		truncated(bold(chat+" · "+sender)))
+	head := container.NewBorder(nil, nil, nil, widgets.Subtle(c.clock.listTime(ts)+" "+c.clock.msgTime(ts)),
+		widgets.Truncated(widgets.Bold(chat+" · "+sender)))
 	text := widget.NewRichText(highlighted(quoteText(f.Msg), kw)...)
 	text.Wrapping = fyne.TextWrapWord
 	return container.NewPadded(container.NewVBox(head, text))
@@ -200,12 +202,12 @@ func (v *chatView) tryJump() {
 
 // setFound outlines the bubble a search opened.
 func (r *msgRow) setFound(found bool) {
-	r.bg.stroke = r.bg.fill // the surface keeps a stroke once it had one
-	if found {
-		r.bg.stroke = theme.ColorNamePrimary
-		if r.own {
-			r.bg.stroke = theme.ColorNameForeground
-		}
+	switch {
+	case !found:
+		r.bg.SetStroke("")
+	case r.own:
+		r.bg.SetStroke(theme.ColorNameForeground)
+	default:
+		r.bg.SetStroke(theme.ColorNamePrimary)
 	}
-	r.bg.Refresh()
 }

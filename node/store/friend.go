@@ -114,20 +114,7 @@ func scanFriend(row interface{ Scan(...any) error }) (*pb.FriendInfo, error) {
 }
 
 func queryFriends(ctx context.Context, q Q, query string, args ...any) ([]*pb.FriendInfo, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query friends: %w", err)
-	}
-	defer rows.Close()
-	var out []*pb.FriendInfo
-	for rows.Next() {
-		f, err := scanFriend(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query friends", scanFriend, query, args...)
 }
 
 // ListFriends pages through ownerID's friend list in upstream's order, with the total count.
@@ -202,20 +189,7 @@ func scanFriendRequest(row interface{ Scan(...any) error }) (*pb.FriendRequest, 
 }
 
 func queryFriendRequests(ctx context.Context, q Q, query string, args ...any) ([]*pb.FriendRequest, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query friend requests: %w", err)
-	}
-	defer rows.Close()
-	var out []*pb.FriendRequest
-	for rows.Next() {
-		r, err := scanFriendRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query friend requests", scanFriendRequest, query, args...)
 }
 
 // GetFriendRequest returns the request from fromID to toID, or nil when there is none.
