@@ -103,7 +103,7 @@ func (v *chatView) showReaders(seq int64) {
 		box.Add(widgets.Subtle(strings.Join(not, ", ")))
 	}
 	v.readersShown = read
-	dialog.ShowCustom("Read by", "Close", container.NewPadded(box), v.c.win)
+	dialog.ShowCustom("Read by "+strconv.Itoa(len(names)), "Close", container.NewPadded(box), v.c.win)
 }
 
 // Tapped on the "Read by N" line of the user's group message shows who read it.
