@@ -20,7 +20,8 @@ type Pagination struct {
 	ShowNumber int32 `json:"showNumber"`
 }
 
-// SearchMsgResp is the answer: the page of messages found and how many there are in all.
+// SearchMsgResp is upstream's SearchMessageResp: the page of messages found; total repeats
+// chatLogsNum as an int64.
 type SearchMsgResp struct {
 	ChatLogs    []SearchChatLog `json:"chatLogs"`
 	ChatLogsNum int32           `json:"chatLogsNum"`
@@ -52,7 +53,12 @@ type ChatLog struct {
 	Status           int32  `json:"status"`
 	SendTime         int64  `json:"sendTime"`
 	CreateTime       int64  `json:"createTime"`
+	Ex               string `json:"ex"`
+	GroupFaceURL     string `json:"groupFaceURL"`
+	GroupMemberCount uint32 `json:"groupMemberCount"`
 	Seq              int64  `json:"seq"`
+	GroupOwner       string `json:"groupOwner"`
+	GroupType        int32  `json:"groupType"`
 	ConversationID   string `json:"conversationID"`
 }
 
