@@ -35,10 +35,11 @@ func newContactsPage(c *Controller) *contactsPage {
 	return p
 }
 
-func pendingRequests(in []*pb.FriendRequest) int {
-	n := 0
-	for _, r := range in {
-		if r.HandleResult == openim.FriendRequestPending {
+// countPending counts the requests (friend or group) still waiting for an answer.
+func countPending[R interface{ GetHandleResult() int32 }](rs []R, pending int32) int64 {
+	var n int64
+	for _, r := range rs {
+		if r.GetHandleResult() == pending {
 			n++
 		}
 	}
@@ -64,7 +65,7 @@ func (p *contactsPage) refreshList() {
 	p.list.RemoveAll()
 	q := p.query()
 	if q == "" {
-		reqRow := newSpecialRow(style.IconPersonAdd, "Friend requests", int64(pendingRequests(c.reqIn)), func() { p.showRequests() })
+		reqRow := newSpecialRow(style.IconPersonAdd, "Friend requests", countPending(c.reqIn, openim.FriendRequestPending), func() { p.showRequests() })
 		blockRow := newSpecialRow(style.IconBlock, "Blocked users", 0, func() { p.showBlocked() })
 		p.list.Add(reqRow)
 		p.list.Add(blockRow)

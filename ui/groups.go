@@ -38,16 +38,6 @@ func newGroupsPage(c *Controller) *groupsPage {
 	return p
 }
 
-func pendingGroupRequests(rs []*pb.GroupRequest) int {
-	n := 0
-	for _, r := range rs {
-		if r.HandleResult == openim.GroupRequestPending {
-			n++
-		}
-	}
-	return n
-}
-
 func (p *groupsPage) refresh() {
 	p.refreshList()
 	switch p.shown {
@@ -77,7 +67,7 @@ func (p *groupsPage) refreshList() {
 	p.list.RemoveAll()
 	q := p.query()
 	if q == "" {
-		p.list.Add(newSpecialRow(style.IconMail, "Join requests", int64(pendingGroupRequests(c.groupReq)), p.showRequests))
+		p.list.Add(newSpecialRow(style.IconMail, "Join requests", countPending(c.groupReq, openim.GroupRequestPending), p.showRequests))
 		p.list.Add(widget.NewSeparator())
 	}
 	n := 0

@@ -476,7 +476,9 @@ func (h *Harness) Snapshot(t *testing.T, name string) {
 }
 
 // PendingFriendRequests counts the requests the user has not answered.
-func (h *Harness) PendingFriendRequests() int { return pendingRequests(h.C.reqIn) }
+func (h *Harness) PendingFriendRequests() int {
+	return int(countPending(h.C.reqIn, openim.FriendRequestPending))
+}
 
 // AddFriend sends a friend request through the contacts page's dialog.
 func (h *Harness) AddFriend(userID, msg string) {

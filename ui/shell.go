@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lanim/node/openim"
 	"lanim/ui/style"
 	"lanim/ui/widgets"
 )
@@ -125,12 +126,12 @@ func (s *shell) conversationsChanged() {
 
 func (s *shell) contactsChanged() {
 	s.contacts.refresh()
-	s.rail.setBadge(sectionContacts, int64(pendingRequests(s.c.reqIn)))
+	s.rail.setBadge(sectionContacts, countPending(s.c.reqIn, openim.FriendRequestPending))
 }
 
 func (s *shell) groupsChanged() {
 	s.groups.refresh()
-	s.rail.setBadge(sectionGroups, int64(pendingGroupRequests(s.c.groupReq)))
+	s.rail.setBadge(sectionGroups, countPending(s.c.groupReq, openim.GroupRequestPending))
 	s.chat.groupsChanged()
 }
 

@@ -277,25 +277,20 @@ const blackQuery = `SELECT b.owner_id, b.create_time, b.add_source, b.operator_i
 
 const blackOrder = ` ORDER BY b.create_time, b.rowid`
 
+func scanBlack(row interface{ Scan(...any) error }) (*pb.BlackInfo, error) {
+	b := &pb.BlackInfo{BlackUserInfo: &pb.PublicUserInfo{}}
+	u := b.BlackUserInfo
+	var nick, face, ex sql.NullString
+	if err := row.Scan(&b.OwnerUserID, &b.CreateTime, &b.AddSource, &b.OperatorUserID, &b.Ex,
+		&u.UserID, &nick, &face, &ex); err != nil {
+		return nil, err
+	}
+	u.Nickname, u.FaceURL, u.Ex = nick.String, face.String, ex.String
+	return b, nil
+}
+
 func queryBlacks(ctx context.Context, q Q, query string, args ...any) ([]*pb.BlackInfo, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query blacks: %w", err)
-	}
-	defer rows.Close()
-	var out []*pb.BlackInfo
-	for rows.Next() {
-		b := &pb.BlackInfo{BlackUserInfo: &pb.PublicUserInfo{}}
-		u := b.BlackUserInfo
-		var nick, face, ex sql.NullString
-		if err := rows.Scan(&b.OwnerUserID, &b.CreateTime, &b.AddSource, &b.OperatorUserID, &b.Ex,
-			&u.UserID, &nick, &face, &ex); err != nil {
-			return nil, err
-		}
-		u.Nickname, u.FaceURL, u.Ex = nick.String, face.String, ex.String
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query blacks", scanBlack, query, args...)
 }
 
 // ListBlacks pages through ownerID's black list in the order entries were added, with the total.

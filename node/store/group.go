@@ -89,20 +89,14 @@ func JoinedGroupIDs(ctx context.Context, q Q, userID string) ([]string, error) {
 
 // queryStrings runs a query of one text column.
 func queryStrings(ctx context.Context, q Q, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query", scanString, query, args...)
+}
+
+// scanString reads a row of one text column.
+func scanString(row interface{ Scan(...any) error }) (string, error) {
+	var s string
+	err := row.Scan(&s)
+	return s, err
 }
 
 // InsertGroup adds a group row; MemberCount is ignored (it is counted from group_members).
