@@ -66,6 +66,16 @@ func annAndBob(t *testing.T) (ann, bob *Harness) {
 	return ann, bob
 }
 
+// annBobCy are three windows, Ann a friend of Bob and of Cy.
+func annBobCy(t *testing.T) (ann, bob, cy *Harness) {
+	t.Helper()
+	_, _, hs := realApp(t, "ann", "bob", "cy")
+	ann, bob, cy = hs["ann"], hs["bob"], hs["cy"]
+	befriend(t, ann, bob)
+	befriend(t, ann, cy)
+	return ann, bob, cy
+}
+
 // TestLinksInBubblesOpen: web and mail links in a message are links in both bubbles and open the
 // URL as sent; other schemes stay text.
 func TestLinksInBubblesOpen(t *testing.T) {
@@ -184,10 +194,7 @@ func TestReplyQuotesTheMessage(t *testing.T) {
 // TestForwardSendsACopy: Forward… on a bubble lists the chats and sends the same content as the
 // user's new message to the one picked.
 func TestForwardSendsACopy(t *testing.T) {
-	_, _, hs := realApp(t, "ann", "bob", "cy")
-	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
-	befriend(t, ann, bob)
-	befriend(t, ann, cy)
+	ann, bob, cy := annBobCy(t)
 	cy.OpenChatWith("ann")
 	cy.Compose("hello ann")
 	bob.OpenChatWith("ann")
@@ -213,10 +220,7 @@ func TestForwardSendsACopy(t *testing.T) {
 // result names its chat and sender with the match in bold, and picking one opens that chat at
 // the message, loading the older pages it is in.
 func TestSearchMessagesJumpsToTheMessage(t *testing.T) {
-	_, _, hs := realApp(t, "ann", "bob", "cy")
-	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
-	befriend(t, ann, bob)
-	befriend(t, ann, cy)
+	ann, bob, cy := annBobCy(t)
 	ctx := context.Background()
 	send := func(from *Harness, to, text string) {
 		m := NewTextMessage(from.C.self, &Conversation{Type: openim.SingleChat, PeerID: to}, text, nil, time.Now().UnixMilli())
@@ -279,10 +283,7 @@ func TestSearchMessagesJumpsToTheMessage(t *testing.T) {
 // (their receipts reach the group), a click on it lists who read it, and reopening the chat
 // gets the same from the node.
 func TestGroupReadBy(t *testing.T) {
-	_, _, hs := realApp(t, "ann", "bob", "cy")
-	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
-	befriend(t, ann, bob)
-	befriend(t, ann, cy)
+	ann, bob, cy := annBobCy(t)
 	gid := ann.CreateGroup("Design team", "bob", "cy")
 	cid := openim.GroupConversationID(gid)
 	ann.OpenConversation(cid)
