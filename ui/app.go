@@ -104,7 +104,7 @@ func toggleTheme(c *Controller) {
 
 // --- keyboard ---
 
-// addShortcuts binds the keyboard: Ctrl+K search, Ctrl+1..4 sections, Alt+Up/Down between
+// addShortcuts binds the keyboard: Ctrl+K search, Ctrl+Shift+F search messages, Ctrl+1..4 sections, Alt+Up/Down between
 // conversations, Ctrl+, profile. Tab moves between the controls as everywhere in Fyne.
 func (c *Controller) addShortcuts() {
 	c.keys = map[string]func(){}
@@ -123,6 +123,7 @@ func (c *Controller) addShortcuts() {
 		c.shell.show(sectionChats)
 		c.shell.chats.focusSearch()
 	})
+	add(fyne.KeyF, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, c.SearchMessages)
 	add(fyne.Key1, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionChats) })
 	add(fyne.Key2, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionContacts) })
 	add(fyne.Key3, fyne.KeyModifierShortcutDefault, func() { c.shell.show(sectionGroups) })

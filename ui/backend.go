@@ -83,6 +83,17 @@ type Chats interface {
 	Revoke(ctx context.Context, conversationID string, seq int64) error
 	// Typing tells the peer of a single chat that the user is typing.
 	Typing(ctx context.Context, recvID string) error
+	// SearchMessages finds up to limit of the user's messages, in every chat, whose text
+	// contains keyword (the node's full-text search), newest first.
+	SearchMessages(ctx context.Context, keyword string, limit int) ([]FoundMessage, error)
+}
+
+// FoundMessage is a message a search found, with the chat it is in.
+type FoundMessage struct {
+	ConversationID string
+	Msg            *pb.MsgData
+	// ChatName is the group's name, or the other user's name in a single chat, as the node knows it.
+	ChatName string
 }
 
 // Contacts is friends, friend requests and the black list.
@@ -110,6 +121,8 @@ type Groups interface {
 	GroupRequests(ctx context.Context) ([]*pb.GroupRequest, error)
 	RespondGroupRequest(ctx context.Context, groupID, userID string, accept bool) error
 	Members(ctx context.Context, groupID string) ([]*pb.GroupMemberFullInfo, error)
+	// ReadSeqs returns how far each member has read the group's chat, by user ID.
+	ReadSeqs(ctx context.Context, groupID string) (map[string]int64, error)
 	Kick(ctx context.Context, groupID string, userIDs []string) error
 	// MuteMember mutes a member for seconds; 0 lifts the mute.
 	MuteMember(ctx context.Context, groupID, userID string, seconds uint32) error

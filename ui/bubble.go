@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -83,6 +84,8 @@ type msgRow struct {
 	avatar *widgets.Avatar
 	name   *widget.RichText
 	text   *widget.RichText
+	body   fyne.CanvasObject // text, themed so links read on the user's own bubbles
+	quote  *quoteView        // the message a reply quotes, above its text
 	meta   *widget.RichText
 	state  *canvas.Image
 	retry  *widget.Button
@@ -98,6 +101,11 @@ func newMsgRow(c *Controller, convID string, m *pb.MsgData, showSender bool) *ms
 	r.name = widgets.StyledText("", theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	r.text = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{ColorName: theme.ColorNameForeground}})
 	r.text.Wrapping = fyne.TextWrapWord
+	r.body = r.text
+	if own {
+		r.body = container.NewThemeOverride(r.text, ownBubbleTheme{})
+	}
+	r.quote = newQuoteView(own)
 	r.meta = widgets.StyledText("", style.ColorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{})
 	r.state = canvas.NewImageFromResource(nil)
 	r.state.FillMode = canvas.ImageFillContain
@@ -111,13 +119,17 @@ func newMsgRow(c *Controller, convID string, m *pb.MsgData, showSender bool) *ms
 // set shows a (new version of the) message.
 func (r *msgRow) set(m *pb.MsgData) {
 	r.msg = m
-	seg := r.text.Segments[0].(*widget.TextSegment)
-	seg.Text = MessageText(m)
+	textColor := theme.ColorNameForeground
+	if r.own {
+		textColor = style.ColorBubbleText
+	}
+	r.text.Segments = richTextWithLinks(MessageText(m), textColor, r.c.openLink)
+	r.text.Refresh()
+	r.body.Refresh() // after the text made its links: the own bubble's theme reaches them
+	r.quote.show(r.c, m)
 	if r.own {
 		r.bg.SetFill(style.ColorBubbleOwn)
-		seg.Style.ColorName = style.ColorBubbleText
 	} else {
-		seg.Style.ColorName = theme.ColorNameForeground
 		name := m.SenderNickname
 		if name == "" {
 			name = r.c.userName(m.SendID)
@@ -167,6 +179,10 @@ func (r *msgRow) updateMeta() {
 		}
 		if state != stateSent {
 			meta += "  " + state.text()
+		} else if r.c.shell != nil {
+			if rb := r.c.shell.chat.readByText(r.msg.Seq); rb != "" {
+				meta += "  " + rb
+			}
 		}
 	}
 	r.retry.Hidden = state != stateFailed
@@ -181,6 +197,11 @@ func (r *msgRow) updateMeta() {
 }
 
 func (r *msgRow) TappedSecondary(e *fyne.PointEvent) {
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", r.menuItems()...), r.c.win.Canvas(), e.AbsolutePosition)
+}
+
+// menuItems are what the right-click menu offers for this message.
+func (r *msgRow) menuItems() []*fyne.MenuItem {
 	var items []*fyne.MenuItem
 	text := MessageText(r.msg)
 	if r.att == nil {
@@ -191,6 +212,15 @@ func (r *msgRow) TappedSecondary(e *fyne.PointEvent) {
 		id := r.msg.ClientMsgID
 		items = append(items, fyne.NewMenuItem("Save as…", func() { r.c.SaveFileAs(id, u, name) }))
 	}
+	if r.msg.Seq > 0 && r.msg.Status != openim.MsgStatusDeleted {
+		m := r.msg
+		items = append(items, fyne.NewMenuItem("Reply", func() { r.c.shell.chat.replyTo(m) }),
+			fyne.NewMenuItem("Forward…", func() { r.c.pickForward(m) }))
+	}
+	if r.own && r.c.shell != nil && len(r.c.shell.chat.readers(r.msg.Seq)) > 0 {
+		seq := r.msg.Seq
+		items = append(items, fyne.NewMenuItem("Read by…", func() { r.c.shell.chat.showReaders(seq) }))
+	}
 	if r.own && r.msg.Seq > 0 {
 		m := r.msg
 		items = append(items, fyne.NewMenuItem("Withdraw", func() { r.c.Revoke(r.convID, m.Seq) }))
@@ -198,13 +228,13 @@ func (r *msgRow) TappedSecondary(e *fyne.PointEvent) {
 	if r.retry.Visible() {
 		items = append(items, fyne.NewMenuItem("Send again", func() { r.c.Retry(r.convID, r.msg.ClientMsgID) }))
 	}
-	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), r.c.win.Canvas(), e.AbsolutePosition)
+	return items
 }
 
 // geometry computes where the parts go in a row of the given width.
 type msgGeometry struct {
-	bubble, text, name, meta, avatar, retry rect
-	height                                  float32
+	bubble, quote, text, name, meta, avatar, retry rect
+	height                                         float32
 }
 
 // rect is a position and size in a row.
@@ -247,7 +277,11 @@ func (r *msgRow) geometry(width float32) msgGeometry {
 	if r.showSender && group {
 		nameS = r.name.MinSize()
 	}
-	inner := max(textW-2*ip, metaW-2*ip, nameS.Width-2*ip)
+	quoteW := float32(0)
+	if r.quote.Visible() {
+		quoteW = min(r.quote.naturalWidth(), maxW-2*bubblePadX)
+	}
+	inner := max(textW-2*ip, metaW-2*ip, nameS.Width-2*ip, quoteW)
 	bw := inner + 2*bubblePadX
 	y := float32(bubblePadY)
 	x := left
@@ -257,6 +291,11 @@ func (r *msgRow) geometry(width float32) msgGeometry {
 	if nameS.Height > 0 {
 		g.name = rect{Position: fyne.NewPos(x+bubblePadX-ip, y-ip), Size: nameS}
 		y += nameS.Height - 2*ip + 2
+	}
+	if quoteW > 0 {
+		qh := r.quote.MinSize().Height
+		g.quote = rect{Position: fyne.NewPos(x+bubblePadX, y+2), Size: fyne.NewSize(inner, qh)}
+		y += qh + 6
 	}
 	g.text = rect{Position: fyne.NewPos(x+bubblePadX-ip, y-ip), Size: fyne.NewSize(textW, textH)}
 	y += textH - 2*ip
@@ -304,7 +343,8 @@ func (rr *msgRowRenderer) Layout(size fyne.Size) {
 	r := rr.r
 	g := r.geometry(size.Width)
 	place(r.bg, g.bubble)
-	place(r.text, g.text)
+	place(r.body, g.text)
+	place(r.quote, g.quote)
 	place(r.meta, g.meta)
 	place(r.name, g.name)
 	r.name.Hidden = g.name.Size.IsZero()
@@ -328,7 +368,8 @@ func (rr *msgRowRenderer) MinSize() fyne.Size { return rr.r.MinSize() }
 func (rr *msgRowRenderer) Refresh() {
 	r := rr.r
 	r.bg.Refresh()
-	r.text.Refresh()
+	r.body.Refresh()
+	r.quote.Refresh()
 	r.meta.Refresh()
 	r.name.Refresh()
 	r.avatar.Refresh()
@@ -344,7 +385,7 @@ func (rr *msgRowRenderer) Objects() []fyne.CanvasObject {
 	if r.att != nil {
 		return []fyne.CanvasObject{r.bg, r.avatar, r.name, r.att, r.meta, r.state, r.retry}
 	}
-	return []fyne.CanvasObject{r.bg, r.avatar, r.name, r.text, r.meta, r.state, r.retry}
+	return []fyne.CanvasObject{r.bg, r.avatar, r.name, r.quote, r.body, r.meta, r.state, r.retry}
 }
 
 func (rr *msgRowRenderer) Destroy() {}

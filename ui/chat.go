@@ -44,6 +44,12 @@ type chatView struct {
 	ready   bool // the first page is shown at the bottom: scrolling to the top may load more
 	newPill *widget.Button
 
+	reads        map[string]int64 // group chats: how far each member has read, by user ID
+	readersShown []string         // who the last "Read by" list named (for tests)
+
+	jump  int64   // the seq to show once loaded (a search result), 0 for none
+	found *msgRow // the bubble a search opened, outlined
+
 	composer    *composer
 	members     []*pb.GroupMemberFullInfo
 	typingUntil time.Time
@@ -83,7 +89,7 @@ func newChatView(c *Controller) *chatView {
 	v.composer = newComposer(c)
 	v.composer.onSend = func(text string, mentions []string) {
 		if v.conv != nil {
-			c.SendText(v.conv, text, mentions)
+			c.SendText(v.conv, text, mentions, v.composer.reply)
 			v.scroll.ScrollToBottom()
 		}
 	}
@@ -146,6 +152,8 @@ func (v *chatView) open(conv *Conversation) {
 	v.rows = map[string]*msgRow{}
 	v.hasMore, v.loading, v.ready = false, true, false
 	v.typingUntil = time.Time{}
+	v.jump, v.found = 0, nil
+	v.reads = nil
 	v.newPill.Hide()
 	v.composer.switchTo(prev, conv.ID)
 	v.empty.Hide()
@@ -164,9 +172,11 @@ func (v *chatView) open(conv *Conversation) {
 		v.scroll.ScrollToBottom()
 		v.ready = true
 		v.fillViewport()
+		v.tryJump()
 	})
 	if conv.Type == openim.ReadGroupChat {
 		v.loadMembers()
+		v.loadReads()
 	}
 	v.c.win.Canvas().Focus(v.composer.entry)
 }
@@ -186,6 +196,7 @@ func (v *chatView) loadMembers() {
 		if gen == v.gen {
 			v.members = ms
 			v.updateHeader()
+			v.receiptsChanged(v.conv)
 		}
 	}, func(error) {}) // not a member any more: the header says so through the group list
 }
@@ -374,6 +385,7 @@ func (v *chatView) loadOlder() {
 		v.scroll.Offset.Y += v.col.MinSize().Height - oldH
 		v.scroll.Refresh()
 		v.fillViewport()
+		v.tryJump()
 	})
 }
 

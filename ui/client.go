@@ -628,6 +628,15 @@ func (b *ClientBackend) SetRecvOpt(ctx context.Context, id string, opt int32) er
 }
 
 func (b *ClientBackend) MarkRead(ctx context.Context, id string, seq int64) error {
+	if strings.HasPrefix(id, openim.PrefixGroup) && seq > 0 {
+		// mark_msgs_as_read sends the receipt to the group (mark_conversation_as_read only to
+		// the reader), so the senders see "Read by"; it lists the newest seqs, ending at seq.
+		seqs := make([]int64, 0, groupReceiptSeqs)
+		for s := max(1, seq-groupReceiptSeqs+1); s <= seq; s++ {
+			seqs = append(seqs, s)
+		}
+		return b.call(ctx, "/msg/mark_msgs_as_read", map[string]any{"conversationID": id, "userID": b.me(), "seqs": seqs}, nil)
+	}
 	return b.call(ctx, "/msg/mark_conversation_as_read", map[string]any{"conversationID": id, "userID": b.me(),
 		"hasReadSeq": seq}, nil)
 }
@@ -681,6 +690,33 @@ func (b *ClientBackend) Revoke(ctx context.Context, id string, seq int64) error 
 var typingOptions = map[string]bool{"history": false, "persistent": false, "unreadCount": false,
 	"conversationUpdate": false, "offlinePush": false, "senderSync": false, "notPrivate": false,
 	"senderConversationUpdate": false}
+
+func (b *ClientBackend) SearchMessages(ctx context.Context, keyword string, limit int) ([]FoundMessage, error) {
+	var r client.SearchMsgResp
+	req := &client.SearchMsgReq{Keyword: keyword, Pagination: &client.Pagination{PageNumber: 1, ShowNumber: int32(limit)}}
+	if err := b.call(ctx, "/msg/search_msg", req, &r); err != nil {
+		return nil, err
+	}
+	me := b.me()
+	out := make([]FoundMessage, 0, len(r.ChatLogs))
+	for _, h := range r.ChatLogs {
+		l := h.ChatLog
+		m := &pb.MsgData{ServerMsgID: l.ServerMsgID, ClientMsgID: l.ClientMsgID, SendID: l.SendID, RecvID: l.RecvID,
+			GroupID: l.GroupID, SenderPlatformID: l.SenderPlatformID, SenderNickname: l.SenderNickname,
+			SenderFaceURL: l.SenderFaceURL, SessionType: l.SessionType, MsgFrom: l.MsgFrom, ContentType: l.ContentType,
+			Content: []byte(l.Content), Status: l.Status, SendTime: l.SendTime, CreateTime: l.CreateTime, Seq: l.Seq}
+		name := l.GroupName
+		if l.GroupID == "" {
+			// The chat is named for the other user: the receiver of one's own message, else its sender.
+			name = l.RecvNickname
+			if l.RecvID == me {
+				name = l.SenderNickname
+			}
+		}
+		out = append(out, FoundMessage{ConversationID: l.ConversationID, Msg: m, ChatName: name})
+	}
+	return out, nil
+}
 
 func (b *ClientBackend) Typing(ctx context.Context, recvID string) error {
 	conn, err := b.connNow(ctx)
@@ -824,6 +860,21 @@ func (b *ClientBackend) Members(ctx context.Context, groupID string) ([]*pb.Grou
 	err := b.call(ctx, "/group/get_group_member_list", map[string]any{"groupID": groupID, "pagination": page}, &r)
 	sort.SliceStable(r.Members, func(i, j int) bool { return r.Members[i].RoleLevel > r.Members[j].RoleLevel })
 	return r.Members, err
+}
+
+// groupReceiptSeqs is how many seqs a group read receipt lists.
+const groupReceiptSeqs = 50
+
+func (b *ClientBackend) ReadSeqs(ctx context.Context, groupID string) (map[string]int64, error) {
+	var r client.GroupReadSeqsResp
+	if err := b.call(ctx, "/msg/get_group_read_seqs", map[string]any{"groupID": groupID}, &r); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(r.Reads))
+	for _, m := range r.Reads {
+		out[m.UserID] = m.HasReadSeq
+	}
+	return out, nil
 }
 
 func (b *ClientBackend) Kick(ctx context.Context, groupID string, userIDs []string) error {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lanim/node/pb"
 	"lanim/ui/style"
 	"lanim/ui/widgets"
 )
@@ -119,8 +120,12 @@ type composer struct {
 	attach   *widget.Button
 	content  fyne.CanvasObject
 	mentions []mention
-	drafts   map[string]string
-	lastType time.Time
+	// reply is the message the next send quotes (nil: none), shown in replyBar above the box.
+	reply     *pb.MsgData
+	replyBar  *fyne.Container
+	replyText *widget.RichText
+	drafts    map[string]string
+	lastType  time.Time
 	// members returns the people who can be mentioned (groups); nil in single chats.
 	members func() []mention
 	onSend  func(text string, mentions []string)
@@ -153,7 +158,12 @@ func newComposer(c *Controller) *composer {
 	})
 	p.attach.Importance = widget.LowImportance
 	p.entry.onPaste = p.paste
-	row := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(p.attach, p.emoji)), container.NewVBox(p.send), p.entry)
+	p.replyText = widgets.Truncated(widgets.StyledText("", style.ColorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{Italic: true}))
+	cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { p.setReply(nil, "") })
+	cancel.Importance = widget.LowImportance
+	p.replyBar = container.NewBorder(nil, nil, nil, cancel, p.replyText)
+	p.replyBar.Hide()
+	row := container.NewBorder(p.replyBar, nil, container.NewVBox(container.NewHBox(p.attach, p.emoji)), container.NewVBox(p.send), p.entry)
 	p.content = container.NewStack(widgets.NewSurface(theme.ColorNameBackground), container.NewPadded(row))
 	return p
 }
@@ -164,7 +174,17 @@ func (p *composer) switchTo(from, to string) {
 		p.drafts[from] = p.entry.Text
 	}
 	p.mentions = nil
+	p.setReply(nil, "")
 	p.entry.SetText(p.drafts[to])
+}
+
+// setReply makes the next send a reply to m, described by label; nil sends no reply.
+func (p *composer) setReply(m *pb.MsgData, label string) {
+	p.reply = m
+	widgets.SetText(p.replyText, label)
+	p.replyBar.Hidden = m == nil
+	p.replyBar.Refresh()
+	p.content.Refresh()
 }
 
 func (p *composer) submit() {
@@ -181,6 +201,9 @@ func (p *composer) submit() {
 	p.mentions = nil
 	p.entry.SetText("")
 	p.onSend(text, ids)
+	if p.reply != nil {
+		p.setReply(nil, "")
+	}
 }
 
 func contains(list []string, s string) bool {

@@ -71,9 +71,10 @@ type Controller struct {
 	// outbox (queued, relayed by the node).
 	outgoing map[string][]*outMsg
 
-	shell     *shell // nil while signed out
-	tray      *tray  // nil without a system tray
-	lastToast string // for tests
+	shell     *shell         // nil while signed out
+	search    *messageSearch // the last message search opened
+	tray      *tray          // nil without a system tray
+	lastToast string         // for tests
 	keys      map[string]func()
 	files     *files      // uploads and downloads of pictures and files
 	pics      *imageCache // pictures decoded for display, by URL
@@ -754,6 +755,10 @@ func (c *Controller) gotRead(e ReadEvent) {
 		c.conversationsChanged()
 		return
 	}
+	if conv.Type == openim.ReadGroupChat && c.shell != nil {
+		c.shell.chat.memberRead(e)
+		return
+	}
 	if conv.Type == openim.SingleChat && e.HasReadSeq > conv.PeerReadSeq {
 		conv.PeerReadSeq = e.HasReadSeq
 		if c.shell != nil {
@@ -762,13 +767,22 @@ func (c *Controller) gotRead(e ReadEvent) {
 	}
 }
 
-// SendText sends a text message to a conversation; mentions are the user IDs @-mentioned.
-func (c *Controller) SendText(conv *Conversation, text string, mentions []string) {
+// SendText sends a text message to a conversation; mentions are the user IDs @-mentioned; a
+// reply quotes the message quoted (nil: none).
+func (c *Controller) SendText(conv *Conversation, text string, mentions []string, quoted *pb.MsgData) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return
 	}
 	m := NewTextMessage(c.self, conv, text, mentions, c.clock.now().UnixMilli())
+	if quoted != nil {
+		m = NewQuoteMessage(c.self, conv, text, quoted, m.CreateTime)
+	}
+	c.sendNew(conv, m)
+}
+
+// sendNew shows a message the user wrote in its chat and the list, and sends it.
+func (c *Controller) sendNew(conv *Conversation, m *pb.MsgData) {
 	o := &outMsg{msg: m}
 	c.outgoing[conv.ID] = append(c.outgoing[conv.ID], o)
 	if cur := c.convs[conv.ID]; cur != nil {

@@ -54,7 +54,9 @@ func newConversationList(c *Controller) *conversationList {
 	l.empty.Wrapping = fyne.TextWrapOff // centred: it has its own line break
 	newChat := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { c.shell.show(sectionContacts) })
 	newChat.Importance = widget.LowImportance
-	header := container.NewBorder(nil, nil, nil, newChat, widgets.Heading("Chats"))
+	searchMsgs := widget.NewButtonWithIcon("", theme.SearchIcon(), c.SearchMessages)
+	searchMsgs.Importance = widget.LowImportance
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(searchMsgs, newChat), widgets.Heading("Chats"))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(l.search))
 	l.content = widgets.TopThen(top, container.NewStack(l.list, container.NewCenter(l.empty)))
 	return l

@@ -93,6 +93,11 @@ func MessageText(m *pb.MsgData) string {
 		if json.Unmarshal(m.Content, &e) == nil {
 			return e.Text
 		}
+	case openim.Quote:
+		var e quoteElem
+		if json.Unmarshal(m.Content, &e) == nil {
+			return e.Text
+		}
 	case openim.Picture:
 		return "📷 Picture"
 	case openim.File:

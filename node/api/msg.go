@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"lanim/node/client"
 	"lanim/node/im"
 	"lanim/node/openim"
 	"lanim/node/pb"
@@ -27,6 +28,24 @@ func (s *Server) msgRoutes() {
 	s.add("/msg/get_conversations_has_read_and_max_seq", read(getHasReadAndMaxSeq))
 	s.add("/msg/get_server_time", read(getServerTime))
 	s.add("/msg/search_msg", read(searchMsg))
+	s.add("/msg/get_group_read_seqs", read(getGroupReadSeqs))
+}
+
+// groupReadSeqsReq is LanIM's /msg/get_group_read_seqs (im.GroupReader.ReadSeqs).
+type groupReadSeqsReq struct {
+	GroupID string `json:"groupID"`
+}
+
+func getGroupReadSeqs(c *call, req *groupReadSeqsReq) (any, error) {
+	reads, err := c.groups().ReadSeqs(req.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &client.GroupReadSeqsResp{Reads: make([]client.MemberReadSeq, 0, len(reads))}
+	for _, r := range reads {
+		resp.Reads = append(resp.Reads, client.MemberReadSeq(r))
+	}
+	return resp, nil
 }
 
 // sendMsgReq is either form of /msg/send_msg: the seed's {msgData: MsgData}, or upstream's flat
@@ -222,46 +241,6 @@ type searchMsgReq struct {
 	EndTime        int64       `json:"endTime"`
 }
 
-// searchMsgResp is upstream's SearchMessageResp; total repeats chatLogsNum as an int64.
-type searchMsgResp struct {
-	ChatLogs    []*searchChatLog `json:"chatLogs"`
-	ChatLogsNum int32            `json:"chatLogsNum"`
-	Total       int64            `json:"total"`
-}
-
-type searchChatLog struct {
-	ChatLog   *chatLog `json:"chatLog"`
-	IsRevoked bool     `json:"isRevoked"`
-}
-
-// chatLog is upstream's ChatLog (content as text) plus the conversation the message is in.
-type chatLog struct {
-	ServerMsgID      string `json:"serverMsgID"`
-	ClientMsgID      string `json:"clientMsgID"`
-	SendID           string `json:"sendID"`
-	RecvID           string `json:"recvID"`
-	GroupID          string `json:"groupID"`
-	RecvNickname     string `json:"recvNickname"`
-	SenderPlatformID int32  `json:"senderPlatformID"`
-	SenderNickname   string `json:"senderNickname"`
-	SenderFaceURL    string `json:"senderFaceURL"`
-	GroupName        string `json:"groupName"`
-	SessionType      int32  `json:"sessionType"`
-	MsgFrom          int32  `json:"msgFrom"`
-	ContentType      int32  `json:"contentType"`
-	Content          string `json:"content"`
-	Status           int32  `json:"status"`
-	SendTime         int64  `json:"sendTime"`
-	CreateTime       int64  `json:"createTime"`
-	Ex               string `json:"ex"`
-	GroupFaceURL     string `json:"groupFaceURL"`
-	GroupMemberCount uint32 `json:"groupMemberCount"`
-	Seq              int64  `json:"seq"`
-	GroupOwner       string `json:"groupOwner"`
-	GroupType        int32  `json:"groupType"`
-	ConversationID   string `json:"conversationID"`
-}
-
 func searchMsg(c *call, req *searchMsgReq) (any, error) {
 	offset, limit, err := req.Pagination.page()
 	if err != nil {
@@ -285,17 +264,17 @@ func searchMsg(c *call, req *searchMsgReq) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp := &searchMsgResp{ChatLogs: []*searchChatLog{}, ChatLogsNum: int32(min(total, 1<<31-1)), Total: total}
+	resp := &client.SearchMsgResp{ChatLogs: []client.SearchChatLog{}, ChatLogsNum: int32(min(total, 1<<31-1)), Total: total}
 	for _, h := range hits {
-		resp.ChatLogs = append(resp.ChatLogs, &searchChatLog{ChatLog: hitChatLog(h)})
+		resp.ChatLogs = append(resp.ChatLogs, client.SearchChatLog{ChatLog: hitChatLog(h)})
 	}
 	return resp, nil
 }
 
 // hitChatLog is a hit's ChatLog, with the receiver's name or the group's details.
-func hitChatLog(h im.SearchHit) *chatLog {
+func hitChatLog(h im.SearchHit) client.ChatLog {
 	m := h.Msg
-	l := &chatLog{ServerMsgID: m.ServerMsgID, ClientMsgID: m.ClientMsgID, SendID: m.SendID, RecvID: m.RecvID,
+	l := client.ChatLog{ServerMsgID: m.ServerMsgID, ClientMsgID: m.ClientMsgID, SendID: m.SendID, RecvID: m.RecvID,
 		GroupID: m.GroupID, SenderPlatformID: m.SenderPlatformID, SenderNickname: m.SenderNickname,
 		SenderFaceURL: m.SenderFaceURL, SessionType: m.SessionType, MsgFrom: m.MsgFrom, ContentType: m.ContentType,
 		Content: string(m.Content), Status: m.Status, SendTime: m.SendTime, CreateTime: m.CreateTime, Ex: m.Ex,

@@ -44,6 +44,17 @@ func (s *Surface) SetRadius(radius float32) {
 	}
 }
 
+// SetStroke outlines the surface in a theme colour ("" for no outline).
+func (s *Surface) SetStroke(stroke fyne.ThemeColorName) {
+	if s.stroke != stroke {
+		s.stroke = stroke
+		s.Refresh()
+	}
+}
+
+// Stroke is the outline's colour name ("" for none).
+func (s *Surface) Stroke() fyne.ThemeColorName { return s.stroke }
+
 func (s *Surface) CreateRenderer() fyne.WidgetRenderer {
 	r := &surfaceRenderer{s: s, rect: &canvas.Rectangle{}}
 	r.Refresh()
@@ -60,6 +71,7 @@ func (r *surfaceRenderer) MinSize() fyne.Size    { return fyne.Size{} }
 func (r *surfaceRenderer) Refresh() {
 	r.rect.FillColor = style.Color(r.s.fill)
 	r.rect.CornerRadius = r.s.radius
+	r.rect.StrokeWidth = 0
 	if r.s.stroke != "" {
 		r.rect.StrokeColor = style.Color(r.s.stroke)
 		r.rect.StrokeWidth = 1

@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"encoding/json"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/openim"
+	"lanim/node/pb"
+
+	"lanim/ui/style"
+	"lanim/ui/widgets"
+)
+
+// Replies and forwards, as OpenIM clients send them. A reply is a quote message (114) whose
+// element carries the reply's text and the quoted message in the SDK's message form (its element
+// under textElem, pictureElem…), so the SDKs render the quote without fetching anything. A
+// forward is OpenIM's single forward: the same content type and element, sent as a new message.
+
+// quoteElem is OpenIM's QuoteElem.
+type quoteElem struct {
+	Text         string          `json:"text"`
+	QuoteMessage json.RawMessage `json:"quoteMessage"`
+}
+
+// quotedMsg is the part of the SDK's message struct a quote carries and LanIM reads back.
+type quotedMsg struct {
+	ClientMsgID    string `json:"clientMsgID"`
+	ServerMsgID    string `json:"serverMsgID,omitempty"`
+	Seq            int64  `json:"seq,omitempty"`
+	SendID         string `json:"sendID"`
+	RecvID         string `json:"recvID,omitempty"`
+	GroupID        string `json:"groupID,omitempty"`
+	SessionType    int32  `json:"sessionType"`
+	SenderNickname string `json:"senderNickname,omitempty"`
+	SenderFaceURL  string `json:"senderFaceUrl,omitempty"`
+	ContentType    int32  `json:"contentType"`
+	SendTime       int64  `json:"sendTime,omitempty"`
+	CreateTime     int64  `json:"createTime,omitempty"`
+}
+
+// sdkElemKey is the field of the SDK's message struct that holds each content type's element.
+var sdkElemKey = map[int32]string{openim.Text: "textElem", openim.Picture: "pictureElem", openim.Voice: "soundElem",
+	openim.Video: "videoElem", openim.File: "fileElem", openim.AtText: "atTextElem", openim.Merger: "mergeElem",
+	openim.Card: "cardElem", openim.Location: "locationElem", openim.Custom: "customElem", openim.Quote: "quoteElem",
+	openim.Face: "faceElem", openim.AdvancedText: "advancedTextElem", openim.MarkdownText: "markdownTextElem"}
+
+// NewQuoteMessage builds a reply to quoted in a conversation.
+func NewQuoteMessage(self *pb.UserInfo, conv *Conversation, text string, quoted *pb.MsgData, now int64) *pb.MsgData {
+	m := newMessage(self, conv, openim.Quote, now)
+	q, _ := json.Marshal(quotedMsg{ClientMsgID: quoted.ClientMsgID, ServerMsgID: quoted.ServerMsgID, Seq: quoted.Seq,
+		SendID: quoted.SendID, RecvID: quoted.RecvID, GroupID: quoted.GroupID, SessionType: quoted.SessionType,
+		SenderNickname: quoted.SenderNickname, SenderFaceURL: quoted.SenderFaceURL, ContentType: quoted.ContentType,
+		SendTime: quoted.SendTime, CreateTime: quoted.CreateTime})
+	if key, ok := sdkElemKey[quoted.ContentType]; ok && json.Valid(quoted.Content) {
+		// The element joins the struct's fields: {"clientMsgID":…, "textElem":{…}}.
+		q = append(append(append(q[:len(q)-1], `,"`+key+`":`...), quoted.Content...), '}')
+	}
+	m.Content, _ = json.Marshal(quoteElem{Text: text, QuoteMessage: q})
+	return m
+}
+
+// quoteOf reads a quote message: its quoted message (with its element as Content) and true, or
+// false for any other message.
+func quoteOf(m *pb.MsgData) (*pb.MsgData, bool) {
+	if m.ContentType != openim.Quote {
+		return nil, false
+	}
+	var e quoteElem
+	if json.Unmarshal(m.Content, &e) != nil {
+		return nil, false
+	}
+	var q quotedMsg
+	if json.Unmarshal(e.QuoteMessage, &q) != nil {
+		return nil, false
+	}
+	out := &pb.MsgData{ClientMsgID: q.ClientMsgID, ServerMsgID: q.ServerMsgID, Seq: q.Seq, SendID: q.SendID,
+		RecvID: q.RecvID, GroupID: q.GroupID, SessionType: q.SessionType, SenderNickname: q.SenderNickname,
+		SenderFaceURL: q.SenderFaceURL, ContentType: q.ContentType, SendTime: q.SendTime, CreateTime: q.CreateTime}
+	var elems map[string]json.RawMessage
+	if json.Unmarshal(e.QuoteMessage, &elems) == nil {
+		out.Content = elems[sdkElemKey[q.ContentType]]
+	}
+	return out, true
+}
+
+// quoteText is what a quote shows of a message: its text, or what kind of message it is.
+func quoteText(m *pb.MsgData) string {
+	if t := MessageText(m); t != "" {
+		return t
+	}
+	return "Message"
+}
+
+// NewForward is a copy of m's content sent as the user's new message to conv.
+func NewForward(self *pb.UserInfo, conv *Conversation, m *pb.MsgData, now int64) *pb.MsgData {
+	f := newMessage(self, conv, m.ContentType, now)
+	f.Content = m.Content
+	if m.ContentType == openim.AtText {
+		// Mentions name the people of the first chat: the copy goes out as plain text.
+		var e atTextElem
+		if json.Unmarshal(m.Content, &e) == nil {
+			f.ContentType = openim.Text
+			f.Content, _ = json.Marshal(textElem{Content: e.Text})
+		}
+	}
+	return f
+}
+
+// quoteView is the quoted message above a reply's text: who wrote it and the start of it.
+type quoteView struct {
+	widget.BaseWidget
+	bar  *widgets.Surface
+	bg   *widgets.Surface
+	text *widget.RichText
+}
+
+func newQuoteView(own bool) *quoteView {
+	q := &quoteView{bar: widgets.NewSurface(theme.ColorNamePrimary), bg: widgets.NewSurface(style.ColorNoticePill)}
+	c := theme.ColorNameForeground
+	if own {
+		q.bar.SetFill(style.ColorBubbleText)
+		c = style.ColorBubbleText
+	}
+	q.bg.SetRadius(6)
+	q.text = widgets.Truncated(widgets.StyledText("", c, theme.SizeNameCaptionText, fyne.TextStyle{}))
+	q.ExtendBaseWidget(q)
+	q.Hide()
+	return q
+}
+
+// show shows what m quotes, or hides when m is no reply.
+func (q *quoteView) show(c *Controller, m *pb.MsgData) {
+	quoted, ok := quoteOf(m)
+	if !ok {
+		q.Hide()
+		return
+	}
+	name := quoted.SenderNickname
+	if name == "" {
+		name = c.userName(quoted.SendID)
+	}
+	widgets.SetText(q.text, name+": "+firstLine(quoteText(quoted)))
+	q.Show()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// naturalWidth is the width the quote takes untruncated.
+func (q *quoteView) naturalWidth() float32 {
+	return fyne.MeasureText(q.text.String(), theme.CaptionTextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding() + 8
+}
+
+func (q *quoteView) MinSize() fyne.Size { return fyne.NewSize(0, q.text.MinSize().Height) }
+
+func (q *quoteView) CreateRenderer() fyne.WidgetRenderer {
+	return &quoteRenderer{q: q}
+}
+
+type quoteRenderer struct{ q *quoteView }
+
+func (r *quoteRenderer) Layout(size fyne.Size) {
+	r.q.bg.Resize(size)
+	r.q.bar.Resize(fyne.NewSize(3, size.Height))
+	r.q.text.Move(fyne.NewPos(4, 0))
+	r.q.text.Resize(fyne.NewSize(size.Width-4, size.Height))
+}
+func (r *quoteRenderer) MinSize() fyne.Size { return r.q.MinSize() }
+func (r *quoteRenderer) Refresh() {
+	r.q.bg.Refresh()
+	r.q.bar.Refresh()
+	r.q.text.Refresh()
+}
+func (r *quoteRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.q.bg, r.q.bar, r.q.text}
+}
+func (r *quoteRenderer) Destroy() {}
+
+// replyTo starts a reply to m: the composer shows what is quoted until the reply is sent or
+// cancelled.
+func (v *chatView) replyTo(m *pb.MsgData) {
+	name := m.SenderNickname
+	if name == "" {
+		name = v.c.userName(m.SendID)
+	}
+	v.composer.setReply(m, "Replying to "+name+": "+firstLine(quoteText(m)))
+	v.c.win.Canvas().Focus(v.composer.entry)
+}
+
+// pickForward asks which chat m goes to, then sends it there.
+func (c *Controller) pickForward(m *pb.MsgData) {
+	convs := c.sortedConversations()
+	var d dialog.Dialog
+	list := container.NewVBox()
+	for _, conv := range convs {
+		conv := conv
+		list.Add(widgets.NewTapArea(container.NewPadded(widgets.StyledText(c.conversationName(conv), theme.ColorNameForeground, theme.SizeNameText, fyne.TextStyle{})), func() {
+			d.Hide()
+			c.Forward(conv, m)
+		}))
+	}
+	scroll := container.NewVScroll(list)
+	scroll.SetMinSize(fyne.NewSize(320, min(float32(len(convs))*44+8, 360)))
+	d = dialog.NewCustom("Forward to…", "Cancel", scroll, c.win)
+	d.Show()
+}
+
+// Forward sends a copy of m to conv (OpenIM's single forward).
+func (c *Controller) Forward(conv *Conversation, m *pb.MsgData) {
+	c.sendNew(conv, NewForward(c.self, conv, m, c.clock.now().UnixMilli()))
+	c.toast("Forwarded to " + c.conversationName(conv))
+}
