@@ -52,6 +52,8 @@ type Office interface {
 	// SetOfficeAdmin grants (admin true) or revokes a user's office admin role: office admins
 	// invite computers, rename the office and grant the role.
 	SetOfficeAdmin(ctx context.Context, userID string, admin bool) error
+	// SetRequireFriendship sets whether single chats need a friendship (office admins).
+	SetRequireFriendship(ctx context.Context, on bool) error
 	// JoinOffice makes this node join another office with a join code (a new machine); via is the
 	// office the user picked on the LAN (nil: none), whose addresses are tried first and whose ID
 	// the code must name.
@@ -94,6 +96,9 @@ type Contacts interface {
 	DeleteFriend(ctx context.Context, userID string) error
 	SetRemark(ctx context.Context, userID, remark string) error
 	Blacklist(ctx context.Context) ([]*pb.BlackInfo, error)
+	// OfficeUsers is one page (offset, at most count) of the user IDs of everyone with an account
+	// in the office, and how many there are: the office directory.
+	OfficeUsers(ctx context.Context, offset, count int) ([]string, int64, error)
 	Block(ctx context.Context, userID string) error
 	Unblock(ctx context.Context, userID string) error
 }
@@ -172,8 +177,10 @@ type ClusterStatus struct {
 	HasQuorum bool
 	Nodes     []NodeStatus
 	Online    []string // user IDs connected anywhere in the office
-	Health    []KV     // this node's health, in the node's order
-	Extra     []KV
+	// RequireFriendship: the office refuses single messages between non-friends.
+	RequireFriendship bool
+	Health            []KV // this node's health, in the node's order
+	Extra             []KV
 }
 
 // NodeStatus is one member of the office's Raft group.

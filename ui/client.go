@@ -489,6 +489,23 @@ func (b *ClientBackend) SetOfficeAdmin(ctx context.Context, userID string, admin
 	return b.officeCall(ctx, "/cluster/set_office_admin", map[string]any{"userID": userID, "officeAdmin": admin}, nil)
 }
 
+func (b *ClientBackend) SetRequireFriendship(ctx context.Context, on bool) error {
+	return b.officeCall(ctx, "/cluster/set_require_friendship", map[string]bool{"requireFriendship": on}, nil)
+}
+
+func (b *ClientBackend) OfficeUsers(ctx context.Context, offset, count int) ([]string, int64, error) {
+	if count < 1 || offset%count != 0 {
+		return nil, 0, fmt.Errorf("office users: offset %d is not a page of %d", offset, count)
+	}
+	var r struct {
+		Total   int64    `json:"total"`
+		UserIDs []string `json:"userIDs"`
+	}
+	err := b.call(ctx, "/user/get_all_users_uid", map[string]any{"pagination": map[string]int{
+		"pageNumber": offset/count + 1, "showNumber": count}}, &r)
+	return r.UserIDs, r.Total, err
+}
+
 func (b *ClientBackend) JoinOffice(ctx context.Context, code string, via *OfficeAd) error {
 	if b.cfg.Join == nil {
 		return ErrNotSupported

@@ -64,6 +64,7 @@ type Controller struct {
 	groups   []*pb.GroupInfo
 	groupReq []*pb.GroupRequest
 	presence map[string]bool
+	dir      *directory // the office's people (the People page)
 	conn     ConnState
 	focused  bool
 	// outgoing holds the user's messages not yet confirmed by the node (sending, queued, failed),
@@ -78,8 +79,8 @@ type Controller struct {
 	pics      *imageCache // pictures decoded for display, by URL
 	// Loads of each list in flight: only the newest one's answer is applied, since an older answer
 	// arriving later (two pushes close together) would show a stale list.
-	selfLoads, convLoads, contactLoads, groupLoads newest
-	epoch                                          int // counts sessions: answers from an earlier one are dropped
+	selfLoads, convLoads, contactLoads, groupLoads, dirLoads newest
+	epoch                                                    int // counts sessions: answers from an earlier one are dropped
 }
 
 // newest numbers the loads of one kind; it is used on the UI goroutine only.
@@ -138,6 +139,7 @@ func (c *Controller) resetState() {
 	c.users = map[string]*pb.UserInfo{}
 	c.convs = map[string]*Conversation{}
 	c.presence = map[string]bool{}
+	c.dir = &directory{}
 	c.outgoing = map[string][]*outMsg{}
 	c.friends, c.reqIn, c.reqOut, c.blacks, c.groups, c.groupReq = nil, nil, nil, nil, nil, nil
 	c.conn = Online

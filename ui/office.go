@@ -148,6 +148,7 @@ func (p *officePage) render(loadErr error) {
 			body.Add(nodeRow(n, n.ID == st.NodeID))
 		}
 		body.Add(p.adminsSection(st))
+		body.Add(p.chatRuleSection(st))
 		if len(st.Health) > 0 {
 			body.Add(widget.NewLabel(""))
 			body.Add(bold("This computer"))

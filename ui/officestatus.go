@@ -12,6 +12,7 @@ import (
 func officeStatus(st *client.ClusterStatus) *ClusterStatus {
 	out := &ClusterStatus{OfficeName: st.OfficeName, OfficeAdmins: st.OfficeAdmins, NodeID: st.NodeID,
 		LeaderID: st.LeaderID, HasQuorum: st.LeaderID != "", Online: st.OnlineUserIDs,
+		RequireFriendship: st.RequireFriendship,
 		Health: []KV{
 			{Key: "Applied index", Value: strconv.FormatUint(st.AppliedIndex, 10)},
 			{Key: "State digest", Value: st.StateDigest},

@@ -21,6 +21,7 @@ const (
 	sectionGroups
 	sectionOffice
 	sectionProfile
+	sectionPeople // the office directory; last, so the other sections keep their numbers
 )
 
 // listWidth is the width of the list pane beside the rail.
@@ -42,6 +43,7 @@ type shell struct {
 	groups   *groupsPage
 	office   *officePage
 	profile  *profilePage
+	people   *peoplePage
 }
 
 func newShell(c *Controller) *shell {
@@ -52,11 +54,13 @@ func newShell(c *Controller) *shell {
 	s.groups = newGroupsPage(c)
 	s.office = newOfficePage(c)
 	s.profile = newProfilePage(c)
+	s.people = newPeoplePage(c)
 	s.banner = newBanner()
 	s.rail = newRail(s)
 
 	chatsPage := leftThen(paneLeft(s.chats.content), s.chat.content)
-	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content)
+	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content,
+		s.people.content)
 	s.content = topThen(s.banner, leftThen(s.rail.content, s.pages))
 	s.show(sectionChats)
 	s.connChanged()
@@ -89,6 +93,9 @@ func (s *shell) show(sec section) {
 		s.office.reload()
 	case sectionContacts:
 		cv.Focus(s.contacts.search)
+	case sectionPeople:
+		s.c.reloadDirectory()
+		cv.Focus(s.people.search)
 	case sectionGroups:
 		cv.Focus(s.groups.search)
 	case sectionChats:
@@ -122,6 +129,7 @@ func (s *shell) conversationsChanged() {
 
 func (s *shell) contactsChanged() {
 	s.contacts.refresh()
+	s.people.refreshList() // a new friend may chat where the office needs a friendship
 	s.rail.setBadge(sectionContacts, int64(pendingRequests(s.c.reqIn)))
 }
 
@@ -138,6 +146,7 @@ func (s *shell) selfChanged() {
 
 func (s *shell) presenceChanged() {
 	s.contacts.refresh()
+	s.people.refreshList()
 	s.chat.presenceChanged()
 }
 
@@ -207,6 +216,7 @@ func newRail(s *shell) *rail {
 		container.NewPadded(meBtn),
 		add(sectionChats, iconChat, "Chats"),
 		add(sectionContacts, iconContacts, "Contacts"),
+		add(sectionPeople, iconOffice, "People"),
 		add(sectionGroups, iconPeople, "Groups"),
 		add(sectionOffice, iconLAN, "Office"),
 		layout.NewSpacer(),
