@@ -37,6 +37,8 @@ type Account interface {
 	SignOut(ctx context.Context) error
 	Users(ctx context.Context, userIDs []string) ([]*pb.UserInfo, error)
 	UpdateSelf(ctx context.Context, nickname, faceURL string) error
+	// SetEx writes the user's ex field (LanIM keeps away and the status text there).
+	SetEx(ctx context.Context, ex string) error
 	// SubscribePresence returns which of the users are online now and sends PresenceEvents for
 	// their later changes.
 	SubscribePresence(ctx context.Context, userIDs []string) (map[string]bool, error)

@@ -229,12 +229,7 @@ func (v *chatView) updateHeader() {
 			}
 		}
 	default:
-		switch v.c.online(conv.PeerID) {
-		case 1:
-			sub = "online"
-		case -1:
-			sub = "offline"
-		default:
+		if sub = v.c.presenceWords(conv.PeerID); sub == "" {
 			sub = conv.PeerID
 		}
 	}
@@ -246,7 +241,7 @@ func (v *chatView) updateHeader() {
 	}
 	v.avatar.setOnline(0)
 	if conv.Type == openim.SingleChat {
-		v.avatar.setOnline(v.c.online(conv.PeerID))
+		v.avatar.setOnline(v.c.presenceOf(conv.PeerID))
 	}
 }
 

@@ -387,6 +387,11 @@ func (b *ClientBackend) UpdateSelf(ctx context.Context, nickname, faceURL string
 		"userID": b.me(), "nickname": nickname, "faceURL": faceURL}}, nil)
 }
 
+func (b *ClientBackend) SetEx(ctx context.Context, ex string) error {
+	return b.call(ctx, "/user/update_user_info_ex", map[string]any{"userInfo": map[string]any{
+		"userID": b.me(), "ex": ex}}, nil)
+}
+
 func (b *ClientBackend) SubscribePresence(ctx context.Context, ids []string) (map[string]bool, error) {
 	conn, err := b.connNow(ctx)
 	if err != nil {

@@ -94,7 +94,7 @@ func (p *contactsPage) refreshList() {
 		n++
 		id := u.UserID
 		av := newAvatar(c.pics, id, name, u.FaceURL, 36)
-		av.setOnline(c.online(id))
+		av.setOnline(c.presenceOf(id))
 		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, av, nil,
 			tight(truncated(bold(name)), truncated(subtle(id))))), func() { p.showUser(id) })
 		row.setSelected(p.shown == id)
@@ -204,17 +204,14 @@ func (p *contactsPage) showUser(id string) {
 		}
 	}
 	av := newAvatar(c.pics, id, name, u.FaceURL, 96)
-	av.setOnline(c.online(id))
+	av.setOnline(c.presenceOf(id))
 	lines := []fyne.CanvasObject{container.NewCenter(av), container.NewCenter(heading(name))}
 	if friend != nil && friend.Remark != "" {
 		lines = append(lines, container.NewCenter(subtle("Name: "+u.Nickname)))
 	}
 	status := "User ID: " + id
-	switch c.online(id) {
-	case 1:
-		status += " · online"
-	case -1:
-		status += " · offline"
+	if w := c.presenceWords(id); w != "" {
+		status += " · " + w
 	}
 	lines = append(lines, container.NewCenter(subtle(status)))
 

@@ -37,6 +37,9 @@ type Options struct {
 	OpenURL func(*url.URL) error
 	// ClipboardImage reads a picture (PNG) from the clipboard (systemClipboardImage when nil).
 	ClipboardImage func(ctx context.Context) ([]byte, error)
+	// ScreenLocked reports whether the screen is locked, which makes the user away (nil: the
+	// idle time alone decides).
+	ScreenLocked func() bool
 }
 
 // Controller is the one place that talks to the Backend. Screens call its methods; it runs the
@@ -67,6 +70,10 @@ type Controller struct {
 	dir      *directory // the office's people (the People page)
 	conn     ConnState
 	focused  bool
+	// lastInput is when the user last did something in the window (away after awayAfter);
+	// awayWriting: a status change is on its way to the node.
+	lastInput   time.Time
+	awayWriting bool
 	// outgoing holds the user's messages not yet confirmed by the node (sending, queued, failed),
 	// by conversation, so they survive switching chats.
 	outgoing map[string][]*outMsg
@@ -131,6 +138,7 @@ func NewController(a fyne.App, w fyne.Window, be Backend, opts Options) *Control
 	c.pics = newImageCache(c)
 	c.resetState()
 	go c.pump()
+	c.watchAway()
 	return c
 }
 
@@ -357,6 +365,7 @@ func (c *Controller) signedIn(s *Session) {
 		c.log.Warn("save session", "err", err)
 	}
 	c.self = &pb.UserInfo{UserID: s.UserID, Nickname: s.UserID}
+	c.lastInput = c.clock.now()
 	c.shell = newShell(c)
 	c.win.SetContent(c.shell.content)
 	c.shell.chats.focusSearch()
@@ -760,6 +769,7 @@ func (c *Controller) gotRead(e ReadEvent) {
 
 // SendText sends a text message to a conversation; mentions are the user IDs @-mentioned.
 func (c *Controller) SendText(conv *Conversation, text string, mentions []string) {
+	c.noteInput()
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return
@@ -901,6 +911,7 @@ const typingEvery = 3 * time.Second
 
 // Typing tells the peer of a single chat the user is typing.
 func (c *Controller) Typing(conv *Conversation) {
+	c.noteInput()
 	if conv.Type != openim.SingleChat {
 		return
 	}
@@ -1022,6 +1033,9 @@ func (c *Controller) online(id string) int {
 // the open chat is marked read when it comes back.
 func (c *Controller) SetFocused(f bool) {
 	c.focused = f
+	if f {
+		c.noteInput()
+	}
 	if f && c.shell != nil && c.shell.chat.conv != nil && c.shell.section == sectionChats {
 		c.markRead(c.shell.chat.conv)
 	}

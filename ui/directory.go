@@ -82,9 +82,7 @@ func (c *Controller) reloadDirectory() {
 		}
 		c.dir = d
 		for _, u := range d.users {
-			if c.users[u.UserID] == nil {
-				c.users[u.UserID] = u
-			}
+			c.users[u.UserID] = u
 		}
 		c.shell.people.refresh()
 		c.subscribeDirectory(d.users)
@@ -218,8 +216,11 @@ func (p *peoplePage) row(u *pb.UserInfo, name string) fyne.CanvasObject {
 	c := p.c
 	id := u.UserID
 	av := newAvatar(c.pics, id, name, u.FaceURL, 36)
-	av.setOnline(c.online(id))
+	av.setOnline(c.presenceOf(id))
 	sub := id
+	if t := statusOf(u.Ex).Text; t != "" {
+		sub = id + " · " + t
+	}
 	if c.dir.needFriend && !c.friendOf(id) {
 		sub = id + " · add as a friend to chat"
 	}

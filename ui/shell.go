@@ -77,6 +77,7 @@ func paneLeft(content fyne.CanvasObject) fyne.CanvasObject {
 // show switches the page.
 func (s *shell) show(sec section) {
 	s.section = sec
+	s.c.noteInput()
 	for i, p := range s.pages.Objects {
 		if i == int(sec) {
 			p.Show()

@@ -122,7 +122,7 @@ func (a *avatar) set(id, name, face string) {
 	a.Refresh()
 }
 
-// setOnline shows a presence dot: 1 online, -1 offline, 0 none.
+// setOnline shows a presence dot: 2 away, 1 online, -1 offline, 0 none.
 func (a *avatar) setOnline(state int) {
 	if a.online != state {
 		a.online = state
@@ -193,6 +193,9 @@ func (r *avatarRenderer) Refresh() {
 	}
 	r.dot.Hidden = a.online == 0
 	r.dot.FillColor = themeColor(colorOnlineDot)
+	if a.online == 2 {
+		r.dot.FillColor = themeColor(theme.ColorNameWarning) // away
+	}
 	if a.online < 0 {
 		r.dot.FillColor = themeColor(colorBadgeMuted)
 	}
