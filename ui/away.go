@@ -90,13 +90,12 @@ func (c *Controller) noteInput() {
 }
 
 // checkAway sets the user away after awayAfter without input, or while the screen is locked
-// (Options.ScreenLocked), and back when neither holds. It writes only on a change.
+// (c.locked, from Options.ScreenLocked), and back when neither holds. It writes only on a change.
 func (c *Controller) checkAway() {
 	if c.session == nil || c.self == nil || c.awayWriting {
 		return
 	}
-	locked := c.opts.ScreenLocked != nil && c.opts.ScreenLocked()
-	away := locked || c.clock.now().Sub(c.lastInput) >= awayAfter
+	away := c.locked || c.clock.now().Sub(c.lastInput) >= awayAfter
 	s := statusOf(c.self.Ex)
 	if s.Away == away {
 		return
@@ -155,7 +154,9 @@ func (c *Controller) watchAway() {
 			case <-c.ctx.Done():
 				return
 			case <-t.C:
+				locked := c.opts.ScreenLocked()
 				c.post(func() {
+					c.locked = locked
 					c.checkAway()
 					c.reloadOnlineProfiles()
 				})

@@ -21,8 +21,6 @@ func TestAwayAfterIdleAndLocked(t *testing.T) {
 
 	now := testNow
 	ann.C.clock.now = func() time.Time { return now }
-	locked := false
-	ann.C.opts.ScreenLocked = func() bool { return locked }
 	ann.C.noteInput()
 	exOnNode := func() userStatus {
 		us, err := bob.C.be.Users(context.Background(), []string{"ann"})
@@ -61,9 +59,9 @@ func TestAwayAfterIdleAndLocked(t *testing.T) {
 		t.Fatal("ann typed but the node still has her away")
 	}
 
-	locked = true
+	ann.C.locked = true // what the watch reads from the desktop's screen saver
 	check("away on a locked screen", true)
-	locked = false
+	ann.C.locked = false
 	ann.C.noteInput()
 	check("back after unlocking", false)
 

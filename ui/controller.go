@@ -38,7 +38,7 @@ type Options struct {
 	// ClipboardImage reads a picture (PNG) from the clipboard (systemClipboardImage when nil).
 	ClipboardImage func(ctx context.Context) ([]byte, error)
 	// ScreenLocked reports whether the screen is locked, which makes the user away (nil: the
-	// idle time alone decides).
+	// desktop's screen saver over D-Bus on Linux). It may block: it runs off the UI goroutine.
 	ScreenLocked func() bool
 }
 
@@ -74,6 +74,7 @@ type Controller struct {
 	// awayWriting: a status change is on its way to the node.
 	lastInput   time.Time
 	awayWriting bool
+	locked      bool // the screen was locked at the last look
 	// outgoing holds the user's messages not yet confirmed by the node (sending, queued, failed),
 	// by conversation, so they survive switching chats.
 	outgoing map[string][]*outMsg
@@ -137,6 +138,9 @@ func NewController(a fyne.App, w fyne.Window, be Backend, opts Options) *Control
 		post: opts.Post, log: opts.Log, ctx: ctx, stop: stop, focused: true, files: newFiles()}
 	c.pics = newImageCache(c)
 	c.resetState()
+	if opts.ScreenLocked == nil {
+		c.opts.ScreenLocked = (&screenLock{ctx: ctx}).locked
+	}
 	go c.pump()
 	c.watchAway()
 	return c
