@@ -15,6 +15,8 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+
+	"lanim/ui/widgets"
 )
 
 // Away and the status text. OpenIM's presence is only which platforms a user is connected on
@@ -209,7 +211,7 @@ func statusField(c *Controller) fyne.CanvasObject {
 	e.OnSubmitted = func(string) { c.SetStatusText(e.Text) }
 	box := container.NewVBox(container.NewBorder(nil, nil, nil, set, e))
 	if statusOf(c.self.GetEx()).Away {
-		box.Add(wrapped(subtle("You show as away: no input for 10 minutes, or the screen is locked.")))
+		box.Add(wrapped(widgets.Subtle("You show as away: no input for 10 minutes, or the screen is locked.")))
 	}
 	return box
 }

@@ -13,6 +13,7 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/ui/widgets"
 )
 
 // The office directory: everyone with an account in the office, read page by page from the
@@ -28,8 +29,6 @@ const (
 	// directoryShown bounds the rows drawn at once; the search narrows the rest.
 	directoryShown = 200
 )
-
-var iconOffice = svgIcon("apartment", "M17 11V3H7v4H3v14h8v-4h2v4h8V11h-4zM7 19H5v-2h2v2zm0-4H5v-2h2v2zm0-4H5V9h2v2zm4 4H9v-2h2v2zm0-4H9V9h2v2zm0-4H9V5h2v2zm4 8h-2v-2h2v2zm0-4h-2V9h2v2zm0-4h-2V5h2v2zm4 12h-2v-2h2v2zm0-4h-2v-2h2v2z")
 
 // directory is what the controller knows of the office's people.
 type directory struct {
@@ -140,23 +139,14 @@ func userLabel(u *pb.UserInfo) string {
 
 // peoplePage is the office directory: a searchable list of everyone, the office's rule beside it.
 type peoplePage struct {
-	c       *Controller
-	content fyne.CanvasObject
-	search  *keyEntry
-	count   *widget.RichText
-	list    *fyne.Container
-	detail  *fyne.Container
+	listPage
+	c *Controller
 }
 
 func newPeoplePage(c *Controller) *peoplePage {
-	p := &peoplePage{c: c, list: container.NewVBox(), detail: container.NewStack(), count: subtle("")}
-	p.search = newKeyEntry(c)
-	p.search.SetPlaceHolder("Search people by name")
-	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
-	p.search.OnChanged = func(string) { p.refreshList() }
-	top := container.NewVBox(container.NewPadded(tight(heading("People"), p.count)), container.NewPadded(p.search))
-	left := topThen(top, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = leftThen(paneLeft(left), container.NewStack(newSurface(theme.ColorNameBackground), p.detail))
+	p := &peoplePage{c: c}
+	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), c.reloadDirectory)
+	p.listPage = newListPage(c, "People", "Search people by name", func() { p.refreshList() }, reload)
 	p.refresh()
 	return p
 }
@@ -170,11 +160,13 @@ func (p *peoplePage) refresh() {
 		note = "In this office a chat needs a friendship: click someone to send a friend request, " +
 			"then chat once they accept."
 	}
-	l := subtle(note)
+	if d.loaded {
+		note = fmt.Sprintf("%d people in the office, you included. ", len(d.users)+1) + note
+	}
+	l := widgets.Subtle(note)
 	l.Wrapping = fyne.TextWrapWord
-	p.detail.Objects = []fyne.CanvasObject{container.NewCenter(container.New(fixedWidth(360),
-		container.NewVBox(container.NewCenter(heading("Office directory")), l)))}
-	p.detail.Refresh()
+	p.setDetail(container.NewCenter(container.New(widgets.FixedWidth(360),
+		container.NewVBox(container.NewCenter(widgets.Heading("Office directory")), l))))
 }
 
 // refreshList rebuilds the rows that match the search, by name.
@@ -182,13 +174,7 @@ func (p *peoplePage) refreshList() {
 	c := p.c
 	d := c.dir
 	p.list.RemoveAll()
-	switch {
-	case !d.loaded:
-		setText(p.count, "Loading…")
-	case d.total > 0:
-		setText(p.count, fmt.Sprintf("%d people", len(d.users)+1))
-	}
-	q := strings.ToLower(strings.TrimSpace(p.search.Text))
+	q := p.query()
 	n := 0
 	for _, u := range d.users {
 		name := userLabel(u)
@@ -202,21 +188,20 @@ func (p *peoplePage) refreshList() {
 	}
 	switch {
 	case n > directoryShown:
-		p.list.Add(emptyNote(fmt.Sprintf("%d more: type a name to narrow the list.", n-directoryShown)))
-	case n == 0 && q != "":
-		p.list.Add(emptyNote("Nobody in the office matches “" + p.search.Text + "”."))
-	case n == 0 && d.loaded:
-		p.list.Add(emptyNote("Nobody else has an account in this office yet."))
+		p.list.Add(widgets.EmptyNote(fmt.Sprintf("%d more: type a name to narrow the list.", n-directoryShown)))
+	case n == 0 && !d.loaded:
+		p.list.Add(widgets.EmptyNote("Loading…"))
+		n = 1
 	}
-	p.list.Refresh()
+	p.endList(n, "Nobody else has an account in this office yet.", "Nobody in the office matches “%s”.")
 }
 
-// row is one person: avatar with presence, name, and what a click does.
+// row is one person: avatar with presence, name, status text, and what a click does.
 func (p *peoplePage) row(u *pb.UserInfo, name string) fyne.CanvasObject {
 	c := p.c
 	id := u.UserID
-	av := newAvatar(c.pics, id, name, u.FaceURL, 36)
-	av.setOnline(c.presenceOf(id))
+	av := widgets.NewAvatar(c.pics, id, name, u.FaceURL, 36)
+	av.SetOnline(c.presenceOf(id))
 	sub := id
 	if t := statusOf(u.Ex).Text; t != "" {
 		sub = id + " · " + t
@@ -224,8 +209,7 @@ func (p *peoplePage) row(u *pb.UserInfo, name string) fyne.CanvasObject {
 	if c.dir.needFriend && !c.friendOf(id) {
 		sub = id + " · add as a friend to chat"
 	}
-	return newTapArea(container.NewPadded(container.NewBorder(nil, nil, av, nil,
-		tight(truncated(bold(name)), truncated(subtle(sub))))), func() { p.open(id) })
+	return listRow(av, name, widgets.Truncated(widgets.Subtle(sub)), false, func() { p.open(id) })
 }
 
 // open starts the chat with id, or offers the friend request when the office needs one first.

@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // officePage shows the office as the cluster sees it: the computers (Raft members) and the
@@ -27,7 +29,7 @@ type officePage struct {
 
 func newOfficePage(c *Controller) *officePage {
 	p := &officePage{c: c, body: container.NewStack()}
-	p.content = container.NewStack(newSurface(theme.ColorNameBackground), p.body)
+	p.content = container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.body)
 	p.body.Objects = []fyne.CanvasObject{container.NewCenter(widget.NewActivity())}
 	return p
 }
@@ -103,14 +105,14 @@ func kvRows(kvs []KV) fyne.CanvasObject {
 
 // statusLine is a coloured dot and a sentence.
 func statusLine(ok bool, text string) fyne.CanvasObject {
-	dot := newBadge()
-	dot.set(1, !ok)
+	dot := widgets.NewBadge()
+	dot.Set(1, !ok)
 	c := theme.ColorNameSuccess
 	if !ok {
 		c = theme.ColorNameError
 	}
-	return container.NewHBox(widget.NewIcon(colored(iconDoneAll, c)),
-		styledText(text, c, theme.SizeNameText, fyne.TextStyle{Bold: true}))
+	return container.NewHBox(widget.NewIcon(style.Colored(style.IconDoneAll, c)),
+		widgets.StyledText(text, c, theme.SizeNameText, fyne.TextStyle{Bold: true}))
 }
 
 func (p *officePage) render(loadErr error) {
@@ -122,7 +124,7 @@ func (p *officePage) render(loadErr error) {
 	case st == nil:
 		body.Add(statusLine(false, "Could not read the office's status: "+errorText(loadErr)))
 	default:
-		title := []fyne.CanvasObject{heading(st.OfficeName)}
+		title := []fyne.CanvasObject{widgets.Heading(st.OfficeName)}
 		if p.canRun() {
 			rename := widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), p.rename)
 			rename.Importance = widget.LowImportance
@@ -143,7 +145,7 @@ func (p *officePage) render(loadErr error) {
 				"Messages wait here until it can."))
 		}
 		body.Add(widget.NewLabel(""))
-		body.Add(bold("Computers"))
+		body.Add(widgets.Bold("Computers"))
 		for _, n := range st.Nodes {
 			body.Add(nodeRow(n, n.ID == st.NodeID))
 		}
@@ -151,33 +153,33 @@ func (p *officePage) render(loadErr error) {
 		body.Add(p.chatRuleSection(st))
 		if len(st.Health) > 0 {
 			body.Add(widget.NewLabel(""))
-			body.Add(bold("This computer"))
+			body.Add(widgets.Bold("This computer"))
 			body.Add(kvRows(st.Health))
 		}
 		if len(st.Extra) > 0 {
 			body.Add(widget.NewLabel(""))
-			body.Add(bold("More"))
+			body.Add(widgets.Bold("More"))
 			body.Add(kvRows(st.Extra))
 		}
 	}
 	body.Add(p.onlineSection(st))
 	body.Add(widget.NewLabel(""))
-	body.Add(bold("Add a computer"))
-	invite := widget.NewButtonWithIcon("Make a join code", iconPersonAdd, p.invite)
+	body.Add(widgets.Bold("Add a computer"))
+	invite := widget.NewButtonWithIcon("Make a join code", style.IconPersonAdd, p.invite)
 	leave := widget.NewButtonWithIcon("Leave the office…", theme.LogoutIcon(), p.leave)
 	leave.Importance = widget.DangerImportance
 	if p.canRun() {
-		body.Add(wrapped(subtle("Make a join code here and paste it on the new computer's welcome screen.")))
+		body.Add(wrapped(widgets.Subtle("Make a join code here and paste it on the new computer's welcome screen.")))
 	} else {
 		invite.Disable()
 		leave.Disable()
-		body.Add(wrapped(subtle("Office admins make join codes for new computers: ask " + p.adminNames() + ".")))
+		body.Add(wrapped(widgets.Subtle("Office admins make join codes for new computers: ask " + p.adminNames() + ".")))
 	}
 	body.Add(container.NewHBox(invite))
 	body.Add(widget.NewLabel(""))
 	body.Add(container.NewHBox(leave))
 	if !p.canRun() {
-		body.Add(wrapped(subtle("Only an office admin can take this computer out of the office.")))
+		body.Add(wrapped(widgets.Subtle("Only an office admin can take this computer out of the office.")))
 	}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), p.reload)
 	refresh.Importance = widget.LowImportance
@@ -205,21 +207,21 @@ func nodeRow(n NodeStatus, self bool) fyne.CanvasObject {
 	if !n.Reachable {
 		state = "unreachable"
 	}
-	icon := widget.NewIcon(colored(theme.ComputerIcon(), theme.ColorNamePrimary))
+	icon := widget.NewIcon(style.Colored(theme.ComputerIcon(), theme.ColorNamePrimary))
 	if !n.Reachable {
-		icon = widget.NewIcon(colored(theme.ComputerIcon(), colorSubtle))
+		icon = widget.NewIcon(style.Colored(theme.ComputerIcon(), style.ColorSubtle))
 	}
 	detail := n.ID
 	if n.Addr != "" && n.Addr != n.ID {
 		detail += " · " + n.Addr
 	}
-	tag := styledText(role, theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
+	tag := widgets.StyledText(role, theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	if !n.Reachable {
-		tag = styledText(role+" · "+state, theme.ColorNameError, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
+		tag = widgets.StyledText(role+" · "+state, theme.ColorNameError, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	}
 	row := container.NewBorder(nil, nil, container.NewCenter(icon), container.NewCenter(tag),
-		tight(bold(name), subtle(detail)))
-	return container.NewStack(newCard(10), container.NewPadded(row))
+		widgets.Tight(widgets.Bold(name), widgets.Subtle(detail)))
+	return container.NewStack(widgets.NewCard(10), container.NewPadded(row))
 }
 
 // wrapped makes rich text wrap at word boundaries.
@@ -231,10 +233,10 @@ func wrapped(t *widget.RichText) *widget.RichText {
 // adminsSection lists the office admins; an office admin adds and removes them.
 func (p *officePage) adminsSection(st *ClusterStatus) fyne.CanvasObject {
 	c := p.c
-	body := container.NewVBox(widget.NewLabel(""), bold("Office admins"),
-		wrapped(subtle("Office admins add computers to the office, rename it and choose the other admins.")))
+	body := container.NewVBox(widget.NewLabel(""), widgets.Bold("Office admins"),
+		wrapped(widgets.Subtle("Office admins add computers to the office, rename it and choose the other admins.")))
 	if len(st.OfficeAdmins) == 0 {
-		body.Add(wrapped(subtle("Nobody yet: the computer that created the office can make someone an admin.")))
+		body.Add(wrapped(widgets.Subtle("Nobody yet: the computer that created the office can make someone an admin.")))
 	}
 	for _, id := range st.OfficeAdmins {
 		name, face := c.userName(id), ""
@@ -254,15 +256,15 @@ func (p *officePage) adminsSection(st *ClusterStatus) fyne.CanvasObject {
 			}
 			action = container.NewCenter(remove)
 		}
-		row := container.NewBorder(nil, nil, container.NewCenter(newAvatar(c.pics, id, c.userName(id), face, 32)), action,
-			tight(bold(name), subtle(id)))
-		body.Add(container.NewStack(newCard(10), container.NewPadded(row)))
+		row := container.NewBorder(nil, nil, container.NewCenter(widgets.NewAvatar(c.pics, id, c.userName(id), face, 32)), action,
+			widgets.Tight(widgets.Bold(name), widgets.Subtle(id)))
+		body.Add(container.NewStack(widgets.NewCard(10), container.NewPadded(row)))
 	}
 	if p.canRun() && len(st.OfficeAdmins) == 1 {
-		body.Add(wrapped(subtle("The office needs an admin: add another before removing this one.")))
+		body.Add(wrapped(widgets.Subtle("The office needs an admin: add another before removing this one.")))
 	}
 	if p.canRun() {
-		add := widget.NewButtonWithIcon("Add an office admin…", iconPersonAdd, p.addAdmin)
+		add := widget.NewButtonWithIcon("Add an office admin…", style.IconPersonAdd, p.addAdmin)
 		body.Add(container.NewHBox(add))
 	}
 	return body
@@ -362,7 +364,7 @@ func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
 	c := p.c
 	body := container.NewVBox()
 	body.Add(widget.NewLabel(""))
-	body.Add(bold("Online now"))
+	body.Add(widgets.Bold("Online now"))
 	var ids []string
 	if st != nil {
 		ids = st.Online
@@ -370,7 +372,7 @@ func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
 	if len(ids) == 0 {
 		// The node does not list who is connected: show what presence says of your contacts.
 		ids = c.onlineContacts()
-		body.Add(subtle("You and the contacts you follow who are online."))
+		body.Add(widgets.Subtle("You and the contacts you follow who are online."))
 	}
 	online := container.NewGridWrap(fyne.NewSize(96, 84))
 	for _, id := range ids {
@@ -378,9 +380,9 @@ func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
 		if u := c.users[id]; u != nil {
 			face = u.FaceURL
 		}
-		av := newAvatar(c.pics, id, name, face, 40)
-		av.setOnline(1)
-		l := truncated(subtle(name))
+		av := widgets.NewAvatar(c.pics, id, name, face, 40)
+		av.SetOnline(1)
+		l := widgets.Truncated(widgets.Subtle(name))
 		l.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 		l.Segments[0].(*widget.TextSegment).Style.Inline = false
 		online.Add(container.NewVBox(container.NewCenter(av), l))

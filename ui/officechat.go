@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/ui/widgets"
 )
 
 // chatRuleSection is the office's choice whether a single chat needs a friendship: off by default
@@ -35,10 +37,10 @@ func (p *officePage) chatRuleSection(st *ClusterStatus) fyne.CanvasObject {
 	}
 	explain := "Off: anyone in the office can message anyone (the People page lists everyone). " +
 		"On: two people chat only once they are friends."
-	body := container.NewVBox(widget.NewLabel(""), bold("Chats"), check, wrapped(subtle(explain)))
+	body := container.NewVBox(widget.NewLabel(""), widgets.Bold("Chats"), check, wrapped(widgets.Subtle(explain)))
 	if !p.canRun() {
 		check.Disable()
-		body.Add(wrapped(subtle("Only an office admin changes this: ask " + p.adminNames() + ".")))
+		body.Add(wrapped(widgets.Subtle("Only an office admin changes this: ask " + p.adminNames() + ".")))
 	}
 	return body
 }
