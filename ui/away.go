@@ -148,23 +148,15 @@ func (c *Controller) setStatus(s userStatus, what string) {
 
 // watchAway checks the idle time every awayCheckEvery until the controller stops.
 func (c *Controller) watchAway() {
-	go func() {
-		t := time.NewTicker(awayCheckEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-c.ctx.Done():
-				return
-			case <-t.C:
-				locked := c.opts.ScreenLocked()
-				c.post(func() {
-					c.locked = locked
-					c.checkAway()
-					c.reloadOnlineProfiles()
-				})
-			}
-		}
-	}()
+	c.every(awayCheckEvery, func() bool {
+		locked := c.opts.ScreenLocked()
+		c.post(func() {
+			c.locked = locked
+			c.checkAway()
+			c.reloadOnlineProfiles()
+		})
+		return false
+	})
 }
 
 // presenceOf is a user's presence for an avatar dot: 2 away (online, and their status says

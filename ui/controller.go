@@ -953,8 +953,32 @@ func (c *Controller) setConn(s ConnState) {
 // watchQuorum polls the cluster status while the banner shows, in case the node does not push
 // the recovery itself.
 func (c *Controller) watchQuorum() {
+	c.every(5*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+		st, err := c.be.ClusterStatus(ctx)
+		cancel()
+		if errors.Is(err, ErrNotSupported) {
+			return true // no status to poll: the echo of a queued message ends the offline state
+		}
+		if err != nil || !st.HasQuorum {
+			return false
+		}
+		done := make(chan bool, 1)
+		c.post(func() {
+			if c.conn != Online {
+				c.setConn(Online)
+			}
+			done <- true
+		})
+		<-done
+		return true
+	})
+}
+
+// every runs fn off the UI goroutine every d, until it returns true or the controller stops.
+func (c *Controller) every(d time.Duration, fn func() (stop bool)) {
 	go func() {
-		t := time.NewTicker(5 * time.Second)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
@@ -962,24 +986,9 @@ func (c *Controller) watchQuorum() {
 				return
 			case <-t.C:
 			}
-			ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
-			st, err := c.be.ClusterStatus(ctx)
-			cancel()
-			if errors.Is(err, ErrNotSupported) {
-				return // no status to poll: the echo of a queued message ends the offline state
+			if fn() {
+				return
 			}
-			if err != nil || !st.HasQuorum {
-				continue
-			}
-			done := make(chan bool, 1)
-			c.post(func() {
-				if c.conn != Online {
-					c.setConn(Online)
-				}
-				done <- true
-			})
-			<-done
-			return
 		}
 	}()
 }

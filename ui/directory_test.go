@@ -88,17 +88,23 @@ func TestOfficeDirectory(t *testing.T) {
 	}
 }
 
+// adminAndColleague opens two windows on an office: ann, an office admin, on the computer that
+// created it, and bob, without the role, on another computer (no admin secret).
+func adminAndColleague(t *testing.T) (ann, bob *Harness) {
+	t.Helper()
+	o, a, hs := realAppWith(t, officeOptions{name: "Test office", clusterAddr: "127.0.0.1:0"}, "ann")
+	o.signUp("bob")
+	if err := o.backend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
+		t.Fatal(err)
+	}
+	return hs["ann"], signIn(t, a, o.newProbe(true), "bob")
+}
+
 // TestOfficeChatRuleToggle: on the Office page an office admin turns "Chats need a friendship"
 // on, the node then refuses a non-friend's message and the People page says so; a user without
 // the role sees the box greyed out with whom to ask; turning it off lets colleagues chat again.
 func TestOfficeChatRuleToggle(t *testing.T) {
-	o, a, hs := realAppWith(t, officeOptions{name: "Test office", clusterAddr: "127.0.0.1:0"}, "ann")
-	o.signUp("bob")
-	ann := hs["ann"]
-	if err := o.backend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
-		t.Fatal(err)
-	}
-	bob := signIn(t, a, o.newProbe(true), "bob")
+	ann, bob := adminAndColleague(t)
 	bobToAnn := func(text string) *pb.MsgData {
 		return NewTextMessage(bob.C.self, &Conversation{Type: openim.SingleChat, PeerID: "ann"}, text, nil, testNow.UnixMilli())
 	}
