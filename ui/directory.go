@@ -22,7 +22,7 @@ import (
 // need a friendship, a click on a non-friend offers the friend request instead.
 
 const (
-	// directoryPage is how many user IDs one call asks for (the node's largest page).
+	// directoryPageSize is how many user IDs one call asks for (the node's largest page).
 	directoryPageSize = openim.MaxPageSize
 	// directoryMax bounds the people the app loads (the node's subscriptions per connection).
 	directoryMax = 5000
@@ -33,7 +33,6 @@ const (
 // directory is what the controller knows of the office's people.
 type directory struct {
 	users []*pb.UserInfo // everyone but the signed-in user and imAdmin, by name
-	total int64          // accounts in the office, as the node counts them
 	// needFriend: the office refuses single chats between non-friends.
 	needFriend bool
 	loaded     bool
@@ -51,7 +50,6 @@ func (c *Controller) reloadDirectory() {
 			if err != nil {
 				return nil, err
 			}
-			d.total = total
 			for _, id := range page {
 				if id != me && !openim.IsAdmin(id) {
 					ids = append(ids, id)
