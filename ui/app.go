@@ -160,6 +160,12 @@ func newKeyEntry(c *Controller) *keyEntry {
 	return e
 }
 
+// TypedRune counts typing as the user's presence at the computer (away).
+func (e *keyEntry) TypedRune(r rune) {
+	e.c.noteInput()
+	e.Entry.TypedRune(r)
+}
+
 func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
 	if !e.c.runShortcut(s) {
 		e.Entry.TypedShortcut(s)

@@ -38,6 +38,8 @@ type Account interface {
 	SignOut(ctx context.Context) error
 	Users(ctx context.Context, userIDs []string) ([]*pb.UserInfo, error)
 	UpdateSelf(ctx context.Context, nickname, faceURL string) error
+	// SetEx writes the user's ex field (LanIM keeps away and the status text there).
+	SetEx(ctx context.Context, ex string) error
 	// SubscribePresence returns which of the users are online now and sends PresenceEvents for
 	// their later changes.
 	SubscribePresence(ctx context.Context, userIDs []string) (map[string]bool, error)
@@ -53,6 +55,8 @@ type Office interface {
 	// SetOfficeAdmin grants (admin true) or revokes a user's office admin role: office admins
 	// invite computers, rename the office and grant the role.
 	SetOfficeAdmin(ctx context.Context, userID string, admin bool) error
+	// SetRequireFriendship sets whether single chats need a friendship (office admins).
+	SetRequireFriendship(ctx context.Context, on bool) error
 	// JoinOffice makes this node join another office with a join code (a new machine); via is the
 	// office the user picked on the LAN (nil: none), whose addresses are tried first and whose ID
 	// the code must name.
@@ -106,6 +110,9 @@ type Contacts interface {
 	DeleteFriend(ctx context.Context, userID string) error
 	SetRemark(ctx context.Context, userID, remark string) error
 	Blacklist(ctx context.Context) ([]*pb.BlackInfo, error)
+	// OfficeUsers is one page (offset, at most count) of the user IDs of everyone with an account
+	// in the office, and how many there are: the office directory.
+	OfficeUsers(ctx context.Context, offset, count int) ([]string, int64, error)
 	Block(ctx context.Context, userID string) error
 	Unblock(ctx context.Context, userID string) error
 }
@@ -186,8 +193,10 @@ type ClusterStatus struct {
 	HasQuorum bool
 	Nodes     []NodeStatus
 	Online    []string // user IDs connected anywhere in the office
-	Health    []KV     // this node's health, in the node's order
-	Extra     []KV
+	// RequireFriendship: the office refuses single messages between non-friends.
+	RequireFriendship bool
+	Health            []KV // this node's health, in the node's order
+	Extra             []KV
 	// Outbox is how many messages wait in this computer's outbox for the office, and for how
 	// long the oldest has waited.
 	Outbox       int

@@ -243,12 +243,7 @@ func (v *chatView) updateHeader() {
 			}
 		}
 	default:
-		switch v.c.online(conv.PeerID) {
-		case 1:
-			sub = "online"
-		case -1:
-			sub = "offline"
-		default:
+		if sub = v.c.presenceWords(conv.PeerID); sub == "" {
 			sub = conv.PeerID
 		}
 	}
@@ -260,7 +255,7 @@ func (v *chatView) updateHeader() {
 	}
 	v.avatar.SetOnline(0)
 	if conv.Type == openim.SingleChat {
-		v.avatar.SetOnline(v.c.online(conv.PeerID))
+		v.avatar.SetOnline(v.c.presenceOf(conv.PeerID))
 	}
 }
 

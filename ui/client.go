@@ -392,6 +392,11 @@ func (b *ClientBackend) UpdateSelf(ctx context.Context, nickname, faceURL string
 		"userID": b.me(), "nickname": nickname, "faceURL": faceURL}}, nil)
 }
 
+func (b *ClientBackend) SetEx(ctx context.Context, ex string) error {
+	return b.call(ctx, "/user/update_user_info_ex", map[string]any{"userInfo": map[string]any{
+		"userID": b.me(), "ex": ex}}, nil)
+}
+
 func (b *ClientBackend) SubscribePresence(ctx context.Context, ids []string) (map[string]bool, error) {
 	conn, err := b.connNow(ctx)
 	if err != nil {
@@ -492,6 +497,23 @@ func (b *ClientBackend) NameOffice(ctx context.Context, name string) error {
 
 func (b *ClientBackend) SetOfficeAdmin(ctx context.Context, userID string, admin bool) error {
 	return b.officeCall(ctx, "/cluster/set_office_admin", map[string]any{"userID": userID, "officeAdmin": admin}, nil)
+}
+
+func (b *ClientBackend) SetRequireFriendship(ctx context.Context, on bool) error {
+	return b.officeCall(ctx, "/cluster/set_require_friendship", map[string]bool{"requireFriendship": on}, nil)
+}
+
+func (b *ClientBackend) OfficeUsers(ctx context.Context, offset, count int) ([]string, int64, error) {
+	if count < 1 || offset%count != 0 {
+		return nil, 0, fmt.Errorf("office users: offset %d is not a page of %d", offset, count)
+	}
+	var r struct {
+		Total   int64    `json:"total"`
+		UserIDs []string `json:"userIDs"`
+	}
+	err := b.call(ctx, "/user/get_all_users_uid", map[string]any{"pagination": map[string]int{
+		"pageNumber": offset/count + 1, "showNumber": count}}, &r)
+	return r.UserIDs, r.Total, err
 }
 
 func (b *ClientBackend) JoinOffice(ctx context.Context, code string, via *OfficeAd) error {

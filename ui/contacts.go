@@ -86,7 +86,7 @@ func (p *contactsPage) refreshList() {
 		n++
 		id := u.UserID
 		av := widgets.NewAvatar(c.pics, id, name, u.FaceURL, 36)
-		av.SetOnline(c.online(id))
+		av.SetOnline(c.presenceOf(id))
 		p.list.Add(listRow(av, name, widgets.Truncated(widgets.Subtle(id)), p.shown == id, func() { p.showUser(id) }))
 	}
 	p.endList(n, "No friends yet. Add one with the button above.", "Nobody matches “%s”.")
@@ -180,17 +180,14 @@ func (p *contactsPage) showUser(id string) {
 		}
 	}
 	av := widgets.NewAvatar(c.pics, id, name, u.FaceURL, 96)
-	av.SetOnline(c.online(id))
+	av.SetOnline(c.presenceOf(id))
 	lines := []fyne.CanvasObject{container.NewCenter(av), container.NewCenter(widgets.Heading(name))}
 	if friend != nil && friend.Remark != "" {
 		lines = append(lines, container.NewCenter(widgets.Subtle("Name: "+u.Nickname)))
 	}
 	status := "User ID: " + id
-	switch c.online(id) {
-	case 1:
-		status += " · online"
-	case -1:
-		status += " · offline"
+	if w := c.presenceWords(id); w != "" {
+		status += " · " + w
 	}
 	lines = append(lines, container.NewCenter(widgets.Subtle(status)))
 

@@ -37,6 +37,9 @@ type Options struct {
 	OpenURL func(*url.URL) error
 	// ClipboardImage reads a picture (PNG) from the clipboard (systemClipboardImage when nil).
 	ClipboardImage func(ctx context.Context) ([]byte, error)
+	// ScreenLocked reports whether the screen is locked, which makes the user away (nil: the
+	// desktop's screen saver over D-Bus on Linux). It may block: it runs off the UI goroutine.
+	ScreenLocked func() bool
 }
 
 // Controller is the one place that talks to the Backend. Screens call its methods; it runs the
@@ -64,8 +67,14 @@ type Controller struct {
 	groups   []*pb.GroupInfo
 	groupReq []*pb.GroupRequest
 	presence map[string]bool
+	dir      *directory // the office's people (the People page)
 	conn     ConnState
 	focused  bool
+	// lastInput is when the user last did something in the window (away after awayAfter);
+	// awayWriting: a status change is on its way to the node.
+	lastInput   time.Time
+	awayWriting bool
+	locked      bool // the screen was locked at the last look
 	// outgoing holds the messages not committed yet, by conversation, so they survive switching
 	// chats: the user's (sending, queued, failed) and others' still waiting in their computer's
 	// outbox (queued, relayed by the node).
@@ -80,8 +89,8 @@ type Controller struct {
 	pics      *imageCache // pictures decoded for display, by URL
 	// Loads of each list in flight: only the newest one's answer is applied, since an older answer
 	// arriving later (two pushes close together) would show a stale list.
-	selfLoads, convLoads, contactLoads, groupLoads newest
-	epoch                                          int // counts sessions: answers from an earlier one are dropped
+	selfLoads, convLoads, contactLoads, groupLoads, dirLoads newest
+	epoch                                                    int // counts sessions: answers from an earlier one are dropped
 }
 
 // newest numbers the loads of one kind; it is used on the UI goroutine only.
@@ -132,7 +141,11 @@ func NewController(a fyne.App, w fyne.Window, be Backend, opts Options) *Control
 		post: opts.Post, log: opts.Log, ctx: ctx, stop: stop, focused: true, files: newFiles()}
 	c.pics = newImageCache(c)
 	c.resetState()
+	if opts.ScreenLocked == nil {
+		c.opts.ScreenLocked = (&screenLock{ctx: ctx}).locked
+	}
 	go c.pump()
+	c.watchAway()
 	return c
 }
 
@@ -141,6 +154,7 @@ func (c *Controller) resetState() {
 	c.users = map[string]*pb.UserInfo{}
 	c.convs = map[string]*Conversation{}
 	c.presence = map[string]bool{}
+	c.dir = &directory{}
 	c.outgoing = map[string][]*outMsg{}
 	c.friends, c.reqIn, c.reqOut, c.blacks, c.groups, c.groupReq = nil, nil, nil, nil, nil, nil
 	c.conn = Online
@@ -360,6 +374,7 @@ func (c *Controller) signedIn(s *Session) {
 		c.log.Warn("save session", "err", err)
 	}
 	c.self = &pb.UserInfo{UserID: s.UserID, Nickname: s.UserID}
+	c.lastInput = c.clock.now()
 	c.shell = newShell(c)
 	c.win.SetContent(c.shell.content)
 	c.shell.chats.focusSearch()
@@ -770,6 +785,7 @@ func (c *Controller) gotRead(e ReadEvent) {
 // SendText sends a text message to a conversation; mentions are the user IDs @-mentioned; a
 // reply quotes the message quoted (nil: none).
 func (c *Controller) SendText(conv *Conversation, text string, mentions []string, quoted *pb.MsgData) {
+	c.noteInput()
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return
@@ -946,6 +962,7 @@ const typingEvery = 3 * time.Second
 
 // Typing tells the peer of a single chat the user is typing.
 func (c *Controller) Typing(conv *Conversation) {
+	c.noteInput()
 	if conv.Type != openim.SingleChat {
 		return
 	}
@@ -983,8 +1000,32 @@ func (c *Controller) setConn(s ConnState) {
 // watchQuorum polls the cluster status while the banner shows, in case the node does not push
 // the recovery itself.
 func (c *Controller) watchQuorum() {
+	c.every(5*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+		st, err := c.be.ClusterStatus(ctx)
+		cancel()
+		if errors.Is(err, ErrNotSupported) {
+			return true // no status to poll: the echo of a queued message ends the offline state
+		}
+		if err != nil || !st.HasQuorum {
+			return false
+		}
+		done := make(chan bool, 1)
+		c.post(func() {
+			if c.conn != Online {
+				c.setConn(Online)
+			}
+			done <- true
+		})
+		<-done
+		return true
+	})
+}
+
+// every runs fn off the UI goroutine every d, until it returns true or the controller stops.
+func (c *Controller) every(d time.Duration, fn func() (stop bool)) {
 	go func() {
-		t := time.NewTicker(5 * time.Second)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
@@ -992,24 +1033,9 @@ func (c *Controller) watchQuorum() {
 				return
 			case <-t.C:
 			}
-			ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
-			st, err := c.be.ClusterStatus(ctx)
-			cancel()
-			if errors.Is(err, ErrNotSupported) {
-				return // no status to poll: the echo of a queued message ends the offline state
+			if fn() {
+				return
 			}
-			if err != nil || !st.HasQuorum {
-				continue
-			}
-			done := make(chan bool, 1)
-			c.post(func() {
-				if c.conn != Online {
-					c.setConn(Online)
-				}
-				done <- true
-			})
-			<-done
-			return
 		}
 	}()
 }
@@ -1067,6 +1093,9 @@ func (c *Controller) online(id string) int {
 // the open chat is marked read when it comes back.
 func (c *Controller) SetFocused(f bool) {
 	c.focused = f
+	if f {
+		c.noteInput()
+	}
 	if f && c.shell != nil && c.shell.chat.conv != nil && c.shell.section == sectionChats {
 		c.markRead(c.shell.chat.conv)
 	}

@@ -355,7 +355,7 @@ func (h *Harness) SignedIn() {
 func (h *Harness) Section(name string) {
 	h.T.Helper()
 	secs := map[string]section{"chats": sectionChats, "contacts": sectionContacts, "groups": sectionGroups,
-		"office": sectionOffice, "profile": sectionProfile}
+		"office": sectionOffice, "profile": sectionProfile, "people": sectionPeople}
 	sec, ok := secs[name]
 	if !ok {
 		h.T.Fatalf("no section %q", name)

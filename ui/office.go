@@ -154,6 +154,7 @@ func (p *officePage) render(loadErr error) {
 			body.Add(nodeRow(n, n.ID == st.NodeID))
 		}
 		body.Add(p.adminsSection(st))
+		body.Add(p.chatRuleSection(st))
 		if len(st.Health) > 0 {
 			body.Add(widget.NewLabel(""))
 			body.Add(widgets.Bold("This computer"))

@@ -282,16 +282,6 @@ func befriend(t *testing.T, a, b *Harness) {
 	b.WaitFor(a.SelfID()+" in the friends", func() bool { return b.C.friendOf(a.SelfID()) })
 }
 
-// friendOf reports whether the window lists userID as a friend.
-func (c *Controller) friendOf(userID string) bool {
-	for _, f := range c.friends {
-		if f.FriendUser.GetUserID() == userID {
-			return true
-		}
-	}
-	return false
-}
-
 // userMessages are the users' messages of a conversation as the node stores them (its newest
 // 100, oldest first), without system lines.
 func userMessages(t testing.TB, be Backend, convID string) []*pb.MsgData {

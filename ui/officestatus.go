@@ -14,6 +14,7 @@ func officeStatus(st *client.ClusterStatus) *ClusterStatus {
 	out := &ClusterStatus{OfficeName: st.OfficeName, OfficeAdmins: st.OfficeAdmins, NodeID: st.NodeID,
 		LeaderID: st.LeaderID, HasQuorum: st.LeaderID != "", Online: st.OnlineUserIDs,
 		Outbox: st.OutboxDepth, OutboxOldest: time.Duration(st.OutboxOldestAgeMs) * time.Millisecond,
+		RequireFriendship: st.RequireFriendship,
 		Health: []KV{
 			{Key: "Applied index", Value: strconv.FormatUint(st.AppliedIndex, 10)},
 			{Key: "State digest", Value: st.StateDigest},

@@ -77,6 +77,7 @@ func (p *profilePage) refresh() {
 
 	form := widget.NewForm(
 		widget.NewFormItem("Name", container.NewBorder(nil, nil, nil, save, nickname)),
+		widget.NewFormItem("Status", statusField(c)),
 		widget.NewFormItem("User ID", widget.NewLabel(self.UserID)),
 		widget.NewFormItem("Theme", mode),
 	)

@@ -421,13 +421,7 @@ func TestOfficePanel(t *testing.T) {
 // role cannot invite or leave and is told whom to ask; once an admin grants the role, they can,
 // and they can hand it on. The last admin cannot be removed.
 func TestOfficeAdminsFromAnotherComputer(t *testing.T) {
-	o, a, hs := realAppWith(t, officeOptions{name: "Test office", clusterAddr: "127.0.0.1:0"}, "ann")
-	o.signUp("bob")
-	ann := hs["ann"]
-	if err := o.backend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
-		t.Fatal(err)
-	}
-	bob := signIn(t, a, o.newProbe(true), "bob")
+	ann, bob := adminAndColleague(t)
 	bob.Section("office")
 	bob.WaitText("Office admins make join codes for new computers: ask Ann.")
 	for _, b := range []string{"Make a join code", "Leave the office…"} {

@@ -25,6 +25,7 @@ const (
 	sectionGroups
 	sectionOffice
 	sectionProfile
+	sectionPeople // the office directory; last, so the other sections keep their numbers
 )
 
 // listWidth is the width of the list pane beside the rail.
@@ -46,6 +47,7 @@ type shell struct {
 	groups   *groupsPage
 	office   *officePage
 	profile  *profilePage
+	people   *peoplePage
 }
 
 func newShell(c *Controller) *shell {
@@ -56,11 +58,13 @@ func newShell(c *Controller) *shell {
 	s.groups = newGroupsPage(c)
 	s.office = newOfficePage(c)
 	s.profile = newProfilePage(c)
+	s.people = newPeoplePage(c)
 	s.banner = newBanner()
 	s.rail = newRail(s)
 
 	chatsPage := widgets.LeftThen(paneLeft(s.chats.content), s.chat.content)
-	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content)
+	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content,
+		s.people.content)
 	s.content = widgets.TopThen(s.banner, widgets.LeftThen(s.rail.content, s.pages))
 	s.show(sectionChats)
 	s.connChanged()
@@ -77,6 +81,7 @@ func paneLeft(content fyne.CanvasObject) fyne.CanvasObject {
 // show switches the page.
 func (s *shell) show(sec section) {
 	s.section = sec
+	s.c.noteInput()
 	for i, p := range s.pages.Objects {
 		if i == int(sec) {
 			p.Show()
@@ -93,6 +98,9 @@ func (s *shell) show(sec section) {
 		s.office.reload()
 	case sectionContacts:
 		cv.Focus(s.contacts.search)
+	case sectionPeople:
+		s.c.reloadDirectory()
+		cv.Focus(s.people.search)
 	case sectionGroups:
 		cv.Focus(s.groups.search)
 	case sectionChats:
@@ -126,6 +134,7 @@ func (s *shell) conversationsChanged() {
 
 func (s *shell) contactsChanged() {
 	s.contacts.refresh()
+	s.people.refreshList() // a new friend may chat where the office needs a friendship
 	s.rail.setBadge(sectionContacts, countPending(s.c.reqIn, openim.FriendRequestPending))
 }
 
@@ -142,6 +151,7 @@ func (s *shell) selfChanged() {
 
 func (s *shell) presenceChanged() {
 	s.contacts.refresh()
+	s.people.refreshList()
 	s.chat.presenceChanged()
 }
 
@@ -211,6 +221,7 @@ func newRail(s *shell) *rail {
 		container.NewPadded(meBtn),
 		add(sectionChats, style.IconChat, "Chats"),
 		add(sectionContacts, style.IconContacts, "Contacts"),
+		add(sectionPeople, style.IconOffice, "People"),
 		add(sectionGroups, style.IconPeople, "Groups"),
 		add(sectionOffice, style.IconLAN, "Office"),
 		layout.NewSpacer(),

@@ -32,6 +32,7 @@ func (s *Server) clusterRoutes() {
 	s.add("/cluster/leave", s.clusterLeave)
 	s.add("/cluster/set_office_name", proposeJSON[im.RenameOffice]("office.rename"))
 	s.add("/cluster/set_office_admin", proposeJSON[im.SetOfficeAdmin]("office.setAdmin"))
+	s.add("/cluster/set_require_friendship", proposeJSON[im.SetChatRule]("office.chatRule"))
 	s.addLocal("/cluster/discover", s.clusterDiscover)
 }
 
@@ -55,6 +56,11 @@ func (s *Server) clusterStatus(c *call, _ []byte) (any, error) {
 	if st.OfficeAdmins, err = store.OfficeAdmins(c.ctx, c.q()); err != nil {
 		return nil, err
 	}
+	off, err := im.LoadOffice(c.ctx, c.q())
+	if err != nil {
+		return nil, err
+	}
+	st.RequireFriendship = off != nil && off.RequireFriendship
 	if st.OfficeAdmins == nil {
 		st.OfficeAdmins = []string{}
 	}

@@ -19,6 +19,9 @@ type ClusterStatus struct {
 	OfficeAdmins []string `json:"officeAdmins"`
 	// OnlineUserIDs are the users connected anywhere in the office (the node caps the list).
 	OnlineUserIDs []string `json:"onlineUserIDs"`
+	// RequireFriendship: the office refuses single messages between non-friends (1303); set by
+	// an office admin through /cluster/set_require_friendship.
+	RequireFriendship bool `json:"requireFriendship"`
 	// BlobCopies is how many members should keep each file; BlobsUnderReplicated counts the files
 	// fewer members keep yet (copies are pushed in the background), BlobsLost those no member of
 	// the office keeps any more.

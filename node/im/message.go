@@ -291,6 +291,9 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		if err := checkNotBlocked(o.ctx, o.tx, m.RecvID, m.SendID); err != nil {
 			return nil, err
 		}
+		if err := o.checkFriendship(m); err != nil {
+			return nil, err
+		}
 	}
 	if !openim.IsNotification(m.ContentType) {
 		opt, err := recvMsgOpt(o.ctx, o.tx, recv, m)
@@ -305,6 +308,23 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		return pair(m.RecvID, m.SendID), nil
 	}
 	return []string{m.RecvID}, nil
+}
+
+// checkFriendship refuses a single message to someone who does not have the sender as a friend,
+// when the office says chats need a friendship (Office.RequireFriendship; OpenIM's 1303).
+func (o *op) checkFriendship(m *pb.MsgData) error {
+	need, err := needsFriendship(o.ctx, o.tx)
+	if err != nil || !need || m.SendID == m.RecvID {
+		return err
+	}
+	ok, err := store.IsFriend(o.ctx, o.tx, m.RecvID, m.SendID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return openim.ErrNotPeersFriend.With("this office's chats need a friendship: %s is not %s's friend", m.SendID, m.RecvID)
+	}
+	return nil
 }
 
 // checkGroupSend applies the group rules and returns the members, who all get the push. The admin

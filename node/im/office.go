@@ -19,6 +19,9 @@ type Office struct {
 	JWTKey          []byte `json:"jwtKey"`          // HS256 key of every token in the office
 	AdminSecretHash string `json:"adminSecretHash"` // bcrypt of the admin secret (get_admin_token)
 	CreateTime      int64  `json:"createTime"`
+	// RequireFriendship makes single chats need a friendship (OpenIM's NotPeersFriend otherwise).
+	// Off by default: colleagues message each other. omitempty keeps older offices' state as it was.
+	RequireFriendship bool `json:"requireFriendship,omitempty"`
 }
 
 // CreateOffice is the first command of an office's log.
@@ -42,6 +45,7 @@ func officeHandlers() map[string]handler {
 		"office.create":   args(createOffice),
 		"office.rename":   args(renameOffice),
 		"office.setAdmin": args(setOfficeAdmin),
+		"office.chatRule": args(setChatRule),
 	}
 }
 
@@ -130,7 +134,13 @@ func (a *RenameOffice) refuse(o *op) error {
 
 // decide applies rename's rules (an office admin asks, the office exists) and returns the office.
 func (a *RenameOffice) decide(o *op) (*Office, error) {
-	if err := o.requireOfficeAdmin("rename the office"); err != nil {
+	return decideOffice(o, "rename the office")
+}
+
+// decideOffice applies the rules of an office setting's change: an office admin asks, the office
+// exists. It returns the office to change.
+func decideOffice(o *op, what string) (*Office, error) {
+	if err := o.requireOfficeAdmin(what); err != nil {
 		return nil, err
 	}
 	off, err := LoadOffice(o.ctx, o.tx)
@@ -149,11 +159,16 @@ func renameOffice(o *op, a *RenameOffice) (any, error) {
 		return nil, err
 	}
 	off.Name = strings.TrimSpace(a.OfficeName)
+	return nil, saveOffice(o, off)
+}
+
+// saveOffice writes the office's settings back.
+func saveOffice(o *op, off *Office) error {
 	b, err := json.Marshal(off)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("encode office: %w", err)
 	}
-	return nil, store.SetMeta(o.ctx, o.tx, store.MetaOffice, b)
+	return store.SetMeta(o.ctx, o.tx, store.MetaOffice, b)
 }
 
 // SetOfficeAdmin is /cluster/set_office_admin: grant (officeAdmin true) or revoke the role.
@@ -210,4 +225,44 @@ func (a *SetOfficeAdmin) refuse(o *op) error {
 		return openim.ErrArgs.With("%s is the last office admin: grant the role to someone else first", a.UserID)
 	}
 	return nil
+}
+
+// SetChatRule is /cluster/set_require_friendship: whether a single chat needs a friendship.
+type SetChatRule struct {
+	RequireFriendship bool `json:"requireFriendship"`
+}
+
+// Check: a user asks (the role is checked against the state).
+func (a *SetChatRule) Check(c Caller) error {
+	if c.UserID == "" {
+		return openim.ErrNoPermission.With("an office admin sets whether chats need a friendship")
+	}
+	return nil
+}
+
+func (a *SetChatRule) refuse(o *op) error {
+	_, err := a.decide(o)
+	return err
+}
+
+func (a *SetChatRule) decide(o *op) (*Office, error) {
+	return decideOffice(o, "set whether chats need a friendship")
+}
+
+func setChatRule(o *op, a *SetChatRule) (any, error) {
+	off, err := a.decide(o)
+	if err != nil {
+		return nil, err
+	}
+	off.RequireFriendship = a.RequireFriendship
+	return nil, saveOffice(o, off)
+}
+
+// needsFriendship reports whether the office refuses single messages between non-friends.
+func needsFriendship(ctx context.Context, q store.Q) (bool, error) {
+	off, err := LoadOffice(ctx, q)
+	if err != nil || off == nil {
+		return false, err
+	}
+	return off.RequireFriendship, nil
 }

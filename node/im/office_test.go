@@ -71,3 +71,49 @@ func TestOfficeNameAndAdmins(t *testing.T) {
 		}
 	}
 }
+
+// TestChatRuleNeedsFriendship: off by default (non-friends chat); only office admins turn it on;
+// then a non-friend's single message is refused with 1303 and changes nothing, while friends,
+// imAdmin and group chats go through; turning it off lets colleagues chat again.
+func TestChatRuleNeedsFriendship(t *testing.T) {
+	tm := testMachine(t)
+	tm.ok("", "office.create", &CreateOffice{Office: Office{OfficeID: "office1", Name: "Acme",
+		JWTKey: make([]byte, 32), AdminSecretHash: "hash"}})
+	tm.register("alice", "bob", "carol")
+	tm.ok(openim.AdminUserID, "office.setAdmin", &SetOfficeAdmin{UserID: "alice", OfficeAdmin: true})
+	ctx := context.Background()
+
+	tm.send(tm.text("bob", "carol", "colleagues chat by default"))
+	tm.fail("bob", "office.chatRule", &SetChatRule{RequireFriendship: true}, openim.ErrNoPermission.Code)
+	tm.fail("", "office.chatRule", &SetChatRule{RequireFriendship: true}, openim.ErrNoPermission.Code)
+	if need, err := needsFriendship(ctx, tm.q()); err != nil || need {
+		t.Fatalf("the rule is on after refused changes: %v %v", need, err)
+	}
+
+	tm.ok("alice", "office.chatRule", &SetChatRule{RequireFriendship: true})
+	off, err := LoadOffice(ctx, tm.q())
+	if err != nil || !off.RequireFriendship || off.Name != "Acme" {
+		t.Fatalf("office after the rule: %+v %v", off, err)
+	}
+	e := tm.fail("bob", "msg.send", &SendMsg{MsgData: tm.text("bob", "carol", "not friends")}, openim.ErrNotPeersFriend.Code)
+	if !strings.Contains(e.Detail, "friendship") {
+		t.Errorf("refusal detail %q does not say why", e.Detail)
+	}
+	tm.befriend("bob", "carol")
+	tm.send(tm.text("bob", "carol", "friends now"))
+	tm.send(tm.text("carol", "bob", "both ways"))
+	tm.send(tm.text("bob", "bob", "a note to self"))
+	admin := tm.text(openim.AdminUserID, "alice", "from the office")
+	tm.ok(openim.AdminUserID, "msg.send", &SendMsg{MsgData: admin})
+	tm.makeGroup("g1", "alice", "carol")
+	tm.send(tm.text("alice", "g:g1", "groups are not single chats"))
+	tm.fail("alice", "msg.send", &SendMsg{MsgData: tm.text("alice", "carol", "an office admin is a colleague")},
+		openim.ErrNotPeersFriend.Code)
+
+	tm.ok("alice", "office.chatRule", &SetChatRule{})
+	tm.send(tm.text("alice", "carol", "off again"))
+	cid := openim.SingleConversationID("alice", "carol")
+	if ms := tm.messages(cid); len(ms) != 1 {
+		t.Fatalf("alice-carol holds %d messages, want only the one sent with the rule off", len(ms))
+	}
+}

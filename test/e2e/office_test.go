@@ -159,3 +159,42 @@ func TestDiscoverWithoutToken(t *testing.T) {
 	}
 	n.PostErr(t, "/cluster/discover", "not-a-token", nil, 1503)
 }
+
+// TestClusterChatNeedsFriendship: colleagues who are not friends chat by default; an office admin
+// (not anyone else) makes single chats need a friendship, every node's status says so, and a
+// non-friend's message is then refused with 1303 until the admin turns the rule off again.
+func TestClusterChatNeedsFriendship(t *testing.T) {
+	o := startOffice(t, 2)
+	n1, n2 := o.members[0], o.members[1]
+	n1.RegisterUsers(t, "alice", "bob", "carol")
+	waitUsers(t, n2.Node, "alice", "bob", "carol")
+	c := &chat{n: n2.Node, tokens: map[string]string{"alice": n2.UserToken(t, "alice", 5), "bob": n2.UserToken(t, "bob", 3)}}
+	rule := func(on bool) map[string]any { return map[string]any{"requireFriendship": on} }
+
+	if st := n2.status(t); st.RequireFriendship {
+		t.Fatal("a new office requires a friendship")
+	}
+	c.send(t, c.textMsg("bob", "carol", "colleagues chat without a friendship"))
+	n2.PostErr(t, "/cluster/set_require_friendship", c.tokens["bob"], rule(true), 1002)
+	n1.PostOK(t, "/cluster/set_office_admin", n1.AdminToken, map[string]any{"userID": "alice", "officeAdmin": true}, nil)
+	pollUntil(t, settleTimeout, func() bool {
+		return n2.Post(t, "/cluster/set_require_friendship", c.tokens["alice"], rule(true)).ErrCode == 0
+	})
+	o.statuses(t, "the rule on both nodes", func(sts []client.ClusterStatus) bool {
+		for _, st := range sts {
+			if !st.RequireFriendship {
+				return false
+			}
+		}
+		return true
+	})
+	env := n2.PostErr(t, "/msg/send_msg", c.tokens["bob"], map[string]any{"msgData": c.textMsg("bob", "carol", "refused")}, 1303)
+	if !strings.Contains(env.ErrDlt, "friendship") {
+		t.Errorf("the refusal does not say why: %+v", env)
+	}
+	n2.PostOK(t, "/cluster/set_require_friendship", c.tokens["alice"], rule(false), nil)
+	c.send(t, c.textMsg("bob", "carol", "the rule is off again"))
+	carol := &chat{n: n1.Node, tokens: map[string]string{"carol": n1.UserToken(t, "carol", 5)}}
+	want := []string{"colleagues chat without a friendship", "the rule is off again"}
+	pollUntil(t, settleTimeout, func() bool { return slices.Equal(carol.texts(t, "carol", siID("bob", "carol")), want) })
+}

@@ -41,7 +41,7 @@ type Avatar struct {
 	widget.BaseWidget
 	id, name, face string
 	size           float32
-	online         int         // 0 unknown (no dot), 1 online, -1 offline
+	online         int         // 0 unknown (no dot), 2 away, 1 online, -1 offline
 	pics           Pictures    // loads uploaded pictures (nil: initials only)
 	img            image.Image // the picture of face, once loaded
 	imgFace        string      // the face img belongs to
@@ -63,7 +63,7 @@ func (a *Avatar) Set(id, name, face string) {
 	a.Refresh()
 }
 
-// SetOnline shows a presence dot: 1 online, -1 offline, 0 none.
+// SetOnline shows a presence dot: 2 away, 1 online, -1 offline, 0 none.
 func (a *Avatar) SetOnline(state int) {
 	if a.online != state {
 		a.online = state
@@ -140,6 +140,9 @@ func (r *avatarRenderer) Refresh() {
 	}
 	r.dot.Hidden = a.online == 0
 	r.dot.FillColor = style.Color(style.ColorOnlineDot)
+	if a.online == 2 {
+		r.dot.FillColor = style.Color(theme.ColorNameWarning) // away
+	}
 	if a.online < 0 {
 		r.dot.FillColor = style.Color(style.ColorBadgeMuted)
 	}
