@@ -44,7 +44,31 @@ func (c *Controller) onboardCard(title, subtitle string, body fyne.CanvasObject)
 	inner := container.New(layout.NewCustomPaddedLayout(28, 28, 32, 32), container.NewVBox(top...))
 	card := container.NewStack(newCard(14), inner)
 	return container.NewStack(newSurface(colorOnboardBack),
-		container.NewVScroll(container.NewCenter(container.New(fixedWidth(460), card))))
+		container.NewVScroll(container.New(cardPlace{}, container.New(fixedWidth(460), card))))
+}
+
+// cardTop is the room above an onboarding card.
+const cardTop = 40
+
+// cardPlace puts the onboarding card at its own size, centred across and cardTop from the top:
+// when the card grows (an error line appears) it grows downwards and nothing above it moves, as
+// it would if the card were centred on the window.
+type cardPlace struct{}
+
+func (cardPlace) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		m := o.MinSize()
+		o.Move(fyne.NewPos(max(0, (size.Width-m.Width)/2), cardTop))
+		o.Resize(m)
+	}
+}
+
+func (cardPlace) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var out fyne.Size
+	for _, o := range objs {
+		out = out.Max(o.MinSize())
+	}
+	return out.AddWidthHeight(0, 2*cardTop)
 }
 
 // formError is the red line under a form.
@@ -257,8 +281,11 @@ func (e *officeNameError) Unwrap() error { return e.err }
 // network (or not, the code carries addresses) and pastes a join code from one of its admins.
 func (c *Controller) showJoinOffice(info *OfficeInfo) {
 	code := widget.NewEntry()
-	code.SetPlaceHolder("lanim1-… (from the Office page of a computer in the office)")
+	code.SetPlaceHolder("K7QM-3XTP-9HRW-2DFA, or a long lanim1-… code")
 	errLine := formError()
+	// What a join does while it runs goes on its own wrapping line: the button keeps a short label.
+	joining := wrapped(subtle("This computer copies the office: it can take a minute."))
+	joining.Hide()
 	var picked *OfficeAd
 	var b *busy
 	submit := func() {
@@ -268,7 +295,8 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			return
 		}
 		errLine.Hide()
-		b.start("Joining… (this computer copies the office: it can take a minute)")
+		b.start("Joining…")
+		joining.Show()
 		var via *OfficeAd
 		if picked != nil {
 			cp := *picked
@@ -287,6 +315,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			c.showSignIn(joined, "This computer joined "+name+". Sign in, or create your account.")
 		}, func(err error) {
 			b.stop()
+			joining.Hide()
 			if errors.Is(err, ErrNotSupported) {
 				showFormError(errLine, "This window uses another computer's node (--connect-api), so it cannot "+
 					"join an office. Start LanIM without it, or run: lanim --data NEWDIR --join-code CODE.")
@@ -302,7 +331,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 
 	found := widget.NewLabel("Looking for offices on this network…")
 	found.Wrapping = fyne.TextWrapWord
-	step2 := bold("Paste the join code")
+	step2 := bold("Type or paste the join code")
 	lan := container.NewVBox()
 	var ads []OfficeAd
 	var render func()
@@ -322,9 +351,9 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			}))
 		}
 		if picked != nil {
-			step2.Segments[0].(*widget.TextSegment).Text = "Paste the join code of " + displayOfficeName(*picked)
+			step2.Segments[0].(*widget.TextSegment).Text = "Type or paste the join code of " + displayOfficeName(*picked)
 		} else {
-			step2.Segments[0].(*widget.TextSegment).Text = "Paste the join code"
+			step2.Segments[0].(*widget.TextSegment).Text = "Type or paste the join code"
 		}
 		step2.Refresh()
 		// The list changed size: lay the card out again (a nested container's Add does not).
@@ -332,7 +361,9 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			cv.Content().Refresh()
 		}
 	}
+	var rescan *widget.Button
 	refresh := func() {
+		rescan.Show()
 		found.SetText("Looking for offices on this network…")
 		ads, picked = nil, nil
 		render()
@@ -350,6 +381,9 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			}
 			render()
 		}, func(err error) {
+			if errors.Is(err, ErrNoDiscovery) || errors.Is(err, ErrNotSupported) {
+				rescan.Hide() // searching again would not search either
+			}
 			switch {
 			case errors.Is(err, ErrNoDiscovery):
 				found.SetText("This computer does not search the network for offices. Paste a join code: it " +
@@ -361,13 +395,14 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			}
 		})
 	}
-	rescan := linkButton("Search again", refresh)
+	rescan = linkButton("Search again", refresh)
 	refresh()
 	back := linkButton("Back", func() { c.showOnboarding(info) })
-	note := subtle("An office admin makes the code on the Office page (Add a computer). It works once.")
+	note := subtle("An office admin gets the code on the Office page (Add a computer): the short one works " +
+		"on this network, the long one anywhere. It works once.")
 	note.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(found, lan, container.NewHBox(rescan), widget.NewSeparator(), step2, code, note,
-		errLine, b.row(), container.NewHBox(layout.NewSpacer(), back))
+		errLine, b.row(), joining, container.NewHBox(layout.NewSpacer(), back))
 	c.win.SetContent(c.onboardCard("Join an office",
 		"This computer becomes part of the office and keeps its own copy.", body))
 	c.win.Canvas().Focus(code)
