@@ -8,6 +8,9 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // Preference keys (fyne Preferences, per user and app ID).
@@ -26,7 +29,7 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	if opts.Icon != nil {
 		a.SetIcon(opts.Icon)
 	}
-	applyTheme(a, ThemeMode(a.Preferences().StringWithFallback(prefTheme, string(ThemeSystem))))
+	applyTheme(a, style.Mode(a.Preferences().StringWithFallback(prefTheme, string(style.ModeSystem))))
 	title := opts.Title
 	if title == "" {
 		title = "LanIM"
@@ -71,14 +74,14 @@ func (c *Controller) saveWindowSize() {
 
 // --- theme ---
 
-func applyTheme(a fyne.App, m ThemeMode) { a.Settings().SetTheme(&lanimTheme{mode: m}) }
+func applyTheme(a fyne.App, m style.Mode) { a.Settings().SetTheme(&style.Theme{Mode: m}) }
 
-func currentThemeMode(c *Controller) ThemeMode {
-	return ThemeMode(c.app.Preferences().StringWithFallback(prefTheme, string(ThemeSystem)))
+func currentThemeMode(c *Controller) style.Mode {
+	return style.Mode(c.app.Preferences().StringWithFallback(prefTheme, string(style.ModeSystem)))
 }
 
 // setThemeMode applies and remembers the user's choice.
-func setThemeMode(c *Controller, m ThemeMode) {
+func setThemeMode(c *Controller, m style.Mode) {
 	c.app.Preferences().SetString(prefTheme, string(m))
 	applyTheme(c.app, m)
 	if c.shell != nil {
@@ -88,11 +91,11 @@ func setThemeMode(c *Controller, m ThemeMode) {
 
 // toggleTheme flips between light and dark (the rail's moon button).
 func toggleTheme(c *Controller) {
-	if c.app.Settings().ThemeVariant() == theme.VariantDark && currentThemeMode(c) != ThemeLight ||
-		currentThemeMode(c) == ThemeDark {
-		setThemeMode(c, ThemeLight)
+	if c.app.Settings().ThemeVariant() == theme.VariantDark && currentThemeMode(c) != style.ModeLight ||
+		currentThemeMode(c) == style.ModeDark {
+		setThemeMode(c, style.ModeLight)
 	} else {
-		setThemeMode(c, ThemeDark)
+		setThemeMode(c, style.ModeDark)
 	}
 	if c.shell != nil {
 		c.shell.profile.refresh()
@@ -175,7 +178,7 @@ func (c *Controller) toast(msg string) {
 	}
 	text := widget.NewLabel(msg)
 	text.Wrapping = fyne.TextWrapWord
-	box := container.NewStack(newCard(10), container.NewPadded(text))
+	box := container.NewStack(widgets.NewCard(10), container.NewPadded(text))
 	pop := widget.NewPopUp(box, cv)
 	width := min(cv.Size().Width-40, 520)
 	size := fyne.NewSize(width, box.MinSize().Height)

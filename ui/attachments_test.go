@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
+	"lanim/ui/widgets"
 )
 
 // Screen tests of pictures and files: sending (drop, the file dialog, paste), the bubbles,
@@ -339,7 +340,7 @@ func TestProfilePictureUpload(t *testing.T) {
 	ann.C.files.dir = dir
 	ann.Tap("Upload a picture…")
 	ann.pickInFileDialog("me.png")
-	ann.WaitFor("the new faceURL", func() bool { return isPictureURL(ann.C.self.FaceURL) })
+	ann.WaitFor("the new faceURL", func() bool { return widgets.IsPictureURL(ann.C.self.FaceURL) })
 	face := ann.C.self.FaceURL
 	if !bytes.Equal(object(t, ann.C.be, face), pic) || !strings.Contains(face, "/ann/face_") {
 		t.Fatalf("faceURL %q", face)
@@ -348,7 +349,7 @@ func TestProfilePictureUpload(t *testing.T) {
 	ann.WaitFor("the avatar's picture", func() bool {
 		found := false
 		walk(ann.Canvas().Content(), func(x fyne.CanvasObject) {
-			if a, ok := x.(*avatar); ok && a.face == face && a.img != nil && a.size == 112 {
+			if a, ok := x.(*widgets.Avatar); ok && a.Face() == face && a.HasPicture() && a.MinSize().Width == 112 {
 				found = true
 			}
 		})
@@ -365,7 +366,7 @@ func TestProfilePictureUpload(t *testing.T) {
 	bob.WaitFor("ann's picture in bob's window", func() bool {
 		found := false
 		walk(bob.Canvas().Content(), func(x fyne.CanvasObject) {
-			if a, ok := x.(*avatar); ok && a.face == face && a.img != nil {
+			if a, ok := x.(*widgets.Avatar); ok && a.Face() == face && a.HasPicture() {
 				found = true
 			}
 		})
@@ -420,7 +421,7 @@ func TestGroupPictureUpload(t *testing.T) {
 	ann.WaitFor("the picture in the edit form", func() bool {
 		found := false
 		walk(ann.Canvas().Overlays().Top(), func(x fyne.CanvasObject) {
-			if a, ok := x.(*avatar); ok && isPictureURL(a.face) && a.img != nil {
+			if a, ok := x.(*widgets.Avatar); ok && widgets.IsPictureURL(a.Face()) && a.HasPicture() {
 				found = true
 			}
 		})
@@ -434,7 +435,7 @@ func TestGroupPictureUpload(t *testing.T) {
 				face = g.FaceURL
 			}
 		}
-		return isPictureURL(face)
+		return widgets.IsPictureURL(face)
 	})
 	if !bytes.Equal(object(t, ann.C.be, face), pic) {
 		t.Fatalf("group faceURL %q", face)
@@ -443,7 +444,7 @@ func TestGroupPictureUpload(t *testing.T) {
 	bob.WaitFor("the group's picture in bob's list", func() bool {
 		found := false
 		walk(bob.Canvas().Content(), func(x fyne.CanvasObject) {
-			if a, ok := x.(*avatar); ok && a.face == face && a.img != nil {
+			if a, ok := x.(*widgets.Avatar); ok && a.Face() == face && a.HasPicture() {
 				found = true
 			}
 		})

@@ -8,6 +8,8 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // msgState is the delivery state of one of the user's messages.
@@ -38,13 +40,13 @@ func (s msgState) text() string {
 func (s msgState) icon() fyne.Resource {
 	switch s {
 	case stateSending, stateQueued:
-		return iconSchedule
+		return style.IconSchedule
 	case stateFailed:
 		return theme.ErrorIcon()
 	case stateRead:
-		return iconDoneAll
+		return style.IconDoneAll
 	}
-	return iconDone
+	return style.IconDone
 }
 
 // sizedRow is a row of the message column whose height depends on the width it gets.
@@ -77,8 +79,8 @@ type msgRow struct {
 	showSender bool    // first of a run by one sender in a group: name and avatar
 	width      float32 // the width the column last gave
 
-	bg     *surface
-	avatar *avatar
+	bg     *widgets.Surface
+	avatar *widgets.Avatar
 	name   *widget.RichText
 	text   *widget.RichText
 	meta   *widget.RichText
@@ -90,13 +92,13 @@ type msgRow struct {
 func newMsgRow(c *Controller, convID string, m *pb.MsgData, showSender bool) *msgRow {
 	own := m.SendID == c.self.UserID
 	r := &msgRow{c: c, convID: convID, own: own, showSender: showSender && !own}
-	r.bg = newSurface(colorBubblePeer)
-	r.bg.radius = bubbleRadius
-	r.avatar = newAvatar(c.pics, "", "", "", bubbleAvatar)
-	r.name = styledText("", theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
+	r.bg = widgets.NewSurface(style.ColorBubblePeer)
+	r.bg.SetRadius(bubbleRadius)
+	r.avatar = widgets.NewAvatar(c.pics, "", "", "", bubbleAvatar)
+	r.name = widgets.StyledText("", theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	r.text = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{ColorName: theme.ColorNameForeground}})
 	r.text.Wrapping = fyne.TextWrapWord
-	r.meta = styledText("", colorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{})
+	r.meta = widgets.StyledText("", style.ColorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{})
 	r.state = canvas.NewImageFromResource(nil)
 	r.state.FillMode = canvas.ImageFillContain
 	r.retry = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { c.Retry(convID, r.msg.ClientMsgID) })
@@ -112,16 +114,16 @@ func (r *msgRow) set(m *pb.MsgData) {
 	seg := r.text.Segments[0].(*widget.TextSegment)
 	seg.Text = MessageText(m)
 	if r.own {
-		r.bg.setFill(colorBubbleOwn)
-		seg.Style.ColorName = colorBubbleText
+		r.bg.SetFill(style.ColorBubbleOwn)
+		seg.Style.ColorName = style.ColorBubbleText
 	} else {
 		seg.Style.ColorName = theme.ColorNameForeground
 		name := m.SenderNickname
 		if name == "" {
 			name = r.c.userName(m.SendID)
 		}
-		setText(r.name, name)
-		r.avatar.set(m.SendID, name, m.SenderFaceURL)
+		widgets.SetText(r.name, name)
+		r.avatar.Set(m.SendID, name, m.SenderFaceURL)
 	}
 	if r.att == nil {
 		switch m.ContentType {
@@ -156,7 +158,7 @@ func (r *msgRow) updateMeta() {
 	state := stateSent
 	if r.own {
 		state = r.c.statusOf(r.convID, r.msg)
-		r.state.Resource = colored(state.icon(), colorBubbleText)
+		r.state.Resource = style.Colored(state.icon(), style.ColorBubbleText)
 		if state == stateFailed {
 			r.state.Resource = theme.ErrorIcon()
 		}
@@ -166,12 +168,12 @@ func (r *msgRow) updateMeta() {
 	}
 	r.retry.Hidden = state != stateFailed
 	r.state.Hidden = !r.own
-	setText(r.meta, meta)
-	c := colorSubtle
+	widgets.SetText(r.meta, meta)
+	c := style.ColorSubtle
 	if r.own {
-		c = colorBubbleText
+		c = style.ColorBubbleText
 	}
-	setTextColor(r.meta, c)
+	widgets.SetTextColor(r.meta, c)
 	r.Refresh()
 }
 
@@ -348,17 +350,17 @@ func (rr *msgRowRenderer) Destroy() {}
 type noticeRow struct {
 	widget.BaseWidget
 	text  *widget.RichText
-	bg    *surface
+	bg    *widgets.Surface
 	width float32
 }
 
 func newNoticeRow(text string) *noticeRow {
-	n := &noticeRow{text: styledText(text, colorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{}),
-		bg: newSurface(colorNoticePill)}
+	n := &noticeRow{text: widgets.StyledText(text, style.ColorSubtle, theme.SizeNameCaptionText, fyne.TextStyle{}),
+		bg: widgets.NewSurface(style.ColorNoticePill)}
 	n.text.Wrapping = fyne.TextWrapWord
 	n.text.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 	n.text.Segments[0].(*widget.TextSegment).Style.Inline = false
-	n.bg.radius = 10
+	n.bg.SetRadius(10)
 	n.ExtendBaseWidget(n)
 	return n
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
+	"lanim/ui/style"
 )
 
 // Tests for the bugs issue 13 lists, each named for what the user saw.
@@ -112,27 +113,27 @@ const wcagAA = 4.5
 // drawn on, in both themes: secondary text (previews, times, notes, empty states), placeholders,
 // the rail, the banner, the user's bubbles.
 func TestThemeTextContrast(t *testing.T) {
-	surfaces := []fyne.ThemeColorName{theme.ColorNameBackground, colorPanel, colorChat, colorPinned,
-		colorBubblePeer, theme.ColorNameHeaderBackground, theme.ColorNameOverlayBackground,
-		theme.ColorNameMenuBackground, theme.ColorNameInputBackground, theme.ColorNameButton, colorOnboardBack}
-	for _, mode := range []ThemeMode{ThemeLight, ThemeDark} {
-		th := &lanimTheme{mode: mode}
+	surfaces := []fyne.ThemeColorName{theme.ColorNameBackground, style.ColorPanel, style.ColorChat, style.ColorPinned,
+		style.ColorBubblePeer, theme.ColorNameHeaderBackground, theme.ColorNameOverlayBackground,
+		theme.ColorNameMenuBackground, theme.ColorNameInputBackground, theme.ColorNameButton, style.ColorOnboardBack}
+	for _, mode := range []style.Mode{style.ModeLight, style.ModeDark} {
+		th := &style.Theme{Mode: mode}
 		col := func(n fyne.ThemeColorName) color.Color { return th.Color(n, theme.VariantLight) }
 		check := func(text, on fyne.ThemeColorName, bg color.Color) {
 			if r := contrast(col(text), bg); r < wcagAA {
 				t.Errorf("%s theme: %s on %s has contrast %.2f:1, want at least %.1f:1", mode, text, on, r, wcagAA)
 			}
 		}
-		for _, text := range []fyne.ThemeColorName{theme.ColorNameForeground, colorSubtle} {
+		for _, text := range []fyne.ThemeColorName{theme.ColorNameForeground, style.ColorSubtle} {
 			for _, bg := range surfaces {
 				check(text, bg, col(bg))
 			}
 		}
-		check(colorSubtle, colorNoticePill, over(col(colorNoticePill), col(colorChat)))
+		check(style.ColorSubtle, style.ColorNoticePill, over(col(style.ColorNoticePill), col(style.ColorChat)))
 		check(theme.ColorNamePlaceHolder, theme.ColorNameInputBackground, col(theme.ColorNameInputBackground))
-		check(colorRailIcon, colorRail, col(colorRail))
-		check(colorBannerText, colorBannerBg, col(colorBannerBg))
-		check(colorBubbleText, colorBubbleOwn, col(colorBubbleOwn))
+		check(style.ColorRailIcon, style.ColorRail, col(style.ColorRail))
+		check(style.ColorBannerText, style.ColorBannerBg, col(style.ColorBannerBg))
+		check(style.ColorBubbleText, style.ColorBubbleOwn, col(style.ColorBubbleOwn))
 	}
 }
 
@@ -143,10 +144,10 @@ func TestEmptyStatesAreReadable(t *testing.T) {
 	_, a, hs := realApp(t, "ann")
 	ann := hs["ann"]
 	notes := map[string]string{"chats": "No conversations yet", "contacts": "No friends yet", "groups": "No groups yet"}
-	for _, mode := range []ThemeMode{ThemeLight, ThemeDark} {
+	for _, mode := range []style.Mode{style.ModeLight, style.ModeDark} {
 		setThemeMode(ann.C, mode)
 		ann.Drain()
-		bg := a.Settings().Theme().Color(colorPanel, a.Settings().ThemeVariant())
+		bg := a.Settings().Theme().Color(style.ColorPanel, a.Settings().ThemeVariant())
 		for _, sec := range []string{"chats", "contacts", "groups"} {
 			ann.Section(sec)
 			found := false

@@ -14,6 +14,8 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // chatView is one conversation: a header, the messages (older ones load on scrolling up) and the
@@ -26,7 +28,7 @@ type chatView struct {
 	conv    *Conversation
 	gen     int // counts opens, so a late history answer for another chat is dropped
 
-	avatar   *avatar
+	avatar   *widgets.Avatar
 	title    *widget.RichText
 	subtitle *widget.RichText
 	muteBtn  *widget.Button
@@ -48,10 +50,10 @@ type chatView struct {
 
 func newChatView(c *Controller) *chatView {
 	v := &chatView{c: c, rows: map[string]*msgRow{}}
-	v.avatar = newAvatar(c.pics, "", "", "", 38)
-	v.title = truncated(styledText("", theme.ColorNameForeground, theme.SizeNameSubHeadingText, fyne.TextStyle{Bold: true}))
-	v.subtitle = subtle("")
-	v.muteBtn = widget.NewButtonWithIcon("", iconBellOff, func() {
+	v.avatar = widgets.NewAvatar(c.pics, "", "", "", 38)
+	v.title = widgets.Truncated(widgets.StyledText("", theme.ColorNameForeground, theme.SizeNameSubHeadingText, fyne.TextStyle{Bold: true}))
+	v.subtitle = widgets.Subtle("")
+	v.muteBtn = widget.NewButtonWithIcon("", style.IconBellOff, func() {
 		if v.conv != nil {
 			c.MuteConversation(v.conv.ID, !v.conv.Muted())
 		}
@@ -60,8 +62,8 @@ func newChatView(c *Controller) *chatView {
 	v.infoBtn = widget.NewButtonWithIcon("", theme.InfoIcon(), v.showInfo)
 	v.infoBtn.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, container.NewCenter(v.avatar), container.NewHBox(v.muteBtn, v.infoBtn),
-		tight(v.title, v.subtitle))
-	headerBox := container.NewVBox(container.NewStack(newSurface(theme.ColorNameBackground),
+		widgets.Tight(v.title, v.subtitle))
+	headerBox := container.NewVBox(container.NewStack(widgets.NewSurface(theme.ColorNameBackground),
 		container.New(layout.NewCustomPaddedLayout(8, 8, 14, 10), header)), widget.NewSeparator())
 
 	v.col = newColumn()
@@ -75,7 +77,7 @@ func newChatView(c *Controller) *chatView {
 	v.newPill.Importance = widget.HighImportance
 	v.newPill.Hide()
 	pill := container.NewVBox(layout.NewSpacer(), container.NewCenter(v.newPill), widget.NewLabel(""))
-	messages := container.NewStack(newSurface(colorChat), v.scroll, pill)
+	messages := container.NewStack(widgets.NewSurface(style.ColorChat), v.scroll, pill)
 
 	v.composer = newComposer(c)
 	v.composer.onSend = func(text string, mentions []string) {
@@ -108,7 +110,7 @@ func newChatView(c *Controller) *chatView {
 	v.box = container.NewBorder(headerBox, container.NewVBox(widget.NewSeparator(), v.composer.content), nil, nil, messages)
 	v.empty = emptyChat(c)
 	v.box.Hide()
-	v.content = container.NewStack(newSurface(colorChat), v.empty, v.box)
+	v.content = container.NewStack(widgets.NewSurface(style.ColorChat), v.empty, v.box)
 	return v
 }
 
@@ -121,9 +123,9 @@ func emptyChat(c *Controller) fyne.CanvasObject {
 		logo.SetMinSize(fyne.NewSquareSize(96))
 		items = append(items, container.NewCenter(logo))
 	}
-	t := heading("Pick a conversation")
+	t := widgets.Heading("Pick a conversation")
 	items = append(items, container.NewCenter(t),
-		container.NewCenter(subtle("Ctrl+K searches your chats · Alt+↑/↓ moves between them")))
+		container.NewCenter(widgets.Subtle("Ctrl+K searches your chats · Alt+↑/↓ moves between them")))
 	return container.NewCenter(container.NewVBox(items...))
 }
 
@@ -213,8 +215,8 @@ func (v *chatView) updateHeader() {
 		return
 	}
 	name := v.c.conversationName(conv)
-	v.avatar.set(conv.PeerID+conv.GroupID, name, conv.FaceURL)
-	setText(v.title, name)
+	v.avatar.Set(conv.PeerID+conv.GroupID, name, conv.FaceURL)
+	widgets.SetText(v.title, name)
 	sub := ""
 	switch {
 	case time.Now().Before(v.typingUntil):
@@ -238,15 +240,15 @@ func (v *chatView) updateHeader() {
 			sub = conv.PeerID
 		}
 	}
-	setText(v.subtitle, sub)
+	widgets.SetText(v.subtitle, sub)
 	if conv.Muted() {
-		v.muteBtn.SetIcon(colored(iconBellOff, theme.ColorNamePrimary))
+		v.muteBtn.SetIcon(style.Colored(style.IconBellOff, theme.ColorNamePrimary))
 	} else {
-		v.muteBtn.SetIcon(iconBellOff)
+		v.muteBtn.SetIcon(style.IconBellOff)
 	}
-	v.avatar.setOnline(0)
+	v.avatar.SetOnline(0)
 	if conv.Type == openim.SingleChat {
-		v.avatar.setOnline(v.c.online(conv.PeerID))
+		v.avatar.SetOnline(v.c.online(conv.PeerID))
 	}
 }
 

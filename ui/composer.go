@@ -9,6 +9,9 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // composeEntry is the message box: Enter sends, Shift+Enter starts a new line, and "@" asks for
@@ -141,9 +144,9 @@ func newComposer(c *Controller) *composer {
 	}
 	p.send = widget.NewButtonWithIcon("", theme.MailSendIcon(), p.submit)
 	p.send.Importance = widget.HighImportance
-	p.emoji = widget.NewButtonWithIcon("", iconMood, p.pickEmoji)
+	p.emoji = widget.NewButtonWithIcon("", style.IconMood, p.pickEmoji)
 	p.emoji.Importance = widget.LowImportance
-	p.attach = widget.NewButtonWithIcon("", iconAttach, func() {
+	p.attach = widget.NewButtonWithIcon("", style.IconAttach, func() {
 		if p.onAttach != nil {
 			p.onAttach()
 		}
@@ -151,7 +154,7 @@ func newComposer(c *Controller) *composer {
 	p.attach.Importance = widget.LowImportance
 	p.entry.onPaste = p.paste
 	row := container.NewBorder(nil, nil, container.NewVBox(container.NewHBox(p.attach, p.emoji)), container.NewVBox(p.send), p.entry)
-	p.content = container.NewStack(newSurface(theme.ColorNameBackground), container.NewPadded(row))
+	p.content = container.NewStack(widgets.NewSurface(theme.ColorNameBackground), container.NewPadded(row))
 	return p
 }
 
@@ -195,8 +198,8 @@ func (p *composer) pickEmoji() {
 	var pop *widget.PopUp
 	for _, e := range emojiSet {
 		e := e
-		cell := styledText(e, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{})
-		grid.Add(newTapArea(container.NewCenter(cell), func() {
+		cell := widgets.StyledText(e, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{})
+		grid.Add(widgets.NewTapArea(container.NewCenter(cell), func() {
 			p.entry.insert(e)
 			pop.Hide()
 			p.c.win.Canvas().Focus(p.entry)

@@ -14,40 +14,32 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // contactsPage is friends, friend requests and the black list: a list on the left, the picked
 // person or list on the right.
 type contactsPage struct {
-	c       *Controller
-	content fyne.CanvasObject
-	search  *keyEntry
-	list    *fyne.Container
-	detail  *fyne.Container
+	c *Controller
+	listPage
 	// shown is what the detail pane shows: "requests", "blocked" or a user ID.
 	shown string
 }
 
 func newContactsPage(c *Controller) *contactsPage {
-	p := &contactsPage{c: c, list: container.NewVBox(), detail: container.NewStack()}
-	p.search = newKeyEntry(c)
-	p.search.SetPlaceHolder("Search contacts")
-	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
-	p.search.OnChanged = func(string) { p.refreshList() }
-	add := widget.NewButtonWithIcon("", iconPersonAdd, p.addFriend)
-	add.Importance = widget.LowImportance
-	header := container.NewBorder(nil, nil, nil, add, heading("Contacts"))
-	top := container.NewVBox(container.NewPadded(header), container.NewPadded(p.search))
-	left := topThen(top, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = leftThen(paneLeft(left), container.NewStack(newSurface(theme.ColorNameBackground), p.detail))
+	p := &contactsPage{c: c}
+	p.listPage = newListPage(c, "Contacts", "Search contacts", func() { p.refreshList() },
+		widget.NewButtonWithIcon("", style.IconPersonAdd, func() { p.addFriend() }))
 	p.showEmpty()
 	return p
 }
 
-func pendingRequests(in []*pb.FriendRequest) int {
-	n := 0
-	for _, r := range in {
-		if r.HandleResult == openim.FriendRequestPending {
+// countPending counts the requests (friend or group) still waiting for an answer.
+func countPending[R interface{ GetHandleResult() int32 }](rs []R, pending int32) int64 {
+	var n int64
+	for _, r := range rs {
+		if r.GetHandleResult() == pending {
 			n++
 		}
 	}
@@ -71,10 +63,10 @@ func (p *contactsPage) refresh() {
 func (p *contactsPage) refreshList() {
 	c := p.c
 	p.list.RemoveAll()
-	q := strings.ToLower(strings.TrimSpace(p.search.Text))
+	q := p.query()
 	if q == "" {
-		reqRow := newSpecialRow(iconPersonAdd, "Friend requests", int64(pendingRequests(c.reqIn)), func() { p.showRequests() })
-		blockRow := newSpecialRow(iconBlock, "Blocked users", 0, func() { p.showBlocked() })
+		reqRow := newSpecialRow(style.IconPersonAdd, "Friend requests", countPending(c.reqIn, openim.FriendRequestPending), func() { p.showRequests() })
+		blockRow := newSpecialRow(style.IconBlock, "Blocked users", 0, func() { p.showBlocked() })
 		p.list.Add(reqRow)
 		p.list.Add(blockRow)
 		p.list.Add(widget.NewSeparator())
@@ -93,21 +85,11 @@ func (p *contactsPage) refreshList() {
 		}
 		n++
 		id := u.UserID
-		av := newAvatar(c.pics, id, name, u.FaceURL, 36)
-		av.setOnline(c.online(id))
-		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, av, nil,
-			tight(truncated(bold(name)), truncated(subtle(id))))), func() { p.showUser(id) })
-		row.setSelected(p.shown == id)
-		p.list.Add(row)
+		av := widgets.NewAvatar(c.pics, id, name, u.FaceURL, 36)
+		av.SetOnline(c.online(id))
+		p.list.Add(listRow(av, name, widgets.Truncated(widgets.Subtle(id)), p.shown == id, func() { p.showUser(id) }))
 	}
-	if n == 0 {
-		l := emptyNote("No friends yet. Add one with the button above.")
-		if q != "" {
-			setText(l, "Nobody matches “"+p.search.Text+"”.")
-		}
-		p.list.Add(l)
-	}
-	p.list.Refresh()
+	p.endList(n, "No friends yet. Add one with the button above.", "Nobody matches “%s”.")
 }
 
 func sortFriends(fs []*pb.FriendInfo) {
@@ -130,24 +112,18 @@ func friendName(f *pb.FriendInfo) string {
 
 // newSpecialRow is a list row with an icon instead of an avatar.
 func newSpecialRow(icon fyne.Resource, text string, count int64, tapped func()) fyne.CanvasObject {
-	ic := canvas.NewImageFromResource(colored(icon, theme.ColorNamePrimary))
+	ic := canvas.NewImageFromResource(style.Colored(icon, theme.ColorNamePrimary))
 	ic.FillMode = canvas.ImageFillContain
 	ic.SetMinSize(fyne.NewSquareSize(22))
-	b := newBadge()
-	b.set(count, false)
-	row := container.NewBorder(nil, nil, container.New(fixedWidth(36), container.NewCenter(ic)), b, bold(text))
-	return newTapArea(container.NewPadded(row), tapped)
-}
-
-func (p *contactsPage) setDetail(o fyne.CanvasObject) {
-	p.detail.Objects = []fyne.CanvasObject{o}
-	p.detail.Refresh()
+	b := widgets.NewBadge()
+	b.Set(count, false)
+	row := container.NewBorder(nil, nil, container.New(widgets.FixedWidth(36), container.NewCenter(ic)), b, widgets.Bold(text))
+	return widgets.NewTapArea(container.NewPadded(row), tapped)
 }
 
 func (p *contactsPage) showEmpty() {
 	p.shown = ""
-	p.setDetail(container.NewCenter(container.NewVBox(container.NewCenter(heading("Contacts")),
-		container.NewCenter(subtle("Pick a friend, or add one by user ID.")))))
+	p.showHint("Contacts", "Pick a friend, or add one by user ID.")
 }
 
 // detailPage is the layout of a right-hand page: a title bar and scrolling content.
@@ -156,11 +132,11 @@ func detailPage(title string, actions fyne.CanvasObject, body fyne.CanvasObject)
 	if actions != nil {
 		right = actions
 	}
-	bar := container.NewBorder(nil, nil, nil, right, heading(title))
+	bar := container.NewBorder(nil, nil, nil, right, widgets.Heading(title))
 	top := container.NewVBox(container.New(layout.NewCustomPaddedLayout(12, 8, 18, 12), bar), widget.NewSeparator())
 	return container.NewBorder(top, nil, nil, nil,
 		container.NewVScroll(container.New(layout.NewCustomPaddedLayout(12, 18, 18, 18),
-			container.New(maxWidth(720), body))))
+			container.New(widgets.MaxWidth(720), body))))
 }
 
 // showUser shows a person: a friend with remark and actions, or someone else with "Add friend".
@@ -203,11 +179,11 @@ func (p *contactsPage) showUser(id string) {
 			blocked = true
 		}
 	}
-	av := newAvatar(c.pics, id, name, u.FaceURL, 96)
-	av.setOnline(c.online(id))
-	lines := []fyne.CanvasObject{container.NewCenter(av), container.NewCenter(heading(name))}
+	av := widgets.NewAvatar(c.pics, id, name, u.FaceURL, 96)
+	av.SetOnline(c.online(id))
+	lines := []fyne.CanvasObject{container.NewCenter(av), container.NewCenter(widgets.Heading(name))}
 	if friend != nil && friend.Remark != "" {
-		lines = append(lines, container.NewCenter(subtle("Name: "+u.Nickname)))
+		lines = append(lines, container.NewCenter(widgets.Subtle("Name: "+u.Nickname)))
 	}
 	status := "User ID: " + id
 	switch c.online(id) {
@@ -216,24 +192,24 @@ func (p *contactsPage) showUser(id string) {
 	case -1:
 		status += " · offline"
 	}
-	lines = append(lines, container.NewCenter(subtle(status)))
+	lines = append(lines, container.NewCenter(widgets.Subtle(status)))
 
 	var buttons []fyne.CanvasObject
-	msg := widget.NewButtonWithIcon("Message", iconChat, func() { c.OpenChatWith(id) })
+	msg := widget.NewButtonWithIcon("Message", style.IconChat, func() { c.OpenChatWith(id) })
 	msg.Importance = widget.HighImportance
 	buttons = append(buttons, msg)
 	if friend != nil {
 		buttons = append(buttons, widget.NewButtonWithIcon("Remark", theme.DocumentCreateIcon(), func() { p.editRemark(friend) }))
 	} else if id != c.self.UserID {
-		buttons = append(buttons, widget.NewButtonWithIcon("Add friend", iconPersonAdd, func() { p.addFriendID(id) }))
+		buttons = append(buttons, widget.NewButtonWithIcon("Add friend", style.IconPersonAdd, func() { p.addFriendID(id) }))
 	}
 	if id != c.self.UserID {
 		if blocked {
-			buttons = append(buttons, widget.NewButtonWithIcon("Unblock", iconBlock, func() {
+			buttons = append(buttons, widget.NewButtonWithIcon("Unblock", style.IconBlock, func() {
 				c.try("unblock", func(ctx context.Context) error { return c.be.Unblock(ctx, id) }, c.reloadContacts)
 			}))
 		} else {
-			buttons = append(buttons, widget.NewButtonWithIcon("Block", iconBlock, func() {
+			buttons = append(buttons, widget.NewButtonWithIcon("Block", style.IconBlock, func() {
 				dialog.ShowConfirm("Block "+name+"?", "They will not be able to message you or add you.",
 					func(ok bool) {
 						if ok {
@@ -339,9 +315,9 @@ func (p *contactsPage) showRequests() {
 	c := p.c
 	p.shown = "requests"
 	body := container.NewVBox()
-	body.Add(bold("Received"))
+	body.Add(widgets.Bold("Received"))
 	if len(c.reqIn) == 0 {
-		body.Add(subtle("No requests."))
+		body.Add(widgets.Subtle("No requests."))
 	}
 	for _, r := range c.reqIn {
 		r := r
@@ -360,20 +336,20 @@ func (p *contactsPage) showRequests() {
 			})
 			right = container.NewHBox(accept, decline)
 		} else {
-			right = subtle(handled(r.HandleResult))
+			right = widgets.Subtle(handled(r.HandleResult))
 		}
 		body.Add(requestRow(c.pics, r.FromUserID, r.FromNickname, r.FromFaceURL, r.ReqMsg, c.clock.listTime(r.CreateTime), right))
 	}
 	body.Add(widget.NewLabel(""))
-	body.Add(bold("Sent"))
+	body.Add(widgets.Bold("Sent"))
 	if len(c.reqOut) == 0 {
-		body.Add(subtle("No requests."))
+		body.Add(widgets.Subtle("No requests."))
 	}
 	for _, r := range c.reqOut {
 		body.Add(requestRow(c.pics, r.ToUserID, r.ToNickname, r.ToFaceURL, r.ReqMsg, c.clock.listTime(r.CreateTime),
-			subtle(handled(r.HandleResult))))
+			widgets.Subtle(handled(r.HandleResult))))
 	}
-	add := widget.NewButtonWithIcon("Add friend", iconPersonAdd, p.addFriend)
+	add := widget.NewButtonWithIcon("Add friend", style.IconPersonAdd, p.addFriend)
 	p.setDetail(detailPage("Friend requests", add, body))
 	p.refreshList()
 }
@@ -394,12 +370,12 @@ func requestRow(pics *imageCache, id, name, face, note, when string, right fyne.
 	if name == "" {
 		name = id
 	}
-	text := tight(container.NewHBox(bold(name), subtle(when)))
+	text := widgets.Tight(container.NewHBox(widgets.Bold(name), widgets.Subtle(when)))
 	if note != "" {
-		text.Add(truncated(styledText(note, colorSubtle, theme.SizeNameText, fyne.TextStyle{Italic: true})))
+		text.Add(widgets.Truncated(widgets.StyledText(note, style.ColorSubtle, theme.SizeNameText, fyne.TextStyle{Italic: true})))
 	}
-	row := container.NewBorder(nil, nil, newAvatar(pics, id, name, face, 40), container.NewCenter(right), text)
-	return container.NewStack(newCard(10), container.NewPadded(row))
+	row := container.NewBorder(nil, nil, widgets.NewAvatar(pics, id, name, face, 40), container.NewCenter(right), text)
+	return container.NewStack(widgets.NewCard(10), container.NewPadded(row))
 }
 
 // showBlocked lists blocked users with Unblock.
@@ -408,7 +384,7 @@ func (p *contactsPage) showBlocked() {
 	p.shown = "blocked"
 	body := container.NewVBox()
 	if len(c.blacks) == 0 {
-		body.Add(subtle("Nobody is blocked. Block someone from their contact page."))
+		body.Add(widgets.Subtle("Nobody is blocked. Block someone from their contact page."))
 	}
 	for _, b := range c.blacks {
 		u := b.BlackUserInfo

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // conversationList is the chats pane: a search box over the conversations, pinned first.
@@ -47,14 +49,14 @@ func newConversationList(c *Controller) *conversationList {
 			c.OpenConversation(l.rows[i].ID)
 		}
 	}
-	l.empty = emptyNote("No conversations yet.\nStart one from Contacts or Groups.")
+	l.empty = widgets.EmptyNote("No conversations yet.\nStart one from Contacts or Groups.")
 	l.empty.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 	l.empty.Wrapping = fyne.TextWrapOff // centred: it has its own line break
 	newChat := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { c.shell.show(sectionContacts) })
 	newChat.Importance = widget.LowImportance
-	header := container.NewBorder(nil, nil, nil, newChat, heading("Chats"))
+	header := container.NewBorder(nil, nil, nil, newChat, widgets.Heading("Chats"))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(l.search))
-	l.content = topThen(top, container.NewStack(l.list, container.NewCenter(l.empty)))
+	l.content = widgets.TopThen(top, container.NewStack(l.list, container.NewCenter(l.empty)))
 	return l
 }
 
@@ -83,9 +85,9 @@ func (l *conversationList) refresh() {
 	l.rows = append(l.rows, byPreview...)
 	l.empty.Hidden = len(l.rows) > 0
 	if q != "" && len(l.rows) == 0 {
-		setText(l.empty, "No chat matches “"+l.search.Text+"”.")
+		widgets.SetText(l.empty, "No chat matches “"+l.search.Text+"”.")
 	} else {
-		setText(l.empty, "No conversations yet.\nStart one from Contacts or Groups.")
+		widgets.SetText(l.empty, "No conversations yet.\nStart one from Contacts or Groups.")
 	}
 	l.list.Refresh()
 	l.syncSelection()
@@ -129,38 +131,38 @@ type convRow struct {
 	widget.BaseWidget
 	c       *Controller
 	conv    *Conversation
-	avatar  *avatar
+	avatar  *widgets.Avatar
 	name    *widget.RichText
 	time    *widget.RichText
 	preview *widget.RichText
 	pin     *widget.Icon
 	mute    *widget.Icon
-	badge   *badge
-	bg      *surface
+	badge   *widgets.Badge
+	bg      *widgets.Surface
 }
 
 func newConvRow(c *Controller) *convRow {
-	r := &convRow{c: c, avatar: newAvatar(c.pics, "", "", "", 44), name: truncated(bold("")), time: subtle(""),
-		preview: truncated(styledText("", colorSubtle, theme.SizeNameText, fyne.TextStyle{})),
-		pin:     widget.NewIcon(colored(iconPin, colorSubtle)), mute: widget.NewIcon(colored(iconBellOff, colorSubtle)),
-		badge: newBadge(), bg: newSurface(colorPinned)}
+	r := &convRow{c: c, avatar: widgets.NewAvatar(c.pics, "", "", "", 44), name: widgets.Truncated(widgets.Bold("")), time: widgets.Subtle(""),
+		preview: widgets.Truncated(widgets.StyledText("", style.ColorSubtle, theme.SizeNameText, fyne.TextStyle{})),
+		pin:     widget.NewIcon(style.Colored(style.IconPin, style.ColorSubtle)), mute: widget.NewIcon(style.Colored(style.IconBellOff, style.ColorSubtle)),
+		badge: widgets.NewBadge(), bg: widgets.NewSurface(style.ColorPinned)}
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *convRow) set(conv *Conversation) {
 	r.conv = conv
-	r.avatar.set(conv.PeerID+conv.GroupID, r.c.conversationName(conv), conv.FaceURL)
-	setText(r.name, r.c.conversationName(conv))
-	setText(r.time, r.c.clock.listTime(conv.LastTime))
+	r.avatar.Set(conv.PeerID+conv.GroupID, r.c.conversationName(conv), conv.FaceURL)
+	widgets.SetText(r.name, r.c.conversationName(conv))
+	widgets.SetText(r.time, r.c.clock.listTime(conv.LastTime))
 	preview := Preview(conv.LastMsg, r.c.self.UserID, conv.Type == openim.ReadGroupChat)
 	if conv.AtMe {
 		preview = "[@you] " + preview
 	}
-	setText(r.preview, preview)
+	widgets.SetText(r.preview, preview)
 	r.pin.Hidden = !conv.Pinned
 	r.mute.Hidden = !conv.Muted()
-	r.badge.set(conv.Unread(), conv.Muted())
+	r.badge.Set(conv.Unread(), conv.Muted())
 	r.bg.Hidden = !conv.Pinned
 	r.Refresh()
 }
@@ -194,7 +196,7 @@ func (r *convRow) CreateRenderer() fyne.WidgetRenderer {
 	icons := container.NewHBox(r.pin, r.mute, r.badge)
 	top := container.NewBorder(nil, nil, nil, r.time, r.name)
 	bottom := container.NewBorder(nil, nil, nil, icons, r.preview)
-	text := tight(top, bottom)
+	text := widgets.Tight(top, bottom)
 	row := container.NewBorder(nil, nil, container.NewCenter(r.avatar), nil, text)
 	return widget.NewSimpleRenderer(container.NewStack(r.bg, container.NewPadded(row)))
 }

@@ -3,7 +3,8 @@
 // Layout, as in supersonic: one Controller (controller.go) talks to the node through the Backend
 // interface (backend.go) and keeps the app's state; screens are split by page (onboarding,
 // conversations, chat, contacts, groups, profile, office), each building its widgets and calling
-// the controller; small widgets only render (widgets.go, bubble.go); theme.go holds the colours.
+// the controller; bubble.go renders messages. The small shared widgets are in ui/widgets and the
+// theme, colour names and icons in ui/style: they only render and need no controller (DESIGN.md).
 //
 // Threading: every Backend call runs off the UI goroutine (run, call, try in controller.go), and
 // its answer, like every push from the node (Controller.pump), comes back through Options.Post,

@@ -129,71 +129,47 @@ func (n tipsNamer) members(ms []*pb.GroupMemberFullInfo) string {
 func NotificationText(m *pb.MsgData, self string) string {
 	n := tipsNamer{self: self}
 	detail := NotificationDetail(m)
-	decode := func(v any) bool { return json.Unmarshal(detail, v) == nil }
 	switch m.ContentType {
 	case openim.GroupCreated:
-		var t pb.GroupCreatedTips
-		if decode(&t) {
-			return n.member(t.OpUser) + " created the group"
-		}
+		return tip(detail, func(t *pb.GroupCreatedTips) string { return n.member(t.OpUser) + " created the group" })
 	case openim.GroupInfoSet:
-		var t pb.GroupInfoSetTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupInfoSetTips) string {
 			return n.member(t.OpUser) + " updated the group info"
-		}
+		})
 	case openim.MemberQuit:
-		var t pb.MemberQuitTips
-		if decode(&t) {
-			return n.member(t.QuitUser) + " left the group"
-		}
+		return tip(detail, func(t *pb.MemberQuitTips) string { return n.member(t.QuitUser) + " left the group" })
 	case openim.GroupOwnerTransferred:
-		var t pb.GroupOwnerTransferredTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupOwnerTransferredTips) string {
 			return n.member(t.OpUser) + " made " + n.member(t.NewGroupOwner) + " the owner"
-		}
+		})
 	case openim.MemberKicked:
-		var t pb.MemberKickedTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.MemberKickedTips) string {
 			return n.member(t.OpUser) + " removed " + n.members(t.KickedUserList)
-		}
+		})
 	case openim.MemberInvited:
-		var t pb.MemberInvitedTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.MemberInvitedTips) string {
 			return n.member(t.OpUser) + " invited " + n.members(t.InvitedUserList)
-		}
+		})
 	case openim.MemberEnter:
-		var t pb.MemberEnterTips
-		if decode(&t) {
-			return n.member(t.EntrantUser) + " joined the group"
-		}
+		return tip(detail, func(t *pb.MemberEnterTips) string { return n.member(t.EntrantUser) + " joined the group" })
 	case openim.GroupDismissed:
-		var t pb.GroupDismissedTips
-		if decode(&t) {
-			return n.member(t.OpUser) + " dismissed the group"
-		}
+		return tip(detail, func(t *pb.GroupDismissedTips) string { return n.member(t.OpUser) + " dismissed the group" })
 	case openim.GroupMemberMuted:
-		var t pb.GroupMemberMutedTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupMemberMutedTips) string {
 			return n.member(t.OpUser) + " muted " + n.member(t.MutedUser) + " for " + muteText(t.MutedSeconds)
-		}
+		})
 	case openim.GroupMemberCancelMuted:
-		var t pb.GroupMemberCancelMutedTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupMemberCancelMutedTips) string {
 			return n.member(t.OpUser) + " unmuted " + n.member(t.MutedUser)
-		}
+		})
 	case openim.GroupMuted:
-		var t pb.GroupMutedTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupMutedTips) string {
 			return n.member(t.OpUser) + " muted the group: only admins can post"
-		}
+		})
 	case openim.GroupCancelMuted:
-		var t pb.GroupCancelMutedTips
-		if decode(&t) {
-			return n.member(t.OpUser) + " unmuted the group"
-		}
+		return tip(detail, func(t *pb.GroupCancelMutedTips) string { return n.member(t.OpUser) + " unmuted the group" })
 	case openim.GroupMemberInfoSet, openim.GroupMemberSetToAdmin, openim.GroupMemberSetToOrdinaryUser:
-		var t pb.GroupMemberInfoSetTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupMemberInfoSetTips) string {
 			switch m.ContentType {
 			case openim.GroupMemberSetToAdmin:
 				return n.member(t.OpUser) + " made " + n.member(t.ChangedUser) + " an admin"
@@ -201,32 +177,30 @@ func NotificationText(m *pb.MsgData, self string) string {
 				return n.member(t.ChangedUser) + " is no longer an admin"
 			}
 			return n.member(t.ChangedUser) + " changed their group profile"
-		}
+		})
 	case openim.GroupInfoSetAnnouncement:
-		var t pb.GroupInfoSetAnnouncementTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupInfoSetAnnouncementTips) string {
 			return n.member(t.OpUser) + " changed the notice"
-		}
+		})
 	case openim.GroupInfoSetName:
-		var t pb.GroupInfoSetNameTips
-		if decode(&t) {
+		return tip(detail, func(t *pb.GroupInfoSetNameTips) string {
 			name := ""
 			if t.Group != nil {
 				name = t.Group.GroupName
 			}
 			return n.member(t.OpUser) + " renamed the group to “" + name + "”"
-		}
+		})
 	case openim.FriendApplicationApproved:
 		var t pb.FriendApplicationApprovedTips
-		if decode(&t) && t.FromToUserID != nil && t.FromToUserID.FromUserID == self {
+		if json.Unmarshal(detail, &t) == nil && t.FromToUserID != nil && t.FromToUserID.FromUserID == self {
 			return "Your friend request was accepted. Say hello!"
 		}
 		return "You are now friends. Say hello!"
 	case openim.MsgRevokeNotification:
 		var t pb.RevokeMsgTips
 		var c pb.MessageRevokedContent
-		decode(&t)
-		decode(&c)
+		_ = json.Unmarshal(detail, &t) // a revoke carries one of the two shapes
+		_ = json.Unmarshal(detail, &c)
 		switch {
 		case c.RevokerID != "":
 			return n.name(c.RevokerID, c.RevokerNickname) + " withdrew a message"
@@ -240,6 +214,15 @@ func NotificationText(m *pb.MsgData, self string) string {
 		return "A message was withdrawn"
 	}
 	return ""
+}
+
+// tip decodes a notification's detail as T and says it with text; "" when it does not decode.
+func tip[T any](detail []byte, text func(*T) string) string {
+	var t T
+	if json.Unmarshal(detail, &t) != nil {
+		return ""
+	}
+	return text(&t)
 }
 
 // Preview is the one line a conversation row shows for its last message.

@@ -16,15 +16,6 @@ import (
 	"lanim/node/pb"
 )
 
-func TestInitials(t *testing.T) {
-	for name, want := range map[string]string{"Ann Lee": "AL", "bob": "B", "Bobby (design)": "B", "": "?",
-		"李 雷": "李雷", "  ann   de  vries ": "AD", "🦊": "?"} {
-		if got := initials(name); got != want {
-			t.Errorf("initials(%q) = %q, want %q", name, got, want)
-		}
-	}
-}
-
 func TestListTimeAndDayLabel(t *testing.T) {
 	now := time.Date(2025, 3, 14, 15, 30, 0, 0, time.UTC) // a Friday
 	c := clock{now: func() time.Time { return now }, loc: time.UTC}

@@ -14,16 +14,15 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // groupsPage is the user's groups and their administration: a list on the left, the picked
 // group (profile, actions, members) or the join requests on the right.
 type groupsPage struct {
-	c       *Controller
-	content fyne.CanvasObject
-	search  *keyEntry
-	list    *fyne.Container
-	detail  *fyne.Container
+	c *Controller
+	listPage
 	shown   string // a group ID, "requests" or ""
 	members []*pb.GroupMemberFullInfo
 	// lastChecks is the member list of the last create dialog (tests pick from it).
@@ -31,31 +30,12 @@ type groupsPage struct {
 }
 
 func newGroupsPage(c *Controller) *groupsPage {
-	p := &groupsPage{c: c, list: container.NewVBox(), detail: container.NewStack()}
-	p.search = newKeyEntry(c)
-	p.search.SetPlaceHolder("Search groups")
-	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
-	p.search.OnChanged = func(string) { p.refreshList() }
-	create := widget.NewButtonWithIcon("", theme.ContentAddIcon(), p.createGroup)
-	create.Importance = widget.LowImportance
-	join := widget.NewButtonWithIcon("", theme.LoginIcon(), p.joinGroup)
-	join.Importance = widget.LowImportance
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(join, create), heading("Groups"))
-	top := container.NewVBox(container.NewPadded(header), container.NewPadded(p.search))
-	left := topThen(top, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = leftThen(paneLeft(left), container.NewStack(newSurface(theme.ColorNameBackground), p.detail))
+	p := &groupsPage{c: c}
+	p.listPage = newListPage(c, "Groups", "Search groups", func() { p.refreshList() },
+		widget.NewButtonWithIcon("", theme.LoginIcon(), func() { p.joinGroup() }),
+		widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { p.createGroup() }))
 	p.showEmpty()
 	return p
-}
-
-func pendingGroupRequests(rs []*pb.GroupRequest) int {
-	n := 0
-	for _, r := range rs {
-		if r.HandleResult == openim.GroupRequestPending {
-			n++
-		}
-	}
-	return n
 }
 
 func (p *groupsPage) refresh() {
@@ -85,9 +65,9 @@ func (p *groupsPage) group(id string) *pb.GroupInfo {
 func (p *groupsPage) refreshList() {
 	c := p.c
 	p.list.RemoveAll()
-	q := strings.ToLower(strings.TrimSpace(p.search.Text))
+	q := p.query()
 	if q == "" {
-		p.list.Add(newSpecialRow(iconMail, "Join requests", int64(pendingGroupRequests(c.groupReq)), p.showRequests))
+		p.list.Add(newSpecialRow(style.IconMail, "Join requests", countPending(c.groupReq, openim.GroupRequestPending), p.showRequests))
 		p.list.Add(widget.NewSeparator())
 	}
 	n := 0
@@ -97,31 +77,15 @@ func (p *groupsPage) refreshList() {
 		}
 		n++
 		id := g.GroupID
-		row := newTapArea(container.NewPadded(container.NewBorder(nil, nil, newAvatar(c.pics, id, g.GroupName, g.FaceURL, 36), nil,
-			tight(truncated(bold(g.GroupName)), subtle(plural(int(g.MemberCount), "member"))))),
-			func() { p.showGroup(id) })
-		row.setSelected(p.shown == id)
-		p.list.Add(row)
+		p.list.Add(listRow(widgets.NewAvatar(c.pics, id, g.GroupName, g.FaceURL, 36), g.GroupName,
+			widgets.Subtle(plural(int(g.MemberCount), "member")), p.shown == id, func() { p.showGroup(id) }))
 	}
-	if n == 0 {
-		l := emptyNote("No groups yet. Create one with +, or join one by its ID.")
-		if q != "" {
-			setText(l, "No group matches “"+p.search.Text+"”.")
-		}
-		p.list.Add(l)
-	}
-	p.list.Refresh()
-}
-
-func (p *groupsPage) setDetail(o fyne.CanvasObject) {
-	p.detail.Objects = []fyne.CanvasObject{o}
-	p.detail.Refresh()
+	p.endList(n, "No groups yet. Create one with +, or join one by its ID.", "No group matches “%s”.")
 }
 
 func (p *groupsPage) showEmpty() {
 	p.shown = ""
-	p.setDetail(container.NewCenter(container.NewVBox(container.NewCenter(heading("Groups")),
-		container.NewCenter(subtle("Pick a group, create one, or join one by its ID.")))))
+	p.showHint("Groups", "Pick a group, create one, or join one by its ID.")
 }
 
 func roleName(role int32) string {
@@ -171,37 +135,37 @@ func (p *groupsPage) renderGroup() {
 	}
 	me := p.me()
 	admin, owner := me.RoleLevel >= openim.RoleAdmin, me.RoleLevel == openim.RoleOwner
-	av := newAvatar(c.pics, g.GroupID, g.GroupName, g.FaceURL, 80)
-	info := tight(heading(g.GroupName), subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member")))
+	av := widgets.NewAvatar(c.pics, g.GroupID, g.GroupName, g.FaceURL, 80)
+	info := widgets.Tight(widgets.Heading(g.GroupName), widgets.Subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member")))
 	if g.Status == openim.GroupStatusMuted {
-		info.Objects = append(info.Objects, styledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
+		info.Objects = append(info.Objects, widgets.StyledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
 	head := container.NewHBox(av, widget.NewLabel(""), container.NewVBox(layout.NewSpacer(), info, layout.NewSpacer()))
 	body := container.NewVBox(head)
 	if g.Notification != "" {
 		body.Add(widget.NewLabel(""))
-		body.Add(bold("Notice"))
+		body.Add(widgets.Bold("Notice"))
 		l := widget.NewLabel(g.Notification)
 		l.Wrapping = fyne.TextWrapWord
 		body.Add(l)
 	}
 	if g.Introduction != "" {
-		body.Add(bold("About"))
+		body.Add(widgets.Bold("About"))
 		l := widget.NewLabel(g.Introduction)
 		l.Wrapping = fyne.TextWrapWord
 		body.Add(l)
 	}
 
-	open := widget.NewButtonWithIcon("Open chat", iconChat, func() { c.OpenGroupChat(g) })
+	open := widget.NewButtonWithIcon("Open chat", style.IconChat, func() { c.OpenGroupChat(g) })
 	open.Importance = widget.HighImportance
-	buttons := container.NewHBox(open, widget.NewButtonWithIcon("Invite", iconPersonAdd, func() { p.invite(g) }))
+	buttons := container.NewHBox(open, widget.NewButtonWithIcon("Invite", style.IconPersonAdd, func() { p.invite(g) }))
 	if admin {
 		buttons.Add(widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { p.edit(g) }))
 		label, mute := "Mute all", true
 		if g.Status == openim.GroupStatusMuted {
 			label, mute = "Unmute all", false
 		}
-		buttons.Add(widget.NewButtonWithIcon(label, iconBellOff, func() {
+		buttons.Add(widget.NewButtonWithIcon(label, style.IconBellOff, func() {
 			c.try("change the group mute", func(ctx context.Context) error { return c.be.MuteGroup(ctx, g.GroupID, mute) },
 				c.reloadGroups)
 		}))
@@ -223,7 +187,7 @@ func (p *groupsPage) renderGroup() {
 	body.Add(widget.NewLabel(""))
 	body.Add(buttons)
 	body.Add(widget.NewLabel(""))
-	body.Add(bold("Members"))
+	body.Add(widgets.Bold("Members"))
 	for _, m := range p.members {
 		body.Add(p.memberRow(g, m, me))
 	}
@@ -242,17 +206,17 @@ func (p *groupsPage) memberRow(g *pb.GroupInfo, m, me *pb.GroupMemberFullInfo) f
 	}
 	tags := container.NewHBox()
 	if r := roleName(m.RoleLevel); r != "" {
-		tags.Add(styledText(r, theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true}))
+		tags.Add(widgets.StyledText(r, theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true}))
 	}
 	if m.MuteEndTime > c.clock.now().UnixMilli() {
-		tags.Add(styledText("muted until "+c.clock.at(m.MuteEndTime).Format("Jan 2 15:04"), theme.ColorNameWarning,
+		tags.Add(widgets.StyledText("muted until "+c.clock.at(m.MuteEndTime).Format("Jan 2 15:04"), theme.ColorNameWarning,
 			theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
-	row := container.NewPadded(container.NewBorder(nil, nil, newAvatar(c.pics, m.UserID, m.Nickname, m.FaceURL, 32), tags,
-		tight(truncated(bold(name)), subtle(m.UserID))))
+	row := container.NewPadded(container.NewBorder(nil, nil, widgets.NewAvatar(c.pics, m.UserID, m.Nickname, m.FaceURL, 32), tags,
+		widgets.Tight(widgets.Truncated(widgets.Bold(name)), widgets.Subtle(m.UserID))))
 	canManage := me.RoleLevel > m.RoleLevel && m.UserID != c.self.UserID
-	var t *tapArea
-	t = newTapArea(row, func() {
+	var t *widgets.TapArea
+	t = widgets.NewTapArea(row, func() {
 		if !canManage {
 			c.OpenChatWith(m.UserID)
 			return
@@ -426,11 +390,11 @@ func (p *groupsPage) edit(g *pb.GroupInfo) {
 	intro.SetText(g.Introduction)
 	intro.Wrapping = fyne.TextWrapWord
 	face := g.FaceURL
-	preview := newAvatar(c.pics, g.GroupID, g.GroupName, face, 48)
+	preview := widgets.NewAvatar(c.pics, g.GroupID, g.GroupName, face, 48)
 	pick := widget.NewButton("Change…", func() {
 		pickFace(c, g.GroupID, g.GroupName, face, func(f string) {
 			face = f
-			preview.set(g.GroupID, g.GroupName, face)
+			preview.Set(g.GroupID, g.GroupName, face)
 		})
 	})
 	verify := widget.NewSelect([]string{"Anyone can join", "Admins approve requests", "Admins approve everyone"}, nil)
@@ -543,7 +507,7 @@ func (p *groupsPage) showRequests() {
 	p.shown = "requests"
 	body := container.NewVBox()
 	if len(c.groupReq) == 0 {
-		body.Add(subtle("No requests. When someone asks to join a group you run, it shows here."))
+		body.Add(widgets.Subtle("No requests. When someone asks to join a group you run, it shows here."))
 	}
 	for _, r := range c.groupReq {
 		r := r
@@ -563,7 +527,7 @@ func (p *groupsPage) showRequests() {
 			})
 			right = container.NewHBox(accept, decline)
 		} else {
-			right = subtle(handled(r.HandleResult))
+			right = widgets.Subtle(handled(r.HandleResult))
 		}
 		note := "to " + r.GroupInfo.GetGroupName()
 		if r.ReqMsg != "" {

@@ -15,6 +15,7 @@ import (
 
 	"lanim/node/openim"
 	"lanim/node/pb"
+	"lanim/ui/widgets"
 )
 
 // Harness drives one app window in a test: the controller's UI updates queue up and run on the
@@ -321,14 +322,14 @@ func (h *Harness) Fill(values ...string) {
 // TapText taps the tappable area (a list row, a choice card) that shows text.
 func (h *Harness) TapText(text string) {
 	h.T.Helper()
-	var found *tapArea
+	var found *widgets.TapArea
 	for _, r := range h.roots() {
 		walk(r, func(o fyne.CanvasObject) {
-			t, ok := o.(*tapArea)
+			t, ok := o.(*widgets.TapArea)
 			if !ok || found != nil {
 				return
 			}
-			walk(t.content, func(o fyne.CanvasObject) {
+			walk(t.Content(), func(o fyne.CanvasObject) {
 				if rt, ok := o.(*widget.RichText); ok && strings.Contains(rt.String(), text) {
 					found = t
 				}
@@ -475,7 +476,9 @@ func (h *Harness) Snapshot(t *testing.T, name string) {
 }
 
 // PendingFriendRequests counts the requests the user has not answered.
-func (h *Harness) PendingFriendRequests() int { return pendingRequests(h.C.reqIn) }
+func (h *Harness) PendingFriendRequests() int {
+	return int(countPending(h.C.reqIn, openim.FriendRequestPending))
+}
 
 // AddFriend sends a friend request through the contacts page's dialog.
 func (h *Harness) AddFriend(userID, msg string) {

@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+
+	"lanim/ui/widgets"
 )
 
 // TestKeyboardNavigation walks onboarding and the main window with the keyboard only: Tab moves
@@ -20,7 +22,7 @@ func TestKeyboardNavigation(t *testing.T) {
 		h.Drain()
 	}
 	test.FocusNext(cv)
-	if _, ok := cv.Focused().(*tapArea); !ok {
+	if _, ok := cv.Focused().(*widgets.TapArea); !ok {
 		t.Fatalf("Tab on the welcome screen focuses %T, want the first choice", cv.Focused())
 	}
 	enter()

@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"runtime"
-	"strings"
-	"unicode"
 
 	"lanim/node/openim"
 	"lanim/node/pb"
@@ -131,23 +129,4 @@ func MentionsUser(m *pb.MsgData, userID string) bool {
 		}
 	}
 	return false
-}
-
-// initials is up to two letters for an avatar without a picture: the first letter of the first
-// two words that start with a letter or digit ("Bobby (design)" is "B", "Ann Lee" is "AL").
-func initials(name string) string {
-	var out []rune
-	for _, f := range strings.Fields(name) {
-		r := []rune(f)[0]
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			out = append(out, r)
-		}
-		if len(out) == 2 {
-			break
-		}
-	}
-	if len(out) == 0 {
-		return "?"
-	}
-	return strings.ToUpper(string(out))
 }

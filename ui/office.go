@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // officePage shows the office as the cluster sees it: the computers (Raft members) and the
@@ -28,7 +30,7 @@ type officePage struct {
 
 func newOfficePage(c *Controller) *officePage {
 	p := &officePage{c: c, body: container.NewStack()}
-	p.content = container.NewStack(newSurface(theme.ColorNameBackground), p.body)
+	p.content = container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.body)
 	p.body.Objects = []fyne.CanvasObject{container.NewCenter(widget.NewActivity())}
 	return p
 }
@@ -112,14 +114,14 @@ func kvRows(kvs []KV) fyne.CanvasObject {
 
 // statusLine is a coloured dot and a sentence.
 func statusLine(ok bool, text string) fyne.CanvasObject {
-	dot := newBadge()
-	dot.set(1, !ok)
+	dot := widgets.NewBadge()
+	dot.Set(1, !ok)
 	c := theme.ColorNameSuccess
 	if !ok {
 		c = theme.ColorNameError
 	}
-	return container.NewHBox(widget.NewIcon(colored(iconDoneAll, c)),
-		styledText(text, c, theme.SizeNameText, fyne.TextStyle{Bold: true}))
+	return container.NewHBox(widget.NewIcon(style.Colored(style.IconDoneAll, c)),
+		widgets.StyledText(text, c, theme.SizeNameText, fyne.TextStyle{Bold: true}))
 }
 
 func (p *officePage) render(loadErr error) {
@@ -131,7 +133,7 @@ func (p *officePage) render(loadErr error) {
 	case st == nil:
 		body.Add(statusLine(false, "Could not read the office's status: "+errorText(loadErr)))
 	default:
-		title := []fyne.CanvasObject{heading(st.OfficeName)}
+		title := []fyne.CanvasObject{widgets.Heading(st.OfficeName)}
 		if p.canRun() {
 			rename := widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), p.rename)
 			rename.Importance = widget.LowImportance
@@ -177,21 +179,21 @@ func officeHealthLine(st *ClusterStatus) fyne.CanvasObject {
 
 // addComputerSection is the first thing on the page: one button that makes a join code.
 func (p *officePage) addComputerSection() fyne.CanvasObject {
-	add := widget.NewButtonWithIcon("Add a computer", iconPersonAdd, p.invite)
+	add := widget.NewButtonWithIcon("Add a computer", style.IconPersonAdd, p.invite)
 	add.Importance = widget.HighImportance
 	body := container.NewVBox(widget.NewLabel(""), container.NewHBox(add))
 	if p.canRun() {
-		body.Add(wrapped(subtle("Gives you a short code to type on the new computer's welcome screen.")))
+		body.Add(wrapped(widgets.Subtle("Gives you a short code to type on the new computer's welcome screen.")))
 	} else {
 		add.Disable()
-		body.Add(wrapped(subtle("Office admins add computers: ask " + p.adminNames() + ".")))
+		body.Add(wrapped(widgets.Subtle("Office admins add computers: ask " + p.adminNames() + ".")))
 	}
 	return body
 }
 
 // computersSection lists the computers of the office by the names people know them by.
 func (p *officePage) computersSection(st *ClusterStatus) fyne.CanvasObject {
-	body := container.NewVBox(widget.NewLabel(""), bold("Computers"))
+	body := container.NewVBox(widget.NewLabel(""), widgets.Bold("Computers"))
 	for _, n := range st.Nodes {
 		body.Add(p.nodeRow(n, n.ID == st.NodeID))
 	}
@@ -226,15 +228,15 @@ func (p *officePage) nodeRow(n NodeStatus, self bool) fyne.CanvasObject {
 		people = "Signed in: " + strings.Join(names, ", ")
 	}
 	out := !n.Reachable && !self
-	icon := widget.NewIcon(colored(theme.ComputerIcon(), theme.ColorNamePrimary))
+	icon := widget.NewIcon(style.Colored(theme.ComputerIcon(), theme.ColorNamePrimary))
 	var tag fyne.CanvasObject = layout.NewSpacer()
 	if out {
-		icon = widget.NewIcon(colored(theme.ComputerIcon(), colorSubtle))
-		tag = styledText("Not in contact", theme.ColorNameError, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
+		icon = widget.NewIcon(style.Colored(theme.ComputerIcon(), style.ColorSubtle))
+		tag = widgets.StyledText("Not in contact", theme.ColorNameError, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	}
 	row := container.NewBorder(nil, nil, container.NewCenter(icon), container.NewCenter(tag),
-		tight(bold(name), truncated(subtle(people))))
-	return container.NewStack(newCard(10), container.NewPadded(row))
+		widgets.Tight(widgets.Bold(name), widgets.Truncated(widgets.Subtle(people))))
+	return container.NewStack(widgets.NewCard(10), container.NewPadded(row))
 }
 
 // leaveSection takes this computer out of the office (office admins).
@@ -244,7 +246,7 @@ func (p *officePage) leaveSection() fyne.CanvasObject {
 	body := container.NewVBox(widget.NewLabel(""), container.NewHBox(leave))
 	if !p.canRun() {
 		leave.Disable()
-		body.Add(wrapped(subtle("Only an office admin can take this computer out of the office.")))
+		body.Add(wrapped(widgets.Subtle("Only an office admin can take this computer out of the office.")))
 	}
 	return body
 }
@@ -288,10 +290,10 @@ func wrapped(t *widget.RichText) *widget.RichText {
 // adminsSection lists the office admins; an office admin adds and removes them.
 func (p *officePage) adminsSection(st *ClusterStatus) fyne.CanvasObject {
 	c := p.c
-	body := container.NewVBox(widget.NewLabel(""), bold("Office admins"),
-		wrapped(subtle("Office admins add computers to the office, rename it and choose the other admins.")))
+	body := container.NewVBox(widget.NewLabel(""), widgets.Bold("Office admins"),
+		wrapped(widgets.Subtle("Office admins add computers to the office, rename it and choose the other admins.")))
 	if len(st.OfficeAdmins) == 0 {
-		body.Add(wrapped(subtle("Nobody yet: the computer that created the office can make someone an admin.")))
+		body.Add(wrapped(widgets.Subtle("Nobody yet: the computer that created the office can make someone an admin.")))
 	}
 	for _, id := range st.OfficeAdmins {
 		name, face := c.userName(id), ""
@@ -311,15 +313,15 @@ func (p *officePage) adminsSection(st *ClusterStatus) fyne.CanvasObject {
 			}
 			action = container.NewCenter(remove)
 		}
-		row := container.NewBorder(nil, nil, container.NewCenter(newAvatar(c.pics, id, c.userName(id), face, 32)), action,
-			tight(bold(name), subtle(id)))
-		body.Add(container.NewStack(newCard(10), container.NewPadded(row)))
+		row := container.NewBorder(nil, nil, container.NewCenter(widgets.NewAvatar(c.pics, id, c.userName(id), face, 32)), action,
+			widgets.Tight(widgets.Bold(name), widgets.Subtle(id)))
+		body.Add(container.NewStack(widgets.NewCard(10), container.NewPadded(row)))
 	}
 	if p.canRun() && len(st.OfficeAdmins) == 1 {
-		body.Add(wrapped(subtle("The office needs an admin: add another before removing this one.")))
+		body.Add(wrapped(widgets.Subtle("The office needs an admin: add another before removing this one.")))
 	}
 	if p.canRun() {
-		add := widget.NewButtonWithIcon("Add an office admin…", iconPersonAdd, p.addAdmin)
+		add := widget.NewButtonWithIcon("Add an office admin…", style.IconPersonAdd, p.addAdmin)
 		body.Add(container.NewHBox(add))
 	}
 	return body
@@ -404,12 +406,12 @@ func (p *officePage) showJoinCodes(codes JoinCodes) {
 	long.Wrapping = fyne.TextWrapBreak
 	long.SetMinRowsVisible(4)
 	longPart := container.NewVBox(
-		wrapped(subtle("For a computer on another network: paste this long code on its welcome screen "+
+		wrapped(widgets.Subtle("For a computer on another network: paste this long code on its welcome screen "+
 			"(Join an office). It carries the office's addresses.")),
 		long, container.NewHBox(copyOf("Copy long code", codes.Long)))
 	content := container.NewVBox()
 	if codes.Short != "" {
-		big := styledText(codes.Short, theme.ColorNameForeground, theme.SizeNameHeadingText,
+		big := widgets.StyledText(codes.Short, theme.ColorNameForeground, theme.SizeNameHeadingText,
 			fyne.TextStyle{Bold: true, Monospace: true})
 		big.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 		big.Segments[0].(*widget.TextSegment).Style.Inline = false
@@ -422,11 +424,11 @@ func (p *officePage) showJoinCodes(codes JoinCodes) {
 		other.Importance = widget.LowImportance
 		content.Add(wrapped(widget.NewRichTextWithText("On the new computer (same network): open LanIM, choose " +
 			"Join an office, pick " + office + " and type this code.")))
-		content.Add(container.NewStack(newCard(10), container.NewPadded(big)))
+		content.Add(container.NewStack(widgets.NewCard(10), container.NewPadded(big)))
 		content.Add(container.NewHBox(copyOf("Copy", codes.Short), layout.NewSpacer(), other))
 	}
 	content.Add(longPart)
-	content.Add(wrapped(subtle("The code works once. Keep it private: it lets a computer into the office.")))
+	content.Add(wrapped(widgets.Subtle("The code works once. Keep it private: it lets a computer into the office.")))
 	d := dialog.NewCustom("Add a computer", "Close", content, c.win)
 	d.Resize(fyne.NewSize(520, 340))
 	d.Show()
@@ -451,7 +453,7 @@ func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
 	c := p.c
 	body := container.NewVBox()
 	body.Add(widget.NewLabel(""))
-	body.Add(bold("Online now"))
+	body.Add(widgets.Bold("Online now"))
 	var ids []string
 	if st != nil {
 		ids = st.Online
@@ -459,7 +461,7 @@ func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
 	if len(ids) == 0 {
 		// The node does not list who is connected: show what presence says of your contacts.
 		ids = c.onlineContacts()
-		body.Add(subtle("You and the contacts you follow who are online."))
+		body.Add(widgets.Subtle("You and the contacts you follow who are online."))
 	}
 	online := container.NewGridWrap(fyne.NewSize(96, 84))
 	for _, id := range ids {
@@ -467,9 +469,9 @@ func (p *officePage) onlineSection(st *ClusterStatus) fyne.CanvasObject {
 		if u := c.users[id]; u != nil {
 			face = u.FaceURL
 		}
-		av := newAvatar(c.pics, id, name, face, 40)
-		av.setOnline(1)
-		l := truncated(subtle(name))
+		av := widgets.NewAvatar(c.pics, id, name, face, 40)
+		av.SetOnline(1)
+		l := widgets.Truncated(widgets.Subtle(name))
 		l.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 		l.Segments[0].(*widget.TextSegment).Style.Inline = false
 		online.Add(container.NewVBox(container.NewCenter(av), l))

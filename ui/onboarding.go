@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // The screens before sign-in: welcome (create or join an office), sign in, sign up. Each is a
@@ -29,12 +31,12 @@ func (c *Controller) onboardCard(title, subtitle string, body fyne.CanvasObject)
 		logo.SetMinSize(fyne.NewSquareSize(64))
 		top = append(top, container.NewCenter(logo))
 	}
-	t := styledText(title, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{Bold: true})
+	t := widgets.StyledText(title, theme.ColorNameForeground, theme.SizeNameHeadingText, fyne.TextStyle{Bold: true})
 	t.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 	t.Segments[0].(*widget.TextSegment).Style.Inline = false
 	top = append(top, t)
 	if subtitle != "" {
-		s := styledText(subtitle, colorSubtle, theme.SizeNameText, fyne.TextStyle{})
+		s := widgets.StyledText(subtitle, style.ColorSubtle, theme.SizeNameText, fyne.TextStyle{})
 		s.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
 		s.Segments[0].(*widget.TextSegment).Style.Inline = false
 		s.Wrapping = fyne.TextWrapWord
@@ -42,33 +44,9 @@ func (c *Controller) onboardCard(title, subtitle string, body fyne.CanvasObject)
 	}
 	top = append(top, widget.NewSeparator(), body)
 	inner := container.New(layout.NewCustomPaddedLayout(28, 28, 32, 32), container.NewVBox(top...))
-	card := container.NewStack(newCard(14), inner)
-	return container.NewStack(newSurface(colorOnboardBack),
-		container.NewVScroll(container.New(cardPlace{}, container.New(fixedWidth(460), card))))
-}
-
-// cardTop is the room above an onboarding card.
-const cardTop = 40
-
-// cardPlace puts the onboarding card at its own size, centred across and cardTop from the top:
-// when the card grows (an error line appears) it grows downwards and nothing above it moves, as
-// it would if the card were centred on the window.
-type cardPlace struct{}
-
-func (cardPlace) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		m := o.MinSize()
-		o.Move(fyne.NewPos(max(0, (size.Width-m.Width)/2), cardTop))
-		o.Resize(m)
-	}
-}
-
-func (cardPlace) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var out fyne.Size
-	for _, o := range objs {
-		out = out.Max(o.MinSize())
-	}
-	return out.AddWidthHeight(0, 2*cardTop)
+	card := container.NewStack(widgets.NewCard(14), inner)
+	return container.NewStack(widgets.NewSurface(style.ColorOnboardBack),
+		container.NewVScroll(container.New(widgets.AtTop(40), container.New(widgets.FixedWidth(460), card))))
 }
 
 // formError is the red line under a form.
@@ -135,6 +113,34 @@ func linkButton(text string, tapped func()) *widget.Button {
 // passwordRule is the new-password field's placeholder.
 var passwordRule = fmt.Sprintf("At least %d characters", openim.MinPasswordLen)
 
+// accountFields are the fields of a new account, in the sign-up and the create-office forms.
+type accountFields struct{ nickname, userID, password, confirm *widget.Entry }
+
+func newAccountFields() accountFields {
+	f := accountFields{nickname: widget.NewEntry(), userID: widget.NewEntry(), password: widget.NewPasswordEntry(),
+		confirm: widget.NewPasswordEntry()}
+	f.nickname.SetPlaceHolder("Your name, as others see it")
+	f.userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
+	f.password.SetPlaceHolder(passwordRule) // the rule shows before the first try
+	return f
+}
+
+// check validates the fields; "" when they are fine.
+func (f accountFields) check() string {
+	return accountCheck(f.userID.Text, f.nickname.Text, f.password.Text, f.confirm.Text)
+}
+
+// entries are the fields in form order.
+func (f accountFields) entries() []*widget.Entry {
+	return []*widget.Entry{f.nickname, f.userID, f.password, f.confirm}
+}
+
+// items are the form's rows.
+func (f accountFields) items() []*widget.FormItem {
+	return []*widget.FormItem{widget.NewFormItem("Your name", f.nickname), widget.NewFormItem("User ID", f.userID),
+		widget.NewFormItem("Password", f.password), widget.NewFormItem("Confirm", f.confirm)}
+}
+
 // accountCheck validates a sign-up form; "" when it is fine.
 func accountCheck(userID, nickname, password, confirm string) string {
 	switch {
@@ -183,27 +189,21 @@ func (c *Controller) showOnboarding(info *OfficeInfo) {
 
 // newChoice is a large tappable option with an icon, a title and a sentence.
 func newChoice(icon fyne.Resource, title, text string, tapped func()) fyne.CanvasObject {
-	ic := widget.NewIcon(colored(icon, theme.ColorNamePrimary))
-	desc := styledText(text, colorSubtle, theme.SizeNameText, fyne.TextStyle{})
+	ic := widget.NewIcon(style.Colored(icon, theme.ColorNamePrimary))
+	desc := widgets.StyledText(text, style.ColorSubtle, theme.SizeNameText, fyne.TextStyle{})
 	desc.Wrapping = fyne.TextWrapWord
 	desc.Segments[0].(*widget.TextSegment).Style.Inline = false
-	body := container.NewBorder(nil, nil, container.NewCenter(container.New(fixedWidth(32), ic)), nil,
-		container.NewVBox(bold(title), desc))
-	row := container.NewStack(newCard(10), container.NewPadded(container.NewPadded(body)))
-	return newTapArea(row, tapped)
+	body := container.NewBorder(nil, nil, container.NewCenter(container.New(widgets.FixedWidth(32), ic)), nil,
+		container.NewVBox(widgets.Bold(title), desc))
+	row := container.NewStack(widgets.NewCard(10), container.NewPadded(container.NewPadded(body)))
+	return widgets.NewTapArea(row, tapped)
 }
 
 // showCreateOffice names the office this node made and creates the first account.
 func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	office := widget.NewEntry()
 	office.SetPlaceHolder("e.g. Acme Design Studio")
-	nickname := widget.NewEntry()
-	nickname.SetPlaceHolder("Your name, as others see it")
-	userID := widget.NewEntry()
-	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
-	password := widget.NewPasswordEntry()
-	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
-	confirm := widget.NewPasswordEntry()
+	acct := newAccountFields()
 	errLine := formError()
 	var b *busy
 	submit := func() {
@@ -212,13 +212,13 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 			showFormError(errLine, msg)
 			return
 		}
-		if msg := accountCheck(userID.Text, nickname.Text, password.Text, confirm.Text); msg != "" {
+		if msg := acct.check(); msg != "" {
 			showFormError(errLine, msg)
 			return
 		}
 		errLine.Hide()
 		b.start("Creating the office…")
-		id, nick, pw := userID.Text, strings.TrimSpace(nickname.Text), password.Text
+		id, nick, pw := acct.userID.Text, strings.TrimSpace(acct.nickname.Text), acct.password.Text
 		call(c, func(ctx context.Context) (*Session, error) {
 			if err := c.be.NameOffice(ctx, name); err != nil && !errors.Is(err, ErrNotSupported) {
 				return nil, &officeNameError{err}
@@ -246,14 +246,8 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	btn := widget.NewButtonWithIcon("Create office", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)
-	formKeys(errLine, submit, office, nickname, userID, password, confirm)
-	form := widget.NewForm(
-		widget.NewFormItem("Office name", office),
-		widget.NewFormItem("Your name", nickname),
-		widget.NewFormItem("User ID", userID),
-		widget.NewFormItem("Password", password),
-		widget.NewFormItem("Confirm", confirm),
-	)
+	formKeys(errLine, submit, append([]*widget.Entry{office}, acct.entries()...)...)
+	form := widget.NewForm(append([]*widget.FormItem{widget.NewFormItem("Office name", office)}, acct.items()...)...)
 	back := linkButton("Back", func() { c.showOnboarding(info) })
 	body := container.NewVBox(form, errLine, b.row(), container.NewCenter(back))
 	c.win.SetContent(c.onboardCard("Create your office", "You will be its first member.", body))
@@ -284,7 +278,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 	code.SetPlaceHolder("K7QM-3XTP-9HRW-2DFA, or a long lanim1-… code")
 	errLine := formError()
 	// What a join does while it runs goes on its own wrapping line: the button keeps a short label.
-	joining := wrapped(subtle("This computer copies the office: it can take a minute."))
+	joining := wrapped(widgets.Subtle("This computer copies the office: it can take a minute."))
 	joining.Hide()
 	var picked *OfficeAd
 	var b *busy
@@ -331,7 +325,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 
 	found := widget.NewLabel("Looking for offices on this network…")
 	found.Wrapping = fyne.TextWrapWord
-	step2 := bold("Type or paste the join code")
+	step2 := widgets.Bold("Type or paste the join code")
 	lan := container.NewVBox()
 	var ads []OfficeAd
 	var render func()
@@ -398,7 +392,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 	rescan = linkButton("Search again", refresh)
 	refresh()
 	back := linkButton("Back", func() { c.showOnboarding(info) })
-	note := subtle("An office admin gets the code on the Office page (Add a computer): the short one works " +
+	note := widgets.Subtle("An office admin gets the code on the Office page (Add a computer): the short one works " +
 		"on this network, the long one anywhere. It works once.")
 	note.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(found, lan, container.NewHBox(rescan), widget.NewSeparator(), step2, code, note,
@@ -425,16 +419,16 @@ func officeAdRow(ad OfficeAd, selected bool, tapped func()) fyne.CanvasObject {
 	}
 	var mark fyne.CanvasObject = layout.NewSpacer()
 	if selected {
-		mark = widget.NewIcon(colored(theme.ConfirmIcon(), theme.ColorNamePrimary))
+		mark = widget.NewIcon(style.Colored(theme.ConfirmIcon(), theme.ColorNamePrimary))
 	}
-	row := container.NewBorder(nil, nil, newAvatar(nil, ad.ID, name, "", 36), container.NewCenter(mark),
-		tight(bold(name), truncated(subtle(detail))))
-	card := newCard(10)
+	row := container.NewBorder(nil, nil, widgets.NewAvatar(nil, ad.ID, name, "", 36), container.NewCenter(mark),
+		widgets.Tight(widgets.Bold(name), widgets.Truncated(widgets.Subtle(detail))))
+	card := widgets.NewCard(10)
 	if selected {
-		card.setFill(theme.ColorNameSelection)
+		card.SetFill(theme.ColorNameSelection)
 	}
-	t := newTapArea(container.NewStack(card, container.NewPadded(row)), tapped)
-	t.setSelected(selected)
+	t := widgets.NewTapArea(container.NewStack(card, container.NewPadded(row)), tapped)
+	t.SetSelected(selected)
 	return t
 }
 
@@ -492,23 +486,17 @@ func (c *Controller) showSignIn(info *OfficeInfo, note string) {
 
 // showSignUp creates an account in this node's office.
 func (c *Controller) showSignUp(info *OfficeInfo) {
-	nickname := widget.NewEntry()
-	nickname.SetPlaceHolder("Your name, as others see it")
-	userID := widget.NewEntry()
-	userID.SetPlaceHolder("Sign-in ID: letters, digits, _")
-	password := widget.NewPasswordEntry()
-	password.SetPlaceHolder(passwordRule) // the rule shows before the first try
-	confirm := widget.NewPasswordEntry()
+	acct := newAccountFields()
 	errLine := formError()
 	var b *busy
 	submit := func() {
-		if msg := accountCheck(userID.Text, nickname.Text, password.Text, confirm.Text); msg != "" {
+		if msg := acct.check(); msg != "" {
 			showFormError(errLine, msg)
 			return
 		}
 		errLine.Hide()
 		b.start("Creating your account…")
-		id, nick, pw := userID.Text, strings.TrimSpace(nickname.Text), password.Text
+		id, nick, pw := acct.userID.Text, strings.TrimSpace(acct.nickname.Text), acct.password.Text
 		call(c, func(ctx context.Context) (*Session, error) {
 			return c.be.SignUp(ctx, id, nick, pw)
 		}, func(s *Session) { c.signedIn(s) }, func(err error) {
@@ -516,16 +504,11 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 			showFormError(errLine, signInError(err))
 		})
 	}
-	formKeys(errLine, submit, nickname, userID, password, confirm)
+	formKeys(errLine, submit, acct.entries()...)
 	btn := widget.NewButtonWithIcon("Create account", theme.ConfirmIcon(), submit)
 	btn.Importance = widget.HighImportance
 	b = newBusy(btn)
-	form := widget.NewForm(
-		widget.NewFormItem("Your name", nickname),
-		widget.NewFormItem("User ID", userID),
-		widget.NewFormItem("Password", password),
-		widget.NewFormItem("Confirm", confirm),
-	)
+	form := widget.NewForm(acct.items()...)
 	back := linkButton("I have an account: sign in", func() { c.showSignIn(info, "") })
 	sub := "Your password is kept hashed and copied to every computer in the office."
 	if info != nil && info.Name != "" {
@@ -533,5 +516,5 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 	}
 	c.win.SetContent(c.onboardCard("Create your account", sub,
 		container.NewVBox(form, errLine, b.row(), container.NewCenter(back))))
-	c.win.Canvas().Focus(nickname)
+	c.win.Canvas().Focus(acct.nickname)
 }

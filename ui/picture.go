@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"io"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +21,8 @@ import (
 	"golang.org/x/image/draw"
 
 	"lanim/node/pb"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // imageCache holds decoded thumbnails and avatars by URL, and fetches each once however many
@@ -173,15 +174,21 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
-// isPictureURL reports whether a faceURL is an uploaded picture rather than an emoji face.
-func isPictureURL(face string) bool { return strings.Contains(face, "://") }
-
 // avatarSide is the size of the thumbnail an avatar asks for (the largest avatar is 112 px).
 const avatarSide = 160
 
 // avatarURL is the small thumbnail an avatar shows.
 func avatarURL(u string) string {
 	return fmt.Sprintf("%s?type=image&width=%d&height=%d", u, avatarSide, avatarSide)
+}
+
+// Avatar loads an uploaded face's avatar thumbnail for widgets.Avatar (once however many ask).
+func (p *imageCache) Avatar(face string, done func(image.Image)) {
+	if p == nil {
+		return
+	}
+	u := avatarURL(face)
+	p.get(u, true, p.remote(u, avatarSide), done)
 }
 
 // pictureBox is the largest thumbnail a bubble shows.
@@ -235,7 +242,7 @@ type pictureView struct {
 
 func newPictureView(c *Controller, convID string) *pictureView {
 	v := &pictureView{c: c, convID: convID, img: canvas.NewImageFromImage(nil),
-		bg: &canvas.Rectangle{CornerRadius: 10}, note: subtle("Loading picture…"), bar: widget.NewProgressBar(),
+		bg: &canvas.Rectangle{CornerRadius: 10}, note: widgets.Subtle("Loading picture…"), bar: widget.NewProgressBar(),
 		barBack: &canvas.Rectangle{CornerRadius: 6}}
 	v.img.FillMode = canvas.ImageFillContain
 	v.img.CornerRadius = 10
@@ -260,7 +267,7 @@ func (v *pictureView) show(m *pb.MsgData) {
 		want := key
 		v.c.pics.get(key, true, load, func(img image.Image) {
 			if img == nil {
-				setText(v.note, "Picture not available")
+				widgets.SetText(v.note, "Picture not available")
 				return
 			}
 			if v.msg.ClientMsgID == m.ClientMsgID {
@@ -306,8 +313,8 @@ func (r *pictureRenderer) MinSize() fyne.Size { return r.v.MinSize() }
 
 func (r *pictureRenderer) Refresh() {
 	v := r.v
-	v.bg.FillColor = themeColor(colorNoticePill)
-	v.barBack.FillColor = themeColor(theme.ColorNameBackground)
+	v.bg.FillColor = style.Color(style.ColorNoticePill)
+	v.barBack.FillColor = style.Color(theme.ColorNameBackground)
 	v.note.Hidden = v.img.Image != nil
 	v.bg.Refresh()
 	v.img.Refresh()
@@ -349,13 +356,13 @@ func newFileView(c *Controller, convID string, own bool) *fileView {
 	v.icon.FillMode = canvas.ImageFillContain
 	v.icon.SetMinSize(fyne.NewSquareSize(36))
 	text := theme.ColorNameForeground
-	sub := colorSubtle
+	sub := style.ColorSubtle
 	if own {
-		text, sub = colorBubbleText, colorBubbleText
-		v.icon.Resource = colored(theme.FileIcon(), colorBubbleText)
+		text, sub = style.ColorBubbleText, style.ColorBubbleText
+		v.icon.Resource = style.Colored(theme.FileIcon(), style.ColorBubbleText)
 	}
-	v.name = truncated(styledText("", text, theme.SizeNameText, fyne.TextStyle{Bold: true}))
-	v.info = styledText("", sub, theme.SizeNameCaptionText, fyne.TextStyle{})
+	v.name = widgets.Truncated(widgets.StyledText("", text, theme.SizeNameText, fyne.TextStyle{Bold: true}))
+	v.info = widgets.StyledText("", sub, theme.SizeNameCaptionText, fyne.TextStyle{})
 	v.open = widget.NewButtonWithIcon("Open", theme.FileIcon(), func() { c.OpenFile(v.msg) })
 	v.saveAs = widget.NewButtonWithIcon("Save as", theme.DownloadIcon(), func() {
 		if f, ok := fileOf(v.msg); ok {
@@ -363,8 +370,8 @@ func newFileView(c *Controller, convID string, own bool) *fileView {
 		}
 	})
 	v.bar = widget.NewProgressBar()
-	v.barText = styledText("", sub, theme.SizeNameCaptionText, fyne.TextStyle{})
-	head := container.NewBorder(nil, nil, container.NewCenter(v.icon), nil, tight(v.name, v.info))
+	v.barText = widgets.StyledText("", sub, theme.SizeNameCaptionText, fyne.TextStyle{})
+	head := container.NewBorder(nil, nil, container.NewCenter(v.icon), nil, widgets.Tight(v.name, v.info))
 	buttons := container.NewHBox(v.open, v.saveAs, layout.NewSpacer())
 	v.content = container.NewVBox(head, v.bar, v.barText, buttons)
 	v.ExtendBaseWidget(v)
@@ -374,12 +381,12 @@ func newFileView(c *Controller, convID string, own bool) *fileView {
 func (v *fileView) show(m *pb.MsgData) {
 	v.msg = m
 	f, _ := fileOf(m)
-	setText(v.name, f.FileName)
-	setText(v.info, humanSize(f.FileSize)+" · "+fileTypeLabel(f.FileName, f.FileType))
+	widgets.SetText(v.name, f.FileName)
+	widgets.SetText(v.info, humanSize(f.FileSize)+" · "+fileTypeLabel(f.FileName, f.FileType))
 	value, label, busy := v.c.progressOf(v.convID, m.ClientMsgID)
 	v.bar.Hidden, v.barText.Hidden = !busy, !busy
 	v.bar.SetValue(value)
-	setText(v.barText, label)
+	widgets.SetText(v.barText, label)
 	ready := f.SourceURL != ""
 	v.open.Hidden, v.saveAs.Hidden = !ready, !ready
 	if busy {
@@ -417,14 +424,14 @@ func (c *Controller) ShowPicture(convID string, m *pb.MsgData) {
 	}
 	s := min(box.Width/w, box.Height/h, 1)
 	img.SetMinSize(fyne.NewSize(max(w*s, 120), max(h*s, 90)))
-	note := subtle("Loading picture…")
+	note := widgets.Subtle("Loading picture…")
 	key, load := "full:"+e.SourcePicture.URL, c.pics.remote(e.SourcePicture.URL, 0)
 	if a := c.attachmentOf(convID, m.ClientMsgID); a != nil && a.url == "" {
 		key, load = "full:"+m.ClientMsgID, localPicture(a, 0)
 	}
 	c.pics.get(key, false, load, func(i image.Image) {
 		if i == nil {
-			setText(note, "Could not load the picture")
+			widgets.SetText(note, "Could not load the picture")
 			return
 		}
 		img.Image = i
@@ -439,7 +446,7 @@ func (c *Controller) ShowPicture(convID string, m *pb.MsgData) {
 	save.Hidden = u == ""
 	closeBtn := widget.NewButtonWithIcon("Close", theme.CancelIcon(), func() { d.Hide() })
 	closeBtn.Importance = widget.HighImportance
-	body := container.NewBorder(nil, container.NewVBox(container.NewCenter(subtle(caption)),
+	body := container.NewBorder(nil, container.NewVBox(container.NewCenter(widgets.Subtle(caption)),
 		container.NewCenter(container.NewHBox(save, closeBtn))), nil, nil,
 		container.NewStack(container.NewCenter(note), img))
 	keys := &escCloser{close: func() { d.Hide() }}

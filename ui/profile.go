@@ -9,6 +9,9 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // profilePage is the user's own card: picture, name, theme, sign out.
@@ -20,7 +23,7 @@ type profilePage struct {
 
 func newProfilePage(c *Controller) *profilePage {
 	p := &profilePage{c: c, body: container.NewStack()}
-	p.content = container.NewStack(newSurface(theme.ColorNameBackground), p.body)
+	p.content = container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.body)
 	p.refresh()
 	return p
 }
@@ -28,7 +31,7 @@ func newProfilePage(c *Controller) *profilePage {
 func (p *profilePage) refresh() {
 	c := p.c
 	self := c.self
-	av := newAvatar(c.pics, self.UserID, self.Nickname, self.FaceURL, 112)
+	av := widgets.NewAvatar(c.pics, self.UserID, self.Nickname, self.FaceURL, 112)
 	changeFace := widget.NewButtonWithIcon("Change picture", theme.ColorPaletteIcon(), func() {
 		pickFace(c, self.UserID, self.Nickname, self.FaceURL, func(face string) {
 			nick := self.Nickname
@@ -55,10 +58,10 @@ func (p *profilePage) refresh() {
 
 	mode := widget.NewRadioGroup([]string{"Follow the system", "Light", "Dark"}, nil)
 	mode.Horizontal = true
-	mode.SetSelected(map[ThemeMode]string{ThemeSystem: "Follow the system", ThemeLight: "Light",
-		ThemeDark: "Dark"}[currentThemeMode(c)])
+	mode.SetSelected(map[style.Mode]string{style.ModeSystem: "Follow the system", style.ModeLight: "Light",
+		style.ModeDark: "Dark"}[currentThemeMode(c)])
 	mode.OnChanged = func(s string) {
-		m := map[string]ThemeMode{"Follow the system": ThemeSystem, "Light": ThemeLight, "Dark": ThemeDark}[s]
+		m := map[string]style.Mode{"Follow the system": style.ModeSystem, "Light": style.ModeLight, "Dark": style.ModeDark}[s]
 		if m != "" && m != currentThemeMode(c) {
 			setThemeMode(c, m)
 		}
@@ -79,7 +82,7 @@ func (p *profilePage) refresh() {
 	)
 	card := container.NewVBox(
 		container.NewCenter(av),
-		container.NewCenter(heading(self.Nickname)),
+		container.NewCenter(widgets.Heading(self.Nickname)),
 		container.NewCenter(changeFace),
 		widget.NewSeparator(),
 		form,
@@ -100,26 +103,26 @@ func pickFace(c *Controller, id, name, current string, chosen func(face string))
 	grid := container.NewGridWithColumns(6)
 	var d dialog.Dialog
 	add := func(face string) {
-		av := newAvatar(c.pics, id, name, face, 48)
-		t := newTapArea(container.NewPadded(av), func() {
+		av := widgets.NewAvatar(c.pics, id, name, face, 48)
+		t := widgets.NewTapArea(container.NewPadded(av), func() {
 			d.Hide()
 			if face != current {
 				chosen(face)
 			}
 		})
-		t.setSelected(face == current)
+		t.SetSelected(face == current)
 		grid.Add(t)
 	}
 	add("")
 	for _, e := range faceChoices {
-		add(emojiFacePrefix + e)
+		add(widgets.EmojiFacePrefix + e)
 	}
 	upload := widget.NewButtonWithIcon("Upload a picture…", theme.FileImageIcon(), func() {
 		d.Hide()
 		c.pickPicture(func(path string) { c.uploadFace(path, chosen) })
 	})
 	upload.Importance = widget.HighImportance
-	body := container.NewVBox(container.NewCenter(upload), subtle("Or an emoji on a colour:"), grid)
+	body := container.NewVBox(container.NewCenter(upload), widgets.Subtle("Or an emoji on a colour:"), grid)
 	d = dialog.NewCustom("Choose a picture", "Cancel", body, c.win)
 	d.Show()
 }

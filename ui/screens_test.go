@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lanim/node/openim"
+	"lanim/ui/style"
 )
 
 // Screen tests: every screen's behaviour, on a real node (office_test.go) whose clock starts at
@@ -375,11 +376,11 @@ func TestProfileAndTheme(t *testing.T) {
 	ann.WaitFor("the new name", func() bool { return ann.C.self.Nickname == "Ann Lee" })
 	ann.Snapshot(t, "profile")
 
-	setThemeMode(ann.C, ThemeDark)
-	if th, ok := a.Settings().Theme().(*lanimTheme); !ok || th.mode != ThemeDark {
+	setThemeMode(ann.C, style.ModeDark)
+	if th, ok := a.Settings().Theme().(*style.Theme); !ok || th.Mode != style.ModeDark {
 		t.Fatalf("theme after choosing dark: %#v", a.Settings().Theme())
 	}
-	if got := a.Preferences().String(prefTheme); got != string(ThemeDark) {
+	if got := a.Preferences().String(prefTheme); got != string(style.ModeDark) {
 		t.Fatalf("theme preference %q", got)
 	}
 }

@@ -10,6 +10,10 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/openim"
+	"lanim/ui/style"
+	"lanim/ui/widgets"
 )
 
 // section is a page of the main window, picked in the rail.
@@ -55,10 +59,10 @@ func newShell(c *Controller) *shell {
 	s.banner = newBanner()
 	s.rail = newRail(s)
 
-	chatsPage := leftThen(paneLeft(s.chats.content), s.chat.content)
+	chatsPage := widgets.LeftThen(paneLeft(s.chats.content), s.chat.content)
 	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content)
 	// The banner floats over the top of the pages: showing it moves nothing.
-	s.content = leftThen(s.rail.content, container.NewStack(s.pages, container.NewVBox(s.banner)))
+	s.content = widgets.LeftThen(s.rail.content, container.NewStack(s.pages, container.NewVBox(s.banner)))
 	s.show(sectionChats)
 	s.connChanged()
 	return s
@@ -67,8 +71,8 @@ func newShell(c *Controller) *shell {
 // paneLeft is the list pane: a fixed width on the panel colour, with a separator on its right.
 func paneLeft(content fyne.CanvasObject) fyne.CanvasObject {
 	line := widget.NewSeparator()
-	return container.New(fixedWidth(listWidth),
-		container.NewStack(newSurface(colorPanel), container.NewBorder(nil, nil, nil, line, content)))
+	return container.New(widgets.FixedWidth(listWidth),
+		container.NewStack(widgets.NewSurface(style.ColorPanel), container.NewBorder(nil, nil, nil, line, content)))
 }
 
 // show switches the page.
@@ -123,12 +127,12 @@ func (s *shell) conversationsChanged() {
 
 func (s *shell) contactsChanged() {
 	s.contacts.refresh()
-	s.rail.setBadge(sectionContacts, int64(pendingRequests(s.c.reqIn)))
+	s.rail.setBadge(sectionContacts, countPending(s.c.reqIn, openim.FriendRequestPending))
 }
 
 func (s *shell) groupsChanged() {
 	s.groups.refresh()
-	s.rail.setBadge(sectionGroups, int64(pendingGroupRequests(s.c.groupReq)))
+	s.rail.setBadge(sectionGroups, countPending(s.c.groupReq, openim.GroupRequestPending))
 	s.chat.groupsChanged()
 }
 
@@ -159,8 +163,8 @@ type banner struct {
 }
 
 func newBanner() *banner {
-	b := &banner{text: styledText("", colorBannerText, theme.SizeNameText, fyne.TextStyle{Bold: true}),
-		icon: widget.NewIcon(colored(iconCloudOff, colorBannerText))}
+	b := &banner{text: widgets.StyledText("", style.ColorBannerText, theme.SizeNameText, fyne.TextStyle{Bold: true}),
+		icon: widget.NewIcon(style.Colored(style.IconCloudOff, style.ColorBannerText))}
 	b.ExtendBaseWidget(b)
 	b.Hide()
 	return b
@@ -169,9 +173,9 @@ func newBanner() *banner {
 func (b *banner) set(s ConnState) {
 	switch s {
 	case NoQuorum:
-		setText(b.text, "Offline: the office is out of reach. You can keep writing; messages wait here and go out when it is back.")
+		widgets.SetText(b.text, "Offline: the office is out of reach. You can keep writing; messages wait here and go out when it is back.")
 	case Connecting:
-		setText(b.text, "Reconnecting to this computer's node…")
+		widgets.SetText(b.text, "Reconnecting to this computer's node…")
 	default:
 		b.Hide()
 		return
@@ -182,7 +186,7 @@ func (b *banner) set(s ConnState) {
 func (b *banner) CreateRenderer() fyne.WidgetRenderer {
 	b.text.Wrapping = fyne.TextWrapWord
 	row := container.NewBorder(nil, nil, container.NewCenter(b.icon), nil, b.text)
-	return widget.NewSimpleRenderer(container.NewStack(newSurface(colorBannerBg),
+	return widget.NewSimpleRenderer(container.NewStack(widgets.NewSurface(style.ColorBannerBg),
 		container.NewPadded(row)))
 }
 
@@ -192,7 +196,7 @@ type rail struct {
 	s       *shell
 	content fyne.CanvasObject
 	items   map[section]*railItem
-	me      *avatar
+	me      *widgets.Avatar
 }
 
 func newRail(s *shell) *rail {
@@ -202,19 +206,19 @@ func newRail(s *shell) *rail {
 		r.items[sec] = it
 		return it
 	}
-	r.me = newAvatar(s.c.pics, s.c.self.UserID, s.c.self.Nickname, s.c.self.FaceURL, 36)
-	meBtn := newTapArea(container.NewCenter(r.me), func() { s.show(sectionProfile) })
-	themeBtn := newRailItem(iconMoon, "Theme", func() { toggleTheme(s.c) })
+	r.me = widgets.NewAvatar(s.c.pics, s.c.self.UserID, s.c.self.Nickname, s.c.self.FaceURL, 36)
+	meBtn := widgets.NewTapArea(container.NewCenter(r.me), func() { s.show(sectionProfile) })
+	themeBtn := newRailItem(style.IconMoon, "Theme", func() { toggleTheme(s.c) })
 	col := container.NewVBox(
 		container.NewPadded(meBtn),
-		add(sectionChats, iconChat, "Chats"),
-		add(sectionContacts, iconContacts, "Contacts"),
-		add(sectionGroups, iconPeople, "Groups"),
-		add(sectionOffice, iconLAN, "Office"),
+		add(sectionChats, style.IconChat, "Chats"),
+		add(sectionContacts, style.IconContacts, "Contacts"),
+		add(sectionGroups, style.IconPeople, "Groups"),
+		add(sectionOffice, style.IconLAN, "Office"),
 		layout.NewSpacer(),
 		themeBtn,
 	)
-	r.content = container.NewStack(newSurface(colorRail), container.New(fixedWidth(72), col))
+	r.content = container.NewStack(widgets.NewSurface(style.ColorRail), container.New(widgets.FixedWidth(72), col))
 	return r
 }
 
@@ -226,13 +230,13 @@ func (r *rail) selected(sec section) {
 
 func (r *rail) setBadge(sec section, n int64) {
 	if it := r.items[sec]; it != nil {
-		it.badge.set(n, false)
+		it.badge.Set(n, false)
 	}
 }
 
 func (r *rail) selfChanged() {
 	self := r.s.c.self
-	r.me.set(self.UserID, self.Nickname, self.FaceURL)
+	r.me.Set(self.UserID, self.Nickname, self.FaceURL)
 }
 
 // railItem is one section button: an icon over a short label, a badge in the corner.
@@ -241,7 +245,7 @@ type railItem struct {
 	icon    *canvas.Image
 	iconRes fyne.Resource
 	label   *widget.RichText
-	badge   *badge
+	badge   *widgets.Badge
 	active  bool
 	hovered bool
 	bg      *canvas.Rectangle
@@ -249,10 +253,10 @@ type railItem struct {
 }
 
 func newRailItem(icon fyne.Resource, label string, tapped func()) *railItem {
-	it := &railItem{iconRes: icon, label: styledText(label, colorRailIcon, theme.SizeNameCaptionText, fyne.TextStyle{}),
-		badge: newBadge(), bg: &canvas.Rectangle{CornerRadius: 10}, tapped: tapped}
+	it := &railItem{iconRes: icon, label: widgets.StyledText(label, style.ColorRailIcon, theme.SizeNameCaptionText, fyne.TextStyle{}),
+		badge: widgets.NewBadge(), bg: &canvas.Rectangle{CornerRadius: 10}, tapped: tapped}
 	it.label.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
-	it.icon = canvas.NewImageFromResource(colored(icon, colorRailIcon))
+	it.icon = canvas.NewImageFromResource(style.Colored(icon, style.ColorRailIcon))
 	it.icon.FillMode = canvas.ImageFillContain
 	it.icon.SetMinSize(fyne.NewSquareSize(24))
 	it.ExtendBaseWidget(it)
@@ -264,12 +268,12 @@ func (it *railItem) setActive(a bool) {
 		return
 	}
 	it.active = a
-	c := colorRailIcon
+	c := style.ColorRailIcon
 	if a {
-		c = colorBubbleText
+		c = style.ColorBubbleText
 	}
-	it.icon.Resource = colored(it.iconRes, c)
-	setTextColor(it.label, c)
+	it.icon.Resource = style.Colored(it.iconRes, c)
+	widgets.SetTextColor(it.label, c)
 	it.Refresh()
 }
 
@@ -303,7 +307,7 @@ func (r *railItemRenderer) Refresh() {
 	it := r.it
 	switch {
 	case it.active:
-		it.bg.FillColor = themeColor(colorRailActive)
+		it.bg.FillColor = style.Color(style.ColorRailActive)
 	case it.hovered:
 		it.bg.FillColor = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x14}
 	default:
@@ -325,6 +329,6 @@ func (r *railItemRenderer) Destroy() {}
 func loadingScreen(text string) fyne.CanvasObject {
 	act := widget.NewActivity()
 	act.Start()
-	return container.NewStack(newSurface(colorOnboardBack),
+	return container.NewStack(widgets.NewSurface(style.ColorOnboardBack),
 		container.NewCenter(container.NewVBox(container.NewCenter(act), widget.NewLabel(text))))
 }

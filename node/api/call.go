@@ -93,6 +93,20 @@ func read[R any](fn func(c *call, req *R) (any, error)) func(c *call, body []byt
 	}
 }
 
+// checkedRead is read for a request that carries its access rule (an im query's Check): the rule
+// runs on the caller before fn, so no handler can leave it out.
+func checkedRead[R any, P interface {
+	*R
+	Check(im.Caller) error
+}](fn func(c *call, req P) (any, error)) func(c *call, body []byte) (any, error) {
+	return read(func(c *call, req *R) (any, error) {
+		if err := P(req).Check(c.caller); err != nil {
+			return nil, err
+		}
+		return fn(c, req)
+	})
+}
+
 // Pagination is upstream's {pageNumber >= 1, showNumber > 0}.
 type Pagination struct {
 	PageNumber int32 `json:"pageNumber"`

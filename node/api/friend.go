@@ -15,16 +15,16 @@ func (s *Server) friendRoutes() {
 	s.add("/friend/add_black", proposeJSON[im.AddBlack]("friend.black_add"))
 	s.add("/friend/remove_black", proposeJSON[im.RemoveBlack]("friend.black_remove"))
 
-	s.add("/friend/get_friend_list", read(getFriendList))
-	s.add("/friend/get_designated_friends", read(getDesignatedFriends))
-	s.add("/friend/is_friend", read(isFriend))
-	s.add("/friend/get_friend_apply_list", read(getFriendApplyList))
-	s.add("/friend/get_self_friend_apply_list", read(getSelfFriendApplyList))
-	s.add("/friend/get_designated_friend_apply", read(getDesignatedFriendApply))
-	s.add("/friend/get_black_list", read(getBlackList))
-	s.add("/friend/get_specified_blacks", read(getSpecifiedBlacks))
-	s.add("/friend/get_full_friend_user_ids", read(getFullFriendUserIDs))
-	s.add("/friend/get_incremental_friends", read(getIncrementalFriends))
+	s.add("/friend/get_friend_list", checkedRead(getFriendList))
+	s.add("/friend/get_designated_friends", checkedRead(getDesignatedFriends))
+	s.add("/friend/is_friend", checkedRead(isFriend))
+	s.add("/friend/get_friend_apply_list", checkedRead(getFriendApplyList))
+	s.add("/friend/get_self_friend_apply_list", checkedRead(getSelfFriendApplyList))
+	s.add("/friend/get_designated_friend_apply", checkedRead(getDesignatedFriendApply))
+	s.add("/friend/get_black_list", checkedRead(getBlackList))
+	s.add("/friend/get_specified_blacks", checkedRead(getSpecifiedBlacks))
+	s.add("/friend/get_full_friend_user_ids", checkedRead(getFullFriendUserIDs))
+	s.add("/friend/get_incremental_friends", checkedRead(getIncrementalFriends))
 	s.add("/friend/get_self_unhandled_apply_count", read(getSelfUnhandledApplyCount))
 }
 
@@ -33,21 +33,13 @@ type pagedOwnerReq struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
-// check runs the access rule, then reads the page.
-func (r *pagedOwnerReq) check(c *call) (offset, limit int, err error) {
-	if err := r.Check(c.caller); err != nil {
-		return 0, 0, err
-	}
-	return r.Pagination.page()
-}
-
 type friendListResp struct {
 	FriendsInfo []*pb.FriendInfo `json:"friendsInfo"`
 	Total       int64            `json:"total"`
 }
 
 func getFriendList(c *call, req *pagedOwnerReq) (any, error) {
-	offset, limit, err := req.check(c)
+	offset, limit, err := req.Pagination.page()
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +55,6 @@ type designatedFriendsResp struct {
 }
 
 func getDesignatedFriends(c *call, req *im.DesignatedFriendsQuery) (any, error) {
-	if err := req.Check(c.caller); err != nil {
-		return nil, err
-	}
 	friends, err := im.DesignatedFriends(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
@@ -80,9 +69,6 @@ type isFriendResp struct {
 }
 
 func isFriend(c *call, req *im.IsFriendQuery) (any, error) {
-	if err := req.Check(c.caller); err != nil {
-		return nil, err
-	}
 	in1, in2, err := im.IsFriend(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
@@ -95,14 +81,6 @@ type applyListReq struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
-// page runs the access rule, then reads the page.
-func (r *applyListReq) page(c *call) (offset, limit int, err error) {
-	if err := r.Check(c.caller); err != nil {
-		return 0, 0, err
-	}
-	return r.Pagination.page()
-}
-
 // friendApplyListResp is the applications a user received; the key has upstream's capital F.
 type friendApplyListResp struct {
 	FriendRequests []*pb.FriendRequest `json:"FriendRequests"`
@@ -110,7 +88,7 @@ type friendApplyListResp struct {
 }
 
 func getFriendApplyList(c *call, req *applyListReq) (any, error) {
-	offset, limit, err := req.page(c)
+	offset, limit, err := req.Pagination.page()
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +105,7 @@ type selfFriendApplyListResp struct {
 }
 
 func getSelfFriendApplyList(c *call, req *applyListReq) (any, error) {
-	offset, limit, err := req.page(c)
+	offset, limit, err := req.Pagination.page()
 	if err != nil {
 		return nil, err
 	}
@@ -145,9 +123,6 @@ type designatedApplyResp struct {
 // getDesignatedFriendApply returns the requests between the two users in both directions, newest
 // first: the JS SDK asks with either order after a 1201/1202/1203.
 func getDesignatedFriendApply(c *call, req *im.DesignatedApplyQuery) (any, error) {
-	if err := req.Check(c.caller); err != nil {
-		return nil, err
-	}
 	rs, err := im.DesignatedApplications(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
@@ -161,7 +136,7 @@ type blacksResp struct {
 }
 
 func getBlackList(c *call, req *pagedOwnerReq) (any, error) {
-	offset, limit, err := req.check(c)
+	offset, limit, err := req.Pagination.page()
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +148,6 @@ func getBlackList(c *call, req *pagedOwnerReq) (any, error) {
 }
 
 func getSpecifiedBlacks(c *call, req *im.SpecifiedBlacksQuery) (any, error) {
-	if err := req.Check(c.caller); err != nil {
-		return nil, err
-	}
 	blacks, err := im.SpecifiedBlacks(c.ctx, c.q(), req)
 	if err != nil {
 		return nil, err
@@ -198,9 +170,6 @@ type fullFriendIDsResp struct {
 // getFullFriendUserIDs leaves the IDs out when the client's idHash already matches them (an empty
 // list then, never null: the JS SDK caches the list).
 func getFullFriendUserIDs(c *call, req *fullFriendIDsReq) (any, error) {
-	if err := req.Check(c.caller); err != nil {
-		return nil, err
-	}
 	h, ids, err := im.FullFriendIDs(c.ctx, c.q(), req.UserID)
 	if err != nil {
 		return nil, err
@@ -223,9 +192,6 @@ type incrementalFriendsResp struct {
 }
 
 func getIncrementalFriends(c *call, req *im.IncrementalQuery) (any, error) {
-	if err := req.Check(c.caller); err != nil {
-		return nil, err
-	}
 	ch, err := im.IncrementalFriends(c.ctx, c.q(), req.UserID, req.VersionID, req.Version)
 	if err != nil {
 		return nil, err

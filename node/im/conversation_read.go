@@ -14,36 +14,17 @@ import (
 // the messages area's rule (msgaccess.go, lastReadableMessage), so a list never shows what a pull
 // would not.
 
-// ConversationChanges is a get_incremental_conversations answer: the log position and, unless
-// Full, the rows changed since the client's version.
-type ConversationChanges struct {
-	VersionDiff
-	Delete []string
-	Insert []*pb.Conversation
-	Update []*pb.Conversation
-}
+// ConversationChanges is a get_incremental_conversations answer.
+type ConversationChanges = Changes[*pb.Conversation]
 
 // IncrementalConversations diffs the owner's conversation log against the client's position. A row
 // that no longer exists is reported deleted; insert and update hold the rows as they are now.
 func IncrementalConversations(ctx context.Context, q store.Q, ownerID, versionID string, version uint64) (*ConversationChanges, error) {
-	d, err := diffVersion(ctx, q, conversationLog(ownerID), versionID, version)
-	if err != nil {
-		return nil, err
-	}
-	out := &ConversationChanges{VersionDiff: d}
-	if len(d.Changes) == 0 {
-		return out, nil
-	}
-	rows, err := store.GetConversations(ctx, q, ownerID, liveElements(d.Changes))
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]*pb.Conversation, len(rows))
-	for _, r := range rows {
-		byID[r.ConversationID] = r.Conversation
-	}
-	out.Delete, out.Insert, out.Update = splitChanges(d.Changes, byID)
-	return out, nil
+	return incremental(ctx, q, conversationLog(ownerID), versionID, version,
+		func(ids []string) ([]store.ConversationRow, error) {
+			return store.GetConversations(ctx, q, ownerID, ids)
+		},
+		func(r store.ConversationRow) (string, *pb.Conversation) { return r.ConversationID, r.Conversation })
 }
 
 // FullConversationIDs is get_full_conversation_ids: the log position and every conversation ID of

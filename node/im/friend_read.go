@@ -118,36 +118,15 @@ type IncrementalQuery struct {
 	Version   uint64 `json:"version"`
 }
 
-// FriendChanges is a get_incremental_friends answer: the log position and, unless Full, the entries
-// changed since the client's version.
-type FriendChanges struct {
-	VersionDiff
-	Delete []string
-	Insert []*pb.FriendInfo
-	Update []*pb.FriendInfo
-}
+// FriendChanges is a get_incremental_friends answer.
+type FriendChanges = Changes[*pb.FriendInfo]
 
 // IncrementalFriends diffs the owner's friend log against the client's position. An entry that no
 // longer exists is reported deleted; insert and update hold the entries as they are now.
 func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID string, version uint64) (*FriendChanges, error) {
-	d, err := diffVersion(ctx, q, friendLog(ownerID), versionID, version)
-	if err != nil {
-		return nil, err
-	}
-	out := &FriendChanges{VersionDiff: d}
-	if len(d.Changes) == 0 {
-		return out, nil
-	}
-	friends, err := store.GetFriends(ctx, q, ownerID, liveElements(d.Changes))
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]*pb.FriendInfo, len(friends))
-	for _, f := range friends {
-		byID[f.FriendUser.UserID] = f
-	}
-	out.Delete, out.Insert, out.Update = splitChanges(d.Changes, byID)
-	return out, nil
+	return incremental(ctx, q, friendLog(ownerID), versionID, version,
+		func(ids []string) ([]*pb.FriendInfo, error) { return store.GetFriends(ctx, q, ownerID, ids) },
+		func(f *pb.FriendInfo) (string, *pb.FriendInfo) { return f.FriendUser.UserID, f })
 }
 
 // FullFriendIDs is get_full_friend_user_ids: the log position and the owner's friend IDs in

@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"lanim/node/openim"
@@ -214,6 +215,18 @@ func (a *msgAccess) readable(m *store.StoredMessage) bool {
 
 // inWindow reports whether seq is inside the readable window.
 func (a *msgAccess) inWindow(seq int64) bool { return seq >= a.lo && seq <= a.hi }
+
+// windowed returns the seqs inside the readable window, sorted and each once (nil when none is).
+func (a *msgAccess) windowed(seqs []int64) []int64 {
+	var out []int64
+	for _, s := range seqs {
+		if a.inWindow(s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
 
 // conversationRow returns the owner's row of a conversation, or nil.
 func conversationRow(ctx context.Context, q store.Q, ownerID, conversationID string) (*store.ConversationRow, error) {

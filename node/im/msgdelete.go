@@ -1,7 +1,6 @@
 package im
 
 import (
-	"slices"
 	"strings"
 
 	"lanim/node/openim"
@@ -107,14 +106,7 @@ func deleteMsgs(o *op, a *DeleteMsgs) (any, error) {
 	if acc == nil {
 		return nil, openim.ErrRecordNotFound.With("conversation %s", a.ConversationID)
 	}
-	var seqs []int64
-	for _, s := range a.Seqs {
-		if acc.inWindow(s) {
-			seqs = append(seqs, s)
-		}
-	}
-	slices.Sort(seqs)
-	seqs = slices.Compact(seqs)
+	seqs := acc.windowed(a.Seqs)
 	if len(seqs) == 0 {
 		return nil, nil
 	}

@@ -167,15 +167,7 @@ func PullBySeqs(ctx context.Context, q store.Q, userID string, req *pb.GetSeqMes
 		if a == nil {
 			continue
 		}
-		var seqs []int64
-		for _, s := range c.Seqs {
-			if a.inWindow(s) {
-				seqs = append(seqs, s)
-			}
-		}
-		slices.Sort(seqs)
-		seqs = slices.Compact(seqs)
-		if len(seqs) > 0 {
+		if seqs := a.windowed(c.Seqs); len(seqs) > 0 {
 			stored, err := store.MessagesAt(ctx, q, c.ConversationID, seqs)
 			if err != nil {
 				return nil, err

@@ -100,6 +100,41 @@ func liveElements(changes []store.VersionChange) []string {
 	return ids
 }
 
+// Changes is a get_incremental_* answer: the log position and, unless Full, the objects changed
+// since the client's version.
+type Changes[T any] struct {
+	VersionDiff
+	Delete []string
+	Insert []T
+	Update []T
+}
+
+// incremental diffs the log at key against the client's position and loads the objects still
+// there with get; key names each loaded row's element and its object. A changed element that no
+// longer exists is reported deleted; insert and update hold the objects as they are now.
+func incremental[R, T any](ctx context.Context, q store.Q, log, versionID string, version uint64,
+	get func(ids []string) ([]R, error), key func(R) (string, T)) (*Changes[T], error) {
+	d, err := diffVersion(ctx, q, log, versionID, version)
+	if err != nil {
+		return nil, err
+	}
+	out := &Changes[T]{VersionDiff: d}
+	if len(d.Changes) == 0 {
+		return out, nil
+	}
+	rows, err := get(liveElements(d.Changes))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]T, len(rows))
+	for _, r := range rows {
+		id, obj := key(r)
+		byID[id] = obj
+	}
+	out.Delete, out.Insert, out.Update = splitChanges(d.Changes, byID)
+	return out, nil
+}
+
 // splitChanges sorts a diff into deleted IDs and the current objects of inserted and updated
 // elements; an element whose object no longer exists counts as deleted.
 func splitChanges[T any](changes []store.VersionChange, current map[string]T) (del []string, ins, upd []T) {

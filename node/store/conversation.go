@@ -62,20 +62,7 @@ func scanConversation(row interface{ Scan(...any) error }) (ConversationRow, err
 
 // queryConversations runs a SELECT of conversationColumns; where is the rest of the statement.
 func queryConversations(ctx context.Context, q Q, where string, args ...any) ([]ConversationRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query conversations: %w", err)
-	}
-	defer rows.Close()
-	var out []ConversationRow
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan conversation: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query conversations", scanConversation, `SELECT `+conversationColumns+` FROM conversations `+where, args...)
 }
 
 // GetConversation returns the owner's row of a conversation; ok is false when there is none.
@@ -102,18 +89,7 @@ func GetConversations(ctx context.Context, q Q, ownerID string, ids []string) ([
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]ConversationRow, len(found))
-	for _, c := range found {
-		byID[c.ConversationID] = c
-	}
-	out := make([]ConversationRow, 0, len(found))
-	for _, id := range ids {
-		if c, ok := byID[id]; ok {
-			out = append(out, c)
-			delete(byID, id)
-		}
-	}
-	return out, nil
+	return inOrder(found, ids, func(c ConversationRow) string { return c.ConversationID }), nil
 }
 
 // AllConversations returns every row of the owner, by conversation ID.

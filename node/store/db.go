@@ -12,6 +12,26 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
+// queryAll runs a query and reads every row with scan (nil when there is none); what names the
+// rows in errors. The scanX functions of the areas fit scan.
+func queryAll[T any](ctx context.Context, q Q, what string, scan func(interface{ Scan(...any) error }) (T, error),
+	query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Q is what the area queries run on: a transaction inside the FSM, or the read pool in handlers.
 type Q interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -114,20 +114,7 @@ func scanFriend(row interface{ Scan(...any) error }) (*pb.FriendInfo, error) {
 }
 
 func queryFriends(ctx context.Context, q Q, query string, args ...any) ([]*pb.FriendInfo, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query friends: %w", err)
-	}
-	defer rows.Close()
-	var out []*pb.FriendInfo
-	for rows.Next() {
-		f, err := scanFriend(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query friends", scanFriend, query, args...)
 }
 
 // ListFriends pages through ownerID's friend list in upstream's order, with the total count.
@@ -202,20 +189,7 @@ func scanFriendRequest(row interface{ Scan(...any) error }) (*pb.FriendRequest, 
 }
 
 func queryFriendRequests(ctx context.Context, q Q, query string, args ...any) ([]*pb.FriendRequest, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query friend requests: %w", err)
-	}
-	defer rows.Close()
-	var out []*pb.FriendRequest
-	for rows.Next() {
-		r, err := scanFriendRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query friend requests", scanFriendRequest, query, args...)
 }
 
 // GetFriendRequest returns the request from fromID to toID, or nil when there is none.
@@ -303,25 +277,20 @@ const blackQuery = `SELECT b.owner_id, b.create_time, b.add_source, b.operator_i
 
 const blackOrder = ` ORDER BY b.create_time, b.rowid`
 
+func scanBlack(row interface{ Scan(...any) error }) (*pb.BlackInfo, error) {
+	b := &pb.BlackInfo{BlackUserInfo: &pb.PublicUserInfo{}}
+	u := b.BlackUserInfo
+	var nick, face, ex sql.NullString
+	if err := row.Scan(&b.OwnerUserID, &b.CreateTime, &b.AddSource, &b.OperatorUserID, &b.Ex,
+		&u.UserID, &nick, &face, &ex); err != nil {
+		return nil, err
+	}
+	u.Nickname, u.FaceURL, u.Ex = nick.String, face.String, ex.String
+	return b, nil
+}
+
 func queryBlacks(ctx context.Context, q Q, query string, args ...any) ([]*pb.BlackInfo, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query blacks: %w", err)
-	}
-	defer rows.Close()
-	var out []*pb.BlackInfo
-	for rows.Next() {
-		b := &pb.BlackInfo{BlackUserInfo: &pb.PublicUserInfo{}}
-		u := b.BlackUserInfo
-		var nick, face, ex sql.NullString
-		if err := rows.Scan(&b.OwnerUserID, &b.CreateTime, &b.AddSource, &b.OperatorUserID, &b.Ex,
-			&u.UserID, &nick, &face, &ex); err != nil {
-			return nil, err
-		}
-		u.Nickname, u.FaceURL, u.Ex = nick.String, face.String, ex.String
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query blacks", scanBlack, query, args...)
 }
 
 // ListBlacks pages through ownerID's black list in the order entries were added, with the total.

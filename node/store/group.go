@@ -89,20 +89,14 @@ func JoinedGroupIDs(ctx context.Context, q Q, userID string) ([]string, error) {
 
 // queryStrings runs a query of one text column.
 func queryStrings(ctx context.Context, q Q, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query", scanString, query, args...)
+}
+
+// scanString reads a row of one text column.
+func scanString(row interface{ Scan(...any) error }) (string, error) {
+	var s string
+	err := row.Scan(&s)
+	return s, err
 }
 
 // InsertGroup adds a group row; MemberCount is ignored (it is counted from group_members).
@@ -135,32 +129,13 @@ func GetGroups(ctx context.Context, q Q, ids []string) ([]*pb.GroupInfo, error) 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+groupColumns+`,
+	groups, err := queryAll(ctx, q, "get groups", scanGroupCounted, `SELECT `+groupColumns+`,
 		(SELECT count(*) FROM group_members m WHERE m.group_id = groups.group_id)
 		FROM groups WHERE group_id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
 	if err != nil {
-		return nil, fmt.Errorf("get groups: %w", err)
-	}
-	defer rows.Close()
-	byID := make(map[string]*pb.GroupInfo, len(ids))
-	for rows.Next() {
-		g, err := scanGroupCounted(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[g.GroupID] = g
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]*pb.GroupInfo, 0, len(byID))
-	for _, id := range ids {
-		if g, ok := byID[id]; ok {
-			out = append(out, g)
-			delete(byID, id)
-		}
-	}
-	return out, nil
+	return inOrder(groups, ids, func(g *pb.GroupInfo) string { return g.GroupID }), nil
 }
 
 // scanGroupCounted reads a row of groupColumns followed by the member count.
@@ -254,30 +229,12 @@ func GetMembers(ctx context.Context, q Q, groupID string, userIDs []string) ([]*
 		return nil, nil
 	}
 	args := append([]any{groupID}, anys(userIDs)...)
-	rows, err := q.QueryContext(ctx, MemberQuery+`WHERE m.group_id = ? AND m.user_id IN (`+placeholders(len(userIDs))+`)`, args...)
+	members, err := queryAll(ctx, q, "get members of "+groupID, ScanMember,
+		MemberQuery+`WHERE m.group_id = ? AND m.user_id IN (`+placeholders(len(userIDs))+`)`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("get members of %s: %w", groupID, err)
-	}
-	defer rows.Close()
-	byID := make(map[string]*pb.GroupMemberFullInfo, len(userIDs))
-	for rows.Next() {
-		m, err := ScanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[m.UserID] = m
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]*pb.GroupMemberFullInfo, 0, len(byID))
-	for _, id := range userIDs {
-		if m, ok := byID[id]; ok {
-			out = append(out, m)
-			delete(byID, id)
-		}
-	}
-	return out, nil
+	return inOrder(members, userIDs, func(m *pb.GroupMemberFullInfo) string { return m.UserID }), nil
 }
 
 // MembersPage pages through a group's members, owner first, then admins, then by join order. A
@@ -295,21 +252,9 @@ func MembersPage(ctx context.Context, q Q, groupID, keyword string, offset, limi
 		where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count members of %s: %w", groupID, err)
 	}
-	rows, err := q.QueryContext(ctx, MemberQuery+where+` ORDER BY m.role_level DESC, m.join_seq, m.user_id LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list members of %s: %w", groupID, err)
-	}
-	defer rows.Close()
-	var out []*pb.GroupMemberFullInfo
-	for rows.Next() {
-		m, err := ScanMember(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, m)
-	}
-	return out, total, rows.Err()
+	out, err := queryAll(ctx, q, "list members of "+groupID, ScanMember,
+		MemberQuery+where+` ORDER BY m.role_level DESC, m.join_seq, m.user_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	return out, total, err
 }
 
 // ManagerIDs lists a group's owner and admins, owner first, then admins in join order.
@@ -326,20 +271,7 @@ func ManagedGroupIDs(ctx context.Context, q Q, userID string) ([]string, error) 
 
 // Memberships lists every group membership of a user, by group ID.
 func Memberships(ctx context.Context, q Q, userID string) ([]*pb.GroupMemberFullInfo, error) {
-	rows, err := q.QueryContext(ctx, MemberQuery+`WHERE m.user_id = ? ORDER BY m.group_id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("memberships of %s: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []*pb.GroupMemberFullInfo
-	for rows.Next() {
-		m, err := ScanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "memberships of "+userID, ScanMember, MemberQuery+`WHERE m.user_id = ? ORDER BY m.group_id`, userID)
 }
 
 // GroupRequest is one row of group_requests: a user's application (or an invitation waiting for
@@ -425,21 +357,9 @@ func GroupRequests(ctx context.Context, q Q, f GroupRequestFilter, offset, limit
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM group_requests`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count group requests: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+groupRequestColumns+` FROM group_requests`+where+`
+	out, err := queryAll(ctx, q, "list group requests", scanGroupRequest, `SELECT `+groupRequestColumns+` FROM group_requests`+where+`
 		ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list group requests: %w", err)
-	}
-	defer rows.Close()
-	var out []*GroupRequest
-	for rows.Next() {
-		r, err := scanGroupRequest(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
 // SetGroupConversationMaxSeq sets the end of a member's pull window in a group conversation (0 =

@@ -106,20 +106,7 @@ func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
 }
 
 func queryMessages(ctx context.Context, q Q, query string, args ...any) ([]StoredMessage, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query messages: %w", err)
-	}
-	defer rows.Close()
-	var out []StoredMessage
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan message: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "query messages", scanMessage, query, args...)
 }
 
 // MessagesInRange returns a conversation's stored messages with lo <= seq <= hi, by seq.

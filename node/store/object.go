@@ -76,20 +76,7 @@ func ObjectByKey(ctx context.Context, q Q, key string) (*Object, error) {
 
 // ObjectsByCause lists objects of one cause created in [from, to) ms, newest first, at most limit.
 func ObjectsByCause(ctx context.Context, q Q, cause string, from, to int64, limit int) ([]*Object, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+objectColumns+` FROM objects
+	return queryAll(ctx, q, "objects of cause "+cause, scanObject, `SELECT `+objectColumns+` FROM objects
 		WHERE cause = ? AND create_time >= ? AND create_time < ? ORDER BY create_time DESC, name LIMIT ?`,
 		cause, from, to, limit)
-	if err != nil {
-		return nil, fmt.Errorf("objects of cause %s: %w", cause, err)
-	}
-	defer rows.Close()
-	var out []*Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, fmt.Errorf("objects of cause %s: %w", cause, err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }

@@ -42,21 +42,8 @@ func TokenStatus(ctx context.Context, q Q, token string) (status int, ok bool, e
 // SetTokensStatus moves every token of the user and platform that has status from to status to,
 // and returns them.
 func SetTokensStatus(ctx context.Context, q Q, userID string, platformID int32, from, to int) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `UPDATE tokens SET status = ? WHERE user_id = ? AND platform_id = ? AND status = ?
+	return queryAll(ctx, q, "set tokens status", scanString, `UPDATE tokens SET status = ? WHERE user_id = ? AND platform_id = ? AND status = ?
 		RETURNING token`, to, userID, platformID, from)
-	if err != nil {
-		return nil, fmt.Errorf("set tokens status: %w", err)
-	}
-	defer rows.Close()
-	var tokens []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		tokens = append(tokens, t)
-	}
-	return tokens, rows.Err()
 }
 
 // PruneTokens deletes the user's tokens on a platform that expired before now (unix seconds), and

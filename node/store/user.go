@@ -53,30 +53,12 @@ func GetUsers(ctx context.Context, q Q, ids []string) ([]*pb.UserInfo, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE user_id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
+	users, err := queryAll(ctx, q, "get users", scanUser,
+		`SELECT `+userColumns+` FROM users WHERE user_id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
 	if err != nil {
-		return nil, fmt.Errorf("get users: %w", err)
-	}
-	defer rows.Close()
-	byID := make(map[string]*pb.UserInfo, len(ids))
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[u.UserID] = u
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]*pb.UserInfo, 0, len(byID))
-	for _, id := range ids {
-		if u, ok := byID[id]; ok {
-			out = append(out, u)
-			delete(byID, id)
-		}
-	}
-	return out, nil
+	return inOrder(users, ids, func(u *pb.UserInfo) string { return u.UserID }), nil
 }
 
 // MissingUsers returns the IDs among ids that name no user.
