@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	"lanim/node/client"
@@ -86,6 +87,9 @@ func (c clusterAPI) Discover(ctx context.Context) (*client.Discovery, error) {
 // stops answering has its presence dropped until it greets this node again with who is connected
 // there. On a standalone node the relay has no peers.
 func relayTransient(gw *gateway.Gateway, repl *replication.Node, nodeID string) {
+	if host, err := os.Hostname(); err == nil {
+		gw.SetHost(host) // the greeting tells the others, for the office panel
+	}
 	gw.SetRelay(func(ev gateway.TransientEvent) {
 		ev.Origin = nodeID
 		if b, err := json.Marshal(ev); err == nil {

@@ -65,8 +65,8 @@ type Office interface {
 	// node does not look.
 	Discover(ctx context.Context) ([]OfficeAd, error)
 	ClusterStatus(ctx context.Context) (*ClusterStatus, error)
-	// InviteCode makes a join code for a new machine (office admins).
-	InviteCode(ctx context.Context) (string, error)
+	// InviteCode makes a single-use invite for a new machine (office admins).
+	InviteCode(ctx context.Context) (JoinCodes, error)
 	// LeaveOffice removes this node from its office (office admins, for their own computer).
 	LeaveOffice(ctx context.Context) error
 }
@@ -205,10 +205,16 @@ type ClusterStatus struct {
 
 // NodeStatus is one member of the office's Raft group.
 type NodeStatus struct {
-	ID, Name, Addr string
+	ID, Name, Addr string // Name: the computer's host name ("" when the node has not heard it)
 	Voter, Leader  bool
 	Reachable      bool
+	Users          []string // user IDs signed in on it
 }
+
+// JoinCodes are one invite's two forms: Short (16 characters, for a newcomer on the office's
+// LAN, to read aloud or type; "" from a node without it) and Long (carries the office's
+// addresses and pin, for anywhere).
+type JoinCodes struct{ Short, Long string }
 
 // KV is a labelled value for display.
 type KV struct{ Key, Value string }

@@ -553,15 +553,15 @@ func (b *ClientBackend) ClusterStatus(ctx context.Context) (*ClusterStatus, erro
 	return st, nil
 }
 
-func (b *ClientBackend) InviteCode(ctx context.Context) (string, error) {
+func (b *ClientBackend) InviteCode(ctx context.Context) (JoinCodes, error) {
 	var r client.Invite
 	if err := b.officeCall(ctx, "/cluster/invite", nil, &r); err != nil {
-		return "", err
+		return JoinCodes{}, err
 	}
 	if r.JoinCode == "" {
-		return "", errors.New("the node's invite answer has no join code")
+		return JoinCodes{}, errors.New("the node's invite answer has no join code")
 	}
-	return r.JoinCode, nil
+	return JoinCodes{Short: r.ShortCode, Long: r.JoinCode}, nil
 }
 
 func (b *ClientBackend) LeaveOffice(ctx context.Context) error {

@@ -69,7 +69,9 @@ type Controller struct {
 	presence map[string]bool
 	dir      *directory // the office's people (the People page)
 	conn     ConnState
-	focused  bool
+	// stopWatch ends the session's watch of the office's quorum (nil while signed out).
+	stopWatch context.CancelFunc
+	focused   bool
 	// lastInput is when the user last did something in the window (away after awayAfter);
 	// awayWriting: a status change is on its way to the node.
 	lastInput   time.Time
@@ -158,6 +160,10 @@ func (c *Controller) resetState() {
 	c.outgoing = map[string][]*outMsg{}
 	c.friends, c.reqIn, c.reqOut, c.blacks, c.groups, c.groupReq = nil, nil, nil, nil, nil, nil
 	c.conn = Online
+	if c.stopWatch != nil {
+		c.stopWatch()
+		c.stopWatch = nil
+	}
 }
 
 // Close stops the event pump and every call in flight.
@@ -382,6 +388,7 @@ func (c *Controller) signedIn(s *Session) {
 	c.reloadConversations()
 	c.reloadContacts()
 	c.reloadGroups()
+	c.watchOffice()
 }
 
 // SignOut ends the session and goes back to sign-in.
@@ -986,9 +993,6 @@ func (c *Controller) setConn(s ConnState) {
 	if c.shell != nil {
 		c.shell.connChanged()
 	}
-	if s == NoQuorum || s == Connecting {
-		c.watchQuorum()
-	}
 	if s == Online && was != Online && c.shell != nil {
 		c.reloadConversations()
 		c.reloadContacts()
@@ -997,29 +1001,38 @@ func (c *Controller) setConn(s ConnState) {
 	}
 }
 
-// watchQuorum polls the cluster status while the banner shows, in case the node does not push
-// the recovery itself.
-func (c *Controller) watchQuorum() {
-	c.every(5*time.Second, func() bool {
-		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
-		st, err := c.be.ClusterStatus(ctx)
-		cancel()
-		if errors.Is(err, ErrNotSupported) {
-			return true // no status to poll: the echo of a queued message ends the offline state
-		}
-		if err != nil || !st.HasQuorum {
-			return false
-		}
-		done := make(chan bool, 1)
-		c.post(func() {
-			if c.conn != Online {
-				c.setConn(Online)
+// officePoll is how often a session asks the node whether the office has a leader, so the
+// banner shows within seconds of losing it, without waiting for a send to fail, and goes when the
+// office is back even if the node pushes nothing. /cluster/status is cheap: its digest is cached
+// per applied index.
+const officePoll = 3 * time.Second
+
+// watchOffice polls the cluster status for as long as the session lasts.
+func (c *Controller) watchOffice() {
+	ctx, stop := context.WithCancel(c.ctx)
+	c.stopWatch = stop
+	epoch := c.epoch
+	go func() {
+		t := time.NewTicker(officePoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
-			done <- true
-		})
-		<-done
-		return true
-	})
+			callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+			st, err := c.be.ClusterStatus(callCtx)
+			cancel()
+			if errors.Is(err, ErrNotSupported) {
+				return // no status to poll: the node's answers to sends tell the state
+			}
+			if err != nil {
+				continue // the node itself is out of reach: the WebSocket's state says so
+			}
+			c.post(func() { c.officeState(epoch, st.HasQuorum) })
+		}
+	}()
 }
 
 // every runs fn off the UI goroutine every d, until it returns true or the controller stops.
@@ -1038,6 +1051,18 @@ func (c *Controller) every(d time.Duration, fn func() (stop bool)) {
 			}
 		}
 	}()
+}
+
+// officeState applies what the poll saw: a banner when the office lost its leader, none when it
+// is back. A reconnecting WebSocket keeps its own banner.
+func (c *Controller) officeState(epoch int, hasQuorum bool) {
+	switch {
+	case epoch != c.epoch:
+	case hasQuorum && c.conn == NoQuorum:
+		c.setConn(Online)
+	case !hasQuorum && c.conn == Online:
+		c.setConn(NoQuorum)
+	}
 }
 
 // --- users ---

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -70,6 +71,14 @@ func (p *officePage) reload() {
 		p.status = nil
 		p.render(err)
 	})
+}
+
+// connChanged re-reads the status of a page on screen when the office's state changed from what
+// the page shows (lost or found its leader), so it is never stale after the office recovers.
+func (p *officePage) connChanged(shown bool) {
+	if shown && (p.status == nil || p.status.HasQuorum != (p.c.conn == Online)) {
+		p.reload()
+	}
 }
 
 // canRun reports whether the user may make office-level changes here: an office admin, or anyone
@@ -132,58 +141,21 @@ func (p *officePage) render(loadErr error) {
 			title = append(title, rename)
 		}
 		body.Add(container.NewHBox(title...))
-		reachable := 0
-		for _, n := range st.Nodes {
-			if n.Reachable {
-				reachable++
-			}
-		}
-		if st.HasQuorum {
-			body.Add(statusLine(true, "Working: the office has a quorum ("+strconv.Itoa(reachable)+" of "+
-				plural(len(st.Nodes), "computer")+" reachable)"))
-		} else {
-			body.Add(statusLine(false, "No quorum: this computer cannot reach most of the office. "+
-				"Messages wait here until it can."))
-		}
+		body.Add(officeHealthLine(st))
 		if st.Outbox > 0 {
 			body.Add(statusLine(false, outboxLine(st.Outbox, st.OutboxOldest)))
 		}
-		body.Add(widget.NewLabel(""))
-		body.Add(widgets.Bold("Computers"))
-		for _, n := range st.Nodes {
-			body.Add(nodeRow(n, n.ID == st.NodeID))
-		}
+	}
+	body.Add(p.addComputerSection())
+	if st != nil {
+		body.Add(p.computersSection(st))
 		body.Add(p.adminsSection(st))
 		body.Add(p.chatRuleSection(st))
-		if len(st.Health) > 0 {
-			body.Add(widget.NewLabel(""))
-			body.Add(widgets.Bold("This computer"))
-			body.Add(kvRows(st.Health))
-		}
-		if len(st.Extra) > 0 {
-			body.Add(widget.NewLabel(""))
-			body.Add(widgets.Bold("More"))
-			body.Add(kvRows(st.Extra))
-		}
 	}
 	body.Add(p.onlineSection(st))
-	body.Add(widget.NewLabel(""))
-	body.Add(widgets.Bold("Add a computer"))
-	invite := widget.NewButtonWithIcon("Make a join code", style.IconPersonAdd, p.invite)
-	leave := widget.NewButtonWithIcon("Leave the office…", theme.LogoutIcon(), p.leave)
-	leave.Importance = widget.DangerImportance
-	if p.canRun() {
-		body.Add(wrapped(widgets.Subtle("Make a join code here and paste it on the new computer's welcome screen.")))
-	} else {
-		invite.Disable()
-		leave.Disable()
-		body.Add(wrapped(widgets.Subtle("Office admins make join codes for new computers: ask " + p.adminNames() + ".")))
-	}
-	body.Add(container.NewHBox(invite))
-	body.Add(widget.NewLabel(""))
-	body.Add(container.NewHBox(leave))
-	if !p.canRun() {
-		body.Add(wrapped(widgets.Subtle("Only an office admin can take this computer out of the office.")))
+	body.Add(p.leaveSection())
+	if st != nil {
+		body.Add(p.detailsSection(st))
 	}
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), p.reload)
 	refresh.Importance = widget.LowImportance
@@ -197,41 +169,127 @@ func outboxLine(depth int, oldest time.Duration) string {
 		oldest.Round(time.Second).String() + "."
 }
 
-// nodeRow is one computer of the office.
-func nodeRow(n NodeStatus, self bool) fyne.CanvasObject {
-	name := n.Name
-	if name == "" {
-		name = n.ID
+// officeHealthLine says in plain words whether the office works: how many of its computers are
+// in contact, or that this one cannot reach most of them.
+func officeHealthLine(st *ClusterStatus) fyne.CanvasObject {
+	if !st.HasQuorum {
+		return statusLine(false, "Out of reach: this computer cannot reach most of the office. "+
+			"Messages wait here until it can.")
 	}
+	reachable := 0
+	for _, n := range st.Nodes {
+		if n.Reachable {
+			reachable++
+		}
+	}
+	if reachable == len(st.Nodes) {
+		return statusLine(true, "Working: "+plural(len(st.Nodes), "computer")+" in contact")
+	}
+	return statusLine(true, "Working: "+strconv.Itoa(reachable)+" of "+plural(len(st.Nodes), "computer")+" in contact")
+}
+
+// addComputerSection is the first thing on the page: one button that makes a join code.
+func (p *officePage) addComputerSection() fyne.CanvasObject {
+	add := widget.NewButtonWithIcon("Add a computer", style.IconPersonAdd, p.invite)
+	add.Importance = widget.HighImportance
+	body := container.NewVBox(widget.NewLabel(""), container.NewHBox(add))
+	if p.canRun() {
+		body.Add(wrapped(widgets.Subtle("Gives you a short code to type on the new computer's welcome screen.")))
+	} else {
+		add.Disable()
+		body.Add(wrapped(widgets.Subtle("Office admins add computers: ask " + p.adminNames() + ".")))
+	}
+	return body
+}
+
+// computersSection lists the computers of the office by the names people know them by.
+func (p *officePage) computersSection(st *ClusterStatus) fyne.CanvasObject {
+	body := container.NewVBox(widget.NewLabel(""), widgets.Bold("Computers"))
+	for _, n := range st.Nodes {
+		body.Add(p.nodeRow(n, n.ID == st.NodeID))
+	}
+	return body
+}
+
+// computerName is how the office panel names a computer: its host name, else whose it is (the
+// people signed in on it), else a plain "A computer" (its ID is under Details).
+func (p *officePage) computerName(n NodeStatus) string {
+	switch {
+	case n.Name != "":
+		return n.Name
+	case len(n.Users) > 0:
+		return p.c.userName(n.Users[0]) + "'s computer"
+	}
+	return "A computer of the office"
+}
+
+// nodeRow is one computer of the office: its name, who is signed in on it, and a warning when
+// it is out of contact. This computer is never out of contact: it is the one answering.
+func (p *officePage) nodeRow(n NodeStatus, self bool) fyne.CanvasObject {
+	name := p.computerName(n)
 	if self {
 		name += " (this computer)"
 	}
-	role := "Non-voter"
-	if n.Voter {
-		role = "Voter"
+	people := "Nobody signed in"
+	if len(n.Users) > 0 {
+		names := make([]string, 0, len(n.Users))
+		for _, id := range n.Users {
+			names = append(names, p.c.userName(id))
+		}
+		people = "Signed in: " + strings.Join(names, ", ")
 	}
-	if n.Leader {
-		role = "Leader"
-	}
-	state := "reachable"
-	if !n.Reachable {
-		state = "unreachable"
-	}
+	out := !n.Reachable && !self
 	icon := widget.NewIcon(style.Colored(theme.ComputerIcon(), theme.ColorNamePrimary))
-	if !n.Reachable {
+	var tag fyne.CanvasObject = layout.NewSpacer()
+	if out {
 		icon = widget.NewIcon(style.Colored(theme.ComputerIcon(), style.ColorSubtle))
-	}
-	detail := n.ID
-	if n.Addr != "" && n.Addr != n.ID {
-		detail += " · " + n.Addr
-	}
-	tag := widgets.StyledText(role, theme.ColorNamePrimary, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
-	if !n.Reachable {
-		tag = widgets.StyledText(role+" · "+state, theme.ColorNameError, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
+		tag = widgets.StyledText("Not in contact", theme.ColorNameError, theme.SizeNameCaptionText, fyne.TextStyle{Bold: true})
 	}
 	row := container.NewBorder(nil, nil, container.NewCenter(icon), container.NewCenter(tag),
-		widgets.Tight(widgets.Bold(name), widgets.Subtle(detail)))
+		widgets.Tight(widgets.Bold(name), widgets.Truncated(widgets.Subtle(people))))
 	return container.NewStack(widgets.NewCard(10), container.NewPadded(row))
+}
+
+// leaveSection takes this computer out of the office (office admins).
+func (p *officePage) leaveSection() fyne.CanvasObject {
+	leave := widget.NewButtonWithIcon("Leave the office…", theme.LogoutIcon(), p.leave)
+	leave.Importance = widget.DangerImportance
+	body := container.NewVBox(widget.NewLabel(""), container.NewHBox(leave))
+	if !p.canRun() {
+		leave.Disable()
+		body.Add(wrapped(widgets.Subtle("Only an office admin can take this computer out of the office.")))
+	}
+	return body
+}
+
+// detailsSection holds the figures only an administrator reads, folded away: each computer's ID,
+// address and Raft role, the quorum, this node's applied index and state digest, the file copies.
+func (p *officePage) detailsSection(st *ClusterStatus) fyne.CanvasObject {
+	quorum := "yes, leader " + st.LeaderID
+	if !st.HasQuorum {
+		quorum = "no (no leader)"
+	}
+	kvs := []KV{{Key: "Quorum", Value: quorum}}
+	for _, n := range st.Nodes {
+		role := "non-voter"
+		if n.Voter {
+			role = "voter"
+		}
+		if n.Leader {
+			role += ", leader"
+		}
+		if !n.Reachable && n.ID != st.NodeID {
+			role += ", not in contact"
+		}
+		v := n.ID + " · " + role
+		if n.Addr != "" && n.Addr != n.ID {
+			v += " · " + n.Addr
+		}
+		kvs = append(kvs, KV{Key: p.computerName(n), Value: v})
+	}
+	kvs = append(append(kvs, st.Health...), st.Extra...)
+	acc := widget.NewAccordion(widget.NewAccordionItem("Details", kvRows(kvs)))
+	return container.NewVBox(widget.NewLabel(""), acc)
 }
 
 // wrapped makes rich text wrap at word boundaries.
@@ -335,24 +393,56 @@ func (p *officePage) rename() {
 	c.win.Canvas().Focus(name)
 }
 
+// invite makes a single-use invite and shows it.
 func (p *officePage) invite() {
+	run(p.c, "make a join code", p.c.be.InviteCode, p.showJoinCodes)
+}
+
+// showJoinCodes shows the short code large, to read aloud or type on a computer of the same
+// network, and the long code behind "Other network / paste code" for anywhere else.
+func (p *officePage) showJoinCodes(codes JoinCodes) {
 	c := p.c
-	run(c, "make a join code", c.be.InviteCode, func(code string) {
-		e := widget.NewMultiLineEntry()
-		e.SetText(code)
-		e.Wrapping = fyne.TextWrapBreak
-		e.SetMinRowsVisible(4)
-		copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+	copyOf := func(label, code string) *widget.Button {
+		return widget.NewButtonWithIcon(label, theme.ContentCopyIcon(), func() {
 			c.app.Clipboard().SetContent(code)
 			c.toast("Join code copied.")
 		})
-		content := container.NewVBox(
-			widget.NewLabel("Paste this on the new computer (Welcome → Join an office). Keep it private: "+
-				"it lets a computer into the office."), e, container.NewHBox(copyBtn))
-		d := dialog.NewCustom("Join code", "Close", content, c.win)
-		d.Resize(fyne.NewSize(520, 320))
-		d.Show()
-	})
+	}
+	office := "this office"
+	if p.status != nil && p.status.OfficeName != "" {
+		office = p.status.OfficeName
+	}
+	long := widget.NewMultiLineEntry()
+	long.SetText(codes.Long)
+	long.Wrapping = fyne.TextWrapBreak
+	long.SetMinRowsVisible(4)
+	longPart := container.NewVBox(
+		wrapped(widgets.Subtle("For a computer on another network: paste this long code on its welcome screen "+
+			"(Join an office). It carries the office's addresses.")),
+		long, container.NewHBox(copyOf("Copy long code", codes.Long)))
+	content := container.NewVBox()
+	if codes.Short != "" {
+		big := widgets.StyledText(codes.Short, theme.ColorNameForeground, theme.SizeNameHeadingText,
+			fyne.TextStyle{Bold: true, Monospace: true})
+		big.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignCenter
+		big.Segments[0].(*widget.TextSegment).Style.Inline = false
+		longPart.Hide()
+		var other *widget.Button
+		other = widget.NewButton("Other network / paste code", func() {
+			other.Hide()
+			longPart.Show()
+		})
+		other.Importance = widget.LowImportance
+		content.Add(wrapped(widget.NewRichTextWithText("On the new computer (same network): open LanIM, choose " +
+			"Join an office, pick " + office + " and type this code.")))
+		content.Add(container.NewStack(widgets.NewCard(10), container.NewPadded(big)))
+		content.Add(container.NewHBox(copyOf("Copy", codes.Short), layout.NewSpacer(), other))
+	}
+	content.Add(longPart)
+	content.Add(wrapped(widgets.Subtle("The code works once. Keep it private: it lets a computer into the office.")))
+	d := dialog.NewCustom("Add a computer", "Close", content, c.win)
+	d.Resize(fyne.NewSize(520, 340))
+	d.Show()
 }
 
 func (p *officePage) leave() {

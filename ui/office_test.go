@@ -334,6 +334,8 @@ type probe struct {
 	joins     []probeJoin
 	cutOff    bool
 	queued    []*pb.MsgData
+	noLAN     bool          // Discover answers as a node that does not search the network
+	joinHold  chan struct{} // joins wait until it closes (nil: they go)
 	office    *testOffice
 }
 
@@ -346,7 +348,17 @@ type probeJoin struct {
 func (o *testOffice) newProbe(elsewhere bool) *probe {
 	cfg := o.config(!elsewhere)
 	p := &probe{office: o}
-	cfg.Join = func(_ context.Context, code string, via *OfficeAd) error {
+	cfg.Join = func(ctx context.Context, code string, via *OfficeAd) error {
+		p.mu.Lock()
+		hold := p.joinHold
+		p.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		p.joins = append(p.joins, probeJoin{code, via})
@@ -427,6 +439,9 @@ func (p *probe) setLAN(ads []OfficeAd) {
 func (p *probe) Discover(context.Context) ([]OfficeAd, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.noLAN {
+		return nil, ErrNoDiscovery
+	}
 	return append([]OfficeAd(nil), p.lan...), nil
 }
 
@@ -444,10 +459,18 @@ func (p *probe) ClusterStatus(ctx context.Context) (*ClusterStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.mu.Lock()
+	cutOff := p.cutOff
+	p.mu.Unlock()
 	st.NodeID, st.LeaderID = "node-1", "node-1"
-	st.Nodes = []NodeStatus{{ID: "node-1", Name: "front-desk", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true}}
+	st.Nodes = []NodeStatus{{ID: "node-1", Name: "front-desk", Addr: "127.0.0.1", Voter: true, Leader: true, Reachable: true,
+		Users: []string{p.me()}}}
 	st.Health = []KV{{Key: "State", Value: "Leader"}, {Key: "Users", Value: "2"}}
 	st.Extra = nil
+	if cutOff { // the office lost its leader: as the node reports it, with nobody's health known
+		st.LeaderID, st.HasQuorum = "", false
+		st.Nodes[0].Leader, st.Nodes[0].Reachable = false, false
+	}
 	p.mu.Lock()
 	if st.Outbox = len(p.queued); st.Outbox > 0 { // the held sends stand in for the node's outbox
 		st.OutboxOldest = time.Minute
@@ -471,10 +494,16 @@ func (p *probe) CreateGroup(ctx context.Context, info *pb.GroupInfo, memberIDs [
 // cut takes the office out of reach (no quorum): the window hears so, and sends wait as the
 // node's outbox holds them.
 func (p *probe) cut() {
+	p.loseLeader()
+	p.emit(ConnEvent{State: NoQuorum})
+}
+
+// loseLeader takes the office out of reach without telling the window: only its status (no
+// leader) and its sends say so.
+func (p *probe) loseLeader() {
 	p.mu.Lock()
 	p.cutOff = true
 	p.mu.Unlock()
-	p.emit(ConnEvent{State: NoQuorum})
 }
 
 // reconnect brings the office back: the held sends go to the node, whose pushes tell the window.

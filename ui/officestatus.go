@@ -9,7 +9,8 @@ import (
 
 // officeStatus is the office panel's view of the node's /cluster/status answer: the leader and
 // quorum marked on the members, this node's Raft figures as its health, and the file copies
-// figures as the other labelled values.
+// figures as the other labelled values. The answering node is reachable by definition: it is
+// this computer, and it answered (the leader's health view is empty while there is no leader).
 func officeStatus(st *client.ClusterStatus) *ClusterStatus {
 	out := &ClusterStatus{OfficeName: st.OfficeName, OfficeAdmins: st.OfficeAdmins, NodeID: st.NodeID,
 		LeaderID: st.LeaderID, HasQuorum: st.LeaderID != "", Online: st.OnlineUserIDs,
@@ -28,7 +29,8 @@ func officeStatus(st *client.ClusterStatus) *ClusterStatus {
 	}
 	for _, m := range st.Members {
 		out.Nodes = append(out.Nodes, NodeStatus{ID: m.NodeID, Addr: m.Address, Voter: m.Suffrage == client.SuffrageVoter,
-			Leader: m.NodeID != "" && m.NodeID == st.LeaderID, Reachable: m.Healthy})
+			Leader: m.NodeID != "" && m.NodeID == st.LeaderID, Reachable: m.Healthy || m.NodeID == st.NodeID,
+			Name: m.Name, Users: m.UserIDs})
 	}
 	return out
 }

@@ -46,7 +46,7 @@ func (c *Controller) onboardCard(title, subtitle string, body fyne.CanvasObject)
 	inner := container.New(layout.NewCustomPaddedLayout(28, 28, 32, 32), container.NewVBox(top...))
 	card := container.NewStack(widgets.NewCard(14), inner)
 	return container.NewStack(widgets.NewSurface(style.ColorOnboardBack),
-		container.NewVScroll(container.NewCenter(container.New(widgets.FixedWidth(460), card))))
+		container.NewVScroll(container.New(widgets.AtTop(40), container.New(widgets.FixedWidth(460), card))))
 }
 
 // formError is the red line under a form.
@@ -275,8 +275,11 @@ func (e *officeNameError) Unwrap() error { return e.err }
 // network (or not, the code carries addresses) and pastes a join code from one of its admins.
 func (c *Controller) showJoinOffice(info *OfficeInfo) {
 	code := widget.NewEntry()
-	code.SetPlaceHolder("lanim1-… (from the Office page of a computer in the office)")
+	code.SetPlaceHolder("K7QM-3XTP-9HRW-2DFA, or a long lanim1-… code")
 	errLine := formError()
+	// What a join does while it runs goes on its own wrapping line: the button keeps a short label.
+	joining := wrapped(widgets.Subtle("This computer copies the office: it can take a minute."))
+	joining.Hide()
 	var picked *OfficeAd
 	var b *busy
 	submit := func() {
@@ -286,7 +289,8 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			return
 		}
 		errLine.Hide()
-		b.start("Joining… (this computer copies the office: it can take a minute)")
+		b.start("Joining…")
+		joining.Show()
 		var via *OfficeAd
 		if picked != nil {
 			cp := *picked
@@ -305,6 +309,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			c.showSignIn(joined, "This computer joined "+name+". Sign in, or create your account.")
 		}, func(err error) {
 			b.stop()
+			joining.Hide()
 			if errors.Is(err, ErrNotSupported) {
 				showFormError(errLine, "This window uses another computer's node (--connect-api), so it cannot "+
 					"join an office. Start LanIM without it, or run: lanim --data NEWDIR --join-code CODE.")
@@ -320,7 +325,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 
 	found := widget.NewLabel("Looking for offices on this network…")
 	found.Wrapping = fyne.TextWrapWord
-	step2 := widgets.Bold("Paste the join code")
+	step2 := widgets.Bold("Type or paste the join code")
 	lan := container.NewVBox()
 	var ads []OfficeAd
 	var render func()
@@ -340,9 +345,9 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			}))
 		}
 		if picked != nil {
-			step2.Segments[0].(*widget.TextSegment).Text = "Paste the join code of " + displayOfficeName(*picked)
+			step2.Segments[0].(*widget.TextSegment).Text = "Type or paste the join code of " + displayOfficeName(*picked)
 		} else {
-			step2.Segments[0].(*widget.TextSegment).Text = "Paste the join code"
+			step2.Segments[0].(*widget.TextSegment).Text = "Type or paste the join code"
 		}
 		step2.Refresh()
 		// The list changed size: lay the card out again (a nested container's Add does not).
@@ -350,7 +355,9 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			cv.Content().Refresh()
 		}
 	}
+	var rescan *widget.Button
 	refresh := func() {
+		rescan.Show()
 		found.SetText("Looking for offices on this network…")
 		ads, picked = nil, nil
 		render()
@@ -368,6 +375,9 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			}
 			render()
 		}, func(err error) {
+			if errors.Is(err, ErrNoDiscovery) || errors.Is(err, ErrNotSupported) {
+				rescan.Hide() // searching again would not search either
+			}
 			switch {
 			case errors.Is(err, ErrNoDiscovery):
 				found.SetText("This computer does not search the network for offices. Paste a join code: it " +
@@ -379,13 +389,14 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 			}
 		})
 	}
-	rescan := linkButton("Search again", refresh)
+	rescan = linkButton("Search again", refresh)
 	refresh()
 	back := linkButton("Back", func() { c.showOnboarding(info) })
-	note := widgets.Subtle("An office admin makes the code on the Office page (Add a computer). It works once.")
+	note := widgets.Subtle("An office admin gets the code on the Office page (Add a computer): the short one works " +
+		"on this network, the long one anywhere. It works once.")
 	note.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(found, lan, container.NewHBox(rescan), widget.NewSeparator(), step2, code, note,
-		errLine, b.row(), container.NewHBox(layout.NewSpacer(), back))
+		errLine, b.row(), joining, container.NewHBox(layout.NewSpacer(), back))
 	c.win.SetContent(c.onboardCard("Join an office",
 		"This computer becomes part of the office and keeps its own copy.", body))
 	c.win.Canvas().Focus(code)

@@ -254,8 +254,8 @@ func TestRealOfficePanel(t *testing.T) {
 	ann.WaitFor("bob in the admins", func() bool { return ann.Shows("Bob Martin") })
 	bob.Tap("Refresh")
 	bob.WaitText("Bob Martin (you)")
-	code, err := bob.Backend().InviteCode(context.Background())
-	if err != nil || !strings.HasPrefix(code, "lanim1-") {
+	codes, err := bob.Backend().InviteCode(context.Background())
+	if code := codes.Long; err != nil || !strings.HasPrefix(code, "lanim1-") || len(strings.ReplaceAll(codes.Short, "-", "")) != 16 {
 		t.Fatalf("bob's invite as an office admin: %q %v", code, err)
 	}
 	if err := bob.Backend().NameOffice(context.Background(), "Acme Design Studio"); err != nil {

@@ -391,7 +391,7 @@ func TestOfficePanel(t *testing.T) {
 	o, _, hs := realAppWith(t, officeOptions{name: "Test office", clusterAddr: "127.0.0.1:0"}, "ann", "bob")
 	ann := hs["ann"]
 	ann.Section("office")
-	ann.WaitText("Working: the office has a quorum")
+	ann.WaitText("Working: 1 computer in contact")
 	ann.WaitText("front-desk (this computer)")
 	ann.WaitText("Nobody yet")
 	if err := o.backend().SetOfficeAdmin(context.Background(), "ann", true); err != nil {
@@ -399,7 +399,12 @@ func TestOfficePanel(t *testing.T) {
 	}
 	ann.Tap("Refresh")
 	ann.WaitText("Ann (you)")
-	ann.Tap("Make a join code")
+	ann.Tap("Add a computer")
+	ann.WaitFor("the short code", func() bool { return shownShortCode(ann) != "" })
+	if ann.Shows("lanim1-") {
+		t.Fatal("the long code shows before Other network / paste code")
+	}
+	ann.Tap("Other network / paste code")
 	ann.WaitText("lanim1-")
 	ann.Tap("Close")
 	ann.Tap("Rename…")
@@ -423,8 +428,8 @@ func TestOfficePanel(t *testing.T) {
 func TestOfficeAdminsFromAnotherComputer(t *testing.T) {
 	ann, bob := adminAndColleague(t)
 	bob.Section("office")
-	bob.WaitText("Office admins make join codes for new computers: ask Ann.")
-	for _, b := range []string{"Make a join code", "Leave the office…"} {
+	bob.WaitText("Office admins add computers: ask Ann.")
+	for _, b := range []string{"Add a computer", "Leave the office…"} {
 		if btn := bob.findButton(b); btn == nil || !btn.Disabled() {
 			t.Fatalf("%q should show, disabled, to a user without the role", b)
 		}
@@ -443,8 +448,8 @@ func TestOfficeAdminsFromAnotherComputer(t *testing.T) {
 
 	bob.Tap("Refresh")
 	bob.WaitText("Bob (you)")
-	bob.Tap("Make a join code")
-	bob.WaitText("lanim1-")
+	bob.Tap("Add a computer")
+	bob.WaitFor("the short code", func() bool { return shownShortCode(bob) != "" })
 	bob.Tap("Close")
 	// Bob removes Ann, then cannot remove himself: the office keeps an admin.
 	bob.removeAdmin("Ann")
@@ -471,7 +476,7 @@ func TestJoinScreenPicksAnOffice(t *testing.T) {
 	h.WaitText("Pick your office (2 offices found on this network):")
 	h.WaitText("2 computers · 192.168.1.20:10003, 192.168.1.21:10003")
 	h.TapText("Bakery front office")
-	h.WaitText("Paste the join code of Bakery front office")
+	h.WaitText("Type or paste the join code of Bakery front office")
 	h.Settle()
 	h.Snapshot(t, "join-office")
 	h.Tap("Join office")
@@ -493,9 +498,9 @@ func TestJoinScreenPicksAnOffice(t *testing.T) {
 	h2.TapText("Join an office")
 	h2.WaitText("Pick your office")
 	h2.TapText("Acme Design Studio")
-	h2.WaitText("Paste the join code of Acme Design Studio")
+	h2.WaitText("Type or paste the join code of Acme Design Studio")
 	h2.TapText("Acme Design Studio")
-	h2.WaitFor("no office picked", func() bool { return !h2.Shows("Paste the join code of") })
+	h2.WaitFor("no office picked", func() bool { return !h2.Shows("Type or paste the join code of") })
 	h2.Fill("lanim1-ANY")
 	h2.Tap("Join office")
 	h2.WaitText("This computer joined")

@@ -65,7 +65,8 @@ func newShell(c *Controller) *shell {
 	chatsPage := widgets.LeftThen(paneLeft(s.chats.content), s.chat.content)
 	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content,
 		s.people.content)
-	s.content = widgets.TopThen(s.banner, widgets.LeftThen(s.rail.content, s.pages))
+	// The banner floats over the top of the pages: showing it moves nothing.
+	s.content = widgets.LeftThen(s.rail.content, container.NewStack(s.pages, container.NewVBox(s.banner)))
 	s.show(sectionChats)
 	s.connChanged()
 	return s
@@ -159,8 +160,9 @@ func (s *shell) unreadChanged(n int64) { s.rail.setBadge(sectionChats, n) }
 
 func (s *shell) connChanged() {
 	s.banner.set(s.c.conn)
-	s.content.Refresh() // the banner's row appears or goes
+	s.content.Refresh() // the banner appears or goes
 	s.chat.connChanged()
+	s.office.connChanged(s.section == sectionOffice)
 }
 
 // banner is the strip across the top that says the office is out of reach.

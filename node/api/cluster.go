@@ -65,6 +65,7 @@ func (s *Server) clusterStatus(c *call, _ []byte) (any, error) {
 		st.OfficeAdmins = []string{}
 	}
 	st.OnlineUserIDs = []string{}
+	s.nameComputers(st)
 	if s.cfg.Presence != nil {
 		for _, id := range s.cfg.Presence.OnlineUsers(MaxOnlineListed + 1) {
 			if !openim.IsAdmin(id) && len(st.OnlineUserIDs) < MaxOnlineListed {
@@ -73,6 +74,29 @@ func (s *Server) clusterStatus(c *call, _ []byte) (any, error) {
 		}
 	}
 	return st, nil
+}
+
+// nameComputers gives each member the host name it reported and the people signed in on it
+// (at most MaxOnlineListed), so the office panel names computers as the office knows them.
+func (s *Server) nameComputers(st *client.ClusterStatus) {
+	if s.cfg.Presence == nil {
+		return
+	}
+	for i := range st.Members {
+		m := &st.Members[i]
+		origin := m.NodeID
+		if origin == st.NodeID {
+			origin = ""
+		}
+		host, users := s.cfg.Presence.Computer(origin)
+		m.Name = host
+		m.UserIDs = []string{}
+		for _, id := range users {
+			if !openim.IsAdmin(id) && len(m.UserIDs) < MaxOnlineListed {
+				m.UserIDs = append(m.UserIDs, id)
+			}
+		}
+	}
 }
 
 // mayRunOffice refuses a caller who is neither imAdmin nor an office admin.

@@ -12,6 +12,9 @@ type Presence interface {
 	Platforms(userIDs []string) map[string][]int32
 	// OnlineUsers lists the users online anywhere, by user ID, at most limit of them.
 	OnlineUsers(limit int) []string
+	// Computer is one node's host name and the users connected to it, as far as this node knows
+	// (origin "" is this node).
+	Computer(origin string) (host string, userIDs []string)
 }
 
 func (s *Server) presenceRoutes() {

@@ -40,6 +40,10 @@ type ClusterMember struct {
 	Address  string `json:"address"`
 	Suffrage string `json:"suffrage"` // SuffrageVoter or "nonvoter"
 	Healthy  bool   `json:"healthy"`
+	// Name is the computer's host name ("" until the answering node has heard from it) and
+	// UserIDs the people signed in on it (the answering node caps the list).
+	Name    string   `json:"name,omitempty"`
+	UserIDs []string `json:"userIDs"`
 }
 
 // SuffrageVoter is the suffrage of a member that votes in the office's Raft group.

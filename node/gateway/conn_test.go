@@ -15,11 +15,9 @@ func TestIdleConnHoldsNothing(t *testing.T) {
 	e.users("alice")
 	cl := e.dial("alice", 5, e.token("alice", 5), client.DialOptions{})
 	defer cl.Close()
-	conns := e.gw.conns("alice")
-	if len(conns) != 1 {
-		t.Fatalf("%d connections, want 1", len(conns))
-	}
-	c := conns[0]
+	// The dial returns once the upgrade is answered; the gateway registers the connection after.
+	waitFor(t, "alice's connection registered", func() bool { return len(e.gw.conns("alice")) == 1 })
+	c := e.gw.conns("alice")[0]
 	idle := func() bool {
 		c.wmu.Lock()
 		defer c.wmu.Unlock()

@@ -412,3 +412,33 @@ func TestTransientRelay(t *testing.T) {
 	default:
 	}
 }
+
+// TestComputerNames: the greeting carries the host name, so each node can name the others and
+// say who is signed in on each; an overlong name is not taken.
+func TestComputerNames(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.users("bob")
+	e.gw.SetHost("front-desk")
+	relayed := make(chan TransientEvent, 1)
+	e.gw.SetRelay(func(ev TransientEvent) { relayed <- ev })
+	e.dial("bob", 5, e.token("bob", 5), client.DialOptions{})
+	<-relayed // bob's presence is counted
+	if snap := e.gw.PresenceSnapshot(); snap.Snapshot == nil || snap.Snapshot.Host != "front-desk" {
+		t.Fatalf("greeting %+v", snap.Snapshot)
+	}
+	if host, users := e.gw.Computer(""); host != "front-desk" || fmt.Sprint(users) != "[bob]" {
+		t.Fatalf("this computer: %q %v", host, users)
+	}
+	if host, users := e.gw.Computer("n2"); host != "" || len(users) != 0 {
+		t.Fatalf("a computer not heard from: %q %v", host, users)
+	}
+	e.gw.DeliverRemote(TransientEvent{Origin: "n2", Snapshot: &PresenceSnapshot{Host: "ann-laptop",
+		Users: map[string][]int32{"zed": {3}, "ann": {1}}}})
+	e.gw.DeliverRemote(TransientEvent{Origin: "n3", Snapshot: &PresenceSnapshot{Host: strings.Repeat("x", MaxHostName+1)}})
+	if host, users := e.gw.Computer("n2"); host != "ann-laptop" || fmt.Sprint(users) != "[ann zed]" {
+		t.Fatalf("n2: %q %v", host, users)
+	}
+	if host, _ := e.gw.Computer("n3"); host != "" {
+		t.Fatalf("an overlong host name was taken: %q", host)
+	}
+}

@@ -31,7 +31,13 @@ type TransientEvent struct {
 // PresenceSnapshot is who is connected to one node: user ID → platforms, ascending.
 type PresenceSnapshot struct {
 	Users map[string][]int32 `json:"users"`
+	// Host is the origin computer's host name, so the office panel names computers as people know
+	// them rather than by node ID.
+	Host string `json:"host,omitempty"`
 }
+
+// MaxHostName bounds a host name a node reports (DNS names are at most 253 bytes).
+const MaxHostName = 253
 
 // Presence says a user's first connection on a platform opened (Online) or its last one closed,
 // on the origin node.
@@ -59,6 +65,8 @@ type hub struct {
 	relay  func(TransientEvent)
 	local  map[string]map[int32]int      // userID → platform → open connections here
 	remote map[string]map[string][]int32 // origin → userID → platforms there
+	host   string                        // this computer's host name
+	hosts  map[string]string             // origin → its host name, from its greeting
 }
 
 type hubJob struct {
@@ -81,6 +89,7 @@ func newHub(g *Gateway) *hub {
 		queue:  make(chan hubJob, hubQueue),
 		local:  map[string]map[int32]int{},
 		remote: map[string]map[string][]int32{},
+		hosts:  map[string]string{},
 	}
 }
 
@@ -100,6 +109,9 @@ func (g *Gateway) DeliverRemote(ev TransientEvent) {
 	if ev.Snapshot != nil {
 		if ev.Origin != "" {
 			h.replaceRemoteLocked(ev.Origin, ev.Snapshot.Users)
+			if host := ev.Snapshot.Host; host != "" && len(host) <= MaxHostName {
+				h.hosts[ev.Origin] = host
+			}
 		}
 		return
 	}
@@ -176,7 +188,35 @@ func (g *Gateway) PresenceSnapshot() TransientEvent {
 	for uid, counts := range h.local {
 		users[uid] = sortedKeys(counts)
 	}
-	return TransientEvent{Snapshot: &PresenceSnapshot{Users: users}}
+	return TransientEvent{Snapshot: &PresenceSnapshot{Users: users, Host: h.host}}
+}
+
+// SetHost sets this computer's host name, which the greeting tells the other nodes.
+func (g *Gateway) SetHost(name string) {
+	g.hub.mu.Lock()
+	defer g.hub.mu.Unlock()
+	g.hub.host = name
+}
+
+// Computer is what this node knows of one node of the office (origin "" is this node): its
+// host name ("" while it has not greeted this node) and the users connected there, ascending.
+func (g *Gateway) Computer(origin string) (host string, userIDs []string) {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if origin == "" {
+		host = h.host
+		for uid := range h.local {
+			userIDs = append(userIDs, uid)
+		}
+	} else {
+		host = h.hosts[origin]
+		for uid := range h.remote[origin] {
+			userIDs = append(userIDs, uid)
+		}
+	}
+	slices.Sort(userIDs)
+	return host, userIDs
 }
 
 // Platforms returns the platforms each user is online on anywhere in the office, as far as this

@@ -625,6 +625,17 @@ func TestClusterPushAcrossNodes(t *testing.T) {
 		tips, err := carol.SubscribeStatus(wsCtx(t, ""), []string{"alice"}, nil)
 		return err == nil && len(tips.Subscribers) == 1 && fmt.Sprint(tips.Subscribers[0].OnlinePlatformIDs) == "[5]"
 	})
+	// Node 2 names node 0's computer by the host name its greeting told, with alice signed in there.
+	host, _ := os.Hostname()
+	node0 := o.members[0].status(t).NodeID
+	pollUntil(t, settleTimeout, func() bool {
+		for _, mb := range o.members[2].status(t).Members {
+			if mb.NodeID == node0 {
+				return mb.Name == host && slices.Contains(mb.UserIDs, "alice")
+			}
+		}
+		return false
+	})
 	alice.Close()
 	deadline := time.After(wsTimeout)
 	for offline := false; !offline; {

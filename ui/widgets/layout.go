@@ -122,3 +122,24 @@ func (l edgeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	return fyne.NewSize(e.Width+r.Width, max(e.Height, r.Height))
 }
+
+// AtTop lays out one object at its own size, centred across and this far from the top: when the
+// object grows (a form's error line appears) it grows downwards and nothing above it moves, as it
+// would if it were centred on the window.
+type AtTop float32
+
+func (t AtTop) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		m := o.MinSize()
+		o.Move(fyne.NewPos(max(0, (size.Width-m.Width)/2), float32(t)))
+		o.Resize(m)
+	}
+}
+
+func (t AtTop) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var out fyne.Size
+	for _, o := range objs {
+		out = out.Max(o.MinSize())
+	}
+	return out.AddWidthHeight(0, 2*float32(t))
+}
