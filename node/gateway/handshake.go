@@ -136,7 +136,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(g, p)
-	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		// Any origin: browsers run the JS SDK from the app's own origin; the token is the credential.
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
@@ -162,8 +162,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The connection runs on a goroutine of its own and the handler returns: net/http then lets
-	// go of the request, its own buffers (smallBuffers gave the connection smaller ones) and the
-	// handler's deep stack, none of which a hijacked connection uses again.
+	// go of the request and the handler's deep stack, which a hijacked connection does not use
+	// again.
 	g.wg.Add(1)
 	g.nconns.Add(1)
 	go func() {
