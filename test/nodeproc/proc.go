@@ -12,19 +12,38 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"lanim/node/client"
 )
 
-// FreeAddr returns a 127.0.0.1 address with a port that was free a moment ago.
+// handedOut holds every port FreeAddr returned in this process. The kernel may give a port it
+// just released again, so two calls in a row (a node's WS and cluster ports) could get the same
+// one before either is bound; ports are the machine's, so this record is the process's too.
+var handedOut = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
+// FreeAddr returns a 127.0.0.1 address with a port that was free a moment ago and that no earlier
+// call in this process returned.
 func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("free port: %w", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("free port: %w", err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		if !handedOut.ports[addr] {
+			handedOut.ports[addr] = true
+			return addr, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return "", fmt.Errorf("free port: the kernel kept giving ports handed out before")
 }
 
 // TB is the part of testing.TB that MustFreeAddr uses (this package links into the lanim binary
