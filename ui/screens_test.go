@@ -373,7 +373,10 @@ func TestProfileAndTheme(t *testing.T) {
 	ann.Section("profile")
 	ann.Fill("Ann Lee")
 	ann.Tap("Save")
-	ann.WaitFor("the new name", func() bool { return ann.C.self.Nickname == "Ann Lee" })
+	// The node's own push of the change can reload the profile before the save's answer shows
+	// its toast, so wait for both.
+	ann.WaitFor("the new name", func() bool { return ann.C.self.Nickname == "Ann Lee" && ann.C.lastToast == "Saved." })
+	ann.Settle()
 	ann.Snapshot(t, "profile")
 
 	setThemeMode(ann.C, style.ModeDark)
