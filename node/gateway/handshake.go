@@ -136,7 +136,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(g, p)
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
 		// Any origin: browsers run the JS SDK from the app's own origin; the token is the credential.
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
