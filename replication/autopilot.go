@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -49,10 +50,14 @@ type pilot struct {
 
 	mu       sync.Mutex
 	lastSeen map[raft.ServerID]time.Time
-	gone     map[raft.ServerID]bool // quit or left: not promoted again until it registers
-	uptime   map[raft.ServerID]*uptime
-	silent   map[raft.ServerID]bool // logged as not answering (once per outage)
-	lastPlan string                 // the voter changes logged last
+	// missedSince is when a member first left a stats poll unanswered since its last answer; a
+	// member that answered its last poll is not in it. Silence is counted from there (statsIdle).
+	missedSince map[raft.ServerID]time.Time
+	answers     map[raft.ServerID]answer // each member's last answer, reused while the office is calm
+	gone        map[raft.ServerID]bool   // quit or left: not promoted again until it registers
+	uptime      map[raft.ServerID]*uptime
+	silent      map[raft.ServerID]bool // logged as not answering (once per outage)
+	lastPlan    string                 // the voter changes logged last
 }
 
 var _ autopilot.ApplicationIntegration = (*pilot)(nil)
@@ -67,8 +72,9 @@ func newPilot(n *Node, t AutopilotTuning, hlog hclog.Logger) *pilot {
 	if t.DemoteAfter <= 0 {
 		t.DemoteAfter = defaultDemoteAfter
 	}
-	p := &pilot{n: n, lastSeen: map[raft.ServerID]time.Time{}, gone: map[raft.ServerID]bool{},
-		uptime: map[raft.ServerID]*uptime{}, silent: map[raft.ServerID]bool{}}
+	p := &pilot{n: n, lastSeen: map[raft.ServerID]time.Time{}, missedSince: map[raft.ServerID]time.Time{},
+		answers: map[raft.ServerID]answer{}, gone: map[raft.ServerID]bool{}, uptime: map[raft.ServerID]*uptime{},
+		silent: map[raft.ServerID]bool{}}
 	if !t.NoDemotion {
 		p.demoteAfter = t.DemoteAfter
 	}
@@ -80,33 +86,54 @@ func newPilot(n *Node, t AutopilotTuning, hlog hclog.Logger) *pilot {
 		ServerStabilizationTime: t.Stabilization,
 		Ext:                     t.DeadServer,
 	}
-	p.ap = autopilot.New(n.raft, p,
+	p.ap = autopilot.New(pilotRaft{n.raft, n}, p,
 		autopilot.WithLogger(hlog),
 		autopilot.WithPromoter(&promoter{p: p}),
-		autopilot.WithUpdateInterval(time.Second),
+		autopilot.WithUpdateInterval(statsBusy),
 		autopilot.WithReconcileInterval(2*time.Second))
 	return p
 }
 
-// run starts autopilot while this node leads and stops it when it does not.
+// pilotRaft is Raft as autopilot sees it. Autopilot reads one field of raft.Stats (the last log
+// term) on every update, once a second; Stats asks Raft's main loop for the configuration and
+// formats two dozen fields for it, a tenth of an idle leader's autopilot time.
+type pilotRaft struct {
+	*raft.Raft
+	n *Node
+}
+
+func (r pilotRaft) Stats() map[string]string {
+	return map[string]string{"last_log_term": strconv.FormatUint(r.n.localStats().LastTerm, 10)}
+}
+
+// run starts autopilot while this node leads and stops it when it does not. It wakes only when
+// Raft's state changes (an idle office has no timer here).
 func (p *pilot) run() {
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
+	obs := make(chan raft.Observation, 4)
+	o := raft.NewObserver(obs, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.RaftState)
+		return ok
+	})
+	p.n.raft.RegisterObserver(o)
+	defer p.n.raft.DeregisterObserver(o)
 	running := false
 	for {
-		select {
-		case <-p.n.ctx.Done():
-			return
-		case <-t.C:
-		}
+		// Read after registering, so no change between the two is missed; a dropped observation
+		// (the channel full) still leaves one to wake on.
 		leader := p.n.raft.State() == raft.Leader
 		switch {
 		case leader && !running:
+			p.forgetPolls()
 			p.ap.Start(p.n.ctx)
 		case !leader && running:
 			<-p.ap.Stop()
 		}
 		running = leader
+		select {
+		case <-p.n.ctx.Done():
+			return
+		case <-obs:
+		}
 	}
 }
 
@@ -126,6 +153,8 @@ func (p *pilot) back(id raft.ServerID) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.gone, id)
+	delete(p.missedSince, id)
+	delete(p.answers, id)
 	p.lastSeen[id] = time.Now()
 }
 
@@ -182,29 +211,42 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 	return out
 }
 
-// FetchServerStats asks every member for its Raft stats. One that does not answer is reported as
-// never in contact, so it turns unhealthy at once rather than keeping its last good stats.
+// FetchServerStats asks the members for their Raft stats, each member only when its last answer
+// may have changed (quiet.go's calm rule); the others' last answers stand. One that does not answer
+// is reported as never in contact, so it turns unhealthy at once rather than keeping its last good
+// stats.
 func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]*autopilot.Server) map[raft.ServerID]*autopilot.ServerStats {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	out := map[raft.ServerID]*autopilot.ServerStats{}
+	put := func(id raft.ServerID, st raftStats) {
+		mu.Lock()
+		defer mu.Unlock()
+		out[id] = &autopilot.ServerStats{LastContact: st.LastContact, LastTerm: st.LastTerm, LastIndex: st.LastIndex}
+	}
+	now, index := time.Now(), p.n.raft.LastIndex()
 	for id, s := range servers {
+		if id == p.n.selfID {
+			st := p.n.localStats()
+			put(id, *st)
+			p.answered(id, st, now)
+			continue
+		}
+		if st, ok := p.calm(id, now, index); ok {
+			put(id, st)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var st raftStats
-			if id == p.n.selfID {
-				st = *p.n.localStats()
-				p.answered(id, true)
-			} else if err := p.n.rpc.call(ctx, string(s.Address), "stats", nil, &st); err != nil {
+			if err := p.n.rpc.call(ctx, string(s.Address), "stats", nil, &st); err != nil {
+				p.answered(id, nil, time.Now())
 				st = raftStats{LastContact: -1}
-				p.answered(id, false)
 			} else {
-				p.answered(id, true)
+				p.answered(id, &st, time.Now())
 			}
-			mu.Lock()
-			out[id] = &autopilot.ServerStats{LastContact: st.LastContact, LastTerm: st.LastTerm, LastIndex: st.LastIndex}
-			mu.Unlock()
+			put(id, st)
 		}()
 	}
 	wg.Wait()

@@ -422,24 +422,24 @@ type raftStats struct {
 	LastIndex   uint64        `json:"lastIndex"`
 }
 
+// localStats reads this node's stats from Raft's cheap accessors and the log's last entry: not
+// raft.Stats, which asks Raft's main loop for the configuration and formats two dozen fields on
+// every autopilot poll.
 func (n *Node) localStats() *raftStats {
-	st := n.raft.Stats()
-	s := &raftStats{}
-	s.LastTerm, _ = strconv.ParseUint(st["last_log_term"], 10, 64)
-	s.LastIndex, _ = strconv.ParseUint(st["last_log_index"], 10, 64)
-	switch lc := st["last_contact"]; lc {
-	case "0":
-	case "never":
+	s := &raftStats{LastIndex: n.raft.LastIndex()}
+	var last raft.Log
+	if err := n.bolt.GetLog(s.LastIndex, &last); err == nil {
+		s.LastTerm = last.Term
+	} else {
+		// The log is empty behind a snapshot just installed: the snapshot's term.
+		s.LastTerm, _ = strconv.ParseUint(n.raft.Stats()["last_log_term"], 10, 64)
+	}
+	switch contact := n.raft.LastContact(); {
+	case n.raft.State() == raft.Leader:
+	case contact.IsZero():
 		s.LastContact = -1
 	default:
-		d, err := time.ParseDuration(lc)
-		if err != nil {
-			d = -1
-		}
-		s.LastContact = d
-	}
-	if n.raft.State() == raft.Leader {
-		s.LastContact = 0
+		s.LastContact = time.Since(contact)
 	}
 	return s
 }

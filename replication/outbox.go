@@ -237,18 +237,23 @@ func (n *Node) proposeSend(ctx context.Context, cmd *im.Command, entry []byte) (
 	return nil, openim.ErrQueued.With("%s", id)
 }
 
-// drainOutbox proposes queued sends in order whenever there is a leader.
+// drainOutbox proposes queued sends in order whenever there is a leader: at once when a send is
+// queued or Raft names a leader (both kick it), and every second while sends stay queued. With
+// the outbox empty it waits for a kick only: an idle node has no timer here.
 func (n *Node) drainOutbox() {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
+	retry := time.NewTimer(time.Second) // a queue left from the last run
+	defer retry.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
 		case <-n.outbox.wake:
-		case <-t.C:
+		case <-retry.C:
 		}
 		for n.drainBatch() {
+		}
+		if !n.outbox.empty() {
+			retry.Reset(time.Second)
 		}
 	}
 }

@@ -74,3 +74,52 @@ func (n *Node) quietHeartbeats() {
 		current = want
 	}
 }
+
+// Autopilot's stats polls. The leader's autopilot looks at every member each statsBusy, and each
+// look was a `stats` call to every member: with fourteen members, fourteen node-service round
+// trips a second, the largest part of an idle leader's CPU once the heartbeats were spaced out.
+// A member's answer (its last log index and term, and how long since it heard from the leader)
+// tells nothing new while the leader's log has not moved since and the member was caught up and in
+// contact: then the last answer stands for up to statsIdle. A member that is behind, out of
+// contact, or did not answer its last poll is asked every round, and so is every member in the
+// round after the leader's log moved (a write, a configuration change): while anything changes,
+// autopilot sees what it saw before.
+//
+// What a calm office gives up is how soon a member that stops answering is first missed: at most
+// statsIdle later. Its silence is counted from that first unanswered poll (voters.go), so a member
+// away for a moment is never counted silent for longer than it was, and a sleeping voter is
+// demoted DemoteAfter after the first poll it missed: 15-20 s after it fell asleep in an idle
+// office, 15-16 s in a busy one.
+const (
+	statsBusy = time.Second
+	statsIdle = 5 * time.Second
+)
+
+// answer is a member's last answer to a stats poll and when it came.
+type answer struct {
+	st raftStats
+	at time.Time
+}
+
+// calm is the member's last answer when it may stand for this round: it came less than statsIdle
+// ago, the member was in contact and held the leader's whole log (index, now at this leader), and
+// the member answered its last poll (a member that missed one has no stored answer).
+func (p *pilot) calm(id raft.ServerID, now time.Time, index uint64) (raftStats, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a, ok := p.answers[id]
+	if !ok || now.Sub(a.at) >= statsIdle || a.st.LastIndex != index ||
+		a.st.LastContact < 0 || a.st.LastContact > p.conf.LastContactThreshold {
+		return raftStats{}, false
+	}
+	return a.st, true
+}
+
+// forgetPolls drops the answers and misses of an earlier term as leader: this leadership asks
+// every member afresh and counts silence from its own polls.
+func (p *pilot) forgetPolls() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.answers)
+	clear(p.missedSince)
+}

@@ -65,10 +65,10 @@ func (p *pilot) votersWanted(members int) int {
 	return votersFor(members)
 }
 
-// answered records one stats round of a member: whether it answered. A member that stays silent
-// longer than a hiccup is logged once when it goes and once when it is back.
-func (p *pilot) answered(id raft.ServerID, ok bool) {
-	now := time.Now()
+// answered records one stats poll of a member at now: its answer, nil when it did not answer. A
+// member that stays silent longer than a hiccup is logged once when it goes and once when it is back.
+func (p *pilot) answered(id raft.ServerID, st *raftStats, now time.Time) {
+	ok := st != nil
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	u := p.uptime[id]
@@ -77,18 +77,26 @@ func (p *pilot) answered(id raft.ServerID, ok bool) {
 		p.uptime[id] = u
 	}
 	u.observe(now, ok)
-	seen, known := p.lastSeen[id]
-	switch {
-	case ok && p.silent[id]:
+	if !ok {
+		delete(p.answers, id)
+		since, missed := p.missedSince[id]
+		if !missed {
+			since = now
+			p.missedSince[id] = now
+		}
+		if !p.silent[id] && now.Sub(since) > p.conf.LastContactThreshold {
+			p.silent[id] = true
+			p.n.log.Info("member stopped answering", "node", id, "since", p.lastSeen[id].Format(time.TimeOnly))
+		}
+		return
+	}
+	if p.silent[id] {
 		delete(p.silent, id)
-		p.n.log.Info("member answers again", "node", id, "after", now.Sub(seen).Round(time.Second))
-	case !ok && known && !p.silent[id] && now.Sub(seen) > p.conf.LastContactThreshold:
-		p.silent[id] = true
-		p.n.log.Info("member stopped answering", "node", id, "since", seen.Format(time.TimeOnly))
+		p.n.log.Info("member answers again", "node", id, "after", now.Sub(p.lastSeen[id]).Round(time.Second))
 	}
-	if ok {
-		p.lastSeen[id] = now
-	}
+	delete(p.missedSince, id)
+	p.answers[id] = answer{st: *st, at: now}
+	p.lastSeen[id] = now
 }
 
 // logPlan logs the voter changes autopilot is about to make, once per distinct plan (autopilot
@@ -112,7 +120,7 @@ type candidate struct {
 	voter   bool
 	leader  bool
 	gone    bool          // quit or left
-	silent  time.Duration // since it last answered the leader
+	silent  time.Duration // since the first poll it left unanswered (0: it answered the last one)
 	contact bool          // answered within a hiccup: it acknowledges the leader's entries
 	ready   bool          // healthy for long enough to get a vote
 	uptime  float64
@@ -126,8 +134,8 @@ func (p *pilot) candidates(s *autopilot.State, now time.Time, minStable time.Dur
 	for id, srv := range s.Servers {
 		c := candidate{id: id, voter: srv.HasVotingRights(), leader: id == s.Leader || id == p.n.selfID,
 			gone: p.gone[id], ready: srv.Health.Healthy && srv.Health.IsStable(now, minStable)}
-		if seen, ok := p.lastSeen[id]; ok && !c.leader {
-			c.silent = now.Sub(seen)
+		if since, ok := p.missedSince[id]; ok && !c.leader {
+			c.silent = now.Sub(since)
 		}
 		c.contact = c.silent <= p.conf.LastContactThreshold
 		if u := p.uptime[id]; u != nil {

@@ -1,0 +1,127 @@
+package replication
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
+)
+
+// testPilot is a pilot with autopilot's configuration and no Raft: enough for its bookkeeping.
+func testPilot() *pilot {
+	n := &Node{log: slog.New(slog.NewTextHandler(io.Discard, nil)), selfID: "a"}
+	p := &pilot{n: n, lastSeen: map[raft.ServerID]time.Time{}, missedSince: map[raft.ServerID]time.Time{},
+		answers: map[raft.ServerID]answer{}, gone: map[raft.ServerID]bool{}, uptime: map[raft.ServerID]*uptime{},
+		silent: map[raft.ServerID]bool{}, demoteAfter: defaultDemoteAfter}
+	p.conf.LastContactThreshold = 3 * time.Second
+	return p
+}
+
+// TestStatsPollsWhenCalm: a member's last answer stands only while it can tell nothing new (the
+// leader's log did not move, the member held all of it and was in contact, the answer is recent);
+// in every other case the member is asked again.
+func TestStatsPollsWhenCalm(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	p := testPilot()
+	p.answered("b", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
+	p.answered("behind", &raftStats{LastIndex: 9, LastTerm: 2, LastContact: time.Second}, t0)
+	p.answered("out of contact", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: 4 * time.Second}, t0)
+	p.answered("never heard the leader", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: -1}, t0)
+	cases := []struct {
+		id    raft.ServerID
+		after time.Duration
+		index uint64 // the leader's
+		calm  bool
+	}{
+		{"b", time.Second, 10, true},
+		{"b", statsIdle - time.Millisecond, 10, true},
+		{"b", statsIdle, 10, false},   // too old
+		{"b", time.Second, 11, false}, // the leader's log moved
+		{"behind", time.Second, 10, false},
+		{"out of contact", time.Second, 10, false},
+		{"never heard the leader", time.Second, 10, false},
+		{"unknown", time.Second, 10, false},
+	}
+	for _, c := range cases {
+		if _, calm := p.calm(c.id, t0.Add(c.after), c.index); calm != c.calm {
+			t.Errorf("%s after %v at the leader's index %d: calm %v, want %v", c.id, c.after, c.index, calm, c.calm)
+		}
+	}
+	if st, _ := p.calm("b", t0.Add(time.Second), 10); st.LastIndex != 10 || st.LastTerm != 2 || st.LastContact != time.Second {
+		t.Errorf("reused answer %+v, want b's own", st)
+	}
+	// A missed poll drops the answer: the member is asked every round until it answers again.
+	p.answered("b", nil, t0.Add(2*time.Second))
+	if _, calm := p.calm("b", t0.Add(3*time.Second), 10); calm {
+		t.Error("b missed a poll but its old answer was reused")
+	}
+	p.answered("b", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0.Add(3*time.Second))
+	if _, calm := p.calm("b", t0.Add(4*time.Second), 10); !calm {
+		t.Error("b answered again but is not calm")
+	}
+	// A new term as leader asks everyone afresh.
+	p.forgetPolls()
+	if _, calm := p.calm("b", t0.Add(4*time.Second), 10); calm {
+		t.Error("an answer from an earlier leadership was reused")
+	}
+}
+
+// TestSilenceCountsFromTheFirstMissedPoll: in a calm office a member is asked every statsIdle, so
+// its last answer may be that old when it goes away. Its silence is counted from the first poll it
+// left unanswered, not from that answer: a member away for a moment is not demoted for the calm
+// seconds before, and one that stays away reaches the demotion time DemoteAfter after it was missed.
+func TestSilenceCountsFromTheFirstMissedPoll(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	p := testPilot()
+	state := &autopilot.State{Leader: "a", Servers: map[raft.ServerID]*autopilot.ServerState{}}
+	for _, id := range []raft.ServerID{"a", "b", "c"} {
+		state.Servers[id] = &autopilot.ServerState{Server: autopilot.Server{ID: id}, State: autopilot.RaftVoter,
+			Health: autopilot.ServerHealth{Healthy: true, StableSince: t0.Add(-time.Hour)}}
+		p.answered(id, &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
+	}
+	silence := func(at time.Duration) map[raft.ServerID]candidate {
+		out := map[raft.ServerID]candidate{}
+		for _, c := range p.candidates(state, t0.Add(at), 0) {
+			out[c.id] = c
+		}
+		return out
+	}
+	// b answered at t0, went away, and missed its poll at t0+4.9 s (the office was calm), then the
+	// polls of every second after.
+	for s := 4900 * time.Millisecond; s <= 8*time.Second; s += time.Second {
+		p.answered("b", nil, t0.Add(s))
+	}
+	p.answered("c", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0.Add(8*time.Second))
+	cs := silence(8 * time.Second)
+	if cs["b"].silent != 3100*time.Millisecond || cs["b"].contact {
+		t.Errorf("b: silent %v, contact %v; want 3.1s (since its first missed poll) and out of contact", cs["b"].silent, cs["b"].contact)
+	}
+	if cs["c"].silent != 0 || !cs["c"].contact || cs["a"].silent != 0 {
+		t.Errorf("c silent %v contact %v, leader silent %v: want 0, true, 0", cs["c"].silent, cs["c"].contact, cs["a"].silent)
+	}
+	if ch := planVoters(slicesOf(cs), p.demoteAfter); len(ch.Demotions) != 0 {
+		t.Errorf("b demoted after 3.1 s of silence: %v", ch.Demotions)
+	}
+	// Still away DemoteAfter after its first missed poll: demoted (and c with it: two members on
+	// keep one voter).
+	cs = silence(4900*time.Millisecond + p.demoteAfter)
+	if ch := planVoters(slicesOf(cs), p.demoteAfter); len(ch.Demotions) == 0 || ch.Demotions[0] != "b" {
+		t.Errorf("b silent for %v: changes %+v, want b demoted", cs["b"].silent, ch)
+	}
+	// Back: not silent any more.
+	p.answered("b", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0.Add(30*time.Second))
+	if cs := silence(30 * time.Second); cs["b"].silent != 0 || !cs["b"].contact {
+		t.Errorf("b answered again: silent %v contact %v", cs["b"].silent, cs["b"].contact)
+	}
+}
+
+func slicesOf(m map[raft.ServerID]candidate) []candidate {
+	var out []candidate
+	for _, c := range m {
+		out = append(out, c)
+	}
+	return out
+}
