@@ -6,18 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	autopilot "github.com/hashicorp/raft-autopilot"
 )
 
-// testPilot is a pilot with autopilot's configuration and no Raft: enough for its bookkeeping.
+// testPilot is a pilot with the default tuning and no Raft: enough for its bookkeeping.
 func testPilot() *pilot {
 	n := &Node{log: slog.New(slog.NewTextHandler(io.Discard, nil)), selfID: "a"}
-	p := &pilot{n: n, lastSeen: map[raft.ServerID]time.Time{}, missedSince: map[raft.ServerID]time.Time{},
-		answers: map[raft.ServerID]answer{}, gone: map[raft.ServerID]bool{}, uptime: map[raft.ServerID]*uptime{},
-		silent: map[raft.ServerID]bool{}, demoteAfter: defaultDemoteAfter}
-	p.conf.LastContactThreshold = 3 * time.Second
-	return p
+	return newPilot(n, AutopilotTuning{}, hclog.NewNullLogger())
 }
 
 // TestStatsPollsWhenCalm: a member's last answer stands only while it can tell nothing new (the
