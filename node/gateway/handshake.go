@@ -162,8 +162,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The connection runs on a goroutine of its own and the handler returns: net/http then lets
-	// go of the request and the handler's deep stack, which a hijacked connection does not use
-	// again.
+	// go of the request, its own buffers (smallBuffers gave the connection smaller ones) and the
+	// handler's deep stack, none of which a hijacked connection uses again.
 	g.wg.Add(1)
 	g.nconns.Add(1)
 	go func() {
