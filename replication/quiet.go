@@ -90,9 +90,13 @@ func (n *Node) quietHeartbeats() {
 // away for a moment is never counted silent for longer than it was, and a sleeping voter is
 // demoted DemoteAfter after the first poll it missed: 15-20 s after it fell asleep in an idle
 // office, 15-16 s in a busy one.
+//
+// A member is promoted only on a fresh answer (freshAnswer), so a non-voter that fell asleep
+// while its last answer stood is not given a vote: it is asked again first.
 const (
-	statsBusy = time.Second
-	statsIdle = 5 * time.Second
+	statsBusy   = time.Second
+	statsIdle   = 5 * time.Second
+	freshAnswer = 2 * statsBusy
 )
 
 // answer is a member's last answer to a stats poll and when it came.

@@ -3,6 +3,7 @@ package replication
 import (
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,4 +122,35 @@ func slicesOf(m map[raft.ServerID]candidate) []candidate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// TestPromotionNeedsAFreshAnswer: a healthy, stable non-voter whose last answer was let stand in a
+// calm office is not promoted until it answers again.
+func TestPromotionNeedsAFreshAnswer(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	p := testPilot()
+	state := &autopilot.State{Leader: "a", Servers: map[raft.ServerID]*autopilot.ServerState{}}
+	for _, id := range []raft.ServerID{"a", "b", "c"} {
+		st := autopilot.RaftVoter
+		if id == "c" {
+			st = autopilot.RaftNonVoter
+		}
+		state.Servers[id] = &autopilot.ServerState{Server: autopilot.Server{ID: id}, State: st,
+			Health: autopilot.ServerHealth{Healthy: true, StableSince: t0.Add(-time.Hour)}}
+		p.answered(id, &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
+	}
+	promoted := func(at time.Duration) bool {
+		ch := planVoters(p.candidates(state, t0.Add(at), 0), p.demoteAfter)
+		return slices.Contains(ch.Promotions, "c")
+	}
+	if !promoted(time.Second) {
+		t.Fatal("c answered a second ago and is not promoted")
+	}
+	if _, calm := p.calm("c", t0.Add(4*time.Second), 10); !calm || promoted(4*time.Second) {
+		t.Fatal("c's answer of 4 s ago stands, and it was promoted on it")
+	}
+	p.answered("c", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0.Add(5*time.Second))
+	if !promoted(5 * time.Second) {
+		t.Fatal("c answered again and is not promoted")
+	}
 }

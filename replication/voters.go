@@ -132,8 +132,11 @@ func (p *pilot) candidates(s *autopilot.State, now time.Time, minStable time.Dur
 	defer p.mu.Unlock()
 	out := make([]candidate, 0, len(s.Servers))
 	for id, srv := range s.Servers {
+		// A vote goes only to a member whose health is from a fresh answer, not one a calm office
+		// let stand for a few seconds (quiet.go): it may have fallen asleep since.
+		fresh := now.Sub(p.lastSeen[id]) <= freshAnswer
 		c := candidate{id: id, voter: srv.HasVotingRights(), leader: id == s.Leader || id == p.n.selfID,
-			gone: p.gone[id], ready: srv.Health.Healthy && srv.Health.IsStable(now, minStable)}
+			gone: p.gone[id], ready: srv.Health.Healthy && srv.Health.IsStable(now, minStable) && fresh}
 		if since, ok := p.missedSince[id]; ok && !c.leader {
 			c.silent = now.Sub(since)
 		}
