@@ -25,6 +25,9 @@ type Options struct {
 	GrowthPoints []int     // stored-message counts of the growth curve
 	FileSize     int64     // bytes of the files scenario's file
 	Scenarios    []string  // the scenarios to run, in Scenarios order; empty: all
+	// Senders are the sender counts of the single and office load runs; empty: SenderCounts. A
+	// subset leaves out the fan-out and history figures (a run for profiling one load).
+	Senders []int
 }
 
 // Scenarios are the parts of a run, by the names -only takes.
@@ -49,10 +52,18 @@ func (o Options) runs(scenario string) bool {
 	return len(o.Scenarios) == 0 || slices.Contains(o.Scenarios, scenario)
 }
 
-// senderCounts are the concurrent senders of the throughput table. Each sender is paced under
+// SenderCounts are the concurrent senders of the throughput table. Each sender is paced under
 // the gateway's per-connection limit, so 256 senders are what it takes to offer a single node
 // more than 5,000 messages per second.
-var senderCounts = []int{1, 16, 64, 256}
+var SenderCounts = []int{1, 16, 64, 256}
+
+// senderCounts are the sender counts of this run.
+func (o Options) senderCounts() []int {
+	if len(o.Senders) == 0 {
+		return SenderCounts
+	}
+	return o.Senders
+}
 
 // fixedRate is the offered load of the latency table, spread over fixedRateSenders.
 const (
@@ -179,7 +190,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 	defer stopAll(nodes)
 	f := &clusterFigures{Nodes: size, Throughput: map[int]Spread{}, SatLatency: map[int][3]Spread{}}
 	tag := fmt.Sprintf("n%d", size)
-	for _, senders := range senderCounts {
+	for _, senders := range o.senderCounts() {
 		p, err := newPool(ctx, nodes, fmt.Sprintf("%s_c%d", tag, senders), senders)
 		if err != nil {
 			return f, err
@@ -214,6 +225,9 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 			f.FixedRate = SpreadOf(achieved)
 		}
 		p.close()
+	}
+	if len(o.Senders) > 0 {
+		return f, nil
 	}
 	if f.FanOut, err = measureFanOut(ctx, o, nodes, tag, label); err != nil {
 		return f, fmt.Errorf("fan-out: %w", err)

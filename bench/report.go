@@ -187,7 +187,7 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 	p("")
 	p("| Senders | Single node msg/s | 3-node office msg/s | Office / single |")
 	p("|---|---|---|---|")
-	for _, n := range senderCounts {
+	for _, n := range r.Options.senderCounts() {
 		s, o := r.fig(r.Single, n), r.fig(r.Office, n)
 		p("| %d | %s | %s | %s |", n, s.Format(0), o.Format(0), ratio(o, s))
 	}
@@ -208,7 +208,7 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 	s, o := fx(r.Single), fx(r.Office)
 	p("| %d/s (%d senders) | %s | %s | %s | %s | %s | %s |", fixedRate, fixedRateSenders, s[0].Format(1), s[1].Format(1), s[2].Format(1),
 		o[0].Format(1), o[1].Format(1), o[2].Format(1))
-	for _, n := range senderCounts {
+	for _, n := range r.Options.senderCounts() {
 		s, o := r.sat(r.Single, n), r.sat(r.Office, n)
 		p("| saturated, %d sender(s) | %s | %s | %s | %s | %s | %s |", n, s[0].Format(1), s[1].Format(1), s[2].Format(1),
 			o[0].Format(1), o[1].Format(1), o[2].Format(1))

@@ -1,0 +1,102 @@
+package replication
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"lanim/node/im"
+	"lanim/node/openim"
+)
+
+// TestForwardsAreGathered: sends made on a follower at the same time reach the leader in fewer
+// calls than sends (apply.batch), and still each is committed once, gets its own result, and is
+// pushed on both nodes in its conversation's order.
+func TestForwardsAreGathered(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	logs := []*pushLog{{}, {}}
+	sink := func(i int) func(*Config) { return func(c *Config) { c.Sink = logs[i] } }
+	a := openClusterNode(t, "node-a", &ClusterConfig{Addr: "127.0.0.1:0",
+		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, sink(0))
+	if err := a.WaitLeader(ctx); err != nil {
+		t.Fatal(err)
+	}
+	createOffice(t, ctx, a.Node)
+	if err := a.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.Invite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := openClusterNode(t, "node-b", &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, sink(1))
+	if err := b.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	const conversations, perConversation = 64, 4
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
+	var users []im.NewUser
+	for i := range 2 * conversations {
+		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
+	}
+	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.Propose(ctx, register); err != nil || res.Err != nil {
+		t.Fatalf("register: %v %v", err, res)
+	}
+
+	leaderCalls := func() uint64 {
+		srv := a.servers[0]
+		return srv.served["apply"].Load() + srv.served["apply.batch"].Load()
+	}
+	before := leaderCalls()
+	var wg sync.WaitGroup
+	errs := make(chan error, conversations)
+	for conv := range conversations {
+		wg.Go(func() {
+			from, to := fmt.Sprint("u", 2*conv), fmt.Sprint("u", 2*conv+1)
+			for i := range perConversation {
+				id := fmt.Sprintf("c%d-%d", conv, i)
+				res, err := b.Propose(ctx, sendCommand(t, from, to, id))
+				if err == nil && res.Err != nil {
+					err = res.Err
+				}
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", id, err)
+					return
+				}
+				// Each caller gets the result of its own entry.
+				var r im.SendMsgResult
+				if err := json.Unmarshal(res.Data, &r); err != nil || r.ClientMsgID != id || r.Seq != int64(i+1) {
+					errs <- fmt.Errorf("%s: result %s (%v), want its own message at seq %d", id, res.Data, err, i+1)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	const sends = conversations * perConversation
+	calls := leaderCalls() - before
+	t.Logf("%d sends forwarded in %d calls", sends, calls)
+	if calls >= sends {
+		t.Fatalf("%d concurrent sends took %d calls to the leader: none were gathered", sends, calls)
+	}
+	last := b.AppliedIndex()
+	if err := a.fsm.waitApplied(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range logs {
+		checkPushes(t, []*clusterNode{a, b}[i].selfID, l.all(), sends)
+	}
+}
