@@ -213,8 +213,8 @@ func (n *Node) forwardEntries(ctx context.Context, addr raft.ServerAddress, id r
 // one apply.batch. Under load hundreds of sends wait on the leader at once, and each forward was a
 // call of its own: a frame each way, a goroutine, a JSON document and a result to encode on the
 // leader, which is the busiest node of the office. A forward that finds fewer than fwdInFlight calls
-// in flight leaves at once, alone; the ones that come while that many are in flight wait for the
-// next to return and leave together. Nothing waits on a timer, so a lone write is not slowed.
+// in flight leaves at once (with any others waiting then); the ones that come while that many are
+// in flight wait for one to return and leave together. Nothing waits on a timer, so a lone write is not slowed.
 //
 // The entries of a batch stay separate log entries, each with its own result: only the call is
 // shared. Concurrent callers have no order among them; one caller's writes follow each other
