@@ -14,29 +14,12 @@ import (
 
 // TestForwardsAreGathered: sends made on a follower at the same time reach the leader in fewer
 // calls than sends (apply.batch), and still each is committed once, gets its own result, and is
-// pushed on both nodes in its conversation's order.
+// pushed on every node in its conversation's order.
 func TestForwardsAreGathered(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	logs := []*pushLog{{}, {}}
-	sink := func(i int) func(*Config) { return func(c *Config) { c.Sink = logs[i] } }
-	a := openClusterNode(t, "node-a", &ClusterConfig{Addr: "127.0.0.1:0",
-		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, sink(0))
-	if err := a.WaitLeader(ctx); err != nil {
-		t.Fatal(err)
-	}
-	createOffice(t, ctx, a.Node)
-	if err := a.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.Invite(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := openClusterNode(t, "node-b", &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, sink(1))
-	if err := b.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	nodes, logs := noticeOffice(t, ctx)
+	a, b := nodes[0], nodes[1] // the leader, a follower
 
 	const conversations, perConversation = 64, 4
 	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
@@ -93,10 +76,10 @@ func TestForwardsAreGathered(t *testing.T) {
 		t.Fatalf("%d concurrent sends took %d calls to the leader: none were gathered", sends, calls)
 	}
 	last := b.AppliedIndex()
-	if err := a.fsm.waitApplied(ctx, last); err != nil {
-		t.Fatal(err)
-	}
 	for i, l := range logs {
-		checkPushes(t, []*clusterNode{a, b}[i].selfID, l.all(), sends)
+		if err := nodes[i].fsm.waitApplied(ctx, last); err != nil {
+			t.Fatal(err)
+		}
+		checkPushes(t, nodes[i].selfID, l.all(), sends)
 	}
 }
