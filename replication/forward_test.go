@@ -70,10 +70,10 @@ func TestForwardsAreGathered(t *testing.T) {
 		t.Fatal(err)
 	}
 	const sends = conversations * perConversation
-	calls := leaderCalls() - before
-	t.Logf("%d sends forwarded in %d calls", sends, calls)
-	if calls >= sends {
-		t.Fatalf("%d concurrent sends took %d calls to the leader: none were gathered", sends, calls)
+	forwards := leaderCalls() - before
+	t.Logf("%d sends forwarded in %d calls", sends, forwards)
+	if forwards >= sends {
+		t.Fatalf("%d concurrent sends took %d calls to the leader: none were gathered", sends, forwards)
 	}
 	last := b.AppliedIndex()
 	for i, l := range logs {
@@ -81,5 +81,26 @@ func TestForwardsAreGathered(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkPushes(t, nodes[i].selfID, l.all(), sends)
+	}
+
+	// A leader that refuses a batch as a whole (one of an older build has no apply.batch; this one
+	// refuses more than maxApplyBatch entries) gets one call per entry, and each commits.
+	addr, leader := b.raft.LeaderWithID()
+	var calls []*fwdCall
+	for i := range maxApplyBatch + 1 {
+		entry, err := sendCommand(t, "u0", "u1", fmt.Sprint("alone-", i)).Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, &fwdCall{ctx: ctx, addr: addr, id: leader, entry: entry, done: make(chan struct{})})
+	}
+	b.sendForwards(calls)
+	for i, c := range calls {
+		<-c.done
+		var r im.SendMsgResult
+		if c.err != nil || c.reply.Result == nil || c.reply.Result.Err != nil ||
+			json.Unmarshal(c.reply.Result.Data, &r) != nil || r.ClientMsgID != fmt.Sprint("alone-", i) {
+			t.Fatalf("entry %d of a refused batch: %v %+v", i, c.err, c.reply.Result)
+		}
 	}
 }
