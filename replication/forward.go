@@ -214,7 +214,8 @@ func (n *Node) forwardEntries(ctx context.Context, addr raft.ServerAddress, id r
 // call of its own: a frame each way, a goroutine, a JSON document and a result to encode on the
 // leader, which is the busiest node of the office. A forward that finds fewer than fwdInFlight calls
 // in flight leaves at once (with any others waiting then); the ones that come while that many are
-// in flight wait for one to return and leave together. Nothing waits on a timer, so a lone write is not slowed.
+// in flight wait for one to return and leave together. Nothing waits on a timer, so a lone write
+// is not slowed.
 //
 // The entries of a batch stay separate log entries, each with its own result: only the call is
 // shared. Concurrent callers have no order among them; one caller's writes follow each other
@@ -319,7 +320,8 @@ func (n *Node) sendForwards(batch []*fwdCall) {
 	defer cancel()
 	replies, err := n.forwardEntries(ctx, addr, id, entries)
 	if len(live) > 1 && isCode(err, codeBadReq) {
-		// A leader of an older build that has no apply.batch: one call each, as before.
+		// Refused whole, before any entry was applied (a leader of an older build has no
+		// apply.batch): one call each, as before.
 		n.sendEach(ctx, live)
 		return
 	}
