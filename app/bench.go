@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	only := fs.String("only", "", "comma-separated scenarios to run ("+strings.Join(bench.Scenarios, ", ")+
 		"); the others are left out of the report")
 	jsDir := fs.String("js", "test/js", "directory of the JS SDK suite (node_modules and bench/loginsync.mjs)")
+	senders := fs.String("senders", "", "comma-separated sender counts of the single and office load runs (default: all; a subset leaves out fan-out and history)")
 	pprofDir := fs.String("pprof", "", "write CPU profiles of the login sync (node and SDK) to this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -37,6 +39,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bench: unexpected arguments: %v", fs.Args())
 	}
 	var scenarios []string
+	var sendersList []int
 	for _, name := range strings.Split(*only, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
@@ -46,12 +49,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		scenarios = append(scenarios, name)
 	}
+	for _, f := range strings.Split(*senders, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return fmt.Errorf("bench: -senders: %q is not a sender count", f)
+		}
+		sendersList = append(sendersList, n)
+	}
 	bin, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: own binary: %w", err)
 	}
 	o := bench.DefaultOptions(bin, *quick, *growth)
-	o.JSDir, o.PprofDir, o.Scenarios = *jsDir, *pprofDir, scenarios
+	o.JSDir, o.PprofDir, o.Scenarios, o.Senders = *jsDir, *pprofDir, scenarios, sendersList
 	if *runs > 0 {
 		o.Runs = *runs
 	}

@@ -25,6 +25,9 @@ type Options struct {
 	GrowthPoints []int     // stored-message counts of the growth curve
 	FileSize     int64     // bytes of the files scenario's file
 	Scenarios    []string  // the scenarios to run, in Scenarios order; empty: all
+	// Senders are the sender counts of the single and office load runs; empty: SenderCounts. A
+	// subset leaves out the fan-out and history figures (a run for profiling one load).
+	Senders []int
 }
 
 // Scenarios are the parts of a run, by the names -only takes.
@@ -49,10 +52,18 @@ func (o Options) runs(scenario string) bool {
 	return len(o.Scenarios) == 0 || slices.Contains(o.Scenarios, scenario)
 }
 
-// senderCounts are the concurrent senders of the throughput table. Each sender is paced under
+// SenderCounts are the concurrent senders of the throughput table. Each sender is paced under
 // the gateway's per-connection limit, so 256 senders are what it takes to offer a single node
 // more than 5,000 messages per second.
-var senderCounts = []int{1, 16, 64, 256}
+var SenderCounts = []int{1, 16, 64, 256}
+
+// senderCounts are the sender counts of this run.
+func (o Options) senderCounts() []int {
+	if len(o.Senders) == 0 {
+		return SenderCounts
+	}
+	return o.Senders
+}
 
 // fixedRate is the offered load of the latency table, spread over fixedRateSenders.
 const (
@@ -82,6 +93,7 @@ type Report struct {
 type clusterFigures struct {
 	Nodes      int
 	Throughput map[int]Spread    // senders → msg/s
+	CPUPerMsg  map[int]Spread    // senders → CPU time of all the nodes per message received (µs)
 	SatLatency map[int][3]Spread // senders → p50, p99, max (ms) while saturated
 	Fixed      [3]Spread         // p50, p99, max (ms) at fixedRate
 	FixedRate  Spread            // the rate actually achieved in the fixed-rate runs
@@ -159,6 +171,17 @@ func Run(ctx context.Context, o Options) *Report {
 	return r
 }
 
+// nodesCPU is the CPU time the nodes used so far (0 for one that cannot be read).
+func nodesCPU(nodes []*Node) time.Duration {
+	var sum time.Duration
+	for _, n := range nodes {
+		if c, err := n.CPU(); err == nil {
+			sum += c
+		}
+	}
+	return sum
+}
+
 // measureDeployment starts size nodes (an office when size > 1) and runs the load scenarios on them.
 func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigures, error) {
 	label := "single node"
@@ -177,18 +200,22 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 		return nil, err
 	}
 	defer stopAll(nodes)
-	f := &clusterFigures{Nodes: size, Throughput: map[int]Spread{}, SatLatency: map[int][3]Spread{}}
+	f := &clusterFigures{Nodes: size, Throughput: map[int]Spread{}, CPUPerMsg: map[int]Spread{}, SatLatency: map[int][3]Spread{}}
 	tag := fmt.Sprintf("n%d", size)
-	for _, senders := range senderCounts {
+	for _, senders := range o.senderCounts() {
 		p, err := newPool(ctx, nodes, fmt.Sprintf("%s_c%d", tag, senders), senders)
 		if err != nil {
 			return f, err
 		}
 		p.runLoad(ctx, o.Duration/3, 0) // warm-up: connections, caches, conversations
-		var rates []float64
+		var rates, cpus []float64
 		var lat [3][]float64
 		for run := range o.Runs {
+			cpu0 := nodesCPU(nodes)
 			res := p.runLoad(ctx, o.Duration, 0)
+			if used := nodesCPU(nodes) - cpu0; used > 0 && len(res.lat) > 0 {
+				cpus = append(cpus, float64(used.Microseconds())/float64(len(res.lat)))
+			}
 			f.Errors += res.errors
 			rates = append(rates, res.rate)
 			p50, p99, mx := res.lat.Quantiles()
@@ -197,6 +224,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 				res.rate, p50, p99)
 		}
 		f.Throughput[senders] = SpreadOf(rates)
+		f.CPUPerMsg[senders] = SpreadOf(cpus)
 		f.SatLatency[senders] = [3]Spread{SpreadOf(lat[0]), SpreadOf(lat[1]), SpreadOf(lat[2])}
 		if senders == fixedRateSenders {
 			var lat [3][]float64
@@ -214,6 +242,9 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 			f.FixedRate = SpreadOf(achieved)
 		}
 		p.close()
+	}
+	if len(o.Senders) > 0 {
+		return f, nil
 	}
 	if f.FanOut, err = measureFanOut(ctx, o, nodes, tag, label); err != nil {
 		return f, fmt.Errorf("fan-out: %w", err)

@@ -284,7 +284,7 @@ func (r *Report) rawMarkdown(p func(string, ...any)) {
 			one[0].Format(2), ratio(sat[0], one[0]))
 		p("| %s, p99 at %d/s (ms) vs commit p99, 1 in flight | %s | %s | %s |", d.name, fixedRate, d.f.Fixed[1].Format(1),
 			one[1].Format(2), ratio(d.f.Fixed[1], one[1]))
-		for _, n := range senderCounts {
+		for _, n := range r.Options.senderCounts() {
 			p("| %s, msg/s with %d senders vs commits/s, 64 in flight | %s | %s | %s |", d.name, n, d.f.Throughput[n].Format(0),
 				many.Format(0), ratio(d.f.Throughput[n], many))
 		}

@@ -183,13 +183,15 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 	p("answer before the next send and sends at most %d per second: the gateway refuses more than %d requests per second", senderRate, gateway.ConnRequestRate)
 	p("on one connection (1692 RateLimited), so one sender cannot go faster and 256 senders are needed to offer more than")
 	p("5,000 messages per second. A message counts when the receiver has its push; messages/s is the count over the")
-	p("time from the run's start to the last push.")
+	p("time from the run's start to the last push. CPU/msg is the user+system CPU time of all the node processes over a")
+	p("run divided by the messages received in it (µs): on a shared machine it moves much less than the rate.")
 	p("")
-	p("| Senders | Single node msg/s | 3-node office msg/s | Office / single |")
-	p("|---|---|---|---|")
-	for _, n := range senderCounts {
+	p("| Senders | Single node msg/s | 3-node office msg/s | Office / single | Single CPU/msg (µs) | Office CPU/msg (µs) |")
+	p("|---|---|---|---|---|---|")
+	for _, n := range r.Options.senderCounts() {
 		s, o := r.fig(r.Single, n), r.fig(r.Office, n)
-		p("| %d | %s | %s | %s |", n, s.Format(0), o.Format(0), ratio(o, s))
+		p("| %d | %s | %s | %s | %s | %s |", n, s.Format(0), o.Format(0), ratio(o, s), r.cpuPerMsg(r.Single, n).Format(0),
+			r.cpuPerMsg(r.Office, n).Format(0))
 	}
 	p("")
 	p("## Messages: send-to-receive latency")
@@ -208,7 +210,7 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 	s, o := fx(r.Single), fx(r.Office)
 	p("| %d/s (%d senders) | %s | %s | %s | %s | %s | %s |", fixedRate, fixedRateSenders, s[0].Format(1), s[1].Format(1), s[2].Format(1),
 		o[0].Format(1), o[1].Format(1), o[2].Format(1))
-	for _, n := range senderCounts {
+	for _, n := range r.Options.senderCounts() {
 		s, o := r.sat(r.Single, n), r.sat(r.Office, n)
 		p("| saturated, %d sender(s) | %s | %s | %s | %s | %s | %s |", n, s[0].Format(1), s[1].Format(1), s[2].Format(1),
 			o[0].Format(1), o[1].Format(1), o[2].Format(1))
@@ -282,6 +284,13 @@ func (r *Report) fig(f *clusterFigures, senders int) Spread {
 		return Spread{}
 	}
 	return f.Throughput[senders]
+}
+
+func (r *Report) cpuPerMsg(f *clusterFigures, senders int) Spread {
+	if f == nil {
+		return Spread{}
+	}
+	return f.CPUPerMsg[senders]
 }
 
 func (r *Report) sat(f *clusterFigures, senders int) [3]Spread {

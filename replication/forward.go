@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -122,7 +123,12 @@ func (n *Node) commitEntries(ctx context.Context, entries [][]byte, wait time.Du
 			}
 			return replies, err
 		}
-		replies, err := n.forwardEntries(ctx, addr, id, entries)
+		var replies []applyReply
+		if len(entries) == 1 {
+			replies, err = n.forwardOne(ctx, addr, id, entries[0])
+		} else {
+			replies, err = n.forwardEntries(ctx, addr, id, entries)
+		}
 		if len(replies) > 0 {
 			last := replies[len(replies)-1].Index
 			if werr := n.fsm.waitApplied(ctx, last); werr != nil {
@@ -201,6 +207,155 @@ func (n *Node) forwardEntries(ctx context.Context, addr raft.ServerAddress, id r
 		return out.Replies, out.Err
 	}
 	return out.Replies, nil
+}
+
+// forwarder gathers the single-entry forwards that a follower's callers make at the same time into
+// one apply.batch. Under load hundreds of sends wait on the leader at once, and each forward was a
+// call of its own: a frame each way, a goroutine, a JSON document and a result to encode on the
+// leader, which is the busiest node of the office. A forward that finds fewer than fwdInFlight calls
+// in flight leaves at once (with any others waiting then); the ones that come while that many are
+// in flight wait for one to return and leave together. Nothing waits on a timer, so a lone write
+// is not slowed.
+//
+// The entries of a batch stay separate log entries, each with its own result: only the call is
+// shared. Concurrent callers have no order among them; one caller's writes follow each other
+// because each waits for its answer. Which entries commit is what the single calls would give:
+// the committed prefix gets its replies, the rest the call's error, classified by commitEntries as
+// before (a call never sent, or lost mid-write).
+type forwarder struct {
+	mu     sync.Mutex
+	queue  []*fwdCall
+	flying int // flushers running
+}
+
+// fwdCall is one caller's forward, waiting in the queue or in a batch.
+type fwdCall struct {
+	ctx   context.Context
+	addr  raft.ServerAddress
+	id    raft.ServerID
+	entry []byte
+	reply applyReply
+	err   error
+	done  chan struct{}
+}
+
+// fwdInFlight bounds the batches in flight at once per node: enough to keep the leader's log
+// busy while the next batch gathers.
+const fwdInFlight = 4
+
+// forwardOne forwards entry to the leader, in a batch with the entries of other callers when
+// calls are already in flight.
+func (n *Node) forwardOne(ctx context.Context, addr raft.ServerAddress, id raft.ServerID, entry []byte) ([]applyReply, error) {
+	c := &fwdCall{ctx: ctx, addr: addr, id: id, entry: entry, done: make(chan struct{})}
+	f := &n.fwd
+	f.mu.Lock()
+	f.queue = append(f.queue, c)
+	start := f.flying < fwdInFlight
+	if start {
+		f.flying++
+	}
+	f.mu.Unlock()
+	if start {
+		go n.flushForwards()
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return []applyReply{c.reply}, nil
+}
+
+// flushForwards sends the queued forwards, a batch at a time, until the queue is empty.
+func (n *Node) flushForwards() {
+	f := &n.fwd
+	for {
+		f.mu.Lock()
+		if len(f.queue) == 0 {
+			f.flying--
+			f.mu.Unlock()
+			return
+		}
+		// The oldest call's leader, and every call to it in queue order (a leader change leaves
+		// calls to the old one behind: they go in the next batch, and fail as they would alone).
+		lead := f.queue[0]
+		var batch, rest []*fwdCall
+		for _, c := range f.queue {
+			if len(batch) < maxApplyBatch && c.addr == lead.addr && c.id == lead.id {
+				batch = append(batch, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		f.queue = rest
+		f.mu.Unlock()
+		n.sendForwards(batch)
+	}
+}
+
+// sendForwards makes one call for a batch of forwards to the same leader and answers each caller.
+// A caller that gave up before the call is not sent.
+func (n *Node) sendForwards(batch []*fwdCall) {
+	live := batch[:0]
+	for _, c := range batch {
+		if err := c.ctx.Err(); err != nil {
+			c.err = err
+			close(c.done)
+			continue
+		}
+		live = append(live, c)
+	}
+	if len(live) == 0 {
+		return
+	}
+	addr, id := live[0].addr, live[0].id
+	entries := make([][]byte, len(live))
+	for i, c := range live {
+		entries[i] = c.entry
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, commitTimeout)
+	defer cancel()
+	replies, err := n.forwardEntries(ctx, addr, id, entries)
+	if len(live) > 1 && isCode(err, codeBadReq) {
+		// Refused whole, before any entry was applied (a leader of an older build has no
+		// apply.batch): one call each, as before.
+		n.sendEach(ctx, live)
+		return
+	}
+	if err == nil && len(replies) < len(live) {
+		err = fmt.Errorf("leader %s sent no result", id)
+	}
+	for i, c := range live {
+		if i < len(replies) {
+			c.reply = replies[i]
+		} else {
+			c.err = err
+		}
+		close(c.done)
+	}
+}
+
+// sendEach forwards each call of a batch on its own, all at once.
+func (n *Node) sendEach(ctx context.Context, calls []*fwdCall) {
+	var wg sync.WaitGroup
+	for _, c := range calls {
+		wg.Go(func() {
+			defer close(c.done)
+			replies, err := n.forwardEntries(ctx, c.addr, c.id, [][]byte{c.entry})
+			switch {
+			case len(replies) > 0:
+				c.reply = replies[0]
+			case err != nil:
+				c.err = err
+			default:
+				c.err = fmt.Errorf("leader %s sent no result", c.id)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // awaitLeader returns the current leader other than avoid, waiting up to wait for one.

@@ -102,6 +102,7 @@ type Node struct {
 	leaders   *leaderWatch     // ends calls to a leader Raft gave up on
 	notices   *notifier        // commit notices to the followers (commitnotice.go)
 	noticeTr  *noticeTransport // Raft's transport, taking the notices in
+	fwd       forwarder        // a follower's forwards to the leader, gathered (forward.go)
 
 	blobs *blobs // nil without a blob store
 	// digests caches the state digest per applied index for Status.

@@ -1,0 +1,106 @@
+package replication
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"lanim/node/im"
+	"lanim/node/openim"
+)
+
+// TestForwardsAreGathered: sends made on a follower at the same time reach the leader in fewer
+// calls than sends (apply.batch), and still each is committed once, gets its own result, and is
+// pushed on every node in its conversation's order.
+func TestForwardsAreGathered(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodes, logs := noticeOffice(t, ctx)
+	a, b := nodes[0], nodes[1] // the leader, a follower
+
+	const conversations, perConversation = 64, 4
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
+	var users []im.NewUser
+	for i := range 2 * conversations {
+		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
+	}
+	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.Propose(ctx, register); err != nil || res.Err != nil {
+		t.Fatalf("register: %v %v", err, res)
+	}
+
+	leaderCalls := func() uint64 {
+		srv := a.servers[0]
+		return srv.served["apply"].Load() + srv.served["apply.batch"].Load()
+	}
+	before := leaderCalls()
+	var wg sync.WaitGroup
+	errs := make(chan error, conversations)
+	for conv := range conversations {
+		wg.Go(func() {
+			from, to := fmt.Sprint("u", 2*conv), fmt.Sprint("u", 2*conv+1)
+			for i := range perConversation {
+				id := fmt.Sprintf("c%d-%d", conv, i)
+				res, err := b.Propose(ctx, sendCommand(t, from, to, id))
+				if err == nil && res.Err != nil {
+					err = res.Err
+				}
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", id, err)
+					return
+				}
+				// Each caller gets the result of its own entry.
+				var r im.SendMsgResult
+				if err := json.Unmarshal(res.Data, &r); err != nil || r.ClientMsgID != id || r.Seq != int64(i+1) {
+					errs <- fmt.Errorf("%s: result %s (%v), want its own message at seq %d", id, res.Data, err, i+1)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	const sends = conversations * perConversation
+	forwards := leaderCalls() - before
+	t.Logf("%d sends forwarded in %d calls", sends, forwards)
+	if forwards >= sends {
+		t.Fatalf("%d concurrent sends took %d calls to the leader: none were gathered", sends, forwards)
+	}
+	last := b.AppliedIndex()
+	for i, l := range logs {
+		if err := nodes[i].fsm.waitApplied(ctx, last); err != nil {
+			t.Fatal(err)
+		}
+		checkPushes(t, nodes[i].selfID, l.all(), sends)
+	}
+
+	// A leader that refuses a batch as a whole (one of an older build has no apply.batch; this one
+	// refuses more than maxApplyBatch entries) gets one call per entry, and each commits.
+	addr, leader := b.raft.LeaderWithID()
+	var calls []*fwdCall
+	for i := range maxApplyBatch + 1 {
+		entry, err := sendCommand(t, "u0", "u1", fmt.Sprint("alone-", i)).Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, &fwdCall{ctx: ctx, addr: addr, id: leader, entry: entry, done: make(chan struct{})})
+	}
+	b.sendForwards(calls)
+	for i, c := range calls {
+		<-c.done
+		var r im.SendMsgResult
+		if c.err != nil || c.reply.Result == nil || c.reply.Result.Err != nil ||
+			json.Unmarshal(c.reply.Result.Data, &r) != nil || r.ClientMsgID != fmt.Sprint("alone-", i) {
+			t.Fatalf("entry %d of a refused batch: %v %+v", i, c.err, c.reply.Result)
+		}
+	}
+}
