@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
 	"lanim/node/pb"
@@ -27,6 +28,14 @@ func (h *Harness) selectRowOf(text string) *selectRow {
 	return nil
 }
 
+// waitHelloFromCy waits for Cy's "hello ann" in Ann's list, so the screens saved show it.
+func (h *Harness) waitHelloFromCy() {
+	cid := openim.SingleConversationID("ann", "cy")
+	h.WaitFor("cy's hello in the list", func() bool {
+		return len(h.ConversationNames()) == 2 && h.ConversationPreview(cid) == "hello ann" && h.Unread(cid) == 1
+	})
+}
+
 // TestForwardAsOne: "Select…" on a bubble puts a checkbox beside every message and the forward
 // bar in the composer's place; three messages ticked and forwarded as one reach the other chat as
 // one merger message (107) that carries the three, in order, with their senders; the reader's
@@ -39,7 +48,7 @@ func TestForwardAsOne(t *testing.T) {
 	bob.Compose("see https://example.com/plan")
 	cy.OpenChatWith("ann")
 	cy.Compose("hello ann")
-	ann.WaitFor("two chats", func() bool { return len(ann.ConversationNames()) == 2 })
+	ann.waitHelloFromCy()
 	ann.OpenChatWith("bob")
 	ann.WaitChat("bob: see https://example.com/plan")
 	ann.Compose("thanks, noted")
@@ -140,11 +149,34 @@ func TestForwardOneByOne(t *testing.T) {
 		bob.Compose(s)
 		bob.WaitChat("bob: " + s + " [Sent]")
 	}
-	ann.WaitFor("two chats", func() bool { return len(ann.ConversationNames()) == 2 })
+	ann.waitHelloFromCy()
 	ann.OpenChatWith("bob")
 	ann.WaitChat("bob: three")
 	ann.menu(ann.bubbleOf("three"), "Select…")
 	test.Tap(ann.selectRowOf("one").check)
+	ann.Drain()
+
+	// In a narrow window the bar stacks its buttons inside the chat's width: the window never
+	// grows for it.
+	bar := ann.C.shell.chat.selBar
+	ann.C.win.Resize(fyne.NewSize(600, 700))
+	ann.Drain()
+	if w := ann.Canvas().Content().MinSize().Width; w > 600 {
+		t.Fatalf("select mode needs a window %v wide", w)
+	}
+	inside := func(b *widget.Button) bool {
+		p := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		q := fyne.CurrentApp().Driver().AbsolutePositionForObject(bar.content)
+		return p.X >= q.X && p.X+b.Size().Width <= q.X+bar.content.Size().Width+0.5 &&
+			p.Y >= q.Y && p.Y+b.Size().Height <= q.Y+bar.content.Size().Height+0.5 &&
+			p.Y+b.Size().Height <= ann.Canvas().Size().Height
+	}
+	if !inside(bar.each) || !inside(bar.one) || bar.each.Position().Y == bar.one.Position().Y {
+		t.Fatalf("the bar at %v: one by one at %v, as one at %v", bar.content.Size(), bar.each.Position(), bar.one.Position())
+	}
+	ann.Settle()
+	ann.Snapshot(t, "select-mode-narrow")
+	ann.C.win.Resize(fyne.NewSize(1100, 720))
 	ann.Drain()
 	ann.Tap("Forward one by one")
 	ann.TapText("Cy")

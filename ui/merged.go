@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -210,20 +211,22 @@ func (c *Controller) mergedEntry(m *pb.MsgData) fyne.CanvasObject {
 	case openim.Picture:
 		p := newPictureView(c, "")
 		p.show(m)
-		body = container.NewHBox(p)
+		body = p
 	case openim.File:
 		f := newFileView(c, "", false)
 		f.show(m)
-		body = container.NewHBox(f)
+		body = f
 	case openim.Merger:
 		v := newMergedView(c, false, nil)
 		v.show(m)
-		card := widgets.NewCard(10)
-		body = container.NewHBox(container.NewStack(card, container.NewPadded(v)))
+		body = container.NewStack(widgets.NewCard(10), container.NewPadded(v))
 	default:
 		t := widget.NewRichText(richTextWithLinks(quoteText(m), theme.ColorNameForeground, c.openLink)...)
 		t.Wrapping = fyne.TextWrapWord
-		body = t
+		return widgets.Tight(head, t)
 	}
+	// A card keeps its own width, indented as far as the text beside it.
+	ip := theme.InnerPadding()
+	body = container.New(layout.NewCustomPaddedLayout(ip/2, ip/2, ip, 0), container.NewHBox(body))
 	return widgets.Tight(head, body)
 }

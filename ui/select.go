@@ -33,10 +33,81 @@ func newSelectBar(v *chatView) *selectBar {
 	b.one = widget.NewButtonWithIcon("Forward as one", theme.MailForwardIcon(), func() { v.forwardSelected(true) })
 	b.one.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", v.endSelect)
-	row := container.NewHBox(b.count, layout.NewSpacer(), cancel, b.each, b.one)
+	// After the layout pass that changed the rows: a refresh inside it would be undone by it.
+	wrap := &wrapLayout{relayout: func() { v.c.post(v.box.Refresh) }}
+	row := container.New(wrap, b.count, cancel, b.each, b.one)
 	b.content = container.New(layout.NewCustomPaddedLayout(6, 6, 10, 10), row)
 	b.content.Hide()
 	return b
+}
+
+// wrapLayout puts its first object (the count) on the left and the others (the buttons) right
+// after, in as many rows as the width needs: a narrow window stacks the buttons rather than
+// widen itself. Its minimum width is the widest object's.
+type wrapLayout struct {
+	rows     int    // rows at the last width laid out
+	relayout func() // the row count changed: the parent must give the new height
+}
+
+// place computes the objects' rows at a width: rows[i] is the row of object i.
+func (l *wrapLayout) place(objs []fyne.CanvasObject, width float32) (rows []int, n int) {
+	rows = make([]int, len(objs))
+	x, pad := float32(0), theme.Padding()
+	for i, o := range objs {
+		w := o.MinSize().Width
+		if x > 0 && x+w > width {
+			n++
+			x = 0
+		}
+		rows[i] = n
+		x += w + pad
+	}
+	return rows, n + 1
+}
+
+func (l *wrapLayout) rowHeight(objs []fyne.CanvasObject) float32 {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return h
+}
+
+func (l *wrapLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	rows := max(l.rows, 1)
+	return fyne.NewSize(w, float32(rows)*l.rowHeight(objs)+float32(rows-1)*theme.Padding())
+}
+
+func (l *wrapLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	rows, n := l.place(objs, size.Width)
+	if n != l.rows {
+		l.rows = n
+		if l.relayout != nil {
+			defer l.relayout()
+		}
+	}
+	h, pad := l.rowHeight(objs), theme.Padding()
+	// Right-align each row's buttons; the count stays at the left of the first row.
+	right := size.Width
+	for i := len(objs) - 1; i >= 0; i-- {
+		o := objs[i]
+		s := o.MinSize()
+		y := float32(rows[i]) * (h + pad)
+		if i+1 < len(objs) && rows[i+1] != rows[i] {
+			right = size.Width
+		}
+		x := right - s.Width
+		if i == 0 {
+			x = 0
+		}
+		o.Move(fyne.NewPos(x, y+(h-s.Height)/2))
+		o.Resize(s)
+		right = x - pad
+	}
 }
 
 // selectable reports whether m may be ticked: stored, not withdrawn or deleted.
