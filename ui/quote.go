@@ -83,11 +83,7 @@ func (q *quoteView) show(c *Controller, m *pb.MsgData) {
 		q.Hide()
 		return
 	}
-	name := quoted.SenderNickname
-	if name == "" {
-		name = c.userName(quoted.SendID)
-	}
-	widgets.SetText(q.text, name+": "+firstLine(quoteText(quoted)))
+	widgets.SetText(q.text, c.senderName(quoted)+": "+firstLine(quoteText(quoted)))
 	q.Show()
 }
 
@@ -131,10 +127,6 @@ func (r *quoteRenderer) Destroy() {}
 // replyTo starts a reply to m: the composer shows what is quoted until the reply is sent or
 // cancelled.
 func (v *chatView) replyTo(m *pb.MsgData) {
-	name := m.SenderNickname
-	if name == "" {
-		name = v.c.userName(m.SendID)
-	}
-	v.composer.setReply(m, "Replying to "+name+": "+firstLine(quoteText(m)))
+	v.composer.setReply(m, "Replying to "+v.c.senderName(m)+": "+firstLine(quoteText(m)))
 	v.c.win.Canvas().Focus(v.composer.entry)
 }
