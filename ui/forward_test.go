@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,5 +243,35 @@ func TestMergedViewerPictureAndNested(t *testing.T) {
 	bob.Drain()
 	if len(bob.C.win.Canvas().Overlays().List()) != before+1 || !bob.Shows("deep inside") {
 		t.Fatalf("the nested card opened no viewer: %v", bob.Texts())
+	}
+}
+
+// TestForwardLimits: a merged forward over the node's content limit is not sent (the user is told
+// to pick fewer), and select mode ticks at most maxMergedMessages messages.
+func TestForwardLimits(t *testing.T) {
+	ann, _ := annAndBob(t)
+	conv := ann.C.convs[openim.SingleConversationID("ann", "bob")]
+	long := NewTextMessage(ann.C.self, conv, strings.Repeat("budget ", openim.MaxContentBytes/7+1), nil, testNow.UnixMilli())
+	before := len(ann.C.pendingFor(conv.ID))
+	if ann.C.ForwardMerged(conv, conv, []*pb.MsgData{long}) {
+		t.Fatal("a merged forward over the content limit was sent")
+	}
+	if len(ann.C.pendingFor(conv.ID)) != before || !strings.Contains(ann.C.lastToast, "too long to forward as one") {
+		t.Fatalf("pending %d, toast %q", len(ann.C.pendingFor(conv.ID)), ann.C.lastToast)
+	}
+
+	ann.Compose("one more")
+	ann.WaitChat("ann: one more [Sent]")
+	ann.Settle()
+	m := ann.bubbleOf("one more").msg
+	v := ann.C.shell.chat
+	v.startSelect(m)
+	v.toggle(m, false)
+	for i := range maxMergedMessages {
+		v.sel[fmt.Sprint("picked", i)] = true
+	}
+	v.toggle(m, true)
+	if v.sel[m.ClientMsgID] || !strings.Contains(ann.C.lastToast, "at most 100 messages") {
+		t.Fatalf("the 101st message was ticked; toast %q", ann.C.lastToast)
 	}
 }
