@@ -143,6 +143,8 @@ func (r *msgRow) set(m *pb.MsgData) {
 			r.att = newPictureView(r.c, r.convID)
 		case openim.File:
 			r.att = newFileView(r.c, r.convID, r.own)
+		case openim.Merger:
+			r.att = newMergedView(r.c, r.own, r.TappedSecondary)
 		}
 	}
 	if r.att != nil {
@@ -215,7 +217,8 @@ func (r *msgRow) menuItems() []*fyne.MenuItem {
 	if r.msg.Seq > 0 && r.msg.Status != openim.MsgStatusDeleted {
 		m := r.msg
 		items = append(items, fyne.NewMenuItem("Reply", func() { r.c.shell.chat.replyTo(m) }),
-			fyne.NewMenuItem("Forward…", func() { r.c.pickForward(m) }))
+			fyne.NewMenuItem("Forward…", func() { r.c.pickForward(m) }),
+			fyne.NewMenuItem("Select…", func() { r.c.shell.chat.startSelect(m) }))
 	}
 	if r.own && r.c.shell != nil && len(r.c.shell.chat.readers(r.msg.Seq)) > 0 {
 		seq := r.msg.Seq

@@ -51,6 +51,8 @@ type chatView struct {
 	found *msgRow // the bubble a search opened, outlined
 
 	composer    *composer
+	sel         map[string]bool // select mode (select.go): ticked messages by clientMsgID; nil when off
+	selBar      *selectBar
 	members     []*pb.GroupMemberFullInfo
 	typingUntil time.Time
 }
@@ -114,7 +116,8 @@ func newChatView(c *Controller) *chatView {
 			c.SendPastedPicture(v.conv, png)
 		}
 	}
-	v.box = container.NewBorder(headerBox, container.NewVBox(widget.NewSeparator(), v.composer.content), nil, nil, messages)
+	v.selBar = newSelectBar(v)
+	v.box = container.NewBorder(headerBox, container.NewVBox(widget.NewSeparator(), v.composer.content, v.selBar.content), nil, nil, messages)
 	v.empty = emptyChat(c)
 	v.box.Hide()
 	v.content = container.NewStack(widgets.NewSurface(style.ColorChat), v.empty, v.box)
@@ -146,6 +149,7 @@ func (v *chatView) open(conv *Conversation) {
 		}
 		prev = v.conv.ID
 	}
+	v.endSelect()
 	v.gen++
 	v.conv = conv
 	v.msgs, v.members = nil, nil
@@ -325,7 +329,7 @@ func (v *chatView) render() {
 			r.set(m)
 		}
 		keep[m.ClientMsgID] = r
-		rows = append(rows, r)
+		rows = append(rows, v.selectableRow(r))
 		prev = m
 	}
 	v.rows = keep

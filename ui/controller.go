@@ -804,16 +804,19 @@ func (c *Controller) SendText(conv *Conversation, text string, mentions []string
 	c.sendNew(conv, m)
 }
 
-// sendNew shows a message the user wrote in its chat and the list, and sends it.
-func (c *Controller) sendNew(conv *Conversation, m *pb.MsgData) {
-	o := &outMsg{msg: m}
-	c.outgoing[conv.ID] = append(c.outgoing[conv.ID], o)
-	if cur := c.convs[conv.ID]; cur != nil {
-		cur.LastMsg, cur.LastTime = m, m.CreateTime // the list shows what the user just wrote
-		c.conversationsChanged()
+// sendNew shows messages the user wrote in their chat and the list, and sends them in order.
+func (c *Controller) sendNew(conv *Conversation, ms ...*pb.MsgData) {
+	outs := make([]*outMsg, len(ms))
+	for i, m := range ms {
+		outs[i] = &outMsg{msg: m}
+		c.outgoing[conv.ID] = append(c.outgoing[conv.ID], outs[i])
+		if cur := c.convs[conv.ID]; cur != nil {
+			cur.LastMsg, cur.LastTime = m, m.CreateTime // the list shows what the user just wrote
+			c.conversationsChanged()
+		}
+		c.shell.chat.received(m)
 	}
-	c.shell.chat.received(m)
-	c.send(conv.ID, o)
+	c.send(conv.ID, outs...)
 }
 
 // Retry sends a failed message again with its clientMsgID, so the node stores it once.
@@ -832,20 +835,27 @@ func (c *Controller) Retry(convID, clientMsgID string) {
 	}
 }
 
-func (c *Controller) send(convID string, o *outMsg) {
-	msg, epoch := proto.Clone(o.msg).(*pb.MsgData), c.epoch
+// send sends messages one after the other, so the node stores them in this order.
+func (c *Controller) send(convID string, outs ...*outMsg) {
+	msgs, epoch := make([]*pb.MsgData, len(outs)), c.epoch
+	for i, o := range outs {
+		msgs[i] = proto.Clone(o.msg).(*pb.MsgData)
+	}
 	go func() {
-		ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
-		defer cancel()
-		stored, err := c.be.Send(ctx, msg)
-		if c.ctx.Err() != nil {
-			return
-		}
-		c.post(func() {
-			if c.epoch == epoch {
-				c.sent(convID, o, stored, err)
+		for i, msg := range msgs {
+			ctx, cancel := context.WithTimeout(c.ctx, callTimeout)
+			stored, err := c.be.Send(ctx, msg)
+			cancel()
+			if c.ctx.Err() != nil {
+				return
 			}
-		})
+			o := outs[i]
+			c.post(func() {
+				if c.epoch == epoch {
+					c.sent(convID, o, stored, err)
+				}
+			})
+		}
 	}()
 }
 

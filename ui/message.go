@@ -98,6 +98,8 @@ func MessageText(m *pb.MsgData) string {
 		if json.Unmarshal(m.Content, &e) == nil {
 			return e.Text
 		}
+	case openim.Merger:
+		return mergedText(m)
 	case openim.Picture:
 		return "📷 Picture"
 	case openim.File:

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,40 +26,10 @@ type quoteElem struct {
 	QuoteMessage json.RawMessage `json:"quoteMessage"`
 }
 
-// quotedMsg is the part of the SDK's message struct a quote carries and LanIM reads back.
-type quotedMsg struct {
-	ClientMsgID    string `json:"clientMsgID"`
-	ServerMsgID    string `json:"serverMsgID,omitempty"`
-	Seq            int64  `json:"seq,omitempty"`
-	SendID         string `json:"sendID"`
-	RecvID         string `json:"recvID,omitempty"`
-	GroupID        string `json:"groupID,omitempty"`
-	SessionType    int32  `json:"sessionType"`
-	SenderNickname string `json:"senderNickname,omitempty"`
-	SenderFaceURL  string `json:"senderFaceUrl,omitempty"`
-	ContentType    int32  `json:"contentType"`
-	SendTime       int64  `json:"sendTime,omitempty"`
-	CreateTime     int64  `json:"createTime,omitempty"`
-}
-
-// sdkElemKey is the field of the SDK's message struct that holds each content type's element.
-var sdkElemKey = map[int32]string{openim.Text: "textElem", openim.Picture: "pictureElem", openim.Voice: "soundElem",
-	openim.Video: "videoElem", openim.File: "fileElem", openim.AtText: "atTextElem", openim.Merger: "mergeElem",
-	openim.Card: "cardElem", openim.Location: "locationElem", openim.Custom: "customElem", openim.Quote: "quoteElem",
-	openim.Face: "faceElem", openim.AdvancedText: "advancedTextElem", openim.MarkdownText: "markdownTextElem"}
-
 // NewQuoteMessage builds a reply to quoted in a conversation.
 func NewQuoteMessage(self *pb.UserInfo, conv *Conversation, text string, quoted *pb.MsgData, now int64) *pb.MsgData {
 	m := newMessage(self, conv, openim.Quote, now)
-	q, _ := json.Marshal(quotedMsg{ClientMsgID: quoted.ClientMsgID, ServerMsgID: quoted.ServerMsgID, Seq: quoted.Seq,
-		SendID: quoted.SendID, RecvID: quoted.RecvID, GroupID: quoted.GroupID, SessionType: quoted.SessionType,
-		SenderNickname: quoted.SenderNickname, SenderFaceURL: quoted.SenderFaceURL, ContentType: quoted.ContentType,
-		SendTime: quoted.SendTime, CreateTime: quoted.CreateTime})
-	if key, ok := sdkElemKey[quoted.ContentType]; ok && json.Valid(quoted.Content) {
-		// The element joins the struct's fields: {"clientMsgID":…, "textElem":{…}}.
-		q = append(append(append(q[:len(q)-1], `,"`+key+`":`...), quoted.Content...), '}')
-	}
-	m.Content, _ = json.Marshal(quoteElem{Text: text, QuoteMessage: q})
+	m.Content, _ = json.Marshal(quoteElem{Text: text, QuoteMessage: sdkMessage(quoted)})
 	return m
 }
 
@@ -75,18 +43,7 @@ func quoteOf(m *pb.MsgData) (*pb.MsgData, bool) {
 	if json.Unmarshal(m.Content, &e) != nil {
 		return nil, false
 	}
-	var q quotedMsg
-	if json.Unmarshal(e.QuoteMessage, &q) != nil {
-		return nil, false
-	}
-	out := &pb.MsgData{ClientMsgID: q.ClientMsgID, ServerMsgID: q.ServerMsgID, Seq: q.Seq, SendID: q.SendID,
-		RecvID: q.RecvID, GroupID: q.GroupID, SessionType: q.SessionType, SenderNickname: q.SenderNickname,
-		SenderFaceURL: q.SenderFaceURL, ContentType: q.ContentType, SendTime: q.SendTime, CreateTime: q.CreateTime}
-	var elems map[string]json.RawMessage
-	if json.Unmarshal(e.QuoteMessage, &elems) == nil {
-		out.Content = elems[sdkElemKey[q.ContentType]]
-	}
-	return out, true
+	return fromSDKMessage(e.QuoteMessage)
 }
 
 // quoteText is what a quote shows of a message: its text, or what kind of message it is.
@@ -95,21 +52,6 @@ func quoteText(m *pb.MsgData) string {
 		return t
 	}
 	return "Message"
-}
-
-// NewForward is a copy of m's content sent as the user's new message to conv.
-func NewForward(self *pb.UserInfo, conv *Conversation, m *pb.MsgData, now int64) *pb.MsgData {
-	f := newMessage(self, conv, m.ContentType, now)
-	f.Content = m.Content
-	if m.ContentType == openim.AtText {
-		// Mentions name the people of the first chat: the copy goes out as plain text.
-		var e atTextElem
-		if json.Unmarshal(m.Content, &e) == nil {
-			f.ContentType = openim.Text
-			f.Content, _ = json.Marshal(textElem{Content: e.Text})
-		}
-	}
-	return f
 }
 
 // quoteView is the quoted message above a reply's text: who wrote it and the start of it.
@@ -141,11 +83,7 @@ func (q *quoteView) show(c *Controller, m *pb.MsgData) {
 		q.Hide()
 		return
 	}
-	name := quoted.SenderNickname
-	if name == "" {
-		name = c.userName(quoted.SendID)
-	}
-	widgets.SetText(q.text, name+": "+firstLine(quoteText(quoted)))
+	widgets.SetText(q.text, c.senderName(quoted)+": "+firstLine(quoteText(quoted)))
 	q.Show()
 }
 
@@ -189,34 +127,6 @@ func (r *quoteRenderer) Destroy() {}
 // replyTo starts a reply to m: the composer shows what is quoted until the reply is sent or
 // cancelled.
 func (v *chatView) replyTo(m *pb.MsgData) {
-	name := m.SenderNickname
-	if name == "" {
-		name = v.c.userName(m.SendID)
-	}
-	v.composer.setReply(m, "Replying to "+name+": "+firstLine(quoteText(m)))
+	v.composer.setReply(m, "Replying to "+v.c.senderName(m)+": "+firstLine(quoteText(m)))
 	v.c.win.Canvas().Focus(v.composer.entry)
-}
-
-// pickForward asks which chat m goes to, then sends it there.
-func (c *Controller) pickForward(m *pb.MsgData) {
-	convs := c.sortedConversations()
-	var d dialog.Dialog
-	list := container.NewVBox()
-	for _, conv := range convs {
-		conv := conv
-		list.Add(widgets.NewTapArea(container.NewPadded(widgets.StyledText(c.conversationName(conv), theme.ColorNameForeground, theme.SizeNameText, fyne.TextStyle{})), func() {
-			d.Hide()
-			c.Forward(conv, m)
-		}))
-	}
-	scroll := container.NewVScroll(list)
-	scroll.SetMinSize(fyne.NewSize(320, min(float32(len(convs))*44+8, 360)))
-	d = dialog.NewCustom("Forward to…", "Cancel", scroll, c.win)
-	d.Show()
-}
-
-// Forward sends a copy of m to conv (OpenIM's single forward).
-func (c *Controller) Forward(conv *Conversation, m *pb.MsgData) {
-	c.sendNew(conv, NewForward(c.self, conv, m, c.clock.now().UnixMilli()))
-	c.toast("Forwarded to " + c.conversationName(conv))
 }

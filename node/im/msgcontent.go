@@ -27,6 +27,7 @@ const (
 	numberField                   // a number
 	arrayField                    // an array
 	nonEmptyArray                 // an array with at least one entry
+	messageList                   // an array of messages (objects, the SDK's MsgStruct), at least one
 	objectField                   // an object
 )
 
@@ -40,7 +41,7 @@ var elemRules = map[int32][]elemField{
 	openim.Voice:                        {{"sourceUrl", textField}},
 	openim.Video:                        {{"videoUrl", textField}},
 	openim.File:                         {{"sourceUrl", textField}, {"fileName", textField}},
-	openim.Merger:                       {{"title", stringField}, {"multiMessage", nonEmptyArray}},
+	openim.Merger:                       {{"title", stringField}, {"multiMessage", messageList}},
 	openim.Card:                         {{"userID", textField}},
 	openim.Location:                     {{"longitude", numberField}, {"latitude", numberField}},
 	openim.Custom:                       {{"data", stringField}},
@@ -105,10 +106,16 @@ func (f elemField) check(raw json.RawMessage) error {
 	case numberField:
 		var n float64
 		err = json.Unmarshal(raw, &n)
-	case arrayField, nonEmptyArray:
+	case arrayField, nonEmptyArray, messageList:
 		var a []json.RawMessage
-		if err = json.Unmarshal(raw, &a); err == nil && f.kind == nonEmptyArray && len(a) == 0 {
+		if err = json.Unmarshal(raw, &a); err == nil && f.kind != arrayField && len(a) == 0 {
 			return fmt.Errorf("is empty")
+		}
+		for i := 0; err == nil && f.kind == messageList && i < len(a); i++ {
+			var o map[string]json.RawMessage
+			if json.Unmarshal(a[i], &o) != nil || o == nil {
+				return fmt.Errorf("entry %d is not a message object", i)
+			}
 		}
 	case objectField:
 		var o map[string]json.RawMessage

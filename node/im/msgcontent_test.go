@@ -2,9 +2,11 @@ package im
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"lanim/node/openim"
+	"lanim/node/pb"
 )
 
 // TestCheckElem: each content type needs its element's fields; a wrong or missing one is 1001.
@@ -35,6 +37,9 @@ func TestCheckElem(t *testing.T) {
 		{"at text list not an array", openim.AtText, `{"text":"@bob hi","atUserList":"bob"}`, false},
 		{"merger", openim.Merger, `{"title":"chat","abstractList":["a: hi"],"multiMessage":[{"clientMsgID":"c"}]}`, true},
 		{"merger empty", openim.Merger, `{"title":"chat","multiMessage":[]}`, false},
+		{"merger without messages", openim.Merger, `{"title":"chat","abstractList":["a: hi"]}`, false},
+		{"merger messages not a list", openim.Merger, `{"title":"chat","multiMessage":{"clientMsgID":"c"}}`, false},
+		{"merger message not an object", openim.Merger, `{"title":"chat","multiMessage":[{"clientMsgID":"c"},"hi"]}`, false},
 		{"card", openim.Card, `{"userID":"bob","nickname":"Bob"}`, true},
 		{"card without user", openim.Card, `{"nickname":"Bob"}`, false},
 		{"location", openim.Location, `{"description":"office","longitude":13.4,"latitude":52.5}`, true},
@@ -62,5 +67,42 @@ func TestCheckElem(t *testing.T) {
 				t.Fatalf("got %v, want 1001", err)
 			}
 		})
+	}
+}
+
+// TestSendMerger: a merged forward (107) is stored as sent; one whose content is not JSON, lacks
+// its messages or is over the content limit is refused with 1001 naming the problem, and nothing
+// is stored.
+func TestSendMerger(t *testing.T) {
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
+	merger := func(content string) *pb.MsgData {
+		m := tm.text("alice", "bob", "")
+		m.ContentType, m.Content = openim.Merger, []byte(content)
+		return m
+	}
+	good := `{"title":"Chat history of Carol","abstractList":["Carol: hi"],"multiMessage":[{"clientMsgID":"c1","sendID":"carol","contentType":101,"textElem":{"content":"hi"}}]}`
+	tm.send(merger(good))
+	cid := openim.SingleConversationID("alice", "bob")
+	if got := tm.pull("bob", cid, 1, 1); len(got) != 1 || got[0].ContentType != openim.Merger || string(got[0].Content) != good {
+		t.Fatalf("stored %+v", got)
+	}
+	big := `{"title":"t","multiMessage":[{"textElem":{"content":"` + strings.Repeat("x", openim.MaxContentBytes) + `"}}]}`
+	cases := []struct{ name, content, detail string }{
+		{"not JSON", `{"title":"t","multiMessage":[`, "JSON object"},
+		{"no messages", `{"title":"t","abstractList":["a: b"]}`, "multiMessage is required"},
+		{"messages not objects", `{"title":"t","multiMessage":[1]}`, "multiMessage entry 0 is not a message object"},
+		{"over the limit", big, "at most"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := tm.fail("alice", "msg.send", &SendMsg{MsgData: merger(c.content)}, openim.ErrArgs.Code)
+			if !strings.Contains(err.Detail, c.detail) {
+				t.Fatalf("detail %q, want %q", err.Detail, c.detail)
+			}
+		})
+	}
+	if n := tm.maxSeq(cid); n != 1 {
+		t.Fatalf("the refused sends stored messages: max seq %d", n)
 	}
 }

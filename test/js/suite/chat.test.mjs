@@ -59,6 +59,25 @@ test('text both ways, conversation, unread and history', async () => {
   assert.deepEqual(hist.map(textOf), ['hello bob', 'hi alice']);
 });
 
+// A merged forward made by the SDK's createMergerMessage (107) is accepted by the node and reaches
+// the peer with its messages in the SDK's message form: the fields the desktop app reads back
+// (ui/forward.go: sendID, senderNickname, contentType and the element under its key).
+test('a merged forward from the SDK reaches the peer', async () => {
+  const [a, b] = [clients[0], clients[1]];
+  const hist = (await a.sdk.getAdvancedHistoryMessageList({ conversationID: 'si_alice_bob', count: 20,
+    startClientMsgID: '' })).data.messageList;
+  const merger = (await a.sdk.createMergerMessage({ messageList: hist, title: 'Chat history of Bob',
+    summaryList: hist.map((m) => `${m.senderNickname}: ${textOf(m)}`) })).data;
+  assert.equal(merger.contentType, 107);
+  await a.sdk.sendMessage({ recvID: 'bob', groupID: '', message: merger });
+  const got = await b.waitFor(CbEvents.OnRecvNewMessages, (ms) => ms.some((m) => m.clientMsgID === merger.clientMsgID));
+  const m = got.find((x) => x.clientMsgID === merger.clientMsgID);
+  assert.equal(m.contentType, 107);
+  assert.equal(m.mergeElem.title, 'Chat history of Bob');
+  assert.deepEqual(m.mergeElem.multiMessage.map((x) => [x.sendID, x.contentType, textOf(x)]),
+    [['alice', 101, 'hello bob'], ['bob', 101, 'hi alice']]);
+});
+
 test('mark as read sends a read receipt', async () => {
   const [a, b] = clients;
   const msg = (await a.sdk.createTextMessage('read me')).data;
