@@ -194,7 +194,7 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) (string, er
 	lastErr := error(ErrBlobUnavailable)
 	for _, s := range srcs {
 		before := f.progress()
-		err := b.fillFrom(ctx, s, f, spool, h)
+		err := b.fillFrom(ctx, s, f, hashedWriter{spool, h})
 		if f.progress() > before {
 			f.senders = append(f.senders, s.id)
 		}
@@ -215,9 +215,20 @@ func (b *blobs) fill(ctx context.Context, f *flight, spool *os.File) (string, er
 	return "", fmt.Errorf("%w (last: %v)", ErrBlobUnavailable, lastErr)
 }
 
-// fillFrom asks one member for the rest of the blob and appends it to the spool, hashing it into
-// h beside the copy (the TLS stream is read and decrypted while the bytes before are hashed).
-func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, spool *os.File, h hash.Hash) error {
+// hashedWriter writes to w and hashes what it wrote.
+type hashedWriter struct {
+	w io.Writer
+	h hash.Hash
+}
+
+func (hw hashedWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	return n, err
+}
+
+// fillFrom asks one member for the rest of the blob.
+func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, w io.Writer) error {
 	offset := f.progress()
 	st, rep, err := b.n.openBlob(ctx, s.addr, &blobRequest{Op: blobOpGet, Key: f.key, Offset: offset})
 	if err != nil {
@@ -238,27 +249,26 @@ func (b *blobs) fillFrom(ctx context.Context, s source, f *flight, spool *os.Fil
 		}
 		f.update(func() { f.size = rep.Size })
 	}
-	// Whole buffers: a TLS read returns one 16 KiB record, and each spool write wakes every
-	// follower.
-	want := rep.Size - offset
-	n, err := blob.CopyHashing(spoolWriter{spool}, io.LimitReader(st.r, want), []hash.Hash{h}, func(total int64) {
-		f.update(func() { f.written = offset + total })
-	})
-	if err == nil && n < want {
-		err = io.ErrUnexpectedEOF
+	buf := make([]byte, blobBuf)
+	for left := rep.Size - offset; left > 0; {
+		// Whole buffers: a TLS read returns one 16 KiB record, and each spool write wakes every
+		// follower.
+		k, err := io.ReadFull(st.r, buf[:min(int64(len(buf)), left)])
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return spoolErr(werr)
+			}
+			left -= int64(k)
+			f.update(func() { f.written += int64(k) })
+		}
+		if err != nil && left > 0 {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
 	}
-	return err
-}
-
-// spoolWriter writes to the spool, its failures as spoolErr tells them.
-type spoolWriter struct{ f *os.File }
-
-func (w spoolWriter) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	if err != nil {
-		err = spoolErr(err)
-	}
-	return n, err
+	return nil
 }
 
 // progress is how many bytes the spool holds.

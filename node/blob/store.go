@@ -299,7 +299,7 @@ func (s *Store) release(n int64) {
 }
 
 // temp is a file being written in tmp/: every byte is reserved against the budget before it is
-// written, and fill hashes it (SHA-256) as it goes when h is set.
+// written, and hashed (SHA-256) as it goes when h is set.
 type temp struct {
 	s        *Store
 	f        *os.File
@@ -332,15 +332,18 @@ func (t *temp) Write(p []byte) (int, error) {
 	}
 	t.reserved += int64(len(p))
 	n, err := t.f.Write(p)
+	if t.h != nil {
+		t.h.Write(p[:n])
+	}
 	if err != nil {
 		return n, diskErr(err)
 	}
 	return n, nil
 }
 
-// fill copies r to its end into the temp file, hashing it into h and each of hs beside the copy.
-func (t *temp) fill(r io.Reader, hs ...hash.Hash) (int64, error) {
-	return CopyHashing(t, r, append(hs, t.h), nil)
+// fill copies r to its end into the temp file.
+func (t *temp) fill(r io.Reader) (int64, error) {
+	return io.CopyBuffer(onlyWriter{t}, r, make([]byte, copyBufSize))
 }
 
 func (t *temp) sum() string { return hex.EncodeToString(t.h.Sum(nil)) }

@@ -269,7 +269,7 @@ func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 str
 	r io.Reader) (_ string, err error) {
 	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
 	h := md5.New()
-	err = s.writeAt(id, dir, off, size, io.LimitReader(r, size), []hash.Hash{h, sha}, func(got int64) error {
+	err = s.writeAt(id, dir, off, size, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)), func(got int64) error {
 		return checkPart(got, size, r, h, wantMD5)
 	})
 	if err != nil {
@@ -288,7 +288,7 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	}
 	defer t.discard()
 	h := md5.New()
-	got, err := t.fill(io.LimitReader(r, size), h)
+	got, err := t.fill(io.TeeReader(io.LimitReader(r, size), h))
 	if err == nil {
 		err = checkPart(got, size, r, h, wantMD5)
 	}
@@ -307,21 +307,21 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 	if err := s.dropMarker(id, dir, n); err != nil {
 		return "", err
 	}
-	if err := s.writeAt(id, dir, off, size, io.NewSectionReader(t.f, 0, size), []hash.Hash{sha}, nil); err != nil {
+	if err := s.writeAt(id, dir, off, size, io.TeeReader(io.NewSectionReader(t.f, 0, size), hashes(sha)), nil); err != nil {
 		return "", err
 	}
 	return sum, s.setMarker(id, dir, n, sum, off, size)
 }
 
-// writeAt copies r into the upload's file at off, hashing it into hs beside the copy, and runs
-// check (when set) on the count copied. The bytes start on their way to the disk; they are there
-// once the upload is assembled (joinParts syncs the file).
-func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, hs []hash.Hash, check func(got int64) error) error {
+// writeAt copies r into the upload's file at off and runs check (when set) on the count copied.
+// The bytes start on their way to the disk; they are there once the upload is assembled (joinParts
+// syncs the file).
+func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func(got int64) error) error {
 	f, err := s.openData(id, dir, off+size)
 	if err != nil {
 		return err
 	}
-	got, err := CopyHashing(io.NewOffsetWriter(f, off), r, hs, nil)
+	got, err := io.CopyBuffer(onlyWriter{io.NewOffsetWriter(f, off)}, r, make([]byte, copyBufSize))
 	if err == nil && check != nil {
 		err = check(got)
 	}
@@ -346,6 +346,17 @@ func checkPart(got, size int64, r io.Reader, h hash.Hash, wantMD5 string) error 
 		return ErrPartMD5
 	}
 	return nil
+}
+
+// hashes writes to each of hs that is not nil.
+func hashes(hs ...hash.Hash) io.Writer {
+	var ws []io.Writer
+	for _, h := range hs {
+		if h != nil {
+			ws = append(ws, h)
+		}
+	}
+	return io.MultiWriter(ws...)
 }
 
 // openData opens the upload's file for writing, grown to at least end bytes. Its size counts
@@ -631,12 +642,13 @@ func (s *Store) hashParts(id, dir string, st *upState, f *os.File, parts []Part,
 		return hex.EncodeToString(st.sha.Sum(nil)), nil
 	}
 	sha := sha256.New()
+	buf := make([]byte, copyBufSize)
 	for _, p := range parts {
 		var h hash.Hash
 		if recheck[p.Number] {
 			h = md5.New()
 		}
-		if _, err := CopyHashing(io.Discard, io.LimitReader(f, p.Size), []hash.Hash{sha, h}, nil); err != nil {
+		if _, err := io.CopyBuffer(hashes(sha, h), io.LimitReader(f, p.Size), buf); err != nil {
 			return "", diskErr(err)
 		}
 		if h != nil && hex.EncodeToString(h.Sum(nil)) != p.MD5 {
