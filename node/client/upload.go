@@ -114,17 +114,23 @@ func (c *Client) Upload(ctx context.Context, name, contentType string, r io.Read
 // partMD5s reads r once and returns the lowercase hex MD5 of each part (none for an empty file).
 // MD5 is the slow part of a big upload's start (the protocol wants every part's MD5 before the
 // first byte is sent), and each part's stands alone: from simdParts parts on they are hashed side
-// by side in the vector lanes of one core (minio/md5-simd: 16 at once with AVX-512, 8 with AVX2,
-// crypto/md5 on other CPUs), a third of crypto/md5's CPU time per byte on the benchmark machine.
+// by side in vector lanes (minio/md5-simd: 16 at once with AVX-512, 8 with AVX2, crypto/md5 on
+// other CPUs; up to simdServers cores when every one has its lanes full), a third of crypto/md5's
+// CPU time per byte on the benchmark machine.
 // Fewer parts are hashed with crypto/md5 on as many goroutines as may run (at most hashWorkers).
 func partMD5s(r io.ReaderAt, size, partSize int64) ([]string, error) {
 	n := int((size + partSize - 1) / partSize)
 	workers := min(runtime.GOMAXPROCS(0), hashWorkers, n)
-	newHash := func() md5simd.Hasher { return plainMD5{md5.New()} }
+	newHash := func(int) md5simd.Hasher { return plainMD5{md5.New()} }
 	if n >= simdParts {
-		srv := md5simd.NewServer()
-		defer srv.Close()
-		workers, newHash = min(n, simdLanes), srv.NewHash
+		// One vector hasher (one goroutine's work) per core, each with its lanes full.
+		servers := make([]md5simd.Server, max(1, min(n/simdLanes, runtime.GOMAXPROCS(0), simdServers)))
+		for i := range servers {
+			servers[i] = md5simd.NewServer()
+			defer servers[i].Close()
+		}
+		workers = min(n, simdLanes*len(servers))
+		newHash = func(w int) md5simd.Hasher { return servers[w%len(servers)].NewHash() }
 	}
 	sums := make([]string, n)
 	errs := make([]error, workers)
@@ -134,7 +140,7 @@ func partMD5s(r io.ReaderAt, size, partSize int64) ([]string, error) {
 			buf := make([]byte, 128<<10)
 			for i := w; i < n && errs[w] == nil; i += workers {
 				off := int64(i) * partSize
-				h := newHash()
+				h := newHash(w)
 				if _, err := io.CopyBuffer(h, io.NewSectionReader(r, off, min(partSize, size-off)), buf); err != nil {
 					errs[w] = err
 				}
@@ -156,8 +162,10 @@ const (
 	// simdParts is the number of parts from which they are hashed in vector lanes: with fewer, most
 	// lanes would idle and one lane is slower than crypto/md5.
 	simdParts = 8
-	// simdLanes is how many parts are hashed at once in vector lanes (AVX-512 has 16).
+	// simdLanes is how many parts one core hashes at once in vector lanes (AVX-512 has 16).
 	simdLanes = 16
+	// simdServers bounds the cores that hash in vector lanes.
+	simdServers = 2
 )
 
 // plainMD5 is crypto/md5 as an md5simd.Hasher.

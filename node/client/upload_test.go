@@ -9,10 +9,10 @@ import (
 
 // TestPartMD5s: the parts come back in order, each the MD5 of its own bytes, the last one short,
 // whether they were hashed by crypto/md5 (fewer than simdParts) or side by side in vector lanes,
-// also with more parts than lanes.
+// also with more parts than lanes and than the lanes of every core.
 func TestPartMD5s(t *testing.T) {
 	const partSize = 1000
-	for _, parts := range []int{1, 3, simdParts, 10, 2*simdLanes + 5} {
+	for _, parts := range []int{1, 3, simdParts, 10, 2*simdLanes + 5, simdServers*simdLanes*2 + 3} {
 		data := make([]byte, (parts-1)*partSize+123)
 		for i := range data {
 			data[i] = byte(i * 7 / 3)
