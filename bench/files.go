@@ -615,10 +615,9 @@ func (r *Report) filesMarkdown(p func(string, ...any)) {
 	row("Download (GET on the node that has the file)", f.Download, "GET", f.PlainGet, f.DownloadRatio, f.DownloadRSS.Format(1))
 	row("Cross-node (GET on B, which fetches from A)", f.Cross, "GET", f.CrossPlain, f.CrossRatio, f.CrossRSS.Format(1))
 	p("")
-	p("Steps of the upload, in seconds: the client's MD5 pass over the file with part_limit and initiate (the start")
-	p("to the first part byte sent) %s; complete (the last part byte sent to complete's answer: the node's end of the",
-		f.UploadHash.Format(2))
-	p("last part, its checks, the blob's sync and rename, the object's commit through Raft) %s.", f.UploadComplete.Format(2))
+	p("Steps of the upload, in seconds. The client's MD5 pass over the file with part_limit and initiate (the start to")
+	p("the first part byte sent): %s. Complete (the last part byte sent to complete's answer: the node's end of", f.UploadHash.Format(2))
+	p("the last part, its checks, the blob's sync and rename, the object's commit through Raft): %s.", f.UploadComplete.Format(2))
 	p("")
 	p("CPU time per GiB moved, in seconds (user and system, from /proc and getrusage; on a shared machine a rate depends")
 	p("on what else runs, the CPU time much less). LanIM: the node (cross-node: A and B) and the benchmark process, which")

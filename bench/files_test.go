@@ -117,8 +117,8 @@ func TestFilesMarkdown(t *testing.T) {
 		"| node RSS growth during a file transfer (largest of the three) | < 50 MB | 60.0 (60.0–60.0) MB | **missed** |",
 		"| Upload (the whole Upload call) / PUT | 6.00 (6.00–6.00) | 1.50 (1.50–1.50) |",
 		"| Cross-node / GET | 6.40 (6.40–6.40) | 0.70 (0.70–0.70) |",
-		"to the first part byte sent) 1.25 (1.25–1.25); complete",
-		"Raft) 0.50 (0.50–0.50).",
+		"the first part byte sent): 1.25 (1.25–1.25). Complete",
+		"Raft): 0.50 (0.50–0.50).",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
