@@ -43,6 +43,9 @@ type fileFigures struct {
 	// CPU seconds per GiB moved: LanIM's node(s) and this process (the client), and the plain
 	// copy's (this process, both ends).
 	UploadCPU, PutCPU, DownloadCPU, GetCPU, CrossCPU, CrossPlainCPU Spread
+	// Seconds of the upload's steps: the client's hash pass (with part_limit and initiate), and
+	// complete (from the last part byte sent).
+	UploadHash, UploadComplete Spread
 }
 
 const (
@@ -90,7 +93,7 @@ func measureFiles(ctx context.Context, o Options) (*fileFigures, error) {
 // measureSingle uploads and downloads the file on a fresh node per run, each beside the plain copy.
 func (f *fileFigures) measureSingle(ctx context.Context, o Options, hc *http.Client, plain *plainCopy, src *os.File) error {
 	var up, upParts, put, upRatio, partsRatio, down, get, downRatio, upRSS, downRSS []float64
-	var upCPU, putCPU, downCPU, getCPU []float64
+	var upCPU, putCPU, downCPU, getCPU, hash, complete []float64
 	for run := range o.Runs {
 		if err := stampRun(src, run); err != nil {
 			return err
@@ -110,9 +113,11 @@ func (f *fileFigures) measureSingle(ctx context.Context, o Options, hc *http.Cli
 		upRSS, downRSS = append(upRSS, res.upRSS), append(downRSS, res.downRSS)
 		upCPU, putCPU = append(upCPU, res.upCPU), append(putCPU, res.putCPU)
 		downCPU, getCPU = append(downCPU, res.downCPU), append(getCPU, res.getCPU)
-		o.logf("files run %d/%d: upload %.0f MB/s (parts %.0f), plain PUT %.0f; download %.0f, plain GET %.0f; "+
-			"RSS +%.1f / +%.1f MB; CPU s/GiB %.2f / %.2f, %.2f / %.2f", run+1, o.Runs, res.up, res.upParts, res.put, res.down,
-			res.get, res.upRSS, res.downRSS, res.upCPU, res.putCPU, res.downCPU, res.getCPU)
+		hash, complete = append(hash, res.hashSec), append(complete, res.completeSec)
+		o.logf("files run %d/%d: upload %.0f MB/s (parts %.0f; hash pass %.2fs, complete %.2fs), plain PUT %.0f; "+
+			"download %.0f, plain GET %.0f; RSS +%.1f / +%.1f MB; CPU s/GiB %.2f / %.2f, %.2f / %.2f", run+1, o.Runs,
+			res.up, res.upParts, res.hashSec, res.completeSec, res.put, res.down, res.get, res.upRSS, res.downRSS,
+			res.upCPU, res.putCPU, res.downCPU, res.getCPU)
 	}
 	f.Upload, f.UploadParts, f.PlainPut = SpreadOf(up), SpreadOf(upParts), SpreadOf(put)
 	f.UploadRatio, f.UploadPartsRatio = SpreadOf(upRatio), SpreadOf(partsRatio)
@@ -120,6 +125,7 @@ func (f *fileFigures) measureSingle(ctx context.Context, o Options, hc *http.Cli
 	f.UploadRSS, f.DownloadRSS = SpreadOf(upRSS), SpreadOf(downRSS)
 	f.UploadCPU, f.PutCPU = SpreadOf(upCPU), SpreadOf(putCPU)
 	f.DownloadCPU, f.GetCPU = SpreadOf(downCPU), SpreadOf(getCPU)
+	f.UploadHash, f.UploadComplete = SpreadOf(hash), SpreadOf(complete)
 	return nil
 }
 
@@ -127,6 +133,7 @@ func (f *fileFigures) measureSingle(ctx context.Context, o Options, hc *http.Cli
 type singleResult struct {
 	up, upParts, put, down, get, upRSS, downRSS float64
 	upCPU, putCPU, downCPU, getCPU              float64 // s per GiB
+	hashSec, completeSec                        float64 // seconds of the upload's steps (uploadTimes)
 }
 
 func (f *fileFigures) singleRun(ctx context.Context, hc *http.Client, plain *plainCopy, n *Node, src *os.File,
@@ -142,11 +149,11 @@ func (f *fileFigures) singleRun(ctx context.Context, hc *http.Client, plain *pla
 	}); err != nil {
 		return res, err
 	}
-	var upDur, partsDur time.Duration
+	var times uploadTimes
 	var objURL string
 	res.upRSS, err = watchRSS(ctx, func() (err error) {
 		res.upCPU, err = cpuPerGiB(f.Size, func() (err error) {
-			objURL, upDur, partsDur, err = timedUpload(ctx, c, objectName(run), src, f.Size)
+			objURL, times, err = timedUpload(ctx, c, objectName(run), src, f.Size)
 			return err
 		}, n)
 		return err
@@ -154,7 +161,8 @@ func (f *fileFigures) singleRun(ctx context.Context, hc *http.Client, plain *pla
 	if err != nil {
 		return res, err
 	}
-	res.up, res.upParts = rate(f.Size, upDur), rate(f.Size, partsDur)
+	res.up, res.upParts = rate(f.Size, times.whole), rate(f.Size, times.parts)
+	res.hashSec, res.completeSec = times.hash.Seconds(), times.complete.Seconds()
 	if res.getCPU, err = cpuPerGiB(f.Size, func() (err error) {
 		res.get, err = plain.get(ctx, hc, src, f.Size)
 		return err
@@ -195,7 +203,7 @@ func (f *fileFigures) measureCross(ctx context.Context, o Options, hc *http.Clie
 			return err
 		}
 		name := objectName(o.Runs + run)
-		_, upDur, _, err := timedUpload(ctx, c, name, src, f.Size)
+		_, times, err := timedUpload(ctx, c, name, src, f.Size)
 		if err != nil {
 			return fmt.Errorf("upload on A: %w", err)
 		}
@@ -228,7 +236,7 @@ func (f *fileFigures) measureCross(ctx context.Context, o Options, hc *http.Clie
 		cross, plainGet, ratios, rss = append(cross, got), append(plainGet, g), append(ratios, got/g), append(rss, grew)
 		crossCPU, plainCPU = append(crossCPU, cpu), append(plainCPU, gCPU)
 		o.logf("files cross-node run %d/%d: upload on A %.0f MB/s; GET on B %.0f MB/s, plain GET %.0f; RSS +%.1f MB; "+
-			"CPU s/GiB %.2f / %.2f", run+1, o.Runs, rate(f.Size, upDur), got, g, grew, cpu, gCPU)
+			"CPU s/GiB %.2f / %.2f", run+1, o.Runs, rate(f.Size, times.whole), got, g, grew, cpu, gCPU)
 	}
 	f.Cross, f.CrossPlain, f.CrossRatio, f.CrossRSS = SpreadOf(cross), SpreadOf(plainGet), SpreadOf(ratios), SpreadOf(rss)
 	f.CrossCPU, f.CrossPlainCPU = SpreadOf(crossCPU), SpreadOf(plainCPU)
@@ -278,28 +286,43 @@ func stampRun(f *os.File, run int) error {
 	return nil
 }
 
-// timedUpload uploads size bytes of src as name and returns the URL, the time of the whole Upload
-// call (the client's MD5 pass over the file, initiate, the part PUTs, complete) and the time from
-// the first part byte sent to complete's answer.
-func timedUpload(ctx context.Context, c *client.Client, name string, src io.ReaderAt, size int64) (string, time.Duration,
-	time.Duration, error) {
+// uploadTimes are the steps of one Upload call.
+type uploadTimes struct {
+	whole time.Duration // the whole call
+	hash  time.Duration // start to the first part byte sent: part_limit, the MD5 pass over the file, initiate
+	parts time.Duration // the first part byte sent to complete's answer
+	// complete is the last part byte sent to complete's answer: the node's end of the last part,
+	// complete's checks, the sync and rename of the blob, the object's commit through Raft.
+	complete time.Duration
+}
+
+// timedUpload uploads size bytes of src as name and returns the URL and the time of its steps.
+func timedUpload(ctx context.Context, c *client.Client, name string, src io.ReaderAt, size int64) (string, uploadTimes,
+	error) {
 	ctx, cancel := context.WithTimeout(ctx, transferTimeout)
 	defer cancel()
-	var firstByte atomic.Int64 // unix ns; progress runs on the HTTP transport's goroutine
+	// unix ns; progress runs on the HTTP transport's goroutine
+	var firstByte, lastByte atomic.Int64
 	start := time.Now()
-	u, err := c.Upload(ctx, name, "application/octet-stream", src, size, func(done, _ int64) {
+	u, err := c.Upload(ctx, name, "application/octet-stream", src, size, func(done, total int64) {
 		if done > 0 {
 			firstByte.CompareAndSwap(0, time.Now().UnixNano())
 		}
+		if done == total {
+			lastByte.Store(time.Now().UnixNano())
+		}
 	})
 	end := time.Now()
+	var t uploadTimes
 	if err != nil {
-		return "", 0, 0, fmt.Errorf("upload %s: %w", name, err)
+		return "", t, fmt.Errorf("upload %s: %w", name, err)
 	}
-	if firstByte.Load() == 0 {
-		return "", 0, 0, fmt.Errorf("upload %s: no part was sent (the node answered the URL at once)", name)
+	if firstByte.Load() == 0 || lastByte.Load() == 0 {
+		return "", t, fmt.Errorf("upload %s: no part was sent (the node answered the URL at once)", name)
 	}
-	return u, end.Sub(start), end.Sub(time.Unix(0, firstByte.Load())), nil
+	first, last := time.Unix(0, firstByte.Load()), time.Unix(0, lastByte.Load())
+	t = uploadTimes{whole: end.Sub(start), hash: first.Sub(start), parts: end.Sub(first), complete: end.Sub(last)}
+	return u, t, nil
 }
 
 // timedGet GETs rawURL with c (node/client's Download: a plain GET) and checks the answer against
@@ -591,6 +614,10 @@ func (r *Report) filesMarkdown(p func(string, ...any)) {
 	row("Upload, first part byte to complete's answer", f.UploadParts, "PUT", f.PlainPut, f.UploadPartsRatio, "")
 	row("Download (GET on the node that has the file)", f.Download, "GET", f.PlainGet, f.DownloadRatio, f.DownloadRSS.Format(1))
 	row("Cross-node (GET on B, which fetches from A)", f.Cross, "GET", f.CrossPlain, f.CrossRatio, f.CrossRSS.Format(1))
+	p("")
+	p("Steps of the upload, in seconds. The client's MD5 pass over the file with part_limit and initiate (the start to")
+	p("the first part byte sent): %s. Complete (the last part byte sent to complete's answer: the node's end of", f.UploadHash.Format(2))
+	p("the last part, its checks, the blob's sync and rename, the object's commit through Raft): %s.", f.UploadComplete.Format(2))
 	p("")
 	p("CPU time per GiB moved, in seconds (user and system, from /proc and getrusage; on a shared machine a rate depends")
 	p("on what else runs, the CPU time much less). LanIM: the node (cross-node: A and B) and the benchmark process, which")

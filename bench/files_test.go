@@ -102,7 +102,8 @@ func TestFilesMarkdown(t *testing.T) {
 		Download: s(900), PlainGet: s(1000), DownloadRatio: s(0.9),
 		Cross: s(300), CrossPlain: s(1000), CrossRatio: s(0.3),
 		UploadRSS: s(6), DownloadRSS: s(0.5), CrossRSS: s(60),
-		UploadCPU: s(6), PutCPU: s(1.5), DownloadCPU: s(0.8), GetCPU: s(0.6), CrossCPU: s(6.4), CrossPlainCPU: s(0.7)}}
+		UploadCPU: s(6), PutCPU: s(1.5), DownloadCPU: s(0.8), GetCPU: s(0.6), CrossCPU: s(6.4), CrossPlainCPU: s(0.7),
+		UploadHash: s(1.25), UploadComplete: s(0.5)}}
 	var b strings.Builder
 	r.Markdown(&b, testNotes())
 	md := b.String()
@@ -116,6 +117,8 @@ func TestFilesMarkdown(t *testing.T) {
 		"| node RSS growth during a file transfer (largest of the three) | < 50 MB | 60.0 (60.0–60.0) MB | **missed** |",
 		"| Upload (the whole Upload call) / PUT | 6.00 (6.00–6.00) | 1.50 (1.50–1.50) |",
 		"| Cross-node / GET | 6.40 (6.40–6.40) | 0.70 (0.70–0.70) |",
+		"the first part byte sent): 1.25 (1.25–1.25). Complete",
+		"Raft): 0.50 (0.50–0.50).",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
 	"sync"
+
+	md5simd "github.com/minio/md5-simd"
 
 	"lanim/node/api/objectwire"
 	"lanim/node/openim"
@@ -109,24 +112,40 @@ func (c *Client) Upload(ctx context.Context, name, contentType string, r io.Read
 }
 
 // partMD5s reads r once and returns the lowercase hex MD5 of each part (none for an empty file).
-// The parts are hashed by as many goroutines as the process may run at once (at most hashWorkers):
-// each part's MD5 stands alone, and MD5 is the slow part of a big upload's start.
+// MD5 is the slow part of a big upload's start (the protocol wants every part's MD5 before the
+// first byte is sent), and each part's stands alone: from simdParts parts on they are hashed side
+// by side in vector lanes (minio/md5-simd: 16 at once with AVX-512, 8 with AVX2, crypto/md5 on
+// other CPUs; up to simdServers cores when every one has its lanes full): on the benchmark machine
+// 0.6 s of CPU per GiB against crypto/md5's 1.5. Fewer parts are hashed with crypto/md5 on as many
+// goroutines as may run (at most hashWorkers).
 func partMD5s(r io.ReaderAt, size, partSize int64) ([]string, error) {
 	n := int((size + partSize - 1) / partSize)
-	sums := make([]string, n)
 	workers := min(runtime.GOMAXPROCS(0), hashWorkers, n)
+	newHash := func(int) md5simd.Hasher { return plainMD5{md5.New()} }
+	if n >= simdParts {
+		// One vector hasher (one goroutine's work) per core, each with its lanes full.
+		servers := make([]md5simd.Server, max(1, min(n/simdLanes, runtime.GOMAXPROCS(0), simdServers)))
+		for i := range servers {
+			servers[i] = md5simd.NewServer()
+			defer servers[i].Close()
+		}
+		workers = min(n, simdLanes*len(servers))
+		newHash = func(w int) md5simd.Hasher { return servers[w%len(servers)].NewHash() }
+	}
+	sums := make([]string, n)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			buf := make([]byte, 256<<10)
+			buf := make([]byte, 128<<10)
 			for i := w; i < n && errs[w] == nil; i += workers {
 				off := int64(i) * partSize
-				h := md5.New()
+				h := newHash(w)
 				if _, err := io.CopyBuffer(h, io.NewSectionReader(r, off, min(partSize, size-off)), buf); err != nil {
 					errs[w] = err
 				}
 				sums[i] = hex.EncodeToString(h.Sum(nil))
+				h.Close()
 			}
 		})
 	}
@@ -137,8 +156,22 @@ func partMD5s(r io.ReaderAt, size, partSize int64) ([]string, error) {
 	return sums, nil
 }
 
-// hashWorkers bounds the goroutines that hash a file's parts.
-const hashWorkers = 4
+const (
+	// hashWorkers bounds the goroutines that hash a file's parts with crypto/md5.
+	hashWorkers = 4
+	// simdParts is the number of parts from which they are hashed in vector lanes: with fewer, most
+	// lanes would idle and one lane is slower than crypto/md5.
+	simdParts = 8
+	// simdLanes is how many parts one core hashes at once in vector lanes (AVX-512 has 16).
+	simdLanes = 16
+	// simdServers bounds the cores that hash in vector lanes.
+	simdServers = 2
+)
+
+// plainMD5 is crypto/md5 as an md5simd.Hasher.
+type plainMD5 struct{ hash.Hash }
+
+func (plainMD5) Close() {}
 
 func md5Hex(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
 
