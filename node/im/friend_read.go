@@ -19,10 +19,7 @@ type OwnerQuery struct {
 
 // Check: self or admin.
 func (q *OwnerQuery) Check(c Caller) error {
-	if err := checkID("userID", q.UserID); err != nil {
-		return err
-	}
-	return c.Access(q.UserID)
+	return checkFields(checkID("userID", q.UserID), c.Access(q.UserID))
 }
 
 // ApplyListQuery is get_friend_apply_list and get_self_friend_apply_list (pagination aside).
@@ -67,10 +64,7 @@ func (q *SpecifiedBlacksQuery) Check(c Caller) error {
 }
 
 func checkOwnerAndIDs(c Caller, owner, field string, ids []string) error {
-	if err := checkID("ownerUserID", owner); err != nil {
-		return err
-	}
-	if err := c.Access(owner); err != nil {
+	if err := checkFields(checkID("ownerUserID", owner), c.Access(owner)); err != nil {
 		return err
 	}
 	if len(ids) == 0 {

@@ -43,14 +43,7 @@ func (r GroupReader) existingGroup(groupID string) (*pb.GroupInfo, error) {
 	if err := checkID("groupID", groupID); err != nil {
 		return nil, err
 	}
-	g, err := store.GetGroup(r.Ctx, r.Q, groupID)
-	if err != nil {
-		return nil, err
-	}
-	if g == nil {
-		return nil, openim.ErrRecordNotFound.With("group %s not found", groupID)
-	}
-	return g, nil
+	return loadGroup(r.Ctx, r.Q, groupID)
 }
 
 // requireSeeMembers passes members of an existing group and app admins: 1004 for an unknown

@@ -19,13 +19,7 @@ type RevokeMsg struct {
 
 // Check: self or admin; a chat conversation and a seq.
 func (a *RevokeMsg) Check(c Caller) error {
-	if err := checkID("userID", a.UserID); err != nil {
-		return err
-	}
-	if err := c.Access(a.UserID); err != nil {
-		return err
-	}
-	if err := checkMsgConversationID("conversationID", a.ConversationID); err != nil {
+	if err := checkFields(checkID("userID", a.UserID), c.Access(a.UserID), checkMsgConversationID("conversationID", a.ConversationID)); err != nil {
 		return err
 	}
 	if openim.IsNotificationConversation(a.ConversationID) {

@@ -67,10 +67,7 @@ type UpdateUser struct {
 // Check: self or admin; only an admin changes appMangerLevel; values within limits.
 func (a *UpdateUser) Check(c Caller) error {
 	p := &a.UserInfo
-	if err := checkID("userID", p.UserID); err != nil {
-		return err
-	}
-	if err := c.Access(p.UserID); err != nil {
+	if err := checkFields(checkID("userID", p.UserID), c.Access(p.UserID)); err != nil {
 		return err
 	}
 	if p.AppMangerLevel != nil && !c.Admin() {
