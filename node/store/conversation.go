@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"lanim/node/pb"
@@ -69,13 +67,8 @@ func queryConversations(ctx context.Context, q Q, where string, args ...any) ([]
 func GetConversation(ctx context.Context, q Q, ownerID, conversationID string) (c ConversationRow, ok bool, err error) {
 	c, err = scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
 		WHERE owner_id = ? AND conversation_id = ?`, ownerID, conversationID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, false, nil
-	}
-	if err != nil {
-		return c, false, fmt.Errorf("get conversation %s/%s: %w", ownerID, conversationID, err)
-	}
-	return c, true, nil
+	ok, err = found(err, "get conversation %s/%s", ownerID, conversationID)
+	return c, ok, err
 }
 
 // GetConversations returns the owner's rows among ids, in the order of ids, each once; IDs without a

@@ -174,3 +174,15 @@ func IsDiskFull(err error) bool {
 	}
 	return errors.Is(err, syscall.ENOSPC)
 }
+
+// found reads the error of a single-row query: ok is false when there was no row (not an error) or
+// the query failed (err, wrapped with format and args, which name the row).
+func found(err error, format string, args ...any) (ok bool, _ error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf(format+": %w", append(args, err)...)
+	}
+	return true, nil
+}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -26,11 +25,8 @@ func ScanGroup(row interface{ Scan(...any) error }) (*pb.GroupInfo, error) {
 // GetGroup returns a group with its member count, or nil when there is none.
 func GetGroup(ctx context.Context, q Q, groupID string) (*pb.GroupInfo, error) {
 	g, err := ScanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE group_id = ?`, groupID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get group %s: %w", groupID, err)
+	if ok, err := found(err, "get group %s", groupID); !ok {
+		return nil, err
 	}
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM group_members WHERE group_id = ?`, groupID).Scan(&g.MemberCount); err != nil {
 		return nil, fmt.Errorf("count members of %s: %w", groupID, err)
@@ -68,11 +64,8 @@ const MemberQuery = `SELECT ` + memberColumns + ` FROM group_members m LEFT JOIN
 // GetMember returns a member of a group, or nil when the user is not in it.
 func GetMember(ctx context.Context, q Q, groupID, userID string) (*pb.GroupMemberFullInfo, error) {
 	m, err := ScanMember(q.QueryRowContext(ctx, MemberQuery+`WHERE m.group_id = ? AND m.user_id = ?`, groupID, userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get member %s/%s: %w", groupID, userID, err)
+	if ok, err := found(err, "get member %s/%s", groupID, userID); !ok {
+		return nil, err
 	}
 	return m, nil
 }
@@ -316,11 +309,8 @@ func PutGroupRequest(ctx context.Context, q Q, r *GroupRequest) error {
 func GetGroupRequest(ctx context.Context, q Q, groupID, userID string) (*GroupRequest, error) {
 	r, err := scanGroupRequest(q.QueryRowContext(ctx, `SELECT `+groupRequestColumns+` FROM group_requests
 		WHERE group_id = ? AND user_id = ?`, groupID, userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get group request %s/%s: %w", groupID, userID, err)
+	if ok, err := found(err, "get group request %s/%s", groupID, userID); !ok {
+		return nil, err
 	}
 	return r, nil
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -131,11 +129,6 @@ func SetPasswordHash(ctx context.Context, q Q, userID, hash string) error {
 // PasswordHash returns a user's password hash ("" when none is set) and whether the user exists.
 func PasswordHash(ctx context.Context, q Q, userID string) (hash string, ok bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE user_id = ?`, userID).Scan(&hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("password of %s: %w", userID, err)
-	}
-	return hash, true, nil
+	ok, err = found(err, "password of %s", userID)
+	return hash, ok, err
 }
