@@ -48,15 +48,8 @@ func GetUser(ctx context.Context, q Q, userID string) (*pb.UserInfo, error) {
 
 // GetUsers returns the users that exist among ids, in the order of ids.
 func GetUsers(ctx context.Context, q Q, ids []string) ([]*pb.UserInfo, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	users, err := queryAll(ctx, q, "get users", scanUser,
-		`SELECT `+userColumns+` FROM users WHERE user_id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(users, ids, func(u *pb.UserInfo) string { return u.UserID }), nil
+	return queryIn(ctx, q, "get users", scanUser, `SELECT `+userColumns+` FROM users WHERE user_id IN`, ids,
+		func(u *pb.UserInfo) string { return u.UserID })
 }
 
 // MissingUsers returns the IDs among ids that name no user.
