@@ -111,10 +111,7 @@ type ImportFriend struct {
 
 // Check: admin only; owner not in the list (1301).
 func (a *ImportFriend) Check(c Caller) error {
-	if !c.Admin() {
-		return openim.ErrNoPermission.With("import_friend is for the admin")
-	}
-	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkIDs("friendUserIDs", a.FriendUserIDs)); err != nil {
+	if err := checkFields(c.adminOnly("import_friend"), checkID("ownerUserID", a.OwnerUserID), checkIDs("friendUserIDs", a.FriendUserIDs)); err != nil {
 		return err
 	}
 	for _, id := range a.FriendUserIDs {

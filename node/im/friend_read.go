@@ -126,12 +126,7 @@ func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID strin
 // FullFriendIDs is get_full_friend_user_ids: the log position and the owner's friend IDs in
 // friend-list order.
 func FullFriendIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
-	h, err := logHead(ctx, q, friendLog(ownerID))
-	if err != nil {
-		return h, nil, err
-	}
-	ids, err := store.FriendIDs(ctx, q, ownerID)
-	return h, ids, err
+	return fullList(ctx, q, friendLog(ownerID), store.FriendIDs, ownerID)
 }
 
 // Friends is get_friend_list: a page of the owner's friends, with their total.

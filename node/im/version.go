@@ -40,6 +40,18 @@ func logHead(ctx context.Context, q store.Q, key string) (store.VersionHead, err
 	return store.VersionHead{ID: logVersionID(key)}, nil
 }
 
+// fullList is a get_full_*_ids answer's parts: the head of the owner's log (key), then every ID
+// of the owner's list.
+func fullList(ctx context.Context, q store.Q, key string, list func(context.Context, store.Q, string) ([]string, error),
+	ownerID string) (store.VersionHead, []string, error) {
+	h, err := logHead(ctx, q, key)
+	if err != nil {
+		return h, nil, err
+	}
+	ids, err := list(ctx, q, ownerID)
+	return h, ids, err
+}
+
 // VersionDiff answers an incremental sync request against one log.
 type VersionDiff struct {
 	Head store.VersionHead
