@@ -28,9 +28,9 @@ func IncrementalConversations(ctx context.Context, q store.Q, ownerID, versionID
 }
 
 // FullConversationIDs is get_full_conversation_ids: the log position and every conversation ID of
-// the owner, in ID order.
-func FullConversationIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
-	return fullList(ctx, q, conversationLog(ownerID), store.ConversationIDs, ownerID)
+// the owner, in ID order, unless the client's idHash matches them (fullList).
+func FullConversationIDs(ctx context.Context, q store.Q, ownerID string, idHash uint64) (store.VersionHead, []string, bool, error) {
+	return fullList(ctx, q, conversationLog(ownerID), store.ConversationIDs, ownerID, idHash)
 }
 
 // seqWindow is the range of seqs the owner may see in a conversation: from the higher of the

@@ -125,8 +125,8 @@ func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID strin
 
 // FullFriendIDs is get_full_friend_user_ids: the log position and the owner's friend IDs in
 // friend-list order.
-func FullFriendIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
-	return fullList(ctx, q, friendLog(ownerID), store.FriendIDs, ownerID)
+func FullFriendIDs(ctx context.Context, q store.Q, ownerID string, idHash uint64) (store.VersionHead, []string, bool, error) {
+	return fullList(ctx, q, friendLog(ownerID), store.FriendIDs, ownerID, idHash)
 }
 
 // Friends is get_friend_list: a page of the owner's friends, with their total.
