@@ -431,21 +431,16 @@ func (f availabilityFigures) worstOn() Spread {
 	return worst
 }
 
-func (r *Report) availabilityMarkdown(p func(string, ...any)) {
+func (r *Report) availabilityMarkdown(p md) {
 	f := r.Avail
-	if f == nil {
-		return
-	}
-	p("## Availability: the office keeps chatting as laptops sleep")
-	p("")
+	p.section("Availability: the office keeps chatting as laptops sleep")
 	p("Five nodes; each writes through REST (one user to another, one send every %v while awake). Every %v one goes to", availPace, f.Phase)
 	p("sleep with SIGSTOP and no goodbye: the leader first, then a voter other than the leader, until two are awake.")
 	p("A cell is the share of one-second windows of that phase in which a node that was awake committed a write (errCode")
 	p("0; a queued send, 1690, does not count). *On*: the voters follow availability (`--autopilot-demote-after %v`);", f.DemoteAfter)
 	p("*off*: `--autopilot-demote-after 0`, the voter set stays at five (the behaviour before issue 15). Both in the same run.")
 	p("")
-	p("| Awake computers | Demotion on | Demotion off |")
-	p("|---|---|---|")
+	p.table("| Awake computers | Demotion on | Demotion off |")
 	for awake := availOffice; awake >= 2; awake-- {
 		p("| %d | %s%% | %s%% |", awake, f.On[awake].Format(0), f.Off[awake].Format(0))
 	}
@@ -456,8 +451,7 @@ func (r *Report) availabilityMarkdown(p func(string, ...any)) {
 	p("two others sleep and the same senders queue %d more there (1690); the others wake, and the drain rate is the", f.Queued)
 	p("queued count over the time from the node knowing a leader again to an empty outbox.")
 	p("")
-	p("| Normal send rate (msg/s) | Outbox drain rate (msg/s) | Drain / normal (run by run) |")
-	p("|---|---|---|")
+	p.table("| Normal send rate (msg/s) | Outbox drain rate (msg/s) | Drain / normal (run by run) |")
 	p("| %s | %s | %s× |", f.Normal.Format(0), f.Drain.Format(0), f.DrainRatio.Format(2))
 	p("")
 }

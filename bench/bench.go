@@ -112,28 +112,15 @@ func (o Options) logf(format string, args ...any) {
 // others still run.
 func Run(ctx context.Context, o Options) *Report {
 	r := &Report{Machine: machine(o.Bin), Options: o, Started: time.Now()}
-	problem := func(what string, err error) {
-		o.logf("%s: %v", what, err)
-		r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", what, err))
-	}
-	var err error
-	if o.runs("footprint") {
-		if r.Foot, err = measureFootprint(ctx, o); err != nil {
-			problem("footprint", err)
-		}
-	}
-	if ctx.Err() == nil && o.runs("rawraft") {
-		if r.Raw, err = measureRawRaft(ctx, o); err != nil {
-			problem("raw raft", err)
-		}
-	}
+	r.Foot = scenario(ctx, r, "footprint", "footprint", measureFootprint)
+	r.Raw = scenario(ctx, r, "rawraft", "raw raft", measureRawRaft)
 	for _, size := range []int{1, 3} {
 		if ctx.Err() != nil || !o.runs(map[int]string{1: "single", 3: "office"}[size]) {
 			continue
 		}
 		f, err := measureDeployment(ctx, o, size)
 		if err != nil {
-			problem(fmt.Sprintf("%d-node", size), err)
+			r.problem(fmt.Sprintf("%d-node", size), err)
 		}
 		if size == 1 {
 			r.Single = f
@@ -141,31 +128,11 @@ func Run(ctx context.Context, o Options) *Report {
 			r.Office = f
 		}
 	}
-	if ctx.Err() == nil && o.runs("loginsync") {
-		if r.Login, err = measureLoginSync(ctx, o); err != nil {
-			problem("login sync", err)
-		}
-	}
-	if ctx.Err() == nil && o.runs("growth") {
-		if r.Growth, err = measureGrowth(ctx, o); err != nil {
-			problem("growth", err)
-		}
-	}
-	if ctx.Err() == nil && o.runs("files") {
-		if r.Files, err = measureFiles(ctx, o); err != nil {
-			problem("files", err)
-		}
-	}
-	if ctx.Err() == nil && o.runs("availability") {
-		if r.Avail, err = measureAvailability(ctx, o); err != nil {
-			problem("availability", err)
-		}
-	}
-	if ctx.Err() == nil && o.runs("idle") {
-		if r.Idle, err = measureIdle(ctx, o); err != nil {
-			problem("idle", err)
-		}
-	}
+	r.Login = scenario(ctx, r, "loginsync", "login sync", measureLoginSync)
+	r.Growth = scenario(ctx, r, "growth", "growth", measureGrowth)
+	r.Files = scenario(ctx, r, "files", "files", measureFiles)
+	r.Avail = scenario(ctx, r, "availability", "availability", measureAvailability)
+	r.Idle = scenario(ctx, r, "idle", "idle", measureIdle)
 	r.Machine.LoadEnd = loadAvg()
 	r.Took = time.Since(r.Started)
 	return r
@@ -180,6 +147,25 @@ func nodesCPU(nodes []*Node) time.Duration {
 		}
 	}
 	return sum
+}
+
+// scenario runs measure when the run goes on and the scenario (name, as -only spells it) is
+// selected; a failure is noted as what, and whatever was measured is kept.
+func scenario[F any](ctx context.Context, r *Report, name, what string, measure func(context.Context, Options) (*F, error)) *F {
+	if ctx.Err() != nil || !r.Options.runs(name) {
+		return nil
+	}
+	f, err := measure(ctx, r.Options)
+	if err != nil {
+		r.problem(what, err)
+	}
+	return f
+}
+
+// problem notes a scenario's failure in the report and the progress log.
+func (r *Report) problem(what string, err error) {
+	r.Options.logf("%s: %v", what, err)
+	r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", what, err))
 }
 
 // measureDeployment starts size nodes (an office when size > 1) and runs the load scenarios on them.

@@ -572,14 +572,10 @@ func (p *plainCopy) get(ctx context.Context, hc *http.Client, src io.ReaderAt, s
 }
 
 // filesMarkdown is the files section.
-func (r *Report) filesMarkdown(p func(string, ...any)) {
+func (r *Report) filesMarkdown(p md) {
 	f := r.Files
-	if f == nil {
-		return
-	}
 	size := num(float64(f.Size)/mb, 0)
-	p("## Files: upload, download and cross-node fetch")
-	p("")
+	p.section("Files: upload, download and cross-node fetch")
 	p("A %s MB file (MB = 2^20 bytes) of incompressible bytes (ChaCha8 from a fixed seed, written to a temp dir and", size)
 	p("removed afterwards, its first 8 bytes numbered per run so that no upload is answered by the dedupe fast path) is")
 	p("moved three ways, each timed beside a plain loopback copy of the same bytes in the same run: Go's net/http in the")
@@ -599,8 +595,7 @@ func (r *Report) filesMarkdown(p func(string, ...any)) {
 	p("- **RSS growth**: the node's largest VmRSS, sampled every %v during the transfer, minus its VmRSS just before", rssEvery)
 	p("  (cross-node: the larger of A's and B's).")
 	p("")
-	p("| Transfer of %s MB | LanIM MB/s | Plain loopback copy | Plain MB/s | LanIM / plain | Node RSS growth (MB) |", size)
-	p("|---|---|---|---|---|---|")
+	p.table(fmt.Sprintf("| Transfer of %s MB | LanIM MB/s | Plain loopback copy | Plain MB/s | LanIM / plain | Node RSS growth (MB) |", size))
 	x := func(s Spread) string {
 		if s.N == 0 {
 			return "–"
@@ -623,8 +618,7 @@ func (r *Report) filesMarkdown(p func(string, ...any)) {
 	p("on what else runs, the CPU time much less). LanIM: the node (cross-node: A and B) and the benchmark process, which")
 	p("runs the client and checks the bytes; plain: the benchmark process, which runs both ends and checks the bytes.")
 	p("")
-	p("| Transfer | LanIM CPU s/GiB | Plain CPU s/GiB |")
-	p("|---|---|---|")
+	p.table("| Transfer | LanIM CPU s/GiB | Plain CPU s/GiB |")
 	p("| Upload (the whole Upload call) / PUT | %s | %s |", f.UploadCPU.Format(2), f.PutCPU.Format(2))
 	p("| Download / GET | %s | %s |", f.DownloadCPU.Format(2), f.GetCPU.Format(2))
 	p("| Cross-node / GET | %s | %s |", f.CrossCPU.Format(2), f.CrossPlainCPU.Format(2))

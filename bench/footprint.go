@@ -69,8 +69,7 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 		if err != nil {
 			return f, err
 		}
-		time.Sleep(settleIdle)
-		rss, err := n.RSS()
+		rss, err := settledRSS(n)
 		if err != nil {
 			n.Stop()
 			return f, err
@@ -143,6 +142,13 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 	return f, nil
 }
 
+// settledRSS is n's RSS once settleIdle has passed, so the garbage of what just happened is
+// collected and does not count.
+func settledRSS(n *Node) (int64, error) {
+	time.Sleep(settleIdle)
+	return n.RSS()
+}
+
 // connFootprint is the RSS growth in MB of n after idleConns users log in over WS and stay idle.
 func connFootprint(ctx context.Context, n *Node) (float64, error) {
 	ids := make([]string, idleConns)
@@ -153,8 +159,7 @@ func connFootprint(ctx context.Context, n *Node) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	time.Sleep(settleIdle)
-	before, err := n.RSS()
+	before, err := settledRSS(n)
 	if err != nil {
 		return 0, err
 	}
@@ -196,8 +201,7 @@ func connFootprint(ctx context.Context, n *Node) (float64, error) {
 	if dialErr != nil {
 		return 0, dialErr
 	}
-	time.Sleep(settleIdle)
-	after, err := n.RSS()
+	after, err := settledRSS(n)
 	if err != nil {
 		return 0, err
 	}

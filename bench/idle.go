@@ -171,20 +171,15 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // idleMarkdown is the idle section.
-func (r *Report) idleMarkdown(p func(string, ...any)) {
+func (r *Report) idleMarkdown(p md) {
 	f := r.Idle
-	if f == nil {
-		return
-	}
-	p("## Idle: CPU time with nothing sent")
-	p("")
+	p.section("Idle: CPU time with nothing sent")
 	p("User+system CPU time of each `lanim node` process (/proc/PID/stat) over %v windows with no client and nothing", f.Window)
 	p("sent, scaled to an hour, %v after the office formed; %d windows back to back on the same nodes. The follower", idleSettle, r.Options.Runs)
 	p("figure is the busiest follower of each window. mDNS is off in the benchmark (loopback addresses), so a LAN node")
 	p("also pays for its announcements.")
 	p("")
-	p("| Deployment | Leader (CPU-s/hour) | Busiest follower (CPU-s/hour) |")
-	p("|---|---|---|")
+	p.table("| Deployment | Leader (CPU-s/hour) | Busiest follower (CPU-s/hour) |")
 	p("| single node (standalone) | %s | – |", f.Single.Format(1))
 	for _, size := range idleOffices {
 		what := fmt.Sprintf("%d-node office", size)

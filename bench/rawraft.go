@@ -247,19 +247,14 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 }
 
 // rawMarkdown is the baseline's section: its own figures, then the office's beside them.
-func (r *Report) rawMarkdown(p func(string, ...any)) {
+func (r *Report) rawMarkdown(p md) {
 	raw := r.Raw
-	if raw == nil {
-		return
-	}
-	p("## Raw Raft: the limit, measured in the same run")
-	p("")
+	p.section("Raw Raft: the limit, measured in the same run")
 	p("Three hashicorp/raft nodes in the benchmark's process on 127.0.0.1 (raft's plain TCP transport, raft-boltdb logs")
 	p("in temp dirs, an FSM that only counts; no LanIM code), entries of %d bytes (an encoded one-to-one text message", raw.EntryBytes)
 	p("command, as a sender's 1003 proposes it). Latency is from `Apply` on the leader until its FSM applied the entry.")
 	p("")
-	p("| In flight | Commits/s | p50 (ms) | p99 (ms) |")
-	p("|---|---|---|---|")
+	p.table("| In flight | Commits/s | p50 (ms) | p99 (ms) |")
 	for _, k := range rawInFlight {
 		p("| %d | %s | %s | %s |", k, raw.Commits[k].Format(0), raw.Latency[k][0].Format(2), raw.Latency[k][1].Format(2))
 	}
@@ -270,8 +265,7 @@ func (r *Report) rawMarkdown(p func(string, ...any)) {
 	one, many := raw.Latency[1], raw.Commits[64]
 	p("The deployments against it (the office crosses nodes: TLS, forwarding, SQLite, WebSocket on both ends):")
 	p("")
-	p("| Figure | Measured | Raw Raft | Ratio |")
-	p("|---|---|---|---|")
+	p.table("| Figure | Measured | Raw Raft | Ratio |")
 	for _, d := range []struct {
 		name string
 		f    *clusterFigures

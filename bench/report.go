@@ -109,9 +109,24 @@ func (r *Report) targets() []target {
 	return append(t, r.limitTargets()...)
 }
 
+// md writes one line of the report.
+type md func(format string, args ...any)
+
+// section starts a "## title" section.
+func (p md) section(title string) {
+	p("## %s", title)
+	p("")
+}
+
+// table starts a table: its header row (cells between pipes) and the separator row under it.
+func (p md) table(header string) {
+	p("%s", header)
+	p("|%s", strings.Repeat("---|", strings.Count(header, "|")-1))
+}
+
 // Markdown writes the report. notes is hand-written analysis appended under its own heading.
 func (r *Report) Markdown(w io.Writer, notes string) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p := md(func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) })
 	p("# Benchmarks")
 	p("")
 	p("Measured by `make bench` (`bin/lanim bench`): real `lanim node` processes on 127.0.0.1 with temp data dirs,")
@@ -120,8 +135,7 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 	p("of %d runs with the (min–max) in brackets. Regenerate with `make bench` (`make bench BENCH_ARGS=-quick` for a", r.Options.Runs)
 	p("short smoke run).")
 	p("")
-	p("| Machine | |")
-	p("|---|---|")
+	p.table("| Machine | |")
 	p("| CPUs (`nproc`) | %d |", r.Machine.CPUs)
 	p("| CPU model | %s |", r.Machine.CPU)
 	p("| Go | %s |", r.Machine.Go)
@@ -137,10 +151,8 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 		p("| Scenarios in this run | %s |", strings.Join(r.Options.Scenarios, ", "))
 	}
 	p("")
-	p("## Targets")
-	p("")
-	p("| Target | Goal | Measured | |")
-	p("|---|---|---|---|")
+	p.section("Targets")
+	p.table("| Target | Goal | Measured | |")
 	for _, t := range r.targets() {
 		verdict := "not measured"
 		if t.known {
@@ -149,21 +161,27 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 		p("| %s | %s | %s | %s |", t.what, t.goal, t.value, verdict)
 	}
 	p("")
-	if r.Single != nil || r.Office != nil {
-		r.loadMarkdown(p)
+	// A section appears when its scenario measured something (footprint: also when it failed).
+	sections := []struct {
+		present bool
+		write   func(md)
+	}{
+		{r.Single != nil || r.Office != nil, r.loadMarkdown},
+		{r.Raw != nil, r.rawMarkdown},
+		{r.Idle != nil, r.idleMarkdown},
+		{r.Login != nil, r.loginMarkdown},
+		{r.Growth != nil && len(r.Growth.Points) > 0, r.growthMarkdown},
+		{r.Files != nil, r.filesMarkdown},
+		{r.Avail != nil, r.availabilityMarkdown},
+		{r.Foot != nil || r.Options.runs("footprint"), r.footprintMarkdown},
 	}
-	r.rawMarkdown(p)
-	r.idleMarkdown(p)
-	r.loginMarkdown(p)
-	r.growthMarkdown(p)
-	r.filesMarkdown(p)
-	r.availabilityMarkdown(p)
-	if r.Foot != nil || r.Options.runs("footprint") {
-		r.footprintMarkdown(p)
+	for _, s := range sections {
+		if s.present {
+			s.write(p)
+		}
 	}
 	if len(r.Problems) > 0 {
-		p("## Problems during this run")
-		p("")
+		p.section("Problems during this run")
 		for _, pr := range r.Problems {
 			p("- %s", strings.ReplaceAll(pr, "\n", " "))
 		}
@@ -175,9 +193,8 @@ func (r *Report) Markdown(w io.Writer, notes string) {
 }
 
 // loadMarkdown is the throughput, latency, fan-out and history sections.
-func (r *Report) loadMarkdown(p func(string, ...any)) {
-	p("## Messages: throughput")
-	p("")
+func (r *Report) loadMarkdown(p md) {
+	p.section("Messages: throughput")
 	p("Each sender is its own user with its own WS connection and sends 1003 (a one-to-one text message) to its own peer,")
 	p("who is connected (in the office, to the next node, so every message crosses nodes); each sender waits for the")
 	p("answer before the next send and sends at most %d per second: the gateway refuses more than %d requests per second", senderRate, gateway.ConnRequestRate)
@@ -186,21 +203,18 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 	p("time from the run's start to the last push. CPU/msg is the user+system CPU time of all the node processes over a")
 	p("run divided by the messages received in it (µs): on a shared machine it moves much less than the rate.")
 	p("")
-	p("| Senders | Single node msg/s | 3-node office msg/s | Office / single | Single CPU/msg (µs) | Office CPU/msg (µs) |")
-	p("|---|---|---|---|---|---|")
+	p.table("| Senders | Single node msg/s | 3-node office msg/s | Office / single | Single CPU/msg (µs) | Office CPU/msg (µs) |")
 	for _, n := range r.Options.senderCounts() {
 		s, o := r.fig(r.Single, n), r.fig(r.Office, n)
 		p("| %d | %s | %s | %s | %s | %s |", n, s.Format(0), o.Format(0), ratio(o, s), r.cpuPerMsg(r.Single, n).Format(0),
 			r.cpuPerMsg(r.Office, n).Format(0))
 	}
 	p("")
-	p("## Messages: send-to-receive latency")
-	p("")
+	p.section("Messages: send-to-receive latency")
 	p("From just before the sender's 1003 until the receiver's push, in milliseconds. At %d/s the load is offered at", fixedRate)
 	p("a fixed rate over %d senders; at saturation it is the throughput runs above (every sender as fast as it can).", fixedRateSenders)
 	p("")
-	p("| Load | Single p50 | Single p99 | Single max | Office p50 | Office p99 | Office max |")
-	p("|---|---|---|---|---|---|---|")
+	p.table("| Load | Single p50 | Single p99 | Single max | Office p50 | Office p99 | Office max |")
 	fx := func(f *clusterFigures) [3]Spread {
 		if f == nil {
 			return [3]Spread{}
@@ -221,10 +235,8 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 			fixedRate, fr(r.Single).Format(0), fr(r.Office).Format(0), errs(r.Single), errs(r.Office))
 	}
 	p("")
-	p("## Groups and history")
-	p("")
-	p("| Scenario | Single node | 3-node office | Office / single |")
-	p("|---|---|---|---|")
+	p.section("Groups and history")
+	p.table("| Scenario | Single node | 3-node office | Office / single |")
 	fan := func(f *clusterFigures) Spread {
 		if f == nil {
 			return Spread{}
@@ -248,12 +260,10 @@ func (r *Report) loadMarkdown(p func(string, ...any)) {
 	p("")
 }
 
-func (r *Report) footprintMarkdown(p func(string, ...any)) {
-	p("## Footprint")
-	p("")
+func (r *Report) footprintMarkdown(p md) {
+	p.section("Footprint")
 	if f := r.Foot; f != nil {
-		p("| Figure | Value |")
-		p("|---|---|")
+		p.table("| Figure | Value |")
 		p("| Idle RSS of a fresh headless node (VmRSS, %v after start) | %s MB |", settleIdle, f.IdleRSS.Format(1))
 		p("| RSS growth with %s idle WS connections (after %v) | %s MB |", num(idleConns, 0), settleIdle, f.ConnRSS.Format(1))
 		p("| Data dir growth per 100,000 one-to-one text messages (measured over %s messages per run, scaled) | %s MB |",
@@ -322,13 +332,9 @@ func ratio(a, b Spread) string {
 	return fmt.Sprintf("%.2f×", a.Median/b.Median)
 }
 
-func (r *Report) loginMarkdown(p func(string, ...any)) {
+func (r *Report) loginMarkdown(p md) {
 	l := r.Login
-	if l == nil {
-		return
-	}
-	p("## Login sync (official JS SDK)")
-	p("")
+	p.section("Login sync (official JS SDK)")
 	p("A fresh login of the official `@openim/client-sdk` (0.0.14, the npm package in test/js, under Node.js with the")
 	p("compatibility suite's WebSocket shim): a new Node process per login, so nothing is cached from an earlier one,")
 	p("timed from `login()` until the SDK fires `OnSyncServerFinish` (it fires `OnSyncServerStart` when the WS is up,")
@@ -339,8 +345,7 @@ func (r *Report) loginMarkdown(p func(string, ...any)) {
 		l.Seed.Round(100*time.Millisecond))
 	p("account is the baseline, logged in alternately with the full one in the same run; %d runs each.", l.Runs)
 	p("")
-	p("| Account | login → OnSyncServerFinish (ms) | login → OnConnectSuccess (ms) | SDK CPU (ms) | node CPU (ms) |")
-	p("|---|---|---|---|---|")
+	p.table("| Account | login → OnSyncServerFinish (ms) | login → OnConnectSuccess (ms) | SDK CPU (ms) | node CPU (ms) |")
 	row := func(name string, s loginSpread) {
 		p("| %s | %s | %s | %s | %s |", name, s.Total.Format(0), s.Connect.Format(0), s.SDKCPU.Format(0), s.NodeCPU.Format(0))
 	}
@@ -363,13 +368,9 @@ func (r *Report) loginMarkdown(p func(string, ...any)) {
 	p("")
 }
 
-func (r *Report) growthMarkdown(p func(string, ...any)) {
+func (r *Report) growthMarkdown(p md) {
 	g := r.Growth
-	if g == nil || len(g.Points) == 0 {
-		return
-	}
-	p("## Growth: send latency and memory as stored messages grow")
-	p("")
+	p.section("Growth: send latency and memory as stored messages grow")
 	var pts []string
 	for _, pt := range g.Points {
 		pts = append(pts, num(float64(pt.Target), 0))
@@ -387,8 +388,7 @@ func (r *Report) growthMarkdown(p func(string, ...any)) {
 	p("snapshot (*busy after fill*). Data dir is state.db (with WAL), raft.db (the Raft log, BoltDB) and the Raft snapshots")
 	p("(the two newest, each a copy of state.db); *runs in a snapshot* counts runs during which the node took one.")
 	p("")
-	p("| Stored messages | p50 | p99 | max | RSS (MB) | of it file-backed (MB) | Busy after fill (s) | Runs in a snapshot |")
-	p("|---|---|---|---|---|---|---|---|")
+	p.table("| Stored messages | p50 | p99 | max | RSS (MB) | of it file-backed (MB) | Busy after fill (s) | Runs in a snapshot |")
 	errors := 0
 	for _, pt := range g.Points {
 		errors += pt.Errors
@@ -405,8 +405,7 @@ func (r *Report) growthMarkdown(p func(string, ...any)) {
 			strings.Join(last.Mapped, ", "))
 		p("")
 	}
-	p("| Stored messages | Data dir (MB) | state.db (MB) | raft.db (MB) | Raft snapshots (MB) | Fill rate to here (msg/s) |")
-	p("|---|---|---|---|---|---|")
+	p.table("| Stored messages | Data dir (MB) | state.db (MB) | raft.db (MB) | Raft snapshots (MB) | Fill rate to here (msg/s) |")
 	for _, pt := range g.Points {
 		fillRate := "–"
 		if pt.FillRate > 0 {

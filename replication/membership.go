@@ -176,15 +176,29 @@ func (n *Node) vouch(peer, nodeID string) error {
 	return refused("node %s may not change the membership of %s", peer, nodeID)
 }
 
-func (n *Node) handleMemberAdd(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+// memberRequest decodes a member.* request from peer: the arguments must pass valid (need says what
+// kind needs) and peer must vouch for the node.
+func (n *Node) memberRequest(peer string, body json.RawMessage, kind, need string, valid func(*memberArgs) bool) (*memberArgs, error) {
 	var a memberArgs
-	if err := json.Unmarshal(body, &a); err != nil || !nodeIDPattern.MatchString(a.NodeID) || a.Address == "" {
-		return nil, &rpcError{Code: codeBadReq, Msg: "member.add needs a node ID and an address"}
+	if err := json.Unmarshal(body, &a); err != nil || !valid(&a) {
+		return nil, &rpcError{Code: codeBadReq, Msg: kind + " needs " + need}
 	}
 	if err := n.vouch(peer, a.NodeID); err != nil {
 		return nil, err
 	}
-	return n.onLeader(ctx, "member.add", &a, func() (any, error) { return n.addMember(&a) })
+	return &a, nil
+}
+
+func hasNodeID(a *memberArgs) bool { return a.NodeID != "" }
+
+func (n *Node) handleMemberAdd(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+	a, err := n.memberRequest(peer, body, "member.add", "a node ID and an address", func(a *memberArgs) bool {
+		return nodeIDPattern.MatchString(a.NodeID) && a.Address != ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n.onLeader(ctx, "member.add", a, func() (any, error) { return n.addMember(a) })
 }
 
 // addMember (leader) puts a node in the configuration at its address, keeping a known node's
@@ -227,45 +241,40 @@ func (n *Node) addMember(a *memberArgs) (any, error) {
 	return nil, nil
 }
 
-func (n *Node) handleMemberDemote(ctx context.Context, peer string, body json.RawMessage) (any, error) {
-	var a memberArgs
-	if err := json.Unmarshal(body, &a); err != nil || a.NodeID == "" {
-		return nil, &rpcError{Code: codeBadReq, Msg: "member.demote needs a node ID"}
+// departing (leader) tells autopilot that another member is going and applies change to it (a
+// demotion, a removal); the leader is never changed so (refusal says what it does instead).
+func (n *Node) departing(nodeID, refusal, what string,
+	change func(id raft.ServerID, prevIndex uint64, timeout time.Duration) raft.IndexFuture) error {
+	id := raft.ServerID(nodeID)
+	if id == n.selfID {
+		return &rpcError{Code: codeNotLeader, Msg: refusal}
 	}
-	if err := n.vouch(peer, a.NodeID); err != nil {
+	n.pilot.departed(id)
+	n.log.Info(what, "node", id)
+	if err := change(id, 0, 10*time.Second).Error(); err != nil {
+		return leaderErr(err)
+	}
+	return nil
+}
+
+func (n *Node) handleMemberDemote(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+	a, err := n.memberRequest(peer, body, "member.demote", "a node ID", hasNodeID)
+	if err != nil {
 		return nil, err
 	}
-	return n.onLeader(ctx, "member.demote", &a, func() (any, error) {
-		id := raft.ServerID(a.NodeID)
-		if id == n.selfID {
-			return nil, &rpcError{Code: codeNotLeader, Msg: "the leader does not demote itself"}
-		}
-		n.pilot.departed(id)
-		n.log.Info("demoting a quitting member", "node", id)
-		if err := n.raft.DemoteVoter(id, 0, 10*time.Second).Error(); err != nil {
-			return nil, leaderErr(err)
-		}
-		return nil, nil
+	return n.onLeader(ctx, "member.demote", a, func() (any, error) {
+		return nil, n.departing(a.NodeID, "the leader does not demote itself", "demoting a quitting member", n.raft.DemoteVoter)
 	})
 }
 
 func (n *Node) handleMemberLeave(ctx context.Context, peer string, body json.RawMessage) (any, error) {
-	var a memberArgs
-	if err := json.Unmarshal(body, &a); err != nil || a.NodeID == "" {
-		return nil, &rpcError{Code: codeBadReq, Msg: "member.leave needs a node ID"}
-	}
-	if err := n.vouch(peer, a.NodeID); err != nil {
+	a, err := n.memberRequest(peer, body, "member.leave", "a node ID", hasNodeID)
+	if err != nil {
 		return nil, err
 	}
-	return n.onLeader(ctx, "member.leave", &a, func() (any, error) {
-		id := raft.ServerID(a.NodeID)
-		if id == n.selfID {
-			return nil, &rpcError{Code: codeNotLeader, Msg: "the leader hands over before it leaves"}
-		}
-		n.pilot.departed(id)
-		n.log.Info("removing a leaving member", "node", id)
-		if err := n.raft.RemoveServer(id, 0, 10*time.Second).Error(); err != nil {
-			return nil, leaderErr(err)
+	return n.onLeader(ctx, "member.leave", a, func() (any, error) {
+		if err := n.departing(a.NodeID, "the leader hands over before it leaves", "removing a leaving member", n.raft.RemoveServer); err != nil {
+			return nil, err
 		}
 		entry, err := newClusterCommand(kindRevoke, time.Now().UnixMilli(), &revokeArgs{NodeID: a.NodeID})
 		if err != nil {

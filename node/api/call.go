@@ -107,6 +107,20 @@ func checkedRead[R any, P interface {
 	})
 }
 
+// paged is the handler of a paged list, whose request embeds its *Pagination: the pagination is
+// checked (after the access rule, under checkedRead) and fn reads the page at offset, limit.
+func paged[P interface {
+	page() (offset, limit int, err error)
+}](fn func(c *call, req P, offset, limit int) (any, error)) func(c *call, req P) (any, error) {
+	return func(c *call, req P) (any, error) {
+		offset, limit, err := req.page()
+		if err != nil {
+			return nil, err
+		}
+		return fn(c, req, offset, limit)
+	}
+}
+
 // Pagination is upstream's {pageNumber >= 1, showNumber > 0}.
 type Pagination struct {
 	PageNumber int32 `json:"pageNumber"`

@@ -99,23 +99,17 @@ func (s *Server) nameComputers(st *client.ClusterStatus) {
 	}
 }
 
-// mayRunOffice refuses a caller who is neither imAdmin nor an office admin.
-func (c *call) mayRunOffice(what string) error {
-	ok, err := im.MayRunOffice(c.ctx, c.q(), c.caller.UserID)
-	if err != nil {
-		return err
+// officeCluster is the cluster for a caller who may run the office (imAdmin or an office admin);
+// what says what they ask to do.
+func (s *Server) officeCluster(c *call, what string) (Cluster, error) {
+	if err := im.RequireOfficeAdmin(c.ctx, c.q(), c.caller.UserID, what); err != nil {
+		return nil, err
 	}
-	if !ok {
-		return openim.ErrNoPermission.With("only an office admin may %s", what)
-	}
-	return nil
+	return s.cluster()
 }
 
 func (s *Server) clusterInvite(c *call, _ []byte) (any, error) {
-	if err := c.mayRunOffice("invite a computer"); err != nil {
-		return nil, err
-	}
-	cl, err := s.cluster()
+	cl, err := s.officeCluster(c, "invite a computer")
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +124,7 @@ func (s *Server) clusterInvite(c *call, _ []byte) (any, error) {
 // their own computer leave (the API listens on the computer's loopback address); no call removes
 // another computer.
 func (s *Server) clusterLeave(c *call, _ []byte) (any, error) {
-	if err := c.mayRunOffice("make this computer leave the office"); err != nil {
-		return nil, err
-	}
-	cl, err := s.cluster()
+	cl, err := s.officeCluster(c, "make this computer leave the office")
 	if err != nil {
 		return nil, err
 	}

@@ -6,47 +6,54 @@ import (
 )
 
 func (s *Server) conversationRoutes() {
-	s.add("/conversation/get_all_conversations", read(getAllConversations))
-	s.add("/conversation/get_conversation", read(getConversation))
-	s.add("/conversation/get_conversations", read(getConversations))
+	s.add("/conversation/get_all_conversations", checkedRead(getAllConversations))
+	s.add("/conversation/get_conversation", checkedRead(getConversation))
+	s.add("/conversation/get_conversations", checkedRead(getConversations))
 	s.add("/conversation/set_conversations", proposeJSON[im.SetConversations]("conversation.set"))
-	s.add("/conversation/get_sorted_conversation_list", read(getSortedConversationList))
-	s.add("/conversation/get_incremental_conversations", read(getIncrementalConversations))
-	s.add("/conversation/get_full_conversation_ids", read(getFullConversationIDs))
-	s.add("/conversation/get_not_notify_conversation_ids", read(getNotNotifyConversationIDs))
-	s.add("/conversation/get_pinned_conversation_ids", read(getPinnedConversationIDs))
-	s.add("/conversation/get_owner_conversation", read(getOwnerConversation))
+	s.add("/conversation/get_sorted_conversation_list", checkedRead(getSortedConversationList))
+	s.add("/conversation/get_incremental_conversations", checkedRead(getIncrementalConversations))
+	s.add("/conversation/get_full_conversation_ids", checkedRead(getFullConversationIDs))
+	s.add("/conversation/get_not_notify_conversation_ids", checkedRead(getNotNotifyConversationIDs))
+	s.add("/conversation/get_pinned_conversation_ids", checkedRead(getPinnedConversationIDs))
+	s.add("/conversation/get_owner_conversation", checkedRead(paged(getOwnerConversation)))
 	s.add("/jssdk/get_conversations", jssdkGetConversations)
 	s.add("/jssdk/get_active_conversations", jssdkGetActiveConversations)
 }
 
-// ownerAccess runs im.CheckOwner for the caller.
-func (c *call) ownerAccess(field, userID string) error {
-	return im.CheckOwner(c.caller, field, userID)
-}
-
-type getAllConversationsReq struct {
+// convOwner is the owner of a conversation read named ownerUserID; Check is the read's access rule
+// (im.CheckOwner), which checkedRead runs.
+type convOwner struct {
 	OwnerUserID string `json:"ownerUserID"`
 }
+
+func (r *convOwner) Check(c im.Caller) error { return im.CheckOwner(c, "ownerUserID", r.OwnerUserID) }
+
+// convUserReq is convOwner for the reads whose owner is named userID.
+type convUserReq struct {
+	UserID string `json:"userID"`
+}
+
+func (r *convUserReq) Check(c im.Caller) error { return im.CheckOwner(c, "userID", r.UserID) }
 
 type conversationsResp struct {
 	Conversations []*pb.Conversation `json:"conversations"`
 }
 
-func getAllConversations(c *call, req *getAllConversationsReq) (any, error) {
-	if err := c.ownerAccess("ownerUserID", req.OwnerUserID); err != nil {
-		return nil, err
-	}
-	list, err := im.AllConversations(c.ctx, c.q(), req.OwnerUserID)
+// conversations answers a list of conversations, or the read's error.
+func conversations(list []*pb.Conversation, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
 	return &conversationsResp{Conversations: list}, nil
 }
 
+func getAllConversations(c *call, req *convOwner) (any, error) {
+	return conversations(im.AllConversations(c.ctx, c.q(), req.OwnerUserID))
+}
+
 type getConversationReq struct {
+	convOwner
 	ConversationID string `json:"conversationID"`
-	OwnerUserID    string `json:"ownerUserID"`
 }
 
 type getConversationResp struct {
@@ -54,9 +61,6 @@ type getConversationResp struct {
 }
 
 func getConversation(c *call, req *getConversationReq) (any, error) {
-	if err := c.ownerAccess("ownerUserID", req.OwnerUserID); err != nil {
-		return nil, err
-	}
 	conv, err := im.OneConversation(c.ctx, c.q(), req.OwnerUserID, req.ConversationID)
 	if err != nil {
 		return nil, err
@@ -65,24 +69,17 @@ func getConversation(c *call, req *getConversationReq) (any, error) {
 }
 
 type getConversationsReq struct {
-	OwnerUserID     string   `json:"ownerUserID"`
+	convOwner
 	ConversationIDs []string `json:"conversationIDs"`
 }
 
 // getConversations returns the owner's rows among the IDs; unknown IDs are left out.
 func getConversations(c *call, req *getConversationsReq) (any, error) {
-	if err := c.ownerAccess("ownerUserID", req.OwnerUserID); err != nil {
-		return nil, err
-	}
-	list, err := im.SomeConversations(c.ctx, c.q(), req.OwnerUserID, req.ConversationIDs)
-	if err != nil {
-		return nil, err
-	}
-	return &conversationsResp{Conversations: list}, nil
+	return conversations(im.SomeConversations(c.ctx, c.q(), req.OwnerUserID, req.ConversationIDs))
 }
 
 type getSortedConversationListReq struct {
-	UserID          string      `json:"userID"`
+	convUserReq
 	ConversationIDs []string    `json:"conversationIDs"`
 	Pagination      *Pagination `json:"pagination"`
 }
@@ -96,9 +93,6 @@ type getSortedConversationListResp struct {
 // getSortedConversationList pages the sorted list; as upstream, a missing or zero pagination gives
 // an empty page with the totals.
 func getSortedConversationList(c *call, req *getSortedConversationListReq) (any, error) {
-	if err := c.ownerAccess("userID", req.UserID); err != nil {
-		return nil, err
-	}
 	if err := im.CheckConversationIDs(req.ConversationIDs); err != nil {
 		return nil, err
 	}
@@ -119,7 +113,7 @@ func getSortedConversationList(c *call, req *getSortedConversationListReq) (any,
 }
 
 type getIncrementalConversationsReq struct {
-	UserID    string `json:"userID"`
+	convUserReq
 	VersionID string `json:"versionID"`
 	Version   uint64 `json:"version"`
 }
@@ -135,9 +129,6 @@ type getIncrementalConversationsResp struct {
 }
 
 func getIncrementalConversations(c *call, req *getIncrementalConversationsReq) (any, error) {
-	if err := c.ownerAccess("userID", req.UserID); err != nil {
-		return nil, err
-	}
 	ch, err := im.IncrementalConversations(c.ctx, c.q(), req.UserID, req.VersionID, req.Version)
 	if err != nil {
 		return nil, err
@@ -147,8 +138,8 @@ func getIncrementalConversations(c *call, req *getIncrementalConversationsReq) (
 }
 
 type getFullConversationIDsReq struct {
+	convUserReq
 	IDHash uint64 `json:"idHash"`
-	UserID string `json:"userID"`
 }
 
 type getFullConversationIDsResp struct {
@@ -160,22 +151,11 @@ type getFullConversationIDsResp struct {
 
 // getFullConversationIDs leaves the IDs out when the client's idHash already matches them.
 func getFullConversationIDs(c *call, req *getFullConversationIDsReq) (any, error) {
-	if err := c.ownerAccess("userID", req.UserID); err != nil {
-		return nil, err
-	}
-	head, ids, err := im.FullConversationIDs(c.ctx, c.q(), req.UserID)
+	h, ids, equal, err := im.FullConversationIDs(c.ctx, c.q(), req.UserID, req.IDHash)
 	if err != nil {
 		return nil, err
 	}
-	resp := &getFullConversationIDsResp{Version: head.Version, VersionID: head.ID, Equal: req.IDHash == im.IDHash(ids)}
-	if !resp.Equal {
-		resp.ConversationIDs = ids
-	}
-	return resp, nil
-}
-
-type convUserReq struct {
-	UserID string `json:"userID"`
+	return &getFullConversationIDsResp{Version: h.Version, VersionID: h.ID, Equal: equal, ConversationIDs: ids}, nil
 }
 
 type conversationIDsResp struct {
@@ -184,10 +164,11 @@ type conversationIDsResp struct {
 
 // getNotNotifyConversationIDs lists the conversations whose recvMsgOpt is not 0.
 func getNotNotifyConversationIDs(c *call, req *convUserReq) (any, error) {
-	if err := c.ownerAccess("userID", req.UserID); err != nil {
-		return nil, err
-	}
-	ids, err := im.NotNotifyConversationIDs(c.ctx, c.q(), req.UserID)
+	return conversationIDs(im.NotNotifyConversationIDs(c.ctx, c.q(), req.UserID))
+}
+
+// conversationIDs answers a list of conversation IDs, or the read's error.
+func conversationIDs(ids []string, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -195,19 +176,12 @@ func getNotNotifyConversationIDs(c *call, req *convUserReq) (any, error) {
 }
 
 func getPinnedConversationIDs(c *call, req *convUserReq) (any, error) {
-	if err := c.ownerAccess("userID", req.UserID); err != nil {
-		return nil, err
-	}
-	ids, err := im.PinnedConversationIDs(c.ctx, c.q(), req.UserID)
-	if err != nil {
-		return nil, err
-	}
-	return &conversationIDsResp{ConversationIDs: ids}, nil
+	return conversationIDs(im.PinnedConversationIDs(c.ctx, c.q(), req.UserID))
 }
 
 type getOwnerConversationReq struct {
-	UserID     string      `json:"userID"`
-	Pagination *Pagination `json:"pagination"`
+	convUserReq
+	*Pagination `json:"pagination"`
 }
 
 type getOwnerConversationResp struct {
@@ -215,14 +189,7 @@ type getOwnerConversationResp struct {
 	Conversations []*pb.Conversation `json:"conversations"`
 }
 
-func getOwnerConversation(c *call, req *getOwnerConversationReq) (any, error) {
-	if err := c.ownerAccess("userID", req.UserID); err != nil {
-		return nil, err
-	}
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getOwnerConversation(c *call, req *getOwnerConversationReq, offset, limit int) (any, error) {
 	list, total, err := im.ConversationPage(c.ctx, c.q(), req.UserID, offset, limit)
 	if err != nil {
 		return nil, err

@@ -15,13 +15,13 @@ func (s *Server) friendRoutes() {
 	s.add("/friend/add_black", proposeJSON[im.AddBlack]("friend.black_add"))
 	s.add("/friend/remove_black", proposeJSON[im.RemoveBlack]("friend.black_remove"))
 
-	s.add("/friend/get_friend_list", checkedRead(getFriendList))
+	s.add("/friend/get_friend_list", checkedRead(paged(getFriendList)))
 	s.add("/friend/get_designated_friends", checkedRead(getDesignatedFriends))
 	s.add("/friend/is_friend", checkedRead(isFriend))
-	s.add("/friend/get_friend_apply_list", checkedRead(getFriendApplyList))
-	s.add("/friend/get_self_friend_apply_list", checkedRead(getSelfFriendApplyList))
+	s.add("/friend/get_friend_apply_list", checkedRead(paged(getFriendApplyList)))
+	s.add("/friend/get_self_friend_apply_list", checkedRead(paged(getSelfFriendApplyList)))
 	s.add("/friend/get_designated_friend_apply", checkedRead(getDesignatedFriendApply))
-	s.add("/friend/get_black_list", checkedRead(getBlackList))
+	s.add("/friend/get_black_list", checkedRead(paged(getBlackList)))
 	s.add("/friend/get_specified_blacks", checkedRead(getSpecifiedBlacks))
 	s.add("/friend/get_full_friend_user_ids", checkedRead(getFullFriendUserIDs))
 	s.add("/friend/get_incremental_friends", checkedRead(getIncrementalFriends))
@@ -30,7 +30,7 @@ func (s *Server) friendRoutes() {
 
 type pagedOwnerReq struct {
 	im.OwnerQuery
-	Pagination *Pagination `json:"pagination"`
+	*Pagination `json:"pagination"`
 }
 
 type friendListResp struct {
@@ -38,11 +38,7 @@ type friendListResp struct {
 	Total       int64            `json:"total"`
 }
 
-func getFriendList(c *call, req *pagedOwnerReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getFriendList(c *call, req *pagedOwnerReq, offset, limit int) (any, error) {
 	friends, total, err := im.Friends(c.ctx, c.q(), req.UserID, offset, limit)
 	if err != nil {
 		return nil, err
@@ -78,7 +74,7 @@ func isFriend(c *call, req *im.IsFriendQuery) (any, error) {
 
 type applyListReq struct {
 	im.ApplyListQuery
-	Pagination *Pagination `json:"pagination"`
+	*Pagination `json:"pagination"`
 }
 
 // friendApplyListResp is the applications a user received; the key has upstream's capital F.
@@ -87,11 +83,7 @@ type friendApplyListResp struct {
 	Total          int64               `json:"total"`
 }
 
-func getFriendApplyList(c *call, req *applyListReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getFriendApplyList(c *call, req *applyListReq, offset, limit int) (any, error) {
 	rs, total, err := im.FriendApplications(c.ctx, c.q(), &req.ApplyListQuery, false, offset, limit)
 	if err != nil {
 		return nil, err
@@ -104,11 +96,7 @@ type selfFriendApplyListResp struct {
 	Total          int64               `json:"total"`
 }
 
-func getSelfFriendApplyList(c *call, req *applyListReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getSelfFriendApplyList(c *call, req *applyListReq, offset, limit int) (any, error) {
 	rs, total, err := im.FriendApplications(c.ctx, c.q(), &req.ApplyListQuery, true, offset, limit)
 	if err != nil {
 		return nil, err
@@ -135,11 +123,7 @@ type blacksResp struct {
 	Total  int64           `json:"total"`
 }
 
-func getBlackList(c *call, req *pagedOwnerReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getBlackList(c *call, req *pagedOwnerReq, offset, limit int) (any, error) {
 	blacks, total, err := im.Blacks(c.ctx, c.q(), req.UserID, offset, limit)
 	if err != nil {
 		return nil, err
@@ -170,25 +154,16 @@ type fullFriendIDsResp struct {
 // getFullFriendUserIDs leaves the IDs out when the client's idHash already matches them (an empty
 // list then, never null: the JS SDK caches the list).
 func getFullFriendUserIDs(c *call, req *fullFriendIDsReq) (any, error) {
-	h, ids, err := im.FullFriendIDs(c.ctx, c.q(), req.UserID)
+	h, ids, equal, err := im.FullFriendIDs(c.ctx, c.q(), req.UserID, req.IDHash)
 	if err != nil {
 		return nil, err
 	}
-	resp := &fullFriendIDsResp{Version: h.Version, VersionID: h.ID, Equal: req.IDHash == im.IDHash(ids), UserIDs: []string{}}
-	if !resp.Equal && len(ids) > 0 {
-		resp.UserIDs = ids
-	}
-	return resp, nil
+	return &fullFriendIDsResp{Version: h.Version, VersionID: h.ID, Equal: equal, UserIDs: ids}, nil
 }
 
 type incrementalFriendsResp struct {
-	VersionID   string           `json:"versionID"`
-	Version     uint64           `json:"version"`
-	Full        bool             `json:"full"`
-	Delete      []string         `json:"delete"`
-	Insert      []*pb.FriendInfo `json:"insert"`
-	Update      []*pb.FriendInfo `json:"update"`
-	SortVersion uint64           `json:"sortVersion"`
+	im.Incremental[*pb.FriendInfo]
+	SortVersion uint64 `json:"sortVersion"`
 }
 
 func getIncrementalFriends(c *call, req *im.IncrementalQuery) (any, error) {
@@ -196,6 +171,5 @@ func getIncrementalFriends(c *call, req *im.IncrementalQuery) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &incrementalFriendsResp{VersionID: ch.Head.ID, Version: ch.Head.Version, Full: ch.Full,
-		Delete: ch.Delete, Insert: ch.Insert, Update: ch.Update}, nil
+	return &incrementalFriendsResp{Incremental: ch.Wire()}, nil
 }

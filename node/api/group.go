@@ -28,11 +28,11 @@ func (s *Server) groupRoutes() {
 	s.add("/group/set_group_member_info", proposeJSON[im.SetMemberInfo]("group.set_member_info"))
 
 	s.add("/group/get_groups_info", read(getGroupsInfo))
-	s.add("/group/get_group_member_list", read(getGroupMemberList))
+	s.add("/group/get_group_member_list", read(paged(getGroupMemberList)))
 	s.add("/group/get_group_members_info", read(getGroupMembersInfo))
-	s.add("/group/get_joined_group_list", read(getJoinedGroupList))
-	s.add("/group/get_recv_group_applicationList", read(getRecvGroupApplications))
-	s.add("/group/get_user_req_group_applicationList", read(getUserGroupApplications))
+	s.add("/group/get_joined_group_list", read(paged(getJoinedGroupList)))
+	s.add("/group/get_recv_group_applicationList", read(paged(getRecvGroupApplications)))
+	s.add("/group/get_user_req_group_applicationList", read(paged(getUserGroupApplications)))
 	s.add("/group/get_specified_user_group_request_info", read(getSpecifiedGroupRequest))
 	s.add("/group/get_full_group_member_user_ids", read(getFullGroupMemberIDs))
 	s.add("/group/get_full_join_group_ids", read(getFullJoinGroupIDs))
@@ -132,10 +132,10 @@ func getGroupsInfo(c *call, req *getGroupsInfoReq) (any, error) {
 }
 
 type getGroupMemberListReq struct {
-	GroupID    string      `json:"groupID"`
-	Pagination *Pagination `json:"pagination"`
-	Filter     int32       `json:"filter"`
-	Keyword    string      `json:"keyword"`
+	*Pagination `json:"pagination"`
+	GroupID     string `json:"groupID"`
+	Filter      int32  `json:"filter"`
+	Keyword     string `json:"keyword"`
 }
 
 type groupMembersResp struct {
@@ -144,11 +144,7 @@ type groupMembersResp struct {
 }
 
 // getGroupMemberList ignores filter as upstream v3.8 does, after checking its range.
-func getGroupMemberList(c *call, req *getGroupMemberListReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getGroupMemberList(c *call, req *getGroupMemberListReq, offset, limit int) (any, error) {
 	if req.Filter < 0 || req.Filter > 5 {
 		return nil, openim.ErrArgs.With("filter %d is not in 0..5", req.Filter)
 	}
@@ -177,8 +173,8 @@ func getGroupMembersInfo(c *call, req *getGroupMembersInfoReq) (any, error) {
 }
 
 type getJoinedGroupListReq struct {
-	FromUserID string      `json:"fromUserID"`
-	Pagination *Pagination `json:"pagination"`
+	*Pagination `json:"pagination"`
+	FromUserID  string `json:"fromUserID"`
 }
 
 type getJoinedGroupListResp struct {
@@ -186,11 +182,7 @@ type getJoinedGroupListResp struct {
 	Groups []*pb.GroupInfo `json:"groups"`
 }
 
-func getJoinedGroupList(c *call, req *getJoinedGroupListReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getJoinedGroupList(c *call, req *getJoinedGroupListReq, offset, limit int) (any, error) {
 	groups, total, err := c.groups().JoinedGroups(req.FromUserID, offset, limit)
 	if err != nil {
 		return nil, err
@@ -199,11 +191,11 @@ func getJoinedGroupList(c *call, req *getJoinedGroupListReq) (any, error) {
 }
 
 type groupApplicationsReq struct {
-	FromUserID    string      `json:"fromUserID"`
-	UserID        string      `json:"userID"`
-	Pagination    *Pagination `json:"pagination"`
-	GroupIDs      []string    `json:"groupIDs"`
-	HandleResults []int32     `json:"handleResults"`
+	*Pagination   `json:"pagination"`
+	FromUserID    string   `json:"fromUserID"`
+	UserID        string   `json:"userID"`
+	GroupIDs      []string `json:"groupIDs"`
+	HandleResults []int32  `json:"handleResults"`
 }
 
 type groupRequestsResp struct {
@@ -211,28 +203,20 @@ type groupRequestsResp struct {
 	GroupRequests []*pb.GroupRequest `json:"groupRequests"`
 }
 
-func getRecvGroupApplications(c *call, req *groupApplicationsReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
-	reqs, total, err := c.groups().RecvApplications(req.FromUserID, req.GroupIDs, req.HandleResults, offset, limit)
+// groupRequests is the answer of both application lists: a page of requests, or the read's error.
+func groupRequests(reqs []*pb.GroupRequest, total int64, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
 	return &groupRequestsResp{Total: total, GroupRequests: reqs}, nil
 }
 
-func getUserGroupApplications(c *call, req *groupApplicationsReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
-	reqs, total, err := c.groups().UserApplications(req.UserID, req.GroupIDs, req.HandleResults, offset, limit)
-	if err != nil {
-		return nil, err
-	}
-	return &groupRequestsResp{Total: total, GroupRequests: reqs}, nil
+func getRecvGroupApplications(c *call, req *groupApplicationsReq, offset, limit int) (any, error) {
+	return groupRequests(c.groups().RecvApplications(req.FromUserID, req.GroupIDs, req.HandleResults, offset, limit))
+}
+
+func getUserGroupApplications(c *call, req *groupApplicationsReq, offset, limit int) (any, error) {
+	return groupRequests(c.groups().UserApplications(req.UserID, req.GroupIDs, req.HandleResults, offset, limit))
 }
 
 type getSpecifiedGroupRequestReq struct {

@@ -32,12 +32,20 @@ func (c *call) decodeJSSDK(body []byte, req proto.Message) error {
 	return nil
 }
 
-// jssdkOwner is the request's ownerUserID, the caller when empty; the caller must act for it.
-func (c *call) jssdkOwner(ownerUserID string) (string, error) {
-	if ownerUserID == "" {
-		ownerUserID = c.caller.UserID
+// jssdkRequest decodes a request (decodeJSSDK) and returns its owner: its ownerUserID, the caller
+// when empty; the caller must act for it.
+func (c *call) jssdkRequest(body []byte, req interface {
+	proto.Message
+	GetOwnerUserID() string
+}) (string, error) {
+	if err := c.decodeJSSDK(body, req); err != nil {
+		return "", err
 	}
-	return ownerUserID, c.ownerAccess("ownerUserID", ownerUserID)
+	owner := req.GetOwnerUserID()
+	if owner == "" {
+		owner = c.caller.UserID
+	}
+	return owner, im.CheckOwner(c.caller, "ownerUserID", owner)
 }
 
 // encodeJSSDK answers resp as protobuf bytes to a protobuf request, as itself to a JSON one.
@@ -73,10 +81,7 @@ func neverEmpty(b []byte) []byte {
 
 func jssdkGetConversations(c *call, body []byte) (any, error) {
 	req := &pb.GetConversationsReq{}
-	if err := c.decodeJSSDK(body, req); err != nil {
-		return nil, err
-	}
-	owner, err := c.jssdkOwner(req.OwnerUserID)
+	owner, err := c.jssdkRequest(body, req)
 	if err != nil {
 		return nil, err
 	}
@@ -92,10 +97,7 @@ func jssdkGetConversations(c *call, body []byte) (any, error) {
 
 func jssdkGetActiveConversations(c *call, body []byte) (any, error) {
 	req := &pb.GetActiveConversationsReq{}
-	if err := c.decodeJSSDK(body, req); err != nil {
-		return nil, err
-	}
-	owner, err := c.jssdkOwner(req.OwnerUserID)
+	owner, err := c.jssdkRequest(body, req)
 	if err != nil {
 		return nil, err
 	}

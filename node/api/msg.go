@@ -27,7 +27,7 @@ func (s *Server) msgRoutes() {
 	s.add("/msg/pull_msg_by_seq", read(pullMsgBySeq))
 	s.add("/msg/get_conversations_has_read_and_max_seq", read(getHasReadAndMaxSeq))
 	s.add("/msg/get_server_time", read(getServerTime))
-	s.add("/msg/search_msg", read(searchMsg))
+	s.add("/msg/search_msg", read(paged(searchMsg)))
 	s.add("/msg/get_group_read_seqs", read(getGroupReadSeqs))
 }
 
@@ -229,23 +229,19 @@ func getServerTime(c *call, _ *struct{}) (any, error) {
 // "2006-01-02" UTC day, sessionType, pagination) plus LanIM's keyword, conversationID and a time
 // range in ms.
 type searchMsgReq struct {
-	SendID         string      `json:"sendID"`
-	RecvID         string      `json:"recvID"`
-	ContentType    int32       `json:"contentType"`
-	SendTime       string      `json:"sendTime"`
-	SessionType    int32       `json:"sessionType"`
-	Pagination     *Pagination `json:"pagination"`
-	Keyword        string      `json:"keyword"`
-	ConversationID string      `json:"conversationID"`
-	StartTime      int64       `json:"startTime"`
-	EndTime        int64       `json:"endTime"`
+	*Pagination    `json:"pagination"`
+	SendID         string `json:"sendID"`
+	RecvID         string `json:"recvID"`
+	ContentType    int32  `json:"contentType"`
+	SendTime       string `json:"sendTime"`
+	SessionType    int32  `json:"sessionType"`
+	Keyword        string `json:"keyword"`
+	ConversationID string `json:"conversationID"`
+	StartTime      int64  `json:"startTime"`
+	EndTime        int64  `json:"endTime"`
 }
 
-func searchMsg(c *call, req *searchMsgReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func searchMsg(c *call, req *searchMsgReq, offset, limit int) (any, error) {
 	sq := &im.SearchQuery{Keyword: req.Keyword, SendID: req.SendID, RecvID: req.RecvID,
 		ConversationID: req.ConversationID, ContentType: req.ContentType, SessionType: req.SessionType,
 		StartTime: req.StartTime, EndTime: req.EndTime, Offset: offset, Limit: limit}

@@ -10,7 +10,7 @@ func (s *Server) userRoutes() {
 	s.add("/user/update_user_info", read(updateUserInfo))
 	s.add("/user/update_user_info_ex", proposeJSON[im.UpdateUser]("user.update"))
 	s.add("/user/set_global_msg_recv_opt", read(setGlobalRecvOpt))
-	s.add("/user/get_all_users_uid", read(getAllUsersUID))
+	s.add("/user/get_all_users_uid", read(paged(getAllUsersUID)))
 }
 
 type getUsersInfoReq struct {
@@ -75,7 +75,7 @@ func setGlobalRecvOpt(c *call, req *setGlobalRecvOptReq) (any, error) {
 }
 
 type getAllUsersUIDReq struct {
-	Pagination *Pagination `json:"pagination"`
+	*Pagination `json:"pagination"`
 }
 
 type getAllUsersUIDResp struct {
@@ -84,11 +84,7 @@ type getAllUsersUIDResp struct {
 }
 
 // getAllUsersUID lists the office's user IDs: the office directory every member may see.
-func getAllUsersUID(c *call, req *getAllUsersUIDReq) (any, error) {
-	offset, limit, err := req.Pagination.page()
-	if err != nil {
-		return nil, err
-	}
+func getAllUsersUID(c *call, req *getAllUsersUIDReq, offset, limit int) (any, error) {
 	ids, total, err := im.AllUserIDs(c.ctx, c.q(), offset, limit)
 	if err != nil {
 		return nil, err

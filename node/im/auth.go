@@ -46,8 +46,8 @@ type UserToken struct {
 // Check: the admin only, for an ordinary user on a user platform (admin tokens come from
 // get_admin_token).
 func (a *UserToken) Check(c Caller) error {
-	if !c.Admin() {
-		return openim.ErrNoPermission.With("get_user_token is for the admin")
+	if err := c.adminOnly("get_user_token"); err != nil {
+		return err
 	}
 	if a.PlatformID == openim.PlatformAdmin || openim.IsAdmin(a.UserID) {
 		return openim.ErrNoPermission.With("admin tokens come from get_admin_token")
@@ -69,13 +69,8 @@ type ForceLogout struct {
 
 // Check: admin only, a known platform.
 func (a *ForceLogout) Check(c Caller) error {
-	if !c.Admin() {
-		return openim.ErrNoPermission.With("force_logout is for the admin")
-	}
-	if err := checkID("userID", a.UserID); err != nil {
-		return err
-	}
-	return checkRange("platformID", a.PlatformID, openim.PlatformIOS, openim.PlatformAdmin)
+	return checkFields(c.adminOnly("force_logout"), checkID("userID", a.UserID),
+		checkRange("platformID", a.PlatformID, openim.PlatformIOS, openim.PlatformAdmin))
 }
 
 func authHandlers() map[string]handler {
@@ -86,12 +81,9 @@ func authHandlers() map[string]handler {
 }
 
 func issueToken(o *op, a *IssueToken) (any, error) {
-	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
+	u, err := o.user(a.UserID)
 	if err != nil {
 		return nil, err
-	}
-	if u == nil {
-		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	if !openim.IsAdmin(a.UserID) && u.AppMangerLevel >= 3 {
 		return nil, openim.ErrArgs.With("user %s cannot get a token", a.UserID)
@@ -109,12 +101,8 @@ func issueToken(o *op, a *IssueToken) (any, error) {
 }
 
 func forceLogout(o *op, a *ForceLogout) (any, error) {
-	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
-	if err != nil {
+	if _, err := o.user(a.UserID); err != nil {
 		return nil, err
-	}
-	if u == nil {
-		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	return nil, o.kickTokens(a.UserID, a.PlatformID)
 }

@@ -15,10 +15,7 @@ type AddBlack struct {
 
 // Check: self(owner); not oneself; ex within limits.
 func (a *AddBlack) Check(c Caller) error {
-	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("blackUserID", a.BlackUserID)); err != nil {
-		return err
-	}
-	if err := c.Access(a.OwnerUserID); err != nil {
+	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("blackUserID", a.BlackUserID), c.Access(a.OwnerUserID)); err != nil {
 		return err
 	}
 	if a.OwnerUserID == a.BlackUserID {
@@ -35,10 +32,7 @@ type RemoveBlack struct {
 
 // Check: self(owner).
 func (a *RemoveBlack) Check(c Caller) error {
-	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("blackUserID", a.BlackUserID)); err != nil {
-		return err
-	}
-	return c.Access(a.OwnerUserID)
+	return checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("blackUserID", a.BlackUserID), c.Access(a.OwnerUserID))
 }
 
 // addBlack adds the entry; blocking someone already blocked is 1003 DuplicateKeyError (upstream

@@ -89,6 +89,14 @@ func (c Caller) Access(owner string) error {
 	return openim.ErrNoPermission.With("%s may not act for %s", c.UserID, owner)
 }
 
+// adminOnly refuses (1002) a caller other than the admin; endpoint names what they called.
+func (c Caller) adminOnly(endpoint string) error {
+	if c.Admin() {
+		return nil
+	}
+	return openim.ErrNoPermission.With("%s is for the admin", endpoint)
+}
+
 // Result is what the proposer gets back from the FSM: an error, or the response data as JSON.
 type Result struct {
 	Err  *openim.Error   `json:"err,omitempty"`

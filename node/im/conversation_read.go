@@ -28,14 +28,9 @@ func IncrementalConversations(ctx context.Context, q store.Q, ownerID, versionID
 }
 
 // FullConversationIDs is get_full_conversation_ids: the log position and every conversation ID of
-// the owner, in ID order.
-func FullConversationIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
-	h, err := logHead(ctx, q, conversationLog(ownerID))
-	if err != nil {
-		return h, nil, err
-	}
-	ids, err := store.ConversationIDs(ctx, q, ownerID)
-	return h, ids, err
+// the owner, in ID order, unless the client's idHash matches them (fullList).
+func FullConversationIDs(ctx context.Context, q store.Q, ownerID string, idHash uint64) (store.VersionHead, []string, bool, error) {
+	return fullList(ctx, q, conversationLog(ownerID), store.ConversationIDs, ownerID, idHash)
 }
 
 // seqWindow is the range of seqs the owner may see in a conversation: from the higher of the

@@ -366,9 +366,12 @@ func TestIncrementalConversations(t *testing.T) {
 	if err != nil || ch.Head.ID != logVersionID(conversationLog("nobody")) || ch.Head.Version != 0 || !ch.Full {
 		t.Fatalf("empty log: %+v, %v", ch, err)
 	}
-	h, ids, err := FullConversationIDs(ctx, tm.q(), "alice")
-	if err != nil || h.Version != 3 || !slices.Equal(ids, []string{"si_alice_bob", "si_alice_carol"}) {
-		t.Fatalf("full IDs %+v %v %v", h, ids, err)
+	h, ids, equal, err := FullConversationIDs(ctx, tm.q(), "alice", 0)
+	if err != nil || h.Version != 3 || equal || !slices.Equal(ids, []string{"si_alice_bob", "si_alice_carol"}) {
+		t.Fatalf("full IDs %+v %v %v %v", h, ids, equal, err)
+	}
+	if _, ids, equal, err := FullConversationIDs(ctx, tm.q(), "alice", IDHash(ids)); err != nil || !equal || len(ids) != 0 {
+		t.Fatalf("full IDs with the client's hash: %v %v %v, want equal and no IDs", ids, equal, err)
 	}
 }
 

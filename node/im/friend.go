@@ -22,10 +22,7 @@ type AddFriend struct {
 
 // Check: self(from); not to oneself (1301); message and ex within limits.
 func (a *AddFriend) Check(c Caller) error {
-	if err := checkFields(checkID("fromUserID", a.FromUserID), checkID("toUserID", a.ToUserID)); err != nil {
-		return err
-	}
-	if err := c.Access(a.FromUserID); err != nil {
+	if err := checkFields(checkID("fromUserID", a.FromUserID), checkID("toUserID", a.ToUserID), c.Access(a.FromUserID)); err != nil {
 		return err
 	}
 	if a.FromUserID == a.ToUserID {
@@ -44,10 +41,7 @@ type RespondFriendApply struct {
 
 // Check: self(to); handleResult 1 (agree) or -1 (refuse).
 func (a *RespondFriendApply) Check(c Caller) error {
-	if err := checkFields(checkID("fromUserID", a.FromUserID), checkID("toUserID", a.ToUserID)); err != nil {
-		return err
-	}
-	if err := c.Access(a.ToUserID); err != nil {
+	if err := checkFields(checkID("fromUserID", a.FromUserID), checkID("toUserID", a.ToUserID), c.Access(a.ToUserID)); err != nil {
 		return err
 	}
 	if a.HandleResult != openim.FriendRequestAgreed && a.HandleResult != openim.FriendRequestRefused {
@@ -64,10 +58,7 @@ type DeleteFriend struct {
 
 // Check: self(owner).
 func (a *DeleteFriend) Check(c Caller) error {
-	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("friendUserID", a.FriendUserID)); err != nil {
-		return err
-	}
-	return c.Access(a.OwnerUserID)
+	return checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("friendUserID", a.FriendUserID), c.Access(a.OwnerUserID))
 }
 
 // SetFriendRemark is /friend/set_friend_remark. An empty remark clears it.
@@ -79,10 +70,7 @@ type SetFriendRemark struct {
 
 // Check: self(owner); remark within limits.
 func (a *SetFriendRemark) Check(c Caller) error {
-	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("friendUserID", a.FriendUserID)); err != nil {
-		return err
-	}
-	if err := c.Access(a.OwnerUserID); err != nil {
+	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkID("friendUserID", a.FriendUserID), c.Access(a.OwnerUserID)); err != nil {
 		return err
 	}
 	return checkLine("remark", a.Remark, openim.MaxNameLen)
@@ -99,13 +87,7 @@ type UpdateFriends struct {
 
 // Check: self(owner); a non-empty list without duplicates; at least one field to write.
 func (a *UpdateFriends) Check(c Caller) error {
-	if err := checkID("ownerUserID", a.OwnerUserID); err != nil {
-		return err
-	}
-	if err := c.Access(a.OwnerUserID); err != nil {
-		return err
-	}
-	if err := checkIDs("friendUserIDs", a.FriendUserIDs); err != nil {
+	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), c.Access(a.OwnerUserID), checkIDs("friendUserIDs", a.FriendUserIDs)); err != nil {
 		return err
 	}
 	if a.IsPinned == nil && a.Remark == nil && a.Ex == nil {
@@ -129,10 +111,7 @@ type ImportFriend struct {
 
 // Check: admin only; owner not in the list (1301).
 func (a *ImportFriend) Check(c Caller) error {
-	if !c.Admin() {
-		return openim.ErrNoPermission.With("import_friend is for the admin")
-	}
-	if err := checkFields(checkID("ownerUserID", a.OwnerUserID), checkIDs("friendUserIDs", a.FriendUserIDs)); err != nil {
+	if err := checkFields(c.adminOnly("import_friend"), checkID("ownerUserID", a.OwnerUserID), checkIDs("friendUserIDs", a.FriendUserIDs)); err != nil {
 		return err
 	}
 	for _, id := range a.FriendUserIDs {

@@ -19,10 +19,7 @@ type OwnerQuery struct {
 
 // Check: self or admin.
 func (q *OwnerQuery) Check(c Caller) error {
-	if err := checkID("userID", q.UserID); err != nil {
-		return err
-	}
-	return c.Access(q.UserID)
+	return checkFields(checkID("userID", q.UserID), c.Access(q.UserID))
 }
 
 // ApplyListQuery is get_friend_apply_list and get_self_friend_apply_list (pagination aside).
@@ -67,10 +64,7 @@ func (q *SpecifiedBlacksQuery) Check(c Caller) error {
 }
 
 func checkOwnerAndIDs(c Caller, owner, field string, ids []string) error {
-	if err := checkID("ownerUserID", owner); err != nil {
-		return err
-	}
-	if err := c.Access(owner); err != nil {
+	if err := checkFields(checkID("ownerUserID", owner), c.Access(owner)); err != nil {
 		return err
 	}
 	if len(ids) == 0 {
@@ -131,13 +125,8 @@ func IncrementalFriends(ctx context.Context, q store.Q, ownerID, versionID strin
 
 // FullFriendIDs is get_full_friend_user_ids: the log position and the owner's friend IDs in
 // friend-list order.
-func FullFriendIDs(ctx context.Context, q store.Q, ownerID string) (store.VersionHead, []string, error) {
-	h, err := logHead(ctx, q, friendLog(ownerID))
-	if err != nil {
-		return h, nil, err
-	}
-	ids, err := store.FriendIDs(ctx, q, ownerID)
-	return h, ids, err
+func FullFriendIDs(ctx context.Context, q store.Q, ownerID string, idHash uint64) (store.VersionHead, []string, bool, error) {
+	return fullList(ctx, q, friendLog(ownerID), store.FriendIDs, ownerID, idHash)
 }
 
 // Friends is get_friend_list: a page of the owner's friends, with their total.

@@ -1,6 +1,7 @@
 package im
 
 import (
+	"context"
 	"strings"
 
 	"lanim/node/openim"
@@ -73,7 +74,12 @@ func checkGroupPolicy(needVerification, lookMemberInfo, applyMemberFriend int32)
 
 // group loads a group (with owner and member count) or fails with 1004.
 func (o *op) group(groupID string) (*pb.GroupInfo, error) {
-	g, err := store.GetGroup(o.ctx, o.tx, groupID)
+	return loadGroup(o.ctx, o.tx, groupID)
+}
+
+// loadGroup is the group, or 1004 when there is none: the same answer in the FSM and in reads.
+func loadGroup(ctx context.Context, q store.Q, groupID string) (*pb.GroupInfo, error) {
+	g, err := store.GetGroup(ctx, q, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +189,17 @@ func (o *op) groupTip(groupID string, extra ...string) (*groupTip, error) {
 		return nil, err
 	}
 	return &groupTip{o: o, group: g, opUser: opUser, head: head, to: dedupe(append(ids, extra...))}, nil
+}
+
+// memberTip is groupTip for a tip about one member (entered, unmuted, info set): it loads the
+// member too.
+func (o *op) memberTip(groupID, userID string) (*groupTip, *pb.GroupMemberFullInfo, error) {
+	t, err := o.groupTip(groupID)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := o.member(groupID, userID)
+	return t, m, err
 }
 
 // send is the group-wide notification of tips from the caller to the recipients; chatCopy also

@@ -2,9 +2,6 @@ package im
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/binary"
-	"encoding/json"
 
 	"lanim/node/openim"
 	"lanim/node/pb"
@@ -43,14 +40,7 @@ func (r GroupReader) existingGroup(groupID string) (*pb.GroupInfo, error) {
 	if err := checkID("groupID", groupID); err != nil {
 		return nil, err
 	}
-	g, err := store.GetGroup(r.Ctx, r.Q, groupID)
-	if err != nil {
-		return nil, err
-	}
-	if g == nil {
-		return nil, openim.ErrRecordNotFound.With("group %s not found", groupID)
-	}
-	return g, nil
+	return loadGroup(r.Ctx, r.Q, groupID)
 }
 
 // requireSeeMembers passes members of an existing group and app admins: 1004 for an unknown
@@ -339,7 +329,7 @@ func (r GroupReader) FullMemberIDs(groupID string, idHash uint64) (*FullMemberID
 	if err != nil {
 		return nil, err
 	}
-	equal := idHash == groupIDListHash(ids)
+	equal := idHash == IDHash(ids)
 	return &FullMemberIDs{Version: head.Version, VersionID: head.ID, Equal: equal, UserIDs: idsUnlessEqual(ids, equal)}, nil
 }
 
@@ -356,27 +346,8 @@ func (r GroupReader) FullJoinedGroupIDs(userID string, idHash uint64) (*FullJoin
 	if err != nil {
 		return nil, err
 	}
-	equal := idHash == groupIDListHash(ids)
+	equal := idHash == IDHash(ids)
 	return &FullJoinedGroupIDs{Version: head.Version, VersionID: head.ID, Equal: equal, GroupIDs: idsUnlessEqual(ids, equal)}, nil
-}
-
-// idsUnlessEqual is ids, or an empty list when the client already has them.
-func idsUnlessEqual(ids []string, equal bool) []string {
-	if equal || ids == nil {
-		return []string{}
-	}
-	return ids
-}
-
-// groupIDListHash is upstream's IdHash: the first 8 bytes (big endian) of the MD5 of the JSON list; 0 for
-// an empty list.
-func groupIDListHash(ids []string) uint64 {
-	if len(ids) == 0 {
-		return 0
-	}
-	b, _ := json.Marshal(ids)
-	sum := md5.Sum(b)
-	return binary.BigEndian.Uint64(sum[:8])
 }
 
 // groupSyncDiff is what changed in a log since the client's position.
@@ -416,14 +387,7 @@ func diffGroupSync(ctx context.Context, q store.Q, key, versionID string, versio
 }
 
 // IncrementalJoinGroups is get_incremental_join_groups' answer.
-type IncrementalJoinGroups struct {
-	VersionID string          `json:"versionID"`
-	Version   uint64          `json:"version"`
-	Full      bool            `json:"full"`
-	Delete    []string        `json:"delete"`
-	Insert    []*pb.GroupInfo `json:"insert"`
-	Update    []*pb.GroupInfo `json:"update"`
-}
+type IncrementalJoinGroups = Incremental[*pb.GroupInfo]
 
 // IncrementalJoinGroups diffs a user's joined-group list (self or admin).
 func (r GroupReader) IncrementalJoinGroups(userID, versionID string, version uint64) (*IncrementalJoinGroups, error) {

@@ -892,7 +892,7 @@ func TestGroupReads(t *testing.T) {
 	if err != nil || !slices.Equal(ids.UserIDs, []string{"a", "b", "c"}) || ids.Equal {
 		t.Fatalf("full member IDs %+v %v", ids, err)
 	}
-	same, _ := tm.reader("c").FullMemberIDs("g1", groupIDListHash(ids.UserIDs))
+	same, _ := tm.reader("c").FullMemberIDs("g1", IDHash(ids.UserIDs))
 	if !same.Equal || len(same.UserIDs) != 0 {
 		t.Fatalf("equal hash %+v", same)
 	}

@@ -262,11 +262,7 @@ func (o *op) memberEntered(groupID, userID string) error {
 	if err := o.openGroupConversations(groupID, []string{userID}); err != nil {
 		return err
 	}
-	t, err := o.groupTip(groupID)
-	if err != nil {
-		return err
-	}
-	entrant, err := o.member(groupID, userID)
+	t, entrant, err := o.memberTip(groupID, userID)
 	if err != nil {
 		return err
 	}
@@ -383,11 +379,7 @@ func (o *op) unmute(groupID, userID string) error {
 	if err := o.memberChanged(groupID, userID); err != nil {
 		return err
 	}
-	t, err := o.groupTip(groupID)
-	if err != nil {
-		return err
-	}
-	target, err := o.member(groupID, userID)
+	t, target, err := o.memberTip(groupID, userID)
 	if err != nil {
 		return err
 	}
@@ -577,11 +569,7 @@ func (o *op) maySetMembers(groupID string, patches []MemberPatch) error {
 
 // memberInfoSet sends a GroupMemberInfoSetTips (1516, 1517 or 1518) about userID to the group.
 func (o *op) memberInfoSet(contentType int32, groupID, userID string) error {
-	t, err := o.groupTip(groupID)
-	if err != nil {
-		return err
-	}
-	changed, err := o.member(groupID, userID)
+	t, changed, err := o.memberTip(groupID, userID)
 	if err != nil {
 		return err
 	}

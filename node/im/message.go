@@ -70,10 +70,7 @@ func (a *SendMsg) Check(c Caller) error {
 	if m == nil {
 		return openim.ErrArgs.With("msgData is required")
 	}
-	if err := checkID("sendID", m.SendID); err != nil {
-		return err
-	}
-	if err := c.Access(m.SendID); err != nil {
+	if err := checkFields(checkID("sendID", m.SendID), c.Access(m.SendID)); err != nil {
 		return err
 	}
 	if err := checkClientMsgID(m.ClientMsgID); err != nil {

@@ -59,10 +59,7 @@ type ClearConversationsMsg struct {
 
 // Check: self or admin; 1..MaxBatch distinct conversations.
 func (a *ClearConversationsMsg) Check(c Caller) error {
-	if err := checkID("userID", a.UserID); err != nil {
-		return err
-	}
-	if err := c.Access(a.UserID); err != nil {
+	if err := checkFields(checkID("userID", a.UserID), c.Access(a.UserID)); err != nil {
 		return err
 	}
 	if len(a.ConversationIDs) == 0 {
@@ -87,13 +84,7 @@ type UserClearAllMsg struct {
 
 // Check: self or admin.
 func (a *UserClearAllMsg) Check(c Caller) error {
-	if err := checkID("userID", a.UserID); err != nil {
-		return err
-	}
-	if err := c.Access(a.UserID); err != nil {
-		return err
-	}
-	return checkDeleteOpt(c, a.DeleteSyncOpt)
+	return checkFields(checkID("userID", a.UserID), c.Access(a.UserID), checkDeleteOpt(c, a.DeleteSyncOpt))
 }
 
 // deleteMsgs deletes the readable seqs listed (others are ignored) and tells the user's devices

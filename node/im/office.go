@@ -104,7 +104,13 @@ func MayRunOffice(ctx context.Context, q store.Q, userID string) (bool, error) {
 
 // requireOfficeAdmin refuses a caller who may not run the office.
 func (o *op) requireOfficeAdmin(what string) error {
-	ok, err := MayRunOffice(o.ctx, o.tx, o.caller.UserID)
+	return RequireOfficeAdmin(o.ctx, o.tx, o.caller.UserID, what)
+}
+
+// RequireOfficeAdmin refuses (1002) a user who may not run the office; what says what they ask to
+// do. The API checks it before the calls that change the office outside the log (invite, leave).
+func RequireOfficeAdmin(ctx context.Context, q store.Q, userID, what string) error {
+	ok, err := MayRunOffice(ctx, q, userID)
 	if err != nil {
 		return err
 	}
@@ -207,12 +213,8 @@ func (a *SetOfficeAdmin) refuse(o *op) error {
 	if err := o.requireOfficeAdmin("grant or revoke the office admin role"); err != nil {
 		return err
 	}
-	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
-	if err != nil {
+	if _, err := o.user(a.UserID); err != nil {
 		return err
-	}
-	if u == nil {
-		return openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	if a.OfficeAdmin {
 		return nil

@@ -146,12 +146,8 @@ func signUp(o *op, a *SignUp) (any, error) {
 }
 
 func setPassword(o *op, a *SetPassword) (any, error) {
-	u, err := store.GetUser(o.ctx, o.tx, a.UserID)
-	if err != nil {
+	if _, err := o.user(a.UserID); err != nil {
 		return nil, err
-	}
-	if u == nil {
-		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	return nil, store.SetPasswordHash(o.ctx, o.tx, a.UserID, a.PasswordHash)
 }

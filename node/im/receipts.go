@@ -74,13 +74,7 @@ func (a *SetConversationHasReadSeq) Check(c Caller) error {
 }
 
 func checkReader(c Caller, userID, conversationID string) error {
-	if err := checkID("userID", userID); err != nil {
-		return err
-	}
-	if err := c.Access(userID); err != nil {
-		return err
-	}
-	return checkMsgConversationID("conversationID", conversationID)
+	return checkFields(checkID("userID", userID), c.Access(userID), checkMsgConversationID("conversationID", conversationID))
 }
 
 // checkSeqs: at most MaxBatch, each 1 or more.
@@ -96,8 +90,9 @@ func checkSeqs(seqs []int64) error {
 	return nil
 }
 
-// readTarget loads the reader's row and readable window; the row must exist (1004).
-func (o *op) readTarget(userID, conversationID string) (*msgAccess, error) {
+// readTarget loads the reader's row and readable window; the row must exist (1004), and top, the
+// highest seq the reader marks (named field in the error), must not be past the maxSeq (1001).
+func (o *op) readTarget(userID, conversationID, field string, top int64) (*msgAccess, error) {
 	acc, err := loadMsgAccess(o.ctx, o.tx, userID, conversationID)
 	if err != nil {
 		return nil, err
@@ -105,17 +100,17 @@ func (o *op) readTarget(userID, conversationID string) (*msgAccess, error) {
 	if acc == nil || acc.row == nil {
 		return nil, openim.ErrRecordNotFound.With("conversation %s of %s", conversationID, userID)
 	}
+	if top > acc.hi {
+		return nil, openim.ErrArgs.With("%s %d is over the conversation's maxSeq %d", field, top, acc.hi)
+	}
 	return acc, nil
 }
 
 // markMsgsAsRead: hasReadSeq becomes the last seq listed (upstream), if that is higher.
 func markMsgsAsRead(o *op, a *MarkMsgsAsRead) (any, error) {
-	acc, err := o.readTarget(a.UserID, a.ConversationID)
+	acc, err := o.readTarget(a.UserID, a.ConversationID, "seq", slices.Max(a.Seqs))
 	if err != nil {
 		return nil, err
-	}
-	if top := slices.Max(a.Seqs); top > acc.hi {
-		return nil, openim.ErrArgs.With("seq %d is over the conversation's maxSeq %d", top, acc.hi)
 	}
 	last := a.Seqs[len(a.Seqs)-1]
 	if _, err := store.RaiseHasReadSeq(o.ctx, o.tx, a.UserID, a.ConversationID, last); err != nil {
@@ -129,12 +124,9 @@ func markMsgsAsRead(o *op, a *MarkMsgsAsRead) (any, error) {
 // markConversationAsRead: in a single chat the receipt lists every seq newly read, (old, new]
 // plus the seqs given, so the peer's client can mark each of its messages.
 func markConversationAsRead(o *op, a *MarkConversationAsRead) (any, error) {
-	acc, err := o.readTarget(a.UserID, a.ConversationID)
+	acc, err := o.readTarget(a.UserID, a.ConversationID, "hasReadSeq", a.HasReadSeq)
 	if err != nil {
 		return nil, err
-	}
-	if a.HasReadSeq > acc.hi {
-		return nil, openim.ErrArgs.With("hasReadSeq %d is over the conversation's maxSeq %d", a.HasReadSeq, acc.hi)
 	}
 	old := acc.row.HasReadSeq
 	if a.HasReadSeq <= old && len(a.Seqs) == 0 {
@@ -161,12 +153,8 @@ func markConversationAsRead(o *op, a *MarkConversationAsRead) (any, error) {
 }
 
 func setConversationHasReadSeq(o *op, a *SetConversationHasReadSeq) (any, error) {
-	acc, err := o.readTarget(a.UserID, a.ConversationID)
-	if err != nil {
+	if _, err := o.readTarget(a.UserID, a.ConversationID, "hasReadSeq", a.HasReadSeq); err != nil {
 		return nil, err
-	}
-	if a.HasReadSeq > acc.hi {
-		return nil, openim.ErrArgs.With("hasReadSeq %d is over the conversation's maxSeq %d", a.HasReadSeq, acc.hi)
 	}
 	if err := store.SetHasReadSeq(o.ctx, o.tx, a.UserID, a.ConversationID, a.HasReadSeq); err != nil {
 		return nil, err

@@ -19,13 +19,7 @@ type RevokeMsg struct {
 
 // Check: self or admin; a chat conversation and a seq.
 func (a *RevokeMsg) Check(c Caller) error {
-	if err := checkID("userID", a.UserID); err != nil {
-		return err
-	}
-	if err := c.Access(a.UserID); err != nil {
-		return err
-	}
-	if err := checkMsgConversationID("conversationID", a.ConversationID); err != nil {
+	if err := checkFields(checkID("userID", a.UserID), c.Access(a.UserID), checkMsgConversationID("conversationID", a.ConversationID)); err != nil {
 		return err
 	}
 	if openim.IsNotificationConversation(a.ConversationID) {
@@ -106,11 +100,8 @@ func (a *RevokeMsg) decide(o *op) (*revokeTarget, error) {
 	if t.msg, err = decodeStoredMsg(&stored); err != nil {
 		return nil, err
 	}
-	if t.revoker, err = store.GetUser(o.ctx, o.tx, a.UserID); err != nil {
+	if t.revoker, err = o.user(a.UserID); err != nil {
 		return nil, err
-	}
-	if t.revoker == nil {
-		return nil, openim.ErrRecordNotFound.With("user %s", a.UserID)
 	}
 	if t.role, t.to, err = o.revokeRights(a.UserID, t.revoker, t.msg); err != nil {
 		return nil, err

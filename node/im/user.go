@@ -35,8 +35,8 @@ type RegisterUsers struct {
 
 // Check: admin only; users non-empty, valid, no duplicates.
 func (a *RegisterUsers) Check(c Caller) error {
-	if !c.Admin() {
-		return openim.ErrNoPermission.With("user_register is for the admin")
+	if err := c.adminOnly("user_register"); err != nil {
+		return err
 	}
 	ids := make([]string, len(a.Users))
 	for i := range a.Users {
@@ -67,10 +67,7 @@ type UpdateUser struct {
 // Check: self or admin; only an admin changes appMangerLevel; values within limits.
 func (a *UpdateUser) Check(c Caller) error {
 	p := &a.UserInfo
-	if err := checkID("userID", p.UserID); err != nil {
-		return err
-	}
-	if err := c.Access(p.UserID); err != nil {
+	if err := checkFields(checkID("userID", p.UserID), c.Access(p.UserID)); err != nil {
 		return err
 	}
 	if p.AppMangerLevel != nil && !c.Admin() {
@@ -124,16 +121,25 @@ func registerUsers(o *op, a *RegisterUsers) (any, error) {
 	return nil, nil
 }
 
-// updateUser writes the patch, then tells the user's devices (1303) and, when the name or face
-// changed, every user who has them as a friend (1209, with a friend-list version bump).
-func updateUser(o *op, a *UpdateUser) (any, error) {
-	p := &a.UserInfo
-	u, err := store.GetUser(o.ctx, o.tx, p.UserID)
+// user loads a user or fails with 1004.
+func (o *op) user(userID string) (*pb.UserInfo, error) {
+	u, err := store.GetUser(o.ctx, o.tx, userID)
 	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		return nil, openim.ErrRecordNotFound.With("user %s", p.UserID)
+		return nil, openim.ErrRecordNotFound.With("user %s", userID)
+	}
+	return u, nil
+}
+
+// updateUser writes the patch, then tells the user's devices (1303) and, when the name or face
+// changed, every user who has them as a friend (1209, with a friend-list version bump).
+func updateUser(o *op, a *UpdateUser) (any, error) {
+	p := &a.UserInfo
+	u, err := o.user(p.UserID)
+	if err != nil {
+		return nil, err
 	}
 	oldName, oldFace := u.Nickname, u.FaceURL
 	set(&u.Nickname, p.Nickname)

@@ -40,6 +40,20 @@ func logHead(ctx context.Context, q store.Q, key string) (store.VersionHead, err
 	return store.VersionHead{ID: logVersionID(key)}, nil
 }
 
+// fullList is a get_full_*_ids answer's parts: the head of the owner's log (key), whether the
+// client's idHash matches the owner's list, and the list unless it does (empty then).
+func fullList(ctx context.Context, q store.Q, key string, list func(context.Context, store.Q, string) ([]string, error),
+	ownerID string, idHash uint64) (h store.VersionHead, ids []string, equal bool, err error) {
+	if h, err = logHead(ctx, q, key); err != nil {
+		return h, nil, false, err
+	}
+	if ids, err = list(ctx, q, ownerID); err != nil {
+		return h, nil, false, err
+	}
+	equal = idHash == IDHash(ids)
+	return h, idsUnlessEqual(ids, equal), equal, nil
+}
+
 // VersionDiff answers an incremental sync request against one log.
 type VersionDiff struct {
 	Head store.VersionHead
@@ -89,6 +103,14 @@ func IDHash(ids []string) uint64 {
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
+// idsUnlessEqual is ids, or an empty list when the client already has them.
+func idsUnlessEqual(ids []string, equal bool) []string {
+	if equal || ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
 // liveElements lists the elements of changes that were not deleted: the ones to load.
 func liveElements(changes []store.VersionChange) []string {
 	ids := make([]string, 0, len(changes))
@@ -107,6 +129,23 @@ type Changes[T any] struct {
 	Delete []string
 	Insert []T
 	Update []T
+}
+
+// Incremental is a get_incremental_* answer as friends and joined groups send it: the log's head,
+// whether the client must start over, and what changed since its version.
+type Incremental[T any] struct {
+	VersionID string   `json:"versionID"`
+	Version   uint64   `json:"version"`
+	Full      bool     `json:"full"`
+	Delete    []string `json:"delete"`
+	Insert    []T      `json:"insert"`
+	Update    []T      `json:"update"`
+}
+
+// Wire is the answer with c's changes.
+func (c *Changes[T]) Wire() Incremental[T] {
+	return Incremental[T]{VersionID: c.Head.ID, Version: c.Head.Version, Full: c.Full, Delete: c.Delete, Insert: c.Insert,
+		Update: c.Update}
 }
 
 // incremental diffs the log at key against the client's position and loads the objects still

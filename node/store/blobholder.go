@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -60,13 +58,7 @@ func CountUnderHeldBlobs(ctx context.Context, q Q, members []string, want int) (
 func HoldsBlob(ctx context.Context, q Q, key, nodeID string) (bool, error) {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM blob_holders WHERE blob_key = ? AND node_id = ?`, key, nodeID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("holds blob: %w", err)
-	}
-	return true, nil
+	return found(err, "holds blob")
 }
 
 // UnheldObjectKeys lists, in key order after after, up to limit blob keys of objects that nodeID is

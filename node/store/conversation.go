@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"lanim/node/pb"
@@ -69,27 +67,16 @@ func queryConversations(ctx context.Context, q Q, where string, args ...any) ([]
 func GetConversation(ctx context.Context, q Q, ownerID, conversationID string) (c ConversationRow, ok bool, err error) {
 	c, err = scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
 		WHERE owner_id = ? AND conversation_id = ?`, ownerID, conversationID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, false, nil
-	}
-	if err != nil {
-		return c, false, fmt.Errorf("get conversation %s/%s: %w", ownerID, conversationID, err)
-	}
-	return c, true, nil
+	ok, err = found(err, "get conversation %s/%s", ownerID, conversationID)
+	return c, ok, err
 }
 
 // GetConversations returns the owner's rows among ids, in the order of ids, each once; IDs without a
 // row are left out.
 func GetConversations(ctx context.Context, q Q, ownerID string, ids []string) ([]ConversationRow, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	found, err := queryConversations(ctx, q, `WHERE owner_id = ? AND conversation_id IN (`+placeholders(len(ids))+`)`,
-		append([]any{ownerID}, anys(ids)...)...)
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(found, ids, func(c ConversationRow) string { return c.ConversationID }), nil
+	return queryIn(ctx, q, "get conversations of "+ownerID, scanConversation,
+		`SELECT `+conversationColumns+` FROM conversations WHERE owner_id = ? AND conversation_id IN`, ids,
+		func(c ConversationRow) string { return c.ConversationID }, ownerID)
 }
 
 // AllConversations returns every row of the owner, by conversation ID.
@@ -99,13 +86,9 @@ func AllConversations(ctx context.Context, q Q, ownerID string) ([]ConversationR
 
 // PageConversations pages through the owner's rows by conversation ID, with the total count.
 func PageConversations(ctx context.Context, q Q, ownerID string, offset, limit int) ([]ConversationRow, int64, error) {
-	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM conversations WHERE owner_id = ?`, ownerID).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count conversations of %s: %w", ownerID, err)
-	}
-	rows, err := queryConversations(ctx, q, `WHERE owner_id = ? ORDER BY conversation_id LIMIT ? OFFSET ?`,
-		ownerID, limit, offset)
-	return rows, total, err
+	return countedPage(ctx, q, "conversations of "+ownerID, scanConversation,
+		`SELECT count(*) FROM conversations WHERE owner_id = ?`,
+		`SELECT `+conversationColumns+` FROM conversations WHERE owner_id = ? ORDER BY conversation_id`, offset, limit, ownerID)
 }
 
 // ConversationIDs lists the owner's conversation IDs in ID order.

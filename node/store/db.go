@@ -32,6 +32,33 @@ func queryAll[T any](ctx context.Context, q Q, what string, scan func(interface{
 	return out, rows.Err()
 }
 
+// countedPage is one page of a list with the list's total: count is the list's SELECT count(*),
+// list its ordered SELECT, both taking args; what names the list in errors.
+func countedPage[T any](ctx context.Context, q Q, what string, scan func(interface{ Scan(...any) error }) (T, error),
+	count, list string, offset, limit int, args ...any) ([]T, int64, error) {
+	var total int64
+	if err := q.QueryRowContext(ctx, count, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count %s: %w", what, err)
+	}
+	rows, err := queryAll(ctx, q, "list "+what, scan, list+` LIMIT ? OFFSET ?`, append(args[:len(args):len(args)], limit, offset)...)
+	return rows, total, err
+}
+
+// queryIn reads the rows whose ID is among ids, in the order of ids, each once (IDs without a row
+// are left out): query ends in "IN", args come before the ids, key is a row's ID, and what names
+// the rows in errors.
+func queryIn[T any](ctx context.Context, q Q, what string, scan func(interface{ Scan(...any) error }) (T, error),
+	query string, ids []string, key func(T) string, args ...any) ([]T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := queryAll(ctx, q, what, scan, query+` (`+placeholders(len(ids))+`)`, append(args[:len(args):len(args)], anys(ids)...)...)
+	if err != nil {
+		return nil, err
+	}
+	return inOrder(rows, ids, key), nil
+}
+
 // Q is what the area queries run on: a transaction inside the FSM, or the read pool in handlers.
 type Q interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -173,4 +200,16 @@ func IsDiskFull(err error) bool {
 		return true
 	}
 	return errors.Is(err, syscall.ENOSPC)
+}
+
+// found reads the error of a single-row query: ok is false when there was no row (not an error) or
+// the query failed (err, wrapped with format and args, which name the row).
+func found(err error, format string, args ...any) (ok bool, _ error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf(format+": %w", append(args, err)...)
+	}
+	return true, nil
 }

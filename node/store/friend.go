@@ -113,33 +113,17 @@ func scanFriend(row interface{ Scan(...any) error }) (*pb.FriendInfo, error) {
 	return f, err
 }
 
-func queryFriends(ctx context.Context, q Q, query string, args ...any) ([]*pb.FriendInfo, error) {
-	return queryAll(ctx, q, "query friends", scanFriend, query, args...)
-}
-
 // ListFriends pages through ownerID's friend list in upstream's order, with the total count.
 func ListFriends(ctx context.Context, q Q, ownerID string, offset, limit int) ([]*pb.FriendInfo, int64, error) {
-	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM friends WHERE owner_id = ?`, ownerID).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count friends of %s: %w", ownerID, err)
-	}
-	friends, err := queryFriends(ctx, q, friendQuery+`WHERE f.owner_id = ?`+friendOrder+` LIMIT ? OFFSET ?`,
-		ownerID, limit, offset)
-	return friends, total, err
+	return countedPage(ctx, q, "friends of "+ownerID, scanFriend, `SELECT count(*) FROM friends WHERE owner_id = ?`,
+		friendQuery+`WHERE f.owner_id = ?`+friendOrder, offset, limit, ownerID)
 }
 
 // GetFriends returns the entries of ownerID's list among friendIDs, in the order of friendIDs;
 // IDs that are not friends are left out.
 func GetFriends(ctx context.Context, q Q, ownerID string, friendIDs []string) ([]*pb.FriendInfo, error) {
-	if len(friendIDs) == 0 {
-		return nil, nil
-	}
-	friends, err := queryFriends(ctx, q, friendQuery+`WHERE f.owner_id = ? AND f.friend_id IN (`+
-		placeholders(len(friendIDs))+`)`, append([]any{ownerID}, anys(friendIDs)...)...)
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(friends, friendIDs, func(f *pb.FriendInfo) string { return f.FriendUser.UserID }), nil
+	return queryIn(ctx, q, "get friends of "+ownerID, scanFriend, friendQuery+`WHERE f.owner_id = ? AND f.friend_id IN`,
+		friendIDs, func(f *pb.FriendInfo) string { return f.FriendUser.UserID }, ownerID)
 }
 
 // FriendIDs lists ownerID's friends in friend-list order.
@@ -232,13 +216,8 @@ func friendRequestPage(ctx context.Context, q Q, column string, f FriendRequestF
 		where += ` AND r.handle_result IN (` + placeholders(len(f.HandleResults)) + `)`
 		args = append(args, anys(f.HandleResults)...)
 	}
-	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM friend_requests r `+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count friend requests: %w", err)
-	}
-	rs, err := queryFriendRequests(ctx, q, friendRequestQuery+where+friendRequestOrder+` LIMIT ? OFFSET ?`,
-		append(args, f.Limit, f.Offset)...)
-	return rs, total, err
+	return countedPage(ctx, q, "friend requests", scanFriendRequest, `SELECT count(*) FROM friend_requests r `+where,
+		friendRequestQuery+where+friendRequestOrder, f.Offset, f.Limit, args...)
 }
 
 // Black is one entry of a black list, as written. CreateTime is in seconds.
@@ -289,32 +268,16 @@ func scanBlack(row interface{ Scan(...any) error }) (*pb.BlackInfo, error) {
 	return b, nil
 }
 
-func queryBlacks(ctx context.Context, q Q, query string, args ...any) ([]*pb.BlackInfo, error) {
-	return queryAll(ctx, q, "query blacks", scanBlack, query, args...)
-}
-
 // ListBlacks pages through ownerID's black list in the order entries were added, with the total.
 func ListBlacks(ctx context.Context, q Q, ownerID string, offset, limit int) ([]*pb.BlackInfo, int64, error) {
-	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM blacks WHERE owner_id = ?`, ownerID).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count blacks of %s: %w", ownerID, err)
-	}
-	blacks, err := queryBlacks(ctx, q, blackQuery+`WHERE b.owner_id = ?`+blackOrder+` LIMIT ? OFFSET ?`,
-		ownerID, limit, offset)
-	return blacks, total, err
+	return countedPage(ctx, q, "blacks of "+ownerID, scanBlack, `SELECT count(*) FROM blacks WHERE owner_id = ?`,
+		blackQuery+`WHERE b.owner_id = ?`+blackOrder, offset, limit, ownerID)
 }
 
 // GetBlacks returns the entries of ownerID's black list among ids, in the order of ids.
 func GetBlacks(ctx context.Context, q Q, ownerID string, ids []string) ([]*pb.BlackInfo, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	blacks, err := queryBlacks(ctx, q, blackQuery+`WHERE b.owner_id = ? AND b.block_id IN (`+placeholders(len(ids))+`)`,
-		append([]any{ownerID}, anys(ids)...)...)
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(blacks, ids, func(b *pb.BlackInfo) string { return b.BlackUserInfo.UserID }), nil
+	return queryIn(ctx, q, "get blacks of "+ownerID, scanBlack, blackQuery+`WHERE b.owner_id = ? AND b.block_id IN`,
+		ids, func(b *pb.BlackInfo) string { return b.BlackUserInfo.UserID }, ownerID)
 }
 
 // inOrder arranges items in the order of ids (each ID once), dropping IDs with no item.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -26,11 +25,8 @@ func ScanGroup(row interface{ Scan(...any) error }) (*pb.GroupInfo, error) {
 // GetGroup returns a group with its member count, or nil when there is none.
 func GetGroup(ctx context.Context, q Q, groupID string) (*pb.GroupInfo, error) {
 	g, err := ScanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE group_id = ?`, groupID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get group %s: %w", groupID, err)
+	if ok, err := found(err, "get group %s", groupID); !ok {
+		return nil, err
 	}
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM group_members WHERE group_id = ?`, groupID).Scan(&g.MemberCount); err != nil {
 		return nil, fmt.Errorf("count members of %s: %w", groupID, err)
@@ -68,11 +64,8 @@ const MemberQuery = `SELECT ` + memberColumns + ` FROM group_members m LEFT JOIN
 // GetMember returns a member of a group, or nil when the user is not in it.
 func GetMember(ctx context.Context, q Q, groupID, userID string) (*pb.GroupMemberFullInfo, error) {
 	m, err := ScanMember(q.QueryRowContext(ctx, MemberQuery+`WHERE m.group_id = ? AND m.user_id = ?`, groupID, userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get member %s/%s: %w", groupID, userID, err)
+	if ok, err := found(err, "get member %s/%s", groupID, userID); !ok {
+		return nil, err
 	}
 	return m, nil
 }
@@ -126,16 +119,9 @@ func UpdateGroup(ctx context.Context, q Q, g *pb.GroupInfo) error {
 
 // GetGroups returns the groups that exist among ids, in the order of ids, with member counts.
 func GetGroups(ctx context.Context, q Q, ids []string) ([]*pb.GroupInfo, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	groups, err := queryAll(ctx, q, "get groups", scanGroupCounted, `SELECT `+groupColumns+`,
+	return queryIn(ctx, q, "get groups", scanGroupCounted, `SELECT `+groupColumns+`,
 		(SELECT count(*) FROM group_members m WHERE m.group_id = groups.group_id)
-		FROM groups WHERE group_id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(groups, ids, func(g *pb.GroupInfo) string { return g.GroupID }), nil
+		FROM groups WHERE group_id IN`, ids, func(g *pb.GroupInfo) string { return g.GroupID })
 }
 
 // scanGroupCounted reads a row of groupColumns followed by the member count.
@@ -149,12 +135,9 @@ func scanGroupCounted(row interface{ Scan(...any) error }) (*pb.GroupInfo, error
 
 // JoinedGroups pages through the groups a user is a member of, oldest membership first, with the total.
 func JoinedGroups(ctx context.Context, q Q, userID string, offset, limit int) ([]*pb.GroupInfo, int64, error) {
-	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM group_members WHERE user_id = ?`, userID).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count joined groups of %s: %w", userID, err)
-	}
-	ids, err := queryStrings(ctx, q, `SELECT group_id FROM group_members WHERE user_id = ?
-		ORDER BY join_time, group_id LIMIT ? OFFSET ?`, userID, limit, offset)
+	ids, total, err := countedPage(ctx, q, "joined groups of "+userID, scanString,
+		`SELECT count(*) FROM group_members WHERE user_id = ?`,
+		`SELECT group_id FROM group_members WHERE user_id = ? ORDER BY join_time, group_id`, offset, limit, userID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -225,16 +208,8 @@ func DeleteMember(ctx context.Context, q Q, groupID, userID string) error {
 
 // GetMembers returns the members among userIDs, in the order of userIDs.
 func GetMembers(ctx context.Context, q Q, groupID string, userIDs []string) ([]*pb.GroupMemberFullInfo, error) {
-	if len(userIDs) == 0 {
-		return nil, nil
-	}
-	args := append([]any{groupID}, anys(userIDs)...)
-	members, err := queryAll(ctx, q, "get members of "+groupID, ScanMember,
-		MemberQuery+`WHERE m.group_id = ? AND m.user_id IN (`+placeholders(len(userIDs))+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(members, userIDs, func(m *pb.GroupMemberFullInfo) string { return m.UserID }), nil
+	return queryIn(ctx, q, "get members of "+groupID, ScanMember, MemberQuery+`WHERE m.group_id = ? AND m.user_id IN`,
+		userIDs, func(m *pb.GroupMemberFullInfo) string { return m.UserID }, groupID)
 }
 
 // MembersPage pages through a group's members, owner first, then admins, then by join order. A
@@ -247,14 +222,9 @@ func MembersPage(ctx context.Context, q Q, groupID, keyword string, offset, limi
 			OR m.user_id = ?)`
 		args = append(args, keyword, keyword)
 	}
-	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM group_members m LEFT JOIN users u ON u.user_id = m.user_id `+
-		where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count members of %s: %w", groupID, err)
-	}
-	out, err := queryAll(ctx, q, "list members of "+groupID, ScanMember,
-		MemberQuery+where+` ORDER BY m.role_level DESC, m.join_seq, m.user_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	return out, total, err
+	return countedPage(ctx, q, "members of "+groupID, ScanMember,
+		`SELECT count(*) FROM group_members m LEFT JOIN users u ON u.user_id = m.user_id `+where,
+		MemberQuery+where+` ORDER BY m.role_level DESC, m.join_seq, m.user_id`, offset, limit, args...)
 }
 
 // ManagerIDs lists a group's owner and admins, owner first, then admins in join order.
@@ -316,11 +286,8 @@ func PutGroupRequest(ctx context.Context, q Q, r *GroupRequest) error {
 func GetGroupRequest(ctx context.Context, q Q, groupID, userID string) (*GroupRequest, error) {
 	r, err := scanGroupRequest(q.QueryRowContext(ctx, `SELECT `+groupRequestColumns+` FROM group_requests
 		WHERE group_id = ? AND user_id = ?`, groupID, userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get group request %s/%s: %w", groupID, userID, err)
+	if ok, err := found(err, "get group request %s/%s", groupID, userID); !ok {
+		return nil, err
 	}
 	return r, nil
 }
@@ -353,13 +320,8 @@ func GroupRequests(ctx context.Context, q Q, f GroupRequestFilter, offset, limit
 	if len(conds) > 0 {
 		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
-	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM group_requests`+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count group requests: %w", err)
-	}
-	out, err := queryAll(ctx, q, "list group requests", scanGroupRequest, `SELECT `+groupRequestColumns+` FROM group_requests`+where+`
-		ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	return out, total, err
+	return countedPage(ctx, q, "group requests", scanGroupRequest, `SELECT count(*) FROM group_requests`+where,
+		`SELECT `+groupRequestColumns+` FROM group_requests`+where+` ORDER BY req_time DESC, group_id, user_id`, offset, limit, args...)
 }
 
 // SetGroupConversationMaxSeq sets the end of a member's pull window in a group conversation (0 =

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -19,11 +18,8 @@ func GetSeq(ctx context.Context, q Q, conversationID string) (Seq, error) {
 	var s Seq
 	err := q.QueryRowContext(ctx, `SELECT max_seq, min_seq, max_seq_time FROM seqs WHERE conversation_id = ?`,
 		conversationID).Scan(&s.MaxSeq, &s.MinSeq, &s.MaxSeqTime)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Seq{}, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("get seq %s: %w", conversationID, err)
+	if ok, err := found(err, "get seq %s", conversationID); !ok {
+		return Seq{}, err
 	}
 	return s, nil
 }
@@ -86,11 +82,8 @@ func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMe
 		content_type, send_time, msg, revoke FROM messages WHERE client_msg_id = ?`, clientMsgID).Scan(
 		&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType, &m.ContentType,
 		&m.SendTime, &m.Msg, &m.Revoke)
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, false, nil
-	}
-	if err != nil {
-		return m, false, fmt.Errorf("message by client id: %w", err)
+	if ok, err = found(err, "message by client id"); !ok {
+		return m, false, err
 	}
 	withColumns(&m)
 	return m, true, nil
@@ -133,13 +126,8 @@ func MessagesAt(ctx context.Context, q Q, conversationID string, seqs []int64) (
 func MessageAt(ctx context.Context, q Q, conversationID string, seq int64) (m StoredMessage, ok bool, err error) {
 	m, err = scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE conversation_id = ? AND seq = ?`, conversationID, seq))
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, false, nil
-	}
-	if err != nil {
-		return m, false, fmt.Errorf("message %s/%d: %w", conversationID, seq, err)
-	}
-	return m, true, nil
+	ok, err = found(err, "message %s/%d", conversationID, seq)
+	return m, ok, err
 }
 
 // NewestMessages returns up to limit stored messages with lo <= seq <= hi, newest first.
@@ -155,11 +143,8 @@ func SetRevoke(ctx context.Context, q Q, conversationID string, seq int64, revok
 	var id int64
 	err := q.QueryRowContext(ctx, `UPDATE messages SET revoke = ?
 		WHERE conversation_id = ? AND seq = ? AND revoke IS NULL RETURNING id`, string(revoke), conversationID, seq).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("revoke %s/%d: %w", conversationID, seq, err)
+	if ok, err := found(err, "revoke %s/%d", conversationID, seq); !ok {
+		return false, err
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid = ?`, id); err != nil {
 		return false, fmt.Errorf("unindex %s/%d: %w", conversationID, seq, err)

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 )
@@ -17,13 +15,8 @@ const (
 // GetMeta reads a meta value; ok is false when the key is absent.
 func GetMeta(ctx context.Context, q Q, key string) (value []byte, ok bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("get meta %s: %w", key, err)
-	}
-	return value, true, nil
+	ok, err = found(err, "get meta %s", key)
+	return value, ok, err
 }
 
 // SetMeta writes a meta value.
@@ -44,21 +37,11 @@ type KV struct {
 
 // MetaWithPrefix returns the meta rows whose key starts with prefix, in key order.
 func MetaWithPrefix(ctx context.Context, q Q, prefix string) ([]KV, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key`,
-		len(prefix), prefix)
-	if err != nil {
-		return nil, fmt.Errorf("list meta %s: %w", prefix, err)
-	}
-	defer rows.Close()
-	var out []KV
-	for rows.Next() {
+	return queryAll(ctx, q, "list meta "+prefix, func(row interface{ Scan(...any) error }) (KV, error) {
 		var kv KV
-		if err := rows.Scan(&kv.Key, &kv.Value); err != nil {
-			return nil, fmt.Errorf("list meta %s: %w", prefix, err)
-		}
-		out = append(out, kv)
-	}
-	return out, rows.Err()
+		err := row.Scan(&kv.Key, &kv.Value)
+		return kv, err
+	}, `SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key`, len(prefix), prefix)
 }
 
 // AppliedIndex is the last Raft index applied to this database (0 for a new one).

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -44,11 +42,8 @@ func PutObject(ctx context.Context, q Q, o *Object) error {
 // queryObject returns the first row of a query on objects, or nil.
 func queryObject(ctx context.Context, q Q, where string, args ...any) (*Object, error) {
 	o, err := scanObject(q.QueryRowContext(ctx, `SELECT `+objectColumns+` FROM objects `+where, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get object: %w", err)
+	if ok, err := found(err, "get object"); !ok {
+		return nil, err
 	}
 	return o, nil
 }

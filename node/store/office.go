@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -11,13 +9,7 @@ import (
 func IsOfficeAdmin(ctx context.Context, q Q, userID string) (bool, error) {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM office_admins WHERE user_id = ?`, userID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("office admin %s: %w", userID, err)
-	}
-	return true, nil
+	return found(err, "office admin %s", userID)
 }
 
 // OfficeAdmins lists the office admins by user ID.

@@ -10,20 +10,20 @@ import (
 
 // SetUserMinSeq sets the first seq the owner may read (clear_conversation_msg).
 func SetUserMinSeq(ctx context.Context, q Q, ownerID, conversationID string, minSeq int64) error {
-	_, err := q.ExecContext(ctx, `UPDATE conversations SET min_seq = ? WHERE owner_id = ? AND conversation_id = ?`,
-		minSeq, ownerID, conversationID)
-	if err != nil {
-		return fmt.Errorf("set min seq %s/%s: %w", ownerID, conversationID, err)
-	}
-	return nil
+	return setSeq(ctx, q, "min_seq", ownerID, conversationID, minSeq)
 }
 
 // SetHasReadSeq sets the owner's read position, lower or higher (set_conversation_has_read_seq).
 func SetHasReadSeq(ctx context.Context, q Q, ownerID, conversationID string, seq int64) error {
-	_, err := q.ExecContext(ctx, `UPDATE conversations SET has_read_seq = ? WHERE owner_id = ? AND conversation_id = ?`,
+	return setSeq(ctx, q, "has_read_seq", ownerID, conversationID, seq)
+}
+
+// setSeq writes one seq column (a constant of this file) of the owner's conversation row.
+func setSeq(ctx context.Context, q Q, column, ownerID, conversationID string, seq int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE conversations SET `+column+` = ? WHERE owner_id = ? AND conversation_id = ?`,
 		seq, ownerID, conversationID)
 	if err != nil {
-		return fmt.Errorf("set read seq %s/%s: %w", ownerID, conversationID, err)
+		return fmt.Errorf("set %s %s/%s: %w", column, ownerID, conversationID, err)
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -30,13 +28,8 @@ func InsertToken(ctx context.Context, q Q, t *Token) error {
 // TokenStatus returns a token's status; ok is false when the token was never issued (or pruned).
 func TokenStatus(ctx context.Context, q Q, token string) (status int, ok bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT status FROM tokens WHERE token = ?`, token).Scan(&status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("token status: %w", err)
-	}
-	return status, true, nil
+	ok, err = found(err, "token status")
+	return status, ok, err
 }
 
 // SetTokensStatus moves every token of the user and platform that has status from to status to,

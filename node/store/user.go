@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -50,15 +48,8 @@ func GetUser(ctx context.Context, q Q, userID string) (*pb.UserInfo, error) {
 
 // GetUsers returns the users that exist among ids, in the order of ids.
 func GetUsers(ctx context.Context, q Q, ids []string) ([]*pb.UserInfo, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	users, err := queryAll(ctx, q, "get users", scanUser,
-		`SELECT `+userColumns+` FROM users WHERE user_id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	return inOrder(users, ids, func(u *pb.UserInfo) string { return u.UserID }), nil
+	return queryIn(ctx, q, "get users", scanUser, `SELECT `+userColumns+` FROM users WHERE user_id IN`, ids,
+		func(u *pb.UserInfo) string { return u.UserID })
 }
 
 // MissingUsers returns the IDs among ids that name no user.
@@ -131,11 +122,6 @@ func SetPasswordHash(ctx context.Context, q Q, userID, hash string) error {
 // PasswordHash returns a user's password hash ("" when none is set) and whether the user exists.
 func PasswordHash(ctx context.Context, q Q, userID string) (hash string, ok bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE user_id = ?`, userID).Scan(&hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("password of %s: %w", userID, err)
-	}
-	return hash, true, nil
+	ok, err = found(err, "password of %s", userID)
+	return hash, ok, err
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -23,13 +21,8 @@ type VersionHead struct {
 // GetVersionHead returns the head of a log; ok is false when the log has no entry yet.
 func GetVersionHead(ctx context.Context, q Q, key string) (h VersionHead, ok bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT version_id, version FROM version_heads WHERE log_key = ?`, key).Scan(&h.ID, &h.Version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return h, false, nil
-	}
-	if err != nil {
-		return h, false, fmt.Errorf("version head %s: %w", key, err)
-	}
-	return h, true, nil
+	ok, err = found(err, "version head %s", key)
+	return h, ok, err
 }
 
 // BumpVersion advances a log by one and records element's latest state at the new version. newID
@@ -69,23 +62,18 @@ type VersionChange struct {
 	Inserted uint64 // version of the element's latest insert
 }
 
+const versionChangeColumns = `element_id, state, version, inserted`
+
+func scanVersionChange(row interface{ Scan(...any) error }) (VersionChange, error) {
+	var c VersionChange
+	err := row.Scan(&c.Element, &c.State, &c.Version, &c.Inserted)
+	return c, err
+}
+
 // VersionChanges lists the elements of a log changed after version, oldest change first.
 func VersionChanges(ctx context.Context, q Q, key string, after uint64) ([]VersionChange, error) {
-	rows, err := q.QueryContext(ctx, `SELECT element_id, state, version, inserted FROM version_log
+	return queryAll(ctx, q, "version changes "+key, scanVersionChange, `SELECT `+versionChangeColumns+` FROM version_log
 		WHERE log_key = ? AND version > ? ORDER BY version`, key, after)
-	if err != nil {
-		return nil, fmt.Errorf("version changes %s: %w", key, err)
-	}
-	defer rows.Close()
-	var out []VersionChange
-	for rows.Next() {
-		var c VersionChange
-		if err := rows.Scan(&c.Element, &c.State, &c.Version, &c.Inserted); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // VersionEntries is the latest change of each of elements in a log; an element never logged is
@@ -95,18 +83,13 @@ func VersionEntries(ctx context.Context, q Q, key string, elements []string) (ma
 	if len(elements) == 0 {
 		return out, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT element_id, state, version, inserted FROM version_log
+	changes, err := queryAll(ctx, q, "version entries "+key, scanVersionChange, `SELECT `+versionChangeColumns+` FROM version_log
 		WHERE log_key = ? AND element_id IN (`+placeholders(len(elements))+`)`, append([]any{key}, anys(elements)...)...)
 	if err != nil {
-		return nil, fmt.Errorf("version entries %s: %w", key, err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c VersionChange
-		if err := rows.Scan(&c.Element, &c.State, &c.Version, &c.Inserted); err != nil {
-			return nil, err
-		}
+	for _, c := range changes {
 		out[c.Element] = c
 	}
-	return out, rows.Err()
+	return out, nil
 }

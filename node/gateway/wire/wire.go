@@ -72,24 +72,21 @@ type Codec struct {
 func (c Codec) EncodeReq(r *Req) ([]byte, error) { return c.encode(r) }
 
 // DecodeReq decodes a request frame.
-func (c Codec) DecodeReq(b []byte) (*Req, error) {
-	var r Req
-	if err := c.decode(b, &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
+func (c Codec) DecodeReq(b []byte) (*Req, error) { return decodeFrame[Req](c, b) }
 
 // EncodeResp encodes a response or push frame.
 func (c Codec) EncodeResp(r *Resp) ([]byte, error) { return c.encode(r) }
 
 // DecodeResp decodes a response or push frame.
-func (c Codec) DecodeResp(b []byte) (*Resp, error) {
-	var r Resp
-	if err := c.decode(b, &r); err != nil {
+func (c Codec) DecodeResp(b []byte) (*Resp, error) { return decodeFrame[Resp](c, b) }
+
+// decodeFrame decodes a frame of either kind (a method cannot take a type parameter).
+func decodeFrame[F any](c Codec, b []byte) (*F, error) {
+	var f F
+	if err := c.decode(b, &f); err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return &f, nil
 }
 
 // Peek recovers what it can of an undecodable JSON request (its id, msgIncr and operationID), so
