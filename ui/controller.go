@@ -37,9 +37,15 @@ type Options struct {
 	OpenURL func(*url.URL) error
 	// ClipboardImage reads a picture (PNG) from the clipboard (systemClipboardImage when nil).
 	ClipboardImage func(ctx context.Context) ([]byte, error)
-	// ScreenLocked reports whether the screen is locked, which makes the user away (nil: the
-	// desktop's screen saver over D-Bus on Linux). It may block: it runs off the UI goroutine.
-	ScreenLocked func() bool
+	// Idle tells the desktop's idle time and screen lock, which make the user away (nil: the
+	// OS's, idle_*.go).
+	Idle IdleSource
+	// TrayBus reports whether the desktop may have a tray, so the icon is installed (nil:
+	// trayAvailable); TrayHost whether a tray host shows it now, so closing the window hides it
+	// instead of quitting (nil: trayHosted). Both may block: they run off the UI goroutine.
+	TrayBus, TrayHost func() bool
+	// StartAtLogin is the start at sign-in the profile page switches (nil: no switch).
+	StartAtLogin StartAtLogin
 }
 
 // Controller is the one place that talks to the Backend. Screens call its methods; it runs the
@@ -76,7 +82,8 @@ type Controller struct {
 	// awayWriting: a status change is on its way to the node.
 	lastInput   time.Time
 	awayWriting bool
-	locked      bool // the screen was locked at the last look
+	idle        idleReading // the desktop's idle time and lock at the last look
+	hidden      bool        // the window is hidden in the tray: no periodic work
 	// outgoing holds the messages not committed yet, by conversation, so they survive switching
 	// chats: the user's (sending, queued, failed) and others' still waiting in their computer's
 	// outbox (queued, relayed by the node).
@@ -143,8 +150,14 @@ func NewController(a fyne.App, w fyne.Window, be Backend, opts Options) *Control
 		post: opts.Post, log: opts.Log, ctx: ctx, stop: stop, focused: true, files: newFiles()}
 	c.pics = newImageCache(c)
 	c.resetState()
-	if opts.ScreenLocked == nil {
-		c.opts.ScreenLocked = (&screenLock{ctx: ctx}).locked
+	if opts.Idle == nil {
+		c.opts.Idle = newIdleSource(ctx)
+	}
+	if opts.TrayBus == nil {
+		c.opts.TrayBus = trayAvailable
+	}
+	if opts.TrayHost == nil {
+		c.opts.TrayHost = trayHosted
 	}
 	go c.pump()
 	c.watchAway()
@@ -994,11 +1007,17 @@ func (c *Controller) setConn(s ConnState) {
 		c.shell.connChanged()
 	}
 	if s == Online && was != Online && c.shell != nil {
-		c.reloadConversations()
-		c.reloadContacts()
-		c.reloadGroups()
-		c.shell.chat.reloadNewest()
+		c.refreshAll()
 	}
+}
+
+// refreshAll re-reads the lists and the open chat: the app was out of touch (offline, or its
+// window hidden) and may have missed changes.
+func (c *Controller) refreshAll() {
+	c.reloadConversations()
+	c.reloadContacts()
+	c.reloadGroups()
+	c.shell.chat.reloadNewest()
 }
 
 // officePoll is how often a session asks the node whether the office has a leader, so the
@@ -1009,6 +1028,9 @@ const officePoll = 3 * time.Second
 
 // watchOffice polls the cluster status for as long as the session lasts.
 func (c *Controller) watchOffice() {
+	if c.hidden {
+		return // ShowWindow starts it
+	}
 	ctx, stop := context.WithCancel(c.ctx)
 	c.stopWatch = stop
 	epoch := c.epoch
@@ -1121,6 +1143,9 @@ func (c *Controller) SetFocused(f bool) {
 	if f {
 		c.noteInput()
 	}
+	if f && c.hidden {
+		c.resume()
+	}
 	if f && c.shell != nil && c.shell.chat.conv != nil && c.shell.section == sectionChats {
 		c.markRead(c.shell.chat.conv)
 	}
@@ -1144,5 +1169,5 @@ func (c *Controller) updateUnread() {
 	if c.shell != nil {
 		c.shell.unreadChanged(n)
 	}
-	updateTray(c, n)
+	c.refreshTray()
 }

@@ -148,6 +148,7 @@ func (s *shell) groupsChanged() {
 func (s *shell) selfChanged() {
 	s.rail.selfChanged()
 	s.profile.refresh()
+	s.c.refreshTray()
 }
 
 func (s *shell) presenceChanged() {
