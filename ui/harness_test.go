@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
@@ -45,6 +46,8 @@ type HarnessOptions struct {
 	Size      fyne.Size
 	// TrayHost stands for the desktop's tray host (nil: the desktop has no tray).
 	TrayHost func() bool
+	// StartAtLogin is the OS's start at sign-in (nil: none, no switch on the profile).
+	StartAtLogin StartAtLogin
 }
 
 // NewHarness opens a window on be and shows its first screen.
@@ -59,7 +62,10 @@ func NewHarness(t testing.TB, a fyne.App, be Backend, o HarnessOptions) *Harness
 	h := &Harness{T: t, App: a, queue: make(chan func(), 100000), Idle: &fakeIdle{}}
 	opts := Options{SessionPath: filepath.Join(o.SessionDir, "session.json"), Location: time.UTC,
 		Post: func(f func()) { h.queue <- f }, Idle: h.Idle,
-		TrayBus: func() bool { return o.TrayHost != nil }, TrayHost: o.TrayHost}
+		TrayBus: func() bool { return o.TrayHost != nil }, TrayHost: o.TrayHost, StartAtLogin: o.StartAtLogin}
+	if o.TrayHost != nil {
+		opts.Icon = theme.FyneLogo() // the tray needs an icon
+	}
 	if !o.RealClock {
 		opts.Now = func() time.Time { return testNow }
 	}

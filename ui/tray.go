@@ -141,11 +141,11 @@ func (c *Controller) closeWindow() {
 	}()
 }
 
-// Quit ends the app: the window size is kept, the window closes and the app's run loop ends,
-// after which the app closes its node as on SIGTERM. The tray's and the app menu's Quit.
+// Quit ends the app: the window size is kept and the app's run loop ends (the driver destroys
+// the window), after which the app closes its node as on SIGTERM. The tray's and the app
+// menu's Quit.
 func (c *Controller) Quit() {
 	c.saveWindowSize()
-	c.win.Close()
 	c.app.Quit()
 }
 
