@@ -6,7 +6,11 @@
 // Window A founds an office; window B is a second computer of it: its own node joins A's office
 // with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS). Text goes
 // each way, then A sends a picture with the mouse through the file dialog (xdotool cannot drag and
-// drop: it has no XDND), which both nodes must serve.
+// drop: it has no XDND), which both nodes must serve. Last, B quits with the mouse through the
+// app menu and A through its close button (WM_DELETE_WINDOW, sent by wmclose_test.go): the apps
+// run without a session bus, so without a tray, and closing the window quits; each node must shut
+// down cleanly. The tray itself (the window hiding, Show LanIM) is proven by the screen test
+// ui.TestTrayKeepsLanIMRunning: Xvfb has no tray host.
 package gui
 
 import (
@@ -21,7 +25,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,7 +76,10 @@ func TestSmokeTwoWindows(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, "whiteboard.png"), picture, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "HOME="+home, "LANG=en_US.UTF-8")
+	// No session bus (so no tray; see closeQuits): an empty bus address and a runtime dir
+	// without a bus socket.
+	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "HOME="+home, "LANG=en_US.UTF-8",
+		"DBUS_SESSION_BUS_ADDRESS=", "XDG_RUNTIME_DIR="+t.TempDir())
 
 	// Window A: first start, onboarding by keyboard (Tab to "Create a new office", Enter).
 	dataA := t.TempDir()
@@ -185,8 +191,42 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.sleep()
 	s.shot("09-office")
 
-	s.stop(a)
-	s.stop(b)
+	// Window B quits with the mouse through the app menu (the menu bar's LanIM, then Quit
+	// LanIM); window A's close button (the window manager's WM_DELETE_WINDOW) quits it too, since
+	// without a session bus it has no tray to stay in. Both close their node cleanly.
+	s.click(winB, 36, 13)
+	s.sleep()
+	s.shot("10-app-menu")
+	s.click(winB, 50, 44)
+	s.quitClean(b, apiB)
+	if err := closeWindow(winA); err != nil {
+		t.Fatalf("closing window A: %v", err)
+	}
+	s.quitClean(a, s.api)
+}
+
+// quitClean waits for an app to exit on its own with status 0, its API closed and no error
+// from the node's shutdown in its log.
+func (s *smoke) quitClean(p *proc, api string) {
+	s.t.Helper()
+	if !p.WaitExit(waitFor) {
+		s.shot("failed-quit-" + p.name)
+		s.t.Fatalf("window %s still runs after its Quit", p.name)
+	}
+	if code := p.Cmd.ProcessState.ExitCode(); code != 0 {
+		s.t.Fatalf("window %s: exit status %d:\n%s", p.name, code, p.Log())
+	}
+	if err := client.New(api, nil).Call(context.Background(), "/auth/parse_token", map[string]string{"token": "x"}, nil); openim.Code(err) != 0 {
+		s.t.Fatalf("window %s quit but its node still answers on %s", p.name, api)
+	}
+	for i, a := range p.Args {
+		if a == "--data" && i+1 < len(p.Args) {
+			raw, _ := os.ReadFile(filepath.Join(p.Args[i+1], "lanim.log"))
+			if strings.Contains(string(raw), "node shutdown") {
+				s.t.Fatalf("window %s: the node did not shut down cleanly:\n%s", p.name, raw)
+			}
+		}
+	}
 }
 
 // proc is a running app; its output (the node's "ready" lines) is in its log.
@@ -233,14 +273,6 @@ func (s *smoke) logWarnings(name string, args []string) {
 			}
 		}
 		s.t.Logf("warnings in the log of window %s:\n%s", name, strings.Join(lines[max(0, len(lines)-40):], "\n"))
-	}
-}
-
-// stop ends an app as the desktop would (SIGTERM closes the window) and waits for it.
-func (s *smoke) stop(p *proc) {
-	s.t.Helper()
-	if err := p.Stop(syscall.SIGTERM, waitFor); err != nil {
-		s.t.Errorf("window %s: %v:\n%s", p.name, err, p.Log())
 	}
 }
 
