@@ -42,7 +42,8 @@ type Options struct {
 	Idle IdleSource
 	// TrayBus reports whether the desktop may have a tray, so the icon is installed (nil:
 	// trayAvailable); TrayHost whether a tray host shows it now, so closing the window hides it
-	// instead of quitting (nil: trayHosted). Both may block: they run off the UI goroutine.
+	// instead of quitting (nil: trayHosted). TrayHost may block: it runs off the UI goroutine;
+	// TrayBus is asked once, before the app runs.
 	TrayBus, TrayHost func() bool
 	// StartAtLogin is the start at sign-in the profile page switches (nil: no switch).
 	StartAtLogin StartAtLogin

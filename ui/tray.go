@@ -33,24 +33,21 @@ type tray struct {
 	last     int64
 }
 
-// setupTray installs the tray on desktops that have one. Whether there is one is found out off
-// the UI goroutine (on Linux it dials the session bus); the unread count is in the window title
-// either way.
+// setupTray installs the tray on desktops that have one, before the app runs: Fyne's driver
+// starts the tray with its run loop, so a tray menu set once the loop runs never shows. Whether
+// there is one is a dial of the session bus on Linux (a local socket, at most half a second);
+// the unread count is in the window title either way.
 func setupTray(c *Controller) {
 	desk, ok := c.app.(desktop.App)
 	if !ok || c.opts.Icon == nil {
 		return
 	}
-	go func() {
-		if !c.opts.TrayBus() {
-			c.log.Info("no system tray: no D-Bus session bus answers; the unread count shows in the window title")
-			return
-		}
-		c.post(func() {
-			installTray(c, desk)
-			c.refreshTray()
-		})
-	}()
+	if !c.opts.TrayBus() {
+		c.log.Info("no system tray: no D-Bus session bus answers; the unread count shows in the window title")
+		return
+	}
+	installTray(c, desk)
+	c.refreshTray()
 }
 
 func installTray(c *Controller, desk desktop.App) {

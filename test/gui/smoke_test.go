@@ -44,42 +44,19 @@ type smoke struct {
 	t       *testing.T
 	bin     string
 	shots   string
+	home    string
 	env     []string
 	api, ws string
 	n       int
 }
 
 func TestSmokeTwoWindows(t *testing.T) {
-	if os.Getenv("LANIM_GUI_SMOKE") != "1" {
-		t.Skip("the GUI smoke test runs under `make test-gui` (LANIM_GUI_SMOKE=1 with an X display)")
-	}
-	s := &smoke{t: t, bin: os.Getenv("LANIM_BIN"), api: nodeproc.MustFreeAddr(t), ws: nodeproc.MustFreeAddr(t)}
-	for _, need := range []string{"xdotool", "import"} {
-		if _, err := exec.LookPath(need); err != nil {
-			t.Fatalf("%s is missing (apt-get install xdotool imagemagick): %v", need, err)
-		}
-	}
-	if s.bin == "" || os.Getenv("DISPLAY") == "" {
-		t.Fatal("LANIM_BIN and DISPLAY must be set")
-	}
-	s.shots = os.Getenv("LANIM_SCREENSHOTS")
-	if s.shots == "" {
-		s.shots = t.TempDir()
-	}
-	if err := os.MkdirAll(s.shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Fyne keeps preferences (window size, theme) under XDG_CONFIG_HOME: keep the test's apart.
+	s := newSmoke(t)
 	// Its file dialog opens in $HOME: the test's holds the picture window A sends.
-	home := t.TempDir()
 	picture := whiteboardPNG(t)
-	if err := os.WriteFile(filepath.Join(home, "whiteboard.png"), picture, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(s.home, "whiteboard.png"), picture, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// No session bus (so no tray; see closeQuits): an empty bus address and a runtime dir
-	// without a bus socket.
-	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "HOME="+home, "LANG=en_US.UTF-8",
-		"DBUS_SESSION_BUS_ADDRESS=", "XDG_RUNTIME_DIR="+t.TempDir())
 
 	// Window A: first start, onboarding by keyboard (Tab to "Create a new office", Enter).
 	dataA := t.TempDir()
