@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/openim"
@@ -90,13 +91,16 @@ type Controller struct {
 	// outbox (queued, relayed by the node).
 	outgoing map[string][]*outMsg
 
-	shell     *shell         // nil while signed out
-	search    *messageSearch // the last message search opened
-	tray      *tray          // nil without a system tray
-	lastToast string         // for tests
-	keys      map[string]func()
-	files     *files      // uploads and downloads of pictures and files
-	pics      *imageCache // pictures decoded for display, by URL
+	shell  *shell         // nil while signed out
+	search *messageSearch // the last message search opened
+	tray   *tray          // nil without a system tray
+	// spinner animates the loading screen (spinnerScreen) while the window shows it.
+	spinner       *widget.Activity
+	spinnerScreen fyne.CanvasObject
+	lastToast     string // for tests
+	keys          map[string]func()
+	files         *files      // uploads and downloads of pictures and files
+	pics          *imageCache // pictures decoded for display, by URL
 	// Loads of each list in flight: only the newest one's answer is applied, since an older answer
 	// arriving later (two pushes close together) would show a stale list.
 	selfLoads, convLoads, contactLoads, groupLoads, dirLoads newest
@@ -355,7 +359,7 @@ func (c *Controller) Start() {
 		c.showWelcome()
 		return
 	}
-	c.win.SetContent(loadingScreen("Signing in…"))
+	c.setContent(c.loadingScreen("Signing in…"))
 	call(c, func(ctx context.Context) (*Session, error) { return s, c.be.Resume(ctx, s) }, c.signedIn,
 		func(err error) {
 			// The saved session no longer holds (expired, or signed out elsewhere): sign in again.
@@ -374,7 +378,7 @@ func (c *Controller) Start() {
 // showWelcome is the first screen without a session: onboarding on a fresh office, sign-in on
 // one with accounts or that this computer joined.
 func (c *Controller) showWelcome() {
-	c.win.SetContent(loadingScreen("Starting…"))
+	c.setContent(c.loadingScreen("Starting…"))
 	run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) {
 		// A computer without the admin secret cannot count the accounts: it joined an office
 		// made elsewhere, so it has people to sign in.
@@ -396,7 +400,7 @@ func (c *Controller) signedIn(s *Session) {
 	c.self = &pb.UserInfo{UserID: s.UserID, Nickname: s.UserID}
 	c.lastInput = c.clock.now()
 	c.shell = newShell(c)
-	c.win.SetContent(c.shell.content)
+	c.setContent(c.shell.content)
 	c.shell.chats.focusSearch()
 	c.reloadSelf()
 	c.reloadConversations()
@@ -418,7 +422,7 @@ func (c *Controller) signedOut(reason string) {
 	c.epoch++ // answers for the old session are dropped from here on
 	c.shell = nil
 	c.updateUnread()
-	c.win.SetContent(loadingScreen("Signing out…"))
+	c.setContent(c.loadingScreen("Signing out…"))
 	call(c, func(ctx context.Context) (*OfficeInfo, error) {
 		if err := c.be.SignOut(ctx); err != nil {
 			c.log.Warn("sign out", "err", err)

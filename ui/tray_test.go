@@ -97,8 +97,14 @@ func TestTrayKeepsLanIMRunning(t *testing.T) {
 		defer hostMu.Unlock()
 		return hosted
 	}})
+	if h.C.spinner == nil {
+		t.Fatal("no loading indicator while signing in")
+	}
 	h.SignedIn()
 	waitConnected(h)
+	if h.C.spinner != nil {
+		t.Fatal("the loading indicator still animates behind the signed-in window") // 60 redraws a second
+	}
 	h.WaitFor("the tray", func() bool { return a.trayMenu() != nil && h.C.self.Nickname == "Ann" })
 	if got := fmt.Sprint(menuLabels(a.trayMenu())); got != "[Show LanIM Ann · online No unread messages  Quit LanIM]" {
 		t.Fatalf("tray menu %s", got)
