@@ -125,7 +125,7 @@ func startAtLoginField(c *Controller) fyne.CanvasObject {
 	}
 	check.OnChanged = changed
 	return container.NewVBox(check, wrapped(widgets.Subtle(
-		"Closing the window keeps LanIM running in the tray, so colleagues' messages reach this computer. Quit is in the tray's menu and the LanIM menu.")))
+		"On a desktop with a tray, closing the window keeps LanIM running there, so the office and your messages reach this computer; Quit is in the tray's menu and the LanIM menu.")))
 }
 
 // faceChoices are the emoji faces a user or group can pick (an emoji on the colour of the ID),
