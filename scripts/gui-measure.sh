@@ -7,6 +7,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+status=0
 LANIM_GUI_SMOKE=1 LANIM_GUI_MEASURE=1 LANIM_GUI_MEASURE_RUNS=$RUNS LANIM_BIN="$PWD/bin/lanim" LANG=en_US.UTF-8 \
 	xvfb-run -a -s "-screen 0 1400x900x24" \
-	go test -tags sqlite_fts5 -count=1 -timeout 30m -v -run '^TestMeasure$' ./test/gui/ | grep -E 'machine:|^ *measure_test.go:[0-9]+: \|' | sed 's/^ *measure_test.go:[0-9]*: //'
+	go test -tags sqlite_fts5 -count=1 -timeout 30m -v -run '^TestMeasure$' ./test/gui/ >"$out" 2>&1 || status=$?
+if [ "$status" -ne 0 ]; then
+	cat "$out"
+	exit "$status"
+fi
+grep -E '^ *measure_test.go:[0-9]+: (machine:|\|)' "$out" | sed 's/^ *measure_test.go:[0-9]*: //'
