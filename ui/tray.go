@@ -87,10 +87,14 @@ func (c *Controller) refreshTray() {
 		if who == "" {
 			who = c.self.UserID
 		}
-		if statusOf(c.self.Ex).Away {
+		st := statusOf(c.self.Ex)
+		if st.Away {
 			who += " · away"
 		} else {
 			who += " · online"
+		}
+		if st.Text != "" {
+			who += " · " + st.Text
 		}
 	}
 	if t.last == n && t.presence.Label == who {

@@ -137,9 +137,9 @@ func TestTrayKeepsLanIMRunning(t *testing.T) {
 		t.Fatalf("the node while the window is hidden: %v", err)
 	}
 
-	// Away shows in the tray.
-	h.C.setStatus(userStatus{Away: true}, "")
-	h.WaitFor("away in the tray", func() bool { return a.item(t, "Show LanIM") != nil && a.trayMenu().Items[1].Label == "Ann · away" })
+	// Away and the status text show in the tray.
+	h.C.setStatus(userStatus{Away: true, Text: "At lunch"}, "")
+	h.WaitFor("away in the tray", func() bool { return a.trayMenu().Items[1].Label == "Ann · away · At lunch" })
 
 	// Show LanIM: back, polling, and the office page re-read.
 	a.item(t, "Show LanIM").Action()
