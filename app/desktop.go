@@ -151,7 +151,8 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// SIGINT/SIGTERM close the window like the user would.
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
 	defer stop()
-	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(cfg.DataDir, "desktop-session.json"), Log: log})
+	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(cfg.DataDir, "desktop-session.json"), Log: log,
+		StartAtLogin: startAtLogin(a, cfg.DataDir, flagGiven(rest, "data"), log)})
 	return nil
 }
 

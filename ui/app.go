@@ -39,11 +39,8 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	w.Resize(fyne.NewSize(
 		float32(a.Preferences().FloatWithFallback(prefWidth, float64(defaultWindow.Width))),
 		float32(a.Preferences().FloatWithFallback(prefHeight, float64(defaultWindow.Height)))))
-	w.SetCloseIntercept(func() {
-		c.saveWindowSize()
-		w.Close()
-		a.Quit()
-	})
+	w.SetCloseIntercept(c.closeWindow)
+	w.SetMainMenu(appMenu(c))
 	a.Lifecycle().SetOnEnteredForeground(func() { c.SetFocused(true) })
 	a.Lifecycle().SetOnExitedForeground(func() { c.SetFocused(false) })
 	c.addShortcuts()

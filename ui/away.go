@@ -91,13 +91,28 @@ func (c *Controller) noteInput() {
 	}
 }
 
-// checkAway sets the user away after awayAfter without input, or while the screen is locked
-// (c.locked, from Options.ScreenLocked), and back when neither holds. It writes only on a change.
+// awayNow is the away rule: away while the screen is locked, or after awayAfter without input
+// in the window and, when the desktop tells its idle time, anywhere on the desktop (typing in
+// another program is being at the computer). The desktop's reading is aged by the time since it
+// was taken, and a keystroke in the window newer than the reading counts too.
+func awayNow(now, lastInput time.Time, r idleReading) bool {
+	if r.locked {
+		return true
+	}
+	idle := now.Sub(lastInput)
+	if r.known {
+		idle = min(idle, r.idle+now.Sub(r.at))
+	}
+	return idle >= awayAfter
+}
+
+// checkAway sets the user away or back by awayNow, from the window's last input and the idle
+// source's last reading. It writes only on a change.
 func (c *Controller) checkAway() {
 	if c.session == nil || c.self == nil || c.awayWriting {
 		return
 	}
-	away := c.locked || c.clock.now().Sub(c.lastInput) >= awayAfter
+	away := awayNow(c.clock.now(), c.lastInput, c.idle)
 	s := statusOf(c.self.Ex)
 	if s.Away == away {
 		return
@@ -133,6 +148,7 @@ func (c *Controller) setStatus(s userStatus, what string) {
 	}, func(struct{}) {
 		c.awayWriting = false
 		c.self.Ex = ex
+		c.refreshTray()
 		if c.shell != nil {
 			c.shell.selfChanged()
 		}
@@ -146,16 +162,23 @@ func (c *Controller) setStatus(s userStatus, what string) {
 	})
 }
 
-// watchAway checks the idle time every awayCheckEvery until the controller stops.
+// watchAway checks the idle time every awayCheckEvery until the controller stops (also while
+// the window is hidden: the user is away or back all the same).
 func (c *Controller) watchAway() {
 	c.every(awayCheckEvery, func() bool {
-		locked := c.opts.ScreenLocked()
-		c.post(func() {
-			c.locked = locked
-			c.checkAway()
-			c.reloadOnlineProfiles()
-		})
+		c.pollIdle()
 		return false
+	})
+}
+
+// pollIdle reads the idle source (off the UI goroutine) and applies the reading.
+func (c *Controller) pollIdle() {
+	r := readIdle(c.ctx, c.opts.Idle)
+	c.post(func() {
+		r.at = c.clock.now()
+		c.idle = r
+		c.checkAway()
+		c.reloadOnlineProfiles()
 	})
 }
 
@@ -212,7 +235,7 @@ func statusField(c *Controller) fyne.CanvasObject {
 // their away and status text show without a push: upstream notifies an ex change to the user
 // alone.
 func (c *Controller) reloadOnlineProfiles() {
-	if c.session == nil || !c.focused {
+	if c.session == nil || !c.focused || c.hidden {
 		return
 	}
 	var ids []string

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,11 +60,26 @@ func TestAwayAfterIdleAndLocked(t *testing.T) {
 		t.Fatal("ann typed but the node still has her away")
 	}
 
-	ann.C.locked = true // what the watch reads from the desktop's screen saver
+	look := func(idle time.Duration, known, locked bool) { // what the watch reads from the desktop
+		ann.Idle.set(idle, known, locked)
+		ann.C.pollIdle()
+		ann.Drain()
+	}
+	look(0, false, true)
 	check("away on a locked screen", true)
-	ann.C.locked = false
+	look(0, false, false)
 	ann.C.noteInput()
 	check("back after unlocking", false)
+
+	// Eleven minutes without input in the window, but the desktop had input 20 s ago (typing in
+	// another program): not away. Then the whole desktop idle for ten minutes: away.
+	now = now.Add(11 * time.Minute)
+	look(20*time.Second, true, false)
+	check("not away while busy in another program", false)
+	look(awayAfter, true, false)
+	check("away when the whole desktop is idle", true)
+	look(0, true, false)
+	check("back after input anywhere on the desktop", false)
 
 	// The status text, from the profile's field, beside the presence on bob's screen.
 	ann.Section("profile")
@@ -125,4 +141,58 @@ func (h *Harness) statusEntry() *keyEntry {
 	}
 	h.T.Fatal("no status field on the screen")
 	return nil
+}
+
+// fakeIdle is a test's idle source: it returns the numbers the test sets.
+type fakeIdle struct {
+	mu     sync.Mutex
+	idle   time.Duration
+	known  bool
+	locked bool
+}
+
+func (f *fakeIdle) set(idle time.Duration, known, locked bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.idle, f.known, f.locked = idle, known, locked
+}
+
+func (f *fakeIdle) Idle(context.Context) (time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.idle, f.known
+}
+
+func (f *fakeIdle) Locked(context.Context) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.locked
+}
+
+// TestAwayRule: the rule on its own, against readings of the desktop's idle time and lock.
+func TestAwayRule(t *testing.T) {
+	now := testNow
+	read := func(ago, idle time.Duration, known, locked bool) idleReading {
+		return idleReading{at: now.Add(-ago), idle: idle, known: known, locked: locked}
+	}
+	cases := []struct {
+		name      string
+		lastInput time.Duration // since the window's last input
+		r         idleReading
+		away      bool
+	}{
+		{"window busy, no desktop reading", time.Minute, idleReading{}, false},
+		{"window idle, no desktop reading", awayAfter, idleReading{}, true},
+		{"locked screen while typing in the window", 0, read(0, 0, false, true), true},
+		{"window idle, desktop busy", time.Hour, read(0, 5*time.Second, true, false), false},
+		{"window idle, desktop idle", time.Hour, read(0, awayAfter, true, false), true},
+		{"desktop idle 9:40 read 20 s ago", time.Hour, read(20*time.Second, awayAfter-20*time.Second, true, false), true},
+		{"desktop idle 9:40 read now", time.Hour, read(0, awayAfter-20*time.Second, true, false), false},
+		{"a keystroke in the window after an idle reading", 0, read(time.Second, time.Hour, true, false), false},
+	}
+	for _, tc := range cases {
+		if got := awayNow(now, now.Add(-tc.lastInput), tc.r); got != tc.away {
+			t.Errorf("%s: away %v, want %v", tc.name, got, tc.away)
+		}
+	}
 }

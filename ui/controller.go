@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 	"google.golang.org/protobuf/proto"
 
 	"lanim/node/openim"
@@ -37,9 +38,16 @@ type Options struct {
 	OpenURL func(*url.URL) error
 	// ClipboardImage reads a picture (PNG) from the clipboard (systemClipboardImage when nil).
 	ClipboardImage func(ctx context.Context) ([]byte, error)
-	// ScreenLocked reports whether the screen is locked, which makes the user away (nil: the
-	// desktop's screen saver over D-Bus on Linux). It may block: it runs off the UI goroutine.
-	ScreenLocked func() bool
+	// Idle tells the desktop's idle time and screen lock, which make the user away (nil: the
+	// OS's, idle_*.go).
+	Idle IdleSource
+	// TrayBus reports whether the desktop may have a tray, so the icon is installed (nil:
+	// trayAvailable); TrayHost whether a tray host shows it now, so closing the window hides it
+	// instead of quitting (nil: trayHosted). TrayHost may block: it runs off the UI goroutine;
+	// TrayBus is asked once, before the app runs.
+	TrayBus, TrayHost func() bool
+	// StartAtLogin is the start at sign-in the profile page switches (nil: no switch).
+	StartAtLogin StartAtLogin
 }
 
 // Controller is the one place that talks to the Backend. Screens call its methods; it runs the
@@ -76,19 +84,23 @@ type Controller struct {
 	// awayWriting: a status change is on its way to the node.
 	lastInput   time.Time
 	awayWriting bool
-	locked      bool // the screen was locked at the last look
+	idle        idleReading // the desktop's idle time and lock at the last look
+	hidden      bool        // the window is hidden in the tray: no periodic work
 	// outgoing holds the messages not committed yet, by conversation, so they survive switching
 	// chats: the user's (sending, queued, failed) and others' still waiting in their computer's
 	// outbox (queued, relayed by the node).
 	outgoing map[string][]*outMsg
 
-	shell     *shell         // nil while signed out
-	search    *messageSearch // the last message search opened
-	tray      *tray          // nil without a system tray
-	lastToast string         // for tests
-	keys      map[string]func()
-	files     *files      // uploads and downloads of pictures and files
-	pics      *imageCache // pictures decoded for display, by URL
+	shell  *shell         // nil while signed out
+	search *messageSearch // the last message search opened
+	tray   *tray          // nil without a system tray
+	// spinner animates the loading screen (spinnerScreen) while the window shows it.
+	spinner       *widget.Activity
+	spinnerScreen fyne.CanvasObject
+	lastToast     string // for tests
+	keys          map[string]func()
+	files         *files      // uploads and downloads of pictures and files
+	pics          *imageCache // pictures decoded for display, by URL
 	// Loads of each list in flight: only the newest one's answer is applied, since an older answer
 	// arriving later (two pushes close together) would show a stale list.
 	selfLoads, convLoads, contactLoads, groupLoads, dirLoads newest
@@ -143,8 +155,14 @@ func NewController(a fyne.App, w fyne.Window, be Backend, opts Options) *Control
 		post: opts.Post, log: opts.Log, ctx: ctx, stop: stop, focused: true, files: newFiles()}
 	c.pics = newImageCache(c)
 	c.resetState()
-	if opts.ScreenLocked == nil {
-		c.opts.ScreenLocked = (&screenLock{ctx: ctx}).locked
+	if opts.Idle == nil {
+		c.opts.Idle = newIdleSource(ctx)
+	}
+	if opts.TrayBus == nil {
+		c.opts.TrayBus = trayAvailable
+	}
+	if opts.TrayHost == nil {
+		c.opts.TrayHost = trayHosted
 	}
 	go c.pump()
 	c.watchAway()
@@ -341,7 +359,7 @@ func (c *Controller) Start() {
 		c.showWelcome()
 		return
 	}
-	c.win.SetContent(loadingScreen("Signing in…"))
+	c.setContent(c.loadingScreen("Signing in…"))
 	call(c, func(ctx context.Context) (*Session, error) { return s, c.be.Resume(ctx, s) }, c.signedIn,
 		func(err error) {
 			// The saved session no longer holds (expired, or signed out elsewhere): sign in again.
@@ -360,7 +378,7 @@ func (c *Controller) Start() {
 // showWelcome is the first screen without a session: onboarding on a fresh office, sign-in on
 // one with accounts or that this computer joined.
 func (c *Controller) showWelcome() {
-	c.win.SetContent(loadingScreen("Starting…"))
+	c.setContent(c.loadingScreen("Starting…"))
 	run(c, "read the office", c.be.OfficeInfo, func(info *OfficeInfo) {
 		// A computer without the admin secret cannot count the accounts: it joined an office
 		// made elsewhere, so it has people to sign in.
@@ -382,7 +400,7 @@ func (c *Controller) signedIn(s *Session) {
 	c.self = &pb.UserInfo{UserID: s.UserID, Nickname: s.UserID}
 	c.lastInput = c.clock.now()
 	c.shell = newShell(c)
-	c.win.SetContent(c.shell.content)
+	c.setContent(c.shell.content)
 	c.shell.chats.focusSearch()
 	c.reloadSelf()
 	c.reloadConversations()
@@ -404,7 +422,7 @@ func (c *Controller) signedOut(reason string) {
 	c.epoch++ // answers for the old session are dropped from here on
 	c.shell = nil
 	c.updateUnread()
-	c.win.SetContent(loadingScreen("Signing out…"))
+	c.setContent(c.loadingScreen("Signing out…"))
 	call(c, func(ctx context.Context) (*OfficeInfo, error) {
 		if err := c.be.SignOut(ctx); err != nil {
 			c.log.Warn("sign out", "err", err)
@@ -1004,11 +1022,17 @@ func (c *Controller) setConn(s ConnState) {
 		c.shell.connChanged()
 	}
 	if s == Online && was != Online && c.shell != nil {
-		c.reloadConversations()
-		c.reloadContacts()
-		c.reloadGroups()
-		c.shell.chat.reloadNewest()
+		c.refreshAll()
 	}
+}
+
+// refreshAll re-reads the lists and the open chat: the app was out of touch (offline, or its
+// window hidden) and may have missed changes.
+func (c *Controller) refreshAll() {
+	c.reloadConversations()
+	c.reloadContacts()
+	c.reloadGroups()
+	c.shell.chat.reloadNewest()
 }
 
 // officePoll is how often a session asks the node whether the office has a leader, so the
@@ -1019,6 +1043,9 @@ const officePoll = 3 * time.Second
 
 // watchOffice polls the cluster status for as long as the session lasts.
 func (c *Controller) watchOffice() {
+	if c.hidden {
+		return // ShowWindow starts it
+	}
 	ctx, stop := context.WithCancel(c.ctx)
 	c.stopWatch = stop
 	epoch := c.epoch
@@ -1131,6 +1158,9 @@ func (c *Controller) SetFocused(f bool) {
 	if f {
 		c.noteInput()
 	}
+	if f && c.hidden {
+		c.resume()
+	}
 	if f && c.shell != nil && c.shell.chat.conv != nil && c.shell.section == sectionChats {
 		c.markRead(c.shell.chat.conv)
 	}
@@ -1154,5 +1184,5 @@ func (c *Controller) updateUnread() {
 	if c.shell != nil {
 		c.shell.unreadChanged(n)
 	}
-	updateTray(c, n)
+	c.refreshTray()
 }

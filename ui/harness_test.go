@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lanim/node/openim"
@@ -26,6 +27,8 @@ type Harness struct {
 	App   fyne.App
 	C     *Controller
 	queue chan func()
+	// Idle is the window's idle source: the desktop's idle time and lock, as a test sets them.
+	Idle *fakeIdle
 }
 
 // testNow is the clock of the screen tests: masters do not change with the day they run.
@@ -41,6 +44,10 @@ type HarnessOptions struct {
 	// RealClock uses time.Now instead of the fixed test clock (needed with a real node).
 	RealClock bool
 	Size      fyne.Size
+	// TrayHost stands for the desktop's tray host (nil: the desktop has no tray).
+	TrayHost func() bool
+	// StartAtLogin is the OS's start at sign-in (nil: none, no switch on the profile).
+	StartAtLogin StartAtLogin
 }
 
 // NewHarness opens a window on be and shows its first screen.
@@ -52,9 +59,13 @@ func NewHarness(t testing.TB, a fyne.App, be Backend, o HarnessOptions) *Harness
 	if o.Size.IsZero() {
 		o.Size = fyne.NewSize(1100, 720)
 	}
-	h := &Harness{T: t, App: a, queue: make(chan func(), 100000)}
+	h := &Harness{T: t, App: a, queue: make(chan func(), 100000), Idle: &fakeIdle{}}
 	opts := Options{SessionPath: filepath.Join(o.SessionDir, "session.json"), Location: time.UTC,
-		Post: func(f func()) { h.queue <- f }}
+		Post: func(f func()) { h.queue <- f }, Idle: h.Idle,
+		TrayBus: func() bool { return o.TrayHost != nil }, TrayHost: o.TrayHost, StartAtLogin: o.StartAtLogin}
+	if o.TrayHost != nil {
+		opts.Icon = theme.FyneLogo() // the tray needs an icon
+	}
 	if !o.RealClock {
 		opts.Now = func() time.Time { return testNow }
 	}

@@ -183,7 +183,7 @@ func (c *Controller) showOnboarding(info *OfficeInfo) {
 		"Pick an office on this network and paste a join code from one of its office admins.",
 		func() { c.showJoinOffice(info) })
 	body := container.NewVBox(create, join)
-	c.win.SetContent(c.onboardCard("Welcome to LanIM",
+	c.setContent(c.onboardCard("Welcome to LanIM",
 		"Office chat with no server: every computer in the office keeps a copy of the conversation.", body))
 }
 
@@ -250,7 +250,7 @@ func (c *Controller) showCreateOffice(info *OfficeInfo) {
 	form := widget.NewForm(append([]*widget.FormItem{widget.NewFormItem("Office name", office)}, acct.items()...)...)
 	back := linkButton("Back", func() { c.showOnboarding(info) })
 	body := container.NewVBox(form, errLine, b.row(), container.NewCenter(back))
-	c.win.SetContent(c.onboardCard("Create your office", "You will be its first member.", body))
+	c.setContent(c.onboardCard("Create your office", "You will be its first member.", body))
 	c.win.Canvas().Focus(office)
 }
 
@@ -397,7 +397,7 @@ func (c *Controller) showJoinOffice(info *OfficeInfo) {
 	note.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(found, lan, container.NewHBox(rescan), widget.NewSeparator(), step2, code, note,
 		errLine, b.row(), joining, container.NewHBox(layout.NewSpacer(), back))
-	c.win.SetContent(c.onboardCard("Join an office",
+	c.setContent(c.onboardCard("Join an office",
 		"This computer becomes part of the office and keeps its own copy.", body))
 	c.win.Canvas().Focus(code)
 }
@@ -476,7 +476,7 @@ func (c *Controller) showSignIn(info *OfficeInfo, note string) {
 	if info != nil && info.Name != "" {
 		sub = info.Name
 	}
-	c.win.SetContent(c.onboardCard("Sign in to LanIM", sub, container.NewVBox(items...)))
+	c.setContent(c.onboardCard("Sign in to LanIM", sub, container.NewVBox(items...)))
 	if userID.Text == "" {
 		c.win.Canvas().Focus(userID)
 	} else {
@@ -514,7 +514,7 @@ func (c *Controller) showSignUp(info *OfficeInfo) {
 	if info != nil && info.Name != "" {
 		sub = "Join " + info.Name + ". " + sub
 	}
-	c.win.SetContent(c.onboardCard("Create your account", sub,
+	c.setContent(c.onboardCard("Create your account", sub,
 		container.NewVBox(form, errLine, b.row(), container.NewCenter(back))))
 	c.win.Canvas().Focus(acct.nickname)
 }

@@ -81,6 +81,9 @@ func (p *profilePage) refresh() {
 		widget.NewFormItem("User ID", widget.NewLabel(self.UserID)),
 		widget.NewFormItem("Theme", mode),
 	)
+	if c.opts.StartAtLogin != nil {
+		form.Append("Start", startAtLoginField(c))
+	}
 	card := container.NewVBox(
 		container.NewCenter(av),
 		container.NewCenter(widgets.Heading(self.Nickname)),
@@ -92,6 +95,37 @@ func (p *profilePage) refresh() {
 	)
 	p.body.Objects = []fyne.CanvasObject{detailPage("Profile", nil, card)}
 	p.body.Refresh()
+}
+
+// StartAtLogin is the OS's start at sign-in (app/autostart's Entry).
+type StartAtLogin interface {
+	Enabled() (bool, error)
+	SetEnabled(on bool) error
+}
+
+// startAtLoginField is the profile's switch for starting LanIM at sign-in: the office works
+// while its computers run LanIM, so a new install has it on. It reads and writes a local file
+// or registry value, quick enough for the UI goroutine.
+func startAtLoginField(c *Controller) fyne.CanvasObject {
+	on, err := c.opts.StartAtLogin.Enabled()
+	if err != nil {
+		c.log.Warn("start at sign-in: read", "err", err)
+	}
+	check := widget.NewCheck("Start LanIM when I sign in to this computer", nil)
+	check.SetChecked(on)
+	var changed func(bool)
+	changed = func(v bool) {
+		if err := c.opts.StartAtLogin.SetEnabled(v); err != nil {
+			c.fail("change the start at sign-in", err)
+			now, _ := c.opts.StartAtLogin.Enabled()
+			check.OnChanged = nil // show what holds without writing again
+			check.SetChecked(now)
+			check.OnChanged = changed
+		}
+	}
+	check.OnChanged = changed
+	return container.NewVBox(check, wrapped(widgets.Subtle(
+		"On a desktop with a tray, closing the window keeps LanIM running there, so the office and your messages reach this computer; Quit is in the tray's menu and the LanIM menu.")))
 }
 
 // faceChoices are the emoji faces a user or group can pick (an emoji on the colour of the ID),

@@ -148,6 +148,7 @@ func (s *shell) groupsChanged() {
 func (s *shell) selfChanged() {
 	s.rail.selfChanged()
 	s.profile.refresh()
+	s.c.refreshTray()
 }
 
 func (s *shell) presenceChanged() {
@@ -336,10 +337,26 @@ func (r *railItemRenderer) Objects() []fyne.CanvasObject {
 
 func (r *railItemRenderer) Destroy() {}
 
-// loadingScreen is a centred activity indicator with a line of text.
-func loadingScreen(text string) fyne.CanvasObject {
+// setContent shows a screen in the window, stopping the loading screen's indicator it replaces.
+func (c *Controller) setContent(o fyne.CanvasObject) {
+	if c.spinner != nil && o != c.spinnerScreen {
+		c.spinner.Stop()
+		c.spinner, c.spinnerScreen = nil, nil
+	}
+	c.win.SetContent(o)
+}
+
+// loadingScreen is a centred activity indicator with a line of text. Its animation runs until
+// the window shows something else (setContent stops it): an indicator left running after it
+// is replaced would still redraw the window 60 times a second, hidden or not.
+func (c *Controller) loadingScreen(text string) fyne.CanvasObject {
+	if c.spinner != nil {
+		c.spinner.Stop()
+	}
 	act := widget.NewActivity()
 	act.Start()
-	return container.NewStack(widgets.NewSurface(style.ColorOnboardBack),
+	c.spinner = act
+	c.spinnerScreen = container.NewStack(widgets.NewSurface(style.ColorOnboardBack),
 		container.NewCenter(container.NewVBox(container.NewCenter(act), widget.NewLabel(text))))
+	return c.spinnerScreen
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -16,37 +17,37 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"github.com/godbus/dbus/v5"
 )
 
 // tray is the system tray icon: the app icon (with a red dot when messages are unread) and a
-// menu to open the window or quit.
+// menu to show the window, the user's presence and the unread count, and Quit. With a tray the
+// app stays on when its window closes (the node keeps serving the office): see closeWindow.
 type tray struct {
-	desk   desktop.App
-	menu   *fyne.Menu
-	unread *fyne.MenuItem
-	plain  fyne.Resource
-	dotted fyne.Resource
-	last   int64
+	desk     desktop.App
+	menu     *fyne.Menu
+	presence *fyne.MenuItem // "Ann Lee · away": who is signed in, as colleagues see them
+	unread   *fyne.MenuItem
+	plain    fyne.Resource
+	dotted   fyne.Resource
+	last     int64
 }
 
-// setupTray installs the tray on desktops that have one. Whether there is one is found out off
-// the UI goroutine (on Linux it dials the session bus); the unread count is in the window title
-// either way.
+// setupTray installs the tray on desktops that have one, before the app runs: Fyne's driver
+// starts the tray with its run loop, so a tray menu set once the loop runs never shows. Whether
+// there is one is a dial of the session bus on Linux (a local socket, at most half a second);
+// the unread count is in the window title either way.
 func setupTray(c *Controller) {
 	desk, ok := c.app.(desktop.App)
 	if !ok || c.opts.Icon == nil {
 		return
 	}
-	go func() {
-		if !trayAvailable() {
-			c.log.Info("no system tray: no D-Bus session bus answers; the unread count shows in the window title")
-			return
-		}
-		c.post(func() {
-			installTray(c, desk)
-			updateTray(c, c.totalUnread())
-		})
-	}()
+	if !c.opts.TrayBus() {
+		c.log.Info("no system tray: no D-Bus session bus answers; the unread count shows in the window title")
+		return
+	}
+	installTray(c, desk)
+	c.refreshTray()
 }
 
 func installTray(c *Controller, desk desktop.App) {
@@ -55,37 +56,149 @@ func installTray(c *Controller, desk desktop.App) {
 	if b, err := dotIcon(c.opts.Icon.Content()); err == nil {
 		t.dotted = fyne.NewStaticResource("lanim-unread.png", b)
 	}
-	t.unread = fyne.NewMenuItem("No unread messages", func() { c.win.Show(); c.win.RequestFocus() })
+	t.presence = fyne.NewMenuItem("Not signed in", c.ShowWindow)
+	t.presence.Disabled = true
+	t.unread = fyne.NewMenuItem("No unread messages", c.ShowWindow)
 	t.menu = fyne.NewMenu("LanIM",
-		fyne.NewMenuItem("Open LanIM", func() { c.win.Show(); c.win.RequestFocus() }),
-		t.unread)
+		fyne.NewMenuItem("Show LanIM", c.ShowWindow),
+		t.presence,
+		t.unread,
+		fyne.NewMenuItemSeparator(),
+		quitItem(c))
 	desk.SetSystemTrayMenu(t.menu)
 	desk.SetSystemTrayIcon(t.plain)
+	// A click on the icon shows the window where the desktop supports it; the driver makes
+	// the close button hide the window then, which closeWindow does only with a tray host.
+	desk.SetSystemTrayWindow(c.win)
+	c.win.SetCloseIntercept(c.closeWindow)
 	c.tray = t
 }
 
-// updateTray shows the unread count in the tray.
-func updateTray(c *Controller, n int64) {
+// refreshTray shows the unread count and the user's presence in the tray.
+func (c *Controller) refreshTray() {
 	t := c.tray
-	if t == nil || t.last == n {
+	if t == nil {
 		return
 	}
-	t.last = n
-	switch n {
-	case 0:
-		t.unread.Label = "No unread messages"
-		t.desk.SetSystemTrayIcon(t.plain)
-	case 1:
-		t.unread.Label = "1 unread message"
-		t.desk.SetSystemTrayIcon(t.dotted)
-	default:
-		t.unread.Label = fmt.Sprintf("%d unread messages", n)
-		t.desk.SetSystemTrayIcon(t.dotted)
+	n := c.totalUnread()
+	who := "Not signed in"
+	if c.session != nil && c.self != nil {
+		who = c.self.Nickname
+		if who == "" {
+			who = c.self.UserID
+		}
+		st := statusOf(c.self.Ex)
+		if st.Away {
+			who += " · away"
+		} else {
+			who += " · online"
+		}
+		if st.Text != "" {
+			who += " · " + st.Text
+		}
+	}
+	if t.last == n && t.presence.Label == who {
+		return
+	}
+	t.presence.Label = who
+	if t.last != n {
+		t.last = n
+		switch n {
+		case 0:
+			t.unread.Label = "No unread messages"
+			t.desk.SetSystemTrayIcon(t.plain)
+		case 1:
+			t.unread.Label = "1 unread message"
+			t.desk.SetSystemTrayIcon(t.dotted)
+		default:
+			t.unread.Label = fmt.Sprintf("%d unread messages", n)
+			t.desk.SetSystemTrayIcon(t.dotted)
+		}
 	}
 	t.menu.Refresh()
 }
 
-// trayAvailable reports whether the desktop has a tray. On Linux (and the BSDs) the tray is a
+// closeWindow is the window's close button. With a tray icon the desktop shows, the window
+// hides and LanIM stays on: the node keeps serving the office, messages still notify, and the
+// tray's Show LanIM brings the window back. Without one (no tray host, the test driver) there
+// would be no way back to a hidden window, so closing quits as before. Whether a host shows the
+// icon is asked at each close (a desktop's panel may start after LanIM does at sign-in), off
+// the UI goroutine.
+func (c *Controller) closeWindow() {
+	if c.tray == nil {
+		c.Quit()
+		return
+	}
+	go func() {
+		hosted := c.opts.TrayHost()
+		c.post(func() {
+			if hosted {
+				c.hideWindow()
+			} else {
+				c.log.Info("window closed with no tray host showing the icon: quitting")
+				c.Quit()
+			}
+		})
+	}()
+}
+
+// Quit ends the app: the window size is kept and the app's run loop ends (the driver destroys
+// the window), after which the app closes its node as on SIGTERM. The tray's and the app
+// menu's Quit.
+func (c *Controller) Quit() {
+	c.saveWindowSize()
+	c.app.Quit()
+}
+
+// appMenu is the window's main menu (the menu bar on Linux and Windows, the app menu on
+// macOS): Quit is there as well as in the tray, since a closed window no longer quits.
+func appMenu(c *Controller) *fyne.MainMenu {
+	return fyne.NewMainMenu(fyne.NewMenu("LanIM", quitItem(c)))
+}
+
+// quitItem is Quit LanIM, marked as the menu's quit item so Fyne adds no second one.
+func quitItem(c *Controller) *fyne.MenuItem {
+	quit := fyne.NewMenuItem("Quit LanIM", c.Quit)
+	quit.IsQuit = true
+	return quit
+}
+
+// hideWindow hides the window and stops the periodic work only a visible window needs (the
+// office status poll, the colleagues' profiles), so a hidden LanIM idles.
+func (c *Controller) hideWindow() {
+	c.saveWindowSize()
+	c.win.Hide()
+	c.hidden = true
+	c.SetFocused(false)
+	if c.stopWatch != nil {
+		c.stopWatch()
+		c.stopWatch = nil
+	}
+}
+
+// ShowWindow brings the window back (the tray's Show LanIM); getting the focus resumes it.
+func (c *Controller) ShowWindow() {
+	c.win.Show()
+	c.win.RequestFocus()
+	c.SetFocused(true)
+}
+
+// resume is the window back from the tray, however it came (the menu, a click on the icon):
+// what changed while it was hidden is read again and the office poll runs again.
+func (c *Controller) resume() {
+	c.hidden = false
+	if c.shell == nil {
+		return
+	}
+	c.watchOffice()
+	c.refreshAll()
+	c.reloadOnlineProfiles()
+	if c.shell.section == sectionOffice {
+		c.shell.office.reload()
+	}
+}
+
+// trayAvailable reports whether the desktop may have a tray. On Linux (and the BSDs) the tray is a
 // D-Bus service: when fyne's systray cannot connect to the session bus it logs an error, and it
 // panics when the app quits (it closes a connection it never made), so the tray is installed only
 // when the session bus answers.
@@ -107,6 +220,46 @@ func trayAvailable() bool {
 	}
 	conn.Close()
 	return true
+}
+
+// trayHosted reports whether a tray host shows the icon now. On Linux the tray is a
+// StatusNotifierItem: a panel shows it when it runs org.kde.StatusNotifierWatcher on the
+// session bus (KDE, XFCE, Cinnamon, GNOME with the AppIndicator extension); without one the icon
+// is nowhere. Windows and macOS always have a tray.
+func trayHosted() bool {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return true
+	}
+	addr := busAddress()
+	if addr == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn, err := dbus.Connect(addr, dbus.WithContext(ctx))
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	var has bool
+	err = conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, statusNotifierWatcher).Store(&has)
+	return err == nil && has
+}
+
+// statusNotifierWatcher is the D-Bus name a tray host owns on Linux.
+const statusNotifierWatcher = "org.kde.StatusNotifierWatcher"
+
+// busAddress is the session bus socket in D-Bus address form, "" without one we can dial.
+func busAddress() string {
+	network, addr, ok := sessionBusSocket(os.Getenv, fileExists)
+	if !ok || network == "" {
+		return ""
+	}
+	if addr[0] == '@' {
+		return "unix:abstract=" + addr[1:]
+	}
+	return "unix:path=" + addr
 }
 
 // sessionBusSocket finds the session bus as godbus does, without autolaunching one:

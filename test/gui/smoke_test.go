@@ -6,7 +6,11 @@
 // Window A founds an office; window B is a second computer of it: its own node joins A's office
 // with a join code typed on its welcome screen. Both nodes listen on 127.0.0.1 (no mDNS). Text goes
 // each way, then A sends a picture with the mouse through the file dialog (xdotool cannot drag and
-// drop: it has no XDND), which both nodes must serve.
+// drop: it has no XDND), which both nodes must serve. Last, B quits with the mouse through the
+// app menu and A through its close button (WM_DELETE_WINDOW, sent by wmclose_test.go): the apps
+// run without a session bus, so without a tray, and closing the window quits; each node must shut
+// down cleanly. The tray itself (the window hiding, Show LanIM) is proven by the screen test
+// ui.TestTrayKeepsLanIMRunning: Xvfb has no tray host.
 package gui
 
 import (
@@ -21,7 +25,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -41,39 +44,19 @@ type smoke struct {
 	t       *testing.T
 	bin     string
 	shots   string
+	home    string
 	env     []string
 	api, ws string
 	n       int
 }
 
 func TestSmokeTwoWindows(t *testing.T) {
-	if os.Getenv("LANIM_GUI_SMOKE") != "1" {
-		t.Skip("the GUI smoke test runs under `make test-gui` (LANIM_GUI_SMOKE=1 with an X display)")
-	}
-	s := &smoke{t: t, bin: os.Getenv("LANIM_BIN"), api: nodeproc.MustFreeAddr(t), ws: nodeproc.MustFreeAddr(t)}
-	for _, need := range []string{"xdotool", "import"} {
-		if _, err := exec.LookPath(need); err != nil {
-			t.Fatalf("%s is missing (apt-get install xdotool imagemagick): %v", need, err)
-		}
-	}
-	if s.bin == "" || os.Getenv("DISPLAY") == "" {
-		t.Fatal("LANIM_BIN and DISPLAY must be set")
-	}
-	s.shots = os.Getenv("LANIM_SCREENSHOTS")
-	if s.shots == "" {
-		s.shots = t.TempDir()
-	}
-	if err := os.MkdirAll(s.shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Fyne keeps preferences (window size, theme) under XDG_CONFIG_HOME: keep the test's apart.
+	s := newSmoke(t)
 	// Its file dialog opens in $HOME: the test's holds the picture window A sends.
-	home := t.TempDir()
 	picture := whiteboardPNG(t)
-	if err := os.WriteFile(filepath.Join(home, "whiteboard.png"), picture, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(s.home, "whiteboard.png"), picture, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "HOME="+home, "LANG=en_US.UTF-8")
 
 	// Window A: first start, onboarding by keyboard (Tab to "Create a new office", Enter).
 	dataA := t.TempDir()
@@ -185,8 +168,42 @@ func TestSmokeTwoWindows(t *testing.T) {
 	s.sleep()
 	s.shot("09-office")
 
-	s.stop(a)
-	s.stop(b)
+	// Window B quits with the mouse through the app menu (the menu bar's LanIM, then Quit
+	// LanIM); window A's close button (the window manager's WM_DELETE_WINDOW) quits it too, since
+	// without a session bus it has no tray to stay in. Both close their node cleanly.
+	s.click(winB, 36, 13)
+	s.sleep()
+	s.shot("10-app-menu")
+	s.click(winB, 50, 44)
+	s.quitClean(b, apiB)
+	if err := closeWindow(winA); err != nil {
+		t.Fatalf("closing window A: %v", err)
+	}
+	s.quitClean(a, s.api)
+}
+
+// quitClean waits for an app to exit on its own with status 0, its API closed and no error
+// from the node's shutdown in its log.
+func (s *smoke) quitClean(p *proc, api string) {
+	s.t.Helper()
+	if !p.WaitExit(waitFor) {
+		s.shot("failed-quit-" + p.name)
+		s.t.Fatalf("window %s still runs after its Quit", p.name)
+	}
+	if code := p.Cmd.ProcessState.ExitCode(); code != 0 {
+		s.t.Fatalf("window %s: exit status %d:\n%s", p.name, code, p.Log())
+	}
+	if err := client.New(api, nil).Call(context.Background(), "/auth/parse_token", map[string]string{"token": "x"}, nil); openim.Code(err) != 0 {
+		s.t.Fatalf("window %s quit but its node still answers on %s", p.name, api)
+	}
+	for i, a := range p.Args {
+		if a == "--data" && i+1 < len(p.Args) {
+			raw, _ := os.ReadFile(filepath.Join(p.Args[i+1], "lanim.log"))
+			if strings.Contains(string(raw), "node shutdown") {
+				s.t.Fatalf("window %s: the node did not shut down cleanly:\n%s", p.name, raw)
+			}
+		}
+	}
 }
 
 // proc is a running app; its output (the node's "ready" lines) is in its log.
@@ -233,14 +250,6 @@ func (s *smoke) logWarnings(name string, args []string) {
 			}
 		}
 		s.t.Logf("warnings in the log of window %s:\n%s", name, strings.Join(lines[max(0, len(lines)-40):], "\n"))
-	}
-}
-
-// stop ends an app as the desktop would (SIGTERM closes the window) and waits for it.
-func (s *smoke) stop(p *proc) {
-	s.t.Helper()
-	if err := p.Stop(syscall.SIGTERM, waitFor); err != nil {
-		s.t.Errorf("window %s: %v:\n%s", p.name, err, p.Log())
 	}
 }
 
