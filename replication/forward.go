@@ -322,7 +322,7 @@ func (n *Node) sendForwards(batch []*fwdCall) {
 	if len(live) > 1 && isCode(err, codeBadReq) {
 		// Refused whole, before any entry was applied (a leader of an older build has no
 		// apply.batch): one call each, as before.
-		n.sendEach(ctx, live)
+		n.sendEach(live)
 		return
 	}
 	if err == nil && len(replies) < len(live) {
@@ -338,12 +338,15 @@ func (n *Node) sendForwards(batch []*fwdCall) {
 	}
 }
 
-// sendEach forwards each call of a batch on its own, all at once.
-func (n *Node) sendEach(ctx context.Context, calls []*fwdCall) {
+// sendEach forwards each call of a batch on its own, all at once, each with a whole commitTimeout
+// of its own (the refused batch call has used part of the batch's).
+func (n *Node) sendEach(calls []*fwdCall) {
 	var wg sync.WaitGroup
 	for _, c := range calls {
 		wg.Go(func() {
 			defer close(c.done)
+			ctx, cancel := context.WithTimeout(n.ctx, commitTimeout)
+			defer cancel()
 			replies, err := n.forwardEntries(ctx, c.addr, c.id, [][]byte{c.entry})
 			switch {
 			case len(replies) > 0:
