@@ -20,8 +20,36 @@ const (
 	prefHeight = "window.height"
 )
 
-// defaultWindow is the size of the first window; later starts reuse the last size.
-var defaultWindow = fyne.NewSize(1100, 720)
+// Window sizes in device-independent units (Fyne multiplies them by the scale).
+var (
+	// roomyWindow is the first window's size on a screen known to hold it.
+	roomyWindow = fyne.NewSize(1100, 720)
+	// defaultWindow is the first window's size when the screen's size is unknown: it fits a
+	// 1366×768 screen at 150% (911×512 units) with a taskbar.
+	defaultWindow = fyne.NewSize(880, 480)
+	// minWindow is the smallest size the app lays out well; a clamp never goes below it.
+	minWindow = fyne.NewSize(600, 400)
+)
+
+// screenMargin is the height a clamped window leaves free for a taskbar and the title bar.
+const screenMargin = 40
+
+// windowSize is the window's size at start: the saved size (zero: none) or the first size, no
+// larger than the screen (zero: unknown) so the window never opens past its edges.
+func windowSize(saved, screen fyne.Size) fyne.Size {
+	s := saved
+	if s.Width < minWindow.Width || s.Height < minWindow.Height {
+		s = defaultWindow
+		if screen.Width > 0 {
+			s = roomyWindow
+		}
+	}
+	if screen.Width > 0 && screen.Height > 0 {
+		s.Width = max(min(s.Width, screen.Width), minWindow.Width)
+		s.Height = max(min(s.Height, screen.Height-screenMargin), minWindow.Height)
+	}
+	return s
+}
 
 // NewWindow makes the app's window on a with its controller: theme, remembered size, keyboard
 // shortcuts, focus tracking and tray. The caller shows it (Run does, and waits).
@@ -36,9 +64,11 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	}
 	w := a.NewWindow(title)
 	c := NewController(a, w, be, opts)
-	w.Resize(fyne.NewSize(
-		float32(a.Preferences().FloatWithFallback(prefWidth, float64(defaultWindow.Width))),
-		float32(a.Preferences().FloatWithFallback(prefHeight, float64(defaultWindow.Height)))))
+	saved := fyne.NewSize(float32(a.Preferences().Float(prefWidth)), float32(a.Preferences().Float(prefHeight)))
+	w.Resize(windowSize(saved, screenSize(a)))
+	// Every way out saves the size: the window's close, Quit, and SIGINT/SIGTERM (app/ quits
+	// the app on them); Fyne writes the preferences after this hook.
+	a.Lifecycle().SetOnStopped(c.saveWindowSize)
 	w.SetCloseIntercept(func() {
 		c.saveWindowSize()
 		w.Close()
@@ -63,9 +93,10 @@ func Run(a fyne.App, be Backend, opts Options) {
 // Window is the controller's window.
 func (c *Controller) Window() fyne.Window { return c.win }
 
+// saveWindowSize keeps the window's size for the next start (on exit and on sign-out).
 func (c *Controller) saveWindowSize() {
 	s := c.win.Canvas().Size()
-	if s.Width < 200 || s.Height < 200 {
+	if s.Width < minWindow.Width/2 || s.Height < minWindow.Height/2 {
 		return
 	}
 	c.app.Preferences().SetFloat(prefWidth, float64(s.Width))
