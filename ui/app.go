@@ -57,6 +57,7 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	if opts.Icon != nil {
 		a.SetIcon(opts.Icon)
 	}
+	style.FixEmoji() // before any text is drawn: emoji at the text's size (style/emoji.go)
 	applyTheme(a, style.Mode(a.Preferences().StringWithFallback(prefTheme, string(style.ModeSystem))))
 	title := opts.Title
 	if title == "" {
