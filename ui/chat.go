@@ -84,9 +84,8 @@ func newChatView(c *Controller) *chatView {
 	v.newPill.Importance = widget.HighImportance
 	v.newPill.Hide()
 	pill := container.NewVBox(layout.NewSpacer(), container.NewCenter(v.newPill), widget.NewLabel(""))
-	messages := container.NewStack(widgets.NewSurface(style.ColorChat), v.scroll, pill)
-
 	v.composer = newComposer(c)
+	messages := container.NewStack(widgets.NewSurface(style.ColorChat), v.scroll, pill, v.composer.mention.layer)
 	v.composer.onSend = func(text string, mentions []string) {
 		if v.conv != nil {
 			c.SendText(v.conv, text, mentions, v.composer.reply)
