@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -163,8 +164,8 @@ func (p *peoplePage) refresh() {
 	}
 	l := widgets.Subtle(note)
 	l.Wrapping = fyne.TextWrapWord
-	p.setDetail(container.NewCenter(container.New(widgets.FixedWidth(360),
-		container.NewVBox(container.NewCenter(widgets.Heading("Office directory")), l))))
+	p.setDetail(container.NewVBox(layout.NewSpacer(), container.New(widgets.MaxWidth(360),
+		container.NewVBox(container.NewCenter(widgets.Heading("Office directory")), l)), layout.NewSpacer()))
 }
 
 // refreshList rebuilds the rows that match the search, by name.

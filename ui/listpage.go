@@ -40,7 +40,7 @@ func newListPage(c *Controller, title, placeholder string, refreshList func(), b
 	header := container.NewBorder(nil, nil, nil, bar, widgets.Heading(title))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(p.search))
 	left := widgets.TopThen(top, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = widgets.LeftThen(paneLeft(left), container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.detail))
+	p.content = listThen(left, container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.detail))
 	return p
 }
 

@@ -1,9 +1,16 @@
 package ui
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"lanim/node/openim"
 )
 
 // The first window fits the screen: at 150% on a 1366×768 screen without a screen size to go by,
@@ -61,4 +68,118 @@ func TestWindowSizeSavedOnSignOutAndStop(t *testing.T) {
 	if got := saved(); got != fyne.NewSize(640, 480) {
 		t.Fatalf("size saved on stop: %v, want 640x480", got)
 	}
+}
+
+// narrowWidth is the narrowest window the app works in: two side by side on a small screen.
+const narrowWidth = 600
+
+// Every page holds in a 600-unit window with realistic content (long names, a pending friend
+// request, a contact's card, a group, the office, the profile) and never widens the window
+// (issue 13, bug 3: Friend requests widened it to 774 px, a contact page to 844).
+func TestNarrowWindow(t *testing.T) {
+	_, _, hs := realApp(t, "ann", "bob", "cy")
+	ann, bob, cy := hs["ann"], hs["bob"], hs["cy"]
+	ctx := context.Background()
+	long := map[string]string{
+		"bob": "Bartholomew Montgomery-Fitzgerald the Third of Accounts Payable",
+		"cy":  "Cyrillus Wolfeschlegelsteinhausenbergerdorff of the Information Technology Department",
+	}
+	for u, name := range long {
+		if err := hs[u].C.be.UpdateSelf(ctx, name, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	befriend(t, ann, bob)
+	if err := cy.C.be.AddFriend(ctx, "ann", "Hello Ann, I am the new colleague from the IT department, please accept"); err != nil {
+		t.Fatal(err)
+	}
+	ann.WaitFor("cy's request", func() bool { return ann.PendingFriendRequests() == 1 })
+	ann.WaitFor("bob's long name", func() bool { return ann.C.userName("bob") == long["bob"] })
+	gid := ann.CreateGroup("The quarterly planning and budget review group for all departments", "bob")
+	ann.Compose("A long message: " + strings.Repeat("pneumonoultramicroscopicsilicovolcanoconiosis ", 4))
+
+	ann.C.win.Resize(fyne.NewSize(narrowWidth, 700))
+	ann.Settle()
+	start := ann.C.win.Canvas().Size()
+	check := func(page string) {
+		t.Helper()
+		ann.Settle()
+		if w := ann.C.win.Canvas().Content().MinSize().Width; w > narrowWidth {
+			t.Errorf("%s needs %v units of width, more than %d\n%s", page, w, narrowWidth, dumpWidest(ann, 200))
+		}
+		if s := ann.C.win.Canvas().Size(); s != start {
+			t.Errorf("%s changed the window from %v to %v", page, start, s)
+		}
+	}
+	ann.OpenConversation(openim.GroupConversationID(gid))
+	check("a group chat")
+	ann.OpenChatWith("bob")
+	ann.Compose("Hi " + long["bob"])
+	check("a single chat")
+	ann.Section("contacts")
+	check("contacts")
+	ann.C.shell.contacts.showRequests()
+	check("friend requests")
+	ann.C.shell.contacts.showUser("bob")
+	check("a contact")
+	ann.C.shell.contacts.showUser("cy")
+	check("someone not a friend")
+	ann.Section("people")
+	check("people")
+	ann.Section("groups")
+	ann.ShowGroup(gid)
+	check("a group")
+	ann.Section("office")
+	check("office")
+	ann.Section("profile")
+	check("profile")
+	ann.C.SearchMessages()
+	check("search")
+}
+
+// widest lists the deepest visible objects wider than limit, with their path: what made a
+// page too wide.
+func widest(o fyne.CanvasObject, limit float32, path string) []string {
+	if o == nil || !o.Visible() {
+		return nil
+	}
+	w := o.MinSize().Width
+	if w <= limit {
+		return nil
+	}
+	var kids []fyne.CanvasObject
+	switch x := o.(type) {
+	case *fyne.Container:
+		kids = x.Objects
+	case fyne.Widget:
+		if r := test.WidgetRenderer(x); r != nil {
+			kids = r.Objects()
+		}
+	}
+	name := fmt.Sprintf("%T", o)
+	if c, ok := o.(*fyne.Container); ok {
+		name += fmt.Sprintf("(%T)", c.Layout)
+	}
+	switch x := o.(type) {
+	case *widget.Label:
+		name += "[" + x.Text + "]"
+	case *widget.Button:
+		name += "[" + x.Text + "]"
+	case *widget.RichText:
+		name += "[" + x.String() + "]"
+	}
+	p := path + "/" + name + fmt.Sprintf("=%.0f", w)
+	var out []string
+	for _, k := range kids {
+		out = append(out, widest(k, limit, p)...)
+	}
+	if len(out) == 0 {
+		return []string{p}
+	}
+	return out
+}
+
+// dumpWidest is widest for a window, one path a line.
+func dumpWidest(h *Harness, limit float32) string {
+	return strings.Join(widest(h.C.win.Canvas().Content(), limit, ""), "\n")
 }
