@@ -14,8 +14,11 @@ import (
 	"lanim/ui/widgets"
 )
 
-// mentionRows is how many people the "@" list shows at most.
-const mentionRows = 6
+// mentionRows is how many people the "@" list shows at most, mentionWidth how wide it is.
+const (
+	mentionRows  = 6
+	mentionWidth = 260
+)
 
 // mentionList is the "@" list of a group chat's message box. It is not a pop-up: a pop-up
 // takes the keyboard, and typing must go on in the box. It floats over the bottom of the
@@ -36,9 +39,16 @@ func newMentionList(p *composer) *mentionList {
 	l := &mentionList{p: p, at: -1, rows: container.NewVBox()}
 	l.card = container.NewStack(widgets.NewCard(8), container.NewPadded(l.rows))
 	l.card.Hide()
-	l.layer = container.NewWithoutLayout(l.card)
+	l.layer = container.New(floatLayout{}, l.card)
 	return l
 }
+
+// floatLayout leaves its objects where they were put and asks for no room: the list floats
+// over the messages and never widens the window.
+type floatLayout struct{}
+
+func (floatLayout) Layout([]fyne.CanvasObject, fyne.Size) {}
+func (floatLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
 
 // open starts a list at the "@" just typed before the caret.
 func (l *mentionList) open() {
@@ -123,8 +133,8 @@ func mentionMatches(m mention, q string) bool {
 func (l *mentionList) render() {
 	l.rows.RemoveAll()
 	for i, m := range l.shown {
-		name := widgets.Bold(m.name)
-		row := container.NewBorder(nil, nil, nil, widgets.Subtle(m.userID), name)
+		row := container.NewBorder(nil, nil, nil, widgets.Truncated(widgets.Subtle(m.userID)),
+			widgets.Truncated(widgets.Bold(m.name)))
 		bg := widgets.NewSurface(theme.ColorNameBackground)
 		if i == l.sel {
 			bg.SetFill(theme.ColorNameSelection)
@@ -135,9 +145,8 @@ func (l *mentionList) render() {
 	}
 	l.card.Show()
 	size := l.card.MinSize()
-	size.Width = max(size.Width, 220)
 	area := l.layer.Size()
-	size.Width = min(size.Width, area.Width)
+	size.Width = min(mentionWidth, area.Width)
 	x := l.caretX() - theme.Padding()
 	x = max(0, min(x, area.Width-size.Width))
 	l.card.Resize(size)

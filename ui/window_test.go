@@ -113,6 +113,14 @@ func TestNarrowWindow(t *testing.T) {
 	}
 	ann.OpenConversation(openim.GroupConversationID(gid))
 	check("a group chat")
+	p := ann.C.shell.chat.composer
+	ann.Canvas().Focus(p.entry)
+	typeFocused(ann, "@Ba") // bob's long name in the @ list
+	if !p.mention.card.Visible() {
+		t.Fatal("no @ list for @Ba")
+	}
+	check("the @ list")
+	p.entry.SetText("")
 	ann.OpenChatWith("bob")
 	ann.Compose("Hi " + long["bob"])
 	check("a single chat")
