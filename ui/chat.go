@@ -129,10 +129,9 @@ func emptyChat(c *Controller) fyne.CanvasObject {
 		logo.SetMinSize(fyne.NewSquareSize(96))
 		items = append(items, container.NewCenter(logo))
 	}
-	t := widgets.Heading("Pick a conversation")
-	items = append(items, container.NewCenter(t),
-		container.NewCenter(widgets.Subtle("Ctrl+K searches your chats · Alt+↑/↓ moves between them")))
-	return container.NewCenter(container.NewVBox(items...))
+	items = append(items, centred(widgets.Heading("Pick a conversation")),
+		centred(widgets.Subtle("Ctrl+K searches your chats · Alt+↑/↓ moves between them")))
+	return hintBox(items...)
 }
 
 // open shows a conversation and loads its newest messages.

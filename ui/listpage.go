@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -76,6 +77,15 @@ func (p *listPage) setDetail(o fyne.CanvasObject) {
 
 // showHint is the detail pane while nothing is picked: the page's name and what to do.
 func (p *listPage) showHint(title, hint string) {
-	p.setDetail(container.NewCenter(container.NewVBox(container.NewCenter(widgets.Heading(title)),
-		container.NewCenter(widgets.Subtle(hint)))))
+	p.setDetail(hintBox(centred(widgets.Heading(title)), centred(widgets.Subtle(hint))))
+}
+
+// hintWidth is how wide a hint's lines run before they wrap.
+const hintWidth = 400
+
+// hintBox centres lines of a hint in a pane; wrapped lines (centred) make it narrow with the
+// window instead of widening it.
+func hintBox(lines ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVBox(layout.NewSpacer(), container.New(widgets.MaxWidth(hintWidth), container.NewVBox(lines...)),
+		layout.NewSpacer())
 }

@@ -111,6 +111,8 @@ func TestNarrowWindow(t *testing.T) {
 			t.Errorf("%s changed the window from %v to %v", page, start, s)
 		}
 	}
+	ann.C.shell.chat.close()
+	check("no chat open")
 	ann.OpenConversation(openim.GroupConversationID(gid))
 	check("a group chat")
 	p := ann.C.shell.chat.composer
