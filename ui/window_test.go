@@ -193,3 +193,27 @@ func widest(o fyne.CanvasObject, limit float32, path string) []string {
 func dumpWidest(h *Harness, limit float32) string {
 	return strings.Join(widest(h.C.win.Canvas().Content(), limit, ""), "\n")
 }
+
+// The screens before sign-in hold in a 600-unit window too.
+func TestNarrowOnboarding(t *testing.T) {
+	o := newOffice(t, officeOptions{})
+	h := NewHarness(t, NewTestApp(t), o.backend(), HarnessOptions{Size: fyne.NewSize(narrowWidth, 700)})
+	check := func(screen string) {
+		t.Helper()
+		h.Settle()
+		if w := h.C.win.Canvas().Content().MinSize().Width; w > narrowWidth {
+			t.Errorf("%s needs %v units of width, more than %d\n%s", screen, w, narrowWidth, dumpWidest(h, 200))
+		}
+	}
+	h.WaitText("Welcome to LanIM")
+	check("welcome")
+	h.TapText("Create a new office")
+	h.WaitText("Create your office")
+	check("create an office")
+	h.Fill("Acme", "Ann Lee", "ann", "password1", "password1")
+	h.Tap("Create office")
+	h.SignedIn()
+	h.C.SignOut()
+	h.WaitText("Sign in to LanIM")
+	check("sign in")
+}
