@@ -133,8 +133,7 @@ func mentionMatches(m mention, q string) bool {
 func (l *mentionList) render() {
 	l.rows.RemoveAll()
 	for i, m := range l.shown {
-		row := container.NewBorder(nil, nil, nil, widgets.Truncated(widgets.Subtle(m.userID)),
-			widgets.Truncated(widgets.Bold(m.name)))
+		row := container.NewBorder(nil, nil, nil, widgets.Subtle(m.userID), widgets.Truncated(widgets.Bold(m.name)))
 		bg := widgets.NewSurface(theme.ColorNameBackground)
 		if i == l.sel {
 			bg.SetFill(theme.ColorNameSelection)
