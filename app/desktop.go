@@ -106,6 +106,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	icon := fyne.NewStaticResource("lanim.png", assets.Icon)
 	a := fyneapp.NewWithID(AppID)
+	ui.Prepare() // while the node starts
 	if df.demo {
 		return runDemo(ctx, a, icon, stdout)
 	}

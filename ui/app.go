@@ -51,13 +51,18 @@ func windowSize(saved, screen fyne.Size) fyne.Size {
 	return s
 }
 
+// Prepare starts, in the background, work the window needs before it draws any text (the
+// emoji font's rewrite, style.FixEmoji: about 0.4 s), so it overlaps the node's start;
+// NewWindow waits for it.
+func Prepare() { go style.FixEmoji() }
+
 // NewWindow makes the app's window on a with its controller: theme, remembered size, keyboard
 // shortcuts, focus tracking and tray. The caller shows it (Run does, and waits).
 func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	if opts.Icon != nil {
 		a.SetIcon(opts.Icon)
 	}
-	style.FixEmoji() // before any text is drawn: emoji at the text's size (style/emoji.go)
+	style.FixEmoji() // before any text is drawn (done or waited for if Prepare started it)
 	applyTheme(a, style.Mode(a.Preferences().StringWithFallback(prefTheme, string(style.ModeSystem))))
 	title := opts.Title
 	if title == "" {

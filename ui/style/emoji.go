@@ -28,7 +28,8 @@ import (
 var emojiOnce sync.Once
 
 // FixEmoji replaces the content of Fyne's bundled emoji font with the rewritten one, once per
-// process, before any text is drawn (the app calls it when it makes its window). Fyne reads
+// process, before any text is drawn (the app calls it when it makes its window; a call while
+// another runs waits for it). Fyne reads
 // the font from this resource each time it (re)builds its font cache, and offers no other way
 // to give it an emoji font. A font it cannot rewrite is left as it is.
 func FixEmoji() {
