@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,8 +17,9 @@ import (
 // Preference keys (fyne Preferences, per user and app ID).
 const (
 	prefTheme  = "theme"
-	prefWidth  = "window.width"
-	prefHeight = "window.height"
+	prefSize   = "window.size"   // "WxH": one key, so one write saves it (Fyne defers a second)
+	prefWidth  = "window.width"  // before window.size: still read
+	prefHeight = "window.height" // before window.size: still read
 )
 
 // Window sizes in device-independent units (Fyne multiplies them by the scale).
@@ -70,8 +72,7 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	}
 	w := a.NewWindow(title)
 	c := NewController(a, w, be, opts)
-	saved := fyne.NewSize(float32(a.Preferences().Float(prefWidth)), float32(a.Preferences().Float(prefHeight)))
-	w.Resize(windowSize(saved, screenSize(a)))
+	w.Resize(windowSize(savedWindowSize(a), screenSize(a)))
 	// Every way out saves the size: the window's close, Quit, and SIGINT/SIGTERM (app/ quits
 	// the app on them); Fyne writes the preferences after this hook.
 	a.Lifecycle().SetOnStopped(c.saveWindowSize)
@@ -100,13 +101,38 @@ func Run(a fyne.App, be Backend, opts Options) {
 func (c *Controller) Window() fyne.Window { return c.win }
 
 // saveWindowSize keeps the window's size for the next start (on exit and on sign-out).
-func (c *Controller) saveWindowSize() {
-	s := c.win.Canvas().Size()
+func (c *Controller) saveWindowSize() { saveWindowSize(c.app, c.win) }
+
+func saveWindowSize(a fyne.App, w fyne.Window) {
+	s := w.Canvas().Size()
 	if s.Width < minWindow.Width/2 || s.Height < minWindow.Height/2 {
 		return
 	}
-	c.app.Preferences().SetFloat(prefWidth, float64(s.Width))
-	c.app.Preferences().SetFloat(prefHeight, float64(s.Height))
+	a.Preferences().SetString(prefSize, fmt.Sprintf("%gx%g", s.Width, s.Height))
+}
+
+// savedWindowSize is the size saveWindowSize kept (zero: none).
+func savedWindowSize(a fyne.App) fyne.Size {
+	var w, h float32
+	if _, err := fmt.Sscanf(a.Preferences().String(prefSize), "%gx%g", &w, &h); err == nil {
+		return fyne.NewSize(w, h)
+	}
+	return fyne.NewSize(float32(a.Preferences().Float(prefWidth)), float32(a.Preferences().Float(prefHeight)))
+}
+
+// Quit saves the window's size, then quits the app: what SIGINT and SIGTERM do (app/). Fyne's
+// own stop hook, which saves it too, is not always run when the app quits while busy.
+func Quit(a fyne.App) {
+	var main fyne.Window // the app's window: the largest (a test app has a small one too)
+	for _, w := range a.Driver().AllWindows() {
+		if s := w.Canvas().Size(); main == nil || s.Width*s.Height > main.Canvas().Size().Width*main.Canvas().Size().Height {
+			main = w
+		}
+	}
+	if main != nil {
+		saveWindowSize(a, main)
+	}
+	a.Quit()
 }
 
 // --- theme ---

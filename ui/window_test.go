@@ -46,9 +46,7 @@ func TestWindowSizeSavedOnSignOutAndStop(t *testing.T) {
 	o.signUp("ann")
 	a := NewTestApp(t)
 	h := signIn(t, a, o.backend(), "ann")
-	saved := func() fyne.Size {
-		return fyne.NewSize(float32(a.Preferences().Float(prefWidth)), float32(a.Preferences().Float(prefHeight)))
-	}
+	saved := func() fyne.Size { return savedWindowSize(a) }
 
 	h.C.win.Resize(fyne.NewSize(700, 520))
 	h.Drain()
@@ -67,6 +65,14 @@ func TestWindowSizeSavedOnSignOutAndStop(t *testing.T) {
 	stopped.OnStopped()() // what Fyne runs when the app quits, before it writes the preferences
 	if got := saved(); got != fyne.NewSize(640, 480) {
 		t.Fatalf("size saved on stop: %v, want 640x480", got)
+	}
+
+	// SIGINT/SIGTERM: app/ calls Quit, which saves before quitting.
+	h.C.win.Resize(fyne.NewSize(660, 500))
+	h.Drain()
+	Quit(a)
+	if got := saved(); got != fyne.NewSize(660, 500) {
+		t.Fatalf("size saved by Quit: %v, want 660x500", got)
 	}
 }
 
