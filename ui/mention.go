@@ -238,8 +238,8 @@ func setCursorOffset(e *composeEntry, off int) {
 	e.Refresh()
 }
 
-// markMentions sets the user's own mentions in a received @ message in bold primary colour
-// ("@Name" for the user's nickname or ID, and every mention when the message is for all).
+// markMentions sets the user's own mentions ("@" and the user's nickname or ID) in a received
+// @ message that mentions the user (by ID, or OpenIM's AtAllTag) in bold primary colour.
 func (c *Controller) markMentions(m *pb.MsgData, segs []widget.RichTextSegment) []widget.RichTextSegment {
 	if m.ContentType != openim.AtText || m.SendID == c.self.UserID || !MentionsUser(m, c.self.UserID) {
 		return segs
