@@ -106,6 +106,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	icon := fyne.NewStaticResource("lanim.png", assets.Icon)
 	a := fyneapp.NewWithID(AppID)
+	ui.Prepare() // while the node starts
 	if df.demo {
 		return runDemo(ctx, a, icon, stdout)
 	}
@@ -149,7 +150,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		AdminSecret: n.AdminSecret, Join: n.Join, AfterLeave: n.StartOver, Log: log})
 	defer be.Close()
 	// SIGINT/SIGTERM close the window like the user would.
-	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	stop := context.AfterFunc(ctx, func() { fyne.Do(func() { ui.Quit(a) }) })
 	defer stop()
 	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(cfg.DataDir, "desktop-session.json"), Log: log,
 		StartAtLogin: startAtLogin(a, cfg.DataDir, flagGiven(rest, "data"), log)})
@@ -182,7 +183,7 @@ func runRemoteDesktop(ctx context.Context, a fyne.App, icon fyne.Resource, dataD
 	}
 	be := ui.NewClientBackend(ui.ClientConfig{APIAddr: df.connectAPI, WSAddr: df.connectWS})
 	defer be.Close()
-	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	stop := context.AfterFunc(ctx, func() { fyne.Do(func() { ui.Quit(a) }) })
 	defer stop()
 	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(dataDir, "desktop-session.json")})
 	return nil

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,12 +17,46 @@ import (
 // Preference keys (fyne Preferences, per user and app ID).
 const (
 	prefTheme  = "theme"
-	prefWidth  = "window.width"
-	prefHeight = "window.height"
+	prefSize   = "window.size"   // "WxH": one key, so one write saves it (Fyne defers a second)
+	prefWidth  = "window.width"  // before window.size: still read
+	prefHeight = "window.height" // before window.size: still read
 )
 
-// defaultWindow is the size of the first window; later starts reuse the last size.
-var defaultWindow = fyne.NewSize(1100, 720)
+// Window sizes in device-independent units (Fyne multiplies them by the scale).
+var (
+	// roomyWindow is the first window's size on a screen known to hold it.
+	roomyWindow = fyne.NewSize(1100, 720)
+	// defaultWindow is the first window's size when the screen's size is unknown: it fits a
+	// 1366×768 screen at 150% (911×512 units) with a taskbar.
+	defaultWindow = fyne.NewSize(880, 480)
+	// minWindow is the smallest size the app lays out well; a clamp never goes below it.
+	minWindow = fyne.NewSize(600, 400)
+)
+
+// screenMargin is the height a clamped window leaves free for a taskbar and the title bar.
+const screenMargin = 40
+
+// windowSize is the window's size at start: the saved size (zero: none) or the first size, no
+// larger than the screen (zero: unknown) so the window never opens past its edges.
+func windowSize(saved, screen fyne.Size) fyne.Size {
+	s := saved
+	if s.Width < minWindow.Width || s.Height < minWindow.Height {
+		s = defaultWindow
+		if screen.Width > 0 {
+			s = roomyWindow
+		}
+	}
+	if screen.Width > 0 && screen.Height > 0 {
+		s.Width = max(min(s.Width, screen.Width), minWindow.Width)
+		s.Height = max(min(s.Height, screen.Height-screenMargin), minWindow.Height)
+	}
+	return s
+}
+
+// Prepare starts, in the background, work the window needs before it draws any text (the
+// emoji font's rewrite, style.FixEmoji: about 0.4 s), so it overlaps the node's start;
+// NewWindow waits for it.
+func Prepare() { go style.FixEmoji() }
 
 // NewWindow makes the app's window on a with its controller: theme, remembered size, keyboard
 // shortcuts, focus tracking and tray. The caller shows it (Run does, and waits).
@@ -29,6 +64,7 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	if opts.Icon != nil {
 		a.SetIcon(opts.Icon)
 	}
+	style.FixEmoji() // before any text is drawn (done or waited for if Prepare started it)
 	applyTheme(a, style.Mode(a.Preferences().StringWithFallback(prefTheme, string(style.ModeSystem))))
 	title := opts.Title
 	if title == "" {
@@ -36,9 +72,10 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Controller {
 	}
 	w := a.NewWindow(title)
 	c := NewController(a, w, be, opts)
-	w.Resize(fyne.NewSize(
-		float32(a.Preferences().FloatWithFallback(prefWidth, float64(defaultWindow.Width))),
-		float32(a.Preferences().FloatWithFallback(prefHeight, float64(defaultWindow.Height)))))
+	w.Resize(windowSize(savedWindowSize(a), screenSize(a)))
+	// Every way out saves the size: the window's close, Quit, and SIGINT/SIGTERM (app/ quits
+	// the app on them); Fyne writes the preferences after this hook.
+	a.Lifecycle().SetOnStopped(c.saveWindowSize)
 	w.SetCloseIntercept(c.closeWindow)
 	w.SetMainMenu(appMenu(c))
 	a.Lifecycle().SetOnEnteredForeground(func() { c.SetFocused(true) })
@@ -60,13 +97,39 @@ func Run(a fyne.App, be Backend, opts Options) {
 // Window is the controller's window.
 func (c *Controller) Window() fyne.Window { return c.win }
 
-func (c *Controller) saveWindowSize() {
-	s := c.win.Canvas().Size()
-	if s.Width < 200 || s.Height < 200 {
+// saveWindowSize keeps the window's size for the next start (on exit and on sign-out).
+func (c *Controller) saveWindowSize() { saveWindowSize(c.app, c.win) }
+
+func saveWindowSize(a fyne.App, w fyne.Window) {
+	s := w.Canvas().Size()
+	if s.Width < minWindow.Width/2 || s.Height < minWindow.Height/2 {
 		return
 	}
-	c.app.Preferences().SetFloat(prefWidth, float64(s.Width))
-	c.app.Preferences().SetFloat(prefHeight, float64(s.Height))
+	a.Preferences().SetString(prefSize, fmt.Sprintf("%gx%g", s.Width, s.Height))
+}
+
+// savedWindowSize is the size saveWindowSize kept (zero: none).
+func savedWindowSize(a fyne.App) fyne.Size {
+	var w, h float32
+	if _, err := fmt.Sscanf(a.Preferences().String(prefSize), "%gx%g", &w, &h); err == nil {
+		return fyne.NewSize(w, h)
+	}
+	return fyne.NewSize(float32(a.Preferences().Float(prefWidth)), float32(a.Preferences().Float(prefHeight)))
+}
+
+// Quit saves the window's size, then quits the app: what SIGINT and SIGTERM do (app/). Fyne's
+// own stop hook, which saves it too, is not always run when the app quits while busy.
+func Quit(a fyne.App) {
+	var main fyne.Window // the app's window: the largest (a test app has a small one too)
+	for _, w := range a.Driver().AllWindows() {
+		if s := w.Canvas().Size(); main == nil || s.Width*s.Height > main.Canvas().Size().Width*main.Canvas().Size().Height {
+			main = w
+		}
+	}
+	if main != nil {
+		saveWindowSize(a, main)
+	}
+	a.Quit()
 }
 
 // --- theme ---

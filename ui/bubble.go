@@ -123,7 +123,7 @@ func (r *msgRow) set(m *pb.MsgData) {
 	if r.own {
 		textColor = style.ColorBubbleText
 	}
-	r.text.Segments = richTextWithLinks(MessageText(m), textColor, r.c.openLink)
+	r.text.Segments = r.c.markMentions(m, richTextWithLinks(MessageText(m), textColor, r.c.openLink))
 	r.text.Refresh()
 	r.body.Refresh() // after the text made its links: the own bubble's theme reaches them
 	r.quote.show(r.c, m)

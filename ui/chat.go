@@ -86,9 +86,8 @@ func newChatView(c *Controller) *chatView {
 	v.newPill.Importance = widget.HighImportance
 	v.newPill.Hide()
 	pill := container.NewVBox(layout.NewSpacer(), container.NewCenter(v.newPill), widget.NewLabel(""))
-	messages := container.NewStack(widgets.NewSurface(style.ColorChat), v.scroll, pill)
-
 	v.composer = newComposer(c)
+	messages := container.NewStack(widgets.NewSurface(style.ColorChat), v.scroll, pill, v.composer.mention.layer)
 	v.composer.onSend = func(text string, mentions []string) {
 		if v.conv != nil {
 			c.SendText(v.conv, text, mentions, v.composer.reply)
@@ -133,10 +132,9 @@ func emptyChat(c *Controller) fyne.CanvasObject {
 		logo.SetMinSize(fyne.NewSquareSize(96))
 		items = append(items, container.NewCenter(logo))
 	}
-	t := widgets.Heading("Pick a conversation")
-	items = append(items, container.NewCenter(t),
-		container.NewCenter(widgets.Subtle("Ctrl+K searches your chats · Alt+↑/↓ moves between them")))
-	return container.NewCenter(container.NewVBox(items...))
+	items = append(items, centred(widgets.Heading("Pick a conversation")),
+		centred(widgets.Subtle("Ctrl+K searches your chats · Alt+↑/↓ moves between them")))
+	return hintBox(items...)
 }
 
 // open shows a conversation and loads its newest messages.

@@ -23,6 +23,8 @@ type composeEntry struct {
 	shift   bool
 	onSend  func()
 	onAt    func()
+	onKey   func(fyne.KeyName) bool // a key the "@" list takes first (true: taken)
+	onMoved func()
 	onPaste func(fallback func()) // a paste: files or a picture, else fallback pastes the text
 }
 
@@ -65,6 +67,9 @@ func (e *composeEntry) shiftHeld() bool {
 }
 
 func (e *composeEntry) TypedKey(k *fyne.KeyEvent) {
+	if e.onKey != nil && e.onKey(k.Name) {
+		return
+	}
 	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !e.shiftHeld() {
 		if e.onSend != nil {
 			e.onSend()
@@ -72,6 +77,9 @@ func (e *composeEntry) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	e.Entry.TypedKey(k)
+	if e.onMoved != nil {
+		e.onMoved() // the caret may have left a mention
+	}
 }
 
 func (e *composeEntry) TypedShortcut(s fyne.Shortcut) {
@@ -115,6 +123,7 @@ var emojiSet = []string{
 type composer struct {
 	c        *Controller
 	entry    *composeEntry
+	mention  *mentionList // the "@" list (group chats)
 	send     *widget.Button
 	emoji    *widget.Button
 	attach   *widget.Button
@@ -140,8 +149,12 @@ func newComposer(c *Controller) *composer {
 	p := &composer{c: c, entry: newComposeEntry(c), drafts: map[string]string{}}
 	p.entry.SetPlaceHolder("Write a message (Enter sends, Shift+Enter for a new line)")
 	p.entry.onSend = p.submit
-	p.entry.onAt = p.pickMention
+	p.mention = newMentionList(p)
+	p.entry.onAt = p.mention.open
+	p.entry.onKey = p.mention.key
+	p.entry.onMoved = p.mention.update
 	p.entry.OnChanged = func(string) {
+		p.mention.update()
 		if p.onType != nil && time.Since(p.lastType) > typingEvery && p.entry.Text != "" {
 			p.lastType = time.Now()
 			p.onType()
@@ -174,6 +187,7 @@ func (p *composer) switchTo(from, to string) {
 		p.drafts[from] = p.entry.Text
 	}
 	p.mentions = nil
+	p.mention.close()
 	p.setReply(nil, "")
 	p.entry.SetText(p.drafts[to])
 }
@@ -199,6 +213,7 @@ func (p *composer) submit() {
 		}
 	}
 	p.mentions = nil
+	p.mention.close()
 	p.entry.SetText("")
 	p.onSend(text, ids)
 	if p.reply != nil {
@@ -232,28 +247,4 @@ func (p *composer) pickEmoji() {
 	size := pop.MinSize()
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(p.emoji)
 	pop.ShowAtPosition(fyne.NewPos(pos.X, max(0, pos.Y-size.Height)))
-}
-
-// pickMention lists the members after "@" in a group.
-func (p *composer) pickMention() {
-	if p.members == nil {
-		return
-	}
-	list := p.members()
-	if len(list) == 0 {
-		return
-	}
-	var items []*fyne.MenuItem
-	for _, m := range list {
-		m := m
-		items = append(items, fyne.NewMenuItem(m.name, func() {
-			p.entry.insert(m.name + " ")
-			p.mentions = append(p.mentions, m)
-			p.c.win.Canvas().Focus(p.entry)
-		}))
-	}
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(p.entry)
-	menu := widget.NewPopUpMenu(fyne.NewMenu("", items...), p.c.win.Canvas())
-	h := menu.MinSize().Height
-	menu.ShowAtPosition(fyne.NewPos(pos.X+8, max(0, pos.Y-h)))
 }

@@ -139,6 +139,18 @@ func detailPage(title string, actions fyne.CanvasObject, body fyne.CanvasObject)
 			container.New(widgets.MaxWidth(720), body))))
 }
 
+// centred centres a line of text and wraps it at words: a long name does not widen the page.
+func centred(t *widget.RichText) *widget.RichText {
+	wrapped(t)
+	for _, s := range t.Segments {
+		if ts, ok := s.(*widget.TextSegment); ok {
+			ts.Style.Alignment = fyne.TextAlignCenter
+			ts.Style.Inline = false
+		}
+	}
+	return t
+}
+
 // showUser shows a person: a friend with remark and actions, or someone else with "Add friend".
 func (p *contactsPage) showUser(id string) {
 	c := p.c
@@ -181,15 +193,15 @@ func (p *contactsPage) showUser(id string) {
 	}
 	av := widgets.NewAvatar(c.pics, id, name, u.FaceURL, 96)
 	av.SetOnline(c.presenceOf(id))
-	lines := []fyne.CanvasObject{container.NewCenter(av), container.NewCenter(widgets.Heading(name))}
+	lines := []fyne.CanvasObject{container.NewCenter(av), centred(widgets.Heading(name))}
 	if friend != nil && friend.Remark != "" {
-		lines = append(lines, container.NewCenter(widgets.Subtle("Name: "+u.Nickname)))
+		lines = append(lines, centred(widgets.Subtle("Name: "+u.Nickname)))
 	}
 	status := "User ID: " + id
 	if w := c.presenceWords(id); w != "" {
 		status += " · " + w
 	}
-	lines = append(lines, container.NewCenter(widgets.Subtle(status)))
+	lines = append(lines, centred(widgets.Subtle(status)))
 
 	var buttons []fyne.CanvasObject
 	msg := widget.NewButtonWithIcon("Message", style.IconChat, func() { c.OpenChatWith(id) })
@@ -231,7 +243,7 @@ func (p *contactsPage) showUser(id string) {
 		del.Importance = widget.DangerImportance
 		buttons = append(buttons, del)
 	}
-	lines = append(lines, widget.NewLabel(""), container.NewCenter(container.NewHBox(buttons...)))
+	lines = append(lines, widget.NewLabel(""), widgets.Wrap(buttons...))
 	p.setDetail(detailPage("Contact", nil, container.NewVBox(lines...)))
 	p.refreshList()
 }
@@ -367,11 +379,13 @@ func requestRow(pics *imageCache, id, name, face, note, when string, right fyne.
 	if name == "" {
 		name = id
 	}
-	text := widgets.Tight(container.NewHBox(widgets.Bold(name), widgets.Subtle(when)))
+	text := widgets.Tight(container.NewBorder(nil, nil, nil, widgets.Subtle(when), widgets.Truncated(widgets.Bold(name))))
 	if note != "" {
 		text.Add(widgets.Truncated(widgets.StyledText(note, style.ColorSubtle, theme.SizeNameText, fyne.TextStyle{Italic: true})))
 	}
-	row := container.NewBorder(nil, nil, widgets.NewAvatar(pics, id, name, face, 40), container.NewCenter(right), text)
+	// The actions go under the text: beside it they made the page wider than a narrow window.
+	row := container.NewBorder(nil, nil, widgets.NewAvatar(pics, id, name, face, 40), nil,
+		container.NewVBox(text, container.NewHBox(right)))
 	return container.NewStack(widgets.NewCard(10), container.NewPadded(row))
 }
 

@@ -415,6 +415,7 @@ func (c *Controller) SignOut() { c.signedOut("") }
 // signedOut ends the session (the user signed out, or the node ended it: reason says why) and
 // shows sign-in once the backend has let go of the session, so a quick sign-in cannot race it.
 func (c *Controller) signedOut(reason string) {
+	c.saveWindowSize()
 	if err := SaveSession(c.opts.SessionPath, nil); err != nil {
 		c.log.Warn("clear session", "err", err)
 	}

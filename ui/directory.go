@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -161,10 +160,7 @@ func (p *peoplePage) refresh() {
 	if d.loaded {
 		note = fmt.Sprintf("%d people in the office, you included. ", len(d.users)+1) + note
 	}
-	l := widgets.Subtle(note)
-	l.Wrapping = fyne.TextWrapWord
-	p.setDetail(container.NewCenter(container.New(widgets.FixedWidth(360),
-		container.NewVBox(container.NewCenter(widgets.Heading("Office directory")), l))))
+	p.setDetail(hintBox(centred(widgets.Heading("Office directory")), centred(widgets.Subtle(note))))
 }
 
 // refreshList rebuilds the rows that match the search, by name.

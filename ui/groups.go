@@ -136,11 +136,13 @@ func (p *groupsPage) renderGroup() {
 	me := p.me()
 	admin, owner := me.RoleLevel >= openim.RoleAdmin, me.RoleLevel == openim.RoleOwner
 	av := widgets.NewAvatar(c.pics, g.GroupID, g.GroupName, g.FaceURL, 80)
-	info := widgets.Tight(widgets.Heading(g.GroupName), widgets.Subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member")))
+	info := widgets.Tight(wrapped(widgets.Heading(g.GroupName)),
+		wrapped(widgets.Subtle("Group ID: "+g.GroupID+" · "+plural(len(p.members), "member"))))
 	if g.Status == openim.GroupStatusMuted {
 		info.Objects = append(info.Objects, widgets.StyledText("Muted: only the owner and admins can post", theme.ColorNameWarning, theme.SizeNameCaptionText, fyne.TextStyle{}))
 	}
-	head := container.NewHBox(av, widget.NewLabel(""), container.NewVBox(layout.NewSpacer(), info, layout.NewSpacer()))
+	head := container.NewBorder(nil, nil, container.NewHBox(av, widget.NewLabel("")), nil,
+		container.NewVBox(layout.NewSpacer(), info, layout.NewSpacer()))
 	body := container.NewVBox(head)
 	if g.Notification != "" {
 		body.Add(widget.NewLabel(""))
@@ -158,7 +160,7 @@ func (p *groupsPage) renderGroup() {
 
 	open := widget.NewButtonWithIcon("Open chat", style.IconChat, func() { c.OpenGroupChat(g) })
 	open.Importance = widget.HighImportance
-	buttons := container.NewHBox(open, widget.NewButtonWithIcon("Invite", style.IconPersonAdd, func() { p.invite(g) }))
+	buttons := widgets.Wrap(open, widget.NewButtonWithIcon("Invite", style.IconPersonAdd, func() { p.invite(g) }))
 	if admin {
 		buttons.Add(widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { p.edit(g) }))
 		label, mute := "Mute all", true

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -40,7 +41,7 @@ func newListPage(c *Controller, title, placeholder string, refreshList func(), b
 	header := container.NewBorder(nil, nil, nil, bar, widgets.Heading(title))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(p.search))
 	left := widgets.TopThen(top, container.NewVScroll(container.NewPadded(p.list)))
-	p.content = widgets.LeftThen(paneLeft(left), container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.detail))
+	p.content = listThen(left, container.NewStack(widgets.NewSurface(theme.ColorNameBackground), p.detail))
 	return p
 }
 
@@ -76,6 +77,15 @@ func (p *listPage) setDetail(o fyne.CanvasObject) {
 
 // showHint is the detail pane while nothing is picked: the page's name and what to do.
 func (p *listPage) showHint(title, hint string) {
-	p.setDetail(container.NewCenter(container.NewVBox(container.NewCenter(widgets.Heading(title)),
-		container.NewCenter(widgets.Subtle(hint)))))
+	p.setDetail(hintBox(centred(widgets.Heading(title)), centred(widgets.Subtle(hint))))
+}
+
+// hintWidth is how wide a hint's lines run before they wrap.
+const hintWidth = 400
+
+// hintBox centres lines of a hint in a pane; wrapped lines (centred) make it narrow with the
+// window instead of widening it.
+func hintBox(lines ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVBox(layout.NewSpacer(), container.New(widgets.MaxWidth(hintWidth), container.NewVBox(lines...)),
+		layout.NewSpacer())
 }

@@ -57,7 +57,7 @@ func (p *profilePage) refresh() {
 	nickname.OnSubmitted = func(string) { save.OnTapped() }
 
 	mode := widget.NewRadioGroup([]string{"Follow the system", "Light", "Dark"}, nil)
-	mode.Horizontal = true
+	mode.Horizontal = false // three choices side by side made the page 650 wide
 	mode.SetSelected(map[style.Mode]string{style.ModeSystem: "Follow the system", style.ModeLight: "Light",
 		style.ModeDark: "Dark"}[currentThemeMode(c)])
 	mode.OnChanged = func(s string) {

@@ -28,8 +28,13 @@ const (
 	sectionPeople // the office directory; last, so the other sections keep their numbers
 )
 
-// listWidth is the width of the list pane beside the rail.
-const listWidth = 300
+// The list pane beside the rail is listWidth wide, narrower in a narrow window (listShare of
+// the page, at least minListWidth) so the page beside it keeps room.
+const (
+	listWidth    = 300
+	minListWidth = 220
+	listShare    = 0.4
+)
 
 // shell is the signed-in window: the rail on the left, the offline banner on top, and the page of
 // the selected section. It routes the controller's state changes to the pages.
@@ -62,7 +67,7 @@ func newShell(c *Controller) *shell {
 	s.banner = newBanner()
 	s.rail = newRail(s)
 
-	chatsPage := widgets.LeftThen(paneLeft(s.chats.content), s.chat.content)
+	chatsPage := listThen(s.chats.content, s.chat.content)
 	s.pages = container.NewStack(chatsPage, s.contacts.content, s.groups.content, s.office.content, s.profile.content,
 		s.people.content)
 	// The banner floats over the top of the pages: showing it moves nothing.
@@ -72,11 +77,32 @@ func newShell(c *Controller) *shell {
 	return s
 }
 
-// paneLeft is the list pane: a fixed width on the panel colour, with a separator on its right.
-func paneLeft(content fyne.CanvasObject) fyne.CanvasObject {
+// listThen is a page of a list pane (on the panel colour, with a separator on its right) and
+// the picked item's pane beside it.
+func listThen(list, detail fyne.CanvasObject) *fyne.Container {
 	line := widget.NewSeparator()
-	return container.New(widgets.FixedWidth(listWidth),
-		container.NewStack(widgets.NewSurface(style.ColorPanel), container.NewBorder(nil, nil, nil, line, content)))
+	pane := container.NewStack(widgets.NewSurface(style.ColorPanel), container.NewBorder(nil, nil, nil, line, list))
+	return container.New(listLayout{}, pane, detail)
+}
+
+// listLayout gives the list pane its width for the page's width and the rest to the detail.
+type listLayout struct{}
+
+func (listLayout) listWidth(page float32) float32 {
+	return max(min(page*listShare, listWidth), minListWidth)
+}
+
+func (l listLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := l.listWidth(size.Width)
+	objs[0].Move(fyne.Position{})
+	objs[0].Resize(fyne.NewSize(w, size.Height))
+	objs[1].Move(fyne.NewPos(w, 0))
+	objs[1].Resize(fyne.NewSize(size.Width-w, size.Height))
+}
+
+func (listLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	list, detail := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(list.Width, minListWidth)+detail.Width, max(list.Height, detail.Height))
 }
 
 // show switches the page.
