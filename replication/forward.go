@@ -338,12 +338,19 @@ func (n *Node) sendForwards(batch []*fwdCall) {
 	}
 }
 
-// sendEach forwards each call of a batch on its own, all at once, each with a whole commitTimeout
-// of its own (the refused batch call has used part of the batch's).
+// sendEachInFlight bounds the single calls sendEach has open at once.
+const sendEachInFlight = 16
+
+// sendEach forwards each call of a batch on its own, sendEachInFlight at a time, each with a whole
+// commitTimeout of its own from when it leaves (the refused batch call used part of the batch's,
+// and a loaded leader answering hundreds of calls at once let the last ones time out).
 func (n *Node) sendEach(calls []*fwdCall) {
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, sendEachInFlight)
 	for _, c := range calls {
+		slots <- struct{}{}
 		wg.Go(func() {
+			defer func() { <-slots }()
 			defer close(c.done)
 			ctx, cancel := context.WithTimeout(n.ctx, commitTimeout)
 			defer cancel()
