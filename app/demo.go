@@ -70,8 +70,7 @@ func runDemo(ctx context.Context, a fyne.App, icon fyne.Resource, stdout io.Writ
 		demoPassword)
 	be := newBackend()
 	defer be.Close()
-	stop := context.AfterFunc(ctx, func() { fyne.Do(func() { ui.Quit(a) }) })
-	defer stop()
+	defer quitOnSignal(ctx, a)()
 	ui.Run(a, be, ui.Options{Icon: icon, Title: "LanIM (demo)", SessionPath: sessionPath, Log: log})
 	return nil
 }

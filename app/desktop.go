@@ -149,9 +149,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	be := ui.NewClientBackend(ui.ClientConfig{APIAddr: n.cfg.APIAddr, WSAddr: n.cfg.WSAddr,
 		AdminSecret: n.AdminSecret, Join: n.Join, AfterLeave: n.StartOver, Log: log})
 	defer be.Close()
-	// SIGINT/SIGTERM close the window like the user would.
-	stop := context.AfterFunc(ctx, func() { fyne.Do(func() { ui.Quit(a) }) })
-	defer stop()
+	defer quitOnSignal(ctx, a)()
 	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(cfg.DataDir, "desktop-session.json"), Log: log,
 		StartAtLogin: startAtLogin(a, cfg.DataDir, flagGiven(rest, "data"), log)})
 	return nil
@@ -183,8 +181,13 @@ func runRemoteDesktop(ctx context.Context, a fyne.App, icon fyne.Resource, dataD
 	}
 	be := ui.NewClientBackend(ui.ClientConfig{APIAddr: df.connectAPI, WSAddr: df.connectWS})
 	defer be.Close()
-	stop := context.AfterFunc(ctx, func() { fyne.Do(func() { ui.Quit(a) }) })
-	defer stop()
+	defer quitOnSignal(ctx, a)()
 	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(dataDir, "desktop-session.json")})
 	return nil
+}
+
+// quitOnSignal quits the app as its Quit menu does (the window size kept) when ctx ends on
+// SIGINT/SIGTERM; the returned func stops watching.
+func quitOnSignal(ctx context.Context, a fyne.App) func() bool {
+	return context.AfterFunc(ctx, func() { fyne.Do(func() { ui.Quit(a) }) })
 }
