@@ -25,15 +25,27 @@ const readyMs = 60000;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
+// handedOut holds the ports freePort gave this process: the kernel may offer a port it just
+// released again, and a node's API and WS ports once came out the same ("address already in use").
+const handedOut = new Set();
+
+// freePort is a loopback port free now and never handed out before by this process.
+export async function freePort() {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = await new Promise((ok, fail) => {
+      const s = createServer();
+      s.once('error', fail);
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => ok(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('freePort: no port left that was not handed out before');
 }
 
 // until polls fn (a boolean-returning async function) every 100 ms until it holds or ms have passed;
