@@ -115,20 +115,8 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 		return n.gw.Close(ctx)
 	})
 	// A founder (a standalone node, or the only server of its group) creates the office on its
-	// first start; a joiner waits until it has caught up with the office it joined. A founder
-	// whose office is already in its own state serves at once: a lone voter elects itself only
-	// after a heartbeat timeout (3-6 s in an office, see replication/quiet.go), and until then
-	// reads are served from the local state and sends wait in the outbox.
-	founded, err := n.officeFounded(ctx)
-	if err != nil {
-		return err
-	}
-	if n.repl.Founder() && !founded {
-		waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := n.repl.WaitLeader(waitCtx); err != nil {
-			return err
-		}
+	// first start; a joiner waits until it has caught up with the office it joined.
+	if n.repl.Founder() {
 		if err := n.ensureOffice(ctx, out); err != nil {
 			return err
 		}
@@ -157,16 +145,20 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 
 // ensureOffice creates the office on a node's first start: the office key and the admin secret
 // (from --admin-secret, or generated and written to DIR/admin-secret with mode 0600).
-// officeFounded reports whether this node's state already holds the office.
-func (n *Node) officeFounded(ctx context.Context) (bool, error) {
-	off, err := im.LoadOffice(ctx, n.db.Reader())
-	if err != nil {
-		return false, fmt.Errorf("load office: %w", err)
-	}
-	return off != nil, nil
-}
-
+// ensureOffice creates the office on a founder's first start. A founder whose office is already
+// in its own state serves at once: a lone voter elects itself only after a heartbeat timeout (3-6
+// s in an office, see replication/quiet.go), and until then reads come from the local state and
+// sends wait in the outbox. Otherwise it waits for its election, and looks again once elected
+// (the log replayed then may hold an office.create from a start that stopped half-way).
 func (n *Node) ensureOffice(ctx context.Context, out io.Writer) error {
+	if off, err := im.LoadOffice(ctx, n.db.Reader()); err != nil || off != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := n.repl.WaitLeader(waitCtx); err != nil {
+		return err
+	}
 	off, err := im.LoadOffice(ctx, n.db.Reader())
 	if err != nil || off != nil {
 		return err
