@@ -825,15 +825,19 @@ func (c *Controller) SendText(conv *Conversation, text string, mentions []string
 
 // sendNew shows messages the user wrote in their chat and the list, and sends them in order.
 func (c *Controller) sendNew(conv *Conversation, ms ...*pb.MsgData) {
+	if len(ms) == 0 {
+		return
+	}
 	outs := make([]*outMsg, len(ms))
 	for i, m := range ms {
 		outs[i] = &outMsg{msg: m}
 		c.outgoing[conv.ID] = append(c.outgoing[conv.ID], outs[i])
-		if cur := c.convs[conv.ID]; cur != nil {
-			cur.LastMsg, cur.LastTime = m, m.CreateTime // the list shows what the user just wrote
-			c.conversationsChanged()
-		}
 		c.shell.chat.received(m)
+	}
+	if cur := c.convs[conv.ID]; cur != nil {
+		last := ms[len(ms)-1]
+		cur.LastMsg, cur.LastTime = last, last.CreateTime // the list shows what the user just wrote
+		c.conversationsChanged()
 	}
 	c.send(conv.ID, outs...)
 }
