@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func startNode(t *testing.T) *app.Node { return startNodeWith(t, "") }
 // mDNS) makes it an office on the network, which join codes need.
 func startNodeWith(t *testing.T, clusterAddr string) *app.Node {
 	t.Helper()
-	n, err := startNodeAt(clusterAddr, nil)
+	n, err := startNodeLogged(clusterAddr, nil, logOf(t, "the node").Handler())
 	if err != nil {
 		t.Fatalf("start node: %v", err)
 	}
@@ -44,14 +45,18 @@ func startNodeWith(t *testing.T, clusterAddr string) *app.Node {
 // startNodeAt is ui.StartNode: a node on a temp dir and free loopback ports, with a clock (nil:
 // time.Now); its Close removes the dir.
 func startNodeAt(clusterAddr string, now func() time.Time) (ui.Node, error) {
+	return startNodeLogged(clusterAddr, now, slog.DiscardHandler)
+}
+
+// startNodeLogged is startNodeAt with the node's log going to h.
+func startNodeLogged(clusterAddr string, now func() time.Time, h slog.Handler) (ui.Node, error) {
 	dir, err := os.MkdirTemp("", "lanim-ui-test-")
 	if err != nil {
 		return nil, err
 	}
 	cfg := &app.NodeConfig{DataDir: dir, APIAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0",
 		Cluster: app.ClusterFlags{Addr: clusterAddr, Discovery: "off"}, Now: now}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	n, err := app.StartNode(context.Background(), cfg, io.Discard, log)
+	n, err := app.StartNode(context.Background(), cfg, io.Discard, slog.New(h))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -70,13 +75,38 @@ func (n dirNode) Close() error {
 	return errors.Join(err, os.RemoveAll(n.dir))
 }
 
-func backendOf(t *testing.T, n *app.Node) *ui.ClientBackend {
-	var out io.Writer = io.Discard
+// testLog is the log of one node or app of a test, printed only if the test fails (and as it is
+// written with LANIM_UI_DEBUG set): a wait that times out in CI then shows what each side saw.
+type testLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if os.Getenv("LANIM_UI_DEBUG") != "" {
-		out = os.Stderr
+		os.Stderr.Write(p)
 	}
+	return l.buf.Write(p)
+}
+
+// logOf is a debug-level logger kept for the test's failure report under the name who.
+func logOf(t *testing.T, who string) *slog.Logger {
+	l := &testLog{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Logf("%s's log:\n%s", who, l.buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func backendOf(t *testing.T, n *app.Node) *ui.ClientBackend {
 	b := ui.NewClientBackend(ui.ClientConfig{APIAddr: n.APIAddr(), WSAddr: n.WSAddr(), AdminSecret: n.AdminSecret,
-		Log: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		Log: logOf(t, "an app")})
 	t.Cleanup(b.Close)
 	return b
 }
