@@ -226,10 +226,8 @@ func (b *ClientBackend) connLoop(ctx context.Context, userID, token string, done
 		b.conn = conn
 		close(b.connCh)
 		b.mu.Unlock()
-		if lost {
-			lost = false
-			b.emit(ConnEvent{State: Online})
-		}
+		lost = false
+		b.emit(ConnEvent{State: Online}) // on the first connection too: the screens catch up
 		kicked := b.readPushes(ctx, conn)
 		b.mu.Lock()
 		b.conn = nil

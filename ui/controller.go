@@ -77,6 +77,8 @@ type Controller struct {
 	presence map[string]bool
 	dir      *directory // the office's people (the People page)
 	conn     ConnState
+	// linked: the session's WebSocket has been up, so pushes reach the screens.
+	linked bool
 	// stopWatch ends the session's watch of the office's quorum (nil while signed out).
 	stopWatch context.CancelFunc
 	focused   bool
@@ -177,7 +179,7 @@ func (c *Controller) resetState() {
 	c.dir = &directory{}
 	c.outgoing = map[string][]*outMsg{}
 	c.friends, c.reqIn, c.reqOut, c.blacks, c.groups, c.groupReq = nil, nil, nil, nil, nil, nil
-	c.conn = Online
+	c.conn, c.linked = Online, false
 	if c.stopWatch != nil {
 		c.stopWatch()
 		c.stopWatch = nil
@@ -340,7 +342,13 @@ func (c *Controller) handle(e Event) {
 		c.presence[e.UserID] = e.Online
 		c.refreshPresence()
 	case ConnEvent:
-		c.setConn(e.State)
+		first := e.State == Online && !c.linked
+		c.linked = c.linked || first
+		if !c.setConn(e.State) && first && c.shell != nil {
+			// The lists loaded at sign-in may have been read before the node knew this
+			// connection: a push in between reached nobody.
+			c.refreshAll()
+		}
 	case KickedEvent:
 		c.signedOut("You were signed out because this account signed in elsewhere.")
 	}
@@ -467,8 +475,8 @@ func (c *Controller) reloadConversations() {
 		}
 		fresh := map[string]*Conversation{}
 		for _, conv := range list {
-			if old := c.convs[conv.ID]; old != nil && old.PeerReadSeq > conv.PeerReadSeq {
-				conv.PeerReadSeq = old.PeerReadSeq
+			if old := c.convs[conv.ID]; old != nil {
+				keepNewer(conv, old)
 			}
 			fresh[conv.ID] = conv
 			c.readSystemLine(conv)
@@ -482,6 +490,20 @@ func (c *Controller) reloadConversations() {
 		c.convs = fresh
 		c.conversationsChanged()
 	})
+}
+
+// keepNewer keeps in a conversation from the node's list what the screens learnt after the list
+// was read: its answer can arrive after a message push, a read mark or a receipt it does not
+// include, and seqs and read marks only grow.
+func keepNewer(conv, old *Conversation) {
+	conv.ReadSeq = max(conv.ReadSeq, old.ReadSeq)
+	conv.PeerReadSeq = max(conv.PeerReadSeq, old.PeerReadSeq)
+	if old.MaxSeq > conv.MaxSeq {
+		conv.MaxSeq, conv.LastMsg, conv.LastTime, conv.AtMe = old.MaxSeq, old.LastMsg, old.LastTime, old.AtMe
+	}
+	if conv.LastMsg != nil && conv.LastMsg.Seq <= conv.ReadSeq {
+		conv.AtMe = false
+	}
 }
 
 func (c *Controller) reloadContacts() {
@@ -1016,10 +1038,11 @@ func (c *Controller) Typing(conv *Conversation) {
 
 // --- connection ---
 
-// setConn shows or hides the offline banner; going back online re-reads what may have changed.
-func (c *Controller) setConn(s ConnState) {
+// setConn shows or hides the offline banner; going back online re-reads what may have changed
+// (refreshed says it did).
+func (c *Controller) setConn(s ConnState) (refreshed bool) {
 	if c.conn == s {
-		return
+		return false
 	}
 	was := c.conn
 	c.conn = s
@@ -1028,7 +1051,9 @@ func (c *Controller) setConn(s ConnState) {
 	}
 	if s == Online && was != Online && c.shell != nil {
 		c.refreshAll()
+		return true
 	}
+	return false
 }
 
 // refreshAll re-reads the lists and the open chat: the app was out of touch (offline, or its

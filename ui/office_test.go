@@ -336,6 +336,7 @@ type probe struct {
 	queued    []*pb.MsgData
 	noLAN     bool          // Discover answers as a node that does not search the network
 	joinHold  chan struct{} // joins wait until it closes (nil: they go)
+	listHold  *listHold     // the next conversation list load (nil: none held)
 	office    *testOffice
 }
 
