@@ -151,7 +151,7 @@ func runDesktop(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer be.Close()
 	defer quitOnSignal(ctx, a)()
 	ui.Run(a, be, ui.Options{Icon: icon, SessionPath: filepath.Join(cfg.DataDir, "desktop-session.json"), Log: log,
-		StartAtLogin: startAtLogin(a, cfg.DataDir, flagGiven(rest, "data"), log)})
+		StartAtLogin: startAtLogin(a, a.Metadata().Release, cfg.DataDir, flagGiven(rest, "data"), log)})
 	return nil
 }
 

@@ -17,10 +17,12 @@ const prefStartAtLoginSet = "autostart.set"
 
 // startAtLogin is the start at sign-in the profile page switches: the running binary, with
 // --data when a data dir was chosen on the command line (a sign-in must open the same office).
-// A new install turns it on: the office works while its computers run LanIM. Only an app on the
-// default data dir does so by itself; a second app on another dir (or a test's) leaves the
-// user's entry alone unless switched on in its profile. nil when the binary's path is unknown.
-func startAtLogin(a fyne.App, dataDir string, dataGiven bool, log *slog.Logger) ui.StartAtLogin {
+// A new install turns it on: the office works while its computers run LanIM. Only an installed
+// app (a release build: fyne package --release, whose metadata says Release) on the default data
+// dir does so by itself; a build from a checkout (make run), a second app on another dir or a
+// test's leaves the user's entry alone unless switched on in its profile. nil when the binary's
+// path is unknown.
+func startAtLogin(a fyne.App, installed bool, dataDir string, dataGiven bool, log *slog.Logger) ui.StartAtLogin {
 	exe, err := os.Executable()
 	if err != nil {
 		log.Warn("start at sign-in: own binary", "err", err)
@@ -41,7 +43,7 @@ func startAtLogin(a fyne.App, dataDir string, dataGiven bool, log *slog.Logger) 
 		return nil
 	}
 	prefs := a.Preferences()
-	if !dataGiven && !prefs.Bool(prefStartAtLoginSet) {
+	if installed && !dataGiven && !prefs.Bool(prefStartAtLoginSet) {
 		if err := e.SetEnabled(true); err != nil {
 			log.Warn("start at sign-in: turning it on for a new install", "err", err)
 		} else {
