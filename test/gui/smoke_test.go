@@ -35,7 +35,7 @@ import (
 )
 
 const (
-	waitFor     = 30 * time.Second
+	waitFor     = 60 * time.Second // a bound, not a measure: a loaded CI machine maps a window late
 	pollEvery   = 100 * time.Millisecond
 	webPlatform = 5 // the test's own API sessions: the apps sign in as a desktop platform, so none is kicked
 )
