@@ -92,10 +92,15 @@ func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMe
 const messageColumns = `conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type, content_type,
 	send_time, msg, revoke`
 
+// messageFields are the scan targets of messageColumns in m.
+func messageFields(m *StoredMessage) []any {
+	return []any{&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType,
+		&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke}
+}
+
 func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
 	var m StoredMessage
-	err := row.Scan(&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType,
-		&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke)
+	err := row.Scan(messageFields(&m)...)
 	if err == nil {
 		withColumns(&m)
 	}
