@@ -189,6 +189,7 @@ var schema = []string{
 
 	// messages: every stored message, as its protobuf MsgData, keyed by conversation and seq.
 	// revoke holds the MessageRevokedContent JSON once revoked; pulls rewrite the message with it.
+	// A hex client or server msg ID is stored as its 16 bytes (msgid.go).
 	`CREATE TABLE IF NOT EXISTS messages (
 		id              INTEGER PRIMARY KEY,
 		conversation_id TEXT NOT NULL,
@@ -290,7 +291,7 @@ func migrate(db *sql.DB, textOf TextOf) error {
 	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}
-	for i, step := range []func(context.Context, *sql.DB) error{stripStoredMessages, contentlessFTS} {
+	for i, step := range []func(context.Context, *sql.DB) error{stripStoredMessages, contentlessFTS, packStoredIDs} {
 		if version > i {
 			continue
 		}
