@@ -44,10 +44,12 @@ type Config struct {
 
 // Tuning holds Raft's log compaction knobs; zero keeps hashicorp/raft's default.
 type Tuning struct {
-	// SnapshotThreshold is how many entries since the last snapshot make Raft take a new one and
-	// compact the log (default 8192). Tests lower it to exercise compaction and snapshot installs.
+	// SnapshotThreshold is how many entries since the last snapshot make the node take a new one and
+	// compact the log (default 8192; an eighth of the history when that is more: snapshotCadence).
+	// Tests lower it to exercise compaction and snapshot installs.
 	SnapshotThreshold uint64
-	// SnapshotInterval is how often Raft checks the threshold (default 30 s, randomised up to 2x).
+	// SnapshotInterval is how often Raft itself checks the threshold, a fallback (default 120 s,
+	// randomised up to 2x): the FSM asks for a snapshot as soon as one is due.
 	SnapshotInterval time.Duration
 	// TrailingLogs is how many entries a compaction keeps for followers a little behind (default
 	// 10240); a follower further behind, or a new node, is sent the snapshot instead.
