@@ -108,13 +108,7 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 	// message adds. Raft's log reaches its ceiling (10,240 trailing entries and 8,192 since the
 	// last snapshot) at about 25,000 entries, so there are half as many again as in a run.
 	first := f.DiskMsgsPerRun * 3 / 2
-	b := o.bar(first, "data dir: first messages")
-	err = fill(ctx, n.Admin, []pair{{from: "disk_a", to: "disk_b"}}, first, fillWorkers, b)
-	b.Finish()
-	if err != nil {
-		return f, err
-	}
-	before, firstFiles, err := n.settledDiskFiles(ctx)
+	before, firstFiles, err := n.fillDisk(ctx, o, first, "data dir: first messages")
 	if err != nil {
 		return f, err
 	}
@@ -129,13 +123,7 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 	o.logf("data dir: +%.1f MB for the first %d messages", f.DiskFirst, first)
 	split := map[string][]float64{}
 	for run := range o.Runs {
-		b := o.bar(f.DiskMsgsPerRun, fmt.Sprintf("data dir run %d/%d: sending", run+1, o.Runs))
-		err := fill(ctx, n.Admin, []pair{{from: "disk_a", to: "disk_b"}}, f.DiskMsgsPerRun, fillWorkers, b)
-		b.Finish()
-		if err != nil {
-			return f, err
-		}
-		after, files, err := n.settledDiskFiles(ctx)
+		after, files, err := n.fillDisk(ctx, o, f.DiskMsgsPerRun, fmt.Sprintf("data dir run %d/%d: sending", run+1, o.Runs))
 		if err != nil {
 			return f, err
 		}
@@ -168,6 +156,18 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 	}
 	slices.Sort(f.DiskFiles)
 	return f, nil
+}
+
+// fillDisk sends count messages from disk_a to disk_b (desc names the step) and then reads the data
+// dir's files as settledDiskFiles does.
+func (n *Node) fillDisk(ctx context.Context, o Options, count int, desc string) (int64, map[string]int64, error) {
+	b := o.bar(count, desc)
+	err := fill(ctx, n.Admin, []pair{{from: "disk_a", to: "disk_b"}}, count, fillWorkers, b)
+	b.Finish()
+	if err != nil {
+		return 0, nil, err
+	}
+	return n.settledDiskFiles(ctx)
 }
 
 // settledDiskFiles is diskFiles once no snapshot is being written (waiting at most snapshotSettle):

@@ -8,16 +8,38 @@ import (
 	"testing"
 )
 
+// openTestDB opens a fresh database in the test's temp dir; it is closed when the test ends.
+func openTestDB(t *testing.T) *DB {
+	t.Helper()
+	return openTestDBAt(t, filepath.Join(t.TempDir(), "state.db"))
+}
+
+// openTestDBAt opens the database at path; it is closed when the test ends.
+func openTestDBAt(t *testing.T, path string, opts ...Option) *DB {
+	t.Helper()
+	db, err := Open(path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// reopenTestDB closes db and opens its file again, as a node of a newer build does.
+func reopenTestDB(t *testing.T, db *DB, opts ...Option) *DB {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return openTestDBAt(t, db.Path(), opts...)
+}
+
 // TestWALCutBack: a read transaction held while the writer goes on (a snapshot's copy) grows the
 // WAL past its usual size; once it ends, the next checkpoint lets the WAL start over and its file
 // is cut back to walSizeLimit instead of keeping the size it reached.
 func TestWALCutBack(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
+	path := db.Path()
 	ctx := context.Background()
 	if _, err := db.w.Exec(`CREATE TABLE filler (b BLOB)`); err != nil {
 		t.Fatal(err)

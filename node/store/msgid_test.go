@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -26,11 +25,7 @@ func storedIDForms(t *testing.T, db *DB, seq int64) (client, server string) {
 // of any other form (upper case, other lengths, other letters) are stored as text; a lookup by
 // clientMsgID finds both, and the unique index still refuses a second message with a packed ID.
 func TestMessageIDsPacked(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	ctx := context.Background()
 	cases := []struct {
 		client, server string
@@ -70,11 +65,7 @@ func TestMessageIDsPacked(t *testing.T) {
 // TestPackIDsMigration: the hex IDs of messages an older build stored as text are packed when the
 // database opens, and found by their clientMsgID as before.
 func TestPackIDsMigration(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openTestDB(t)
 	ctx := context.Background()
 	m, _ := fullMessage(1)
 	if err := InsertMessage(ctx, db.w, m, ""); err != nil {
@@ -92,13 +83,7 @@ func TestPackIDsMigration(t *testing.T) {
 	if c, s := storedIDForms(t, db, 1); c != "text" || s != "text" {
 		t.Fatalf("the old form is %s/%s", c, s)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if db, err = Open(path); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopenTestDB(t, db)
 	if c, s := storedIDForms(t, db, 1); c != "blob" || s != "blob" {
 		t.Fatalf("after migration the IDs are %s/%s", c, s)
 	}

@@ -136,11 +136,7 @@ func TestContentlessIndexMigration(t *testing.T) {
 // matches.
 func indexTexts(t *testing.T, ddl string, texts ...string) (db *DB, find func(keyword string) int64) {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db = openTestDB(t)
 	ctx := context.Background()
 	if ddl != "" {
 		for _, stmt := range []string{`DROP TABLE messages_fts`, ddl} {
@@ -237,15 +233,7 @@ func TestLeanIndexMigration(t *testing.T) {
 	if ok, err := SetRevoke(ctx, db.w, "si_alice_bob", 4, []byte(`{}`)); err != nil || !ok { // "abcabcabc"
 		t.Fatalf("revoke: %v %v", ok, err)
 	}
-	path := db.Path()
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(path, WithSearchText(contentText))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopenTestDB(t, db, WithSearchText(contentText))
 	ddl, err := ftsDDL(ctx, db.w)
 	if err != nil || !strings.Contains(ddl, "detail=none") {
 		t.Fatalf("index after migration: %q %v", ddl, err)
