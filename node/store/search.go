@@ -53,7 +53,7 @@ type SearchFilter struct {
 const trigramMin = 3
 
 // ftsQuery is the full-text query for keyword: every distinct trigram of it, each quoted, joined
-// by AND. The index keeps no positions (detail=none: about half its size), so it answers which
+// by AND. The index keeps no positions (detail=none: about a third of its size), so it answers which
 // messages hold all of a keyword's trigrams, not whether they hold them in a row: exact is true
 // when the keyword is one trigram, and otherwise the search checks each candidate's text. ok is
 // false when the index cannot answer at all, and the search scans the candidates' text instead:
