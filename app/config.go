@@ -70,7 +70,7 @@ func parseNodeFlags(name string, args []string, stderr io.Writer) (*NodeConfig, 
 	fs.StringVar(&cl.JoinCode, "join-code", "", "join code from POST /cluster/invite (first start only)")
 	fs.StringVar(&cl.Discovery, "discovery", "mdns", "find office members on the LAN: mdns or off")
 	fs.Uint64Var(&cl.SnapshotThreshold, "raft-snapshot-threshold", 0, "log entries between snapshots (0: 8192)")
-	fs.DurationVar(&cl.SnapshotInterval, "raft-snapshot-interval", 0, "how often to check for a snapshot (0: 30s)")
+	fs.DurationVar(&cl.SnapshotInterval, "raft-snapshot-interval", 0, "how often Raft checks for a snapshot besides the check at every apply (0: 120s)")
 	fs.Uint64Var(&cl.TrailingLogs, "raft-trailing-logs", 0, "log entries kept after a snapshot (0: 10240)")
 	fs.DurationVar(&cl.Stabilization, "autopilot-stabilization", 0,
 		"how long a new node must be healthy before it gets a vote (0: 5s)")

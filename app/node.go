@@ -77,7 +77,7 @@ func (n *Node) start(ctx context.Context, out io.Writer) (err error) {
 	if err != nil {
 		return fmt.Errorf("node id: %w", err)
 	}
-	if n.db, err = store.Open(n.dir.file("state.db")); err != nil {
+	if n.db, err = store.Open(n.dir.file("state.db"), store.WithSearchText(im.StoredText)); err != nil {
 		return err
 	}
 	n.closers = append(n.closers, n.db.Close)

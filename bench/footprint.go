@@ -18,6 +18,12 @@ type footprint struct {
 	ConnRSS        Spread // MB more with idleConns idle WS connections
 	DiskPer100k    Spread // MB of data dir per 100,000 messages
 	DiskMsgsPerRun int
+	// DiskFirst is the growth in MB over the first DiskFirstMsgs messages, sent before the measured
+	// runs: it holds what a data dir fills once (the Raft log up to its ceiling, the WAL up to its
+	// checkpoint size) beside those messages' own bytes. DiskFirstSplit splits it by diskGroup.
+	DiskFirst      float64
+	DiskFirstMsgs  int
+	DiskFirstSplit map[string]float64
 	DiskFiles      []string          // the files that grew over all runs, "path +N MB"
 	DiskSplit      map[string]Spread // DiskPer100k by diskGroup
 }
@@ -94,20 +100,30 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 	if _, err := n.users(ctx, []string{"disk_a", "disk_b"}); err != nil {
 		return f, err
 	}
-	before, firstFiles, err := n.diskFiles()
+	empty, emptyFiles, err := n.diskFiles()
 	if err != nil {
 		return f, err
 	}
+	// The first messages fill what a data dir fills once; the runs after them measure what each
+	// message adds. Raft's log reaches its ceiling (10,240 trailing entries and 8,192 since the
+	// last snapshot) at about 25,000 entries, so there are half as many again as in a run.
+	first := f.DiskMsgsPerRun * 3 / 2
+	before, firstFiles, err := n.fillDisk(ctx, o, first, "data dir: first messages")
+	if err != nil {
+		return f, err
+	}
+	f.DiskFirst = float64(before-empty) / mb
+	f.DiskFirstSplit = map[string]float64{}
+	emptyGroups := groupSizes(emptyFiles)
 	groupsBefore := groupSizes(firstFiles)
+	for _, g := range diskGroups {
+		f.DiskFirstSplit[g] = float64(groupsBefore[g]-emptyGroups[g]) / mb
+	}
+	f.DiskFirstMsgs = first
+	o.logf("data dir: +%.1f MB for the first %d messages", f.DiskFirst, first)
 	split := map[string][]float64{}
 	for run := range o.Runs {
-		b := o.bar(f.DiskMsgsPerRun, fmt.Sprintf("data dir run %d/%d: sending", run+1, o.Runs))
-		err := fill(ctx, n.Admin, []pair{{from: "disk_a", to: "disk_b"}}, f.DiskMsgsPerRun, fillWorkers, b)
-		b.Finish()
-		if err != nil {
-			return f, err
-		}
-		after, files, err := n.diskFiles()
+		after, files, err := n.fillDisk(ctx, o, f.DiskMsgsPerRun, fmt.Sprintf("data dir run %d/%d: sending", run+1, o.Runs))
 		if err != nil {
 			return f, err
 		}
@@ -140,6 +156,50 @@ func measureFootprint(ctx context.Context, o Options) (*footprint, error) {
 	}
 	slices.Sort(f.DiskFiles)
 	return f, nil
+}
+
+// fillDisk sends count messages from disk_a to disk_b (desc names the step) and then reads the data
+// dir's files as settledDiskFiles does.
+func (n *Node) fillDisk(ctx context.Context, o Options, count int, desc string) (int64, map[string]int64, error) {
+	b := o.bar(count, desc)
+	err := fill(ctx, n.Admin, []pair{{from: "disk_a", to: "disk_b"}}, count, fillWorkers, b)
+	b.Finish()
+	if err != nil {
+		return 0, nil, err
+	}
+	return n.settledDiskFiles(ctx)
+}
+
+// settledDiskFiles is diskFiles once no snapshot is being written (waiting at most snapshotSettle):
+// a snapshot in progress holds an uncompressed copy of state.db under tmp/ and its own file beside
+// the previous one, which are gone when it ends and are not what the messages added.
+func (n *Node) settledDiskFiles(ctx context.Context) (int64, map[string]int64, error) {
+	deadline := time.Now().Add(snapshotSettle)
+	for {
+		total, files, err := n.diskFiles()
+		if err != nil || !snapshotting(files) || time.Now().After(deadline) {
+			return total, files, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// snapshotSettle bounds the wait for a snapshot in progress.
+const snapshotSettle = 30 * time.Second
+
+// snapshotting reports whether files (paths under a data dir) show a snapshot being written: the
+// database copy under tmp/, or Raft's snapshot directory still named .tmp.
+func snapshotting(files map[string]int64) bool {
+	for path := range files {
+		if strings.HasPrefix(path, "tmp"+string(filepath.Separator)) || strings.Contains(path, ".tmp"+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // settledRSS is n's RSS once settleIdle has passed, so the garbage of what just happened is

@@ -273,6 +273,14 @@ func (r *Report) footprintMarkdown(p md) {
 				p("| … of which %s | %s MB |", g, v.Format(1))
 			}
 		}
+		if f.DiskFirstSplit != nil {
+			var parts []string
+			for _, g := range diskGroups {
+				parts = append(parts, fmt.Sprintf("%s %s", g, num(f.DiskFirstSplit[g], 1)))
+			}
+			p("| Data dir growth over the first %s messages, before the runs above (the Raft log to its ceiling, the WAL to its checkpoint size, and the messages) | %s MB (%s) |",
+				num(float64(f.DiskFirstMsgs), 0), num(f.DiskFirst, 1), strings.Join(parts, ", "))
+		}
 		if total, state, ok := r.Growth.per100k(); ok {
 			g := r.Growth.Points
 			p("| Data dir growth per 100,000 messages over the growth curve (%s → %s stored) | %s MB, of which state.db %s MB |",

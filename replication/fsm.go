@@ -38,6 +38,9 @@ type fsm struct {
 	// committing is told the last index and term of each batch before it is applied: the entries
 	// are committed, and the leader notifies the followers at once (commitnotice.go). May be nil.
 	committing func(index, term uint64)
+	// snapshots is told each applied index and each snapshot's, and asks Raft for a snapshot when
+	// one is due (snapshot.go). May be nil.
+	snapshots *snapshotCadence
 
 	// mu guards applied and advanced: the index of the last committed batch and a channel closed
 	// (and replaced) whenever it moves, for read-your-writes waits.
@@ -225,6 +228,9 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 	committed = true
 	if last > applied {
 		f.setApplied(last)
+		if f.snapshots != nil {
+			f.snapshots.applied(last)
+		}
 	}
 	if len(events) > 0 && f.sink != nil {
 		f.sink.Publish(events)
@@ -279,6 +285,9 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 // snapshot carrying its own applied index, which may be past the Raft snapshot's index: replaying
 // those entries is skipped by ApplyBatch.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	if f.snapshots != nil {
+		f.snapshots.snapshotAt(f.appliedIndex())
+	}
 	return &snapshot{db: f.db, tmpDir: f.tmpDir}, nil
 }
 
@@ -308,6 +317,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	}
 	if err := f.initApplied(); err != nil {
 		return err
+	}
+	if f.snapshots != nil {
+		f.snapshots.snapshotAt(f.appliedIndex())
 	}
 	f.log.Info("installed a snapshot", "applied", f.appliedIndex())
 	return nil

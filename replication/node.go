@@ -44,10 +44,12 @@ type Config struct {
 
 // Tuning holds Raft's log compaction knobs; zero keeps hashicorp/raft's default.
 type Tuning struct {
-	// SnapshotThreshold is how many entries since the last snapshot make Raft take a new one and
-	// compact the log (default 8192). Tests lower it to exercise compaction and snapshot installs.
+	// SnapshotThreshold is how many entries since the last snapshot make the node take a new one and
+	// compact the log (default 8192; an eighth of the history when that is more: snapshotCadence).
+	// Tests lower it to exercise compaction and snapshot installs.
 	SnapshotThreshold uint64
-	// SnapshotInterval is how often Raft checks the threshold (default 30 s, randomised up to 2x).
+	// SnapshotInterval is how often Raft itself checks the threshold, a fallback (default 120 s,
+	// randomised up to 2x): the FSM asks for a snapshot as soon as one is due.
 	SnapshotInterval time.Duration
 	// TrailingLogs is how many entries a compaction keeps for followers a little behind (default
 	// 10240); a follower further behind, or a new node, is sent the snapshot instead.
@@ -175,6 +177,11 @@ func (n *Node) open() (err error) {
 		return fmt.Errorf("replication: %w", err)
 	}
 	rc := n.raftConfig(hlog)
+	lastSnapshot, err := latestSnapshotIndex(snaps)
+	if err != nil {
+		return fmt.Errorf("replication: list snapshots: %w", err)
+	}
+	n.fsm.snapshots = newSnapshotCadence(rc.SnapshotThreshold, lastSnapshot)
 	if cfg.Cluster == nil {
 		addr, transport := raft.NewInmemTransport(raft.ServerAddress(cfg.NodeID))
 		n.self, n.transport = addr, transport
@@ -192,6 +199,11 @@ func (n *Node) open() (err error) {
 	if n.blobs != nil {
 		n.goLoop(n.blobs.recordHolds)
 	}
+	n.goLoop(func() {
+		n.fsm.snapshots.run(n.ctx.Done(), n.raft, n.fsm.appliedIndex, func(err error) {
+			n.cfg.Log.Warn("snapshot", "err", err)
+		})
+	})
 	return nil
 }
 
@@ -205,11 +217,10 @@ func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {
 	// covers a database that fell behind the snapshot.
 	rc.NoSnapshotRestoreOnStart = true
 	rc.CommitTimeout = commitTimeoutIdle
-	// A burst of messages outruns raft's default check (every 120-240 s): at 3,000 msg/s the log
-	// grew past 600 MB before the first compaction, and BoltDB never shrinks its file. Checking every
-	// 30-60 s bounds it; a snapshot still needs SnapshotThreshold new entries, so a quiet office
-	// takes none more often than before.
-	rc.SnapshotInterval = 30 * time.Second
+	// The FSM asks for a snapshot as soon as the applied entries make one due (snapshotCadence):
+	// Raft's own check, every 120-240 s by default, only made the log's ceiling depend on how many
+	// entries arrived between two checks (a burst at 3,000 msg/s grew it past 600 MB, and BoltDB
+	// never shrinks its file). Raft's check stays as a fallback at its default interval.
 	t := n.cfg.Tuning
 	if t.SnapshotThreshold > 0 {
 		rc.SnapshotThreshold = t.SnapshotThreshold

@@ -28,11 +28,17 @@ type testNode struct {
 
 func openTestNode(t *testing.T, dir string) *testNode {
 	t.Helper()
+	return openTunedTestNode(t, dir, Tuning{})
+}
+
+// openTunedTestNode is openTestNode with Raft's compaction knobs set.
+func openTunedTestNode(t *testing.T, dir string, tuning Tuning) *testNode {
+	t.Helper()
 	db, err := store.Open(filepath.Join(dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Open(Config{DataDir: dir, NodeID: "n1", DB: db, Machine: im.NewMachine(), Log: discardLog()})
+	n, err := Open(Config{DataDir: dir, NodeID: "n1", DB: db, Machine: im.NewMachine(), Log: discardLog(), Tuning: tuning})
 	if err != nil {
 		db.Close()
 		t.Fatal(err)

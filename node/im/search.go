@@ -48,7 +48,7 @@ func SearchMessages(ctx context.Context, q store.Q, searcher Caller, sq *SearchQ
 	}
 	f := &store.SearchFilter{Keyword: strings.TrimSpace(sq.Keyword), SendID: sq.SendID, ContentType: sq.ContentType,
 		SessionType: sq.SessionType, StartTime: sq.StartTime, EndTime: sq.EndTime, Offset: sq.Offset, Limit: sq.Limit,
-		TextOf: storedText}
+		TextOf: StoredText}
 	if !searcher.Admin() || sq.ConversationID != "" || sq.RecvID != "" {
 		scopes, err := searchScopes(ctx, q, searcher, sq)
 		if err != nil {
@@ -175,9 +175,9 @@ func adminScopes(ctx context.Context, q store.Q, sq *SearchQuery) ([]store.Searc
 	return scopes, nil
 }
 
-// storedText is the indexed text of a stored message, for keywords the full-text index cannot
-// answer (it keeps no copy of the text).
-func storedText(contentType int32, msg []byte) string {
+// StoredText is the indexed text of a stored message, for keywords the full-text index cannot
+// answer (it keeps no copy of the text), and to rebuild the index (store.WithSearchText).
+func StoredText(contentType int32, msg []byte) string {
 	var m pb.MsgData
 	if proto.Unmarshal(msg, &m) != nil {
 		return ""

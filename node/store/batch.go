@@ -83,8 +83,7 @@ func MessagesAtRefs(ctx context.Context, q Q, ownerID string, refs []MessageRef)
 		defer rows.Close()
 		for rows.Next() {
 			var m MessageAtRef
-			if err := rows.Scan(&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType,
-				&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke, &m.DeletedByOwner); err != nil {
+			if err := rows.Scan(append(messageFields(&m.StoredMessage), &m.DeletedByOwner)...); err != nil {
 				return fmt.Errorf("scan message at ref: %w", err)
 			}
 			withColumns(&m.StoredMessage)

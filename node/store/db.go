@@ -68,14 +68,30 @@ type Q interface {
 
 // DB is the state database: one writer connection for the FSM and a pool of readers.
 type DB struct {
-	path  string
-	w     *sql.DB
-	r     *sql.DB
-	stmts *stmtCache // the writer's prepared statements
+	path   string
+	w      *sql.DB
+	r      *sql.DB
+	stmts  *stmtCache // the writer's prepared statements
+	textOf TextOf     // nil: indexes of older builds stay as they are
 }
 
+// TextOf reads the indexed text of a stored message from its content type and msg: the im
+// package's rule for what search finds.
+type TextOf func(contentType int32, msg []byte) string
+
+// Option adjusts how Open opens the database.
+type Option func(*DB)
+
+// WithSearchText gives the database the rule for a message's indexed text, so that opening (or
+// restoring) a database of an older build rebuilds its full-text index in this build's form.
+func WithSearchText(textOf TextOf) Option { return func(db *DB) { db.textOf = textOf } }
+
 // Open opens (creating if needed) the state database at path and brings its schema up to date.
-func Open(path string) (*DB, error) {
+func Open(path string, opts ...Option) (*DB, error) {
+	db := &DB{path: path, stmts: newStmtCache()}
+	for _, o := range opts {
+		o(db)
+	}
 	// The office's messages live here: private to the user (SQLite gives -wal and -shm the same mode).
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o600)
 	if err != nil {
@@ -100,7 +116,14 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := migrate(w); err != nil {
+	// The WAL file keeps the largest size it ever reached: while a snapshot's read transaction
+	// holds back checkpoints it grows past the usual 1,000 pages, and stayed so. With a limit
+	// SQLite cuts it back once a checkpoint has let it start over.
+	if _, err := w.Exec(fmt.Sprintf(`PRAGMA journal_size_limit = %d`, walSizeLimit)); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := migrate(w, db.textOf); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
@@ -114,8 +137,13 @@ func Open(path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{path: path, w: w, r: r, stmts: newStmtCache()}, nil
+	db.w, db.r = w, r
+	return db, nil
 }
+
+// walSizeLimit is the size SQLite cuts the WAL file back to: about what it holds between two
+// automatic checkpoints (1,000 pages of 4 KB with their frame headers).
+const walSizeLimit = 4 << 20
 
 func dsn(path string, v url.Values) string {
 	return "file:" + path + "?" + v.Encode()
@@ -156,7 +184,7 @@ func (db *DB) Restore(ctx context.Context, src string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	// A snapshot taken by an older build may lack newer tables.
-	return migrate(db.w)
+	return migrate(db.w, db.textOf)
 }
 
 // copyDB copies every page of from's main database into to's with SQLite's online backup API.

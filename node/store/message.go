@@ -59,7 +59,8 @@ func InsertMessage(ctx context.Context, q Q, m *StoredMessage, text string) erro
 	res, err := q.ExecContext(ctx, `INSERT INTO messages
 		(conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type, content_type, send_time, msg)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, m.Seq, m.ClientMsgID, m.ServerMsgID, m.SendID, m.SessionType, m.ContentType, m.SendTime, stripColumns(m))
+		m.ConversationID, m.Seq, packID(m.ClientMsgID), packID(m.ServerMsgID), m.SendID, m.SessionType, m.ContentType, m.SendTime,
+		stripColumns(m))
 	if err != nil {
 		return fmt.Errorf("insert message %s/%d: %w", m.ConversationID, m.Seq, err)
 	}
@@ -78,10 +79,8 @@ func InsertMessage(ctx context.Context, q Q, m *StoredMessage, text string) erro
 
 // MessageByClientID finds a stored message by its clientMsgID; ok is false when there is none.
 func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMessage, ok bool, err error) {
-	err = q.QueryRowContext(ctx, `SELECT conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type,
-		content_type, send_time, msg, revoke FROM messages WHERE client_msg_id = ?`, clientMsgID).Scan(
-		&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType, &m.ContentType,
-		&m.SendTime, &m.Msg, &m.Revoke)
+	err = q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE client_msg_id = ?`,
+		packID(clientMsgID)).Scan(messageFields(&m)...)
 	if ok, err = found(err, "message by client id"); !ok {
 		return m, false, err
 	}
@@ -92,10 +91,15 @@ func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMe
 const messageColumns = `conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type, content_type,
 	send_time, msg, revoke`
 
+// messageFields are the scan targets of messageColumns in m.
+func messageFields(m *StoredMessage) []any {
+	return []any{&m.ConversationID, &m.Seq, idColumn{&m.ClientMsgID}, idColumn{&m.ServerMsgID}, &m.SendID, &m.SessionType,
+		&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke}
+}
+
 func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
 	var m StoredMessage
-	err := row.Scan(&m.ConversationID, &m.Seq, &m.ClientMsgID, &m.ServerMsgID, &m.SendID, &m.SessionType,
-		&m.ContentType, &m.SendTime, &m.Msg, &m.Revoke)
+	err := row.Scan(messageFields(&m)...)
 	if err == nil {
 		withColumns(&m)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -188,6 +189,7 @@ var schema = []string{
 
 	// messages: every stored message, as its protobuf MsgData, keyed by conversation and seq.
 	// revoke holds the MessageRevokedContent JSON once revoked; pulls rewrite the message with it.
+	// A hex client or server msg ID is stored as its 16 bytes (msgid.go).
 	`CREATE TABLE IF NOT EXISTS messages (
 		id              INTEGER PRIMARY KEY,
 		conversation_id TEXT NOT NULL,
@@ -214,9 +216,12 @@ var schema = []string{
 
 	// messages_fts: full-text index of the searchable text of user messages (rowid = messages.id).
 	// trigram matches substrings, which also serves languages written without spaces. Contentless:
-	// the text is in the message already, and a copy here cost a tenth of the database. A keyword
-	// the index cannot answer (under three characters) is matched against each candidate's text in
-	// Go (SearchFilter.TextOf). contentless_delete lets a revoke or delete drop a row by its rowid.
+	// the text is in the message already, and a copy here cost a tenth of the database. Without
+	// positions (detail=none): they were two thirds of the index (≈90 bytes of a chat line's 140);
+	// the index finds the messages holding all of a keyword's trigrams, and a keyword of more than
+	// one trigram, or one the index cannot answer (under three characters), is matched against each
+	// candidate's text in Go (SearchFilter.TextOf). Indexes of older builds keep positions and are
+	// searched the same way. contentless_delete lets a revoke or delete drop a row by its rowid.
 	messagesFTS,
 
 	// version logs for incremental sync: one log per key ("friend:<uid>", "join:<uid>",
@@ -269,11 +274,13 @@ var schema = []string{
 }
 
 const messagesFTS = `CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, tokenize='trigram',
-	content='', contentless_delete=1)`
+	content='', contentless_delete=1, detail=none)`
 
 // migrate creates what is missing, then brings the rows of a database written by an older build
 // (or restored from its snapshot) to this build's form. PRAGMA user_version counts the steps done.
-func migrate(db *sql.DB) error {
+// textOf (may be nil) reads a message's indexed text, to rebuild a full-text index that keeps
+// positions; without it such an index stays, and search works on it as well.
+func migrate(db *sql.DB, textOf TextOf) error {
 	for _, stmt := range schema {
 		if _, err := db.Exec(stmt); err != nil {
 			return fmt.Errorf("%.60s: %w", stmt, err)
@@ -284,7 +291,7 @@ func migrate(db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}
-	for i, step := range []func(context.Context, *sql.DB) error{stripStoredMessages, contentlessFTS} {
+	for i, step := range []func(context.Context, *sql.DB) error{stripStoredMessages, contentlessFTS, packStoredIDs} {
 		if version > i {
 			continue
 		}
@@ -295,30 +302,96 @@ func migrate(db *sql.DB) error {
 			return fmt.Errorf("schema version: %w", err)
 		}
 	}
+	if textOf != nil {
+		return leanFTS(ctx, db, textOf)
+	}
 	return nil
+}
+
+// ftsDDL is the statement that made the full-text index.
+func ftsDDL(ctx context.Context, db *sql.DB) (string, error) {
+	var ddl string
+	if err := db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'messages_fts'`).Scan(&ddl); err != nil {
+		return "", fmt.Errorf("full-text index: %w", err)
+	}
+	return ddl, nil
+}
+
+// replaceFTS builds a new full-text index in this build's form with fill (given the insert into
+// it) and puts it in place of the old one, in one transaction.
+func replaceFTS(ctx context.Context, db *sql.DB, what string, fill func(tx *sql.Tx, insert string) error) error {
+	return inTx(ctx, db, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, strings.Replace(messagesFTS, "messages_fts", "messages_fts_new", 1)); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := fill(tx, `INSERT INTO messages_fts_new (rowid, text) VALUES (?, ?)`); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		for _, stmt := range []string{`DROP TABLE messages_fts`, `ALTER TABLE messages_fts_new RENAME TO messages_fts`} {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("%s: %.50s: %w", what, stmt, err)
+			}
+		}
+		return nil
+	})
+}
+
+// leanFTS rebuilds a full-text index that keeps positions (older builds) without them, from the
+// text (as textOf reads it) of the messages it holds.
+func leanFTS(ctx context.Context, db *sql.DB, textOf TextOf) error {
+	ddl, err := ftsDDL(ctx, db)
+	if err != nil || strings.Contains(ddl, "detail=none") {
+		return err
+	}
+	return replaceFTS(ctx, db, "index without positions", func(tx *sql.Tx, insert string) error {
+		// In pages by id: the rows are read and the new index written on one connection.
+		const page = 1000
+		for after := int64(-1); ; {
+			var ids []int64
+			var texts []string
+			rows, err := tx.QueryContext(ctx, `SELECT id, `+messageColumns+` FROM messages
+				WHERE id > ? AND id IN (SELECT rowid FROM messages_fts) ORDER BY id LIMIT ?`, after, page)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				var m StoredMessage
+				if err := rows.Scan(append([]any{&id}, messageFields(&m)...)...); err != nil {
+					rows.Close()
+					return err
+				}
+				withColumns(&m)
+				ids, texts = append(ids, id), append(texts, textOf(m.ContentType, m.Msg))
+			}
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				return err
+			}
+			for i, id := range ids {
+				if texts[i] == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, insert, id, texts[i]); err != nil {
+					return err
+				}
+			}
+			if len(ids) < page {
+				return nil
+			}
+			after = ids[len(ids)-1]
+		}
+	})
 }
 
 // contentlessFTS rebuilds a full-text index that keeps its own copy of the text (older builds)
 // as a contentless one, from that copy.
 func contentlessFTS(ctx context.Context, db *sql.DB) error {
-	var ddl string
-	if err := db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'messages_fts'`).Scan(&ddl); err != nil {
-		return fmt.Errorf("contentless index: %w", err)
+	ddl, err := ftsDDL(ctx, db)
+	if err != nil || strings.Contains(ddl, "contentless_delete") {
+		return err
 	}
-	if strings.Contains(ddl, "contentless_delete") {
-		return nil
-	}
-	return inTx(ctx, db, func(tx *sql.Tx) error {
-		for _, stmt := range []string{
-			strings.Replace(messagesFTS, "messages_fts", "messages_fts_new", 1),
-			`INSERT INTO messages_fts_new (rowid, text) SELECT rowid, text FROM messages_fts`,
-			`DROP TABLE messages_fts`,
-			`ALTER TABLE messages_fts_new RENAME TO messages_fts`,
-		} {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("contentless index: %.50s: %w", stmt, err)
-			}
-		}
-		return nil
+	return replaceFTS(ctx, db, "contentless index", func(tx *sql.Tx, _ string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts_new (rowid, text) SELECT rowid, text FROM messages_fts`)
+		return err
 	})
 }

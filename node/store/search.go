@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -51,17 +52,30 @@ type SearchFilter struct {
 // trigramMin is the shortest keyword the trigram index answers; shorter ones scan the candidates.
 const trigramMin = 3
 
-// ftsPhrase quotes keyword as one FTS5 phrase, which the trigram index matches as a substring. ok is
-// false when the index cannot answer it, and the search scans the candidates' text instead: a keyword
-// under three characters has no trigram, FTS5 reads its query as a C string, so a NUL would end
-// the phrase early ("unterminated string"), and the trigram tokenizer does not split bytes that are
-// not UTF-8 as it split the text. Everything else is literal inside the double quotes, with a quote
-// doubled.
-func ftsPhrase(keyword string) (phrase string, ok bool) {
+// ftsQuery is the full-text query for keyword: every distinct trigram of it, each quoted, joined
+// by AND. The index keeps no positions (detail=none: about a third of its size), so it answers which
+// messages hold all of a keyword's trigrams, not whether they hold them in a row: exact is true
+// when the keyword is one trigram, and otherwise the search checks each candidate's text. ok is
+// false when the index cannot answer at all, and the search scans the candidates' text instead:
+// a keyword under three characters has no trigram, FTS5 reads its query as a C string, so a NUL
+// would end a term early ("unterminated string"), and the trigram tokenizer does not split bytes
+// that are not UTF-8 as it split the text. Everything else is literal inside the double quotes,
+// with a quote doubled.
+func ftsQuery(keyword string) (query string, exact, ok bool) {
 	if utf8.RuneCountInString(keyword) < trigramMin || strings.IndexByte(keyword, 0) >= 0 || !utf8.ValidString(keyword) {
-		return "", false
+		return "", false, false
 	}
-	return `"` + strings.ReplaceAll(keyword, `"`, `""`) + `"`, true
+	runes := []rune(keyword)
+	var terms []string
+	seen := map[string]bool{}
+	for i := 0; i+trigramMin <= len(runes); i++ {
+		t := string(runes[i : i+trigramMin])
+		if !seen[t] {
+			seen[t] = true
+			terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(terms, " AND "), len(runes) == trigramMin, true
 }
 
 // SearchMessages returns a page of the matching messages, newest first, and the number of matches.
@@ -87,15 +101,21 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 		from.WriteString(` AND NOT EXISTS (SELECT 1 FROM msg_deletes d WHERE d.owner_id = ? AND d.conversation_id = m.conversation_id AND d.seq = m.seq)`)
 		args = append(args, f.Owner)
 	}
-	scan := false
+	var contains func(text string) bool // nil: the query's matches are the answer
 	if f.Keyword != "" {
-		if phrase, ok := ftsPhrase(f.Keyword); ok {
+		if query, exact, ok := ftsQuery(f.Keyword); ok {
 			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`)
-			args = append(args, phrase)
+			args = append(args, query)
+			if !exact {
+				// The trigram tokenizer folds case rune by rune: so does the check.
+				keyword := foldCase(f.Keyword)
+				contains = func(text string) bool { return strings.Contains(foldCase(text), keyword) }
+			}
 		} else {
 			// Every indexed message is a candidate; scanSearch matches the keyword in Go.
 			from.WriteString(` AND m.id IN (SELECT rowid FROM messages_fts)`)
-			scan = true
+			keyword := asciiLower(f.Keyword)
+			contains = func(text string) bool { return bytes.Contains(asciiLower(text), keyword) }
 		}
 	}
 	if f.SendID != "" {
@@ -122,8 +142,8 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 	cols := `m.conversation_id, m.seq, m.client_msg_id, m.server_msg_id, m.send_id, m.session_type, m.content_type,
 		m.send_time, m.msg, m.revoke`
 	order := ` ORDER BY m.send_time DESC, m.id DESC`
-	if scan {
-		return scanSearch(ctx, q, f, fmt.Sprintf(query, cols)+order, args)
+	if contains != nil {
+		return scanSearch(ctx, q, f, fmt.Sprintf(query, cols)+order, args, contains)
 	}
 	var total int64
 	if err := q.QueryRowContext(ctx, fmt.Sprintf(query, `count(*)`), args...).Scan(&total); err != nil {
@@ -140,11 +160,10 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 	return msgs, total, nil
 }
 
-// scanSearch runs a search the index cannot answer: it reads the candidates newest first and
-// matches the keyword in each one's text (f.TextOf), counting every match and keeping the page.
-// The match is on bytes with ASCII letters folded (SQLite's lower), so any keyword is literal,
-// even one that is not UTF-8.
-func scanSearch(ctx context.Context, q Q, f *SearchFilter, query string, args []any) ([]StoredMessage, int64, error) {
+// scanSearch runs a search the index cannot answer alone: it reads the candidates newest first and
+// keeps those whose text (f.TextOf) contains the keyword, counting every match and keeping the page.
+func scanSearch(ctx context.Context, q Q, f *SearchFilter, query string, args []any,
+	contains func(text string) bool) ([]StoredMessage, int64, error) {
 	if f.TextOf == nil {
 		return nil, 0, fmt.Errorf("search %q: no text reader for a keyword the index cannot answer", f.Keyword)
 	}
@@ -153,7 +172,6 @@ func scanSearch(ctx context.Context, q Q, f *SearchFilter, query string, args []
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
 	defer rows.Close()
-	keyword := asciiLower(f.Keyword)
 	var out []StoredMessage
 	var total int64
 	for rows.Next() {
@@ -161,7 +179,7 @@ func scanSearch(ctx context.Context, q Q, f *SearchFilter, query string, args []
 		if err != nil {
 			return nil, 0, fmt.Errorf("scan message: %w", err)
 		}
-		if !bytes.Contains(asciiLower(f.TextOf(m.ContentType, m.Msg)), keyword) {
+		if !contains(f.TextOf(m.ContentType, m.Msg)) {
 			continue
 		}
 		total++
@@ -175,7 +193,12 @@ func scanSearch(ctx context.Context, q Q, f *SearchFilter, query string, args []
 	return out, total, nil
 }
 
-// asciiLower is s with ASCII letters folded, byte by byte, as SQLite's lower() without ICU does.
+// foldCase is s with every letter in lower case, rune by rune, as the trigram tokenizer folds it.
+func foldCase(s string) string { return strings.Map(unicode.ToLower, s) }
+
+// asciiLower is s with ASCII letters folded, byte by byte, as SQLite's lower() without ICU does: a
+// keyword the index cannot answer is matched as bytes, so any keyword is literal, even one that is
+// not UTF-8.
 func asciiLower(s string) []byte {
 	b := []byte(s)
 	for i, c := range b {

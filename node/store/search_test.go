@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -124,7 +126,129 @@ func TestContentlessIndexMigration(t *testing.T) {
 		t.Fatalf("revoke: %v %v", ok, err)
 	}
 	var indexed int
-	if err := db.Reader().QueryRow(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '"noon"'`).Scan(&indexed); err != nil || indexed != 0 {
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '"noo"'`).Scan(&indexed); err != nil || indexed != 0 {
 		t.Fatalf("a revoked message is still in the index (%d, %v)", indexed, err)
+	}
+}
+
+// indexTexts stores one message per text in a fresh database whose full-text index is made by ddl
+// (the current one when empty), and returns it with a search by keyword that answers the number of
+// matches.
+func indexTexts(t *testing.T, ddl string, texts ...string) (db *DB, find func(keyword string) int64) {
+	t.Helper()
+	db = openTestDB(t)
+	ctx := context.Background()
+	if ddl != "" {
+		for _, stmt := range []string{`DROP TABLE messages_fts`, ddl} {
+			if _, err := db.w.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, text := range texts {
+		m, _ := fullMessage(int64(i + 1))
+		m.Msg, _ = proto.Marshal(&pb.MsgData{Content: []byte(text)})
+		if err := InsertMessage(ctx, db.w, m, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, func(keyword string) int64 {
+		t.Helper()
+		_, total, err := SearchMessages(ctx, db.Reader(), &SearchFilter{Keyword: keyword, Limit: 10, TextOf: contentText})
+		if err != nil {
+			t.Fatalf("%q: %v", keyword, err)
+		}
+		return total
+	}
+}
+
+// searchCases are keywords and how many of searchTexts hold each.
+var (
+	searchTexts = []string{"noo oon", "Lunch at NOON", "ünïcödé", "abcabcabc"}
+	searchCases = map[string]int64{
+		"noon":    1, // "noo oon" holds both of its trigrams, not the word
+		"noo":     2,
+		"at noon": 1,
+		"ÜNÏCÖ":   1, // case folds beyond ASCII, as the index folds it
+		"cabca":   1, // a trigram twice
+		"oon oo":  0,
+		"no":      2,
+	}
+)
+
+// TestSearchIndexKeepsNoPositions: the index stores which messages hold a trigram, not where (its
+// largest part before), so a keyword of several trigrams is checked in each candidate's text: a
+// message that holds every trigram of the keyword apart is not found.
+func TestSearchIndexKeepsNoPositions(t *testing.T) {
+	_, find := indexTexts(t, "", searchTexts...)
+	for keyword, want := range searchCases {
+		if got := find(keyword); got != want {
+			t.Errorf("%q finds %d messages, want %d", keyword, got, want)
+		}
+	}
+}
+
+// positionalFTS is the contentless index of older builds, which kept each trigram's positions.
+const positionalFTS = `CREATE VIRTUAL TABLE messages_fts USING fts5 (text, tokenize='trigram', content='', contentless_delete=1)`
+
+// TestSearchPositionalIndex: a database written by an older build, whose contentless index keeps
+// positions, is searched the same way and finds the same messages.
+func TestSearchPositionalIndex(t *testing.T) {
+	_, find := indexTexts(t, positionalFTS, searchTexts...)
+	for keyword, want := range searchCases {
+		if got := find(keyword); got != want {
+			t.Errorf("%q finds %d messages, want %d", keyword, got, want)
+		}
+	}
+}
+
+// TestSearchIndexSize: without positions the index takes under 60% of what the positional index
+// took for the same chat lines (that was about 140 bytes of a text message's 440 in state.db).
+func TestSearchIndexSize(t *testing.T) {
+	texts := make([]string, 2000)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("message %d, about as long as a chat line, to %d", i, i%37)
+	}
+	size := func(ddl string) int64 {
+		db, _ := indexTexts(t, ddl, texts...)
+		var n int64
+		if err := db.Reader().QueryRow(`SELECT sum(length(block)) FROM messages_fts_data`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	lean, positional := size(""), size(positionalFTS)
+	if lean*10 >= positional*6 {
+		t.Fatalf("index of %d lines: %d bytes, the positional index %d", len(texts), lean, positional)
+	}
+	t.Logf("index of %d lines: %d bytes, the positional index %d", len(texts), lean, positional)
+}
+
+// TestLeanIndexMigration: a database whose index keeps positions (older builds) is rebuilt without
+// them when it opens with the rule for a message's text, from the messages the index held: a
+// revoked message stays out, and the old messages are found as before.
+func TestLeanIndexMigration(t *testing.T) {
+	db, _ := indexTexts(t, positionalFTS, searchTexts...)
+	ctx := context.Background()
+	if ok, err := SetRevoke(ctx, db.w, "si_alice_bob", 4, []byte(`{}`)); err != nil || !ok { // "abcabcabc"
+		t.Fatalf("revoke: %v %v", ok, err)
+	}
+	db = reopenTestDB(t, db, WithSearchText(contentText))
+	ddl, err := ftsDDL(ctx, db.w)
+	if err != nil || !strings.Contains(ddl, "detail=none") {
+		t.Fatalf("index after migration: %q %v", ddl, err)
+	}
+	var indexed int
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM messages_fts`).Scan(&indexed); err != nil || indexed != len(searchTexts)-1 {
+		t.Fatalf("%d messages indexed (%v), want %d", indexed, err, len(searchTexts)-1)
+	}
+	for keyword, want := range searchCases {
+		if keyword == "cabca" {
+			want = 0 // revoked
+		}
+		_, got, err := SearchMessages(ctx, db.Reader(), &SearchFilter{Keyword: keyword, Limit: 10, TextOf: contentText})
+		if err != nil || got != want {
+			t.Errorf("%q finds %d messages (%v), want %d", keyword, got, err, want)
+		}
 	}
 }
