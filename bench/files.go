@@ -79,7 +79,8 @@ func measureFiles(ctx context.Context, o Options) (*fileFigures, error) {
 		return f, err
 	}
 	defer plain.close()
-	hc := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4}}
+	// Upload PUTs up to 16 parts at once: their connections stay open from part to part.
+	hc := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 16}}
 	defer hc.CloseIdleConnections()
 	if err := f.measureSingle(ctx, o, hc, plain, src); err != nil {
 		return f, err

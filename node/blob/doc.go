@@ -18,7 +18,10 @@
 //   - Bytes are streamed, never held whole in memory: a 2 GiB upload costs a 1 MiB copy buffer.
 //   - An upload's bytes land on disk once: a part goes straight to its offset in the upload's file
 //     (a part sent again goes to a temp file first, so a refused one cannot spoil the good bytes),
-//     and complete hashes that file with one read and renames it: no copy, no room beyond it.
+//     and complete renames it: no copy, no room beyond it. The blob's SHA-256 is advanced as the
+//     parts arrive (a part received ahead of the order is hashed from the page cache once the
+//     parts before it are), so complete reads the file only after a restart or a part sent again.
+//   - Parts received side by side have their MD5 computed in one core's vector lanes (partMD5).
 //   - A blob's bytes are verified against its key when written, and again the first time it is
 //     opened after its file changed (size or modification time differ from the last check) or the
 //     process restarted: a blob whose bytes do not match its key is never handed out, it is

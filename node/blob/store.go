@@ -46,6 +46,10 @@ type Store struct {
 	verified map[string]stamp    // blobs whose bytes were checked against their key, as they were then
 	ups      map[string]*upState // uploads being written to or assembled
 	partDone *sync.Cond          // on mu: a part's write ended
+	// receiving counts the parts whose MD5 is being computed; simd hashes them in vector lanes
+	// while there are enough of them (partMD5).
+	receiving int
+	simd      *simdServer
 }
 
 // stamp identifies a file's state cheaply: a blob is hashed again when its stamp changes.

@@ -48,21 +48,30 @@ type Part struct {
 type upState struct {
 	busy       map[int]bool // parts whose bytes are being written into data
 	assembling bool         // Assemble runs (or ran): data is no longer written to
-	// sha is the SHA-256 of data[:hashed], advanced by each part that arrives in order (clients send
-	// them so), which spares complete a read of the whole file. It is nil while a part advances it,
-	// and for good (hashed -1) once hashed bytes may have changed: complete then reads the file.
+	// sha is the SHA-256 of data[:hashed], which spares complete a read of the whole file: the part
+	// that comes next in order advances it as it arrives, and a part received ahead of the order
+	// (clients send several at once) is noted in ahead and hashed from the page cache once the
+	// parts before it are (follow). It is nil while a part advances it, and for good (hashed -1)
+	// once hashed bytes may have changed: complete then reads the file.
 	sha    hash.Hash
 	hashed int64
+	ahead  map[int64]span // parts received whole and marked beyond hashed, by offset
 	// mine are the parts this store wrote and marked (number → MD5): their bytes are the ones
 	// their markers name, in the page cache if not yet on disk.
 	mine map[int]string
+}
+
+// span is a received part's place in the upload's file.
+type span struct {
+	n    int
+	size int64
 }
 
 // upload returns the state of an upload, creating it. s.mu must be held.
 func (s *Store) upload(id string) *upState {
 	st := s.ups[id]
 	if st == nil {
-		st = &upState{busy: map[int]bool{}, sha: sha256.New(), mine: map[int]string{}}
+		st = &upState{busy: map[int]bool{}, sha: sha256.New(), mine: map[int]string{}, ahead: map[int64]span{}}
 		s.ups[id] = st
 	}
 	return st
@@ -91,25 +100,74 @@ func (st *upState) claim(n int, off int64) hash.Hash {
 }
 
 // unhash gives up the SHA-256 of the parts in order.
-func (st *upState) unhash() { st.sha, st.hashed = nil, -1 }
+func (st *upState) unhash() {
+	st.sha, st.hashed = nil, -1
+	clear(st.ahead)
+}
 
 // unclaim ends the write of part n, at off, of size bytes; h is what claim returned, advanced with
-// the part's bytes when ok.
+// the part's bytes when ok. A part received whole but not hashed is noted for follow.
 func (s *Store) unclaim(id string, n int, off, size int64, h hash.Hash, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st := s.ups[id]; st != nil {
 		delete(st.busy, n)
-		if h != nil && st.hashed == off {
-			if ok {
-				st.sha, st.hashed = h, off+size
-			} else {
-				st.unhash()
-			}
+		switch {
+		case h != nil && st.hashed == off && ok:
+			st.sha, st.hashed = h, off+size
+		case h != nil && st.hashed == off:
+			st.unhash()
+		case h == nil && ok && st.hashed >= 0 && off >= st.hashed:
+			st.ahead[off] = span{n, size}
+		case h == nil:
+			delete(st.ahead, off)
 		}
 		s.forget(id)
 	}
 	s.partDone.Broadcast()
+}
+
+// follow advances the upload's SHA-256 over the parts received ahead of it that now come next in
+// order, reading them back from the upload's file: they were just written, so the reads come from
+// the page cache, and each byte is hashed once whatever order the parts arrive in. It runs at the
+// end of each part's write, so the parts are hashed by the time the last one is answered.
+func (s *Store) follow(id, dir string) {
+	var f *os.File
+	var buf []byte
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	for {
+		s.mu.Lock()
+		st := s.ups[id]
+		var sp span
+		ok := st != nil && st.sha != nil && !st.assembling
+		if ok {
+			sp, ok = st.ahead[st.hashed]
+			ok = ok && !st.busy[sp.n] // a part being received again is hashed when it ends
+		}
+		if !ok {
+			s.mu.Unlock()
+			return
+		}
+		off := st.hashed
+		sha := st.claim(sp.n, off)
+		delete(st.ahead, off)
+		s.mu.Unlock()
+		var err error
+		if f == nil {
+			f, err = os.Open(filepath.Join(dir, "data"))
+		}
+		if err == nil {
+			if buf == nil {
+				buf = make([]byte, copyBufSize)
+			}
+			_, err = io.CopyBuffer(sha, io.NewSectionReader(f, off, sp.size), buf)
+		}
+		s.unclaim(id, sp.n, off, sp.size, sha, err == nil)
+	}
 }
 
 func (s *Store) uploadDir(id string) (string, error) {
@@ -267,15 +325,20 @@ func (s *Store) trimData(id, dir string) {
 // (when not nil) with it; the caller has claimed part n.
 func (s *Store) writeInPlace(id, dir string, n int, off, size int64, wantMD5 string, sha hash.Hash,
 	r io.Reader) (_ string, err error) {
-	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
-	h := md5.New()
-	err = s.writeAt(id, dir, off, size, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)), func(got int64) error {
-		return checkPart(got, size, r, h, wantMD5)
+	defer func() {
+		s.unclaim(id, n, off, size, sha, err == nil)
+		s.follow(id, dir)
+	}()
+	h, done := s.partMD5()
+	defer done()
+	var sum string
+	err = s.writeAt(id, dir, off, size, io.TeeReader(io.LimitReader(r, size), hashes(h, sha)), func(got int64) (err error) {
+		sum, err = checkPart(got, size, r, h, wantMD5)
+		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	return sum, s.setMarker(id, dir, n, sum, off, size)
 }
 
@@ -287,22 +350,26 @@ func (s *Store) writeReplacement(id, dir string, n int, off, size int64, wantMD5
 		return "", err
 	}
 	defer t.discard()
-	h := md5.New()
+	h, done := s.partMD5()
 	got, err := t.fill(io.TeeReader(io.LimitReader(r, size), h))
+	var sum string
 	if err == nil {
-		err = checkPart(got, size, r, h, wantMD5)
+		sum, err = checkPart(got, size, r, h, wantMD5)
 	}
+	done()
 	if err != nil {
 		return "", err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	s.mu.Lock()
 	for s.upload(id).busy[n] { // the state may be forgotten and made again while waiting
 		s.partDone.Wait()
 	}
 	sha := s.upload(id).claim(n, off)
 	s.mu.Unlock()
-	defer func() { s.unclaim(id, n, off, size, sha, err == nil) }()
+	defer func() {
+		s.unclaim(id, n, off, size, sha, err == nil)
+		s.follow(id, dir)
+	}()
 	// The earlier part is given up first: from here on its bytes are being replaced.
 	if err := s.dropMarker(id, dir, n); err != nil {
 		return "", err
@@ -334,18 +401,19 @@ func (s *Store) writeAt(id, dir string, off, size int64, r io.Reader, check func
 	return diskErr(err)
 }
 
-// checkPart checks a part's size (r must be at its end) and MD5.
-func checkPart(got, size int64, r io.Reader, h hash.Hash, wantMD5 string) error {
+// checkPart checks a part's size (r must be at its end) and MD5 and returns the MD5 (lowercase hex).
+func checkPart(got, size int64, r io.Reader, h hash.Hash, wantMD5 string) (string, error) {
 	if got != size {
-		return ErrPartSize
+		return "", ErrPartSize
 	}
 	if k, _ := io.ReadFull(r, make([]byte, 1)); k > 0 {
-		return ErrPartSize
+		return "", ErrPartSize
 	}
-	if wantMD5 != "" && hex.EncodeToString(h.Sum(nil)) != wantMD5 {
-		return ErrPartMD5
+	sum := hex.EncodeToString(h.Sum(nil))
+	if wantMD5 != "" && sum != wantMD5 {
+		return "", ErrPartMD5
 	}
-	return nil
+	return sum, nil
 }
 
 // hashes writes to each of hs that is not nil.

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -23,10 +25,15 @@ func threeParts(t *testing.T, s *Store, id string) [][]byte {
 func putParts(t *testing.T, s *Store, id string, parts [][]byte, nums ...int) {
 	t.Helper()
 	for _, n := range nums {
-		if _, err := s.WritePart(id, n, int64(n-1)*1000, int64(len(parts[n-1])), md5Of(parts[n-1]),
-			bytes.NewReader(parts[n-1])); err != nil {
-			t.Fatalf("part %d: %v", n, err)
-		}
+		putPart(t, s, id, n, int64(n-1)*1000, parts[n-1])
+	}
+}
+
+// putPart writes part n at off with its MD5.
+func putPart(t *testing.T, s *Store, id string, n int, off int64, b []byte) {
+	t.Helper()
+	if _, err := s.WritePart(id, n, off, int64(len(b)), md5Of(b), bytes.NewReader(b)); err != nil {
+		t.Fatalf("part %d: %v", n, err)
 	}
 }
 
@@ -247,3 +254,95 @@ func TestUploadStateForgotten(t *testing.T) {
 		t.Fatalf("state of %d uploads kept", len(s.ups))
 	}
 }
+
+// TestOutOfOrderPartsHashedOnce: parts that arrive ahead of the order are hashed (from the page
+// cache) as soon as the parts before them are in, so complete has the file's SHA-256 without
+// reading it; a part received again while ahead is hashed with its final bytes.
+func TestOutOfOrderPartsHashedOnce(t *testing.T) {
+	s := openStore(t, 0)
+	parts := threeParts(t, s, "u")
+	if _, err := s.WritePart("u", 3, 2000, 300, "", bytes.NewReader(bytes.Repeat([]byte("x"), 300))); err != nil {
+		t.Fatal(err)
+	}
+	putParts(t, s, "u", parts, 3, 2, 1)
+	s.mu.Lock()
+	st := s.ups["u"]
+	hashed, whole := st.hashed, st.sha != nil
+	s.mu.Unlock()
+	if hashed != 2300 || !whole {
+		t.Fatalf("hashed %d bytes of 2300 before complete (hash held: %v)", hashed, whole)
+	}
+	assembleAll(t, s, "u", parts)
+}
+
+// gatedReader holds every part's first read until all of them have started, so that they are
+// received at once.
+type gatedReader struct {
+	r       io.Reader
+	started *sync.WaitGroup
+	once    sync.Once
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	g.once.Do(func() { g.started.Done(); g.started.Wait() })
+	return g.r.Read(p)
+}
+
+// TestPartsAtOnceInVectorLanes: parts received at once have their MD5 computed in vector lanes,
+// each checked as alone (a wrong MD5 is refused, the others kept); the lanes' server stops with
+// the last of them, and the upload assembles to the right blob.
+func TestPartsAtOnceInVectorLanes(t *testing.T) {
+	s := openStore(t, 0)
+	if err := s.CreateUpload("u", time.Now().Add(time.Hour), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	const n, size = 2 * simdParts, 100_000
+	parts := make([][]byte, n)
+	for i := range parts {
+		parts[i] = make([]byte, size)
+		for j := range parts[i] {
+			parts[i][j] = byte(i*31 + j*7)
+		}
+	}
+	var started sync.WaitGroup
+	started.Add(n)
+	var lanes atomic.Bool
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		want := md5Of(parts[i])
+		if i%2 == 1 {
+			want = md5Of(parts[i][1:]) // more wrong MD5s than parts hashed by crypto/md5
+		}
+		wg.Go(func() {
+			r := &gatedReader{r: bytes.NewReader(parts[i]), started: &started}
+			_, errs[i] = s.WritePart("u", i+1, int64(i)*size, size, want, readerFunc(func(p []byte) (int, error) {
+				k, err := r.Read(p)
+				s.mu.Lock()
+				lanes.CompareAndSwap(false, s.simd != nil)
+				s.mu.Unlock()
+				return k, err
+			}))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%2 == 0 && err != nil || i%2 == 1 && !errors.Is(err, ErrPartMD5) {
+			t.Fatalf("part %d: %v", i+1, err)
+		}
+	}
+	s.mu.Lock()
+	idle := s.simd == nil && s.receiving == 0
+	s.mu.Unlock()
+	if !lanes.Load() || !idle {
+		t.Fatalf("vector lanes used: %v; stopped after: %v", lanes.Load(), idle)
+	}
+	for i := 1; i < n; i += 2 {
+		putPart(t, s, "u", i+1, int64(i)*size, parts[i])
+	}
+	assembleAll(t, s, "u", parts)
+}
+
+type readerFunc func(p []byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

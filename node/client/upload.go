@@ -50,9 +50,9 @@ const signBatch = 20
 // user ID and "/", unless the caller is the admin) and returns its URL, a plain GET on any node of
 // the office. It follows the SDK core's protocol: part_limit, the hash of the part MD5s, initiate
 // (when the office has the content already the URL comes back at once), a PUT per part to the
-// signed URLs (asking auth_sign for more every 20 parts), then complete. r is read twice (hash,
-// then parts) and never held whole in memory. progress, when not nil, is called with the bytes
-// sent so far (not counting the hashing pass) and size.
+// signed URLs (asking auth_sign for more every 20 parts; several parts at once), then complete. r
+// is read twice (hash, then parts) and never held whole in memory. progress, when not nil, is
+// called with the bytes sent so far (not counting the hashing pass) and size, one call at a time.
 func (c *Client) Upload(ctx context.Context, name, contentType string, r io.ReaderAt, size int64,
 	progress func(done, total int64)) (string, error) {
 	var lim PartLimit
@@ -83,25 +83,8 @@ func (c *Client) Upload(ctx context.Context, name, contentType string, r io.Read
 	if up.PartSize != partSize {
 		return "", fmt.Errorf("upload %s: node's part size %d, ours %d", name, up.PartSize, partSize)
 	}
-	sign := up.Sign
-	var done int64
-	for i := range sums {
-		n := i + 1
-		part, ok := findPart(sign, n)
-		if !ok {
-			if sign, err = c.authSign(ctx, up.UploadID, n, len(sums)); err != nil {
-				return "", err
-			}
-			if part, ok = findPart(sign, n); !ok {
-				return "", fmt.Errorf("upload %s: node did not sign part %d", name, n)
-			}
-		}
-		off := int64(i) * partSize
-		body := &countingReader{r: io.NewSectionReader(r, off, min(partSize, size-off)), done: &done, total: size,
-			progress: progress}
-		if err := c.putPart(ctx, sign, part, body, min(partSize, size-off)); err != nil {
-			return "", fmt.Errorf("upload %s part %d: %w", name, n, err)
-		}
+	if err := c.putParts(ctx, up, r, size, len(sums), progress); err != nil {
+		return "", fmt.Errorf("upload %s: %w", name, err)
 	}
 	var res struct {
 		URL string `json:"url"`
@@ -109,6 +92,56 @@ func (c *Client) Upload(ctx context.Context, name, contentType string, r io.Read
 	err = c.Call(ctx, "/object/complete_multipart_upload", &CompleteUpload{UploadID: up.UploadID, Parts: sums,
 		Name: name, ContentType: contentType}, &res)
 	return res.URL, err
+}
+
+// putParts PUTs the parts of an upload, putWorkers at a time (the node computes the MD5s of parts
+// received side by side in one core's vector lanes: half the CPU of one part after another),
+// signing more parts as it goes. The first error stops the rest.
+func (c *Client) putParts(ctx context.Context, up *UploadInfo, r io.ReaderAt, size int64, parts int,
+	progress func(done, total int64)) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	type job struct {
+		sign AuthSign
+		part SignPart
+	}
+	jobs := make(chan job)
+	sent := &transferred{total: size, progress: progress}
+	var wg sync.WaitGroup
+	for range min(putWorkers, parts) {
+		wg.Go(func() {
+			for j := range jobs {
+				n := j.part.PartNumber
+				off := int64(n-1) * up.PartSize
+				body := &countingReader{r: io.NewSectionReader(r, off, min(up.PartSize, size-off)), count: sent}
+				if err := c.putPart(ctx, j.sign, j.part, body, min(up.PartSize, size-off)); err != nil {
+					cancel(fmt.Errorf("part %d: %w", n, err))
+				}
+			}
+		})
+	}
+	sign := up.Sign
+	var err error
+	for n := 1; n <= parts && ctx.Err() == nil; n++ {
+		part, ok := findPart(sign, n)
+		if !ok {
+			if sign, err = c.authSign(ctx, up.UploadID, n, parts); err != nil {
+				cancel(err)
+				break
+			}
+			if part, ok = findPart(sign, n); !ok {
+				cancel(fmt.Errorf("node did not sign part %d", n))
+				break
+			}
+		}
+		select {
+		case jobs <- job{sign, part}:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return context.Cause(ctx)
 }
 
 // partMD5s reads r once and returns the lowercase hex MD5 of each part (none for an empty file).
@@ -166,6 +199,9 @@ const (
 	simdLanes = 16
 	// simdServers bounds the cores that hash in vector lanes.
 	simdServers = 2
+	// putWorkers is how many parts are PUT at once: as many as the node hashes in one core's
+	// vector lanes.
+	putWorkers = 16
 )
 
 // plainMD5 is crypto/md5 as an md5simd.Hasher.
@@ -247,21 +283,37 @@ func answerError(res *http.Response) error {
 	return fmt.Errorf("HTTP %s: %.200s", res.Status, raw)
 }
 
-// countingReader reports progress as a part's bytes are read.
-type countingReader struct {
-	r        io.Reader
-	done     *int64
+// transferred counts the bytes of a transfer moved so far, for its progress callback.
+type transferred struct {
+	mu       sync.Mutex
+	done     int64
 	total    int64
 	progress func(done, total int64)
 }
 
+// countingReader reports progress as a part's bytes are read.
+type countingReader struct {
+	r     io.Reader
+	count *transferred
+}
+
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	*c.done += int64(n)
-	if n > 0 && c.progress != nil {
-		c.progress(*c.done, c.total)
+	if n > 0 {
+		c.count.add(int64(n))
 	}
 	return n, err
+}
+
+// add counts n more bytes sent and reports them; calls from the parts sent at once are serialised,
+// so progress sees a growing count from one call at a time.
+func (s *transferred) add(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done += n
+	if s.progress != nil {
+		s.progress(s.done, s.total)
+	}
 }
 
 // Download GETs an object URL into w and returns how many bytes it wrote. progress, when not
@@ -279,7 +331,6 @@ func (c *Client) Download(ctx context.Context, objectURL string, w io.Writer, pr
 	if res.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("download %s: %w", objectURL, answerError(res))
 	}
-	var done int64
-	return io.CopyBuffer(w, &countingReader{r: res.Body, done: &done, total: res.ContentLength, progress: progress},
+	return io.CopyBuffer(w, &countingReader{r: res.Body, count: &transferred{total: res.ContentLength, progress: progress}},
 		make([]byte, 256<<10))
 }
