@@ -68,10 +68,13 @@ type Q interface {
 
 // DB is the state database: one writer connection for the FSM and a pool of readers.
 type DB struct {
-	path  string
-	w     *sql.DB
+	path string
+	w    *sql.DB
+	// fsm is the writer connection the FSM's transactions run on, held for the DB's life; w's
+	// other connection serves a restore and its migration, which the FSM never runs alongside.
+	fsm   *sql.Conn
 	r     *sql.DB
-	stmts *stmtCache // the writer's prepared statements
+	stmts *stmtCache // prepared on fsm
 }
 
 // Open opens (creating if needed) the state database at path and brings its schema up to date.
@@ -92,9 +95,10 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// One writer: the FSM applies serially, and SQLite allows one writer anyway.
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// The FSM's connection and one for a restore: the FSM applies serially, and SQLite allows one
+	// writer anyway.
+	w.SetMaxOpenConns(2)
+	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	if err := w.Ping(); err != nil {
 		w.Close()
@@ -104,17 +108,23 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	fsm, err := w.Conn(context.Background())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite3", dsn(path, url.Values{
 		"_busy_timeout": {"10000"},
 		"_query_only":   {"1"},
 	}))
 	if err != nil {
+		fsm.Close()
 		w.Close()
 		return nil, fmt.Errorf("open readers %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{path: path, w: w, r: r, stmts: newStmtCache()}, nil
+	return &DB{path: path, w: w, fsm: fsm, r: r, stmts: newStmtCache()}, nil
 }
 
 func dsn(path string, v url.Values) string {
@@ -130,7 +140,7 @@ func (db *DB) Reader() *sql.DB { return db.r }
 // Close closes readers and the writer.
 func (db *DB) Close() error {
 	db.stmts.close()
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(db.r.Close(), db.fsm.Close(), db.w.Close())
 }
 
 // Backup writes a consistent copy of the database to the new file dst. It reads one WAL snapshot, so

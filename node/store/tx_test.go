@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+func openTestDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func metaValue(t *testing.T, q Q, key string) string {
+	t.Helper()
+	v, _, err := GetMeta(context.Background(), q, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(v)
+}
+
+// The FSM's transaction commits, rolls back and ends once; readers see only what it committed.
+func TestTxCommitsAndRollsBack(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SetMeta(ctx, tx, "k", []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if got := metaValue(t, tx, "k"); got != "one" {
+		t.Fatalf("the transaction reads %q of its own write", got)
+	}
+	if got := metaValue(t, db.Reader(), "k"); got != "" {
+		t.Fatalf("a reader sees %q before the commit", got)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); !errors.Is(err, sql.ErrTxDone) {
+		t.Fatalf("rollback after commit: %v, want ErrTxDone", err)
+	}
+	if got := metaValue(t, db.Reader(), "k"); got != "one" {
+		t.Fatalf("a reader sees %q after the commit", got)
+	}
+
+	tx, err = db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SetMeta(ctx, tx, "k", []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); !errors.Is(err, sql.ErrTxDone) {
+		t.Fatalf("commit after rollback: %v, want ErrTxDone", err)
+	}
+	if got := metaValue(t, db.Reader(), "k"); got != "one" {
+		t.Fatalf("a rolled-back write is seen: %q", got)
+	}
+	// The next transaction starts clean on the same connection.
+	tx, err = db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := metaValue(t, tx, "k"); got != "one" {
+		t.Fatalf("the next transaction reads %q", got)
+	}
+	tx.Rollback()
+}
+
+// A query in the FSM's transaction starts no goroutine (a *sql.Tx starts one per query to watch its
+// context), and a statement may run while another's rows are still open.
+func TestTxQueriesStartNoGoroutine(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	const query = `SELECT key FROM meta`
+	for range 2 { // the first transaction notes the statement, the second runs it prepared
+		tx, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := SetMeta(ctx, tx, "k", []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		before := runtime.NumGoroutine()
+		rows, err := tx.QueryContext(ctx, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := runtime.NumGoroutine(); n != before {
+			t.Fatalf("%d goroutines while the rows are open, %d before", n, before)
+		}
+		if !rows.Next() {
+			t.Fatal("no row")
+		}
+		if err := SetMeta(ctx, tx, "k2", []byte("w")); err != nil {
+			t.Fatalf("a write while rows are open: %v", err)
+		}
+		rows.Close()
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if db.stmts.get(query) == nil {
+		t.Fatal("the query was not prepared")
+	}
+}
