@@ -32,25 +32,25 @@ type testM struct {
 	stmts  int     // SQL statements the last command ran
 }
 
-// countQ counts the statements run through it.
+// countQ counts the statements run through the transaction it embeds.
 type countQ struct {
-	store.Q
+	*store.Tx
 	n int
 }
 
 func (q *countQ) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	q.n++
-	return q.Q.ExecContext(ctx, query, args...)
+	return q.Tx.ExecContext(ctx, query, args...)
 }
 
 func (q *countQ) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	q.n++
-	return q.Q.QueryContext(ctx, query, args...)
+	return q.Tx.QueryContext(ctx, query, args...)
 }
 
 func (q *countQ) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	q.n++
-	return q.Q.QueryRowContext(ctx, query, args...)
+	return q.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // testStart is the clock of a test machine's first command (ms).
@@ -97,7 +97,7 @@ func (tm *testM) apply(caller, kind string, args any) (*Result, []Event) {
 	if err != nil {
 		tm.t.Fatalf("begin: %v", err)
 	}
-	counted := &countQ{Q: tx}
+	counted := &countQ{Tx: tx}
 	res, events := tm.m.Apply(ctx, counted, tm.index, cmd)
 	tm.stmts = counted.n
 	if res.Err != nil {

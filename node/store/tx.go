@@ -19,6 +19,27 @@ type Tx struct {
 	conn  *sql.Conn
 	cache *stmtCache
 	done  bool // committed or rolled back
+	meta  metaMemo
+}
+
+// metaMemo holds the meta rows a transaction has read or written, so that a row read by every
+// command of a batch (the office's settings, by every send) is read once per batch. It stays
+// exact: SetMeta is the only writer of meta rows and keeps it current, and a rollback to a
+// savepoint forgets it.
+type metaMemo map[string]metaRow
+
+type metaRow struct {
+	value []byte
+	ok    bool // the row exists
+}
+
+// metaMemo lets GetMeta and SetMeta reach the memo of the transaction they run in, also through a
+// type that embeds *Tx.
+func (t *Tx) metaMemo() metaMemo {
+	if t.meta == nil {
+		t.meta = metaMemo{}
+	}
+	return t.meta
 }
 
 var _ Q = (*Tx)(nil)
@@ -61,6 +82,9 @@ func (t *Tx) Rollback() error {
 
 // ExecContext runs query with the cached statement when there is one.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if strings.HasPrefix(query, "ROLLBACK") {
+		clear(t.meta)
+	}
 	if st := t.cache.get(query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}

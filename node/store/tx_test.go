@@ -119,3 +119,66 @@ func TestTxQueriesStartNoGoroutine(t *testing.T) {
 		t.Fatal("the query was not prepared")
 	}
 }
+
+// countTx counts the statements run through the transaction it embeds.
+type countTx struct {
+	*Tx
+	n int
+}
+
+func (q *countTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	q.n++
+	return q.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// A meta row is read once per transaction; the transaction's own writes and a rollback to a
+// savepoint keep what it reads exact.
+func TestTxReadsAMetaRowOnce(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &countTx{Tx: tx}
+	if err := SetMeta(ctx, tx, "office", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if tx, err = db.Begin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	q.Tx = tx
+	for range 3 {
+		if got := metaValue(t, q, "office"); got != "a" {
+			t.Fatalf("read %q, want a", got)
+		}
+	}
+	if _, _, err := GetMeta(ctx, q, "absent"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := GetMeta(ctx, q, "absent"); ok {
+		t.Fatal("an absent row reads as present")
+	}
+	if q.n != 2 {
+		t.Fatalf("%d statements for three reads of one row and two of another, want 2", q.n)
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT cmd`); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetMeta(ctx, q, "office", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if got := metaValue(t, q, "office"); got != "b" {
+		t.Fatalf("read %q after writing b", got)
+	}
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO cmd`); err != nil {
+		t.Fatal(err)
+	}
+	if got := metaValue(t, q, "office"); got != "a" {
+		t.Fatalf("read %q after the write was rolled back, want a", got)
+	}
+}
