@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"syscall"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -73,6 +74,7 @@ type DB struct {
 	// fsm is the writer connection the FSM's transactions run on, held for the DB's life; w's
 	// other connection serves a restore and its migration, which the FSM never runs alongside.
 	fsm   *sql.Conn
+	fsmMu sync.Mutex // held from Begin to Commit or Rollback
 	r     *sql.DB
 	stmts *stmtCache // prepared on fsm
 }

@@ -18,7 +18,8 @@ import (
 type Tx struct {
 	conn  *sql.Conn
 	cache *stmtCache
-	done  bool // committed or rolled back
+	end   func() // lets the next transaction begin
+	done  bool   // committed or rolled back
 	meta  metaMemo
 }
 
@@ -45,14 +46,16 @@ func (t *Tx) metaMemo() metaMemo {
 var _ Q = (*Tx)(nil)
 
 // Begin starts the FSM's write transaction, first preparing the statements the previous ones
-// used unprepared (the connection is free only between transactions). One transaction at a time:
-// the FSM applies serially.
+// used unprepared (the connection is free only between transactions). A transaction begun
+// meanwhile waits for this one's Commit or Rollback, as it waited for the writer's one connection.
 func (db *DB) Begin(ctx context.Context) (*Tx, error) {
+	db.fsmMu.Lock()
 	db.stmts.prepareWanted(ctx, db.fsm)
 	if _, err := db.fsm.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		db.fsmMu.Unlock()
 		return nil, err
 	}
-	return &Tx{conn: db.fsm, cache: db.stmts}, nil
+	return &Tx{conn: db.fsm, cache: db.stmts, end: db.fsmMu.Unlock}, nil
 }
 
 // Commit commits the transaction. When COMMIT fails (a full disk) the transaction is rolled back,
@@ -62,6 +65,7 @@ func (t *Tx) Commit() error {
 		return sql.ErrTxDone
 	}
 	t.done = true
+	defer t.end()
 	ctx := context.Background()
 	if _, err := t.conn.ExecContext(ctx, `COMMIT`); err != nil {
 		t.conn.ExecContext(ctx, `ROLLBACK`) // SQLite may have rolled back already: nothing to report then
@@ -76,6 +80,7 @@ func (t *Tx) Rollback() error {
 		return sql.ErrTxDone
 	}
 	t.done = true
+	defer t.end()
 	_, err := t.conn.ExecContext(context.Background(), `ROLLBACK`)
 	return err
 }
