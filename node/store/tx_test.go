@@ -29,58 +29,57 @@ func metaValue(t *testing.T, q Q, key string) string {
 	return string(v)
 }
 
+// beginWith begins the FSM's transaction and sets the meta key to value in it.
+func beginWith(t *testing.T, db *DB, key, value string) *Tx {
+	t.Helper()
+	tx, err := db.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SetMeta(context.Background(), tx, key, []byte(value)); err != nil {
+		tx.Rollback()
+		t.Fatal(err)
+	}
+	return tx
+}
+
 // The FSM's transaction commits, rolls back and ends once; readers see only what it committed.
 func TestTxCommitsAndRollsBack(t *testing.T) {
 	db := openTestDB(t)
-	ctx := context.Background()
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := SetMeta(ctx, tx, "k", []byte("one")); err != nil {
-		t.Fatal(err)
-	}
-	if got := metaValue(t, tx, "k"); got != "one" {
-		t.Fatalf("the transaction reads %q of its own write", got)
-	}
-	if got := metaValue(t, db.Reader(), "k"); got != "" {
-		t.Fatalf("a reader sees %q before the commit", got)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Rollback(); !errors.Is(err, sql.ErrTxDone) {
-		t.Fatalf("rollback after commit: %v, want ErrTxDone", err)
-	}
-	if got := metaValue(t, db.Reader(), "k"); got != "one" {
-		t.Fatalf("a reader sees %q after the commit", got)
-	}
-
-	tx, err = db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := SetMeta(ctx, tx, "k", []byte("two")); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); !errors.Is(err, sql.ErrTxDone) {
-		t.Fatalf("commit after rollback: %v, want ErrTxDone", err)
-	}
-	if got := metaValue(t, db.Reader(), "k"); got != "one" {
-		t.Fatalf("a rolled-back write is seen: %q", got)
+	for _, c := range []struct {
+		value      string
+		end, again func(*Tx) error // again must find the transaction over
+		seen       string          // what a reader sees after end
+	}{
+		{"one", (*Tx).Commit, (*Tx).Rollback, "one"},
+		{"two", (*Tx).Rollback, (*Tx).Commit, "one"},
+	} {
+		tx := beginWith(t, db, "k", c.value)
+		if got := metaValue(t, tx, "k"); got != c.value {
+			t.Fatalf("the transaction reads %q of its own write %q", got, c.value)
+		}
+		if got := metaValue(t, db.Reader(), "k"); got == c.value {
+			t.Fatalf("a reader sees %q before the transaction ends", got)
+		}
+		if err := c.end(tx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.again(tx); !errors.Is(err, sql.ErrTxDone) {
+			t.Fatalf("a second end: %v, want ErrTxDone", err)
+		}
+		if got := metaValue(t, db.Reader(), "k"); got != c.seen {
+			t.Fatalf("a reader sees %q after writing %q, want %q", got, c.value, c.seen)
+		}
 	}
 	// The next transaction starts clean on the same connection.
-	tx, err = db.Begin(ctx)
+	tx, err := db.Begin(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer tx.Rollback()
 	if got := metaValue(t, tx, "k"); got != "one" {
 		t.Fatalf("the next transaction reads %q", got)
 	}
-	tx.Rollback()
 }
 
 // watchingRows reports whether a goroutine of database/sql watches open rows: Rows.awaitDone, or
@@ -98,13 +97,7 @@ func TestTxQueriesStartNoGoroutine(t *testing.T) {
 	ctx := context.Background()
 	const query = `SELECT key FROM meta`
 	for range 2 { // the first transaction notes the statement, the second runs it prepared
-		tx, err := db.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := SetMeta(ctx, tx, "k", []byte("v")); err != nil {
-			t.Fatal(err)
-		}
+		tx := beginWith(t, db, "k", "v")
 		rows, err := tx.QueryContext(ctx, query)
 		if err != nil {
 			t.Fatal(err)
@@ -147,22 +140,15 @@ func (q *countTx) QueryRowContext(ctx context.Context, query string, args ...any
 func TestTxReadsAMetaRowOnce(t *testing.T) {
 	db := openTestDB(t)
 	ctx := context.Background()
+	if err := beginWith(t, db, "office", "a").Commit(); err != nil {
+		t.Fatal(err)
+	}
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := &countTx{Tx: tx}
-	if err := SetMeta(ctx, tx, "office", []byte("a")); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if tx, err = db.Begin(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer tx.Rollback()
-	q.Tx = tx
+	q := &countTx{Tx: tx}
 	for range 3 {
 		if got := metaValue(t, q, "office"); got != "a" {
 			t.Fatalf("read %q, want a", got)
@@ -198,13 +184,7 @@ func TestTxReadsAMetaRowOnce(t *testing.T) {
 func TestTxBeginWaitsForTheOpenOne(t *testing.T) {
 	db := openTestDB(t)
 	ctx := context.Background()
-	first, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := SetMeta(ctx, first, "k", []byte("first")); err != nil {
-		t.Fatal(err)
-	}
+	first := beginWith(t, db, "k", "first")
 	begun := make(chan *Tx)
 	go func() {
 		tx, err := db.Begin(ctx)
