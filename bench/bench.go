@@ -21,7 +21,7 @@ type Options struct {
 	Quick        bool
 	Progress     io.Writer // a text line per step, and progress bars
 	JSDir        string    // test/js: the login-sync script and the official SDK's node_modules
-	PprofDir     string    // where the login-sync scenario writes CPU profiles; empty: none
+	PprofDir     string    // where the single-node load, login-sync and growth scenarios write CPU profiles; empty: none
 	GrowthPoints []int     // stored-message counts of the growth curve
 	FileSize     int64     // bytes of the files scenario's file
 	Scenarios    []string  // the scenarios to run, in Scenarios order; empty: all
@@ -172,10 +172,11 @@ func (r *Report) problem(what string, err error) {
 func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigures, error) {
 	label := "single node"
 	var nodes []*Node
+	var pprofAddr string
 	var err error
 	if size == 1 {
 		var n *Node
-		n, err = startNode(ctx, o.Bin, randomSecret(), false)
+		n, pprofAddr, err = startProfiledNode(ctx, o)
 		nodes = []*Node{n}
 	} else {
 		label = fmt.Sprintf("%d-node office", size)
@@ -197,8 +198,19 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 		var rates, cpus []float64
 		var lat [3][]float64
 		for run := range o.Runs {
+			var profiled chan error
+			if pprofAddr != "" && run == o.Runs-1 {
+				path := filepath.Join(o.PprofDir, fmt.Sprintf("single-%d.pprof", senders))
+				profiled = make(chan error, 1)
+				go func() { profiled <- fetchProfile(ctx, pprofAddr, max(1, int(o.Duration.Seconds())), path) }()
+			}
 			cpu0 := nodesCPU(nodes)
 			res := p.runLoad(ctx, o.Duration, 0)
+			if profiled != nil {
+				if err := <-profiled; err != nil {
+					return f, err
+				}
+			}
 			if used := nodesCPU(nodes) - cpu0; used > 0 && len(res.lat) > 0 {
 				cpus = append(cpus, float64(used.Microseconds())/float64(len(res.lat)))
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	"lanim/node/im"
 	"lanim/node/openim"
+	"lanim/node/pb"
 	"lanim/node/store"
 )
 
@@ -439,3 +441,76 @@ func (s *fileSink) Write(p []byte) (int, error) {
 func (s *fileSink) Close() error  { return s.f.Close() }
 func (s *fileSink) ID() string    { return "test" }
 func (s *fileSink) Cancel() error { return s.f.Close() }
+
+// halfOffice applies commands like im.Machine, except that "test.halfoffice" makes single chats
+// need a friendship and then fails.
+type halfOffice struct{ *im.Machine }
+
+func (h halfOffice) Apply(ctx context.Context, tx store.Q, index uint64, cmd *im.Command) (*im.Result, []im.Event) {
+	if cmd.Kind != "test.halfoffice" {
+		return h.Machine.Apply(ctx, tx, index, cmd)
+	}
+	off, err := im.LoadOffice(ctx, tx)
+	if err == nil {
+		off.RequireFriendship = true
+		var b []byte
+		if b, err = json.Marshal(off); err == nil {
+			err = store.SetMeta(ctx, tx, store.MetaOffice, b)
+		}
+	}
+	if err != nil {
+		return &im.Result{Err: openim.ErrInternal.With("%v", err)}, nil
+	}
+	return &im.Result{Err: openim.ErrArgs.With("fails after a write")}, nil
+}
+
+// TestBatchReadsTheOfficeAsItStands: within one batch (one transaction, where the office's row is
+// read once) a send sees the chat rule a command before it set, and not one a failed command
+// wrote and was rolled back.
+func TestBatchReadsTheOfficeAsItStands(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := &fsm{db: db, machine: halfOffice{im.NewMachine()}, tmpDir: t.TempDir(), log: discardLog()}
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
+	alice := im.Caller{UserID: "alice", Platform: openim.PlatformWeb}
+	var logs []*raft.Log
+	add := func(kind string, caller im.Caller, args any) {
+		c, err := im.NewCommand(kind, caller, int64(1_700_000_000_000+len(logs)), fmt.Sprint("op", len(logs)), args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs = append(logs, &raft.Log{Index: uint64(len(logs) + 1), Type: raft.LogCommand, Data: b})
+	}
+	send := func() {
+		add("msg.send", alice, &im.SendMsg{MsgData: &pb.MsgData{SendID: "alice", RecvID: "bob",
+			ClientMsgID: fmt.Sprintf("c%d", len(logs)), SessionType: openim.SingleChat, ContentType: openim.Text,
+			Content: []byte(`{"content":"hi"}`)}})
+	}
+	add("office.create", im.Caller{}, &im.CreateOffice{Office: im.Office{OfficeID: "office1", JWTKey: make([]byte, 32),
+		AdminSecretHash: "x"}})
+	add("user.register", admin, &im.RegisterUsers{Users: []im.NewUser{{UserID: "alice", Nickname: "Alice"}, {UserID: "bob", Nickname: "Bob"}}})
+	send()                                          // 2: no friendship needed
+	add("test.halfoffice", im.Caller{}, struct{}{}) // 3: fails, its rule rolled back
+	send()                                          // 4: still none needed
+	add("office.chatRule", admin, &im.SetChatRule{RequireFriendship: true})
+	send() // 6: alice is not bob's friend
+	var codes []int
+	for _, r := range f.ApplyBatch(logs) {
+		code := 0
+		if res := r.(*im.Result); res.Err != nil {
+			code = res.Err.Code
+		}
+		codes = append(codes, code)
+	}
+	want := []int{0, 0, 0, openim.ErrArgs.Code, 0, 0, openim.ErrNotPeersFriend.Code}
+	if fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Fatalf("results %v, want %v", codes, want)
+	}
+}

@@ -138,7 +138,7 @@ func (e *testEnv) exec(query string, args ...any) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := tx.Exec(query, args...); err != nil {
+	if _, err := tx.ExecContext(context.Background(), query, args...); err != nil {
 		tx.Rollback()
 		e.t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func convTestSend(o *op, a *convTestSendArgs) (any, error) {
 	m.SendTime, m.CreateTime, m.Status, m.MsgFrom = o.now, o.now, openim.MsgStatusSuccess, openim.MsgFromUser
 	m.ClientMsgID, m.ServerMsgID = o.newID(), o.newID()
 	id := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
-	if err := o.ensureChatConversations(id, m, a.Recipients); err != nil {
+	if err := o.ensureChatConversations(id, m, a.Recipients, nil); err != nil {
 		return nil, err
 	}
 	if err := o.storeMessage(id, m, ""); err != nil {

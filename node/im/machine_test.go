@@ -2,6 +2,7 @@ package im
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -28,6 +29,28 @@ type testM struct {
 	step   int64   // ms the clock moves before each command; 0 keeps it still
 	events []Event // of the last successful command
 	ids    int     // clientMsgIDs drawn by text
+	stmts  int     // SQL statements the last command ran
+}
+
+// countQ counts the statements run through the transaction it embeds.
+type countQ struct {
+	*store.Tx
+	n int
+}
+
+func (q *countQ) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	q.n++
+	return q.Tx.ExecContext(ctx, query, args...)
+}
+
+func (q *countQ) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q.n++
+	return q.Tx.QueryContext(ctx, query, args...)
+}
+
+func (q *countQ) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	q.n++
+	return q.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // testStart is the clock of a test machine's first command (ms).
@@ -74,7 +97,9 @@ func (tm *testM) apply(caller, kind string, args any) (*Result, []Event) {
 	if err != nil {
 		tm.t.Fatalf("begin: %v", err)
 	}
-	res, events := tm.m.Apply(ctx, tx, tm.index, cmd)
+	counted := &countQ{Tx: tx}
+	res, events := tm.m.Apply(ctx, counted, tm.index, cmd)
+	tm.stmts = counted.n
 	if res.Err != nil {
 		if err := tx.Rollback(); err != nil {
 			tm.t.Fatalf("rollback: %v", err)

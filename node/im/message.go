@@ -212,27 +212,25 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 		return &SendMsgResult{ServerMsgID: prev.ServerMsgID, ClientMsgID: prev.ClientMsgID, SendTime: prev.SendTime,
 			Seq: prev.Seq}, nil
 	}
-	sender, err := store.GetUser(o.ctx, o.tx, m.SendID)
+	sender, recv, err := o.sendUsers(m)
 	if err != nil {
 		return nil, err
-	}
-	if sender == nil {
-		return nil, openim.ErrRecordNotFound.With("sender %s is not a user", m.SendID)
 	}
 	o.stampMsg(m, sender)
+	cid := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
 	var to []string
+	var rows map[string]int32 // a single chat's rows of both ends: owner → recv_msg_opt
 	if m.SessionType == openim.ReadGroupChat {
 		to, err = o.checkGroupSend(m)
-	} else {
-		to, err = o.checkSingleSend(m, sender)
+	} else if rows, err = store.RecvMsgOpts(o.ctx, o.tx, cid, pair(m.SendID, m.RecvID)...); err == nil {
+		to, err = o.checkSingleSend(m, sender, recv, rows[m.RecvID])
 	}
 	if err != nil {
 		return nil, err
 	}
-	cid := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
 	res := &SendMsgResult{ServerMsgID: m.ServerMsgID, ClientMsgID: m.ClientMsgID, SendTime: m.SendTime}
 	if optionOn(m.Options, "history") {
-		if err := o.ensureSendConversations(cid, m); err != nil {
+		if err := o.ensureSendConversations(cid, m, rows); err != nil {
 			return nil, err
 		}
 		if err := o.storeMessage(cid, m, searchText(m.ContentType, m.Content)); err != nil {
@@ -245,6 +243,34 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 	}
 	o.emit(Event{Push: &Push{UserIDs: dedupe(to), ConversationID: cid, Msg: m, OperationID: o.cmd.OpID}})
 	return res, nil
+}
+
+// sendUsers loads the sender and, unless the message goes to a group, the receiver, in one
+// statement: 1004 when either is not a user.
+func (o *op) sendUsers(m *pb.MsgData) (sender, recv *pb.UserInfo, err error) {
+	ids := []string{m.SendID}
+	if m.SessionType != openim.ReadGroupChat {
+		ids = pair(m.SendID, m.RecvID)
+	}
+	users, err := store.GetUsers(o.ctx, o.tx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, u := range users {
+		if u.UserID == m.SendID {
+			sender = u
+		}
+		if u.UserID == m.RecvID {
+			recv = u
+		}
+	}
+	if sender == nil {
+		return nil, nil, openim.ErrRecordNotFound.With("sender %s is not a user", m.SendID)
+	}
+	if recv == nil && m.SessionType != openim.ReadGroupChat {
+		return nil, nil, openim.ErrRecordNotFound.With("receiver %s is not a user", m.RecvID)
+	}
+	return sender, recv, nil
 }
 
 // stampMsg fills what the server decides: IDs, time, status, origin, and the sender's profile when
@@ -274,15 +300,9 @@ func (o *op) stampMsg(m *pb.MsgData, sender *pb.UserInfo) {
 }
 
 // checkSingleSend applies the single-chat rules (and those of an admin's notification-account
-// message) and returns who gets the push.
-func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, error) {
-	recv, err := store.GetUser(o.ctx, o.tx, m.RecvID)
-	if err != nil {
-		return nil, err
-	}
-	if recv == nil {
-		return nil, openim.ErrRecordNotFound.With("receiver %s is not a user", m.RecvID)
-	}
+// message) and returns who gets the push. rowOpt is the recv_msg_opt of the receiver's row of the
+// chat (0 without one).
+func (o *op) checkSingleSend(m *pb.MsgData, sender, recv *pb.UserInfo, rowOpt int32) ([]string, error) {
 	system := o.caller.Admin() || openim.IsNotification(m.ContentType) || sender.AppMangerLevel >= 2
 	if !system {
 		if err := checkNotBlocked(o.ctx, o.tx, m.RecvID, m.SendID); err != nil {
@@ -293,7 +313,7 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender *pb.UserInfo) ([]string, erro
 		}
 	}
 	if !openim.IsNotification(m.ContentType) {
-		opt, err := recvMsgOpt(o.ctx, o.tx, recv, m)
+		opt, err := recvMsgOpt(recv, m, rowOpt)
 		if err != nil {
 			return nil, err
 		}
@@ -340,16 +360,10 @@ func (o *op) checkGroupSend(m *pb.MsgData) ([]string, error) {
 }
 
 // recvMsgOpt is how the receiver of a single chat message takes messages in that chat (their
-// global option or the conversation's, the stricter): 1 refuses the send.
-func recvMsgOpt(ctx context.Context, q store.Q, recv *pb.UserInfo, m *pb.MsgData) (int32, error) {
-	row, err := conversationRow(ctx, q, m.RecvID, openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""))
-	if err != nil {
-		return 0, err
-	}
-	opt := recv.GlobalRecvMsgOpt
-	if row != nil && row.RecvMsgOpt > opt {
-		opt = row.RecvMsgOpt
-	}
+// global option or the conversation's, the stricter): 1 refuses the send. rowOpt is the option of
+// the receiver's row of the chat (0, "receive", without one).
+func recvMsgOpt(recv *pb.UserInfo, m *pb.MsgData, rowOpt int32) (int32, error) {
+	opt := max(recv.GlobalRecvMsgOpt, rowOpt)
 	if opt == 1 {
 		return opt, openim.ErrArgs.With("message is not sent: %s does not receive messages", m.RecvID)
 	}
@@ -413,15 +427,16 @@ func sendingMember(ctx context.Context, q store.Q, groupID, userID string) (*pb.
 
 // ensureSendConversations creates the rows a stored message needs before its push: both sides of
 // a single chat, the receiver of a notification-account chat, every member of a group lacking one.
-func (o *op) ensureSendConversations(cid string, m *pb.MsgData) error {
+// have holds the single chat's owners whose rows exist (read by the send already).
+func (o *op) ensureSendConversations(cid string, m *pb.MsgData, have map[string]int32) error {
 	if m.SessionType != openim.ReadGroupChat {
-		return o.ensureChatConversations(cid, m, nil)
+		return o.ensureChatConversations(cid, m, nil, have)
 	}
 	missing, err := store.MembersWithoutConversation(o.ctx, o.tx, m.GroupID, cid)
 	if err != nil {
 		return err
 	}
-	return o.ensureChatConversations(cid, m, missing)
+	return o.ensureChatConversations(cid, m, missing, nil)
 }
 
 // optionOn reads an option with upstream's rule: a missing key means true.

@@ -48,6 +48,33 @@ func TestSendSingleStoresPushesAndMakesRows(t *testing.T) {
 	}
 }
 
+// A send in a chat whose rows exist reads both ends' rows and both users in one statement each and
+// skips the inserts that would find the rows; a row that is missing (here the receiver's, deleted)
+// is still made, and logged in its owner's conversation versions.
+func TestSendSingleStatements(t *testing.T) {
+	tm := officeMachine(t)
+	tm.register("alice", "bob")
+	cid := openim.SingleConversationID("alice", "bob")
+	tm.send(tm.text("alice", "bob", "first"))
+	tm.send(tm.text("bob", "alice", "second"))
+	// dedupe, users, block list, office, both rows, seq (2), message and its text (2), read seq.
+	if tm.stmts != 10 {
+		t.Fatalf("a send in an existing chat ran %d statements, want 10", tm.stmts)
+	}
+	tm.exec(`DELETE FROM conversations WHERE owner_id = 'bob' AND conversation_id = ?`, cid)
+	before := tm.head(conversationLog("bob")).Version
+	tm.send(tm.text("alice", "bob", "third"))
+	if tm.conv("bob", cid) == nil || tm.conv("alice", cid) == nil {
+		t.Fatal("the receiver's missing row was not made again")
+	}
+	if got := tm.head(conversationLog("bob")).Version; got != before+1 {
+		t.Fatalf("bob's conversation versions at %d, want %d", got, before+1)
+	}
+	if got := tm.conv("alice", cid).HasReadSeq; got != 3 {
+		t.Fatalf("sender hasReadSeq %d, want 3", got)
+	}
+}
+
 func TestSendSeqsAreContinuous(t *testing.T) {
 	tm := officeMachine(t)
 	tm.register("alice", "bob")

@@ -41,17 +41,18 @@ func (o *op) storeMessage(conversationID string, msg *pb.MsgData, text string) e
 // ensureChatConversations creates the chat conversation rows a stored message needs before it is
 // pushed: both sides of a single chat, the receiver of a notification-account chat (upstream makes
 // none for the account), every recipient of a group chat. The JS SDK asks for an unknown
-// conversation as soon as its first message arrives.
-func (o *op) ensureChatConversations(conversationID string, msg *pb.MsgData, recipients []string) error {
+// conversation as soon as its first message arrives. The owners in have are known to have their row
+// (a send reads both ends of a single chat first): the statement that would find it is skipped.
+func (o *op) ensureChatConversations(conversationID string, msg *pb.MsgData, recipients []string, have map[string]int32) error {
 	switch msg.SessionType {
 	case openim.SingleChat, openim.NotificationChat:
-		if msg.SessionType == openim.SingleChat {
+		if _, ok := have[msg.SendID]; !ok && msg.SessionType == openim.SingleChat {
 			if err := o.ensureConversation(store.ConversationKey{OwnerID: msg.SendID, ConversationID: conversationID,
 				Type: msg.SessionType, UserID: msg.RecvID}); err != nil {
 				return err
 			}
 		}
-		if msg.SessionType == openim.SingleChat && msg.RecvID == msg.SendID {
+		if _, ok := have[msg.RecvID]; ok || msg.SessionType == openim.SingleChat && msg.RecvID == msg.SendID {
 			return nil
 		}
 		return o.ensureConversation(store.ConversationKey{OwnerID: msg.RecvID, ConversationID: conversationID,

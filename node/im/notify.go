@@ -72,7 +72,7 @@ func (o *op) notify(n note) error {
 	// Upstream resets the copy's options to these two; every other key is missing, which means true.
 	chat.Options = map[string]bool{"offlinePush": false, "unreadCount": true}
 	chatID := openim.ChatConversationID(sessionType, n.sendID, n.recvID, n.groupID)
-	if err := o.ensureChatConversations(chatID, chat, n.to); err != nil {
+	if err := o.ensureChatConversations(chatID, chat, n.to, nil); err != nil {
 		return err
 	}
 	if err := o.deliver(chatID, chat, n.to); err != nil {

@@ -96,7 +96,11 @@ func PendingRecipients(ctx context.Context, q store.Q, m *pb.MsgData, now int64)
 		if err := checkNotBlocked(ctx, q, m.RecvID, m.SendID); err != nil {
 			return nil, err
 		}
-		if _, err := recvMsgOpt(ctx, q, recv, m); err != nil {
+		opts, err := store.RecvMsgOpts(ctx, q, openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, ""), m.RecvID)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := recvMsgOpt(recv, m, opts[m.RecvID]); err != nil {
 			return nil, err
 		}
 		to = []string{m.RecvID}

@@ -28,6 +28,32 @@ func EnsureConversation(ctx context.Context, q Q, k ConversationKey) (created bo
 	return n > 0, err
 }
 
+// RecvMsgOpts returns the recv_msg_opt of the rows the owners have in conversationID, by owner; an
+// owner without a row is not in the map. A send reads both ends of a single chat with it in one
+// statement: the receiver's option, and which rows it need not create.
+func RecvMsgOpts(ctx context.Context, q Q, conversationID string, owners ...string) (map[string]int32, error) {
+	opts := make(map[string]int32, len(owners))
+	if len(owners) == 0 {
+		return opts, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT owner_id, recv_msg_opt FROM conversations
+		WHERE conversation_id = ? AND owner_id IN (`+placeholders(len(owners))+`)`,
+		append([]any{conversationID}, anys(owners)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("recv opts of %s: %w", conversationID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var owner string
+		var opt int32
+		if err := rows.Scan(&owner, &opt); err != nil {
+			return nil, fmt.Errorf("recv opts of %s: %w", conversationID, err)
+		}
+		opts[owner] = opt
+	}
+	return opts, rows.Err()
+}
+
 // RaiseHasReadSeq moves the owner's read position forward, never back, and reports whether it moved.
 func RaiseHasReadSeq(ctx context.Context, q Q, ownerID, conversationID string, seq int64) (bool, error) {
 	res, err := q.ExecContext(ctx, `UPDATE conversations SET has_read_seq = ?

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"syscall"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -68,10 +69,14 @@ type Q interface {
 
 // DB is the state database: one writer connection for the FSM and a pool of readers.
 type DB struct {
-	path   string
-	w      *sql.DB
+	path string
+	w    *sql.DB
+	// fsm is the writer connection the FSM's transactions run on, held for the DB's life; w's
+	// other connection serves a restore and its migration, which the FSM never runs alongside.
+	fsm    *sql.Conn
+	fsmMu  sync.Mutex // held from Begin to Commit or Rollback
 	r      *sql.DB
-	stmts  *stmtCache // the writer's prepared statements
+	stmts  *stmtCache // prepared on fsm
 	textOf TextOf     // nil: indexes of older builds stay as they are
 }
 
@@ -108,18 +113,12 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// One writer: the FSM applies serially, and SQLite allows one writer anyway.
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// The FSM's connection and one for a restore: the FSM applies serially, and SQLite allows one
+	// writer anyway.
+	w.SetMaxOpenConns(2)
+	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	if err := w.Ping(); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	// The WAL file keeps the largest size it ever reached: while a snapshot's read transaction
-	// holds back checkpoints it grows past the usual 1,000 pages, and stayed so. With a limit
-	// SQLite cuts it back once a checkpoint has let it start over.
-	if _, err := w.Exec(fmt.Sprintf(`PRAGMA journal_size_limit = %d`, walSizeLimit)); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -127,17 +126,32 @@ func Open(path string, opts ...Option) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	fsm, err := w.Conn(context.Background())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// The WAL file keeps the largest size it ever reached: while a snapshot's read transaction
+	// holds back checkpoints it grows past the usual 1,000 pages, and stayed so. With a limit
+	// SQLite cuts it back once a checkpoint has let it start over; the FSM's commits run the
+	// checkpoints, so the limit is set on its connection.
+	if _, err := fsm.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA journal_size_limit = %d`, walSizeLimit)); err != nil {
+		fsm.Close()
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite3", dsn(path, url.Values{
 		"_busy_timeout": {"10000"},
 		"_query_only":   {"1"},
 	}))
 	if err != nil {
+		fsm.Close()
 		w.Close()
 		return nil, fmt.Errorf("open readers %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db.w, db.r = w, r
+	db.w, db.fsm, db.r = w, fsm, r
 	return db, nil
 }
 
@@ -158,7 +172,7 @@ func (db *DB) Reader() *sql.DB { return db.r }
 // Close closes readers and the writer.
 func (db *DB) Close() error {
 	db.stmts.close()
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(db.r.Close(), db.fsm.Close(), db.w.Close())
 }
 
 // Backup writes a consistent copy of the database to the new file dst. It reads one WAL snapshot, so

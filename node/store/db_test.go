@@ -44,10 +44,17 @@ func TestWALCutBack(t *testing.T) {
 	if _, err := db.w.Exec(`CREATE TABLE filler (b BLOB)`); err != nil {
 		t.Fatal(err)
 	}
-	write := func(n int) {
+	write := func(n int) { // through the FSM's transactions, whose commits run the checkpoints
 		t.Helper()
 		for range n {
-			if _, err := db.w.Exec(`INSERT INTO filler (b) VALUES (?)`, bytes.Repeat([]byte{'x'}, 3000)); err != nil {
+			tx, err := db.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO filler (b) VALUES (?)`, bytes.Repeat([]byte{'x'}, 3000)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
 				t.Fatal(err)
 			}
 		}

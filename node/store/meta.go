@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -12,10 +13,17 @@ const (
 	MetaOffice       = "office"        // JSON of the office settings created by its first command
 )
 
-// GetMeta reads a meta value; ok is false when the key is absent.
+// GetMeta reads a meta value; ok is false when the key is absent. In the FSM's transaction a row
+// is read once (Tx.meta).
 func GetMeta(ctx context.Context, q Q, key string) (value []byte, ok bool, err error) {
+	memo := txMetaMemo(q)
+	if r, hit := memo[key]; hit {
+		return r.value, r.ok, nil
+	}
 	err = q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
-	ok, err = found(err, "get meta %s", key)
+	if ok, err = found(err, "get meta %s", key); err == nil && memo != nil {
+		memo[key] = metaRow{value: value, ok: ok}
+	}
 	return value, ok, err
 }
 
@@ -25,6 +33,17 @@ func SetMeta(ctx context.Context, q Q, key string, value []byte) error {
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
 		return fmt.Errorf("set meta %s: %w", key, err)
+	}
+	if memo := txMetaMemo(q); memo != nil {
+		memo[key] = metaRow{value: bytes.Clone(value), ok: true}
+	}
+	return nil
+}
+
+// txMetaMemo is the meta memo of the FSM's transaction q runs in; nil for the read pool.
+func txMetaMemo(q Q) metaMemo {
+	if t, ok := q.(interface{ metaMemo() metaMemo }); ok {
+		return t.metaMemo()
 	}
 	return nil
 }
