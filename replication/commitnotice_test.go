@@ -171,3 +171,52 @@ func sendCommand(t *testing.T, from, to, id string) *im.Command {
 	}
 	return cmd
 }
+
+// TestCommitNoticeLeavesWithTheCommit: the leader writes a notice to every follower with none in
+// flight on the goroutine that learns the commit, not on the follower's pump: here the pumps do
+// not run at all, and each follower is still sent the notice.
+func TestCommitNoticeLeavesWithTheCommit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodes, _ := noticeOffice(t, ctx)
+	leader := nodes[0]
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
+	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op",
+		&im.RegisterUsers{Users: []im.NewUser{{UserID: "u0", Nickname: "User 0"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := leader.Propose(ctx, register); err != nil || res.Err != nil {
+		t.Fatalf("register: %v %v", err, res)
+	}
+	for _, n := range nodes[1:] {
+		if err := n.fsm.waitApplied(ctx, leader.AppliedIndex()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index := leader.AppliedIndex()
+	term := leader.raft.CurrentTerm()
+
+	// A notifier whose followers' pumps never started.
+	c := newNotifier(leader.Node)
+	c.ready.Store(true)
+	cfg, err := leader.configuration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cfg.Servers {
+		if s.ID != leader.selfID {
+			c.peers[s.ID] = &noticePeer{addr: string(s.Address), wake: make(chan struct{}, 1), done: make(chan struct{})}
+		}
+	}
+	served := func(n *clusterNode) uint64 { return n.servers[0].served["commit"].Load() }
+	before := []uint64{served(nodes[1]), served(nodes[2])}
+	c.committed(index, term)
+	for i, n := range nodes[1:] {
+		for served(n) == before[i] {
+			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+				t.Fatalf("%s was never sent the notice", n.selfID)
+			}
+		}
+	}
+}

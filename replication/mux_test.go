@@ -282,3 +282,78 @@ func (c *countWrites) Write(p []byte) (int, error) {
 	c.n++
 	return c.Conn.Write(p)
 }
+
+// TestRPCStartWritesNow: start writes the request on the caller's goroutine, before anyone waits
+// for the answer (the server runs the handler while the caller has not called answer yet), and
+// never dials or waits for another writer: with no stream, or one being written, it declines.
+func TestRPCStartWritesNow(t *testing.T) {
+	office := newTestOffice(t)
+	srv, cli := office.identity(t, "srv"), office.identity(t, "cli")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	m := newMux(ln, log)
+	rl := m.listen(streamRPC, srv.serverConfig(nil))
+	go m.serve()
+	defer m.close()
+	got := make(chan string, 1)
+	s := newRPCServer(log, map[string]rpcHandler{
+		"note": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+			var in string
+			json.Unmarshal(body, &in)
+			got <- in
+			return "ok:" + in, nil
+		},
+	})
+	s.serve(rl)
+	defer s.close()
+	c := newRPCClient(cli.clientConfig(), streamRPC)
+	defer c.close()
+	addr := ln.Addr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	deadline := time.Now().Add(5 * time.Second)
+
+	if _, ok := c.start(addr, "note", "first", deadline); ok {
+		t.Fatal("start dialled a peer it had no stream to")
+	}
+	if err := c.call(ctx, addr, "note", "dial", nil); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+
+	call, ok := c.start(addr, "note", "now", deadline)
+	if !ok {
+		t.Fatal("start declined a live, idle stream")
+	}
+	select {
+	case in := <-got:
+		if in != "now" {
+			t.Fatalf("handler got %q", in)
+		}
+	case <-ctx.Done():
+		t.Fatal("the request did not leave before answer was called")
+	}
+	var out string
+	if err := call.answer(ctx, &out); err != nil || out != "ok:now" {
+		t.Fatalf("answer: %q %v", out, err)
+	}
+
+	c.mu.Lock()
+	st := c.streams[addr]
+	c.mu.Unlock()
+	st.wmu.Lock() // another call is writing
+	_, ok = c.start(addr, "note", "busy", deadline)
+	st.wmu.Unlock()
+	if ok {
+		t.Fatal("start waited for another writer")
+	}
+	st.mu.Lock()
+	left := len(st.pending)
+	st.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d calls left pending on the stream", left)
+	}
+}
