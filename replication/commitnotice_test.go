@@ -37,7 +37,7 @@ func (l *pushLog) all() []*im.Push {
 // noticeOffice is three members in one process whose leader never sends an AppendEntries just to
 // carry the commit index (CommitTimeout of an hour): a follower learns a commit from the next
 // entry, or from a commit notice.
-func noticeOffice(t *testing.T, ctx context.Context) ([]*clusterNode, []*pushLog) {
+func noticeOffice(t testing.TB, ctx context.Context) ([]*clusterNode, []*pushLog) {
 	t.Helper()
 	tuning := func(c *Config) { c.Tuning.CommitTimeout = time.Hour }
 	logs := []*pushLog{{}, {}, {}}
@@ -160,7 +160,7 @@ func checkPushes(t *testing.T, node any, pushes []*im.Push, want int) {
 	}
 }
 
-func sendCommand(t *testing.T, from, to, id string) *im.Command {
+func sendCommand(t testing.TB, from, to, id string) *im.Command {
 	t.Helper()
 	cmd, err := im.NewCommand("msg.send", im.Caller{UserID: from, Platform: openim.PlatformWeb}, time.Now().UnixMilli(), "op",
 		&im.SendMsg{MsgData: &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: id, SenderPlatformID: openim.PlatformWeb,
