@@ -46,28 +46,8 @@ func BenchmarkLoneMessage(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	sinks := []*pushTimes{{at: map[string]time.Time{}}, {at: map[string]time.Time{}}, {at: map[string]time.Time{}}}
-	sink := func(i int) func(*Config) { return func(c *Config) { c.Sink = sinks[i] } }
-	a := openClusterNode(b, "node-a", &ClusterConfig{Addr: "127.0.0.1:0",
-		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, sink(0))
-	if err := a.WaitLeader(ctx); err != nil {
-		b.Fatal(err)
-	}
-	createOffice(b, ctx, a.Node)
-	if err := a.WaitReady(ctx); err != nil {
-		b.Fatal(err)
-	}
-	nodes := []*clusterNode{a}
-	for i, id := range []string{"node-b", "node-c"} {
-		code, err := a.Invite(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		m := openClusterNode(b, id, &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, sink(i+1))
-		if err := m.WaitReady(ctx); err != nil {
-			b.Fatal(err)
-		}
-		nodes = append(nodes, m)
-	}
+	nodes := officeOf3(b, ctx, []im.Sink{sinks[0], sinks[1], sinks[2]})
+	a := nodes[0]
 	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
 	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op",
 		&im.RegisterUsers{Users: []im.NewUser{{UserID: "u0", Nickname: "User 0"}, {UserID: "u1", Nickname: "User 1"}}})

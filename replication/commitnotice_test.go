@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -39,11 +40,20 @@ func (l *pushLog) all() []*im.Push {
 // entry, or from a commit notice.
 func noticeOffice(t testing.TB, ctx context.Context) ([]*clusterNode, []*pushLog) {
 	t.Helper()
-	tuning := func(c *Config) { c.Tuning.CommitTimeout = time.Hour }
 	logs := []*pushLog{{}, {}, {}}
-	sink := func(i int) func(*Config) { return func(c *Config) { c.Sink = logs[i] } }
+	nodes := officeOf3(t, ctx, []im.Sink{logs[0], logs[1], logs[2]}, func(c *Config) { c.Tuning.CommitTimeout = time.Hour })
+	return nodes, logs
+}
+
+// officeOf3 is three members in one process, node-a founding the office and leading, each
+// publishing to its sink; opts adjust every member's configuration.
+func officeOf3(t testing.TB, ctx context.Context, sinks []im.Sink, opts ...func(*Config)) []*clusterNode {
+	t.Helper()
+	with := func(i int) []func(*Config) {
+		return append(slices.Clone(opts), func(c *Config) { c.Sink = sinks[i] })
+	}
 	a := openClusterNode(t, "node-a", &ClusterConfig{Addr: "127.0.0.1:0",
-		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, tuning, sink(0))
+		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, with(0)...)
 	if err := a.WaitLeader(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +67,13 @@ func noticeOffice(t testing.TB, ctx context.Context) ([]*clusterNode, []*pushLog
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := openClusterNode(t, id, &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, tuning, sink(i+1))
+		m := openClusterNode(t, id, &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, with(i+1)...)
 		if err := m.WaitReady(ctx); err != nil {
 			t.Fatal(err)
 		}
 		nodes = append(nodes, m)
 	}
-	return nodes, logs
+	return nodes
 }
 
 // TestCommitNoticeBringsCommits: with no AppendEntries after the last entry, every follower still
