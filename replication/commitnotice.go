@@ -221,6 +221,15 @@ func (c *notifier) pump(p *noticePeer) {
 			var err error
 			if call != nil {
 				err = call.answer(ctx, nil)
+				if err != nil && deadStream(err) && ctx.Err() == nil {
+					// The stream had died unnoticed (the follower restarted): send it again on
+					// a fresh one, as call does for a reused stream.
+					cancel()
+					c.mu.Lock()
+					p.sent = min(p.sent, a.Index-1)
+					c.mu.Unlock()
+					continue
+				}
 			} else {
 				// As in committed: the term first, then the state.
 				a.Term = c.n.raft.CurrentTerm()
