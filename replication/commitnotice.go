@@ -213,6 +213,13 @@ func (c *notifier) pump(p *noticePeer) {
 		case <-p.wake:
 		}
 		for {
+			select {
+			case <-p.done: // the peer left
+				return
+			case <-c.n.ctx.Done():
+				return
+			default:
+			}
 			call, addr, a, ok := c.next(p)
 			if !ok {
 				break
