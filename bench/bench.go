@@ -92,14 +92,15 @@ type Report struct {
 // clusterFigures are the load figures of one deployment (a single node or a 3-node office).
 type clusterFigures struct {
 	Nodes      int
-	Throughput map[int]Spread    // senders → msg/s
-	CPUPerMsg  map[int]Spread    // senders → CPU time of all the nodes per message received (µs)
-	SatLatency map[int][3]Spread // senders → p50, p99, max (ms) while saturated
-	Fixed      [3]Spread         // p50, p99, max (ms) at fixedRate
-	FixedRate  Spread            // the rate actually achieved in the fixed-rate runs
-	Errors     int               // sends that failed or were never pushed
-	FanOut     Spread            // ms until the last of 200 members has a group message
-	History    Spread            // ms to pull historyMessages by seq ranges
+	Throughput map[int]Spread              // senders → msg/s
+	CPUPerMsg  map[int]Spread              // senders → CPU time of all the nodes per message received (µs)
+	SatLatency map[int][3]Spread           // senders → p50, p99, max (ms) while saturated
+	Fixed      [3]Spread                   // p50, p99, max (ms) at fixedRate
+	FixedRate  Spread                      // the rate actually achieved in the fixed-rate runs
+	Errors     int                         // sends that failed or were never pushed
+	Placement  map[string]placementFigures // a 3-node office: lone-sender latency by where sender and receiver are
+	FanOut     Spread                      // ms until the last of 200 members has a group message
+	History    Spread                      // ms to pull historyMessages by seq ranges
 }
 
 func (o Options) logf(format string, args ...any) {
@@ -189,6 +190,11 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 	defer stopAll(nodes)
 	f := &clusterFigures{Nodes: size, Throughput: map[int]Spread{}, CPUPerMsg: map[int]Spread{}, SatLatency: map[int][3]Spread{}}
 	tag := fmt.Sprintf("n%d", size)
+	if size == 3 && slices.Contains(o.senderCounts(), 1) {
+		if f.Placement, err = measurePlacements(ctx, o, nodes, label); err != nil {
+			return f, fmt.Errorf("placements: %w", err)
+		}
+	}
 	for _, senders := range o.senderCounts() {
 		p, err := newPool(ctx, nodes, fmt.Sprintf("%s_c%d", tag, senders), senders)
 		if err != nil {

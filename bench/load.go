@@ -134,11 +134,13 @@ func (p *pool) close() {
 	wg.Wait()
 }
 
-// loadResult is one run: messages received per second and their latencies.
+// loadResult is one run: messages received per second and their latencies (send to the
+// receiver's push), and the senders' own answers (send to the 1003 reply).
 type loadResult struct {
-	rate   float64
-	lat    Latencies
-	errors int
+	rate    float64
+	lat     Latencies
+	replies Latencies
+	errors  int
 }
 
 // senderInterval paces each sender just under the gateway's per-connection limit
@@ -160,6 +162,8 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 	start := time.Now()
 	end := start.Add(d)
 	var acked, failed atomic.Int64
+	var repMu sync.Mutex
+	var replies Latencies
 	var tokens chan struct{}
 	if rate > 0 {
 		tokens = make(chan struct{}, int(rate)+1)
@@ -194,6 +198,7 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 				next = now.Add(senderInterval)
 				cctx, cancel := context.WithTimeout(ctx, callTimeout)
 				_, err := pr.sender.SendMsg(cctx, textMsg(pr.from, pr.to, msgID(run, si, i, now)))
+				took := time.Since(now)
 				cancel()
 				if err != nil {
 					failed.Add(1)
@@ -203,6 +208,9 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 					continue
 				}
 				acked.Add(1)
+				repMu.Lock()
+				replies = append(replies, took)
+				repMu.Unlock()
 			}
 		})
 	}
@@ -215,7 +223,7 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 		time.Sleep(10 * time.Millisecond)
 	}
 	n, last, lat := p.rec.snapshot()
-	res := loadResult{lat: lat, errors: int(failed.Load()) + int(acked.Load()) - n}
+	res := loadResult{lat: lat, replies: replies, errors: int(failed.Load()) + int(acked.Load()) - n}
 	if n > 0 {
 		res.rate = float64(n) / last.Sub(start).Seconds()
 	}

@@ -125,3 +125,79 @@ func stopAll(nodes []*Node) {
 		n.Stop()
 	}
 }
+
+// placement is where a lone sender and its receiver are connected in the office: a send on a
+// follower is forwarded to the leader, one on the leader is not, and users meet both.
+type placement struct {
+	name         string
+	sender, recv int // indexes into the leader-first order of the nodes
+}
+
+// placements: the two cases a user meets, in the node order leaderFirst returns.
+var placements = []placement{
+	{"sender on the leader, receiver on a follower", 0, 1},
+	{"sender on a follower, receiver on the other follower", 1, 2},
+}
+
+// placementFigures are one placement's lone-sender latencies (ms): send→push p50 and p99, and
+// send→reply p50 (the sender's own answer, after its node applied the message).
+type placementFigures struct {
+	Push50, Push99, Reply50 Spread
+}
+
+// leaderFirst is the office's nodes with the leader first (as /cluster/status on the first node
+// names it), then the others in their order.
+func leaderFirst(ctx context.Context, nodes []*Node) ([]*Node, error) {
+	var st client.ClusterStatus
+	if err := nodes[0].adminCall(ctx, callTimeout, "/cluster/status", &st); err != nil {
+		return nil, err
+	}
+	var lead []*Node
+	var rest []*Node
+	for _, n := range nodes {
+		var own client.ClusterStatus
+		if err := n.adminCall(ctx, callTimeout, "/cluster/status", &own); err != nil {
+			return nil, err
+		}
+		if own.NodeID == st.LeaderID {
+			lead = append(lead, n)
+		} else {
+			rest = append(rest, n)
+		}
+	}
+	if len(lead) != 1 {
+		return nil, fmt.Errorf("no leader among the nodes (status names %q)", st.LeaderID)
+	}
+	return append(lead, rest...), nil
+}
+
+// measurePlacements runs one sender, as fast as it may send, in each placement of a 3-node
+// office: the send→receive latency of a lone message on either side of the forwarding hop.
+func measurePlacements(ctx context.Context, o Options, nodes []*Node, label string) (map[string]placementFigures, error) {
+	ordered, err := leaderFirst(ctx, nodes)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]placementFigures{}
+	for pi, pl := range placements {
+		// newPool puts sender 0 on its first node and the receiver on the next.
+		at := []*Node{ordered[pl.sender], ordered[pl.recv]}
+		p, err := newPool(ctx, at, fmt.Sprintf("place%d", pi), 1)
+		if err != nil {
+			return out, err
+		}
+		p.runLoad(ctx, o.Duration/3, 0)
+		var p50, p99, r50 []float64
+		for run := range o.Runs {
+			res := p.runLoad(ctx, o.Duration, 0)
+			a, b, _ := res.lat.Quantiles()
+			c, _, _ := res.replies.Quantiles()
+			p50, p99, r50 = append(p50, a), append(p99, b), append(r50, c)
+			o.logf("%s: one sender, %s, run %d/%d: push p50 %.2f ms, p99 %.2f ms, reply p50 %.2f ms", label, pl.name,
+				run+1, o.Runs, a, b, c)
+		}
+		p.close()
+		out[pl.name] = placementFigures{Push50: SpreadOf(p50), Push99: SpreadOf(p99), Reply50: SpreadOf(r50)}
+	}
+	return out, nil
+}

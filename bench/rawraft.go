@@ -276,6 +276,18 @@ func (r *Report) rawMarkdown(p md) {
 		sat := d.f.SatLatency[1]
 		p("| %s, one sender, send→receive p50 (ms) vs commit p50, 1 in flight | %s | %s | %s |", d.name, sat[0].Format(1),
 			one[0].Format(2), ratio(sat[0], one[0]))
+		for _, pl := range placements {
+			f, ok := d.f.Placement[pl.name]
+			if !ok {
+				continue
+			}
+			p("| %s, one sender, %s: send→receive p50 (ms) vs commit p50 | %s | %s | %s |", d.name, pl.name,
+				f.Push50.Format(2), one[0].Format(2), ratio(f.Push50, one[0]))
+			p("| %s, one sender, %s: send→receive p99 (ms) vs commit p99 | %s | %s | %s |", d.name, pl.name,
+				f.Push99.Format(2), one[1].Format(2), ratio(f.Push99, one[1]))
+			p("| %s, one sender, %s: send→reply p50 (ms) vs commit p50 | %s | %s | %s |", d.name, pl.name,
+				f.Reply50.Format(2), one[0].Format(2), ratio(f.Reply50, one[0]))
+		}
 		p("| %s, p99 at %d/s (ms) vs commit p99, 1 in flight | %s | %s | %s |", d.name, fixedRate, d.f.Fixed[1].Format(1),
 			one[1].Format(2), ratio(d.f.Fixed[1], one[1]))
 		for _, n := range r.Options.senderCounts() {

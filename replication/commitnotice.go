@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,32 +61,82 @@ type notifier struct {
 	wg     sync.WaitGroup
 }
 
+// noticePeer is one follower's pump and its one notice in flight.
 type noticePeer struct {
 	addr string
 	sent uint64 // the newest index notified
-	wake chan struct{}
-	done chan struct{}
+	// busy: a notice is in flight, or being written by committed (writing); the pump answers it
+	// and sends the newest index after it, and clears busy when there is nothing newer.
+	busy    bool
+	writing bool
+	call    *rpcCall // a notice committed wrote itself, for the pump to wait for
+	args    commitArgs
+	wake    chan struct{}
+	done    chan struct{}
 }
 
 func newNotifier(n *Node) *notifier {
 	return &notifier{n: n, peers: map[raft.ServerID]*noticePeer{}}
 }
 
-// committed is the FSM's hook: entries up to index (of term) committed. On the leader it wakes
-// every follower's pump; elsewhere it returns at once.
+// noticeWriteTimeout bounds the write of a notice on the committing goroutine (the FSM's): the
+// frame is small and the follower answered the notice before it, so its socket has room; one that
+// does not is given up (the stream is replaced) rather than hold up the FSM.
+const noticeWriteTimeout = 100 * time.Millisecond
+
+// committed is the FSM's hook: entries up to index (of term) committed. On the leader it writes
+// the notice to every follower with none in flight at once, on this goroutine (handing it to the
+// pump cost a goroutine switch, on a busy machine half a millisecond, before the notice left), and
+// wakes the pumps, which wait for the answers and send the notices of followers that were busy.
+// Elsewhere it returns at once.
 func (c *notifier) committed(index, term uint64) {
 	if !c.ready.Load() || c.n.raft.State() != raft.Leader {
 		return
 	}
+	// The term first, then the state: a node that stepped down (its term moves on as it becomes
+	// a candidate) never claims to lead a term it does not lead.
+	a := commitArgs{Term: c.n.raft.CurrentTerm(), Index: index, LogTerm: term}
+	if c.n.raft.State() != raft.Leader {
+		return
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed || index <= c.index {
+		c.mu.Unlock()
 		return
 	}
 	c.index, c.term = index, term
 	c.refreshLocked()
-	for _, p := range c.peers {
-		p.signal()
+	type write struct {
+		id   raft.ServerID
+		p    *noticePeer
+		addr string
+		prev uint64
+	}
+	var writes []write
+	for id, p := range c.peers {
+		if p.busy {
+			p.signal()
+			continue
+		}
+		writes = append(writes, write{id, p, p.addr, p.sent})
+		p.busy, p.writing, p.sent = true, true, index
+	}
+	c.mu.Unlock()
+	deadline := time.Now().Add(noticeWriteTimeout)
+	for _, w := range writes {
+		call, ok := c.n.rpc.start(w.addr, "commit", &a, deadline)
+		c.mu.Lock()
+		w.p.writing = false
+		switch {
+		case ok && (c.closed || c.peers[w.id] != w.p):
+			call.forget() // the peer left meanwhile: its pump is gone
+		case ok:
+			w.p.call, w.p.args = call, a
+		default:
+			w.p.sent = w.prev // no live stream, or one being written: the pump sends it
+		}
+		c.mu.Unlock()
+		w.p.signal()
 	}
 }
 
@@ -119,20 +170,39 @@ func (c *notifier) refreshLocked() {
 	}
 }
 
-// next is what a pump sends next: the newest index if the peer has not had it.
-func (c *notifier) next(p *noticePeer) (addr string, a commitArgs, ok bool) {
+// next is what a pump does next: wait for the notice committed wrote (call), or send the newest
+// index if the peer has not had it (addr). ok is false when there is nothing to do; the peer is
+// then idle again unless committed is writing to it.
+func (c *notifier) next(p *noticePeer) (call *rpcCall, addr string, a commitArgs, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.index <= p.sent {
-		return "", a, false
+	if p.call != nil {
+		call, a = p.call, p.args
+		p.call = nil
+		return call, "", a, true
 	}
+	if p.writing {
+		return nil, "", a, false
+	}
+	if c.index <= p.sent {
+		p.busy = false
+		return nil, "", a, false
+	}
+	p.busy = true
 	p.sent = c.index
-	return p.addr, commitArgs{Index: c.index, LogTerm: c.term}, true
+	return nil, p.addr, commitArgs{Index: c.index, LogTerm: c.term}, true
 }
 
-// pump sends one follower its notices, one at a time, until the peer leaves or the node stops.
+// pump answers one follower's notices, one at a time, until the peer leaves or the node stops.
 func (c *notifier) pump(p *noticePeer) {
 	defer c.wg.Done()
+	defer func() {
+		c.mu.Lock()
+		if p.call != nil {
+			p.call.forget()
+		}
+		c.mu.Unlock()
+	}()
 	behind := 0 // notices in a row the follower could not match yet
 	for {
 		select {
@@ -142,37 +212,59 @@ func (c *notifier) pump(p *noticePeer) {
 			return
 		case <-p.wake:
 		}
-		addr, a, ok := c.next(p)
-		if !ok {
-			continue
-		}
-		// The term first, then the state: a node that stepped down (its term moves on as it
-		// becomes a candidate) never claims to lead a term it does not lead.
-		a.Term = c.n.raft.CurrentTerm()
-		if c.n.raft.State() != raft.Leader {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(c.n.ctx, noticeTimeout)
-		err := c.n.rpc.call(ctx, addr, "commit", &a, nil)
-		cancel()
-		if !isCode(err, codeBehind) {
-			behind = 0
-			if err != nil {
-				c.n.log.Debug("commit notice not delivered", "peer", addr, "index", a.Index, "err", err)
+		for {
+			select {
+			case <-p.done: // the peer left
+				return
+			case <-c.n.ctx.Done():
+				return
+			default:
 			}
-			continue
+			call, addr, a, ok := c.next(p)
+			if !ok {
+				break
+			}
+			ctx, cancel := context.WithTimeout(c.n.ctx, noticeTimeout)
+			var err error
+			if call != nil {
+				err = call.answer(ctx, nil)
+				if err != nil && deadStream(err) && ctx.Err() == nil {
+					// The stream had died unnoticed (the follower restarted): send it again on
+					// a fresh one, as call does for a reused stream.
+					cancel()
+					c.mu.Lock()
+					p.sent = min(p.sent, a.Index-1)
+					c.mu.Unlock()
+					continue
+				}
+			} else {
+				// As in committed: the term first, then the state.
+				a.Term = c.n.raft.CurrentTerm()
+				if c.n.raft.State() != raft.Leader {
+					cancel()
+					continue
+				}
+				err = c.n.rpc.call(ctx, addr, "commit", &a, nil)
+			}
+			cancel()
+			if !isCode(err, codeBehind) {
+				behind = 0
+				if err != nil {
+					c.n.log.Debug("commit notice not delivered", "peer", addr, "index", a.Index, "err", err)
+				}
+				continue
+			}
+			// The follower is still storing the entry: ask again (with the newest index then)
+			// rather than leave it waiting for CommitTimeout; less often while it stays behind (a
+			// member catching up on a snapshot).
+			c.mu.Lock()
+			p.sent = min(p.sent, a.Index-1)
+			c.mu.Unlock()
+			behind++
+			if behind > 2 && sleepCtx(c.n.ctx, min(time.Duration(behind)*time.Second, noticeBackoffMax)) != nil {
+				return
+			}
 		}
-		// The follower is still storing the entry: ask again (with the newest index then)
-		// rather than leave it waiting for CommitTimeout; less often while it stays behind (a
-		// member catching up on a snapshot).
-		c.mu.Lock()
-		p.sent = min(p.sent, a.Index-1)
-		c.mu.Unlock()
-		behind++
-		if behind > 2 && sleepCtx(c.n.ctx, min(time.Duration(behind)*time.Second, noticeBackoffMax)) != nil {
-			return
-		}
-		p.signal()
 	}
 }
 
@@ -240,11 +332,8 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 }
 
 // noticeWait bounds how long a notice waits for its entry to reach this member's log (the leader
-// then sends it again); the poll runs only while a notice waits.
-const (
-	noticeWait = time.Second
-	noticePoll = time.Millisecond
-)
+// then sends it again).
+const noticeWait = time.Second
 
 // noticeBackoffMax bounds the pause before asking a follower that stays behind again.
 const noticeBackoffMax = 30 * time.Second
@@ -252,23 +341,69 @@ const noticeBackoffMax = 30 * time.Second
 // codeBehind answers a notice whose entry this member has not stored yet.
 const codeBehind = "behind"
 
-// awaitLogged waits (up to noticeWait) until this member's log reaches index.
+// awaitLogged waits (up to noticeWait) until this member's log reaches index: it is woken by the
+// store that writes the entry (no poll: a notice that came first used to wait for the next 1 ms
+// tick after the entry was stored).
 func (n *Node) awaitLogged(ctx context.Context, index uint64) bool {
 	if n.raft.LastIndex() >= index {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(ctx, noticeWait)
 	defer cancel()
-	t := time.NewTicker(noticePoll)
-	defer t.Stop()
-	for n.raft.LastIndex() < index {
+	for {
+		last, stored := n.logged.waiter()
+		if last >= index || n.raft.LastIndex() >= index {
+			return true
+		}
 		select {
 		case <-ctx.Done():
 			return false
-		case <-t.C:
+		case <-stored:
 		}
 	}
-	return true
+}
+
+// loggedStore is Raft's log store telling waiting notices that entries were stored.
+type loggedStore struct {
+	*logStore
+	mu     sync.Mutex
+	last   uint64        // the last index of the latest append
+	stored chan struct{} // closed at the next append; nil while nobody waits
+}
+
+func newLoggedStore(s *logStore) (*loggedStore, error) {
+	last, err := s.LastIndex()
+	if err != nil {
+		return nil, fmt.Errorf("replication: log: %w", err)
+	}
+	return &loggedStore{logStore: s, last: last}, nil
+}
+
+// waiter is the last index stored and a channel closed when entries are stored next.
+func (s *loggedStore) waiter() (uint64, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stored == nil {
+		s.stored = make(chan struct{})
+	}
+	return s.last, s.stored
+}
+
+func (s *loggedStore) StoreLog(l *raft.Log) error { return s.StoreLogs([]*raft.Log{l}) }
+
+// StoreLogs appends entries and wakes the notices waiting for them.
+func (s *loggedStore) StoreLogs(logs []*raft.Log) error {
+	if err := s.logStore.StoreLogs(logs); err != nil || len(logs) == 0 {
+		return err
+	}
+	s.mu.Lock()
+	s.last = logs[len(logs)-1].Index
+	if s.stored != nil {
+		close(s.stored)
+		s.stored = nil
+	}
+	s.mu.Unlock()
+	return nil
 }
 
 // memberAddr is a member's address in the latest configuration, "" when it is not a member.

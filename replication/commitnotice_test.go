@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -37,13 +38,22 @@ func (l *pushLog) all() []*im.Push {
 // noticeOffice is three members in one process whose leader never sends an AppendEntries just to
 // carry the commit index (CommitTimeout of an hour): a follower learns a commit from the next
 // entry, or from a commit notice.
-func noticeOffice(t *testing.T, ctx context.Context) ([]*clusterNode, []*pushLog) {
+func noticeOffice(t testing.TB, ctx context.Context) ([]*clusterNode, []*pushLog) {
 	t.Helper()
-	tuning := func(c *Config) { c.Tuning.CommitTimeout = time.Hour }
 	logs := []*pushLog{{}, {}, {}}
-	sink := func(i int) func(*Config) { return func(c *Config) { c.Sink = logs[i] } }
+	nodes := officeOf3(t, ctx, []im.Sink{logs[0], logs[1], logs[2]}, func(c *Config) { c.Tuning.CommitTimeout = time.Hour })
+	return nodes, logs
+}
+
+// officeOf3 is three members in one process, node-a founding the office and leading, each
+// publishing to its sink; opts adjust every member's configuration.
+func officeOf3(t testing.TB, ctx context.Context, sinks []im.Sink, opts ...func(*Config)) []*clusterNode {
+	t.Helper()
+	with := func(i int) []func(*Config) {
+		return append(slices.Clone(opts), func(c *Config) { c.Sink = sinks[i] })
+	}
 	a := openClusterNode(t, "node-a", &ClusterConfig{Addr: "127.0.0.1:0",
-		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, tuning, sink(0))
+		Autopilot: AutopilotTuning{Stabilization: 100 * time.Millisecond}}, with(0)...)
 	if err := a.WaitLeader(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +67,13 @@ func noticeOffice(t *testing.T, ctx context.Context) ([]*clusterNode, []*pushLog
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := openClusterNode(t, id, &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, tuning, sink(i+1))
+		m := openClusterNode(t, id, &ClusterConfig{Addr: "127.0.0.1:0", JoinCode: code.Code}, with(i+1)...)
 		if err := m.WaitReady(ctx); err != nil {
 			t.Fatal(err)
 		}
 		nodes = append(nodes, m)
 	}
-	return nodes, logs
+	return nodes
 }
 
 // TestCommitNoticeBringsCommits: with no AppendEntries after the last entry, every follower still
@@ -160,7 +170,7 @@ func checkPushes(t *testing.T, node any, pushes []*im.Push, want int) {
 	}
 }
 
-func sendCommand(t *testing.T, from, to, id string) *im.Command {
+func sendCommand(t testing.TB, from, to, id string) *im.Command {
 	t.Helper()
 	cmd, err := im.NewCommand("msg.send", im.Caller{UserID: from, Platform: openim.PlatformWeb}, time.Now().UnixMilli(), "op",
 		&im.SendMsg{MsgData: &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: id, SenderPlatformID: openim.PlatformWeb,
@@ -170,4 +180,53 @@ func sendCommand(t *testing.T, from, to, id string) *im.Command {
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// TestCommitNoticeLeavesWithTheCommit: the leader writes a notice to every follower with none in
+// flight on the goroutine that learns the commit, not on the follower's pump: here the pumps do
+// not run at all, and each follower is still sent the notice.
+func TestCommitNoticeLeavesWithTheCommit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nodes, _ := noticeOffice(t, ctx)
+	leader := nodes[0]
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
+	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op",
+		&im.RegisterUsers{Users: []im.NewUser{{UserID: "u0", Nickname: "User 0"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := leader.Propose(ctx, register); err != nil || res.Err != nil {
+		t.Fatalf("register: %v %v", err, res)
+	}
+	for _, n := range nodes[1:] {
+		if err := n.fsm.waitApplied(ctx, leader.AppliedIndex()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index := leader.AppliedIndex()
+	term := leader.raft.CurrentTerm()
+
+	// A notifier whose followers' pumps never started.
+	c := newNotifier(leader.Node)
+	c.ready.Store(true)
+	cfg, err := leader.configuration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cfg.Servers {
+		if s.ID != leader.selfID {
+			c.peers[s.ID] = &noticePeer{addr: string(s.Address), wake: make(chan struct{}, 1), done: make(chan struct{})}
+		}
+	}
+	served := func(n *clusterNode) uint64 { return n.servers[0].served["commit"].Load() }
+	before := []uint64{served(nodes[1]), served(nodes[2])}
+	c.committed(index, term)
+	for i, n := range nodes[1:] {
+		for served(n) == before[i] {
+			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+				t.Fatalf("%s was never sent the notice", n.selfID)
+			}
+		}
+	}
 }

@@ -87,20 +87,23 @@ func TestMuxRoutesByFirstByte(t *testing.T) {
 	}
 }
 
-func TestRPCRoundTrip(t *testing.T) {
-	office := newTestOffice(t)
-	srv := office.identity(t, "srv")
-	cli := office.identity(t, "cli")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	m := newMux(ln, log)
+// newTestRPC serves handlers on a loopback node-service port and returns the server, a client
+// of another member of the office, and the port's address; all close when the test ends.
+func newTestRPC(t *testing.T, handlers map[string]rpcHandler) (*rpcServer, *rpcClient, string) {
+	t.Helper()
+	m, addr, srv, cli := newTestMux(t)
 	rl := m.listen(streamRPC, srv.serverConfig(nil))
 	go m.serve()
-	defer m.close()
-	s := newRPCServer(log, map[string]rpcHandler{
+	s := newRPCServer(slog.New(slog.DiscardHandler), handlers)
+	s.serve(rl)
+	t.Cleanup(s.close)
+	c := newRPCClient(cli.clientConfig(), streamRPC)
+	t.Cleanup(c.close)
+	return s, c, addr
+}
+
+func TestRPCRoundTrip(t *testing.T) {
+	s, c, addr := newTestRPC(t, map[string]rpcHandler{
 		"echo": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
 			var in string
 			json.Unmarshal(body, &in)
@@ -121,21 +124,17 @@ func TestRPCRoundTrip(t *testing.T) {
 			return nil, ctx.Err()
 		},
 	})
-	s.serve(rl)
-	defer s.close()
-	c := newRPCClient(cli.clientConfig(), streamRPC)
-	defer c.close()
 	ctx := context.Background()
 	for i := range 3 { // the second and third calls reuse the pooled stream
 		var out string
-		if err := c.call(ctx, ln.Addr().String(), "echo", "hi", &out); err != nil || out != "cli:hi" {
+		if err := c.call(ctx, addr, "echo", "hi", &out); err != nil || out != "cli:hi" {
 			t.Fatalf("call %d: %q %v", i, out, err)
 		}
 	}
-	if err := c.call(ctx, ln.Addr().String(), "deny", nil, nil); !isCode(err, codeRefused) {
+	if err := c.call(ctx, addr, "deny", nil, nil); !isCode(err, codeRefused) {
 		t.Fatalf("want refused, got %v", err)
 	}
-	if err := c.call(ctx, ln.Addr().String(), "nope", nil, nil); !isCode(err, codeBadReq) {
+	if err := c.call(ctx, addr, "nope", nil, nil); !isCode(err, codeBadReq) {
 		t.Fatalf("want bad request, got %v", err)
 	}
 	// Concurrent calls share the one stream and each gets its own answer, whatever the order.
@@ -145,7 +144,7 @@ func TestRPCRoundTrip(t *testing.T) {
 		wg.Go(func() {
 			ms := (64 - i) % 7
 			var got int
-			if err := c.call(ctx, ln.Addr().String(), "slow", ms, &got); err != nil || got != ms {
+			if err := c.call(ctx, addr, "slow", ms, &got); err != nil || got != ms {
 				errs <- fmt.Errorf("call %d: got %d, %v", i, got, err)
 			}
 		})
@@ -164,24 +163,24 @@ func TestRPCRoundTrip(t *testing.T) {
 	// A call that gives up on a stream that answers nothing (a peer cut off) replaces the stream:
 	// the next call works.
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	err = c.call(short, ln.Addr().String(), "block", nil, nil)
+	err := c.call(short, addr, "block", nil, nil)
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("blocked call: %v, want deadline exceeded", err)
 	}
 	var echoed string
-	if err := c.call(ctx, ln.Addr().String(), "echo", "still", &echoed); err != nil || echoed != "cli:still" {
+	if err := c.call(ctx, addr, "echo", "still", &echoed); err != nil || echoed != "cli:still" {
 		t.Fatalf("after a call gave up: %q %v", echoed, err)
 	}
 	// A call that gives up while the stream answers others keeps it.
 	c.mu.Lock()
-	before := c.streams[ln.Addr().String()]
+	before := c.streams[addr]
 	c.mu.Unlock()
 	short, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
 	blocked := make(chan error, 1)
-	go func() { blocked <- c.call(short, ln.Addr().String(), "block", nil, nil) }()
+	go func() { blocked <- c.call(short, addr, "block", nil, nil) }()
 	for i := 0; i < 400 && short.Err() == nil; i++ {
-		if err := c.call(ctx, ln.Addr().String(), "slow", 1, nil); err != nil {
+		if err := c.call(ctx, addr, "slow", 1, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,7 +189,7 @@ func TestRPCRoundTrip(t *testing.T) {
 	}
 	cancel()
 	c.mu.Lock()
-	after := c.streams[ln.Addr().String()]
+	after := c.streams[addr]
 	c.mu.Unlock()
 	if before != after || !after.alive(time.Minute) {
 		t.Fatal("a stream that kept answering was replaced")
@@ -202,7 +201,7 @@ func TestRPCRoundTrip(t *testing.T) {
 	}
 	s.mu.Unlock()
 	var out string
-	if err := c.call(ctx, ln.Addr().String(), "echo", "again", &out); err != nil || out != "cli:again" {
+	if err := c.call(ctx, addr, "echo", "again", &out); err != nil || out != "cli:again" {
 		t.Fatalf("after server closed streams: %q %v", out, err)
 	}
 }
@@ -281,4 +280,63 @@ type countWrites struct {
 func (c *countWrites) Write(p []byte) (int, error) {
 	c.n++
 	return c.Conn.Write(p)
+}
+
+// TestRPCStartWritesNow: start writes the request on the caller's goroutine, before anyone waits
+// for the answer (the server runs the handler while the caller has not called answer yet), and
+// never dials or waits for another writer: with no stream, or one being written, it declines.
+func TestRPCStartWritesNow(t *testing.T) {
+	got := make(chan string, 1)
+	_, c, addr := newTestRPC(t, map[string]rpcHandler{
+		"note": func(ctx context.Context, peer string, body json.RawMessage) (any, error) {
+			var in string
+			json.Unmarshal(body, &in)
+			got <- in
+			return "ok:" + in, nil
+		},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	deadline := time.Now().Add(5 * time.Second)
+
+	if _, ok := c.start(addr, "note", "first", deadline); ok {
+		t.Fatal("start dialled a peer it had no stream to")
+	}
+	if err := c.call(ctx, addr, "note", "dial", nil); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+
+	call, ok := c.start(addr, "note", "now", deadline)
+	if !ok {
+		t.Fatal("start declined a live, idle stream")
+	}
+	select {
+	case in := <-got:
+		if in != "now" {
+			t.Fatalf("handler got %q", in)
+		}
+	case <-ctx.Done():
+		t.Fatal("the request did not leave before answer was called")
+	}
+	var out string
+	if err := call.answer(ctx, &out); err != nil || out != "ok:now" {
+		t.Fatalf("answer: %q %v", out, err)
+	}
+
+	c.mu.Lock()
+	st := c.streams[addr]
+	c.mu.Unlock()
+	st.wmu.Lock() // another call is writing
+	_, ok = c.start(addr, "note", "busy", deadline)
+	st.wmu.Unlock()
+	if ok {
+		t.Fatal("start waited for another writer")
+	}
+	st.mu.Lock()
+	left := len(st.pending)
+	st.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d calls left pending on the stream", left)
+	}
 }

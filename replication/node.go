@@ -104,6 +104,7 @@ type Node struct {
 	leaders   *leaderWatch     // ends calls to a leader Raft gave up on
 	notices   *notifier        // commit notices to the followers (commitnotice.go)
 	noticeTr  *noticeTransport // Raft's transport, taking the notices in
+	logged    *loggedStore     // Raft's log store, waking notices that wait for their entry
 	fwd       forwarder        // a follower's forwards to the leader, gathered (forward.go)
 
 	blobs *blobs // nil without a blob store
@@ -331,7 +332,10 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.notices = newNotifier(n)
 	n.fsm.committing = n.notices.committed
 	officeTiming(rc)
-	if n.raft, err = raft.NewRaft(rc, n.fsm, n.bolt, n.bolt, snaps, transport); err != nil {
+	if n.logged, err = newLoggedStore(n.bolt); err != nil {
+		return err
+	}
+	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.bolt, snaps, transport); err != nil {
 		return fmt.Errorf("replication: start raft: %w", err)
 	}
 	n.notices.ready.Store(true)

@@ -286,14 +286,19 @@ func (cl *rpcClient) call(ctx context.Context, addr, method string, in, out any)
 			}
 			return fmt.Errorf("%s to %s: %w", method, addr, err)
 		}
-		if resp.Err != nil {
-			return resp.Err
-		}
-		if out != nil && len(resp.Body) > 0 {
-			return json.Unmarshal(resp.Body, out)
-		}
-		return nil
+		return resp.decode(out)
 	}
+}
+
+// decode is the response's error, or its body decoded into out (which may be nil).
+func (resp *rpcResponse) decode(out any) error {
+	if resp.Err != nil {
+		return resp.Err
+	}
+	if out != nil && len(resp.Body) > 0 {
+		return json.Unmarshal(resp.Body, out)
+	}
+	return nil
 }
 
 // errSilentStream ends a stream that answered nothing within a call's deadline. Calls still
@@ -369,6 +374,31 @@ func (st *rpcStream) alive(idle time.Duration) bool {
 
 // roundTrip sends req and waits for its response, or for ctx to end (the stream carries on).
 func (st *rpcStream) roundTrip(ctx context.Context, req *rpcRequest) (*rpcResponse, error) {
+	deadline := time.Now().Add(rpcDefaultTTL)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	c, err := st.begin(req, deadline, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.await(ctx)
+}
+
+// rpcCall is a request written to a stream whose response has not been read yet.
+type rpcCall struct {
+	st   *rpcStream
+	id   uint64
+	ch   chan *rpcResponse
+	sent time.Time
+}
+
+// errStreamBusy: begin was asked not to wait for another writer, and there was one.
+var errStreamBusy = errors.New("the stream is being written")
+
+// begin registers req and writes its frame, with the write ending at deadline. tryLock gives up
+// at once (errStreamBusy) when another call is writing, instead of waiting for it.
+func (st *rpcStream) begin(req *rpcRequest, deadline time.Time, tryLock bool) (*rpcCall, error) {
 	ch := make(chan *rpcResponse, 1)
 	st.mu.Lock()
 	if st.err != nil {
@@ -380,27 +410,40 @@ func (st *rpcStream) roundTrip(ctx context.Context, req *rpcRequest) (*rpcRespon
 	st.pending[req.ID] = ch
 	st.used = time.Now()
 	st.mu.Unlock()
-	defer func() {
-		st.mu.Lock()
-		delete(st.pending, req.ID)
-		st.mu.Unlock()
-	}()
-
-	deadline := time.Now().Add(rpcDefaultTTL)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
+	c := &rpcCall{st: st, id: req.ID, ch: ch}
+	if tryLock {
+		if !st.wmu.TryLock() {
+			c.forget()
+			return nil, errStreamBusy
+		}
+	} else {
+		st.wmu.Lock()
 	}
-	st.wmu.Lock()
 	st.c.SetWriteDeadline(deadline)
 	err := writeFrame(st.c, req)
 	st.wmu.Unlock()
-	sent := time.Now()
+	c.sent = time.Now()
 	if err != nil {
+		c.forget()
 		st.fail(err) // a partial frame would garble the stream
 		return nil, err
 	}
+	return c, nil
+}
+
+// forget drops the call's slot for a response.
+func (c *rpcCall) forget() {
+	c.st.mu.Lock()
+	delete(c.st.pending, c.id)
+	c.st.mu.Unlock()
+}
+
+// await waits for the call's response, or for ctx to end (the stream carries on).
+func (c *rpcCall) await(ctx context.Context) (*rpcResponse, error) {
+	defer c.forget()
+	st := c.st
 	select {
-	case resp := <-ch:
+	case resp := <-c.ch:
 		return resp, nil
 	case <-st.done:
 		return nil, st.deadErr()
@@ -408,13 +451,41 @@ func (st *rpcStream) roundTrip(ctx context.Context, req *rpcRequest) (*rpcRespon
 		// A stream that answered nothing since this request went out may be dead without a reset
 		// (a peer cut off the network): replace it rather than let every call time out on it.
 		st.mu.Lock()
-		silent := st.heard.Before(sent)
+		silent := st.heard.Before(c.sent)
 		st.mu.Unlock()
 		if silent && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			st.fail(errSilentStream)
 		}
 		return nil, ctx.Err()
 	}
+}
+
+// start writes method(in) at once on the caller's goroutine, on the live stream to addr, and
+// returns the call to wait for with answer. It never dials and never waits for another writer:
+// ok is false when there is no live stream or another call is writing on it (the caller then
+// uses call). The write ends at deadline.
+func (cl *rpcClient) start(addr, method string, in any, deadline time.Time) (_ *rpcCall, ok bool) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, false
+	}
+	cl.mu.Lock()
+	st := cl.streams[addr]
+	cl.mu.Unlock()
+	if st == nil || !st.alive(rpcIdleReuse) {
+		return nil, false
+	}
+	c, err := st.begin(&rpcRequest{Method: method, Body: body}, deadline, true)
+	return c, err == nil
+}
+
+// answer waits for the response of a call made by start and decodes it into out (may be nil).
+func (c *rpcCall) answer(ctx context.Context, out any) error {
+	resp, err := c.await(ctx)
+	if err != nil {
+		return err
+	}
+	return resp.decode(out)
 }
 
 // readLoop hands each response to the call waiting for it, until the stream fails.
