@@ -23,9 +23,9 @@ import (
 // direction thus restores both.
 
 const (
-	relayQueue    = 256
-	relayBatch    = 64
-	relayTimeout  = 2 * time.Second
+	relayQueue   = 256
+	relayBatch   = 64
+	relayTimeout = 2 * time.Second
 	// relayKeepAlive: a peer that was sent nothing for this long gets an empty batch, so a peer
 	// that died is noticed (OnPeerGone: its users go offline here) even when nothing is being
 	// relayed. Every member keeps one pump per other member, so in an idle office of n members each
