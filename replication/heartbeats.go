@@ -40,7 +40,7 @@ type beatTransport struct {
 func newBeatTransport(n *Node, t *noticeTransport) *beatTransport {
 	return &beatTransport{noticeTransport: t,
 		// n.raft is set once Raft has started (the notifier's ready flag says so); nobody leads before.
-		ready: n.notices.ready.Load,
+		ready: func() bool { return n.notices.ready.Load() },
 		beats: &beatSpacer{gap: nonVoterBeat, last: map[raft.ServerID]time.Time{},
 			nonVoter: n.isNonVoter,
 			leading:  func() bool { return n.raft.State() == raft.Leader },
