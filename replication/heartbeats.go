@@ -15,8 +15,8 @@ import (
 // election. A non-voter never votes and never stands; it needs a heartbeat only to go on naming
 // its leader (forwards and the outbox go there), and a follower forgets its leader once
 // HeartbeatTimeout passed without contact. So the leader spaces the heartbeats it sends a
-// non-voter at least nonVoterBeat apart (beatTransport), and a non-voter raises its own
-// HeartbeatTimeout to nonVoterTimeout to match (quiet.go). Entries are not spaced: an
+// non-voter about nonVoterBeat apart, all the non-voters' at once (beatTransport), and a
+// non-voter raises its own HeartbeatTimeout to nonVoterTimeout to match (quiet.go). Entries are not spaced: an
 // AppendEntries that carries entries or a commit index goes at once, so a non-voter receives the
 // log as soon as before.
 //
@@ -75,8 +75,23 @@ type beatSpacer struct {
 	last map[raft.ServerID]time.Time // the last heartbeat let through to each member
 }
 
-// space waits until id may have its next heartbeat: at once for a voter, gap after the last one
-// for a non-voter. A change of the configuration or of this node's Raft state ends the wait early
+// due is when a non-voter whose last heartbeat went at last may have the next: the first
+// multiple of gap (on the wall clock) at least half a gap after it, so that heartbeats come
+// gap/2 to 3*gap/2 apart, about one per gap, and those to all the non-voters leave together. One
+// wake-up of the process for ten heartbeats costs it less than ten (the Go scheduler and sysmon
+// wake up for each; they were half an idle leader's CPU time).
+func (s *beatSpacer) due(last time.Time) time.Time {
+	if last.IsZero() {
+		return last
+	}
+	next := last.Add(s.gap / 2).Truncate(s.gap)
+	if next.Before(last.Add(s.gap / 2)) {
+		next = next.Add(s.gap)
+	}
+	return next
+}
+
+// space waits until id may have its next heartbeat: at once for a voter, at due for a non-voter. A change of the configuration or of this node's Raft state ends the wait early
 // and the member is looked at again (a promoted member, or a leader that stepped down or stops,
 // sends at once); so does the node closing.
 func (s *beatSpacer) space(id raft.ServerID) {
@@ -88,7 +103,7 @@ func (s *beatSpacer) space(id raft.ServerID) {
 	for {
 		changed := s.changes()
 		s.mu.Lock()
-		wait := time.Until(s.last[id].Add(s.gap))
+		wait := time.Until(s.due(s.last[id]))
 		s.mu.Unlock()
 		if wait <= 0 || !s.nonVoter(id) || !s.leading() {
 			return

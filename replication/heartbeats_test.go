@@ -173,3 +173,25 @@ func TestSpacedHeartbeatGoesOnChange(t *testing.T) {
 	set(func() { leading = true })
 	held("closing", func() { close(done) })
 }
+
+// TestNonVoterBeatsLeaveTogether: the next heartbeat of each non-voter is due half a gap to one
+// and a half gaps after its last, at a multiple of the gap, so non-voters whose last heartbeats
+// went at different moments of a gap get the next ones together.
+func TestNonVoterBeatsLeaveTogether(t *testing.T) {
+	s := &beatSpacer{gap: 10 * time.Second}
+	base := time.Unix(1_000_000, 0) // a multiple of 10 s
+	want := base.Add(20 * time.Second)
+	for _, after := range []time.Duration{6 * time.Second, 9 * time.Second, 14 * time.Second, 15 * time.Second} {
+		last := base.Add(after)
+		due := s.due(last)
+		if !due.Equal(want) {
+			t.Errorf("last heartbeat at +%v: next due at +%v, want +%v", after, due.Sub(base), want.Sub(base))
+		}
+		if gap := due.Sub(last); gap < s.gap/2 || gap > 3*s.gap/2 {
+			t.Errorf("last heartbeat at +%v: %v until the next", after, gap)
+		}
+	}
+	if !s.due(time.Time{}).IsZero() {
+		t.Error("a member never sent a heartbeat waits for one")
+	}
+}
