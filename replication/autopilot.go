@@ -107,19 +107,12 @@ func (r pilotRaft) Stats() map[string]string {
 }
 
 // run starts autopilot while this node leads and stops it when it does not. It wakes only when
-// Raft's state changes (an idle office has no timer here).
+// Raft's state (or the configuration) changes (confWatch): an idle office has no timer here.
 func (p *pilot) run() {
-	obs := make(chan raft.Observation, 4)
-	o := raft.NewObserver(obs, false, func(o *raft.Observation) bool {
-		_, ok := o.Data.(raft.RaftState)
-		return ok
-	})
-	p.n.raft.RegisterObserver(o)
-	defer p.n.raft.DeregisterObserver(o)
 	running := false
 	for {
-		// Read after registering, so no change between the two is missed; a dropped observation
-		// (the channel full) still leaves one to wake on.
+		// Read after taking the change to wait for, so no change between the two is missed.
+		changed := p.n.conf.next()
 		leader := p.n.raft.State() == raft.Leader
 		switch {
 		case leader && !running:
@@ -132,7 +125,7 @@ func (p *pilot) run() {
 		select {
 		case <-p.n.ctx.Done():
 			return
-		case <-obs:
+		case <-changed:
 		}
 	}
 }
