@@ -16,9 +16,9 @@ import (
 // its leader (forwards and the outbox go there), and a follower forgets its leader once
 // HeartbeatTimeout passed without contact. So the leader spaces the heartbeats it sends a
 // non-voter about nonVoterBeat apart, all the non-voters' at once (beatTransport), and a
-// non-voter raises its own HeartbeatTimeout to nonVoterTimeout to match (quiet.go). Entries are not spaced: an
-// AppendEntries that carries entries or a commit index goes at once, so a non-voter receives the
-// log as soon as before.
+// non-voter raises its own HeartbeatTimeout to nonVoterTimeout to match (quiet.go). Entries are
+// not spaced: an AppendEntries that carries entries or a commit index goes at once, so a
+// non-voter receives the log as soon as before.
 //
 // The spacing follows the configuration: a member promoted to voter gets its next heartbeat as
 // soon as the leader applies the promotion (the lease needs it within leaderLease), and a leader
@@ -54,8 +54,8 @@ func isHeartbeat(req *raft.AppendEntriesRequest) bool {
 	return len(req.Entries) == 0 && req.PrevLogEntry == 0 && req.PrevLogTerm == 0 && req.LeaderCommitIndex == 0
 }
 
-// AppendEntries sends a heartbeat to a non-voter no sooner than nonVoterBeat after the last one;
-// everything else goes at once.
+// AppendEntries sends a heartbeat to a non-voter when it is due (beatSpacer.due); everything
+// else goes at once.
 func (t *beatTransport) AppendEntries(id raft.ServerID, target raft.ServerAddress, req *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
 	if isHeartbeat(req) && t.ready() {
 		t.beats.space(id)
