@@ -107,19 +107,12 @@ func (r pilotRaft) Stats() map[string]string {
 }
 
 // run starts autopilot while this node leads and stops it when it does not. It wakes only when
-// Raft's state changes (an idle office has no timer here).
+// Raft's state (or the configuration) changes (confWatch): an idle office has no timer here.
 func (p *pilot) run() {
-	obs := make(chan raft.Observation, 4)
-	o := raft.NewObserver(obs, false, func(o *raft.Observation) bool {
-		_, ok := o.Data.(raft.RaftState)
-		return ok
-	})
-	p.n.raft.RegisterObserver(o)
-	defer p.n.raft.DeregisterObserver(o)
 	running := false
 	for {
-		// Read after registering, so no change between the two is missed; a dropped observation
-		// (the channel full) still leaves one to wake on.
+		// Read after taking the change to wait for, so no change between the two is missed.
+		changed := p.n.conf.next()
 		leader := p.n.raft.State() == raft.Leader
 		switch {
 		case leader && !running:
@@ -132,7 +125,7 @@ func (p *pilot) run() {
 		select {
 		case <-p.n.ctx.Done():
 			return
-		case <-obs:
+		case <-changed:
 		}
 	}
 }
@@ -225,6 +218,7 @@ func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]
 		out[id] = &autopilot.ServerStats{LastContact: st.LastContact, LastTerm: st.LastTerm, LastIndex: st.LastIndex}
 	}
 	now, index := time.Now(), p.n.raft.LastIndex()
+	cfg, _ := p.n.configuration()
 	for id, s := range servers {
 		if id == p.n.selfID {
 			st := p.n.localStats()
@@ -244,6 +238,7 @@ func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]
 				p.answered(id, nil, time.Now())
 				st = raftStats{LastContact: -1}
 			} else {
+				st = nonVoterHealth(st, suffrageOf(cfg, id))
 				p.answered(id, &st, time.Now())
 			}
 			put(id, st)
@@ -251,6 +246,31 @@ func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]
 	}
 	wg.Wait()
 	return out
+}
+
+// nonVoterHealth is a member's answer as autopilot's health rule should read it. A non-voter's
+// Raft contact time says when the leader's last heartbeat came, and the leader spaces those to
+// nonVoterBeat (heartbeats.go), far past the 3 s LastContactThreshold: read as it is, every idle
+// non-voter would turn unhealthy and never be promoted. Its answer to this poll is itself contact
+// with the leader, so a non-voter whose Raft still has a leader (contact within its
+// nonVoterTimeout) counts as in contact now; one whose Raft lost its leader, or never had one,
+// keeps its own figure. Its log index and term are read as for everyone: a non-voter that is
+// behind or missed this leader's entries is still unhealthy.
+func nonVoterHealth(st raftStats, suffrage raft.ServerSuffrage) raftStats {
+	if suffrage == raft.Nonvoter && st.LastContact >= 0 && st.LastContact < nonVoterTimeout {
+		st.LastContact = 0
+	}
+	return st
+}
+
+// suffrageOf is id's suffrage in cfg; a server not in it counts as a voter.
+func suffrageOf(cfg raft.Configuration, id raft.ServerID) raft.ServerSuffrage {
+	for _, s := range cfg.Servers {
+		if s.ID == id {
+			return s.Suffrage
+		}
+	}
+	return raft.Voter
 }
 
 // RemoveFailedServer removes a member unreachable for longer than DeadServer. Autopilot also

@@ -25,9 +25,8 @@ import (
 
 const (
 	// pushRescan: a full pass even when nothing woke the pusher (a member came back, a retry is due).
+	// A change of the members (a new voter wants copies) wakes it at once (confWatch).
 	pushRescan = 30 * time.Second
-	// pushWatch: how often the pusher looks for a change of the members (a new voter wants copies).
-	pushWatch = 2 * time.Second
 	// pushSettle: after a push, the receiver's hold record is awaited this long before pushing again.
 	pushSettle     = 30 * time.Second
 	pushBackoffMin = 2 * time.Second
@@ -47,23 +46,26 @@ type pushRetry struct {
 func (b *blobs) push() {
 	ctx := b.n.ctx
 	retry := map[string]*pushRetry{} // key + "/" + member
-	tick := time.NewTicker(pushWatch)
-	defer tick.Stop()
-	var seen string // the members at the last pass
+	var seen string                  // the members at the last pass
 	var due time.Time
 	for {
+		changed := b.n.conf.next()
 		members := b.membersSignature()
 		if members != seen || !time.Now().Before(due) {
 			seen = members
 			due = b.pushPass(ctx, retry)
 		}
+		rescan := time.NewTimer(time.Until(due))
 		select {
 		case <-ctx.Done():
+			rescan.Stop()
 			return
 		case <-b.pushWake:
 			due = time.Time{}
-		case <-tick.C:
+		case <-changed:
+		case <-rescan.C:
 		}
+		rescan.Stop()
 	}
 }
 

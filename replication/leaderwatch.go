@@ -22,11 +22,12 @@ var errLeaderChanged = errors.New("raft no longer names that node the leader")
 
 // leaderWatch cancels the calls bound to a leader once Raft's view moves away from it. Raft's
 // leader observations wake it at once; a slow tick covers an observation dropped from a full
-// channel.
+// channel, and runs only while calls are bound (an idle node has no timer here).
 type leaderWatch struct {
 	leader func() raft.ServerID
 	mu     sync.Mutex
 	calls  map[*leaderCall]struct{}
+	added  chan struct{} // a call was bound: the tick is needed
 }
 
 type leaderCall struct {
@@ -38,7 +39,7 @@ type leaderCall struct {
 const leaderWatchTick = time.Second
 
 func newLeaderWatch(leader func() raft.ServerID) *leaderWatch {
-	return &leaderWatch{leader: leader, calls: map[*leaderCall]struct{}{}}
+	return &leaderWatch{leader: leader, calls: map[*leaderCall]struct{}{}, added: make(chan struct{}, 1)}
 }
 
 // bound returns ctx, also cancelled (cause errLeaderChanged) when Raft no longer names id the
@@ -53,12 +54,23 @@ func (w *leaderWatch) bound(ctx context.Context, id raft.ServerID) (context.Cont
 	w.mu.Lock()
 	w.calls[c] = struct{}{}
 	w.mu.Unlock()
+	select {
+	case w.added <- struct{}{}:
+	default:
+	}
 	return cctx, func() {
 		w.mu.Lock()
 		delete(w.calls, c)
 		w.mu.Unlock()
 		cancel(context.Canceled)
 	}
+}
+
+// watching reports whether any call is bound.
+func (w *leaderWatch) watching() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.calls) > 0
 }
 
 // check cancels the calls bound to a node Raft no longer names the leader.
@@ -90,12 +102,17 @@ func (w *leaderWatch) run(ctx context.Context, r *raft.Raft, changed func()) {
 	t := time.NewTicker(leaderWatchTick)
 	defer t.Stop()
 	for {
+		var tick <-chan time.Time
+		if w.watching() {
+			tick = t.C
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-obs:
 			changed()
-		case <-t.C:
+		case <-tick:
+		case <-w.added:
 		}
 		w.check()
 	}

@@ -105,6 +105,7 @@ type Node struct {
 	notices   *notifier        // commit notices to the followers (commitnotice.go)
 	noticeTr  *noticeTransport // Raft's transport, taking the notices in
 	logged    *loggedStore     // Raft's log store, waking notices that wait for their entry
+	conf      *confWatch       // tells the heartbeats, the relay and the timeouts of a configuration change
 	fwd       forwarder        // a follower's forwards to the leader, gathered (forward.go)
 
 	blobs *blobs // nil without a blob store
@@ -327,7 +328,8 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 		blobLn = n.mux.listen(streamBlob, id.serverConfig(n.allowPeer))
 	}
 	transport := newNoticeTransport(newRaftTransport(raftLn, id.clientConfig(), hlog))
-	n.transport, n.noticeTr = transport, transport
+	n.transport, n.noticeTr = newBeatTransport(n, transport), transport
+	n.conf = newConfWatch(n)
 	n.rpc = newRPCClient(id.clientConfig(), streamRPC)
 	n.notices = newNotifier(n)
 	n.fsm.committing = n.notices.committed
@@ -335,7 +337,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	if n.logged, err = newLoggedStore(n.bolt); err != nil {
 		return err
 	}
-	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.bolt, snaps, transport); err != nil {
+	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.bolt, snaps, n.transport); err != nil {
 		return fmt.Errorf("replication: start raft: %w", err)
 	}
 	n.notices.ready.Store(true)
@@ -359,6 +361,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	joinSrv.serve(joinLn)
 	n.servers = []*rpcServer{rpcSrv, joinSrv}
 	n.goLoop(n.mux.serve)
+	n.goLoop(n.conf.run)
 	n.goLoop(n.maintain)
 	n.goLoop(n.pilot.run)
 	n.goLoop(n.drainOutbox)

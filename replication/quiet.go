@@ -43,36 +43,57 @@ func officeTiming(rc *raft.Config) {
 }
 
 // quietHeartbeats switches HeartbeatTimeout between heartbeatBusy and heartbeatIdle as the log
-// moves or stays still. It starts busy (a new member, an election) and waits for a leader first.
+// moves or stays still, and holds a non-voter's at nonVoterTimeout (the leader spaces its
+// heartbeats: heartbeats.go). It starts busy (a new member, an election) and waits for a leader
+// first. It looks again when the configuration or Raft's state changes (a promotion lowers the
+// timeout at once), while busy every quietCheck, and while idle when the log moves: an idle
+// office has no timer here.
 func (n *Node) quietHeartbeats() {
 	t := time.NewTicker(quietCheck)
 	defer t.Stop()
 	current := heartbeatBusy
-	applied, moved := n.fsm.appliedIndex(), time.Now()
+	applied, movedAt := n.fsm.appliedIndex(), time.Now()
 	for {
+		changed, moved := n.conf.next(), n.fsm.moved()
+		if i := n.fsm.appliedIndex(); i != applied {
+			applied, movedAt = i, time.Now()
+		}
+		want := n.heartbeatTimeout(time.Since(movedAt))
+		if want != current {
+			rc := n.raft.ReloadableConfig()
+			rc.HeartbeatTimeout, rc.ElectionTimeout = want, want
+			if err := n.raft.ReloadConfig(rc); err != nil {
+				n.log.Warn("raft: could not change the heartbeat timeout", "to", want, "err", err)
+			} else {
+				current = want
+			}
+		}
+		var tick <-chan time.Time
+		switch current {
+		case heartbeatBusy:
+			tick, moved = t.C, nil
+		case nonVoterTimeout:
+			moved = nil
+		}
 		select {
 		case <-n.ctx.Done():
 			return
-		case <-t.C:
+		case <-tick:
+		case <-moved:
+		case <-changed:
 		}
-		if i := n.fsm.appliedIndex(); i != applied {
-			applied, moved = i, time.Now()
-		}
-		want := heartbeatBusy
-		if addr, _ := n.raft.LeaderWithID(); addr != "" && time.Since(moved) >= quietAfter {
-			want = heartbeatIdle
-		}
-		if want == current {
-			continue
-		}
-		rc := n.raft.ReloadableConfig()
-		rc.HeartbeatTimeout, rc.ElectionTimeout = want, want
-		if err := n.raft.ReloadConfig(rc); err != nil {
-			n.log.Warn("raft: could not change the heartbeat timeout", "to", want, "err", err)
-			continue
-		}
-		current = want
 	}
+}
+
+// heartbeatTimeout is the HeartbeatTimeout this member wants when its log last moved quiet ago.
+func (n *Node) heartbeatTimeout(quiet time.Duration) time.Duration {
+	if n.isNonVoter(n.selfID) {
+		return nonVoterTimeout
+	}
+	if addr, _ := n.raft.LeaderWithID(); addr != "" && quiet >= quietAfter {
+		return heartbeatIdle
+	}
+	return heartbeatBusy
 }
 
 // Autopilot's stats polls. The leader's autopilot looks at every member each statsBusy, and each

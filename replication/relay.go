@@ -23,10 +23,9 @@ import (
 // direction thus restores both.
 
 const (
-	relayQueue    = 256
-	relayBatch    = 64
-	relayTimeout  = 2 * time.Second
-	relayPeersTTL = time.Second
+	relayQueue   = 256
+	relayBatch   = 64
+	relayTimeout = 2 * time.Second
 	// relayKeepAlive: a peer that was sent nothing for this long gets an empty batch, so a peer
 	// that died is noticed (OnPeerGone: its users go offline here) even when nothing is being
 	// relayed. Every member keeps one pump per other member, so in an idle office of n members each
@@ -122,16 +121,16 @@ func (r *relay) send(payload []byte) {
 	}
 }
 
-// watch keeps the peer set equal to the other members of the configuration.
+// watch keeps the peer set equal to the other members of the configuration, looking again when
+// it changes (confWatch): an idle office has no timer here.
 func (r *relay) watch() {
-	t := time.NewTicker(relayPeersTTL)
-	defer t.Stop()
 	for {
+		changed := r.n.conf.next()
 		r.refresh()
 		select {
 		case <-r.n.ctx.Done():
 			return
-		case <-t.C:
+		case <-changed:
 		}
 	}
 }
