@@ -96,7 +96,8 @@ func TestNonVotersGetFewerHeartbeats(t *testing.T) {
 	if lost {
 		t.Error("the non-voter lost its leader between spaced heartbeats")
 	}
-	if checked == 0 || unhealthy > 0 {
+	// Without the health rule every sample is unhealthy; a loaded machine may delay a poll or two.
+	if checked == 0 || unhealthy*4 > checked {
 		t.Errorf("the leader found the non-voter unhealthy at %d of %d samples past %v (in %v)", unhealthy, checked, healthAge, took.Round(time.Second))
 	}
 
@@ -104,8 +105,9 @@ func TestNonVotersGetFewerHeartbeats(t *testing.T) {
 	pollUntil(t, func() bool { return !a.isNonVoter("node-b") && !a.isNonVoter("node-c") })
 	pollUntil(t, func() bool { return b.raft.ReloadableConfig().HeartbeatTimeout < nonVoterTimeout })
 	moves, _, lost, _ := contactWatch(b, "node-a", 4*time.Second, nil)
-	if moves < 4 || lost {
-		t.Errorf("promoted b: its contact moved %d times in 4 s (want a voter's heartbeats, at least 4), lost its leader: %v", moves, lost)
+	// A voter's heartbeats come every HeartbeatTimeout/10 to /5 (0.3-2 s); a held one once in 10 s.
+	if moves < 2 || lost {
+		t.Errorf("promoted b: its contact moved %d times in 4 s (want a voter's heartbeats, at least 2), lost its leader: %v", moves, lost)
 	}
 	if a.raft.State() != raft.Leader {
 		t.Errorf("the leader lost its lease after promoting two members: %v", a.raft.State())
