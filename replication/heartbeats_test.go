@@ -76,10 +76,10 @@ func TestNonVotersGetFewerHeartbeats(t *testing.T) {
 
 	// Watch until the leader's view has been checked for a second while b's contact was old
 	// enough (the first seconds after a join may still move b's log), at most 45 s.
-	// Past healthAge the leader's view (updated every statsBusy) comes from an answer that
+	// Past healthAge the leader's view (updated every statsRound) comes from an answer that
 	// reported the contact past the threshold: a calm answer, one that stands, reported at most
 	// the threshold and is younger than statsIdle.
-	healthAge := a.pilot.conf.LastContactThreshold + statsIdle + statsBusy
+	healthAge := a.pilot.conf.LastContactThreshold + statsIdle + statsRound
 	var checked, unhealthy int
 	_, beats, lost, took := contactWatch(b, "node-a", 45*time.Second, func(age time.Duration) bool {
 		if age > healthAge {
