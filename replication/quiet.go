@@ -115,17 +115,17 @@ func (n *Node) heartbeatTimeout(quiet time.Duration) time.Duration {
 // statsIdle later (a voter; a non-voter's silence changes nothing while the voters are full).
 // Its silence is counted from that first unanswered poll (voters.go), so a member away for a moment
 // is never counted silent for longer than it was, and a sleeping voter is demoted DemoteAfter
-// after the first poll it missed: 15-20 s after it fell asleep in an idle office, 15-16 s in a
-// busy one.
+// after the first poll it missed: 16-25 s after it fell asleep in an idle office, 16-20 s in a
+// busy one (the first missed poll, its timeout of half a round, DemoteAfter, the next reconcile).
 //
 // A member is promoted only on a fresh answer (freshAnswer), so a non-voter that fell asleep
 // while its last answer stood is not given a vote: it is asked again first.
 const (
-	statsRound        = time.Second
+	statsRound        = 2 * time.Second
 	statsIdle         = 5 * time.Second
 	nonVoterStatsIdle = 30 * time.Second
-	// freshAnswer: a member asked every round always has an answer this young.
-	freshAnswer = 2 * statsRound
+	// freshAnswer is a round and a half: a member asked every round always has an answer this young.
+	freshAnswer = statsRound + statsRound/2
 )
 
 // answer is a member's last answer to a stats poll and when it came.

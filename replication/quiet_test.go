@@ -147,8 +147,12 @@ func TestPromotionNeedsAFreshAnswer(t *testing.T) {
 	if !promoted(time.Second) {
 		t.Fatal("c answered a second ago and is not promoted")
 	}
-	if _, calm := p.calm("c", t0.Add(4*time.Second), 10, statsIdle); !calm || promoted(4*time.Second) {
-		t.Fatal("c's answer of 4 s ago stands, and it was promoted on it")
+	// Asked every round, an answer is at most a round old plus its own delay (at most half a round).
+	if !promoted(statsRound + statsRound/2) {
+		t.Fatalf("c answered in the last round, %v ago, and is not promoted", statsRound+statsRound/2)
+	}
+	if _, calm := p.calm("c", t0.Add(2*statsRound), 10, statsIdle); !calm || promoted(2*statsRound) {
+		t.Fatalf("c's answer of %v ago stands, and it was promoted on it", 2*statsRound)
 	}
 	p.answered("c", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0.Add(5*time.Second))
 	if !promoted(5 * time.Second) {
