@@ -89,13 +89,13 @@ func newPilot(n *Node, t AutopilotTuning, hlog hclog.Logger) *pilot {
 	p.ap = autopilot.New(pilotRaft{n.raft, n}, p,
 		autopilot.WithLogger(hlog),
 		autopilot.WithPromoter(&promoter{p: p}),
-		autopilot.WithUpdateInterval(statsBusy),
+		autopilot.WithUpdateInterval(statsRound),
 		autopilot.WithReconcileInterval(2*time.Second))
 	return p
 }
 
 // pilotRaft is Raft as autopilot sees it. Autopilot reads one field of raft.Stats (the last log
-// term) on every update, once a second; Stats asks Raft's main loop for the configuration and
+// term) on every update, every statsRound; Stats asks Raft's main loop for the configuration and
 // formats two dozen fields for it, a tenth of an idle leader's autopilot time.
 type pilotRaft struct {
 	*raft.Raft
@@ -226,7 +226,7 @@ func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]
 			p.answered(id, st, now)
 			continue
 		}
-		if st, ok := p.calm(id, now, index); ok {
+		if st, ok := p.calm(id, now, index, p.answerStands(cfg, id)); ok {
 			put(id, st)
 			continue
 		}

@@ -96,7 +96,7 @@ func (n *Node) heartbeatTimeout(quiet time.Duration) time.Duration {
 	return heartbeatBusy
 }
 
-// Autopilot's stats polls. The leader's autopilot looks at every member each statsBusy, and each
+// Autopilot's stats polls. The leader's autopilot looks at every member each statsRound, and each
 // look was a `stats` call to every member: with fourteen members, fourteen node-service round
 // trips a second, the largest part of an idle leader's CPU once the heartbeats were spaced out.
 // A member's answer (its last log index and term, and how long since it heard from the leader)
@@ -106,18 +106,26 @@ func (n *Node) heartbeatTimeout(quiet time.Duration) time.Duration {
 // round after the leader's log moved (a write, a configuration change): while anything changes,
 // autopilot sees what it saw before.
 //
+// A non-voter's answer matters only for a promotion, and while the office has all the voters it
+// wants (votersWanted of its members) nobody can be promoted: then a calm non-voter's answer
+// stands for up to nonVoterStatsIdle. Any change that could make room for a vote (a demotion, a
+// member leaving) moves the log, and the next round asks everyone.
+//
 // What a calm office gives up is how soon a member that stops answering is first missed: at most
-// statsIdle later. Its silence is counted from that first unanswered poll (voters.go), so a member
-// away for a moment is never counted silent for longer than it was, and a sleeping voter is
-// demoted DemoteAfter after the first poll it missed: 15-20 s after it fell asleep in an idle
-// office, 15-16 s in a busy one.
+// statsIdle later (a voter; a non-voter's silence changes nothing while the voters are full).
+// Its silence is counted from that first unanswered poll (voters.go), so a member away for a moment
+// is never counted silent for longer than it was, and a sleeping voter is demoted DemoteAfter
+// after the first poll it missed: 16-25 s after it fell asleep in an idle office, 16-20 s in a
+// busy one (the first missed poll, its timeout of half a round, DemoteAfter, the next reconcile).
 //
 // A member is promoted only on a fresh answer (freshAnswer), so a non-voter that fell asleep
 // while its last answer stood is not given a vote: it is asked again first.
 const (
-	statsBusy   = time.Second
-	statsIdle   = 5 * time.Second
-	freshAnswer = 2 * statsBusy
+	statsRound        = 2 * time.Second
+	statsIdle         = 5 * time.Second
+	nonVoterStatsIdle = 30 * time.Second
+	// freshAnswer is a round and a half: a member asked every round always has an answer this young.
+	freshAnswer = statsRound + statsRound/2
 )
 
 // answer is a member's last answer to a stats poll and when it came.
@@ -126,18 +134,37 @@ type answer struct {
 	at time.Time
 }
 
-// calm is the member's last answer when it may stand for this round: it came less than statsIdle
-// ago, the member was in contact and held the leader's whole log (index, now at this leader), and
-// the member answered its last poll (a member that missed one has no stored answer).
-func (p *pilot) calm(id raft.ServerID, now time.Time, index uint64) (raftStats, bool) {
+// calm is the member's last answer when it may stand for this round: it came less than stand ago
+// (answerStands), the member was in contact and held the leader's whole log (index, now at this
+// leader), and the member answered its last poll (a member that missed one has no stored answer).
+func (p *pilot) calm(id raft.ServerID, now time.Time, index uint64, stand time.Duration) (raftStats, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	a, ok := p.answers[id]
-	if !ok || now.Sub(a.at) >= statsIdle || a.st.LastIndex != index ||
+	if !ok || now.Sub(a.at) >= stand || a.st.LastIndex != index ||
 		a.st.LastContact < 0 || a.st.LastContact > p.conf.LastContactThreshold {
 		return raftStats{}, false
 	}
 	return a.st, true
+}
+
+// answerStands is how long a calm member's answer may stand in an office of configuration cfg:
+// nonVoterStatsIdle for a non-voter while the voters are as many as the office wants, statsIdle
+// otherwise.
+func (p *pilot) answerStands(cfg raft.Configuration, id raft.ServerID) time.Duration {
+	voters, nonVoter := 0, false
+	for _, s := range cfg.Servers {
+		switch {
+		case s.Suffrage == raft.Voter:
+			voters++
+		case s.ID == id:
+			nonVoter = true
+		}
+	}
+	if nonVoter && voters >= p.votersWanted(len(cfg.Servers)) {
+		return nonVoterStatsIdle
+	}
+	return statsIdle
 }
 
 // forgetPolls drops the answers and misses of an earlier term as leader: this leadership asks

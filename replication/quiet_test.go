@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -44,25 +45,25 @@ func TestStatsPollsWhenCalm(t *testing.T) {
 		{"unknown", time.Second, 10, false},
 	}
 	for _, c := range cases {
-		if _, calm := p.calm(c.id, t0.Add(c.after), c.index); calm != c.calm {
+		if _, calm := p.calm(c.id, t0.Add(c.after), c.index, statsIdle); calm != c.calm {
 			t.Errorf("%s after %v at the leader's index %d: calm %v, want %v", c.id, c.after, c.index, calm, c.calm)
 		}
 	}
-	if st, _ := p.calm("b", t0.Add(time.Second), 10); st.LastIndex != 10 || st.LastTerm != 2 || st.LastContact != time.Second {
+	if st, _ := p.calm("b", t0.Add(time.Second), 10, statsIdle); st.LastIndex != 10 || st.LastTerm != 2 || st.LastContact != time.Second {
 		t.Errorf("reused answer %+v, want b's own", st)
 	}
 	// A missed poll drops the answer: the member is asked every round until it answers again.
 	p.answered("b", nil, t0.Add(2*time.Second))
-	if _, calm := p.calm("b", t0.Add(3*time.Second), 10); calm {
+	if _, calm := p.calm("b", t0.Add(3*time.Second), 10, statsIdle); calm {
 		t.Error("b missed a poll but its old answer was reused")
 	}
 	p.answered("b", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0.Add(3*time.Second))
-	if _, calm := p.calm("b", t0.Add(4*time.Second), 10); !calm {
+	if _, calm := p.calm("b", t0.Add(4*time.Second), 10, statsIdle); !calm {
 		t.Error("b answered again but is not calm")
 	}
 	// A new term as leader asks everyone afresh.
 	p.forgetPolls()
-	if _, calm := p.calm("b", t0.Add(4*time.Second), 10); calm {
+	if _, calm := p.calm("b", t0.Add(4*time.Second), 10, statsIdle); calm {
 		t.Error("an answer from an earlier leadership was reused")
 	}
 }
@@ -146,11 +147,67 @@ func TestPromotionNeedsAFreshAnswer(t *testing.T) {
 	if !promoted(time.Second) {
 		t.Fatal("c answered a second ago and is not promoted")
 	}
-	if _, calm := p.calm("c", t0.Add(4*time.Second), 10); !calm || promoted(4*time.Second) {
-		t.Fatal("c's answer of 4 s ago stands, and it was promoted on it")
+	// Asked every round, an answer is at most a round old plus its own delay (at most half a round).
+	if !promoted(statsRound + statsRound/2) {
+		t.Fatalf("c answered in the last round, %v ago, and is not promoted", statsRound+statsRound/2)
+	}
+	if _, calm := p.calm("c", t0.Add(2*statsRound), 10, statsIdle); !calm || promoted(2*statsRound) {
+		t.Fatalf("c's answer of %v ago stands, and it was promoted on it", 2*statsRound)
 	}
 	p.answered("c", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0.Add(5*time.Second))
 	if !promoted(5 * time.Second) {
 		t.Fatal("c answered again and is not promoted")
+	}
+}
+
+// TestNonVoterAnswersStandLonger: while the office has all the voters it wants, a calm non-voter's
+// answer stands for nonVoterStatsIdle (nobody can be promoted, so its answer decides nothing); a
+// voter's, and a non-voter's while there is room for a vote, stand for statsIdle.
+func TestNonVoterAnswersStandLonger(t *testing.T) {
+	p := testPilot()
+	office := func(voters, nonVoters int) raft.Configuration {
+		var cfg raft.Configuration
+		for i := range voters + nonVoters {
+			s := raft.Server{ID: raft.ServerID(fmt.Sprintf("m%02d", i)), Suffrage: raft.Voter}
+			if i >= voters {
+				s.Suffrage = raft.Nonvoter
+			}
+			cfg.Servers = append(cfg.Servers, s)
+		}
+		return cfg
+	}
+	cases := []struct {
+		voters, nonVoters int
+		id                raft.ServerID
+		want              time.Duration
+	}{
+		{5, 10, "m07", nonVoterStatsIdle}, // 15 members want 5 voters: full
+		{5, 10, "m01", statsIdle},         // a voter
+		{1, 1, "m01", nonVoterStatsIdle},  // two members want one voter
+		{3, 2, "m03", statsIdle},          // five members want five: room for a vote
+		{2, 1, "m02", statsIdle},
+		{3, 1, "m03", nonVoterStatsIdle},
+	}
+	for _, c := range cases {
+		if got := p.answerStands(office(c.voters, c.nonVoters), c.id); got != c.want {
+			t.Errorf("%d voters, %d non-voters, %s: stands %v, want %v", c.voters, c.nonVoters, c.id, got, c.want)
+		}
+	}
+	// Without demotion the office wants maxVoters whatever its size.
+	p.demoteAfter = 0
+	if got := p.answerStands(office(3, 1), "m03"); got != statsIdle {
+		t.Errorf("no demotion, 3 voters and a non-voter: stands %v, want %v", got, statsIdle)
+	}
+	// A non-voter's answer of 20 s ago stands while the voters are full, a voter's does not.
+	t0 := time.Unix(1_000_000, 0)
+	p.answered("m07", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: 0}, t0)
+	p.answered("m01", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
+	p.demoteAfter = defaultDemoteAfter
+	full := office(5, 10)
+	if _, calm := p.calm("m07", t0.Add(20*time.Second), 10, p.answerStands(full, "m07")); !calm {
+		t.Error("a calm non-voter of a full office was asked again after 20 s")
+	}
+	if _, calm := p.calm("m01", t0.Add(20*time.Second), 10, p.answerStands(full, "m01")); calm {
+		t.Error("a voter's answer of 20 s ago stood")
 	}
 }
