@@ -59,29 +59,27 @@ func TestListReadBeforeAPushKeepsThePush(t *testing.T) {
 	// The first message makes a new chat in bob's window, which loads the list; that load reads
 	// the node now and answers only after the second message is in.
 	sendText(t, ann, "bob", "first")
-	bob.WaitFor("the list read with the first message only", func() bool {
-		select {
-		case <-read:
-			return true
-		default:
-			return false
-		}
-	})
+	bob.WaitFor("the list read with the first message only", closed(read))
 	sendText(t, ann, "bob", "second")
 	bob.WaitFor("the second message's push", func() bool { return bob.Unread(conv) == 2 })
 	answered := release()
-	bob.WaitFor("the held list's answer", func() bool {
-		select {
-		case <-answered:
-			return true
-		default:
-			return false
-		}
-	})
+	bob.WaitFor("the held list's answer", closed(answered))
 	bob.Settle()
 	bob.Section("chats")
 	if got, preview := bob.Unread(conv), bob.ConversationPreview(conv); got != 2 || preview != "second" {
 		t.Fatalf("after the older list's answer: %d unread, preview %q; want 2 and %q", got, preview, "second")
+	}
+}
+
+// closed is a WaitFor condition: ch is closed.
+func closed(ch <-chan struct{}) func() bool {
+	return func() bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
 	}
 }
 
