@@ -51,6 +51,7 @@ func TestForwardAsOne(t *testing.T) {
 	cy.Compose("hello ann")
 	ann.waitHelloFromCy()
 	ann.OpenChatWith("bob")
+	ann.WaitChat("bob: the release is on friday")
 	ann.WaitChat("bob: see https://example.com/plan")
 	ann.Compose("thanks, noted")
 	ann.WaitChat("ann: thanks, noted [Sent]")
@@ -152,7 +153,10 @@ func TestForwardOneByOne(t *testing.T) {
 	}
 	ann.waitHelloFromCy()
 	ann.OpenChatWith("bob")
-	ann.WaitChat("bob: three")
+	// A late push of "three" can show before the history page that holds the other two.
+	for _, s := range []string{"one", "two", "three"} {
+		ann.WaitChat("bob: " + s)
+	}
 	ann.menu(ann.bubbleOf("three"), "Select…")
 	test.Tap(ann.selectRowOf("one").check)
 	ann.Drain()
