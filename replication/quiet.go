@@ -1,37 +1,48 @@
 package replication
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"github.com/hashicorp/raft"
 )
 
-// An idle office's Raft timing. The leader sends every follower, voters and non-voters alike, a
-// heartbeat every HeartbeatTimeout/10 to HeartbeatTimeout/5 (hashicorp/raft's fixed ratio): with
-// its default of 1 s that is about 7 RPCs a second per follower, the main cost of an idle leader
-// once commit notices made the 10 ms CommitTimeout unnecessary (about 150 CPU-seconds an hour for
-// fourteen followers). A longer HeartbeatTimeout makes those rarer, at the price of noticing a
-// crashed leader later: a follower starts an election only after HeartbeatTimeout to twice that
-// without contact.
-//
-// So the timeout follows the log: 3 s while entries are being applied (heartbeats every 0.3-0.6 s,
-// a crashed leader replaced in 3-6 s), 10 s once nothing was applied for quietAfter (heartbeats
-// every 1-2 s, a crashed leader noticed after 10-20 s, while nobody writes). A leader that quits
-// hands over leadership at once, whatever the timeout, and sends made while there is no leader
-// wait in the outbox.
+// An office's Raft timing, by role. The leader sends every follower a heartbeat every
+// HeartbeatTimeout/10 to HeartbeatTimeout/5 (hashicorp/raft's fixed ratio), the main cost of an
+// idle leader once commit notices made the 10 ms CommitTimeout unnecessary; a follower starts an
+// election once its leader has been silent for its own HeartbeatTimeout, checked at random
+// moments HeartbeatTimeout to twice that apart. One timeout for every role made a busy office
+// choose between a chatty idle leader and a slow election: at 3 s, a sleeping leader's office
+// went 3-9 s without writes.
 //
 // Raft checks that LeaderLeaseTimeout (how long a leader keeps leading without hearing from a
-// quorum) is at most HeartbeatTimeout, and only HeartbeatTimeout can be changed while running. The
-// lease must outlast the longest gap between heartbeats (HeartbeatTimeout/5), so the busy timeout
-// equals the lease: the first election of a new office takes 3-6 s instead of 1-2 s.
+// quorum) is at most HeartbeatTimeout, the lease is fixed at start, and a leader must hear from
+// a quorum within it, so it bounds both sides: the leader's heartbeats must come more often
+// (HeartbeatTimeout/5 of the leader's timeout, with room for a slow round trip), and no follower
+// can give up on its leader sooner. So:
+//   - the leader's timeout is heartbeatLeader: heartbeats every 0.5-1 s, idle or busy;
+//   - a voter that follows waits heartbeatBusy while entries are applied and heartbeatIdle once
+//     nothing was applied for quietAfter (a crashed leader noticed after 10-30 s while nobody
+//     writes); while busy it also looks at its leader's last contact every contactCheck, and
+//     once that is older than the lease (plus a random part, so that the voters do not all
+//     stand at once) it lowers its timeout to the lease: Raft looks at once and starts an
+//     election. Every busy voter does the same, so a sleeping leader is replaced about two
+//     seconds after its last heartbeat (pre-vote needs a quorum of voters that lost it too);
+//   - a non-voter waits nonVoterTimeout (the leader spaces its heartbeats: heartbeats.go).
+//
+// A leader that quits hands over leadership at once, whatever the timeout, and sends made while
+// there is no leader wait in the outbox.
 const (
-	heartbeatBusy = 3 * time.Second
-	heartbeatIdle = 10 * time.Second
-	leaderLease   = 3 * time.Second
+	leaderLease     = 1500 * time.Millisecond
+	heartbeatLeader = 5 * time.Second
+	heartbeatBusy   = 3 * time.Second
+	heartbeatIdle   = 10 * time.Second
 	// quietAfter: this long without an applied entry, the office counts as idle.
 	quietAfter = 30 * time.Second
-	// quietCheck is how often a member looks at its applied index.
-	quietCheck = 5 * time.Second
+	// contactCheck is how often a busy voter looks at its leader's last contact, and
+	// contactJitter the most a look adds at random to the lease before it gives up on the leader.
+	contactCheck  = 250 * time.Millisecond
+	contactJitter = 500 * time.Millisecond
 )
 
 // officeTiming sets a member's Raft timing for its start (a standalone node keeps Raft's defaults:
@@ -42,14 +53,37 @@ func officeTiming(rc *raft.Config) {
 	rc.LeaderLeaseTimeout = leaderLease
 }
 
-// quietHeartbeats switches HeartbeatTimeout between heartbeatBusy and heartbeatIdle as the log
-// moves or stays still, and holds a non-voter's at nonVoterTimeout (the leader spaces its
-// heartbeats: heartbeats.go). It starts busy (a new member, an election) and waits for a leader
-// first. It looks again when the configuration or Raft's state changes (a promotion lowers the
-// timeout at once), while busy every quietCheck, and while idle when the log moves: an idle
-// office has no timer here.
+// roleTiming is what heartbeatTimeout decides from.
+type roleTiming struct {
+	state    raft.RaftState
+	nonVoter bool
+	leader   bool          // this member knows a leader
+	quiet    time.Duration // since its log last moved
+	contact  time.Duration // since it last heard from the leader
+	patience time.Duration // the random part added to the lease this time
+}
+
+// heartbeatTimeout is the HeartbeatTimeout a member wants in role r.
+func heartbeatTimeout(r roleTiming) time.Duration {
+	switch {
+	case r.nonVoter:
+		return nonVoterTimeout
+	case r.state == raft.Leader:
+		return heartbeatLeader
+	case r.leader && r.quiet >= quietAfter:
+		return heartbeatIdle
+	case r.contact > leaderLease+r.patience:
+		return leaderLease
+	}
+	return heartbeatBusy
+}
+
+// quietHeartbeats keeps this member's HeartbeatTimeout at what its role wants (heartbeatTimeout).
+// It looks again when the configuration or Raft's state changes (a promotion, an election), while
+// a busy voter every contactCheck, and while idle when the log moves: an idle office has no timer
+// here.
 func (n *Node) quietHeartbeats() {
-	t := time.NewTicker(quietCheck)
+	t := time.NewTicker(contactCheck)
 	defer t.Stop()
 	current := heartbeatBusy
 	applied, movedAt := n.fsm.appliedIndex(), time.Now()
@@ -58,7 +92,10 @@ func (n *Node) quietHeartbeats() {
 		if i := n.fsm.appliedIndex(); i != applied {
 			applied, movedAt = i, time.Now()
 		}
-		want := n.heartbeatTimeout(time.Since(movedAt))
+		addr, _ := n.raft.LeaderWithID()
+		want := heartbeatTimeout(roleTiming{state: n.raft.State(), nonVoter: n.isNonVoter(n.selfID),
+			leader: addr != "", quiet: time.Since(movedAt), contact: time.Since(n.raft.LastContact()),
+			patience: rand.N(contactJitter)})
 		if want != current {
 			rc := n.raft.ReloadableConfig()
 			rc.HeartbeatTimeout, rc.ElectionTimeout = want, want
@@ -70,9 +107,9 @@ func (n *Node) quietHeartbeats() {
 		}
 		var tick <-chan time.Time
 		switch current {
-		case heartbeatBusy:
+		case heartbeatBusy, leaderLease:
 			tick, moved = t.C, nil
-		case nonVoterTimeout:
+		case heartbeatLeader, nonVoterTimeout:
 			moved = nil
 		}
 		select {
@@ -83,17 +120,6 @@ func (n *Node) quietHeartbeats() {
 		case <-changed:
 		}
 	}
-}
-
-// heartbeatTimeout is the HeartbeatTimeout this member wants when its log last moved quiet ago.
-func (n *Node) heartbeatTimeout(quiet time.Duration) time.Duration {
-	if n.isNonVoter(n.selfID) {
-		return nonVoterTimeout
-	}
-	if addr, _ := n.raft.LeaderWithID(); addr != "" && quiet >= quietAfter {
-		return heartbeatIdle
-	}
-	return heartbeatBusy
 }
 
 // Autopilot's stats polls. The leader's autopilot looks at every member each statsRound, and each

@@ -211,3 +211,53 @@ func TestNonVoterAnswersStandLonger(t *testing.T) {
 		t.Error("a voter's answer of 20 s ago stood")
 	}
 }
+
+// TestTimingByRole: the leader keeps one timeout whatever the log does; a voter that follows waits
+// longer once the office is idle, and gives up on a silent leader after the lease (plus its random
+// part) while busy, long before its own timeout; a non-voter waits longest.
+func TestTimingByRole(t *testing.T) {
+	jitter := contactJitter / 2
+	cases := []struct {
+		name string
+		r    roleTiming
+		want time.Duration
+	}{
+		{"leader, busy", roleTiming{state: raft.Leader, leader: true}, heartbeatLeader},
+		{"leader, idle", roleTiming{state: raft.Leader, leader: true, quiet: time.Hour}, heartbeatLeader},
+		{"voter, busy, in contact", roleTiming{state: raft.Follower, leader: true, contact: 500 * time.Millisecond, patience: jitter}, heartbeatBusy},
+		{"voter, busy, silent leader within its patience", roleTiming{state: raft.Follower, leader: true, contact: leaderLease + jitter, patience: jitter}, heartbeatBusy},
+		{"voter, busy, silent leader", roleTiming{state: raft.Follower, leader: true, contact: leaderLease + jitter + time.Millisecond, patience: jitter}, leaderLease},
+		{"voter, idle, silent leader", roleTiming{state: raft.Follower, leader: true, quiet: quietAfter, contact: 5 * time.Second}, heartbeatIdle},
+		{"voter, idle, no leader", roleTiming{state: raft.Follower, quiet: time.Hour, contact: time.Hour}, leaderLease},
+		{"candidate", roleTiming{state: raft.Candidate, contact: 2 * leaderLease}, leaderLease},
+		{"non-voter", roleTiming{state: raft.Follower, nonVoter: true, leader: true, contact: time.Hour}, nonVoterTimeout},
+	}
+	for _, c := range cases {
+		if got := heartbeatTimeout(c.r); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestTimingKeepsRaftsRules: every timeout a member may switch to passes Raft's check against the
+// lease fixed at start (ReloadConfig refuses one that does not), the leader's longest gap between
+// heartbeats leaves a third of the lease for a slow round trip, and a busy voter's contact check
+// gives up on a silent leader before its own timeout would.
+func TestTimingKeepsRaftsRules(t *testing.T) {
+	rc := raft.DefaultConfig()
+	rc.LocalID = "a"
+	officeTiming(rc)
+	for _, d := range []time.Duration{leaderLease, heartbeatLeader, heartbeatBusy, heartbeatIdle, nonVoterTimeout} {
+		c := *rc
+		c.HeartbeatTimeout, c.ElectionTimeout = d, d
+		if err := raft.ValidateConfig(&c); err != nil {
+			t.Errorf("timeout %v: %v", d, err)
+		}
+	}
+	if gap := heartbeatLeader / 5; gap > leaderLease*2/3 {
+		t.Errorf("the leader's heartbeats come up to %v apart: too close to the %v lease", gap, leaderLease)
+	}
+	if leaderLease+contactJitter+contactCheck >= heartbeatBusy {
+		t.Errorf("a busy voter gives up on its leader after up to %v, its own timeout is %v", leaderLease+contactJitter+contactCheck, heartbeatBusy)
+	}
+}
