@@ -24,9 +24,16 @@ import (
 // soon as the leader applies the promotion (the lease needs it within leaderLease), and a leader
 // that steps down or stops lets its waiting heartbeats go at once. A non-voter's Raft contact time
 // is then up to nonVoterBeat old; autopilot's health rule does not read it (nonVoterHealth).
+//
+// Heartbeats to voters are not spaced further than Raft sends them (the leader's lease needs
+// them), but they are lined up: Raft sends each voter's at its own random moment, 0.5-1 s after
+// the last (quiet.go), and the spacer holds one until the next whole voterBeat of the wall clock,
+// never more than voterBeat after the voter's last. So the voters' heartbeats leave together,
+// one a second, one wake-up of the process instead of one per voter.
 const (
 	nonVoterBeat    = 10 * time.Second
 	nonVoterTimeout = 3 * nonVoterBeat
+	voterBeat       = time.Second
 )
 
 // beatTransport is Raft's transport on the leader's side of the heartbeats: it spaces those to
@@ -41,7 +48,7 @@ func newBeatTransport(n *Node, t *noticeTransport) *beatTransport {
 	return &beatTransport{noticeTransport: t,
 		// n.raft is set once Raft has started (the notifier's ready flag says so); nobody leads before.
 		ready: func() bool { return n.notices.ready.Load() },
-		beats: &beatSpacer{gap: nonVoterBeat, last: map[raft.ServerID]time.Time{},
+		beats: &beatSpacer{gap: nonVoterBeat, voterGap: voterBeat, last: map[raft.ServerID]time.Time{},
 			nonVoter: n.isNonVoter,
 			leading:  func() bool { return n.raft.State() == raft.Leader },
 			changes:  func() <-chan struct{} { return n.conf.next() },
@@ -63,9 +70,11 @@ func (t *beatTransport) AppendEntries(id raft.ServerID, target raft.ServerAddres
 	return t.noticeTransport.AppendEntries(id, target, req, resp)
 }
 
-// beatSpacer keeps the heartbeats to each non-voter gap apart.
+// beatSpacer keeps the heartbeats to each non-voter gap apart and lines up those to voters on
+// voterGap.
 type beatSpacer struct {
 	gap      time.Duration
+	voterGap time.Duration
 	nonVoter func(raft.ServerID) bool
 	leading  func() bool
 	changes  func() <-chan struct{} // closed at the next change of the configuration or Raft's state
@@ -91,9 +100,24 @@ func (s *beatSpacer) due(last time.Time) time.Time {
 	return next
 }
 
-// space waits until id may have its next heartbeat: at once for a voter, at due for a non-voter. A change of the configuration or of this node's Raft state ends the wait early
-// and the member is looked at again (a promoted member, or a leader that stepped down or stops,
-// sends at once); so does the node closing.
+// voterDue is when a voter whose last heartbeat went at last may have the one Raft sends now: the
+// next multiple of voterGap, but not later than voterGap after the last; at once when that has
+// passed (a late timer, a member just promoted, a new leadership) or with no voterGap.
+func (s *beatSpacer) voterDue(last, now time.Time) time.Time {
+	latest := last.Add(s.voterGap)
+	if s.voterGap <= 0 || !now.Before(latest) {
+		return now
+	}
+	if next := now.Truncate(s.voterGap).Add(s.voterGap); next.Before(latest) {
+		return next
+	}
+	return latest
+}
+
+// space waits until id may have its next heartbeat: at due for a non-voter, at voterDue for a
+// voter. A change of the configuration or of this node's Raft state ends the wait early and the
+// member is looked at again (a promoted member, or a leader that stepped down or stops, sends at
+// once); so does the node closing.
 func (s *beatSpacer) space(id raft.ServerID) {
 	defer func() {
 		s.mu.Lock()
@@ -102,21 +126,31 @@ func (s *beatSpacer) space(id raft.ServerID) {
 	}()
 	for {
 		changed := s.changes()
+		if !s.leading() {
+			return
+		}
+		now := time.Now()
 		s.mu.Lock()
-		wait := time.Until(s.due(s.last[id]))
+		last := s.last[id]
 		s.mu.Unlock()
-		if wait <= 0 || !s.nonVoter(id) || !s.leading() {
+		due := s.voterDue(last, now)
+		if s.nonVoter(id) {
+			due = s.due(last)
+		}
+		wait := due.Sub(now)
+		if wait <= 0 {
 			return
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-timer.C:
+			return
 		case <-changed:
+			timer.Stop()
 		case <-s.done:
 			timer.Stop()
 			return
 		}
-		timer.Stop()
 	}
 }
 

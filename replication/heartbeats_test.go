@@ -203,3 +203,30 @@ func TestNonVoterBeatsLeaveTogether(t *testing.T) {
 		t.Error("a member never sent a heartbeat waits for one")
 	}
 }
+
+// TestVoterBeatsLineUp: Raft sends each voter's heartbeat at its own random moment; the spacer
+// holds it to the next whole voterGap, so voters whose heartbeats fell due at different moments
+// get them together, but never later than voterGap after the voter's last (the lease counts it),
+// and at once when that is already past.
+func TestVoterBeatsLineUp(t *testing.T) {
+	s := &beatSpacer{gap: nonVoterBeat, voterGap: time.Second}
+	k := time.Unix(1_000_000, 0) // a whole second
+	ms := func(n int) time.Time { return k.Add(time.Duration(n) * time.Millisecond) }
+	cases := []struct {
+		name      string
+		last, now time.Time
+		want      time.Time
+	}{
+		{"sent at the last whole second, due again 0.5 s later", ms(2), ms(500), ms(1000)},
+		{"another voter, due 0.9 s later", ms(3), ms(900), ms(1000)},
+		{"last sent mid-second: not past a second after it", ms(500), ms(1200), ms(1500)},
+		{"a late timer: past a second after the last", ms(2), ms(1100), ms(1100)},
+		{"never sent (a new leadership)", time.Time{}, ms(400), ms(400)},
+		{"last sent long ago (just promoted)", k.Add(-8 * time.Second), ms(400), ms(400)},
+	}
+	for _, c := range cases {
+		if got := s.voterDue(c.last, c.now); !got.Equal(c.want) {
+			t.Errorf("%s: due at %v, want %v", c.name, got.Sub(k), c.want.Sub(k))
+		}
+	}
+}
