@@ -20,14 +20,16 @@ import (
 // a quorum within it, so it bounds both sides: the leader's heartbeats must come more often
 // (HeartbeatTimeout/5 of the leader's timeout, with room for a slow round trip), and no follower
 // can give up on its leader sooner. So:
-//   - the leader's timeout is heartbeatLeader: heartbeats every 0.5-1 s, idle or busy;
+//   - the leader's timeout is heartbeatLeader, idle or busy: Raft sends heartbeats 0.5-1 s
+//     apart, and the voters' leave together on whole seconds (heartbeats.go);
 //   - a voter that follows waits heartbeatBusy while entries are applied and heartbeatIdle once
 //     nothing was applied for quietAfter (a crashed leader noticed after 10-30 s while nobody
 //     writes); while busy it also looks at its leader's last contact every contactCheck, and
-//     once that is older than the lease (plus a random part, so that the voters do not all
-//     stand at once) it lowers its timeout to the lease: Raft looks at once and starts an
-//     election. Every busy voter does the same, so a sleeping leader is replaced about two
-//     seconds after its last heartbeat (pre-vote needs a quorum of voters that lost it too);
+//     once that is older than contactLimit, two heartbeats' time (plus a random part, so that
+//     the voters do not all stand at once), it lowers its timeout to contactLimit: Raft looks at
+//     once and starts an election. Every busy voter does the same, so a sleeping leader is
+//     replaced 2-3 s after its last heartbeat (pre-vote needs a quorum of voters that lost it
+//     too), and a voter that misses one heartbeat under load does not give up on its leader;
 //   - a non-voter waits nonVoterTimeout (the leader spaces its heartbeats: heartbeats.go).
 //
 // A leader that quits hands over leadership at once, whatever the timeout, and sends made while
@@ -39,9 +41,10 @@ const (
 	heartbeatIdle   = 10 * time.Second
 	// quietAfter: this long without an applied entry, the office counts as idle.
 	quietAfter = 30 * time.Second
-	// contactCheck is how often a busy voter looks at its leader's last contact, and
-	// contactJitter the most a look adds at random to the lease before it gives up on the leader.
+	// contactCheck is how often a busy voter looks at its leader's last contact; it gives up on
+	// the leader after contactLimit and up to contactJitter more, drawn at each look.
 	contactCheck  = 250 * time.Millisecond
+	contactLimit  = 2 * time.Second
 	contactJitter = 500 * time.Millisecond
 )
 
@@ -60,7 +63,7 @@ type roleTiming struct {
 	leader   bool          // this member knows a leader
 	quiet    time.Duration // since its log last moved
 	contact  time.Duration // since it last heard from the leader
-	patience time.Duration // the random part added to the lease this time
+	patience time.Duration // the random part added to contactLimit this time
 }
 
 // heartbeatTimeout is the HeartbeatTimeout a member wants in role r.
@@ -72,8 +75,8 @@ func heartbeatTimeout(r roleTiming) time.Duration {
 		return heartbeatLeader
 	case r.leader && r.quiet >= quietAfter:
 		return heartbeatIdle
-	case r.contact > leaderLease+r.patience:
-		return leaderLease
+	case r.contact > contactLimit+r.patience:
+		return contactLimit
 	}
 	return heartbeatBusy
 }
@@ -107,7 +110,7 @@ func (n *Node) quietHeartbeats() {
 		}
 		var tick <-chan time.Time
 		switch current {
-		case heartbeatBusy, leaderLease:
+		case heartbeatBusy, contactLimit:
 			tick, moved = t.C, nil
 		case heartbeatLeader, nonVoterTimeout:
 			moved = nil

@@ -213,8 +213,8 @@ func TestNonVoterAnswersStandLonger(t *testing.T) {
 }
 
 // TestTimingByRole: the leader keeps one timeout whatever the log does; a voter that follows waits
-// longer once the office is idle, and gives up on a silent leader after the lease (plus its random
-// part) while busy, long before its own timeout; a non-voter waits longest.
+// longer once the office is idle, and gives up on a silent leader after contactLimit (plus its
+// random part) while busy, before its own timeout; a non-voter waits longest.
 func TestTimingByRole(t *testing.T) {
 	jitter := contactJitter / 2
 	cases := []struct {
@@ -225,11 +225,11 @@ func TestTimingByRole(t *testing.T) {
 		{"leader, busy", roleTiming{state: raft.Leader, leader: true}, heartbeatLeader},
 		{"leader, idle", roleTiming{state: raft.Leader, leader: true, quiet: time.Hour}, heartbeatLeader},
 		{"voter, busy, in contact", roleTiming{state: raft.Follower, leader: true, contact: 500 * time.Millisecond, patience: jitter}, heartbeatBusy},
-		{"voter, busy, silent leader within its patience", roleTiming{state: raft.Follower, leader: true, contact: leaderLease + jitter, patience: jitter}, heartbeatBusy},
-		{"voter, busy, silent leader", roleTiming{state: raft.Follower, leader: true, contact: leaderLease + jitter + time.Millisecond, patience: jitter}, leaderLease},
+		{"voter, busy, silent leader within its patience", roleTiming{state: raft.Follower, leader: true, contact: contactLimit + jitter, patience: jitter}, heartbeatBusy},
+		{"voter, busy, silent leader", roleTiming{state: raft.Follower, leader: true, contact: contactLimit + jitter + time.Millisecond, patience: jitter}, contactLimit},
 		{"voter, idle, silent leader", roleTiming{state: raft.Follower, leader: true, quiet: quietAfter, contact: 5 * time.Second}, heartbeatIdle},
-		{"voter, idle, no leader", roleTiming{state: raft.Follower, quiet: time.Hour, contact: time.Hour}, leaderLease},
-		{"candidate", roleTiming{state: raft.Candidate, contact: 2 * leaderLease}, leaderLease},
+		{"voter, idle, no leader", roleTiming{state: raft.Follower, quiet: time.Hour, contact: time.Hour}, contactLimit},
+		{"candidate", roleTiming{state: raft.Candidate, contact: time.Hour}, contactLimit},
 		{"non-voter", roleTiming{state: raft.Follower, nonVoter: true, leader: true, contact: time.Hour}, nonVoterTimeout},
 	}
 	for _, c := range cases {
@@ -242,12 +242,12 @@ func TestTimingByRole(t *testing.T) {
 // TestTimingKeepsRaftsRules: every timeout a member may switch to passes Raft's check against the
 // lease fixed at start (ReloadConfig refuses one that does not), the leader's longest gap between
 // heartbeats leaves a third of the lease for a slow round trip, and a busy voter's contact check
-// gives up on a silent leader before its own timeout would.
+// gives up on a silent leader after two heartbeats' time, and before its own timeout would.
 func TestTimingKeepsRaftsRules(t *testing.T) {
 	rc := raft.DefaultConfig()
 	rc.LocalID = "a"
 	officeTiming(rc)
-	for _, d := range []time.Duration{leaderLease, heartbeatLeader, heartbeatBusy, heartbeatIdle, nonVoterTimeout} {
+	for _, d := range []time.Duration{contactLimit, heartbeatLeader, heartbeatBusy, heartbeatIdle, nonVoterTimeout} {
 		c := *rc
 		c.HeartbeatTimeout, c.ElectionTimeout = d, d
 		if err := raft.ValidateConfig(&c); err != nil {
@@ -257,7 +257,10 @@ func TestTimingKeepsRaftsRules(t *testing.T) {
 	if gap := heartbeatLeader / 5; gap > leaderLease*2/3 {
 		t.Errorf("the leader's heartbeats come up to %v apart: too close to the %v lease", gap, leaderLease)
 	}
-	if leaderLease+contactJitter+contactCheck >= heartbeatBusy {
-		t.Errorf("a busy voter gives up on its leader after up to %v, its own timeout is %v", leaderLease+contactJitter+contactCheck, heartbeatBusy)
+	if contactLimit < 2*voterBeat {
+		t.Errorf("a busy voter gives up on its leader after %v, less than two heartbeats (%v apart)", contactLimit, voterBeat)
+	}
+	if contactLimit+contactJitter+contactCheck >= heartbeatBusy {
+		t.Errorf("a busy voter gives up on its leader after up to %v, its own timeout is %v", contactLimit+contactJitter+contactCheck, heartbeatBusy)
 	}
 }
