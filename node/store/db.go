@@ -78,7 +78,6 @@ type DB struct {
 	r      *sql.DB
 	stmts  *stmtCache // prepared on fsm
 	textOf TextOf     // nil: indexes of older builds stay as they are
-	ckpt   *checkpointer
 }
 
 // TextOf reads the indexed text of a stored message from its content type and msg: the im
@@ -153,8 +152,6 @@ func Open(path string, opts ...Option) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	db.w, db.fsm, db.r = w, fsm, r
-	db.ckpt = newCheckpointer()
-	go db.ckpt.run(db)
 	return db, nil
 }
 
@@ -175,7 +172,6 @@ func (db *DB) Reader() *sql.DB { return db.r }
 // Close closes readers and the writer.
 func (db *DB) Close() error {
 	db.stmts.close()
-	db.ckpt.close()
 	return errors.Join(db.r.Close(), db.fsm.Close(), db.w.Close())
 }
 

@@ -19,10 +19,8 @@ type Tx struct {
 	conn  *sql.Conn
 	cache *stmtCache
 	end   func() // lets the next transaction begin
-	// committed is told of each commit (the checkpointer counts them).
-	committed func()
-	done      bool // committed or rolled back
-	meta      metaMemo
+	done  bool   // committed or rolled back
+	meta  metaMemo
 }
 
 // metaMemo holds the meta rows a transaction has read or written, so that a row read by every
@@ -57,7 +55,7 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 		db.fsmMu.Unlock()
 		return nil, err
 	}
-	return &Tx{conn: db.fsm, cache: db.stmts, end: db.fsmMu.Unlock, committed: db.ckpt.committed}, nil
+	return &Tx{conn: db.fsm, cache: db.stmts, end: db.fsmMu.Unlock}, nil
 }
 
 // Commit commits the transaction. When COMMIT fails (a full disk) the transaction is rolled back,
@@ -73,7 +71,6 @@ func (t *Tx) Commit() error {
 		t.conn.ExecContext(ctx, `ROLLBACK`) // SQLite may have rolled back already: nothing to report then
 		return err
 	}
-	t.committed()
 	return nil
 }
 
