@@ -32,6 +32,11 @@ type rawFigures struct {
 	EntryBytes int
 	Commits    map[int]Spread    // in flight → commits/s
 	Latency    map[int][2]Spread // in flight → p50, p99 (ms), from Apply to the leader's FSM
+	// Paced is one commit at a time at a lone sender's pace (one every senderInterval): p50, p99
+	// (ms). Back to back, each commit finds the disk and the CPUs busy with the one before; a
+	// lone sender's message finds them idle, and on a virtual machine waking them costs (an
+	// append after 20 ms of rest took 2-3× as long as one right after another, 2026-12-05).
+	Paced [2]Spread
 }
 
 // countFSM is the trivial state machine: it counts applied entries.
@@ -173,7 +178,8 @@ func rawEntry() ([]byte, error) {
 }
 
 // rawRun keeps inFlight applies going on the leader for d and returns the commit rate and latencies.
-func rawRun(ctx context.Context, leader *raft.Raft, entry []byte, inFlight int, d time.Duration) (float64, Latencies, error) {
+// With pace > 0 each of them starts its applies at most that often (a lone sender's pace).
+func rawRun(ctx context.Context, leader *raft.Raft, entry []byte, inFlight int, d, pace time.Duration) (float64, Latencies, error) {
 	var mu sync.Mutex
 	var lat Latencies
 	var firstErr error
@@ -185,8 +191,11 @@ func rawRun(ctx context.Context, leader *raft.Raft, entry []byte, inFlight int, 
 		go func() {
 			defer wg.Done()
 			var mine Latencies
+			next := time.Now()
 			for ctx.Err() == nil && time.Now().Before(end) {
+				time.Sleep(time.Until(next))
 				t0 := time.Now()
+				next = t0.Add(pace)
 				if err := leader.Apply(entry, 5*time.Second).Error(); err != nil {
 					mu.Lock()
 					firstErr = errors.Join(firstErr, err)
@@ -226,12 +235,12 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 	}
 	f := &rawFigures{EntryBytes: len(entry), Commits: map[int]Spread{}, Latency: map[int][2]Spread{}}
 	for _, k := range rawInFlight {
-		if _, _, err := rawRun(ctx, leader, entry, k, o.Duration/3); err != nil {
+		if _, _, err := rawRun(ctx, leader, entry, k, o.Duration/3, 0); err != nil {
 			return f, fmt.Errorf("raw raft warm-up: %w", err)
 		}
 		var rates, p50s, p99s []float64
 		for run := range o.Runs {
-			rate, lat, err := rawRun(ctx, leader, entry, k, o.Duration)
+			rate, lat, err := rawRun(ctx, leader, entry, k, o.Duration, 0)
 			if err != nil {
 				return f, fmt.Errorf("raw raft, %d in flight: %w", k, err)
 			}
@@ -243,6 +252,18 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 		f.Commits[k] = SpreadOf(rates)
 		f.Latency[k] = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
 	}
+	var p50s, p99s []float64
+	for run := range o.Runs {
+		_, lat, err := rawRun(ctx, leader, entry, 1, o.Duration, senderInterval)
+		if err != nil {
+			return f, fmt.Errorf("raw raft, paced: %w", err)
+		}
+		p50, p99, _ := lat.Quantiles()
+		p50s, p99s = append(p50s, p50), append(p99s, p99)
+		o.logf("raw raft: 1 in flight, one every %v, run %d/%d: p50 %.2f ms, p99 %.2f ms", senderInterval.Round(time.Millisecond/10),
+			run+1, o.Runs, p50, p99)
+	}
+	f.Paced = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
 	return f, nil
 }
 
@@ -257,6 +278,10 @@ func (r *Report) rawMarkdown(p md) {
 	p.table("| In flight | Commits/s | p50 (ms) | p99 (ms) |")
 	for _, k := range rawInFlight {
 		p("| %d | %s | %s | %s |", k, raw.Commits[k].Format(0), raw.Latency[k][0].Format(2), raw.Latency[k][1].Format(2))
+	}
+	if raw.Paced[0].N > 0 {
+		p("| 1, one commit every %.1f ms (a lone sender's pace) | %.0f | %s | %s |", float64(senderInterval)/float64(time.Millisecond),
+			float64(time.Second)/float64(senderInterval), raw.Paced[0].Format(2), raw.Paced[1].Format(2))
 	}
 	p("")
 	if r.Office == nil && r.Single == nil {
@@ -283,6 +308,10 @@ func (r *Report) rawMarkdown(p md) {
 			}
 			p("| %s, one sender, %s: send→receive p50 (ms) vs commit p50 | %s | %s | %s |", d.name, pl.name,
 				f.Push50.Format(2), one[0].Format(2), ratio(f.Push50, one[0]))
+			if raw.Paced[0].N > 0 {
+				p("| %s, one sender, %s: send→receive p50 (ms) vs commit p50 at the same pace | %s | %s | %s |", d.name,
+					pl.name, f.Push50.Format(2), raw.Paced[0].Format(2), ratio(f.Push50, raw.Paced[0]))
+			}
 			p("| %s, one sender, %s: send→receive p99 (ms) vs commit p99 | %s | %s | %s |", d.name, pl.name,
 				f.Push99.Format(2), one[1].Format(2), ratio(f.Push99, one[1]))
 			p("| %s, one sender, %s: send→reply p50 (ms) vs commit p50 | %s | %s | %s |", d.name, pl.name,

@@ -29,12 +29,20 @@ func TestRawRaftGroup(t *testing.T) {
 	if len(entry) < 200 || len(entry) > 600 {
 		t.Fatalf("entry of %d bytes, want a text message's size", len(entry))
 	}
-	rate, lat, err := rawRun(ctx, leader, entry, 4, 300*time.Millisecond)
+	rate, lat, err := rawRun(ctx, leader, entry, 4, 300*time.Millisecond, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(lat) == 0 || rate <= 0 {
 		t.Fatalf("no commits: rate %v, %d latencies", rate, len(lat))
+	}
+	// Paced, each apply starts at least pace after the one before: at most d/pace+1 in a run.
+	_, paced, err := rawRun(ctx, leader, entry, 1, 300*time.Millisecond, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paced) == 0 || len(paced) > 4 {
+		t.Fatalf("%d paced commits in 300 ms at one per 100 ms, want 1-4", len(paced))
 	}
 	if err := leader.Barrier(10 * time.Second).Error(); err != nil {
 		t.Fatal(err)
@@ -50,8 +58,8 @@ func TestRawRaftGroup(t *testing.T) {
 		}
 	}
 	for i, f := range g.fsms {
-		if f.count() < uint64(len(lat)) {
-			t.Errorf("node %d applied %d entries, want at least %d", i, f.count(), len(lat))
+		if f.count() < uint64(len(lat)+len(paced)) {
+			t.Errorf("node %d applied %d entries, want at least %d", i, f.count(), len(lat)+len(paced))
 		}
 	}
 }

@@ -330,8 +330,10 @@ type snapshot struct {
 	tmpDir string
 }
 
+// Persist writes the snapshot on a thread of low priority (lowPriority): the node goes on applying
+// and answering meanwhile, and should not wait for a core behind it.
 func (s *snapshot) Persist(sink raft.SnapshotSink) error {
-	if err := s.persist(sink); err != nil {
+	if err := lowPriority(func() error { return s.persist(sink) }); err != nil {
 		sink.Cancel()
 		return err
 	}

@@ -79,6 +79,46 @@ func TestOutboxOrderAndDedupe(t *testing.T) {
 	}
 }
 
+// TestOutboxEmptyAsksNoQuery: every message send asks whether the outbox is empty; the answer
+// comes from memory (the table's rows as stored, those of the last run included), not a query.
+func TestOutboxEmptyAsksNoQuery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	o, err := openOutbox(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.empty() {
+		t.Fatal("a new outbox is not empty")
+	}
+	if _, err := o.add("c0", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.close(); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = openOutbox(path); err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	if o.empty() {
+		t.Fatal("an outbox reopened with a queued send is empty")
+	}
+	batch, err := o.oldest()
+	if err != nil || len(batch) != 1 {
+		t.Fatalf("oldest: %v %v", batch, err)
+	}
+	if err := o.done(batch, []*im.Result{{}}); err != nil {
+		t.Fatal(err)
+	}
+	// With its database closed, a query fails; the answer must not need one.
+	if err := o.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !o.empty() {
+		t.Fatal("the drained outbox is not empty without its database")
+	}
+}
+
 func TestClientMsgID(t *testing.T) {
 	cases := map[string]string{
 		`{"msgData":{"sendID":"a","clientMsgID":"c-1"}}`: "c-1",

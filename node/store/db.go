@@ -177,8 +177,14 @@ func (db *DB) Close() error {
 
 // Backup writes a consistent copy of the database to the new file dst. It reads one WAL snapshot, so
 // the FSM may keep applying meanwhile; the copy carries its own applied index.
+//
+// dst is a scratch copy, read once and deleted (a snapshot compresses it into the file Raft syncs):
+// it is written with no journal and no sync. Synced, the whole second copy of the database went to
+// the disk at once, and every Raft log append of the node (an fsync each) waited behind it: a
+// snapshot stalled the office's commits for half a second (docs/benchmarks.md, branch i17p50).
+// Unsynced and deleted within the second, its pages need never reach the disk.
 func (db *DB) Backup(ctx context.Context, dst string) error {
-	out, err := sql.Open("sqlite3", dsn(dst, nil))
+	out, err := sql.Open("sqlite3", dsn(dst, url.Values{"_journal_mode": {"OFF"}, "_synchronous": {"OFF"}}))
 	if err != nil {
 		return fmt.Errorf("backup: open %s: %w", dst, err)
 	}
