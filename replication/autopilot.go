@@ -183,9 +183,7 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 	defer p.mu.Unlock()
 	out := map[raft.ServerID]*autopilot.Server{}
 	for _, s := range cfg.Servers {
-		seen, ok := p.lastSeen[s.ID]
-		if !ok {
-			seen = now // a member first seen now gets the full grace period
+		if _, ok := p.lastSeen[s.ID]; !ok {
 			p.lastSeen[s.ID] = now
 		}
 		status := autopilot.NodeAlive
@@ -193,7 +191,7 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 		case s.ID == p.n.selfID:
 		case p.gone[s.ID]:
 			status = autopilot.NodeLeft
-		case now.Sub(seen) > p.deadAfter():
+		case p.unreachable(s.ID, now) > p.deadAfter():
 			status = autopilot.NodeFailed
 		}
 		// Every member may vote: autopilot counts potential voters when it decides whether removing
@@ -273,16 +271,27 @@ func suffrageOf(cfg raft.Configuration, id raft.ServerID) raft.ServerSuffrage {
 	return raft.Voter
 }
 
+// unreachable is how long id has left the leader's polls unanswered: from the first poll it
+// missed, as for a demotion (voters.go). Its last answer may be much older while it stands in a
+// calm office (quiet.go) without the member being asked; p.mu must be held.
+func (p *pilot) unreachable(id raft.ServerID, now time.Time) time.Duration {
+	since, missed := p.missedSince[id]
+	if !missed {
+		return 0
+	}
+	return now.Sub(since)
+}
+
 // RemoveFailedServer removes a member unreachable for longer than DeadServer. Autopilot also
 // reports members that quit (NodeLeft); they stay listed until that long has passed too.
 func (p *pilot) RemoveFailedServer(s *autopilot.Server) {
 	p.mu.Lock()
-	seen, ok := p.lastSeen[s.ID]
+	away := p.unreachable(s.ID, time.Now())
 	p.mu.Unlock()
-	if !ok || time.Since(seen) <= p.deadAfter() || s.ID == p.n.selfID {
+	if away <= p.deadAfter() || s.ID == p.n.selfID {
 		return
 	}
-	p.n.log.Info("removing a dead member", "node", s.ID, "unreachable for", time.Since(seen).Round(time.Second))
+	p.n.log.Info("removing a dead member", "node", s.ID, "unreachable for", away.Round(time.Second))
 	go func() {
 		if err := p.n.raft.RemoveServer(s.ID, 0, 10*time.Second).Error(); err != nil {
 			p.n.log.Warn("remove dead member", "node", s.ID, "err", err)

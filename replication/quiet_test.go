@@ -264,3 +264,29 @@ func TestTimingKeepsRaftsRules(t *testing.T) {
 		t.Errorf("a busy voter gives up on its leader after up to %v, its own timeout is %v", contactLimit+contactJitter+contactCheck, heartbeatBusy)
 	}
 }
+
+// TestCalmMemberIsNotDead: a calm member is not asked while its last answer stands, so that answer
+// may be older than DeadServer; the member is still not unreachable. Only polls left unanswered
+// count, from the first one missed (CI removed a live, calm voter while another was killed, and
+// the office lost its quorum).
+func TestCalmMemberIsNotDead(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	n := &Node{log: slog.New(slog.NewTextHandler(io.Discard, nil)), selfID: "a"}
+	p := newPilot(n, AutopilotTuning{DeadServer: 2 * time.Second}, hclog.NewNullLogger())
+	p.answered("calm", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
+	p.answered("gone", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
+	for s := time.Second; s <= 4*time.Second; s += time.Second {
+		p.answered("gone", nil, t0.Add(s))
+	}
+	at := t0.Add(4500 * time.Millisecond)
+	if d := p.unreachable("calm", at); d != 0 {
+		t.Errorf("a calm member whose answer stands is unreachable for %v", d)
+	}
+	if d := p.unreachable("gone", at); d != 3500*time.Millisecond || d <= p.deadAfter() {
+		t.Errorf("a member that missed its polls since +1s is unreachable for %v at +4.5s, want 3.5s (past %v)", d, p.deadAfter())
+	}
+	p.answered("gone", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, at)
+	if d := p.unreachable("gone", at); d != 0 {
+		t.Errorf("a member that answered again is unreachable for %v", d)
+	}
+}
