@@ -184,7 +184,7 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 	out := map[raft.ServerID]*autopilot.Server{}
 	for _, s := range cfg.Servers {
 		if _, ok := p.lastSeen[s.ID]; !ok {
-			p.lastSeen[s.ID] = now
+			p.lastSeen[s.ID] = now // a member first seen now: the silence logs count from here
 		}
 		status := autopilot.NodeAlive
 		switch {

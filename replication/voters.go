@@ -137,8 +137,8 @@ func (p *pilot) candidates(s *autopilot.State, now time.Time, minStable time.Dur
 		fresh := now.Sub(p.lastSeen[id]) <= freshAnswer
 		c := candidate{id: id, voter: srv.HasVotingRights(), leader: id == s.Leader || id == p.n.selfID,
 			gone: p.gone[id], ready: srv.Health.Healthy && srv.Health.IsStable(now, minStable) && fresh}
-		if since, ok := p.missedSince[id]; ok && !c.leader {
-			c.silent = now.Sub(since)
+		if !c.leader {
+			c.silent = p.unreachable(id, now)
 		}
 		c.contact = c.silent <= p.conf.LastContactThreshold
 		if u := p.uptime[id]; u != nil {

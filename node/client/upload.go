@@ -113,8 +113,9 @@ func (c *Client) putParts(ctx context.Context, up *UploadInfo, r io.ReaderAt, si
 			for j := range jobs {
 				n := j.part.PartNumber
 				off := int64(n-1) * up.PartSize
-				body := &countingReader{r: io.NewSectionReader(r, off, min(up.PartSize, size-off)), count: sent}
-				if err := c.putPart(ctx, j.sign, j.part, body, min(up.PartSize, size-off)); err != nil {
+				length := min(up.PartSize, size-off)
+				body := &countingReader{r: io.NewSectionReader(r, off, length), count: sent}
+				if err := c.putPart(ctx, j.sign, j.part, body, length); err != nil {
 					cancel(fmt.Errorf("part %d: %w", n, err))
 				}
 			}
