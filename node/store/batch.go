@@ -72,8 +72,7 @@ func MessagesAtRefs(ctx context.Context, q Q, ownerID string, refs []MessageRef)
 		args = append(args, ownerID)
 		values := strings.Repeat("(?, ?),", len(refs)-1) + "(?, ?)"
 		rows, err := q.QueryContext(ctx, `WITH refs (conversation_id, seq) AS (VALUES `+values+`)
-			SELECT m.conversation_id, m.seq, m.client_msg_id, m.server_msg_id, m.send_id, m.session_type,
-				m.content_type, m.send_time, m.msg, m.revoke, d.seq IS NOT NULL
+			SELECT `+messageColumns+`, d.seq IS NOT NULL
 			FROM refs r CROSS JOIN messages m ON m.conversation_id = r.conversation_id AND m.seq = r.seq
 			LEFT JOIN msg_deletes d ON d.owner_id = ? AND d.conversation_id = m.conversation_id AND d.seq = m.seq`,
 			args...)

@@ -79,7 +79,7 @@ func InsertMessage(ctx context.Context, q Q, m *StoredMessage, text string) erro
 
 // MessageByClientID finds a stored message by its clientMsgID; ok is false when there is none.
 func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMessage, ok bool, err error) {
-	err = q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE client_msg_id = ?`,
+	err = q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages m WHERE client_msg_id = ?`,
 		packID(clientMsgID)).Scan(messageFields(&m)...)
 	if ok, err = found(err, "message by client id"); !ok {
 		return m, false, err
@@ -88,8 +88,9 @@ func MessageByClientID(ctx context.Context, q Q, clientMsgID string) (m StoredMe
 	return m, true, nil
 }
 
-const messageColumns = `conversation_id, seq, client_msg_id, server_msg_id, send_id, session_type, content_type,
-	send_time, msg, revoke`
+// messageColumns are a stored message's columns, read from the messages table as m.
+const messageColumns = `m.conversation_id, m.seq, m.client_msg_id, m.server_msg_id, m.send_id, m.session_type,
+	m.content_type, m.send_time, m.msg, m.revoke`
 
 // messageFields are the scan targets of messageColumns in m.
 func messageFields(m *StoredMessage) []any {
@@ -112,7 +113,7 @@ func queryMessages(ctx context.Context, q Q, query string, args ...any) ([]Store
 
 // MessagesInRange returns a conversation's stored messages with lo <= seq <= hi, by seq.
 func MessagesInRange(ctx context.Context, q Q, conversationID string, lo, hi int64) ([]StoredMessage, error) {
-	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages
+	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages m
 		WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`, conversationID, lo, hi)
 }
 
@@ -121,14 +122,14 @@ func MessagesAt(ctx context.Context, q Q, conversationID string, seqs []int64) (
 	if len(seqs) == 0 {
 		return nil, nil
 	}
-	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages
+	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages m
 		WHERE conversation_id = ? AND seq IN (`+placeholders(len(seqs))+`) ORDER BY seq`,
 		append([]any{conversationID}, anys(seqs)...)...)
 }
 
 // MessageAt returns one stored message; ok is false when the seq holds none.
 func MessageAt(ctx context.Context, q Q, conversationID string, seq int64) (m StoredMessage, ok bool, err error) {
-	m, err = scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+	m, err = scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages m
 		WHERE conversation_id = ? AND seq = ?`, conversationID, seq))
 	ok, err = found(err, "message %s/%d", conversationID, seq)
 	return m, ok, err
@@ -136,7 +137,7 @@ func MessageAt(ctx context.Context, q Q, conversationID string, seq int64) (m St
 
 // NewestMessages returns up to limit stored messages with lo <= seq <= hi, newest first.
 func NewestMessages(ctx context.Context, q Q, conversationID string, lo, hi int64, limit int) ([]StoredMessage, error) {
-	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages
+	return queryMessages(ctx, q, `SELECT `+messageColumns+` FROM messages m
 		WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC LIMIT ?`, conversationID, lo, hi, limit)
 }
 

@@ -349,7 +349,7 @@ func leanFTS(ctx context.Context, db *sql.DB, textOf TextOf) error {
 		for after := int64(-1); ; {
 			var ids []int64
 			var texts []string
-			rows, err := tx.QueryContext(ctx, `SELECT id, `+messageColumns+` FROM messages
+			rows, err := tx.QueryContext(ctx, `SELECT m.id, `+messageColumns+` FROM messages m
 				WHERE id > ? AND id IN (SELECT rowid FROM messages_fts) ORDER BY id LIMIT ?`, after, page)
 			if err != nil {
 				return err

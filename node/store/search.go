@@ -139,11 +139,9 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 		args = append(args, f.EndTime)
 	}
 	query := from.String()
-	cols := `m.conversation_id, m.seq, m.client_msg_id, m.server_msg_id, m.send_id, m.session_type, m.content_type,
-		m.send_time, m.msg, m.revoke`
 	order := ` ORDER BY m.send_time DESC, m.id DESC`
 	if contains != nil {
-		return scanSearch(ctx, q, f, fmt.Sprintf(query, cols)+order, args, contains)
+		return scanSearch(ctx, q, f, fmt.Sprintf(query, messageColumns)+order, args, contains)
 	}
 	var total int64
 	if err := q.QueryRowContext(ctx, fmt.Sprintf(query, `count(*)`), args...).Scan(&total); err != nil {
@@ -152,7 +150,7 @@ func SearchMessages(ctx context.Context, q Q, f *SearchFilter) ([]StoredMessage,
 	if total == 0 || f.Offset >= int(total) {
 		return nil, total, nil
 	}
-	msgs, err := queryMessages(ctx, q, fmt.Sprintf(query, cols)+order+` LIMIT ? OFFSET ?`,
+	msgs, err := queryMessages(ctx, q, fmt.Sprintf(query, messageColumns)+order+` LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
