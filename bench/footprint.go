@@ -29,7 +29,7 @@ type footprint struct {
 }
 
 // diskGroups are the parts of a data dir the footprint splits its growth into, in report order.
-var diskGroups = []string{"state.db", "raft.db", "snapshots", "blobs", "other"}
+var diskGroups = []string{"state.db", "raft log", "snapshots", "blobs", "other"}
 
 // diskGroup names the part of the data dir a file (its path under the data dir) belongs to:
 // state.db with its WAL and shared memory, the Raft log, Raft's snapshots, the blob store.
@@ -37,8 +37,8 @@ func diskGroup(path string) string {
 	switch {
 	case strings.HasPrefix(path, "state.db"):
 		return "state.db"
-	case path == filepath.Join("raft", "raft.db"):
-		return "raft.db"
+	case path == filepath.Join("raft", "raft.db"), strings.HasPrefix(path, filepath.Join("raft", "wal")+string(filepath.Separator)):
+		return "raft log"
 	case strings.HasPrefix(path, filepath.Join("raft", "snapshots")+string(filepath.Separator)):
 		return "snapshots"
 	case strings.HasPrefix(path, "blobs"+string(filepath.Separator)):

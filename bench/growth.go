@@ -45,10 +45,10 @@ type growthPoint struct {
 	Rate     Spread
 	Errors   int
 	RSS      Spread        // MB after each run
-	RSSFile  Spread        // MB of it file-backed (memory-mapped files: BoltDB's Raft log, SQLite's shared memory)
+	RSSFile  Spread        // MB of it file-backed (memory-mapped files: the Raft log's meta database, SQLite's shared memory)
 	Disk     float64       // MB, the whole data dir
 	State    float64       // MB, state.db with its WAL and shared memory
-	RaftLog  float64       // MB, raft/raft.db
+	RaftLog  float64       // MB, raft/wal (raft/raft.db before raft-wal)
 	Snaps    float64       // MB, raft/snapshots (the newest Raft snapshot, a compressed copy of state.db)
 	FillRate float64       // msg/s of the fill that led to this point
 	Busy     time.Duration // how long the node stayed busy after the fill (commits, a Raft snapshot)
@@ -167,7 +167,7 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 		}
 		pt.Disk = float64(total) / mb
 		groups := groupSizes(files)
-		pt.State, pt.RaftLog, pt.Snaps = float64(groups["state.db"])/mb, float64(groups["raft.db"])/mb, float64(groups["snapshots"])/mb
+		pt.State, pt.RaftLog, pt.Snaps = float64(groups["state.db"])/mb, float64(groups["raft log"])/mb, float64(groups["snapshots"])/mb
 		o.logf("growth, %s stored: data dir %.1f MB (state %.1f MB, raft log %.1f MB, snapshots %.1f MB); busy %v after the fill; mapped in RSS: %s",
 			num(float64(stored), 0), pt.Disk, pt.State, pt.RaftLog, pt.Snaps, pt.Busy.Round(time.Second), strings.Join(pt.Mapped, ", "))
 		g.Points = append(g.Points, pt)

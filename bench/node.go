@@ -108,7 +108,7 @@ func (n *Node) RSS() (int64, error) {
 }
 
 // memory is the resident set and its file-backed part: pages of memory-mapped files such as
-// BoltDB's Raft log, which the kernel can drop under pressure, unlike the Go heap (RssAnon).
+// the Raft log's meta database, which the kernel can drop under pressure, unlike the Go heap (RssAnon).
 type memory struct{ rss, file int64 }
 
 func (n *Node) memory() (memory, error) {

@@ -13,15 +13,40 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	wal "github.com/hashicorp/raft-wal"
 
 	"lanim/node/im"
 )
 
 // The raw-Raft baseline: the physical limit the office figures are compared with. Three
 // hashicorp/raft nodes in the benchmark's own process, on 127.0.0.1 over raft's plain TCP
-// transport, each with a raft-boltdb log in a temp dir (fsync per append, as the nodes) and an FSM
-// that only counts. No LanIM code runs: the entries are the bytes of an encoded one-to-one text
-// message command, so the log and the wire carry what an office's do.
+// transport, each with a log in a temp dir and an FSM that only counts. No LanIM code runs: the
+// entries are the bytes of an encoded one-to-one text message command, so the log and the wire
+// carry what an office's do. The baseline's log is raft-wal, as the nodes' (one fsync per append);
+// the same group on raft-boltdb (two), the log the nodes had before, is measured beside it.
+
+// rawStores are the log stores the baseline runs on, the nodes' own first: the office's ratios are
+// against it.
+var rawStores = []string{"raft-wal", "raft-boltdb"}
+
+// rawLog is a log and stable store of either kind.
+type rawLog interface {
+	raft.LogStore
+	raft.StableStore
+	Close() error
+}
+
+// openRawLog opens a log of the given kind in dir.
+func openRawLog(kind, dir string) (rawLog, error) {
+	if kind == "raft-boltdb" {
+		return raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	}
+	walDir := filepath.Join(dir, "wal")
+	if err := os.Mkdir(walDir, 0o700); err != nil {
+		return nil, err
+	}
+	return wal.Open(walDir, wal.WithSegmentSize(4<<20))
+}
 
 // rawInFlight are the baseline's concurrencies: one commit at a time (the latency floor of a lone
 // message) and 64 at once (the throughput a saturated office could reach).
@@ -29,6 +54,7 @@ var rawInFlight = []int{1, 64}
 
 // rawFigures are the baseline's figures per in-flight count.
 type rawFigures struct {
+	Store      string // the log store
 	EntryBytes int
 	Commits    map[int]Spread    // in flight → commits/s
 	Latency    map[int][2]Spread // in flight → p50, p99 (ms), from Apply to the leader's FSM
@@ -37,6 +63,8 @@ type rawFigures struct {
 	// lone sender's message finds them idle, and on a virtual machine waking them costs (an
 	// append after 20 ms of rest took 2-3× as long as one right after another, 2026-12-05).
 	Paced [2]Spread
+	// Bolt is the same group on raft-boltdb (nil when not measured).
+	Bolt *rawFigures
 }
 
 // countFSM is the trivial state machine: it counts applied entries.
@@ -73,12 +101,13 @@ type rawGroup struct {
 	dir   string
 	rafts []*raft.Raft
 	trans []*raft.NetworkTransport
-	logs  []*raftboltdb.BoltStore
+	logs  []rawLog
 	fsms  []*countFSM
 }
 
-// startRawGroup starts three voters on loopback and waits for a leader.
-func startRawGroup(ctx context.Context) (*rawGroup, error) {
+// startRawGroup starts three voters on loopback, their logs of the given kind, and waits for a
+// leader.
+func startRawGroup(ctx context.Context, store string) (*rawGroup, error) {
 	dir, err := os.MkdirTemp("", "lanim-bench-raft-")
 	if err != nil {
 		return nil, fmt.Errorf("temp dir: %w", err)
@@ -101,12 +130,12 @@ func startRawGroup(ctx context.Context) (*rawGroup, error) {
 			g.close()
 			return nil, err
 		}
-		store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(nd, "raft.db")})
+		logs, err := openRawLog(store, nd)
 		if err != nil {
 			g.close()
 			return nil, fmt.Errorf("log store: %w", err)
 		}
-		g.logs = append(g.logs, store)
+		g.logs = append(g.logs, logs)
 		snaps, err := raft.NewFileSnapshotStoreWithLogger(nd, 1, quiet)
 		if err != nil {
 			g.close()
@@ -117,7 +146,7 @@ func startRawGroup(ctx context.Context) (*rawGroup, error) {
 		cfg.Logger = quiet
 		f := &countFSM{}
 		g.fsms = append(g.fsms, f)
-		r, err := raft.NewRaft(cfg, f, store, store, snaps, t)
+		r, err := raft.NewRaft(cfg, f, logs, logs, snaps, t)
 		if err != nil {
 			g.close()
 			return nil, fmt.Errorf("raft: %w", err)
@@ -217,14 +246,29 @@ func rawRun(ctx context.Context, leader *raft.Raft, entry []byte, inFlight int, 
 	return float64(len(lat)) / took.Seconds(), lat, nil
 }
 
-// measureRawRaft runs the baseline: for each in-flight count a warm-up, then o.Runs runs.
+// measureRawRaft runs the baseline on each of rawStores.
 func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 	entry, err := rawEntry()
 	if err != nil {
 		return nil, err
 	}
-	o.logf("raw raft: starting 3 nodes")
-	g, err := startRawGroup(ctx)
+	var figs []*rawFigures
+	for _, store := range rawStores {
+		f, err := measureRawStore(ctx, o, store, entry)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, f)
+	}
+	figs[0].Bolt = figs[1]
+	return figs[0], nil
+}
+
+// measureRawStore runs the baseline on one log store: for each in-flight count a warm-up, then
+// o.Runs runs, then o.Runs runs at a lone sender's pace.
+func measureRawStore(ctx context.Context, o Options, store string, entry []byte) (*rawFigures, error) {
+	o.logf("raw raft: starting 3 nodes on %s", store)
+	g, err := startRawGroup(ctx, store)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +277,7 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &rawFigures{EntryBytes: len(entry), Commits: map[int]Spread{}, Latency: map[int][2]Spread{}}
+	f := &rawFigures{Store: store, EntryBytes: len(entry), Commits: map[int]Spread{}, Latency: map[int][2]Spread{}}
 	for _, k := range rawInFlight {
 		if _, _, err := rawRun(ctx, leader, entry, k, o.Duration/3, 0); err != nil {
 			return f, fmt.Errorf("raw raft warm-up: %w", err)
@@ -246,8 +290,8 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 			}
 			p50, p99, _ := lat.Quantiles()
 			rates, p50s, p99s = append(rates, rate), append(p50s, p50), append(p99s, p99)
-			o.logf("raw raft: %d in flight, run %d/%d: %.0f commits/s, p50 %.2f ms, p99 %.2f ms", k, run+1, o.Runs,
-				rate, p50, p99)
+			o.logf("raw raft, %s: %d in flight, run %d/%d: %.0f commits/s, p50 %.2f ms, p99 %.2f ms", store, k, run+1,
+				o.Runs, rate, p50, p99)
 		}
 		f.Commits[k] = SpreadOf(rates)
 		f.Latency[k] = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
@@ -260,8 +304,8 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 		}
 		p50, p99, _ := lat.Quantiles()
 		p50s, p99s = append(p50s, p50), append(p99s, p99)
-		o.logf("raw raft: 1 in flight, one every %v, run %d/%d: p50 %.2f ms, p99 %.2f ms", senderInterval.Round(time.Millisecond/10),
-			run+1, o.Runs, p50, p99)
+		o.logf("raw raft, %s: 1 in flight, one every %v, run %d/%d: p50 %.2f ms, p99 %.2f ms", store,
+			senderInterval.Round(time.Millisecond/10), run+1, o.Runs, p50, p99)
 	}
 	f.Paced = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
 	return f, nil
@@ -271,17 +315,24 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 func (r *Report) rawMarkdown(p md) {
 	raw := r.Raw
 	p.section("Raw Raft: the limit, measured in the same run")
-	p("Three hashicorp/raft nodes in the benchmark's process on 127.0.0.1 (raft's plain TCP transport, raft-boltdb logs")
-	p("in temp dirs, an FSM that only counts; no LanIM code), entries of %d bytes (an encoded one-to-one text message", raw.EntryBytes)
-	p("command, as a sender's 1003 proposes it). Latency is from `Apply` on the leader until its FSM applied the entry.")
+	p("Three hashicorp/raft nodes in the benchmark's process on 127.0.0.1 (raft's plain TCP transport, logs in temp dirs,")
+	p("an FSM that only counts; no LanIM code), entries of %d bytes (an encoded one-to-one text message command, as a", raw.EntryBytes)
+	p("sender's 1003 proposes it). Latency is from `Apply` on the leader until its FSM applied the entry. The log is")
+	p("%s, the nodes' own, and the ratios below are against it; the same group on raft-boltdb, one run after it, for scale.", raw.Store)
 	p("")
-	p.table("| In flight | Commits/s | p50 (ms) | p99 (ms) |")
-	for _, k := range rawInFlight {
-		p("| %d | %s | %s | %s |", k, raw.Commits[k].Format(0), raw.Latency[k][0].Format(2), raw.Latency[k][1].Format(2))
-	}
-	if raw.Paced[0].N > 0 {
-		p("| 1, one commit every %.1f ms (a lone sender's pace) | %.0f | %s | %s |", float64(senderInterval)/float64(time.Millisecond),
-			float64(time.Second)/float64(senderInterval), raw.Paced[0].Format(2), raw.Paced[1].Format(2))
+	p.table("| Log store | In flight | Commits/s | p50 (ms) | p99 (ms) |")
+	for _, f := range []*rawFigures{raw, raw.Bolt} {
+		if f == nil {
+			continue
+		}
+		for _, k := range rawInFlight {
+			p("| %s | %d | %s | %s | %s |", f.Store, k, f.Commits[k].Format(0), f.Latency[k][0].Format(2), f.Latency[k][1].Format(2))
+		}
+		if f.Paced[0].N > 0 {
+			p("| %s | 1, one commit every %.1f ms (a lone sender's pace) | %.0f | %s | %s |", f.Store,
+				float64(senderInterval)/float64(time.Millisecond), float64(time.Second)/float64(senderInterval),
+				f.Paced[0].Format(2), f.Paced[1].Format(2))
+		}
 	}
 	p("")
 	if r.Office == nil && r.Single == nil {

@@ -8,12 +8,18 @@ import (
 	"github.com/hashicorp/raft"
 )
 
-// TestRawRaftGroup: the baseline's three nodes elect a leader over loopback TCP, every commit of a
-// run reaches all three FSMs, and the run reports its commits.
+// TestRawRaftGroup: on each log store, the baseline's three nodes elect a leader over loopback
+// TCP, every commit of a run reaches all three FSMs, and the run reports its commits.
 func TestRawRaftGroup(t *testing.T) {
+	for _, store := range rawStores {
+		t.Run(store, func(t *testing.T) { testRawRaftGroup(t, store) })
+	}
+}
+
+func testRawRaftGroup(t *testing.T, store string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	g, err := startRawGroup(ctx)
+	g, err := startRawGroup(ctx, store)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -387,13 +387,13 @@ func (r *Report) growthMarkdown(p md) {
 	p("(this run: %s); at each point %d WS senders send at %d/s for %d runs of %v (the latency table's load) and the",
 		strings.Join(pts, " → "), fixedRateSenders, fixedRate, r.Options.Runs, r.Options.Duration)
 	p("node's RSS is read after each run, with its file-backed part (RssFile: pages of mapped files, the binary's own")
-	p("code, ~30 MB, BoltDB's map of the Raft log, SQLite's WAL index; the kernel can drop them under memory pressure,")
+	p("code, ~30 MB, the Raft log's meta database, SQLite's WAL index; the kernel can drop them under memory pressure,")
 	p("unlike the Go heap). Latencies in ms, send-to-receive.")
 	p("`make bench-growth` (`-growth`) takes the curve to 1,000,000 messages; the default stops at 100,000.")
 	p("")
 	p("The fill is followed by a wait until the node is idle (under 10%% of a core for a second, at most %v): the", quietLimit)
 	p("point measures a node holding that many messages, not one still busy with the fill's last commits or a Raft")
-	p("snapshot (*busy after fill*). Data dir is state.db (with WAL), raft.db (the Raft log, BoltDB) and the Raft snapshots")
+	p("snapshot (*busy after fill*). Data dir is state.db (with WAL), the Raft log (raft-wal's segments) and the Raft snapshots")
 	p("(the two newest, each a copy of state.db); *runs in a snapshot* counts runs during which the node took one.")
 	p("")
 	p.table("| Stored messages | p50 | p99 | max | RSS (MB) | of it file-backed (MB) | Busy after fill (s) | Runs in a snapshot |")
@@ -413,7 +413,7 @@ func (r *Report) growthMarkdown(p md) {
 			strings.Join(last.Mapped, ", "))
 		p("")
 	}
-	p.table("| Stored messages | Data dir (MB) | state.db (MB) | raft.db (MB) | Raft snapshots (MB) | Fill rate to here (msg/s) |")
+	p.table("| Stored messages | Data dir (MB) | state.db (MB) | Raft log (MB) | Raft snapshots (MB) | Fill rate to here (msg/s) |")
 	for _, pt := range g.Points {
 		fillRate := "–"
 		if pt.FillRate > 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	wal "github.com/hashicorp/raft-wal"
 )
 
 // Commit notices: a follower learns at once that entries committed, instead of at the leader's
@@ -305,7 +306,7 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 	// Raft would log a warning for an entry it lacks or holds with another term: only matching
 	// entries are handed over.
 	var l raft.Log
-	if err := n.bolt.GetLog(a.Index, &l); err != nil || l.Term != a.LogTerm {
+	if err := n.raftLog.GetLog(a.Index, &l); err != nil || l.Term != a.LogTerm {
 		return nil, nil
 	}
 	addr := n.memberAddr(raft.ServerID(peer))
@@ -365,18 +366,18 @@ func (n *Node) awaitLogged(ctx context.Context, index uint64) bool {
 
 // loggedStore is Raft's log store telling waiting notices that entries were stored.
 type loggedStore struct {
-	*logStore
+	*wal.WAL
 	mu     sync.Mutex
 	last   uint64        // the last index of the latest append
 	stored chan struct{} // closed at the next append; nil while nobody waits
 }
 
-func newLoggedStore(s *logStore) (*loggedStore, error) {
+func newLoggedStore(s *wal.WAL) (*loggedStore, error) {
 	last, err := s.LastIndex()
 	if err != nil {
 		return nil, fmt.Errorf("replication: log: %w", err)
 	}
-	return &loggedStore{logStore: s, last: last}, nil
+	return &loggedStore{WAL: s, last: last}, nil
 }
 
 // waiter is the last index stored and a channel closed when entries are stored next.
@@ -393,7 +394,7 @@ func (s *loggedStore) StoreLog(l *raft.Log) error { return s.StoreLogs([]*raft.L
 
 // StoreLogs appends entries and wakes the notices waiting for them.
 func (s *loggedStore) StoreLogs(logs []*raft.Log) error {
-	if err := s.logStore.StoreLogs(logs); err != nil || len(logs) == 0 {
+	if err := s.WAL.StoreLogs(logs); err != nil || len(logs) == 0 {
 		return err
 	}
 	s.mu.Lock()

@@ -204,7 +204,7 @@ func TestStatusIndexAndDigestBelongTogether(t *testing.T) {
 		}
 		distinct[s.index] = true
 	}
-	last, _ := n.bolt.LastIndex()
+	last, _ := n.raftLog.LastIndex()
 	final, err := n.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -227,15 +227,15 @@ func replayDigests(t *testing.T, n *clusterNode) map[uint64]string {
 	}
 	defer db.Close()
 	f := &fsm{db: db, machine: im.NewMachine(), tmpDir: t.TempDir(), log: discardLog()}
-	first, _ := n.bolt.FirstIndex()
-	last, _ := n.bolt.LastIndex()
+	first, _ := n.raftLog.FirstIndex()
+	last, _ := n.raftLog.LastIndex()
 	if first != 1 {
 		t.Fatalf("the log starts at %d: it was compacted, the replay needs all of it", first)
 	}
 	out := map[uint64]string{}
 	for i := first; i <= last; i++ {
 		var l raft.Log
-		if err := n.bolt.GetLog(i, &l); err != nil {
+		if err := n.raftLog.GetLog(i, &l); err != nil {
 			t.Fatal(err)
 		}
 		f.ApplyBatch([]*raft.Log{&l})

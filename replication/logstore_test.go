@@ -2,152 +2,184 @@ package replication
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	wal "github.com/hashicorp/raft-wal"
 )
 
-// logEntries are entries from..to with payloads of about size bytes.
-func logEntries(from, to uint64, size int) []*raft.Log {
-	var logs []*raft.Log
-	for i := from; i <= to; i++ {
-		logs = append(logs, &raft.Log{Index: i, Term: 1, Type: raft.LogCommand, Data: fmt.Appendf(nil, "entry %d %0*d", i, size, 0),
-			AppendedAt: time.Unix(1_700_000_000, int64(i)).UTC()})
-	}
-	return logs
-}
-
-func openTestLogStore(t *testing.T, path string) *logStore {
+func openTestLog(t *testing.T, raftDir string) *wal.WAL {
 	t.Helper()
-	s, err := openLogStore(path)
+	w, err := openLogStore(raftDir, hclog.NewNullLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return w
 }
 
-// TestLogStoreReopen: with the freelist not persisted, a log compacted to its tail reopens with
-// the tail intact and keeps appending (BoltDB rebuilds the freelist from the live pages).
-func TestLogStoreReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "raft.db")
-	s := openTestLogStore(t, path)
-	for from := uint64(1); from <= 5000; from += 500 {
-		if err := s.StoreLogs(logEntries(from, from+499, 500)); err != nil {
+// walEntries is every entry of w, read through Raft's interface.
+func walEntries(t *testing.T, w *wal.WAL) []*raft.Log {
+	t.Helper()
+	first, err1 := w.FirstIndex()
+	last, err2 := w.LastIndex()
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	var out []*raft.Log
+	for i := first; i <= last && last > 0; i++ {
+		l := new(raft.Log)
+		if err := w.GetLog(i, l); err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// oldStable is what raft.db held for Raft: its term and vote, numbers big-endian.
+func oldStable() map[string][]byte {
+	return map[string][]byte{"CurrentTerm": indexKey(7), "LastVoteTerm": indexKey(6), "LastVoteCand": []byte("node-a")}
+}
+
+// TestLogStoreMovesRaftDB: a data dir whose log is in raft.db (a compacted tail, as a running
+// office leaves it) starts with the same entries, term and vote in raft-wal, raft.db gone, and
+// the log takes new entries after them and keeps them across a restart.
+func TestLogStoreMovesRaftDB(t *testing.T) {
+	raftDir := t.TempDir()
+	want := logEntries(1001, 6000, 200)
+	want[10].Type = raft.LogConfiguration
+	want[11].Extensions = []byte("ext")
+	writeBoltLog(t, filepath.Join(raftDir, "raft.db"), want, oldStable())
+
+	w := openTestLog(t, raftDir)
+	sameLogs(t, walEntries(t, w), want)
+	if _, err := os.Stat(filepath.Join(raftDir, "raft.db")); !os.IsNotExist(err) {
+		t.Fatalf("raft.db still there after the move: %v", err)
+	}
+	for k, v := range map[string]uint64{"CurrentTerm": 7, "LastVoteTerm": 6} {
+		if got, err := w.GetUint64([]byte(k)); err != nil || got != v {
+			t.Fatalf("%s: %d %v, want %d", k, got, err, v)
+		}
+	}
+	if got, err := w.Get([]byte("LastVoteCand")); err != nil || string(got) != "node-a" {
+		t.Fatalf("LastVoteCand %q %v", got, err)
+	}
+	more := logEntries(6001, 6100, 200)
+	if err := w.StoreLogs(more); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	w = openTestLog(t, raftDir)
+	defer w.Close()
+	sameLogs(t, walEntries(t, w), append(want, more...))
+	if got, err := w.GetUint64([]byte("CurrentTerm")); err != nil || got != 7 {
+		t.Fatalf("CurrentTerm after restart %d %v", got, err)
+	}
+}
+
+// TestLogStoreMoveCutShort: a move a crash cut short is done again from raft.db (a half-built
+// wal.new is thrown away), and one cut after the rename keeps the new log and drops raft.db.
+func TestLogStoreMoveCutShort(t *testing.T) {
+	t.Run("before the rename", func(t *testing.T) {
+		raftDir := t.TempDir()
+		want := logEntries(1, 500, 100)
+		writeBoltLog(t, filepath.Join(raftDir, "raft.db"), want, oldStable())
+		half := filepath.Join(raftDir, "wal.new")
+		if err := os.Mkdir(half, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(half, "00000000000000000001-0000000000000001.wal"), []byte("torn"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		w := openTestLog(t, raftDir)
+		defer w.Close()
+		sameLogs(t, walEntries(t, w), want)
+		if _, err := os.Stat(half); !os.IsNotExist(err) {
+			t.Fatalf("wal.new left: %v", err)
+		}
+	})
+	t.Run("after the rename", func(t *testing.T) {
+		raftDir := t.TempDir()
+		w := openTestLog(t, raftDir) // a new log, then entries only it holds
+		want := logEntries(1, 300, 100)
+		if err := w.StoreLogs(want); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		writeBoltLog(t, filepath.Join(raftDir, "raft.db"), logEntries(1, 50, 10), oldStable())
+		w = openTestLog(t, raftDir)
+		defer w.Close()
+		sameLogs(t, walEntries(t, w), want)
+		if _, err := os.Stat(filepath.Join(raftDir, "raft.db")); !os.IsNotExist(err) {
+			t.Fatalf("raft.db still there: %v", err)
+		}
+	})
+}
+
+// TestLogStoreNewDataDir: a new data dir gets an empty log and no raft.db; Raft sees no state.
+func TestLogStoreNewDataDir(t *testing.T) {
+	raftDir := t.TempDir()
+	w := openTestLog(t, raftDir)
+	defer w.Close()
+	if last, err := w.LastIndex(); err != nil || last != 0 {
+		t.Fatalf("last index %d %v, want 0", last, err)
+	}
+	if term, err := w.GetUint64([]byte("CurrentTerm")); err != nil || term != 0 {
+		t.Fatalf("CurrentTerm %d %v in a new log, want 0", term, err)
+	}
+	if _, err := os.Stat(filepath.Join(raftDir, "raft.db")); !os.IsNotExist(err) {
+		t.Fatalf("raft.db created: %v", err)
+	}
+}
+
+// TestLogStoreShrinksWithCompaction: compaction gives the log's disk back (whole segments are
+// deleted), which BoltDB's file never did.
+func TestLogStoreShrinksWithCompaction(t *testing.T) {
+	raftDir := t.TempDir()
+	w := openTestLog(t, raftDir)
+	defer w.Close()
+	for from := uint64(1); from <= 100000; from += 1000 {
+		if err := w.StoreLogs(logEntries(from, from+999, 400)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.DeleteRange(1, 4900); err != nil { // compaction: only the tail stays
+	full := dirSize(t, filepath.Join(raftDir, "wal"))
+	if err := w.DeleteRange(1, 99000); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = openTestLogStore(t, path)
-	defer s.Close()
-	if err := s.StoreLogs(logEntries(5001, 5100, 500)); err != nil {
-		t.Fatal(err)
-	}
-	first, err1 := s.FirstIndex()
-	last, err2 := s.LastIndex()
-	if err1 != nil || err2 != nil || first != 4901 || last != 5100 {
-		t.Fatalf("first %d last %d (%v %v), want 4901 5100", first, last, err1, err2)
+	compacted := dirSize(t, filepath.Join(raftDir, "wal"))
+	t.Logf("wal: %d bytes for 100,000 entries of 400 bytes, %d after compaction to the last 1,000", full, compacted)
+	if compacted*4 > full || compacted > 3*walSegmentSize {
+		t.Fatalf("wal %d bytes after compaction (%d before): want a quarter or less, at most 3 segments", compacted, full)
 	}
 	var l raft.Log
-	if err := s.GetLog(4950, &l); err != nil || l.Index != 4950 || string(l.Data[:10]) != "entry 4950" {
-		t.Fatalf("entry 4950: %d %q %v", l.Index, l.Data, err)
-	}
-	if err := s.GetLog(4900, &l); err != raft.ErrLogNotFound {
-		t.Fatalf("compacted entry 4900: %v, want ErrLogNotFound", err)
+	if err := w.GetLog(99500, &l); err != nil || !bytes.HasPrefix(l.Data, []byte("entry 99500 ")) {
+		t.Fatalf("entry 99500 after compaction: %q %v", l.Data, err)
 	}
 }
 
-// TestLogStoreReadsRaftBoltDB: a raft.db written by raft-boltdb (every data dir before this store)
-// opens with its entries and stable values intact, and takes new entries after them.
-func TestLogStoreReadsRaftBoltDB(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "raft.db")
-	old, err := raftboltdb.New(raftboltdb.Options{Path: path, BoltOptions: boltOptions()})
+// dirSize is the bytes of the files in dir.
+func dirSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := logEntries(1, 100, 50)
-	want[7].Extensions = []byte("ext")
-	want[8].Type = raft.LogConfiguration
-	if err := old.StoreLogs(want); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.SetUint64([]byte("CurrentTerm"), 7); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Set([]byte("LastVoteCand"), []byte("node-a")); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s := openTestLogStore(t, path)
-	defer s.Close()
-	if err := s.StoreLogs(logEntries(101, 110, 50)); err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range append(want, logEntries(101, 110, 50)...) {
-		var got raft.Log
-		if err := s.GetLog(w.Index, &got); err != nil {
-			t.Fatalf("entry %d: %v", w.Index, err)
-		}
-		if got.Index != w.Index || got.Term != w.Term || got.Type != w.Type || !bytes.Equal(got.Data, w.Data) ||
-			!bytes.Equal(got.Extensions, w.Extensions) || !got.AppendedAt.Equal(w.AppendedAt) {
-			t.Fatalf("entry %d: got %+v, want %+v", w.Index, got, *w)
-		}
-	}
-	if term, err := s.GetUint64([]byte("CurrentTerm")); err != nil || term != 7 {
-		t.Fatalf("CurrentTerm %d %v, want 7", term, err)
-	}
-	if v, err := s.Get([]byte("LastVoteCand")); err != nil || string(v) != "node-a" {
-		t.Fatalf("LastVoteCand %q %v", v, err)
-	}
-	// Raft tells a key never set by this exact message.
-	if _, err := s.GetUint64([]byte("never")); err == nil || err.Error() != "not found" {
-		t.Fatalf("unset key: %v, want not found", err)
-	}
-}
-
-// TestLogStoreFillsPages: the log's file holds its entries in little more than their own size;
-// raft-boltdb's half-full pages took about twice as much.
-func TestLogStoreFillsPages(t *testing.T) {
-	const entries, size = 20000, 400
-	sizeOf := func(store func(logs []*raft.Log) error, closeFn func() error, path string) int64 {
-		for from := uint64(1); from <= entries; from += 100 {
-			if err := store(logEntries(from, from+99, size)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := closeFn(); err != nil {
-			t.Fatal(err)
-		}
-		info, err := os.Stat(path)
+	var n int64
+	for _, e := range entries {
+		info, err := e.Info()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return info.Size()
+		n += info.Size()
 	}
-	path := filepath.Join(t.TempDir(), "raft.db")
-	s := openTestLogStore(t, path)
-	ours := sizeOf(s.StoreLogs, s.Close, path)
-	oldPath := filepath.Join(t.TempDir(), "old.db")
-	old, err := raftboltdb.New(raftboltdb.Options{Path: oldPath, BoltOptions: boltOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs := sizeOf(old.StoreLogs, old.Close, oldPath)
-	payload := int64(entries * size)
-	t.Logf("raft.db for %d entries of %d bytes: %d bytes (raft-boltdb: %d)", entries, size, ours, theirs)
-	if ours > payload*13/10 || ours*3 > theirs*2 {
-		t.Fatalf("raft.db of %d bytes for %d bytes of entries (raft-boltdb: %d): want under 1.3x, and under 2/3 of raft-boltdb's", ours, payload, theirs)
-	}
+	return n
 }

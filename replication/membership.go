@@ -437,7 +437,7 @@ type raftStats struct {
 func (n *Node) localStats() *raftStats {
 	s := &raftStats{LastIndex: n.raft.LastIndex()}
 	var last raft.Log
-	if err := n.bolt.GetLog(s.LastIndex, &last); err == nil {
+	if err := n.raftLog.GetLog(s.LastIndex, &last); err == nil {
 		s.LastTerm = last.Term
 	} else {
 		// The log is empty behind a snapshot just installed: the snapshot's term.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
+	wal "github.com/hashicorp/raft-wal"
 
 	"lanim/node/im"
 	"lanim/node/store"
@@ -83,7 +84,7 @@ type Node struct {
 	log       *slog.Logger
 	raft      *raft.Raft
 	fsm       *fsm
-	bolt      *logStore
+	raftLog   *wal.WAL // Raft's log and stable store (logstore.go)
 	transport raft.Transport
 	self      raft.ServerAddress // the address other members dial
 	selfID    raft.ServerID
@@ -152,11 +153,11 @@ func (n *Node) open() (err error) {
 			return fmt.Errorf("replication: %w", err)
 		}
 	}
-	n.bolt, err = openLogStore(filepath.Join(raftDir, "raft.db"))
+	hlog := newQuietLogger(hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr}))
+	n.raftLog, err = openLogStore(raftDir, hlog)
 	if err != nil {
 		return fmt.Errorf("replication: open log store: %w", err)
 	}
-	hlog := newQuietLogger(hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr}))
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, snapshotsRetained, hlog)
 	if err != nil {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
@@ -174,7 +175,7 @@ func (n *Node) open() (err error) {
 	if err := n.fsm.initApplied(); err != nil {
 		return err
 	}
-	existing, err := raft.HasExistingState(n.bolt, n.bolt, snaps)
+	existing, err := raft.HasExistingState(n.raftLog, n.raftLog, snaps)
 	if err != nil {
 		return fmt.Errorf("replication: %w", err)
 	}
@@ -187,7 +188,7 @@ func (n *Node) open() (err error) {
 	if cfg.Cluster == nil {
 		addr, transport := raft.NewInmemTransport(raft.ServerAddress(cfg.NodeID))
 		n.self, n.transport = addr, transport
-		if n.raft, err = raft.NewRaft(rc, n.fsm, n.bolt, n.bolt, snaps, transport); err != nil {
+		if n.raft, err = raft.NewRaft(rc, n.fsm, n.raftLog, n.raftLog, snaps, transport); err != nil {
 			return fmt.Errorf("replication: start raft: %w", err)
 		}
 		if !existing {
@@ -221,8 +222,8 @@ func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {
 	rc.CommitTimeout = commitTimeoutIdle
 	// The FSM asks for a snapshot as soon as the applied entries make one due (snapshotCadence):
 	// Raft's own check, every 120-240 s by default, only made the log's ceiling depend on how many
-	// entries arrived between two checks (a burst at 3,000 msg/s grew it past 600 MB, and BoltDB
-	// never shrinks its file). Raft's check stays as a fallback at its default interval.
+	// entries arrived between two checks (a burst at 3,000 msg/s grew it past 600 MB, and the
+	// BoltDB file that held the log then never shrank). Raft's check stays as a fallback at its default interval.
 	t := n.cfg.Tuning
 	if t.SnapshotThreshold > 0 {
 		rc.SnapshotThreshold = t.SnapshotThreshold
@@ -334,10 +335,10 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	n.notices = newNotifier(n)
 	n.fsm.committing = n.notices.committed
 	officeTiming(rc)
-	if n.logged, err = newLoggedStore(n.bolt); err != nil {
+	if n.logged, err = newLoggedStore(n.raftLog); err != nil {
 		return err
 	}
-	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.bolt, snaps, n.transport); err != nil {
+	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.raftLog, snaps, n.transport); err != nil {
 		return fmt.Errorf("replication: start raft: %w", err)
 	}
 	n.notices.ready.Store(true)
@@ -606,8 +607,8 @@ func (n *Node) Close() error {
 		if n.outbox != nil {
 			errs = append(errs, n.outbox.close())
 		}
-		if n.bolt != nil {
-			errs = append(errs, n.bolt.Close())
+		if n.raftLog != nil {
+			errs = append(errs, n.raftLog.Close())
 		}
 	})
 	return errors.Join(errs...)

@@ -15,7 +15,7 @@ import (
 // index, not to a timer, makes the log's ceiling (the trailing entries plus at most
 // max(threshold, applied/snapshotShare)) a function of the history, the same at 100 or 5,000
 // messages a second: with Raft's 30-60 s check a burst grew the log by whatever arrived in that
-// time, and raft.db (BoltDB never shrinks its file) kept that size. With the share, a snapshot
+// time, and the log's BoltDB file of the time (it never shrank) kept that size. With the share, a snapshot
 // copies at most snapshotShare times the state each entry added (≈3 KB a text message), where a
 // fixed threshold would copy a 1M-message database every 8,192 entries.
 const snapshotShare = 8

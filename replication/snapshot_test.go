@@ -45,11 +45,11 @@ func TestSnapshotFollowsAppliedEntries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
-		first, err := tn.node.bolt.FirstIndex()
+		first, err := tn.node.raftLog.FirstIndex()
 		if err != nil {
 			t.Fatal(err)
 		}
-		last, err := tn.node.bolt.LastIndex()
+		last, err := tn.node.raftLog.LastIndex()
 		if err != nil {
 			t.Fatal(err)
 		}
