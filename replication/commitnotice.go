@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
-	wal "github.com/hashicorp/raft-wal"
 )
 
 // Commit notices: a follower learns at once that entries committed, instead of at the leader's
@@ -366,18 +365,18 @@ func (n *Node) awaitLogged(ctx context.Context, index uint64) bool {
 
 // loggedStore is Raft's log store telling waiting notices that entries were stored.
 type loggedStore struct {
-	*wal.WAL
+	raftLog
 	mu     sync.Mutex
 	last   uint64        // the last index of the latest append
 	stored chan struct{} // closed at the next append; nil while nobody waits
 }
 
-func newLoggedStore(s *wal.WAL) (*loggedStore, error) {
+func newLoggedStore(s raftLog) (*loggedStore, error) {
 	last, err := s.LastIndex()
 	if err != nil {
 		return nil, fmt.Errorf("replication: log: %w", err)
 	}
-	return &loggedStore{WAL: s, last: last}, nil
+	return &loggedStore{raftLog: s, last: last}, nil
 }
 
 // waiter is the last index stored and a channel closed when entries are stored next.
@@ -394,7 +393,7 @@ func (s *loggedStore) StoreLog(l *raft.Log) error { return s.StoreLogs([]*raft.L
 
 // StoreLogs appends entries and wakes the notices waiting for them.
 func (s *loggedStore) StoreLogs(logs []*raft.Log) error {
-	if err := s.WAL.StoreLogs(logs); err != nil || len(logs) == 0 {
+	if err := s.raftLog.StoreLogs(logs); err != nil || len(logs) == 0 {
 		return err
 	}
 	s.mu.Lock()

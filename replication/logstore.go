@@ -36,9 +36,33 @@ var raftStableKeys = []struct {
 // openWAL opens (creating) the WAL in dir, an existing directory.
 type openWAL func(dir string) (*wal.WAL, error)
 
+// raftLog is raft-wal as Raft's log, with Raft's contract for compacted entries kept: raft-wal
+// reads an entry from its tail segment even after a compaction took it (the segment stays until
+// it is sealed and wholly compacted), and hashicorp/raft asks for the entry before a lagging
+// follower's next one to decide between sending it entries and sending it the snapshot. A leader
+// that found compacted entries would send them (committed entries, but on a follower they may be
+// stale ones a snapshot install replaced), so an entry before FirstIndex is not found.
+type raftLog struct {
+	*wal.WAL
+}
+
+// GetLog reads the entry at index, raft.ErrLogNotFound when compaction removed it.
+func (l raftLog) GetLog(index uint64, out *raft.Log) error {
+	first, err := l.FirstIndex()
+	if err != nil {
+		return err
+	}
+	if index < first {
+		return raft.ErrLogNotFound
+	}
+	return l.WAL.GetLog(index, out)
+}
+
+func (l raftLog) StoreLog(e *raft.Log) error { return l.StoreLogs([]*raft.Log{e}) }
+
 // openLogStore opens Raft's log in raftDir/wal. A data dir written before raft-wal holds its log
 // in raftDir/raft.db (BoltDB): its entries and votes are moved into the new log first.
-func openLogStore(raftDir string, log hclog.Logger) (*wal.WAL, error) {
+func openLogStore(raftDir string, log hclog.Logger) (raftLog, error) {
 	walDir := filepath.Join(raftDir, "wal")
 	boltPath := filepath.Join(raftDir, "raft.db")
 	open := func(dir string) (*wal.WAL, error) {
@@ -47,21 +71,21 @@ func openLogStore(raftDir string, log hclog.Logger) (*wal.WAL, error) {
 	switch _, err := os.Stat(walDir); {
 	case errors.Is(err, fs.ErrNotExist):
 		if err := migrateBoltLog(boltPath, walDir, open); err != nil {
-			return nil, fmt.Errorf("move raft.db into raft-wal: %w", err)
+			return raftLog{}, fmt.Errorf("move raft.db into raft-wal: %w", err)
 		}
 	case err != nil:
-		return nil, err
+		return raftLog{}, err
 	}
 	w, err := open(walDir)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", walDir, err)
+		return raftLog{}, fmt.Errorf("open %s: %w", walDir, err)
 	}
 	// The move is complete once wal exists: raft.db may outlive it only by a crash in between.
 	if err := os.Remove(boltPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		w.Close()
-		return nil, err
+		return raftLog{}, err
 	}
-	return w, nil
+	return raftLog{w}, nil
 }
 
 // migrateBoltLog creates walDir, holding the entries and stable values of the raft.db at boltPath
@@ -142,6 +166,6 @@ func syncDir(dir string) error {
 }
 
 var (
-	_ raft.LogStore    = (*wal.WAL)(nil)
-	_ raft.StableStore = (*wal.WAL)(nil)
+	_ raft.LogStore    = raftLog{}
+	_ raft.StableStore = raftLog{}
 )

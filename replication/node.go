@@ -14,7 +14,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	wal "github.com/hashicorp/raft-wal"
 
 	"lanim/node/im"
 	"lanim/node/store"
@@ -84,7 +83,7 @@ type Node struct {
 	log       *slog.Logger
 	raft      *raft.Raft
 	fsm       *fsm
-	raftLog   *wal.WAL // Raft's log and stable store (logstore.go)
+	raftLog   raftLog // Raft's log and stable store (logstore.go)
 	transport raft.Transport
 	self      raft.ServerAddress // the address other members dial
 	selfID    raft.ServerID
@@ -607,7 +606,7 @@ func (n *Node) Close() error {
 		if n.outbox != nil {
 			errs = append(errs, n.outbox.close())
 		}
-		if n.raftLog != nil {
+		if n.raftLog.WAL != nil {
 			errs = append(errs, n.raftLog.Close())
 		}
 	})
