@@ -165,7 +165,11 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
+// raft-wal appends only after the last entry, so after a snapshot install Raft must empty the log
+// rather than compact it: it does for a store that says it is monotonic.
 var (
-	_ raft.LogStore    = raftLog{}
-	_ raft.StableStore = raftLog{}
+	_ raft.LogStore          = raftLog{}
+	_ raft.StableStore       = raftLog{}
+	_ raft.MonotonicLogStore = raftLog{}
+	_ raft.MonotonicLogStore = (*loggedStore)(nil)
 )
