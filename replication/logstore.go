@@ -17,7 +17,7 @@ import (
 // their end, one fsync per append. BoltDB's copy-on-write commit, which held the log before, takes
 // two (its pages, then its meta page), and every commit of a message waits for the leader's append
 // and then a follower's: on this project's VM an append after 20 ms of quiet took 0.87-1.02 ms in
-// BoltDB and 0.53-0.56 ms as one write and fdatasync (docs/benchmarks.md, "one fsync per append").
+// BoltDB and 0.53-0.56 ms as one write and fdatasync (docs/benchmarks.md, "Issue 17, round four").
 // Compaction deletes whole segments, so the log's files shrink with it, which BoltDB's never did.
 
 // walSegmentSize is the size of a segment file, preallocated when it is created. The log holds
