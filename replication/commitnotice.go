@@ -204,6 +204,7 @@ func (c *notifier) pump(p *noticePeer) {
 		c.mu.Unlock()
 	}()
 	behind := 0 // notices in a row the follower could not match yet
+	failed := 0 // notices in a row that did not arrive
 	for {
 		select {
 		case <-p.done:
@@ -249,8 +250,22 @@ func (c *notifier) pump(p *noticePeer) {
 			cancel()
 			if !isCode(err, codeBehind) {
 				behind = 0
-				if err != nil {
-					c.n.log.Debug("commit notice not delivered", "peer", addr, "index", a.Index, "err", err)
+				if err == nil {
+					failed = 0
+					continue
+				}
+				c.n.log.Debug("commit notice not delivered", "peer", addr, "index", a.Index, "err", err)
+				failed++
+				wait, again := noticeRetry(failed)
+				if !again {
+					failed = 0
+					continue
+				}
+				c.mu.Lock()
+				p.sent = min(p.sent, a.Index-1)
+				c.mu.Unlock()
+				if sleepCtx(c.n.ctx, wait) != nil {
+					return
 				}
 				continue
 			}
@@ -334,6 +349,18 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 // noticeWait bounds how long a notice waits for its entry to reach this member's log (the leader
 // then sends it again).
 const noticeWait = time.Second
+
+// noticeRetries is how many times a notice that did not arrive (a follower slow to answer, or out
+// of reach for a moment) is sent again, the n-th after n seconds. Raft's own AppendEntries
+// carries the commit index only with the next entry or after CommitTimeout, so a notice given up
+// leaves that follower's users without the message until then.
+const noticeRetries = 3
+
+// noticeRetry is the pause before sending again a notice that failed failed times in a row, and
+// whether to send it again at all.
+func noticeRetry(failed int) (time.Duration, bool) {
+	return time.Duration(failed) * time.Second, failed <= noticeRetries
+}
 
 // noticeBackoffMax bounds the pause before asking a follower that stays behind again.
 const noticeBackoffMax = 30 * time.Second

@@ -230,3 +230,16 @@ func TestCommitNoticeLeavesWithTheCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeRetry: a notice that did not arrive is sent again after 1, 2 and 3 s, then left to
+// Raft's CommitTimeout.
+func TestNoticeRetry(t *testing.T) {
+	for failed, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 3 * time.Second} {
+		if wait, again := noticeRetry(failed); !again || wait != want {
+			t.Errorf("failure %d: again %v after %v, want again after %v", failed, again, wait, want)
+		}
+	}
+	if _, again := noticeRetry(noticeRetries + 1); again {
+		t.Errorf("failure %d: sent again, want given up", noticeRetries+1)
+	}
+}
