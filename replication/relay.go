@@ -248,9 +248,9 @@ func (p *relayPeer) takeReply() bool {
 }
 
 // pump sends a peer's queue in batches until the peer is dropped or the node stops; a peer sent
-// nothing since the last multiple of relayKeepAlive gets an empty batch. The first failure after a success reports the peer
-// gone. The first batch after the pump starts or after a failure carries the greeting and asks
-// for the peer's.
+// nothing since the last multiple of relayKeepAlive gets an empty batch (keepAliveDue). The first
+// failure after a success reports the peer gone. The first batch after the pump starts or after a
+// failure carries the greeting and asks for the peer's.
 func (r *relay) pump(p *relayPeer) {
 	defer r.wg.Done()
 	keepAlive := time.NewTimer(time.Until(keepAliveDue(time.Now())))
