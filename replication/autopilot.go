@@ -117,7 +117,9 @@ func (p *pilot) run() {
 		switch {
 		case leader && !running:
 			p.forgetPolls()
-			p.ap.Start(p.n.ctx)
+			if !p.startOnTheBeat() {
+				return
+			}
 		case !leader && running:
 			<-p.ap.Stop()
 		}
@@ -128,6 +130,26 @@ func (p *pilot) run() {
 		case <-changed:
 		}
 	}
+}
+
+// startOnTheBeat starts autopilot on the next whole second, false if the node closed first.
+// Autopilot's update and reconcile tickers start with it, so they tick on whole seconds, with the
+// voters' heartbeats (voterDue) and every tenth second with the non-voters' and the relay's
+// keep-alives: their timers end in one wake-up of the idle leader (nextBeat), not in one more
+// each every two seconds at the moment this node happened to become leader.
+func (p *pilot) startOnTheBeat() bool {
+	t := time.NewTimer(time.Until(nextBeat(time.Now(), time.Second)))
+	defer t.Stop()
+	select {
+	case <-p.n.ctx.Done():
+		return false
+	case <-t.C:
+	}
+	if p.n.ctx.Err() != nil {
+		return false
+	}
+	p.ap.Start(p.n.ctx)
+	return true
 }
 
 func (p *pilot) stop() { <-p.ap.Stop() }

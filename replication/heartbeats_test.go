@@ -230,3 +230,26 @@ func TestVoterBeatsLineUp(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepAlivesLineUp: a relay pump that sent nothing keeps alive at the next multiple of
+// relayKeepAlive, so pumps (of this member and of the others) whose last batches went at
+// different moments send their keep-alives together, on a beat of the non-voters' heartbeats too,
+// and never more than relayKeepAlive after their last batch (how long a crashed member's users
+// still show online).
+func TestKeepAlivesLineUp(t *testing.T) {
+	base := time.Unix(1_000_000, 0) // a multiple of relayKeepAlive
+	want := base.Add(relayKeepAlive)
+	for _, after := range []time.Duration{0, time.Millisecond, 7 * time.Second, relayKeepAlive - time.Millisecond} {
+		last := base.Add(after)
+		due := keepAliveDue(last)
+		if !due.Equal(want) {
+			t.Errorf("last batch at +%v: keep-alive at +%v, want +%v", after, due.Sub(base), want.Sub(base))
+		}
+		if gap := due.Sub(last); gap <= 0 || gap > relayKeepAlive {
+			t.Errorf("last batch at +%v: %v until the keep-alive", after, gap)
+		}
+	}
+	if due := keepAliveDue(base); due.Sub(base)%nonVoterBeat != 0 {
+		t.Errorf("keep-alive at +%v is not on a beat of the non-voters' heartbeats", due.Sub(base))
+	}
+}

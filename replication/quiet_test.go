@@ -1,10 +1,14 @@
 package replication
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -288,5 +292,59 @@ func TestCalmMemberIsNotDead(t *testing.T) {
 	p.answered("gone", &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, at)
 	if d := p.unreachable("gone", at); d != 0 {
 		t.Errorf("a member that answered again is unreachable for %v", d)
+	}
+}
+
+// deadlineConn records the write deadlines set on a connection.
+type deadlineConn struct {
+	net.Conn
+	mu     sync.Mutex
+	writes []time.Time
+}
+
+func (c *deadlineConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.writes = append(c.writes, t)
+	c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// left is the write deadline the connection was left with, and whether one was set at all.
+func (c *deadlineConn) left() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.writes) == 0 {
+		return time.Time{}, false
+	}
+	return c.writes[len(c.writes)-1], slices.ContainsFunc(c.writes, func(t time.Time) bool { return !t.IsZero() })
+}
+
+// TestCallLeavesNoWriteDeadline: a node-service call bounds its writes on both sides with a
+// deadline and clears it once the frame is written. A deadline left set keeps the runtime's timer,
+// which fires at the deadline although nothing waits: an idle leader woke about twice a second,
+// 10 s after each keep-alive and stats call it made or answered.
+func TestCallLeavesNoWriteDeadline(t *testing.T) {
+	cc, sc := net.Pipe()
+	client, server := &deadlineConn{Conn: cc}, &deadlineConn{Conn: sc}
+	s := newRPCServer(slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]rpcHandler{
+		"ping": func(context.Context, string, json.RawMessage) (any, error) { return "pong", nil },
+	})
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		s.serveConn(server)
+	}()
+	st := &rpcStream{c: client, pending: map[uint64]chan *rpcResponse{}, used: time.Now(), done: make(chan struct{})}
+	go st.readLoop()
+	resp, err := st.roundTrip(context.Background(), &rpcRequest{Method: "ping"})
+	if err != nil || resp.Err != nil {
+		t.Fatalf("call: %v %v", err, resp)
+	}
+	st.fail(net.ErrClosed)
+	<-served // the server's call has written its response and returned
+	for name, c := range map[string]*deadlineConn{"caller": client, "server": server} {
+		if left, bounded := c.left(); !bounded || !left.IsZero() {
+			t.Errorf("the %s's writes were bounded: %v; the deadline left set: %v", name, bounded, left)
+		}
 	}
 }

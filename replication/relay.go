@@ -31,7 +31,10 @@ const (
 	// relayed. Every member keeps one pump per other member, so in an idle office of n members each
 	// sends n-1 keep-alives per period and answers as many: at 5 s a member of fifteen handled
 	// about 6 a second, the largest part of an idle follower's CPU. 20 s bounds how long a crashed
-	// node's users still show online.
+	// node's users still show online. A keep-alive goes at the next multiple of relayKeepAlive of
+	// the wall clock (keepAliveDue), so every pump of every member sends its own at the same moment,
+	// with the non-voters' heartbeats (heartbeats.go): one wake-up of an idle member per period,
+	// not one per peer at the random moment its pump last sent.
 	relayKeepAlive = 20 * time.Second
 )
 
@@ -245,12 +248,12 @@ func (p *relayPeer) takeReply() bool {
 }
 
 // pump sends a peer's queue in batches until the peer is dropped or the node stops; a peer sent
-// nothing for relayKeepAlive gets an empty batch. The first failure after a success reports the peer
-// gone. The first batch after the pump starts or after a failure carries the greeting and asks
-// for the peer's.
+// nothing since the last multiple of relayKeepAlive gets an empty batch (keepAliveDue). The first
+// failure after a success reports the peer gone. The first batch after the pump starts or after a
+// failure carries the greeting and asks for the peer's.
 func (r *relay) pump(p *relayPeer) {
 	defer r.wg.Done()
-	keepAlive := time.NewTimer(relayKeepAlive)
+	keepAlive := time.NewTimer(time.Until(keepAliveDue(time.Now())))
 	defer keepAlive.Stop()
 	up := true
 	greeted := false // the peer has this node's greeting since the last failure
@@ -283,7 +286,7 @@ func (r *relay) pump(p *relayPeer) {
 			ctx, cancel := context.WithTimeout(r.n.ctx, relayTimeout)
 			err := r.n.rpc.call(ctx, addr, "relay", &relayArgs{Payloads: batch, Hello: ask}, nil)
 			cancel()
-			keepAlive.Reset(relayKeepAlive) // anything sent shows the peer is there
+			keepAlive.Reset(time.Until(keepAliveDue(time.Now()))) // anything sent shows the peer is there
 			if err != nil {
 				// What waits is stale by the time the peer answers again, and the greeting
 				// that follows then carries the state: drop it all.
@@ -305,6 +308,10 @@ func (r *relay) pump(p *relayPeer) {
 		}
 	}
 }
+
+// keepAliveDue is when a pump that last sent at last sends a keep-alive: the next multiple of
+// relayKeepAlive of the wall clock, at most relayKeepAlive later.
+func keepAliveDue(last time.Time) time.Time { return nextBeat(last, relayKeepAlive) }
 
 func (r *relay) close() {
 	r.mu.Lock()

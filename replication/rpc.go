@@ -183,6 +183,9 @@ func (s *rpcServer) serveConn(c net.Conn) {
 			if err := writeFrame(c, resp); err != nil {
 				c.Close() // a partial frame would garble the stream; the reader then ends
 			}
+			// A deadline left set keeps its runtime timer, which fires at the deadline although
+			// the write is long done: a wake-up of an idle node 10 s after every call it answered.
+			c.SetWriteDeadline(time.Time{})
 		})
 	}
 }
@@ -421,6 +424,7 @@ func (st *rpcStream) begin(req *rpcRequest, deadline time.Time, tryLock bool) (*
 	}
 	st.c.SetWriteDeadline(deadline)
 	err := writeFrame(st.c, req)
+	st.c.SetWriteDeadline(time.Time{}) // its timer would fire later for nothing (serveConn)
 	st.wmu.Unlock()
 	c.sent = time.Now()
 	if err != nil {
