@@ -37,8 +37,9 @@ import (
 // commits to the followers at once, so this is only the fallback for a lost notice; it was 10 ms
 // before them, about 100 empty RPCs a second per follower while idle, most of an idle leader's CPU,
 // then 5 s: an idle leader of fifteen still sent about two a second, each at its own random moment
-// (a wake-up of the process apiece, a tenth of its CPU). A notice lost while nobody writes now
-// reaches that follower 30-60 s late; the next write's AppendEntries carries it at once.
+// (a wake-up of the process apiece, a tenth of its CPU). A notice is sent again a few times when it
+// fails (noticeRetry); one lost all the same while nobody writes reaches that follower 30-60 s
+// late, and the next write's AppendEntries carries it at once.
 const commitTimeoutIdle = 30 * time.Second
 
 // noticeTimeout bounds one notice (the follower waits up to noticeWait for the entry).
