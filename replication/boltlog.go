@@ -69,10 +69,11 @@ func (s *boltLog) entries(first, last uint64, each func([]*raft.Log) error) erro
 		var batch []*raft.Log
 		size := 0
 		for k, v := c.Seek(indexKey(first)); k != nil && binary.BigEndian.Uint64(k) <= last; k, v = c.Next() {
-			l := &raft.Log{Index: binary.BigEndian.Uint64(k)}
+			l, index := new(raft.Log), binary.BigEndian.Uint64(k)
 			if err := decodeLog(v, l); err != nil {
-				return fmt.Errorf("log %d: %w", l.Index, err)
+				return fmt.Errorf("log %d: %w", index, err)
 			}
+			l.Index = index // the key; a msgpack entry holds it too
 			batch, size = append(batch, l), size+len(v)
 			if size >= batchBytes {
 				if err := each(batch); err != nil {
