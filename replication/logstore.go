@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	wal "github.com/hashicorp/raft-wal"
+
+	"lanim/node/blob"
 )
 
 // Raft's log and stable store is hashicorp/raft-wal in raft/wal: segment files that only grow at
@@ -109,7 +111,7 @@ func migrateBoltLog(boltPath, walDir string, open openWAL) error {
 	if err := os.Rename(tmp, walDir); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(walDir))
+	return blob.SyncDir(filepath.Dir(walDir))
 }
 
 // copyBoltLog copies the log and Raft's stable values from the raft.db at boltPath into a new WAL
@@ -153,16 +155,6 @@ func copyBoltLog(boltPath, dir string, open openWAL) (err error) {
 		}
 	}
 	return nil
-}
-
-// syncDir makes a rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // raft-wal appends only after the last entry, so after a snapshot install Raft must empty the log

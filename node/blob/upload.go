@@ -503,10 +503,12 @@ func (s *Store) dropMarker(id, dir string, n int) error {
 		return diskErr(err)
 	}
 	s.used -= fi.Size()
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
-func syncDir(dir string) error {
+// SyncDir makes a rename, creation or removal in dir durable. Windows cannot sync a directory, so
+// there a failed sync is not an error.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return diskErr(err)
