@@ -60,8 +60,6 @@ func (l raftLog) GetLog(index uint64, out *raft.Log) error {
 	return l.WAL.GetLog(index, out)
 }
 
-func (l raftLog) StoreLog(e *raft.Log) error { return l.StoreLogs([]*raft.Log{e}) }
-
 // openLogStore opens Raft's log in raftDir/wal. A data dir written before raft-wal holds its log
 // in raftDir/raft.db (BoltDB): its entries and votes are moved into the new log first.
 func openLogStore(raftDir string, log hclog.Logger) (raftLog, error) {
