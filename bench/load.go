@@ -164,24 +164,7 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 	var acked, failed atomic.Int64
 	var repMu sync.Mutex
 	var replies Latencies
-	var tokens chan struct{}
-	if rate > 0 {
-		tokens = make(chan struct{}, int(rate)+1)
-		go func() {
-			defer close(tokens)
-			for i := 0; ; i++ {
-				due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
-				if !due.Before(end) {
-					return
-				}
-				time.Sleep(time.Until(due))
-				select {
-				case tokens <- struct{}{}:
-				default: // senders are behind: the offered load is above what they keep up with
-				}
-			}
-		}()
-	}
+	tokens := evenTokens(start, end, rate)
 	var wg sync.WaitGroup
 	for si, pr := range p.pairs {
 		wg.Go(func() {

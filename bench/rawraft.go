@@ -63,6 +63,10 @@ type rawFigures struct {
 	// lone sender's message finds them idle, and on a virtual machine waking them costs (an
 	// append after 20 ms of rest took 2-3× as long as one right after another, 2026-12-05).
 	Paced [2]Spread
+	// Fixed is the office's fixed-rate load on the bare group: fixedRate commits a second, evenly
+	// spaced over fixedRateSenders in flight: p50, p99 (ms). It is the floor of the office's p99 at
+	// that rate on this machine, with the three logs' appends in one disk's queue as the office's are.
+	Fixed [2]Spread
 	// Bolt is the same group on raft-boltdb (nil when not measured).
 	Bolt *rawFigures
 }
@@ -207,22 +211,29 @@ func rawEntry() ([]byte, error) {
 }
 
 // rawRun keeps inFlight applies going on the leader for d and returns the commit rate and latencies.
-// With pace > 0 each of them starts its applies at most that often (a lone sender's pace).
-func rawRun(ctx context.Context, leader *raft.Raft, entry []byte, inFlight int, d, pace time.Duration) (float64, Latencies, error) {
+// With pace > 0 each of them starts its applies at most that often (a lone sender's pace); with
+// rate > 0 they share that many starts a second, evenly spaced, as the office's fixed-rate load
+// offers its messages.
+func rawRun(ctx context.Context, leader *raft.Raft, entry []byte, inFlight int, d, pace time.Duration, rate float64) (float64, Latencies, error) {
 	var mu sync.Mutex
 	var lat Latencies
 	var firstErr error
 	var wg sync.WaitGroup
 	start := time.Now()
 	end := start.Add(d)
+	tokens := evenTokens(start, end, rate)
 	for range inFlight {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			var mine Latencies
 			next := time.Now()
 			for ctx.Err() == nil && time.Now().Before(end) {
-				time.Sleep(time.Until(next))
+				if tokens != nil {
+					if _, ok := <-tokens; !ok {
+						break
+					}
+				} else {
+					time.Sleep(time.Until(next))
+				}
 				t0 := time.Now()
 				next = t0.Add(pace)
 				if err := leader.Apply(entry, 5*time.Second).Error(); err != nil {
@@ -236,7 +247,7 @@ func rawRun(ctx context.Context, leader *raft.Raft, entry []byte, inFlight int, 
 			mu.Lock()
 			lat = append(lat, mine...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	took := time.Since(start)
@@ -261,7 +272,7 @@ func measureRawRaft(ctx context.Context, o Options) (*rawFigures, error) {
 }
 
 // measureRawStore runs the baseline on one log store: for each in-flight count a warm-up, then
-// o.Runs runs, then o.Runs runs at a lone sender's pace.
+// o.Runs runs, then o.Runs runs at a lone sender's pace and o.Runs at the office's fixed rate.
 func measureRawStore(ctx context.Context, o Options, store string, entry []byte) (*rawFigures, error) {
 	o.logf("raw raft: starting 3 nodes on %s", store)
 	g, err := startRawGroup(ctx, store)
@@ -275,12 +286,12 @@ func measureRawStore(ctx context.Context, o Options, store string, entry []byte)
 	}
 	f := &rawFigures{Store: store, EntryBytes: len(entry), Commits: map[int]Spread{}, Latency: map[int][2]Spread{}}
 	for _, k := range rawInFlight {
-		if _, _, err := rawRun(ctx, leader, entry, k, o.Duration/3, 0); err != nil {
+		if _, _, err := rawRun(ctx, leader, entry, k, o.Duration/3, 0, 0); err != nil {
 			return f, fmt.Errorf("raw raft warm-up: %w", err)
 		}
 		var rates, p50s, p99s []float64
 		for run := range o.Runs {
-			rate, lat, err := rawRun(ctx, leader, entry, k, o.Duration, 0)
+			rate, lat, err := rawRun(ctx, leader, entry, k, o.Duration, 0, 0)
 			if err != nil {
 				return f, fmt.Errorf("raw raft, %d in flight: %w", k, err)
 			}
@@ -294,7 +305,7 @@ func measureRawStore(ctx context.Context, o Options, store string, entry []byte)
 	}
 	var p50s, p99s []float64
 	for run := range o.Runs {
-		_, lat, err := rawRun(ctx, leader, entry, 1, o.Duration, senderInterval)
+		_, lat, err := rawRun(ctx, leader, entry, 1, o.Duration, senderInterval, 0)
 		if err != nil {
 			return f, fmt.Errorf("raw raft, paced: %w", err)
 		}
@@ -304,6 +315,18 @@ func measureRawStore(ctx context.Context, o Options, store string, entry []byte)
 			senderInterval.Round(time.Millisecond/10), run+1, o.Runs, p50, p99)
 	}
 	f.Paced = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
+	p50s, p99s = nil, nil
+	for run := range o.Runs {
+		_, lat, err := rawRun(ctx, leader, entry, fixedRateSenders, o.Duration, 0, fixedRate)
+		if err != nil {
+			return f, fmt.Errorf("raw raft, %d/s: %w", fixedRate, err)
+		}
+		p50, p99, _ := lat.Quantiles()
+		p50s, p99s = append(p50s, p50), append(p99s, p99)
+		o.logf("raw raft, %s: %d/s over %d in flight, run %d/%d: p50 %.2f ms, p99 %.2f ms", store, fixedRate,
+			fixedRateSenders, run+1, o.Runs, p50, p99)
+	}
+	f.Fixed = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
 	return f, nil
 }
 
@@ -328,6 +351,10 @@ func (r *Report) rawMarkdown(p md) {
 			p("| %s | 1, one commit every %.1f ms (a lone sender's pace) | %.0f | %s | %s |", f.Store,
 				float64(senderInterval)/float64(time.Millisecond), float64(time.Second)/float64(senderInterval),
 				f.Paced[0].Format(2), f.Paced[1].Format(2))
+		}
+		if f.Fixed[0].N > 0 {
+			p("| %s | %d, sharing %d commits/s (the office's fixed-rate load) | %d | %s | %s |", f.Store, fixedRateSenders,
+				fixedRate, fixedRate, f.Fixed[0].Format(2), f.Fixed[1].Format(2))
 		}
 	}
 	p("")
@@ -366,6 +393,10 @@ func (r *Report) rawMarkdown(p md) {
 		}
 		p("| %s, p99 at %d/s (ms) vs commit p99, 1 in flight | %s | %s | %s |", d.name, fixedRate, d.f.Fixed[1].Format(1),
 			one[1].Format(2), ratio(d.f.Fixed[1], one[1]))
+		if raw.Fixed[1].N > 0 {
+			p("| %s, p99 at %d/s (ms) vs commit p99 at the same rate | %s | %s | %s |", d.name, fixedRate,
+				d.f.Fixed[1].Format(1), raw.Fixed[1].Format(2), ratio(d.f.Fixed[1], raw.Fixed[1]))
+		}
 		for _, n := range r.Options.senderCounts() {
 			p("| %s, msg/s with %d senders vs commits/s, 64 in flight | %s | %s | %s |", d.name, n, d.f.Throughput[n].Format(0),
 				many.Format(0), ratio(d.f.Throughput[n], many))

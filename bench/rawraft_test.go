@@ -35,7 +35,7 @@ func testRawRaftGroup(t *testing.T, store string) {
 	if len(entry) < 200 || len(entry) > 600 {
 		t.Fatalf("entry of %d bytes, want a text message's size", len(entry))
 	}
-	rate, lat, err := rawRun(ctx, leader, entry, 4, 300*time.Millisecond, 0)
+	rate, lat, err := rawRun(ctx, leader, entry, 4, 300*time.Millisecond, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,12 +43,21 @@ func testRawRaftGroup(t *testing.T, store string) {
 		t.Fatalf("no commits: rate %v, %d latencies", rate, len(lat))
 	}
 	// Paced, each apply starts at least pace after the one before: at most d/pace+1 in a run.
-	_, paced, err := rawRun(ctx, leader, entry, 1, 300*time.Millisecond, 100*time.Millisecond)
+	_, paced, err := rawRun(ctx, leader, entry, 1, 300*time.Millisecond, 100*time.Millisecond, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(paced) == 0 || len(paced) > 4 {
 		t.Fatalf("%d paced commits in 300 ms at one per 100 ms, want 1-4", len(paced))
+	}
+	// At a fixed rate the workers share the starts: 20 a second over 4 in flight is at most 6
+	// commits in 300 ms (at 0, 50, ... 250 ms), however many workers are free.
+	_, fixed, err := rawRun(ctx, leader, entry, 4, 300*time.Millisecond, 0, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fixed) == 0 || len(fixed) > 6 {
+		t.Fatalf("%d commits in 300 ms at 20/s, want 1-6", len(fixed))
 	}
 	if err := leader.Barrier(10 * time.Second).Error(); err != nil {
 		t.Fatal(err)
