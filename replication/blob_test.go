@@ -100,16 +100,7 @@ func openBlobOffice(t testing.TB, ctx context.Context, copies int, budgets ...in
 	}
 	pollUntil(t, func() bool {
 		cfg, err := out[0].configuration()
-		if err != nil {
-			return false
-		}
-		voters := 0
-		for _, s := range cfg.Servers {
-			if s.Suffrage == raft.Voter {
-				voters++
-			}
-		}
-		return voters == 3
+		return err == nil && voterCount(cfg) == 3
 	})
 	return out
 }

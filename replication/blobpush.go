@@ -84,13 +84,7 @@ func (b *blobs) copiesWanted(cfg raft.Configuration) int {
 	if c := b.n.cfg.BlobCopies; c > 0 {
 		return min(c, len(cfg.Servers))
 	}
-	voters := 0
-	for _, s := range cfg.Servers {
-		if s.Suffrage == raft.Voter {
-			voters++
-		}
-	}
-	return max(voters, 1)
+	return max(voterCount(cfg), 1)
 }
 
 func memberIDs(cfg raft.Configuration) []string {

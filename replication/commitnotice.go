@@ -327,26 +327,7 @@ func (n *Node) handleCommit(ctx context.Context, peer string, body json.RawMessa
 	if err := n.raftLog.GetLog(a.Index, &l); err != nil || l.Term != a.LogTerm {
 		return nil, nil
 	}
-	addr := n.memberAddr(raft.ServerID(peer))
-	if addr == "" {
-		return nil, nil
-	}
-	req := &raft.AppendEntriesRequest{
-		RPCHeader: raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte(peer),
-			Addr: n.transport.EncodePeer(raft.ServerID(peer), addr)},
-		Term:              a.Term,
-		PrevLogEntry:      a.Index,
-		PrevLogTerm:       a.LogTerm,
-		LeaderCommitIndex: a.Index,
-	}
-	resp := make(chan raft.RPCResponse, 1)
-	if err := n.noticeTr.inject(ctx, raft.RPC{Command: req, RespChan: resp}); err != nil {
-		return nil, nil
-	}
-	select {
-	case <-resp:
-	case <-ctx.Done():
-	}
+	n.tellCommitted(ctx, raft.ServerID(peer), a)
 	return nil, nil
 }
 
@@ -397,9 +378,10 @@ func (n *Node) awaitLogged(ctx context.Context, index uint64) bool {
 // loggedStore is Raft's log store telling waiting notices that entries were stored.
 type loggedStore struct {
 	raftLog
-	mu     sync.Mutex
-	last   uint64        // the last index of the latest append
-	stored chan struct{} // closed at the next append; nil while nobody waits
+	onStored func([]*raft.Log) // after each append, on Raft's goroutine (nil: nothing)
+	mu       sync.Mutex
+	last     uint64        // the last index of the latest append
+	stored   chan struct{} // closed at the next append; nil while nobody waits
 }
 
 func newLoggedStore(s raftLog) (*loggedStore, error) {
@@ -434,6 +416,9 @@ func (s *loggedStore) StoreLogs(logs []*raft.Log) error {
 		s.stored = nil
 	}
 	s.mu.Unlock()
+	if s.onStored != nil {
+		s.onStored(logs)
+	}
 	return nil
 }
 

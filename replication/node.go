@@ -337,10 +337,13 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	if n.logged, err = newLoggedStore(n.raftLog); err != nil {
 		return err
 	}
+	self := newSelfCommitter(n)
+	n.logged.onStored = self.stored
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.raftLog, snaps, n.transport); err != nil {
 		return fmt.Errorf("replication: start raft: %w", err)
 	}
 	n.notices.ready.Store(true)
+	n.goLoop(func() { self.run(n.ctx) })
 	if found {
 		if err := n.bootstrap(); err != nil {
 			return err

@@ -219,3 +219,14 @@ func cmpBool(a, b bool) int {
 		return -1
 	}
 }
+
+// voterCount is how many of cfg's servers vote.
+func voterCount(cfg raft.Configuration) int {
+	voters := 0
+	for _, s := range cfg.Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+		}
+	}
+	return voters
+}
