@@ -199,7 +199,7 @@ func messageHandlers() map[string]handler {
 // conversation (unless options.history is false), creates the conversation rows the recipients
 // need, and pushes it to the recipients and the sender's other devices.
 func sendMsg(o *op, a *SendMsg) (any, error) {
-	m := proto.Clone(a.MsgData).(*pb.MsgData)
+	m := a.MsgData // decoded for this apply alone: stamping it changes no one else's copy
 	if m.SessionType == openim.ReadGroupChat {
 		return o.sendGroupMsg(m)
 	}
@@ -361,14 +361,14 @@ func (o *op) checkSingleSend(m *pb.MsgData, st *store.ChatSend) ([]string, error
 // checkFriendship refuses a single message to someone who does not have the sender as a friend
 // (isFriend), when the office says chats need a friendship (Office.RequireFriendship; OpenIM's 1303).
 func (o *op) checkFriendship(m *pb.MsgData, isFriend bool) error {
+	if isFriend || m.SendID == m.RecvID {
+		return nil
+	}
 	need, err := needsFriendship(o.ctx, o.tx)
-	if err != nil || !need || m.SendID == m.RecvID {
+	if err != nil || !need {
 		return err
 	}
-	if !isFriend {
-		return openim.ErrNotPeersFriend.With("this office's chats need a friendship: %s is not %s's friend", m.SendID, m.RecvID)
-	}
-	return nil
+	return openim.ErrNotPeersFriend.With("this office's chats need a friendship: %s is not %s's friend", m.SendID, m.RecvID)
 }
 
 // checkGroupSend applies the group rules and returns the members, who all get the push. The admin
