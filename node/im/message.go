@@ -210,7 +210,8 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 		return nil, err
 	}
 	if st.Retry {
-		return o.retriedSend(m)
+		prev, _, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID)
+		return retriedSend(m, prev, err)
 	}
 	if err := checkSendUsers(m, st.Sender, st.Recv); err != nil {
 		return nil, err
@@ -227,19 +228,12 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 
 // sendGroupMsg is sendMsg for a group chat.
 func (o *op) sendGroupMsg(m *pb.MsgData) (any, error) {
-	if _, retry, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID); err != nil || retry {
-		if err != nil {
-			return nil, err
-		}
-		return o.retriedSend(m)
+	if prev, retry, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID); err != nil || retry {
+		return retriedSend(m, prev, err)
 	}
-	users, err := store.GetUsers(o.ctx, o.tx, []string{m.SendID})
+	sender, err := store.GetUser(o.ctx, o.tx, m.SendID)
 	if err != nil {
 		return nil, err
-	}
-	var sender *pb.UserInfo
-	if len(users) > 0 {
-		sender = users[0]
 	}
 	if err := checkSendUsers(m, sender, nil); err != nil {
 		return nil, err
@@ -256,9 +250,9 @@ func (o *op) sendGroupMsg(m *pb.MsgData) (any, error) {
 }
 
 // retriedSend answers a retry (the client's, or the outbox replaying after a lost quorum) with the
-// first send's result; the same clientMsgID from another sender is refused.
-func (o *op) retriedSend(m *pb.MsgData) (any, error) {
-	prev, _, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID)
+// first send's result, prev (err: reading it failed); the same clientMsgID from another sender is
+// refused.
+func retriedSend(m *pb.MsgData, prev store.StoredMessage, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}

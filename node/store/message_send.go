@@ -67,17 +67,21 @@ func ReadChatSend(ctx context.Context, q Q, clientMsgID, sendID, recvID, convers
 }
 
 // AppendSeq gives a conversation whose last seq is last (read in this transaction: ReadChatSend)
-// its next seq, last+1, in one statement where NextSeq needs two. It fails when the last seq is no
-// longer last, rather than give a seq twice.
+// its next seq, last+1, in one statement where NextSeq needs two. It fails when last is no longer
+// the last seq, rather than give a seq twice.
 func AppendSeq(ctx context.Context, q Q, conversationID string, last, sendTime int64) (int64, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO seqs (conversation_id, max_seq, max_seq_time) VALUES (?1, ?2, ?3)
-		ON CONFLICT (conversation_id) DO UPDATE SET max_seq = excluded.max_seq, max_seq_time = excluded.max_seq_time
-		WHERE max_seq = ?2 - 1`, conversationID, last+1, sendTime)
+	query := `UPDATE seqs SET max_seq = ?1, max_seq_time = ?2 WHERE conversation_id = ?3 AND max_seq = ?1 - 1`
+	if last == 0 {
+		query = `INSERT INTO seqs (conversation_id, max_seq, max_seq_time) VALUES (?3, ?1, ?2)
+			ON CONFLICT (conversation_id) DO UPDATE SET max_seq = excluded.max_seq, max_seq_time = excluded.max_seq_time
+			WHERE max_seq = 0`
+	}
+	res, err := q.ExecContext(ctx, query, last+1, sendTime, conversationID)
 	if err != nil {
 		return 0, fmt.Errorf("next seq %s: %w", conversationID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return 0, fmt.Errorf("next seq %s: the last seq is no longer %d (%d rows, %v)", conversationID, last, n, err)
+		return 0, fmt.Errorf("next seq %s: the last seq is not %d (%d rows, %v)", conversationID, last, n, err)
 	}
 	return last + 1, nil
 }
