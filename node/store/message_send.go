@@ -9,9 +9,9 @@ import (
 )
 
 // ChatSend is everything a one-to-one send (a single chat, or an admin's notification-account
-// message) reads before its rules run, read in one statement: nine point lookups run as their own
-// statements cost far more in database/sql and cgo than in SQLite (docs/benchmarks.md, branch
-// i17fsm).
+// message) reads before its rules run, read in one statement: its ten point lookups, run as five
+// statements before, cost more in database/sql and cgo per statement than in SQLite (docs/benchmarks.md,
+// branch i17fsm).
 type ChatSend struct {
 	// Retry: a message with the send's clientMsgID is stored already (MessageByClientID reads it).
 	Retry bool
