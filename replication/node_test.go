@@ -502,15 +502,24 @@ func TestBatchReadsTheOfficeAsItStands(t *testing.T) {
 	add("office.chatRule", admin, &im.SetChatRule{RequireFriendship: true})
 	send() // 6: alice is not bob's friend
 	var codes []int
+	var seqs []int64 // of the sends stored: each reads its conversation's last seq in the batch
 	for _, r := range f.ApplyBatch(logs) {
 		code := 0
 		if res := r.(*im.Result); res.Err != nil {
 			code = res.Err.Code
+		} else if len(res.Data) > 0 {
+			var sent im.SendMsgResult
+			if json.Unmarshal(res.Data, &sent) == nil && sent.Seq > 0 {
+				seqs = append(seqs, sent.Seq)
+			}
 		}
 		codes = append(codes, code)
 	}
 	want := []int{0, 0, 0, openim.ErrArgs.Code, 0, 0, openim.ErrNotPeersFriend.Code}
 	if fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Fatalf("results %v, want %v", codes, want)
+	}
+	if fmt.Sprint(seqs) != "[1 2]" {
+		t.Fatalf("the batch's sends got seqs %v, want [1 2]", seqs)
 	}
 }

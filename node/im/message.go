@@ -199,41 +199,84 @@ func messageHandlers() map[string]handler {
 // conversation (unless options.history is false), creates the conversation rows the recipients
 // need, and pushes it to the recipients and the sender's other devices.
 func sendMsg(o *op, a *SendMsg) (any, error) {
-	m := proto.Clone(a.MsgData).(*pb.MsgData)
-	// A retry (the client's, or the outbox replaying after a lost quorum) finds the first send.
-	prev, ok, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID)
+	m := a.MsgData // decoded for this apply alone: stamping it changes no one else's copy
+	if m.SessionType == openim.ReadGroupChat {
+		return o.sendGroupMsg(m)
+	}
+	cid := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
+	// One statement reads what the rules below need, in the order they are checked.
+	st, err := store.ReadChatSend(o.ctx, o.tx, m.ClientMsgID, m.SendID, m.RecvID, cid)
 	if err != nil {
 		return nil, err
 	}
-	if ok {
-		if prev.SendID != m.SendID {
-			return nil, openim.ErrArgs.With("clientMsgID %s is another sender's message", m.ClientMsgID)
-		}
-		return &SendMsgResult{ServerMsgID: prev.ServerMsgID, ClientMsgID: prev.ClientMsgID, SendTime: prev.SendTime,
-			Seq: prev.Seq}, nil
+	if st.Retry {
+		prev, _, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID)
+		return retriedSend(m, prev, err)
 	}
-	sender, recv, err := o.sendUsers(m)
+	if err := checkSendUsers(m, st.Sender, st.Recv); err != nil {
+		return nil, err
+	}
+	o.stampMsg(m, st.Sender)
+	to, err := o.checkSingleSend(m, st)
 	if err != nil {
+		return nil, err
+	}
+	return o.keepAndPush(cid, m, to, st.Rows, func() (int64, error) {
+		return store.AppendSeq(o.ctx, o.tx, cid, st.LastSeq, m.SendTime)
+	})
+}
+
+// sendGroupMsg is sendMsg for a group chat.
+func (o *op) sendGroupMsg(m *pb.MsgData) (any, error) {
+	if prev, retry, err := store.MessageByClientID(o.ctx, o.tx, m.ClientMsgID); err != nil || retry {
+		return retriedSend(m, prev, err)
+	}
+	sender, err := store.GetUser(o.ctx, o.tx, m.SendID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSendUsers(m, sender, nil); err != nil {
 		return nil, err
 	}
 	o.stampMsg(m, sender)
 	cid := openim.ChatConversationID(m.SessionType, m.SendID, m.RecvID, m.GroupID)
-	var to []string
-	var rows map[string]int32 // a single chat's rows of both ends: owner → recv_msg_opt
-	if m.SessionType == openim.ReadGroupChat {
-		to, err = o.checkGroupSend(m)
-	} else if rows, err = store.RecvMsgOpts(o.ctx, o.tx, cid, pair(m.SendID, m.RecvID)...); err == nil {
-		to, err = o.checkSingleSend(m, sender, recv, rows[m.RecvID])
-	}
+	to, err := o.checkGroupSend(m)
 	if err != nil {
 		return nil, err
 	}
+	return o.keepAndPush(cid, m, to, nil, func() (int64, error) {
+		return store.NextSeq(o.ctx, o.tx, cid, m.SendTime)
+	})
+}
+
+// retriedSend answers a retry (the client's, or the outbox replaying after a lost quorum) with the
+// first send's result, prev (err: reading it failed); the same clientMsgID from another sender is
+// refused.
+func retriedSend(m *pb.MsgData, prev store.StoredMessage, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	if prev.SendID != m.SendID {
+		return nil, openim.ErrArgs.With("clientMsgID %s is another sender's message", m.ClientMsgID)
+	}
+	return &SendMsgResult{ServerMsgID: prev.ServerMsgID, ClientMsgID: prev.ClientMsgID, SendTime: prev.SendTime,
+		Seq: prev.Seq}, nil
+}
+
+// keepAndPush stores a checked message (unless options.history is false) at the seq next gives,
+// after the conversation rows it needs (have: a single chat's rows known to exist), raises the
+// sender's read position to it, and queues its push.
+func (o *op) keepAndPush(cid string, m *pb.MsgData, to []string, have map[string]int32, next func() (int64, error)) (any, error) {
 	res := &SendMsgResult{ServerMsgID: m.ServerMsgID, ClientMsgID: m.ClientMsgID, SendTime: m.SendTime}
 	if optionOn(m.Options, "history") {
-		if err := o.ensureSendConversations(cid, m, rows); err != nil {
+		if err := o.ensureSendConversations(cid, m, have); err != nil {
 			return nil, err
 		}
-		if err := o.storeMessage(cid, m, searchText(m.ContentType, m.Content)); err != nil {
+		seq, err := next()
+		if err != nil {
+			return nil, err
+		}
+		if err := o.insertMessage(cid, m, seq, searchText(m.ContentType, m.Content)); err != nil {
 			return nil, err
 		}
 		if _, err := store.RaiseHasReadSeq(o.ctx, o.tx, m.SendID, cid, m.Seq); err != nil {
@@ -245,32 +288,15 @@ func sendMsg(o *op, a *SendMsg) (any, error) {
 	return res, nil
 }
 
-// sendUsers loads the sender and, unless the message goes to a group, the receiver, in one
-// statement: 1004 when either is not a user.
-func (o *op) sendUsers(m *pb.MsgData) (sender, recv *pb.UserInfo, err error) {
-	ids := []string{m.SendID}
-	if m.SessionType != openim.ReadGroupChat {
-		ids = pair(m.SendID, m.RecvID)
-	}
-	users, err := store.GetUsers(o.ctx, o.tx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, u := range users {
-		if u.UserID == m.SendID {
-			sender = u
-		}
-		if u.UserID == m.RecvID {
-			recv = u
-		}
-	}
+// checkSendUsers: 1004 when the sender, or the receiver of a message not to a group, is not a user.
+func checkSendUsers(m *pb.MsgData, sender, recv *pb.UserInfo) error {
 	if sender == nil {
-		return nil, nil, openim.ErrRecordNotFound.With("sender %s is not a user", m.SendID)
+		return openim.ErrRecordNotFound.With("sender %s is not a user", m.SendID)
 	}
 	if recv == nil && m.SessionType != openim.ReadGroupChat {
-		return nil, nil, openim.ErrRecordNotFound.With("receiver %s is not a user", m.RecvID)
+		return openim.ErrRecordNotFound.With("receiver %s is not a user", m.RecvID)
 	}
-	return sender, recv, nil
+	return nil
 }
 
 // stampMsg fills what the server decides: IDs, time, status, origin, and the sender's profile when
@@ -300,20 +326,19 @@ func (o *op) stampMsg(m *pb.MsgData, sender *pb.UserInfo) {
 }
 
 // checkSingleSend applies the single-chat rules (and those of an admin's notification-account
-// message) and returns who gets the push. rowOpt is the recv_msg_opt of the receiver's row of the
-// chat (0 without one).
-func (o *op) checkSingleSend(m *pb.MsgData, sender, recv *pb.UserInfo, rowOpt int32) ([]string, error) {
-	system := o.caller.Admin() || openim.IsNotification(m.ContentType) || sender.AppMangerLevel >= 2
+// message) to what the send read, and returns who gets the push.
+func (o *op) checkSingleSend(m *pb.MsgData, st *store.ChatSend) ([]string, error) {
+	system := o.caller.Admin() || openim.IsNotification(m.ContentType) || st.Sender.AppMangerLevel >= 2
 	if !system {
-		if err := checkNotBlocked(o.ctx, o.tx, m.RecvID, m.SendID); err != nil {
-			return nil, err
+		if st.Blocked {
+			return nil, errBlocked(m.RecvID, m.SendID)
 		}
-		if err := o.checkFriendship(m); err != nil {
+		if err := o.checkFriendship(m, st.Friend); err != nil {
 			return nil, err
 		}
 	}
 	if !openim.IsNotification(m.ContentType) {
-		opt, err := recvMsgOpt(recv, m, rowOpt)
+		opt, err := recvMsgOpt(st.Recv, m, st.Rows[m.RecvID])
 		if err != nil {
 			return nil, err
 		}
@@ -327,21 +352,17 @@ func (o *op) checkSingleSend(m *pb.MsgData, sender, recv *pb.UserInfo, rowOpt in
 	return []string{m.RecvID}, nil
 }
 
-// checkFriendship refuses a single message to someone who does not have the sender as a friend,
-// when the office says chats need a friendship (Office.RequireFriendship; OpenIM's 1303).
-func (o *op) checkFriendship(m *pb.MsgData) error {
+// checkFriendship refuses a single message to someone who does not have the sender as a friend
+// (isFriend), when the office says chats need a friendship (Office.RequireFriendship; OpenIM's 1303).
+func (o *op) checkFriendship(m *pb.MsgData, isFriend bool) error {
+	if isFriend || m.SendID == m.RecvID {
+		return nil
+	}
 	need, err := needsFriendship(o.ctx, o.tx)
-	if err != nil || !need || m.SendID == m.RecvID {
+	if err != nil || !need {
 		return err
 	}
-	ok, err := store.IsFriend(o.ctx, o.tx, m.RecvID, m.SendID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return openim.ErrNotPeersFriend.With("this office's chats need a friendship: %s is not %s's friend", m.SendID, m.RecvID)
-	}
-	return nil
+	return openim.ErrNotPeersFriend.With("this office's chats need a friendship: %s is not %s's friend", m.SendID, m.RecvID)
 }
 
 // checkGroupSend applies the group rules and returns the members, who all get the push. The admin
@@ -393,9 +414,14 @@ func checkNotBlocked(ctx context.Context, q store.Q, recvID, sendID string) erro
 		return err
 	}
 	if blocked {
-		return openim.ErrBlockedByPeer.With("%s has blocked %s", recvID, sendID)
+		return errBlocked(recvID, sendID)
 	}
 	return nil
+}
+
+// errBlocked is the refusal of a message to someone who blocked its sender (1302).
+func errBlocked(recvID, sendID string) error {
+	return openim.ErrBlockedByPeer.With("%s has blocked %s", recvID, sendID)
 }
 
 // groupToSendTo loads the group a message goes to: 1004 when unknown, 1204 when dismissed.

@@ -20,6 +20,12 @@ func (o *op) storeMessage(conversationID string, msg *pb.MsgData, text string) e
 	if err != nil {
 		return err
 	}
+	return o.insertMessage(conversationID, msg, seq, text)
+}
+
+// insertMessage appends msg to the message log at seq, which its conversation has just given it.
+// text, when not empty, is indexed for search.
+func (o *op) insertMessage(conversationID string, msg *pb.MsgData, seq int64, text string) error {
 	msg.Seq = seq
 	b, err := marshal.Marshal(msg)
 	if err != nil {

@@ -260,11 +260,18 @@ func setChatRule(o *op, a *SetChatRule) (any, error) {
 	return nil, saveOffice(o, off)
 }
 
-// needsFriendship reports whether the office refuses single messages between non-friends.
+// needsFriendship reports whether the office refuses single messages between non-friends. Every
+// send asks: it decodes that one field, not the office's key and secret.
 func needsFriendship(ctx context.Context, q store.Q) (bool, error) {
-	off, err := LoadOffice(ctx, q)
-	if err != nil || off == nil {
+	b, ok, err := store.GetMeta(ctx, q, store.MetaOffice)
+	if err != nil || !ok {
 		return false, err
+	}
+	var off struct {
+		RequireFriendship bool `json:"requireFriendship"`
+	}
+	if err := json.Unmarshal(b, &off); err != nil {
+		return false, fmt.Errorf("decode office: %w", err)
 	}
 	return off.RequireFriendship, nil
 }
