@@ -94,6 +94,7 @@ type clusterFigures struct {
 	Nodes      int
 	Throughput map[int]Spread              // senders → msg/s
 	CPUPerMsg  map[int]Spread              // senders → CPU time of all the nodes per message received (µs)
+	GenCPU     map[int]Spread              // senders → the load generator's (this process's) CPU time per message (µs)
 	SatLatency map[int][3]Spread           // senders → p50, p99, max (ms) while saturated
 	Fixed      [3]Spread                   // p50, p99, max (ms) at fixedRate
 	FixedRate  Spread                      // the rate actually achieved in the fixed-rate runs
@@ -188,7 +189,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 		return nil, err
 	}
 	defer stopAll(nodes)
-	f := &clusterFigures{Nodes: size, Throughput: map[int]Spread{}, CPUPerMsg: map[int]Spread{}, SatLatency: map[int][3]Spread{}}
+	f := &clusterFigures{Nodes: size, Throughput: map[int]Spread{}, CPUPerMsg: map[int]Spread{}, GenCPU: map[int]Spread{}, SatLatency: map[int][3]Spread{}}
 	tag := fmt.Sprintf("n%d", size)
 	if size == 3 && slices.Contains(o.senderCounts(), 1) {
 		if f.Placement, err = measurePlacements(ctx, o, nodes, label); err != nil {
@@ -201,7 +202,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 			return f, err
 		}
 		p.runLoad(ctx, o.Duration/3, 0) // warm-up: connections, caches, conversations
-		var rates, cpus []float64
+		var rates, cpus, gen []float64
 		var lat [3][]float64
 		for run := range o.Runs {
 			var profiled chan error
@@ -221,7 +222,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 				cpus = append(cpus, float64(used.Microseconds())/float64(len(res.lat)))
 			}
 			f.Errors += res.errors
-			rates = append(rates, res.rate)
+			rates, gen = append(rates, res.rate), append(gen, res.genCPU)
 			p50, p99, mx := res.lat.Quantiles()
 			lat[0], lat[1], lat[2] = append(lat[0], p50), append(lat[1], p99), append(lat[2], mx)
 			o.logf("%s: %d senders, run %d/%d: %.0f msg/s, p50 %.1f ms, p99 %.1f ms", label, senders, run+1, o.Runs,
@@ -229,6 +230,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 		}
 		f.Throughput[senders] = SpreadOf(rates)
 		f.CPUPerMsg[senders] = SpreadOf(cpus)
+		f.GenCPU[senders] = SpreadOf(gen)
 		f.SatLatency[senders] = [3]Spread{SpreadOf(lat[0]), SpreadOf(lat[1]), SpreadOf(lat[2])}
 		if senders == fixedRateSenders {
 			var lat [3][]float64

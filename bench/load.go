@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"lanim/node/client"
@@ -141,6 +142,9 @@ type loadResult struct {
 	lat     Latencies
 	replies Latencies
 	errors  int
+	// genCPU is this process's (the load generator's) user+system CPU time per message received
+	// (µs): every microsecond of it is taken from the nodes on the same cores.
+	genCPU float64
 }
 
 // senderInterval paces each sender just under the gateway's per-connection limit
@@ -159,6 +163,7 @@ const drainTimeout = 10 * time.Second
 func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadResult {
 	run := p.run.Add(1)
 	p.rec.begin(run)
+	cpu0 := selfCPU()
 	start := time.Now()
 	end := start.Add(d)
 	var acked, failed atomic.Int64
@@ -209,8 +214,18 @@ func (p *pool) runLoad(ctx context.Context, d time.Duration, rate float64) loadR
 	res := loadResult{lat: lat, replies: replies, errors: int(failed.Load()) + int(acked.Load()) - n}
 	if n > 0 {
 		res.rate = float64(n) / last.Sub(start).Seconds()
+		res.genCPU = float64((selfCPU() - cpu0).Microseconds()) / float64(n)
 	}
 	return res
+}
+
+// selfCPU is the user+system CPU time this process has used (0 if it cannot be read).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // fill sends total messages through REST /msg/send_msg, round-robin over pairs (each from → to),

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -287,12 +288,26 @@ func (c *Conn) readLoop() {
 	close(c.done)
 }
 
+// maxKeptBuf is the largest read buffer a connection keeps for its next frame; a larger frame's
+// buffer (a big pull answer) is let go.
+const maxKeptBuf = 64 << 10
+
 func (c *Conn) read() error {
+	// One buffer for every frame: what is decoded from a frame never shares its bytes.
+	var buf bytes.Buffer
 	for {
-		typ, b, err := c.ws.Read(c.ctx)
+		typ, fr, err := c.ws.Reader(c.ctx)
 		if err != nil {
 			return fmt.Errorf("ws: %w", err)
 		}
+		if buf.Cap() > maxKeptBuf {
+			buf = bytes.Buffer{}
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(fr); err != nil {
+			return fmt.Errorf("ws: %w", err)
+		}
+		b := buf.Bytes()
 		if typ == websocket.MessageText {
 			var t wire.Text
 			if json.Unmarshal(b, &t) == nil && t.Type == "pong" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 )
 
 // connBufSize is the read and write buffer of a WebSocket connection. net/http hands a hijacked
@@ -44,4 +45,26 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, fmt.Errorf("carry %d buffered bytes over: %w", n, err)
 	}
 	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, connBufSize)), nil
+}
+
+// maxPooledFrame is the largest frame buffer put back in the pool; the read limit (wire.ReadLimit)
+// keeps client frames below it.
+const maxPooledFrame = 64 << 10
+
+// framePool lends the read loops their frame buffers: a frame's bytes are needed only while it is
+// decoded, so a pool of a few buffers serves every connection, and an idle one holds none.
+type framePool struct{ p sync.Pool }
+
+func (fp *framePool) get() *bytes.Buffer {
+	if b, ok := fp.p.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (fp *framePool) put(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledFrame {
+		fp.p.Put(b)
+	}
 }

@@ -175,19 +175,28 @@ func (c *conn) touch() {
 
 func (c *conn) readLoop() {
 	for {
-		typ, data, err := c.ws.Read(c.ctx)
+		typ, r, err := c.ws.Reader(c.ctx)
 		if err != nil {
 			return
 		}
-		c.touch()
-		if c.closing.Load() {
-			continue // drain until the close handshake ends the connection
+		// The frame is read into a pooled buffer, lent for as long as it is handled: nothing
+		// decoded from it shares its bytes, and an idle connection holds none.
+		buf := c.g.frames.get()
+		_, err = buf.ReadFrom(r)
+		if err == nil {
+			c.touch()
+			if c.closing.Load() {
+				// drain until the close handshake ends the connection
+			} else if typ == websocket.MessageText {
+				c.handleText(buf.Bytes())
+			} else {
+				c.handleBinary(buf.Bytes())
+			}
 		}
-		if typ == websocket.MessageText {
-			c.handleText(data)
-			continue
+		c.g.frames.put(buf)
+		if err != nil {
+			return
 		}
-		c.handleBinary(data)
 	}
 }
 
@@ -239,12 +248,12 @@ func (c *conn) handleBinary(data []byte) {
 	}
 }
 
-// startWorker starts a worker unless one runs. Only the reader calls it (after queueing a
-// request), so its wg.Add happens before serve's wg.Wait.
+// startWorker starts a worker (on one of the gateway's pooled goroutines) unless one runs. Only
+// the reader calls it (after queueing a request), so its wg.Add happens before serve's wg.Wait.
 func (c *conn) startWorker() {
 	if c.working.CompareAndSwap(false, true) {
 		c.wg.Add(1)
-		go func() { defer c.wg.Done(); c.work() }()
+		c.g.workers.run(func() { defer c.wg.Done(); c.work() })
 	}
 }
 

@@ -98,6 +98,10 @@ type Gateway struct {
 	backlogs map[string]map[string]*backlog
 
 	hub *hub
+	// frames lends the connections' read loops their frame buffers.
+	frames framePool
+	// workers runs the connections' request loops.
+	workers *workers
 }
 
 var _ im.Sink = (*Gateway)(nil)
@@ -143,6 +147,7 @@ func New(cfg Config) *Gateway {
 		g.q = cfg.DB.Reader()
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
+	g.workers = newWorkers(g.ctx, &g.wg)
 	g.hub = newHub(g)
 	g.wg.Add(1)
 	go func() {
