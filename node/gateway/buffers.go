@@ -28,6 +28,8 @@ const connBufSize = 1024
 // (TestFramesSentWithTheUpgrade).
 type smallBuffers struct {
 	http.ResponseWriter
+	// conn, when set, receives the hijacked connection (its write deadline bounds the frames).
+	conn *net.Conn
 }
 
 func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -43,6 +45,9 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if got, err := br.Peek(n); err != nil || len(got) != n {
 		conn.Close()
 		return nil, nil, fmt.Errorf("carry %d buffered bytes over: %w", n, err)
+	}
+	if w.conn != nil {
+		*w.conn = conn
 	}
 	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, connBufSize)), nil
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,8 @@ type conn struct {
 	pending    bool   // gets messages still waiting for a quorum (wire.PendingMsg)
 	codec      wire.Codec
 	ws         *websocket.Conn
+	// raw is the connection under ws; its write deadline bounds each data frame's write.
+	raw net.Conn
 
 	ctx    context.Context // ends when the connection does
 	cancel context.CancelFunc
@@ -315,6 +318,10 @@ func (c *conn) writeLoop() {
 				return
 			}
 		}
+		if c.raw != nil {
+			// Control frames (pongs, the close handshake) keep their own timeouts.
+			c.raw.SetWriteDeadline(time.Time{})
+		}
 	}
 }
 
@@ -331,11 +338,22 @@ func (c *conn) writerDone() bool {
 }
 
 // writeFrame writes one frame; false means the connection is over (closed, failed or ended).
+//
+// The write is bounded by a deadline on the connection, not by a context: coder/websocket watches
+// a context that can end with a goroutine-safe callback registered for each write (and the timeout
+// context is a timer and two map entries more), a few percent of the node's CPU under load. An
+// ended connection is closed (drop), which fails a write under way just as well.
 func (c *conn) writeFrame(f frame) bool {
 	if f.typ != 0 {
-		ctx, cancel := context.WithTimeout(c.ctx, WriteTimeout)
-		err := c.ws.Write(ctx, f.typ, f.data)
-		cancel()
+		var err error
+		if c.raw != nil {
+			c.raw.SetWriteDeadline(time.Now().Add(c.g.cfg.WriteTimeout))
+			err = c.ws.Write(context.Background(), f.typ, f.data)
+		} else {
+			ctx, cancel := context.WithTimeout(c.ctx, c.g.cfg.WriteTimeout)
+			err = c.ws.Write(ctx, f.typ, f.data)
+			cancel()
+		}
 		if err != nil {
 			c.drop()
 			return false
@@ -365,7 +383,7 @@ func (c *conn) ping() {
 	if c.pingsDone {
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, WriteTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, c.g.cfg.WriteTimeout)
 	c.ws.Ping(ctx)
 	cancel()
 	c.pinger.Reset(c.g.cfg.PingInterval)

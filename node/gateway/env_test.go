@@ -43,6 +43,7 @@ type envOpts struct {
 	// readTimeout and pingInterval shorten the read deadline and the Web ping period.
 	readTimeout  time.Duration
 	pingInterval time.Duration
+	writeTimeout time.Duration
 }
 
 func newEnv(t *testing.T, o envOpts) *testEnv {
@@ -61,7 +62,7 @@ func newEnv(t *testing.T, o envOpts) *testEnv {
 	}
 	e.gw = New(Config{Verifier: auth.NewVerifier(db.Reader()), Proposer: e.prop, DB: db, Reader: reader, Log: log,
 		MaxConns: o.maxConns, QueueLen: o.queueLen, ResumeTTL: o.resumeTTL, ResumeMax: o.resumeMax,
-		ReadTimeout: o.readTimeout, PingInterval: o.pingInterval})
+		ReadTimeout: o.readTimeout, PingInterval: o.pingInterval, WriteTimeout: o.writeTimeout})
 	e.repl, err = replication.Open(replication.Config{DataDir: dir, NodeID: "n1", DB: db, Machine: im.NewMachine(),
 		Sink: e.gw, Log: log})
 	if err != nil {

@@ -70,6 +70,8 @@ type Config struct {
 	// PingInterval when 0); tests make them short.
 	ReadTimeout  time.Duration
 	PingInterval time.Duration
+	// WriteTimeout bounds the write of one frame (WriteTimeout when 0); tests make it short.
+	WriteTimeout time.Duration
 	// ResumeTTL and ResumeMax bound the resume backlogs (ResumeTTL and ResumeMax when 0).
 	ResumeTTL time.Duration
 	ResumeMax int
@@ -123,6 +125,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = ReadTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = WriteTimeout
 	}
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = PingInterval

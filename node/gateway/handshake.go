@@ -136,7 +136,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(g, p)
-	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{ResponseWriter: w, conn: &c.raw}, r, &websocket.AcceptOptions{
 		// Any origin: browsers run the JS SDK from the app's own origin; the token is the credential.
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
@@ -150,7 +150,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(wire.ReadLimit)
 	c.ws = ws
 	if p.msgResp {
-		ctx, cancel := context.WithTimeout(r.Context(), WriteTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), g.cfg.WriteTimeout)
 		err := ws.Write(ctx, websocket.MessageText, wire.ConnectOK)
 		cancel()
 		if err != nil {
@@ -200,7 +200,7 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, p params, ierr 
 	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), WriteTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.WriteTimeout)
 	defer cancel()
 	if err := ws.Write(ctx, websocket.MessageText, body); err != nil {
 		ws.CloseNow()

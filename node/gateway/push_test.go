@@ -267,6 +267,31 @@ func TestSlowClientDropped(t *testing.T) {
 	waitFor(t, "the slow client to be dropped", func() bool { return len(e.gw.conns("slow")) == 0 })
 }
 
+// TestStuckWriteDropped: a client that stops reading while its queue still has room is dropped
+// when a frame's write takes longer than the write timeout (the deadline on the connection), and
+// the others are served meanwhile.
+func TestStuckWriteDropped(t *testing.T) {
+	e := newEnv(t, envOpts{queueLen: 1000, writeTimeout: 300 * time.Millisecond})
+	e.users("alice", "stuck")
+	fast := e.dial("alice", 5, e.token("alice", 5), client.DialOptions{PushBuffer: 4096})
+	stuck := dialRaw(t, e, "stuck", e.token("stuck", 5), 5, wire.Codec{}) // never reads again
+	_ = stuck
+	big := strings.Repeat("x", 60000)
+	const pushes = 600 // ~36 MB: more than the socket buffers hold, fewer frames than the queue
+	for i := range pushes {
+		msg := textMsg("alice", "stuck", fmt.Sprint("m", i))
+		msg.Content = []byte(big)
+		e.gw.Publish([]im.Event{{Push: &im.Push{UserIDs: []string{"stuck", "alice"}, ConversationID: "si_alice_stuck", Msg: msg}}})
+		if got := nextPush(t, fast).Msgs.Msgs["si_alice_stuck"].GetMsgs()[0].ClientMsgID; got != fmt.Sprint("m", i) {
+			t.Fatalf("push %d is %s", i, got)
+		}
+		if len(e.gw.conns("stuck")) == 0 {
+			return // dropped, while its queue had room: the write timed out
+		}
+	}
+	waitFor(t, "the stuck client to be dropped", func() bool { return len(e.gw.conns("stuck")) == 0 })
+}
+
 // TestCloseLeaksNothing: Close ends every connection and goroutine the gateway started.
 func TestCloseLeaksNothing(t *testing.T) {
 	base := runtime.NumGoroutine()

@@ -132,7 +132,7 @@ func (c *conn) resume(b *backlog) bool {
 			c.g.cfg.Log.Error("encode resumed push", "user", c.userID, "err", err)
 			continue
 		}
-		ctx, cancel := context.WithTimeout(c.ctx, WriteTimeout)
+		ctx, cancel := context.WithTimeout(c.ctx, c.g.cfg.WriteTimeout)
 		err = c.ws.Write(ctx, websocket.MessageBinary, data)
 		cancel()
 		if err != nil {
