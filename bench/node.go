@@ -312,11 +312,18 @@ const tokenWait = 10 * time.Second
 
 // dial logs id in over WS at n with token.
 func (n *Node) dial(ctx context.Context, id, token string) (*client.Conn, error) {
+	return n.dialWith(ctx, client.DialOptions{UserID: id, Token: token})
+}
+
+// dialWith logs o.UserID in over WS at n with o's options; the platform and push buffer are the
+// benchmark's.
+func (n *Node) dialWith(ctx context.Context, o client.DialOptions) (*client.Conn, error) {
+	o.PlatformID, o.PushBuffer = platform, 4096
+	id := o.UserID
 	deadline := time.Now().Add(tokenWait)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		c, err := client.Dial(cctx, n.WSAddr, client.DialOptions{UserID: id, Token: token, PlatformID: platform,
-			PushBuffer: 4096})
+		c, err := client.Dial(cctx, n.WSAddr, o)
 		cancel()
 		if err == nil {
 			return c, nil

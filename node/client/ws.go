@@ -50,6 +50,9 @@ type DialOptions struct {
 	// Pending asks for LanIM's pushes of messages still waiting for a quorum (lanimPending=true,
 	// wire.PendingMsg), which the OpenIM SDKs never ask for.
 	Pending bool
+	// DropPushes reads the node's pushes and drops them undecoded: Pushes delivers nothing. For a
+	// connection used only to send (a benchmark's senders), whose pushes nobody looks at.
+	DropPushes bool
 }
 
 // Push is a frame the node sent on its own: 2001 (Msgs), 2002 (kicked; the node closes next),
@@ -78,6 +81,7 @@ type Conn struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	pushes chan Push
+	drop   bool // DialOptions.DropPushes
 	pongs  chan struct{}
 	done   chan struct{}
 
@@ -128,6 +132,7 @@ func Dial(ctx context.Context, addr string, o DialOptions) (*Conn, error) {
 		userID:  o.UserID,
 		opID:    o.OperationID,
 		pushes:  make(chan Push, o.PushBuffer),
+		drop:    o.DropPushes,
 		pongs:   make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		pending: map[string]chan *wire.Resp{},
@@ -296,7 +301,9 @@ func (c *Conn) read() error {
 	// One buffer for every frame: what is decoded from a frame never shares its bytes.
 	var buf bytes.Buffer
 	for {
-		typ, fr, err := c.ws.Reader(c.ctx)
+		// No context: Close and the heartbeat close the socket, which ends a read under way (a
+		// context that can end costs coder/websocket a callback registered twice per frame).
+		typ, fr, err := c.ws.Reader(context.Background())
 		if err != nil {
 			return fmt.Errorf("ws: %w", err)
 		}
@@ -332,6 +339,9 @@ func (c *Conn) read() error {
 				default: // a second answer to one request: ignore it
 				}
 			}
+			continue
+		}
+		if c.drop {
 			continue
 		}
 		p, err := decodePush(r)

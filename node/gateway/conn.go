@@ -178,7 +178,10 @@ func (c *conn) touch() {
 
 func (c *conn) readLoop() {
 	for {
-		typ, r, err := c.ws.Reader(c.ctx)
+		// No context: every way a connection ends closes its socket (drop, the close handshake),
+		// which ends a read under way. coder/websocket registers and removes a callback on a
+		// context that can end twice per frame read.
+		typ, r, err := c.ws.Reader(context.Background())
 		if err != nil {
 			return
 		}

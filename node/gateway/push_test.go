@@ -267,6 +267,39 @@ func TestSlowClientDropped(t *testing.T) {
 	waitFor(t, "the slow client to be dropped", func() bool { return len(e.gw.conns("slow")) == 0 })
 }
 
+// TestClientDropPushes: a client connection dialed with DropPushes reads its pushes and drops
+// them (its requests are answered as ever), while another connection of the same user gets them.
+func TestClientDropPushes(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.users("alice", "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dropper := e.dial("alice", 5, e.token("alice", 5), client.DialOptions{DropPushes: true})
+	watcher := e.dial("alice", 3, e.token("alice", 3), client.DialOptions{})
+	bob := e.dial("bob", 5, e.token("bob", 5), client.DialOptions{})
+	if _, err := dropper.SendMsg(ctx, textMsg("alice", "bob", "a1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.SendMsg(ctx, textMsg("bob", "alice", "b1")); err != nil {
+		t.Fatal(err)
+	}
+	// The push of b1 was queued on the dropper's connection before bob's reply, so before the
+	// answer to this request: the reader has been through it.
+	if _, err := dropper.NewestSeqs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-dropper.Pushes():
+		t.Fatalf("the dropping connection delivered %+v", p)
+	default:
+	}
+	for _, want := range []string{"a1", "b1"} {
+		if got := nextPush(t, watcher).Msgs.Msgs["si_alice_bob"].GetMsgs()[0].ClientMsgID; got != want {
+			t.Fatalf("the other connection's push is %s, want %s", got, want)
+		}
+	}
+}
+
 // TestStuckWriteDropped: a client that stops reading while its queue still has room is dropped
 // when a frame's write takes longer than the write timeout (the deadline on the connection), and
 // the others are served meanwhile.
