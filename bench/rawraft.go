@@ -303,31 +303,30 @@ func measureRawStore(ctx context.Context, o Options, store string, entry []byte)
 		f.Commits[k] = SpreadOf(rates)
 		f.Latency[k] = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
 	}
+	paced := fmt.Sprintf("1 in flight, one every %v", senderInterval.Round(time.Millisecond/10))
+	if f.Paced, err = rawLatencies(ctx, o, leader, entry, store, paced, 1, senderInterval, 0); err != nil {
+		return f, err
+	}
+	fixed := fmt.Sprintf("%d/s over %d in flight", fixedRate, fixedRateSenders)
+	f.Fixed, err = rawLatencies(ctx, o, leader, entry, store, fixed, fixedRateSenders, 0, fixedRate)
+	return f, err
+}
+
+// rawLatencies runs o.Runs paced runs (rawRun's inFlight, pace and rate) and returns their p50
+// and p99 (ms); what names the load in the progress lines and errors.
+func rawLatencies(ctx context.Context, o Options, leader *raft.Raft, entry []byte, store, what string,
+	inFlight int, pace time.Duration, rate float64) ([2]Spread, error) {
 	var p50s, p99s []float64
 	for run := range o.Runs {
-		_, lat, err := rawRun(ctx, leader, entry, 1, o.Duration, senderInterval, 0)
+		_, lat, err := rawRun(ctx, leader, entry, inFlight, o.Duration, pace, rate)
 		if err != nil {
-			return f, fmt.Errorf("raw raft, paced: %w", err)
+			return [2]Spread{}, fmt.Errorf("raw raft, %s: %w", what, err)
 		}
 		p50, p99, _ := lat.Quantiles()
 		p50s, p99s = append(p50s, p50), append(p99s, p99)
-		o.logf("raw raft, %s: 1 in flight, one every %v, run %d/%d: p50 %.2f ms, p99 %.2f ms", store,
-			senderInterval.Round(time.Millisecond/10), run+1, o.Runs, p50, p99)
+		o.logf("raw raft, %s: %s, run %d/%d: p50 %.2f ms, p99 %.2f ms", store, what, run+1, o.Runs, p50, p99)
 	}
-	f.Paced = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
-	p50s, p99s = nil, nil
-	for run := range o.Runs {
-		_, lat, err := rawRun(ctx, leader, entry, fixedRateSenders, o.Duration, 0, fixedRate)
-		if err != nil {
-			return f, fmt.Errorf("raw raft, %d/s: %w", fixedRate, err)
-		}
-		p50, p99, _ := lat.Quantiles()
-		p50s, p99s = append(p50s, p50), append(p99s, p99)
-		o.logf("raw raft, %s: %d/s over %d in flight, run %d/%d: p50 %.2f ms, p99 %.2f ms", store, fixedRate,
-			fixedRateSenders, run+1, o.Runs, p50, p99)
-	}
-	f.Fixed = [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}
-	return f, nil
+	return [2]Spread{SpreadOf(p50s), SpreadOf(p99s)}, nil
 }
 
 // rawMarkdown is the baseline's section: its own figures, then the office's beside them.
