@@ -237,9 +237,7 @@ func (c *notifier) pump(p *noticePeer) {
 					// The stream had died unnoticed (the follower restarted): send it again on
 					// a fresh one, as call does for a reused stream.
 					cancel()
-					c.mu.Lock()
-					p.sent = min(p.sent, a.Index-1)
-					c.mu.Unlock()
+					c.unsend(p, a.Index)
 					continue
 				}
 			} else {
@@ -265,9 +263,7 @@ func (c *notifier) pump(p *noticePeer) {
 					failed = 0
 					continue
 				}
-				c.mu.Lock()
-				p.sent = min(p.sent, a.Index-1)
-				c.mu.Unlock()
+				c.unsend(p, a.Index)
 				if sleepCtx(c.n.ctx, wait) != nil {
 					return
 				}
@@ -276,15 +272,21 @@ func (c *notifier) pump(p *noticePeer) {
 			// The follower is still storing the entry: ask again (with the newest index then)
 			// rather than leave it waiting for CommitTimeout; less often while it stays behind (a
 			// member catching up on a snapshot).
-			c.mu.Lock()
-			p.sent = min(p.sent, a.Index-1)
-			c.mu.Unlock()
+			c.unsend(p, a.Index)
 			behind++
 			if behind > 2 && sleepCtx(c.n.ctx, min(time.Duration(behind)*time.Second, noticeBackoffMax)) != nil {
 				return
 			}
 		}
 	}
+}
+
+// unsend makes the pump send index (or a newer one) to p again: its notice did not arrive, or
+// found the follower still storing it.
+func (c *notifier) unsend(p *noticePeer, index uint64) {
+	c.mu.Lock()
+	p.sent = min(p.sent, index-1)
+	c.mu.Unlock()
 }
 
 func (p *noticePeer) signal() {
