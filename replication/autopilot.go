@@ -333,34 +333,37 @@ type promoter struct {
 }
 
 func (pr *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *autopilot.State) autopilot.RaftChanges {
-	voters := 0
-	for _, srv := range s.Servers {
-		if srv.HasVotingRights() {
-			voters++
-		}
+	// Voting rights come from the latest configuration, not from s, which may be a round old
+	// (candidates says why). Without it no change is safe.
+	cfg, err := pr.p.n.configuration()
+	if err != nil {
+		pr.p.n.log.Debug("voters: no configuration to plan on", "err", err)
+		return autopilot.RaftChanges{}
 	}
+	voters := voterCount(cfg)
 	minStable := s.ServerStabilizationTime(c)
 	if voters < minSafeVoters {
 		minStable = 0
 	}
 	if pr.p.demoteAfter > 0 {
-		ch := planVoters(pr.p.candidates(s, time.Now(), minStable), pr.p.demoteAfter)
+		ch := planVoters(pr.p.candidates(s, cfg, time.Now(), minStable), pr.p.demoteAfter)
 		pr.p.logPlan(ch)
 		return ch
 	}
-	return growVoters(s, voters, minStable)
+	return growVoters(s, cfg, voters, minStable)
 }
 
 // growVoters promotes stable non-voters, in node ID order, while there are fewer than maxVoters
 // voters. Below minSafeVoters a healthy non-voter is promoted without waiting to be stable: an
 // office of one or two voters survives no failure, so a new office tolerates one as soon as its
 // first members caught up.
-func growVoters(s *autopilot.State, voters int, minStable time.Duration) autopilot.RaftChanges {
+func growVoters(s *autopilot.State, cfg raft.Configuration, voters int, minStable time.Duration) autopilot.RaftChanges {
 	var stable []raft.ServerID
 	now := time.Now()
-	for id, srv := range s.Servers {
-		if srv.State == autopilot.RaftNonVoter && srv.Health.IsStable(now, minStable) {
-			stable = append(stable, id)
+	for _, cs := range cfg.Servers {
+		srv, ok := s.Servers[cs.ID]
+		if ok && cs.Suffrage == raft.Nonvoter && srv.Health.IsStable(now, minStable) {
+			stable = append(stable, cs.ID)
 		}
 	}
 	slices.Sort(stable)

@@ -79,15 +79,13 @@ func TestStatsPollsWhenCalm(t *testing.T) {
 func TestSilenceCountsFromTheFirstMissedPoll(t *testing.T) {
 	t0 := time.Unix(1_000_000, 0)
 	p := testPilot()
-	state := &autopilot.State{Leader: "a", Servers: map[raft.ServerID]*autopilot.ServerState{}}
+	state, cfg := votersState(t0, "a", "b", "c")
 	for _, id := range []raft.ServerID{"a", "b", "c"} {
-		state.Servers[id] = &autopilot.ServerState{Server: autopilot.Server{ID: id}, State: autopilot.RaftVoter,
-			Health: autopilot.ServerHealth{Healthy: true, StableSince: t0.Add(-time.Hour)}}
 		p.answered(id, &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
 	}
 	silence := func(at time.Duration) map[raft.ServerID]candidate {
 		out := map[raft.ServerID]candidate{}
-		for _, c := range p.candidates(state, t0.Add(at), 0) {
+		for _, c := range p.candidates(state, cfg, t0.Add(at), 0) {
 			out[c.id] = c
 		}
 		return out
@@ -134,18 +132,14 @@ func slicesOf(m map[raft.ServerID]candidate) []candidate {
 func TestPromotionNeedsAFreshAnswer(t *testing.T) {
 	t0 := time.Unix(1_000_000, 0)
 	p := testPilot()
-	state := &autopilot.State{Leader: "a", Servers: map[raft.ServerID]*autopilot.ServerState{}}
+	state, cfg := votersState(t0, "a", "b", "c")
+	state.Servers["c"].State = autopilot.RaftNonVoter
+	cfg.Servers[2].Suffrage = raft.Nonvoter
 	for _, id := range []raft.ServerID{"a", "b", "c"} {
-		st := autopilot.RaftVoter
-		if id == "c" {
-			st = autopilot.RaftNonVoter
-		}
-		state.Servers[id] = &autopilot.ServerState{Server: autopilot.Server{ID: id}, State: st,
-			Health: autopilot.ServerHealth{Healthy: true, StableSince: t0.Add(-time.Hour)}}
 		p.answered(id, &raftStats{LastIndex: 10, LastTerm: 2, LastContact: time.Second}, t0)
 	}
 	promoted := func(at time.Duration) bool {
-		ch := planVoters(p.candidates(state, t0.Add(at), 0), p.demoteAfter)
+		ch := planVoters(p.candidates(state, cfg, t0.Add(at), 0), p.demoteAfter)
 		return slices.Contains(ch.Promotions, "c")
 	}
 	if !promoted(time.Second) {

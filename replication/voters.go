@@ -126,16 +126,28 @@ type candidate struct {
 	uptime  float64
 }
 
-// candidates is autopilot's state joined with what this leader observed of each member.
-func (p *pilot) candidates(s *autopilot.State, now time.Time, minStable time.Duration) []candidate {
+// candidates is autopilot's state joined with what this leader observed of each member. Who votes
+// is read from cfg, the latest Raft configuration, not from the state: autopilot refreshes its
+// state every statsRound and keeps the old one when a refresh fails (a slow member under load), so
+// the state may still count a voter the previous round demoted, and a plan on it demotes one more.
+// A server the configuration no longer holds is left out.
+func (p *pilot) candidates(s *autopilot.State, cfg raft.Configuration, now time.Time, minStable time.Duration) []candidate {
+	suffrage := make(map[raft.ServerID]raft.ServerSuffrage, len(cfg.Servers))
+	for _, srv := range cfg.Servers {
+		suffrage[srv.ID] = srv.Suffrage
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]candidate, 0, len(s.Servers))
 	for id, srv := range s.Servers {
+		sf, ok := suffrage[id]
+		if !ok {
+			continue
+		}
 		// A vote goes only to a member whose health is from a fresh answer, not one a calm office
 		// let stand for a few seconds (quiet.go): it may have fallen asleep since.
 		fresh := now.Sub(p.lastSeen[id]) <= freshAnswer
-		c := candidate{id: id, voter: srv.HasVotingRights(), leader: id == s.Leader || id == p.n.selfID,
+		c := candidate{id: id, voter: sf == raft.Voter, leader: id == s.Leader || id == p.n.selfID,
 			gone: p.gone[id], ready: srv.Health.Healthy && srv.Health.IsStable(now, minStable) && fresh}
 		if !c.leader {
 			c.silent = p.unreachable(id, now)
