@@ -6,6 +6,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -21,7 +22,7 @@ type Options struct {
 	Quick        bool
 	Progress     io.Writer // a text line per step, and progress bars
 	JSDir        string    // test/js: the login-sync script and the official SDK's node_modules
-	PprofDir     string    // where the single-node load, login-sync and growth scenarios write CPU profiles; empty: none
+	PprofDir     string    // where the load runs (every node of single and office), login sync and growth write CPU profiles; empty: none
 	GrowthPoints []int     // stored-message counts of the growth curve
 	FileSize     int64     // bytes of the files scenario's file
 	Scenarios    []string  // the scenarios to run, in Scenarios order; empty: all
@@ -174,16 +175,15 @@ func (r *Report) problem(what string, err error) {
 func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigures, error) {
 	label := "single node"
 	var nodes []*Node
-	var pprofAddr string
 	var err error
 	if size == 1 {
 		var n *Node
-		n, pprofAddr, err = startProfiledNode(ctx, o)
+		n, _, err = startProfiledNode(ctx, o)
 		nodes = []*Node{n}
 	} else {
 		label = fmt.Sprintf("%d-node office", size)
 		o.logf("%s: starting", label)
-		nodes, err = startOffice(ctx, o.Bin, size)
+		nodes, err = startProfiledOffice(ctx, o.Bin, o.PprofDir, size)
 	}
 	if err != nil {
 		return nil, err
@@ -205,18 +205,14 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 		var rates, cpus, gen []float64
 		var lat [3][]float64
 		for run := range o.Runs {
-			var profiled chan error
-			if pprofAddr != "" && run == o.Runs-1 {
-				path := filepath.Join(o.PprofDir, fmt.Sprintf("single-%d.pprof", senders))
-				profiled = make(chan error, 1)
-				go func() { profiled <- fetchProfile(ctx, pprofAddr, max(1, int(o.Duration.Seconds())), path) }()
+			profiled := func() error { return nil }
+			if run == o.Runs-1 {
+				profiled = profileNodes(ctx, o, nodes, fmt.Sprintf("%d", senders))
 			}
 			cpu0 := nodesCPU(nodes)
 			res := p.runLoad(ctx, o.Duration, 0)
-			if profiled != nil {
-				if err := <-profiled; err != nil {
-					return f, err
-				}
+			if err := profiled(); err != nil {
+				return f, err
 			}
 			if used := nodesCPU(nodes) - cpu0; used > 0 && len(res.lat) > 0 {
 				cpus = append(cpus, float64(used.Microseconds())/float64(len(res.lat)))
@@ -236,7 +232,14 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 			var lat [3][]float64
 			var achieved []float64
 			for run := range o.Runs {
+				profiled := func() error { return nil }
+				if run == o.Runs-1 {
+					profiled = profileNodes(ctx, o, nodes, fmt.Sprintf("%dps", fixedRate))
+				}
 				res := p.runLoad(ctx, o.Duration, fixedRate)
+				if err := profiled(); err != nil {
+					return f, err
+				}
 				f.Errors += res.errors
 				p50, p99, mx := res.lat.Quantiles()
 				lat[0], lat[1], lat[2] = append(lat[0], p50), append(lat[1], p99), append(lat[2], mx)
@@ -259,4 +262,36 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 		return f, fmt.Errorf("history: %w", err)
 	}
 	return f, nil
+}
+
+// profileNodes starts a CPU profile of each node that serves its profiler, over o.Duration, into
+// o.PprofDir: single-<run>.pprof for a lone node; office-<run>-leader.pprof and
+// office-<run>-follower<i>.pprof for an office. The returned wait returns once all are written.
+func profileNodes(ctx context.Context, o Options, nodes []*Node, run string) (wait func() error) {
+	if o.PprofDir == "" || nodes[0].PprofAddr == "" {
+		return func() error { return nil }
+	}
+	names := []string{"single-" + run}
+	if len(nodes) > 1 {
+		var err error
+		if nodes, err = leaderFirst(ctx, nodes); err != nil {
+			return func() error { return fmt.Errorf("profile: %w", err) }
+		}
+		names = []string{"office-" + run + "-leader"}
+		for i := 1; i < len(nodes); i++ {
+			names = append(names, fmt.Sprintf("office-%s-follower%d", run, i))
+		}
+	}
+	errs := make(chan error, len(nodes))
+	for i, n := range nodes {
+		path := filepath.Join(o.PprofDir, names[i]+".pprof")
+		go func() { errs <- fetchProfile(ctx, n.PprofAddr, max(1, int(o.Duration.Seconds())), path) }()
+	}
+	return func() error {
+		var all []error
+		for range nodes {
+			all = append(all, <-errs)
+		}
+		return errors.Join(all...)
+	}
 }

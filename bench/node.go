@@ -32,6 +32,7 @@ type Node struct {
 	DataDir                      string
 	Secret                       string
 	Admin                        *client.Client // holds the admin token
+	PprofAddr                    string         // its profiler's address ("" when it serves none)
 
 	proc *nodeproc.Proc
 	root string // temp dir holding DataDir and the log
@@ -40,18 +41,30 @@ type Node struct {
 // startProfiledNode starts a single node that, with o.PprofDir, serves its profiler on the
 // returned loopback address ("" without).
 func startProfiledNode(ctx context.Context, o Options) (n *Node, pprofAddr string, err error) {
-	var extra []string
-	if o.PprofDir != "" {
-		if pprofAddr, err = nodeproc.FreeAddr(); err != nil {
-			return nil, "", err
-		}
-		if err := os.MkdirAll(o.PprofDir, 0o755); err != nil {
-			return nil, "", err
-		}
-		extra = append(extra, "--pprof", pprofAddr)
+	addr, extra, err := pprofFlags(o.PprofDir)
+	if err != nil {
+		return nil, "", err
 	}
 	n, err = startNode(ctx, o.Bin, randomSecret(), false, extra...)
-	return n, pprofAddr, err
+	if n != nil {
+		n.PprofAddr = addr
+	}
+	return n, addr, err
+}
+
+// pprofFlags are the flags that make a node serve its profiler on a free loopback address, and
+// that address; none without a pprofDir (which it creates).
+func pprofFlags(pprofDir string) (addr string, flags []string, err error) {
+	if pprofDir == "" {
+		return "", nil, nil
+	}
+	if addr, err = nodeproc.FreeAddr(); err != nil {
+		return "", nil, err
+	}
+	if err := os.MkdirAll(pprofDir, 0o755); err != nil {
+		return "", nil, err
+	}
+	return addr, []string{"--pprof", addr}, nil
 }
 
 // startNode launches bin (the lanim binary) as a headless node with extra flags and waits until

@@ -17,28 +17,36 @@ const settleTimeout = 90 * time.Second
 // with a join code from /cluster/invite. It waits until all are healthy voters with one leader.
 // extra flags go to every node.
 func startOffice(ctx context.Context, bin string, size int, extra ...string) ([]*Node, error) {
+	return startProfiledOffice(ctx, bin, "", size, extra...)
+}
+
+// startProfiledOffice is startOffice whose nodes, with a pprofDir, each serve their profiler
+// (Node.PprofAddr).
+func startProfiledOffice(ctx context.Context, bin, pprofDir string, size int, extra ...string) ([]*Node, error) {
 	secret := randomSecret()
-	founder, err := startNode(ctx, bin, secret, true, extra...)
-	if err != nil {
-		return nil, fmt.Errorf("founder: %w", err)
-	}
-	nodes := []*Node{founder}
+	var nodes []*Node
 	fail := func(err error) ([]*Node, error) {
 		stopAll(nodes)
 		return nil, err
 	}
 	for len(nodes) < size {
-		var inv client.Invite
-		err := founder.adminCall(ctx, callTimeout, "/cluster/invite", &inv)
-		code := inv.JoinCode
-		if err != nil {
-			return fail(fmt.Errorf("invite: %w", err))
+		flags := extra
+		if len(nodes) > 0 {
+			var inv client.Invite
+			if err := nodes[0].adminCall(ctx, callTimeout, "/cluster/invite", &inv); err != nil {
+				return fail(fmt.Errorf("invite: %w", err))
+			}
+			flags = append([]string{"--join", nodes[len(nodes)-1].ClusterAddr, "--join-code", inv.JoinCode}, extra...)
 		}
-		m, err := startNode(ctx, bin, secret, true, append([]string{"--join", nodes[len(nodes)-1].ClusterAddr,
-			"--join-code", code}, extra...)...)
+		addr, pflags, err := pprofFlags(pprofDir)
+		if err != nil {
+			return fail(err)
+		}
+		m, err := startNode(ctx, bin, secret, true, append(flags, pflags...)...)
 		if err != nil {
 			return fail(fmt.Errorf("member %d: %w", len(nodes)+1, err))
 		}
+		m.PprofAddr = addr
 		nodes = append(nodes, m)
 	}
 	if err := waitVoters(ctx, nodes); err != nil {
