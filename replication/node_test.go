@@ -368,7 +368,8 @@ func TestSnapshotRestore(t *testing.T) {
 	if got := restoredDigest(t, sink.path); got != want {
 		t.Fatalf("restored digest %s, want %s", got, want)
 	}
-	// The snapshot is compressed: gzip, and smaller than the database it holds.
+	// The snapshot is compressed: gzip that compress/gzip reads (as an older build does, whose restore
+	// uses it), and smaller than the database it holds.
 	raw, err := os.ReadFile(sink.path)
 	if err != nil {
 		t.Fatal(err)
