@@ -79,4 +79,3 @@ func (f *fsm) discard() {
 	}
 	f.redo = nil
 }
-
