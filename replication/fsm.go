@@ -337,10 +337,9 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 	return res, events, key, nil
 }
 
-// Snapshot commits a deferred transaction (Raft counts its entries applied) and returns; Persist
-// copies the database while applies go on. The copy is one read snapshot carrying its own applied
-// index, which may be past the Raft snapshot's index: replaying those entries is skipped by
-// ApplyBatch.
+// Snapshot returns at once; Persist copies the database while applies go on. The copy is one read
+// snapshot carrying its own applied index, which may be past the Raft snapshot's index: replaying
+// those entries is skipped by ApplyBatch.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err := f.settle(); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
