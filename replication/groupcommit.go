@@ -79,3 +79,4 @@ func (f *fsm) discard() {
 	}
 	f.redo = nil
 }
+
