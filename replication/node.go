@@ -564,8 +564,8 @@ func (n *Node) Left() <-chan struct{} { return n.left }
 
 // commandQueued reports whether Raft has already queued a command after index for the FSM's
 // goroutine (the FSM's group commit waits for it). Raft counts an index applied once every batch
-// up to it is in the FSM's queue; entry index+1 then reaches ApplyBatch if it is a command or a
-// configuration (a BatchingFSM is not handed no-ops and barriers).
+// up to it is in the FSM's queue; entry index+1 is then on its way unless it is one Raft keeps to
+// itself (a no-op or a configuration).
 func (n *Node) commandQueued(index uint64) bool {
 	r := n.running.Load()
 	if r == nil || r.AppliedIndex() <= index {
@@ -575,7 +575,7 @@ func (n *Node) commandQueued(index uint64) bool {
 	if err := n.raftLog.GetLog(index+1, &next); err != nil {
 		return false
 	}
-	return next.Type == raft.LogCommand || next.Type == raft.LogConfiguration
+	return next.Type == raft.LogCommand || next.Type == raft.LogBarrier
 }
 
 // configuration is the latest Raft configuration this node knows.
