@@ -176,11 +176,13 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 	label := "single node"
 	var nodes []*Node
 	var err error
+	kind := "single"
 	if size == 1 {
 		var n *Node
-		n, _, err = startProfiledNode(ctx, o)
+		n, err = startProfiledNode(ctx, o)
 		nodes = []*Node{n}
 	} else {
+		kind = "office"
 		label = fmt.Sprintf("%d-node office", size)
 		o.logf("%s: starting", label)
 		nodes, err = startProfiledOffice(ctx, o.Bin, o.PprofDir, size)
@@ -207,7 +209,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 		for run := range o.Runs {
 			profiled := func() error { return nil }
 			if run == o.Runs-1 {
-				profiled = profileNodes(ctx, o, nodes, fmt.Sprintf("%d", senders))
+				profiled = profileNodes(ctx, o, nodes, fmt.Sprintf("%s-%d", kind, senders))
 			}
 			cpu0 := nodesCPU(nodes)
 			res := p.runLoad(ctx, o.Duration, 0)
@@ -234,7 +236,7 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 			for run := range o.Runs {
 				profiled := func() error { return nil }
 				if run == o.Runs-1 {
-					profiled = profileNodes(ctx, o, nodes, fmt.Sprintf("%dps", fixedRate))
+					profiled = profileNodes(ctx, o, nodes, fmt.Sprintf("%s-%dps", kind, fixedRate))
 				}
 				res := p.runLoad(ctx, o.Duration, fixedRate)
 				if err := profiled(); err != nil {
@@ -265,21 +267,21 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 }
 
 // profileNodes starts a CPU profile of each node that serves its profiler, over o.Duration, into
-// o.PprofDir: single-<run>.pprof for a lone node; office-<run>-leader.pprof and
-// office-<run>-follower<i>.pprof for an office. The returned wait returns once all are written.
-func profileNodes(ctx context.Context, o Options, nodes []*Node, run string) (wait func() error) {
+// o.PprofDir: <name>.pprof for a lone node; <name>-leader.pprof and <name>-follower<i>.pprof for an
+// office. The returned wait returns once all are written.
+func profileNodes(ctx context.Context, o Options, nodes []*Node, name string) (wait func() error) {
 	if o.PprofDir == "" || nodes[0].PprofAddr == "" {
 		return func() error { return nil }
 	}
-	names := []string{"single-" + run}
+	names := []string{name}
 	if len(nodes) > 1 {
 		var err error
 		if nodes, err = leaderFirst(ctx, nodes); err != nil {
 			return func() error { return fmt.Errorf("profile: %w", err) }
 		}
-		names = []string{"office-" + run + "-leader"}
+		names = []string{name + "-leader"}
 		for i := 1; i < len(nodes); i++ {
-			names = append(names, fmt.Sprintf("office-%s-follower%d", run, i))
+			names = append(names, fmt.Sprintf("%s-follower%d", name, i))
 		}
 	}
 	errs := make(chan error, len(nodes))

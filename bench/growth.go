@@ -79,7 +79,7 @@ func (g *growthFigures) per100k() (total, state float64, ok bool) {
 //
 // With o.PprofDir it records a CPU profile of the node over the last run of each point.
 func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
-	n, pprofAddr, err := startProfiledNode(ctx, o)
+	n, err := startProfiledNode(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -127,17 +127,13 @@ func measureGrowth(ctx context.Context, o Options) (*growthFigures, error) {
 		var rates, rss, rssFile []float64
 		for run := range o.Runs {
 			before := n.snapshots()
-			var profiled chan error
-			if pprofAddr != "" && run == o.Runs-1 {
-				path := filepath.Join(o.PprofDir, fmt.Sprintf("growth-%d.pprof", target))
-				profiled = make(chan error, 1)
-				go func() { profiled <- fetchProfile(ctx, pprofAddr, max(1, int(o.Duration.Seconds())), path) }()
+			profiled := func() error { return nil }
+			if run == o.Runs-1 {
+				profiled = profileNodes(ctx, o, []*Node{n}, fmt.Sprintf("growth-%d", target))
 			}
 			res := p.runLoad(ctx, o.Duration, fixedRate)
-			if profiled != nil {
-				if err := <-profiled; err != nil {
-					return g, err
-				}
+			if err := profiled(); err != nil {
+				return g, err
 			}
 			if after := n.snapshots(); !slices.Equal(before, after) || hasTmp(after) {
 				pt.InSnap++

@@ -90,7 +90,7 @@ func measureLoginSync(ctx context.Context, o Options) (*loginFigures, error) {
 	if v, err := exec.Command("node", "--version").Output(); err == nil {
 		f.NodeJS = strings.TrimSpace(string(v))
 	}
-	n, pprofAddr, err := startProfiledNode(ctx, o)
+	n, err := startProfiledNode(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func measureLoginSync(ctx context.Context, o Options) (*loginFigures, error) {
 	}
 	f.Empty, f.Full = spread(runs[0]), spread(runs[1])
 	if o.PprofDir != "" {
-		if f.Profile, err = profileLogin(ctx, o, n, pprofAddr, f.Full.Total.Median); err != nil {
+		if f.Profile, err = profileLogin(ctx, o, n, f.Full.Total.Median); err != nil {
 			return f, fmt.Errorf("profile: %w", err)
 		}
 	}
@@ -320,7 +320,7 @@ func parallel(ctx context.Context, total, workers int, b *bar, fn func(i int) er
 // profileLogin records a CPU profile of the node over back-to-back logins of the full account
 // (about three of them, from the measured median), and a CPU profile of the SDK's Node process
 // for one login, into o.PprofDir.
-func profileLogin(ctx context.Context, o Options, n *Node, pprofAddr string, medianMS float64) ([]string, error) {
+func profileLogin(ctx context.Context, o Options, n *Node, medianMS float64) ([]string, error) {
 	if err := os.MkdirAll(o.PprofDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -328,7 +328,7 @@ func profileLogin(ctx context.Context, o Options, n *Node, pprofAddr string, med
 	nodeProf := filepath.Join(o.PprofDir, "loginsync-node.pprof")
 	o.logf("login sync: profiling the node for %d s of back-to-back logins", seconds)
 	done := make(chan error, 1)
-	go func() { done <- fetchProfile(ctx, pprofAddr, seconds, nodeProf) }()
+	go func() { done <- fetchProfile(ctx, n.PprofAddr, seconds, nodeProf) }()
 	var perr error
 	logins := 0
 	for stop := false; !stop && logins < 100; {

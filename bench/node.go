@@ -38,18 +38,19 @@ type Node struct {
 	root string // temp dir holding DataDir and the log
 }
 
-// startProfiledNode starts a single node that, with o.PprofDir, serves its profiler on the
-// returned loopback address ("" without).
-func startProfiledNode(ctx context.Context, o Options) (n *Node, pprofAddr string, err error) {
+// startProfiledNode starts a single node that, with o.PprofDir, serves its profiler on a loopback
+// address (Node.PprofAddr).
+func startProfiledNode(ctx context.Context, o Options) (*Node, error) {
 	addr, extra, err := pprofFlags(o.PprofDir)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	n, err = startNode(ctx, o.Bin, randomSecret(), false, extra...)
-	if n != nil {
-		n.PprofAddr = addr
+	n, err := startNode(ctx, o.Bin, randomSecret(), false, extra...)
+	if err != nil {
+		return nil, err
 	}
-	return n, addr, err
+	n.PprofAddr = addr
+	return n, nil
 }
 
 // pprofFlags are the flags that make a node serve its profiler on a free loopback address, and
