@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Messages over REST: send (both forms), seq continuity under concurrent senders, retries, revoke,
@@ -955,7 +956,11 @@ func TestMsgSearchFilters(t *testing.T) {
 	c.createGroup(t, "sf", "alice", nil, []string{"bob"})
 	c.send(t, c.textMsg("alice", "bob", "plan one"))
 	mid := c.send(t, c.textMsg("bob", "alice", "plan two"))
+	// The time filters below split at mid and late: their neighbours must not share their
+	// millisecond, which two sends in a row can on a fast machine.
+	time.Sleep(2 * time.Millisecond)
 	c.send(t, c.textMsg("bob", "g:sf", "plan three"))
+	time.Sleep(2 * time.Millisecond)
 	file := c.textMsg("bob", "alice", "")
 	file.ContentType, file.Content = 105, []byte(`{"sourceUrl":"http://x/f","fileName":"plan.pdf","fileSize":1}`)
 	late := c.send(t, file)
