@@ -40,6 +40,10 @@ type Config struct {
 	Blobs BlobStore
 	// BlobCopies is how many members should hold each blob; 0: as many as the office has voters.
 	BlobCopies int
+
+	// afterStore, for tests, runs after each append to Raft's log, on Raft's goroutine: a slow
+	// disk.
+	afterStore func()
 }
 
 // Tuning holds Raft's log compaction knobs; zero keeps hashicorp/raft's default.
@@ -339,6 +343,9 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	}
 	self := newSelfCommitter(n)
 	n.logged.onStored = self.stored
+	if slow := n.cfg.afterStore; slow != nil {
+		n.logged.onStored = func(logs []*raft.Log) { slow(); self.stored(logs) }
+	}
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.raftLog, snaps, n.transport); err != nil {
 		return fmt.Errorf("replication: start raft: %w", err)
 	}
