@@ -39,9 +39,9 @@ func newRaftTransport(ln net.Listener, cfg *tls.Config, log hclog.Logger) *raft.
 // go on until the follower has every entry there was when they began. A pipeline sent at most
 // MaxAppendEntries entries each time new entries woke it, and wake-ups that came while it was
 // busy counted as one: a follower slower than the leader fell behind, and the tail of a burst
-// waited for the next write or for CommitTimeout (30 s). In the office benchmark one run in ten
-// left a member's users without their last messages for 10-30 s (docs/benchmarks.md, "Issue 17,
-// round seven"; hashicorp/raft#612 is the same pipeline stalling a follower).
+// waited for the next write or for CommitTimeout (30 s). In the office benchmark about one run
+// in 25 left a member's users without their last messages for 10-30 s (docs/benchmarks.md,
+// "Issue 17, round seven"; hashicorp/raft#612 is the same pipeline stalling a follower).
 func (t *noticeTransport) AppendEntriesPipeline(raft.ServerID, raft.ServerAddress) (raft.AppendPipeline, error) {
 	return nil, raft.ErrPipelineReplicationNotSupported
 }
