@@ -356,13 +356,14 @@ func (pr *promoter) CalculatePromotionsAndDemotions(c *autopilot.Config, s *auto
 // growVoters promotes stable non-voters, in node ID order, while there are fewer than maxVoters
 // voters. Below minSafeVoters a healthy non-voter is promoted without waiting to be stable: an
 // office of one or two voters survives no failure, so a new office tolerates one as soon as its
-// first members caught up.
+// first members caught up. As in candidates, only a member whose address in the state is the
+// configuration's.
 func growVoters(s *autopilot.State, cfg raft.Configuration, voters int, minStable time.Duration) autopilot.RaftChanges {
 	var stable []raft.ServerID
 	now := time.Now()
 	for _, cs := range cfg.Servers {
 		srv, ok := s.Servers[cs.ID]
-		if ok && cs.Suffrage == raft.Nonvoter && srv.Health.IsStable(now, minStable) {
+		if ok && cs.Suffrage == raft.Nonvoter && srv.Health.IsStable(now, minStable) && srv.Server.Address == cs.Address {
 			stable = append(stable, cs.ID)
 		}
 	}

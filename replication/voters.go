@@ -131,10 +131,16 @@ type candidate struct {
 // state every statsRound and keeps the old one when a refresh fails (a slow member under load), so
 // the state may still count a voter the previous round demoted, and a plan on it demotes one more.
 // A server the configuration no longer holds is left out.
+//
+// A member is ready for a vote only at the address the configuration holds for it: autopilot
+// promotes at the address of its state, and a member that moved since (restarted on another port)
+// got its old address back, was cut off and removed as dead (a CI failure of
+// TestClusterMembershipChanges). It is promoted in a later round, once the state caught up.
 func (p *pilot) candidates(s *autopilot.State, cfg raft.Configuration, now time.Time, minStable time.Duration) []candidate {
 	suffrage := make(map[raft.ServerID]raft.ServerSuffrage, len(cfg.Servers))
+	addr := make(map[raft.ServerID]raft.ServerAddress, len(cfg.Servers))
 	for _, srv := range cfg.Servers {
-		suffrage[srv.ID] = srv.Suffrage
+		suffrage[srv.ID], addr[srv.ID] = srv.Suffrage, srv.Address
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -148,7 +154,8 @@ func (p *pilot) candidates(s *autopilot.State, cfg raft.Configuration, now time.
 		// let stand for a few seconds (quiet.go): it may have fallen asleep since.
 		fresh := now.Sub(p.lastSeen[id]) <= freshAnswer
 		c := candidate{id: id, voter: sf == raft.Voter, leader: id == s.Leader || id == p.n.selfID,
-			gone: p.gone[id], ready: srv.Health.Healthy && srv.Health.IsStable(now, minStable) && fresh}
+			gone: p.gone[id], ready: srv.Health.Healthy && srv.Health.IsStable(now, minStable) && fresh &&
+				srv.Server.Address == addr[id]}
 		if !c.leader {
 			c.silent = p.unreachable(id, now)
 		}

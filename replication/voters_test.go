@@ -152,3 +152,36 @@ func TestVotesFromTheLatestConfiguration(t *testing.T) {
 		t.Errorf("plan on the latest configuration: promote %v demote %v, want no change", ch.Promotions, ch.Demotions)
 	}
 }
+
+// TestNoPromotionAtAnOldAddress: autopilot promotes a member at the address of its state. One that
+// came back on another port after its state was last refreshed is not promoted, by the voter plan
+// or by NoDemotion's plain growth, until the state has its new address: promoted at the old one it
+// was cut off and removed as dead (a CI failure of TestClusterMembershipChanges).
+func TestNoPromotionAtAnOldAddress(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	p := testPilot()
+	state, cfg := votersState(t0, "a", "b", "c")
+	for i, srv := range cfg.Servers {
+		cfg.Servers[i].Address = raft.ServerAddress(srv.ID) + ":1"
+		state.Servers[srv.ID].Server.Address = cfg.Servers[i].Address
+	}
+	// c quit (and lost its vote) and came back on another port.
+	cfg.Servers[2].Suffrage, cfg.Servers[2].Address = raft.Nonvoter, "c:2"
+	state.Servers["c"].State = autopilot.RaftNonVoter
+	now := t0.Add(10 * time.Second)
+	for at := t0; !at.After(now); at = at.Add(time.Second) {
+		for _, id := range []raft.ServerID{"a", "b", "c"} {
+			p.answered(id, &raftStats{LastIndex: 10, LastTerm: 2}, at)
+		}
+	}
+	plans := func() (planned, grown []raft.ServerID) {
+		return planVoters(p.candidates(state, cfg, now, 0), p.demoteAfter).Promotions, growVoters(state, cfg, 2, 0).Promotions
+	}
+	if planned, grown := plans(); len(planned)+len(grown) != 0 {
+		t.Errorf("promoted at the state's old address: plan %v, growth %v; want none", planned, grown)
+	}
+	state.Servers["c"].Server.Address = "c:2" // the state caught up
+	if planned, grown := plans(); !slices.Equal(planned, []raft.ServerID{"c"}) || !slices.Equal(grown, []raft.ServerID{"c"}) {
+		t.Errorf("at its new address: plan %v, growth %v; want c promoted by both", planned, grown)
+	}
+}
