@@ -390,7 +390,7 @@ func (n *Node) awaitLeader(ctx context.Context, avoid raft.ServerID, wait time.D
 
 // applyLocal applies an entry on this node as the leader.
 func (n *Node) applyLocal(entry []byte) (*im.Result, uint64, error) {
-	return applyResult(n.raft.Apply(entry, enqueueTimeout))
+	return n.applyResult(n.raft.Apply(entry, enqueueTimeout))
 }
 
 // applyLocalBatch applies entries in order on this node as the leader: all are handed to Raft
@@ -417,7 +417,7 @@ func (n *Node) applyLocalBatch(ctx context.Context, entries [][]byte) ([]applyRe
 		futs[i] = n.raft.Apply(e, timeout)
 	}
 	if len(futs) == 1 {
-		res, index, err := applyResult(futs[0])
+		res, index, err := n.applyResult(futs[0])
 		if err != nil {
 			return nil, err
 		}
@@ -429,7 +429,7 @@ func (n *Node) applyLocalBatch(ctx context.Context, entries [][]byte) ([]applyRe
 	go func() {
 		defer close(answers)
 		for _, f := range futs {
-			res, index, err := applyResult(f)
+			res, index, err := n.applyResult(f)
 			if err != nil {
 				failed <- err
 				return
@@ -456,8 +456,9 @@ func (n *Node) applyLocalBatch(ctx context.Context, entries [][]byte) ([]applyRe
 	}
 }
 
-// applyResult waits for an entry handed to Raft on the leader and returns the FSM's result.
-func applyResult(fut raft.ApplyFuture) (*im.Result, uint64, error) {
+// applyResult waits for an entry handed to Raft on the leader and returns the FSM's result once
+// the state database holds it.
+func (n *Node) applyResult(fut raft.ApplyFuture) (*im.Result, uint64, error) {
 	if err := fut.Error(); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
@@ -472,6 +473,10 @@ func applyResult(fut raft.ApplyFuture) (*im.Result, uint64, error) {
 	res, ok := fut.Response().(*im.Result)
 	if !ok || res == nil {
 		return nil, 0, fmt.Errorf("no result from the state machine at index %d", fut.Index())
+	}
+	// The FSM may defer its commit to the next batch (deferCommit): answer once the state holds it.
+	if err := n.fsm.waitApplied(n.ctx, fut.Index()); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", errNoQuorum, err)
 	}
 	return res, fut.Index(), nil
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,8 +23,8 @@ import (
 )
 
 // fsm applies committed log entries to the state database. It implements raft.BatchingFSM: a batch
-// is one SQLite transaction (one fsync), and a command whose rule fails changes nothing (see
-// ApplyBatch).
+// is one SQLite transaction (or joins the next batch's, groupcommit.go), and a command whose rule
+// fails changes nothing (see ApplyBatch).
 type fsm struct {
 	db      *store.DB
 	machine machine
@@ -47,6 +48,15 @@ type fsm struct {
 	mu       sync.Mutex
 	applied  uint64
 	advanced chan struct{}
+
+	// Group commit (see deferCommit). queued reports whether Raft has already queued a command
+	// after an index for the FSM's goroutine (Node.commandQueued; nil: never). open is the
+	// transaction whose commit waits for it; redo are entries of a deferred transaction that was
+	// rolled back, to apply again before anything else. open and redo belong to Raft's FSM
+	// goroutine (and to Node.Close once Raft has stopped).
+	queued func(index uint64) bool
+	open   *openTx
+	redo   []*raft.Log
 }
 
 // machine applies one command inside the FSM's transaction (im.Machine).
@@ -118,20 +128,34 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		last := logs[len(logs)-1]
 		f.committing(last.Index, last.Term)
 	}
+	var results []any
+	err := f.untilStored(func() (err error) {
+		results, err = f.tryBatch(logs)
+		return err
+	})
+	if err != nil {
+		results = make([]any, len(logs))
+		for i := range results {
+			results[i] = &im.Result{Err: im.DiskFull()}
+		}
+	}
+	return results
+}
+
+// untilStored runs try until it does not fail for a full disk, waiting longer between attempts;
+// it gives up (with errDiskFull) only when the node stops.
+func (f *fsm) untilStored(try func() error) error {
 	wait := diskRetryFirst
 	for {
-		results, err := f.tryBatch(logs)
+		err := try()
 		if err == nil {
-			return results
+			return nil
 		}
-		f.log.Error("the disk is full: the log waits for space", "index", logs[0].Index, "err", err, "retry", wait)
+		f.log.Error("the disk is full: the log waits for space", "applied", f.appliedIndex(), "err", err, "retry", wait)
 		select {
 		case <-time.After(wait):
 		case <-f.stop:
-			for i := range results {
-				results[i] = &im.Result{Err: im.DiskFull()}
-			}
-			return results
+			return err
 		}
 		wait = min(2*wait, diskRetryMax)
 	}
@@ -144,14 +168,22 @@ const (
 )
 
 // tryBatch applies logs once: without savepoints, and with them when a command failed. The error
-// is a full disk (errDiskFull); the batch is then rolled back.
+// is a full disk (errDiskFull); the batch is then rolled back. A rollback also undoes the deferred
+// entries before logs (f.redo): they are applied again with logs, and their results dropped (Raft
+// has them; the same entries on the same state give the same ones).
 func (f *fsm) tryBatch(logs []*raft.Log) ([]any, error) {
-	results, ok, err := f.applyBatch(logs, false)
-	if err != nil || ok {
-		return results, err
+	if len(f.redo) == 0 {
+		results, ok, err := f.applyBatch(logs, false)
+		if err != nil || ok {
+			return results, err
+		}
 	}
-	results, _, err = f.applyBatch(logs, true)
-	return results, err
+	redo := f.redo
+	results, _, err := f.applyBatch(append(slices.Clip(redo), logs...), true)
+	if err == nil {
+		f.redo = nil
+	}
+	return results[len(redo):], err
 }
 
 // errDiskFull: the state database could not be written for want of space.
@@ -166,26 +198,34 @@ func storageFailure(what string, err error) error {
 	panic(fmt.Sprintf("fsm: %s: %v", what, err))
 }
 
-// applyBatch applies logs in one transaction and publishes their events after it commits. Without
-// savepoints it gives up (rolls back, returns false) at the first command that fails. On a full
-// disk it rolls back and returns errDiskFull.
+// applyBatch applies logs in the FSM's transaction (the open one, or a new one) and, unless it
+// defers the commit (deferCommit; never with savepoints), commits and publishes the events.
+// Without savepoints it gives up at the first command that fails. On a full disk it returns
+// errDiskFull. Either way it rolls back, and the deferred entries before logs go to f.redo.
 func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok bool, err error) {
 	ctx := context.Background()
 	results = make([]any, len(logs))
-	tx, err := f.db.Begin(ctx)
-	if err != nil {
-		return results, false, storageFailure("begin", err)
+	o := f.open
+	f.open = nil
+	if o == nil {
+		tx, err := f.db.Begin(ctx)
+		if err != nil {
+			return results, false, storageFailure("begin", err)
+		}
+		o = &openTx{tx: tx, began: time.Now()}
 	}
-	committed := false
+	done := false
 	defer func() {
-		if committed {
+		if done {
 			return
 		}
+		f.redo = append(f.redo, o.logs...)
 		// SQLite may have rolled a transaction back itself on a full disk: nothing is left to undo.
-		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && !errors.Is(err, errDiskFull) {
+		if rerr := o.tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && !errors.Is(err, errDiskFull) {
 			panic(fmt.Sprintf("fsm: rollback: %v", rerr))
 		}
 	}()
+	tx := o.tx
 	applied, err := store.AppliedIndex(ctx, tx)
 	if err != nil {
 		return results, false, storageFailure("applied index", err)
@@ -222,23 +262,39 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 			return results, false, storageFailure("applied index", err)
 		}
 	}
+	if !savepoints && f.deferCommit(o, len(logs), last) {
+		o.logs = append(o.logs, logs...)
+		o.last = max(o.last, last)
+		o.events = append(o.events, events...)
+		o.completed = append(o.completed, completed...)
+		f.open, done = o, true
+		return results, true, nil
+	}
 	if err := tx.Commit(); err != nil {
 		return results, false, storageFailure("commit", err)
 	}
-	committed = true
-	if last > applied {
-		f.setApplied(last)
+	done = true
+	o.last = max(o.last, last)
+	o.events = append(o.events, events...)
+	o.completed = append(o.completed, completed...)
+	f.committed(o)
+	return results, true, nil
+}
+
+// committed publishes what a transaction that just committed changed.
+func (f *fsm) committed(o *openTx) {
+	if o.last > f.appliedIndex() {
+		f.setApplied(o.last)
 		if f.snapshots != nil {
-			f.snapshots.applied(last)
+			f.snapshots.applied(o.last)
 		}
 	}
-	if len(events) > 0 && f.sink != nil {
-		f.sink.Publish(events)
+	if len(o.events) > 0 && f.sink != nil {
+		f.sink.Publish(o.events)
 	}
-	if len(completed) > 0 && f.completed != nil {
-		f.completed(completed)
+	if len(o.completed) > 0 && f.completed != nil {
+		f.completed(o.completed)
 	}
-	return results, true, nil
 }
 
 // applyOne applies one command, under a savepoint when asked: a failed rule then rolls back that
@@ -281,10 +337,14 @@ func (f *fsm) applyOne(ctx context.Context, tx *store.Tx, l *raft.Log, savepoint
 	return res, events, key, nil
 }
 
-// Snapshot returns at once; Persist copies the database while applies go on. The copy is one read
-// snapshot carrying its own applied index, which may be past the Raft snapshot's index: replaying
-// those entries is skipped by ApplyBatch.
+// Snapshot commits a deferred transaction (Raft counts its entries applied) and returns; Persist
+// copies the database while applies go on. The copy is one read snapshot carrying its own applied
+// index, which may be past the Raft snapshot's index: replaying those entries is skipped by
+// ApplyBatch.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	if err := f.settle(); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
 	if f.snapshots != nil {
 		f.snapshots.snapshotAt(f.appliedIndex())
 	}
@@ -295,6 +355,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 // build) the database file as it is.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
+	f.discard()
 	tmp, err := os.CreateTemp(f.tmpDir, "restore-*.db")
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)

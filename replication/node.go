@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -86,6 +87,7 @@ type Node struct {
 	cfg       Config
 	log       *slog.Logger
 	raft      *raft.Raft
+	running   atomic.Pointer[raft.Raft] // raft, for Raft's own goroutines (n.raft is set after they start)
 	fsm       *fsm
 	raftLog   raftLog // Raft's log and stable store (logstore.go)
 	transport raft.Transport
@@ -165,7 +167,8 @@ func (n *Node) open() (err error) {
 	if err != nil {
 		return fmt.Errorf("replication: open snapshot store: %w", err)
 	}
-	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log, stop: n.ctx.Done()}
+	n.fsm = &fsm{db: cfg.DB, machine: cfg.Machine, sink: cfg.Sink, tmpDir: tmpDir, log: cfg.Log, stop: n.ctx.Done(),
+		queued: n.commandQueued}
 	n.digests = newStateDigest(n.ctx, cfg.DB, n.fsm.appliedIndex)
 	if cfg.Blobs != nil {
 		n.blobs = newBlobs(n, cfg.Blobs)
@@ -194,6 +197,7 @@ func (n *Node) open() (err error) {
 		if n.raft, err = raft.NewRaft(rc, n.fsm, n.raftLog, n.raftLog, snaps, transport); err != nil {
 			return fmt.Errorf("replication: start raft: %w", err)
 		}
+		n.running.Store(n.raft)
 		if !existing {
 			if err := n.bootstrap(); err != nil {
 				return err
@@ -349,6 +353,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logged, n.raftLog, snaps, n.transport); err != nil {
 		return fmt.Errorf("replication: start raft: %w", err)
 	}
+	n.running.Store(n.raft)
 	n.notices.ready.Store(true)
 	n.goLoop(func() { self.run(n.ctx) })
 	if found {
@@ -564,6 +569,22 @@ func (n *Node) AppliedIndex() uint64 { return n.fsm.appliedIndex() }
 // Left is closed once this node has left its office (POST /cluster/leave): the process should stop.
 func (n *Node) Left() <-chan struct{} { return n.left }
 
+// commandQueued reports whether Raft has already queued a command after index for the FSM's
+// goroutine (the FSM's group commit waits for it). Raft counts an index applied once every batch
+// up to it is in the FSM's queue; entry index+1 then reaches ApplyBatch if it is a command or a
+// configuration (a BatchingFSM is not handed no-ops and barriers).
+func (n *Node) commandQueued(index uint64) bool {
+	r := n.running.Load()
+	if r == nil || r.AppliedIndex() <= index {
+		return false
+	}
+	var next raft.Log
+	if err := n.raftLog.GetLog(index+1, &next); err != nil {
+		return false
+	}
+	return next.Type == raft.LogCommand || next.Type == raft.LogConfiguration
+}
+
 // configuration is the latest Raft configuration this node knows.
 func (n *Node) configuration() (raft.Configuration, error) {
 	f := n.raft.GetConfiguration()
@@ -590,6 +611,11 @@ func (n *Node) Close() error {
 		}
 		if n.raft != nil {
 			errs = append(errs, n.raft.Shutdown().Error())
+			// Raft's FSM goroutine has ended: commit what a deferred commit still holds (if this
+			// fails, the log applies those entries again at the next start).
+			if err := n.fsm.settle(); err != nil {
+				n.log.Warn("closing: the last entries stay in the log", "err", err)
+			}
 		}
 		for _, s := range n.servers {
 			s.close()
