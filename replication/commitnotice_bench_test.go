@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"lanim/node/im"
-	"lanim/node/openim"
 )
 
 // pushTimes records when a node's FSM published each message's push.
@@ -48,15 +47,7 @@ func BenchmarkLoneMessage(b *testing.B) {
 	sinks := []*pushTimes{{at: map[string]time.Time{}}, {at: map[string]time.Time{}}, {at: map[string]time.Time{}}}
 	nodes := officeOf3(b, ctx, []im.Sink{sinks[0], sinks[1], sinks[2]})
 	a := nodes[0]
-	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
-	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op",
-		&im.RegisterUsers{Users: []im.NewUser{{UserID: "u0", Nickname: "User 0"}, {UserID: "u1", Nickname: "User 1"}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if res, err := a.Propose(ctx, register); err != nil || res.Err != nil {
-		b.Fatalf("register: %v %v", err, res)
-	}
+	registerUsers(b, ctx, a, 2)
 	for _, from := range []int{0, 1} {
 		var leader, first, second []float64
 		for i := range b.N {

@@ -84,18 +84,7 @@ func TestCommitNoticeBringsCommits(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	nodes, logs := noticeOffice(t, ctx)
-	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
-	var users []im.NewUser
-	for i := range 6 {
-		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
-	}
-	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: users})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, err := nodes[0].Propose(ctx, register); err != nil || res.Err != nil {
-		t.Fatalf("register: %v %v", err, res)
-	}
+	registerUsers(t, ctx, nodes[0], 6)
 
 	// A lone entry: proposed on the leader, nothing follows it.
 	lone := sendCommand(t, "u0", "u1", "lone")
@@ -111,31 +100,9 @@ func TestCommitNoticeBringsCommits(t *testing.T) {
 
 	// Three conversations at once; each sends its messages one after another through a, b, c, a...
 	const perConversation = 30
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	for conv := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			from, to := fmt.Sprint("u", 2*conv), fmt.Sprint("u", 2*conv+1)
-			for i := range perConversation {
-				cmd := sendCommand(t, from, to, fmt.Sprintf("c%d-%d", conv, i))
-				res, err := nodes[i%3].Propose(ctx, cmd)
-				if err == nil && res.Err != nil {
-					err = res.Err
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	converse(t, 3, perConversation, func(i int, _ string, cmd *im.Command) error {
+		return proposed(nodes[i%3].Propose(ctx, cmd))
+	})
 	last = nodes[0].AppliedIndex()
 	for _, n := range nodes {
 		if err := n.fsm.waitApplied(ctx, last); err != nil {
@@ -170,6 +137,57 @@ func checkPushes(t *testing.T, node any, pushes []*im.Push, want int) {
 	}
 }
 
+// registerUsers registers u0 … u<count-1> ("User <i>") through n.
+func registerUsers(t testing.TB, ctx context.Context, n *clusterNode, count int) {
+	t.Helper()
+	var users []im.NewUser
+	for i := range count {
+		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
+	}
+	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
+	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := n.Propose(ctx, register); err != nil || res.Err != nil {
+		t.Fatalf("register: %v %v", err, res)
+	}
+}
+
+// converse runs conversations at once, conversation c from u<2c> to u<2c+1>, each sending
+// perConversation messages one after another: message i of c (client ID "c<c>-<i>") goes to send,
+// which proposes it. The test fails on any send's error.
+func converse(t *testing.T, conversations, perConversation int, send func(i int, id string, cmd *im.Command) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, conversations)
+	for conv := range conversations {
+		wg.Go(func() {
+			from, to := fmt.Sprint("u", 2*conv), fmt.Sprint("u", 2*conv+1)
+			for i := range perConversation {
+				id := fmt.Sprintf("c%d-%d", conv, i)
+				if err := send(i, id, sendCommand(t, from, to, id)); err != nil {
+					errs <- fmt.Errorf("%s: %w", id, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// proposed is a proposal's outcome as one error: the call's, or the command's.
+func proposed(res *im.Result, err error) error {
+	if err == nil && res.Err != nil {
+		return res.Err
+	}
+	return err
+}
+
 func sendCommand(t testing.TB, from, to, id string) *im.Command {
 	t.Helper()
 	cmd, err := im.NewCommand("msg.send", im.Caller{UserID: from, Platform: openim.PlatformWeb}, time.Now().UnixMilli(), "op",
@@ -190,15 +208,7 @@ func TestCommitNoticeLeavesWithTheCommit(t *testing.T) {
 	defer cancel()
 	nodes, _ := noticeOffice(t, ctx)
 	leader := nodes[0]
-	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
-	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op",
-		&im.RegisterUsers{Users: []im.NewUser{{UserID: "u0", Nickname: "User 0"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, err := leader.Propose(ctx, register); err != nil || res.Err != nil {
-		t.Fatalf("register: %v %v", err, res)
-	}
+	registerUsers(t, ctx, leader, 1)
 	for _, n := range nodes[1:] {
 		if err := n.fsm.waitApplied(ctx, leader.AppliedIndex()); err != nil {
 			t.Fatal(err)

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"lanim/node/im"
-	"lanim/node/openim"
 )
 
 // TestForwardsAreGathered: sends made on a follower at the same time reach the leader in fewer
@@ -22,53 +20,25 @@ func TestForwardsAreGathered(t *testing.T) {
 	a, b := nodes[0], nodes[1] // the leader, a follower
 
 	const conversations, perConversation = 64, 4
-	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
-	var users []im.NewUser
-	for i := range 2 * conversations {
-		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
-	}
-	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: users})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, err := a.Propose(ctx, register); err != nil || res.Err != nil {
-		t.Fatalf("register: %v %v", err, res)
-	}
+	registerUsers(t, ctx, a, 2*conversations)
 
 	leaderCalls := func() uint64 {
 		srv := a.servers[0]
 		return srv.served["apply"].Load() + srv.served["apply.batch"].Load()
 	}
 	before := leaderCalls()
-	var wg sync.WaitGroup
-	errs := make(chan error, conversations)
-	for conv := range conversations {
-		wg.Go(func() {
-			from, to := fmt.Sprint("u", 2*conv), fmt.Sprint("u", 2*conv+1)
-			for i := range perConversation {
-				id := fmt.Sprintf("c%d-%d", conv, i)
-				res, err := b.Propose(ctx, sendCommand(t, from, to, id))
-				if err == nil && res.Err != nil {
-					err = res.Err
-				}
-				if err != nil {
-					errs <- fmt.Errorf("%s: %w", id, err)
-					return
-				}
-				// Each caller gets the result of its own entry.
-				var r im.SendMsgResult
-				if err := json.Unmarshal(res.Data, &r); err != nil || r.ClientMsgID != id || r.Seq != int64(i+1) {
-					errs <- fmt.Errorf("%s: result %s (%v), want its own message at seq %d", id, res.Data, err, i+1)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	converse(t, conversations, perConversation, func(i int, id string, cmd *im.Command) error {
+		res, err := b.Propose(ctx, cmd)
+		if err := proposed(res, err); err != nil {
+			return err
+		}
+		// Each caller gets the result of its own entry.
+		var r im.SendMsgResult
+		if err := json.Unmarshal(res.Data, &r); err != nil || r.ClientMsgID != id || r.Seq != int64(i+1) {
+			return fmt.Errorf("result %s (%v), want its own message at seq %d", res.Data, err, i+1)
+		}
+		return nil
+	})
 	const sends = conversations * perConversation
 	forwards := leaderCalls() - before
 	t.Logf("%d sends forwarded in %d calls", sends, forwards)

@@ -2,13 +2,10 @@ package replication
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"lanim/node/im"
-	"lanim/node/openim"
 )
 
 // TestBurstReachesEveryFollower: after a burst of writes and nothing more, every follower's log
@@ -28,41 +25,11 @@ func TestBurstReachesEveryFollower(t *testing.T) {
 	nodes := officeOf3(t, ctx, []im.Sink{&pushLog{}, &pushLog{}, &pushLog{}},
 		func(c *Config) { c.Tuning.CommitTimeout = time.Hour }, slowDisk)
 	leader := nodes[0]
-	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
 	const senders, each = 64, 40
-	var users []im.NewUser
-	for i := range 2 * senders {
-		users = append(users, im.NewUser{UserID: fmt.Sprint("u", i), Nickname: fmt.Sprint("User ", i)})
-	}
-	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op", &im.RegisterUsers{Users: users})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, err := leader.Propose(ctx, register); err != nil || res.Err != nil {
-		t.Fatalf("register: %v %v", err, res)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, senders)
-	for s := range senders {
-		wg.Go(func() {
-			from, to := fmt.Sprint("u", 2*s), fmt.Sprint("u", 2*s+1)
-			for i := range each {
-				res, err := leader.Propose(ctx, sendCommand(t, from, to, fmt.Sprintf("s%d-%d", s, i)))
-				if err == nil && res.Err != nil {
-					err = res.Err
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	registerUsers(t, ctx, leader, 2*senders)
+	converse(t, senders, each, func(_ int, _ string, cmd *im.Command) error {
+		return proposed(leader.Propose(ctx, cmd))
+	})
 	last := leader.raft.LastIndex()
 	deadline := time.Now().Add(20 * time.Second)
 	for _, n := range nodes[1:] {

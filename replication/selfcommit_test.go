@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
-
-	"lanim/node/im"
-	"lanim/node/openim"
 )
 
 // TestSelfCommitWithoutTheLeadersWord: in an office of three voters whose leader never tells the
@@ -22,15 +19,7 @@ func TestSelfCommitWithoutTheLeadersWord(t *testing.T) {
 		cfg, err := nodes[0].configuration()
 		return err == nil && voterCount(cfg) == 3
 	})
-	admin := im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin}
-	register, err := im.NewCommand("user.register", admin, time.Now().UnixMilli(), "op",
-		&im.RegisterUsers{Users: []im.NewUser{{UserID: "u0", Nickname: "User 0"}, {UserID: "u1", Nickname: "User 1"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, err := nodes[0].Propose(ctx, register); err != nil || res.Err != nil {
-		t.Fatalf("register: %v %v", err, res)
-	}
+	registerUsers(t, ctx, nodes[0], 2)
 	nodes[0].notices.close() // the leader says nothing more
 
 	if res, err := nodes[0].Propose(ctx, sendCommand(t, "u0", "u1", "lone")); err != nil || res.Err != nil {
