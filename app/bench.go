@@ -31,7 +31,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"); the others are left out of the report")
 	jsDir := fs.String("js", "test/js", "directory of the JS SDK suite (node_modules and bench/loginsync.mjs)")
 	senders := fs.String("senders", "", "comma-separated sender counts of the single and office load runs (default: all; a subset leaves out fan-out and history)")
-	pprofDir := fs.String("pprof", "", "write CPU profiles of the load runs (single node, and each office member), the login sync (node and SDK) and the growth points to this directory")
+	pprofDir := fs.String("pprof", "", "write CPU profiles of the load runs (single node, each office member, and this load generator), the login sync (node and SDK) and the growth points to this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

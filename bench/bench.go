@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 )
@@ -22,7 +24,7 @@ type Options struct {
 	Quick        bool
 	Progress     io.Writer // a text line per step, and progress bars
 	JSDir        string    // test/js: the login-sync script and the official SDK's node_modules
-	PprofDir     string    // where the load runs (every node of single and office), login sync and growth write CPU profiles; empty: none
+	PprofDir     string    // where the load runs (every node of single and office, and the generator), login sync and growth write CPU profiles; empty: none
 	GrowthPoints []int     // stored-message counts of the growth curve
 	FileSize     int64     // bytes of the files scenario's file
 	Scenarios    []string  // the scenarios to run, in Scenarios order; empty: all
@@ -268,7 +270,8 @@ func measureDeployment(ctx context.Context, o Options, size int) (*clusterFigure
 
 // profileNodes starts a CPU profile of each node that serves its profiler, over o.Duration, into
 // o.PprofDir: <name>.pprof for a lone node; <name>-leader.pprof and <name>-follower<i>.pprof for an
-// office. The returned wait returns once all are written.
+// office; and <name>-gen.pprof of this process, the load generator, which shares the cores. The
+// returned wait returns once all are written.
 func profileNodes(ctx context.Context, o Options, nodes []*Node, name string) (wait func() error) {
 	if o.PprofDir == "" || nodes[0].PprofAddr == "" {
 		return func() error { return nil }
@@ -284,16 +287,41 @@ func profileNodes(ctx context.Context, o Options, nodes []*Node, name string) (w
 			names = append(names, fmt.Sprintf("%s-follower%d", name, i))
 		}
 	}
-	errs := make(chan error, len(nodes))
+	seconds := max(1, int(o.Duration.Seconds()))
+	errs := make(chan error, len(nodes)+1)
 	for i, n := range nodes {
 		path := filepath.Join(o.PprofDir, names[i]+".pprof")
-		go func() { errs <- fetchProfile(ctx, n.PprofAddr, max(1, int(o.Duration.Seconds())), path) }()
+		go func() { errs <- fetchProfile(ctx, n.PprofAddr, seconds, path) }()
 	}
+	go func() {
+		errs <- profileSelf(ctx, time.Duration(seconds)*time.Second, filepath.Join(o.PprofDir, name+"-gen.pprof"))
+	}()
 	return func() error {
 		var all []error
-		for range nodes {
+		for range len(nodes) + 1 {
 			all = append(all, <-errs)
 		}
 		return errors.Join(all...)
 	}
+}
+
+// profileSelf writes a CPU profile of this process over d (or until ctx ends) to path.
+func profileSelf(ctx context.Context, d time.Duration, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("generator profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("generator profile: %w", err)
+	}
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+	pprof.StopCPUProfile()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("generator profile: %w", err)
+	}
+	return nil
 }

@@ -131,14 +131,24 @@ func Open(path string, opts ...Option) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// The FSM's commits run the checkpoints, so both WAL settings are made on its connection.
+	//
+	// A checkpoint stalls the commit that runs it, and every message applied behind it, for as
+	// long as it copies pages and syncs: SQLite's default of 1,000 pages was most of an office's
+	// p99 at 500 msg/s. Checkpoints of checkpointPages keep each stall short.
+	//
 	// The WAL file keeps the largest size it ever reached: while a snapshot's read transaction
-	// holds back checkpoints it grows past the usual 1,000 pages, and stayed so. With a limit
-	// SQLite cuts it back once a checkpoint has let it start over; the FSM's commits run the
-	// checkpoints, so the limit is set on its connection.
-	if _, err := fsm.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA journal_size_limit = %d`, walSizeLimit)); err != nil {
-		fsm.Close()
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	// holds back checkpoints it grows past its usual size, and stayed so. With a limit SQLite cuts
+	// it back once a checkpoint has let it start over.
+	for _, pragma := range []string{
+		fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, checkpointPages),
+		fmt.Sprintf(`PRAGMA journal_size_limit = %d`, walSizeLimit),
+	} {
+		if _, err := fsm.ExecContext(context.Background(), pragma); err != nil {
+			fsm.Close()
+			w.Close()
+			return nil, fmt.Errorf("open %s: %s: %w", path, pragma, err)
+		}
 	}
 	r, err := sql.Open("sqlite3", dsn(path, url.Values{
 		"_busy_timeout": {"10000"},
@@ -155,9 +165,15 @@ func Open(path string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-// walSizeLimit is the size SQLite cuts the WAL file back to: about what it holds between two
-// automatic checkpoints (1,000 pages of 4 KB with their frame headers).
-const walSizeLimit = 4 << 20
+// checkpointPages is the WAL's length in pages that makes a commit checkpoint it. On the 2-core
+// bench VM, an office's p99 at 500 msg/s was 10.5-11.5 ms at SQLite's default of 1,000, 7.6-8.7
+// at 300 and 45 at 10,000; a saturated node lost 3-4% of its rate at 300 and about 9% at 100
+// (docs/benchmarks.md, "Issue 17, round eight").
+const checkpointPages = 300
+
+// walSizeLimit is the size SQLite cuts the WAL file back to: a little more than it holds between
+// two automatic checkpoints (checkpointPages of 4 KB with their frame headers, and one commit).
+const walSizeLimit = 2 << 20
 
 func dsn(path string, v url.Values) string {
 	return "file:" + path + "?" + v.Encode()

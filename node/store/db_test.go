@@ -34,6 +34,37 @@ func reopenTestDB(t *testing.T, db *DB, opts ...Option) *DB {
 	return openTestDBAt(t, db.Path(), opts...)
 }
 
+// TestCheckpointsStaySmall: with no reader holding it back, the FSM's commits checkpoint the WAL
+// before it passes walSizeLimit, so no single checkpoint copies more than about checkpointPages.
+func TestCheckpointsStaySmall(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	if _, err := db.w.Exec(`CREATE TABLE filler (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	var largest int64
+	for i := range 1500 { // ≈1,500 pages: past SQLite's default threshold of 1,000
+		tx, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO filler (b) VALUES (?)`, bytes.Repeat([]byte{byte(i)}, 3000)); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(db.Path() + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest = max(largest, fi.Size())
+	}
+	if largest > walSizeLimit {
+		t.Fatalf("the WAL reached %d bytes, want at most %d", largest, walSizeLimit)
+	}
+}
+
 // TestWALCutBack: a read transaction held while the writer goes on (a snapshot's copy) grows the
 // WAL past its usual size; once it ends, the next checkpoint lets the WAL start over and its file
 // is cut back to walSizeLimit instead of keeping the size it reached.
