@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -446,6 +447,8 @@ type noticeTransport struct {
 	rpcs chan raft.RPC
 	done chan struct{}
 	once sync.Once
+	// refuse, for tests (Config.refuseEntries), fails incoming AppendEntries with entries.
+	refuse func() bool
 }
 
 func newNoticeTransport(t *raft.NetworkTransport) *noticeTransport {
@@ -459,6 +462,10 @@ func (t *noticeTransport) forward() {
 	for {
 		select {
 		case rpc := <-in:
+			if req, ok := rpc.Command.(*raft.AppendEntriesRequest); ok && len(req.Entries) > 0 && t.refuse != nil && t.refuse() {
+				rpc.Respond(nil, errRefusedForTest)
+				continue
+			}
 			select {
 			case t.rpcs <- rpc:
 			case <-t.done:
@@ -469,6 +476,9 @@ func (t *noticeTransport) forward() {
 		}
 	}
 }
+
+// errRefusedForTest answers the AppendEntries a test has this member refuse.
+var errRefusedForTest = errors.New("refused by the test")
 
 // Consumer is the channel Raft reads every incoming RPC from.
 func (t *noticeTransport) Consumer() <-chan raft.RPC { return t.rpcs }

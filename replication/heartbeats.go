@@ -40,14 +40,16 @@ const (
 // non-voters.
 type beatTransport struct {
 	*noticeTransport
-	ready func() bool // Raft has started: the spacer's questions can be asked
-	beats *beatSpacer
+	ready  func() bool // Raft has started: the spacer's questions can be asked
+	beats  *beatSpacer
+	missed *missedEntries // members a failed AppendEntries left behind (resend.go)
 }
 
 func newBeatTransport(n *Node, t *noticeTransport) *beatTransport {
 	return &beatTransport{noticeTransport: t,
 		// n.raft is set once Raft has started (the notifier's ready flag says so); nobody leads before.
-		ready: func() bool { return n.notices.ready.Load() },
+		ready:  func() bool { return n.notices.ready.Load() },
+		missed: newMissedEntries(n.appendBarrier, &n.wg),
 		beats: &beatSpacer{gap: nonVoterBeat, voterGap: voterBeat, last: map[raft.ServerID]time.Time{},
 			nonVoter: n.isNonVoter,
 			leading:  func() bool { return n.raft.State() == raft.Leader },
@@ -62,12 +64,17 @@ func isHeartbeat(req *raft.AppendEntriesRequest) bool {
 }
 
 // AppendEntries sends a heartbeat to a non-voter when it is due (beatSpacer.due); everything
-// else goes at once.
+// else goes at once. A member that failed one with entries is sent them again once it answers.
 func (t *beatTransport) AppendEntries(id raft.ServerID, target raft.ServerAddress, req *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
-	if isHeartbeat(req) && t.ready() {
+	beat := isHeartbeat(req)
+	if beat && t.ready() {
 		t.beats.space(id)
 	}
-	return t.noticeTransport.AppendEntries(id, target, req, resp)
+	err := t.noticeTransport.AppendEntries(id, target, req, resp)
+	if t.ready() {
+		t.missed.sent(id, beat, err)
+	}
+	return err
 }
 
 // beatSpacer keeps the heartbeats to each non-voter gap apart and lines up those to voters on

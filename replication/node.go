@@ -45,6 +45,9 @@ type Config struct {
 	// afterStore, for tests, runs after each append to Raft's log, on Raft's goroutine: a slow
 	// disk.
 	afterStore func()
+	// refuseEntries, for tests: while it returns true this member fails every AppendEntries that
+	// carries entries, as a member out of reach for a moment does; heartbeats still get through.
+	refuseEntries func() bool
 }
 
 // Tuning holds Raft's log compaction knobs; zero keeps hashicorp/raft's default.
@@ -336,6 +339,7 @@ func (n *Node) openCluster(rc *raft.Config, hlog hclog.Logger, snaps raft.Snapsh
 		blobLn = n.mux.listen(streamBlob, id.serverConfig(n.allowPeer))
 	}
 	transport := newNoticeTransport(newRaftTransport(raftLn, id.clientConfig(), hlog))
+	transport.refuse = n.cfg.refuseEntries
 	n.transport, n.noticeTr = newBeatTransport(n, transport), transport
 	n.conf = newConfWatch(n)
 	n.rpc = newRPCClient(id.clientConfig(), streamRPC)
