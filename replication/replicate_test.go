@@ -63,6 +63,8 @@ func TestMissedEntriesAreSentAgain(t *testing.T) {
 	nodes := officeOf3(t, ctx, []im.Sink{&pushLog{}, &pushLog{}, &pushLog{}},
 		func(c *Config) { c.Tuning.CommitTimeout = time.Hour }, outOfReach)
 	leader, c := nodes[0], nodes[2]
+	// A promotion is a configuration entry, which would bring node-c the entries too.
+	pollUntil(t, func() bool { return !leader.isNonVoter("node-c") })
 	registerUsers(t, ctx, leader, 2)
 	if err := c.fsm.waitApplied(ctx, leader.fsm.appliedIndex()); err != nil {
 		t.Fatal(err)
