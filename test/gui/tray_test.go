@@ -50,7 +50,7 @@ func TestTrayRealWindow(t *testing.T) {
 	s.until("the window back", func() bool { return s.visible(p) })
 	s.shot("tray-03-shown")
 
-	host.click(t, item, "Quit LanIM")
+	host.clickQuit(t, item, "Quit LanIM")
 	s.quitClean(p, s.api)
 }
 
