@@ -262,11 +262,13 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 			return results, false, storageFailure("applied index", err)
 		}
 	}
+	o.last = max(o.last, last)
+	o.events = append(o.events, events...)
+	o.completed = append(o.completed, completed...)
 	if !savepoints && f.deferCommit(o, len(logs), last) {
+		// Only a deferred transaction keeps its entries: a failed commit or rollback of this one
+		// leaves logs to the caller's retry, not to f.redo.
 		o.logs = append(o.logs, logs...)
-		o.last = max(o.last, last)
-		o.events = append(o.events, events...)
-		o.completed = append(o.completed, completed...)
 		f.open, done = o, true
 		return results, true, nil
 	}
@@ -274,9 +276,6 @@ func (f *fsm) applyBatch(logs []*raft.Log, savepoints bool) (results []any, ok b
 		return results, false, storageFailure("commit", err)
 	}
 	done = true
-	o.last = max(o.last, last)
-	o.events = append(o.events, events...)
-	o.completed = append(o.completed, completed...)
 	f.committed(o)
 	return results, true, nil
 }
