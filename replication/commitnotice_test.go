@@ -137,8 +137,13 @@ func checkPushes(t *testing.T, node any, pushes []*im.Push, want int) {
 	}
 }
 
+// proposer is a node that takes writes: *Node, or a test's clusterNode.
+type proposer interface {
+	Propose(ctx context.Context, cmd *im.Command) (*im.Result, error)
+}
+
 // registerUsers registers u0 … u<count-1> ("User <i>") through n.
-func registerUsers(t testing.TB, ctx context.Context, n *clusterNode, count int) {
+func registerUsers(t testing.TB, ctx context.Context, n proposer, count int) {
 	t.Helper()
 	var users []im.NewUser
 	for i := range count {

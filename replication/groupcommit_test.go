@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/raft"
 
 	"lanim/node/im"
-	"lanim/node/openim"
-	"lanim/node/pb"
 	"lanim/node/store"
 )
 
@@ -165,50 +162,17 @@ func TestSnapshotCommitsDeferredEntries(t *testing.T) {
 func TestProposeReadsItsOwnWrite(t *testing.T) {
 	tn := openTestNode(t, t.TempDir())
 	defer tn.close(t)
+	ctx := context.Background()
 	const senders, each = 16, 40
-	users := &im.RegisterUsers{}
-	for i := range 2 * senders {
-		users.Users = append(users.Users, im.NewUser{UserID: fmt.Sprint("s", i), Nickname: fmt.Sprint("S", i)})
-	}
-	register, err := im.NewCommand("user.register", im.Caller{UserID: openim.AdminUserID, Platform: openim.PlatformAdmin},
-		1_700_000_000_001, "register", users)
-	if err != nil {
-		t.Fatal(err)
-	}
-	propose(t, tn.node, []*im.Command{testCommands(t, 0, 0)[0], register})
-	var wg sync.WaitGroup
-	errs := make(chan error, senders*each)
-	for s := range senders {
-		wg.Go(func() {
-			from, to := fmt.Sprint("s", 2*s), fmt.Sprint("s", 2*s+1)
-			for i := range each {
-				id := fmt.Sprintf("%032x", s*1000+i)
-				cmd, err := im.NewCommand("msg.send", im.Caller{UserID: from, Platform: openim.PlatformWeb},
-					1_700_000_100_000, "send-"+id, &im.SendMsg{MsgData: &pb.MsgData{SendID: from, RecvID: to, ClientMsgID: id,
-						SenderPlatformID: openim.PlatformWeb, SessionType: 1, MsgFrom: 100, ContentType: 101,
-						CreateTime: 1_700_000_100_000, Content: []byte(`{"content":"hi"}`)}})
-				if err != nil {
-					errs <- err
-					return
-				}
-				res, err := tn.node.Propose(context.Background(), cmd)
-				if err == nil && res.Err != nil {
-					err = res.Err
-				}
-				if err != nil {
-					errs <- fmt.Errorf("send %s: %w", id, err)
-					return
-				}
-				if _, ok, err := store.MessageByClientID(context.Background(), tn.db.Reader(), id); err != nil || !ok {
-					errs <- fmt.Errorf("send %s answered, not readable (%v)", id, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	propose(t, tn.node, testCommands(t, 0, 0)) // the office
+	registerUsers(t, ctx, tn.node, 2*senders)
+	converse(t, senders, each, func(_ int, id string, cmd *im.Command) error {
+		if err := proposed(tn.node.Propose(ctx, cmd)); err != nil {
+			return err
+		}
+		if _, ok, err := store.MessageByClientID(ctx, tn.db.Reader(), id); err != nil || !ok {
+			return fmt.Errorf("answered, not readable (%v)", err)
+		}
+		return nil
+	})
 }
